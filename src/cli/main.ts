@@ -1,0 +1,141 @@
+// The `openwaba` command: start, migrate, bootstrap, and operator tasks.
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { systemClock } from '../clock.ts';
+import { openDb } from '../db/index.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import type { Deps } from '../deps.ts';
+import { newPassword } from '../crypto.ts';
+import { demoBanner, startServer } from '../server.ts';
+import { bootstrapTenant } from '../services/bootstrap.ts';
+import { createHubUser } from '../services/hub-users.ts';
+import { createPartnerApiKey } from '../services/partner-api-keys.ts';
+import { createPartner, getPartner, listPartners } from '../services/partners.ts';
+import { getChannel } from '../services/channels.ts';
+import { createChannelApiKey } from '../services/channel-api-keys.ts';
+import { ApiError } from '../errors.ts';
+
+/** Opens the database, brings it up to date, runs fn, closes it. */
+async function withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = openDb(config.databaseUrl, { poolSize: 2 });
+  try {
+    await migrateToLatest(db);
+    return await fn({ config, db, clock: systemClock });
+  } finally {
+    await db.close();
+  }
+}
+
+const print = (value: unknown): void => void process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+
+async function start(): Promise<void> {
+  const config: Config = loadConfig();
+  const server = await startServer(config);
+  if (server.demo) process.stdout.write(demoBanner(server.url, server.demo) + '\n');
+  process.stdout.write(`openwaba listening on ${server.url}  (API docs: ${server.url}/docs)\n`);
+  const shutdown = (signal: string) => {
+    server.app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      server.app.log.error('shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        server.app.log.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+export function buildCli(): Command {
+  const program = new Command('openwaba').description("Self-hostable WhatsApp Business API platform speaking 360dialog's wire protocol");
+  program.command('start').description('Run the server (PORT, HOST, DATABASE_URL, LOG_LEVEL)').action(start);
+
+  program
+    .command('migrate')
+    .description('Bring the database schema up to date')
+    .action(() =>
+      withDeps(async (deps) => {
+        const applied = await migrateToLatest(deps.db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      }),
+    );
+
+  program
+    .command('bootstrap')
+    .description('Create a partner with hub user, partner API key, client, sandbox channel and channel API key')
+    .option('--json', 'print one JSON object')
+    .option('--brand-name <name>', 'partner brand name')
+    .option('--username <email>', 'hub user name (default: generated)')
+    .option('--password <password>', 'hub user password (default: generated)')
+    .action((opts: { json?: boolean; brandName?: string; username?: string; password?: string }) =>
+      withDeps(async (deps) => {
+        const r = await bootstrapTenant(deps, { brandName: opts.brandName, username: opts.username, password: opts.password });
+        if (opts.json) print(r);
+        else process.stdout.write(demoBanner(deps.config.publicUrl, r).replace('first start, demo tenant created', 'tenant created') + '\n');
+      }),
+    );
+
+  const partners = program.command('partners').description('Manage partners');
+  partners
+    .command('create')
+    .description('Create a partner and its first hub user')
+    .requiredOption('--name <brand>', 'brand name')
+    .requiredOption('--username <email>', 'hub user name')
+    .option('--password <password>', 'password (default: generated and printed once)')
+    .addOption(new Option('--country <cc>', 'two-letter country code'))
+    .action((opts: { name: string; username: string; password?: string; country?: string }) =>
+      withDeps(async (deps) => {
+        const password = opts.password ?? newPassword();
+        const { partner, user } = await deps.db.kysely.transaction().execute(async (tx) => {
+          const partner = await createPartner(deps, { brand_name: opts.name, country: opts.country?.toUpperCase() ?? null }, tx);
+          const user = await createHubUser(deps, { partnerId: partner.id, username: opts.username, password }, tx);
+          return { partner, user };
+        });
+        print({ partner_id: partner.id, brand_name: partner.brand_name, username: user.username, ...(opts.password ? {} : { password }) });
+      }),
+    );
+  partners
+    .command('list')
+    .description('List partners')
+    .action(() => withDeps(async (deps) => print((await listPartners(deps)).map((p) => ({ id: p.id, brand_name: p.brand_name, created_at: p.created_at })))));
+
+  const keys = program.command('keys').description('Manage API keys');
+  keys
+    .command('create')
+    .description('Create a partner API key (X-API-Key), or with --channel a channel API key (D360-API-KEY)')
+    .requiredOption('--partner <partner_id>', 'partner id (…PA)')
+    .option('--name <name>', 'key name', 'cli')
+    .option('--channel <channel_id>', 'create a D360-API-KEY for this channel instead (revokes its earlier keys)')
+    .action((opts: { partner: string; name: string; channel?: string }) =>
+      withDeps(async (deps) => {
+        await getPartner(deps, opts.partner);
+        if (opts.channel) print(await createChannelApiKey(deps, await getChannel(deps, opts.partner, opts.channel)));
+        else print(await createPartnerApiKey(deps, opts.partner, opts.name));
+      }),
+    );
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`openwaba: cannot listen: ${(err as Error).message}. Set PORT or HOST to another value.\n`);
+      process.exit(1);
+    }
+    if (err instanceof ConfigError || err instanceof ApiError) {
+      process.stderr.write(`openwaba: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,157 @@
+// Row types of every table. Booleans are stored as 0/1 integers and timestamps as ISO-8601 text
+// (fixed width, UTC, so text order is time order) on both SQLite and PostgreSQL, so that one
+// set of queries and mappers serves both dialects.
+
+export type Bool = number; // 0 | 1
+
+export interface PartnersTable {
+  id: string;
+  brand_name: string;
+  logo_url: string | null;
+  webhook_url: string | null;
+  partner_redirect_url: string | null;
+  country: string | null;
+  allow_client_to_add_phone_no: Bool;
+  settings: string | null; // JSON
+  created_at: string;
+  modified_at: string;
+}
+
+export interface HubUsersTable {
+  id: string;
+  partner_id: string;
+  username: string; // lower-cased
+  password_hash: string;
+  created_at: string;
+}
+
+export interface PartnerApiKeysTable {
+  id: string;
+  partner_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ClientsTable {
+  id: string;
+  partner_id: string;
+  name: string;
+  status: string;
+  max_channels: number;
+  organisation: string | null;
+  partner_payload: string | null;
+  meta_business_vertical: string | null;
+  meta_timezone: string | null;
+  meta_about: string | null;
+  meta_business_description: string | null;
+  meta_use_case: string | null;
+  contact_webpage_url: string | null;
+  contact_phone: string | null;
+  contact_language: string | null;
+  contact_country: string | null;
+  contact_street_name: string | null;
+  contact_city: string | null;
+  contact_email: string | null;
+  contact_full_name: string | null;
+  contact_zip_code: string | null;
+  contact_user_phone: string | null;
+  contact_user_email: string | null;
+  contact_user_name: string | null;
+  suspicious: Bool;
+  created_at: string;
+  created_by: string; // JSON {user_id, user_name}
+  modified_at: string;
+  modified_by: string; // JSON
+}
+
+export interface WabaAccountsTable {
+  id: string;
+  partner_id: string;
+  client_id: string;
+  external_id: string;
+  name: string;
+  namespace: string;
+  timezone_id: string;
+  fb_business_id: string;
+  status: string;
+  fb_account_status: string;
+  obo_business_id: string | null;
+  obo_business_name: string | null;
+  obo_status: string | null;
+  created_at: string;
+  created_by: string; // JSON
+  modified_at: string;
+}
+
+export interface ChannelsTable {
+  id: string;
+  partner_id: string;
+  client_id: string;
+  waba_account_id: string;
+  external_id: string; // Meta phone_number_id
+  network: string; // 'sandbox' | 'meta'
+  hosting_type: string; // 'cloud' | 'onpremise'
+  account_mode: string; // 'sandbox' | 'live'
+  status: string;
+  availability_status: string; // 'ready' | 'setting_up' | 'error'
+  meta_status: string;
+  type: string;
+  version: string;
+  is_migrated: Bool;
+  current_limit: string;
+  current_quality_rating: string;
+  phone_number: string;
+  phone_name: string;
+  was_in_use: Bool;
+  ivr: Bool;
+  verification_method: string;
+  default_language: string;
+  profile_about_text: string | null;
+  profile_business_vertical: string | null;
+  profile_business_description: string | null;
+  profile_contact_email: string | null;
+  app_id: string;
+  cancellation_requested_at: string | null;
+  terminated_at: string | null;
+  billing_started_at: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface ChannelApiKeysTable {
+  id: string;
+  channel_id: string;
+  partner_id: string;
+  key_hash: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuthThrottleTable {
+  key: string;
+  failures: number;
+  window_started_at: string;
+}
+
+export interface InstanceSettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  partners: PartnersTable;
+  hub_users: HubUsersTable;
+  partner_api_keys: PartnerApiKeysTable;
+  clients: ClientsTable;
+  waba_accounts: WabaAccountsTable;
+  channels: ChannelsTable;
+  channel_api_keys: ChannelApiKeysTable;
+  auth_throttle: AuthThrottleTable;
+  instance_settings: InstanceSettingsTable;
+}

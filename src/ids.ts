@@ -1,0 +1,41 @@
+// All ids come from here. Hub ids are short, unguessable and carry a type suffix
+// (…PA partner, …CL client, …CH channel, …WA WABA account), as 360dialog's do.
+import { randomBytes, randomInt } from 'node:crypto';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** n characters drawn uniformly from [0-9A-Za-z] with crypto randomness. */
+export function base62(n: number): string {
+  const out: string[] = [];
+  while (out.length < n) {
+    const buf = randomBytes(n * 2);
+    for (const b of buf) {
+      // 248 = 4 * 62: reject the tail to stay uniform
+      if (b < 248) out.push(BASE62[b % 62]!);
+      if (out.length === n) break;
+    }
+  }
+  return out.join('');
+}
+
+// 10 base62 characters ≈ 59.5 bits: short like 360dialog's ids, far from guessable.
+const HUB_ID_LENGTH = 10;
+
+export type HubIdKind = 'partner' | 'client' | 'channel' | 'waba';
+const SUFFIX: Record<HubIdKind, string> = { partner: 'PA', client: 'CL', channel: 'CH', waba: 'WA' };
+
+export function hubId(kind: HubIdKind): string {
+  return base62(HUB_ID_LENGTH) + SUFFIX[kind];
+}
+
+/** Meta-side ids (WABA external id, phone_number_id, app id) are long digit strings. */
+export function digits(n: number): string {
+  let s = String(randomInt(1, 10));
+  while (s.length < n) s += String(randomInt(0, 10));
+  return s;
+}
+
+/** Ids of our own records that are not on the wire with a suffix (keys, users, events). */
+export function recordId(prefix: string): string {
+  return `${prefix}_${base62(16)}`;
+}

@@ -1,0 +1,239 @@
+// One implementation of the Partner API's list conventions: `limit`, `offset`, `sort`
+// (`field` / `-field`, comma-separated) and `filters` (a JSON object of dotted paths to values,
+// matched by equality; Python-style single quotes tolerated), and the list envelope.
+import { sql, type SelectQueryBuilder } from 'kysely';
+import { badRequest } from '../errors.ts';
+
+export type FieldType = 'string' | 'number' | 'boolean';
+
+export interface ListField {
+  /** Qualified column, e.g. `channels.status`. */
+  column: string;
+  type: FieldType;
+  /** false: may be filtered but not sorted on. */
+  sortable?: boolean;
+}
+
+export interface ListSpec {
+  /** Name of the collection in the envelope: `clients`, `partner_channels`, … */
+  collection: string;
+  fields: Record<string, ListField>;
+  /** Column that makes any order total (for stable paging). */
+  tieBreaker: string;
+  defaultSort: string[];
+  defaultLimit: number;
+  maxLimit: number;
+  /** Columns searched (case-insensitive substring) by the free-text filter `q`, if supported. */
+  search?: string[];
+}
+
+export interface ListQueryInput {
+  limit?: string | number;
+  offset?: string | number;
+  sort?: string;
+  filters?: string;
+}
+
+export type FilterValue = string | number | boolean | null;
+
+export interface ParsedList {
+  limit: number;
+  offset: number;
+  sort: string[];
+  filters: Record<string, FilterValue>;
+}
+
+export interface ListEnvelope {
+  count: number;
+  total: number;
+  limit: number;
+  offset: number;
+  sort: string[];
+  filters: Record<string, FilterValue>;
+}
+
+function parseInteger(name: string, raw: string | number | undefined, def: number): number {
+  if (raw === undefined || raw === '') return def;
+  const s = String(raw).trim();
+  if (!/^\d+$/.test(s)) throw badRequest(`${name} must be a non-negative integer, got "${String(raw)}"`);
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) throw badRequest(`${name} is too large: ${s}`);
+  return n;
+}
+
+/**
+ * Turns a Python-repr-ish object (`{'id': 'x', 'ok': True}`) into JSON. Strings in single quotes
+ * become JSON strings; True/False/None become true/false/null. Text in double quotes is kept.
+ */
+export function pythonishToJson(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '"' || ch === "'") {
+      const quote = ch;
+      let value = '';
+      i++;
+      while (i < text.length && text[i] !== quote) {
+        if (text[i] === '\\' && i + 1 < text.length) {
+          const next = text[i + 1]!;
+          value += next === quote ? next : '\\' + next;
+          i += 2;
+          continue;
+        }
+        value += text[i];
+        i++;
+      }
+      if (i >= text.length) throw new SyntaxError('unterminated string');
+      i++;
+      // Re-read escapes of the original string as JSON would, then re-encode.
+      let decoded: string;
+      try {
+        decoded = JSON.parse(`"${value.replace(/"/g, '\\"')}"`) as string;
+      } catch {
+        decoded = value;
+      }
+      out += JSON.stringify(decoded);
+      continue;
+    }
+    const word = /^(True|False|None)\b/.exec(text.slice(i));
+    if (word) {
+      out += word[1] === 'True' ? 'true' : word[1] === 'False' ? 'false' : 'null';
+      i += word[1]!.length;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return out;
+}
+
+export function parseFilters(raw: string | undefined, spec: ListSpec): Record<string, FilterValue> {
+  if (raw === undefined || raw.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    try {
+      parsed = JSON.parse(pythonishToJson(raw));
+    } catch {
+      throw badRequest(`filters must be a JSON object such as {"id":"…"}; could not parse: ${raw.slice(0, 200)}`);
+    }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw badRequest('filters must be a JSON object of field paths to values');
+  }
+  const out: Record<string, FilterValue> = {};
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (key === 'q' && spec.search) {
+      if (typeof value !== 'string') throw badRequest('filters.q must be a string');
+      out.q = value;
+      continue;
+    }
+    const field = spec.fields[key];
+    if (!field) {
+      throw badRequest(`Unknown filter field "${key}". Allowed: ${[...Object.keys(spec.fields), ...(spec.search ? ['q'] : [])].join(', ')}`);
+    }
+    out[key] = coerce(key, value, field.type);
+  }
+  return out;
+}
+
+function coerce(key: string, value: unknown, type: FieldType): FilterValue {
+  if (value === null) return null;
+  if (type === 'boolean') {
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    throw badRequest(`filters.${key} must be true or false`);
+  }
+  if (type === 'number') {
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+    if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+    throw badRequest(`filters.${key} must be a number`);
+  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw badRequest(`filters.${key} must be a string, number, boolean or null`);
+}
+
+export function parseSort(raw: string | undefined, spec: ListSpec): string[] {
+  if (raw === undefined) return [...spec.defaultSort];
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== '-');
+  if (parts.length === 0) return [...spec.defaultSort];
+  for (const p of parts) {
+    const name = p.startsWith('-') || p.startsWith('+') ? p.slice(1) : p;
+    const field = spec.fields[name];
+    if (!field || field.sortable === false) {
+      const allowed = Object.entries(spec.fields).filter(([, f]) => f.sortable !== false).map(([k]) => k);
+      throw badRequest(`Unknown sort field "${name}". Allowed: ${allowed.join(', ')}`);
+    }
+  }
+  return parts.map((p) => (p.startsWith('+') ? p.slice(1) : p));
+}
+
+export function parseListQuery(q: ListQueryInput, spec: ListSpec): ParsedList {
+  const limit = parseInteger('limit', q.limit, spec.defaultLimit);
+  if (limit < 1) throw badRequest('limit must be at least 1');
+  return {
+    // Above the maximum we serve the maximum rather than fail: clients that ask for "everything"
+    // with a big number still work, and the envelope tells them the limit applied.
+    limit: Math.min(limit, spec.maxLimit),
+    offset: parseInteger('offset', q.offset, 0),
+    sort: parseSort(q.sort, spec),
+    filters: parseFilters(q.filters, spec),
+  };
+}
+
+const BOOL_AS_INT = (v: boolean) => (v ? 1 : 0);
+
+/** Adds the WHERE clauses of the parsed filters. */
+export function applyFilters<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  parsed: ParsedList,
+  spec: ListSpec,
+): SelectQueryBuilder<DB, TB, O> {
+  let out = qb;
+  for (const [key, value] of Object.entries(parsed.filters)) {
+    if (key === 'q' && spec.search) {
+      const needle = `%${String(value).toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+      const cols = spec.search;
+      out = out.where(({ or }) =>
+        or(cols.map((c) => sql<boolean>`lower(${sql.ref(c)}) like ${needle} escape '\\'`)),
+      ) as typeof out;
+      continue;
+    }
+    const field = spec.fields[key]!;
+    if (value === null) {
+      out = out.where(sql<boolean>`${sql.ref(field.column)} is null`) as typeof out;
+    } else {
+      const v = typeof value === 'boolean' ? BOOL_AS_INT(value) : value;
+      out = out.where(sql<boolean>`${sql.ref(field.column)} = ${v}`) as typeof out;
+    }
+  }
+  return out;
+}
+
+/** Adds ORDER BY for the parsed sort, ending with the tie-breaker, and LIMIT/OFFSET. */
+export function applyOrderAndPage<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  parsed: ParsedList,
+  spec: ListSpec,
+): SelectQueryBuilder<DB, TB, O> {
+  let out = qb;
+  let tieUsed = false;
+  for (const s of parsed.sort) {
+    const desc = s.startsWith('-');
+    const field = spec.fields[desc ? s.slice(1) : s]!;
+    if (field.column === spec.tieBreaker) tieUsed = true;
+    out = out.orderBy(sql.ref(field.column), desc ? 'desc' : 'asc') as typeof out;
+  }
+  if (!tieUsed) out = out.orderBy(sql.ref(spec.tieBreaker), 'asc') as typeof out;
+  return out.limit(parsed.limit).offset(parsed.offset) as typeof out;
+}
+
+export function envelope(parsed: ParsedList, total: number, count: number): ListEnvelope {
+  return { count, total, limit: parsed.limit, offset: parsed.offset, sort: parsed.sort, filters: parsed.filters };
+}

@@ -1,0 +1,43 @@
+// The Partner API (/api/v2): 360dialog's hub API. Every error here is `{"meta":{…}}`.
+import type { FastifyPluginAsync } from 'fastify';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { authenticatePartner } from './auth.ts';
+import { partnerErrorBody, partnerErrorHandler } from './errors.ts';
+import { tokenRoutes } from './routes/token.ts';
+import { partnerRoutes } from './routes/partners.ts';
+import { clientRoutes } from './routes/clients.ts';
+import { channelRoutes } from './routes/channels.ts';
+import { wabaAccountRoutes } from './routes/waba-accounts.ts';
+import { channelApiKeyRoutes } from './routes/channel-api-keys.ts';
+import { partnerApiKeyRoutes } from './routes/partner-api-keys.ts';
+
+export interface PartnerApiOptions {
+  deps: Deps;
+}
+
+/** Routes that answer without a partner credential. */
+const PUBLIC_ROUTES = new Set(['/api/v2/token']);
+
+export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { deps }) => {
+  app.decorateRequest('partner', null);
+  app.setErrorHandler(partnerErrorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(partnerErrorBody(new ApiError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`))),
+  );
+  // Authenticate before body validation, so that a bad credential is a 401 whatever the body.
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.url && PUBLIC_ROUTES.has(request.routeOptions.url)) return;
+    request.partner = await authenticatePartner(deps, request);
+  });
+
+  await app.register(tokenRoutes, { deps });
+  await app.register(partnerRoutes, { deps });
+  await app.register(clientRoutes, { deps });
+  await app.register(channelRoutes, { deps });
+  await app.register(wabaAccountRoutes, { deps });
+  await app.register(channelApiKeyRoutes, { deps });
+  await app.register(partnerApiKeyRoutes, { deps });
+};

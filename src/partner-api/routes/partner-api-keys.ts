@@ -1,0 +1,72 @@
+// Partner API keys (X-API-Key), managed over the API as the Hub's "API Keys" section does
+// (an openwaba extension: 360dialog offers this only in its UI).
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Deps } from '../../deps.ts';
+import { createPartnerApiKey, listPartnerApiKeys, revokePartnerApiKey } from '../../services/partner-api-keys.ts';
+import { requirePartner } from '../auth.ts';
+import { successMeta } from '../errors.ts';
+import { ErrorBody, PartnerIdParams, SuccessMeta, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+
+const Time = Type.Union([Type.String(), Type.Null()]);
+const KeyInfo = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String(),
+  created_at: Time,
+  last_used_at: Time,
+  revoked_at: Time,
+});
+
+export const partnerApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Partner API keys (extension)'];
+
+  app.get(
+    '/partners/:partner_id/api_keys',
+    {
+      schema: { tags, summary: "List the partner's API keys (no secrets)", security: PARTNER_SECURITY, params: PartnerIdParams, response: { 200: Type.Object({ api_keys: Type.Array(KeyInfo) }), ...PARTNER_ERRORS } },
+    },
+    async (request) => {
+      requirePartner(request, request.params.partner_id);
+      return { api_keys: await listPartnerApiKeys(deps, request.params.partner_id) };
+    },
+  );
+
+  app.post(
+    '/partners/:partner_id/api_keys',
+    {
+      schema: {
+        tags,
+        summary: 'Create a partner API key; the key is shown only in this answer',
+        security: PARTNER_SECURITY,
+        params: PartnerIdParams,
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        response: { 201: Type.Object({ ...KeyInfo.properties, api_key: Type.String() }), ...PARTNER_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      requirePartner(request, request.params.partner_id);
+      return reply.status(201).send(await createPartnerApiKey(deps, request.params.partner_id, request.body.name.trim()));
+    },
+  );
+
+  app.delete(
+    '/partners/:partner_id/api_keys/:key_id',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke a partner API key',
+        security: PARTNER_SECURITY,
+        params: Type.Object({ partner_id: Type.String({ maxLength: 64 }), key_id: Type.String({ maxLength: 64 }) }),
+        response: { 200: SuccessMeta, ...PARTNER_ERRORS },
+      },
+    },
+    async (request) => {
+      requirePartner(request, request.params.partner_id);
+      await revokePartnerApiKey(deps, request.params.partner_id, request.params.key_id);
+      return successMeta(`API key ${request.params.key_id} revoked`);
+    },
+  );
+};

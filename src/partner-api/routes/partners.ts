@@ -1,0 +1,100 @@
+// The partner itself: GET/PATCH /partners/{pid}, GET/POST /partners/{pid}/webhook_url.
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Deps } from '../../deps.ts';
+import { getPartner, partnerToWire, updatePartner } from '../../services/partners.ts';
+import { requirePartner } from '../auth.ts';
+import { ErrorBody, Partner, PartnerIdParams, UrlString, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+import { optionalUrl, validateHttpUrl } from '../urls.ts';
+
+
+const PartnerPatch = Type.Object(
+  {
+    webhook_url: Type.Optional(Type.Union([UrlString, Type.Null()])),
+    partner_redirect_url: Type.Optional(Type.Union([UrlString, Type.Null()])),
+    allow_client_to_add_phone_no: Type.Optional(Type.Boolean()),
+    brand_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    logo_url: Type.Optional(Type.Union([UrlString, Type.Null()])),
+    country: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Za-z]{2}$' }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Partner'];
+
+  app.get(
+    '/partners/:partner_id',
+    { schema: { tags, summary: 'Retrieve partner', security: PARTNER_SECURITY, params: PartnerIdParams, response: { 200: Partner, ...PARTNER_ERRORS } } },
+    async (request) => {
+      requirePartner(request, request.params.partner_id);
+      return partnerToWire(await getPartner(deps, request.params.partner_id));
+    },
+  );
+
+  app.patch(
+    '/partners/:partner_id',
+    {
+      schema: {
+        tags,
+        summary: 'Update partner (webhook_url, partner_redirect_url, …)',
+        security: PARTNER_SECURITY,
+        params: PartnerIdParams,
+        body: PartnerPatch,
+        response: { 200: Partner, ...PARTNER_ERRORS },
+      },
+    },
+    async (request) => {
+      requirePartner(request, request.params.partner_id);
+      const b = request.body;
+      const updated = await updatePartner(deps, request.params.partner_id, {
+        webhook_url: optionalUrl('webhook_url', b.webhook_url),
+        partner_redirect_url: optionalUrl('partner_redirect_url', b.partner_redirect_url),
+        logo_url: optionalUrl('logo_url', b.logo_url),
+        allow_client_to_add_phone_no: b.allow_client_to_add_phone_no,
+        brand_name: b.brand_name,
+        country: b.country === undefined ? undefined : (b.country?.toUpperCase() ?? null),
+      });
+      return partnerToWire(updated);
+    },
+  );
+
+  app.get(
+    '/partners/:partner_id/webhook_url',
+    {
+      schema: {
+        tags,
+        summary: "Get the partner's webhook URL",
+        security: PARTNER_SECURITY,
+        params: PartnerIdParams,
+        response: { 200: Type.Object({ webhook_url: Type.Union([Type.String(), Type.Null()]) }), ...PARTNER_ERRORS },
+      },
+    },
+    async (request) => {
+      requirePartner(request, request.params.partner_id);
+      const p = await getPartner(deps, request.params.partner_id);
+      return { webhook_url: p.webhook_url };
+    },
+  );
+
+  app.post(
+    '/partners/:partner_id/webhook_url',
+    {
+      schema: {
+        tags,
+        summary: "Set the partner's webhook URL",
+        security: PARTNER_SECURITY,
+        params: PartnerIdParams,
+        body: Type.Object({ webhook_url: UrlString }, { additionalProperties: true }),
+        response: { 200: Partner, ...PARTNER_ERRORS },
+      },
+    },
+    async (request) => {
+      requirePartner(request, request.params.partner_id);
+      const url = validateHttpUrl('webhook_url', request.body.webhook_url);
+      return partnerToWire(await updatePartner(deps, request.params.partner_id, { webhook_url: url }));
+    },
+  );
+};

@@ -1,0 +1,28 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Deps } from '../../deps.ts';
+import { getWabaAccount, wabaAccountToWire } from '../../services/waba-accounts.ts';
+import { requirePartner } from '../auth.ts';
+import { ErrorBody, WabaAccount, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+
+
+export const wabaAccountRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    '/partners/:partner_id/waba_accounts/:waba_account_id',
+    {
+      schema: {
+        tags: ['WABA accounts'],
+        summary: 'Retrieve a WABA account',
+        security: PARTNER_SECURITY,
+        params: Type.Object({ partner_id: Type.String({ maxLength: 64 }), waba_account_id: Type.String({ maxLength: 64 }) }),
+        response: { 200: WabaAccount, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      requirePartner(request, request.params.partner_id);
+      return wabaAccountToWire(await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id));
+    },
+  );
+};

@@ -1,0 +1,95 @@
+// Starting and stopping the server: migrations, first-start demo tenant, graceful SIGTERM.
+import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { buildApp } from './app.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { openDb } from './db/index.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import type { Deps } from './deps.ts';
+import { bootstrapTenant, type BootstrapResult } from './services/bootstrap.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  deps: Deps;
+  url: string;
+  demo: BootstrapResult | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates the demo tenant once per database. The claim row makes concurrent first starts
+ * (several instances on one PostgreSQL) create exactly one.
+ */
+async function createDemoOnce(deps: Deps): Promise<BootstrapResult | undefined> {
+  const hasPartner = await deps.db.kysely.selectFrom('partners').select('id').limit(1).executeTakeFirst();
+  if (hasPartner) return undefined;
+  const claim = await deps.db.kysely
+    .insertInto('instance_settings')
+    .values({ key: 'demo_tenant', value: deps.clock.now().toISOString() })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst();
+  if (Number(claim.numInsertedOrUpdatedRows ?? 0n) === 0) return undefined;
+  try {
+    return await bootstrapTenant(deps, { brandName: 'Demo Partner', clientName: 'Demo Client', username: 'demo@openwaba.local' });
+  } catch (err) {
+    await deps.db.kysely.deleteFrom('instance_settings').where('key', '=', 'demo_tenant').execute();
+    throw err;
+  }
+}
+
+export async function startServer(config: Config, opts: { clock?: Clock; logStream?: DestinationStream } = {}): Promise<RunningServer> {
+  const db = openDb(config.databaseUrl);
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const deps: Deps = { config, db, clock: opts.clock ?? systemClock };
+  const app = await buildApp(deps, { logStream: opts.logStream });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await app.close();
+    await db.close();
+    throw err;
+  }
+  // After listen: if the port is taken, no demo secrets are created and lost unseen.
+  const demo = config.demo ? await createDemoOnce(deps) : undefined;
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    deps,
+    url: `http://${shownHost}:${port}`,
+    demo,
+    stop() {
+      // Stops accepting, lets requests in flight finish, then closes the database.
+      stopping ??= app.close().then(() => db.close());
+      return stopping;
+    },
+  };
+}
+
+export function demoBanner(url: string, d: BootstrapResult): string {
+  return [
+    '',
+    '  openwaba: first start, demo tenant created. Secrets are stored hashed: copy them now.',
+    '',
+    `  partner_id        ${d.partner_id}`,
+    `  hub user          ${d.username}`,
+    `  password          ${d.password}`,
+    `  partner API key   ${d.partner_api_key}`,
+    `  client_id         ${d.client_id}`,
+    `  channel_id        ${d.channel_id}   (sandbox, +${d.phone_number})`,
+    `  waba_account_id   ${d.waba_account_id}`,
+    `  channel API key   ${d.channel_api_key}   (D360-API-KEY)`,
+    '',
+    '  Try it:',
+    `    curl -s -H 'X-API-Key: ${d.partner_api_key}' ${url}/api/v2/partners/${d.partner_id}/channels`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,118 @@
+// Channel API keys (`D360-API-KEY`): the keys the Messaging API accepts. Creating one revokes the
+// channel's earlier keys. Stored as SHA-256 hashes; the lookup by hash is one index probe.
+import { isoNow, wireTime } from '../clock.ts';
+import type { Deps } from '../deps.ts';
+import type { Executor } from '../db/index.ts';
+import { hashSecret, newSecret, sameHash } from '../crypto.ts';
+import { notFound } from '../errors.ts';
+import { digits } from '../ids.ts';
+import type { ChannelRow } from './channels.ts';
+import { LastUsedRecorder } from './last-used.ts';
+
+/** 32 base62 characters. Clients guess "sandbox key" from `SBN` in a key: never generate that. */
+function newChannelKey(): string {
+  for (;;) {
+    const k = newSecret(32);
+    if (!k.includes('SBN')) return k;
+  }
+}
+
+export interface ChannelApiKeyCreated {
+  id: string;
+  address: string;
+  api_key: string;
+  app_id: string;
+}
+
+export async function createChannelApiKey(deps: Deps, channel: ChannelRow, tx?: Executor): Promise<ChannelApiKeyCreated> {
+  const apiKey = newChannelKey();
+  const now = isoNow(deps.clock);
+  const id = digits(9);
+  const write = async (tx: Executor) => {
+    await tx
+      .updateTable('channel_api_keys')
+      .set({ revoked_at: now })
+      .where('channel_id', '=', channel.id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    await tx
+      .insertInto('channel_api_keys')
+      .values({
+        id,
+        channel_id: channel.id,
+        partner_id: channel.partner_id,
+        key_hash: hashSecret(apiKey),
+        prefix: apiKey.slice(0, 6),
+        created_at: now,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .execute();
+  };
+  if (tx) await write(tx);
+  else await deps.db.kysely.transaction().execute(write);
+  return { id, address: messagingAddress(deps, channel), api_key: apiKey, app_id: channel.app_id };
+}
+
+/** The Messaging API base URL a client should call with this channel's key. */
+export function messagingAddress(deps: Deps, _channel: ChannelRow): string {
+  return deps.config.publicUrl;
+}
+
+export async function listChannelApiKeys(deps: Deps, channel: ChannelRow) {
+  const rows = await deps.db.kysely
+    .selectFrom('channel_api_keys')
+    .select(['id', 'prefix', 'created_at', 'last_used_at'])
+    .where('channel_id', '=', channel.id)
+    .where('revoked_at', 'is', null)
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    address: messagingAddress(deps, channel),
+    app_id: channel.app_id,
+    api_key_prefix: r.prefix,
+    created_at: wireTime(r.created_at),
+    last_used_at: wireTime(r.last_used_at),
+  }));
+}
+
+/** Revokes one key (by id) or all of the channel's keys; returns how many were revoked. */
+export async function revokeChannelApiKeys(deps: Deps, channel: ChannelRow, keyId?: string): Promise<number> {
+  let q = deps.db.kysely
+    .updateTable('channel_api_keys')
+    .set({ revoked_at: isoNow(deps.clock) })
+    .where('channel_id', '=', channel.id)
+    .where('revoked_at', 'is', null);
+  if (keyId !== undefined) q = q.where('id', '=', keyId);
+  const res = await q.executeTakeFirst();
+  const n = Number(res.numUpdatedRows);
+  if (keyId !== undefined && n === 0) throw notFound(`API key ${keyId} not found`);
+  return n;
+}
+
+const lastUsed = new LastUsedRecorder('channel_api_keys');
+
+export interface ChannelKeyPrincipal {
+  keyId: string;
+  channelId: string;
+  partnerId: string;
+}
+
+/**
+ * The lookup the Messaging API uses on every request: a presented D360-API-KEY → its channel.
+ * One indexed probe by SHA-256 hash; undefined for unknown or revoked keys.
+ */
+export async function resolveChannelApiKey(deps: Deps, apiKey: string): Promise<ChannelKeyPrincipal | undefined> {
+  if (apiKey.length === 0 || apiKey.length > 256) return undefined;
+  const hash = hashSecret(apiKey);
+  const row = await deps.db.kysely
+    .selectFrom('channel_api_keys')
+    .select(['id', 'channel_id', 'partner_id', 'key_hash'])
+    .where('key_hash', '=', hash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row || !sameHash(row.key_hash, hash)) return undefined;
+  lastUsed.touch(deps, row.id);
+  return { keyId: row.id, channelId: row.channel_id, partnerId: row.partner_id };
+}

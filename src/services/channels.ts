@@ -1,0 +1,293 @@
+// Channels: one phone number each, on a network (the built-in sandbox or Meta's Cloud API).
+import type { Selectable } from 'kysely';
+import { isoNow, wireTime } from '../clock.ts';
+import type { ChannelsTable } from '../db/schema.ts';
+import type { Executor } from '../db/index.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { digits, hubId } from '../ids.ts';
+import {
+  applyFilters,
+  applyOrderAndPage,
+  envelope,
+  parseListQuery,
+  type ListEnvelope,
+  type ListQueryInput,
+  type ListSpec,
+} from '../partner-api/list-query.ts';
+import { getClient, SYSTEM_ACTOR, type Actor, type ClientRow } from './clients.ts';
+import { createWabaAccount, findWabaForClient, wabaAccountToWire, type WabaAccountRow } from './waba-accounts.ts';
+
+export type ChannelRow = Selectable<ChannelsTable>;
+export type ChannelNetwork = 'sandbox' | 'meta';
+export type HostingType = 'cloud' | 'onpremise';
+
+/** availability_status follows from status: the seeds' ready / setting_up / error. */
+export function availabilityFor(status: string): 'ready' | 'setting_up' | 'error' {
+  if (status === 'error' || status === 'certificate_declined') return 'error';
+  if (['ready', 'running', 'live'].includes(status)) return 'ready';
+  return 'setting_up';
+}
+
+export function channelToWire(ch: ChannelRow, client: ClientRow, waba: WabaAccountRow) {
+  const b = (v: number) => v === 1;
+  return {
+    id: ch.id,
+    client_id: ch.client_id,
+    partner_id: ch.partner_id,
+    external_id: ch.external_id,
+    account_mode: ch.account_mode,
+    status: ch.status,
+    availability_status: ch.availability_status as 'ready' | 'setting_up' | 'error',
+    meta_status: ch.meta_status,
+    type: ch.type,
+    version: ch.version,
+    is_migrated: b(ch.is_migrated),
+    // The reference notes the hosting type is readable from a channel but not its field name.
+    // We name it as the best guess does; `network` tells where the number really sits.
+    hosting_platform_type: ch.hosting_type === 'onpremise' ? 'on_premise' : 'cloud_api',
+    network: ch.network,
+    current_limit: ch.current_limit,
+    current_quality_rating: ch.current_quality_rating,
+    created_at: wireTime(ch.created_at),
+    modified_at: wireTime(ch.modified_at),
+    billing_started_at: wireTime(ch.billing_started_at),
+    terminated_at: wireTime(ch.terminated_at),
+    cancellation_requested_at: wireTime(ch.cancellation_requested_at),
+    client: {
+      id: client.id,
+      name: client.name,
+      partner_payload: client.partner_payload,
+      status: client.status,
+      contact_info: { email: client.contact_email, phone: client.contact_phone, full_name: client.contact_full_name },
+    },
+    setup_info: {
+      phone_number: ch.phone_number,
+      phone_name: ch.phone_name,
+      was_in_use: b(ch.was_in_use),
+      ivr: b(ch.ivr),
+      verification_method: ch.verification_method,
+      certificate: null,
+      new_name_status: null,
+      default_language: ch.default_language,
+      has_integration_layer: true,
+      error: null,
+      configuration_type: ch.hosting_type === 'onpremise' ? 'on_premise' : 'cloud_api',
+      region: null,
+      shards_number: 1,
+    },
+    profile_info: {
+      about_text: ch.profile_about_text,
+      business_vertical: ch.profile_business_vertical,
+      business_description: ch.profile_business_description,
+      contact_email: ch.profile_contact_email,
+    },
+    waba_account: wabaAccountToWire(waba),
+    waba_account_id: ch.waba_account_id,
+    integration: { enabled: true, app_id: ch.app_id, state: ch.availability_status === 'ready' ? 'running' : 'pending' },
+    project: null,
+    has_inbox: false,
+    is_oba: false,
+  };
+}
+export type ChannelWire = ReturnType<typeof channelToWire>;
+
+const col = (c: string, type: 'string' | 'number' | 'boolean' = 'string') => ({ column: c, type });
+export const CHANNEL_LIST: ListSpec = {
+  collection: 'partner_channels',
+  fields: {
+    id: col('channels.id'),
+    client_id: col('channels.client_id'),
+    external_id: col('channels.external_id'),
+    status: col('channels.status'),
+    availability_status: col('channels.availability_status'),
+    meta_status: col('channels.meta_status'),
+    type: col('channels.type'),
+    version: col('channels.version'),
+    is_migrated: col('channels.is_migrated', 'boolean'),
+    account_mode: col('channels.account_mode'),
+    network: col('channels.network'),
+    terminated_at: col('channels.terminated_at'),
+    current_limit: col('channels.current_limit'),
+    current_quality_rating: col('channels.current_quality_rating'),
+    created_at: col('channels.created_at'),
+    modified_at: col('channels.modified_at'),
+    billing_started_at: col('channels.billing_started_at'),
+    waba_account_id: col('channels.waba_account_id'),
+    'setup_info.phone_number': col('channels.phone_number'),
+    'setup_info.phone_name': col('channels.phone_name'),
+    'setup_info.was_in_use': col('channels.was_in_use', 'boolean'),
+    'setup_info.ivr': col('channels.ivr', 'boolean'),
+    'setup_info.verification_method': col('channels.verification_method'),
+    'setup_info.default_language': col('channels.default_language'),
+    'profile_info.about_text': col('channels.profile_about_text'),
+    'profile_info.business_vertical': col('channels.profile_business_vertical'),
+    'profile_info.business_description': col('channels.profile_business_description'),
+    'profile_info.contact_email': col('channels.profile_contact_email'),
+    'client.id': col('channels.client_id'),
+    'client.name': col('clients.name'),
+    'client.partner_payload': col('clients.partner_payload'),
+    'client.status': col('clients.status'),
+    'client.contact_info.email': col('clients.contact_email'),
+    'waba_account.id': col('channels.waba_account_id'),
+    'waba_account.external_id': col('waba_accounts.external_id'),
+    'waba_account.name': col('waba_accounts.name'),
+    'waba_account.namespace': col('waba_accounts.namespace'),
+    'waba_account.status': col('waba_accounts.status'),
+    'waba_account.fb_account_status': col('waba_accounts.fb_account_status'),
+  },
+  tieBreaker: 'channels.id',
+  defaultSort: ['created_at'],
+  defaultLimit: 1000,
+  maxLimit: 1000,
+  search: ['channels.id', 'channels.phone_number', 'channels.phone_name', 'clients.name'],
+};
+
+export interface NewChannel {
+  partnerId: string;
+  clientId: string;
+  phoneNumber: string;
+  phoneName: string;
+  network?: ChannelNetwork;
+  hostingType?: HostingType;
+  status?: string;
+  /** Use this WABA account; by default the client's first, created when it has none. */
+  wabaAccountId?: string;
+  externalId?: string;
+}
+
+export async function createChannel(
+  deps: Deps,
+  input: NewChannel,
+  actor: Actor = SYSTEM_ACTOR,
+  tx: Executor = deps.db.kysely,
+): Promise<ChannelRow> {
+  const now = isoNow(deps.clock);
+  const client = await tx.selectFrom('clients').selectAll().where('id', '=', input.clientId).where('partner_id', '=', input.partnerId).executeTakeFirst();
+  if (!client) throw notFound(`Client ${input.clientId} not found`);
+  let waba: WabaAccountRow | undefined;
+  if (input.wabaAccountId) {
+    waba = await tx.selectFrom('waba_accounts').selectAll().where('id', '=', input.wabaAccountId).where('client_id', '=', client.id).executeTakeFirst();
+    if (!waba) throw notFound(`WABA account ${input.wabaAccountId} not found`);
+  } else {
+    waba = (await findWabaForClient(deps, client.id, tx)) ?? (await createWabaAccount(deps, { partnerId: input.partnerId, clientId: client.id, name: client.name }, actor, tx));
+  }
+  const network = input.network ?? 'sandbox';
+  const status = input.status ?? 'ready';
+  if (!/^\d{6,15}$/.test(input.phoneNumber)) {
+    throw new ApiError(400, `phone_number must be 6 to 15 digits without "+", got "${input.phoneNumber}"`);
+  }
+  const row: ChannelRow = {
+    id: hubId('channel'),
+    partner_id: input.partnerId,
+    client_id: client.id,
+    waba_account_id: waba.id,
+    external_id: input.externalId ?? digits(15),
+    network,
+    hosting_type: input.hostingType ?? 'cloud',
+    account_mode: network === 'sandbox' ? 'sandbox' : 'live',
+    status,
+    availability_status: availabilityFor(status),
+    meta_status: availabilityFor(status) === 'ready' ? 'CONNECTED' : 'PENDING',
+    type: 'whatsapp',
+    version: '2',
+    is_migrated: 0,
+    current_limit: 'TIER_1K',
+    current_quality_rating: 'GREEN',
+    phone_number: input.phoneNumber,
+    phone_name: input.phoneName,
+    was_in_use: 0,
+    ivr: 0,
+    verification_method: 'sms',
+    default_language: 'en',
+    profile_about_text: null,
+    profile_business_vertical: null,
+    profile_business_description: null,
+    profile_contact_email: null,
+    app_id: digits(6),
+    cancellation_requested_at: null,
+    terminated_at: null,
+    billing_started_at: availabilityFor(status) === 'ready' ? now : null,
+    created_at: now,
+    modified_at: now,
+  };
+  await tx.insertInto('channels').values(row).execute();
+  return row;
+}
+
+export async function findChannel(deps: Deps, partnerId: string, channelId: string): Promise<ChannelRow | undefined> {
+  return deps.db.kysely
+    .selectFrom('channels')
+    .selectAll()
+    .where('id', '=', channelId)
+    .where('partner_id', '=', partnerId)
+    .executeTakeFirst();
+}
+
+/** A channel of this partner, or 404 (another partner's channel is "not found" too). */
+export async function getChannel(deps: Deps, partnerId: string, channelId: string): Promise<ChannelRow> {
+  const ch = await findChannel(deps, partnerId, channelId);
+  if (!ch) throw notFound(`Channel ${channelId} not found`);
+  return ch;
+}
+
+/** Channel rows → wire objects, loading their clients and WABA accounts in two queries. */
+export async function hydrateChannels(deps: Deps, rows: ChannelRow[]): Promise<ChannelWire[]> {
+  if (rows.length === 0) return [];
+  const clientIds = [...new Set(rows.map((r) => r.client_id))];
+  const wabaIds = [...new Set(rows.map((r) => r.waba_account_id))];
+  const [clients, wabas] = await Promise.all([
+    deps.db.kysely.selectFrom('clients').selectAll().where('id', 'in', clientIds).execute(),
+    deps.db.kysely.selectFrom('waba_accounts').selectAll().where('id', 'in', wabaIds).execute(),
+  ]);
+  const cById = new Map(clients.map((c) => [c.id, c]));
+  const wById = new Map(wabas.map((w) => [w.id, w]));
+  return rows.map((r) => channelToWire(r, cById.get(r.client_id)!, wById.get(r.waba_account_id)!));
+}
+
+export async function getChannelWire(deps: Deps, partnerId: string, channelId: string): Promise<ChannelWire> {
+  const [wire] = await hydrateChannels(deps, [await getChannel(deps, partnerId, channelId)]);
+  return wire!;
+}
+
+export async function listChannels(
+  deps: Deps,
+  partnerId: string,
+  query: ListQueryInput,
+): Promise<ListEnvelope & { partner_channels: ChannelWire[] }> {
+  const parsed = parseListQuery(query, CHANNEL_LIST);
+  const base = deps.db.kysely
+    .selectFrom('channels')
+    .innerJoin('clients', 'clients.id', 'channels.client_id')
+    .innerJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
+    .where('channels.partner_id', '=', partnerId);
+  const filtered = applyFilters(base, parsed, CHANNEL_LIST);
+  const [rows, totalRow] = await Promise.all([
+    applyOrderAndPage(filtered.selectAll('channels'), parsed, CHANNEL_LIST).execute(),
+    filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { ...envelope(parsed, Number(totalRow.n), rows.length), partner_channels: await hydrateChannels(deps, rows) };
+}
+
+/** Request (enabled=true) or revoke (false) the cancellation of a channel. */
+export async function setCancellationRequest(
+  deps: Deps,
+  partnerId: string,
+  clientId: string,
+  channelId: string,
+  enabled: boolean,
+): Promise<ChannelWire> {
+  await getClient(deps, partnerId, clientId);
+  const ch = await getChannel(deps, partnerId, channelId);
+  if (ch.client_id !== clientId) throw notFound(`Channel ${channelId} not found for client ${clientId}`);
+  if (ch.terminated_at) throw new ApiError(400, `Channel ${channelId} is already terminated`);
+  const now = isoNow(deps.clock);
+  await deps.db.kysely
+    .updateTable('channels')
+    .set({ cancellation_requested_at: enabled ? (ch.cancellation_requested_at ?? now) : null, modified_at: now })
+    .where('id', '=', channelId)
+    .execute();
+  return getChannelWire(deps, partnerId, channelId);
+}
+
+export { getClient };

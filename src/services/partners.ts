@@ -1,0 +1,111 @@
+// Partners: the tenants of the hub.
+import type { Selectable } from 'kysely';
+import { isoNow, wireTime } from '../clock.ts';
+import type { PartnersTable } from '../db/schema.ts';
+import type { Executor } from '../db/index.ts';
+import type { Deps } from '../deps.ts';
+import { notFound } from '../errors.ts';
+import { hubId } from '../ids.ts';
+
+export type PartnerRow = Selectable<PartnersTable>;
+
+export interface PartnerWire {
+  id: string;
+  brand_name: string;
+  logo_url: string | null;
+  webhook_url: string | null;
+  partner_redirect_url: string | null;
+  country: string | null;
+  allow_client_to_add_phone_no: boolean;
+  settings: Record<string, unknown> | null;
+  payment_required: boolean;
+  onboarding_deeplink_add_params: boolean;
+  blocked_new_submission: boolean;
+  billing_system: string;
+  publishable_key: null;
+  created_at: string | null;
+  modified_at: string | null;
+}
+
+export function partnerToWire(p: PartnerRow): PartnerWire {
+  return {
+    id: p.id,
+    brand_name: p.brand_name,
+    logo_url: p.logo_url,
+    webhook_url: p.webhook_url,
+    partner_redirect_url: p.partner_redirect_url,
+    country: p.country,
+    allow_client_to_add_phone_no: p.allow_client_to_add_phone_no === 1,
+    settings: p.settings ? (JSON.parse(p.settings) as Record<string, unknown>) : null,
+    // Deprecated / internal fields 360dialog still returns; fixed values a self-hosted hub implies.
+    payment_required: false,
+    onboarding_deeplink_add_params: false,
+    blocked_new_submission: false,
+    billing_system: 'partner',
+    publishable_key: null,
+    created_at: wireTime(p.created_at),
+    modified_at: wireTime(p.modified_at),
+  };
+}
+
+export interface NewPartner {
+  brand_name: string;
+  country?: string | null;
+  logo_url?: string | null;
+  webhook_url?: string | null;
+  partner_redirect_url?: string | null;
+}
+
+export async function createPartner(deps: Deps, input: NewPartner, tx: Executor = deps.db.kysely): Promise<PartnerRow> {
+  const now = isoNow(deps.clock);
+  const row: PartnerRow = {
+    id: hubId('partner'),
+    brand_name: input.brand_name,
+    logo_url: input.logo_url ?? null,
+    webhook_url: input.webhook_url ?? null,
+    partner_redirect_url: input.partner_redirect_url ?? null,
+    country: input.country ?? null,
+    allow_client_to_add_phone_no: 1,
+    settings: null,
+    created_at: now,
+    modified_at: now,
+  };
+  await tx.insertInto('partners').values(row).execute();
+  return row;
+}
+
+export async function findPartner(deps: Deps, id: string): Promise<PartnerRow | undefined> {
+  return deps.db.kysely.selectFrom('partners').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function getPartner(deps: Deps, id: string): Promise<PartnerRow> {
+  const p = await findPartner(deps, id);
+  if (!p) throw notFound(`Partner ${id} not found`);
+  return p;
+}
+
+export interface PartnerPatch {
+  webhook_url?: string | null;
+  partner_redirect_url?: string | null;
+  allow_client_to_add_phone_no?: boolean;
+  brand_name?: string;
+  logo_url?: string | null;
+  country?: string | null;
+}
+
+export async function updatePartner(deps: Deps, id: string, patch: PartnerPatch): Promise<PartnerRow> {
+  const values: Partial<PartnerRow> = { modified_at: isoNow(deps.clock) };
+  if (patch.webhook_url !== undefined) values.webhook_url = patch.webhook_url;
+  if (patch.partner_redirect_url !== undefined) values.partner_redirect_url = patch.partner_redirect_url;
+  if (patch.allow_client_to_add_phone_no !== undefined) values.allow_client_to_add_phone_no = patch.allow_client_to_add_phone_no ? 1 : 0;
+  if (patch.brand_name !== undefined) values.brand_name = patch.brand_name;
+  if (patch.logo_url !== undefined) values.logo_url = patch.logo_url;
+  if (patch.country !== undefined) values.country = patch.country;
+  const res = await deps.db.kysely.updateTable('partners').set(values).where('id', '=', id).executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) throw notFound(`Partner ${id} not found`);
+  return getPartner(deps, id);
+}
+
+export async function listPartners(deps: Deps): Promise<PartnerRow[]> {
+  return deps.db.kysely.selectFrom('partners').selectAll().orderBy('created_at').orderBy('id').execute();
+}

@@ -1,0 +1,89 @@
+// WABA accounts: a client's WhatsApp Business Account (Meta's id is `external_id`).
+import type { Selectable } from 'kysely';
+import { isoNow, wireTime } from '../clock.ts';
+import type { WabaAccountsTable } from '../db/schema.ts';
+import type { Executor } from '../db/index.ts';
+import type { Deps } from '../deps.ts';
+import { notFound } from '../errors.ts';
+import { base62, digits, hubId } from '../ids.ts';
+import { SYSTEM_ACTOR, type Actor } from './clients.ts';
+
+export type WabaAccountRow = Selectable<WabaAccountsTable>;
+
+export function wabaAccountToWire(w: WabaAccountRow) {
+  return {
+    id: w.id,
+    external_id: w.external_id,
+    name: w.name,
+    namespace: w.namespace,
+    partner_id: w.partner_id,
+    client_id: w.client_id,
+    timezone_id: w.timezone_id,
+    fb_business_id: w.fb_business_id,
+    status: w.status,
+    fb_account_status: w.fb_account_status,
+    on_behalf_of_business_info: {
+      id: w.obo_business_id,
+      name: w.obo_business_name,
+      status: w.obo_status,
+      type: 'OWNING_BUSINESS',
+    },
+    consents: {},
+    settings: { marketing_messages_lite_api_status: 'INELIGIBLE' },
+    created_at: wireTime(w.created_at),
+    created_by: JSON.parse(w.created_by) as Actor,
+    modified_at: wireTime(w.modified_at),
+  };
+}
+export type WabaAccountWire = ReturnType<typeof wabaAccountToWire>;
+
+/** A WhatsApp template namespace looks like `1212e9fb_86f2_4b6a_…`: hex groups joined by `_`. */
+function newNamespace(): string {
+  const hex = () => Buffer.from(base62(8)).toString('hex').slice(0, 8);
+  return `${hex()}_${hex().slice(0, 4)}_${hex().slice(0, 4)}_${hex().slice(0, 4)}_${hex()}${hex().slice(0, 4)}`;
+}
+
+export async function createWabaAccount(
+  deps: Deps,
+  input: { partnerId: string; clientId: string; name: string; status?: string; fbAccountStatus?: string },
+  actor: Actor = SYSTEM_ACTOR,
+  tx: Executor = deps.db.kysely,
+): Promise<WabaAccountRow> {
+  const now = isoNow(deps.clock);
+  const fbBusinessId = digits(15);
+  const row: WabaAccountRow = {
+    id: hubId('waba'),
+    partner_id: input.partnerId,
+    client_id: input.clientId,
+    external_id: digits(15),
+    name: input.name,
+    namespace: newNamespace(),
+    timezone_id: '1',
+    fb_business_id: fbBusinessId,
+    status: input.status ?? 'approved',
+    fb_account_status: input.fbAccountStatus ?? 'verified',
+    obo_business_id: fbBusinessId,
+    obo_business_name: input.name,
+    obo_status: 'approved',
+    created_at: now,
+    created_by: JSON.stringify(actor),
+    modified_at: now,
+  };
+  await tx.insertInto('waba_accounts').values(row).execute();
+  return row;
+}
+
+export async function getWabaAccount(deps: Deps, partnerId: string, wabaId: string): Promise<WabaAccountRow> {
+  const w = await deps.db.kysely
+    .selectFrom('waba_accounts')
+    .selectAll()
+    .where('id', '=', wabaId)
+    .where('partner_id', '=', partnerId)
+    .executeTakeFirst();
+  if (!w) throw notFound(`WABA account ${wabaId} not found`);
+  return w;
+}
+
+export async function findWabaForClient(deps: Deps, clientId: string, tx: Executor = deps.db.kysely): Promise<WabaAccountRow | undefined> {
+  return tx.selectFrom('waba_accounts').selectAll().where('client_id', '=', clientId).orderBy('created_at').executeTakeFirst();
+}
