@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDb } from './helpers/db.ts';
+import { partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
+import type { BootstrapResult } from '../src/services/bootstrap.ts';
+
+describeEachDb('partner', (kind) => {
+  let t: TestApp;
+  let a: BootstrapResult;
+  let b: BootstrapResult;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    a = await t.tenant();
+    b = await t.tenant();
+  });
+  afterAll(() => t.close());
+
+  describe('GET /api/v2/partners/{pid}', () => {
+    it('returns the partner object of the reference', async () => {
+      const res = await t.get(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey(a.partner_api_key) });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: a.partner_id, webhook_url: null, partner_redirect_url: null, allow_client_to_add_phone_no: true });
+      expect(res.body.id).toMatch(/^[0-9A-Za-z]{10}PA$/);
+      expect(res.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    });
+    it('401 without a credential, with the meta error body', async () => {
+      const res = await t.get(`/api/v2/partners/${a.partner_id}`);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ meta: { success: false, http_code: 401, developer_message: expect.any(String) } });
+    });
+    it('401 with a wrong key', async () => {
+      const res = await t.get(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey('owpk_wrong') });
+      expect(res.status).toBe(401);
+    });
+    it("403 with another partner's key", async () => {
+      const res = await t.get(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey(b.partner_api_key) });
+      expect(res.status).toBe(403);
+      expect(res.body.meta.developer_message).toContain(a.partner_id);
+    });
+  });
+
+  describe('PATCH /api/v2/partners/{pid}', () => {
+    it('sets webhook_url and partner_redirect_url', async () => {
+      const res = await t.patch(`/api/v2/partners/${a.partner_id}`, {
+        headers: partnerKey(a.partner_api_key),
+        json: { webhook_url: 'https://example.com/hook', partner_redirect_url: 'https://example.com/back' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ webhook_url: 'https://example.com/hook', partner_redirect_url: 'https://example.com/back' });
+    });
+    it('400 for a URL that is not absolute http(s)', async () => {
+      for (const bad of ['ftp://example.com/x', 'not a url', '/relative']) {
+        const res = await t.patch(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey(a.partner_api_key), json: { webhook_url: bad } });
+        expect(res.status, bad).toBe(400);
+        expect(res.body.meta.developer_message).toMatch(/webhook_url/);
+      }
+    });
+    it('400 for unknown fields and malformed JSON', async () => {
+      const unknown = await t.patch(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey(a.partner_api_key), json: { colour: 'red' } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.meta.developer_message).toContain('colour');
+      const broken = await t.patch(`/api/v2/partners/${a.partner_id}`, {
+        headers: { ...partnerKey(a.partner_api_key), 'content-type': 'application/json' },
+        raw: '{"webhook_url":',
+      });
+      expect(broken.status).toBe(400);
+      expect(broken.body.meta.success).toBe(false);
+    });
+    it("403 with another partner's key, and the partner is unchanged", async () => {
+      const res = await t.patch(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey(b.partner_api_key), json: { webhook_url: 'https://evil.example/' } });
+      expect(res.status).toBe(403);
+      const after = await t.get(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey(a.partner_api_key) });
+      expect(after.body.webhook_url).toBe('https://example.com/hook');
+    });
+  });
+
+  describe('webhook_url', () => {
+    it('POST sets it and GET reads it back', async () => {
+      const set = await t.post(`/api/v2/partners/${b.partner_id}/webhook_url`, { headers: partnerKey(b.partner_api_key), json: { webhook_url: 'http://localhost:9999/partner' } });
+      expect(set.status).toBe(200);
+      expect(set.body.webhook_url).toBe('http://localhost:9999/partner');
+      const get = await t.get(`/api/v2/partners/${b.partner_id}/webhook_url`, { headers: partnerKey(b.partner_api_key) });
+      expect(get.body).toEqual({ webhook_url: 'http://localhost:9999/partner' });
+    });
+    it('POST 400 without webhook_url', async () => {
+      const res = await t.post(`/api/v2/partners/${b.partner_id}/webhook_url`, { headers: partnerKey(b.partner_api_key), json: {} });
+      expect(res.status).toBe(400);
+      expect(res.body.meta.developer_message).toContain('webhook_url');
+    });
+    it('401 / 403', async () => {
+      expect((await t.get(`/api/v2/partners/${b.partner_id}/webhook_url`)).status).toBe(401);
+      expect((await t.get(`/api/v2/partners/${b.partner_id}/webhook_url`, { headers: partnerKey(a.partner_api_key) })).status).toBe(403);
+      expect((await t.post(`/api/v2/partners/${b.partner_id}/webhook_url`, { headers: partnerKey(a.partner_api_key), json: { webhook_url: 'https://x.example' } })).status).toBe(403);
+    });
+  });
+
+  it('unknown routes answer 404 in the meta format', async () => {
+    const res = await t.get(`/api/v2/partners/${a.partner_id}/nothing-here`, { headers: partnerKey(a.partner_api_key) });
+    expect(res.status).toBe(404);
+    expect(res.body.meta).toMatchObject({ success: false, http_code: 404 });
+  });
+});
