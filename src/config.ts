@@ -1,5 +1,6 @@
 // Configuration is read once, here, validated and typed. Nothing else reads process.env.
 import path from 'node:path';
+import { DEFAULT_HORIZON_MS, DEFAULT_SCHEDULE_MS, parseDuration, parseHorizon, parseSchedule } from './webhooks/schedule.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -18,12 +19,28 @@ export interface Config {
   loginWindowSeconds: number;
   /** Trust X-Forwarded-For from these proxies (Fastify's trustProxy): false, true, or a list. */
   trustProxy: boolean | string;
+  /** Webhook delivery: delays between attempts (first = delay of the first attempt). */
+  webhookRetryScheduleMs: number[];
+  /** Webhook delivery: how long after its creation an event is still retried. */
+  webhookRetryHorizonMs: number;
+  webhookTimeoutMs: number;
+  webhookConnectTimeoutMs: number;
+  /** Deliveries in flight at once per instance, and per target (one partner or channel URL). */
+  webhookConcurrency: number;
+  webhookPerTargetConcurrency: number;
+  /** Delivered and failed events (and their attempts) are deleted after this many days. */
+  webhookRetentionDays: number;
+  /** Attempts slower than this are counted as slow (the seeds ask receivers for < 80 ms). */
+  webhookSlowMs: number;
+  /** Run the webhook dispatcher in this process. */
+  dispatcher: boolean;
   /** Create and print a demo tenant on the first start of an empty database. */
   demo: boolean;
   production: boolean;
 }
 
-export class ConfigError extends Error {}
+import { ConfigError } from './config-error.ts';
+export { ConfigError };
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -67,6 +84,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxFailures: int(env, 'OPENWABA_LOGIN_MAX_FAILURES', 10, 1, 1000),
     loginWindowSeconds: int(env, 'OPENWABA_LOGIN_WINDOW_SECONDS', 900, 1, 86400),
     trustProxy: parseTrustProxy(env.OPENWABA_TRUST_PROXY),
+    webhookRetryScheduleMs: env.OPENWABA_WEBHOOK_RETRY_SCHEDULE ? parseSchedule(env.OPENWABA_WEBHOOK_RETRY_SCHEDULE) : DEFAULT_SCHEDULE_MS,
+    webhookRetryHorizonMs: env.OPENWABA_WEBHOOK_RETRY_HORIZON ? parseHorizon(env.OPENWABA_WEBHOOK_RETRY_HORIZON) : DEFAULT_HORIZON_MS,
+    webhookTimeoutMs: env.OPENWABA_WEBHOOK_TIMEOUT ? parseDuration(env.OPENWABA_WEBHOOK_TIMEOUT, 'OPENWABA_WEBHOOK_TIMEOUT') : 10_000,
+    webhookConnectTimeoutMs: env.OPENWABA_WEBHOOK_CONNECT_TIMEOUT
+      ? parseDuration(env.OPENWABA_WEBHOOK_CONNECT_TIMEOUT, 'OPENWABA_WEBHOOK_CONNECT_TIMEOUT')
+      : 5_000,
+    webhookConcurrency: int(env, 'OPENWABA_WEBHOOK_CONCURRENCY', 256, 1, 10_000),
+    webhookPerTargetConcurrency: int(env, 'OPENWABA_WEBHOOK_PER_TARGET_CONCURRENCY', 32, 1, 1_000),
+    webhookRetentionDays: int(env, 'OPENWABA_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
+    webhookSlowMs: int(env, 'OPENWABA_WEBHOOK_SLOW_MS', 80, 1, 60_000),
+    dispatcher: env.OPENWABA_DISPATCHER !== 'false' && env.OPENWABA_DISPATCHER !== '0',
     demo: env.OPENWABA_DEMO !== 'false' && env.OPENWABA_DEMO !== '0',
     production: env.NODE_ENV === 'production',
   };

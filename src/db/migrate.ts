@@ -1,11 +1,13 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './index.ts';
 import * as m0001 from './migrations/0001_init.ts';
+import * as m0002 from './migrations/0002_webhooks.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
+  '0002_webhooks': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

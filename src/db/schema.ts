@@ -15,6 +15,9 @@ export interface PartnersTable {
   settings: string | null; // JSON
   created_at: string;
   modified_at: string;
+  /** Signing secret of partner webhooks (needed to sign, so stored as is). */
+  webhook_secret: string | null;
+  webhook_headers: string | null; // JSON object of custom headers
 }
 
 export interface HubUsersTable {
@@ -144,7 +147,45 @@ export interface InstanceSettingsTable {
   value: string;
 }
 
+export type WebhookEventStatus = 'pending' | 'delivering' | 'delivered' | 'failed';
+
+export interface WebhookEventsTable {
+  id: string;
+  partner_id: string;
+  target_type: string; // 'partner' | 'channel'
+  target_id: string;
+  event_type: string;
+  body: string;
+  status: WebhookEventStatus;
+  attempts: number;
+  available_at: string;
+  lease_owner: string | null;
+  expires_at: string;
+  created_at: string;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  failed_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  event_id: string;
+  attempt: number;
+  url: string | null;
+  started_at: string;
+  duration_ms: number;
+  outcome: string;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+  slow: Bool;
+}
+
 export interface Database {
+  webhook_events: WebhookEventsTable;
+  webhook_attempts: WebhookAttemptsTable;
   partners: PartnersTable;
   hub_users: HubUsersTable;
   partner_api_keys: PartnerApiKeysTable;

@@ -6,6 +6,7 @@ import type { Executor } from '../db/index.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { hubId } from '../ids.ts';
+import { newWebhookSecret } from '../webhooks/signing.ts';
 
 export type PartnerRow = Selectable<PartnersTable>;
 
@@ -69,6 +70,8 @@ export async function createPartner(deps: Deps, input: NewPartner, tx: Executor 
     settings: null,
     created_at: now,
     modified_at: now,
+    webhook_secret: newWebhookSecret(),
+    webhook_headers: null,
   };
   await tx.insertInto('partners').values(row).execute();
   return row;

@@ -1,0 +1,68 @@
+// The retry schedule: when the next attempt of a failed delivery is due, or that none is.
+import { ConfigError } from '../config-error.ts';
+
+/** Default: immediately, 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, then every 8 h. */
+export const DEFAULT_SCHEDULE_MS = [0, 5e3, 30e3, 120e3, 600e3, 1800e3, 3600e3, 7200e3, 14400e3, 28800e3];
+export const DEFAULT_HORIZON_MS = 24 * 3600e3;
+/** Meta keeps retrying for 7 days: our ceiling. */
+export const MAX_HORIZON_MS = 7 * 24 * 3600e3;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, min: 60e3, h: 3600e3, d: 86400e3 };
+
+/** Parses `300ms`, `2s`, `1m`, `1h`, `1d`, or a bare number of seconds. */
+export function parseDuration(text: string, name: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?\s*$/.exec(text);
+  if (!m) throw new ConfigError(`${name}: "${text}" is not a duration like 300ms, 2s, 1m, 1h or 1d`);
+  return Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 's']!);
+}
+
+/** `0,300ms,2s,1m` → [0, 300, 2000, 60000]. The first entry is the delay of the first attempt. */
+export function parseSchedule(text: string, name = 'OPENWABA_WEBHOOK_RETRY_SCHEDULE'): number[] {
+  const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0) throw new ConfigError(`${name} must list at least one delay`);
+  const out = parts.map((p) => parseDuration(p, name));
+  for (let i = 1; i < out.length; i++) {
+    if (out[i]! < out[i - 1]!) throw new ConfigError(`${name}: delays must not decrease (${parts[i - 1]} then ${parts[i]})`);
+  }
+  return out;
+}
+
+export function parseHorizon(text: string): number {
+  const ms = parseDuration(text, 'OPENWABA_WEBHOOK_RETRY_HORIZON');
+  if (ms <= 0 || ms > MAX_HORIZON_MS) throw new ConfigError('OPENWABA_WEBHOOK_RETRY_HORIZON must be more than 0 and at most 7d');
+  return ms;
+}
+
+export interface RetryPolicy {
+  scheduleMs: number[];
+  horizonMs: number;
+}
+
+/**
+ * When attempt number `attemptsMade + 1` is due, measured from the event's creation time:
+ * the schedule lists delays between attempts; past its end the last delay repeats. A receiver's
+ * Retry-After (429/503) pushes the attempt later, never earlier. Undefined: the horizon is
+ * passed and the event has failed for good.
+ */
+export function nextAttemptAt(
+  policy: RetryPolicy,
+  createdAtMs: number,
+  lastAttemptAtMs: number,
+  attemptsMade: number,
+  retryAfterMs?: number,
+): number | undefined {
+  const s = policy.scheduleMs;
+  const delay = s[Math.min(attemptsMade, s.length - 1)]!;
+  const due = lastAttemptAtMs + Math.max(delay, retryAfterMs ?? 0);
+  return due <= createdAtMs + policy.horizonMs ? due : undefined;
+}
+
+/** Retry-After as seconds or an HTTP date → milliseconds from now (bounded to the horizon). */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
