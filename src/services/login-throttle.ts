@@ -1,5 +1,10 @@
 // Throttles repeated login failures per username and per client address. Kept in the database
 // so that every instance behind a load balancer sees the same counts.
+//
+// An attempt is counted *before* its password is checked, in one atomic upsert per counter:
+// checking first and counting after the (slow) password check would let any number of
+// concurrent guesses through before the first failure is recorded.
+import { sql } from 'kysely';
 import { isoNow } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 
@@ -8,41 +13,67 @@ export interface ThrottleState {
   retryAfterSeconds: number;
 }
 
-function keys(username: string, address: string): string[] {
-  return [`user:${username.trim().toLowerCase().slice(0, 320)}`, `addr:${address}`];
+function userKey(username: string): string {
+  return `user:${username.trim().toLowerCase().slice(0, 320)}`;
+}
+function addressKey(address: string): string {
+  return `addr:${address}`;
 }
 
-export async function checkLoginThrottle(deps: Deps, username: string, address: string): Promise<ThrottleState> {
+/** Adds one to a counter (starting a new window when the old one has passed); returns the new state. */
+async function increment(deps: Deps, key: string): Promise<{ failures: number; window_started_at: string }> {
+  const now = isoNow(deps.clock);
+  const windowStartLimit = new Date(deps.clock.now().getTime() - deps.config.loginWindowSeconds * 1000).toISOString();
+  const expired = sql<boolean>`auth_throttle.window_started_at < ${windowStartLimit}`;
+  return deps.db.kysely
+    .insertInto('auth_throttle')
+    .values({ key, failures: 1, window_started_at: now })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        failures: sql<number>`case when ${expired} then 1 else auth_throttle.failures + 1 end`,
+        window_started_at: sql<string>`case when ${expired} then ${now} else auth_throttle.window_started_at end`,
+      }),
+    )
+    .returning(['failures', 'window_started_at'])
+    .executeTakeFirstOrThrow();
+}
+
+async function decrement(deps: Deps, key: string): Promise<void> {
+  await deps.db.kysely
+    .updateTable('auth_throttle')
+    .set((eb) => ({ failures: eb('failures', '-', 1) }))
+    .where('key', '=', key)
+    .where('failures', '>', 0)
+    .execute();
+}
+
+/**
+ * Call before checking a password. Counts the attempt as a failure (for the username and for
+ * the address) unless it is blocked; a blocked attempt is not counted and must be refused.
+ * On success, call loginSucceeded(); on failure nothing more is needed.
+ */
+export async function beginLoginAttempt(deps: Deps, username: string, address: string): Promise<ThrottleState> {
+  const keys = [addressKey(address), userKey(username)];
   const now = deps.clock.now().getTime();
   const windowMs = deps.config.loginWindowSeconds * 1000;
-  const rows = await deps.db.kysely.selectFrom('auth_throttle').selectAll().where('key', 'in', keys(username, address)).execute();
   let retry = 0;
-  for (const r of rows) {
-    const ends = Date.parse(r.window_started_at) + windowMs;
-    if (ends > now && r.failures >= deps.config.loginMaxFailures) retry = Math.max(retry, Math.ceil((ends - now) / 1000));
+  for (const key of keys) {
+    const row = await increment(deps, key);
+    if (row.failures > deps.config.loginMaxFailures) {
+      retry = Math.max(retry, Math.max(1, Math.ceil((Date.parse(row.window_started_at) + windowMs - now) / 1000)));
+    }
   }
-  return { blocked: retry > 0, retryAfterSeconds: retry };
+  if (retry > 0) {
+    // Refused without a password check: it must not count, or a blocked address could lock
+    // out any username for free.
+    for (const key of keys) await decrement(deps, key);
+    return { blocked: true, retryAfterSeconds: retry };
+  }
+  return { blocked: false, retryAfterSeconds: 0 };
 }
 
-export async function recordLoginFailure(deps: Deps, username: string, address: string): Promise<void> {
-  const now = deps.clock.now();
-  const windowStartLimit = new Date(now.getTime() - deps.config.loginWindowSeconds * 1000).toISOString();
-  for (const key of keys(username, address)) {
-    await deps.db.kysely.transaction().execute(async (tx) => {
-      const row = await tx.selectFrom('auth_throttle').selectAll().where('key', '=', key).executeTakeFirst();
-      if (!row || row.window_started_at < windowStartLimit) {
-        await tx
-          .insertInto('auth_throttle')
-          .values({ key, failures: 1, window_started_at: isoNow(deps.clock) })
-          .onConflict((oc) => oc.column('key').doUpdateSet({ failures: 1, window_started_at: isoNow(deps.clock) }))
-          .execute();
-      } else {
-        await tx.updateTable('auth_throttle').set((eb) => ({ failures: eb('failures', '+', 1) })).where('key', '=', key).execute();
-      }
-    });
-  }
-}
-
-export async function clearLoginFailures(deps: Deps, username: string): Promise<void> {
-  await deps.db.kysely.deleteFrom('auth_throttle').where('key', '=', keys(username, '')[0]!).execute();
+/** A correct password: forget the username's failures and take this attempt off the address. */
+export async function loginSucceeded(deps: Deps, username: string, address: string): Promise<void> {
+  await deps.db.kysely.deleteFrom('auth_throttle').where('key', '=', userKey(username)).execute();
+  await decrement(deps, addressKey(address));
 }

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { authenticateHubUser } from '../../services/hub-users.ts';
-import { checkLoginThrottle, clearLoginFailures, recordLoginFailure } from '../../services/login-throttle.ts';
+import { beginLoginAttempt, loginSucceeded } from '../../services/login-throttle.ts';
 import { issueToken } from '../../services/tokens.ts';
 
 const TokenBody = Type.Object({
@@ -42,7 +42,8 @@ export const tokenRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, {
     async (request, reply) => {
       const { username, password } = request.body;
       const address = request.ip;
-      const throttle = await checkLoginThrottle(deps, username, address);
+      // Counted before the password check, so that concurrent guesses cannot outrun the limit.
+      const throttle = await beginLoginAttempt(deps, username, address);
       if (throttle.blocked) {
         reply.header('retry-after', String(throttle.retryAfterSeconds));
         return reply
@@ -50,11 +51,8 @@ export const tokenRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, {
           .send(oauthError(429, 'too_many_requests', `Too many failed logins; try again in ${throttle.retryAfterSeconds} s`));
       }
       const user = await authenticateHubUser(deps, username, password);
-      if (!user) {
-        await recordLoginFailure(deps, username, address);
-        return reply.status(401).send(oauthError(401, 'invalid_grant', 'Wrong username or password'));
-      }
-      await clearLoginFailures(deps, username);
+      if (!user) return reply.status(401).send(oauthError(401, 'invalid_grant', 'Wrong username or password'));
+      await loginSucceeded(deps, username, address);
       return issueToken(deps, user);
     },
   );
