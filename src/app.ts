@@ -7,9 +7,17 @@ import type { DestinationStream } from 'pino';
 import type { Deps } from './deps.ts';
 import { loggerOptions } from './http/logging.ts';
 import { registerMetrics } from './http/metrics.ts';
+import { registerGracefulClose } from './http/graceful-close.ts';
 import { partnerApi } from './partner-api/plugin.ts';
 import { adminApi } from './admin/plugin.ts';
 import { toApiError } from './errors.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Prometheus registry served at /metrics; other parts (the dispatcher) add to it. */
+    metricsRegistry: import('prom-client').Registry;
+  }
+}
 
 export interface AppOptions {
   /** Where request logs go (tests capture them); stdout by default. */
@@ -25,6 +33,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerGracefulClose(app);
 
   await app.register(swagger, {
     openapi: {
@@ -47,7 +57,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  registerMetrics(app);
+  app.decorate('metricsRegistry', registerMetrics(app));
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -8,9 +8,11 @@ import { openDb } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Deps } from './deps.ts';
 import { bootstrapTenant, type BootstrapResult } from './services/bootstrap.ts';
+import { Dispatcher } from './webhooks/dispatcher.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
+  dispatcher: Dispatcher | undefined;
   deps: Deps;
   url: string;
   demo: BootstrapResult | undefined;
@@ -55,6 +57,8 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
     await db.close();
     throw err;
   }
+  const dispatcher = config.dispatcher ? new Dispatcher(deps, { logger: app.log, registry: app.metricsRegistry }) : undefined;
+  await dispatcher?.start();
   // After listen: if the port is taken, no demo secrets are created and lost unseen.
   const demo = config.demo ? await createDemoOnce(deps) : undefined;
   const addr = app.server.address();
@@ -63,12 +67,16 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
   let stopping: Promise<void> | undefined;
   return {
     app,
+    dispatcher,
     deps,
     url: `http://${shownHost}:${port}`,
     demo,
     stop() {
-      // Stops accepting, lets requests in flight finish, then closes the database.
-      stopping ??= app.close().then(() => db.close());
+      // Stops accepting, lets requests and deliveries in flight finish, then closes the database.
+      stopping ??= app
+        .close()
+        .then(() => dispatcher?.stop())
+        .then(() => db.close());
       return stopping;
     },
   };

@@ -11,6 +11,7 @@ import { channelRoutes } from './routes/channels.ts';
 import { wabaAccountRoutes } from './routes/waba-accounts.ts';
 import { channelApiKeyRoutes } from './routes/channel-api-keys.ts';
 import { partnerApiKeyRoutes } from './routes/partner-api-keys.ts';
+import { webhookEventRoutes } from './routes/webhook-events.ts';
 
 export interface PartnerApiOptions {
   deps: Deps;
@@ -40,4 +41,5 @@ export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { d
   await app.register(wabaAccountRoutes, { deps });
   await app.register(channelApiKeyRoutes, { deps });
   await app.register(partnerApiKeyRoutes, { deps });
+  await app.register(webhookEventRoutes, { deps });
 };

@@ -6,6 +6,7 @@ import type { Executor } from '../db/index.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { hubId } from '../ids.ts';
+import { emitPartnerEvent, inTransaction } from '../webhooks/partner-events.ts';
 import {
   applyFilters,
   applyOrderAndPage,
@@ -127,7 +128,11 @@ export async function createClient(
     modified_at: now,
     modified_by: JSON.stringify(actor),
   };
-  await tx.insertInto('clients').values(row).execute();
+  // The client and its client_created event commit together.
+  await inTransaction(deps, tx, async (t) => {
+    await t.insertInto('clients').values(row).execute();
+    await emitPartnerEvent(deps, t, partnerId, 'client_created', clientToWire(row));
+  });
   return row;
 }
 
@@ -158,17 +163,24 @@ export async function updateClient(
   return getClient(deps, partnerId, clientId);
 }
 
+/** The two queries of the client list (one page, and the total), built but not run. */
+export function clientListQueries(deps: Deps, partnerId: string, query: ListQueryInput) {
+  const parsed = parseListQuery(query, CLIENT_LIST);
+  const base = deps.db.kysely.selectFrom('clients').where('clients.partner_id', '=', partnerId);
+  const filtered = applyFilters(base, parsed, CLIENT_LIST);
+  return {
+    parsed,
+    rows: applyOrderAndPage(filtered.selectAll('clients'), parsed, CLIENT_LIST),
+    total: filtered.select((eb) => eb.fn.countAll<number>().as('n')),
+  };
+}
+
 export async function listClients(
   deps: Deps,
   partnerId: string,
   query: ListQueryInput,
 ): Promise<ListEnvelope & { clients: ClientWire[] }> {
-  const parsed = parseListQuery(query, CLIENT_LIST);
-  const base = deps.db.kysely.selectFrom('clients').where('clients.partner_id', '=', partnerId);
-  const filtered = applyFilters(base, parsed, CLIENT_LIST);
-  const [rows, totalRow] = await Promise.all([
-    applyOrderAndPage(filtered.selectAll('clients'), parsed, CLIENT_LIST).execute(),
-    filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { ...envelope(parsed, Number(totalRow.n), rows.length), clients: rows.map(clientToWire) };
+  const q = clientListQueries(deps, partnerId, query);
+  const [rows, totalRow] = await Promise.all([q.rows.execute(), q.total.executeTakeFirstOrThrow()]);
+  return { ...envelope(q.parsed, Number(totalRow.n), rows.length), clients: rows.map(clientToWire) };
 }

@@ -28,6 +28,10 @@ export interface PartnerWire {
   modified_at: string | null;
 }
 
+export function partnerWebhookHeaders(p: PartnerRow): Record<string, string> {
+  return p.webhook_headers ? (JSON.parse(p.webhook_headers) as Record<string, string>) : {};
+}
+
 export function partnerToWire(p: PartnerRow): PartnerWire {
   return {
     id: p.id,
@@ -94,6 +98,8 @@ export interface PartnerPatch {
   brand_name?: string;
   logo_url?: string | null;
   country?: string | null;
+  /** Custom headers sent with every partner webhook (e.g. Authorization). */
+  webhook_headers?: Record<string, string> | null;
 }
 
 export async function updatePartner(deps: Deps, id: string, patch: PartnerPatch): Promise<PartnerRow> {
@@ -104,6 +110,7 @@ export async function updatePartner(deps: Deps, id: string, patch: PartnerPatch)
   if (patch.brand_name !== undefined) values.brand_name = patch.brand_name;
   if (patch.logo_url !== undefined) values.logo_url = patch.logo_url;
   if (patch.country !== undefined) values.country = patch.country;
+  if (patch.webhook_headers !== undefined) values.webhook_headers = patch.webhook_headers ? JSON.stringify(patch.webhook_headers) : null;
   const res = await deps.db.kysely.updateTable('partners').set(values).where('id', '=', id).executeTakeFirst();
   if (Number(res.numUpdatedRows) === 0) throw notFound(`Partner ${id} not found`);
   return getPartner(deps, id);

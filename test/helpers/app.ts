@@ -9,6 +9,7 @@ import { openDb } from '../../src/db/index.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import type { Deps } from '../../src/deps.ts';
 import { bootstrapTenant, type BootstrapResult, type BootstrapInput } from '../../src/services/bootstrap.ts';
+import { Dispatcher } from '../../src/webhooks/dispatcher.ts';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db.ts';
 
 export interface HttpResponse<T = any> {
@@ -69,6 +70,8 @@ export class Http {
 
 export interface TestApp extends Http {
   app: FastifyInstance;
+  /** The running dispatcher when started with { dispatcher: true }. */
+  dispatcher: Dispatcher | undefined;
   deps: Deps;
   database: TestDatabase;
   /** Every log line the app wrote, as text. */
@@ -80,7 +83,7 @@ export interface TestApp extends Http {
 
 export async function startTestApp(
   kind: DbKind,
-  opts: { env?: Record<string, string>; clock?: Clock; config?: Partial<Config> } = {},
+  opts: { env?: Record<string, string>; clock?: Clock; config?: Partial<Config>; dispatcher?: boolean } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(kind);
   const config: Config = {
@@ -99,12 +102,18 @@ export async function startTestApp(
   });
   const app = await buildApp(deps, { logStream });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  // The webhook dispatcher runs only where a test asks for it; others drive one by hand.
+  const dispatcher = opts.dispatcher ? new Dispatcher(deps, { registry: app.metricsRegistry }) : undefined;
+  await dispatcher?.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const http = new Http(`http://127.0.0.1:${port}`);
+  // The app's public address is only known now; keep an explicit OPENWABA_PUBLIC_URL.
+  if (!opts.env?.OPENWABA_PUBLIC_URL && !opts.config?.publicUrl) config.publicUrl = http.baseUrl;
   let closed = false;
   return Object.assign(http, {
     app,
+    dispatcher,
     deps,
     database,
     logs,
@@ -113,6 +122,7 @@ export async function startTestApp(
       if (closed) return;
       closed = true;
       await app.close();
+      await dispatcher?.stop(1000);
       await db.close();
       await database.drop();
     },

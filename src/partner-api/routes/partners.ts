@@ -3,7 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
-import { getPartner, partnerToWire, updatePartner } from '../../services/partners.ts';
+import { getPartner, partnerToWire, partnerWebhookHeaders, updatePartner } from '../../services/partners.ts';
+import { badRequest } from '../../errors.ts';
 import { requirePartner } from '../auth.ts';
 import { ErrorBody, Partner, PartnerIdParams, UrlString, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 import { optionalUrl, validateHttpUrl } from '../urls.ts';
@@ -69,13 +70,16 @@ export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
         summary: "Get the partner's webhook URL",
         security: PARTNER_SECURITY,
         params: PartnerIdParams,
-        response: { 200: Type.Object({ webhook_url: Type.Union([Type.String(), Type.Null()]) }), ...PARTNER_ERRORS },
+        response: {
+          200: Type.Object({ webhook_url: Type.Union([Type.String(), Type.Null()]), headers: Type.Record(Type.String(), Type.String()) }),
+          ...PARTNER_ERRORS,
+        },
       },
     },
     async (request) => {
       requirePartner(request, request.params.partner_id);
       const p = await getPartner(deps, request.params.partner_id);
-      return { webhook_url: p.webhook_url };
+      return { webhook_url: p.webhook_url, headers: partnerWebhookHeaders(p) };
     },
   );
 
@@ -87,14 +91,34 @@ export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
         summary: "Set the partner's webhook URL",
         security: PARTNER_SECURITY,
         params: PartnerIdParams,
-        body: Type.Object({ webhook_url: UrlString }, { additionalProperties: true }),
+        body: Type.Object(
+          {
+            webhook_url: UrlString,
+            headers: Type.Optional(
+              Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 2048 }), {
+                description: 'Custom headers sent with every partner webhook, e.g. {"Authorization":"Basic …"}',
+              }),
+            ),
+          },
+          { additionalProperties: true },
+        ),
         response: { 200: Partner, ...PARTNER_ERRORS },
       },
     },
     async (request) => {
       requirePartner(request, request.params.partner_id);
       const url = validateHttpUrl('webhook_url', request.body.webhook_url);
-      return partnerToWire(await updatePartner(deps, request.params.partner_id, { webhook_url: url }));
+      const headers = request.body.headers;
+      if (headers) {
+        if (Object.keys(headers).length > 20) throw badRequest('headers: at most 20 custom headers');
+        for (const name of Object.keys(headers)) {
+          if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw badRequest(`headers: "${name}" is not a valid header name`);
+        }
+        for (const [name, value] of Object.entries(headers)) {
+          if (/[\r\n\0]/.test(value)) throw badRequest(`headers: the value of "${name}" must not contain line breaks`);
+        }
+      }
+      return partnerToWire(await updatePartner(deps, request.params.partner_id, { webhook_url: url, ...(headers ? { webhook_headers: headers } : {}) }));
     },
   );
 };

@@ -1,0 +1,19 @@
+// Graceful close: once app.close() has begun, responses still in flight go out with
+// `Connection: close` and their sockets are closed, so that a keep-alive client cannot hold the
+// server open (server.close() waits for every connection) after its last request has finished.
+import type { FastifyInstance } from 'fastify';
+
+export function registerGracefulClose(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (closing && request.raw.httpVersionMajor < 2) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async () => {
+    // For a response whose headers left before close began: its socket is idle once it ends.
+    if (closing) setImmediate(() => app.server.closeIdleConnections?.());
+  });
+}

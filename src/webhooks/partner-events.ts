@@ -1,0 +1,48 @@
+// Partner events (reference §2): `{id, event, data}` sent to the partner's webhook_url, signed
+// with `x-360dialog-signature` and Standard Webhooks headers.
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { Executor } from '../db/index.ts';
+import type { Deps } from '../deps.ts';
+import { enqueueEvent, transact } from './outbox.ts';
+
+export const PARTNER_EVENTS = [
+  'client_created',
+  'channel_created',
+  'channel_submitted',
+  'channel_ready',
+  'channel_running',
+  'channel_live',
+  'cancellation_request',
+  'cancellation_revoke',
+  'template_messaging_enabled',
+  'template_messaging_disabled',
+] as const;
+export type PartnerEventName = (typeof PARTNER_EVENTS)[number] | 'test';
+
+/** The partner event a channel status change raises, if any. */
+export function channelStatusEvent(status: string): PartnerEventName | undefined {
+  const map: Record<string, PartnerEventName> = {
+    submitted: 'channel_submitted',
+    ready: 'channel_ready',
+    running: 'channel_running',
+    live: 'channel_live',
+  };
+  return map[status];
+}
+
+export function emitPartnerEvent(deps: Deps, tx: Executor, partnerId: string, event: PartnerEventName, data: unknown): Promise<string> {
+  return enqueueEvent(deps, tx, {
+    partnerId,
+    targetType: 'partner',
+    targetId: partnerId,
+    eventType: event,
+    // The event id is in the body too: receivers can dedupe on it (it is also `webhook-id`).
+    body: (id) => ({ id, event, data }),
+  });
+}
+
+/** Runs fn in tx when it already is a transaction, else in a new one (so change + event commit together). */
+export function inTransaction<T>(deps: Deps, tx: Executor, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return tx.isTransaction ? fn(tx as Transaction<Database>) : transact(deps, fn);
+}
