@@ -13,6 +13,7 @@ import { createHubUser } from '../services/hub-users.ts';
 import { createPartnerApiKey } from '../services/partner-api-keys.ts';
 import { createPartner, getPartner, listPartners, partnerToWire } from '../services/partners.ts';
 import { bootstrapTenant } from '../services/bootstrap.ts';
+import { adminChannelRoutes } from './channel-routes.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -40,6 +41,7 @@ export const adminApi: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { de
     if (!m || !timingSafeEqual(digest(m[1]!), expected)) throw new ApiError(401, 'Invalid or missing admin token');
   });
   const tags = ['Admin'];
+  await app.register(adminChannelRoutes, { deps });
 
   app.get('/partners', { schema: { tags, security, summary: 'List partners', response: { 200: Type.Object({ partners: Type.Array(Partner) }), ...errors } } }, async () => ({
     partners: (await listPartners(deps)).map(partnerToWire),

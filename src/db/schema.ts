@@ -2,6 +2,8 @@
 // (fixed width, UTC, so text order is time order) on both SQLite and PostgreSQL, so that one
 // set of queries and mappers serves both dialects.
 
+import type { Generated } from 'kysely';
+
 export type Bool = number; // 0 | 1
 
 export interface PartnersTable {
@@ -123,6 +125,8 @@ export interface ChannelsTable {
   billing_started_at: string | null;
   created_at: string;
   modified_at: string;
+  /** Defaults to 1 (allowed). */
+  template_messaging: Generated<Bool>;
 }
 
 export interface ChannelApiKeysTable {

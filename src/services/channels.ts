@@ -6,6 +6,7 @@ import type { Executor } from '../db/index.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { digits, hubId } from '../ids.ts';
+import { channelStatusEvent, emitPartnerEvent, inTransaction } from '../webhooks/partner-events.ts';
 import {
   applyFilters,
   applyOrderAndPage,
@@ -88,6 +89,7 @@ export function channelToWire(ch: ChannelRow, client: ClientRow, waba: WabaAccou
     project: null,
     has_inbox: false,
     is_oba: false,
+    template_messaging_enabled: ch.template_messaging === 1,
   };
 }
 export type ChannelWire = ReturnType<typeof channelToWire>;
@@ -210,8 +212,16 @@ export async function createChannel(
     billing_started_at: availabilityFor(status) === 'ready' ? now : null,
     created_at: now,
     modified_at: now,
+    template_messaging: 1,
   };
-  await tx.insertInto('channels').values(row).execute();
+  // The channel and its partner events (channel_created, and its status event) commit together.
+  await inTransaction(deps, tx, async (t) => {
+    await t.insertInto('channels').values(row).execute();
+    const wire = channelToWire(row, client, waba);
+    await emitPartnerEvent(deps, t, input.partnerId, 'channel_created', wire);
+    const statusEvent = channelStatusEvent(status);
+    if (statusEvent) await emitPartnerEvent(deps, t, input.partnerId, statusEvent, wire);
+  });
   return row;
 }
 
@@ -250,11 +260,11 @@ export async function getChannelWire(deps: Deps, partnerId: string, channelId: s
   return wire!;
 }
 
-export async function listChannels(
-  deps: Deps,
-  partnerId: string,
-  query: ListQueryInput,
-): Promise<ListEnvelope & { partner_channels: ChannelWire[] }> {
+/**
+ * The two queries of the channel list (one page of rows, and the total), built but not run:
+ * listChannels runs them, and tests read their plans to check the filters use an index.
+ */
+export function channelListQueries(deps: Deps, partnerId: string, query: ListQueryInput) {
   const parsed = parseListQuery(query, CHANNEL_LIST);
   const base = deps.db.kysely
     .selectFrom('channels')
@@ -262,32 +272,22 @@ export async function listChannels(
     .innerJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
     .where('channels.partner_id', '=', partnerId);
   const filtered = applyFilters(base, parsed, CHANNEL_LIST);
-  const [rows, totalRow] = await Promise.all([
-    applyOrderAndPage(filtered.selectAll('channels'), parsed, CHANNEL_LIST).execute(),
-    filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { ...envelope(parsed, Number(totalRow.n), rows.length), partner_channels: await hydrateChannels(deps, rows) };
+  return {
+    parsed,
+    rows: applyOrderAndPage(filtered.selectAll('channels'), parsed, CHANNEL_LIST),
+    total: filtered.select((eb) => eb.fn.countAll<number>().as('n')),
+  };
 }
 
-/** Request (enabled=true) or revoke (false) the cancellation of a channel. */
-export async function setCancellationRequest(
+export async function listChannels(
   deps: Deps,
   partnerId: string,
-  clientId: string,
-  channelId: string,
-  enabled: boolean,
-): Promise<ChannelWire> {
-  await getClient(deps, partnerId, clientId);
-  const ch = await getChannel(deps, partnerId, channelId);
-  if (ch.client_id !== clientId) throw notFound(`Channel ${channelId} not found for client ${clientId}`);
-  if (ch.terminated_at) throw new ApiError(400, `Channel ${channelId} is already terminated`);
-  const now = isoNow(deps.clock);
-  await deps.db.kysely
-    .updateTable('channels')
-    .set({ cancellation_requested_at: enabled ? (ch.cancellation_requested_at ?? now) : null, modified_at: now })
-    .where('id', '=', channelId)
-    .execute();
-  return getChannelWire(deps, partnerId, channelId);
+  query: ListQueryInput,
+): Promise<ListEnvelope & { partner_channels: ChannelWire[] }> {
+  const q = channelListQueries(deps, partnerId, query);
+  const [rows, totalRow] = await Promise.all([q.rows.execute(), q.total.executeTakeFirstOrThrow()]);
+  return { ...envelope(q.parsed, Number(totalRow.n), rows.length), partner_channels: await hydrateChannels(deps, rows) };
 }
+
 
 export { getClient };

@@ -6,6 +6,8 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('partners').addColumn('webhook_secret', 'text').execute();
   await db.schema.alterTable('partners').addColumn('webhook_headers', 'text').execute();
+  // Whether the channel may send template messages (template_messaging_enabled / _disabled).
+  await db.schema.alterTable('channels').addColumn('template_messaging', 'integer', (c) => c.notNull().defaultTo(1)).execute();
 
   await db.schema
     .createTable('webhook_events')
@@ -61,6 +63,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('webhook_attempts').execute();
   await db.schema.dropTable('webhook_events').execute();
+  await db.schema.alterTable('channels').dropColumn('template_messaging').execute();
   await db.schema.alterTable('partners').dropColumn('webhook_headers').execute();
   await db.schema.alterTable('partners').dropColumn('webhook_secret').execute();
 }

@@ -3,7 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
-import { getChannelWire, listChannels, setCancellationRequest } from '../../services/channels.ts';
+import { getChannelWire, listChannels } from '../../services/channels.ts';
+import { setCancellationRequest } from '../../services/channel-lifecycle.ts';
 import { requirePartner } from '../auth.ts';
 import { Channel, ChannelList, ChannelParams, ClientChannelParams, ErrorBody, ListQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
