@@ -4,6 +4,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { badRequest } from '../errors.ts';
 
+/** `number` fields are integer columns. */
 export type FieldType = 'string' | 'number' | 'boolean';
 
 export interface ListField {
@@ -127,7 +128,7 @@ export function parseFilters(raw: string | undefined, spec: ListSpec): Record<st
   for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (key === 'q' && spec.search) {
       if (typeof value !== 'string') throw badRequest('filters.q must be a string');
-      out.q = value;
+      out.q = noNul('q', value);
       continue;
     }
     const field = spec.fields[key];
@@ -139,6 +140,17 @@ export function parseFilters(raw: string | undefined, spec: ListSpec): Record<st
   return out;
 }
 
+// Number fields are `integer` columns (32-bit on PostgreSQL, which refuses to compare them with
+// 1.5 or 1e20 rather than finding nothing), and PostgreSQL text cannot hold NUL: both would be
+// a 500 there, so they are a 400 here on both databases.
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+
+function noNul(key: string, value: string): string {
+  if (value.includes('\u0000')) throw badRequest(`filters.${key} must not contain NUL characters`);
+  return value;
+}
+
 function coerce(key: string, value: unknown, type: FieldType): FilterValue {
   if (value === null) return null;
   if (type === 'boolean') {
@@ -147,11 +159,11 @@ function coerce(key: string, value: unknown, type: FieldType): FilterValue {
     throw badRequest(`filters.${key} must be true or false`);
   }
   if (type === 'number') {
-    if (typeof value === 'number' && Number.isFinite(value)) return value;
-    if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
-    throw badRequest(`filters.${key} must be a number`);
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
+    if (Number.isInteger(n) && n >= INT_MIN && n <= INT_MAX) return n;
+    throw badRequest(`filters.${key} must be a number: an integer between ${INT_MIN} and ${INT_MAX}`);
   }
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return noNul(key, value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   throw badRequest(`filters.${key} must be a string, number, boolean or null`);
 }
