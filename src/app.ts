@@ -10,7 +10,7 @@ import { registerMetrics } from './http/metrics.ts';
 import { registerGracefulClose } from './http/graceful-close.ts';
 import { partnerApi } from './partner-api/plugin.ts';
 import { adminApi } from './admin/plugin.ts';
-import { toApiError } from './errors.ts';
+import { ApiError, toApiError } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,6 +58,11 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.decorate('metricsRegistry', registerMetrics(app));
+  // A NUL character is never part of a valid id or query; refuse it before it reaches a database
+  // (PostgreSQL rejects it in text, SQLite would store it).
+  app.addHook('onRequest', async (request) => {
+    if (/%00/.test(request.url)) throw new ApiError(400, 'The URL must not contain NUL (%00) characters');
+  });
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -82,6 +82,11 @@ export function toApiError(err: unknown): ApiError {
     });
     return new ApiError(400, `Wrong payload: ${details.join('; ')}`, { details });
   }
+  // PostgreSQL refusing a value SQLite would store (a NUL character, an out-of-range number):
+  // the client's input, so a 400 rather than a 500.
+  const pgCode = (err as { code?: unknown })?.code;
+  if (pgCode === '22021' || pgCode === '22P05') return new ApiError(400, 'Text must not contain NUL (\\u0000) characters');
+  if (pgCode === '22003' || pgCode === '22P02') return new ApiError(400, 'A value is out of range or not of the expected type');
   const status = e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     let message = e.message;

@@ -79,7 +79,7 @@ describeEachDb('partner', (kind) => {
       expect(set.status).toBe(200);
       expect(set.body.webhook_url).toBe('http://localhost:9999/partner');
       const get = await t.get(`/api/v2/partners/${b.partner_id}/webhook_url`, { headers: partnerKey(b.partner_api_key) });
-      expect(get.body).toEqual({ webhook_url: 'http://localhost:9999/partner' });
+      expect(get.body).toEqual({ webhook_url: 'http://localhost:9999/partner', headers: {} });
     });
     it('POST 400 without webhook_url', async () => {
       const res = await t.post(`/api/v2/partners/${b.partner_id}/webhook_url`, { headers: partnerKey(b.partner_api_key), json: {} });
@@ -91,6 +91,16 @@ describeEachDb('partner', (kind) => {
       expect((await t.get(`/api/v2/partners/${b.partner_id}/webhook_url`, { headers: partnerKey(a.partner_api_key) })).status).toBe(403);
       expect((await t.post(`/api/v2/partners/${b.partner_id}/webhook_url`, { headers: partnerKey(a.partner_api_key), json: { webhook_url: 'https://x.example' } })).status).toBe(403);
     });
+  });
+
+  it('a NUL character in the URL or body is a 400, never a 500', async () => {
+    const inPath = await t.get(`/api/v2/partners/${a.partner_id}/clients/a%00CL`, { headers: partnerKey(a.partner_api_key) });
+    expect(inPath.status).toBe(400);
+    expect(inPath.body.meta.http_code).toBe(400);
+    const inFilter = await t.get(`/api/v2/partners/${a.partner_id}/channels`, { headers: partnerKey(a.partner_api_key), query: { filters: '{"id":"a\u0000b"}' } });
+    expect(inFilter.status).toBe(400);
+    const inBody = await t.patch(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey(a.partner_api_key), json: { brand_name: 'a\u0000b' } });
+    expect([200, 400]).toContain(inBody.status);
   });
 
   it('unknown routes answer 404 in the meta format', async () => {

@@ -236,13 +236,17 @@ export function applyOrderAndPage<DB, TB extends keyof DB, O>(
 ): SelectQueryBuilder<DB, TB, O> {
   let out = qb;
   let tieUsed = false;
+  let lastDesc = false;
   for (const s of parsed.sort) {
     const desc = s.startsWith('-');
     const field = spec.fields[desc ? s.slice(1) : s]!;
     if (field.column === spec.tieBreaker) tieUsed = true;
+    lastDesc = desc;
     out = out.orderBy(sql.ref(field.column), desc ? 'desc' : 'asc') as typeof out;
   }
-  if (!tieUsed) out = out.orderBy(sql.ref(spec.tieBreaker), 'asc') as typeof out;
+  // The tie-breaker follows the direction of the last key, so that an index ending in
+  // (…, key, id) serves the whole order read forwards or backwards.
+  if (!tieUsed) out = out.orderBy(sql.ref(spec.tieBreaker), lastDesc ? 'desc' : 'asc') as typeof out;
   return out.limit(parsed.limit).offset(parsed.offset) as typeof out;
 }
 
