@@ -59,10 +59,14 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
   }
   const dispatcher = config.dispatcher ? new Dispatcher(deps, { logger: app.log, registry: app.metricsRegistry }) : undefined;
   await dispatcher?.start();
-  // After listen: if the port is taken, no demo secrets are created and lost unseen.
-  const demo = config.demo ? await createDemoOnce(deps) : undefined;
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  // PORT=0 picks a free port: the derived public URL (channel keys' `address`) names the real one.
+  if (port !== config.port && /^https?:\/\/[^/]+:0$/.test(config.publicUrl)) {
+    deps.config = { ...config, publicUrl: config.publicUrl.replace(/:0$/, `:${port}`) };
+  }
+  // After listen: if the port is taken, no demo secrets are created and lost unseen.
+  const demo = config.demo ? await createDemoOnce(deps) : undefined;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   let stopping: Promise<void> | undefined;
   return {

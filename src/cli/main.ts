@@ -15,12 +15,12 @@ import { getChannel } from '../services/channels.ts';
 import { createChannelApiKey } from '../services/channel-api-keys.ts';
 import { ApiError } from '../errors.ts';
 
-/** Opens the database, brings it up to date, runs fn, closes it. */
-async function withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T> {
+/** Opens the database, brings it up to date (unless told not to), runs fn, closes it. */
+async function withDeps<T>(fn: (deps: Deps) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
   const config = loadConfig();
   const db = openDb(config.databaseUrl, { poolSize: 2 });
   try {
-    await migrateToLatest(db);
+    if (opts.migrate !== false) await migrateToLatest(db);
     return await fn({ config, db, clock: systemClock });
   } finally {
     await db.close();
@@ -64,7 +64,7 @@ export function buildCli(): Command {
       withDeps(async (deps) => {
         const applied = await migrateToLatest(deps.db);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-      }),
+      }, { migrate: false }),
     );
 
   program
@@ -136,6 +136,22 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`openwaba: ${err.message}\n`);
       process.exit(2);
     }
+    if (isDatabaseUnavailable(err)) {
+      process.stderr.write(`openwaba: cannot open the database named by DATABASE_URL: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     throw err;
   }
+}
+
+/** Unreachable server, refused login, missing database or unopenable file: the operator's to fix. */
+function isDatabaseUnavailable(err: unknown): boolean {
+  const code = String((err as { code?: unknown }).code ?? '');
+  if ((err as { syscall?: unknown }).syscall === 'mkdir') return true; // the SQLite file's directory
+  return (
+    ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'SQLITE_CANTOPEN', 'SQLITE_NOTADB'].includes(code) ||
+    // PostgreSQL: connection exceptions (08), invalid authorization (28), unknown database (3D000).
+    /^(08|28)...$/.test(code) ||
+    code === '3D000'
+  );
 }

@@ -1,0 +1,174 @@
+// The operator API under /admin: present only with OPENWABA_ADMIN_TOKEN, guarded by it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDb } from './helpers/db.ts';
+import { bearer, partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
+
+const ADMIN_TOKEN = 'x'.repeat(32);
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+describeEachDb('admin API', (kind) => {
+  describe('without OPENWABA_ADMIN_TOKEN', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp(kind);
+    });
+    afterAll(() => t.close());
+
+    it('/admin does not exist, whatever the credential', async () => {
+      for (const [method, path] of [
+        ['GET', '/admin/partners'],
+        ['POST', '/admin/partners'],
+        ['POST', '/admin/bootstrap'],
+      ] as const) {
+        const res = await t.request(method, path, { headers: admin, json: { brand_name: 'X', username: 'x@example.com' } });
+        expect(res.status, `${method} ${path}`).toBe(404);
+      }
+      const doc = await t.get('/openapi.json');
+      expect(Object.keys(doc.body.paths).filter((p) => p.startsWith('/admin'))).toEqual([]);
+    });
+  });
+
+  describe('with OPENWABA_ADMIN_TOKEN', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp(kind, { env: { OPENWABA_ADMIN_TOKEN: ADMIN_TOKEN } });
+    });
+    afterAll(() => t.close());
+
+    const partnerCount = async () => (await t.get('/admin/partners', { headers: admin })).body.partners.length as number;
+    const login = (username: string, password: string) => t.post('/api/v2/token', { json: { username, password } });
+
+    it('401 without the token, with a wrong one, or with another kind of credential', async () => {
+      const tenant = await t.tenant();
+      const attempts: Record<string, string>[] = [
+        {},
+        { authorization: `Bearer ${'y'.repeat(32)}` },
+        { authorization: `Bearer ${ADMIN_TOKEN.slice(0, 31)}` },
+        { authorization: ADMIN_TOKEN },
+        { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` },
+        { 'x-api-key': ADMIN_TOKEN },
+        partnerKey(tenant.partner_api_key),
+      ];
+      for (const headers of attempts) {
+        const res = await t.post('/admin/partners', { headers, json: { brand_name: 'Nope', username: 'nope@example.com' } });
+        expect(res.status, JSON.stringify(headers)).toBe(401);
+        expect(res.body.meta).toMatchObject({ success: false, http_code: 401 });
+      }
+      // Authentication comes before body validation.
+      expect((await t.post('/admin/partners', { json: { nonsense: true } })).status).toBe(401);
+      expect((await t.get('/admin/partners')).status).toBe(401);
+      // The admin token is not a Partner API credential.
+      expect((await t.get(`/api/v2/partners/${tenant.partner_id}`, { headers: admin })).status).toBe(401);
+    });
+
+    it('POST /admin/partners creates a partner and a hub user who can get a token', async () => {
+      const res = await t.post('/admin/partners', { headers: admin, json: { brand_name: 'Acme', username: 'Ops@Acme.example', country: 'de' } });
+      expect(res.status).toBe(201);
+      const { partner, hub_user } = res.body;
+      expect(partner.id).toMatch(/^[0-9A-Za-z]{10}PA$/);
+      expect(hub_user).toMatchObject({ partner_id: partner.id, username: 'ops@acme.example', password: expect.any(String) });
+      const token = await login('ops@acme.example', hub_user.password);
+      expect(token.status).toBe(200);
+      const me = await t.get(`/api/v2/partners/${partner.id}`, { headers: bearer(token.body.access_token) });
+      expect(me.status).toBe(200);
+      expect(me.body.id).toBe(partner.id);
+    });
+
+    it('a chosen password is not echoed back, and works', async () => {
+      const res = await t.post('/admin/partners', { headers: admin, json: { brand_name: 'Chosen', username: 'chosen@example.com', password: 'correct horse battery' } });
+      expect(res.status).toBe(201);
+      expect(res.body.hub_user.password).toBeUndefined();
+      expect(res.text).not.toContain('correct horse battery');
+      expect((await login('chosen@example.com', 'correct horse battery')).status).toBe(200);
+    });
+
+    it('POST /admin/partners/{pid}/hub_users adds a user to that partner', async () => {
+      const created = await t.post('/admin/partners', { headers: admin, json: { brand_name: 'Two Users', username: 'first@two.example' } });
+      const pid = created.body.partner.id;
+      const res = await t.post(`/admin/partners/${pid}/hub_users`, { headers: admin, json: { username: 'second@two.example' } });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ partner_id: pid, username: 'second@two.example', password: expect.any(String) });
+      const token = await login('second@two.example', res.body.password);
+      expect(token.status).toBe(200);
+      expect((await t.get(`/api/v2/partners/${pid}`, { headers: bearer(token.body.access_token) })).status).toBe(200);
+
+      const unknown = await t.post('/admin/partners/nopeNOPE00PA/hub_users', { headers: admin, json: { username: 'ghost@two.example' } });
+      expect(unknown.status).toBe(404);
+    });
+
+    it('409 for a username that exists, and no partner is left half-created', async () => {
+      await t.post('/admin/partners', { headers: admin, json: { brand_name: 'Taken', username: 'taken@example.com' } });
+      const before = await partnerCount();
+      const again = await t.post('/admin/partners', { headers: admin, json: { brand_name: 'Taken 2', username: 'TAKEN@example.com' } });
+      expect(again.status).toBe(409);
+      expect(again.body.meta).toMatchObject({ success: false, http_code: 409 });
+      expect(await partnerCount()).toBe(before);
+
+      const created = await t.post('/admin/partners', { headers: admin, json: { brand_name: 'Other', username: 'other@example.com' } });
+      const dup = await t.post(`/admin/partners/${created.body.partner.id}/hub_users`, { headers: admin, json: { username: 'taken@example.com' } });
+      expect(dup.status).toBe(409);
+    });
+
+    it('400 for a bad body, naming the problem', async () => {
+      const bad: [unknown, RegExp][] = [
+        [{ username: 'a@example.com' }, /brand_name/],
+        [{ brand_name: 'X' }, /username/],
+        [{ brand_name: '', username: 'a@example.com' }, /brand_name/],
+        [{ brand_name: 'X', username: 'a@example.com', password: 'short' }, /password/],
+        [{ brand_name: 'X', username: 'has space@example.com' }, /username/],
+        [{ brand_name: 'X', username: 'a@example.com', country: 'DEU' }, /country/],
+        [{ brand_name: 'X', username: 'a@example.com', colour: 'red' }, /colour/],
+      ];
+      const before = await partnerCount();
+      for (const [json, message] of bad) {
+        const res = await t.post('/admin/partners', { headers: admin, json });
+        expect(res.status, JSON.stringify(json)).toBe(400);
+        expect(res.body.meta.developer_message).toMatch(message);
+      }
+      const broken = await t.post('/admin/partners', { headers: { ...admin, 'content-type': 'application/json' }, raw: '{"brand_name":' });
+      expect(broken.status).toBe(400);
+      expect(await partnerCount()).toBe(before);
+    });
+
+    it('POST /admin/partners/{pid}/api_keys creates a working partner API key', async () => {
+      const created = await t.post('/admin/partners', { headers: admin, json: { brand_name: 'Keyed', username: 'keyed@example.com' } });
+      const pid = created.body.partner.id;
+      const res = await t.post(`/admin/partners/${pid}/api_keys`, { headers: admin, json: { name: 'integration' } });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ name: 'integration', api_key: expect.stringMatching(/^owpk_/) });
+      expect(res.body.api_key.startsWith(res.body.prefix)).toBe(true);
+      const me = await t.get(`/api/v2/partners/${pid}`, { headers: partnerKey(res.body.api_key) });
+      expect(me.status).toBe(200);
+
+      expect((await t.post(`/admin/partners/${pid}/api_keys`, { headers: admin, json: {} })).status).toBe(400);
+      expect((await t.post('/admin/partners/nopeNOPE00PA/api_keys', { headers: admin, json: { name: 'x' } })).status).toBe(404);
+    });
+
+    it('POST /admin/bootstrap creates a complete tenant, like `openwaba bootstrap --json`', async () => {
+      const res = await t.post('/admin/bootstrap', { headers: admin });
+      expect(res.status).toBe(201);
+      expect(Object.keys(res.body).sort()).toEqual(
+        ['channel_api_key', 'channel_id', 'client_id', 'partner_api_key', 'partner_id', 'password', 'phone_number', 'username', 'waba_account_id'],
+      );
+      const b = res.body;
+      const channels = await t.get(`/api/v2/partners/${b.partner_id}/channels`, { headers: partnerKey(b.partner_api_key) });
+      expect(channels.status).toBe(200);
+      expect(JSON.stringify(channels.body)).toContain(b.channel_id);
+      expect((await login(b.username, b.password)).status).toBe(200);
+    });
+
+    it('GET /admin/partners lists every partner, with no secrets', async () => {
+      const res = await t.get('/admin/partners', { headers: admin });
+      expect(res.status).toBe(200);
+      expect(res.body.partners.length).toBeGreaterThanOrEqual(6);
+      for (const p of res.body.partners) expect(p.id).toMatch(/PA$/);
+      expect(res.text).not.toMatch(/password|api_key|owpk_/);
+    });
+
+    it('the admin routes are documented with the AdminToken scheme', async () => {
+      const doc = (await t.get('/openapi.json')).body;
+      expect(doc.components.securitySchemes.AdminToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(doc.paths['/admin/partners'].post.security).toEqual([{ AdminToken: [] }]);
+    });
+  });
+});
