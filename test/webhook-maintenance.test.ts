@@ -28,7 +28,6 @@ describeEachDb('webhook retention and metrics', (kind) => {
     const text = (await t.get('/metrics')).text;
     expect(text).toMatch(/^openwaba_webhook_events_delivered_total [1-9]/m);
     expect(text).toMatch(/^openwaba_webhook_attempts_total\{outcome="delivered"\} [1-9]/m);
-    expect(text).toMatch(/^openwaba_webhook_attempts_total\{outcome="no_endpoint"\} [1-9]/m);
     expect(text).toMatch(/^openwaba_webhook_slow_attempts_total [1-9]/m);
     expect(text).toMatch(/^openwaba_webhook_events_pending \d+/m);
     expect(text).toMatch(/^openwaba_webhook_delivery_latency_seconds_count [1-9]/m);
