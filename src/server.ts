@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import type { Deps } from './deps.ts';
 import { bootstrapTenant, type BootstrapResult } from './services/bootstrap.ts';
 import { Dispatcher } from './webhooks/dispatcher.ts';
+import { JobScheduler } from './jobs/scheduler.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -59,6 +60,9 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
   }
   const dispatcher = config.dispatcher ? new Dispatcher(deps, { logger: app.log, registry: app.metricsRegistry }) : undefined;
   await dispatcher?.start();
+  // Durable jobs (sandbox statuses, template reviews) run where deliveries run.
+  const jobs = config.dispatcher ? new JobScheduler(deps, { logger: app.log }) : undefined;
+  jobs?.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   // PORT=0 picks a free port: the derived public URL (channel keys' `address`) names the real one.
@@ -79,6 +83,7 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
       // Stops accepting, lets requests and deliveries in flight finish, then closes the database.
       stopping ??= app
         .close()
+        .then(() => jobs?.stop())
         .then(() => dispatcher?.stop())
         .then(() => db.close());
       return stopping;

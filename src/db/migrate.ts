@@ -2,12 +2,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './index.ts';
 import * as m0001 from './migrations/0001_init.ts';
 import * as m0002 from './migrations/0002_webhooks.ts';
+import * as m0003 from './migrations/0003_messaging.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_webhooks': m0002,
+  '0003_messaging': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -127,6 +127,13 @@ export interface ChannelsTable {
   modified_at: string;
   /** Defaults to 1 (allowed). */
   template_messaging: Generated<Bool>;
+  // Messaging API settings (migration 0003); absent until set.
+  webhook_url: Generated<string | null>;
+  webhook_headers: Generated<string | null>; // JSON
+  profile_address: Generated<string | null>;
+  profile_websites: Generated<string | null>; // JSON array
+  profile_picture_url: Generated<string | null>;
+  throughput_mps: Generated<number | null>;
 }
 
 export interface ChannelApiKeysTable {
@@ -187,7 +194,91 @@ export interface WebhookAttemptsTable {
   slow: Bool;
 }
 
+export interface SandboxUsersTable {
+  channel_id: string;
+  wa_id: string;
+  name: string | null;
+  last_inbound_at: string | null;
+  unreachable: Bool;
+  blocked: Bool;
+  created_at: string;
+  modified_at: string;
+}
+
+export type MessageStatus = 'accepted' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
+
+export interface MessagesTable {
+  id: string;
+  channel_id: string;
+  partner_id: string;
+  client_id: string;
+  direction: 'outbound' | 'inbound';
+  wa_id: string;
+  type: string;
+  content: string;
+  status: MessageStatus;
+  error_code: number | null;
+  error_title: string | null;
+  category: string | null;
+  initiated_by: 'business' | 'user';
+  template_name: string | null;
+  context_id: string | null;
+  created_at: string;
+  modified_at: string;
+  sent_at: string | null;
+  delivered_at: string | null;
+  read_at: string | null;
+  failed_at: string | null;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  ref_id: string;
+  payload: string;
+  status: 'pending' | 'running' | 'done';
+  available_at: string;
+  lease_owner: string | null;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface MediaTable {
+  id: string;
+  channel_id: string;
+  partner_id: string;
+  mime_type: string;
+  sha256: string;
+  file_size: number;
+  filename: string | null;
+  storage_key: string;
+  created_at: string;
+  expires_at: string;
+  deleted_at: string | null;
+}
+
+export interface TemplatesTable {
+  id: string;
+  partner_id: string;
+  waba_account_id: string;
+  name: string;
+  language: string;
+  category: string;
+  status: string;
+  components: string;
+  rejected_reason: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
 export interface Database {
+  sandbox_users: SandboxUsersTable;
+  messages: MessagesTable;
+  jobs: JobsTable;
+  media: MediaTable;
+  templates: TemplatesTable;
   webhook_events: WebhookEventsTable;
   webhook_attempts: WebhookAttemptsTable;
   partners: PartnersTable;

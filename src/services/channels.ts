@@ -162,8 +162,14 @@ export async function createChannel(
   deps: Deps,
   input: NewChannel,
   actor: Actor = SYSTEM_ACTOR,
-  tx: Executor = deps.db.kysely,
+  outer: Executor = deps.db.kysely,
 ): Promise<ChannelRow> {
+  // Everything — the WABA account (and its default template) when one is created, the channel,
+  // and their partner events — commits together.
+  return inTransaction(deps, outer, (tx) => insertChannel(deps, input, actor, tx));
+}
+
+async function insertChannel(deps: Deps, input: NewChannel, actor: Actor, tx: Executor): Promise<ChannelRow> {
   const now = isoNow(deps.clock);
   const client = await tx.selectFrom('clients').selectAll().where('id', '=', input.clientId).where('partner_id', '=', input.partnerId).executeTakeFirst();
   if (!client) throw notFound(`Client ${input.clientId} not found`);
@@ -213,15 +219,18 @@ export async function createChannel(
     created_at: now,
     modified_at: now,
     template_messaging: 1,
+    webhook_url: null,
+    webhook_headers: null,
+    profile_address: null,
+    profile_websites: null,
+    profile_picture_url: null,
+    throughput_mps: null,
   };
-  // The channel and its partner events (channel_created, and its status event) commit together.
-  await inTransaction(deps, tx, async (t) => {
-    await t.insertInto('channels').values(row).execute();
-    const wire = channelToWire(row, client, waba);
-    await emitPartnerEvent(deps, t, input.partnerId, 'channel_created', wire);
-    const statusEvent = channelStatusEvent(status);
-    if (statusEvent) await emitPartnerEvent(deps, t, input.partnerId, statusEvent, wire);
-  });
+  await tx.insertInto('channels').values(row).execute();
+  const wire = channelToWire(row, client, waba);
+  await emitPartnerEvent(deps, tx, input.partnerId, 'channel_created', wire);
+  const statusEvent = channelStatusEvent(status);
+  if (statusEvent) await emitPartnerEvent(deps, tx, input.partnerId, statusEvent, wire);
   return row;
 }
 

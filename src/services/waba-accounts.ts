@@ -7,6 +7,7 @@ import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { base62, digits, hubId } from '../ids.ts';
 import { SYSTEM_ACTOR, type Actor } from './clients.ts';
+import { ensureDefaultTemplates } from '../messaging/templates/store.ts';
 
 export type WabaAccountRow = Selectable<WabaAccountsTable>;
 
@@ -70,6 +71,8 @@ export async function createWabaAccount(
     modified_at: now,
   };
   await tx.insertInto('waba_accounts').values(row).execute();
+  // Meta gives every new WABA an approved hello_world template.
+  await ensureDefaultTemplates(deps, tx, row);
   return row;
 }
 

@@ -50,7 +50,8 @@ export async function transact<T>(deps: Deps, fn: (tx: Transaction<Database>) =>
   return result;
 }
 
-function onCommit(deps: Deps, tx: Executor, cb: () => void): void {
+/** Runs cb once tx has committed (at once for autocommit executors). */
+export function onCommit(deps: Deps, tx: Executor, cb: () => void): void {
   const list = afterCommit.get(tx as Transaction<Database>);
   if (list) list.push(cb);
   else if (tx.isTransaction) {

@@ -10,6 +10,7 @@ import { migrateToLatest } from '../../src/db/migrate.ts';
 import type { Deps } from '../../src/deps.ts';
 import { bootstrapTenant, type BootstrapResult, type BootstrapInput } from '../../src/services/bootstrap.ts';
 import { Dispatcher } from '../../src/webhooks/dispatcher.ts';
+import { JobScheduler } from '../../src/jobs/scheduler.ts';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db.ts';
 
 export interface HttpResponse<T = any> {
@@ -70,8 +71,9 @@ export class Http {
 
 export interface TestApp extends Http {
   app: FastifyInstance;
-  /** The running dispatcher when started with { dispatcher: true }. */
+  /** The running dispatcher and job scheduler when started with { dispatcher: true }. */
   dispatcher: Dispatcher | undefined;
+  jobs: JobScheduler | undefined;
   deps: Deps;
   database: TestDatabase;
   /** Every log line the app wrote, as text. */
@@ -105,6 +107,8 @@ export async function startTestApp(
   // The webhook dispatcher runs only where a test asks for it; others drive one by hand.
   const dispatcher = opts.dispatcher ? new Dispatcher(deps, { registry: app.metricsRegistry }) : undefined;
   await dispatcher?.start();
+  const jobs = opts.dispatcher ? new JobScheduler(deps) : undefined;
+  jobs?.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const http = new Http(`http://127.0.0.1:${port}`);
@@ -114,6 +118,7 @@ export async function startTestApp(
   return Object.assign(http, {
     app,
     dispatcher,
+    jobs,
     deps,
     database,
     logs,
@@ -122,6 +127,7 @@ export async function startTestApp(
       if (closed) return;
       closed = true;
       await app.close();
+      await jobs?.stop();
       await dispatcher?.stop(1000);
       await db.close();
       await database.drop();

@@ -1,0 +1,192 @@
+// Durable jobs: work due at a time (a sandbox message's next status, a template's review) kept
+// in the database, so that a restart or crash loses none. A job's effect and its removal commit
+// in one transaction; due jobs are taken with FOR UPDATE SKIP LOCKED on PostgreSQL, so several
+// instances share them and none runs twice.
+import { sql, type Transaction } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database, JobsTable } from '../db/schema.ts';
+import type { Executor } from '../db/index.ts';
+import type { Deps } from '../deps.ts';
+import { recordId } from '../ids.ts';
+import { onCommit, outboxSignal } from '../webhooks/outbox.ts';
+
+export type JobRow = JobsTable;
+
+/** What a handler decides: the job is finished, or it runs again at `at` with a new payload. */
+export type JobOutcome = { done: true } | { again: Date; payload: unknown };
+
+export type JobHandler = (deps: Deps, tx: Transaction<Database>, job: JobRow, payload: unknown) => Promise<JobOutcome>;
+
+const handlers = new Map<string, JobHandler>();
+
+export function registerJobHandler(kind: string, handler: JobHandler): void {
+  handlers.set(kind, handler);
+}
+
+export async function enqueueJob(deps: Deps, tx: Executor, job: { kind: string; refId: string; at: Date; payload: unknown }): Promise<string> {
+  const id = recordId('job');
+  await tx
+    .insertInto('jobs')
+    .values({
+      id,
+      kind: job.kind,
+      ref_id: job.refId,
+      payload: JSON.stringify(job.payload),
+      status: 'pending',
+      available_at: job.at.toISOString(),
+      lease_owner: null,
+      attempts: 0,
+      last_error: null,
+      created_at: deps.clock.now().toISOString(),
+      finished_at: null,
+    })
+    .execute();
+  onCommit(deps, tx, () => outboxSignal(deps.db).emit('jobs'));
+  return id;
+}
+
+const BATCH = 200;
+const FAILURE_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
+
+export class JobScheduler {
+  private active = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private wakePending = false;
+  private readonly onSignal = () => this.wake();
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly opts: { logger?: Pick<FastifyBaseLogger, 'error' | 'warn'>; pollMs?: number } = {},
+  ) {}
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    outboxSignal(this.deps.db).on('jobs', this.onSignal);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    outboxSignal(this.deps.db).off('jobs', this.onSignal);
+    this.wake();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.wakePending = true;
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.opts.pollMs ?? 1000;
+    while (this.active) {
+      this.wakePending = false;
+      let n = 0;
+      try {
+        n = await this.runDue();
+      } catch (err) {
+        this.opts.logger?.error({ err }, 'job scheduler: run failed; retrying');
+      }
+      if (!this.active) break;
+      if (n >= BATCH || this.wakePending) continue;
+      await new Promise<void>((resolve) => {
+        void this.untilNextDue(pollMs).then((ms) => {
+          const t = setTimeout(() => {
+            this.wakeUp = undefined;
+            resolve();
+          }, ms);
+          t.unref();
+          this.wakeUp = () => {
+            clearTimeout(t);
+            resolve();
+          };
+          if (this.wakePending || !this.active) this.wakeUp();
+        });
+      });
+    }
+  }
+
+  private async untilNextDue(pollMs: number): Promise<number> {
+    try {
+      const row = await this.deps.db.kysely.selectFrom('jobs').select('available_at').where('status', '=', 'pending').orderBy('available_at').limit(1).executeTakeFirst();
+      if (!row) return pollMs;
+      return Math.max(1, Math.min(pollMs, Date.parse(row.available_at) - this.deps.clock.now().getTime()));
+    } catch {
+      return pollMs;
+    }
+  }
+
+  /** Runs every job due now (by the injected clock), in batches. Returns how many ran. */
+  async runDue(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.runBatch();
+      total += n;
+      if (n < BATCH) return total;
+    }
+  }
+
+  private async runBatch(): Promise<number> {
+    const deps = this.deps;
+    const now = deps.clock.now().toISOString();
+    const pg = deps.db.kind === 'postgres';
+    try {
+      // Fast path: the whole batch in one transaction.
+      return await deps.db.kysely.transaction().execute(async (tx) => {
+        const jobs = await this.take(tx, now, pg);
+        for (const job of jobs) await this.apply(tx, job);
+        return jobs.length;
+      });
+    } catch (err) {
+      this.opts.logger?.warn({ err }, 'job batch failed; running its jobs one by one');
+    }
+    // Slow path: each job alone, so that one failing job cannot hold back the others.
+    const ids = (await deps.db.kysely.selectFrom('jobs').select('id').where('status', '=', 'pending').where('available_at', '<=', now).orderBy('available_at').limit(BATCH).execute()).map((r) => r.id);
+    for (const id of ids) {
+      try {
+        await deps.db.kysely.transaction().execute(async (tx) => {
+          const job = await tx.selectFrom('jobs').selectAll().where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+          if (job) await this.apply(tx, job);
+        });
+      } catch (err) {
+        const job = await deps.db.kysely.selectFrom('jobs').select(['attempts']).where('id', '=', id).executeTakeFirst();
+        const attempts = (job?.attempts ?? 0) + 1;
+        const delay = FAILURE_BACKOFF_MS[Math.min(attempts - 1, FAILURE_BACKOFF_MS.length - 1)]!;
+        await deps.db.kysely
+          .updateTable('jobs')
+          .set({ attempts, last_error: String((err as Error).message ?? err).slice(0, 500), available_at: new Date(deps.clock.now().getTime() + delay).toISOString() })
+          .where('id', '=', id)
+          .execute();
+        this.opts.logger?.error({ err, job: id }, 'job failed; will retry');
+      }
+    }
+    return ids.length;
+  }
+
+  private async take(tx: Transaction<Database>, now: string, pg: boolean): Promise<JobRow[]> {
+    const res = await sql<JobRow>`
+      select * from jobs where status = 'pending' and available_at <= ${now}
+      order by available_at limit ${BATCH} ${pg ? sql`for update skip locked` : sql``}`.execute(tx);
+    return res.rows;
+  }
+
+  private async apply(tx: Transaction<Database>, job: JobRow): Promise<void> {
+    const handler = handlers.get(job.kind);
+    if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+    const outcome = await handler(this.deps, tx, job, JSON.parse(job.payload));
+    if ('done' in outcome) {
+      await tx.deleteFrom('jobs').where('id', '=', job.id).execute();
+    } else {
+      await tx
+        .updateTable('jobs')
+        .set({ available_at: outcome.again.toISOString(), payload: JSON.stringify(outcome.payload) })
+        .where('id', '=', job.id)
+        .execute();
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// A channel's webhook: its URL and custom headers (POST /v1/configs/webhook), where the
+// dispatcher delivers the channel's events, and the enqueueing of those events.
+import type { Executor } from '../db/index.ts';
+import type { Deps } from '../deps.ts';
+import { isoNow } from '../clock.ts';
+import type { ChannelRow } from '../services/channels.ts';
+import { enqueueEvent } from '../webhooks/outbox.ts';
+import { registerTargetResolver } from '../webhooks/targets.ts';
+import { checkWebhookHeaders, checkWebhookUrl } from './webhook-url-policy.ts';
+import { invalidParameter } from './errors.ts';
+import type { ChannelIdentity } from './webhook-payloads.ts';
+
+export interface ChannelWebhookConfig {
+  url: string | null;
+  headers: Record<string, string>;
+}
+
+function parseHeaders(json: string | null): Record<string, string> {
+  if (!json) return {};
+  try {
+    return JSON.parse(json) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+export function webhookConfigOf(channel: ChannelRow): ChannelWebhookConfig {
+  return { url: channel.webhook_url, headers: parseHeaders(channel.webhook_headers) };
+}
+
+export async function setChannelWebhook(deps: Deps, channel: ChannelRow, input: { url: unknown; headers?: unknown }): Promise<ChannelWebhookConfig> {
+  let url: string | null;
+  if (input.url === null || input.url === '') url = null;
+  else if (typeof input.url === 'string') url = checkWebhookUrl(input.url, deps.config.webhookUrlPolicy);
+  else throw invalidParameter('url must be a string');
+  const headers = checkWebhookHeaders(input.headers);
+  await deps.db.kysely
+    .updateTable('channels')
+    .set({ webhook_url: url, webhook_headers: Object.keys(headers).length ? JSON.stringify(headers) : null, modified_at: isoNow(deps.clock) })
+    .where('id', '=', channel.id)
+    .execute();
+  return { url, headers };
+}
+
+registerTargetResolver('channel', async (deps, channelId) => {
+  const ch = await deps.db.kysely.selectFrom('channels').select(['webhook_url', 'webhook_headers']).where('id', '=', channelId).executeTakeFirst();
+  if (!ch) return undefined;
+  // Messaging webhooks are not signed by 360dialog; custom headers (e.g. Authorization) authenticate them.
+  return { url: ch.webhook_url, headers: parseHeaders(ch.webhook_headers), secret: null, sign360: false };
+});
+
+export async function channelIdentity(deps: Deps, channel: ChannelRow, tx: Executor = deps.db.kysely): Promise<ChannelIdentity> {
+  const waba = await tx.selectFrom('waba_accounts').select('external_id').where('id', '=', channel.waba_account_id).executeTakeFirst();
+  return { channel, wabaExternalId: waba?.external_id ?? channel.waba_account_id };
+}
+
+/**
+ * Writes a channel event (an inbound message or a status) into the outbox. A channel without a
+ * webhook URL gets none: like the real platform, nothing is kept for a receiver that does not exist.
+ */
+export async function emitChannelEvent(
+  deps: Deps,
+  tx: Executor,
+  channel: Pick<ChannelRow, 'id' | 'partner_id' | 'webhook_url'>,
+  eventType: 'message' | 'status',
+  body: unknown,
+): Promise<string | undefined> {
+  if (!channel.webhook_url) return undefined;
+  return enqueueEvent(deps, tx, { partnerId: channel.partner_id, targetType: 'channel', targetId: channel.id, eventType, body: JSON.stringify(body) });
+}

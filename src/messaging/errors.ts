@@ -1,0 +1,94 @@
+// Error bodies of the Messaging API, one per flavour:
+// - Cloud (`/messages`, `/media`, …): Meta's `{"error":{message,type,code,error_data,fbtrace_id}}`;
+// - On-Premise (`/v1/…`): `{"errors":[{code,title,details,href}],"meta":{api_status,version}}`;
+// - 360dialog's own key check (any flavour): `{"meta":{"success":false,"http_code":401,
+//   "developer_message":"Invalid api_key"}}` — the documented 360 text, in the legacy body that
+//   clients such as n8n read (`.meta.developer_message`).
+import { randomBytes } from 'node:crypto';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, toApiError } from '../errors.ts';
+
+export type Flavour = 'cloud' | 'onpremise';
+
+export interface MetaErrorInfo {
+  /** Meta's error code: 100 invalid parameter, 131009 bad value, 131047 window closed, … */
+  metaCode: number;
+  /** Meta's short title, e.g. "Invalid parameter". */
+  title: string;
+  subcode?: number;
+}
+
+/** An error with Meta's code and title; `details` is the human explanation naming the field. */
+export function metaError(status: number, metaCode: number, title: string, details: string, opts: { retryAfter?: number; subcode?: number } = {}): ApiError {
+  return new ApiError(status, details, {
+    retryAfter: opts.retryAfter,
+    extra: { metaCode, title, subcode: opts.subcode } satisfies MetaErrorInfo,
+  });
+}
+
+export const invalidParameter = (details: string) => metaError(400, 100, 'Invalid parameter', details);
+
+/** 360dialog's key errors are marked so that they render in 360's body in every flavour. */
+export function d360Error(status: number, message: string): ApiError {
+  return new ApiError(status, message, { extra: { d360: true } });
+}
+
+const fbtrace = () => 'A' + randomBytes(15).toString('base64url').slice(0, 20);
+export const ONPREM_META = { api_status: 'stable', version: '2.53.2' };
+
+function metaInfo(e: ApiError): MetaErrorInfo {
+  const extra = (e.extra ?? {}) as Partial<MetaErrorInfo>;
+  if (typeof extra.metaCode === 'number') return { metaCode: extra.metaCode, title: extra.title ?? 'Error', subcode: extra.subcode };
+  if (e.status === 404) return { metaCode: 100, title: 'Unsupported request' };
+  if (e.status === 413) return { metaCode: 131052, title: 'Media upload error' };
+  if (e.status === 429) return { metaCode: 130429, title: 'Rate limit hit' };
+  if (e.status >= 500) return { metaCode: 131000, title: 'Something went wrong' };
+  return { metaCode: 100, title: 'Invalid parameter' };
+}
+
+export function cloudErrorBody(e: ApiError) {
+  const m = metaInfo(e);
+  return {
+    error: {
+      message: `(#${m.metaCode}) ${m.title}`,
+      type: 'OAuthException',
+      code: m.metaCode,
+      ...(m.subcode !== undefined ? { error_subcode: m.subcode } : {}),
+      error_data: { messaging_product: 'whatsapp', details: e.message },
+      fbtrace_id: fbtrace(),
+    },
+  };
+}
+
+export function onpremErrorBody(e: ApiError) {
+  const m = metaInfo(e);
+  // On-Premise used its own numbers for the common cases (1008 missing, 1009 bad value).
+  const code = m.metaCode === 100 ? (/required|missing/i.test(e.message) ? 1008 : 1009) : m.metaCode;
+  return {
+    errors: [{ code, title: m.title, details: e.message, href: 'https://developers.facebook.com/docs/whatsapp/on-premises/errors/' }],
+    meta: ONPREM_META,
+  };
+}
+
+export function d360ErrorBody(e: ApiError) {
+  return { meta: { success: false, http_code: e.status, developer_message: e.message } };
+}
+
+/** Which flavour a request is: On-Premise paths start with /v1/. */
+export function flavourOf(request: FastifyRequest): Flavour {
+  const cfg = request.routeOptions.config as { flavour?: Flavour } | undefined;
+  if (cfg?.flavour) return cfg.flavour;
+  return request.url.startsWith('/v1/') ? 'onpremise' : 'cloud';
+}
+
+export function renderMessagingError(e: ApiError, flavour: Flavour) {
+  if ((e.extra as { d360?: boolean } | undefined)?.d360) return d360ErrorBody(e);
+  return flavour === 'onpremise' ? onpremErrorBody(e) : cloudErrorBody(e);
+}
+
+export function messagingErrorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const e = toApiError(err);
+  if (e.status >= 500) request.log.error({ err }, 'messaging api request failed');
+  if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
+  return reply.status(e.status).send(renderMessagingError(e, flavourOf(request)));
+}

@@ -1,0 +1,64 @@
+// Send limits, per instance: a channel's messages per second (Meta's 130429) and the pair rate
+// limit to one recipient (Meta's 131056). Token buckets in memory: cheap on the hot path; with
+// several instances each enforces its share (documented).
+import { metaError } from './errors.ts';
+
+class Bucket {
+  constructor(
+    public tokens: number,
+    public updated: number,
+  ) {}
+}
+
+export class TokenBuckets {
+  private readonly buckets = new Map<string, Bucket>();
+  constructor(private readonly maxKeys = 200_000) {}
+
+  /** Takes one token; returns 0 when allowed, else the milliseconds until one is available. */
+  take(key: string, capacity: number, refillPerMs: number, now: number): number {
+    let b = this.buckets.get(key);
+    if (!b) {
+      if (this.buckets.size >= this.maxKeys) this.sweep(now, capacity, refillPerMs);
+      b = new Bucket(capacity, now);
+      this.buckets.set(key, b);
+    } else {
+      b.tokens = Math.min(capacity, b.tokens + (now - b.updated) * refillPerMs);
+      b.updated = now;
+    }
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - b.tokens) / refillPerMs);
+  }
+
+  /** Drops buckets that have refilled completely (they hold no state worth keeping). */
+  private sweep(now: number, capacity: number, refillPerMs: number): void {
+    for (const [k, b] of this.buckets) if (b.tokens + (now - b.updated) * refillPerMs >= capacity) this.buckets.delete(k);
+    if (this.buckets.size >= this.maxKeys) this.buckets.clear();
+  }
+}
+
+/** Meta's pair rate limit: bursts of up to 45 messages, then about one every 6 seconds. */
+export const PAIR_BURST = 45;
+export const PAIR_REFILL_PER_MS = 1 / 6000;
+
+export class SendLimits {
+  private readonly channels = new TokenBuckets(50_000);
+  private readonly pairs = new TokenBuckets();
+
+  check(channelId: string, mps: number, waId: string, now: number): void {
+    const wait = this.channels.take(channelId, mps, mps / 1000, now);
+    if (wait > 0) {
+      throw metaError(429, 130429, 'Rate limit hit', `Message failed to send because there were too many messages sent from this phone number in a short period of time (limit: ${mps} messages per second).`, {
+        retryAfter: Math.max(1, Math.ceil(wait / 1000)),
+      });
+    }
+    const pairWait = this.pairs.take(`${channelId}|${waId}`, PAIR_BURST, PAIR_REFILL_PER_MS, now);
+    if (pairWait > 0) {
+      throw metaError(400, 131056, '(Business Account, Consumer Account) pair rate limit hit', `Too many messages sent from this phone number to the same phone number (${waId}) in a short period of time. Wait ${Math.ceil(pairWait / 1000)} s before sending to it again.`, {
+        retryAfter: Math.max(1, Math.ceil(pairWait / 1000)),
+      });
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// The Messaging API: Cloud (`/messages`, `/media`, …) and On-Premise (`/v1/…`) flavours, and the
+// sandbox's own endpoints (`/sandbox/v1/…`). Every route takes a channel's D360-API-KEY.
+import type { FastifyPluginAsync } from 'fastify';
+import type { Deps } from '../deps.ts';
+import { authenticateChannel } from './auth.ts';
+import { messagingErrorHandler } from './errors.ts';
+import { Messenger } from './send.ts';
+import { messageRoutes } from './routes/messages.ts';
+import { webhookConfigRoutes } from './routes/webhook-config.ts';
+import { sandboxRoutes } from './routes/sandbox.ts';
+import { channelInfoRoutes } from './routes/channel-info.ts';
+
+export interface MessagingOptions {
+  deps: Deps;
+  messenger: Messenger;
+}
+
+export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
+  const messenger = new Messenger(deps);
+  app.decorateRequest('channel', null);
+  app.setErrorHandler(messagingErrorHandler);
+  // The key is checked before the body, so a bad key is a 401 whatever the body holds.
+  app.addHook('preValidation', async (request) => {
+    request.channel = await authenticateChannel(deps, request);
+  });
+  const opts: MessagingOptions = { deps, messenger };
+  await app.register(messageRoutes, opts);
+  await app.register(webhookConfigRoutes, opts);
+  await app.register(sandboxRoutes, opts);
+  await app.register(channelInfoRoutes, opts);
+};

@@ -1,0 +1,126 @@
+// About the number: phone number, health, business profile, contact checks.
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
+import type { MessagingOptions } from '../plugin.ts';
+import { ONPREM_META } from '../errors.ts';
+import { arr, fail, isObj, oneOf, optStr, recipient, str } from '../validate/check.ts';
+
+const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
+const PROFILE_FIELDS = ['about', 'address', 'description', 'email', 'profile_picture_url', 'websites', 'vertical'] as const;
+const VERTICALS = ['UNDEFINED', 'OTHER', 'AUTO', 'BEAUTY', 'APPAREL', 'EDU', 'ENTERTAIN', 'EVENT_PLAN', 'FINANCE', 'GROCERY', 'GOVT', 'HOTEL', 'HEALTH', 'NONPROFIT', 'PROF_SERVICES', 'RETAIL', 'TRAVEL', 'RESTAURANT', 'NOT_A_BIZ'] as const;
+
+export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
+  app.get('/v1/configs/phone_number', { config: { flavour: 'onpremise' }, schema: { tags: ['Channel'], summary: "The channel's phone number", security } }, async (request) => ({
+    phone_number: request.channel!.phone_number,
+  }));
+
+  app.get('/v1/health', { config: { flavour: 'onpremise' }, schema: { tags: ['Channel'], summary: 'On-Premise health', security } }, async (request) => {
+    const ch = request.channel!;
+    const status = ch.availability_status === 'ready' ? 'connected' : ch.availability_status === 'error' ? 'disconnected' : 'pending';
+    return { health: { gateway_status: status }, meta: ONPREM_META };
+  });
+
+  app.get('/health_status', { config: { flavour: 'cloud' }, schema: { tags: ['Channel'], summary: 'Whether the number can send messages (Meta health_status)', security } }, async (request) => {
+    const ch = request.channel!;
+    const can = ch.availability_status === 'ready' && !ch.cancellation_requested_at ? 'AVAILABLE' : ch.availability_status === 'error' ? 'BLOCKED' : 'LIMITED';
+    const waba = await deps.db.kysely.selectFrom('waba_accounts').select(['external_id', 'fb_business_id']).where('id', '=', ch.waba_account_id).executeTakeFirst();
+    return {
+      health_status: {
+        can_send_message: can,
+        entities: [
+          { entity_type: 'PHONE_NUMBER', id: ch.external_id, can_send_message: can },
+          { entity_type: 'WABA', id: waba?.external_id ?? '', can_send_message: 'AVAILABLE' },
+          { entity_type: 'BUSINESS', id: waba?.fb_business_id ?? '', can_send_message: 'AVAILABLE' },
+          { entity_type: 'APP', id: ch.app_id, can_send_message: 'AVAILABLE' },
+        ],
+      },
+      id: ch.external_id,
+    };
+  });
+
+  app.get(
+    '/whatsapp_business_profile',
+    {
+      config: { flavour: 'cloud' },
+      schema: { tags: ['Channel'], summary: 'The business profile', security, querystring: Type.Object({ fields: Type.Optional(Type.String({ maxLength: 500 })) }) },
+    },
+    async (request) => {
+      const ch = request.channel!;
+      const profile: Record<string, unknown> = {
+        about: ch.profile_about_text ?? '',
+        address: ch.profile_address ?? '',
+        description: ch.profile_business_description ?? '',
+        email: ch.profile_contact_email ?? '',
+        profile_picture_url: ch.profile_picture_url ?? '',
+        websites: ch.profile_websites ? (JSON.parse(ch.profile_websites) as string[]) : [],
+        vertical: ch.profile_business_vertical ?? 'UNDEFINED',
+        messaging_product: 'whatsapp',
+      };
+      const fields = (request.query as { fields?: string }).fields;
+      if (fields) {
+        const want = fields.split(',').map((f) => f.trim()).filter(Boolean);
+        for (const f of want) if (!(PROFILE_FIELDS as readonly string[]).includes(f)) throw fail('fields', `"${f}" is not a profile field (${PROFILE_FIELDS.join(', ')})`);
+        for (const k of Object.keys(profile)) if (k !== 'messaging_product' && !want.includes(k)) delete profile[k];
+      }
+      return { data: [profile] };
+    },
+  );
+
+  app.post(
+    '/whatsapp_business_profile',
+    { config: { flavour: 'cloud' }, schema: { tags: ['Channel'], summary: 'Update the business profile', security, body: Type.Unknown() } },
+    async (request) => {
+      const b = request.body;
+      if (!isObj(b)) throw fail('body', 'must be a JSON object');
+      if (b.messaging_product !== 'whatsapp') throw fail('messaging_product', 'is required and must be "whatsapp"');
+      for (const k of Object.keys(b)) {
+        if (![...PROFILE_FIELDS, 'messaging_product', 'profile_picture_handle'].includes(k)) throw fail(k, 'is not a business profile field');
+      }
+      const set: Record<string, string | null> = {};
+      if (b.about !== undefined) set.profile_about_text = str(b.about, 'about', { max: 139 });
+      if (b.address !== undefined) set.profile_address = str(b.address, 'address', { max: 256, min: 0 });
+      if (b.description !== undefined) set.profile_business_description = str(b.description, 'description', { max: 512, min: 0 });
+      if (b.email !== undefined) {
+        const e = str(b.email, 'email', { max: 128, min: 0 });
+        if (e && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e)) throw fail('email', 'must be an e-mail address');
+        set.profile_contact_email = e;
+      }
+      if (b.vertical !== undefined) set.profile_business_vertical = oneOf(b.vertical, 'vertical', VERTICALS);
+      if (b.websites !== undefined) {
+        const sites = arr(b.websites, 'websites', { max: 2 }).map((w, i) => {
+          const s = str(w, `websites[${i}]`, { max: 256 });
+          if (!/^https?:\/\//.test(s)) throw fail(`websites[${i}]`, 'must start with http:// or https://');
+          return s;
+        });
+        set.profile_websites = JSON.stringify(sites);
+      }
+      optStr(b.profile_picture_handle, 'profile_picture_handle', { max: 1000 });
+      if (Object.keys(set).length > 0) {
+        await deps.db.kysely.updateTable('channels').set({ ...set, modified_at: deps.clock.now().toISOString() }).where('id', '=', request.channel!.id).execute();
+      }
+      return { success: true };
+    },
+  );
+
+  app.post(
+    '/v1/contacts',
+    { config: { flavour: 'onpremise' }, schema: { tags: ['Channel'], summary: 'Check contacts (every well-formed number is a sandbox user)', security, body: Type.Unknown() } },
+    async (request) => {
+      const b = request.body;
+      if (!isObj(b)) throw fail('body', 'must be a JSON object');
+      const list = arr(b.contacts, 'contacts', { min: 1, max: 1000 });
+      if (b.blocking !== undefined) oneOf(b.blocking, 'blocking', ['wait', 'no_wait'] as const);
+      return {
+        contacts: list.map((c, i) => {
+          const input = str(c, `contacts[${i}]`, { max: 32 });
+          try {
+            return { input, status: 'valid', wa_id: recipient(input, `contacts[${i}]`) };
+          } catch {
+            return { input, status: 'invalid' };
+          }
+        }),
+        meta: ONPREM_META,
+      };
+    },
+  );
+};

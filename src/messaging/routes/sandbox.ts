@@ -1,0 +1,211 @@
+// The sandbox network's own API (an openwaba extension): make a simulated user write to the
+// channel, make users unreachable or block the business, and see the channel's messages.
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
+import type { MessagingOptions } from '../plugin.ts';
+import { receiveInbound } from '../inbound.ts';
+import { arr, bool, fail, isObj, num, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from '../validate/check.ts';
+
+const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
+const tags = ['Sandbox (extension)'];
+const INBOUND_TYPES = ['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction'] as const;
+
+/** The type object a simulated user sends, checked and shaped as WhatsApp would deliver it. */
+function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj {
+  const f = type;
+  switch (type) {
+    case 'text': {
+      const o = obj(v, f);
+      onlyKeys(o, f, ['body']);
+      return { body: str(o.body, 'text.body', { max: 4096 }) };
+    }
+    case 'location': {
+      const o = obj(v, f);
+      onlyKeys(o, f, ['latitude', 'longitude', 'name', 'address']);
+      return {
+        latitude: num(o.latitude, 'location.latitude', { min: -90, max: 90 }),
+        longitude: num(o.longitude, 'location.longitude', { min: -180, max: 180 }),
+        ...(o.name !== undefined ? { name: optStr(o.name, 'location.name', { max: 1000 }) } : {}),
+        ...(o.address !== undefined ? { address: optStr(o.address, 'location.address', { max: 1000 }) } : {}),
+      };
+    }
+    case 'interactive': {
+      const o = obj(v, f);
+      const kind = oneOf(o.type, 'interactive.type', ['button_reply', 'list_reply'] as const);
+      const r = obj(o[kind], `interactive.${kind}`);
+      return {
+        type: kind,
+        [kind]: {
+          id: str(r.id, `interactive.${kind}.id`, { max: 256 }),
+          title: str(r.title, `interactive.${kind}.title`, { max: 72 }),
+          ...(kind === 'list_reply' && r.description !== undefined ? { description: optStr(r.description, 'interactive.list_reply.description', { max: 72 }) } : {}),
+        },
+      };
+    }
+    case 'button': {
+      const o = obj(v, f);
+      return { text: str(o.text, 'button.text', { max: 256 }), payload: str(o.payload ?? o.text, 'button.payload', { max: 1024 }) };
+    }
+    case 'reaction': {
+      const o = obj(v, f);
+      if (typeof o.emoji !== 'string') throw fail('reaction.emoji', 'must be a string');
+      return { message_id: str(o.message_id, 'reaction.message_id', { max: 256 }), emoji: o.emoji };
+    }
+    case 'contacts': {
+      return { list: arr(v, f, { min: 1, max: 20 }) };
+    }
+    default: {
+      // Media: an uploaded media id with its mime type (the sandbox phone uploads first).
+      const o = obj(v, f);
+      onlyKeys(o, f, ['id', 'mime_type', 'sha256', 'caption', 'filename', 'voice', 'animated']);
+      return {
+        id: str(o.id, `${f}.id`, { max: 256 }),
+        mime_type: str(o.mime_type, `${f}.mime_type`, { max: 255 }),
+        ...(o.sha256 !== undefined ? { sha256: optStr(o.sha256, `${f}.sha256`, { max: 128 }) } : {}),
+        ...(o.caption !== undefined ? { caption: optStr(o.caption, `${f}.caption`, { max: 1024 }) } : {}),
+        ...(o.filename !== undefined ? { filename: optStr(o.filename, `${f}.filename`, { max: 240 }) } : {}),
+        ...(o.voice !== undefined ? { voice: bool(o.voice, `${f}.voice`) } : {}),
+      };
+    }
+  }
+}
+
+const User = Type.Object({
+  wa_id: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  last_inbound_at: Type.Union([Type.String(), Type.Null()]),
+  window_open: Type.Boolean(),
+  unreachable: Type.Boolean(),
+  blocked: Type.Boolean(),
+});
+
+export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
+  app.post(
+    '/sandbox/v1/inbound',
+    {
+      config: { flavour: 'cloud' },
+      schema: {
+        tags,
+        security,
+        summary: 'A simulated user writes to the channel: {from, name, type, text|image|location|interactive|button|reaction|…}',
+        body: Type.Unknown(),
+        response: { 200: Type.Object({ messages: Type.Array(Type.Object({ id: Type.String() })), contacts: Type.Array(Type.Object({ wa_id: Type.String() })) }) },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      if (!isObj(b)) throw fail('body', 'must be a JSON object');
+      const type = b.type === undefined ? 'text' : oneOf(b.type, 'type', INBOUND_TYPES);
+      for (const k of Object.keys(b)) if (!['from', 'name', 'type', 'context', type].includes(k)) throw fail(k, 'is not a known field of an inbound message');
+      const from = recipient(b.from, 'from');
+      const name = b.name === undefined ? `User ${from.slice(-4)}` : str(b.name, 'name', { max: 256 });
+      let context: { from: string; id: string } | undefined;
+      if (b.context !== undefined) {
+        const c = obj(b.context, 'context');
+        context = { from: request.channel!.phone_number, id: str(c.message_id ?? c.id, 'context.message_id', { max: 256 }) };
+      }
+      const content = inboundContent(type, b[type]);
+      const stored = type === 'contacts' ? (content.list as unknown) : content;
+      const r = await receiveInbound(deps, request.channel!, { from, name, type, content: stored, context });
+      return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
+    },
+  );
+
+  const userOut = (u: { wa_id: string; name: string | null; last_inbound_at: string | null; unreachable: number; blocked: number }) => ({
+    wa_id: u.wa_id,
+    name: u.name,
+    last_inbound_at: u.last_inbound_at,
+    window_open: u.last_inbound_at !== null && deps.clock.now().getTime() - Date.parse(u.last_inbound_at) < 24 * 3600_000,
+    unreachable: u.unreachable === 1,
+    blocked: u.blocked === 1,
+  });
+
+  app.get('/sandbox/v1/users', { config: { flavour: 'cloud' }, schema: { tags, security, summary: "The channel's simulated users", response: { 200: Type.Object({ users: Type.Array(User) }) } } }, async (request) => {
+    const rows = await deps.db.kysely.selectFrom('sandbox_users').selectAll().where('channel_id', '=', request.channel!.id).orderBy('modified_at', 'desc').limit(1000).execute();
+    return { users: rows.map(userOut) };
+  });
+
+  app.post(
+    '/sandbox/v1/users/:wa_id',
+    {
+      config: { flavour: 'cloud' },
+      schema: {
+        tags,
+        security,
+        summary: 'Set a simulated user: name, unreachable (sends fail with 131026), blocked (the user blocks the business)',
+        params: Type.Object({ wa_id: Type.String({ maxLength: 32 }) }),
+        body: Type.Unknown(),
+        response: { 200: User },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      if (!isObj(b)) throw fail('body', 'must be a JSON object');
+      onlyKeys(b, 'body', ['name', 'unreachable', 'blocked']);
+      const waId = recipient((request.params as { wa_id: string }).wa_id, 'wa_id');
+      const iso = deps.clock.now().toISOString();
+      const set: Record<string, string | number> = { modified_at: iso };
+      if (b.name !== undefined) set.name = str(b.name, 'name', { max: 256 });
+      if (b.unreachable !== undefined) set.unreachable = bool(b.unreachable, 'unreachable') ? 1 : 0;
+      if (b.blocked !== undefined) set.blocked = bool(b.blocked, 'blocked') ? 1 : 0;
+      const channelId = request.channel!.id;
+      await deps.db.kysely
+        .insertInto('sandbox_users')
+        .values({
+          channel_id: channelId,
+          wa_id: waId,
+          name: (set.name as string | undefined) ?? null,
+          last_inbound_at: null,
+          unreachable: (set.unreachable as number | undefined) ?? 0,
+          blocked: (set.blocked as number | undefined) ?? 0,
+          created_at: iso,
+          modified_at: iso,
+        })
+        .onConflict((oc) => oc.columns(['channel_id', 'wa_id']).doUpdateSet(set))
+        .execute();
+      const u = await deps.db.kysely.selectFrom('sandbox_users').selectAll().where('channel_id', '=', channelId).where('wa_id', '=', waId).executeTakeFirstOrThrow();
+      return userOut(u);
+    },
+  );
+
+  app.get(
+    '/sandbox/v1/messages',
+    {
+      config: { flavour: 'cloud' },
+      schema: {
+        tags,
+        security,
+        summary: "The channel's messages, newest first, with their status history",
+        querystring: Type.Object({
+          wa_id: Type.Optional(Type.String({ maxLength: 32 })),
+          limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+          before: Type.Optional(Type.String({ maxLength: 40, description: 'created_at of the last message seen (paging)' })),
+        }),
+      },
+    },
+    async (request) => {
+      const q = request.query as { wa_id?: string; limit?: string; before?: string };
+      const limit = Math.min(Math.max(Number(q.limit ?? 50), 1), 500);
+      let sel = deps.db.kysely.selectFrom('messages').selectAll().where('channel_id', '=', request.channel!.id);
+      if (q.wa_id) sel = sel.where('wa_id', '=', recipient(q.wa_id, 'wa_id'));
+      if (q.before) sel = sel.where('created_at', '<', q.before);
+      const rows = await sel.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return {
+        messages: rows.map((m) => ({
+          id: m.id,
+          direction: m.direction,
+          wa_id: m.wa_id,
+          type: m.type,
+          content: JSON.parse(m.content) as unknown,
+          status: m.status,
+          error: m.error_code ? { code: m.error_code, title: m.error_title } : null,
+          category: m.category,
+          created_at: m.created_at,
+          statuses: (['sent', 'delivered', 'read', 'failed'] as const)
+            .filter((s) => m[`${s}_at`])
+            .map((s) => ({ status: s, at: m[`${s}_at`] })),
+        })),
+      };
+    },
+  );
+};

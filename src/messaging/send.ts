@@ -1,0 +1,109 @@
+// A message's way through: limits → template and media checks → stored with the network's
+// follow-up work in one transaction → the answer with its wamid.
+import type { Deps } from '../deps.ts';
+import type { ChannelRow } from '../services/channels.ts';
+import type { Network } from '../network/types.ts';
+import { sandboxNetwork } from '../network/sandbox.ts';
+import { transact } from '../webhooks/outbox.ts';
+import { metaError } from './errors.ts';
+import { SendLimits } from './limits.ts';
+import { checkTemplateSend } from './templates/check.ts';
+import type { MarkRead, NormalizedMessage } from './validate/message.ts';
+import { newWamid } from './wamid.ts';
+
+const networks: Record<string, Network> = { sandbox: sandboxNetwork };
+
+export interface SendResult {
+  id: string;
+  input: string;
+  waId: string;
+}
+
+export class Messenger {
+  readonly limits = new SendLimits();
+  constructor(private readonly deps: Deps) {}
+
+  async send(channel: ChannelRow, msg: NormalizedMessage): Promise<SendResult> {
+    const deps = this.deps;
+    const network = networks[channel.network];
+    if (!network) throw metaError(502, 131000, 'Something went wrong', `WhatsApp for Business API not available for network "${channel.network}"`);
+    const now = deps.clock.now();
+    this.limits.check(channel.id, channel.throughput_mps ?? deps.config.defaultThroughputMps, msg.waId, now.getTime());
+
+    let category = 'service';
+    if (msg.template) {
+      if (channel.template_messaging === 0) {
+        throw metaError(400, 131005, 'Access denied', 'Template messaging is disabled for this channel (template_messaging_disabled)');
+      }
+      category = await checkTemplateSend(deps, channel, msg.template);
+    }
+    if (msg.mediaId) {
+      const media = await deps.db.kysely
+        .selectFrom('media')
+        .select(['id', 'expires_at'])
+        .where('id', '=', msg.mediaId)
+        .where('channel_id', '=', channel.id)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (!media || Date.parse(media.expires_at) <= now.getTime()) {
+        throw metaError(400, 131009, 'Parameter value is not valid', `${msg.type}.id: media ${msg.mediaId} does not exist for this number (or has expired or been deleted)`);
+      }
+    }
+
+    const id = newWamid(msg.waId);
+    const iso = now.toISOString();
+    await transact(deps, async (tx) => {
+      await tx
+        .insertInto('messages')
+        .values({
+          id,
+          channel_id: channel.id,
+          partner_id: channel.partner_id,
+          client_id: channel.client_id,
+          direction: 'outbound',
+          wa_id: msg.waId,
+          type: msg.type,
+          content: JSON.stringify({ type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}) }),
+          status: 'accepted',
+          error_code: null,
+          error_title: null,
+          category,
+          initiated_by: 'business',
+          template_name: msg.template?.name ?? null,
+          context_id: msg.context?.message_id ?? null,
+          created_at: iso,
+          modified_at: iso,
+          sent_at: null,
+          delivered_at: null,
+          read_at: null,
+          failed_at: null,
+        })
+        .execute();
+      await network.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now });
+    });
+    return { id, input: msg.input, waId: msg.waId };
+  }
+
+  /** Marks an inbound message (and, as WhatsApp does, the ones before it) as read. */
+  async markRead(channel: ChannelRow, req: Pick<MarkRead, 'messageId'>): Promise<void> {
+    const deps = this.deps;
+    const msg = await deps.db.kysely
+      .selectFrom('messages')
+      .select(['id', 'wa_id', 'created_at', 'direction'])
+      .where('id', '=', req.messageId)
+      .where('channel_id', '=', channel.id)
+      .executeTakeFirst();
+    if (!msg) throw metaError(400, 100, 'Invalid parameter', `message_id: no message ${req.messageId.slice(0, 100)} on this number`);
+    if (msg.direction !== 'inbound') return;
+    const iso = deps.clock.now().toISOString();
+    await deps.db.kysely
+      .updateTable('messages')
+      .set({ status: 'read', read_at: iso, modified_at: iso })
+      .where('channel_id', '=', channel.id)
+      .where('wa_id', '=', msg.wa_id)
+      .where('direction', '=', 'inbound')
+      .where('created_at', '<=', msg.created_at)
+      .where('read_at', 'is', null)
+      .execute();
+  }
+}

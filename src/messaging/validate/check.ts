@@ -1,0 +1,85 @@
+// Small checks that name the offending field in Meta's words: every violation is a 400 with
+// Meta's code 100 ("Invalid parameter") or 131009 ("Parameter value is not valid") and details
+// that say which field and which rule.
+import { metaError } from '../errors.ts';
+
+export type Obj = Record<string, unknown>;
+
+// String.prototype.isWellFormed is ES2024; this is the same test for Node 20's lib.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export const fail = (field: string, rule: string) => metaError(400, 100, 'Invalid parameter', `${field}: ${rule}`);
+export const badValue = (field: string, rule: string) => metaError(400, 131009, 'Parameter value is not valid', `${field}: ${rule}`);
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function obj(v: unknown, field: string): Obj {
+  if (v === undefined) throw fail(field, 'is required');
+  if (!isObj(v)) throw fail(field, 'must be an object');
+  return v;
+}
+
+export function optObj(v: unknown, field: string): Obj | undefined {
+  return v === undefined ? undefined : obj(v, field);
+}
+
+export function str(v: unknown, field: string, opts: { max?: number; min?: number } = {}): string {
+  if (v === undefined || v === null) throw fail(field, 'is required');
+  if (typeof v !== 'string') throw fail(field, 'must be a string');
+  if (LONE_SURROGATE.test(v)) throw fail(field, 'must be valid Unicode text (it contains a lone surrogate)');
+  const min = opts.min ?? 1;
+  const len = [...v].length;
+  if (len < min) throw fail(field, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
+  if (opts.max !== undefined && len > opts.max) throw fail(field, `must be at most ${opts.max} characters (got ${len})`);
+  return v;
+}
+
+export function optStr(v: unknown, field: string, opts: { max?: number; min?: number } = {}): string | undefined {
+  return v === undefined ? undefined : str(v, field, opts);
+}
+
+export function bool(v: unknown, field: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw fail(field, 'must be true or false');
+  return v;
+}
+
+export function num(v: unknown, field: string, opts: { min?: number; max?: number } = {}): number {
+  if (v === undefined || v === null) throw fail(field, 'is required');
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw fail(field, 'must be a number');
+  if (opts.min !== undefined && n < opts.min) throw fail(field, `must be at least ${opts.min}`);
+  if (opts.max !== undefined && n > opts.max) throw fail(field, `must be at most ${opts.max}`);
+  return n;
+}
+
+export function arr(v: unknown, field: string, opts: { min?: number; max?: number } = {}): unknown[] {
+  if (v === undefined) throw fail(field, 'is required');
+  if (!Array.isArray(v)) throw fail(field, 'must be an array');
+  if (opts.min !== undefined && v.length < opts.min) throw fail(field, `must have at least ${opts.min} item${opts.min === 1 ? '' : 's'}`);
+  if (opts.max !== undefined && v.length > opts.max) throw fail(field, `must have at most ${opts.max} items (got ${v.length})`);
+  return v;
+}
+
+export function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[]): T {
+  const s = str(v, field);
+  if (!allowed.includes(s as T)) throw fail(field, `must be one of ${allowed.join(', ')} (got "${s.slice(0, 50)}")`);
+  return s as T;
+}
+
+/** Rejects keys that are not in `allowed` — catches typos such as `bodyy`. */
+export function onlyKeys(o: Obj, field: string, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw fail(`${field}.${k}`, `is not a known field (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+/** WhatsApp ids and phone numbers: digits (a leading + and separators are tolerated). */
+export function recipient(v: unknown, field = 'to'): string {
+  const s = str(v, field, { max: 32 });
+  const digits = s.replace(/[\s()+.-]/g, '');
+  if (!/^\d{6,15}$/.test(digits)) throw badValue(field, `must be a phone number or WhatsApp id of 6 to 15 digits (got "${s}")`);
+  return digits;
+}

@@ -1,0 +1,122 @@
+// A send request → the normalized message the pipeline stores, in either flavour.
+// Cloud: `{messaging_product:"whatsapp", recipient_type?, to, type, context?, <type>:{…}}`.
+// On-Premise: no messaging_product, top-level preview_url, templates with namespace and
+// language.policy, the legacy `hsm`.
+import { arr, bool, fail, isObj, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from './check.ts';
+import { validateType, MESSAGE_TYPES, type MessageType } from './types.ts';
+
+export interface TemplateRef {
+  name: string;
+  language: string;
+  components: Obj[];
+  namespace?: string;
+}
+
+export interface NormalizedMessage {
+  kind: 'message';
+  /** The `to` as the client sent it, echoed in contacts[].input. */
+  input: string;
+  waId: string;
+  type: MessageType;
+  /** The type object as accepted: stored, and shown in the sandbox. */
+  content: Obj;
+  context?: { message_id: string };
+  template?: TemplateRef;
+  /** Media the message refers to by id (checked against the channel's uploads). */
+  mediaId?: string;
+  recipientType: 'individual' | 'group';
+}
+
+export interface MarkRead {
+  kind: 'read';
+  messageId: string;
+  typingIndicator: boolean;
+}
+
+const COMMON_CLOUD = ['messaging_product', 'recipient_type', 'to', 'type', 'context', 'biz_opaque_callback_data', 'status', 'message_id', 'typing_indicator'];
+const COMMON_ONPREM = ['recipient_type', 'to', 'type', 'context', 'preview_url', 'ttl', 'hsm', 'status', 'message_id'];
+
+function context(v: unknown): { message_id: string } | undefined {
+  if (v === undefined) return undefined;
+  const c = obj(v, 'context');
+  return { message_id: str(c.message_id, 'context.message_id', { max: 256 }) };
+}
+
+function common(body: Obj, type: MessageType, allowedTop: string[]): Omit<NormalizedMessage, 'content' | 'template' | 'mediaId'> {
+  for (const k of Object.keys(body)) {
+    if (!allowedTop.includes(k) && k !== type) {
+      if ((MESSAGE_TYPES as readonly string[]).includes(k)) throw fail(k, `is given but type is "${type}"`);
+      throw fail(k, 'is not a known field of a message');
+    }
+  }
+  const input = str(body.to, 'to', { max: 32 });
+  return {
+    kind: 'message',
+    input,
+    waId: recipient(body.to),
+    type,
+    context: context(body.context),
+    recipientType: body.recipient_type === undefined ? 'individual' : oneOf(body.recipient_type, 'recipient_type', ['individual', 'group'] as const),
+  };
+}
+
+function markRead(body: Obj): MarkRead {
+  if (body.status !== 'read') throw fail('status', 'must be "read" to mark a message as read');
+  const indicator = body.typing_indicator === undefined ? undefined : obj(body.typing_indicator, 'typing_indicator');
+  if (indicator) oneOf(indicator.type, 'typing_indicator.type', ['text'] as const);
+  return { kind: 'read', messageId: str(body.message_id, 'message_id', { max: 256 }), typingIndicator: indicator !== undefined };
+}
+
+export function validateCloudSend(raw: unknown): NormalizedMessage | MarkRead {
+  if (!isObj(raw)) throw fail('body', 'must be a JSON object');
+  const body = raw;
+  if (body.messaging_product !== 'whatsapp') {
+    throw fail('messaging_product', body.messaging_product === undefined ? 'is required and must be "whatsapp"' : 'must be "whatsapp"');
+  }
+  if (body.status !== undefined) return markRead(body);
+  optStr(body.biz_opaque_callback_data, 'biz_opaque_callback_data', { max: 512 });
+  const type = body.type === undefined ? 'text' : oneOf(body.type, 'type', MESSAGE_TYPES);
+  const base = common(body, type, COMMON_CLOUD);
+  const v = validateType(type, body[type], type, 'cloud');
+  return { ...base, ...v };
+}
+
+/** The legacy `hsm` object → a template. */
+function hsmToTemplate(h: Obj): TemplateRef {
+  onlyKeys(h, 'hsm', ['namespace', 'element_name', 'language', 'localizable_params']);
+  const language = obj(h.language, 'hsm.language');
+  const params = h.localizable_params === undefined ? [] : arr(h.localizable_params, 'hsm.localizable_params', { max: 100 });
+  return {
+    name: str(h.element_name, 'hsm.element_name', { max: 512 }),
+    namespace: str(h.namespace, 'hsm.namespace', { max: 128 }),
+    language: str(language.code, 'hsm.language.code', { max: 16 }),
+    components: params.length
+      ? [
+          {
+            type: 'body',
+            parameters: params.map((p, i) => {
+              const o = obj(p, `hsm.localizable_params[${i}]`);
+              return { type: 'text', text: str(o.default, `hsm.localizable_params[${i}].default`, { max: 32768 }) };
+            }),
+          },
+        ]
+      : [],
+  };
+}
+
+export function validateOnPremSend(raw: unknown): NormalizedMessage | MarkRead {
+  if (!isObj(raw)) throw fail('body', 'must be a JSON object');
+  const body = raw;
+  if (body.status !== undefined) return markRead(body);
+  const type = body.type === undefined ? (body.hsm !== undefined ? 'hsm' : 'text') : oneOf(body.type, 'type', [...MESSAGE_TYPES, 'hsm'] as const);
+  bool(body.preview_url, 'preview_url');
+  if (type === 'hsm') {
+    const base = common(body, 'template', COMMON_ONPREM.filter((k) => k !== 'hsm'));
+    const template = hsmToTemplate(obj(body.hsm, 'hsm'));
+    return { ...base, type: 'template', content: { name: template.name, language: { code: template.language, policy: 'deterministic' }, namespace: template.namespace, components: template.components }, template };
+  }
+  const base = common(body, type, COMMON_ONPREM);
+  const v = validateType(type, body[type], type, 'onpremise');
+  if (type === 'text' && body.preview_url !== undefined) v.content = { ...v.content, preview_url: body.preview_url };
+  return { ...base, ...v };
+}

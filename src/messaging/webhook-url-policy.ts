@@ -1,0 +1,54 @@
+// Rules for a channel's webhook URL. `strict` applies the seed's rules for Cloud API webhooks
+// (https only, no `_` and no explicit port in the host, no private or loopback address);
+// `local` (the default outside production) also allows http, ports and loopback.
+import { isIP } from 'node:net';
+import { invalidParameter } from './errors.ts';
+
+function isPrivateAddress(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.local') || h.endsWith('.internal')) return true;
+  const v = isIP(h);
+  if (v === 4) {
+    const [a, b] = h.split('.').map(Number) as [number, number];
+    return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  }
+  if (v === 6) return h === '::1' || h === '::' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80') || h.startsWith('::ffff:');
+  return false;
+}
+
+/** Returns the URL if it passes the policy; otherwise a 400 that states the broken rule. */
+export function checkWebhookUrl(raw: string, policy: 'strict' | 'local'): string {
+  const value = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidParameter(`url must be an absolute URL such as https://example.com/webhook, got "${raw.slice(0, 200)}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidParameter(`url must use https${policy === 'local' ? ' or http' : ''}`);
+  if (url.username || url.password) throw invalidParameter('url must not contain credentials; send them in headers, e.g. {"Authorization":"Basic …"}');
+  if (policy === 'strict') {
+    if (url.protocol !== 'https:') throw invalidParameter('url must use https (OPENWABA_WEBHOOK_URL_POLICY=strict)');
+    // URL() drops a default port; look at the text for any explicit one.
+    if (url.port !== '' || /^https:\/\/[^/?#]*:\d+/i.test(value)) throw invalidParameter('url must not contain an explicit port such as :3000');
+    if (url.hostname.includes('_')) throw invalidParameter('url host must not contain "_" (underscore)');
+    if (isPrivateAddress(url.hostname)) throw invalidParameter('url must not point to a private, loopback or link-local address');
+  }
+  return value;
+}
+
+export function checkWebhookHeaders(headers: unknown): Record<string, string> {
+  if (headers === undefined || headers === null) return {};
+  if (typeof headers !== 'object' || Array.isArray(headers)) throw invalidParameter('headers must be an object of header names to string values');
+  const entries = Object.entries(headers as Record<string, unknown>);
+  if (entries.length > 20) throw invalidParameter('headers: at most 20 custom headers');
+  const out: Record<string, string> = {};
+  for (const [name, value] of entries) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/.test(name)) throw invalidParameter(`headers: "${name.slice(0, 100)}" is not a valid header name`);
+    if (typeof value !== 'string' || value.length > 4096 || /[\r\n\0]/.test(value)) {
+      throw invalidParameter(`headers: the value of "${name}" must be a string without line breaks, at most 4096 characters`);
+    }
+    out[name] = value;
+  }
+  return out;
+}
