@@ -25,6 +25,11 @@ export interface Config {
   webhookRetryHorizonMs: number;
   webhookTimeoutMs: number;
   webhookConnectTimeoutMs: number;
+  /**
+   * How long a dispatcher's claim holds an event before another instance (or this one after a
+   * restart) may take it again. Must exceed the timeout: a live delivery must never lose its lease.
+   */
+  webhookLeaseMs: number;
   /** Deliveries in flight at once per instance, and per target (one partner or channel URL). */
   webhookConcurrency: number;
   webhookPerTargetConcurrency: number;
@@ -32,6 +37,16 @@ export interface Config {
   webhookRetentionDays: number;
   /** Attempts slower than this are counted as slow (the seeds ask receivers for < 80 ms). */
   webhookSlowMs: number;
+  /** Sandbox: delays from a send's acceptance to its sent / delivered / read statuses. */
+  sandboxStatusDelays: { sent: number; delivered: number; read: number };
+  /** Messages per second a channel may send unless set per channel (up to 1,000). */
+  defaultThroughputMps: number;
+  /** strict: the seed's rules for channel webhook URLs (https, no _, no port, public host); local also allows http, ports, loopback. */
+  webhookUrlPolicy: 'strict' | 'local';
+  /** Where uploaded media is stored. */
+  dataDir: string;
+  /** Sandbox: how long a new template waits before it is approved (or rejected). */
+  templateReviewMs: number;
   /** Run the webhook dispatcher in this process. */
   dispatcher: boolean;
   /** Create and print a demo tenant on the first start of an empty database. */
@@ -73,6 +88,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError(`OPENWABA_PUBLIC_URL must be an absolute URL, got "${publicUrl}"`);
   }
+  const webhookTimeoutMs = env.OPENWABA_WEBHOOK_TIMEOUT ? parseDuration(env.OPENWABA_WEBHOOK_TIMEOUT, 'OPENWABA_WEBHOOK_TIMEOUT') : 10_000;
+  const webhookLeaseMs = env.OPENWABA_WEBHOOK_LEASE
+    ? parseDuration(env.OPENWABA_WEBHOOK_LEASE, 'OPENWABA_WEBHOOK_LEASE')
+    : Math.max(60_000, 2 * webhookTimeoutMs + 30_000);
+  if (webhookLeaseMs <= webhookTimeoutMs) {
+    throw new ConfigError(`OPENWABA_WEBHOOK_LEASE (${webhookLeaseMs} ms) must be longer than OPENWABA_WEBHOOK_TIMEOUT (${webhookTimeoutMs} ms)`);
+  }
   return {
     port,
     host,
@@ -86,14 +108,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(env.OPENWABA_TRUST_PROXY),
     webhookRetryScheduleMs: env.OPENWABA_WEBHOOK_RETRY_SCHEDULE ? parseSchedule(env.OPENWABA_WEBHOOK_RETRY_SCHEDULE) : DEFAULT_SCHEDULE_MS,
     webhookRetryHorizonMs: env.OPENWABA_WEBHOOK_RETRY_HORIZON ? parseHorizon(env.OPENWABA_WEBHOOK_RETRY_HORIZON) : DEFAULT_HORIZON_MS,
-    webhookTimeoutMs: env.OPENWABA_WEBHOOK_TIMEOUT ? parseDuration(env.OPENWABA_WEBHOOK_TIMEOUT, 'OPENWABA_WEBHOOK_TIMEOUT') : 10_000,
+    webhookTimeoutMs,
     webhookConnectTimeoutMs: env.OPENWABA_WEBHOOK_CONNECT_TIMEOUT
       ? parseDuration(env.OPENWABA_WEBHOOK_CONNECT_TIMEOUT, 'OPENWABA_WEBHOOK_CONNECT_TIMEOUT')
       : 5_000,
+    webhookLeaseMs,
     webhookConcurrency: int(env, 'OPENWABA_WEBHOOK_CONCURRENCY', 256, 1, 10_000),
     webhookPerTargetConcurrency: int(env, 'OPENWABA_WEBHOOK_PER_TARGET_CONCURRENCY', 32, 1, 1_000),
     webhookRetentionDays: int(env, 'OPENWABA_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
     webhookSlowMs: int(env, 'OPENWABA_WEBHOOK_SLOW_MS', 80, 1, 60_000),
+    sandboxStatusDelays: parseStatusDelays(env.OPENWABA_SANDBOX_STATUS_DELAYS),
+    defaultThroughputMps: int(env, 'OPENWABA_DEFAULT_THROUGHPUT_MPS', 80, 1, 1000),
+    webhookUrlPolicy: parsePolicy(env.OPENWABA_WEBHOOK_URL_POLICY, env.NODE_ENV === 'production'),
+    dataDir: path.resolve(env.OPENWABA_DATA_DIR || defaultDataDir(databaseUrl)),
+    templateReviewMs: env.OPENWABA_TEMPLATE_REVIEW_DELAY ? parseDuration(env.OPENWABA_TEMPLATE_REVIEW_DELAY, 'OPENWABA_TEMPLATE_REVIEW_DELAY') : 5_000,
     dispatcher: env.OPENWABA_DISPATCHER !== 'false' && env.OPENWABA_DISPATCHER !== '0',
     demo: env.OPENWABA_DEMO !== 'false' && env.OPENWABA_DEMO !== '0',
     production: env.NODE_ENV === 'production',
@@ -112,4 +140,31 @@ function parseTrustProxy(raw: string | undefined): boolean | string {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
   return raw;
+}
+
+/** `sent=100ms,delivered=200ms,read=400ms`: each a delay after acceptance; they must increase. */
+function parseStatusDelays(raw: string | undefined): { sent: number; delivered: number; read: number } {
+  const out = { sent: 1_000, delivered: 3_000, read: 6_000 };
+  if (!raw) return out;
+  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(sent|delivered|read)\s*=\s*(.+)$/.exec(part);
+    if (!m) throw new ConfigError(`OPENWABA_SANDBOX_STATUS_DELAYS: "${part}" is not status=delay (sent, delivered, read)`);
+    out[m[1] as keyof typeof out] = parseDuration(m[2]!, 'OPENWABA_SANDBOX_STATUS_DELAYS');
+  }
+  if (!(out.sent <= out.delivered && out.delivered <= out.read)) {
+    throw new ConfigError('OPENWABA_SANDBOX_STATUS_DELAYS: sent <= delivered <= read is required');
+  }
+  return out;
+}
+
+function parsePolicy(raw: string | undefined, production: boolean): 'strict' | 'local' {
+  if (raw === undefined || raw === '') return production ? 'strict' : 'local';
+  if (raw !== 'strict' && raw !== 'local') throw new ConfigError(`OPENWABA_WEBHOOK_URL_POLICY must be strict or local, got "${raw}"`);
+  return raw;
+}
+
+/** Next to the SQLite file, or ./data for PostgreSQL. */
+function defaultDataDir(databaseUrl: string): string {
+  const file = sqliteFile(databaseUrl);
+  return file && file !== ':memory:' ? path.dirname(file) : './data';
 }
