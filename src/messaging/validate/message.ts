@@ -111,7 +111,7 @@ export function validateOnPremSend(raw: unknown): NormalizedMessage | MarkRead {
   const type = body.type === undefined ? (body.hsm !== undefined ? 'hsm' : 'text') : oneOf(body.type, 'type', [...MESSAGE_TYPES, 'hsm'] as const);
   bool(body.preview_url, 'preview_url');
   if (type === 'hsm') {
-    const base = common(body, 'template', COMMON_ONPREM.filter((k) => k !== 'hsm'));
+    const base = common(body, 'template', COMMON_ONPREM);
     const template = hsmToTemplate(obj(body.hsm, 'hsm'));
     return { ...base, type: 'template', content: { name: template.name, language: { code: template.language, policy: 'deterministic' }, namespace: template.namespace, components: template.components }, template };
   }

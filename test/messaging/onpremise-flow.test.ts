@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb } from '../helpers/db.ts';
+import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
+import { Receiver } from '../helpers/receiver.ts';
+import type { BootstrapResult } from '../../src/services/bootstrap.ts';
+
+const ADMIN = 'b'.repeat(32);
+
+describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind) => {
+  let t: TestApp;
+  let p: BootstrapResult;
+  let receiver: Receiver;
+  let key: Record<string, string>;
+  const bodies = () => receiver.requests.map((r) => JSON.parse(r.body));
+
+  beforeAll(async () => {
+    receiver = await new Receiver().start();
+    t = await startTestApp(kind, { dispatcher: true, env: { OPENWABA_ADMIN_TOKEN: ADMIN, OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms' } });
+    p = await t.tenant();
+    const ch = await t.post(`/admin/partners/${p.partner_id}/clients/${p.client_id}/channels`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+      json: { hosting_type: 'onpremise', phone_number: '4930123456789', phone_name: 'Legacy' },
+    });
+    expect(ch.status).toBe(201);
+    expect(ch.body.hosting_platform_type).toBe('on_premise');
+    const k = await t.post(`/api/v2/partners/${p.partner_id}/channels/${ch.body.id}/api_keys`, { headers: partnerKey(p.partner_api_key) });
+    key = { 'd360-api-key': k.body.api_key };
+    expect((await t.post('/v1/configs/webhook', { headers: key, json: { url: receiver.url } })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('inbound arrives as top-level contacts and messages', async () => {
+    const res = await t.post('/sandbox/v1/inbound', { headers: key, json: { from: '4917600000009', name: 'Otto', text: { body: 'moin' } } });
+    expect(res.status).toBe(200);
+    await receiver.waitFor(1);
+    expect(bodies()[0]).toEqual({
+      contacts: [{ profile: { name: 'Otto' }, wa_id: '4917600000009' }],
+      messages: [{ from: '4917600000009', id: res.body.messages[0].id, timestamp: expect.stringMatching(/^\d+$/), type: 'text', text: { body: 'moin' } }],
+    });
+  });
+
+  it('an On-Premise send answers 201 and its statuses are top-level arrays', async () => {
+    const sent = await t.post('/v1/messages', { headers: key, json: { recipient_type: 'individual', to: '4917600000009', type: 'text', text: { body: 'hi Otto' }, preview_url: false } });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ messages: [{ id: expect.stringMatching(/^wamid\./) }], contacts: [{ input: '4917600000009', wa_id: '4917600000009' }], meta: { api_status: 'stable' } });
+    await receiver.waitFor(4);
+    const statuses = bodies().slice(1).map((b) => b.statuses[0]);
+    expect(statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
+    expect(statuses[0]).toMatchObject({ id: sent.body.messages[0].id, recipient_id: '4917600000009', type: 'message' });
+    expect(bodies()[1].object).toBeUndefined();
+  });
+
+  it('a Cloud-style send to the same channel is accepted too; failures carry On-Premise errors', async () => {
+    const n = receiver.requests.length;
+    const sent = await t.post('/messages', { headers: key, json: { messaging_product: 'whatsapp', to: '4917600000010', text: { body: 'cold' } } });
+    expect(sent.status).toBe(200);
+    await receiver.waitFor(n + 1);
+    expect(bodies()[n].statuses[0]).toMatchObject({ status: 'failed', errors: [{ code: 131047, title: 'Re-engagement message', details: expect.any(String) }] });
+  });
+
+  it('the legacy hsm is a template send', async () => {
+    const hsm = await t.post('/v1/messages', {
+      headers: key,
+      json: { to: '4917600000011', type: 'hsm', hsm: { namespace: 'x', element_name: 'hello_world', language: { policy: 'deterministic', code: 'en_US' }, localizable_params: [] } },
+    });
+    expect(hsm.status).toBe(201);
+    const missing = await t.post('/v1/messages', {
+      headers: key,
+      json: { to: '4917600000011', type: 'template', template: { name: 'nope', language: { policy: 'deterministic', code: 'en_US' }, namespace: 'x' } },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.errors[0]).toMatchObject({ code: 132001 });
+  });
+});
