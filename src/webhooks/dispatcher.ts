@@ -3,19 +3,25 @@
 // with FOR UPDATE SKIP LOCKED and leases them; a lease that runs out (an instance died
 // mid-delivery) makes the event claimable again. Delivery is at-least-once: a receiver may see
 // an event twice after a crash, always with the same event id (`webhook-id`).
-import { sql } from 'kysely';
+//
+// Throughput: a claim takes a batch (claims.ts; per target a few rounds of what may be in flight
+// to it), targets are resolved once per claim, and outcomes are written in batches
+// (attempt-writer.ts). A claimed event starts only while its lease still covers a whole attempt;
+// otherwise the lease is renewed first (or the event left to whoever took it over).
 import type { Agent } from 'undici';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Deps } from '../deps.ts';
 import type { WebhookEventsTable } from '../db/schema.ts';
 import { recordId } from '../ids.ts';
+import { AttemptWriter, type AttemptOutcomeRecord } from './attempt-writer.ts';
+import { claimDueEvents, handBackEvents, nextDueAfter, renewLease } from './claims.ts';
 import { attemptDelivery, createDeliveryAgent, type AttemptResult } from './deliver.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { outboxSignal } from './outbox.ts';
 import { PgOutboxListener } from './pg-listener.ts';
 import { nextAttemptAt, parseRetryAfter, type RetryPolicy } from './schedule.ts';
-import { resolveTarget } from './targets.ts';
+import { resolveTarget, type DeliveryTarget } from './targets.ts';
 
 type EventRow = WebhookEventsTable;
 
@@ -24,30 +30,68 @@ export interface DispatcherOptions {
   registry?: Registry;
   /** Longest sleep between looks at the outbox when nothing wakes the dispatcher. */
   pollMs?: number;
-  /** How long a claim holds an event before another instance may take it. */
+  /** How long a claim holds an event before another instance may take it (default: config). */
   leaseMs?: number;
 }
 
-const SCAN_FACTOR = 4;
+/** A claim looks at this many due events per event it may take (for one target at most its depth). */
+const SCAN_FACTOR = 2;
+/** Least time between two sweeps (claims that step over full targets' backlogs). */
+const SWEEP_INTERVAL_MS = 50;
+/**
+ * Per target, this instance holds at most this many times the target's concurrency (one round
+ * in flight, the next ones waiting) and claims again once two rounds have room: a claim is then
+ * big enough to be cheap, and a round still waits while it runs.
+ */
+const CLAIM_DEPTH = 4;
+
+interface Claimed {
+  row: EventRow;
+  leaseUntil: number;
+  target: DeliveryTarget | undefined;
+}
+
+/** What this instance holds for one target: deliveries in flight, and claimed events waiting. */
+interface TargetState {
+  inFlight: number;
+  queue: Claimed[];
+  /** The last claim took as many as it could for this target: more may be due. */
+  more: boolean;
+}
 
 export class Dispatcher {
   readonly instanceId = recordId('dsp');
   private readonly policy: RetryPolicy;
   private readonly agent: Agent;
   private readonly metrics: WebhookMetrics | undefined;
+  private readonly writer: AttemptWriter;
   private readonly pollMs: number;
   private readonly leaseMs: number;
-  private readonly inFlightByTarget = new Map<string, number>();
-  private readonly queued = new Map<string, EventRow[]>();
+  /** A queued event starts only if its lease has at least this much left; else it is renewed. */
+  private readonly minLeaseLeftMs: number;
+  private readonly targets = new Map<string, TargetState>();
   private readonly running = new Set<Promise<void>>();
-  private queuedCount = 0;
+  /** Events held: waiting here or in flight over HTTP. */
+  private held = 0;
+  /** The last claim was cut short by this instance's concurrency, not by a lack of due events. */
+  private capacityBound = false;
+  /** The last claim took every due event it could see (no further claim needed until something changes). */
+  private exhaustive = false;
+  private lastClaimAt = new Date(0).toISOString();
+  /** Something may have fallen due that only a sweep would find (new events, retries, time passing). */
+  private sweepNeeded = true;
+  private lastSweep = 0;
   private active = false;
+  private stopping = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private wakePending = false;
   private listener: PgOutboxListener | undefined;
   private lastPrune = 0;
-  private readonly onSignal = () => this.wake();
+  private readonly onSignal = () => {
+    this.sweepNeeded = true;
+    this.wake();
+  };
 
   constructor(
     private readonly deps: Deps,
@@ -57,14 +101,18 @@ export class Dispatcher {
     this.policy = { scheduleMs: c.webhookRetryScheduleMs, horizonMs: c.webhookRetryHorizonMs };
     this.agent = createDeliveryAgent({ connectTimeoutMs: c.webhookConnectTimeoutMs, timeoutMs: c.webhookTimeoutMs, perOrigin: c.webhookPerTargetConcurrency });
     this.metrics = opts.registry ? createWebhookMetrics(opts.registry, deps) : undefined;
+    this.writer = new AttemptWriter(deps.db, this.instanceId);
     this.pollMs = opts.pollMs ?? 1000;
-    this.leaseMs = opts.leaseMs ?? Math.max(60_000, 2 * c.webhookTimeoutMs + 30_000);
+    this.leaseMs = opts.leaseMs ?? c.webhookLeaseMs;
+    const spare = Math.max(0, this.leaseMs - c.webhookTimeoutMs);
+    this.minLeaseLeftMs = c.webhookTimeoutMs + Math.min(5_000, spare / 2);
   }
 
   /** Starts the delivery loop (and, on PostgreSQL, LISTEN for other instances' commits). */
   async start(): Promise<void> {
     if (this.active) return;
     this.active = true;
+    this.stopping = false;
     outboxSignal(this.deps.db).on('enqueued', this.onSignal);
     if (this.deps.db.kind === 'postgres') {
       this.listener = new PgOutboxListener(this.deps.config.databaseUrl, this.onSignal, (err) =>
@@ -75,17 +123,21 @@ export class Dispatcher {
     this.loop = this.run();
   }
 
-  /** Stops claiming, lets deliveries in flight finish (bounded), and closes connections. */
+  /**
+   * Stops claiming, hands back claimed events not yet started (due at once, for any instance),
+   * lets deliveries in flight finish (bounded), and closes connections.
+   */
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.active) return;
     this.active = false;
+    this.stopping = true;
     outboxSignal(this.deps.db).off('enqueued', this.onSignal);
     this.wake();
     await this.loop;
     await this.listener?.stop();
+    await this.release().catch((err: unknown) => this.opts.logger?.warn({ err }, 'webhook dispatcher: could not hand back claimed events; they are retaken when their lease ends'));
     const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
     await Promise.race([this.idle(), grace]);
-    // Events still queued here keep their lease and are claimed again once it expires.
     await this.agent.close().catch(() => {});
   }
 
@@ -96,139 +148,218 @@ export class Dispatcher {
     w?.();
   }
 
-  private get busy(): number {
-    return this.running.size + this.queuedCount;
-  }
-
   private async run(): Promise<void> {
+    const concurrency = this.deps.config.webhookConcurrency;
     while (this.active) {
       this.wakePending = false;
       let claimed = 0;
       try {
-        claimed = await this.claimAndStart();
+        claimed = await this.claimAndStart(this.sweepDue());
         await this.maybePrune();
       } catch (err) {
         this.opts.logger?.error({ err }, 'webhook dispatcher: claim failed; retrying');
+        this.wakePending = false;
         await this.sleep(this.pollMs);
         continue;
       }
       if (!this.active) break;
-      if (claimed > 0 && this.busy < this.deps.config.webhookConcurrency) continue;
+      // More may be due: claim again at once, unless only a sweep could find it and none is due yet.
+      if (claimed > 0 && !this.exhaustive && this.held < concurrency && (this.room().full.length === 0 || this.sweepDue())) continue;
       if (this.wakePending) continue;
-      await this.sleep(claimed > 0 ? this.pollMs : await this.untilNextDue());
+      // Full: a finishing delivery wakes the loop. Else sleep until the next event falls due
+      // (or, if only a sweep can tell what else is due, until the next sweep).
+      let ms = this.pollMs;
+      if (this.held < concurrency) {
+        ms = await this.untilNextDue();
+        if (!this.exhaustive && this.sweepNeeded) ms = Math.min(ms, Math.max(1, this.lastSweep + SWEEP_INTERVAL_MS - Date.now()));
+      }
+      if (await this.sleep(ms)) this.sweepNeeded = true;
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Resolves true if the time ran out, false if woken (also by a wake-up that came just before). */
+  private sleep(ms: number): Promise<boolean> {
+    if (this.wakePending) return Promise.resolve(false);
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.wakeUp = undefined;
-        resolve();
+        resolve(true);
       }, ms);
       t.unref();
       this.wakeUp = () => {
         clearTimeout(t);
-        resolve();
+        resolve(false);
       };
     });
   }
 
+  /**
+   * Whether the next claim may be a sweep: one that leaves full targets out, so as to find other
+   * targets' due events behind their backlogs (claimDueEvents). A sweep steps over those
+   * backlogs, so it runs only when something new may be due, and at most every SWEEP_INTERVAL_MS.
+   */
+  private sweepDue(): boolean {
+    return this.sweepNeeded && Date.now() - this.lastSweep >= SWEEP_INTERVAL_MS;
+  }
+
+  /** Targets this instance cannot take more events for right now, and the room left for the others. */
+  private room(): { full: string[]; caps: Map<string, number>; depth: number } {
+    const depth = this.deps.config.webhookPerTargetConcurrency * CLAIM_DEPTH;
+    const full: string[] = [];
+    const caps = new Map<string, number>();
+    for (const [t, s] of this.targets) {
+      const left = depth - s.inFlight - s.queue.length;
+      if (left <= 0) full.push(t);
+      if (left < depth) caps.set(t, Math.max(0, left));
+    }
+    return { full, caps, depth };
+  }
+
+  /**
+   * How long to sleep: until the next event falls due after the last claim's time (what was due
+   * at that time the claims have seen; what was written since wakes the loop), at most pollMs.
+   */
   private async untilNextDue(): Promise<number> {
-    const row = await this.deps.db.kysely
-      .selectFrom('webhook_events')
-      .select('available_at')
-      .where('status', 'in', ['pending', 'delivering'])
-      .orderBy('available_at')
-      .limit(1)
-      .executeTakeFirst();
-    if (!row) return this.pollMs;
-    const ms = Date.parse(row.available_at) - this.deps.clock.now().getTime();
+    const next = await nextDueAfter(this.deps.db, this.lastClaimAt, this.room().full);
+    if (!next) return this.pollMs;
+    const ms = Date.parse(next) - this.deps.clock.now().getTime();
     return Math.max(1, Math.min(this.pollMs, ms));
   }
 
-  /** Claims due events up to the free capacity and starts delivering them. Returns how many. */
-  async claimAndStart(): Promise<number> {
-    const c = this.deps.config;
-    const free = c.webhookConcurrency - this.busy;
-    if (free <= 0) return 0;
-    const perTarget = c.webhookPerTargetConcurrency;
-    const saturated = [...this.inFlightByTarget].filter(([, n]) => n >= perTarget).map(([t]) => t);
+  /**
+   * Claims due events up to the free capacity and starts delivering them. Returns how many.
+   * sweep: when some targets are full, leave them out of the look (see sweepDue()).
+   */
+  async claimAndStart(sweep = true): Promise<number> {
+    const free = this.deps.config.webhookConcurrency - this.held;
+    if (free <= 0) {
+      this.capacityBound = true;
+      this.exhaustive = false;
+      return 0;
+    }
+    const { full, caps, depth } = this.room();
+    const sweeping = sweep && full.length > 0;
     const now = this.deps.clock.now();
-    const rows = await this.claim(now, free, perTarget, saturated);
-    for (const row of rows) this.schedule(row);
+    const scan = Math.min(free, depth) * SCAN_FACTOR;
+    if (sweeping) this.lastSweep = Date.now();
+    const rows = await claimDueEvents(this.deps.db, {
+      owner: this.instanceId,
+      now,
+      leaseMs: this.leaseMs,
+      limit: free,
+      scan,
+      perTarget: depth,
+      caps,
+      exclude: sweeping ? full : [],
+    });
+    this.lastClaimAt = now.toISOString();
+    this.capacityBound = rows.length >= free;
+    // Every due event it could see was taken (none held back by a cap or the capacity), and it
+    // saw them all: the window was not filled, and no full target's events took room in it.
+    const seenAll = rows.length < scan && (full.length === 0 || sweeping);
+    if (rows.length === 0) {
+      this.exhaustive = seenAll;
+      if (seenAll) this.sweepNeeded = false;
+      return 0;
+    }
+    // Where each target delivers, read once per claim (so a changed URL applies to the next one).
+    const keys = new Map<string, { type: string; id: string }>();
+    for (const r of rows) keys.set(`${r.target_type}:${r.target_id}`, { type: r.target_type, id: r.target_id });
+    const resolved = new Map<string, DeliveryTarget | undefined>();
+    try {
+      await Promise.all([...keys].map(async ([k, t]) => resolved.set(k, await resolveTarget(this.deps, t.type, t.id))));
+    } catch (err) {
+      // Nothing started: hand the events back rather than leave them leased.
+      await this.handBack(rows.map((r) => r.id)).catch(() => {});
+      throw err;
+    }
+    // Oldest first within each target (RETURNING does not keep the claim's order).
+    rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+    const perTarget = new Map<string, number>();
+    for (const row of rows) {
+      let s = this.targets.get(row.target_id);
+      if (!s) {
+        s = { inFlight: 0, queue: [], more: false };
+        this.targets.set(row.target_id, s);
+      }
+      s.queue.push({ row, leaseUntil: Date.parse(row.available_at), target: resolved.get(`${row.target_type}:${row.target_id}`) });
+      this.held++;
+      perTarget.set(row.target_id, (perTarget.get(row.target_id) ?? 0) + 1);
+    }
+    let capped = false;
+    for (const [t, n] of perTarget) {
+      const more = n >= (caps.get(t) ?? depth);
+      capped ||= more;
+      this.targets.get(t)!.more = more;
+      this.pump(t);
+    }
+    this.exhaustive = seenAll && !this.capacityBound && !capped;
+    if (this.exhaustive) this.sweepNeeded = false;
     return rows.length;
   }
 
-  private async claim(now: Date, free: number, perTarget: number, saturated: string[]): Promise<EventRow[]> {
-    const nowIso = now.toISOString();
-    const leaseUntil = new Date(now.getTime() + this.leaseMs).toISOString();
-    const pg = this.deps.db.kind === 'postgres';
-    const notSaturated = saturated.length > 0 ? sql`and target_id not in (${sql.join(saturated)})` : sql``;
-    // Candidates: due events, oldest first. On PostgreSQL they are locked, skipping rows another
-    // instance is claiming right now. Of those, at most perTarget per target are taken, so a
-    // claim never holds more for one receiver than can be in flight to it.
-    const result = await sql<EventRow>`
-      with candidates as (
-        select id, target_id, available_at from webhook_events
-        where status in ('pending', 'delivering') and available_at <= ${nowIso} ${notSaturated}
-        order by available_at
-        limit ${free * SCAN_FACTOR}
-        ${pg ? sql`for update skip locked` : sql``}
-      ),
-      picked as (
-        select id from (
-          select id, available_at, row_number() over (partition by target_id order by available_at) as rn from candidates
-        ) ranked
-        where rn <= ${perTarget}
-        order by available_at
-        limit ${free}
-      )
-      update webhook_events
-      set status = 'delivering', lease_owner = ${this.instanceId}, available_at = ${leaseUntil}
-      where id in (select id from picked)
-      returning *`.execute(this.deps.db.kysely);
-    return result.rows;
-  }
-
-  private schedule(row: EventRow): void {
-    const n = this.inFlightByTarget.get(row.target_id) ?? 0;
-    if (n >= this.deps.config.webhookPerTargetConcurrency) {
-      const q = this.queued.get(row.target_id) ?? [];
-      q.push(row);
-      this.queued.set(row.target_id, q);
-      this.queuedCount++;
-      return;
+  /** Starts waiting events of a target while it has free slots (none once stopping). */
+  private pump(targetId: string): void {
+    const s = this.targets.get(targetId);
+    if (!s) return;
+    const perTarget = this.deps.config.webhookPerTargetConcurrency;
+    while (!this.stopping && s.inFlight < perTarget && s.queue.length > 0) {
+      const c = s.queue.shift()!;
+      s.inFlight++;
+      const p = this.deliver(c, s)
+        .catch((err: unknown) => this.opts.logger?.error({ err, event: c.row.id }, 'webhook delivery bookkeeping failed'))
+        .finally(() => this.running.delete(p));
+      this.running.add(p);
     }
-    this.inFlightByTarget.set(row.target_id, n + 1);
-    const p = this.deliver(row)
-      .catch((err: unknown) => this.opts.logger?.error({ err, event: row.id }, 'webhook delivery bookkeeping failed'))
-      .finally(() => {
-        this.running.delete(p);
-        const left = (this.inFlightByTarget.get(row.target_id) ?? 1) - 1;
-        if (left <= 0) this.inFlightByTarget.delete(row.target_id);
-        else this.inFlightByTarget.set(row.target_id, left);
-        const q = this.queued.get(row.target_id);
-        const next = q?.shift();
-        if (q && q.length === 0) this.queued.delete(row.target_id);
-        if (next) {
-          this.queuedCount--;
-          this.schedule(next);
-        }
-        this.wake();
-      });
-    this.running.add(p);
+    if (s.inFlight === 0 && s.queue.length === 0) this.targets.delete(targetId);
   }
 
-  private async deliver(row: EventRow): Promise<void> {
-    const deps = this.deps;
-    const target = await resolveTarget(deps, row.target_type, row.target_id);
-    const startedAt = deps.clock.now();
-    const result = await attemptDelivery(this.agent, target, row, {
-      timeoutMs: deps.config.webhookTimeoutMs,
-      nowSeconds: Math.floor(startedAt.getTime() / 1000),
-      userAgent: 'openwaba-webhooks/0.1',
-    });
-    await this.record(row, target?.url ?? null, startedAt, result);
+  /** A delivery slot of this target is free again: start the next, and claim more if worth it. */
+  private slotFreed(targetId: string, s: TargetState): void {
+    s.inFlight--;
+    this.held--;
+    this.pump(targetId);
+    const c = this.deps.config;
+    const worth = c.webhookPerTargetConcurrency * (CLAIM_DEPTH - 2);
+    const left = c.webhookPerTargetConcurrency * CLAIM_DEPTH - s.inFlight - s.queue.length;
+    if ((s.more && left >= worth) || (this.capacityBound && c.webhookConcurrency - this.held >= worth)) this.wake();
+  }
+
+  private async deliver(c: Claimed, s: TargetState): Promise<void> {
+    const { row } = c;
+    let slotHeld = true;
+    const freeSlot = () => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      this.slotFreed(row.target_id, s);
+    };
+    try {
+      if (!(await this.holdLease(c))) return;
+      const deps = this.deps;
+      const startedAt = deps.clock.now();
+      const result = await attemptDelivery(this.agent, c.target, row, {
+        timeoutMs: deps.config.webhookTimeoutMs,
+        nowSeconds: Math.floor(startedAt.getTime() / 1000),
+        userAgent: 'openwaba-webhooks/0.1',
+      });
+      freeSlot();
+      await this.record(row, c.target?.url ?? null, startedAt, result);
+    } finally {
+      freeSlot();
+    }
+  }
+
+  /** True if the lease covers a whole attempt from now (renewing it if needed); false if lost. */
+  private async holdLease(c: Claimed): Promise<boolean> {
+    const now = this.deps.clock.now().getTime();
+    if (c.leaseUntil - now >= this.minLeaseLeftMs) return true;
+    const until = now + this.leaseMs;
+    if (!(await renewLease(this.deps.db, this.instanceId, c.row.id, new Date(until)))) {
+      this.opts.logger?.warn({ event: c.row.id }, 'webhook dispatcher: lease ran out before delivery; another instance has the event');
+      return false;
+    }
+    c.leaseUntil = until;
+    return true;
   }
 
   private async record(row: EventRow, url: string | null, startedAt: Date, r: AttemptResult): Promise<void> {
@@ -236,64 +367,66 @@ export class Dispatcher {
     const finishedAt = deps.clock.now();
     const attempt = row.attempts + 1;
     const slow = r.outcome !== 'no_endpoint' && r.durationMs > deps.config.webhookSlowMs;
-    let update: Partial<EventRow>;
     let final: 'delivered' | 'failed' | undefined;
+    let change: Pick<AttemptOutcomeRecord['event'], 'status' | 'available_at' | 'delivered_at' | 'failed_at'>;
     if (r.outcome === 'delivered') {
       final = 'delivered';
-      update = { status: 'delivered', delivered_at: finishedAt.toISOString() };
+      change = { status: 'delivered', delivered_at: finishedAt.toISOString() };
     } else {
       const retryAfterMs = parseRetryAfter(r.retryAfter, finishedAt.getTime());
       const next = nextAttemptAt(this.policy, Date.parse(row.created_at), finishedAt.getTime(), attempt, retryAfterMs);
       if (next === undefined) {
         final = 'failed';
-        update = { status: 'failed', failed_at: finishedAt.toISOString() };
+        change = { status: 'failed', failed_at: finishedAt.toISOString() };
       } else {
-        update = { status: 'pending', available_at: new Date(next).toISOString() };
+        change = { status: 'pending', available_at: new Date(next).toISOString() };
       }
     }
-    await deps.db.kysely.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('webhook_attempts')
-        .values({
-          id: recordId('att'),
-          event_id: row.id,
-          attempt,
-          url,
-          started_at: startedAt.toISOString(),
-          duration_ms: Math.round(r.durationMs),
-          outcome: r.outcome,
-          status_code: r.statusCode,
-          error: r.error,
-          response_excerpt: r.responseExcerpt,
-          slow: slow ? 1 : 0,
-        })
-        .execute();
-      // Fenced by the lease: if it ran out and another instance took the event, leave it be.
-      await tx
-        .updateTable('webhook_events')
-        .set({
-          ...update,
-          attempts: attempt,
-          lease_owner: null,
-          last_attempt_at: startedAt.toISOString(),
-          last_status_code: r.statusCode,
-          last_error: r.error,
-        })
-        .where('id', '=', row.id)
-        .where('lease_owner', '=', this.instanceId)
-        .where('status', '=', 'delivering')
-        .execute();
+    // Fenced by the lease: if it ran out and another instance took the event, its row is left be.
+    const ours = await this.writer.write({
+      attempt: {
+        id: recordId('att'),
+        event_id: row.id,
+        attempt,
+        url,
+        started_at: startedAt.toISOString(),
+        duration_ms: Math.round(r.durationMs),
+        outcome: r.outcome,
+        status_code: r.statusCode,
+        error: r.error,
+        response_excerpt: r.responseExcerpt,
+        slow: slow ? 1 : 0,
+      },
+      event: { id: row.id, ...change, attempts: attempt, last_attempt_at: startedAt.toISOString(), last_status_code: r.statusCode, last_error: r.error },
     });
+    // A retry may now be due sooner than the loop's next look.
+    if (ours && change.status === 'pending' && this.active) this.onSignal();
     const m = this.metrics;
     if (m) {
       m.attempts.inc({ outcome: r.outcome });
       m.attemptDuration.observe(r.durationMs / 1000);
       if (slow) m.slowAttempts.inc();
-      if (final === 'delivered') {
+      if (ours && final === 'delivered') {
         m.delivered.inc();
         m.deliveryLatency.observe(Math.max(0, finishedAt.getTime() - Date.parse(row.created_at)) / 1000);
-      } else if (final === 'failed') m.failed.inc();
+      } else if (ours && final === 'failed') m.failed.inc();
     }
+  }
+
+  /** Gives claimed events that have not started back to the outbox, due at once. */
+  private async release(): Promise<void> {
+    const ids: string[] = [];
+    for (const [t, s] of this.targets) {
+      for (const c of s.queue) ids.push(c.row.id);
+      this.held -= s.queue.length;
+      s.queue = [];
+      if (s.inFlight === 0) this.targets.delete(t);
+    }
+    await this.handBack(ids);
+  }
+
+  private handBack(ids: string[]): Promise<void> {
+    return handBackEvents(this.deps.db, this.instanceId, ids, this.deps.clock.now());
   }
 
   /** Resolves when nothing is in flight or queued in this instance. */
@@ -309,7 +442,7 @@ export class Dispatcher {
     for (;;) {
       const n = await this.claimAndStart();
       await this.idle();
-      if (n === 0 && this.queuedCount === 0) return;
+      if (n === 0 && this.held === 0) return;
     }
   }
 

@@ -1,0 +1,111 @@
+// Writes the outcome of delivery attempts in batches: the attempts that finish while one batch is
+// being written are written together in the next one (one transaction, one multi-row INSERT into
+// webhook_attempts, one UPDATE of their events), instead of one transaction per attempt.
+import { sql } from 'kysely';
+import type { Db } from '../db/index.ts';
+import type { WebhookAttemptsTable, WebhookEventsTable } from '../db/schema.ts';
+
+export interface AttemptOutcomeRecord {
+  attempt: WebhookAttemptsTable;
+  /** The event's new state. */
+  event: Pick<WebhookEventsTable, 'id' | 'status' | 'attempts' | 'last_attempt_at' | 'last_status_code' | 'last_error'> & {
+    available_at?: string;
+    delivered_at?: string;
+    failed_at?: string;
+  };
+}
+
+interface Pending {
+  rec: AttemptOutcomeRecord;
+  resolve: (updated: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Rows per statement: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const MAX_BATCH = 500;
+/** A batch this big is written at once; a smaller one after LINGER_MS (or when the last write ends). */
+const FULL_BATCH = 128;
+const LINGER_MS = 10;
+
+export class AttemptWriter {
+  private pending: Pending[] = [];
+  private writing = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Db,
+    /** Only events this lease owner still holds are updated (the lease fences late writers). */
+    private readonly leaseOwner: string,
+  ) {}
+
+  /** Queues one outcome; resolves once written, with whether the event was still ours to update. */
+  write(rec: AttemptOutcomeRecord): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ rec, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.writing) return;
+    if (this.pending.length >= FULL_BATCH) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.flush();
+      return;
+    }
+    // Wait a moment for other answers to join the batch: one commit instead of many.
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, LINGER_MS);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.writing || this.pending.length === 0) return;
+    this.writing = true;
+    const batch = this.pending.splice(0, MAX_BATCH);
+    try {
+      const updated = await this.writeBatch(batch.map((p) => p.rec));
+      for (const p of batch) p.resolve(updated.has(p.rec.event.id));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    } finally {
+      this.writing = false;
+      if (this.pending.length > 0) this.schedule();
+    }
+  }
+
+  private async writeBatch(recs: AttemptOutcomeRecord[]): Promise<Set<string>> {
+    return this.db.kysely.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('webhook_attempts')
+        .values(recs.map((r) => r.attempt))
+        .execute();
+      // One UPDATE for the batch: each event's new values from a VALUES list. Fenced by the
+      // lease: an event whose lease ran out and that another instance took is left alone.
+      const values = sql.join(
+        recs.map(
+          ({ event: e }) =>
+            sql`(${e.id}, ${e.status}, ${e.attempts}, ${e.available_at ?? null}, ${e.delivered_at ?? null}, ${e.failed_at ?? null}, ${e.last_attempt_at}, ${e.last_status_code}, ${e.last_error})`,
+        ),
+      );
+      const res = await sql<{ id: string }>`
+        with v(id, status, attempts, available_at, delivered_at, failed_at, last_attempt_at, last_status_code, last_error) as (values ${values})
+        update webhook_events
+        set status = v.status,
+            attempts = cast(v.attempts as integer),
+            available_at = coalesce(v.available_at, webhook_events.available_at),
+            delivered_at = coalesce(v.delivered_at, webhook_events.delivered_at),
+            failed_at = coalesce(v.failed_at, webhook_events.failed_at),
+            lease_owner = null,
+            last_attempt_at = v.last_attempt_at,
+            last_status_code = cast(v.last_status_code as integer),
+            last_error = v.last_error
+        from v
+        where webhook_events.id = v.id and webhook_events.lease_owner = ${this.leaseOwner} and webhook_events.status = 'delivering'
+        returning webhook_events.id`.execute(tx);
+      return new Set(res.rows.map((r) => r.id));
+    });
+  }
+}
