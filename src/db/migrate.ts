@@ -3,6 +3,7 @@ import type { Db } from './index.ts';
 import * as m0001 from './migrations/0001_init.ts';
 import * as m0002 from './migrations/0002_webhooks.ts';
 import * as m0003 from './migrations/0003_messaging.ts';
+import * as m0004 from './migrations/0004_web_sessions.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_webhooks': m0002,
   '0003_messaging': m0003,
+  '0004_web_sessions': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -273,7 +273,17 @@ export interface TemplatesTable {
   modified_at: string;
 }
 
+export interface WebSessionsTable {
+  id_hash: string;
+  kind: 'hub' | 'onboarding';
+  subject: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
+  web_sessions: WebSessionsTable;
   sandbox_users: SandboxUsersTable;
   messages: MessagesTable;
   jobs: JobsTable;
