@@ -11,6 +11,7 @@ import { registerGracefulClose } from './http/graceful-close.ts';
 import { partnerApi } from './partner-api/plugin.ts';
 import { adminApi } from './admin/plugin.ts';
 import { messagingApi } from './messaging/plugin.ts';
+import { webPlugin } from './web/plugin.ts';
 import { ApiError, toApiError } from './errors.ts';
 
 declare module 'fastify' {
@@ -70,6 +71,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
 
   await app.register(partnerApi, { prefix: '/api/v2', deps });
   if (deps.config.adminToken) await app.register(adminApi, { prefix: '/admin', deps });
+  await app.register(webPlugin, { deps });
   await app.register(messagingApi, { deps });
 
   // Anything outside the API prefixes: a plain JSON error.

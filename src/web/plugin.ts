@@ -1,0 +1,44 @@
+// The browser side, served by the same process: the Partner Hub (/hub), Integrated Onboarding
+// (/dashboard/app/…) and the sandbox phone (/sandbox/phone). Pages are server-rendered and escaped
+// by construction; forms carry a CSRF token bound to the session.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyPluginAsync } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import type { Deps } from '../deps.ts';
+import { toApiError } from '../errors.ts';
+import { renderPage } from './render.ts';
+
+const assetsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
+const ASSET_TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+
+/** Page plugins register themselves here (one line each), so that they share cookies, forms and errors. */
+export const webPages: FastifyPluginAsync<{ deps: Deps }>[] = [];
+
+export const webPlugin: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+
+  // Static assets: read once, served with a short cache.
+  const assets = new Map<string, { type: string; body: Buffer }>();
+  for (const f of fs.readdirSync(assetsDir)) {
+    const type = ASSET_TYPES[path.extname(f)];
+    if (type) assets.set(f, { type, body: fs.readFileSync(path.join(assetsDir, f)) });
+  }
+  app.get('/assets/:file', { schema: { hide: true } }, async (request, reply) => {
+    const a = assets.get((request.params as { file: string }).file);
+    if (!a) return reply.status(404).type('text/plain').send('Not found');
+    return reply.header('content-type', a.type).header('cache-control', 'public, max-age=300').send(a.body);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const e = toApiError(err);
+    if (e.status >= 500) request.log.error({ err }, 'page failed');
+    if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
+    return renderPage(reply, 'error', { title: e.status >= 500 ? 'Something went wrong' : 'Cannot do that', status: e.status, message: e.status >= 500 ? 'Internal error' : e.message }, e.status);
+  });
+
+  for (const page of webPages) await app.register(page, { deps });
+};
