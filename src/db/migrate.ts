@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_init.ts';
 import * as m0002 from './migrations/0002_webhooks.ts';
 import * as m0003 from './migrations/0003_messaging.ts';
 import * as m0004 from './migrations/0004_web_sessions.ts';
+import * as m0005 from './migrations/0005_templates.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_webhooks': m0002,
   '0003_messaging': m0003,
   '0004_web_sessions': m0004,
+  '0005_templates': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -271,6 +271,9 @@ export interface TemplatesTable {
   rejected_reason: string | null;
   created_at: string;
   modified_at: string;
+  /** JSON {user_id, user_name}; null: created by the platform (hello_world). */
+  created_by: string | null;
+  modified_by: string | null;
 }
 
 export interface WebSessionsTable {

@@ -32,6 +32,8 @@ export async function insertTemplate(
     rejected_reason: null,
     created_at: now,
     modified_at: now,
+    created_by: null,
+    modified_by: null,
   };
   await tx.insertInto('templates').values(row).execute();
   return row;
