@@ -14,9 +14,6 @@ import { renderPage } from './render.ts';
 const assetsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
 const ASSET_TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
-/** Page plugins register themselves here (one line each), so that they share cookies, forms and errors. */
-export const webPages: FastifyPluginAsync<{ deps: Deps }>[] = [];
-
 export const webPlugin: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
@@ -40,5 +37,6 @@ export const webPlugin: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
     return renderPage(reply, 'error', { title: e.status >= 500 ? 'Something went wrong' : 'Cannot do that', status: e.status, message: e.status >= 500 ? 'Internal error' : e.message }, e.status);
   });
 
-  for (const page of webPages) await app.register(page, { deps });
+  // Page groups (one register line each) share the cookies, form parsing and error page above.
+  void deps;
 };
