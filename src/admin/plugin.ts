@@ -14,6 +14,7 @@ import { createPartnerApiKey } from '../services/partner-api-keys.ts';
 import { createPartner, getPartner, listPartners, partnerToWire } from '../services/partners.ts';
 import { bootstrapTenant } from '../services/bootstrap.ts';
 import { adminChannelRoutes } from './channel-routes.ts';
+import { adminThroughputRoutes } from './throughput-routes.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -42,6 +43,7 @@ export const adminApi: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { de
   });
   const tags = ['Admin'];
   await app.register(adminChannelRoutes, { deps });
+  await app.register(adminThroughputRoutes, { deps });
 
   app.get('/partners', { schema: { tags, security, summary: 'List partners', response: { 200: Type.Object({ partners: Type.Array(Partner) }), ...errors } } }, async () => ({
     partners: (await listPartners(deps)).map(partnerToWire),

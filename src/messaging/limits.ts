@@ -42,12 +42,16 @@ export class TokenBuckets {
 /** Meta's pair rate limit: bursts of up to 45 messages, then about one every 6 seconds. */
 export const PAIR_BURST = 45;
 export const PAIR_REFILL_PER_MS = 1 / 6000;
+/** High-throughput numbers: up to 1,000 messages per second. */
+export const MAX_MPS = 1000;
 
 export class SendLimits {
   private readonly channels = new TokenBuckets(50_000);
   private readonly pairs = new TokenBuckets();
 
-  check(channelId: string, mps: number, waId: string, now: number): void {
+  check(channelId: string, requestedMps: number, waId: string, now: number): void {
+    // Meta's ceiling is 1,000 per second; a stored value outside 1..1000 must not disable the limit.
+    const mps = Math.min(MAX_MPS, Math.max(1, Math.floor(requestedMps) || 1));
     const wait = this.channels.take(channelId, mps, mps / 1000, now);
     if (wait > 0) {
       throw metaError(429, 130429, 'Rate limit hit', `Message failed to send because there were too many messages sent from this phone number in a short period of time (limit: ${mps} messages per second).`, {
