@@ -49,9 +49,11 @@ describeEachDb('partner webhooks and the delivery log', (kind) => {
   });
 
   it('lists events with filters and shows one with its attempts', async () => {
-    const list = await t.get(`${base()}/webhook_events`, { ...auth(), query: { filters: JSON.stringify({ event_type: 'client_created', status: 'delivered' }) } });
+    const query = { filters: JSON.stringify({ event_type: 'client_created', status: 'delivered' }) };
+    // The dispatcher records outcomes a few milliseconds after the receiver has answered.
+    await expect.poll(async () => (await t.get(`${base()}/webhook_events`, { ...auth(), query })).body.total).toBeGreaterThanOrEqual(1);
+    const list = await t.get(`${base()}/webhook_events`, { ...auth(), query });
     expect(list.status).toBe(200);
-    expect(list.body.total).toBeGreaterThanOrEqual(1);
     const ev = list.body.webhook_events[0];
     expect(ev).toMatchObject({ event_type: 'client_created', status: 'delivered', target_type: 'partner', target_id: a.partner_id });
     const one = await t.get(`${base()}/webhook_events/${ev.id}`, auth());

@@ -22,7 +22,7 @@ describeEachDb('webhook retention and metrics', (kind) => {
 
   it('exposes delivery metrics: pending, delivered, attempts by outcome, slow attempts, latency', async () => {
     const p = await t.tenant();
-    receiver.respond({ status: 200, delayMs: 40 });
+    receiver.always({ status: 200, delayMs: 40 });
     await t.post(`/api/v2/partners/${p.partner_id}/webhook_url`, { headers: partnerKey(p.partner_api_key), json: { webhook_url: receiver.url } });
     await t.post(`/api/v2/partners/${p.partner_id}/webhook_test`, { headers: partnerKey(p.partner_api_key) });
     const text = (await t.get('/metrics')).text;

@@ -253,3 +253,32 @@ export function applyOrderAndPage<DB, TB extends keyof DB, O>(
 export function envelope(parsed: ParsedList, total: number, count: number): ListEnvelope {
   return { count, total, limit: parsed.limit, offset: parsed.offset, sort: parsed.sort, filters: parsed.filters };
 }
+
+/**
+ * The two queries of one list — a page of rows and the total — from a base query that already
+ * names the tables and the tenant. Built, not run: runList runs them, tests read their plans.
+ */
+export function listQueries<DB, TB extends keyof DB, O, Row>(
+  base: SelectQueryBuilder<DB, TB, O>,
+  query: ListQueryInput,
+  spec: ListSpec,
+  selectRows: (filtered: SelectQueryBuilder<DB, TB, O>) => SelectQueryBuilder<DB, TB, Row>,
+) {
+  const parsed = parseListQuery(query, spec);
+  const filtered = applyFilters(base, parsed, spec);
+  return {
+    parsed,
+    rows: applyOrderAndPage(selectRows(filtered), parsed, spec),
+    total: filtered.select((eb) => eb.fn.countAll<number>().as('n')),
+  };
+}
+
+/** Runs both queries of a list; the envelope and the rows of this page. */
+export async function runList<Row>(q: {
+  parsed: ParsedList;
+  rows: { execute(): Promise<Row[]> };
+  total: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> };
+}): Promise<{ envelope: ListEnvelope; rows: Row[] }> {
+  const [rows, totalRow] = await Promise.all([q.rows.execute(), q.total.executeTakeFirstOrThrow()]);
+  return { envelope: envelope(q.parsed, Number(totalRow.n), rows.length), rows };
+}

@@ -8,10 +8,8 @@ import { ApiError, notFound } from '../errors.ts';
 import { digits, hubId } from '../ids.ts';
 import { channelStatusEvent, emitPartnerEvent, inTransaction } from '../webhooks/partner-events.ts';
 import {
-  applyFilters,
-  applyOrderAndPage,
-  envelope,
-  parseListQuery,
+  listQueries,
+  runList,
   type ListEnvelope,
   type ListQueryInput,
   type ListSpec,
@@ -274,18 +272,12 @@ export async function getChannelWire(deps: Deps, partnerId: string, channelId: s
  * listChannels runs them, and tests read their plans to check the filters use an index.
  */
 export function channelListQueries(deps: Deps, partnerId: string, query: ListQueryInput) {
-  const parsed = parseListQuery(query, CHANNEL_LIST);
   const base = deps.db.kysely
     .selectFrom('channels')
     .innerJoin('clients', 'clients.id', 'channels.client_id')
     .innerJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
     .where('channels.partner_id', '=', partnerId);
-  const filtered = applyFilters(base, parsed, CHANNEL_LIST);
-  return {
-    parsed,
-    rows: applyOrderAndPage(filtered.selectAll('channels'), parsed, CHANNEL_LIST),
-    total: filtered.select((eb) => eb.fn.countAll<number>().as('n')),
-  };
+  return listQueries(base, query, CHANNEL_LIST, (q) => q.selectAll('channels'));
 }
 
 export async function listChannels(
@@ -293,9 +285,8 @@ export async function listChannels(
   partnerId: string,
   query: ListQueryInput,
 ): Promise<ListEnvelope & { partner_channels: ChannelWire[] }> {
-  const q = channelListQueries(deps, partnerId, query);
-  const [rows, totalRow] = await Promise.all([q.rows.execute(), q.total.executeTakeFirstOrThrow()]);
-  return { ...envelope(q.parsed, Number(totalRow.n), rows.length), partner_channels: await hydrateChannels(deps, rows) };
+  const { envelope, rows } = await runList(channelListQueries(deps, partnerId, query));
+  return { ...envelope, partner_channels: await hydrateChannels(deps, rows) };
 }
 
 

@@ -8,10 +8,8 @@ import { notFound } from '../errors.ts';
 import { hubId } from '../ids.ts';
 import { emitPartnerEvent, inTransaction } from '../webhooks/partner-events.ts';
 import {
-  applyFilters,
-  applyOrderAndPage,
-  envelope,
-  parseListQuery,
+  listQueries,
+  runList,
   type ListEnvelope,
   type ListQueryInput,
   type ListSpec,
@@ -165,14 +163,8 @@ export async function updateClient(
 
 /** The two queries of the client list (one page, and the total), built but not run. */
 export function clientListQueries(deps: Deps, partnerId: string, query: ListQueryInput) {
-  const parsed = parseListQuery(query, CLIENT_LIST);
   const base = deps.db.kysely.selectFrom('clients').where('clients.partner_id', '=', partnerId);
-  const filtered = applyFilters(base, parsed, CLIENT_LIST);
-  return {
-    parsed,
-    rows: applyOrderAndPage(filtered.selectAll('clients'), parsed, CLIENT_LIST),
-    total: filtered.select((eb) => eb.fn.countAll<number>().as('n')),
-  };
+  return listQueries(base, query, CLIENT_LIST, (q) => q.selectAll('clients'));
 }
 
 export async function listClients(
@@ -180,7 +172,6 @@ export async function listClients(
   partnerId: string,
   query: ListQueryInput,
 ): Promise<ListEnvelope & { clients: ClientWire[] }> {
-  const q = clientListQueries(deps, partnerId, query);
-  const [rows, totalRow] = await Promise.all([q.rows.execute(), q.total.executeTakeFirstOrThrow()]);
-  return { ...envelope(q.parsed, Number(totalRow.n), rows.length), clients: rows.map(clientToWire) };
+  const { envelope, rows } = await runList(clientListQueries(deps, partnerId, query));
+  return { ...envelope, clients: rows.map(clientToWire) };
 }

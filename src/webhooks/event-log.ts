@@ -5,10 +5,8 @@ import type { WebhookAttemptsTable, WebhookEventsTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import {
-  applyFilters,
-  applyOrderAndPage,
-  envelope,
-  parseListQuery,
+  listQueries,
+  runList,
   type ListEnvelope,
   type ListQueryInput,
   type ListSpec,
@@ -92,18 +90,13 @@ export async function listWebhookEvents(
   partnerId: string,
   query: ListQueryInput & TimeRange,
 ): Promise<ListEnvelope & { webhook_events: ReturnType<typeof eventToWire>[] }> {
-  const parsed = parseListQuery(query, WEBHOOK_EVENT_LIST);
   const after = parseTime('created_after', query.created_after);
   const before = parseTime('created_before', query.created_before);
   let base = deps.db.kysely.selectFrom('webhook_events').where('webhook_events.partner_id', '=', partnerId);
   if (after) base = base.where('webhook_events.created_at', '>=', after);
   if (before) base = base.where('webhook_events.created_at', '<', before);
-  const filtered = applyFilters(base, parsed, WEBHOOK_EVENT_LIST);
-  const [rows, totalRow] = await Promise.all([
-    applyOrderAndPage(filtered.selectAll('webhook_events'), parsed, WEBHOOK_EVENT_LIST).execute(),
-    filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { ...envelope(parsed, Number(totalRow.n), rows.length), webhook_events: rows.map(eventToWire) };
+  const { envelope, rows } = await runList(listQueries(base, query, WEBHOOK_EVENT_LIST, (q) => q.selectAll('webhook_events')));
+  return { ...envelope, webhook_events: rows.map(eventToWire) };
 }
 
 export async function getWebhookEvent(deps: Deps, partnerId: string, eventId: string) {
