@@ -6,6 +6,7 @@ import { transact } from '../webhooks/outbox.ts';
 import { channelIdentity, emitChannelEvent } from './channel-webhook.ts';
 import { inboundPayload } from './webhook-payloads.ts';
 import { newWamid } from './wamid.ts';
+import { insertMessage } from './messages.ts';
 
 export interface InboundMessage {
   from: string;
@@ -27,32 +28,19 @@ export async function receiveInbound(deps: Deps, channel: ChannelRow, msg: Inbou
       .values({ channel_id: channel.id, wa_id: msg.from, name: msg.name, last_inbound_at: iso, unreachable: 0, blocked: 0, created_at: iso, modified_at: iso })
       .onConflict((oc) => oc.columns(['channel_id', 'wa_id']).doUpdateSet({ name: msg.name, last_inbound_at: iso, modified_at: iso }))
       .execute();
-    await tx
-      .insertInto('messages')
-      .values({
-        id,
-        channel_id: channel.id,
-        partner_id: channel.partner_id,
-        client_id: channel.client_id,
-        direction: 'inbound',
-        wa_id: msg.from,
-        type: msg.type,
-        content: JSON.stringify({ type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}) }),
-        status: 'received',
-        error_code: null,
-        error_title: null,
-        category: 'service',
-        initiated_by: 'user',
-        template_name: null,
-        context_id: msg.context?.id ?? null,
-        created_at: iso,
-        modified_at: iso,
-        sent_at: null,
-        delivered_at: null,
-        read_at: null,
-        failed_at: null,
-      })
-      .execute();
+    await insertMessage(tx, {
+      id,
+      channel,
+      direction: 'inbound',
+      waId: msg.from,
+      type: msg.type,
+      content: msg.content,
+      context: msg.context,
+      contextId: msg.context?.id,
+      status: 'received',
+      category: 'service',
+      at: iso,
+    });
     const fresh = await tx.selectFrom('channels').selectAll().where('id', '=', channel.id).executeTakeFirstOrThrow();
     const message = { from: msg.from, id, timestamp, type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}) };
     await emitChannelEvent(

@@ -10,6 +10,7 @@ import { SendLimits } from './limits.ts';
 import { checkTemplateSend } from './templates/check.ts';
 import type { MarkRead, NormalizedMessage } from './validate/message.ts';
 import { newWamid } from './wamid.ts';
+import { insertMessage } from './messages.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 
@@ -53,32 +54,20 @@ export class Messenger {
     const id = newWamid(msg.waId);
     const iso = now.toISOString();
     await transact(deps, async (tx) => {
-      await tx
-        .insertInto('messages')
-        .values({
-          id,
-          channel_id: channel.id,
-          partner_id: channel.partner_id,
-          client_id: channel.client_id,
-          direction: 'outbound',
-          wa_id: msg.waId,
-          type: msg.type,
-          content: JSON.stringify({ type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}) }),
-          status: 'accepted',
-          error_code: null,
-          error_title: null,
-          category,
-          initiated_by: 'business',
-          template_name: msg.template?.name ?? null,
-          context_id: msg.context?.message_id ?? null,
-          created_at: iso,
-          modified_at: iso,
-          sent_at: null,
-          delivered_at: null,
-          read_at: null,
-          failed_at: null,
-        })
-        .execute();
+      await insertMessage(tx, {
+        id,
+        channel,
+        direction: 'outbound',
+        waId: msg.waId,
+        type: msg.type,
+        content: msg.content,
+        context: msg.context,
+        contextId: msg.context?.message_id,
+        status: 'accepted',
+        category,
+        templateName: msg.template?.name,
+        at: iso,
+      });
       await network.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now });
     });
     return { id, input: msg.input, waId: msg.waId };
