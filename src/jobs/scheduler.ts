@@ -9,6 +9,7 @@ import type { Executor } from '../db/index.ts';
 import type { Deps } from '../deps.ts';
 import { recordId } from '../ids.ts';
 import { onCommit, outboxSignal } from '../webhooks/outbox.ts';
+import { WakeSignal } from './wake-signal.ts';
 
 export type JobRow = JobsTable;
 
@@ -51,8 +52,7 @@ const FAILURE_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
 export class JobScheduler {
   private active = false;
   private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private wakePending = false;
+  private readonly signal = new WakeSignal();
   private readonly onSignal = () => this.wake();
 
   constructor(
@@ -76,16 +76,13 @@ export class JobScheduler {
   }
 
   wake(): void {
-    this.wakePending = true;
-    const w = this.wakeUp;
-    this.wakeUp = undefined;
-    w?.();
+    this.signal.wake();
   }
 
   private async run(): Promise<void> {
     const pollMs = this.opts.pollMs ?? 1000;
     while (this.active) {
-      this.wakePending = false;
+      this.signal.clear();
       let n = 0;
       try {
         n = await this.runDue();
@@ -93,21 +90,8 @@ export class JobScheduler {
         this.opts.logger?.error({ err }, 'job scheduler: run failed; retrying');
       }
       if (!this.active) break;
-      if (n >= BATCH || this.wakePending) continue;
-      await new Promise<void>((resolve) => {
-        void this.untilNextDue(pollMs).then((ms) => {
-          const t = setTimeout(() => {
-            this.wakeUp = undefined;
-            resolve();
-          }, ms);
-          t.unref();
-          this.wakeUp = () => {
-            clearTimeout(t);
-            resolve();
-          };
-          if (this.wakePending || !this.active) this.wakeUp();
-        });
-      });
+      if (n >= BATCH || this.signal.pending) continue;
+      await this.signal.sleep(await this.untilNextDue(pollMs));
     }
   }
 

@@ -14,6 +14,7 @@ import type { Registry } from 'prom-client';
 import type { Deps } from '../deps.ts';
 import type { WebhookEventsTable } from '../db/schema.ts';
 import { recordId } from '../ids.ts';
+import { WakeSignal } from '../jobs/wake-signal.ts';
 import { AttemptWriter, type AttemptOutcomeRecord } from './attempt-writer.ts';
 import { claimDueEvents, handBackEvents, nextDueAfter, renewLease } from './claims.ts';
 import { attemptDelivery, createDeliveryAgent, type AttemptResult } from './deliver.ts';
@@ -84,8 +85,7 @@ export class Dispatcher {
   private active = false;
   private stopping = false;
   private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private wakePending = false;
+  private readonly signal = new WakeSignal();
   private listener: PgOutboxListener | undefined;
   private lastPrune = 0;
   private readonly onSignal = () => {
@@ -142,30 +142,27 @@ export class Dispatcher {
   }
 
   wake(): void {
-    this.wakePending = true;
-    const w = this.wakeUp;
-    this.wakeUp = undefined;
-    w?.();
+    this.signal.wake();
   }
 
   private async run(): Promise<void> {
     const concurrency = this.deps.config.webhookConcurrency;
     while (this.active) {
-      this.wakePending = false;
+      this.signal.clear();
       let claimed = 0;
       try {
         claimed = await this.claimAndStart(this.sweepDue());
         await this.maybePrune();
       } catch (err) {
         this.opts.logger?.error({ err }, 'webhook dispatcher: claim failed; retrying');
-        this.wakePending = false;
+        this.signal.clear();
         await this.sleep(this.pollMs);
         continue;
       }
       if (!this.active) break;
       // More may be due: claim again at once, unless only a sweep could find it and none is due yet.
       if (claimed > 0 && !this.exhaustive && this.held < concurrency && (this.room().full.length === 0 || this.sweepDue())) continue;
-      if (this.wakePending) continue;
+      if (this.signal.pending) continue;
       // Full: a finishing delivery wakes the loop. Else sleep until the next event falls due
       // (or, if only a sweep can tell what else is due, until the next sweep).
       let ms = this.pollMs;
@@ -177,21 +174,10 @@ export class Dispatcher {
     }
   }
 
-  /** Resolves true if the time ran out, false if woken (also by a wake-up that came just before). */
   private sleep(ms: number): Promise<boolean> {
-    if (this.wakePending) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wakeUp = undefined;
-        resolve(true);
-      }, ms);
-      t.unref();
-      this.wakeUp = () => {
-        clearTimeout(t);
-        resolve(false);
-      };
-    });
+    return this.signal.sleep(ms);
   }
+
 
   /**
    * Whether the next claim may be a sweep: one that leaves full targets out, so as to find other
