@@ -62,7 +62,7 @@ export async function emitChannelEvent(
   deps: Deps,
   tx: Executor,
   channel: Pick<ChannelRow, 'id' | 'partner_id' | 'webhook_url'>,
-  eventType: 'message' | 'status',
+  eventType: 'message' | 'status' | 'template_status',
   body: unknown,
 ): Promise<string | undefined> {
   if (!channel.webhook_url) return undefined;

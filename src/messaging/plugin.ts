@@ -9,6 +9,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { webhookConfigRoutes } from './routes/webhook-config.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { channelInfoRoutes } from './routes/channel-info.ts';
+import { templateRoutes } from './routes/templates.ts';
 
 export interface MessagingOptions {
   deps: Deps;
@@ -28,4 +29,5 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(webhookConfigRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(channelInfoRoutes, opts);
+  await app.register(templateRoutes, opts);
 };

@@ -12,6 +12,7 @@ import { wabaAccountRoutes } from './routes/waba-accounts.ts';
 import { channelApiKeyRoutes } from './routes/channel-api-keys.ts';
 import { partnerApiKeyRoutes } from './routes/partner-api-keys.ts';
 import { webhookEventRoutes } from './routes/webhook-events.ts';
+import { wabaTemplateRoutes } from './routes/waba-templates.ts';
 import { usageRoutes } from './routes/usage.ts';
 
 export interface PartnerApiOptions {
@@ -43,5 +44,6 @@ export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { d
   await app.register(channelApiKeyRoutes, { deps });
   await app.register(partnerApiKeyRoutes, { deps });
   await app.register(webhookEventRoutes, { deps });
+  await app.register(wabaTemplateRoutes, { deps });
   await app.register(usageRoutes, { deps });
 };

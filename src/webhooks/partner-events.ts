@@ -17,6 +17,9 @@ export const PARTNER_EVENTS = [
   'cancellation_revoke',
   'template_messaging_enabled',
   'template_messaging_disabled',
+  // A template was approved or rejected. The reference names only the spec anchor
+  // (`wabaTemplateStatusChanged`), not the string; this is its snake_case form.
+  'waba_template_status_changed',
 ] as const;
 export type PartnerEventName = (typeof PARTNER_EVENTS)[number] | 'test';
 

@@ -1,27 +1,129 @@
 // A template send is checked against the stored template: it must exist in that language and be
-// approved (Meta's 132001), and its parameters must match the template's placeholders (132000).
+// approved (Meta's 132001); its header, body and button parameters must match the template:
+// - counts of header/body parameters equal its placeholders; named templates take each
+//   placeholder once by `parameter_name` (132000);
+// - a media or location header takes one parameter of that type (132012);
+// - a URL button with {{1}} (and an authentication template's OTP button) takes
+//   `{type:"button", sub_type:"url", index:"<i>", parameters:[{type:"text",…}]}`; a COPY_CODE
+//   button takes a coupon_code parameter (132000); an index or sub_type that does not match the
+//   template's buttons is 131009.
 import type { Deps } from '../../deps.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { metaError } from '../errors.ts';
+import type { Obj } from '../validate/check.ts';
 import type { TemplateRef } from '../validate/message.ts';
+import { placeholders } from './placeholders.ts';
 import { findTemplate } from './store.ts';
 
+export { placeholders };
+
+interface StoredButton {
+  type: string;
+  url?: string;
+  otp_type?: string;
+}
 interface StoredComponent {
   type?: string;
   format?: string;
   text?: string;
-  buttons?: { type?: string; url?: string; text?: string }[];
+  buttons?: StoredButton[];
 }
 
-/** Placeholders in a template text: {{1}}, {{2}} … or named {{order_id}}. */
-export function placeholders(text: string | undefined): string[] {
-  if (!text) return [];
-  return [...new Set([...text.matchAll(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]!))];
+const countMismatch = (details: string) => metaError(400, 132000, 'Number of parameters does not match the expected number of params', details);
+const formatMismatch = (details: string) => metaError(400, 132012, 'Parameter format does not match format in the created template', details);
+const badValue = (details: string) => metaError(400, 131009, 'Parameter value is not valid', details);
+
+const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : '');
+const paramsOf = (c: Obj | undefined): Obj[] => (c && Array.isArray(c.parameters) ? (c.parameters as Obj[]) : []);
+
+interface GivenParts {
+  header?: Obj;
+  body?: Obj;
+  buttons: Map<number, { comp: Obj; field: string }>;
 }
 
-function paramsOf(components: TemplateRef['components'], type: string): unknown[] {
-  const c = components.find((x) => typeof x.type === 'string' && x.type.toLowerCase() === type);
-  return c && Array.isArray(c.parameters) ? c.parameters : [];
+function collect(ref: TemplateRef): GivenParts {
+  const out: GivenParts = { buttons: new Map() };
+  ref.components.forEach((c, i) => {
+    const f = `template.components[${i}]`;
+    const type = lower(c.type);
+    if (type === 'header' || type === 'body') {
+      if (out[type]) throw badValue(`${f}: the template takes one ${type} component; this is the second`);
+      out[type] = c;
+    } else if (type === 'button') {
+      const raw = typeof c.index === 'number' ? String(c.index) : c.index;
+      if (typeof raw !== 'string' || !/^\d{1,2}$/.test(raw)) throw badValue(`${f}.index: must be the button's position, "0" to "9"`);
+      const index = Number(raw);
+      if (out.buttons.has(index)) throw badValue(`${f}.index: button ${index} is given twice`);
+      out.buttons.set(index, { comp: c, field: f });
+    } else {
+      throw badValue(`${f}.type: must be header, body or button (got "${String(c.type).slice(0, 30)}")`);
+    }
+  });
+  return out;
+}
+
+/** Text placeholders of a header or body: counted, and matched by name for named templates. */
+function checkText(part: 'header' | 'body', stored: StoredComponent | undefined, given: Obj | undefined): void {
+  const names = stored?.text ? placeholders(stored.text) : [];
+  const params = paramsOf(given);
+  if (params.length !== names.length) {
+    throw countMismatch(`${part}: number of localizable_params (${params.length}) does not match the expected number of params (${names.length})`);
+  }
+  const named = names.length > 0 && !/^\d+$/.test(names[0]!);
+  if (!named) return;
+  const seen = new Set<string>();
+  params.forEach((p, i) => {
+    const n = p.parameter_name;
+    if (typeof n !== 'string' || !names.includes(n)) {
+      throw countMismatch(`${part}.parameters[${i}].parameter_name: must name one of the template's parameters (${names.join(', ')}), got ${typeof n === 'string' ? `"${n.slice(0, 50)}"` : 'none'}`);
+    }
+    if (seen.has(n)) throw countMismatch(`${part}.parameters[${i}].parameter_name: "${n}" is given twice`);
+    seen.add(n);
+  });
+}
+
+function checkHeader(stored: StoredComponent | undefined, given: Obj | undefined): void {
+  const format = (stored?.format ?? 'TEXT').toUpperCase();
+  if (!stored || format === 'TEXT') return checkText('header', stored, given);
+  const kind = format.toLowerCase(); // image | video | document | location
+  const params = paramsOf(given);
+  if (params.length !== 1) {
+    throw countMismatch(`header: the template has a ${format} header, which takes 1 parameter of type ${kind} (got ${params.length})`);
+  }
+  const p = params[0]!;
+  if (lower(p.type) !== kind || typeof p[kind] !== 'object' || p[kind] === null) {
+    throw formatMismatch(`header.parameters[0]: the template's header is ${format}; send {"type":"${kind}","${kind}":{${kind === 'location' ? '"latitude":…,"longitude":…' : '"link":"https://…"'}}} (got type "${String(p.type).slice(0, 20)}")`);
+  }
+}
+
+const SUB_TYPE_OF: Record<string, string> = { URL: 'url', QUICK_REPLY: 'quick_reply', COPY_CODE: 'copy_code', FLOW: 'flow', OTP: 'url', PHONE_NUMBER: 'voice_call' };
+
+function checkButtons(stored: StoredButton[], given: GivenParts['buttons']): void {
+  for (const [index, { comp, field }] of given) {
+    const b = stored[index];
+    if (!b) throw badValue(`${field}.index: the template has no button ${index} (it has ${stored.length} button${stored.length === 1 ? '' : 's'})`);
+    const want = SUB_TYPE_OF[b.type] ?? lower(b.type);
+    if (lower(comp.sub_type) !== want) throw badValue(`${field}.sub_type: button ${index} of the template is ${b.type}; sub_type must be "${want}" (got "${String(comp.sub_type).slice(0, 30)}")`);
+  }
+  stored.forEach((b, index) => {
+    const params = paramsOf(given.get(index)?.comp);
+    const at = `button ${index} (${b.type})`;
+    const dynamicUrl = b.type === 'URL' && /\{\{.*?\}\}/.test(b.url ?? '');
+    const otpCode = b.type === 'OTP' && b.otp_type !== 'ZERO_TAP';
+    if (dynamicUrl || otpCode || b.type === 'COPY_CODE') {
+      const type = b.type === 'COPY_CODE' ? 'coupon_code' : 'text';
+      const sub = SUB_TYPE_OF[b.type];
+      if (params.length !== 1) {
+        throw countMismatch(`${at}: takes 1 parameter; send {"type":"button","sub_type":"${sub}","index":"${index}","parameters":[{"type":"${type}",…}]} (got ${params.length})`);
+      }
+      if (lower(params[0]!.type) !== type) throw formatMismatch(`${at}: parameter must be of type ${type} (got "${String(params[0]!.type).slice(0, 20)}")`);
+    } else if (b.type === 'URL' || b.type === 'PHONE_NUMBER') {
+      if (params.length > 0) throw countMismatch(`${at}: has no placeholder and takes no parameters (got ${params.length})`);
+    } else if (params.length > 1) {
+      throw countMismatch(`${at}: takes at most 1 parameter (got ${params.length})`);
+    }
+  });
 }
 
 /** Returns the template's category (lower-case), the pricing category of the message. */
@@ -34,20 +136,10 @@ export async function checkTemplateSend(deps: Deps, channel: ChannelRow, ref: Te
     throw metaError(400, 132001, 'Template name does not exist in the translation', `template ${ref.name} (${ref.language}) is ${t.status}, not APPROVED`);
   }
   const stored = JSON.parse(t.components) as StoredComponent[];
-  for (const part of ['header', 'body'] as const) {
-    const comp = stored.find((c) => c.type?.toLowerCase() === part);
-    const expected = comp && (part === 'body' || (comp.format ?? 'TEXT').toUpperCase() === 'TEXT') ? placeholders(comp.text).length : 0;
-    const mediaHeader = part === 'header' && comp && comp.format && comp.format.toUpperCase() !== 'TEXT' ? 1 : 0;
-    const given = paramsOf(ref.components, part).length;
-    const want = expected + mediaHeader;
-    if (given !== want) {
-      throw metaError(
-        400,
-        132000,
-        'Number of parameters does not match the expected number of params',
-        `${part}: number of localizable_params (${given}) does not match the expected number of params (${want})`,
-      );
-    }
-  }
+  const find = (type: string) => stored.find((c) => c.type?.toUpperCase() === type);
+  const given = collect(ref);
+  checkHeader(find('HEADER'), given.header);
+  checkText('body', find('BODY'), given.body);
+  checkButtons(find('BUTTONS')?.buttons ?? [], given.buttons);
   return t.category.toLowerCase();
 }

@@ -1,12 +1,31 @@
 // Templates: one store behind /v1/configs/templates, /message_templates and the partner's
 // waba_templates. Every new WABA gets an approved `hello_world` (en_US), as Meta does.
+//
+// Status casing: stored and shown in Meta's upper case (PENDING, APPROVED, REJECTED, PAUSED,
+// DISABLED) in every API; 360dialog's lower-case forms are accepted wherever a status is read
+// from the client (list filters), see normalizeStatus. The id is Meta's kind of id (15 digits)
+// and is also the partner template's `external_id`.
 import type { Selectable } from 'kysely';
 import type { TemplatesTable } from '../../db/schema.ts';
 import type { Executor } from '../../db/index.ts';
 import type { Deps } from '../../deps.ts';
+import { wireTime } from '../../clock.ts';
 import { digits } from '../../ids.ts';
+import { placeholders } from './placeholders.ts';
 
 export type TemplateRow = Selectable<TemplatesTable>;
+export type TemplateStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'PAUSED' | 'DISABLED';
+export interface Actor {
+  user_id: string;
+  user_name: string;
+}
+const PLATFORM: Actor = { user_id: 'system', user_name: 'system' };
+
+/** 360dialog's lower-case statuses (and `submitted`, its word for "in review") → Meta's. */
+export function normalizeStatus(s: string): string {
+  const u = s.toUpperCase();
+  return u === 'SUBMITTED' || u === 'CREATED' || u === 'IN_APPEAL' ? 'PENDING' : u;
+}
 
 export const HELLO_WORLD_COMPONENTS = [
   { type: 'HEADER', format: 'TEXT', text: 'Hello World' },
@@ -14,12 +33,20 @@ export const HELLO_WORLD_COMPONENTS = [
   { type: 'FOOTER', text: 'WhatsApp Business Platform sample message' },
 ];
 
-export async function insertTemplate(
-  deps: Deps,
-  tx: Executor,
-  t: { partnerId: string; wabaAccountId: string; name: string; language: string; category: string; status: string; components: unknown[] },
-): Promise<TemplateRow> {
+export interface NewTemplateRow {
+  partnerId: string;
+  wabaAccountId: string;
+  name: string;
+  language: string;
+  category: string;
+  status: TemplateStatus;
+  components: unknown[];
+  actor?: Actor;
+}
+
+export async function insertTemplate(deps: Deps, tx: Executor, t: NewTemplateRow): Promise<TemplateRow> {
   const now = deps.clock.now().toISOString();
+  const actor = t.actor ? JSON.stringify(t.actor) : null;
   const row: TemplateRow = {
     id: digits(15),
     partner_id: t.partnerId,
@@ -32,8 +59,8 @@ export async function insertTemplate(
     rejected_reason: null,
     created_at: now,
     modified_at: now,
-    created_by: null,
-    modified_by: null,
+    created_by: actor,
+    modified_by: actor,
   };
   await tx.insertInto('templates').values(row).execute();
   return row;
@@ -51,12 +78,80 @@ export function ensureDefaultTemplates(deps: Deps, tx: Executor, waba: { id: str
   });
 }
 
-export function findTemplate(deps: Deps, wabaAccountId: string, name: string, language: string): Promise<TemplateRow | undefined> {
-  return deps.db.kysely
+export function findTemplate(deps: Deps, wabaAccountId: string, name: string, language: string, tx: Executor = deps.db.kysely): Promise<TemplateRow | undefined> {
+  return tx
     .selectFrom('templates')
     .selectAll()
     .where('waba_account_id', '=', wabaAccountId)
     .where('name', '=', name)
     .where('language', '=', language)
     .executeTakeFirst();
+}
+
+export function findTemplateById(deps: Deps, wabaAccountId: string, id: string, tx: Executor = deps.db.kysely): Promise<TemplateRow | undefined> {
+  return tx.selectFrom('templates').selectAll().where('waba_account_id', '=', wabaAccountId).where('id', '=', id).executeTakeFirst();
+}
+
+/** The template's placeholder kind, as Meta reports it (`parameter_format`). */
+export function parameterFormatOf(components: { type?: string; text?: string }[]): 'POSITIONAL' | 'NAMED' {
+  for (const c of components) {
+    const first = placeholders(c.text)[0];
+    if (first !== undefined && (c.type === 'HEADER' || c.type === 'BODY')) return /^\d+$/.test(first) ? 'POSITIONAL' : 'NAMED';
+  }
+  return 'POSITIONAL';
+}
+
+/** The partner template object (`waba_templates[]` of the Partner API and of /v1/configs/templates). */
+export function templateToWire(t: TemplateRow, namespace: string) {
+  return {
+    id: t.id,
+    partner_id: t.partner_id,
+    waba_account_id: t.waba_account_id,
+    external_id: t.id,
+    name: t.name,
+    status: t.status,
+    language: t.language,
+    category: t.category,
+    components: JSON.parse(t.components) as unknown[],
+    // Meta's word for "not rejected" (also the `reason` of an APPROVED status webhook).
+    rejected_reason: t.rejected_reason ?? 'NONE',
+    namespace,
+    created_at: wireTime(t.created_at),
+    created_by: t.created_by ? (JSON.parse(t.created_by) as Actor) : PLATFORM,
+    modified_at: wireTime(t.modified_at),
+    modified_by: t.modified_by ? (JSON.parse(t.modified_by) as Actor) : PLATFORM,
+  };
+}
+export type TemplateWire = ReturnType<typeof templateToWire>;
+
+/** Meta's template object (GET /message_templates). */
+export function templateToMeta(t: TemplateRow) {
+  const components = JSON.parse(t.components) as { type?: string; text?: string }[];
+  return {
+    id: t.id,
+    name: t.name,
+    language: t.language,
+    status: t.status,
+    category: t.category,
+    parameter_format: parameterFormatOf(components),
+    components,
+    rejected_reason: t.rejected_reason ?? 'NONE',
+  };
+}
+
+/** Removes templates and their pending reviews; returns the removed rows. */
+export async function deleteTemplates(tx: Executor, wabaAccountId: string, where: { name: string; id?: string } | { id: string }): Promise<TemplateRow[]> {
+  let q = tx.selectFrom('templates').selectAll().where('waba_account_id', '=', wabaAccountId);
+  if ('name' in where) q = q.where('name', '=', where.name);
+  if (where.id !== undefined) q = q.where('id', '=', where.id);
+  const rows = await q.execute();
+  if (rows.length === 0) return rows;
+  const ids = rows.map((r) => r.id);
+  await tx.deleteFrom('templates').where('waba_account_id', '=', wabaAccountId).where('id', 'in', ids).execute();
+  await tx.deleteFrom('jobs').where('kind', '=', 'template_review').where('ref_id', 'in', ids).execute();
+  return rows;
+}
+
+export async function wabaNamespace(deps: Deps, wabaAccountId: string, tx: Executor = deps.db.kysely): Promise<{ namespace: string; external_id: string; partner_id: string } | undefined> {
+  return tx.selectFrom('waba_accounts').select(['namespace', 'external_id', 'partner_id']).where('id', '=', wabaAccountId).executeTakeFirst();
 }

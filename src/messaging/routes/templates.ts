@@ -1,0 +1,133 @@
+// Templates through the Messaging API, for the channel's WABA:
+// - 360dialog's /v1/configs/templates (list in the Partner API's envelope, create, delete by name);
+// - Meta's /message_templates (cursor-paged list, create, delete ?name=).
+// /v1/configs/templates serves Cloud and On-Premise channels alike, so its errors follow the
+// channel's hosting type (Meta's `{"error":…}` for Cloud, `{"errors":[…]}` for On-Premise).
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { toApiError } from '../../errors.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import type { MessagingOptions } from '../plugin.ts';
+import { invalidParameter, renderMessagingError } from '../errors.ts';
+import { listTemplates, listTemplatesMeta, type MetaListQuery } from '../templates/list.ts';
+import { createTemplate, deleteTemplatesByName, type TemplateScope } from '../templates/service.ts';
+import type { Actor } from '../templates/store.ts';
+import { templateName } from '../templates/validate.ts';
+
+const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
+const tags = ['Templates'];
+const Q = (description: string) => Type.Optional(Type.String({ description, maxLength: 4096 }));
+const ListQuery360 = Type.Object({
+  filters: Q('JSON object, keys id, partner_id, business_templates.name (or name), status, category, language'),
+  sort: Q('e.g. business_templates.name or -modified_at'),
+  limit: Q('page size (default 50, at most 1000)'),
+  offset: Q('items to skip'),
+});
+const MetaQuery = Type.Object({
+  limit: Q('page size (default 25, at most 1000)'),
+  after: Q('paging.cursors.after of the previous page'),
+  before: Q('paging.cursors.before of the next page'),
+  fields: Q('comma-separated: id, name, language, status, category, parameter_format, components, rejected_reason'),
+  name: Q('part of the template name'),
+  status: Q('APPROVED, PENDING, REJECTED … (either casing)'),
+  category: Q('AUTHENTICATION, MARKETING, UTILITY'),
+  language: Q('e.g. en_US'),
+});
+const CreateBody = Type.Unknown({
+  description:
+    '{"name":"order_update","category":"UTILITY","language":"en_US","components":[{"type":"BODY","text":"Your order {{1}} has shipped","example":{"body_text":[["#1234"]]}}]}',
+});
+const Created = Type.Object({ id: Type.String(), status: Type.String(), category: Type.String() });
+
+const scopeOf = (ch: ChannelRow): TemplateScope => ({ partnerId: ch.partner_id, wabaAccountId: ch.waba_account_id });
+const actorOf = (ch: ChannelRow): Actor => ({ user_id: ch.id, user_name: 'channel_api_key' });
+
+function channelFlavourErrors(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const e = toApiError(err);
+  if (e.status >= 500) request.log.error({ err }, 'messaging api request failed');
+  const flavour = request.channel && request.channel.hosting_type !== 'onpremise' ? 'cloud' : 'onpremise';
+  return reply.status(e.status).send(renderMessagingError(e, flavour));
+}
+
+export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
+  // ---- 360dialog: /v1/configs/templates ----
+  app.get(
+    '/v1/configs/templates',
+    { errorHandler: channelFlavourErrors, schema: { tags, summary: "The WABA's templates (360 list envelope, key waba_templates)", security, querystring: ListQuery360 } },
+    async (request) => listTemplates(deps, request.channel!.waba_account_id, request.query as Record<string, string>),
+  );
+
+  app.post(
+    '/v1/configs/templates',
+    {
+      errorHandler: channelFlavourErrors,
+      schema: {
+        tags,
+        summary: 'Create a template (PENDING until the sandbox review, OPENWABA_TEMPLATE_REVIEW_DELAY)',
+        description: 'Rejected by the sandbox review (INVALID_FORMAT): names starting with reject_, a BODY that begins or ends with a placeholder, two placeholders side by side.',
+        security,
+        body: CreateBody,
+        response: { 201: Created },
+      },
+    },
+    async (request, reply) => {
+      const ch = request.channel!;
+      const t = await createTemplate(deps, scopeOf(ch), request.body, actorOf(ch));
+      return reply.status(201).send({ id: t.id, status: t.status, category: t.category });
+    },
+  );
+
+  app.delete(
+    '/v1/configs/templates/:name',
+    {
+      errorHandler: channelFlavourErrors,
+      schema: { tags, summary: 'Delete a template name (all its languages)', security, params: Type.Object({ name: Type.String({ maxLength: 512 }) }) },
+    },
+    async (request) => {
+      const name = templateName((request.params as { name: string }).name);
+      await deleteTemplatesByName(deps, request.channel!.waba_account_id, name);
+      return { meta: { success: true, http_code: 200, developer_message: `template name=${name} was deleted` } };
+    },
+  );
+
+  // ---- Meta: /message_templates ----
+  app.get(
+    '/message_templates',
+    { config: { flavour: 'cloud' }, schema: { tags, summary: "The WABA's templates (Meta format, cursor paging)", security, querystring: MetaQuery } },
+    async (request) => {
+      const base = `${deps.config.publicUrl}/message_templates`;
+      return listTemplatesMeta(deps, request.channel!.waba_account_id, request.query as MetaListQuery, (p) => `${base}?${new URLSearchParams(p).toString()}`);
+    },
+  );
+
+  app.post(
+    '/message_templates',
+    { config: { flavour: 'cloud' }, schema: { tags, summary: 'Create a template (Meta format)', security, body: CreateBody, response: { 200: Created } } },
+    async (request) => {
+      const ch = request.channel!;
+      const t = await createTemplate(deps, scopeOf(ch), request.body, actorOf(ch));
+      return { id: t.id, status: t.status, category: t.category };
+    },
+  );
+
+  app.delete(
+    '/message_templates',
+    {
+      config: { flavour: 'cloud' },
+      schema: {
+        tags,
+        summary: 'Delete a template by name (all languages), or one language with hsm_id',
+        security,
+        querystring: Type.Object({ name: Q('template name'), hsm_id: Q('template id: delete only this one') }),
+      },
+    },
+    async (request) => {
+      const q = request.query as { name?: string; hsm_id?: string };
+      if (q.name === undefined || q.name === '') throw invalidParameter('name is required (DELETE /message_templates?name=<template name>)');
+      const name = templateName(q.name);
+      if (q.hsm_id !== undefined && !/^\d{1,20}$/.test(q.hsm_id)) throw invalidParameter('hsm_id must be a template id (digits)');
+      await deleteTemplatesByName(deps, request.channel!.waba_account_id, name, q.hsm_id);
+      return { success: true };
+    },
+  );
+};

@@ -1,0 +1,151 @@
+// Template lists. The 360 list (GET /v1/configs/templates and the Partner API's waba_templates)
+// uses the one Partner API list implementation; Meta's list (GET /message_templates) pages with
+// opaque before/after cursors over (name, language), unique within a WABA.
+import { sql } from 'kysely';
+import type { Deps } from '../../deps.ts';
+import {
+  applyFilters,
+  applyOrderAndPage,
+  envelope,
+  parseListQuery,
+  type ListEnvelope,
+  type ListQueryInput,
+  type ListSpec,
+} from '../../partner-api/list-query.ts';
+import { invalidParameter } from '../errors.ts';
+import { normalizeStatus, templateToMeta, templateToWire, wabaNamespace, type TemplateWire } from './store.ts';
+
+const s = (column: string) => ({ column: `templates.${column}`, type: 'string' as const });
+export const TEMPLATE_LIST: ListSpec = {
+  collection: 'waba_templates',
+  fields: {
+    id: s('id'),
+    external_id: s('id'),
+    partner_id: s('partner_id'),
+    waba_account_id: s('waba_account_id'),
+    'business_templates.name': s('name'),
+    name: s('name'),
+    status: s('status'),
+    category: s('category'),
+    language: s('language'),
+    created_at: s('created_at'),
+    modified_at: s('modified_at'),
+  },
+  tieBreaker: 'templates.id',
+  defaultSort: ['business_templates.name'],
+  // 360dialog's template list answers `limit: 50` when none was asked for.
+  defaultLimit: 50,
+  maxLimit: 1000,
+};
+
+export type TemplateList = ListEnvelope & { waba_templates: TemplateWire[] };
+
+/** One WABA's templates, 360 format. Status and category filters take either casing. */
+export async function listTemplates(deps: Deps, wabaAccountId: string, query: ListQueryInput): Promise<TemplateList> {
+  const parsed = parseListQuery(query, TEMPLATE_LIST);
+  for (const k of ['status', 'category'] as const) {
+    const v = parsed.filters[k];
+    if (typeof v === 'string') parsed.filters[k] = k === 'status' ? normalizeStatus(v) : v.toUpperCase();
+  }
+  const base = deps.db.kysely.selectFrom('templates').where('templates.waba_account_id', '=', wabaAccountId);
+  const filtered = applyFilters(base, parsed, TEMPLATE_LIST);
+  const [rows, total, waba] = await Promise.all([
+    applyOrderAndPage(filtered.selectAll('templates'), parsed, TEMPLATE_LIST).execute(),
+    filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    wabaNamespace(deps, wabaAccountId),
+  ]);
+  const items = rows.map((r) => templateToWire(r, waba?.namespace ?? ''));
+  return { ...envelope(parsed, Number(total.n), items.length), waba_templates: items };
+}
+
+// ---- Meta's list ----
+
+export const META_FIELDS = ['id', 'name', 'language', 'status', 'category', 'parameter_format', 'components', 'rejected_reason'] as const;
+const META_DEFAULT_FIELDS = ['id', 'name', 'language', 'status', 'category', 'parameter_format', 'components'];
+
+export interface MetaListQuery {
+  limit?: string;
+  after?: string;
+  before?: string;
+  fields?: string;
+  name?: string;
+  status?: string;
+  category?: string;
+  language?: string;
+}
+
+const encodeCursor = (name: string, language: string) => Buffer.from(JSON.stringify([name, language])).toString('base64url');
+
+function decodeCursor(raw: string, param: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    /* below */
+  }
+  throw invalidParameter(`${param}: not a cursor from this API (use paging.cursors.${param} of a previous page)`);
+}
+
+function metaLimit(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 25;
+  if (!/^\d+$/.test(raw)) throw invalidParameter(`limit must be a positive integer, got "${raw.slice(0, 20)}"`);
+  return Math.min(Math.max(Number(raw), 1), 1000);
+}
+
+function metaFields(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return META_DEFAULT_FIELDS;
+  const asked = raw.split(',').map((f) => f.trim()).filter(Boolean);
+  for (const f of asked) {
+    if (!(META_FIELDS as readonly string[]).includes(f)) throw invalidParameter(`Tried accessing nonexisting field (${f.slice(0, 50)}) on node type (WhatsAppBusinessHSM); fields: ${META_FIELDS.join(', ')}`);
+  }
+  return ['id', ...asked.filter((f) => f !== 'id')];
+}
+
+/** GET /message_templates: `{data, paging:{cursors:{before,after}, next?, previous?}}`, ordered by name then language. */
+export async function listTemplatesMeta(deps: Deps, wabaAccountId: string, q: MetaListQuery, pageUrl: (params: Record<string, string>) => string) {
+  const limit = metaLimit(q.limit);
+  const fields = metaFields(q.fields);
+  if (q.after && q.before) throw invalidParameter('send either after or before, not both');
+  let base = deps.db.kysely.selectFrom('templates').selectAll().where('waba_account_id', '=', wabaAccountId);
+  // Meta matches `name` as a part of the template name.
+  if (q.name) {
+    const needle = `%${q.name.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    base = base.where(sql<boolean>`lower(name) like ${needle} escape '\\'`);
+  }
+  if (q.status) base = base.where('status', '=', normalizeStatus(q.status));
+  if (q.category) base = base.where('category', '=', q.category.toUpperCase());
+  if (q.language) base = base.where('language', '=', q.language);
+  const backwards = q.before !== undefined && q.before !== '';
+  let page = base;
+  if (q.after) {
+    const [n, l] = decodeCursor(q.after, 'after');
+    page = page.where((eb) => eb.or([eb('name', '>', n), eb.and([eb('name', '=', n), eb('language', '>', l)])]));
+  } else if (backwards) {
+    const [n, l] = decodeCursor(q.before!, 'before');
+    page = page.where((eb) => eb.or([eb('name', '<', n), eb.and([eb('name', '=', n), eb('language', '<', l)])]));
+  }
+  const dir = backwards ? 'desc' : 'asc';
+  const rows = await page.orderBy('name', dir).orderBy('language', dir).limit(limit + 1).execute();
+  const more = rows.length > limit;
+  const items = rows.slice(0, limit);
+  if (backwards) items.reverse();
+  const data = items.map((r) => {
+    const full = templateToMeta(r) as Record<string, unknown>;
+    return Object.fromEntries(fields.map((f) => [f, full[f]]));
+  });
+  const first = items[0];
+  const last = items.at(-1);
+  const paging: Record<string, unknown> = {};
+  if (first && last) {
+    const before = encodeCursor(first.name, first.language);
+    const after = encodeCursor(last.name, last.language);
+    paging.cursors = { before, after };
+    const common: Record<string, string> = { limit: String(limit), ...(q.fields ? { fields: q.fields } : {}), ...(q.name ? { name: q.name } : {}), ...(q.status ? { status: q.status } : {}), ...(q.category ? { category: q.category } : {}), ...(q.language ? { language: q.language } : {}) };
+    // Forwards: more after this page when we read one extra row; earlier pages exist when we came by a cursor.
+    const hasNext = backwards ? true : more;
+    const hasPrevious = backwards ? more : Boolean(q.after);
+    if (hasNext) paging.next = pageUrl({ ...common, after });
+    if (hasPrevious) paging.previous = pageUrl({ ...common, before });
+  }
+  return { data, paging };
+}

@@ -1,0 +1,96 @@
+// Creating, editing and deleting templates: the operations behind all three template APIs. Each
+// change commits with what follows from it (the review job, the cancelled review).
+import type { Deps } from '../../deps.ts';
+import { ApiError } from '../../errors.ts';
+import { transact } from '../../webhooks/outbox.ts';
+import { metaError } from '../errors.ts';
+import { scheduleReview } from './review.ts';
+import { deleteTemplates, findTemplate, findTemplateById, insertTemplate, type Actor, type TemplateRow } from './store.ts';
+import { parseNewTemplate, parseTemplateEdit } from './validate.ts';
+
+export interface TemplateScope {
+  partnerId: string;
+  wabaAccountId: string;
+}
+
+function duplicate(name: string, language: string): ApiError {
+  // Meta: (#100) Invalid parameter, subcode 2388024 "Content in this language already exists".
+  return metaError(400, 100, 'Invalid parameter', `Content in this language already exists: template name=${name} language=${language} already exists in this WhatsApp Business Account`, { subcode: 2388024 });
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function templateNotFound(what: string): ApiError {
+  return metaError(404, 100, 'Invalid parameter', `Message template not found: ${what}`, { subcode: 2593002 });
+}
+
+/** Creates a PENDING template and schedules its review. */
+export async function createTemplate(deps: Deps, scope: TemplateScope, body: unknown, actor?: Actor): Promise<TemplateRow> {
+  const input = parseNewTemplate(body);
+  try {
+    return await transact(deps, async (tx) => {
+      if (await findTemplate(deps, scope.wabaAccountId, input.name, input.language, tx)) throw duplicate(input.name, input.language);
+      const row = await insertTemplate(deps, tx, {
+        partnerId: scope.partnerId,
+        wabaAccountId: scope.wabaAccountId,
+        name: input.name,
+        language: input.language,
+        category: input.category,
+        status: 'PENDING',
+        components: input.components,
+        actor,
+      });
+      await scheduleReview(deps, tx, row.id);
+      return row;
+    });
+  } catch (err) {
+    // Two creations of the same name and language at once: the unique index decides.
+    if (isUniqueViolation(err)) throw duplicate(input.name, input.language);
+    throw err;
+  }
+}
+
+/**
+ * New components for an APPROVED, REJECTED or PAUSED template (Meta does not edit one in
+ * review): it goes back to PENDING and is reviewed again.
+ */
+export async function editTemplate(deps: Deps, wabaAccountId: string, templateId: string, body: unknown, actor?: Actor): Promise<TemplateRow> {
+  const current = await findTemplateById(deps, wabaAccountId, templateId);
+  if (!current) throw templateNotFound(`id=${templateId}`);
+  const { components } = parseTemplateEdit(body, current.category);
+  return transact(deps, async (tx) => {
+    const t = await findTemplateById(deps, wabaAccountId, templateId, tx);
+    if (!t) throw templateNotFound(`id=${templateId}`);
+    if (t.status === 'PENDING' || t.status === 'DISABLED') {
+      throw metaError(400, 100, 'Invalid parameter', `template id=${templateId} is ${t.status}; only APPROVED, REJECTED or PAUSED templates can be edited`);
+    }
+    const now = deps.clock.now().toISOString();
+    const values = {
+      components: JSON.stringify(components),
+      status: 'PENDING',
+      rejected_reason: null,
+      modified_at: now,
+      ...(actor ? { modified_by: JSON.stringify(actor) } : {}),
+    };
+    await tx.updateTable('templates').set(values).where('id', '=', t.id).execute();
+    await tx.deleteFrom('jobs').where('kind', '=', 'template_review').where('ref_id', '=', t.id).execute();
+    await scheduleReview(deps, tx, t.id);
+    return { ...t, ...values };
+  });
+}
+
+/** Deletes every language of a template name (or the one with hsm_id, as Meta's DELETE ?name=&hsm_id=). */
+export async function deleteTemplatesByName(deps: Deps, wabaAccountId: string, name: string, hsmId?: string): Promise<TemplateRow[]> {
+  const rows = await transact(deps, (tx) => deleteTemplates(tx, wabaAccountId, { name, id: hsmId }));
+  if (rows.length === 0) throw templateNotFound(hsmId ? `name=${name} hsm_id=${hsmId}` : `name=${name}`);
+  return rows;
+}
+
+export async function deleteTemplateById(deps: Deps, wabaAccountId: string, id: string): Promise<TemplateRow> {
+  const rows = await transact(deps, (tx) => deleteTemplates(tx, wabaAccountId, { id }));
+  if (rows.length === 0) throw templateNotFound(`id=${id}`);
+  return rows[0]!;
+}

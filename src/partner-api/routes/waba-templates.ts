@@ -1,0 +1,131 @@
+// A WABA's templates through the Partner API: list, create, edit (PATCH components), delete.
+// The WABA must be the partner's (another partner's WABA is 404). Statuses are shown upper-case
+// (APPROVED, PENDING, REJECTED); list filters take 360's lower-case forms too.
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Deps } from '../../deps.ts';
+import { getWabaAccount } from '../../services/waba-accounts.ts';
+import { listTemplates } from '../../messaging/templates/list.ts';
+import { createTemplate, deleteTemplateById, editTemplate } from '../../messaging/templates/service.ts';
+import { templateToWire } from '../../messaging/templates/store.ts';
+import { requirePartner } from '../auth.ts';
+import { successMeta } from '../errors.ts';
+import { ListQuery, PARTNER_ERRORS, PARTNER_SECURITY, SuccessMeta } from '../schemas.ts';
+
+const Actor = Type.Object({ user_id: Type.String(), user_name: Type.String() }, { additionalProperties: true });
+const WabaTemplate = Type.Object(
+  {
+    id: Type.String(),
+    partner_id: Type.String(),
+    waba_account_id: Type.String(),
+    external_id: Type.String(),
+    name: Type.String(),
+    status: Type.String({ description: 'PENDING | APPROVED | REJECTED | PAUSED | DISABLED' }),
+    language: Type.String(),
+    category: Type.String({ description: 'AUTHENTICATION | MARKETING | UTILITY' }),
+    components: Type.Array(Type.Any()),
+    rejected_reason: Type.String({ description: 'NONE, or e.g. INVALID_FORMAT' }),
+    namespace: Type.String(),
+    created_at: Type.Union([Type.String(), Type.Null()]),
+    created_by: Actor,
+    modified_at: Type.Union([Type.String(), Type.Null()]),
+    modified_by: Actor,
+  },
+  { additionalProperties: true },
+);
+const WabaTemplateList = Type.Object({
+  count: Type.Integer(),
+  total: Type.Integer(),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+  sort: Type.Array(Type.String()),
+  filters: Type.Record(Type.String(), Type.Any()),
+  waba_templates: Type.Array(WabaTemplate),
+});
+const WabaParams = Type.Object({ partner_id: Type.String({ maxLength: 64 }), waba_account_id: Type.String({ maxLength: 64 }) });
+const TemplateParams = Type.Object({
+  partner_id: Type.String({ maxLength: 64 }),
+  waba_account_id: Type.String({ maxLength: 64 }),
+  template_id: Type.String({ maxLength: 64 }),
+});
+const Body = Type.Unknown({ description: '{"name","category","language","components":[…],"allow_category_change"?}' });
+
+export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Templates'];
+  const base = '/partners/:partner_id/waba_accounts/:waba_account_id/waba_templates';
+
+  app.get(
+    base,
+    {
+      schema: {
+        tags,
+        summary: "List a WABA's templates",
+        description: 'filters keys: id, partner_id, business_templates.name (or name), status, category, language; default limit 50.',
+        security: PARTNER_SECURITY,
+        params: WabaParams,
+        querystring: ListQuery,
+        response: { 200: WabaTemplateList, ...PARTNER_ERRORS },
+      },
+    },
+    async (request) => {
+      requirePartner(request, request.params.partner_id);
+      const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
+      return listTemplates(deps, waba.id, request.query);
+    },
+  );
+
+  app.post(
+    base,
+    {
+      schema: {
+        tags,
+        summary: 'Create a template (PENDING until reviewed)',
+        description:
+          'The sandbox reviews after OPENWABA_TEMPLATE_REVIEW_DELAY and rejects (INVALID_FORMAT) names starting with reject_, a BODY that begins or ends with a placeholder, or two placeholders side by side; the partner gets waba_template_status_changed.',
+        security: PARTNER_SECURITY,
+        params: WabaParams,
+        body: Body,
+        response: { 201: WabaTemplate, ...PARTNER_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePartner(request, request.params.partner_id);
+      const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
+      const row = await createTemplate(deps, { partnerId: waba.partner_id, wabaAccountId: waba.id }, request.body, principal.actor);
+      return reply.status(201).send(templateToWire(row, waba.namespace));
+    },
+  );
+
+  app.patch(
+    `${base}/:template_id`,
+    {
+      schema: {
+        tags,
+        summary: "Edit a template's components (it is reviewed again)",
+        security: PARTNER_SECURITY,
+        params: TemplateParams,
+        body: Type.Unknown({ description: '{"components":[…]}' }),
+        response: { 200: Type.Object({ success: Type.Boolean() }), ...PARTNER_ERRORS },
+      },
+    },
+    async (request) => {
+      const principal = requirePartner(request, request.params.partner_id);
+      const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
+      await editTemplate(deps, waba.id, request.params.template_id, request.body, principal.actor);
+      return { success: true };
+    },
+  );
+
+  app.delete(
+    `${base}/:template_id`,
+    { schema: { tags, summary: 'Delete a template', security: PARTNER_SECURITY, params: TemplateParams, response: { 200: SuccessMeta, ...PARTNER_ERRORS } } },
+    async (request) => {
+      requirePartner(request, request.params.partner_id);
+      const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
+      const t = await deleteTemplateById(deps, waba.id, request.params.template_id);
+      return successMeta(`template id=${t.id} (name=${t.name}, language=${t.language}) was deleted`);
+    },
+  );
+};
