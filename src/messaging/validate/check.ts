@@ -59,7 +59,7 @@ export function arr(v: unknown, field: string, opts: { min?: number; max?: numbe
   if (v === undefined) throw fail(field, 'is required');
   if (!Array.isArray(v)) throw fail(field, 'must be an array');
   if (opts.min !== undefined && v.length < opts.min) throw fail(field, `must have at least ${opts.min} item${opts.min === 1 ? '' : 's'}`);
-  if (opts.max !== undefined && v.length > opts.max) throw fail(field, `must have at most ${opts.max} items (got ${v.length})`);
+  if (opts.max !== undefined && v.length > opts.max) throw fail(field, `must have at most ${opts.max} item${opts.max === 1 ? '' : 's'} (got ${v.length})`);
   return v;
 }
 
@@ -82,4 +82,38 @@ export function recipient(v: unknown, field = 'to'): string {
   const digits = s.replace(/[\s()+.-]/g, '');
   if (!/^\d{6,15}$/.test(digits)) throw badValue(field, `must be a phone number or WhatsApp id of 6 to 15 digits (got "${s}")`);
   return digits;
+}
+
+/** An absolute http(s) URL with a host (Meta fetches media links and opens CTA URLs). */
+export function httpUrl(v: unknown, field: string, opts: { max?: number } = {}): string {
+  const s = str(v, field, { max: opts.max ?? 2048 });
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw badValue(field, 'must be an absolute http(s) URL');
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw badValue(field, `must be an http(s) URL (got ${u.protocol.replace(/:$/, '')})`);
+  if (!u.hostname) throw badValue(field, 'must name a host');
+  return s;
+}
+
+/** A string, or a number given where Meta also takes one (template button `index`). */
+export function intLike(v: unknown, field: string, opts: { min: number; max: number }): number {
+  if (v === undefined || v === null) throw fail(field, 'is required');
+  const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw fail(field, 'must be a whole number');
+  if (n < opts.min || n > opts.max) throw fail(field, `must be between ${opts.min} and ${opts.max} (got ${n})`);
+  return n;
+}
+
+/** Remembers values and throws when one repeats: button ids, row ids, template button indexes. */
+export class Unique {
+  private readonly seen = new Map<string, string>();
+  constructor(private readonly what: string) {}
+  add(value: string, field: string): void {
+    const first = this.seen.get(value);
+    if (first !== undefined) throw badValue(field, `${this.what} "${value.slice(0, 50)}" is already used by ${first}; it must be unique`);
+    this.seen.set(value, field);
+  }
 }

@@ -1,0 +1,78 @@
+// interactive: {type, header?, body, footer?, action}. The parts every interactive type shares
+// (header ≤ 60 or a media header, body ≤ 1024, footer ≤ 60) are checked here against the rules
+// of its type; the action is checked by the type's own validator.
+import { fail, obj, oneOf, onlyKeys, str, type Obj } from '../check.ts';
+import type { Flavour, TypeResult } from './common.ts';
+import { mediaObject, type MediaKind } from './media.ts';
+import { buttonAction, listAction } from './interactive-choice.ts';
+import { addressAction, ctaUrlAction, flowAction, locationRequestAction } from './interactive-links.ts';
+import { catalogAction, productAction, productListAction } from './interactive-commerce.ts';
+
+export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url', 'flow', 'product', 'product_list', 'catalog_message', 'location_request_message', 'address_message'] as const;
+export type InteractiveType = (typeof INTERACTIVE_TYPES)[number];
+export const INTERACTIVE_BODY_MAX = 1024;
+export const INTERACTIVE_HEADER_MAX = 60;
+export const INTERACTIVE_FOOTER_MAX = 60;
+
+type HeaderType = 'text' | MediaKind;
+const ANY_HEADER: readonly HeaderType[] = ['text', 'image', 'video', 'document'];
+const TEXT_HEADER: readonly HeaderType[] = ['text'];
+
+interface Rules {
+  /** Header types allowed; empty: no header. */
+  header: readonly HeaderType[];
+  headerRequired?: boolean;
+  bodyRequired: boolean;
+  action: (a: Obj, f: string, flavour: Flavour) => void;
+}
+
+const RULES: Record<InteractiveType, Rules> = {
+  button: { header: ANY_HEADER, bodyRequired: true, action: buttonAction },
+  list: { header: TEXT_HEADER, bodyRequired: true, action: listAction },
+  cta_url: { header: ANY_HEADER, bodyRequired: true, action: ctaUrlAction },
+  flow: { header: ANY_HEADER, bodyRequired: true, action: flowAction },
+  product: { header: [], bodyRequired: false, action: productAction },
+  product_list: { header: TEXT_HEADER, headerRequired: true, bodyRequired: true, action: productListAction },
+  catalog_message: { header: [], bodyRequired: true, action: catalogAction },
+  location_request_message: { header: [], bodyRequired: true, action: locationRequestAction },
+  address_message: { header: TEXT_HEADER, bodyRequired: true, action: addressAction },
+};
+
+/** Returns the uploaded media id of a media header, if it names one. */
+function header(v: unknown, f: string, type: InteractiveType, rules: Rules, flavour: Flavour): string | undefined {
+  if (v === undefined) {
+    if (rules.headerRequired) throw fail(f, `is required for ${type} messages (a text header)`);
+    return undefined;
+  }
+  if (rules.header.length === 0) throw fail(f, `is not allowed for ${type} messages`);
+  const o = obj(v, f);
+  const kind = o.type === undefined ? undefined : String(o.type);
+  if (kind !== undefined && ANY_HEADER.includes(kind as HeaderType) && !rules.header.includes(kind as HeaderType)) {
+    throw fail(`${f}.type`, `${type} messages take only a ${rules.header.join(' or ')} header (got "${kind}")`);
+  }
+  const t = oneOf(o.type, `${f}.type`, rules.header);
+  onlyKeys(o, f, ['type', t]);
+  if (t === 'text') {
+    str(o.text, `${f}.text`, { max: INTERACTIVE_HEADER_MAX });
+    return undefined;
+  }
+  return mediaObject(o[t], `${f}.${t}`, t, flavour).id;
+}
+
+function textPart(v: unknown, f: string, max: number): void {
+  const o = obj(v, f);
+  onlyKeys(o, f, ['text']);
+  str(o.text, `${f}.text`, { max });
+}
+
+export function interactive(v: unknown, f: string, flavour: Flavour): TypeResult {
+  const o = obj(v, f);
+  const type = oneOf(o.type, `${f}.type`, INTERACTIVE_TYPES);
+  onlyKeys(o, f, ['type', 'header', 'body', 'footer', 'action']);
+  const rules = RULES[type];
+  const mediaId = header(o.header, `${f}.header`, type, rules, flavour);
+  if (o.body !== undefined || rules.bodyRequired) textPart(o.body, `${f}.body`, INTERACTIVE_BODY_MAX);
+  if (o.footer !== undefined) textPart(o.footer, `${f}.footer`, INTERACTIVE_FOOTER_MAX);
+  rules.action(obj(o.action, `${f}.action`), `${f}.action`, flavour);
+  return { content: o, mediaId };
+}
