@@ -5,15 +5,30 @@ import { isIP } from 'node:net';
 import { invalidParameter } from './errors.ts';
 
 function isPrivateAddress(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  // A trailing dot names the same host ("localhost." is localhost).
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.+$/, '');
   if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.local') || h.endsWith('.internal')) return true;
   const v = isIP(h);
   if (v === 4) {
     const [a, b] = h.split('.').map(Number) as [number, number];
-    return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+    return (
+      a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) ||
+      a >= 224 // multicast and reserved
+    );
   }
-  if (v === 6) return h === '::1' || h === '::' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80') || h.startsWith('::ffff:');
+  // Loopback, unspecified, unique-local, link-local, multicast, and IPv4 inside IPv6 (::ffff:…, ::a.b.c.d).
+  if (v === 6) return h.startsWith('::') || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe8') || h.startsWith('fe9') || h.startsWith('fea') || h.startsWith('feb') || h.startsWith('ff');
   return false;
+}
+
+/** Whether the text names a port after the host (`:` after the host, even `:443` or an empty `:`). */
+function hasExplicitPort(value: string): boolean {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)/i.exec(value);
+  if (!m) return false;
+  let host = m[1]!.slice(m[1]!.lastIndexOf('@') + 1);
+  // An IPv6 literal is full of colons; only what follows its closing bracket is a port.
+  if (host.startsWith('[')) host = host.slice(host.indexOf(']') + 1);
+  return host.includes(':');
 }
 
 /** Returns the URL if it passes the policy; otherwise a 400 that states the broken rule. */
@@ -30,9 +45,9 @@ export function checkWebhookUrl(raw: string, policy: 'strict' | 'local'): string
   if (policy === 'strict') {
     if (url.protocol !== 'https:') throw invalidParameter('url must use https (OPENWABA_WEBHOOK_URL_POLICY=strict)');
     // URL() drops a default port; look at the text for any explicit one.
-    if (url.port !== '' || /^https:\/\/[^/?#]*:\d+/i.test(value)) throw invalidParameter('url must not contain an explicit port such as :3000');
+    if (url.port !== '' || hasExplicitPort(value)) throw invalidParameter('url must not contain an explicit port such as :3000');
     if (url.hostname.includes('_')) throw invalidParameter('url host must not contain "_" (underscore)');
-    if (isPrivateAddress(url.hostname)) throw invalidParameter('url must not point to a private, loopback or link-local address');
+    if (isPrivateAddress(url.hostname)) throw invalidParameter('url must not point to a private, loopback, link-local or reserved address');
   }
   return value;
 }
