@@ -62,8 +62,9 @@ export function cloudErrorBody(e: ApiError) {
 
 export function onpremErrorBody(e: ApiError) {
   const m = metaInfo(e);
-  // On-Premise used its own numbers for the common cases (1008 missing, 1009 bad value).
-  const code = m.metaCode === 100 ? (/required|missing/i.test(e.message) ? 1008 : 1009) : m.metaCode;
+  // On-Premise used its own numbers for the common cases (1006 not found, 1008 missing, 1009 bad value).
+  if (m.metaCode === 100 && e.status === 404) m.title = 'Resource not found';
+  const code = m.metaCode === 100 ? (e.status === 404 ? 1006 : /required|missing/i.test(e.message) ? 1008 : 1009) : m.metaCode === 131009 ? 1009 : m.metaCode;
   return {
     errors: [{ code, title: m.title, details: e.message, href: 'https://developers.facebook.com/docs/whatsapp/on-premises/errors/' }],
     meta: ONPREM_META,

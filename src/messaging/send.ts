@@ -47,7 +47,7 @@ export class Messenger {
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       if (!media || Date.parse(media.expires_at) <= now.getTime()) {
-        throw metaError(400, 131009, 'Parameter value is not valid', `${msg.type}.id: media ${msg.mediaId} does not exist for this number (or has expired or been deleted)`);
+        throw metaError(400, 131009, 'Parameter value is not valid', `media id ${msg.mediaId} (in ${msg.type}) does not exist for this number, or has expired or been deleted`);
       }
     }
 
