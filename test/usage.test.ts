@@ -91,7 +91,7 @@ describeEachDb('usage statistics (info/balance)', (kind) => {
     it('MONTH: one row per month, empty months included, counted by direction and category, priced', async () => {
       const res = await t.get(balanceUrl(), { headers: key(), query: { start_date: unix('2025-10-01T00:00:00Z'), end_date: unix('2025-12-31T23:59:59Z'), granularity: 'MONTH' } });
       expect(res.status, res.text).toBe(200);
-      expect(res.body).toMatchObject({ balance: null, currency: 'EUR', last_renewal: null, granularity: 'MONTH' });
+      expect(res.body).toMatchObject({ balance: 0, currency: 'EUR', last_renewal: null, granularity: 'MONTH' });
       expect(res.body.usage.map((u: { period_date: string }) => u.period_date)).toEqual(['2025-10-01T00:00:00Z', '2025-11-01T00:00:00Z', '2025-12-01T00:00:00Z']);
       const [oct, nov, dec] = res.body.usage;
       expect(oct).toEqual({

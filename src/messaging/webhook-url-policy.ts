@@ -1,25 +1,9 @@
 // Rules for a channel's webhook URL. `strict` applies the seed's rules for Cloud API webhooks
 // (https only, no `_` and no explicit port in the host, no private or loopback address);
 // `local` (the default outside production) also allows http, ports and loopback.
-import { isIP } from 'node:net';
 import { invalidParameter } from './errors.ts';
+import { isPrivateAddress } from '../webhooks/private-address.ts';
 
-function isPrivateAddress(host: string): boolean {
-  // A trailing dot names the same host ("localhost." is localhost).
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.+$/, '');
-  if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.local') || h.endsWith('.internal')) return true;
-  const v = isIP(h);
-  if (v === 4) {
-    const [a, b] = h.split('.').map(Number) as [number, number];
-    return (
-      a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) ||
-      a >= 224 // multicast and reserved
-    );
-  }
-  // Loopback, unspecified, unique-local, link-local, multicast, and IPv4 inside IPv6 (::ffff:…, ::a.b.c.d).
-  if (v === 6) return h.startsWith('::') || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe8') || h.startsWith('fe9') || h.startsWith('fea') || h.startsWith('feb') || h.startsWith('ff');
-  return false;
-}
 
 /** Whether the text names a port after the host (`:` after the host, even `:443` or an empty `:`). */
 function hasExplicitPort(value: string): boolean {

@@ -216,7 +216,9 @@ export async function clientBalance(deps: Deps, scope: UsageScope, query: UsageQ
   const w = parseUsageQuery(query, deps.clock.now());
   const usage = await computeUsage(deps, scope, w);
   return {
-    balance: null,
+    // Partner-payment clients have no prepaid balance. The reference allows null, but a widely
+    // used .NET client reads a non-nullable decimal: 0 is accepted by every client we know.
+    balance: 0,
     currency: CURRENCY,
     last_renewal: null,
     granularity: w.granularity,

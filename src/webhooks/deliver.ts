@@ -2,6 +2,7 @@
 import { Agent, request } from 'undici';
 import type { DeliveryTarget } from './targets.ts';
 import { sign360, standardWebhookHeaders } from './signing.ts';
+import { isPrivateAddress, publicOnlyLookup } from './private-address.ts';
 
 export type AttemptOutcome = 'delivered' | 'http_error' | 'redirect' | 'timeout' | 'network_error' | 'no_endpoint';
 
@@ -23,9 +24,10 @@ const RESERVED = new Set([
   'x-360dialog-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'expect',
 ]);
 
-export function createDeliveryAgent(opts: { connectTimeoutMs: number; timeoutMs: number; perOrigin: number }): Agent {
+export function createDeliveryAgent(opts: { connectTimeoutMs: number; timeoutMs: number; perOrigin: number; publicOnly?: boolean }): Agent {
   return new Agent({
-    connect: { timeout: opts.connectTimeoutMs },
+    // Under the strict policy, names that resolve to private addresses are refused at connect time.
+    connect: { timeout: opts.connectTimeoutMs, ...(opts.publicOnly ? { lookup: publicOnlyLookup } : {}) },
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
     keepAliveTimeout: 30_000,
@@ -51,7 +53,7 @@ export async function attemptDelivery(
   agent: Agent,
   target: DeliveryTarget | undefined,
   event: { id: string; body: string },
-  opts: { timeoutMs: number; nowSeconds: number; userAgent: string },
+  opts: { timeoutMs: number; nowSeconds: number; userAgent: string; publicOnly?: boolean },
 ): Promise<AttemptResult> {
   const started = performance.now();
   const done = (r: Omit<AttemptResult, 'durationMs'>): AttemptResult => ({ ...r, durationMs: performance.now() - started });
@@ -65,6 +67,9 @@ export async function attemptDelivery(
   if (target.secret) {
     Object.assign(headers, standardWebhookHeaders(target.secret, event.id, opts.nowSeconds, event.body));
     if (target.sign360) headers['x-360dialog-signature'] = sign360(target.secret, event.body);
+  }
+  if (opts.publicOnly && isPrivateAddress(new URL(target.url).hostname)) {
+    return done({ outcome: 'network_error', statusCode: null, error: `EPRIVATEADDRESS: ${new URL(target.url).hostname} is a private or reserved address (OPENWABA_WEBHOOK_URL_POLICY=strict)`, responseExcerpt: null, retryAfter: undefined });
   }
   try {
     const res = await request(target.url, {

@@ -99,7 +99,12 @@ export class Dispatcher {
   ) {
     const c = deps.config;
     this.policy = { scheduleMs: c.webhookRetryScheduleMs, horizonMs: c.webhookRetryHorizonMs };
-    this.agent = createDeliveryAgent({ connectTimeoutMs: c.webhookConnectTimeoutMs, timeoutMs: c.webhookTimeoutMs, perOrigin: c.webhookPerTargetConcurrency });
+    this.agent = createDeliveryAgent({
+      connectTimeoutMs: c.webhookConnectTimeoutMs,
+      timeoutMs: c.webhookTimeoutMs,
+      perOrigin: c.webhookPerTargetConcurrency,
+      publicOnly: c.webhookUrlPolicy === 'strict',
+    });
     this.metrics = opts.registry ? createWebhookMetrics(opts.registry, deps) : undefined;
     this.writer = new AttemptWriter(deps.db, this.instanceId);
     this.pollMs = opts.pollMs ?? 1000;
@@ -327,6 +332,7 @@ export class Dispatcher {
         timeoutMs: deps.config.webhookTimeoutMs,
         nowSeconds: Math.floor(startedAt.getTime() / 1000),
         userAgent: 'openwaba-webhooks/0.1',
+        publicOnly: deps.config.webhookUrlPolicy === 'strict',
       });
       freeSlot();
       await this.record(row, c.target?.url ?? null, startedAt, result);

@@ -33,7 +33,7 @@ const UsagePeriod = Type.Object({
   total_price: Money,
 });
 const Balance = Type.Object({
-  balance: Type.Union([Type.Number(), Type.Null()], { description: 'Prepaid balance; null for partner-payment clients' }),
+  balance: Type.Union([Type.Number(), Type.Null()], { description: 'Prepaid balance; 0 for partner-payment clients' }),
   currency: Type.String(),
   last_renewal: Type.Union([Type.Object({ date: Type.String(), amount: Type.Number() }), Type.Null()]),
   granularity: Type.Union([Type.Literal('DAY'), Type.Literal('MONTH')]),
