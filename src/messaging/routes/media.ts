@@ -1,0 +1,145 @@
+// Media: Cloud POST /media, GET and DELETE /{media_id}, the download URL
+// /whatsapp_business/attachments/?mid=…; On-Premise POST /v1/media, GET and DELETE /v1/media/{id}.
+// Registered last: GET and DELETE /{media_id} take every single-segment path nothing else has.
+import { open } from 'node:fs/promises';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import multipart from '@fastify/multipart';
+import contentDisposition from 'content-disposition';
+import { Type } from 'typebox';
+import type { Deps } from '../../deps.ts';
+import type { MessagingOptions } from '../plugin.ts';
+import { ONPREM_META, invalidParameter } from '../errors.ts';
+import { uploadCloudMedia } from '../media/cloud-upload.ts';
+import { uploadOnPremMedia, useRawBody } from '../media/onprem-upload.ts';
+import { ATTACHMENTS_PATH, downloadUrl, verifyDownload } from '../media/download-url.ts';
+import { deleteMedia, filePath, findMedia, mediaNotFound, sweepTemporaryFiles, type MediaRow } from '../media/store.ts';
+import { extensionOf } from '../media/types.ts';
+
+const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
+const cloud = { flavour: 'cloud' as const };
+const onpremise = { flavour: 'onpremise' as const };
+const MediaInfo = Type.Object({
+  messaging_product: Type.Literal('whatsapp'),
+  url: Type.String(),
+  mime_type: Type.String(),
+  sha256: Type.String(),
+  file_size: Type.Integer(),
+  id: Type.String(),
+});
+const Success = Type.Object({ success: Type.Boolean() });
+
+/** Answers the file's bytes from disk, streamed, with its type, length and a filename. */
+async function sendFile(deps: Deps, reply: FastifyReply, row: MediaRow) {
+  let handle;
+  try {
+    handle = await open(filePath(deps, row.storage_key), 'r');
+  } catch {
+    throw mediaNotFound(row.id);
+  }
+  const name = row.filename ?? `${row.id}.${extensionOf(row.mime_type)}`;
+  return reply
+    .type(row.mime_type)
+    .header('content-length', String(row.file_size))
+    .header('content-disposition', contentDisposition(name))
+    .header('cache-control', 'private, no-store')
+    .send(handle.createReadStream());
+}
+
+const mediaId = (params: unknown) => String((params as { media_id?: unknown }).media_id ?? '');
+
+export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
+  sweepTemporaryFiles(deps).catch((err: unknown) => app.log.warn({ err }, 'media: could not sweep temporary files'));
+
+  // Cloud upload: multipart, parsed as a stream in the handler (never against the 1 MiB body limit).
+  await app.register(async (scope) => {
+    await scope.register(multipart);
+    scope.post(
+      '/media',
+      {
+        config: cloud,
+        schema: {
+          tags: ['Media (Cloud)'],
+          summary: 'Upload media: multipart/form-data with messaging_product=whatsapp, file, type',
+          security,
+          consumes: ['multipart/form-data'],
+          response: { 200: Type.Object({ id: Type.String() }) },
+        },
+      },
+      async (request) => ({ id: (await uploadCloudMedia(deps, request)).id }),
+    );
+  });
+
+  // On-Premise upload: the raw body, handed over unread.
+  await app.register(async (scope) => {
+    useRawBody(scope);
+    scope.post(
+      '/v1/media',
+      { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Upload media: the file as the body, its MIME type as Content-Type', security } },
+      async (request, reply) => {
+        const row = await uploadOnPremMedia(deps, request);
+        return reply.status(201).send({ media: [{ id: row.id }], meta: ONPREM_META });
+      },
+    );
+  });
+
+  app.get(
+    ATTACHMENTS_PATH,
+    {
+      config: cloud,
+      schema: {
+        tags: ['Media (Cloud)'],
+        summary: 'Download media from the URL given by GET /{media_id} (valid 5 minutes, with the same D360-API-KEY)',
+        security,
+        querystring: Type.Object({ mid: Type.Optional(Type.String()), ext: Type.Optional(Type.String()), hash: Type.Optional(Type.String()) }),
+      },
+    },
+    async (request, reply) => {
+      const q = request.query as { mid?: string; ext?: string; hash?: string };
+      if (!q.mid) throw invalidParameter('mid is required: use the url from GET /{media_id}');
+      if (!q.ext || !/^\d{1,12}$/.test(q.ext) || !q.hash) throw invalidParameter('ext and hash are required: use the url from GET /{media_id}');
+      const row = await findMedia(deps, request.channel!, q.mid);
+      verifyDownload(deps, row, q.ext, q.hash);
+      return sendFile(deps, reply, row);
+    },
+  );
+
+  app.get(
+    '/v1/media/:media_id',
+    { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Download media', security } },
+    async (request, reply) => sendFile(deps, reply, await findMedia(deps, request.channel!, mediaId(request.params))),
+  );
+
+  app.delete(
+    '/v1/media/:media_id',
+    { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Delete media', security } },
+    async (request) => {
+      await deleteMedia(deps, request.channel!, mediaId(request.params));
+      return { meta: ONPREM_META };
+    },
+  );
+
+  app.get(
+    '/:media_id',
+    { config: cloud, schema: { tags: ['Media (Cloud)'], summary: "Media's URL and metadata", security, response: { 200: MediaInfo } } },
+    async (request) => {
+      const row = await findMedia(deps, request.channel!, mediaId(request.params));
+      return {
+        messaging_product: 'whatsapp' as const,
+        url: downloadUrl(deps, row),
+        mime_type: row.mime_type,
+        sha256: row.sha256,
+        file_size: Number(row.file_size),
+        id: row.id,
+      };
+    },
+  );
+
+  app.delete(
+    '/:media_id',
+    { config: cloud, schema: { tags: ['Media (Cloud)'], summary: 'Delete media', security, response: { 200: Success } } },
+    async (request) => {
+      await deleteMedia(deps, request.channel!, mediaId(request.params));
+      return { success: true };
+    },
+  );
+};
