@@ -57,7 +57,7 @@ function collect(ref: TemplateRef): GivenParts {
       if (out.buttons.has(index)) throw badValue(`${f}.index: button ${index} is given twice`);
       out.buttons.set(index, { comp: c, field: f });
     } else {
-      throw badValue(`${f}.type: must be header, body or button (got "${String(c.type).slice(0, 30)}")`);
+      throw badValue(`${f}.type: template ${ref.name} has no ${String(c.type).slice(0, 30)} component (it takes header, body and button parameters)`);
     }
   });
   return out;
@@ -97,12 +97,13 @@ function checkHeader(stored: StoredComponent | undefined, given: Obj | undefined
   }
 }
 
-const SUB_TYPE_OF: Record<string, string> = { URL: 'url', QUICK_REPLY: 'quick_reply', COPY_CODE: 'copy_code', FLOW: 'flow', OTP: 'url', PHONE_NUMBER: 'voice_call' };
+const SUB_TYPE_OF: Record<string, string> = { URL: 'url', QUICK_REPLY: 'quick_reply', COPY_CODE: 'copy_code', FLOW: 'flow', OTP: 'url' };
 
 function checkButtons(stored: StoredButton[], given: GivenParts['buttons']): void {
   for (const [index, { comp, field }] of given) {
     const b = stored[index];
     if (!b) throw badValue(`${field}.index: the template has no button ${index} (it has ${stored.length} button${stored.length === 1 ? '' : 's'})`);
+    if (b.type === 'PHONE_NUMBER') throw badValue(`${field}: button ${index} of the template is a PHONE_NUMBER button, which takes no parameters`);
     const want = SUB_TYPE_OF[b.type] ?? lower(b.type);
     if (lower(comp.sub_type) !== want) throw badValue(`${field}.sub_type: button ${index} of the template is ${b.type}; sub_type must be "${want}" (got "${String(comp.sub_type).slice(0, 30)}")`);
   }
