@@ -47,6 +47,8 @@ export interface Config {
   dataDir: string;
   /** Sandbox: how long a new template waits before it is approved (or rejected). */
   templateReviewMs: number;
+  /** Integrated Onboarding: how long a new channel stays setting_up (submitted) before it is ready. */
+  onboardingSetupDelayMs: number;
   /** Run the webhook dispatcher in this process. */
   dispatcher: boolean;
   /** Create and print a demo tenant on the first start of an empty database. */
@@ -122,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookUrlPolicy: parsePolicy(env.OPENWABA_WEBHOOK_URL_POLICY, env.NODE_ENV === 'production'),
     dataDir: path.resolve(env.OPENWABA_DATA_DIR || defaultDataDir(databaseUrl)),
     templateReviewMs: env.OPENWABA_TEMPLATE_REVIEW_DELAY ? parseDuration(env.OPENWABA_TEMPLATE_REVIEW_DELAY, 'OPENWABA_TEMPLATE_REVIEW_DELAY') : 5_000,
+    onboardingSetupDelayMs: env.OPENWABA_ONBOARDING_SETUP_DELAY ? parseDuration(env.OPENWABA_ONBOARDING_SETUP_DELAY, 'OPENWABA_ONBOARDING_SETUP_DELAY') : 2_000,
     dispatcher: env.OPENWABA_DISPATCHER !== 'false' && env.OPENWABA_DISPATCHER !== '0',
     demo: env.OPENWABA_DEMO !== 'false' && env.OPENWABA_DEMO !== '0',
     production: env.NODE_ENV === 'production',

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002_webhooks.ts';
 import * as m0003 from './migrations/0003_messaging.ts';
 import * as m0004 from './migrations/0004_web_sessions.ts';
 import * as m0005 from './migrations/0005_templates.ts';
+import * as m0006 from './migrations/0006_onboarding_users.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_messaging': m0003,
   '0004_web_sessions': m0004,
   '0005_templates': m0005,
+  '0006_onboarding_users': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

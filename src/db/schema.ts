@@ -285,7 +285,21 @@ export interface WebSessionsTable {
   expires_at: string;
 }
 
+export interface OnboardingUsersTable {
+  id: string;
+  partner_id: string;
+  /** Set when the user first grants the partner access (its client is created then). */
+  client_id: string | null;
+  name: string;
+  email: string; // lower-cased, unique per partner
+  password_hash: string;
+  /** plan_selection chosen on the onboarding pages (regular | premium), if any. */
+  plan: string | null;
+  created_at: string;
+}
+
 export interface Database {
+  onboarding_users: OnboardingUsersTable;
   web_sessions: WebSessionsTable;
   sandbox_users: SandboxUsersTable;
   messages: MessagesTable;

@@ -1,0 +1,96 @@
+// Integrated Onboarding (reference §3): the pages a partner's connect button opens at
+// /dashboard/app/{partner_id} and /dashboard/app/{partner_id}/permissions. A client signs up
+// (or logs in), names and verifies a number, grants the partner access, and is sent back to the
+// partner with ?client=…&channels=[…]. Account pages here; the rest of the flow in flow-routes.ts.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../../deps.ts';
+import { toApiError } from '../../errors.ts';
+import { beginLoginAttempt, loginSucceeded } from '../../services/login-throttle.ts';
+import { flowRoutes } from './flow-routes.ts';
+import { currentSession, partnerFromPath, postContext, redirectTarget, requireStep, rotateSession } from './context.ts';
+import { base, renderError, renderStep } from './pages.ts';
+import { newSubject, parseParams, type OnboardingSubject } from './state.ts';
+import { authenticateOnboardingUser, createOnboardingUser, emailTaken, findOnboardingUser, isEmail } from './users.ts';
+
+export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
+  app.setErrorHandler((err, request, reply) => {
+    const e = toApiError(err);
+    if (e.status >= 500) request.log.error({ err }, 'onboarding page failed');
+    if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
+    const pid = (request.params as { partner_id?: string } | undefined)?.partner_id;
+    const resumable = pid && e.status !== 404 && /^[A-Za-z0-9]{1,64}$/.test(pid) ? `${base(pid)}/onboarding` : undefined;
+    return renderError(reply, e.status, e.status >= 500 ? 'Internal error' : e.message, resumable);
+  });
+
+  /** The link from the partner's connect button: starts (or restarts) an onboarding. */
+  async function entry(request: FastifyRequest, reply: FastifyReply) {
+    const partner = await partnerFromPath(deps, request);
+    const params = parseParams(request.query);
+    redirectTarget(partner, newSubject(partner.id, params)); // 400 when there is nowhere to go back to
+    const old = await currentSession(deps, request, partner);
+    // A client already logged in here stays logged in; everything else starts afresh.
+    const user = old?.subject.userId ? await findOnboardingUser(deps, partner.id, old.subject.userId) : undefined;
+    const subject = newSubject(partner.id, params, user?.id);
+    if (user) subject.step = user.client_id ? 'channels' : 'phone';
+    const s = await rotateSession(deps, reply, old, subject);
+    return renderStep(deps, reply, s, partner);
+  }
+  app.get('/dashboard/app/:partner_id', { schema: { hide: true } }, entry);
+  app.get('/dashboard/app/:partner_id/permissions', { schema: { hide: true } }, entry);
+
+  /** The step the session is at (every form lands here after its redirect). */
+  app.get('/dashboard/app/:partner_id/onboarding', { schema: { hide: true } }, async (request, reply) => {
+    const partner = await partnerFromPath(deps, request);
+    const s = await currentSession(deps, request, partner);
+    if (!s) return reply.redirect(base(partner.id), 303);
+    const form = (request.query as { form?: unknown }).form;
+    return renderStep(deps, reply, s, partner, { form: form === 'login' || form === 'signup' ? form : undefined });
+  });
+
+  app.post('/dashboard/app/:partner_id/signup', { schema: { hide: true } }, async (request, reply) => {
+    const { partner, s, form } = await postContext(deps, request);
+    requireStep(s, 'account');
+    const name = (form.name ?? '').trim();
+    const email = (form.email ?? '').trim();
+    const password = form.password ?? '';
+    const values = { name, email };
+    const refuse = (error: string, status = 400) => renderStep(deps, reply, s, partner, { form: 'signup', error, values }, status);
+    if (name.length < 1 || name.length > 200) return refuse('Enter your name (up to 200 characters).');
+    if (!isEmail(email)) return refuse('Enter a valid email address.');
+    if (password.length < 8 || password.length > 200) return refuse('Choose a password of 8 to 200 characters.');
+    if (await emailTaken(deps, partner.id, email)) return refuse('An account with this email already exists: log in instead.', 409);
+    const user = await createOnboardingUser(deps, { partnerId: partner.id, name, email, password });
+    await rotateSession(deps, reply, s, { ...s.subject, userId: user.id, step: 'phone' });
+    return reply.redirect(`${base(partner.id)}/onboarding`, 303);
+  });
+
+  app.post('/dashboard/app/:partner_id/login', { schema: { hide: true } }, async (request, reply) => {
+    const { partner, s, form } = await postContext(deps, request);
+    requireStep(s, 'account');
+    const email = (form.email ?? '').trim().slice(0, 254);
+    const password = (form.password ?? '').slice(0, 200);
+    const refuse = (error: string, status: number) => renderStep(deps, reply, s, partner, { form: 'login', error, values: { email } }, status);
+    if (!email || !password) return refuse('Enter your email and password.', 400);
+    const throttleKey = `onboarding:${partner.id}:${email.toLowerCase()}`;
+    const throttle = await beginLoginAttempt(deps, throttleKey, request.ip);
+    if (throttle.blocked) {
+      reply.header('retry-after', String(throttle.retryAfterSeconds));
+      return refuse(`Too many failed logins: try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minute(s).`, 429);
+    }
+    const user = await authenticateOnboardingUser(deps, partner.id, email, password);
+    if (!user) return refuse('Wrong email or password.', 401);
+    await loginSucceeded(deps, throttleKey, request.ip);
+    const subject: OnboardingSubject = { ...s.subject, userId: user.id, step: user.client_id ? 'channels' : 'phone' };
+    await rotateSession(deps, reply, s, subject);
+    return reply.redirect(`${base(partner.id)}/onboarding`, 303);
+  });
+
+  /** Logs out but keeps the link's parameters: the next person starts at the account step. */
+  app.post('/dashboard/app/:partner_id/logout', { schema: { hide: true } }, async (request, reply) => {
+    const { partner, s } = await postContext(deps, request);
+    await rotateSession(deps, reply, s, newSubject(partner.id, s.subject.params));
+    return reply.redirect(`${base(partner.id)}/onboarding?form=login`, 303);
+  });
+
+  await app.register(flowRoutes, { deps });
+};

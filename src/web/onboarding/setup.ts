@@ -1,0 +1,160 @@
+// The end of Integrated Onboarding: in one transaction the client is created (client_created)
+// when new, the channel is created (channel_created) and submitted at once (channel_submitted),
+// and a durable job is queued that makes it ready (channel_ready) after the setup delay.
+import type { Transaction } from 'kysely';
+import { isoNow } from '../../clock.ts';
+import type { Database } from '../../db/schema.ts';
+import type { Executor } from '../../db/index.ts';
+import type { Deps } from '../../deps.ts';
+import { ApiError } from '../../errors.ts';
+import { enqueueJob, registerJobHandler } from '../../jobs/scheduler.ts';
+import { availabilityFor, channelToWire, createChannel, type ChannelRow } from '../../services/channels.ts';
+import { createClient, type Actor, type ClientRow } from '../../services/clients.ts';
+import type { PartnerRow } from '../../services/partners.ts';
+import { channelStatusEvent, emitPartnerEvent } from '../../webhooks/partner-events.ts';
+import { transact } from '../../webhooks/outbox.ts';
+import type { OnboardingParams, Plan } from './state.ts';
+import type { OnboardingUser } from './users.ts';
+
+export const SETUP_JOB = 'onboarding_channel_ready';
+
+/**
+ * Moves a channel to submitted or ready inside the caller's transaction and emits the status's
+ * partner event (what setChannelStatus does, but it opens its own transaction).
+ */
+async function moveChannelStatus(deps: Deps, tx: Transaction<Database>, ch: ChannelRow, status: 'submitted' | 'ready'): Promise<void> {
+  const now = isoNow(deps.clock);
+  const availability = availabilityFor(status);
+  const updated: ChannelRow = {
+    ...ch,
+    status,
+    availability_status: availability,
+    meta_status: availability === 'ready' ? 'CONNECTED' : 'PENDING',
+    billing_started_at: ch.billing_started_at ?? (availability === 'ready' ? now : null),
+    modified_at: now,
+  };
+  await tx
+    .updateTable('channels')
+    .set({ status, availability_status: updated.availability_status, meta_status: updated.meta_status, billing_started_at: updated.billing_started_at, modified_at: now })
+    .where('id', '=', ch.id)
+    .execute();
+  const client = await tx.selectFrom('clients').selectAll().where('id', '=', ch.client_id).executeTakeFirstOrThrow();
+  const waba = await tx.selectFrom('waba_accounts').selectAll().where('id', '=', ch.waba_account_id).executeTakeFirstOrThrow();
+  await emitPartnerEvent(deps, tx, ch.partner_id, channelStatusEvent(status)!, channelToWire(updated, client, waba));
+}
+
+/** The setup delay has passed: a channel still submitted becomes ready (a changed one is left alone). */
+registerJobHandler(SETUP_JOB, async (deps, tx, job) => {
+  const ch = await tx.selectFrom('channels').selectAll().where('id', '=', job.ref_id).executeTakeFirst();
+  if (ch && ch.status === 'submitted' && !ch.terminated_at) await moveChannelStatus(deps, tx, ch, 'ready');
+  return { done: true };
+});
+
+export interface Capacity {
+  allowed: boolean;
+  /** Why not, for the page and the 403. */
+  reason?: string;
+  used: number;
+}
+
+/**
+ * May this client add a number? Its first is always allowed (within max_channels); another
+ * only where the partner allows clients to add numbers.
+ */
+export async function channelCapacity(deps: Deps, partner: PartnerRow, client: ClientRow, tx: Executor = deps.db.kysely): Promise<Capacity> {
+  const row = await tx
+    .selectFrom('channels')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('client_id', '=', client.id)
+    .where('terminated_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  const used = Number(row.n);
+  if (used > 0 && partner.allow_client_to_add_phone_no !== 1) {
+    return { allowed: false, used, reason: `${partner.brand_name} does not allow clients to add phone numbers themselves` };
+  }
+  if (used >= client.max_channels) {
+    return { allowed: false, used, reason: `Your account may have ${client.max_channels} number${client.max_channels === 1 ? '' : 's'}, and has ${used}` };
+  }
+  return { allowed: true, used };
+}
+
+/** Is this number already connected to one of the partner's channels? */
+export async function numberInUse(deps: Deps, partnerId: string, phoneNumber: string, tx: Executor = deps.db.kysely): Promise<boolean> {
+  const row = await tx
+    .selectFrom('channels')
+    .select('id')
+    .where('partner_id', '=', partnerId)
+    .where('phone_number', '=', phoneNumber)
+    .where('terminated_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface CompleteInput {
+  partner: PartnerRow;
+  user: OnboardingUser;
+  phone: { number: string; name: string };
+  params: OnboardingParams;
+  plan?: Plan;
+}
+
+/** Commits the onboarding; returns the client and the new channel. */
+export async function completeOnboarding(deps: Deps, input: CompleteInput): Promise<{ clientId: string; channelId: string }> {
+  const { partner, user, phone } = input;
+  const actor: Actor = { user_id: user.id, user_name: user.email };
+  return transact(deps, async (tx) => {
+    const fresh = await tx.selectFrom('onboarding_users').select(['client_id']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    let client: ClientRow;
+    if (fresh.client_id) {
+      let q = tx.selectFrom('clients').selectAll().where('id', '=', fresh.client_id).where('partner_id', '=', partner.id);
+      // Two windows adding numbers at once must not both pass the max_channels check.
+      if (deps.db.kind === 'postgres') q = q.forUpdate();
+      client = await q.executeTakeFirstOrThrow();
+    } else {
+      client = await createClient(
+        deps,
+        partner.id,
+        { name: user.name, email: user.email, user_name: user.name, partner_payload: input.params.partner ?? null },
+        actor,
+        tx,
+      );
+      const linked = await tx
+        .updateTable('onboarding_users')
+        .set({ client_id: client.id, plan: input.plan ?? null })
+        .where('id', '=', user.id)
+        .where('client_id', 'is', null)
+        .executeTakeFirst();
+      if (Number(linked.numUpdatedRows) !== 1) throw new ApiError(409, 'This onboarding was completed in another window; open the link again');
+    }
+    const capacity = await channelCapacity(deps, partner, client, tx);
+    if (!capacity.allowed) throw new ApiError(403, capacity.reason!);
+    if (await numberInUse(deps, partner.id, phone.number, tx)) throw new ApiError(409, `The number +${phone.number} is already connected`);
+    const ch = await createChannel(
+      deps,
+      { partnerId: partner.id, clientId: client.id, phoneNumber: phone.number, phoneName: phone.name, status: 'created', network: 'sandbox' },
+      actor,
+      tx,
+    );
+    await moveChannelStatus(deps, tx, ch, 'submitted');
+    await enqueueJob(deps, tx, {
+      kind: SETUP_JOB,
+      refId: ch.id,
+      at: new Date(deps.clock.now().getTime() + deps.config.onboardingSetupDelayMs),
+      payload: { channel_id: ch.id },
+    });
+    return { clientId: client.id, channelId: ch.id };
+  });
+}
+
+/** The client's channels still granted to the partner (neither withdrawn nor terminated). */
+export async function clientChannels(deps: Deps, partnerId: string, clientId: string): Promise<ChannelRow[]> {
+  return deps.db.kysely
+    .selectFrom('channels')
+    .selectAll()
+    .where('partner_id', '=', partnerId)
+    .where('client_id', '=', clientId)
+    .where('terminated_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}

@@ -1,0 +1,119 @@
+// What an onboarding session remembers (the session subject), the entry link's query
+// parameters (reference §3), and the redirect back to the partner.
+import { ApiError } from '../../errors.ts';
+
+export type Plan = 'regular' | 'premium';
+export const PLANS: readonly Plan[] = ['regular', 'premium'];
+
+/** The entry link's parameters that steer the flow; all optional. */
+export interface OnboardingParams {
+  number?: string;
+  email?: string;
+  name?: string;
+  /** The partner's own reference, stored as the client's partner_payload. */
+  partner?: string;
+  state?: string;
+  redirect_url?: string;
+  login?: boolean;
+  plan?: Plan;
+}
+
+export type Step = 'account' | 'phone' | 'verify' | 'permission' | 'channels';
+
+export interface Verification {
+  /** SHA-256 of salt + code; the code itself is only shown (sandbox) and never stored. */
+  salt: string;
+  codeHash: string;
+  attemptsLeft: number;
+  expiresAt: string;
+}
+
+export interface OnboardingSubject {
+  partnerId: string;
+  params: OnboardingParams;
+  step: Step;
+  /** The signed-up or logged-in onboarding user. */
+  userId?: string;
+  phone?: { number: string; name: string };
+  verification?: Verification;
+  /** Codes issued in this session (a bound on resends). */
+  codesIssued: number;
+  /** The number was verified: the permission step may commit. */
+  verified?: boolean;
+  /** Channels the client withdrew from the partner during this visit. */
+  revoked: string[];
+  /** The plan picked on the permission step (prefilled from plan_selection). */
+  plan?: Plan;
+}
+
+const LIMITS = { number: 32, email: 254, name: 200, partner: 4096, state: 2048, redirect_url: 2048 } as const;
+
+function first(v: unknown): string | undefined {
+  if (Array.isArray(v)) v = v[0];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * The entry link's query → params. Over-long values are refused (400): the partner's link is
+ * wrong and silently cutting `state` or `partner` would hand back something else.
+ */
+export function parseParams(query: unknown): OnboardingParams {
+  const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
+  const out: OnboardingParams = {};
+  for (const key of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
+    const v = first(q[key]);
+    if (v === undefined || v === '') continue;
+    if (v.length > LIMITS[key]) throw new ApiError(400, `The link's ${key} parameter is too long (at most ${LIMITS[key]} characters)`);
+    out[key] = v;
+  }
+  if (out.number !== undefined) {
+    const digits = out.number.replace(/[\s()+.-]/g, '');
+    out.number = /^\d{1,15}$/.test(digits) ? digits : undefined;
+  }
+  if (out.redirect_url !== undefined) out.redirect_url = checkRedirectUrl(out.redirect_url);
+  if (first(q.next) === 'login') out.login = true;
+  const plan = first(q.plan_selection);
+  if (plan && (PLANS as string[]).includes(plan)) out.plan = plan as Plan;
+  return out;
+}
+
+/** Only absolute http(s) URLs without credentials: never javascript:, data: or a relative path. */
+export function checkRedirectUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ApiError(400, 'redirect_url must be an absolute http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ApiError(400, `redirect_url must use http or https, not ${url.protocol.replace(/:$/, '')}`);
+  if (!url.hostname) throw new ApiError(400, 'redirect_url must name a host');
+  if (url.username || url.password) throw new ApiError(400, 'redirect_url must not contain a user name or password');
+  return url.href;
+}
+
+/**
+ * The partner's page with `client`, `channels`, `revoked` and `state` added to its query, as
+ * 360dialog sends them: `?client=<cid>&channels=[<id>,<id>]` with literal brackets and commas.
+ * An existing query string is kept; a fragment stays last.
+ */
+export function partnerRedirect(target: string, result: { clientId: string; channels: string[]; revoked: string[]; state?: string }): string {
+  const href = new URL(target).href; // normalised: non-ASCII is percent-encoded, safe in a header
+  const hashAt = href.indexOf('#');
+  const base = hashAt === -1 ? href : href.slice(0, hashAt);
+  const fragment = hashAt === -1 ? '' : href.slice(hashAt);
+  const list = (ids: string[]) => `[${ids.map((id) => encodeURIComponent(id)).join(',')}]`;
+  let added = `client=${encodeURIComponent(result.clientId)}&channels=${list(result.channels)}`;
+  if (result.revoked.length > 0) added += `&revoked=${list(result.revoked)}`;
+  if (result.state !== undefined) added += `&state=${encodeURIComponent(result.state)}`;
+  const sep = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
+  return base + sep + added + fragment;
+}
+
+export function newSubject(partnerId: string, params: OnboardingParams, userId?: string): OnboardingSubject {
+  return { partnerId, params, step: 'account', userId, codesIssued: 0, revoked: [], plan: params.plan };
+}
+
+/** Digits only (a leading + and spaces, dashes, dots, brackets are dropped). */
+export function normalisePhone(raw: string): string {
+  return raw.trim().replace(/[\s()+.-]/g, '');
+}
