@@ -10,7 +10,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { JobScheduler } from '../../src/jobs/scheduler.ts';
 import { sweepTemporaryFiles } from '../../src/messaging/media/store.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { SAMPLES, filesUnder, uploadCloud } from './media-fixtures.ts';
+import { SAMPLES, filesUnder, form, uploadCloud, uploadOnPrem } from './media-fixtures.ts';
 
 const DAY = 86_400_000;
 const USER = '4917612345678';
@@ -89,6 +89,21 @@ describeEachDb('media lifecycle', (kind) => {
     expect(await mediaRow(deletedEarly)).toBeUndefined();
     const left = await t.deps.db.kysely.selectFrom('jobs').select('id').where('ref_id', 'in', [id, deletedEarly]).execute();
     expect(left).toEqual([]);
+  });
+
+  it('uploads are limited to 25 per second per number (429, code 130429, Retry-After); other numbers are not affected', async () => {
+    clock.advance(10_000);
+    for (let i = 0; i < 25; i++) expect((await uploadCloud(t, a.channel_api_key, { messaging_product: 'whatsapp', type: jpeg.mime, file: { data: jpeg.data } })).status).toBe(200);
+    const res = await fetch(`${t.baseUrl}/media`, { method: 'POST', headers: keyA(), body: form({ messaging_product: 'whatsapp', type: jpeg.mime, file: { data: jpeg.data } }) });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({ code: 130429, error_data: { details: expect.stringContaining('25 requests per second') } });
+    const onprem = await uploadOnPrem(t, a.channel_api_key, jpeg.data, jpeg.mime);
+    expect(onprem.status).toBe(429);
+    expect(onprem.body.errors[0].code).toBe(130429);
+    expect((await uploadOnPrem(t, b.channel_api_key, jpeg.data, jpeg.mime)).status).toBe(201);
+    clock.advance(1000);
+    expect((await uploadOnPrem(t, a.channel_api_key, jpeg.data, jpeg.mime)).status).toBe(201);
   });
 
   it('temporary files abandoned more than a day ago are swept; recent ones (uploads in progress) stay', async () => {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ManualClock } from '../../src/clock.ts';
@@ -25,6 +25,8 @@ describeEachDb('media (Cloud)', (kind) => {
     a = await t.tenant();
     b = await t.tenant();
   });
+  // Uploads are limited to 25 per second per number: let a second pass between tests.
+  beforeEach(() => clock.advance(1000));
   afterAll(async () => {
     await t.close();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { uploadOnPremMedia, useRawBody } from '../media/onprem-upload.ts';
 import { ATTACHMENTS_PATH, downloadUrl, verifyDownload } from '../media/download-url.ts';
 import { deleteMedia, filePath, findMedia, mediaNotFound, sweepTemporaryFiles, type MediaRow } from '../media/store.ts';
 import { extensionOf } from '../media/types.ts';
+import { UploadLimit } from '../media/upload-limit.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const cloud = { flavour: 'cloud' as const };
@@ -49,6 +50,7 @@ const mediaId = (params: unknown) => String((params as { media_id?: unknown }).m
 
 export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
   sweepTemporaryFiles(deps).catch((err: unknown) => app.log.warn({ err }, 'media: could not sweep temporary files'));
+  const uploadLimit = new UploadLimit();
 
   // Cloud upload: multipart, parsed as a stream in the handler (never against the 1 MiB body limit).
   await app.register(async (scope) => {
@@ -65,7 +67,10 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
           response: { 200: Type.Object({ id: Type.String() }) },
         },
       },
-      async (request) => ({ id: (await uploadCloudMedia(deps, request)).id }),
+      async (request) => {
+        uploadLimit.check(deps, request);
+        return { id: (await uploadCloudMedia(deps, request)).id };
+      },
     );
   });
 
@@ -76,6 +81,7 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
       '/v1/media',
       { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Upload media: the file as the body, its MIME type as Content-Type', security } },
       async (request, reply) => {
+        uploadLimit.check(deps, request);
         const row = await uploadOnPremMedia(deps, request);
         return reply.status(201).send({ media: [{ id: row.id }], meta: ONPREM_META });
       },
