@@ -118,7 +118,16 @@ describeEachDb('templates: lists, paging, deletion, tenant scoping', (kind) => {
     });
 
     it('an unknown field, a foreign cursor or a bad limit is a (#100) 400', async () => {
-      const queries: Record<string, string>[] = [{ fields: 'name,colour' }, { after: 'not-a-cursor' }, { limit: 'ten' }, { after: 'x', before: 'y' }];
+      const nulCursor = Buffer.from(JSON.stringify(['a\u0000', 'en'])).toString('base64url');
+      const queries: Record<string, string>[] = [
+        { fields: 'name,colour' },
+        { after: 'not-a-cursor' },
+        { after: nulCursor },
+        { limit: 'ten' },
+        { after: 'x', before: 'y' },
+        { name: 'a\u0000b' },
+        { status: '\u0000' },
+      ];
       for (const query of queries) {
         const res = await t.get('/message_templates', { headers: key(), query });
         expect(res.status).toBe(400);

@@ -79,7 +79,7 @@ const encodeCursor = (name: string, language: string) => Buffer.from(JSON.string
 function decodeCursor(raw: string, param: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !`${v[0]}${v[1]}`.includes('\u0000')) return [v[0], v[1]];
   } catch {
     /* below */
   }
@@ -103,6 +103,10 @@ function metaFields(raw: string | undefined): string[] {
 
 /** GET /message_templates: `{data, paging:{cursors:{before,after}, next?, previous?}}`, ordered by name then language. */
 export async function listTemplatesMeta(deps: Deps, wabaAccountId: string, q: MetaListQuery, pageUrl: (params: Record<string, string>) => string) {
+  for (const [k, v] of Object.entries(q)) {
+    // PostgreSQL text cannot hold NUL: refuse it on both databases alike.
+    if (typeof v === 'string' && v.includes('\u0000')) throw invalidParameter(`${k} must not contain NUL characters`);
+  }
   const limit = metaLimit(q.limit);
   const fields = metaFields(q.fields);
   if (q.after && q.before) throw invalidParameter('send either after or before, not both');
