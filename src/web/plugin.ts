@@ -10,6 +10,7 @@ import formbody from '@fastify/formbody';
 import type { Deps } from '../deps.ts';
 import { toApiError } from '../errors.ts';
 import { renderPage } from './render.ts';
+import { hubPages } from './hub/plugin.ts';
 import { onboardingPages } from './onboarding/plugin.ts';
 
 const assetsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
@@ -39,6 +40,7 @@ export const webPlugin: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
   });
 
   // Page groups (one register line each) share the cookies, form parsing and error page above.
+  await app.register(hubPages, { deps });
   await app.register(onboardingPages, { deps });
   void deps;
 };

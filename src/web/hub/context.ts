@@ -1,0 +1,92 @@
+// What every Hub page knows about its request: the signed-in hub user's session (checked against
+// the partner in the URL), and small helpers shared by the page groups.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../../deps.ts';
+import { badRequest } from '../../errors.ts';
+import { findHubUser } from '../../services/hub-users.ts';
+import { renderPage } from '../render.ts';
+import { readSession, type WebSession } from '../sessions.ts';
+
+/** What a hub session stands for. */
+export interface HubSubject {
+  userId: string;
+  partnerId: string;
+  username: string;
+}
+
+export interface HubContext {
+  session: WebSession<HubSubject>;
+  partnerId: string;
+  username: string;
+  csrf: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the Hub's partner-page hook; present on every /hub/partner/{pid}/… route. */
+    hub: HubContext | null;
+  }
+}
+
+/** The signed-in hub user, or undefined (no cookie, expired, or the user is gone). */
+export async function currentHubSession(deps: Deps, request: FastifyRequest): Promise<WebSession<HubSubject> | undefined> {
+  const s = await readSession<HubSubject>(deps, request, 'hub');
+  if (!s || typeof s.subject?.userId !== 'string') return undefined;
+  const user = await findHubUser(deps, s.subject.userId);
+  if (!user || user.partner_id !== s.subject.partnerId) return undefined;
+  return s;
+}
+
+export function hubOf(request: FastifyRequest): HubContext {
+  if (!request.hub) throw new Error('Hub page without a hub context');
+  return request.hub;
+}
+
+export function partnerPath(partnerId: string, rest = ''): string {
+  return `/hub/partner/${encodeURIComponent(partnerId)}${rest}`;
+}
+
+/** Renders a Hub page with the navigation of the signed-in partner. */
+export function hubPage(reply: FastifyReply, request: FastifyRequest, view: string, data: { title: string; nav?: string; [key: string]: unknown }, status = 200) {
+  const hub = hubOf(request);
+  return renderPage(reply, view, { scripts: ['/assets/hub.js'], ...data, partnerId: hub.partnerId, csrf: hub.csrf, username: hub.username, base: partnerPath(hub.partnerId) }, status);
+}
+
+/** One text field of a form (or query): a single string, bounded, without NUL characters. */
+export function field(source: unknown, name: string, max = 2048): string | undefined {
+  if (!source || typeof source !== 'object') return undefined;
+  const v = (source as Record<string, unknown>)[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw badRequest(`${name} must be given once, as text`);
+  if (v.length > max) throw badRequest(`${name} is too long (at most ${max} characters)`);
+  if (v.includes('\u0000')) throw badRequest(`${name} must not contain NUL characters`);
+  return v;
+}
+
+/** Stored ISO time → "2026-01-01 12:00:00 UTC" (or an empty string). */
+export function fmtTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : iso;
+}
+
+/** Links of a list page: previous / next pages with the same filters. */
+export function pager(path: string, params: Record<string, string | undefined>, env: { limit: number; offset: number; total: number; count: number }) {
+  const href = (offset: number) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+    q.set('limit', String(env.limit));
+    q.set('offset', String(offset));
+    return `${path}?${q.toString()}`;
+  };
+  return {
+    from: env.count === 0 ? 0 : env.offset + 1,
+    to: env.offset + env.count,
+    total: env.total,
+    prev: env.offset > 0 ? href(Math.max(0, env.offset - env.limit)) : null,
+    next: env.offset + env.count < env.total ? href(env.offset + env.limit) : null,
+  };
+}
+
+/** Page sizes offered on list pages; a hand-written limit must still pass the list engine. */
+export const PAGE_SIZES = ['10', '25', '50', '100'];

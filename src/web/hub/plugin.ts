@@ -1,0 +1,94 @@
+// The Partner Hub at /hub: login and logout here; every page under /hub/partner/{pid}/… requires
+// a hub session of that partner (none → the login page, another partner's → 403), and every
+// POST there carries the session's CSRF token.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Deps } from '../../deps.ts';
+import { forbidden } from '../../errors.ts';
+import { authenticateHubUser } from '../../services/hub-users.ts';
+import { beginLoginAttempt, loginSucceeded } from '../../services/login-throttle.ts';
+import { renderPage } from '../render.ts';
+import { checkCsrf, createSession, destroySession } from '../sessions.ts';
+import { currentHubSession, field, partnerPath, type HubSubject } from './context.ts';
+import { integrationPages } from './integration.ts';
+import { apiKeyPages } from './api-keys.ts';
+import { clientPages } from './clients.ts';
+import { channelPages } from './channels.ts';
+import { webhookPages } from './webhooks.ts';
+import { usagePages } from './usage.ts';
+
+/** A login form posted from another site (login CSRF) is refused; browsers send Origin on POSTs. */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+export const hubPages: FastifyPluginAsync<{ deps: Deps }> = async (root, { deps }) => {
+  root.decorateRequest('hub', null);
+  await root.register((app) => hubRoutes(app, deps), { prefix: '/hub' });
+};
+
+async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+  app.setNotFoundHandler((request, reply) => renderPage(reply, 'error', { title: 'Not found', status: 404, message: `There is no page at ${request.url.split('?')[0]!.slice(0, 200)}` }, 404));
+
+  const loginForm = (username = '', error?: string) => ({ title: 'Partner Hub login', username, error });
+
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    const s = await currentHubSession(deps, request);
+    if (s) return reply.redirect(partnerPath(s.subject.partnerId), 303);
+    return renderPage(reply, 'hub/login', loginForm());
+  });
+
+  app.post('/login', { schema: { hide: true } }, async (request, reply) => {
+    if (!sameOrigin(request.headers.origin, request.headers.host)) throw forbidden('This login form was posted from another site');
+    const username = field(request.body, 'username', 320)?.trim() ?? '';
+    const password = field(request.body, 'password', 1024) ?? '';
+    if (!username || !password) {
+      return renderPage(reply, 'hub/login', loginForm(username, 'Enter your username (email) and password.'), 400);
+    }
+    // The same throttle as POST /api/v2/token: counted before the password is checked.
+    const throttle = await beginLoginAttempt(deps, username, request.ip);
+    if (throttle.blocked) {
+      reply.header('retry-after', String(throttle.retryAfterSeconds));
+      return renderPage(reply, 'hub/login', loginForm(username, `Too many failed logins; try again in ${throttle.retryAfterSeconds} s.`), 429);
+    }
+    const user = await authenticateHubUser(deps, username, password);
+    if (!user) return renderPage(reply, 'hub/login', loginForm(username, 'Wrong username or password.'), 401);
+    await loginSucceeded(deps, username, request.ip);
+    // A fresh session id on every login (no fixation); an earlier session of this browser ends.
+    const old = await currentHubSession(deps, request);
+    if (old) await destroySession(deps, reply, old, 'hub');
+    await createSession<HubSubject>(deps, reply, 'hub', { userId: user.id, partnerId: user.partner_id, username: user.username });
+    return reply.redirect(partnerPath(user.partner_id), 303);
+  });
+
+  app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
+    const s = await currentHubSession(deps, request);
+    if (!s) return reply.redirect('/hub', 303);
+    if (!checkCsrf(s, (request.body as Record<string, unknown> | undefined)?._csrf)) throw forbidden('The form has expired or was not sent from this site; reload the page and try again');
+    await destroySession(deps, reply, s, 'hub');
+    return reply.redirect('/hub', 303);
+  });
+
+  await app.register(
+    async (partner) => {
+      partner.addHook('preHandler', async (request, reply) => {
+        const pid = (request.params as { partner_id: string }).partner_id;
+        const s = await currentHubSession(deps, request);
+        if (!s) return reply.redirect('/hub', 303);
+        if (s.subject.partnerId !== pid) throw forbidden('This page belongs to another partner');
+        if (request.method === 'POST' && !checkCsrf(s, (request.body as Record<string, unknown> | undefined)?._csrf)) {
+          throw forbidden('The form has expired or was not sent from this site; reload the page and try again');
+        }
+        request.hub = { session: s, partnerId: pid, username: s.subject.username, csrf: s.csrfToken };
+      });
+      for (const pages of [integrationPages, apiKeyPages, clientPages, channelPages, webhookPages, usagePages]) {
+        await partner.register(pages, { deps });
+      }
+    },
+    { prefix: '/partner/:partner_id' },
+  );
+}

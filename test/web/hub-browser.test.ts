@@ -1,0 +1,285 @@
+// A partner runs their integration from the Hub in Chromium: logs in with the keyboard, sets the
+// webhook and redirect URLs, reveals and rotates the signing secret, sends a test event, creates,
+// copies and revokes an API key, browses clients and channels, generates a channel key, retries
+// deliveries and reads usage. Every page is screenshotted under test-artifacts/screenshots.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
+import { checkBrowser, describeBrowser, launchBrowser, newIsolatedPage, screenshot } from '../helpers/browser.ts';
+import { Receiver } from '../helpers/receiver.ts';
+import type { BootstrapResult } from '../../src/services/bootstrap.ts';
+import { createClient } from '../../src/services/clients.ts';
+import { createChannel } from '../../src/services/channels.ts';
+
+const browserCheck = await checkBrowser();
+
+describeBrowser('Partner Hub in Chromium', browserCheck, () => {
+  let t: TestApp;
+  let a: BootstrapResult;
+  let receiver: Receiver;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let pageErrors: string[];
+  let blocked: string[];
+  let base: string;
+  const api = (path: string) => `/api/v2/partners/${a.partner_id}${path}`;
+
+  /** Inputs, selects and textareas that no <label> (or aria-label) names. */
+  const unlabelled = () =>
+    page.$$eval('input:not([type=hidden]), select, textarea', (els) =>
+      els.filter((e) => !(e.id && document.querySelector(`label[for="${e.id}"]`)) && !e.getAttribute('aria-label')).map((e) => e.outerHTML),
+    );
+  const visit = async (path: string, shot: string) => {
+    const res = await page.goto(`${t.baseUrl}${path}`);
+    expect(res?.status(), path).toBe(200);
+    expect(await unlabelled(), path).toEqual([]);
+    await screenshot(page, shot);
+  };
+  const text = (selector: string) => page.locator(selector).innerText();
+
+  beforeAll(async () => {
+    receiver = await new Receiver().start();
+    t = await startTestApp('sqlite', {
+      dispatcher: true,
+      // No retries: an event that cannot be delivered fails at once (so the log has failures).
+      env: { OPENWABA_WEBHOOK_RETRY_SCHEDULE: '0,1h', OPENWABA_WEBHOOK_RETRY_HORIZON: '30m', OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=20ms,delivered=40ms,read=60ms' },
+    });
+    a = await t.tenant({ clientName: 'Acme Bakery' });
+    base = `/hub/partner/${a.partner_id}`;
+    // A dozen more clients, each with a channel; three still being set up.
+    for (let i = 1; i <= 12; i++) {
+      const c = await createClient(t.deps, a.partner_id, { name: `Client ${String(i).padStart(2, '0')}`, email: `c${i}@example.com` });
+      await createChannel(t.deps, { partnerId: a.partner_id, clientId: c.id, phoneNumber: `4916000000${String(i).padStart(2, '0')}`, phoneName: `Shop ${i}`, status: i <= 3 ? 'submitted' : 'ready' });
+    }
+    // A conversation on the bootstrap channel, with its webhook going to the receiver.
+    const key = { 'D360-API-KEY': a.channel_api_key };
+    expect((await t.post('/v1/configs/webhook', { headers: key, json: { url: `${receiver.url}/channel` } })).status).toBe(200);
+    expect((await t.post('/sandbox/v1/inbound', { headers: key, json: { from: '4917612345678', name: 'Jane', text: { body: 'hi' } } })).status).toBe(200);
+    expect((await t.post('/messages', { headers: key, json: { messaging_product: 'whatsapp', to: '4917612345678', type: 'text', text: { body: 'hello' } } })).status).toBe(200);
+
+    browser = await launchBrowser();
+    ({ context, page, errors: pageErrors, blocked } = await newIsolatedPage(browser, t.baseUrl));
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.baseUrl });
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await t?.close();
+    await receiver?.close();
+  });
+
+  it('logs in with the keyboard (a wrong password first)', async () => {
+    await visit('/hub', 'hub-login');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('username');
+    await page.keyboard.type(a.username);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('password');
+    await page.keyboard.type('wrong password');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#login-error');
+    expect(await text('#login-error')).toContain('Wrong username or password');
+    await screenshot(page, 'hub-login-error');
+
+    await page.fill('#password', a.password);
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => ({ tag: document.activeElement?.tagName, outline: getComputedStyle(document.activeElement!).outlineStyle }));
+    expect(focused).toEqual({ tag: 'BUTTON', outline: 'solid' });
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/hub/partner/${a.partner_id}`);
+    expect(await text('#partner-id')).toBe(a.partner_id);
+    expect(await unlabelled()).toEqual([]);
+    await screenshot(page, 'hub-integration');
+  });
+
+  it('sets the webhook and redirect URLs (an invalid one is shown next to its field)', async () => {
+    await page.fill('#webhook_url', 'hook.example.com/no-scheme');
+    await page.click('text=Save URLs');
+    expect(await text('#webhook_url-error')).toMatch(/Webhook URL must be an absolute http/);
+    expect(await page.getAttribute('#webhook_url', 'aria-invalid')).toBe('true');
+    await screenshot(page, 'hub-integration-url-error');
+
+    await page.fill('#webhook_url', `${receiver.url}/partner`);
+    await page.fill('#partner_redirect_url', 'https://partner.example/onboarded');
+    await page.click('text=Save URLs');
+    await page.waitForSelector('.notice');
+    expect(await page.inputValue('#webhook_url')).toBe(`${receiver.url}/partner`);
+    const p = await t.get(api(''), { headers: partnerKey(a.partner_api_key) });
+    expect(p.body).toMatchObject({ webhook_url: `${receiver.url}/partner`, partner_redirect_url: 'https://partner.example/onboarded' });
+  });
+
+  it('reveals and rotates the signing secret', async () => {
+    expect(await page.locator('#webhook-secret').count()).toBe(0);
+    await page.click('#reveal-secret');
+    const shown = await page.inputValue('#webhook-secret');
+    const stored = (await t.get(api('/webhook_secret'), { headers: partnerKey(a.partner_api_key) })).body.webhook_secret;
+    expect(shown).toBe(stored);
+    await screenshot(page, 'hub-integration-secret');
+    await page.click('#rotate-secret');
+    const rotated = await page.inputValue('#webhook-secret');
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(shown);
+    expect((await t.get(api('/webhook_secret'), { headers: partnerKey(a.partner_api_key) })).body.webhook_secret).toBe(rotated);
+  });
+
+  it('sends a test event and shows how the receiver answered', async () => {
+    const before = receiver.requests.filter((r) => r.url === '/partner').length;
+    await page.click('#send-test');
+    await page.waitForSelector('#test-result');
+    expect(await text('#test-status')).toBe('delivered');
+    expect(await text('#test-code')).toBe('200');
+    expect(await text('#test-duration')).toMatch(/^\d+ ms$/);
+    const tests = receiver.requests.filter((r) => r.url === '/partner').slice(before).map((r) => JSON.parse(r.body));
+    expect(tests.some((b) => b.event === 'test')).toBe(true);
+    await screenshot(page, 'hub-integration-test-event');
+  });
+
+  it('creates a key, copies it, uses it, and revokes it', async () => {
+    await visit(`${base}/api-keys`, 'hub-api-keys');
+    await page.fill('#key-name', 'CRM integration');
+    await page.click('#create-key');
+    const key = (await text('#new-api-key')).trim();
+    expect(key).toMatch(/^owpk_/);
+    await page.click('#copy-key');
+    await page.waitForSelector('[data-copy-status="new-api-key"]:has-text("Copied")');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    await screenshot(page, 'hub-api-key-created');
+    expect((await t.get(api(''), { headers: partnerKey(key) })).status).toBe(200);
+
+    // Reloading the list does not show the key again.
+    await page.goto(`${t.baseUrl}${base}/api-keys`);
+    expect(await page.content()).not.toContain(key);
+    const row = page.locator('#keys tr', { hasText: 'CRM integration' });
+    expect(await row.locator('td').nth(1).innerText()).toBe(`${key.slice(0, 11)}…`);
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Revoke CRM integration' }).click();
+    await page.waitForSelector('.notice');
+    expect(await page.locator('#keys tr', { hasText: 'CRM integration' }).count()).toBe(0);
+    expect((await t.get(api(''), { headers: partnerKey(key) })).status).toBe(401);
+    expect((await t.get(api(''), { headers: partnerKey(a.partner_api_key) })).status).toBe(200);
+  });
+
+  it('browses clients with search and paging', async () => {
+    await visit(`${base}/clients?limit=10`, 'hub-clients');
+    expect(await page.locator('#clients tbody tr').count()).toBe(10);
+    expect(await text('.pager span')).toBe('1–10 of 13');
+    await page.click('a[rel=next]');
+    expect(await page.locator('#clients tbody tr').count()).toBe(3);
+    expect(await text('.pager span')).toBe('11–13 of 13');
+    await page.click('a[rel=prev]');
+    expect(await text('.pager span')).toBe('1–10 of 13');
+
+    await page.fill('#f-email', 'c7@example.com');
+    await page.click('button:has-text("Search")');
+    expect(await page.locator('#clients tbody tr').count()).toBe(1);
+    expect(await text('#clients tbody tr')).toContain('Client 07');
+    await page.fill('#f-email', '');
+    await page.fill('#f-name', 'Acme Bakery');
+    await page.click('button:has-text("Search")');
+    expect(await text('#clients tbody')).toContain('Acme Bakery');
+    await screenshot(page, 'hub-clients-search');
+  });
+
+  it('browses channels with search, status and paging, and opens one', async () => {
+    await visit(`${base}/channels?limit=10&sort=setup_info.phone_number`, 'hub-channels');
+    expect(await text('.pager span')).toBe('1–10 of 13');
+    await page.click('a[rel=next]');
+    expect(await page.locator('#channels tbody tr').count()).toBe(3);
+
+    await page.goto(`${t.baseUrl}${base}/channels`);
+    await page.selectOption('#f-status', 'submitted');
+    await page.click('button:has-text("Search")');
+    expect(await page.locator('#channels tbody tr').count()).toBe(3);
+    await page.fill('#f-q', 'shop 2');
+    await page.click('button:has-text("Search")');
+    expect(await page.locator('#channels tbody tr').count()).toBe(1);
+    expect(await text('#channels tbody')).toContain('+491600000002');
+    await screenshot(page, 'hub-channels-search');
+
+    await page.goto(`${t.baseUrl}${base}/channels?q=${a.phone_number}`);
+    await page.click(`text=+${a.phone_number}`);
+    expect(await text('#channel-id')).toBe(a.channel_id);
+    expect(await text('#channel-status')).toBe('ready');
+    expect(await text('#channel-webhook')).toBe(`${receiver.url}/channel`);
+    const rows = await page.locator('#messages tbody tr').allInnerTexts();
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain('→ out'); // newest first
+    expect(rows[1]).toContain('← in');
+    expect(await unlabelled()).toEqual([]);
+  });
+
+  it('generates a channel key: shown once, works, and the previous key stops working', async () => {
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#generate-channel-key');
+    const key = (await text('#new-channel-key')).trim();
+    expect(key).toMatch(/^[A-Za-z0-9]{32}$/);
+    await screenshot(page, 'hub-channel');
+    expect((await t.get('/v1/configs/webhook', { headers: { 'D360-API-KEY': key } })).status).toBe(200);
+    expect((await t.get('/v1/configs/webhook', { headers: { 'D360-API-KEY': a.channel_api_key } })).status).toBe(401);
+  });
+
+  it('lists deliveries, retries one, then all failed ones', async () => {
+    await visit(`${base}/webhooks?status=failed&event_type=client_created`, 'hub-webhooks');
+    const failed = await page.locator('#events tbody tr').count();
+    expect(failed).toBe(13); // created before the webhook URL was set
+    await page.locator('#events tbody tr a').first().click();
+    expect(await text('#event-status')).toBe('failed');
+    expect(await text('#attempts tbody')).toContain('no_endpoint');
+    await page.click('#retry-event');
+    await expect.poll(async () => (await page.reload(), text('#event-status')), { timeout: 10_000 }).toBe('delivered');
+    expect(await text('#attempts tbody')).toContain('200');
+    await screenshot(page, 'hub-webhook-event');
+
+    await page.goto(`${t.baseUrl}${base}/webhooks?status=failed`);
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#retry-failed');
+    expect(await text('.notice')).toMatch(/^\d+ failed event\(s\) queued/);
+    await expect.poll(async () => (await page.reload(), page.locator('#no-results').count()), { timeout: 15_000 }).toBe(1);
+    await screenshot(page, 'hub-webhooks-retried');
+  });
+
+  it('shows usage per client and month', async () => {
+    await visit(`${base}/usage?limit=25`, 'hub-usage');
+    const month = new Date().toISOString().slice(0, 7);
+    const headers = await page.locator('#usage thead th').allInnerTexts();
+    expect(headers.at(-2)).toBe(month);
+    // One inbound and one outbound (read) message on Acme Bakery's channel.
+    const acme = page.locator(`#usage tr[data-client-id="${a.client_id}"]`);
+    await expect.poll(() => acme.locator('.qty-total').innerText()).toBe('2');
+    expect(await page.locator('#usage tbody tr').count()).toBe(13);
+  });
+
+  it('fits a phone screen and answers in under 100 ms', async () => {
+    await page.setViewportSize({ width: 375, height: 667 });
+    for (const path of [base, `${base}/channels`, `${base}/channels/${a.channel_id}`, `${base}/webhooks`, `${base}/usage`]) {
+      await page.goto(`${t.baseUrl}${path}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+    await screenshot(page, 'hub-usage-phone');
+    await page.goto(`${t.baseUrl}${base}/channels`);
+    await screenshot(page, 'hub-channels-phone');
+    await page.reload();
+    const ms = await page.evaluate(() => {
+      const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      return n.responseEnd - n.requestStart;
+    });
+    expect(ms).toBeLessThan(100);
+  });
+
+  it('logs out; the pages then ask for a login, and another partner gets 403', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const other = await t.tenant();
+    const res = await page.goto(`${t.baseUrl}/hub/partner/${other.partner_id}/channels`);
+    expect(res?.status()).toBe(403);
+    await screenshot(page, 'hub-forbidden');
+    await page.goto(`${t.baseUrl}${base}`);
+    await page.click('text=Log out');
+    await page.waitForURL(`${t.baseUrl}/hub`);
+    await page.goto(`${t.baseUrl}${base}/api-keys`);
+    expect(new URL(page.url()).pathname).toBe('/hub');
+    expect(pageErrors).toEqual([]);
+    expect(blocked).toEqual([]);
+  });
+});
