@@ -73,6 +73,11 @@ describeEachDb('media (Cloud)', (kind) => {
       expect(up.status).toBe(200);
       expect((await t.get(`/${up.body.id}`, { headers: keyA() })).body.mime_type).toBe('image/jpeg');
     });
+    it('audio/x-m4a (what browsers call .m4a) is stored as audio/mp4', async () => {
+      const up = await uploadCloud(t, a.channel_api_key, { messaging_product: 'whatsapp', file: { data, type: 'audio/x-m4a' } });
+      expect(up.status).toBe(200);
+      expect((await t.get(`/${up.body.id}`, { headers: keyA() })).body.mime_type).toBe('audio/mp4');
+    });
     it('audio/ogg with codecs=opus is accepted, with another codec it is refused', async () => {
       const ogg = SAMPLES.find((s) => s.mime === 'audio/ogg')!.data;
       expect((await uploadCloud(t, a.channel_api_key, { messaging_product: 'whatsapp', type: 'audio/ogg; codecs=opus', file: { data: ogg, type: 'audio/ogg' } })).status).toBe(200);

@@ -42,7 +42,7 @@ const KIND_OF: Record<string, MediaKind> = {
 };
 
 /** Names clients use for the same type. */
-const ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg', 'video/3gp': 'video/3gpp', 'audio/mp3': 'audio/mpeg', 'audio/x-aac': 'audio/aac' };
+const ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg', 'video/3gp': 'video/3gpp', 'audio/mp3': 'audio/mpeg', 'audio/x-aac': 'audio/aac', 'audio/x-m4a': 'audio/mp4', 'audio/m4a': 'audio/mp4' };
 
 export const ACCEPTED_TYPES = Object.keys(KIND_OF);
 
