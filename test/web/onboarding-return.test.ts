@@ -55,7 +55,7 @@ describeEachDb('Integrated Onboarding: a returning client', (kind) => {
     expect(page.html).toContain('Your WhatsApp numbers');
     expect(page.html).toContain('+4915112340001');
     expect(page.html).not.toContain('Add another number');
-    expect(page.html).toContain('Your account may have 1 number, and has 1');
+    expect(page.html).toContain('Your account can have 1 number and already has 1.');
     const refused = await fresh.post(`${base()}/add-number`);
     expect(refused.status).toBe(403);
     Object.assign(c, { cookie: fresh.cookie, csrf: fresh.csrf });
@@ -84,7 +84,12 @@ describeEachDb('Integrated Onboarding: a returning client', (kind) => {
     expect(page.status).toBe(200);
     expect(page.html).toContain('Your WhatsApp numbers');
     expect(page.html).not.toContain('Add another number'); // 2 of 2
-    const after = await c.post(`${base()}/withdraw`, { channel_id: first });
+    // The first press asks; nothing is withdrawn yet.
+    const ask = await c.post(`${base()}/withdraw`, { channel_id: first });
+    expect(ask.status).toBe(200);
+    expect(ask.html).toContain('Yes, withdraw it');
+    expect((await t.deps.db.kysely.selectFrom('channels').select('cancellation_requested_at').where('id', '=', first).executeTakeFirstOrThrow()).cancellation_requested_at).toBeNull();
+    const after = await c.post(`${base()}/withdraw`, { channel_id: first, confirm: 'yes' });
     expect(after.status).toBe(200);
     expect(after.html).toMatch(new RegExp(`id="ch-${first}"[\\s\\S]*?access withdrawn`));
     const fin = await c.send('POST', `${base()}/finish`, { _csrf: c.csrf! });
@@ -104,8 +109,10 @@ describeEachDb('Integrated Onboarding: a returning client', (kind) => {
 
   it('cannot withdraw another client’s channel', async () => {
     await c.get(`${base()}/onboarding`);
-    const res = await c.post(`${base()}/withdraw`, { channel_id: otherChannel });
-    expect(res.status).toBe(404);
+    for (const confirm of ['', 'yes']) {
+      const res = await c.post(`${base()}/withdraw`, { channel_id: otherChannel, confirm });
+      expect(res.status).toBe(404);
+    }
     const ch = await t.deps.db.kysely.selectFrom('channels').select('cancellation_requested_at').where('id', '=', otherChannel).executeTakeFirstOrThrow();
     expect(ch.cancellation_requested_at).toBeNull();
   });

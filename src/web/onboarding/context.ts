@@ -6,7 +6,7 @@ import { ApiError } from '../../errors.ts';
 import { findPartner, type PartnerRow } from '../../services/partners.ts';
 import { checkCsrf, createSession, destroySession, readSession } from '../sessions.ts';
 import type { OnboardingSession } from './pages.ts';
-import type { OnboardingSubject, Step } from './state.ts';
+import { checkRedirectUrl, type OnboardingSubject, type Step } from './state.ts';
 
 export async function partnerFromPath(deps: Deps, request: FastifyRequest): Promise<PartnerRow> {
   const pid = (request.params as { partner_id: string }).partner_id;
@@ -54,9 +54,13 @@ export function requireUser(s: OnboardingSession): string {
 
 /** Where the browser goes at the end: the link's redirect_url, else the partner's. */
 export function redirectTarget(partner: PartnerRow, sub: OnboardingSubject): string {
-  const target = sub.params.redirect_url ?? partner.partner_redirect_url;
-  if (!target) throw new ApiError(400, `${partner.brand_name} has no redirect URL set up, and the link gave none: Integrated Onboarding needs one`);
-  return target;
+  if (sub.params.redirect_url) return sub.params.redirect_url; // checked when the link was opened
+  if (!partner.partner_redirect_url) throw new ApiError(400, `${partner.brand_name} has no redirect URL set up, and the link gave none: Integrated Onboarding needs one`);
+  try {
+    return checkRedirectUrl(partner.partner_redirect_url);
+  } catch {
+    throw new ApiError(400, `${partner.brand_name}'s partner_redirect_url is not an absolute http(s) URL: Integrated Onboarding needs one`);
+  }
 }
 
 /** A new session id (and CSRF token) for a new identity: a planted cookie cannot ride along. */

@@ -109,6 +109,8 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
   /** The grant: commits client (if new), channel, submission and the setup job; back to the partner. */
   app.post(path('permission'), opts, async (request, reply) => {
     const { partner, s, form } = await postContext(deps, request);
+    // Pressed twice (the browser shows the second answer): already granted, go back again.
+    if (s.subject.step === 'channels') return backToPartner(reply, partner, s, (await clientOf(partner, await loggedInUser(partner, s))).id);
     requireStep(s, 'permission');
     const phone = s.subject.phone;
     if (!s.subject.verified || !phone) throw new ApiError(409, 'Verify your number first');
@@ -138,6 +140,12 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
     const client = await clientOf(partner, await loggedInUser(partner, s));
     const channelId = form.channel_id ?? '';
     if (!/^[A-Za-z0-9]{1,64}$/.test(channelId)) throw new ApiError(400, 'Which number? The form named no channel');
+    // Withdrawing is not undone here: the first press asks, the second (confirm=yes) does it.
+    if (form.confirm !== 'yes') {
+      const ch = (await clientChannels(deps, partner.id, client.id)).find((c) => c.id === channelId);
+      if (!ch) throw new ApiError(404, `Channel ${channelId} not found for this account`);
+      return renderStep(deps, reply, s, partner, { confirmWithdraw: channelId });
+    }
     await setCancellationRequest(deps, partner.id, client.id, channelId, true);
     if (!s.subject.revoked.includes(channelId)) await save(s, { revoked: [...s.subject.revoked, channelId] });
     return reply.redirect(`${base(partner.id)}/onboarding`, 303);

@@ -29,6 +29,8 @@ export interface StepExtras {
   form?: 'login' | 'signup';
   /** A notice (e.g. "number withdrawn"). */
   notice?: string;
+  /** Channels step: the channel whose withdrawal is to be confirmed. */
+  confirmWithdraw?: string;
 }
 
 export function base(partnerId: string): string {
@@ -95,6 +97,7 @@ export async function renderStep(
           title: `Your numbers · ${partner.brand_name}`,
           client,
           capacity,
+          confirmWithdraw: extras.confirmWithdraw,
           channels: channels.map((c) => ({
             id: c.id,
             number: c.phone_number,

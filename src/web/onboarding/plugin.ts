@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { toApiError } from '../../errors.ts';
 import { beginLoginAttempt, loginSucceeded } from '../../services/login-throttle.ts';
+import { readSession } from '../sessions.ts';
 import { flowRoutes } from './flow-routes.ts';
 import { currentSession, partnerFromPath, postContext, redirectTarget, requireStep, rotateSession } from './context.ts';
 import { base, renderError, renderStep } from './pages.ts';
@@ -18,7 +19,8 @@ export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, {
     if (e.status >= 500) request.log.error({ err }, 'onboarding page failed');
     if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
     const pid = (request.params as { partner_id?: string } | undefined)?.partner_id;
-    const resumable = pid && e.status !== 404 && /^[A-Za-z0-9]{1,64}$/.test(pid) ? `${base(pid)}/onboarding` : undefined;
+    // A refused form can be taken up again; a broken link cannot.
+    const resumable = request.method === 'POST' && pid && e.status !== 404 && /^[A-Za-z0-9]{1,64}$/.test(pid) ? `${base(pid)}/onboarding` : undefined;
     return renderError(reply, e.status, e.status >= 500 ? 'Internal error' : e.message, resumable);
   });
 
@@ -27,9 +29,11 @@ export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, {
     const partner = await partnerFromPath(deps, request);
     const params = parseParams(request.query);
     redirectTarget(partner, newSubject(partner.id, params)); // 400 when there is nowhere to go back to
-    const old = await currentSession(deps, request, partner);
-    // A client already logged in here stays logged in; everything else starts afresh.
-    const user = old?.subject.userId ? await findOnboardingUser(deps, partner.id, old.subject.userId) : undefined;
+    // A client already logged in here stays logged in; everything else starts afresh (and a
+    // session for another partner is ended).
+    const old = await readSession<OnboardingSubject>(deps, request, 'onboarding');
+    const mine = old?.subject.partnerId === partner.id ? old : undefined;
+    const user = mine?.subject.userId ? await findOnboardingUser(deps, partner.id, mine.subject.userId) : undefined;
     const subject = newSubject(partner.id, params, user?.id);
     if (user) subject.step = user.client_id ? 'channels' : 'phone';
     const s = await rotateSession(deps, reply, old, subject);

@@ -73,7 +73,7 @@ export async function channelCapacity(deps: Deps, partner: PartnerRow, client: C
     return { allowed: false, used, reason: `${partner.brand_name} does not allow clients to add phone numbers themselves` };
   }
   if (used >= client.max_channels) {
-    return { allowed: false, used, reason: `Your account may have ${client.max_channels} number${client.max_channels === 1 ? '' : 's'}, and has ${used}` };
+    return { allowed: false, used, reason: `Your account can have ${client.max_channels} number${client.max_channels === 1 ? '' : 's'} and already has ${used}` };
   }
   return { allowed: true, used };
 }
