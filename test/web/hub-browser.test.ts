@@ -26,10 +26,14 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
   const api = (path: string) => `/api/v2/partners/${a.partner_id}${path}`;
 
   /** Inputs, selects and textareas that no <label> (or aria-label) names. */
+  // (Browser-side code is passed as text: the project compiles without the DOM library.)
   const unlabelled = () =>
-    page.$$eval('input:not([type=hidden]), select, textarea', (els) =>
-      els.filter((e) => !(e.id && document.querySelector(`label[for="${e.id}"]`)) && !e.getAttribute('aria-label')).map((e) => e.outerHTML),
+    page.evaluate<string[]>(
+      `[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter((e) => !(e.id && document.querySelector('label[for="' + e.id + '"]')) && !e.getAttribute('aria-label'))
+        .map((e) => e.outerHTML)`,
     );
+  const focusedId = () => page.evaluate<string | undefined>('document.activeElement?.id');
   const visit = async (path: string, shot: string) => {
     const res = await page.goto(`${t.baseUrl}${path}`);
     expect(res?.status(), path).toBe(200);
@@ -72,10 +76,10 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
 
   it('logs in with the keyboard (a wrong password first)', async () => {
     await visit('/hub', 'hub-login');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('username');
+    expect(await focusedId()).toBe('username');
     await page.keyboard.type(a.username);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('password');
+    expect(await focusedId()).toBe('password');
     await page.keyboard.type('wrong password');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#login-error');
@@ -84,7 +88,7 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
 
     await page.fill('#password', a.password);
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => ({ tag: document.activeElement?.tagName, outline: getComputedStyle(document.activeElement!).outlineStyle }));
+    const focused = await page.evaluate<{ tag: string; outline: string }>('({ tag: document.activeElement.tagName, outline: getComputedStyle(document.activeElement).outlineStyle })');
     expect(focused).toEqual({ tag: 'BUTTON', outline: 'solid' });
     await page.keyboard.press('Enter');
     await page.waitForURL(`**/hub/partner/${a.partner_id}`);
@@ -143,7 +147,7 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     expect(key).toMatch(/^owpk_/);
     await page.click('#copy-key');
     await page.waitForSelector('[data-copy-status="new-api-key"]:has-text("Copied")');
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(key);
     await screenshot(page, 'hub-api-key-created');
     expect((await t.get(api(''), { headers: partnerKey(key) })).status).toBe(200);
 
@@ -254,17 +258,16 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     await page.setViewportSize({ width: 375, height: 667 });
     for (const path of [base, `${base}/channels`, `${base}/channels/${a.channel_id}`, `${base}/webhooks`, `${base}/usage`]) {
       await page.goto(`${t.baseUrl}${path}`);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
       expect(overflow, path).toBeLessThanOrEqual(0);
     }
     await screenshot(page, 'hub-usage-phone');
     await page.goto(`${t.baseUrl}${base}/channels`);
     await screenshot(page, 'hub-channels-phone');
     await page.reload();
-    const ms = await page.evaluate(() => {
-      const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-      return n.responseEnd - n.requestStart;
-    });
+    const ms = await page.evaluate<number>(
+      "(() => { const n = performance.getEntriesByType('navigation')[0]; return n.responseEnd - n.requestStart; })()",
+    );
     expect(ms).toBeLessThan(100);
   });
 

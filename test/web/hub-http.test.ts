@@ -56,6 +56,7 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       const page = await c.get(res.location!);
       expect(page.status).toBe(200);
       expect(page.html).toContain(`<code id="partner-id">${a.partner_id}</code>`);
+      expect(page.html).toContain(`<span id="hub-username">${a.username}</span>`);
     });
 
     it('a wrong password answers 401 with the form again; missing fields 400', async () => {
