@@ -278,7 +278,7 @@ export interface TemplatesTable {
 
 export interface WebSessionsTable {
   id_hash: string;
-  kind: 'hub' | 'onboarding';
+  kind: 'hub' | 'onboarding' | 'phone';
   subject: string;
   csrf_token: string;
   created_at: string;

@@ -11,6 +11,7 @@ import type { Deps } from '../deps.ts';
 import { toApiError } from '../errors.ts';
 import { renderPage } from './render.ts';
 import { hubPages } from './hub/plugin.ts';
+import { phonePages } from './phone/plugin.ts';
 import { onboardingPages } from './onboarding/plugin.ts';
 
 const assetsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
@@ -41,6 +42,7 @@ export const webPlugin: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
 
   // Page groups (one register line each) share the cookies, form parsing and error page above.
   await app.register(hubPages, { deps });
+  await app.register(phonePages, { deps });
   await app.register(onboardingPages, { deps });
   void deps;
 };

@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import { hashSecret, newSecret } from '../crypto.ts';
 import { timingSafeEqual } from 'node:crypto';
 
-export type SessionKind = 'hub' | 'onboarding';
+export type SessionKind = 'hub' | 'onboarding' | 'phone';
 
 export interface WebSession<S = unknown> {
   idHash: string;
@@ -15,12 +15,12 @@ export interface WebSession<S = unknown> {
   expiresAt: string;
 }
 
-const COOKIE: Record<SessionKind, string> = { hub: 'ow_hub', onboarding: 'ow_onb' };
-const TTL_MS: Record<SessionKind, number> = { hub: 12 * 3600_000, onboarding: 2 * 3600_000 };
+const COOKIE: Record<SessionKind, string> = { hub: 'ow_hub', onboarding: 'ow_onb', phone: 'ow_phone' };
+const TTL_MS: Record<SessionKind, number> = { hub: 12 * 3600_000, onboarding: 2 * 3600_000, phone: 12 * 3600_000 };
 
 function cookieOptions(deps: Deps, kind: SessionKind) {
   return {
-    path: kind === 'hub' ? '/hub' : '/',
+    path: kind === 'hub' ? '/hub' : kind === 'phone' ? '/sandbox/phone' : '/',
     httpOnly: true,
     sameSite: 'lax' as const,
     secure: deps.config.publicUrl.startsWith('https:'),

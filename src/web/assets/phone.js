@@ -1,0 +1,278 @@
+// The sandbox phone, enhanced: forms post in the background and the chat follows the
+// conversation live by polling /sandbox/phone/messages about once a second (see the route for
+// why polling). Everything a business or user typed is put in the page with textContent only.
+(function () {
+  'use strict';
+  var chat = document.getElementById('chat');
+  var errorBox = document.getElementById('phone-error');
+  if (!chat) return;
+  var pollUrl = chat.getAttribute('data-poll');
+  var version = chat.getAttribute('data-version') || '';
+  var timer = null;
+  var inFlight = false;
+  var stopped = false;
+
+  function csrf() {
+    var input = document.querySelector('input[name="_csrf"]');
+    return input ? input.value : '';
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function hidden(name, value) {
+    var i = document.createElement('input');
+    i.type = 'hidden';
+    i.name = name;
+    i.value = value;
+    return i;
+  }
+
+  function replyForm(cls, messageId) {
+    var f = el('form', cls);
+    f.method = 'post';
+    f.action = '/sandbox/phone/reply';
+    f.setAttribute('data-enhance', '');
+    f.appendChild(hidden('_csrf', csrf()));
+    f.appendChild(hidden('message_id', messageId));
+    return f;
+  }
+
+  function choiceButton(id, children) {
+    var b = el('button');
+    b.type = 'submit';
+    b.name = 'choice';
+    b.value = id;
+    children.forEach(function (c) { b.appendChild(c); });
+    return b;
+  }
+
+  function localTime(t) {
+    var d = new Date(t.getAttribute('datetime'));
+    if (!isNaN(d.getTime())) t.textContent = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function buildMeta(b) {
+    var p = el('p', 'meta');
+    var t = el('time', null, b.time);
+    t.setAttribute('datetime', b.at);
+    localTime(t);
+    p.appendChild(t);
+    var ticks = el('span', 'ticks s-' + b.meta.status);
+    ticks.title = b.meta.statusLabel;
+    var glyph = el('span', null, b.meta.glyph);
+    glyph.setAttribute('aria-hidden', 'true');
+    ticks.appendChild(glyph);
+    ticks.appendChild(el('span', 'vh', b.meta.statusLabel));
+    p.appendChild(ticks);
+    if (b.meta.error) p.appendChild(el('span', 'err', b.meta.error));
+    b.meta.reactions.forEach(function (r) {
+      var label = r.by === 'you' ? 'Your reaction' : 'The business reacted';
+      var s = el('span', 'reaction');
+      s.title = label;
+      s.appendChild(el('span', 'vh', label + ': '));
+      s.appendChild(document.createTextNode(r.emoji));
+      p.appendChild(s);
+    });
+    return p;
+  }
+
+  function buildBubble(b) {
+    var li = el('li', 'msg from-' + b.from);
+    li.setAttribute('data-id', b.id);
+    li.setAttribute('data-sig', b.sig);
+    var d = el('div', 'bubble');
+    d.appendChild(el('span', 'vh', (b.from === 'user' ? 'You' : 'Business') + ':'));
+    if (b.quote) {
+      var q = el('p', 'quote');
+      q.appendChild(el('span', 'vh', 'Replying to: '));
+      q.appendChild(document.createTextNode(b.quote));
+      d.appendChild(q);
+    }
+    if (b.header) d.appendChild(el('p', 'hdr', b.header));
+    if (b.media) {
+      var m = el('p', 'media');
+      m.appendChild(el('span', 'media-kind', b.media.label));
+      if (b.media.filename) { m.appendChild(document.createTextNode(' ')); m.appendChild(el('span', 'filename', b.media.filename)); }
+      d.appendChild(m);
+    }
+    if (b.location) {
+      var l = el('p', 'loc');
+      l.appendChild(el('span', 'media-kind', 'Location'));
+      l.appendChild(document.createTextNode(' '));
+      l.appendChild(el('span', 'coords', b.location.latitude + ', ' + b.location.longitude));
+      if (b.location.name) { l.appendChild(document.createTextNode(' ')); l.appendChild(el('span', 'place', b.location.name)); }
+      if (b.location.address) { l.appendChild(document.createTextNode(' ')); l.appendChild(el('span', 'addr', b.location.address)); }
+      d.appendChild(l);
+    }
+    if (b.text) d.appendChild(el('p', 'text', b.text));
+    if (b.footer) d.appendChild(el('p', 'ftr', b.footer));
+    if (b.note) d.appendChild(el('p', 'note', b.note));
+    if (b.links) {
+      var ul = el('ul', 'links');
+      b.links.forEach(function (k) {
+        var item = el('li');
+        item.appendChild(el('span', 'link-label', k.label));
+        item.appendChild(document.createTextNode(' '));
+        item.appendChild(el('span', 'link-target', k.target));
+        ul.appendChild(item);
+      });
+      d.appendChild(ul);
+    }
+    var choices = b.buttons || b.quickReplies;
+    if (choices) {
+      var f = replyForm('choices', b.id);
+      choices.forEach(function (c) { f.appendChild(choiceButton(c.id, [document.createTextNode(c.title)])); });
+      d.appendChild(f);
+    }
+    if (b.list) {
+      var det = el('details', 'list');
+      det.appendChild(el('summary', null, b.list.button));
+      var rf = replyForm('rows', b.id);
+      b.list.sections.forEach(function (s) {
+        var fs = el('fieldset');
+        if (s.title) fs.appendChild(el('legend', null, s.title));
+        s.rows.forEach(function (r) {
+          var parts = [el('span', 'row-title', r.title)];
+          if (r.description) parts.push(el('span', 'row-desc', r.description));
+          fs.appendChild(choiceButton(r.id, parts));
+        });
+        rf.appendChild(fs);
+      });
+      det.appendChild(rf);
+      d.appendChild(det);
+    }
+    li.appendChild(d);
+    li.appendChild(buildMeta(b));
+    var tpl = document.getElementById('tpl-react');
+    if (b.from === 'business' && tpl) {
+      var react = tpl.content.firstElementChild.cloneNode(true);
+      react.querySelector('input[name="message_id"]').value = b.id;
+      li.appendChild(react);
+    }
+    return li;
+  }
+
+  /** The newest messages just above the composer. */
+  function toBottom() {
+    var end = document.getElementById('compose') || chat;
+    end.scrollIntoView({ block: 'end' });
+  }
+
+  function nearBottom() {
+    return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 120;
+  }
+
+  function apply(items, follow) {
+    var existing = {};
+    Array.prototype.forEach.call(chat.querySelectorAll('li.msg'), function (li) { existing[li.getAttribute('data-id')] = li; });
+    var stick = follow || nearBottom();
+    var keep = {};
+    var added = false;
+    var prev = null;
+    items.forEach(function (b) {
+      keep[b.id] = true;
+      var li = existing[b.id];
+      if (li) {
+        if (li.getAttribute('data-sig') !== b.sig) {
+          // Only status and reactions change after a message is shown: redraw just those.
+          li.replaceChild(buildMeta(b), li.querySelector('.meta'));
+          li.setAttribute('data-sig', b.sig);
+        }
+      } else {
+        li = buildBubble(b);
+        chat.insertBefore(li, prev ? prev.nextSibling : chat.firstChild);
+        added = true;
+      }
+      prev = li;
+    });
+    Object.keys(existing).forEach(function (id) { if (!keep[id]) chat.removeChild(existing[id]); });
+    var empty = document.getElementById('chat-empty');
+    if (empty && items.length) empty.parentNode.removeChild(empty);
+    if (added && stick) toBottom();
+  }
+
+  function showError(message) {
+    if (!errorBox) return;
+    errorBox.textContent = message || '';
+    errorBox.hidden = !message;
+  }
+
+  function schedule(ms) {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(poll, ms);
+  }
+
+  function poll(follow) {
+    if (inFlight) return schedule(300);
+    if (document.hidden && !follow) return schedule(1000);
+    inFlight = true;
+    fetch(pollUrl, { headers: { accept: 'application/json', 'if-none-match': version }, credentials: 'same-origin', cache: 'no-store' })
+      .then(function (res) {
+        if (res.status === 304) return null;
+        if (res.status === 401 || res.status === 409) {
+          stopped = true;
+          showError('This phone session has ended: reload the page.');
+          return null;
+        }
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        return res.json();
+      })
+      .then(function (data) {
+        if (!data) return;
+        version = data.version;
+        apply(data.items, follow === true);
+      })
+      .catch(function () { /* a missed poll is retried on the next tick */ })
+      .then(function () {
+        inFlight = false;
+        schedule(1000);
+      });
+  }
+
+  function submitInBackground(form, submitter) {
+    var body = new URLSearchParams(new FormData(form));
+    if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+    var buttons = form.querySelectorAll('button');
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    fetch(form.action, { method: 'POST', body: body, headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (data) {
+          if (!res.ok) throw new Error(data.error || 'Could not send (HTTP ' + res.status + ').');
+          showError('');
+          if (form.hasAttribute('data-reset')) form.reset();
+          var details = form.closest('details');
+          if (details) details.open = false;
+          poll(true);
+        });
+      })
+      .catch(function (err) { showError(err.message); })
+      .then(function () { Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; }); });
+  }
+
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-enhance')) return;
+    e.preventDefault();
+    submitInBackground(form, e.submitter);
+  });
+
+  var body = document.getElementById('body');
+  if (body) {
+    body.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        if (body.value.trim()) body.form.requestSubmit();
+      }
+    });
+  }
+
+  Array.prototype.forEach.call(chat.querySelectorAll('time[datetime]'), localTime);
+  if (!location.hash) toBottom();
+  schedule(1000);
+})();

@@ -1,0 +1,210 @@
+// What the sandbox phone shows for one stored message: a "bubble" view model built from the
+// message's stored content (`{type, <type>: {…}, context?}`). The server template and the live
+// script both draw the same model, so the page looks the same with and without JavaScript.
+import type { TemplateView } from './template-view.ts';
+
+export interface Choice {
+  id: string;
+  title: string;
+  description?: string;
+  /** Template quick replies: the payload the business gave the button (its text when none). */
+  payload?: string;
+}
+
+export interface Bubble {
+  id: string;
+  from: 'user' | 'business';
+  /** Stored ISO time and its HH:MM (UTC; the script shows local time). */
+  at: string;
+  time: string;
+  type: string;
+  /** The replied-to message, shortened ("a message" when it is not on screen). */
+  quote?: string;
+  header?: string;
+  media?: { label: string; filename?: string };
+  text?: string;
+  location?: { latitude: number; longitude: number; name?: string; address?: string };
+  footer?: string;
+  /** Reply buttons of an interactive button message: tapping sends a button_reply. */
+  buttons?: Choice[];
+  /** The rows of an interactive list: tapping sends a list_reply. */
+  list?: { button: string; sections: { title?: string; rows: Choice[] }[] };
+  /** Quick-reply buttons of a template: tapping sends a `button` message. */
+  quickReplies?: Choice[];
+  /** Buttons that would open something (URL, call, copy code, flow): shown, not followed. */
+  links?: { label: string; target: string }[];
+  note?: string;
+  meta: BubbleMeta;
+}
+
+/** The parts of a bubble that change after it is shown: status and reactions. */
+export interface BubbleMeta {
+  status: string;
+  statusLabel: string;
+  /** Ticks as WhatsApp draws them: 🕓 pending, ✓ sent, ✓✓ delivered, ✓✓ (blue) read, ⚠ failed. */
+  glyph: string;
+  error?: string;
+  reactions: { by: 'you' | 'business'; emoji: string }[];
+}
+
+export interface StoredMessage {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  type: string;
+  content: string;
+  status: string;
+  error_code: number | null;
+  error_title: string | null;
+  context_id: string | null;
+  created_at: string;
+}
+
+type O = Record<string, unknown>;
+const obj = (v: unknown): O => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as O) : {});
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+const MEDIA_LABEL: Record<string, string> = { image: 'Image', video: 'Video', audio: 'Audio', document: 'Document', sticker: 'Sticker' };
+
+const STATUS_LABEL: Record<string, string> = {
+  accepted: 'Pending',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  failed: 'Failed',
+  received: 'Delivered to the business',
+};
+
+const GLYPH: Record<string, string> = { accepted: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠', received: '✓✓' };
+
+export function statusLabel(direction: 'inbound' | 'outbound', status: string): string {
+  if (direction === 'inbound' && status === 'read') return 'Read by the business';
+  return STATUS_LABEL[status] ?? status;
+}
+
+function mediaOf(kind: string, m: O): Bubble['media'] {
+  const label = kind === 'audio' && m.voice === true ? 'Voice message' : (MEDIA_LABEL[kind] ?? kind);
+  return { label, filename: str(m.filename) };
+}
+
+function headerOf(h: O, b: Bubble): void {
+  const kind = str(h.type);
+  if (kind === 'text') b.header = str(h.text);
+  else if (kind && MEDIA_LABEL[kind]) b.media = mediaOf(kind, obj(h[kind]));
+}
+
+function interactiveOf(i: O, b: Bubble): void {
+  const kind = str(i.type) ?? '';
+  headerOf(obj(i.header), b);
+  b.text = str(obj(i.body).text);
+  b.footer = str(obj(i.footer).text);
+  const action = obj(i.action);
+  if (kind === 'button') {
+    b.buttons = arr(action.buttons).map((x) => obj(obj(x).reply)).map((r) => ({ id: String(r.id ?? ''), title: String(r.title ?? '') }));
+  } else if (kind === 'list') {
+    b.list = {
+      button: str(action.button) ?? 'Options',
+      sections: arr(action.sections).map((s) => ({
+        title: str(obj(s).title),
+        rows: arr(obj(s).rows).map((r) => ({ id: String(obj(r).id ?? ''), title: String(obj(r).title ?? ''), description: str(obj(r).description) })),
+      })),
+    };
+  } else if (kind === 'cta_url') {
+    const p = obj(action.parameters);
+    b.links = [{ label: str(p.display_text) ?? 'Open', target: str(p.url) ?? '' }];
+  } else if (kind === 'flow') {
+    const p = obj(action.parameters);
+    b.links = [{ label: str(p.flow_cta) ?? 'Open', target: `WhatsApp Flow ${str(p.flow_id) ?? str(p.flow_name) ?? ''}`.trim() }];
+  } else if (kind === 'location_request_message') {
+    b.note = 'The business asks for your location: use "Share location" below.';
+  } else {
+    b.note = `Interactive ${kind.replace(/_/g, ' ')} message (not simulated by the sandbox phone)`;
+  }
+}
+
+/** A short text standing for a message (for quotes and reaction notes). */
+export function snippet(b: Bubble): string {
+  const t = b.text ?? b.header ?? (b.location ? `Location ${b.location.name ?? ''}`.trim() : undefined) ?? (b.media ? b.media.label : undefined) ?? b.note ?? b.type;
+  return t.length > 80 ? `${t.slice(0, 79)}…` : t;
+}
+
+/** The bubble of one stored message; `template` is the template a template message names (if found). */
+export function bubbleOf(m: StoredMessage, template?: TemplateView): Bubble {
+  const c = obj(safeJson(m.content));
+  const body = c[m.type];
+  const o = obj(body);
+  const b: Bubble = {
+    id: m.id,
+    from: m.direction === 'inbound' ? 'user' : 'business',
+    at: m.created_at,
+    time: m.created_at.slice(11, 16),
+    type: m.type,
+    meta: {
+      status: m.status,
+      statusLabel: statusLabel(m.direction, m.status),
+      glyph: GLYPH[m.status] ?? '',
+      ...(m.status === 'failed' ? { error: m.error_code ? `(${m.error_code}) ${m.error_title ?? 'Failed'}` : 'Failed' } : {}),
+      reactions: [],
+    },
+  };
+  switch (m.type) {
+    case 'text':
+      b.text = str(o.body) ?? '';
+      break;
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'document':
+    case 'sticker':
+      b.media = mediaOf(m.type, o);
+      b.text = str(o.caption);
+      break;
+    case 'location':
+      b.location = { latitude: Number(o.latitude), longitude: Number(o.longitude), name: str(o.name), address: str(o.address) };
+      break;
+    case 'contacts':
+      b.text = arr(body)
+        .map((x) => {
+          const p = obj(x);
+          const phone = str(obj(arr(p.phones)[0]).phone);
+          return `Contact: ${str(obj(p.name).formatted_name) ?? 'unnamed'}${phone ? ` (${phone})` : ''}`;
+        })
+        .join('\n');
+      break;
+    case 'interactive':
+      if (m.direction === 'inbound') {
+        const reply = obj(o[String(o.type)]);
+        b.text = [str(reply.title), str(reply.description)].filter(Boolean).join(' — ');
+      } else interactiveOf(o, b);
+      break;
+    case 'button':
+      b.text = str(o.text) ?? '';
+      break;
+    case 'template':
+      if (template) Object.assign(b, template);
+      else b.text = `Template ${str(o.name) ?? '?'} (${str(obj(o.language).code) ?? '?'})`;
+      break;
+    case 'reaction':
+      b.text = str(o.emoji) ?? '';
+      break;
+    default:
+      b.note = `A ${m.type} message`;
+  }
+  return b;
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return {};
+  }
+}
+
+/** The reaction a stored reaction message carries: its target and emoji ("" removes it). */
+export function reactionOf(m: StoredMessage): { target: string; emoji: string } | undefined {
+  if (m.type !== 'reaction') return undefined;
+  const r = obj(obj(safeJson(m.content)).reaction);
+  const target = str(r.message_id);
+  return target ? { target, emoji: typeof r.emoji === 'string' ? r.emoji : '' } : undefined;
+}

@@ -1,0 +1,112 @@
+// The conversation between one simulated user and one channel, as the phone shows it: the last
+// messages both ways, oldest first, reactions attached to the message they react to, replies
+// quoting the message they answer. Always scoped to the session's channel and user.
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Deps } from '../../deps.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import { findTemplate } from '../../messaging/templates/store.ts';
+import { bubbleOf, reactionOf, snippet, type Bubble, type StoredMessage } from './bubbles.ts';
+import { templateView, type TemplateView } from './template-view.ts';
+
+export const CONVERSATION_LIMIT = 100;
+
+const COLUMNS = ['id', 'direction', 'type', 'content', 'status', 'error_code', 'error_title', 'context_id', 'created_at'] as const;
+
+/**
+ * A cheap fingerprint of the conversation: it changes when a message is added or any status moves
+ * (statuses only move forward and each sets its own timestamp, so the counts below grow).
+ */
+export async function conversationVersion(deps: Deps, channel: ChannelRow, waId: string): Promise<string> {
+  const r = await deps.db.kysely
+    .selectFrom('messages')
+    .select([
+      sql<number>`count(*)`.as('n'),
+      sql<number>`count(sent_at)`.as('s'),
+      sql<number>`count(delivered_at)`.as('d'),
+      sql<number>`count(read_at)`.as('r'),
+      sql<number>`count(failed_at)`.as('f'),
+      sql<string | null>`max(created_at)`.as('last'),
+    ])
+    .where('channel_id', '=', channel.id)
+    .where('wa_id', '=', waId)
+    .executeTakeFirstOrThrow();
+  const raw = [r.n, r.s, r.d, r.r, r.f, r.last ?? ''].map(String).join('|');
+  return `"${createHash('sha256').update(`${channel.id}|${waId}|${raw}`).digest('base64url').slice(0, 27)}"`;
+}
+
+/** One message of this conversation (for taps and reactions), or undefined. */
+export async function findConversationMessage(deps: Deps, channel: ChannelRow, waId: string, id: string): Promise<StoredMessage | undefined> {
+  return deps.db.kysely.selectFrom('messages').select(COLUMNS).where('channel_id', '=', channel.id).where('wa_id', '=', waId).where('id', '=', id).executeTakeFirst();
+}
+
+/** The template a template message names, drawn with the parameters it was sent with. */
+export async function templateFor(deps: Deps, channel: ChannelRow, m: StoredMessage, cache = new Map<string, string | null>()): Promise<TemplateView | undefined> {
+  if (m.type !== 'template') return undefined;
+  let sent: Record<string, unknown>;
+  try {
+    sent = (JSON.parse(m.content) as { template?: Record<string, unknown> }).template ?? {};
+  } catch {
+    return undefined;
+  }
+  const name = typeof sent.name === 'string' ? sent.name : '';
+  const lang = typeof (sent.language as { code?: unknown } | undefined)?.code === 'string' ? (sent.language as { code: string }).code : '';
+  const key = `${name}\u0000${lang}`;
+  if (!cache.has(key)) cache.set(key, (await findTemplate(deps, channel.waba_account_id, name, lang))?.components ?? null);
+  const components = cache.get(key);
+  return components ? templateView(components, sent) : undefined;
+}
+
+/** A bubble for one message on its own (used to resolve a tap on its buttons). */
+export async function bubbleFor(deps: Deps, channel: ChannelRow, m: StoredMessage): Promise<Bubble> {
+  return bubbleOf(m, await templateFor(deps, channel, m));
+}
+
+export async function loadConversation(deps: Deps, channel: ChannelRow, waId: string): Promise<Bubble[]> {
+  const rows = (
+    await deps.db.kysely
+      .selectFrom('messages')
+      .select(COLUMNS)
+      .where('channel_id', '=', channel.id)
+      .where('wa_id', '=', waId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(CONVERSATION_LIMIT)
+      .execute()
+  ).reverse();
+
+  const cache = new Map<string, string | null>();
+  const bubbles: Bubble[] = [];
+  const byId = new Map<string, Bubble>();
+  for (const m of rows) {
+    const reaction = reactionOf(m);
+    if (reaction) {
+      const target = byId.get(reaction.target);
+      const by = m.direction === 'inbound' ? 'you' : 'business';
+      if (target) {
+        // The latest reaction of each side wins; an empty emoji takes it away.
+        target.meta.reactions = target.meta.reactions.filter((r) => r.by !== by);
+        if (reaction.emoji) target.meta.reactions.push({ by, emoji: reaction.emoji });
+        continue;
+      }
+      const b = bubbleOf(m);
+      b.note = reaction.emoji ? `${by === 'you' ? 'You' : 'The business'} reacted ${reaction.emoji} to an earlier message` : `${by === 'you' ? 'You' : 'The business'} removed a reaction`;
+      b.text = undefined;
+      bubbles.push(b);
+      continue;
+    }
+    const b = bubbleOf(m, await templateFor(deps, channel, m, cache));
+    if (m.context_id) {
+      const q = byId.get(m.context_id);
+      b.quote = q ? snippet(q) : 'a message';
+    }
+    byId.set(b.id, b);
+    bubbles.push(b);
+  }
+  return bubbles;
+}
+
+/** The signature of a bubble's changing part, so the script redraws only what moved. */
+export function metaSignature(b: Bubble): string {
+  return createHash('sha256').update(JSON.stringify(b.meta)).digest('base64url').slice(0, 16);
+}

@@ -1,0 +1,67 @@
+// The phone's one page in its three states: pick a channel, pick who you are, chat.
+import type { FastifyReply } from 'fastify';
+import type { Deps } from '../../deps.ts';
+import { renderPage } from '../render.ts';
+import type { Bubble } from './bubbles.ts';
+import { conversationVersion, loadConversation, metaSignature } from './conversation.ts';
+import { ensurePhoneSession, type PhoneState } from './session.ts';
+
+export type SignedBubble = Bubble & { sig: string };
+
+/** The reactions offered on every business message (any single emoji is accepted). */
+export const REACTIONS: { emoji: string; label: string }[] = [
+  { emoji: '👍', label: 'thumbs up' },
+  { emoji: '❤️', label: 'heart' },
+  { emoji: '😂', label: 'laughing' },
+  { emoji: '😮', label: 'surprised' },
+  { emoji: '😢', label: 'sad' },
+  { emoji: '🙏', label: 'thank you' },
+];
+
+/** Fields a failed form may show again (never the API key). */
+const DRAFT_FIELDS = ['wa_id', 'name', 'body', 'latitude', 'longitude', 'place_name', 'address'];
+
+export function withSignatures(bubbles: Bubble[]): SignedBubble[] {
+  return bubbles.map((b) => ({ ...b, sig: metaSignature(b) }));
+}
+
+export interface PhoneRenderOptions {
+  error?: string;
+  status?: number;
+  /** The submitted form, when it failed. */
+  draft?: Record<string, unknown>;
+}
+
+export async function renderPhone(deps: Deps, reply: FastifyReply, s: PhoneState, opts: PhoneRenderOptions = {}): Promise<FastifyReply> {
+  const status = opts.status ?? 200;
+  const draft: Record<string, string> = {};
+  for (const k of DRAFT_FIELDS) {
+    const v = opts.draft?.[k];
+    if (typeof v === 'string' && v.length <= 4096) draft[k] = v;
+  }
+  const base = { error: opts.error, draft, styles: ['/assets/phone.css'] };
+  if (!s.channel) {
+    const session = await ensurePhoneSession(deps, reply, s);
+    return renderPage(reply, 'phone/start', { ...base, title: 'Sandbox phone', csrf: session.csrfToken }, status);
+  }
+  const csrf = s.session!.csrfToken;
+  const channel = { name: s.channel.phone_name, number: s.channel.phone_number };
+  const user = s.session!.subject.user;
+  if (!user) {
+    const recent = await deps.db.kysely
+      .selectFrom('sandbox_users')
+      .select(['wa_id', 'name'])
+      .where('channel_id', '=', s.channel.id)
+      .orderBy('modified_at', 'desc')
+      .limit(20)
+      .execute();
+    return renderPage(reply, 'phone/user', { ...base, title: 'Sandbox phone: who are you?', csrf, channel, recent }, status);
+  }
+  const [bubbles, version] = await Promise.all([loadConversation(deps, s.channel, user.waId), conversationVersion(deps, s.channel, user.waId)]);
+  return renderPage(
+    reply,
+    'phone/chat',
+    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, bubbles: withSignatures(bubbles), version, reactions: REACTIONS, scripts: ['/assets/phone.js'] },
+    status,
+  );
+}

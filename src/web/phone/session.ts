@@ -1,0 +1,94 @@
+// The sandbox phone's session (cookie `ow_phone`, path /sandbox/phone): which channel the phone
+// talks to and which simulated user it is. A channel is picked with its D360-API-KEY or by a
+// signed-in Hub user of the channel's partner. The key itself never reaches the page, a URL or
+// the database: the session keeps only its SHA-256 hash, to notice when the key is revoked.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../../deps.ts';
+import { hashSecret, sameHash } from '../../crypto.ts';
+import { findChannel, type ChannelRow } from '../../services/channels.ts';
+import { createSession, destroySession, readSession, updateSessionSubject, type WebSession } from '../sessions.ts';
+
+export interface PhoneUser {
+  waId: string;
+  name: string;
+}
+
+export interface PhoneSubject {
+  /** null until a channel is picked (the session exists to carry the key form's CSRF token). */
+  channelId: string | null;
+  partnerId?: string;
+  /** Picked by key: the key's hash. Picked in the Hub: absent. */
+  keyHash?: string;
+  user?: PhoneUser;
+}
+
+export type PhoneSession = WebSession<PhoneSubject>;
+
+export interface PhoneState {
+  session: PhoneSession | undefined;
+  channel: ChannelRow | undefined;
+  /** Why a channel picked earlier cannot be used any more. */
+  problem?: string;
+}
+
+/** Why a channel cannot be used by the sandbox phone, or undefined when it can. */
+export function unusable(channel: ChannelRow): string | undefined {
+  if (channel.terminated_at || channel.status === 'terminated') return 'This channel is cancelled.';
+  if (channel.network !== 'sandbox') return 'This channel is connected to WhatsApp (Meta), not the sandbox: the sandbox phone only simulates users of sandbox channels.';
+  return undefined;
+}
+
+async function keyStillActive(deps: Deps, channelId: string, keyHash: string): Promise<boolean> {
+  const row = await deps.db.kysely
+    .selectFrom('channel_api_keys')
+    .select('key_hash')
+    .where('key_hash', '=', keyHash)
+    .where('channel_id', '=', channelId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined && sameHash(row.key_hash, keyHash);
+}
+
+/** The session and its channel, re-checked on every request (key revoked, channel cancelled …). */
+export async function readPhone(deps: Deps, request: FastifyRequest): Promise<PhoneState> {
+  const session = await readSession<PhoneSubject>(deps, request, 'phone');
+  const s = session?.subject;
+  if (!session || !s?.channelId || !s.partnerId) return { session, channel: undefined };
+  const channel = await findChannel(deps, s.partnerId, s.channelId);
+  let problem: string | undefined;
+  if (!channel) problem = 'The channel no longer exists.';
+  else if (s.keyHash !== undefined && !(await keyStillActive(deps, channel.id, s.keyHash))) problem = "The channel's API key was revoked or replaced: enter the current key.";
+  else problem = unusable(channel);
+  if (problem) {
+    await updateSessionSubject(deps, session, { channelId: null });
+    return { session, channel: undefined, problem };
+  }
+  return { session, channel };
+}
+
+/** A session for a visitor who has none yet (its CSRF token protects the key form). */
+export async function ensurePhoneSession(deps: Deps, reply: FastifyReply, state: PhoneState): Promise<PhoneSession> {
+  return state.session ?? createSession<PhoneSubject>(deps, reply, 'phone', { channelId: null });
+}
+
+/** Picking a channel starts a fresh session (a new id: no fixation of a pre-login cookie). */
+export async function startChannelSession(
+  deps: Deps,
+  reply: FastifyReply,
+  old: PhoneSession | undefined,
+  channel: ChannelRow,
+  via: { apiKey: string } | { hub: true },
+): Promise<PhoneSession> {
+  if (old) await destroySession(deps, reply, old, 'phone');
+  const subject: PhoneSubject = { channelId: channel.id, partnerId: channel.partner_id, ...('apiKey' in via ? { keyHash: hashSecret(via.apiKey) } : {}) };
+  return createSession<PhoneSubject>(deps, reply, 'phone', subject);
+}
+
+export async function setPhoneUser(deps: Deps, session: PhoneSession, user: PhoneUser | undefined): Promise<void> {
+  const { user: _old, ...rest } = session.subject;
+  await updateSessionSubject(deps, session, user ? { ...rest, user } : rest);
+}
+
+export async function leavePhone(deps: Deps, reply: FastifyReply, session: PhoneSession | undefined): Promise<void> {
+  await destroySession(deps, reply, session, 'phone');
+}

@@ -1,0 +1,77 @@
+// A tiny browser for the sandbox phone's HTTP tests: keeps cookies, reads the CSRF token of the
+// last page, and posts forms the way a browser without JavaScript does.
+import type { Http, HttpResponse } from '../helpers/app.ts';
+
+export class PhoneClient {
+  private cookies = new Map<string, string>();
+  csrf = '';
+  last: HttpResponse<string> | undefined;
+
+  constructor(private readonly http: Http) {}
+
+  private remember(res: HttpResponse) {
+    const raw = res.headers['set-cookie'];
+    for (const c of Array.isArray(raw) ? raw : raw ? [raw] : []) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      const name = pair!.slice(0, i);
+      const value = pair!.slice(i + 1);
+      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    if (typeof res.body === 'string') {
+      const m = /name="_csrf" value="([^"]+)"/.exec(res.body);
+      if (m) this.csrf = m[1]!;
+    }
+  }
+
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
+  setCookie(name: string, value: string) {
+    this.cookies.set(name, value);
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    return { ...(cookie ? { cookie } : {}), ...extra };
+  }
+
+  async get(path: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+    const res = await this.http.get(path, { headers: this.headers(headers) });
+    this.remember(res);
+    this.last = res;
+    return res;
+  }
+
+  /** Posts a form; the session's CSRF token is added unless `_csrf` is given. */
+  async post(path: string, form: Record<string, string>, opts: { json?: boolean } = {}): Promise<HttpResponse> {
+    const body = new URLSearchParams({ _csrf: this.csrf, ...form }).toString();
+    const res = await this.http.post(path, {
+      headers: this.headers({ 'content-type': 'application/x-www-form-urlencoded', ...(opts.json ? { accept: 'application/json' } : {}) }),
+      raw: body,
+    });
+    this.remember(res);
+    this.last = res;
+    return res;
+  }
+
+  /** Opens the phone with a channel key and becomes the given user. */
+  async open(apiKey: string, user: { wa_id: string; name: string }): Promise<void> {
+    await this.get('/sandbox/phone');
+    const key = await this.post('/sandbox/phone/key', { api_key: apiKey });
+    if (key.status !== 303) throw new Error(`key form answered ${key.status}`);
+    await this.get('/sandbox/phone');
+    const u = await this.post('/sandbox/phone/user', user);
+    if (u.status !== 303) throw new Error(`user form answered ${u.status}: ${u.text.slice(0, 300)}`);
+    await this.get('/sandbox/phone');
+  }
+
+  /** The live JSON view of the conversation. */
+  async items(): Promise<any[]> {
+    const res = await this.get('/sandbox/phone/messages', { accept: 'application/json' });
+    if (res.status !== 200) throw new Error(`messages answered ${res.status}`);
+    return (res.body as any).items;
+  }
+}
