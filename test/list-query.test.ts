@@ -114,6 +114,13 @@ describeEachDb('list query', (kind) => {
       expect((await get('clients', { filters: '' })).body).toMatchObject({ total: 26, filters: {} });
     });
 
+    it('q on clients searches name, e-mail, organisation and payload (an extension)', async () => {
+      const c = await get('clients', { filters: '{"q":"TENANT CLIENT"}' });
+      expect(c.body.total).toBeGreaterThanOrEqual(1);
+      for (const cl of c.body.clients) expect(`${cl.name} ${cl.contact_info.email} ${cl.organisation} ${cl.partner_payload}`.toLowerCase()).toContain('tenant client');
+      expect((await get('clients', { filters: '{"q":"no-such-client-anywhere"}' })).body.total).toBe(0);
+    });
+
     it('q searches channel id, number, name and client name, case-insensitively and literally', async () => {
       expect(channelIds(await get('channels', { filters: '{"q":"kiosk"}' }))).toEqual([kiosk.id]);
       expect(channelIds(await get('channels', { filters: '{"q":"4940123"}' }))).toEqual([shop.id]);
@@ -187,7 +194,8 @@ describeEachDb('list query', (kind) => {
   describe('bad input is a 400 that names the problem', () => {
     const cases: [string, 'clients' | 'channels', Record<string, string>, RegExp][] = [
       ['unknown filter field', 'clients', { filters: '{"colour":"red"}' }, /Unknown filter field "colour"/],
-      ['channel-only field on clients', 'clients', { filters: '{"q":"x"}' }, /Unknown filter field "q"/],
+      ['channel-only field on clients', 'clients', { filters: '{"availability_status":"ready"}' }, /Unknown filter field "availability_status"/],
+      ['free text must be a string', 'clients', { filters: '{"q":5}' }, /filters\.q must be a string/],
       ['unknown sort field', 'channels', { sort: 'created_at,-colour' }, /Unknown sort field "colour"/],
       ['malformed JSON filters', 'clients', { filters: '{"id":' }, /filters must be a JSON object/],
       ['not an object', 'clients', { filters: '"id"' }, /filters must be a JSON object/],

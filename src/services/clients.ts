@@ -62,6 +62,9 @@ export const CLIENT_LIST: ListSpec = {
     ...Object.fromEntries(CONTACT_USER.map((k) => [`contact_user.${k}`, s(`contact_user_${k}`)])),
   },
   tieBreaker: 'clients.id',
+  // `q`: free text over name, e-mail, organisation, payload and id (an extension; the reference
+  // documents `q` for channels only).
+  search: ['clients.id', 'clients.name', 'clients.contact_email', 'clients.organisation', 'clients.partner_payload'],
   defaultSort: ['created_at'],
   defaultLimit: 1000,
   maxLimit: 1000,

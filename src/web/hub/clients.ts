@@ -25,7 +25,7 @@ export const clientPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
       offset: field(q, 'offset', 20) || '0',
     };
     const filters: Record<string, string> = {};
-    if (form.name) filters.name = form.name;
+    if (form.name) filters.q = form.name;
     if (form.email) filters['contact_info.email'] = form.email;
     if (form.status) filters.status = form.status;
     const list = await listClients(deps, partnerId, { limit: form.limit, offset: form.offset, sort: form.sort, filters: JSON.stringify(filters) });
