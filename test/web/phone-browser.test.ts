@@ -138,9 +138,18 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     await page.locator('details.share summary').focus();
     await page.keyboard.press('Enter');
     await page.keyboard.press('Tab');
-    await page.keyboard.type('52.52');
+    await page.keyboard.type('95');
     await page.keyboard.press('Tab');
     await page.keyboard.type('13.405');
+    await page.keyboard.press('Enter');
+    // Refused in place: the alert says why, the form keeps its values.
+    await page.getByRole('alert').getByText('Latitude must be a number between -90 and 90.').waitFor();
+    await shot('location-refused');
+    expect(await page.getByLabel('Longitude').evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('52.52');
+    await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.type('Alexanderplatz');
     await shot('location-form');

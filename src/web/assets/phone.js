@@ -200,6 +200,7 @@
     if (!errorBox) return;
     errorBox.textContent = message || '';
     errorBox.hidden = !message;
+    if (message) errorBox.scrollIntoView({ block: 'nearest' });
   }
 
   function schedule(ms) {
