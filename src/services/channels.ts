@@ -249,14 +249,12 @@ export async function getChannel(deps: Deps, partnerId: string, channelId: strin
 }
 
 /** Channel rows → wire objects, loading their clients and WABA accounts in two queries. */
-export async function hydrateChannels(deps: Deps, rows: ChannelRow[]): Promise<ChannelWire[]> {
+export async function hydrateChannels(deps: Deps, rows: ChannelRow[], ex: Executor = deps.db.kysely): Promise<ChannelWire[]> {
   if (rows.length === 0) return [];
   const clientIds = [...new Set(rows.map((r) => r.client_id))];
   const wabaIds = [...new Set(rows.map((r) => r.waba_account_id))];
-  const [clients, wabas] = await Promise.all([
-    deps.db.kysely.selectFrom('clients').selectAll().where('id', 'in', clientIds).execute(),
-    deps.db.kysely.selectFrom('waba_accounts').selectAll().where('id', 'in', wabaIds).execute(),
-  ]);
+  const clients = await ex.selectFrom('clients').selectAll().where('id', 'in', clientIds).execute();
+  const wabas = await ex.selectFrom('waba_accounts').selectAll().where('id', 'in', wabaIds).execute();
   const cById = new Map(clients.map((c) => [c.id, c]));
   const wById = new Map(wabas.map((w) => [w.id, w]));
   return rows.map((r) => channelToWire(r, cById.get(r.client_id)!, wById.get(r.waba_account_id)!));

@@ -243,7 +243,7 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       const c = await t.tenant();
       const hub = client();
       await hub.login(c.username, c.password);
-      await setChannelStatus(t.deps, c.channel_id, 'terminated', c.partner_id);
+      await setChannelStatus(t.deps, c.channel_id, 'terminated', { partnerId: c.partner_id });
       const page = await hub.get(`/hub/partner/${c.partner_id}/channels/${c.channel_id}`);
       expect(page.status).toBe(200);
       expect(page.html).not.toContain('generate-channel-key');

@@ -8,45 +8,21 @@ import type { Executor } from '../../db/index.ts';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { enqueueJob, registerJobHandler } from '../../jobs/scheduler.ts';
-import { availabilityFor, channelToWire, createChannel, type ChannelRow } from '../../services/channels.ts';
+import { createChannel, type ChannelRow } from '../../services/channels.ts';
+import { setChannelStatus } from '../../services/channel-lifecycle.ts';
 import { createClient, type Actor, type ClientRow } from '../../services/clients.ts';
 import type { PartnerRow } from '../../services/partners.ts';
-import { channelStatusEvent, emitPartnerEvent } from '../../webhooks/partner-events.ts';
 import { transact } from '../../webhooks/outbox.ts';
 import type { OnboardingParams, Plan } from './state.ts';
 import type { OnboardingUser } from './users.ts';
 
 export const SETUP_JOB = 'onboarding_channel_ready';
 
-/**
- * Moves a channel to submitted or ready inside the caller's transaction and emits the status's
- * partner event (what setChannelStatus does, but it opens its own transaction).
- */
-async function moveChannelStatus(deps: Deps, tx: Transaction<Database>, ch: ChannelRow, status: 'submitted' | 'ready'): Promise<void> {
-  const now = isoNow(deps.clock);
-  const availability = availabilityFor(status);
-  const updated: ChannelRow = {
-    ...ch,
-    status,
-    availability_status: availability,
-    meta_status: availability === 'ready' ? 'CONNECTED' : 'PENDING',
-    billing_started_at: ch.billing_started_at ?? (availability === 'ready' ? now : null),
-    modified_at: now,
-  };
-  await tx
-    .updateTable('channels')
-    .set({ status, availability_status: updated.availability_status, meta_status: updated.meta_status, billing_started_at: updated.billing_started_at, modified_at: now })
-    .where('id', '=', ch.id)
-    .execute();
-  const client = await tx.selectFrom('clients').selectAll().where('id', '=', ch.client_id).executeTakeFirstOrThrow();
-  const waba = await tx.selectFrom('waba_accounts').selectAll().where('id', '=', ch.waba_account_id).executeTakeFirstOrThrow();
-  await emitPartnerEvent(deps, tx, ch.partner_id, channelStatusEvent(status)!, channelToWire(updated, client, waba));
-}
 
 /** The setup delay has passed: a channel still submitted becomes ready (a changed one is left alone). */
 registerJobHandler(SETUP_JOB, async (deps, tx, job) => {
   const ch = await tx.selectFrom('channels').selectAll().where('id', '=', job.ref_id).executeTakeFirst();
-  if (ch && ch.status === 'submitted' && !ch.terminated_at) await moveChannelStatus(deps, tx, ch, 'ready');
+  if (ch && ch.status === 'submitted' && !ch.terminated_at) await setChannelStatus(deps, ch.id, 'ready', { tx });
   return { done: true };
 });
 
@@ -135,7 +111,7 @@ export async function completeOnboarding(deps: Deps, input: CompleteInput): Prom
       actor,
       tx,
     );
-    await moveChannelStatus(deps, tx, ch, 'submitted');
+    await setChannelStatus(deps, ch.id, 'submitted', { tx });
     await enqueueJob(deps, tx, {
       kind: SETUP_JOB,
       refId: ch.id,
