@@ -10,6 +10,7 @@ import type { Deps } from './deps.ts';
 import { bootstrapTenant, type BootstrapResult } from './services/bootstrap.ts';
 import { Dispatcher } from './webhooks/dispatcher.ts';
 import { JobScheduler } from './jobs/scheduler.ts';
+import { startMaintenance } from './maintenance.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -63,6 +64,7 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
   // Durable jobs (sandbox statuses, template reviews) run where deliveries run.
   const jobs = config.dispatcher ? new JobScheduler(deps, { logger: app.log }) : undefined;
   jobs?.start();
+  const maintenance = startMaintenance(deps, app.log);
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   // PORT=0 picks a free port: the derived public URL (channel keys' `address`) names the real one.
@@ -81,6 +83,7 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
     demo,
     stop() {
       // Stops accepting, lets requests and deliveries in flight finish, then closes the database.
+      maintenance.stop();
       stopping ??= app
         .close()
         .then(() => jobs?.stop())
