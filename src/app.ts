@@ -1,5 +1,5 @@
 // The HTTP application: every API of openwaba as Fastify plugins over shared services.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -11,6 +11,8 @@ import { registerGracefulClose } from './http/graceful-close.ts';
 import { partnerApi } from './partner-api/plugin.ts';
 import { adminApi } from './admin/plugin.ts';
 import { messagingApi } from './messaging/plugin.ts';
+import { messagingFlavourOfPath, renderMessagingError } from './messaging/errors.ts';
+import { partnerErrorBody } from './partner-api/errors.ts';
 import { webPlugin } from './web/plugin.ts';
 import { ApiError, toApiError } from './errors.ts';
 
@@ -26,6 +28,40 @@ export interface AppOptions {
   logStream?: DestinationStream;
 }
 
+/**
+ * How deep arrays and objects may nest in a JSON body. Real payloads stay under ~10 levels; a
+ * body nested thousands deep parses, but overflows the stack wherever it is later serialized
+ * (a sandbox inbound stored with JSON.stringify answered 500).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `text` opens more than `max` arrays/objects at once (strings skipped). One pass, no allocation. */
+export function jsonNestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/**
+ * Errors Fastify raises before routing (a URL that cannot be decoded, a path parameter over
+ * maxParamLength), in the wire format of the API the path belongs to.
+ */
+function frameworkErrorBody(e: ApiError, path: string): unknown {
+  if (path.startsWith('/api/v2/') || path.startsWith('/admin/')) return partnerErrorBody(e);
+  const flavour = messagingFlavourOfPath(path);
+  return flavour ? renderMessagingError(e, flavour) : { error: e.message };
+}
+
 export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(deps.config.logLevel, opts.logStream),
@@ -34,7 +70,34 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     // Our own ids are case-sensitive; keep paths exact.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    frameworkErrors: (err, request, reply) => {
+      const e = toApiError(err);
+      return (reply as FastifyReply).status(e.status).send(frameworkErrorBody(e, (request.raw.url ?? '/').split('?')[0]!));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // JSON bodies: Fastify's parser (which refuses __proto__ and constructor.prototype keys) behind
+  // a nesting limit. Set here, before any plugin, so every API inherits it.
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+      done(new ApiError(400, `Malformed JSON body: arrays and objects nest deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+      return;
+    }
+    defaultJsonParser(request, text, (err, parsed) => {
+      if (!err || (err as { code?: string }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return done(err, parsed);
+      // Fastify's message does not say what is wrong; name the syntax error or the forbidden key.
+      let why = 'keys named __proto__, or constructor with a prototype key, are not allowed';
+      try {
+        JSON.parse(text);
+      } catch (syntax) {
+        why = (syntax as Error).message;
+      }
+      done(new ApiError(400, `Malformed JSON body: ${why}`), undefined);
+    });
+  });
 
   registerGracefulClose(app);
 

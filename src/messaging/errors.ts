@@ -82,6 +82,21 @@ export function flavourOf(request: FastifyRequest): Flavour {
   return request.url.startsWith('/v1/') ? 'onpremise' : 'cloud';
 }
 
+/** Paths the Cloud flavour owns besides the single-segment GET/DELETE /{media_id}. */
+const CLOUD_PREFIXES = ['/messages', '/media', '/message_templates', '/whatsapp_business_profile', '/whatsapp_business/', '/health_status', '/configs/', '/sandbox/'];
+
+/**
+ * The messaging flavour a path belongs to, for errors raised before any route matched (a URL
+ * that cannot be decoded, a path parameter over the length limit); undefined when the path is
+ * not the Messaging API's.
+ */
+export function messagingFlavourOfPath(path: string): Flavour | undefined {
+  if (path.startsWith('/v1/')) return 'onpremise';
+  if (CLOUD_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`))) return 'cloud';
+  if (/^\/[^/]+\/?$/.test(path)) return 'cloud';
+  return undefined;
+}
+
 export function renderMessagingError(e: ApiError, flavour: Flavour) {
   if ((e.extra as { d360?: boolean } | undefined)?.d360) return d360ErrorBody(e);
   return flavour === 'onpremise' ? onpremErrorBody(e) : cloudErrorBody(e);

@@ -21,8 +21,9 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   const messenger = new Messenger(deps);
   app.decorateRequest('channel', null);
   app.setErrorHandler(messagingErrorHandler);
-  // The key is checked before the body, so a bad key is a 401 whatever the body holds.
-  app.addHook('preValidation', async (request) => {
+  // The key is checked first (onRequest: before the body is read or parsed), so a bad key is a
+  // 401 whatever the body holds: malformed JSON, a wrong content type, a body over the limit.
+  app.addHook('onRequest', async (request) => {
     request.channel = await authenticateChannel(deps, request);
   });
   const opts: MessagingOptions = { deps, messenger };

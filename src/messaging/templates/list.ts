@@ -18,7 +18,9 @@ import { normalizeStatus, templateToMeta, templateToWire, wabaNamespace, type Te
 const s = (column: string) => ({ column: `templates.${column}`, type: 'string' as const });
 export const TEMPLATE_LIST: ListSpec = {
   collection: 'waba_templates',
-  fields: {
+  // No prototype: `sort=constructor` or `filters={"toString":…}` must be an unknown field (a 400),
+  // not Object's own property (which reached the SQL builder as a column and answered 500).
+  fields: Object.assign(Object.create(null) as ListSpec['fields'], {
     id: s('id'),
     external_id: s('id'),
     partner_id: s('partner_id'),
@@ -30,7 +32,7 @@ export const TEMPLATE_LIST: ListSpec = {
     language: s('language'),
     created_at: s('created_at'),
     modified_at: s('modified_at'),
-  },
+  }),
   tieBreaker: 'templates.id',
   defaultSort: ['business_templates.name'],
   // 360dialog's template list answers `limit: 50` when none was asked for.

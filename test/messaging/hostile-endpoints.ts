@@ -1,0 +1,191 @@
+// The messaging endpoints hostile-input.test.ts knows, with a valid body for each (the base the
+// hostile variants start from) and which inputs each could accept. The test takes the endpoint
+// list from the app's OpenAPI document; this list says how to talk to each, and a listed endpoint
+// missing from the document fails the test.
+import { ApiError } from '../../src/errors.ts';
+import { validateCloudSend, validateOnPremSend } from '../../src/messaging/validate/message.ts';
+
+export type EndpointFlavour = 'cloud' | 'onpremise' | 'channel';
+
+export interface EndpointProfile {
+  method: string;
+  /** OpenAPI form: /messages/{message_id}. */
+  path: string;
+  /** 'channel': errors follow the channel's hosting type (/v1/configs/templates). */
+  flavour: EndpointFlavour;
+  body: 'json' | 'multipart' | 'raw' | 'none';
+  /** Path parameters naming nothing that exists. */
+  params?: Record<string, string>;
+  /** A base query (hostile values replace one parameter at a time). */
+  query?: Record<string, string>;
+  /** Valid bodies: the base of the structural cases (the first) and of the mutations (all). */
+  valid?: unknown[];
+  /** Whether a parsed JSON body could be accepted; by default none is (answers must be 4xx). */
+  mayAccept?: (body: unknown) => boolean;
+  /** Hostile query values: 'either' where the endpoint ignores or tolerates them (GET lists). */
+  queryExpect?: 'reject' | 'either';
+  /** An answer that is not JSON (a file download). */
+  binary?: boolean;
+  /** Creates what other cases look up (templates): sent on a channel (and WABA) of its own. */
+  isolated?: boolean;
+}
+
+export const MEDIA_ID = '900000000000001';
+export const MISSING_MEDIA_ID = '900000000000777';
+export const TEMPLATE = 'order_ready';
+export const SANDBOX_USER = '4917600000999';
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const keysWithin = (v: unknown, allowed: string[]) => isObj(v) && Object.keys(v).every((k) => allowed.includes(k));
+
+/** The validator's verdict: a body it refuses must be refused over HTTP; one it takes may still fail later checks. */
+const validatedBy = (validate: (b: unknown) => unknown) => (body: unknown) => {
+  try {
+    validate(body);
+    return true;
+  } catch (e) {
+    return !(e instanceof ApiError);
+  }
+};
+
+const link = (ext: string) => `https://cdn.example.com/file.${ext}`;
+const bodyText = { text: 'Choose' };
+
+/** One valid type object per message type (and per interactive type). */
+export const MESSAGE_TYPES: [string, unknown][] = [
+  ['text', { body: 'hello', preview_url: false }],
+  ['image', { id: MEDIA_ID, caption: 'a picture' }],
+  ['audio', { link: link('ogg'), voice: true }],
+  ['video', { link: link('mp4'), caption: 'a film' }],
+  ['document', { link: link('pdf'), filename: 'report.pdf' }],
+  ['sticker', { link: link('webp') }],
+  ['location', { latitude: 52.52, longitude: 13.405, name: 'Berlin', address: 'Unter den Linden 1' }],
+  ['contacts', [{ name: { formatted_name: 'Ada Lovelace', first_name: 'Ada' }, phones: [{ phone: '+44 20 7946 0000', type: 'WORK' }], emails: [{ email: 'ada@example.com' }], birthday: '1815-12-10' }]],
+  ['interactive', { type: 'button', header: { type: 'image', image: { id: MEDIA_ID } }, body: bodyText, footer: { text: 'f' }, action: { buttons: [{ type: 'reply', reply: { id: 'y', title: 'Yes' } }, { type: 'reply', reply: { id: 'n', title: 'No' } }] } }],
+  ['interactive', { type: 'list', body: bodyText, action: { button: 'Menu', sections: [{ title: 'A', rows: [{ id: 'a1', title: 'One', description: 'first' }] }] } }],
+  ['interactive', { type: 'cta_url', body: bodyText, action: { name: 'cta_url', parameters: { display_text: 'Open', url: 'https://example.com' } } }],
+  ['interactive', { type: 'flow', body: bodyText, action: { name: 'flow', parameters: { flow_message_version: '3', flow_id: '123', flow_cta: 'Start', flow_action: 'navigate', flow_action_payload: { screen: 'START' } } } }],
+  ['interactive', { type: 'product', action: { catalog_id: 'cat', product_retailer_id: 'sku1' } }],
+  ['interactive', { type: 'product_list', header: { type: 'text', text: 'Picks' }, body: bodyText, action: { catalog_id: 'cat', sections: [{ title: 'A', product_items: [{ product_retailer_id: 'sku1' }] }] } }],
+  ['interactive', { type: 'location_request_message', body: bodyText, action: { name: 'send_location' } }],
+  ['reaction', { message_id: 'wamid.HBgLNDkxNzYxMjM0NTY3OBUCABIYFjNFQjBDMEE1RjI2', emoji: '👍' }],
+];
+
+export const TEMPLATE_COMPONENTS = [
+  { type: 'header', parameters: [{ type: 'image', image: { id: MEDIA_ID } }] },
+  { type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'currency', currency: { fallback_value: '€9.99', code: 'EUR', amount_1000: 9990 } }] },
+  { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'confirm' }] },
+];
+
+const TO = '4917612345678';
+
+export function cloudMessages(): unknown[] {
+  return [
+    ...MESSAGE_TYPES.map(([type, value]) => ({ messaging_product: 'whatsapp', recipient_type: 'individual', to: TO, type, [type]: value })),
+    { messaging_product: 'whatsapp', to: TO, type: 'template', template: { name: TEMPLATE, language: { code: 'en_US' }, components: TEMPLATE_COMPONENTS } },
+    { messaging_product: 'whatsapp', to: TO, type: 'text', context: { message_id: 'wamid.abc' }, biz_opaque_callback_data: 'x', text: { body: 'reply' } },
+    { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.missing', typing_indicator: { type: 'text' } },
+  ];
+}
+
+export function onPremMessages(): unknown[] {
+  return [
+    ...MESSAGE_TYPES.map(([type, value]) => ({ recipient_type: 'individual', to: TO, type, [type]: value, ...(type === 'text' ? { preview_url: true } : {}) })),
+    { to: TO, type: 'template', template: { namespace: 'ns_1', name: TEMPLATE, language: { policy: 'deterministic', code: 'en_US' }, components: TEMPLATE_COMPONENTS } },
+    { to: TO, type: 'hsm', hsm: { namespace: 'ns_1', element_name: TEMPLATE, language: { policy: 'deterministic', code: 'en_US' }, localizable_params: [{ default: 'Ada' }] } },
+    { to: TO, type: 'image', image: { link: link('png'), provider: { name: 'cdn' } } },
+  ];
+}
+
+const templateCreate = () => [
+  { name: 'hostile_tpl', category: 'UTILITY', language: 'en_US', components: [{ type: 'BODY', text: 'Hello {{1}}, your order is ready', example: { body_text: [['Ann']] } }, { type: 'FOOTER', text: 'Thanks' }] },
+];
+const mayCreateTemplate = (b: unknown) => isObj(b) && typeof b.name === 'string' && b.category !== undefined && b.language !== undefined;
+
+/** Every messaging endpoint this test knows (the OpenAPI document must list each). */
+export function knownEndpoints(webhookUrl: string): EndpointProfile[] {
+  const webhook = { valid: [{ url: webhookUrl, headers: { 'X-Test': 'hostile' } }], mayAccept: (b: unknown) => keysWithin(b, ['url', 'headers']) && 'url' in (b as object) };
+  return [
+    { method: 'POST', path: '/messages', flavour: 'cloud', body: 'json', valid: cloudMessages(), mayAccept: validatedBy(validateCloudSend) },
+    { method: 'PUT', path: '/messages/{message_id}', flavour: 'cloud', body: 'json', params: { message_id: 'wamid.missing' }, valid: [{ status: 'read' }] },
+    { method: 'POST', path: '/v1/messages', flavour: 'onpremise', body: 'json', valid: onPremMessages(), mayAccept: validatedBy(validateOnPremSend) },
+    { method: 'PUT', path: '/v1/messages/{message_id}', flavour: 'onpremise', body: 'json', params: { message_id: 'wamid.missing' }, valid: [{ status: 'read' }] },
+    { method: 'GET', path: '/v1/configs/webhook', flavour: 'onpremise', body: 'none' },
+    { method: 'POST', path: '/v1/configs/webhook', flavour: 'onpremise', body: 'json', ...webhook },
+    { method: 'GET', path: '/configs/webhook', flavour: 'cloud', body: 'none' },
+    { method: 'POST', path: '/configs/webhook', flavour: 'cloud', body: 'json', ...webhook },
+    {
+      method: 'POST',
+      path: '/sandbox/v1/inbound',
+      flavour: 'cloud',
+      body: 'json',
+      valid: [
+        { from: '4917600000100', name: 'Ann', type: 'text', text: { body: 'hi' } },
+        { from: '4917600000101', type: 'location', location: { latitude: 1.5, longitude: 2.5, name: 'x' } },
+        { from: '4917600000102', type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'a', title: 'A', description: 'd' } }, context: { message_id: 'wamid.x' } },
+        { from: '4917600000103', type: 'contacts', contacts: [{ name: { formatted_name: 'B' } }] },
+        { from: '4917600000104', type: 'image', image: { id: 'm1', mime_type: 'image/jpeg', caption: 'c' } },
+      ],
+      mayAccept: (b) => isObj(b) && 'from' in b,
+    },
+    { method: 'GET', path: '/sandbox/v1/users', flavour: 'cloud', body: 'none' },
+    {
+      method: 'POST',
+      path: '/sandbox/v1/users/{wa_id}',
+      flavour: 'cloud',
+      body: 'json',
+      params: { wa_id: SANDBOX_USER },
+      valid: [{ name: 'Bob', unreachable: false, blocked: false }],
+      mayAccept: (b) => keysWithin(b, ['name', 'unreachable', 'blocked']),
+    },
+    { method: 'GET', path: '/sandbox/v1/messages', flavour: 'cloud', body: 'none', query: { wa_id: TO, limit: '5', before: '2100-01-01T00:00:00.000Z' } },
+    { method: 'GET', path: '/v1/configs/phone_number', flavour: 'onpremise', body: 'none' },
+    { method: 'GET', path: '/v1/health', flavour: 'onpremise', body: 'none' },
+    { method: 'GET', path: '/health_status', flavour: 'cloud', body: 'none' },
+    { method: 'GET', path: '/whatsapp_business_profile', flavour: 'cloud', body: 'none', query: { fields: 'about,websites' } },
+    {
+      method: 'POST',
+      path: '/whatsapp_business_profile',
+      flavour: 'cloud',
+      body: 'json',
+      valid: [{ messaging_product: 'whatsapp', about: 'About us', address: 'Main St 1', description: 'We sell', email: 'shop@example.com', vertical: 'RETAIL', websites: ['https://example.com'] }],
+      mayAccept: (b) => isObj(b) && b.messaging_product === 'whatsapp',
+    },
+    {
+      method: 'POST',
+      path: '/v1/contacts',
+      flavour: 'onpremise',
+      body: 'json',
+      valid: [{ blocking: 'wait', contacts: ['+4917612345678', '4915112345678'], force_check: false }],
+      mayAccept: (b) => isObj(b) && Array.isArray(b.contacts) && b.contacts.length > 0,
+    },
+    { method: 'GET', path: '/v1/configs/templates', flavour: 'channel', body: 'none', query: { filters: '{"status":"APPROVED"}', sort: 'business_templates.name', limit: '10', offset: '0' } },
+    { method: 'POST', path: '/v1/configs/templates', flavour: 'channel', body: 'json', valid: templateCreate(), mayAccept: mayCreateTemplate, isolated: true },
+    { method: 'DELETE', path: '/v1/configs/templates/{name}', flavour: 'channel', body: 'json', params: { name: 'hostile_missing' } },
+    { method: 'GET', path: '/message_templates', flavour: 'cloud', body: 'none', query: { limit: '2', fields: 'name,status', status: 'APPROVED' } },
+    { method: 'POST', path: '/message_templates', flavour: 'cloud', body: 'json', valid: templateCreate(), mayAccept: mayCreateTemplate, isolated: true },
+    { method: 'DELETE', path: '/message_templates', flavour: 'cloud', body: 'json', query: { name: 'hostile_missing' }, queryExpect: 'reject' },
+    { method: 'POST', path: '/media', flavour: 'cloud', body: 'multipart' },
+    { method: 'POST', path: '/v1/media', flavour: 'onpremise', body: 'raw' },
+    { method: 'GET', path: '/whatsapp_business/attachments/', flavour: 'cloud', body: 'none', query: { mid: MISSING_MEDIA_ID, ext: '1700000000', hash: 'abc' }, queryExpect: 'reject' },
+    { method: 'GET', path: '/v1/media/{media_id}', flavour: 'onpremise', body: 'none', params: { media_id: MISSING_MEDIA_ID } },
+    { method: 'DELETE', path: '/v1/media/{media_id}', flavour: 'onpremise', body: 'json', params: { media_id: MISSING_MEDIA_ID } },
+    { method: 'GET', path: '/{media_id}', flavour: 'cloud', body: 'none', params: { media_id: MISSING_MEDIA_ID } },
+    { method: 'DELETE', path: '/{media_id}', flavour: 'cloud', body: 'json', params: { media_id: MISSING_MEDIA_ID } },
+  ];
+}
+
+/** A profile for an endpoint the document lists and this file does not (yet): generic hostile input. */
+export function defaultProfile(method: string, path: string): EndpointProfile {
+  const params = Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, 'hostile_missing']));
+  return {
+    method,
+    path,
+    flavour: path.startsWith('/v1/') ? 'onpremise' : 'cloud',
+    body: method === 'GET' ? 'none' : 'json',
+    params,
+    // Unknown semantics: whatever it takes may be valid, so only "never 5xx, right format" is checked.
+    mayAccept: () => true,
+    queryExpect: 'either',
+  };
+}
