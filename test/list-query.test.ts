@@ -194,6 +194,9 @@ describeEachDb('list query', (kind) => {
   describe('bad input is a 400 that names the problem', () => {
     const cases: [string, 'clients' | 'channels', Record<string, string>, RegExp][] = [
       ['unknown filter field', 'clients', { filters: '{"colour":"red"}' }, /Unknown filter field "colour"/],
+      ['inherited name as a filter', 'clients', { filters: '{"toString":"x"}' }, /Unknown filter field "toString"/],
+      ['inherited name as a sort', 'clients', { sort: 'constructor' }, /Unknown sort field "constructor"/],
+      ['__proto__ as a sort', 'channels', { sort: '-__proto__' }, /Unknown sort field "__proto__"/],
       ['channel-only field on clients', 'clients', { filters: '{"availability_status":"ready"}' }, /Unknown filter field "availability_status"/],
       ['free text must be a string', 'clients', { filters: '{"q":5}' }, /filters\.q must be a string/],
       ['unknown sort field', 'channels', { sort: 'created_at,-colour' }, /Unknown sort field "colour"/],

@@ -27,6 +27,11 @@ describeEachDb('partner', (kind) => {
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ meta: { success: false, http_code: 401, developer_message: expect.any(String) } });
     });
+    it('401 with a wrong key even when the body is malformed (the key is checked first)', async () => {
+      const res = await t.patch(`/api/v2/partners/${a.partner_id}`, { headers: { ...partnerKey('owpk_wrong'), 'content-type': 'application/json' }, raw: '{"webhook_url":' });
+      expect(res.status).toBe(401);
+      expect(res.body.meta.http_code).toBe(401);
+    });
     it('401 with a wrong key', async () => {
       const res = await t.get(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey('owpk_wrong') });
       expect(res.status).toBe(401);

@@ -36,7 +36,7 @@ export const adminApi: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { de
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(partnerErrorBody(new ApiError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`))),
   );
-  app.addHook('preValidation', async (request) => {
+  app.addHook('onRequest', async (request) => {
     const m = /^bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     // Compare digests: constant time, whatever the presented length.
     if (!m || !timingSafeEqual(digest(m[1]!), expected)) throw new ApiError(401, 'Invalid or missing admin token');

@@ -131,7 +131,8 @@ export function parseFilters(raw: string | undefined, spec: ListSpec): Record<st
       out.q = noNul('q', value);
       continue;
     }
-    const field = spec.fields[key];
+    // Own properties only: `constructor`, `__proto__`, `toString` are not fields.
+    const field = Object.hasOwn(spec.fields, key) ? spec.fields[key] : undefined;
     if (!field) {
       throw badRequest(`Unknown filter field "${key}". Allowed: ${[...Object.keys(spec.fields), ...(spec.search ? ['q'] : [])].join(', ')}`);
     }
@@ -177,7 +178,7 @@ export function parseSort(raw: string | undefined, spec: ListSpec): string[] {
   if (parts.length === 0) return [...spec.defaultSort];
   for (const p of parts) {
     const name = p.startsWith('-') || p.startsWith('+') ? p.slice(1) : p;
-    const field = spec.fields[name];
+    const field = Object.hasOwn(spec.fields, name) ? spec.fields[name] : undefined;
     if (!field || field.sortable === false) {
       const allowed = Object.entries(spec.fields).filter(([, f]) => f.sortable !== false).map(([k]) => k);
       throw badRequest(`Unknown sort field "${name}". Allowed: ${allowed.join(', ')}`);

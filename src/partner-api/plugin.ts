@@ -30,8 +30,8 @@ export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { d
       .status(404)
       .send(partnerErrorBody(new ApiError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`))),
   );
-  // Authenticate before body validation, so that a bad credential is a 401 whatever the body.
-  app.addHook('preValidation', async (request) => {
+  // Authenticate before the body is even parsed, so that a bad credential is a 401 whatever the body.
+  app.addHook('onRequest', async (request) => {
     if (request.routeOptions.url && PUBLIC_ROUTES.has(request.routeOptions.url)) return;
     request.partner = await authenticatePartner(deps, request);
   });
