@@ -61,6 +61,16 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
     expect(bodies()[n].statuses[0]).toMatchObject({ status: 'failed', errors: [{ code: 131047, title: 'Re-engagement message', details: expect.any(String) }] });
   });
 
+  it('marks an inbound message read with PUT /v1/messages/{id} (ids are safe in URL paths)', async () => {
+    const inbound = await t.post('/sandbox/v1/inbound', { headers: key, json: { from: '4917600000012', text: { body: 'read me' } } });
+    const id = inbound.body.messages[0].id as string;
+    expect(id).not.toMatch(/[/+]/);
+    const res = await t.put(`/v1/messages/${id}`, { headers: key, json: { status: 'read' } });
+    expect(res.status).toBe(200);
+    const row = await t.deps.db.kysely.selectFrom('messages').select(['status', 'read_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('read');
+  });
+
   it('the legacy hsm is a template send', async () => {
     const hsm = await t.post('/v1/messages', {
       headers: key,
