@@ -43,7 +43,7 @@ async function createDemoOnce(deps: Deps): Promise<BootstrapResult | undefined> 
 }
 
 export async function startServer(config: Config, opts: { clock?: Clock; logStream?: DestinationStream } = {}): Promise<RunningServer> {
-  const db = openDb(config.databaseUrl);
+  const db = openDb(config.databaseUrl, { backgroundCheckpoints: true });
   try {
     await migrateToLatest(db);
   } catch (err) {

@@ -3,21 +3,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDialectConfig, type Transaction } from 'kysely';
 import { sqliteFile } from '../config.ts';
 import type { Database } from './schema.ts';
+import { SqliteChangeTracker, writtenTables, type ChangeTracker } from './change-tracker.ts';
+import { startCheckpointer } from './sqlite-checkpointer.ts';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
 export interface Db {
   kysely: Kysely<Database>;
   kind: DialectKind;
+  /** SQLite: tells whether tables changed since a mark, so that rows read on every request can be kept. */
+  changes?: ChangeTracker;
   close(): Promise<void>;
 }
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
-export function openDb(databaseUrl: string, opts: { poolSize?: number } = {}): Db {
+export interface OpenDbOptions {
+  /** PostgreSQL: connections in the pool. */
+  poolSize?: number;
+  /** SQLite file: checkpoint the WAL in a worker thread, not on the event loop (the server does). */
+  backgroundCheckpoints?: boolean;
+}
+
+export function openDb(databaseUrl: string, opts: OpenDbOptions = {}): Db {
   const file = sqliteFile(databaseUrl);
   if (file !== undefined) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -27,11 +38,15 @@ export function openDb(databaseUrl: string, opts: { poolSize?: number } = {}): D
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const changes = new SqliteChangeTracker(sqlite);
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, changes) }) });
+    const checkpointer = opts.backgroundCheckpoints && file !== ':memory:' ? startCheckpointer(sqlite, file) : undefined;
     return {
       kysely,
       kind: 'sqlite',
+      changes,
       close: async () => {
+        await checkpointer?.stop();
         await kysely.destroy();
       },
     };
@@ -55,6 +70,36 @@ export function openDb(databaseUrl: string, opts: { poolSize?: number } = {}): D
       await kysely.destroy();
     },
   };
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs more than running a small
+ * query. Prepared statements are kept by SQL text (most recently used first, bounded) and reused.
+ * A statement still iterating (a stream) is never handed out twice: a busy one gets a fresh twin.
+ * Every statement is about to run when it is asked for: the change tracker learns of each write here.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, tracker: SqliteChangeTracker, max = 500): SqliteDialectConfig['database'] {
+  const cache = new Map<string, { stmt: SqliteDatabase.Statement; writes: string[] | 'all' | null }>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      const hit = cache.get(sql);
+      if (hit) {
+        tracker.noteStatement(hit.writes);
+        if (hit.stmt.busy) return sqlite.prepare(sql);
+        // Move to the most recent end.
+        cache.delete(sql);
+        cache.set(sql, hit);
+        return hit.stmt;
+      }
+      const writes = writtenTables(sql);
+      tracker.noteStatement(writes);
+      const stmt = sqlite.prepare(sql);
+      cache.set(sql, { stmt, writes });
+      if (cache.size > max) cache.delete(cache.keys().next().value!);
+      return stmt;
+    },
+  } as SqliteDialectConfig['database'];
 }
 
 /** SQLite reports a unique violation as SQLITE_CONSTRAINT_UNIQUE, PostgreSQL as 23505. */

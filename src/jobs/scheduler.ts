@@ -6,6 +6,7 @@ import { sql, type Transaction } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database, JobsTable } from '../db/schema.ts';
 import type { Executor } from '../db/index.ts';
+import { prepared } from '../db/prepared.ts';
 import type { Deps } from '../deps.ts';
 import { recordId } from '../ids.ts';
 import { onCommit, outboxSignal } from '../webhooks/outbox.ts';
@@ -24,36 +25,64 @@ export function registerJobHandler(kind: string, handler: JobHandler): void {
   handlers.set(kind, handler);
 }
 
+// Compiled once: a sandbox send enqueues one job, and every status step updates or deletes one.
+const insertJob = prepared((db, p) =>
+  db.insertInto('jobs').values({
+    id: p(0),
+    kind: p(1),
+    ref_id: p(2),
+    payload: p(3),
+    status: 'pending',
+    available_at: p(4),
+    lease_owner: null,
+    attempts: 0,
+    last_error: null,
+    created_at: p(5),
+    finished_at: null,
+  }),
+);
+const deleteJob = prepared((db, p) => db.deleteFrom('jobs').where('id', '=', p<string>(0)));
+const rescheduleJob = prepared((db, p) => db.updateTable('jobs').set({ available_at: p(0), payload: p(1) }).where('id', '=', p<string>(2)));
+
 export async function enqueueJob(deps: Deps, tx: Executor, job: { kind: string; refId: string; at: Date; payload: unknown }): Promise<string> {
   const id = recordId('job');
-  await tx
-    .insertInto('jobs')
-    .values({
-      id,
-      kind: job.kind,
-      ref_id: job.refId,
-      payload: JSON.stringify(job.payload),
-      status: 'pending',
-      available_at: job.at.toISOString(),
-      lease_owner: null,
-      attempts: 0,
-      last_error: null,
-      created_at: deps.clock.now().toISOString(),
-      finished_at: null,
-    })
-    .execute();
-  onCommit(deps, tx, () => outboxSignal(deps.db).emit('jobs'));
+  await insertJob(tx, [id, job.kind, job.refId, JSON.stringify(job.payload), job.at.toISOString(), deps.clock.now().toISOString()]);
+  const dueAt = job.at.getTime();
+  onCommit(deps, tx, () => outboxSignal(deps.db).emit('jobs', dueAt));
   return id;
 }
 
 const BATCH = 200;
+/**
+ * The condition of the partial index jobs_due, word for word: SQLite uses a partial index only
+ * for queries that repeat its WHERE terms (status = 'pending' alone scans the whole table).
+ */
+const DUE_INDEX = sql<boolean>`status in ('pending', 'running')`;
 const FAILURE_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
+/**
+ * After a round, the loop sleeps at least this long (unless a job due at once wakes it), so that
+ * jobs falling due one after another (a busy sandbox's statuses) run in batches, not one by one.
+ */
+const COALESCE_MS = 10;
 
 export class JobScheduler {
   private active = false;
   private loop: Promise<void> | undefined;
   private readonly signal = new WakeSignal();
-  private readonly onSignal = () => this.wake();
+  /** While sleeping: when (by the clock) the sleep ends. */
+  private wakeAt: number | undefined;
+  /** While working: the earliest due time of the jobs enqueued meanwhile. */
+  private signalledDue = Infinity;
+  private readonly onSignal = (dueAt?: number) => {
+    const now = this.deps.clock.now().getTime();
+    if (typeof dueAt === 'number' && dueAt > now) {
+      // A job due later than the loop's next look needs no wake-up: the loop comes for it in time.
+      if (this.wakeAt === undefined) this.signalledDue = Math.min(this.signalledDue, dueAt);
+      else if (dueAt < this.wakeAt) this.wake();
+      return;
+    }
+    this.wake();
+  };
 
   constructor(
     private readonly deps: Deps,
@@ -91,13 +120,19 @@ export class JobScheduler {
       }
       if (!this.active) break;
       if (n >= BATCH || this.signal.pending) continue;
-      await this.signal.sleep(await this.untilNextDue(pollMs));
+      this.signalledDue = Infinity;
+      const next = await this.untilNextDue(pollMs);
+      const now = this.deps.clock.now().getTime();
+      const ms = Math.max(COALESCE_MS, Math.min(next, this.signalledDue - now));
+      this.wakeAt = now + ms;
+      await this.signal.sleep(ms);
+      this.wakeAt = undefined;
     }
   }
 
   private async untilNextDue(pollMs: number): Promise<number> {
     try {
-      const row = await this.deps.db.kysely.selectFrom('jobs').select('available_at').where('status', '=', 'pending').orderBy('available_at').limit(1).executeTakeFirst();
+      const row = await this.deps.db.kysely.selectFrom('jobs').select('available_at').where(DUE_INDEX).where('status', '=', 'pending').orderBy('available_at').limit(1).executeTakeFirst();
       if (!row) return pollMs;
       return Math.max(1, Math.min(pollMs, Date.parse(row.available_at) - this.deps.clock.now().getTime()));
     } catch {
@@ -130,7 +165,7 @@ export class JobScheduler {
       this.opts.logger?.warn({ err }, 'job batch failed; running its jobs one by one');
     }
     // Slow path: each job alone, so that one failing job cannot hold back the others.
-    const ids = (await deps.db.kysely.selectFrom('jobs').select('id').where('status', '=', 'pending').where('available_at', '<=', now).orderBy('available_at').limit(BATCH).execute()).map((r) => r.id);
+    const ids = (await deps.db.kysely.selectFrom('jobs').select('id').where(DUE_INDEX).where('status', '=', 'pending').where('available_at', '<=', now).orderBy('available_at').limit(BATCH).execute()).map((r) => r.id);
     for (const id of ids) {
       try {
         await deps.db.kysely.transaction().execute(async (tx) => {
@@ -154,7 +189,7 @@ export class JobScheduler {
 
   private async take(tx: Transaction<Database>, now: string, pg: boolean): Promise<JobRow[]> {
     const res = await sql<JobRow>`
-      select * from jobs where status = 'pending' and available_at <= ${now}
+      select * from jobs where ${DUE_INDEX} and status = 'pending' and available_at <= ${now}
       order by available_at limit ${BATCH} ${pg ? sql`for update skip locked` : sql``}`.execute(tx);
     return res.rows;
   }
@@ -164,13 +199,9 @@ export class JobScheduler {
     if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
     const outcome = await handler(this.deps, tx, job, JSON.parse(job.payload));
     if ('done' in outcome) {
-      await tx.deleteFrom('jobs').where('id', '=', job.id).execute();
+      await deleteJob(tx, [job.id]);
     } else {
-      await tx
-        .updateTable('jobs')
-        .set({ available_at: outcome.again.toISOString(), payload: JSON.stringify(outcome.payload) })
-        .where('id', '=', job.id)
-        .execute();
+      await rescheduleJob(tx, [outcome.again.toISOString(), JSON.stringify(outcome.payload), job.id]);
     }
   }
 }

@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { hashSecret, sameHash } from '../crypto.ts';
+import { prepared } from '../db/prepared.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { LastUsedRecorder } from '../services/last-used.ts';
 import { d360Error } from './errors.ts';
@@ -14,22 +15,61 @@ declare module 'fastify' {
 
 const lastUsed = new LastUsedRecorder('channel_api_keys');
 
-/** One indexed probe: the key's hash → the active key joined with its channel. */
-export async function channelForApiKey(deps: Deps, apiKey: string): Promise<ChannelRow | undefined> {
-  if (apiKey.length === 0 || apiKey.length > 256) return undefined;
-  const hash = hashSecret(apiKey);
-  const row = await deps.db.kysely
+// Every Messaging API request runs this query: compiled once.
+const activeKeyByHash = prepared((db, p) =>
+  db
     .selectFrom('channel_api_keys')
     .innerJoin('channels', 'channels.id', 'channel_api_keys.channel_id')
     .selectAll('channels')
     .select(['channel_api_keys.id as key_id', 'channel_api_keys.key_hash as key_hash'])
-    .where('channel_api_keys.key_hash', '=', hash)
-    .where('channel_api_keys.revoked_at', 'is', null)
-    .executeTakeFirst();
-  if (!row || !sameHash(row.key_hash, hash)) return undefined;
+    .where('channel_api_keys.key_hash', '=', p<string>(0))
+    .where('channel_api_keys.revoked_at', 'is', null),
+);
+
+/**
+ * Principals of keys in use, by key hash, per database, for a few seconds: most requests skip the
+ * lookup. A kept principal is used only while no write to channels or channel_api_keys (by this
+ * process, or by another on the same SQLite file) has come since it was read, so a revocation, a
+ * cancellation or a changed setting takes effect with the very next request. Only where the
+ * database tracks changes (SQLite); on PostgreSQL every request looks its key up.
+ */
+const PRINCIPAL_TTL_MS = 5_000;
+const PRINCIPAL_MAX = 10_000;
+const PRINCIPAL_TABLES = ['channels', 'channel_api_keys'] as const;
+interface KeptPrincipal {
+  channel: ChannelRow;
+  keyId: string;
+  mark: number;
+  until: number;
+}
+const principals = new WeakMap<object, Map<string, KeptPrincipal>>();
+
+/** One indexed probe: the key's hash → the active key joined with its channel. */
+export async function channelForApiKey(deps: Deps, apiKey: string): Promise<ChannelRow | undefined> {
+  if (apiKey.length === 0 || apiKey.length > 256) return undefined;
+  const hash = hashSecret(apiKey);
+  const changes = deps.db.changes;
+  let kept = changes ? principals.get(deps.db) : undefined;
+  const now = performance.now();
+  const hit = kept?.get(hash);
+  if (hit && hit.until > now && !changes!.changedSince(PRINCIPAL_TABLES, hit.mark)) {
+    lastUsed.touch(deps, hit.keyId);
+    return { ...hit.channel };
+  }
+  const mark = changes?.mark() ?? 0;
+  const row = (await activeKeyByHash(deps.db.kysely, [hash])).rows[0];
+  if (!row || !sameHash(row.key_hash, hash)) {
+    kept?.delete(hash);
+    return undefined;
+  }
   lastUsed.touch(deps, row.key_id);
-  const { key_id: _k, key_hash: _h, ...channel } = row;
-  return channel as ChannelRow;
+  const { key_id: keyId, key_hash: _h, ...channel } = row;
+  if (changes) {
+    if (!kept) principals.set(deps.db, (kept = new Map()));
+    if (kept.size >= PRINCIPAL_MAX) kept.clear();
+    kept.set(hash, { channel: channel as ChannelRow, keyId, mark, until: now + PRINCIPAL_TTL_MS });
+  }
+  return { ...channel } as ChannelRow;
 }
 
 export async function authenticateChannel(deps: Deps, request: FastifyRequest): Promise<ChannelRow> {

@@ -1,5 +1,6 @@
 // The messages table: one row per message in either direction, its status timestamps its history.
 import type { Executor } from '../db/index.ts';
+import { prepared } from '../db/prepared.ts';
 import type { MessagesTable } from '../db/schema.ts';
 import type { ChannelRow } from '../services/channels.ts';
 
@@ -19,31 +20,49 @@ export interface NewMessage {
   at: string;
 }
 
+// Every send (and every inbound message) runs this insert: compiled once.
+const insert = prepared((db, p) =>
+  db.insertInto('messages').values({
+    id: p(0),
+    channel_id: p(1),
+    partner_id: p(2),
+    client_id: p(3),
+    direction: p(4),
+    wa_id: p(5),
+    type: p(6),
+    content: p(7),
+    status: p(8),
+    error_code: null,
+    error_title: null,
+    category: p(9),
+    initiated_by: p(10),
+    template_name: p(11),
+    context_id: p(12),
+    created_at: p(13),
+    modified_at: p(14),
+    sent_at: null,
+    delivered_at: null,
+    read_at: null,
+    failed_at: null,
+  }),
+);
+
 export async function insertMessage(tx: Executor, m: NewMessage): Promise<void> {
-  await tx
-    .insertInto('messages')
-    .values({
-      id: m.id,
-      channel_id: m.channel.id,
-      partner_id: m.channel.partner_id,
-      client_id: m.channel.client_id,
-      direction: m.direction,
-      wa_id: m.waId,
-      type: m.type,
-      content: JSON.stringify({ type: m.type, [m.type]: m.content, ...(m.context ? { context: m.context } : {}) }),
-      status: m.status,
-      error_code: null,
-      error_title: null,
-      category: m.category,
-      initiated_by: m.direction === 'outbound' ? 'business' : 'user',
-      template_name: m.templateName ?? null,
-      context_id: m.contextId ?? null,
-      created_at: m.at,
-      modified_at: m.at,
-      sent_at: null,
-      delivered_at: null,
-      read_at: null,
-      failed_at: null,
-    })
-    .execute();
+  await insert(tx, [
+    m.id,
+    m.channel.id,
+    m.channel.partner_id,
+    m.channel.client_id,
+    m.direction,
+    m.waId,
+    m.type,
+    JSON.stringify({ type: m.type, [m.type]: m.content, ...(m.context ? { context: m.context } : {}) }),
+    m.status,
+    m.category,
+    m.direction === 'outbound' ? 'business' : 'user',
+    m.templateName ?? null,
+    m.contextId ?? null,
+    m.at,
+    m.at,
+  ]);
 }

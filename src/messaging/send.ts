@@ -4,13 +4,13 @@ import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import type { Network } from '../network/types.ts';
 import { sandboxNetwork } from '../network/sandbox.ts';
-import { transact } from '../webhooks/outbox.ts';
 import { metaError } from './errors.ts';
 import { SendLimits } from './limits.ts';
 import { checkTemplateSend } from './templates/check.ts';
 import type { MarkRead, NormalizedMessage } from './validate/message.ts';
 import { newWamid } from './wamid.ts';
 import { insertMessage } from './messages.ts';
+import { SendBatcher } from './send-batcher.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 
@@ -22,7 +22,10 @@ export interface SendResult {
 
 export class Messenger {
   readonly limits = new SendLimits();
-  constructor(private readonly deps: Deps) {}
+  private readonly writes: SendBatcher;
+  constructor(private readonly deps: Deps) {
+    this.writes = new SendBatcher(deps);
+  }
 
   async send(channel: ChannelRow, msg: NormalizedMessage): Promise<SendResult> {
     const deps = this.deps;
@@ -53,7 +56,7 @@ export class Messenger {
 
     const id = newWamid(msg.waId);
     const iso = now.toISOString();
-    await transact(deps, async (tx) => {
+    await this.writes.write(async (tx) => {
       await insertMessage(tx, {
         id,
         channel,

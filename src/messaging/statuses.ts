@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Database, MessagesTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
+import { prepared, type PreparedQuery } from '../db/prepared.ts';
 import { emitChannelEvent, channelIdentity } from './channel-webhook.ts';
 import { statusPayload, type StatusItem } from './webhook-payloads.ts';
 
@@ -28,6 +29,37 @@ function conversationId(channelId: string, waId: string, category: string, at: D
   return createHash('sha256').update(`${channelId}|${waId}|${category}|${day}`).digest('hex').slice(0, 32);
 }
 
+// Each status step of every message runs these: compiled once (per status, with or without error).
+const messageById = prepared((db, p) => db.selectFrom('messages').selectAll().where('id', '=', p<string>(0)));
+/** What a move needs to know, and whether there is a webhook to tell (most sandbox channels have none). */
+const moveFacts = prepared((db, p) =>
+  db
+    .selectFrom('messages')
+    .leftJoin('channels', 'channels.id', 'messages.channel_id')
+    .select(['messages.direction', 'messages.status', 'channels.webhook_url'])
+    .where('messages.id', '=', p<string>(0)),
+);
+const channelById = prepared((db, p) => db.selectFrom('channels').selectAll().where('id', '=', p<string>(0)));
+const moves = new Map<string, PreparedQuery<unknown>>();
+/** UPDATE messages SET status, modified_at, <status>_at [, error_code, error_title] WHERE id = ? AND status = <the status read>. */
+function moveStatus(status: OutboundStatus, withError: boolean): PreparedQuery<unknown> {
+  const key = `${status}|${withError}`;
+  let q = moves.get(key);
+  if (!q) {
+    q = prepared((db, p) => {
+      const set: Partial<MessagesTable> = { status, modified_at: p(0), [`${status}_at`]: p(1) };
+      let next = 2;
+      if (withError) {
+        set.error_code = p(next++);
+        set.error_title = p(next++);
+      }
+      return db.updateTable('messages').set(set).where('id', '=', p<string>(next++)).where('status', '=', p<MessagesTable['status']>(next));
+    });
+    moves.set(key, q);
+  }
+  return q;
+}
+
 /**
  * Moves an outbound message to `status` if that is forward; writes the status webhook event in
  * the same transaction. Returns false when the move was not allowed (nothing written).
@@ -40,16 +72,15 @@ export async function applyStatus(
   at: Date,
   error?: StatusError,
 ): Promise<boolean> {
-  const msg = await tx.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
-  if (!msg || msg.direction !== 'outbound' || !canMove(msg.status, status)) return false;
+  const facts = (await moveFacts(tx, [messageId])).rows[0];
+  if (!facts || facts.direction !== 'outbound' || !canMove(facts.status, status)) return false;
   const iso = at.toISOString();
-  const set: Partial<MessagesTable> = { status, modified_at: iso, [`${status}_at`]: iso };
-  if (error) {
-    set.error_code = error.code;
-    set.error_title = error.title;
-  }
-  await tx.updateTable('messages').set(set).where('id', '=', messageId).where('status', '=', msg.status).execute();
-  const channel = await tx.selectFrom('channels').selectAll().where('id', '=', msg.channel_id).executeTakeFirst();
+  if (error) await moveStatus(status, true)(tx, [iso, iso, error.code, error.title, messageId, facts.status]);
+  else await moveStatus(status, false)(tx, [iso, iso, messageId, facts.status]);
+  if (!facts.webhook_url) return true;
+  // The payload's fields (id, wa_id, channel, category, created_at) are not changed by the move.
+  const msg = (await messageById(tx, [messageId])).rows[0]!;
+  const channel = (await channelById(tx, [msg.channel_id])).rows[0];
   if (!channel?.webhook_url) return true;
   const category = msg.category ?? 'service';
   const item: StatusItem = {

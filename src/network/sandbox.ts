@@ -5,6 +5,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
+import { prepared } from '../db/prepared.ts';
 import { enqueueJob, registerJobHandler } from '../jobs/scheduler.ts';
 import { applyStatus, type OutboundStatus, type StatusError } from '../messaging/statuses.ts';
 import type { AcceptedMessage, Network } from './types.ts';
@@ -35,14 +36,14 @@ export const ERRORS = {
   },
 } satisfies Record<string, StatusError>;
 
+// Every sandbox send looks its recipient up: compiled once.
+const sandboxUser = prepared((db, p) =>
+  db.selectFrom('sandbox_users').select(['last_inbound_at', 'unreachable', 'blocked']).where('channel_id', '=', p<string>(0)).where('wa_id', '=', p<string>(1)),
+);
+
 export const sandboxNetwork: Network = {
   async accept(deps, tx, msg) {
-    const user = await tx
-      .selectFrom('sandbox_users')
-      .select(['last_inbound_at', 'unreachable', 'blocked'])
-      .where('channel_id', '=', msg.channel.id)
-      .where('wa_id', '=', msg.waId)
-      .executeTakeFirst();
+    const user = (await sandboxUser(tx, [msg.channel.id, msg.waId])).rows[0];
     const t0 = msg.acceptedAt.getTime();
     const d = deps.config.sandboxStatusDelays;
     let steps: Step[];

@@ -13,7 +13,7 @@ import { metaError } from '../errors.ts';
 import type { Obj } from '../validate/check.ts';
 import type { TemplateRef } from '../validate/message.ts';
 import { placeholders } from './placeholders.ts';
-import { findTemplate } from './store.ts';
+import { findTemplateForSend } from './store.ts';
 
 export { placeholders };
 
@@ -129,7 +129,7 @@ function checkButtons(stored: StoredButton[], given: GivenParts['buttons']): voi
 
 /** Returns the template's category (lower-case), the pricing category of the message. */
 export async function checkTemplateSend(deps: Deps, channel: ChannelRow, ref: TemplateRef): Promise<string> {
-  const t = await findTemplate(deps, channel.waba_account_id, ref.name, ref.language);
+  const t = await findTemplateForSend(deps, channel.waba_account_id, ref.name, ref.language);
   if (!t) {
     throw metaError(404, 132001, 'Template name does not exist in the translation', `template name (${ref.name}) does not exist in ${ref.language}`);
   }

@@ -8,6 +8,7 @@
 import type { Selectable } from 'kysely';
 import type { TemplatesTable } from '../../db/schema.ts';
 import type { Executor } from '../../db/index.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { Deps } from '../../deps.ts';
 import { wireTime } from '../../clock.ts';
 import { digits } from '../../ids.ts';
@@ -78,14 +79,43 @@ export function ensureDefaultTemplates(deps: Deps, tx: Executor, waba: { id: str
   });
 }
 
-export function findTemplate(deps: Deps, wabaAccountId: string, name: string, language: string, tx: Executor = deps.db.kysely): Promise<TemplateRow | undefined> {
-  return tx
-    .selectFrom('templates')
-    .selectAll()
-    .where('waba_account_id', '=', wabaAccountId)
-    .where('name', '=', name)
-    .where('language', '=', language)
-    .executeTakeFirst();
+// Every template send looks its template up: compiled once.
+const templateByName = prepared((db, p) =>
+  db.selectFrom('templates').selectAll().where('waba_account_id', '=', p<string>(0)).where('name', '=', p<string>(1)).where('language', '=', p<string>(2)),
+);
+
+export async function findTemplate(deps: Deps, wabaAccountId: string, name: string, language: string, tx: Executor = deps.db.kysely): Promise<TemplateRow | undefined> {
+  return (await templateByName(tx, [wabaAccountId, name, language])).rows[0];
+}
+
+/**
+ * The lookup of every template send, kept per database for a few seconds: a kept row is used only
+ * while nothing has written the templates table since it was read (creation, review, edit,
+ * deletion by this process, or any write by another on the same SQLite file), so a send sees every
+ * change at once. Only where the database tracks changes (SQLite). Callers must not modify the row.
+ */
+const SEND_LOOKUP_TTL_MS = 5_000;
+const SEND_LOOKUP_MAX = 10_000;
+const TEMPLATE_TABLES = ['templates'] as const;
+const keptTemplates = new WeakMap<object, Map<string, { row: TemplateRow; mark: number; until: number }>>();
+
+export async function findTemplateForSend(deps: Deps, wabaAccountId: string, name: string, language: string): Promise<TemplateRow | undefined> {
+  const changes = deps.db.changes;
+  if (!changes) return findTemplate(deps, wabaAccountId, name, language);
+  let kept = keptTemplates.get(deps.db);
+  const key = `${wabaAccountId}\u0000${name}\u0000${language}`;
+  const now = performance.now();
+  const hit = kept?.get(key);
+  if (hit && hit.until > now && !changes.changedSince(TEMPLATE_TABLES, hit.mark)) return hit.row;
+  const mark = changes.mark();
+  const row = await findTemplate(deps, wabaAccountId, name, language);
+  if (!kept) keptTemplates.set(deps.db, (kept = new Map()));
+  if (!row) kept.delete(key);
+  else {
+    if (kept.size >= SEND_LOOKUP_MAX) kept.clear();
+    kept.set(key, { row, mark, until: now + SEND_LOOKUP_TTL_MS });
+  }
+  return row;
 }
 
 export function findTemplateById(deps: Deps, wabaAccountId: string, id: string, tx: Executor = deps.db.kysely): Promise<TemplateRow | undefined> {

@@ -1,0 +1,65 @@
+// WAL checkpoints of the server's SQLite database, off the event loop. better-sqlite3 is
+// synchronous: a checkpoint run by the serving connection (SQLite's default, every 1,000 pages)
+// stops every request for its two fsyncs (~10 ms on a VM disk), about once per hundred sends.
+// A worker thread with its own connection checkpoints instead (PASSIVE: it never blocks writers).
+// The serving connection keeps a far higher autocheckpoint as a safety net: it restarts the WAL
+// when a steady write load never leaves the worker a quiet moment, and takes over if the worker
+// stops.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type SqliteDatabase from 'better-sqlite3';
+
+/** The serving connection's own autocheckpoint (pages) while the worker runs. */
+export const SAFETY_AUTOCHECKPOINT = 10_000;
+const DEFAULT_AUTOCHECKPOINT = 1_000;
+
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('busy_timeout = 1000');
+let stopped = false;
+function tick() {
+  if (stopped) return;
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (err) {
+    // The serving connection takes checkpoints back when this thread ends.
+    try { db.close(); } catch {}
+    process.exit(1);
+  }
+  setTimeout(tick, workerData.intervalMs);
+}
+parentPort.on('message', (m) => {
+  if (m === 'stop') {
+    stopped = true;
+    try { db.close(); } catch {}
+    process.exit(0);
+  }
+});
+tick();`;
+
+export interface Checkpointer {
+  stop(): Promise<void>;
+}
+
+export function startCheckpointer(sqlite: SqliteDatabase.Database, file: string, intervalMs = 200): Checkpointer {
+  const worker = new Worker(WORKER, { eval: true, workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, intervalMs } });
+  worker.unref();
+  let stopping = false;
+  sqlite.pragma(`wal_autocheckpoint = ${SAFETY_AUTOCHECKPOINT}`);
+  const fallBack = () => {
+    if (!stopping && sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
+  };
+  worker.on('error', fallBack);
+  worker.on('exit', fallBack);
+  return {
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      const exited = new Promise((r) => worker.once('exit', r));
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
