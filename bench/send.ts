@@ -7,7 +7,7 @@
 //   BENCH_ROUNDS=3 npm run bench:send                   # alternate echo / openwaba 3 times
 //   BENCH_CPU_PROFILE=/tmp/prof npm run bench:send      # node --cpu-prof on the server child
 //   BENCH_LOG_LEVEL=warn npm run bench:send             # server's LOG_LEVEL (default: info, as shipped)
-//   BENCH_DEBUG=1 npm run bench:send                    # also print the server's event-loop delay
+//   BENCH_DEBUG=1 npm run bench:send                    # also print the server's event-loop delay and GC pauses
 //   BENCH_CHANNELS=400 BENCH_STATUS_DELAYS=sent=1s,delivered=3s,read=6s npm run bench:send
 //
 // The server is the real one (startServer: app, webhook dispatcher, job scheduler) in a child
@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { systemClock } from '../src/clock.ts';
@@ -109,9 +109,19 @@ async function serverChild(): Promise<void> {
     // The event loop's stalls, printed when the server stops.
     const h = monitorEventLoopDelay({ resolution: 5 });
     h.enable();
-    process.on('exit', () =>
-      console.error(`server event loop delay: p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`),
-    );
+    const gc = { n: 0, ms: 0, max: 0, major: 0 };
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gc.n++;
+        gc.ms += e.duration;
+        gc.max = Math.max(gc.max, e.duration);
+        if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
+      }
+    }).observe({ entryTypes: ['gc'] });
+    process.on('exit', () => {
+      console.error(`server event loop delay: p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`);
+      console.error(`server GC: ${gc.n} pauses (${gc.major} major), ${gc.ms.toFixed(0)} ms in all, longest ${gc.max.toFixed(1)} ms`);
+    });
   }
   process.send!({ port: Number(new URL(server.url).port) });
   onStop(() => server.stop());

@@ -52,7 +52,8 @@ export async function enqueueJob(deps: Deps, tx: Executor, job: { kind: string; 
   return id;
 }
 
-const BATCH = 200;
+/** Jobs per transaction: a batch holds the event loop while it runs, so keep it short. */
+const BATCH = 32;
 /**
  * The condition of the partial index jobs_due, word for word: SQLite uses a partial index only
  * for queries that repeat its WHERE terms (status = 'pending' alone scans the whole table).
@@ -147,6 +148,9 @@ export class JobScheduler {
       const n = await this.runBatch();
       total += n;
       if (n < BATCH) return total;
+      // A batch runs on the event loop without a break (SQLite is synchronous): let requests in
+      // between batches.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
