@@ -41,7 +41,7 @@ export const ListQuery = Type.Object({
   filters: Type.Optional(Type.String({ description: 'JSON object of dotted paths to values, e.g. {"id":"abcCH"}' })),
 });
 
-const ListEnvelopeProps = {
+export const ListEnvelopeProps = {
   count: Type.Integer(),
   total: Type.Integer(),
   limit: Type.Integer(),

@@ -11,7 +11,7 @@ import { createTemplate, deleteTemplateById, editTemplate } from '../../messagin
 import { templateToWire } from '../../messaging/templates/store.ts';
 import { requirePartner } from '../auth.ts';
 import { successMeta } from '../errors.ts';
-import { ListQuery, PARTNER_ERRORS, PARTNER_SECURITY, SuccessMeta } from '../schemas.ts';
+import { ListQuery, PARTNER_ERRORS, PARTNER_SECURITY, SuccessMeta, ListEnvelopeProps } from '../schemas.ts';
 
 const Actor = Type.Object({ user_id: Type.String(), user_name: Type.String() }, { additionalProperties: true });
 const WabaTemplate = Type.Object(
@@ -34,15 +34,7 @@ const WabaTemplate = Type.Object(
   },
   { additionalProperties: true },
 );
-const WabaTemplateList = Type.Object({
-  count: Type.Integer(),
-  total: Type.Integer(),
-  limit: Type.Integer(),
-  offset: Type.Integer(),
-  sort: Type.Array(Type.String()),
-  filters: Type.Record(Type.String(), Type.Any()),
-  waba_templates: Type.Array(WabaTemplate),
-});
+const WabaTemplateList = Type.Object({ ...ListEnvelopeProps, waba_templates: Type.Array(WabaTemplate) });
 const WabaParams = Type.Object({ partner_id: Type.String({ maxLength: 64 }), waba_account_id: Type.String({ maxLength: 64 }) });
 const TemplateParams = Type.Object({
   partner_id: Type.String({ maxLength: 64 }),

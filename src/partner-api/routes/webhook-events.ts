@@ -7,7 +7,7 @@ import type { Deps } from '../../deps.ts';
 import { getWebhookEvent, listWebhookEvents, retryWebhookEvent, retryWebhookEvents } from '../../webhooks/event-log.ts';
 import { getPartnerWebhookSecret, rotatePartnerWebhookSecret, sendTestEvent } from '../../webhooks/partner-webhook.ts';
 import { requirePartner } from '../auth.ts';
-import { ListQuery, PARTNER_ERRORS, PARTNER_SECURITY, PartnerIdParams } from '../schemas.ts';
+import { ListEnvelopeProps, ListQuery, PARTNER_ERRORS, PARTNER_SECURITY, PartnerIdParams } from '../schemas.ts';
 
 const tags = ['Webhook deliveries (extension)'];
 const Time = Type.Union([Type.String(), Type.Null()]);
@@ -66,15 +66,7 @@ export const webhookEventRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
         params: PartnerIdParams,
         querystring: RangeQuery,
         response: {
-          200: Type.Object({
-            count: Type.Integer(),
-            total: Type.Integer(),
-            limit: Type.Integer(),
-            offset: Type.Integer(),
-            sort: Type.Array(Type.String()),
-            filters: Type.Record(Type.String(), Type.Any()),
-            webhook_events: Type.Array(Event),
-          }),
+          200: Type.Object({ ...ListEnvelopeProps, webhook_events: Type.Array(Event) }),
           ...PARTNER_ERRORS,
         },
       },
