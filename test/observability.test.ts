@@ -96,6 +96,8 @@ describeEachDb('observability', (kind) => {
         // A body that fails validation must not be logged either.
         t.post('/api/v2/token', { json: { username: a.username, password: a.password, extra: [a.partner_api_key] } }),
         t.patch(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey(a.partner_api_key), raw: `{"api_key":"${a.partner_api_key}"`, }),
+        // Headers outside the logged allowlist (a custom signature, proxy credentials) stay out.
+        t.get('/health', { headers: { 'x-hub-signature': `sig-${a.partner_api_key}`, 'proxy-authorization': `Basic ${a.password}` } }),
       ];
       const statuses = (await Promise.all(requests)).map((r) => r.status);
       expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
