@@ -1,21 +1,32 @@
 // All ids come from here. Hub ids are short, unguessable and carry a type suffix
 // (…PA partner, …CL client, …CH channel, …WA WABA account), as 360dialog's do.
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomFillSync, randomInt } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+// Crypto randomness drawn in blocks (as the uuid package does): one call into OpenSSL per 4 KB
+// instead of one allocation and call per id, which the send and delivery paths make several of.
+// Each byte is used once.
+const POOL = Buffer.allocUnsafe(4096);
+let poolPos = POOL.length;
+
+function randomByte(): number {
+  if (poolPos === POOL.length) {
+    randomFillSync(POOL);
+    poolPos = 0;
+  }
+  return POOL[poolPos++]!;
+}
+
 /** n characters drawn uniformly from [0-9A-Za-z] with crypto randomness. */
 export function base62(n: number): string {
-  const out: string[] = [];
+  let out = '';
   while (out.length < n) {
-    const buf = randomBytes(n * 2);
-    for (const b of buf) {
-      // 248 = 4 * 62: reject the tail to stay uniform
-      if (b < 248) out.push(BASE62[b % 62]!);
-      if (out.length === n) break;
-    }
+    const b = randomByte();
+    // 248 = 4 * 62: reject the tail to stay uniform
+    if (b < 248) out += BASE62[b % 62]!;
   }
-  return out.join('');
+  return out;
 }
 
 // 10 base62 characters ≈ 59.5 bits: short like 360dialog's ids, far from guessable.

@@ -16,7 +16,23 @@ export interface Db {
   kind: DialectKind;
   /** SQLite: tells whether tables changed since a mark, so that rows read on every request can be kept. */
   changes?: ChangeTracker;
+  /** SQLite: synchronous statements for the hottest paths (see SqliteAccess). */
+  sqlite?: SqliteAccess;
   close(): Promise<void>;
+}
+
+/**
+ * Runs synchronous better-sqlite3 statements while holding Kysely's connection, so they never
+ * land inside another caller's open transaction (never call it from inside a transaction: the
+ * connection is already held there). Statements come from the same cache as Kysely's (prepared
+ * once, every write seen by the change tracker). For loops that run a few small statements
+ * thousands of times a second (the webhook dispatcher's claims and outcomes), where building,
+ * compiling and awaiting each query through Kysely costs more than running it.
+ */
+export interface SqliteAccess {
+  /** The database file (resolved), or ':memory:'. */
+  file: string;
+  run<T>(fn: (prepare: (sql: string) => SqliteDatabase.Statement, transaction: <R>(body: () => R) => R) => T): Promise<T>;
 }
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -39,12 +55,21 @@ export function openDb(databaseUrl: string, opts: OpenDbOptions = {}): Db {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     const changes = new SqliteChangeTracker(sqlite);
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, changes) }) });
+    const cached = withStatementCache(sqlite, changes);
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached as unknown as SqliteDialectConfig['database'] }) });
+    // BEGIN IMMEDIATE: a transaction that reads and then writes takes the write lock first (a
+    // deferred one could fail to upgrade with SQLITE_BUSY when another connection wrote between).
+    const transaction = <R>(body: () => R): R => sqlite.transaction(body).immediate();
+    const access: SqliteAccess = {
+      file: file === ':memory:' ? file : path.resolve(file),
+      run: (fn) => kysely.connection().execute(async () => fn(cached.prepare, transaction)),
+    };
     const checkpointer = opts.backgroundCheckpoints && file !== ':memory:' ? startCheckpointer(sqlite, file) : undefined;
     return {
       kysely,
       kind: 'sqlite',
       changes,
+      sqlite: access,
       close: async () => {
         await checkpointer?.stop();
         await kysely.destroy();
@@ -78,7 +103,7 @@ export function openDb(databaseUrl: string, opts: OpenDbOptions = {}): Db {
  * A statement still iterating (a stream) is never handed out twice: a busy one gets a fresh twin.
  * Every statement is about to run when it is asked for: the change tracker learns of each write here.
  */
-function withStatementCache(sqlite: SqliteDatabase.Database, tracker: SqliteChangeTracker, max = 500): SqliteDialectConfig['database'] {
+function withStatementCache(sqlite: SqliteDatabase.Database, tracker: SqliteChangeTracker, max = 500): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
   const cache = new Map<string, { stmt: SqliteDatabase.Statement; writes: string[] | 'all' | null }>();
   return {
     close: () => sqlite.close(),
@@ -99,7 +124,7 @@ function withStatementCache(sqlite: SqliteDatabase.Database, tracker: SqliteChan
       if (cache.size > max) cache.delete(cache.keys().next().value!);
       return stmt;
     },
-  } as SqliteDialectConfig['database'];
+  };
 }
 
 /** SQLite reports a unique violation as SQLITE_CONSTRAINT_UNIQUE, PostgreSQL as 23505. */

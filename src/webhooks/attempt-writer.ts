@@ -27,6 +27,23 @@ const MAX_BATCH = 500;
 const FULL_BATCH = 128;
 const LINGER_MS = 10;
 
+const SQLITE_INSERT_ATTEMPT = `
+  insert into webhook_attempts (id, event_id, attempt, url, started_at, duration_ms, outcome, status_code, error, response_excerpt, slow)
+  values (@id, @event_id, @attempt, @url, @started_at, @duration_ms, @outcome, @status_code, @error, @response_excerpt, @slow)`;
+
+const SQLITE_UPDATE_EVENT = `
+  update webhook_events
+  set status = @status,
+      attempts = @attempts,
+      available_at = coalesce(@available_at, available_at),
+      delivered_at = coalesce(@delivered_at, delivered_at),
+      failed_at = coalesce(@failed_at, failed_at),
+      lease_owner = null,
+      last_attempt_at = @last_attempt_at,
+      last_status_code = @last_status_code,
+      last_error = @last_error
+  where id = @id and status in ('pending', 'delivering')`;
+
 export class AttemptWriter {
   private pending: Pending[] = [];
   private writing = false;
@@ -77,6 +94,34 @@ export class AttemptWriter {
   }
 
   private async writeBatch(recs: AttemptOutcomeRecord[]): Promise<Set<string>> {
+    if (this.db.sqlite) {
+      // SQLite: the same two statements per outcome, compiled once, in one transaction. No
+      // lease fence: claims there are held in memory by the one dispatching process
+      // (sqlite-claims.ts); the row is still undelivered unless someone deleted or settled it.
+      return this.db.sqlite.run((prepare, transaction) => {
+        const insert = prepare(SQLITE_INSERT_ATTEMPT);
+        const update = prepare(SQLITE_UPDATE_EVENT);
+        return transaction(() => {
+          const ours = new Set<string>();
+          for (const { attempt, event: e } of recs) {
+            insert.run(attempt);
+            const res = update.run({
+              id: e.id,
+              status: e.status,
+              attempts: e.attempts,
+              available_at: e.available_at ?? null,
+              delivered_at: e.delivered_at ?? null,
+              failed_at: e.failed_at ?? null,
+              last_attempt_at: e.last_attempt_at,
+              last_status_code: e.last_status_code,
+              last_error: e.last_error,
+            });
+            if (res.changes > 0) ours.add(e.id);
+          }
+          return ours;
+        });
+      });
+    }
     return this.db.kysely.transaction().execute(async (tx) => {
       await tx
         .insertInto('webhook_attempts')

@@ -12,11 +12,11 @@ import type { Agent } from 'undici';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Deps } from '../deps.ts';
-import type { WebhookEventsTable } from '../db/schema.ts';
 import { recordId } from '../ids.ts';
 import { WakeSignal } from '../jobs/wake-signal.ts';
 import { AttemptWriter, type AttemptOutcomeRecord } from './attempt-writer.ts';
-import { claimDueEvents, handBackEvents, nextDueAfter, renewLease } from './claims.ts';
+import { claimDueEvents, handBackEvents, nextDueAfter, renewLease, type ClaimedEvent } from './claims.ts';
+import { holdSqliteLock, settleSqlite, sqliteDispatcherStarted, sqliteDispatcherStopped } from './sqlite-claims.ts';
 import { attemptDelivery, createDeliveryAgent, type AttemptResult } from './deliver.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { outboxSignal } from './outbox.ts';
@@ -24,7 +24,7 @@ import { PgOutboxListener } from './pg-listener.ts';
 import { nextAttemptAt, parseRetryAfter, type RetryPolicy } from './schedule.ts';
 import { resolveTarget, type DeliveryTarget } from './targets.ts';
 
-type EventRow = WebhookEventsTable;
+type EventRow = ClaimedEvent;
 
 export interface DispatcherOptions {
   logger?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
@@ -118,6 +118,7 @@ export class Dispatcher {
     if (this.active) return;
     this.active = true;
     this.stopping = false;
+    if (this.deps.db.sqlite) sqliteDispatcherStarted(this.deps.db);
     outboxSignal(this.deps.db).on('enqueued', this.onSignal);
     if (this.deps.db.kind === 'postgres') {
       this.listener = new PgOutboxListener(this.deps.config.databaseUrl, this.onSignal, (err) =>
@@ -133,7 +134,10 @@ export class Dispatcher {
    * lets deliveries in flight finish (bounded), and closes connections.
    */
   async stop(graceMs = 10_000): Promise<void> {
-    if (!this.active) return;
+    if (!this.active) {
+      await this.agent.close().catch(() => {});
+      return;
+    }
     this.active = false;
     this.stopping = true;
     outboxSignal(this.deps.db).off('enqueued', this.onSignal);
@@ -144,6 +148,7 @@ export class Dispatcher {
     const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
     await Promise.race([this.idle(), grace]);
     await this.agent.close().catch(() => {});
+    if (this.deps.db.sqlite) await sqliteDispatcherStopped(this.deps.db).catch(() => {});
   }
 
   wake(): void {
@@ -222,6 +227,10 @@ export class Dispatcher {
    * sweep: when some targets are full, leave them out of the look (see sweepDue()).
    */
   async claimAndStart(sweep = true): Promise<number> {
+    if (this.deps.db.sqlite && !(await this.holdSqliteLock())) {
+      this.exhaustive = false;
+      return 0;
+    }
     const free = this.deps.config.webhookConcurrency - this.held;
     if (free <= 0) {
       this.capacityBound = true;
@@ -289,6 +298,29 @@ export class Dispatcher {
     return rows.length;
   }
 
+  private standingBy = false;
+
+  /**
+   * SQLite: whether this process may dispatch (it holds, or has just taken or renewed, the
+   * database's dispatching lock). Another live process holding it makes this one stand by.
+   */
+  private async holdSqliteLock(): Promise<boolean> {
+    const lock = await holdSqliteLock(this.deps.db, this.leaseMs);
+    if (lock.held) {
+      if (this.standingBy) this.opts.logger?.info('webhook dispatcher: took over the SQLite database; dispatching');
+      this.standingBy = false;
+      return true;
+    }
+    if (!this.standingBy) {
+      this.opts.logger?.warn(
+        { holder: lock.by },
+        'webhook dispatcher: another process dispatches for this SQLite database; this one stands by until that one stops or its lease runs out',
+      );
+    }
+    this.standingBy = true;
+    return false;
+  }
+
   /** Starts waiting events of a target while it has free slots (none once stopping). */
   private pump(targetId: string): void {
     const s = this.targets.get(targetId);
@@ -338,6 +370,8 @@ export class Dispatcher {
       await this.record(row, c.target?.url ?? null, startedAt, result);
     } finally {
       freeSlot();
+      // SQLite: written (or not: then still due, and retaken), so no longer held in memory.
+      if (this.deps.db.sqlite) settleSqlite(this.deps.db, [row.id]);
     }
   }
 

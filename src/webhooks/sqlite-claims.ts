@@ -1,0 +1,163 @@
+// Claims on SQLite: held in memory, not written. A SQLite database has one dispatching process
+// (the issue's rule, enforced below), so the lease that lets PostgreSQL instances share the
+// outbox only costs there: a claim that writes dirties every claimed row and its index entries
+// and commits, which measured as much as the rest of a delivery's bookkeeping (bench:webhooks).
+//
+// - The events this process holds (waiting, in flight, or with their outcome not yet written)
+//   are a set shared by every dispatcher on the same Db, and a claim leaves them out. An event
+//   leaves the set once its outcome is written (delivered, failed, or due again later), or when
+//   it is handed back. Nothing is written to claim it: its row stays `pending` and due.
+// - A crash loses nothing and delays nothing: the rows were never marked, so a restart finds
+//   them due at once (at-least-once delivery, duplicates with the same webhook-id, as before).
+// - One process per database dispatches: it holds a lock row in instance_settings (process id,
+//   host, and a lease renewed while it runs). Another process finds it held and stands by,
+//   claiming nothing; it takes over when the lease runs out, at once if the holder's process
+//   has died on this host (a restart after SIGKILL does not wait out the lease).
+import os from 'node:os';
+import type { Db } from '../db/index.ts';
+import { recordId } from '../ids.ts';
+import type { ClaimedEvent, ClaimRequest } from './claims.ts';
+
+const LOCK_KEY = 'webhook_dispatcher_sqlite';
+/** A claimed event's "lease" on SQLite: held until its outcome is written, however long. */
+export const HELD_UNTIL = '9999-12-31T23:59:59.999Z';
+
+interface ProcessClaims {
+  /** Ids claimed by this process and not yet settled. */
+  held: Set<string>;
+  /** This process's lock token, and until when (ms since epoch, real time) it holds the lock. */
+  token: string;
+  until: number;
+  /** Dispatchers started on this Db in this process (the lock is released when the last stops). */
+  started: number;
+}
+
+// Per database file (several Db objects of one process may open the same file), or per Db for
+// an in-memory database.
+const byFile = new Map<string, ProcessClaims>();
+const inMemory = new WeakMap<Db, ProcessClaims>();
+
+function stateOf(db: Db): ProcessClaims {
+  const file = db.sqlite!.file;
+  let s = file === ':memory:' ? inMemory.get(db) : byFile.get(file);
+  if (!s) {
+    s = { held: new Set(), token: recordId('lock'), until: 0, started: 0 };
+    if (file === ':memory:') inMemory.set(db, s);
+    else byFile.set(file, s);
+  }
+  return s;
+}
+
+interface LockValue {
+  token: string;
+  pid: number;
+  host: string;
+  until: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export type LockState = { held: true } | { held: false; by: { pid: number; host: string; until: string } };
+
+/**
+ * Takes or renews this process's dispatching lock on the database (a write only when the lease
+ * is past half its time). Real time, not the injected clock: the lease is about processes.
+ */
+export async function holdSqliteLock(db: Db, leaseMs: number): Promise<LockState> {
+  const s = stateOf(db);
+  const now = Date.now();
+  if (s.until - now > leaseMs / 2) return { held: true };
+  return db.sqlite!.run((prepare, transaction) =>
+    transaction((): LockState => {
+      const raw = prepare('select value from instance_settings where key = ?').pluck().get(LOCK_KEY) as string | undefined;
+      let other: LockValue | undefined;
+      try {
+        other = raw ? (JSON.parse(raw) as LockValue) : undefined;
+      } catch {
+        other = undefined; // unreadable: treat as free
+      }
+      const free =
+        !other ||
+        other.token === s.token ||
+        other.until <= now ||
+        (other.host === os.hostname() && other.pid !== process.pid && !alive(other.pid));
+      if (!free) return { held: false, by: { pid: other!.pid, host: other!.host, until: new Date(other!.until).toISOString() } };
+      const until = now + leaseMs;
+      const value = JSON.stringify({ token: s.token, pid: process.pid, host: os.hostname(), until } satisfies LockValue);
+      prepare('insert into instance_settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(LOCK_KEY, value);
+      s.until = until;
+      return { held: true };
+    }),
+  );
+}
+
+export function sqliteDispatcherStarted(db: Db): void {
+  stateOf(db).started++;
+}
+
+/** A dispatcher stopped: the last one on this Db in this process gives the lock up. */
+export async function sqliteDispatcherStopped(db: Db): Promise<void> {
+  const s = stateOf(db);
+  s.started = Math.max(0, s.started - 1);
+  if (s.started > 0 || s.until === 0) return;
+  s.until = 0;
+  await db.sqlite!.run((prepare) => {
+    prepare("delete from instance_settings where key = ? and json_extract(value, '$.token') = ?").run(LOCK_KEY, s.token);
+  });
+}
+
+const CANDIDATES = `
+  select id, target_id from webhook_events
+  where status in ('pending', 'delivering') and available_at <= @now
+    and target_id not in (select value from json_each(@excluded))
+  order by available_at
+  limit @limit`;
+
+const BY_IDS = `select id, target_type, target_id, body, attempts, created_at from webhook_events where id in (select value from json_each(@ids))`;
+
+/**
+ * Looks at the `scan` oldest due events this process does not hold and takes, per target, at
+ * most its cap. Their available_at comes back as HELD_UNTIL: held until settled.
+ */
+export async function claimSqlite(db: Db, r: ClaimRequest): Promise<ClaimedEvent[]> {
+  const s = stateOf(db);
+  return db.sqlite!.run((prepare) => {
+    const look = { now: r.now.toISOString(), excluded: JSON.stringify(r.exclude), limit: r.scan + s.held.size };
+    const candidates = (prepare(CANDIDATES).all(look) as { id: string; target_id: string }[]).filter((c) => !s.held.has(c.id)).slice(0, r.scan);
+    const ids = pickPerTarget(candidates, r);
+    if (ids.length === 0) return [];
+    const rows = prepare(BY_IDS).all({ ids: JSON.stringify(ids) }) as ClaimedEvent[];
+    for (const row of rows) {
+      s.held.add(row.id);
+      row.available_at = HELD_UNTIL;
+    }
+    return rows;
+  });
+}
+
+/** The events' outcomes are written (or they were handed back): claimable again if due. */
+export function settleSqlite(db: Db, ids: Iterable<string>): void {
+  const held = stateOf(db).held;
+  for (const id of ids) held.delete(id);
+}
+
+/** Of due events oldest first, those a claim takes: per target at most its cap, at most `limit` in all. */
+export function pickPerTarget(candidates: { id: string; target_id: string }[], r: Pick<ClaimRequest, 'limit' | 'caps' | 'perTarget'>): string[] {
+  const taken = new Map<string, number>();
+  const ids: string[] = [];
+  for (const c of candidates) {
+    if (ids.length >= r.limit) break;
+    const n = taken.get(c.target_id) ?? 0;
+    if (n >= (r.caps.get(c.target_id) ?? r.perTarget)) continue;
+    taken.set(c.target_id, n + 1);
+    ids.push(c.id);
+  }
+  return ids;
+}
