@@ -29,6 +29,7 @@ const LOCK_KEY = 'webhook_dispatcher_sqlite';
 
 interface LockValue {
   token: string;
+  proc?: string;
   pid: number;
   host: string;
   until: number;
@@ -291,14 +292,9 @@ describe('webhook dispatcher on SQLite: one dispatching process, claims held in 
     expect(await s.lockRow()).toEqual(theirs);
   });
 
-  // KNOWN BUG (reported, not fixed here): while standing by, the run loop does not sleep pollMs
-  // but ~1 ms. claimAndStart() returns early with `exhaustive = false` (dispatcher.ts, the
-  // holdSqliteLock() branch), so run() takes `ms = min(ms, max(1, lastSweep + 50 - now))` with
-  // sweepNeeded still true and lastSweep never advanced: every loop turn is 1 ms, and each one
-  // is a BEGIN IMMEDIATE transaction (holdSqliteLock) on the database the other process
-  // writes to. This test states the intended behaviour; it is marked `fails` until the bug is
-  // fixed (then vitest reports it as passing unexpectedly: remove `.fails`).
-  it.fails('KNOWN BUG: a started dispatcher standing by looks at the lock about every pollMs, not every millisecond', async () => {
+  // While standing by, the run loop sleeps pollMs between looks: each look is a write
+  // transaction (BEGIN IMMEDIATE) on the database the other process writes to.
+  it('a started dispatcher standing by looks at the lock about every pollMs, not every millisecond', async () => {
     const s = await setup();
     const holder = await liveChild();
     await s.enqueue(3);
@@ -360,6 +356,19 @@ describe('webhook dispatcher on SQLite: one dispatching process, claims held in 
     await dispatcher.drain();
     expect(s.receiver.distinct).toBe(5);
     expectHeldByUs(await s.lockRow());
+  });
+
+  it('takes over at once a row naming its own pid and host but another process (a restarted container gets the same pid)', async () => {
+    const s = await setup();
+    await s.enqueue(5);
+    const earlier: LockValue = { token: 'lock_earlier', proc: 'proc_earlier', pid: process.pid, host: os.hostname(), until: Date.now() + 60_000 };
+    await s.writeLock(earlier);
+    await s.dispatcher().drain();
+    expect(s.receiver.distinct).toBe(5);
+    expect(await s.status()).toEqual({ delivered: 5 });
+    const ours = await s.lockRow();
+    expectHeldByUs(ours);
+    expect(ours!.proc).not.toBe('proc_earlier');
   });
 
   it('stop() of a started dispatcher deletes its lock row', async () => {

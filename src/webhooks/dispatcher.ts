@@ -170,6 +170,11 @@ export class Dispatcher {
         continue;
       }
       if (!this.active) break;
+      // Another process dispatches for this SQLite database: look again after a poll interval.
+      if (this.standingBy) {
+        await this.sleep(this.pollMs);
+        continue;
+      }
       // More may be due: claim again at once, unless only a sweep could find it and none is due yet.
       if (claimed > 0 && !this.exhaustive && this.held < concurrency && (this.room().full.length === 0 || this.sweepDue())) continue;
       if (this.signal.pending) continue;

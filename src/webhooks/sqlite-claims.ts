@@ -13,12 +13,15 @@
 //   host, and a lease renewed while it runs). Another process finds it held and stands by,
 //   claiming nothing; it takes over when the lease runs out, at once if the holder's process
 //   has died on this host (a restart after SIGKILL does not wait out the lease).
+import fs from 'node:fs';
 import os from 'node:os';
 import type { Db } from '../db/index.ts';
 import { recordId } from '../ids.ts';
 import type { ClaimedEvent, ClaimRequest } from './claims.ts';
 
 const LOCK_KEY = 'webhook_dispatcher_sqlite';
+/** This process, as told apart from an earlier one that had the same pid (a restarted container's pid 1). */
+const PROCESS_ID = recordId('proc');
 /** A claimed event's "lease" on SQLite: held until its outcome is written, however long. */
 export const HELD_UNTIL = '9999-12-31T23:59:59.999Z';
 
@@ -35,10 +38,26 @@ interface ProcessClaims {
 // Per database file (several Db objects of one process may open the same file), or per Db for
 // an in-memory database.
 const byFile = new Map<string, ProcessClaims>();
+const realPaths = new Map<string, string>();
+
+/** The file's real path (one state for a file reached through a symlink and directly). */
+function realFile(file: string): string {
+  if (file === ':memory:') return file;
+  let real = realPaths.get(file);
+  if (real === undefined) {
+    try {
+      real = fs.realpathSync(file);
+    } catch {
+      real = file;
+    }
+    realPaths.set(file, real);
+  }
+  return real;
+}
 const inMemory = new WeakMap<Db, ProcessClaims>();
 
 function stateOf(db: Db): ProcessClaims {
-  const file = db.sqlite!.file;
+  const file = realFile(db.sqlite!.file);
   let s = file === ':memory:' ? inMemory.get(db) : byFile.get(file);
   if (!s) {
     s = { held: new Set(), token: recordId('lock'), until: 0, started: 0 };
@@ -50,6 +69,7 @@ function stateOf(db: Db): ProcessClaims {
 
 interface LockValue {
   token: string;
+  proc?: string;
   pid: number;
   host: string;
   until: number;
@@ -83,14 +103,18 @@ export async function holdSqliteLock(db: Db, leaseMs: number): Promise<LockState
       } catch {
         other = undefined; // unreadable: treat as free
       }
+      const here = other?.host === os.hostname();
       const free =
         !other ||
         other.token === s.token ||
         other.until <= now ||
-        (other.host === os.hostname() && other.pid !== process.pid && !alive(other.pid));
+        // On this host: a holder whose process is gone. Our own pid under another process id
+        // is an earlier process (a restarted container gets the same pid again).
+        (here && other.pid === process.pid && other.proc !== PROCESS_ID) ||
+        (here && other.pid !== process.pid && !alive(other.pid));
       if (!free) return { held: false, by: { pid: other!.pid, host: other!.host, until: new Date(other!.until).toISOString() } };
       const until = now + leaseMs;
-      const value = JSON.stringify({ token: s.token, pid: process.pid, host: os.hostname(), until } satisfies LockValue);
+      const value = JSON.stringify({ token: s.token, proc: PROCESS_ID, pid: process.pid, host: os.hostname(), until } satisfies LockValue);
       prepare('insert into instance_settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(LOCK_KEY, value);
       s.until = until;
       return { held: true };
