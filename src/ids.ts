@@ -18,6 +18,13 @@ function randomByte(): number {
   return POOL[poolPos++]!;
 }
 
+/** n random bytes (a copy, from the same pool). */
+export function randomBytesPooled(n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = randomByte();
+  return out;
+}
+
 /** n characters drawn uniformly from [0-9A-Za-z] with crypto randomness. */
 export function base62(n: number): string {
   let out = '';
