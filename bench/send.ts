@@ -17,7 +17,7 @@
 // spread round robin over BENCH_CHANNELS channels (200 × the default 80 messages/s: 16,000/s)
 // and every message goes to a new recipient, so neither the channel throughput limit (130429) nor
 // the pair limit (131056) binds; any non-2xx answer fails the bench. After a short drain the bench checks that every
-// wamid answered with a 2xx is stored and has reached `read`, and that no status job is left.
+// wamid answered with a 2xx is stored and has reached `read`, and that no status plan is left.
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -312,7 +312,9 @@ async function main(): Promise<void> {
     let pending = -1;
     let unread = -1;
     for (;;) {
-      pending = Number((await db.kysely.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'message_status').executeTakeFirstOrThrow()).n);
+      pending =
+        Number((await db.kysely.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'message_status').executeTakeFirstOrThrow()).n) +
+        Number((await db.kysely.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('status_due_at', 'is not', null).executeTakeFirstOrThrow()).n);
       unread = Number(
         (await db.kysely.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('direction', '=', 'outbound').where('status', '!=', 'read').executeTakeFirstOrThrow()).n,
       );
@@ -354,7 +356,7 @@ async function main(): Promise<void> {
     const minRatio = Math.min(...ratios);
     console.log(
       `\nchecks: ${ids.length} messages answered 2xx (warm-up included), ${stored.size} stored (${unanswered} cut off by a run's end), ` +
-        `${missing} missing, ${withoutStatuses} without sent/delivered/read, ${pending} status jobs left; drained in ${drainMs} ms`,
+        `${missing} missing, ${withoutStatuses} without sent/delivered/read, ${pending} status plans left; drained in ${drainMs} ms`,
     );
     const checks: [string, boolean][] = [
       ['no failed request (non-2xx, errors, timeouts)', failed === 0],

@@ -229,6 +229,9 @@ export interface MessagesTable {
   delivered_at: string | null;
   read_at: string | null;
   failed_at: string | null;
+  /** Sandbox: the status steps still to come (JSON), and when the next is due; null when none. */
+  status_plan: string | null;
+  status_due_at: string | null;
 }
 
 export interface JobsTable {

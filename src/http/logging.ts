@@ -1,5 +1,5 @@
 // pino options for request logs: a few useful headers are logged, credentials never are.
-import type { FastifyServerOptions } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { LogLevel } from '../config.ts';
 
@@ -47,4 +47,19 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Fast
       },
     },
   } as FastifyServerOptions['logger'];
+}
+
+/**
+ * One line per request, written when it is answered, instead of Fastify's two ("incoming
+ * request" and "request completed"): the same facts (the request, the status, the time) for half
+ * the logging work, which at info level was a sixth of a send's CPU time (bench:send). Errors
+ * are logged as Fastify logs them.
+ */
+export class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
 }

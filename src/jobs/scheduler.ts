@@ -25,6 +25,29 @@ export function registerJobHandler(kind: string, handler: JobHandler): void {
   handlers.set(kind, handler);
 }
 
+/**
+ * Due work kept in another table than jobs (a sandbox message's status plan lives in its row):
+ * run by the scheduler in the same batches, transactions and loop as jobs.
+ */
+export interface DueSource<T extends { id: string } = { id: string }> {
+  name: string;
+  /** Up to `limit` items due at `now`, oldest first (on PostgreSQL locked, skipping locked ones). */
+  take(tx: Transaction<Database>, now: string, limit: number, pg: boolean): Promise<T[]>;
+  /** The item again, if it is still due work (for running items one by one after a failed batch). */
+  takeOne(tx: Transaction<Database>, id: string): Promise<T | undefined>;
+  apply(deps: Deps, tx: Transaction<Database>, item: T): Promise<void>;
+  /** After a failure: try the item again at `until`. */
+  defer(db: Deps['db'], id: string, until: string): Promise<void>;
+  /** When the earliest item falls due (ISO), if any. */
+  nextDue(db: Deps['db']): Promise<string | undefined>;
+}
+
+const sources: DueSource[] = [];
+
+export function registerDueSource<T extends { id: string }>(source: DueSource<T>): void {
+  sources.push(source as unknown as DueSource);
+}
+
 // Compiled once: a sandbox send enqueues one job, and every status step updates or deletes one.
 const insertJob = prepared((db, p) =>
   db.insertInto('jobs').values({
@@ -134,8 +157,10 @@ export class JobScheduler {
   private async untilNextDue(pollMs: number): Promise<number> {
     try {
       const row = await this.deps.db.kysely.selectFrom('jobs').select('available_at').where(DUE_INDEX).where('status', '=', 'pending').orderBy('available_at').limit(1).executeTakeFirst();
-      if (!row) return pollMs;
-      return Math.max(1, Math.min(pollMs, Date.parse(row.available_at) - this.deps.clock.now().getTime()));
+      const dues = [row?.available_at, ...(await Promise.all(sources.map((s) => s.nextDue(this.deps.db))))].filter((d): d is string => d !== undefined);
+      if (dues.length === 0) return pollMs;
+      const next = Math.min(...dues.map((d) => Date.parse(d)));
+      return Math.max(1, Math.min(pollMs, next - this.deps.clock.now().getTime()));
     } catch {
       return pollMs;
     }
@@ -145,16 +170,17 @@ export class JobScheduler {
   async runDue(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.runBatch();
-      total += n;
-      if (n < BATCH) return total;
+      const { ran, full } = await this.runBatch();
+      total += ran;
+      if (!full) return total;
       // A batch runs on the event loop without a break (SQLite is synchronous): let requests in
       // between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  private async runBatch(): Promise<number> {
+  /** One batch of jobs and of each due source's items. full: some kind had a whole batch due. */
+  private async runBatch(): Promise<{ ran: number; full: boolean }> {
     const deps = this.deps;
     const now = deps.clock.now().toISOString();
     const pg = deps.db.kind === 'postgres';
@@ -163,11 +189,50 @@ export class JobScheduler {
       return await deps.db.kysely.transaction().execute(async (tx) => {
         const jobs = await this.take(tx, now, pg);
         for (const job of jobs) await this.apply(tx, job);
-        return jobs.length;
+        let ran = jobs.length;
+        let full = jobs.length >= BATCH;
+        for (const source of sources) {
+          const items = await source.take(tx, now, BATCH, pg);
+          for (const item of items) await source.apply(deps, tx, item);
+          ran += items.length;
+          full ||= items.length >= BATCH;
+        }
+        return { ran, full };
       });
     } catch (err) {
       this.opts.logger?.warn({ err }, 'job batch failed; running its jobs one by one');
     }
+    const jobsRan = await this.runJobsOneByOne(now);
+    let ran = jobsRan;
+    let full = jobsRan >= BATCH;
+    for (const source of sources) {
+      const n = await this.runSourceOneByOne(source, now, pg);
+      ran += n;
+      full ||= n >= BATCH;
+    }
+    return { ran, full };
+  }
+
+  /** After a failed batch: each due item of a source alone; a failing one is tried again later. */
+  private async runSourceOneByOne(source: DueSource, now: string, pg: boolean): Promise<number> {
+    const deps = this.deps;
+    const ids = (await deps.db.kysely.transaction().execute((tx) => source.take(tx, now, BATCH, pg))).map((i) => i.id);
+    for (const id of ids) {
+      try {
+        await deps.db.kysely.transaction().execute(async (tx) => {
+          const item = await source.takeOne(tx, id);
+          if (item) await source.apply(deps, tx, item);
+        });
+      } catch (err) {
+        await source.defer(deps.db, id, new Date(deps.clock.now().getTime() + FAILURE_BACKOFF_MS[1]!).toISOString()).catch(() => {});
+        this.opts.logger?.error({ err, item: id, source: source.name }, 'due work failed; will retry');
+      }
+    }
+    return ids.length;
+  }
+
+  private async runJobsOneByOne(now: string): Promise<number> {
+    const deps = this.deps;
     // Slow path: each job alone, so that one failing job cannot hold back the others.
     const ids = (await deps.db.kysely.selectFrom('jobs').select('id').where(DUE_INDEX).where('status', '=', 'pending').where('available_at', '<=', now).orderBy('available_at').limit(BATCH).execute()).map((r) => r.id);
     for (const id of ids) {

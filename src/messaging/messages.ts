@@ -18,6 +18,8 @@ export interface NewMessage {
   category: string;
   templateName?: string | null;
   at: string;
+  /** Statuses still to come (the network's plan), stored with the message. */
+  plan?: { steps: string; dueAt: string };
 }
 
 // Every send (and every inbound message) runs this insert: compiled once.
@@ -44,6 +46,8 @@ const insert = prepared((db, p) =>
     delivered_at: null,
     read_at: null,
     failed_at: null,
+    status_plan: p(15),
+    status_due_at: p(16),
   }),
 );
 
@@ -64,5 +68,7 @@ export async function insertMessage(tx: Executor, m: NewMessage): Promise<void> 
     m.contextId ?? null,
     m.at,
     m.at,
+    m.plan?.steps ?? null,
+    m.plan?.dueAt ?? null,
   ]);
 }

@@ -1,18 +1,19 @@
 // The sandbox network: every phone number is a simulated WhatsApp user. An accepted message gets
 // `sent`, `delivered`, `read` after the configured delays — or `failed` when the 24-hour window is
-// closed (131047) or the user is unreachable or blocks the business (131026). The schedule is a
-// durable job, written with the message, so a crash between the 200 and the statuses loses none.
+// closed (131047) or the user is unreachable or blocks the business (131026). The schedule (the
+// status plan) is written in the message's own row, in the send's transaction, so a crash
+// between the 200 and the statuses loses none (src/messaging/status-plans.ts carries it out).
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { prepared } from '../db/prepared.ts';
-import { enqueueJob, registerJobHandler } from '../jobs/scheduler.ts';
+import { registerJobHandler } from '../jobs/scheduler.ts';
 import { applyStatus, type OutboundStatus, type StatusError } from '../messaging/statuses.ts';
 import type { AcceptedMessage, Network } from './types.ts';
 
 export const WINDOW_MS = 24 * 3600_000;
 
-interface Step {
+export interface Step {
   status: OutboundStatus;
   at: number;
   error?: StatusError;
@@ -58,20 +59,29 @@ export const sandboxNetwork: Network = {
         { status: 'read', at: t0 + d.read },
       ];
     }
-    await enqueueJob(deps, tx, { kind: 'message_status', refId: msg.id, at: new Date(steps[0]!.at), payload: steps });
+    return { steps: JSON.stringify(steps), dueAt: new Date(steps[0]!.at) };
   },
 };
 
-/** Applies the due step(s) of a message's status schedule; the rest stays in the job. */
-registerJobHandler('message_status', async (deps, tx: Transaction<Database>, job, payload) => {
-  const steps = payload as Step[];
+/**
+ * Applies the steps of a status plan that are due now (by the clock); returns the rest (empty
+ * when none is left).
+ */
+export async function applyDueSteps(deps: Deps, tx: Transaction<Database>, messageId: string, steps: Step[]): Promise<Step[]> {
   const now = deps.clock.now().getTime();
   let i = 0;
   while (i < steps.length && steps[i]!.at <= now) {
     const s = steps[i]!;
-    await applyStatus(deps, tx, job.ref_id, s.status, new Date(s.at), s.error);
+    await applyStatus(deps, tx, messageId, s.status, new Date(s.at), s.error);
     i++;
   }
-  if (i >= steps.length) return { done: true };
-  return { again: new Date(steps[i]!.at), payload: steps.slice(i) };
+  return steps.slice(i);
+}
+
+// Plans are stored with their messages (status-plans.ts runs them). Jobs of this kind were
+// written before migration 0007; they still run.
+registerJobHandler('message_status', async (deps, tx: Transaction<Database>, job, payload) => {
+  const rest = await applyDueSteps(deps, tx, job.ref_id, payload as Step[]);
+  if (rest.length === 0) return { done: true };
+  return { again: new Date(rest[0]!.at), payload: rest };
 });

@@ -15,7 +15,16 @@ export interface AcceptedMessage {
   acceptedAt: Date;
 }
 
+/** What happens to an accepted message next: status steps (JSON) and when the first is due. */
+export interface StatusPlan {
+  steps: string;
+  dueAt: Date;
+}
+
 export interface Network {
-  /** Called in the transaction that stores the message: schedule what happens to it next. */
-  accept(deps: Deps, tx: Transaction<Database>, msg: AcceptedMessage): Promise<void>;
+  /**
+   * Called in the transaction that stores the message, before it is written: decides what
+   * happens to it next. A returned plan is stored with the message and carried out when due.
+   */
+  accept(deps: Deps, tx: Transaction<Database>, msg: AcceptedMessage): Promise<StatusPlan | undefined>;
 }
