@@ -1,6 +1,6 @@
-// Benchmark: the per-request D360-API-KEY → channel lookup (resolveChannelApiKey) on SQLite,
-// against a baseline measured in the same run: a bare primary-key SELECT of one channel row
-// through the same Kysely instance.
+// Benchmark: the Messaging API's per-request D360-API-KEY → channel lookup (channelForApiKey in
+// src/messaging/auth.ts, kept principals included) on SQLite, against a baseline measured in the
+// same run: a bare primary-key SELECT of one channel row through the same Kysely instance.
 //
 //   npm run bench:keys                      # 10,000 channels, 5 rounds of 10,000 lookups each
 //   BENCH_CHANNELS=50000 BENCH_ROUNDS=3 npm run bench:keys
@@ -13,7 +13,8 @@ import { openDb } from '../src/db/index.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import type { Deps } from '../src/deps.ts';
 import { hashSecret } from '../src/crypto.ts';
-import { createChannelApiKey, resolveChannelApiKey } from '../src/services/channel-api-keys.ts';
+import { channelForApiKey } from '../src/messaging/auth.ts';
+import { createChannelApiKey } from '../src/services/channel-api-keys.ts';
 import { createChannel } from '../src/services/channels.ts';
 import { createClient } from '../src/services/clients.ts';
 import { createPartner } from '../src/services/partners.ts';
@@ -92,26 +93,28 @@ async function main() {
 
     const byKey = new Map(seeded.map((s) => [s.apiKey, s.channelId]));
     const expectChannel = (r: unknown, key: string) => {
-      if ((r as { channelId?: string } | undefined)?.channelId !== byKey.get(key)) throw new Error(`wrong channel for key ${key.slice(0, 6)}…`);
+      if ((r as { id?: string } | undefined)?.id !== byKey.get(key)) throw new Error(`wrong channel for key ${key.slice(0, 6)}…`);
     };
     const expectRow = (r: unknown, id: string) => {
       if ((r as { id?: string } | undefined)?.id !== id) throw new Error(`channel ${id} not found`);
     };
     const baseline = (id: string) => db.kysely.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
-    // The same probe resolveChannelApiKey makes, with the hash computed beforehand: shows what
-    // the hashing and the last-used bookkeeping add on top of the query itself.
+    // The same probe channelForApiKey makes when it has no kept principal, with the hash computed
+    // beforehand: shows what hashing, keeping principals and the last-used bookkeeping change.
     const hashes = new Map(seeded.map((s) => [s.apiKey, hashSecret(s.apiKey)]));
     const probe = (key: string) =>
       db.kysely
         .selectFrom('channel_api_keys')
-        .select(['id', 'channel_id as channelId', 'partner_id', 'key_hash'])
-        .where('key_hash', '=', hashes.get(key)!)
-        .where('revoked_at', 'is', null)
+        .innerJoin('channels', 'channels.id', 'channel_api_keys.channel_id')
+        .selectAll('channels')
+        .select(['channel_api_keys.id as key_id', 'channel_api_keys.key_hash as key_hash'])
+        .where('channel_api_keys.key_hash', '=', hashes.get(key)!)
+        .where('channel_api_keys.revoked_at', 'is', null)
         .executeTakeFirst();
 
     // First use of every key: includes scheduling its last_used_at write.
     const firstUse = new Samples();
-    await timeEach(shuffled(seeded.map((s) => s.apiKey)), (k) => resolveChannelApiKey(deps, k), firstUse, expectChannel);
+    await timeEach(shuffled(seeded.map((s) => s.apiKey)), (k) => channelForApiKey(deps, k), firstUse, expectChannel);
     // Let the queued last_used_at writes finish before measuring the steady state (SQLite runs
     // queries one at a time, in order, so one more query waits for all of them).
     await db.kysely.selectFrom('channels').select('id').limit(1).execute();
@@ -127,14 +130,14 @@ async function main() {
       const inputs = pick();
       await timeEach(inputs.map((s) => s.channelId), baseline, base, expectRow);
       await timeEach(inputs.map((s) => s.apiKey), probe, raw, expectChannel);
-      await timeEach(inputs.map((s) => s.apiKey), (k) => resolveChannelApiKey(deps, k), resolve, expectChannel);
+      await timeEach(inputs.map((s) => s.apiKey), (k) => channelForApiKey(deps, k), resolve, expectChannel);
     }
 
     const rows = [
       ['baseline: channel by primary key', base.summary()],
       ['key_hash probe (same SQL, hash precomputed)', raw.summary()],
-      ['resolveChannelApiKey (steady state)', resolve.summary()],
-      ['resolveChannelApiKey (first use of each key)', firstUse.summary()],
+      ['channelForApiKey (steady state)', resolve.summary()],
+      ['channelForApiKey (first use of each key)', firstUse.summary()],
     ] as const;
     console.log(`\nnode ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${ROUNDS} × ${OPS_PER_ROUND} lookups per side\n`);
     console.log(`${'operation'.padEnd(48)}${'ops'.padStart(8)}${'ops/s'.padStart(10)}${'p50 µs'.padStart(10)}${'p99 µs'.padStart(10)}`);
@@ -144,7 +147,7 @@ async function main() {
     const b = base.summary();
     const r = resolve.summary();
     console.log(
-      `\nratio resolveChannelApiKey / baseline: throughput ${(r.opsPerSec / b.opsPerSec).toFixed(2)}× (above 1: faster), ` +
+      `\nratio channelForApiKey / baseline: throughput ${(r.opsPerSec / b.opsPerSec).toFixed(2)}× (above 1: faster), ` +
         `p50 ${(r.p50us / b.p50us).toFixed(2)}×, p99 ${(r.p99us / b.p99us).toFixed(2)}× (below 1: faster)`,
     );
   } finally {

@@ -4,7 +4,7 @@ import { describeEachDb } from './helpers/db.ts';
 import { bearer, partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
 import { sandboxPhoneNumber, type BootstrapResult } from '../src/services/bootstrap.ts';
 import { createChannel } from '../src/services/channels.ts';
-import { resolveChannelApiKey } from '../src/services/channel-api-keys.ts';
+import { channelForApiKey } from '../src/messaging/auth.ts';
 
 const PUBLIC_URL = 'https://waba.openwaba.test';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -35,7 +35,13 @@ describeEachDb('channel API keys', (kind) => {
     expect(res.status).toBe(201);
     return res.body;
   };
-  const resolve = (key: string) => resolveChannelApiKey(t.deps, key);
+  /** What the Messaging API's own lookup makes of a key: its channel (and the stored key's id), or undefined. */
+  const resolve = async (key: string) => {
+    const channel = await channelForApiKey(t.deps, key);
+    if (!channel) return undefined;
+    const row = await t.deps.db.kysely.selectFrom('channel_api_keys').select('id').where('key_hash', '=', sha256(key)).executeTakeFirstOrThrow();
+    return { keyId: row.id, channelId: channel.id, partnerId: channel.partner_id };
+  };
   const appIdOf = async (chid: string) =>
     (await t.deps.db.kysely.selectFrom('channels').select('app_id').where('id', '=', chid).executeTakeFirstOrThrow()).app_id;
   /** A second channel of partner a, under the same client. */

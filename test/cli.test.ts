@@ -7,7 +7,7 @@ import { killAll, runCli, startServerProcess, type ServerProcess } from './helpe
 import { openDb, type Db } from '../src/db/index.ts';
 import { loadConfig } from '../src/config.ts';
 import { systemClock } from '../src/clock.ts';
-import { resolveChannelApiKey } from '../src/services/channel-api-keys.ts';
+import { channelForApiKey } from '../src/messaging/auth.ts';
 import type { BootstrapResult } from '../src/services/bootstrap.ts';
 
 const BOOTSTRAP_KEYS: (keyof BootstrapResult)[] = [
@@ -51,7 +51,7 @@ describeEachDb('openwaba CLI', (kind) => {
     let env: Record<string, string>;
     /** What `bootstrap --json` printed, shared by the tests below. */
     let boot: BootstrapResult;
-    const channelKeyWorks = async (key: string) => (await resolveChannelApiKey({ config: loadConfig(env), db, clock: systemClock }, key)) !== undefined;
+    const channelKeyWorks = async (key: string) => (await channelForApiKey({ config: loadConfig(env), db, clock: systemClock }, key)) !== undefined;
 
     beforeAll(async () => {
       database = await createTestDatabase(kind);

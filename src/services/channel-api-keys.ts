@@ -1,5 +1,6 @@
 // Channel API keys (`D360-API-KEY`): the keys the Messaging API accepts. Creating one revokes the
-// channel's earlier keys. Stored as SHA-256 hashes; the lookup by hash is one index probe.
+// channel's earlier keys. Stored as SHA-256 hashes; the per-request lookup of a presented key is
+// channelForApiKey in src/messaging/auth.ts.
 import { isoNow, wireTime } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../db/index.ts';
@@ -7,7 +8,6 @@ import { hashSecret, newSecret, sameHash } from '../crypto.ts';
 import { notFound } from '../errors.ts';
 import { digits } from '../ids.ts';
 import type { ChannelRow } from './channels.ts';
-import { LastUsedRecorder } from './last-used.ts';
 
 /** 32 base62 characters. Clients guess "sandbox key" from `SBN` in a key: never generate that. */
 function newChannelKey(): string {
@@ -91,28 +91,17 @@ export async function revokeChannelApiKeys(deps: Deps, channel: ChannelRow, keyI
   return n;
 }
 
-const lastUsed = new LastUsedRecorder('channel_api_keys');
-
-export interface ChannelKeyPrincipal {
-  keyId: string;
-  channelId: string;
-  partnerId: string;
-}
-
 /**
- * The lookup the Messaging API uses on every request: a presented D360-API-KEY → its channel.
- * One indexed probe by SHA-256 hash; undefined for unknown or revoked keys.
+ * Whether the key with this SHA-256 hash is still the channel's active key (not revoked, not
+ * replaced). The sandbox phone keeps only the hash of the key it was opened with.
  */
-export async function resolveChannelApiKey(deps: Deps, apiKey: string): Promise<ChannelKeyPrincipal | undefined> {
-  if (apiKey.length === 0 || apiKey.length > 256) return undefined;
-  const hash = hashSecret(apiKey);
+export async function keyStillActive(deps: Deps, channelId: string, keyHash: string): Promise<boolean> {
   const row = await deps.db.kysely
     .selectFrom('channel_api_keys')
-    .select(['id', 'channel_id', 'partner_id', 'key_hash'])
-    .where('key_hash', '=', hash)
+    .select('key_hash')
+    .where('key_hash', '=', keyHash)
+    .where('channel_id', '=', channelId)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
-  if (!row || !sameHash(row.key_hash, hash)) return undefined;
-  lastUsed.touch(deps, row.id);
-  return { keyId: row.id, channelId: row.channel_id, partnerId: row.partner_id };
+  return row !== undefined && sameHash(row.key_hash, keyHash);
 }

@@ -4,7 +4,8 @@
 // the database: the session keeps only its SHA-256 hash, to notice when the key is revoked.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
-import { hashSecret, sameHash } from '../../crypto.ts';
+import { hashSecret } from '../../crypto.ts';
+import { keyStillActive } from '../../services/channel-api-keys.ts';
 import { findChannel, type ChannelRow } from '../../services/channels.ts';
 import { createSession, destroySession, readSession, updateSessionSubject, type WebSession } from '../sessions.ts';
 
@@ -36,17 +37,6 @@ export function unusable(channel: ChannelRow): string | undefined {
   if (channel.terminated_at || channel.status === 'terminated') return 'This channel is cancelled.';
   if (channel.network !== 'sandbox') return 'This channel is connected to WhatsApp (Meta), not the sandbox: the sandbox phone only simulates users of sandbox channels.';
   return undefined;
-}
-
-async function keyStillActive(deps: Deps, channelId: string, keyHash: string): Promise<boolean> {
-  const row = await deps.db.kysely
-    .selectFrom('channel_api_keys')
-    .select('key_hash')
-    .where('key_hash', '=', keyHash)
-    .where('channel_id', '=', channelId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined && sameHash(row.key_hash, keyHash);
 }
 
 /** The session and its channel, re-checked on every request (key revoked, channel cancelled …). */
