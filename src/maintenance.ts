@@ -1,13 +1,19 @@
-// Housekeeping every instance does now and then: expired browser sessions and finished login
-// throttle windows are deleted (webhook events and media have their own retention).
+// Housekeeping every instance does now and then: expired browser sessions, finished login
+// throttle windows, webhook events past their retention, and media uploads abandoned half-way
+// are deleted. (Media past its expiry is deleted by its own durable job.)
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from './deps.ts';
+import { sweepTemporaryFiles } from './messaging/media/store.ts';
 import { pruneSessions } from './web/sessions.ts';
+import { pruneWebhookEvents } from './webhooks/retention.ts';
 
 export async function runMaintenance(deps: Deps): Promise<void> {
   await pruneSessions(deps);
   const windowStart = new Date(deps.clock.now().getTime() - deps.config.loginWindowSeconds * 1000).toISOString();
   await deps.db.kysely.deleteFrom('auth_throttle').where('window_started_at', '<', windowStart).execute();
+  await pruneWebhookEvents(deps);
+  // File times are wall-clock times: compared with the real clock, not the injected one.
+  await sweepTemporaryFiles(deps);
 }
 
 /** Runs maintenance once soon after start, then every intervalMs; stop() ends it. */

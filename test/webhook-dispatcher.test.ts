@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { ManualClock } from '../src/clock.ts';
 import { Dispatcher } from '../src/webhooks/dispatcher.ts';
 import { enqueueEvent } from '../src/webhooks/outbox.ts';
+import { retryWebhookEvent } from '../src/webhooks/event-log.ts';
 import { describeEachDb } from './helpers/db.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { Receiver } from './helpers/receiver.ts';
@@ -122,6 +123,33 @@ describeEachDb('webhook dispatcher', (kind) => {
     expect(rows).toHaveLength(11);
     expect(Date.parse(rows.at(-1)!.started_at) - Date.parse(e.created_at)).toBeLessThanOrEqual(24 * 3600_000);
     receiver.always({ status: 200 });
+  });
+
+  it('a replayed event gets a fresh horizon: retried after a failed replay, failed only past the new deadline', async () => {
+    receiver.always({ status: 500 });
+    const id = await enqueue();
+    for (let i = 0; i < 40 && (await event(id)).status !== 'failed'; i++) {
+      await dispatcher.drain();
+      const e = await event(id);
+      if (e.status !== 'failed') clock.set(new Date(Date.parse(e.available_at)));
+    }
+    expect((await event(id)).status).toBe('failed');
+    const before = (await attempts(id)).length;
+
+    // Replayed two days after it was created: one attempt at once, which fails...
+    clock.advance(48 * 3600_000);
+    await retryWebhookEvent(t.deps, tenant.partner_id, id);
+    await dispatcher.drain();
+    const replayed = await event(id);
+    expect(await attempts(id)).toHaveLength(before + 1);
+    // ...and is retried within the new horizon, not marked failed against the original one.
+    expect(replayed.status).toBe('pending');
+    expect(Date.parse(replayed.available_at)).toBeGreaterThan(clock.now().getTime());
+    expect(Date.parse(replayed.available_at)).toBeLessThanOrEqual(Date.parse(replayed.expires_at));
+    receiver.always({ status: 200 });
+    clock.set(new Date(Date.parse(replayed.available_at)));
+    await dispatcher.drain();
+    expect((await event(id)).status).toBe('delivered');
   });
 
   it('wakes within milliseconds of a commit when running', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
-import { pruneWebhookEvents } from '../src/webhooks/dispatcher.ts';
+import { pruneWebhookEvents } from '../src/webhooks/retention.ts';
 import { enqueueEvent } from '../src/webhooks/outbox.ts';
 import { describeEachDb } from './helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from './helpers/app.ts';

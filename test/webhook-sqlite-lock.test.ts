@@ -22,18 +22,9 @@ import type { Deps } from '../src/deps.ts';
 import { createPartner } from '../src/services/partners.ts';
 import { Dispatcher, type DispatcherOptions } from '../src/webhooks/dispatcher.ts';
 import { enqueueEvent, transact } from '../src/webhooks/outbox.ts';
+import { LOCK_KEY, type LockValue } from '../src/webhooks/sqlite-claims.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { TimedReceiver } from './helpers/timed-receiver.ts';
-
-const LOCK_KEY = 'webhook_dispatcher_sqlite';
-
-interface LockValue {
-  token: string;
-  proc?: string;
-  pid: number;
-  host: string;
-  until: number;
-}
 
 // Everything a test opened, undone in afterEach (last opened first), even when it failed.
 const children = new Set<ChildProcess>();

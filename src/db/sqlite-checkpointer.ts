@@ -58,11 +58,13 @@ export function startCheckpointer(sqlite: SqliteDatabase.Database, file: string,
   };
   worker.on('error', fallBack);
   worker.on('exit', fallBack);
+  // Listened for from the start: a worker that has already ended (it could not open the file,
+  // a checkpoint failed) must not leave stop() waiting for an exit that happened before.
+  const exited = new Promise<void>((r) => worker.once('exit', () => r()));
   return {
     async stop() {
       if (stopping) return;
       stopping = true;
-      const exited = new Promise((r) => worker.once('exit', r));
       worker.postMessage('stop');
       await exited;
     },

@@ -51,7 +51,7 @@ export class AttemptWriter {
 
   constructor(
     private readonly db: Db,
-    /** Only events this lease owner still holds are updated (the lease fences late writers). */
+    /** PostgreSQL: only events this lease owner still holds are updated (the lease fences late writers). */
     private readonly leaseOwner: string,
   ) {}
 
@@ -89,7 +89,12 @@ export class AttemptWriter {
       for (const p of batch) p.reject(err);
     } finally {
       this.writing = false;
-      if (this.pending.length > 0) this.schedule();
+      // What came in meanwhile has waited a whole write already: written now, not after a linger.
+      if (this.pending.length > 0) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        void this.flush();
+      }
     }
   }
 
@@ -97,7 +102,7 @@ export class AttemptWriter {
     if (this.db.sqlite) {
       // SQLite: the same two statements per outcome, compiled once, in one transaction. No
       // lease fence: claims there are held in memory by the one dispatching process
-      // (sqlite-claims.ts); the row is still undelivered unless someone deleted or settled it.
+      // (sqlite-claims.ts). lease_owner and 'delivering' only concern rows leased before that.
       return this.db.sqlite.run((prepare, transaction) => {
         const insert = prepare(SQLITE_INSERT_ATTEMPT);
         const update = prepare(SQLITE_UPDATE_EVENT);

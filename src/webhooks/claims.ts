@@ -1,17 +1,23 @@
-// The outbox's leases: claiming due events for one dispatcher instance, renewing a lease,
-// handing claimed events back, and finding when the next event falls due. Statuses are written
-// as literals so that SQLite can use the partial index webhook_events_due. On SQLite claims are
-// held in memory instead (sqlite-claims.ts): one process dispatches there.
+// Claims: which dispatcher holds which events. The dispatcher calls only this module, which
+// knows the two ways:
+// - PostgreSQL: several instances share the outbox. A claim leases rows (FOR UPDATE SKIP
+//   LOCKED, lease_owner, available_at = the lease's end); a lease is renewed before an attempt
+//   it would not cover, and claimed events not attempted are handed back.
+// - SQLite: one process dispatches per database file (it holds a lock row). Claims are held in
+//   memory and write nothing (sqlite-claims.ts); settling an event (its outcome written) lets it
+//   be claimed again if it is due again.
+// Statuses are written as literals so that SQLite can use the partial index webhook_events_due.
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { WebhookEventsTable } from '../db/schema.ts';
-import { claimSqlite, settleSqlite } from './sqlite-claims.ts';
+import { claimSqlite, holdSqliteLock, settleSqlite, sqliteDispatcherStarted, sqliteDispatcherStopped, type LockState } from './sqlite-claims.ts';
 
 /** What a delivery needs of a claimed event (fewer columns read: each costs on every claim). */
-export type ClaimedEvent = Pick<WebhookEventsTable, 'id' | 'target_type' | 'target_id' | 'body' | 'attempts' | 'created_at' | 'available_at'>;
-const CLAIMED_COLUMNS = 'id, target_type, target_id, body, attempts, created_at, available_at';
+export type ClaimedEvent = Pick<WebhookEventsTable, 'id' | 'target_type' | 'target_id' | 'body' | 'attempts' | 'created_at' | 'expires_at' | 'available_at'>;
+const CLAIMED_COLUMNS = 'id, target_type, target_id, body, attempts, created_at, expires_at, available_at';
 
 export interface ClaimRequest {
+  /** PostgreSQL: the lease's owner (the dispatcher instance) and length. */
   owner: string;
   now: Date;
   leaseMs: number;
@@ -35,8 +41,8 @@ export interface ClaimRequest {
  * look step over that backlog.
  */
 export async function claimDueEvents(db: Db, r: ClaimRequest): Promise<ClaimedEvent[]> {
-  const leaseUntil = new Date(r.now.getTime() + r.leaseMs).toISOString();
   if (db.sqlite) return claimSqlite(db, r);
+  const leaseUntil = new Date(r.now.getTime() + r.leaseMs).toISOString();
   const excluded = r.exclude.length > 0 ? sql`and target_id not in (${sql.join(r.exclude)})` : sql``;
   const cap =
     r.caps.size > 0
@@ -48,7 +54,7 @@ export async function claimDueEvents(db: Db, r: ClaimRequest): Promise<ClaimedEv
       where status in ('pending', 'delivering') and available_at <= ${r.now.toISOString()} ${excluded}
       order by available_at
       limit ${r.scan}
-      ${db.kind === 'postgres' ? sql`for update skip locked` : sql``}
+      for update skip locked
     ),
     picked as (
       select id from (
@@ -78,7 +84,7 @@ export async function nextDueAfter(db: Db, after: string, exclude: string[]): Pr
 
 /** Extends a lease this owner still holds; false if it has lost the event. */
 export async function renewLease(db: Db, owner: string, eventId: string, until: Date): Promise<boolean> {
-  if (db.sqlite) return true; // held in memory until settled
+  if (db.sqlite) return true; // not reached: SQLite claims come with a lease that never runs out
   const res = await db.kysely
     .updateTable('webhook_events')
     .set({ available_at: until.toISOString() })
@@ -101,4 +107,23 @@ export async function handBackEvents(db: Db, owner: string, ids: string[], now: 
       .where('status', '=', 'delivering')
       .execute();
   }
+}
+
+/** Whether this dispatcher may claim now. SQLite: it holds (takes, renews) the file's dispatching lock. */
+export function mayClaim(db: Db, leaseMs: number): Promise<LockState> {
+  return db.sqlite ? holdSqliteLock(db, leaseMs) : Promise.resolve({ held: true });
+}
+
+/** The events' outcomes are written (or could not be): SQLite lets them be claimed again if due. */
+export function settleClaims(db: Db, ids: Iterable<string>): void {
+  if (db.sqlite) settleSqlite(db, ids);
+}
+
+/** A dispatcher started / stopped (SQLite: the last one of the process to stop gives up the lock). */
+export function dispatcherStarted(db: Db): void {
+  if (db.sqlite) sqliteDispatcherStarted(db);
+}
+
+export async function dispatcherStopped(db: Db): Promise<void> {
+  if (db.sqlite) await sqliteDispatcherStopped(db);
 }

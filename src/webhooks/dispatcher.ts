@@ -15,16 +15,13 @@ import type { Deps } from '../deps.ts';
 import { recordId } from '../ids.ts';
 import { WakeSignal } from '../jobs/wake-signal.ts';
 import { AttemptWriter, type AttemptOutcomeRecord } from './attempt-writer.ts';
-import { claimDueEvents, handBackEvents, nextDueAfter, renewLease, type ClaimedEvent } from './claims.ts';
-import { holdSqliteLock, settleSqlite, sqliteDispatcherStarted, sqliteDispatcherStopped } from './sqlite-claims.ts';
+import { claimDueEvents, dispatcherStarted, dispatcherStopped, handBackEvents, mayClaim, nextDueAfter, renewLease, settleClaims, type ClaimedEvent } from './claims.ts';
 import { attemptDelivery, createDeliveryAgent, type AttemptResult } from './deliver.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { outboxSignal } from './outbox.ts';
 import { PgOutboxListener } from './pg-listener.ts';
-import { nextAttemptAt, parseRetryAfter, type RetryPolicy } from './schedule.ts';
+import { nextAttemptAt, parseRetryAfter } from './schedule.ts';
 import { resolveTarget, type DeliveryTarget } from './targets.ts';
-
-type EventRow = ClaimedEvent;
 
 export interface DispatcherOptions {
   logger?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
@@ -47,7 +44,7 @@ const SWEEP_INTERVAL_MS = 50;
 const CLAIM_DEPTH = 4;
 
 interface Claimed {
-  row: EventRow;
+  row: ClaimedEvent;
   leaseUntil: number;
   target: DeliveryTarget | undefined;
 }
@@ -62,7 +59,6 @@ interface TargetState {
 
 export class Dispatcher {
   readonly instanceId = recordId('dsp');
-  private readonly policy: RetryPolicy;
   private readonly agent: Agent;
   private readonly metrics: WebhookMetrics | undefined;
   private readonly writer: AttemptWriter;
@@ -87,7 +83,6 @@ export class Dispatcher {
   private loop: Promise<void> | undefined;
   private readonly signal = new WakeSignal();
   private listener: PgOutboxListener | undefined;
-  private lastPrune = 0;
   private readonly onSignal = () => {
     this.sweepNeeded = true;
     this.wake();
@@ -98,7 +93,6 @@ export class Dispatcher {
     private readonly opts: DispatcherOptions = {},
   ) {
     const c = deps.config;
-    this.policy = { scheduleMs: c.webhookRetryScheduleMs, horizonMs: c.webhookRetryHorizonMs };
     this.agent = createDeliveryAgent({
       connectTimeoutMs: c.webhookConnectTimeoutMs,
       timeoutMs: c.webhookTimeoutMs,
@@ -118,7 +112,7 @@ export class Dispatcher {
     if (this.active) return;
     this.active = true;
     this.stopping = false;
-    if (this.deps.db.sqlite) sqliteDispatcherStarted(this.deps.db);
+    dispatcherStarted(this.deps.db);
     outboxSignal(this.deps.db).on('enqueued', this.onSignal);
     if (this.deps.db.kind === 'postgres') {
       this.listener = new PgOutboxListener(this.deps.config.databaseUrl, this.onSignal, (err) =>
@@ -148,7 +142,7 @@ export class Dispatcher {
     const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
     await Promise.race([this.idle(), grace]);
     await this.agent.close().catch(() => {});
-    if (this.deps.db.sqlite) await sqliteDispatcherStopped(this.deps.db).catch(() => {});
+    await dispatcherStopped(this.deps.db).catch(() => {});
   }
 
   wake(): void {
@@ -162,7 +156,6 @@ export class Dispatcher {
       let claimed = 0;
       try {
         claimed = await this.claimAndStart(this.sweepDue());
-        await this.maybePrune();
       } catch (err) {
         this.opts.logger?.error({ err }, 'webhook dispatcher: claim failed; retrying');
         this.signal.clear();
@@ -189,8 +182,16 @@ export class Dispatcher {
     }
   }
 
-  private sleep(ms: number): Promise<boolean> {
-    return this.signal.sleep(ms);
+  /** While the loop sleeps: when (by the clock) it looks again; while it works: -Infinity. */
+  private sleepsUntil = -Infinity;
+
+  private async sleep(ms: number): Promise<boolean> {
+    this.sleepsUntil = this.deps.clock.now().getTime() + ms;
+    try {
+      return await this.signal.sleep(ms);
+    } finally {
+      this.sleepsUntil = -Infinity;
+    }
   }
 
 
@@ -232,7 +233,7 @@ export class Dispatcher {
    * sweep: when some targets are full, leave them out of the look (see sweepDue()).
    */
   async claimAndStart(sweep = true): Promise<number> {
-    if (this.deps.db.sqlite && !(await this.holdSqliteLock())) {
+    if (!(await this.mayClaim())) {
       this.exhaustive = false;
       return 0;
     }
@@ -306,11 +307,12 @@ export class Dispatcher {
   private standingBy = false;
 
   /**
-   * SQLite: whether this process may dispatch (it holds, or has just taken or renewed, the
-   * database's dispatching lock). Another live process holding it makes this one stand by.
+   * Whether this instance may claim (on SQLite: it holds the database's dispatching lock).
+   * Another live process holding it makes this one stand by; one that loses the lock hands back
+   * what it holds and has not started, so that the holder does not deliver those twice.
    */
-  private async holdSqliteLock(): Promise<boolean> {
-    const lock = await holdSqliteLock(this.deps.db, this.leaseMs);
+  private async mayClaim(): Promise<boolean> {
+    const lock = await mayClaim(this.deps.db, this.leaseMs);
     if (lock.held) {
       if (this.standingBy) this.opts.logger?.info('webhook dispatcher: took over the SQLite database; dispatching');
       this.standingBy = false;
@@ -321,6 +323,7 @@ export class Dispatcher {
         { holder: lock.by },
         'webhook dispatcher: another process dispatches for this SQLite database; this one stands by until that one stops or its lease runs out',
       );
+      await this.release();
     }
     this.standingBy = true;
     return false;
@@ -375,8 +378,8 @@ export class Dispatcher {
       await this.record(row, c.target?.url ?? null, startedAt, result);
     } finally {
       freeSlot();
-      // SQLite: written (or not: then still due, and retaken), so no longer held in memory.
-      if (this.deps.db.sqlite) settleSqlite(this.deps.db, [row.id]);
+      // Also when the outcome could not be written: the event is then still due, and retaken.
+      settleClaims(this.deps.db, [row.id]);
     }
   }
 
@@ -393,7 +396,7 @@ export class Dispatcher {
     return true;
   }
 
-  private async record(row: EventRow, url: string | null, startedAt: Date, r: AttemptResult): Promise<void> {
+  private async record(row: ClaimedEvent, url: string | null, startedAt: Date, r: AttemptResult): Promise<void> {
     const deps = this.deps;
     const finishedAt = deps.clock.now();
     const attempt = row.attempts + 1;
@@ -405,7 +408,7 @@ export class Dispatcher {
       change = { status: 'delivered', delivered_at: finishedAt.toISOString() };
     } else {
       const retryAfterMs = parseRetryAfter(r.retryAfter, finishedAt.getTime());
-      const next = nextAttemptAt(this.policy, Date.parse(row.created_at), finishedAt.getTime(), attempt, retryAfterMs);
+      const next = nextAttemptAt(deps.config.webhookRetryScheduleMs, Date.parse(row.expires_at), finishedAt.getTime(), attempt, retryAfterMs);
       if (next === undefined) {
         final = 'failed';
         change = { status: 'failed', failed_at: finishedAt.toISOString() };
@@ -430,8 +433,11 @@ export class Dispatcher {
       },
       event: { id: row.id, ...change, attempts: attempt, last_attempt_at: startedAt.toISOString(), last_status_code: r.statusCode, last_error: r.error },
     });
-    // A retry may now be due sooner than the loop's next look.
-    if (ours && change.status === 'pending' && this.active) this.onSignal();
+    settleClaims(deps.db, [row.id]);
+    // A retry due at once, or before the sleeping loop's next look, wakes it (the look that
+    // follows a sleep or a round of work finds later ones).
+    const retryAt = ours && change.available_at ? Date.parse(change.available_at) : undefined;
+    if (retryAt !== undefined && this.active && (retryAt <= finishedAt.getTime() || retryAt < this.sleepsUntil)) this.onSignal();
     const m = this.metrics;
     if (m) {
       m.attempts.inc({ outcome: r.outcome });
@@ -475,35 +481,5 @@ export class Dispatcher {
       await this.idle();
       if (n === 0 && this.held === 0) return;
     }
-  }
-
-  private async maybePrune(): Promise<void> {
-    const now = this.deps.clock.now().getTime();
-    if (now - this.lastPrune < 3600_000) return;
-    this.lastPrune = now;
-    await pruneWebhookEvents(this.deps);
-  }
-}
-
-/** Deletes delivered and failed events (and their attempts) older than the retention. */
-export async function pruneWebhookEvents(deps: Deps): Promise<number> {
-  const cutoff = new Date(deps.clock.now().getTime() - deps.config.webhookRetentionDays * 86400_000).toISOString();
-  let total = 0;
-  for (;;) {
-    const ids = (
-      await deps.db.kysely
-        .selectFrom('webhook_events')
-        .select('id')
-        .where('status', 'in', ['delivered', 'failed'])
-        .where('created_at', '<', cutoff)
-        .limit(500)
-        .execute()
-    ).map((r) => r.id);
-    if (ids.length === 0) return total;
-    await deps.db.kysely.transaction().execute(async (tx) => {
-      await tx.deleteFrom('webhook_attempts').where('event_id', 'in', ids).execute();
-      await tx.deleteFrom('webhook_events').where('id', 'in', ids).execute();
-    });
-    total += ids.length;
   }
 }

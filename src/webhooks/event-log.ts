@@ -1,5 +1,4 @@
 // The delivery log: a partner's events with their attempts, and replay.
-import { sql } from 'kysely';
 import { wireTime } from '../clock.ts';
 import type { WebhookAttemptsTable, WebhookEventsTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
@@ -11,7 +10,7 @@ import {
   type ListQueryInput,
   type ListSpec,
 } from '../partner-api/list-query.ts';
-import { outboxSignal } from './outbox.ts';
+import { announceOutbox } from './outbox.ts';
 
 const col = (c: string) => ({ column: `webhook_events.${c}`, type: 'string' as const });
 export const WEBHOOK_EVENT_LIST: ListSpec = {
@@ -113,7 +112,9 @@ export async function getWebhookEvent(deps: Deps, partnerId: string, eventId: st
 
 /**
  * Sends events again: due now, with a fresh retry horizon. Delivered events may be replayed
- * too (receivers dedupe on the event id). Events being delivered right now are left alone.
+ * too (receivers dedupe on the event id). On PostgreSQL events being delivered right now (leased)
+ * are left alone; on SQLite claims are not written, so such an event is requeued, and the outcome
+ * of the delivery in flight (itself a delivery of the event) is written over it.
  */
 async function requeue(deps: Deps, partnerId: string, where: { ids?: string[]; status?: string; range?: TimeRange; eventType?: string }): Promise<number> {
   const now = deps.clock.now();
@@ -137,10 +138,7 @@ async function requeue(deps: Deps, partnerId: string, where: { ids?: string[]; s
   if (before) q = q.where('created_at', '<', before);
   const res = await q.executeTakeFirst();
   const n = Number(res.numUpdatedRows);
-  if (n > 0) {
-    outboxSignal(deps.db).emit('enqueued');
-    if (deps.db.kind === 'postgres') await sql`select pg_notify('openwaba_outbox', '')`.execute(deps.db.kysely);
-  }
+  if (n > 0) await announceOutbox(deps, deps.db.kysely);
   return n;
 }
 

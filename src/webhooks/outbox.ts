@@ -89,7 +89,15 @@ export async function enqueueEvent(deps: Deps, tx: Executor, ev: NewOutboxEvent)
       failed_at: null,
     })
     .execute();
+  await announceOutbox(deps, tx);
+  return id;
+}
+
+/**
+ * Tells every dispatcher that events are due once tx commits: this process's directly, other
+ * instances' through NOTIFY on PostgreSQL (delivered by PostgreSQL only on commit).
+ */
+export async function announceOutbox(deps: Deps, tx: Executor): Promise<void> {
   if (deps.db.kind === 'postgres') await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(tx);
   onCommit(deps, tx, () => outboxSignal(deps.db).emit('enqueued'));
-  return id;
 }

@@ -29,6 +29,11 @@ export class PgOutboxListener {
     try {
       await client.connect();
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      if (this.stopped) {
+        // stop() came while connecting: it could not end this client.
+        await client.end().catch(() => {});
+        return;
+      }
       this.client = client;
       this.retryMs = 250;
       // Anything committed while we were not listening: look now.

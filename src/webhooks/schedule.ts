@@ -33,28 +33,22 @@ export function parseHorizon(text: string): number {
   return ms;
 }
 
-export interface RetryPolicy {
-  scheduleMs: number[];
-  horizonMs: number;
-}
-
 /**
- * When attempt number `attemptsMade + 1` is due, measured from the event's creation time:
- * the schedule lists delays between attempts; past its end the last delay repeats. A receiver's
- * Retry-After (429/503) pushes the attempt later, never earlier. Undefined: the horizon is
- * passed and the event has failed for good.
+ * When attempt number `attemptsMade + 1` is due: the schedule lists delays between attempts;
+ * past its end the last delay repeats. A receiver's Retry-After (429/503) pushes the attempt
+ * later, never earlier. Undefined: it would fall after the event's deadline (its expires_at: the
+ * horizon from its creation, or from a replay), and the event has failed for good.
  */
 export function nextAttemptAt(
-  policy: RetryPolicy,
-  createdAtMs: number,
+  scheduleMs: number[],
+  deadlineMs: number,
   lastAttemptAtMs: number,
   attemptsMade: number,
   retryAfterMs?: number,
 ): number | undefined {
-  const s = policy.scheduleMs;
-  const delay = s[Math.min(attemptsMade, s.length - 1)]!;
+  const delay = scheduleMs[Math.min(attemptsMade, scheduleMs.length - 1)]!;
   const due = lastAttemptAtMs + Math.max(delay, retryAfterMs ?? 0);
-  return due <= createdAtMs + policy.horizonMs ? due : undefined;
+  return due <= deadlineMs ? due : undefined;
 }
 
 /** Retry-After as seconds or an HTTP date → milliseconds from now (bounded to the horizon). */

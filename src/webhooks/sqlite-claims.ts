@@ -19,11 +19,12 @@ import type { Db } from '../db/index.ts';
 import { recordId } from '../ids.ts';
 import type { ClaimedEvent, ClaimRequest } from './claims.ts';
 
-const LOCK_KEY = 'webhook_dispatcher_sqlite';
+/** The lock row's key in instance_settings. */
+export const LOCK_KEY = 'webhook_dispatcher_sqlite';
 /** This process, as told apart from an earlier one that had the same pid (a restarted container's pid 1). */
 const PROCESS_ID = recordId('proc');
 /** A claimed event's "lease" on SQLite: held until its outcome is written, however long. */
-export const HELD_UNTIL = '9999-12-31T23:59:59.999Z';
+const HELD_UNTIL = '9999-12-31T23:59:59.999Z';
 
 interface ProcessClaims {
   /** Ids claimed by this process and not yet settled. */
@@ -67,7 +68,8 @@ function stateOf(db: Db): ProcessClaims {
   return s;
 }
 
-interface LockValue {
+/** The lock row's value (JSON). */
+export interface LockValue {
   token: string;
   proc?: string;
   pid: number;
@@ -144,7 +146,7 @@ const CANDIDATES = `
   order by available_at
   limit @limit`;
 
-const BY_IDS = `select id, target_type, target_id, body, attempts, created_at from webhook_events where id in (select value from json_each(@ids))`;
+const BY_IDS = `select id, target_type, target_id, body, attempts, created_at, expires_at from webhook_events where id in (select value from json_each(@ids))`;
 
 /**
  * Looks at the `scan` oldest due events this process does not hold and takes, per target, at
@@ -173,7 +175,7 @@ export function settleSqlite(db: Db, ids: Iterable<string>): void {
 }
 
 /** Of due events oldest first, those a claim takes: per target at most its cap, at most `limit` in all. */
-export function pickPerTarget(candidates: { id: string; target_id: string }[], r: Pick<ClaimRequest, 'limit' | 'caps' | 'perTarget'>): string[] {
+function pickPerTarget(candidates: { id: string; target_id: string }[], r: Pick<ClaimRequest, 'limit' | 'caps' | 'perTarget'>): string[] {
   const taken = new Map<string, number>();
   const ids: string[] = [];
   for (const c of candidates) {

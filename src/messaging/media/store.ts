@@ -130,7 +130,7 @@ registerJobHandler(EXPIRE_JOB, async (deps, tx, job, payload) => {
 /** Temporary files older than this are leftovers of uploads cut off by a crash. */
 const STALE_TMP_MS = DAY;
 
-/** Removes leftover temporary files (run when the server starts). */
+/** Removes leftover temporary files (run by the hourly maintenance, src/maintenance.ts). */
 export async function sweepTemporaryFiles(deps: Deps, nowMs = Date.now()): Promise<number> {
   let names: string[];
   try {

@@ -12,7 +12,7 @@ import { ONPREM_META, invalidParameter } from '../errors.ts';
 import { uploadCloudMedia } from '../media/cloud-upload.ts';
 import { uploadOnPremMedia, useRawBody } from '../media/onprem-upload.ts';
 import { ATTACHMENTS_PATH, downloadUrl, verifyDownload } from '../media/download-url.ts';
-import { deleteMedia, filePath, findMedia, mediaNotFound, sweepTemporaryFiles, type MediaRow } from '../media/store.ts';
+import { deleteMedia, filePath, findMedia, mediaNotFound, type MediaRow } from '../media/store.ts';
 import { extensionOf } from '../media/types.ts';
 import { UploadLimit } from '../media/upload-limit.ts';
 
@@ -49,7 +49,6 @@ async function sendFile(deps: Deps, reply: FastifyReply, row: MediaRow) {
 const mediaId = (params: unknown) => String((params as { media_id?: unknown }).media_id ?? '');
 
 export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
-  sweepTemporaryFiles(deps).catch((err: unknown) => app.log.warn({ err }, 'media: could not sweep temporary files'));
   const uploadLimit = new UploadLimit();
 
   // Cloud upload: multipart, parsed as a stream in the handler (never against the 1 MiB body limit).
