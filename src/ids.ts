@@ -10,26 +10,27 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const POOL = Buffer.allocUnsafe(4096);
 let poolPos = POOL.length;
 
-function randomByte(): number {
-  if (poolPos === POOL.length) {
+/** Makes sure n unused bytes are left in the pool (n ≤ its size). */
+function ensure(n: number): void {
+  if (poolPos + n > POOL.length) {
     randomFillSync(POOL);
     poolPos = 0;
   }
-  return POOL[poolPos++]!;
 }
 
 /** n random bytes (a copy, from the same pool). */
 export function randomBytesPooled(n: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) out[i] = randomByte();
-  return out;
+  ensure(n);
+  poolPos += n;
+  return Buffer.from(POOL.subarray(poolPos - n, poolPos));
 }
 
 /** n characters drawn uniformly from [0-9A-Za-z] with crypto randomness. */
 export function base62(n: number): string {
   let out = '';
   while (out.length < n) {
-    const b = randomByte();
+    ensure(1);
+    const b = POOL[poolPos++]!;
     // 248 = 4 * 62: reject the tail to stay uniform
     if (b < 248) out += BASE62[b % 62]!;
   }
