@@ -1,4 +1,7 @@
-// Starts the real app on a random port with a fresh database, and speaks HTTP to it.
+// Starts the real app on a random port with a fresh database and data directory, and speaks HTTP to it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { request as undiciRequest } from 'undici';
@@ -76,6 +79,11 @@ export interface TestApp extends Http {
   jobs: JobScheduler | undefined;
   deps: Deps;
   database: TestDatabase;
+  /**
+   * The app's data directory (uploaded media live under it): a fresh temp directory, removed by
+   * close(), unless the caller gave OPENWABA_DATA_DIR (or config.dataDir) and owns it.
+   */
+  dataDir: string;
   /** Every log line the app wrote, as text. */
   logs: string[];
   /** A complete tenant: partner, hub user, keys, client, sandbox channel. */
@@ -88,8 +96,13 @@ export async function startTestApp(
   opts: { env?: Record<string, string>; clock?: Clock; config?: Partial<Config>; dispatcher?: boolean } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(kind);
+  // Never the default (./data beside the repo for PostgreSQL): a directory of this app's own.
+  const ownDataDir = opts.env?.OPENWABA_DATA_DIR || opts.config?.dataDir ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-data-'));
+  const removeDataDir = () => {
+    if (ownDataDir) fs.rmSync(ownDataDir, { recursive: true, force: true });
+  };
   const config: Config = {
-    ...loadConfig({ DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info', ...opts.env }),
+    ...loadConfig({ DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info', ...(ownDataDir ? { OPENWABA_DATA_DIR: ownDataDir } : {}), ...opts.env }),
     ...opts.config,
   };
   const db = openDb(config.databaseUrl);
@@ -121,6 +134,7 @@ export async function startTestApp(
     jobs,
     deps,
     database,
+    dataDir: config.dataDir,
     logs,
     tenant: (input?: BootstrapInput) => bootstrapTenant(deps, input),
     async close() {
@@ -131,6 +145,7 @@ export async function startTestApp(
       await dispatcher?.stop(1000);
       await db.close();
       await database.drop();
+      removeDataDir();
     },
   });
 }

@@ -1,7 +1,6 @@
 // Media in use and over time: sending an uploaded image by id, expiry after 30 days with the
 // file and row removed by the durable expiry job, and the sweep of abandoned temporary files.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
@@ -19,7 +18,6 @@ describeEachDb('media lifecycle', (kind) => {
   let t: TestApp;
   let a: BootstrapResult;
   let b: BootstrapResult;
-  let dataDir: string;
   const clock = new ManualClock(new Date('2026-05-01T08:00:00.000Z'));
   const keyA = () => ({ 'D360-API-KEY': a.channel_api_key });
   const jpeg = SAMPLES[0]!;
@@ -27,11 +25,10 @@ describeEachDb('media lifecycle', (kind) => {
   const sendImage = (id: string, key = a.channel_api_key) =>
     t.post('/messages', { headers: { 'D360-API-KEY': key }, json: { messaging_product: 'whatsapp', to: USER, type: 'image', image: { id, caption: 'our menu' } } });
   const mediaRow = (id: string) => t.deps.db.kysely.selectFrom('media').selectAll().where('id', '=', id).executeTakeFirst();
-  const fileOf = (id: string) => filesUnder(path.join(dataDir, 'media', 'files')).find((f) => path.basename(f).startsWith(`${id}-`));
+  const fileOf = (id: string) => filesUnder(path.join(t.dataDir, 'media', 'files')).find((f) => path.basename(f).startsWith(`${id}-`));
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-media-'));
-    t = await startTestApp(kind, { clock, env: { OPENWABA_DATA_DIR: dataDir } });
+    t = await startTestApp(kind, { clock });
     a = await t.tenant();
     b = await t.tenant();
     for (const p of [a, b]) {
@@ -41,7 +38,6 @@ describeEachDb('media lifecycle', (kind) => {
   });
   afterAll(async () => {
     await t.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('upload → send an image message by its id → 200, the message is stored with the media id', async () => {
@@ -107,7 +103,7 @@ describeEachDb('media lifecycle', (kind) => {
   });
 
   it('temporary files abandoned more than a day ago are swept; recent ones (uploads in progress) stay', async () => {
-    const tmp = path.join(dataDir, 'media', 'tmp');
+    const tmp = path.join(t.dataDir, 'media', 'tmp');
     fs.mkdirSync(tmp, { recursive: true });
     const old = path.join(tmp, 'abandoned.part');
     const recent = path.join(tmp, 'in-progress.part');

@@ -1,8 +1,6 @@
 // Media size limits: enforced per kind while the bytes stream, answered before the upload ends,
 // and nothing left on disk; uploads are not held to the 1 MiB JSON body limit.
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
@@ -49,18 +47,15 @@ function declareOnly(url: string, headers: Record<string, string>, length: numbe
 describeEachDb('media size limits', (kind) => {
   let t: TestApp;
   let p: BootstrapResult;
-  let dataDir: string;
-  const stored = () => filesUnder(path.join(dataDir, 'media'));
+  const stored = () => filesUnder(path.join(t.dataDir, 'media'));
   const details = (body: any) => body.error?.error_data?.details ?? body.errors?.[0]?.details;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-media-'));
-    t = await startTestApp(kind, { env: { OPENWABA_DATA_DIR: dataDir } });
+    t = await startTestApp(kind);
     p = await t.tenant();
   });
   afterAll(async () => {
     await t.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('uploads far above the 1 MiB request body limit are accepted (Cloud and On-Premise)', async () => {
@@ -165,6 +160,6 @@ describeEachDb('media size limits', (kind) => {
     const ok = await uploadOnPrem(t, p.channel_api_key, bytes('\x89PNG', 10 * KB), 'image/png');
     expect(ok.status).toBe(201);
     // Refused uploads remove their temp files as their streams close, which may be just after.
-    await expect.poll(() => filesUnder(path.join(dataDir, 'media', 'tmp')), { timeout: 5000 }).toEqual([]);
+    await expect.poll(() => filesUnder(path.join(t.dataDir, 'media', 'tmp')), { timeout: 5000 }).toEqual([]);
   });
 });

@@ -1,7 +1,5 @@
 // Broken uploads: malformed multipart bodies are 400s (never 5xx), and a client that hangs up
 // mid-upload leaves no file behind.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
@@ -16,18 +14,15 @@ const part = (name: string, value: string, extra = '') => `--zz\r\nContent-Dispo
 describeEachDb('media: malformed and interrupted uploads', (kind) => {
   let t: TestApp;
   let p: BootstrapResult;
-  let dataDir: string;
   const key = () => ({ 'D360-API-KEY': p.channel_api_key });
-  const stored = () => filesUnder(path.join(dataDir, 'media'));
+  const stored = () => filesUnder(path.join(t.dataDir, 'media'));
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-media-'));
-    t = await startTestApp(kind, { env: { OPENWABA_DATA_DIR: dataDir } });
+    t = await startTestApp(kind);
     p = await t.tenant();
   });
   afterAll(async () => {
     await t.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   const cases: [string, string, string, RegExp][] = [

@@ -1,7 +1,4 @@
 // On-Premise media API: POST /v1/media (raw body), GET and DELETE /v1/media/{id}.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -15,19 +12,16 @@ describeEachDb('media (On-Premise)', (kind) => {
   let t: TestApp;
   let a: BootstrapResult;
   let b: BootstrapResult;
-  let dataDir: string;
   const clock = new ManualClock(new Date('2026-03-01T12:00:00.000Z'));
   const keyA = () => ({ 'D360-API-KEY': a.channel_api_key });
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-media-'));
-    t = await startTestApp(kind, { clock, env: { OPENWABA_DATA_DIR: dataDir } });
+    t = await startTestApp(kind, { clock });
     a = await t.tenant();
     b = await t.tenant();
   });
   afterAll(async () => {
     await t.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('uploads each kind as a raw body → 201 {media:[{id}], meta}; downloads the same bytes', async () => {

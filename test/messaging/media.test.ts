@@ -1,6 +1,5 @@
 // Cloud media API: POST /media, GET /{media_id}, the download URL, DELETE /{media_id}.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
@@ -13,15 +12,13 @@ describeEachDb('media (Cloud)', (kind) => {
   let t: TestApp;
   let a: BootstrapResult;
   let b: BootstrapResult;
-  let dataDir: string;
   const clock = new ManualClock(new Date());
   const keyA = () => ({ 'D360-API-KEY': a.channel_api_key });
   const keyB = () => ({ 'D360-API-KEY': b.channel_api_key });
-  const mediaFiles = () => filesUnder(path.join(dataDir, 'media', 'files'));
+  const mediaFiles = () => filesUnder(path.join(t.dataDir, 'media', 'files'));
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-media-'));
-    t = await startTestApp(kind, { clock, env: { OPENWABA_DATA_DIR: dataDir } });
+    t = await startTestApp(kind, { clock });
     a = await t.tenant();
     b = await t.tenant();
   });
@@ -29,7 +26,6 @@ describeEachDb('media (Cloud)', (kind) => {
   beforeEach(() => clock.advance(1000));
   afterAll(async () => {
     await t.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   describe('each kind: upload → metadata → download', () => {
@@ -153,7 +149,7 @@ describeEachDb('media (Cloud)', (kind) => {
       expect(mediaFiles().length).toBe(before);
     });
     it('none of the refused uploads left a file behind', () => {
-      expect(filesUnder(path.join(dataDir, 'media', 'tmp'))).toEqual([]);
+      expect(filesUnder(path.join(t.dataDir, 'media', 'tmp'))).toEqual([]);
     });
   });
 
