@@ -79,6 +79,15 @@ describeEachDb('channel API keys', (kind) => {
       expect(onOther.app_id).toBe(other.app_id);
     });
 
+    it('400 for a terminated channel, whose last key stays as it was', async () => {
+      const c = await t.tenant();
+      await t.deps.db.kysely.updateTable('channels').set({ status: 'terminated', terminated_at: new Date().toISOString() }).where('id', '=', c.channel_id).execute();
+      const res = await t.post(keysUrl(c.partner_id, c.channel_id), { headers: partnerKey(c.partner_api_key) });
+      expect(res.status).toBe(400);
+      expect(res.body.meta).toMatchObject({ success: false, http_code: 400, developer_message: `Channel ${c.channel_id} is terminated` });
+      expect(await resolve(c.channel_api_key)).toMatchObject({ channelId: c.channel_id });
+    });
+
     it('works with a bearer token too', async () => {
       const token = (await t.post('/api/v2/token', { json: { username: a.username, password: a.password } })).body.access_token;
       const res = await t.post(keysUrl(a.partner_id, a.channel_id), { headers: bearer(token) });

@@ -148,6 +148,16 @@ describeEachDb('openwaba CLI', (kind) => {
       expect((await http.get(`/api/v2/partners/${boot.partner_id}`, { headers: partnerKey(key.api_key) })).status).toBe(401);
     });
 
+    it('keys create --channel refuses a terminated channel, as the Partner API does, and leaves its key alone', async () => {
+      const other = JSON.parse((await runCli(['bootstrap', '--json'], env)).stdout) as BootstrapResult;
+      await db.kysely.updateTable('channels').set({ status: 'terminated', terminated_at: new Date().toISOString() }).where('id', '=', other.channel_id).execute();
+      const res = await runCli(['keys', 'create', '--partner', other.partner_id, '--channel', other.channel_id], env);
+      expect(res.code).toBe(2);
+      expect(res.stderr.trim()).toBe(`openwaba: Channel ${other.channel_id} is terminated`);
+      expect(res.stdout).toBe('');
+      expect(await channelKeyWorks(other.channel_api_key)).toBe(true);
+    });
+
     it('bad input exits non-zero with a one-line message and no stack trace', async () => {
       const cases: [string[], RegExp, Record<string, string>][] = [
         [['keys', 'create', '--partner', 'nopeNOPE00PA'], /^openwaba: Partner nopeNOPE00PA not found$/, env],

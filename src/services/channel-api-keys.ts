@@ -5,7 +5,7 @@ import { isoNow, wireTime } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../db/index.ts';
 import { hashSecret, newSecret, sameHash } from '../crypto.ts';
-import { notFound } from '../errors.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { digits } from '../ids.ts';
 import type { ChannelRow } from './channels.ts';
 
@@ -24,7 +24,9 @@ export interface ChannelApiKeyCreated {
   app_id: string;
 }
 
+/** A new key for the channel, revoking its earlier keys; a terminated channel gets none (400). */
 export async function createChannelApiKey(deps: Deps, channel: ChannelRow, tx?: Executor): Promise<ChannelApiKeyCreated> {
+  if (channel.terminated_at) throw new ApiError(400, `Channel ${channel.id} is terminated`);
   const apiKey = newChannelKey();
   const now = isoNow(deps.clock);
   const id = digits(9);

@@ -3,7 +3,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
-import { ApiError } from '../../errors.ts';
 import { getChannel } from '../../services/channels.ts';
 import { createChannelApiKey, listChannelApiKeys, revokeChannelApiKeys } from '../../services/channel-api-keys.ts';
 import { requirePartner } from '../auth.ts';
@@ -47,7 +46,6 @@ export const channelApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
     async (request, reply) => {
       requirePartner(request, request.params.partner_id);
       const channel = await getChannel(deps, request.params.partner_id, request.params.channel_id);
-      if (channel.terminated_at) throw new ApiError(400, `Channel ${channel.id} is terminated`);
       const created = await createChannelApiKey(deps, channel);
       // 360dialog answers 201; clients check for 2xx.
       return reply.status(201).send(created);

@@ -2,7 +2,6 @@
 // logic), one channel with its webhook, keys and recent messages, and "Generate API key".
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
-import { ApiError } from '../../errors.ts';
 import { getChannel, hydrateChannels, listChannels } from '../../services/channels.ts';
 import { CHANNEL_STATUSES } from '../../services/channel-lifecycle.ts';
 import { createChannelApiKey, listChannelApiKeys, type ChannelApiKeyCreated } from '../../services/channel-api-keys.ts';
@@ -93,7 +92,6 @@ export const channelPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   // As POST …/channels/{chid}/api_keys: a new key, the previous one revoked, shown only here.
   app.post('/channels/:channel_id/api-key', { schema: { hide: true } }, async (request, reply) => {
     const channel = await getChannel(deps, hubOf(request).partnerId, (request.params as { channel_id: string }).channel_id);
-    if (channel.terminated_at) throw new ApiError(400, `Channel ${channel.id} is terminated`);
     const created = await createChannelApiKey(deps, channel);
     return showChannel(deps, request, reply, channel.id, created);
   });
