@@ -10,6 +10,7 @@ import { Agent, request } from 'undici';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { insertTemplate } from '../../src/messaging/templates/store.ts';
 import { JobScheduler } from '../../src/jobs/scheduler.ts';
@@ -407,13 +408,14 @@ describeEachDb('hostile input to every messaging endpoint', (kind) => {
     const jobs = new JobScheduler(t.deps, { pollMs: 50 });
     jobs.start();
     try {
-      const deadline = Date.now() + 30_000;
-      let statuses: string[] = [];
-      while (Date.now() < deadline) {
-        statuses = (await messageRows([...before.keys()])).filter((r) => r.direction === 'outbound').map((r) => r.status as string);
-        if (statuses.every((s) => s === 'read')) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const statuses = await waitUntil(
+        'the earlier messages to reach read',
+        async () => {
+          const now = (await messageRows([...before.keys()])).filter((r) => r.direction === 'outbound').map((r) => r.status as string);
+          return now.every((s) => s === 'read') && now;
+        },
+        { timeoutMs: 30_000, everyMs: 100 },
+      );
       expect(statuses).toEqual(['read', 'read', 'read', 'read']);
     } finally {
       await jobs.stop();

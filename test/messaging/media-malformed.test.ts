@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { sleep, waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { SAMPLES, filesUnder, uploadOnPrem } from './media-fixtures.ts';
 
@@ -61,7 +62,7 @@ describeEachDb('media: malformed and interrupted uploads', (kind) => {
             sawPartial = stored().some((f) => f.endsWith('.part'));
             setTimeout(() => ac.abort(), 50);
           }
-          await new Promise((r) => setTimeout(r, 2));
+          await sleep(2);
         }
       }
       const url = flavour === 'Cloud' ? '/media' : '/v1/media';
@@ -69,7 +70,7 @@ describeEachDb('media: malformed and interrupted uploads', (kind) => {
       await expect(request(`${t.baseUrl}${url}`, { method: 'POST', body: Readable.from(body()), signal: ac.signal, headers: { ...key(), 'content-type': contentType } })).rejects.toThrow();
       expect(sawPartial).toBe(true);
       // The server notices the hang-up and removes the partial file.
-      for (let i = 0; i < 100 && stored().length !== before; i++) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil('the partial upload to be removed', () => stored().length === before, { timeoutMs: 2_000 });
       expect(stored().length).toBe(before);
       expect((await uploadOnPrem(t, p.channel_api_key, SAMPLES[0]!.data, 'image/jpeg')).status).toBe(201);
     });

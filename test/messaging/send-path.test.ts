@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { createTestDatabase, describeEachDb } from '../helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
+import { sleep } from '../helpers/wait.ts';
 
 const hello = (to: string) => ({
   messaging_product: 'whatsapp',
@@ -88,7 +89,7 @@ describe('send path on SQLite: changes by another process on the same file', () 
     } finally {
       await other.close();
     }
-    await new Promise((r) => setTimeout(r, OTHER_CONNECTIONS_CHECK_MS + 20));
+    await sleep(OTHER_CONNECTIONS_CHECK_MS + 20);
     expect((await send()).status).toBe(401);
   });
 });

@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { checkBrowser, describeBrowser, launchBrowser, newIsolatedPage, screenshot } from '../helpers/browser.ts';
 import { Receiver } from '../helpers/receiver.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { hashSecret } from '../../src/crypto.ts';
 
@@ -106,17 +107,20 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     expect(await bubble(id).locator('.text').textContent()).toBe('Pizza <i>Margherita</i>: deliver or pick up?');
     const seen: string[] = [];
     let shotBeforeRead = false;
-    const end = Date.now() + 10_000;
-    while (Date.now() < end) {
-      const s = (await bubble(id).locator('.ticks').getAttribute('class'))!.replace('ticks s-', '');
-      if (seen.at(-1) !== s) seen.push(s);
-      if (s === 'read') break;
-      if (s !== 'read' && !shotBeforeRead) {
-        shotBeforeRead = true;
-        await shot(`ticks-${s}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntil(
+      'the ticks to reach read',
+      async () => {
+        const s = (await bubble(id).locator('.ticks').getAttribute('class'))!.replace('ticks s-', '');
+        if (seen.at(-1) !== s) seen.push(s);
+        if (s === 'read') return true;
+        if (!shotBeforeRead) {
+          shotBeforeRead = true;
+          await shot(`ticks-${s}`);
+        }
+        return false;
+      },
+      { everyMs: 50 },
+    );
     expect(seen.at(-1)).toBe('read');
     expect(seen.length).toBeGreaterThan(1); // it was shown before it was read, then moved
     expect(await bubble(id).locator('.ticks .vh').textContent()).toBe('Read');

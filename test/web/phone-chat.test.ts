@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { insertTemplate } from '../../src/messaging/templates/store.ts';
 import { PhoneClient } from './phone-client.ts';
@@ -89,12 +90,7 @@ describeEachDb('sandbox phone: chatting', (kind) => {
 
   it('shows the business reply with its status moving to read; the poll answers 304 when nothing moved', async () => {
     const id = await businessSends({ type: 'text', text: { body: 'Hi Jane!' } });
-    let item: any;
-    const deadline = Date.now() + 10_000;
-    do {
-      await new Promise((r) => setTimeout(r, 30));
-      item = (await phone.items()).find((i) => i.id === id);
-    } while (item?.meta.status !== 'read' && Date.now() < deadline);
+    const item = await waitUntil('the reply to show as read', async () => (await phone.items()).find((i) => i.id === id && i.meta.status === 'read'), { everyMs: 30 });
     expect(item).toMatchObject({ from: 'business', text: 'Hi Jane!', meta: { status: 'read', statusLabel: 'Read', glyph: '✓✓' } });
     const version = (phone.last!.body as any).version;
     expect(phone.last!.headers.etag).toBe(version);
@@ -204,12 +200,7 @@ describeEachDb('sandbox phone: chatting', (kind) => {
     const res = await t.post('/sandbox/v1/users/' + WA, { headers: key(), json: { unreachable: true } });
     expect(res.status).toBe(200);
     const id = await businessSends({ type: 'text', text: { body: 'lost' } });
-    let item: any;
-    const deadline = Date.now() + 10_000;
-    do {
-      await new Promise((r) => setTimeout(r, 30));
-      item = (await phone.items()).find((i) => i.id === id);
-    } while (item?.meta.status !== 'failed' && Date.now() < deadline);
+    const item = await waitUntil('the message to show as failed', async () => (await phone.items()).find((i) => i.id === id && i.meta.status === 'failed'), { everyMs: 30 });
     expect(item.meta).toMatchObject({ status: 'failed', error: '(131026) Message undeliverable' });
     await t.post('/sandbox/v1/users/' + WA, { headers: key(), json: { unreachable: false } });
   });
