@@ -141,6 +141,15 @@ describeEachDb('admin API', (kind) => {
       expect(me.status).toBe(200);
 
       expect((await t.post(`/admin/partners/${pid}/api_keys`, { headers: admin, json: {} })).status).toBe(400);
+      // The same name rule as the Partner API and the Hub: trimmed, then 1 to 100 characters.
+      const padded = await t.post(`/admin/partners/${pid}/api_keys`, { headers: admin, json: { name: '  ops  ' } });
+      expect(padded.status).toBe(201);
+      expect(padded.body.name).toBe('ops');
+      for (const name of ['   ', 'n'.repeat(101)]) {
+        const res = await t.post(`/admin/partners/${pid}/api_keys`, { headers: admin, json: { name } });
+        expect(res.status, name).toBe(400);
+        expect(res.body.meta.developer_message).toMatch(/name must be 1 to 100 characters long, leading and trailing spaces not counted/);
+      }
       expect((await t.post('/admin/partners/nopeNOPE00PA/api_keys', { headers: admin, json: { name: 'x' } })).status).toBe(404);
     });
 

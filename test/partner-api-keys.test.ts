@@ -82,6 +82,21 @@ describeEachDb('partner API keys (extension)', (kind) => {
       }
     });
 
+    it('trims the name, and refuses one that is blank or longer than 100 characters once trimmed', async () => {
+      const trimmed = await t.post(keysUrl(a.partner_id), { headers: partnerKey(a.partner_api_key), json: { name: '  CRM sync \t' } });
+      expect(trimmed.status).toBe(201);
+      expect(trimmed.body.name).toBe('CRM sync');
+      expect((await t.post(keysUrl(a.partner_id), { headers: partnerKey(a.partner_api_key), json: { name: ` ${'n'.repeat(100)} ` } })).body.name).toBe('n'.repeat(100));
+      const before = (await list(a)).body.api_keys.length;
+      for (const name of ['   ', '\t\n', 'n'.repeat(101)]) {
+        const res = await t.post(keysUrl(a.partner_id), { headers: partnerKey(a.partner_api_key), json: { name } });
+        expect(res.status, JSON.stringify(name)).toBe(400);
+        expect(res.body.meta).toMatchObject({ success: false, http_code: 400 });
+        expect(res.body.meta.developer_message).toMatch(/name must be 1 to 100 characters long, leading and trailing spaces not counted/);
+      }
+      expect((await list(a)).body.api_keys.length).toBe(before);
+    });
+
     it('a bearer token manages keys too', async () => {
       const token = (await t.post('/api/v2/token', { json: { username: a.username, password: a.password } })).body.access_token;
       const res = await t.post(keysUrl(a.partner_id), { headers: bearer(token), json: { name: 'via token' } });

@@ -9,6 +9,7 @@ import { ApiError } from '../errors.ts';
 import { newPassword } from '../crypto.ts';
 import { partnerErrorBody, partnerErrorHandler } from '../partner-api/errors.ts';
 import { ErrorBody, Partner } from '../partner-api/schemas.ts';
+import { KeyName } from '../partner-api/routes/partner-api-keys.ts';
 import { createHubUser } from '../services/hub-users.ts';
 import { createPartnerApiKey } from '../services/partner-api-keys.ts';
 import { createPartner, getPartner, listPartners, partnerToWire } from '../services/partners.ts';
@@ -111,7 +112,7 @@ export const adminApi: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { de
         security,
         summary: 'Create a partner API key (shown once)',
         params: Type.Object({ partner_id: Type.String({ maxLength: 64 }) }),
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        body: Type.Object({ name: KeyName }, { additionalProperties: false }),
         response: { 201: Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String(), api_key: Type.String() }, { additionalProperties: true }), ...errors },
       },
     },

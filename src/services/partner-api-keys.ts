@@ -4,7 +4,7 @@ import { isoNow, wireTime } from '../clock.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../db/index.ts';
 import { hashSecret, newSecret, sameHash } from '../crypto.ts';
-import { notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { recordId } from '../ids.ts';
 import { LastUsedRecorder } from './last-used.ts';
 
@@ -19,12 +19,25 @@ export interface PartnerApiKeyInfo {
   revoked_at: string | null;
 }
 
+export const PARTNER_API_KEY_NAME_MAX = 100;
+
+/** The one rule for a key's name, wherever it comes from: trimmed, then 1 to 100 characters. */
+export function partnerApiKeyName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || name.length > PARTNER_API_KEY_NAME_MAX) {
+    throw badRequest(`The key's name must be 1 to ${PARTNER_API_KEY_NAME_MAX} characters long, leading and trailing spaces not counted`);
+  }
+  return name;
+}
+
+/** A new key named by partnerApiKeyName's rule (400 otherwise); the secret is in this answer only. */
 export async function createPartnerApiKey(
   deps: Deps,
   partnerId: string,
-  name: string,
+  rawName: string,
   tx: Executor = deps.db.kysely,
 ): Promise<PartnerApiKeyInfo & { api_key: string }> {
+  const name = partnerApiKeyName(rawName);
   const apiKey = KEY_PREFIX + newSecret(40);
   const row = {
     id: recordId('pak'),

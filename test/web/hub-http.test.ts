@@ -235,7 +235,9 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       expect((await hubA.get(`${base}/channels?limit=`)).status).toBe(200);
       expect((await hubA.post(`${base}/api-keys/nope/revoke`)).status).toBe(404);
       expect((await hubA.post(`${base}/webhooks/nope/retry`)).status).toBe(404);
-      expect((await hubA.post(`${base}/api-keys`, { name: '   ' })).status).toBe(400);
+      const blank = await hubA.post(`${base}/api-keys`, { name: '   ' });
+      expect(blank.status).toBe(400);
+      expect(blank.html).toContain('must be 1 to 100 characters long');
       expect((await hubA.post(`${base}/api-keys`, { name: 'n'.repeat(101) })).status).toBe(400);
     });
 

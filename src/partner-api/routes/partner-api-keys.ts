@@ -4,11 +4,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
-import { createPartnerApiKey, listPartnerApiKeys, revokePartnerApiKey } from '../../services/partner-api-keys.ts';
+import { createPartnerApiKey, listPartnerApiKeys, revokePartnerApiKey, PARTNER_API_KEY_NAME_MAX } from '../../services/partner-api-keys.ts';
 import { requirePartner } from '../auth.ts';
 import { successMeta } from '../errors.ts';
 import { ErrorBody, PartnerIdParams, SuccessMeta, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
+/** Checked by the service (one rule for the API, the admin API, the Hub and the CLI). */
+export const KeyName = Type.String({ description: `1 to ${PARTNER_API_KEY_NAME_MAX} characters; leading and trailing spaces are trimmed and not counted` });
 const Time = Type.Union([Type.String(), Type.Null()]);
 const KeyInfo = Type.Object({
   id: Type.String(),
@@ -42,13 +44,13 @@ export const partnerApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
         summary: 'Create a partner API key; the key is shown only in this answer',
         security: PARTNER_SECURITY,
         params: PartnerIdParams,
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        body: Type.Object({ name: KeyName }, { additionalProperties: false }),
         response: { 201: Type.Object({ ...KeyInfo.properties, api_key: Type.String() }), ...PARTNER_ERRORS },
       },
     },
     async (request, reply) => {
       requirePartner(request, request.params.partner_id);
-      return reply.status(201).send(await createPartnerApiKey(deps, request.params.partner_id, request.body.name.trim()));
+      return reply.status(201).send(await createPartnerApiKey(deps, request.params.partner_id, request.body.name));
     },
   );
 

@@ -1,6 +1,7 @@
 // API Keys: create a named partner API key (shown once), list them, revoke one.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
+import { ApiError } from '../../errors.ts';
 import { createPartnerApiKey, listPartnerApiKeys, revokePartnerApiKey, type PartnerApiKeyInfo } from '../../services/partner-api-keys.ts';
 import { field, fmtTime, hubOf, hubPage, partnerPath } from './context.ts';
 
@@ -33,12 +34,14 @@ export const apiKeyPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
 
   app.post('/api-keys', { schema: { hide: true } }, async (request, reply) => {
     const raw = field(request.body, 'name', 1000) ?? '';
-    const name = raw.trim();
-    // The same rule as POST /api/v2/partners/{pid}/api_keys: 1 to 100 characters.
-    if (name.length === 0 || name.length > 100) {
-      return show(deps, request, reply, { name: raw.slice(0, 100), nameError: name ? 'The name must be at most 100 characters.' : 'Give the key a name, e.g. "CRM integration".' }, 400);
+    // The service's rule, as for POST /api/v2/partners/{pid}/api_keys; its refusal shown at the field.
+    let created;
+    try {
+      created = await createPartnerApiKey(deps, hubOf(request).partnerId, raw);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 400) throw err;
+      return show(deps, request, reply, { name: raw.slice(0, 100), nameError: `${err.message}.` }, 400);
     }
-    const created = await createPartnerApiKey(deps, hubOf(request).partnerId, name);
     return show(deps, request, reply, { created });
   });
 
