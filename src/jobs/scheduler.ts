@@ -9,7 +9,7 @@ import type { Executor } from '../db/index.ts';
 import { prepared } from '../db/prepared.ts';
 import type { Deps } from '../deps.ts';
 import { recordId } from '../ids.ts';
-import { onCommit, outboxSignal } from '../webhooks/outbox.ts';
+import { onCommit, outboxSignal, transact } from '../webhooks/outbox.ts';
 import { WakeSignal } from './wake-signal.ts';
 
 export type JobRow = JobsTable;
@@ -33,8 +33,8 @@ export interface DueSource<T extends { id: string } = { id: string }> {
   name: string;
   /** Up to `limit` items due at `now`, oldest first (on PostgreSQL locked, skipping locked ones). */
   take(tx: Transaction<Database>, now: string, limit: number, pg: boolean): Promise<T[]>;
-  /** The item again, if it is still due work (for running items one by one after a failed batch). */
-  takeOne(tx: Transaction<Database>, id: string): Promise<T | undefined>;
+  /** The item again if it is still due work, locked on PostgreSQL (running items one by one after a failed batch). */
+  takeOne(tx: Transaction<Database>, id: string, pg: boolean): Promise<T | undefined>;
   apply(deps: Deps, tx: Transaction<Database>, item: T): Promise<void>;
   /** After a failure: try the item again at `until`. */
   defer(db: Deps['db'], id: string, until: string): Promise<void>;
@@ -70,9 +70,14 @@ const rescheduleJob = prepared((db, p) => db.updateTable('jobs').set({ available
 export async function enqueueJob(deps: Deps, tx: Executor, job: { kind: string; refId: string; at: Date; payload: unknown }): Promise<string> {
   const id = recordId('job');
   await insertJob(tx, [id, job.kind, job.refId, JSON.stringify(job.payload), job.at.toISOString(), deps.clock.now().toISOString()]);
-  const dueAt = job.at.getTime();
-  onCommit(deps, tx, () => outboxSignal(deps.db).emit('jobs', dueAt));
+  signalJobsDue(deps, tx, job.at);
   return id;
+}
+
+/** Once tx commits, wakes the scheduler for work due at `at` (if it would not look by then anyway). */
+export function signalJobsDue(deps: Deps, tx: Executor, at: Date): void {
+  const dueAt = at.getTime();
+  onCommit(deps, tx, () => outboxSignal(deps.db).emit('jobs', dueAt));
 }
 
 /** Jobs per transaction: a batch holds the event loop while it runs, so keep it short. */
@@ -93,6 +98,8 @@ export class JobScheduler {
   private active = false;
   private loop: Promise<void> | undefined;
   private readonly signal = new WakeSignal();
+  /** Failures of due-source items run one by one (in memory: how long the next retry waits). */
+  private readonly failures = new Map<string, number>();
   /** While sleeping: when (by the clock) the sleep ends. */
   private wakeAt: number | undefined;
   /** While working: the earliest due time of the jobs enqueued meanwhile. */
@@ -136,14 +143,14 @@ export class JobScheduler {
     const pollMs = this.opts.pollMs ?? 1000;
     while (this.active) {
       this.signal.clear();
-      let n = 0;
       try {
-        n = await this.runDue();
+        await this.runDue();
       } catch (err) {
         this.opts.logger?.error({ err }, 'job scheduler: run failed; retrying');
       }
       if (!this.active) break;
-      if (n >= BATCH || this.signal.pending) continue;
+      // runDue() ran every batch that was due; only a wake-up during it calls for another round.
+      if (this.signal.pending) continue;
       this.signalledDue = Infinity;
       const next = await this.untilNextDue(pollMs);
       const now = this.deps.clock.now().getTime();
@@ -186,7 +193,7 @@ export class JobScheduler {
     const pg = deps.db.kind === 'postgres';
     try {
       // Fast path: the whole batch in one transaction.
-      return await deps.db.kysely.transaction().execute(async (tx) => {
+      return await transact(deps, async (tx) => {
         const jobs = await this.take(tx, now, pg);
         for (const job of jobs) await this.apply(tx, job);
         let ran = jobs.length;
@@ -213,19 +220,24 @@ export class JobScheduler {
     return { ran, full };
   }
 
-  /** After a failed batch: each due item of a source alone; a failing one is tried again later. */
+  /** After a failed batch: each due item of a source alone; a failing one is tried again later, less and less often. */
   private async runSourceOneByOne(source: DueSource, now: string, pg: boolean): Promise<number> {
     const deps = this.deps;
-    const ids = (await deps.db.kysely.transaction().execute((tx) => source.take(tx, now, BATCH, pg))).map((i) => i.id);
+    const ids = (await transact(deps, (tx) => source.take(tx, now, BATCH, pg))).map((i) => i.id);
     for (const id of ids) {
+      const key = `${source.name}:${id}`;
       try {
-        await deps.db.kysely.transaction().execute(async (tx) => {
-          const item = await source.takeOne(tx, id);
+        await transact(deps, async (tx) => {
+          const item = await source.takeOne(tx, id, pg);
           if (item) await source.apply(deps, tx, item);
         });
+        this.failures.delete(key);
       } catch (err) {
-        await source.defer(deps.db, id, new Date(deps.clock.now().getTime() + FAILURE_BACKOFF_MS[1]!).toISOString()).catch(() => {});
-        this.opts.logger?.error({ err, item: id, source: source.name }, 'due work failed; will retry');
+        const n = (this.failures.get(key) ?? 0) + 1;
+        if (this.failures.size < 10_000) this.failures.set(key, n);
+        const delay = FAILURE_BACKOFF_MS[Math.min(n - 1, FAILURE_BACKOFF_MS.length - 1)]!;
+        await source.defer(deps.db, id, new Date(deps.clock.now().getTime() + delay).toISOString()).catch(() => {});
+        this.opts.logger?.error({ err, item: id, source: source.name, failures: n }, 'due work failed; will retry');
       }
     }
     return ids.length;
@@ -237,8 +249,10 @@ export class JobScheduler {
     const ids = (await deps.db.kysely.selectFrom('jobs').select('id').where(DUE_INDEX).where('status', '=', 'pending').where('available_at', '<=', now).orderBy('available_at').limit(BATCH).execute()).map((r) => r.id);
     for (const id of ids) {
       try {
-        await deps.db.kysely.transaction().execute(async (tx) => {
-          const job = await tx.selectFrom('jobs').selectAll().where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+        await transact(deps, async (tx) => {
+          let q = tx.selectFrom('jobs').selectAll().where('id', '=', id).where('status', '=', 'pending');
+          if (deps.db.kind === 'postgres') q = q.forUpdate().skipLocked();
+          const job = await q.executeTakeFirst();
           if (job) await this.apply(tx, job);
         });
       } catch (err) {

@@ -49,7 +49,11 @@ registerTargetResolver('channel', async (deps, channelId) => {
   return { url: ch.webhook_url, headers: parseHeaders(ch.webhook_headers), secret: null, sign360: false };
 });
 
-export async function channelIdentity(deps: Deps, channel: ChannelRow, tx: Executor = deps.db.kysely): Promise<ChannelIdentity> {
+export async function channelIdentity(
+  deps: Deps,
+  channel: ChannelIdentity['channel'] & Pick<ChannelRow, 'waba_account_id'>,
+  tx: Executor = deps.db.kysely,
+): Promise<ChannelIdentity> {
   const waba = await tx.selectFrom('waba_accounts').select('external_id').where('id', '=', channel.waba_account_id).executeTakeFirst();
   return { channel, wabaExternalId: waba?.external_id ?? channel.waba_account_id };
 }

@@ -41,14 +41,20 @@ export async function receiveInbound(deps: Deps, channel: ChannelRow, msg: Inbou
       category: 'service',
       at: iso,
     });
-    const fresh = await tx.selectFrom('channels').selectAll().where('id', '=', channel.id).executeTakeFirstOrThrow();
+    // The webhook as it is now, in this transaction (it may have changed since the request's key was checked).
+    const target = await tx
+      .selectFrom('channels')
+      .select(['id', 'partner_id', 'webhook_url', 'hosting_type', 'phone_number', 'external_id', 'waba_account_id'])
+      .where('id', '=', channel.id)
+      .executeTakeFirstOrThrow();
+    if (!target.webhook_url) return;
     const message = { from: msg.from, id, timestamp, type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}) };
     await emitChannelEvent(
       deps,
       tx,
-      fresh,
+      target,
       'message',
-      inboundPayload(await channelIdentity(deps, fresh, tx), { contact: { profile: { name: msg.name }, wa_id: msg.from }, message }),
+      inboundPayload(await channelIdentity(deps, target, tx), { contact: { profile: { name: msg.name }, wa_id: msg.from }, message }),
     );
   });
   return { id, timestamp };

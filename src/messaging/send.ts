@@ -11,7 +11,7 @@ import type { MarkRead, NormalizedMessage } from './validate/message.ts';
 import { newWamid } from './wamid.ts';
 import { insertMessage } from './messages.ts';
 import { SendBatcher } from './send-batcher.ts';
-import { scheduleStatusPlan } from './status-plans.ts';
+import { scheduleStatusPlan, storedPlan } from './status-plans.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 
@@ -58,7 +58,7 @@ export class Messenger {
     const id = newWamid(msg.waId);
     const iso = now.toISOString();
     await this.writes.write(async (tx) => {
-      const plan = await network.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now });
+      const steps = await network.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now });
       await insertMessage(tx, {
         id,
         channel,
@@ -72,9 +72,9 @@ export class Messenger {
         category,
         templateName: msg.template?.name,
         at: iso,
-        plan: plan && { steps: plan.steps, dueAt: plan.dueAt.toISOString() },
+        plan: storedPlan(steps),
       });
-      if (plan) scheduleStatusPlan(deps, tx, plan.dueAt);
+      scheduleStatusPlan(deps, tx, steps);
     });
     return { id, input: msg.input, waId: msg.waId };
   }

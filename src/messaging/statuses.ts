@@ -5,7 +5,7 @@ import type { Transaction } from 'kysely';
 import type { Database, MessagesTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { prepared, type PreparedQuery } from '../db/prepared.ts';
-import { emitChannelEvent, channelIdentity } from './channel-webhook.ts';
+import { emitChannelEvent } from './channel-webhook.ts';
 import { statusPayload, type StatusItem } from './webhook-payloads.ts';
 
 export type OutboundStatus = 'sent' | 'delivered' | 'read' | 'failed';
@@ -30,16 +30,32 @@ function conversationId(channelId: string, waId: string, category: string, at: D
 }
 
 // Each status step of every message runs these: compiled once (per status, with or without error).
-const messageById = prepared((db, p) => db.selectFrom('messages').selectAll().where('id', '=', p<string>(0)));
-/** What a move needs to know, and whether there is a webhook to tell (most sandbox channels have none). */
-const moveFacts = prepared((db, p) =>
+/**
+ * Everything a step needs in one read: the message, whether its channel has a webhook, and what
+ * the webhook payload shows of the channel and its WABA.
+ */
+const stepFacts = prepared((db, p) =>
   db
     .selectFrom('messages')
     .leftJoin('channels', 'channels.id', 'messages.channel_id')
-    .select(['messages.direction', 'messages.status', 'channels.webhook_url'])
+    .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
+    .select([
+      'messages.direction',
+      'messages.status',
+      'messages.channel_id',
+      'messages.wa_id',
+      'messages.category',
+      'messages.created_at',
+      'channels.partner_id',
+      'channels.webhook_url',
+      'channels.hosting_type',
+      'channels.phone_number',
+      'channels.external_id',
+      'channels.waba_account_id',
+      'waba_accounts.external_id as waba_external_id',
+    ])
     .where('messages.id', '=', p<string>(0)),
 );
-const channelById = prepared((db, p) => db.selectFrom('channels').selectAll().where('id', '=', p<string>(0)));
 const moves = new Map<string, PreparedQuery<unknown>>();
 /** UPDATE messages SET status, modified_at, <status>_at [, error_code, error_title] WHERE id = ? AND status = <the status read>. */
 function moveStatus(status: OutboundStatus, withError: boolean): PreparedQuery<unknown> {
@@ -62,7 +78,8 @@ function moveStatus(status: OutboundStatus, withError: boolean): PreparedQuery<u
 
 /**
  * Moves an outbound message to `status` if that is forward; writes the status webhook event in
- * the same transaction. Returns false when the move was not allowed (nothing written).
+ * the same transaction. Returns false when the move was not allowed, or another transaction
+ * made it first (nothing written).
  */
 export async function applyStatus(
   deps: Deps,
@@ -72,34 +89,38 @@ export async function applyStatus(
   at: Date,
   error?: StatusError,
 ): Promise<boolean> {
-  const facts = (await moveFacts(tx, [messageId])).rows[0];
+  const facts = (await stepFacts(tx, [messageId])).rows[0];
   if (!facts || facts.direction !== 'outbound' || !canMove(facts.status, status)) return false;
   const iso = at.toISOString();
-  if (error) await moveStatus(status, true)(tx, [iso, iso, error.code, error.title, messageId, facts.status]);
-  else await moveStatus(status, false)(tx, [iso, iso, messageId, facts.status]);
-  if (!facts.webhook_url) return true;
+  const moved = error
+    ? await moveStatus(status, true)(tx, [iso, iso, error.code, error.title, messageId, facts.status])
+    : await moveStatus(status, false)(tx, [iso, iso, messageId, facts.status]);
+  // Guarded by the status read: another instance moved it meanwhile, and told the webhook.
+  if (!moved.numAffectedRows) return false;
+  if (!facts.webhook_url || !facts.partner_id) return true;
   // The payload's fields (id, wa_id, channel, category, created_at) are not changed by the move.
-  const msg = (await messageById(tx, [messageId])).rows[0]!;
-  const channel = (await channelById(tx, [msg.channel_id])).rows[0];
-  if (!channel?.webhook_url) return true;
-  const category = msg.category ?? 'service';
+  const category = facts.category ?? 'service';
   const item: StatusItem = {
-    id: msg.id,
+    id: messageId,
     status,
     timestamp: String(Math.floor(at.getTime() / 1000)),
-    recipient_id: msg.wa_id,
+    recipient_id: facts.wa_id,
   };
   if (status === 'failed' && error) {
     item.errors = [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details } }];
   } else {
-    const conversationStart = new Date(Date.parse(msg.created_at));
+    const conversationStart = new Date(Date.parse(facts.created_at));
     item.conversation = {
-      id: conversationId(msg.channel_id, msg.wa_id, category, conversationStart),
+      id: conversationId(facts.channel_id, facts.wa_id, category, conversationStart),
       ...(status === 'sent' ? { expiration_timestamp: String(Math.floor(conversationStart.getTime() / 1000) + 86_400) } : {}),
       origin: { type: category },
     };
     item.pricing = { billable: category !== 'service', pricing_model: 'PMP', category };
   }
-  await emitChannelEvent(deps, tx, channel, 'status', statusPayload(await channelIdentity(deps, channel, tx), item));
+  const identity = {
+    channel: { hosting_type: facts.hosting_type!, phone_number: facts.phone_number!, external_id: facts.external_id! },
+    wabaExternalId: facts.waba_external_id ?? facts.waba_account_id!,
+  };
+  await emitChannelEvent(deps, tx, { id: facts.channel_id, partner_id: facts.partner_id, webhook_url: facts.webhook_url }, 'status', statusPayload(identity, item));
   return true;
 }

@@ -3,7 +3,8 @@
 import type { ChannelRow } from '../services/channels.ts';
 
 export interface ChannelIdentity {
-  channel: ChannelRow;
+  /** What the payloads show of the channel: its format, number and Meta phone_number_id. */
+  channel: Pick<ChannelRow, 'hosting_type' | 'phone_number' | 'external_id'>;
   /** Meta's WABA id (the WABA account's external_id). */
   wabaExternalId: string;
 }

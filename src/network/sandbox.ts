@@ -3,20 +3,15 @@
 // closed (131047) or the user is unreachable or blocks the business (131026). The schedule (the
 // status plan) is written in the message's own row, in the send's transaction, so a crash
 // between the 200 and the statuses loses none (src/messaging/status-plans.ts carries it out).
-import type { Transaction } from 'kysely';
-import type { Database } from '../db/schema.ts';
-import type { Deps } from '../deps.ts';
 import { prepared } from '../db/prepared.ts';
-import { registerJobHandler } from '../jobs/scheduler.ts';
-import { applyStatus, type OutboundStatus, type StatusError } from '../messaging/statuses.ts';
-import type { AcceptedMessage, Network } from './types.ts';
+import type { StatusError } from '../messaging/statuses.ts';
+import type { Network, StatusStep } from './types.ts';
 
-export const WINDOW_MS = 24 * 3600_000;
+const WINDOW_MS = 24 * 3600_000;
 
-export interface Step {
-  status: OutboundStatus;
-  at: number;
-  error?: StatusError;
+/** Whether a user who last wrote at `lastInboundAt` has the 24-hour customer-service window open at `nowMs`. */
+export function windowOpen(lastInboundAt: string | null | undefined, nowMs: number): boolean {
+  return lastInboundAt ? nowMs - Date.parse(lastInboundAt) < WINDOW_MS : false;
 }
 
 export const ERRORS = {
@@ -47,11 +42,11 @@ export const sandboxNetwork: Network = {
     const user = (await sandboxUser(tx, [msg.channel.id, msg.waId])).rows[0];
     const t0 = msg.acceptedAt.getTime();
     const d = deps.config.sandboxStatusDelays;
-    let steps: Step[];
-    const windowOpen = user?.last_inbound_at ? t0 - Date.parse(user.last_inbound_at) < WINDOW_MS : false;
+    let steps: StatusStep[];
+    const open = windowOpen(user?.last_inbound_at, t0);
     if (user?.unreachable) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.unreachable }];
     else if (user?.blocked) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.blocked }];
-    else if (!msg.isTemplate && !windowOpen) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.windowClosed }];
+    else if (!msg.isTemplate && !open) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.windowClosed }];
     else {
       steps = [
         { status: 'sent', at: t0 + d.sent },
@@ -59,29 +54,6 @@ export const sandboxNetwork: Network = {
         { status: 'read', at: t0 + d.read },
       ];
     }
-    return { steps: JSON.stringify(steps), dueAt: new Date(steps[0]!.at) };
+    return steps;
   },
 };
-
-/**
- * Applies the steps of a status plan that are due now (by the clock); returns the rest (empty
- * when none is left).
- */
-export async function applyDueSteps(deps: Deps, tx: Transaction<Database>, messageId: string, steps: Step[]): Promise<Step[]> {
-  const now = deps.clock.now().getTime();
-  let i = 0;
-  while (i < steps.length && steps[i]!.at <= now) {
-    const s = steps[i]!;
-    await applyStatus(deps, tx, messageId, s.status, new Date(s.at), s.error);
-    i++;
-  }
-  return steps.slice(i);
-}
-
-// Plans are stored with their messages (status-plans.ts runs them). Jobs of this kind were
-// written before migration 0007; they still run.
-registerJobHandler('message_status', async (deps, tx: Transaction<Database>, job, payload) => {
-  const rest = await applyDueSteps(deps, tx, job.ref_id, payload as Step[]);
-  if (rest.length === 0) return { done: true };
-  return { again: new Date(rest[0]!.at), payload: rest };
-});

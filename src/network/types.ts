@@ -3,6 +3,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
+import type { OutboundStatus, StatusError } from '../messaging/statuses.ts';
 import type { ChannelRow } from '../services/channels.ts';
 
 export interface AcceptedMessage {
@@ -15,16 +16,18 @@ export interface AcceptedMessage {
   acceptedAt: Date;
 }
 
-/** What happens to an accepted message next: status steps (JSON) and when the first is due. */
-export interface StatusPlan {
-  steps: string;
-  dueAt: Date;
+/** One status an accepted message will get, at a time (ms since epoch); steps come in time order. */
+export interface StatusStep {
+  status: OutboundStatus;
+  at: number;
+  error?: StatusError;
 }
 
 export interface Network {
   /**
    * Called in the transaction that stores the message, before it is written: decides what
-   * happens to it next. A returned plan is stored with the message and carried out when due.
+   * happens to it next. Returned steps are stored with the message and carried out when due
+   * (src/messaging/status-plans.ts).
    */
-  accept(deps: Deps, tx: Transaction<Database>, msg: AcceptedMessage): Promise<StatusPlan | undefined>;
+  accept(deps: Deps, tx: Transaction<Database>, msg: AcceptedMessage): Promise<StatusStep[] | undefined>;
 }

@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import { receiveInbound } from '../inbound.ts';
 import { arr, bool, fail, isObj, num, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from '../validate/check.ts';
+import { windowOpen } from '../../network/sandbox.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Sandbox (extension)'];
@@ -115,7 +116,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
     wa_id: u.wa_id,
     name: u.name,
     last_inbound_at: u.last_inbound_at,
-    window_open: u.last_inbound_at !== null && deps.clock.now().getTime() - Date.parse(u.last_inbound_at) < 24 * 3600_000,
+    window_open: windowOpen(u.last_inbound_at, deps.clock.now().getTime()),
     unreachable: u.unreachable === 1,
     blocked: u.blocked === 1,
   });
