@@ -171,39 +171,50 @@ export interface UsageScope {
   channelId?: string;
 }
 
-/** One GROUP BY over the client's messages in the window → one usage row per period (zeros included). */
-export async function computeUsage(deps: Deps, scope: UsageScope, w: UsageWindow): Promise<UsagePeriod[]> {
-  // ISO text timestamps truncate the same way on both dialects: 'YYYY-MM-DD' or 'YYYY-MM'.
-  // The length is a literal, so the SELECT and GROUP BY expressions are identical for PostgreSQL.
-  const period = sql<string>`substr(created_at, 1, ${sql.lit(w.granularity === 'DAY' ? 10 : 7)})`;
-  let q = deps.db.kysely
-    .selectFrom('messages')
-    .select([period.as('period'), 'direction', 'category', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('partner_id', '=', scope.partnerId)
-    .where('client_id', '=', scope.clientId)
-    .where('created_at', '>=', new Date(w.fromMs).toISOString())
-    .where('created_at', '<=', new Date(w.lastMs).toISOString())
-    .where((eb) => eb.or([eb('direction', '=', 'inbound'), eb('status', 'in', ['sent', 'delivered', 'read'])]));
-  if (scope.channelId) q = q.where('channel_id', '=', scope.channelId);
-  const rows = await q.groupBy([period, 'direction', 'category']).execute();
-
+/**
+ * One GROUP BY over the messages of the partner's clients (optionally one channel of theirs) in
+ * the window → for each client id asked for, one usage row per period (zeros included).
+ */
+export async function computeUsageByClient(
+  deps: Deps,
+  scope: { partnerId: string; clientIds: readonly string[]; channelId?: string },
+  w: UsageWindow,
+): Promise<Map<string, UsagePeriod[]>> {
+  const clientIds = [...new Set(scope.clientIds)];
   const periods = periodsOf(w);
-  const byKey = new Map(periods.map((p) => [periodKey(p, w.granularity), emptyTriples()]));
-  for (const r of rows) {
-    const t = byKey.get(r.period);
-    if (!t) continue;
-    const n = Number(r.n);
-    const cat = (CATEGORIES as readonly string[]).includes((r.category ?? '').toLowerCase()) ? ((r.category ?? '').toLowerCase() as Category) : 'service';
-    const business = r.direction === 'outbound';
-    const units = business ? SANDBOX_PRICE_LIST[cat] * n : 0;
-    const paid = units > 0 ? n : 0;
-    for (const triple of [business ? t.business_initiated : t.user_initiated, t[cat]]) {
-      triple.quantity += n;
-      triple.paid_quantity += paid;
-      triple.price += units;
+  const byClient = new Map(clientIds.map((id) => [id, new Map(periods.map((p) => [periodKey(p, w.granularity), emptyTriples()]))]));
+  if (clientIds.length > 0) {
+    // ISO text timestamps truncate the same way on both dialects: 'YYYY-MM-DD' or 'YYYY-MM'.
+    // The length is a literal, so the SELECT and GROUP BY expressions are identical for PostgreSQL.
+    const period = sql<string>`substr(created_at, 1, ${sql.lit(w.granularity === 'DAY' ? 10 : 7)})`;
+    let q = deps.db.kysely
+      .selectFrom('messages')
+      .select(['client_id', period.as('period'), 'direction', 'category', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('partner_id', '=', scope.partnerId)
+      .where('client_id', 'in', clientIds)
+      .where('created_at', '>=', new Date(w.fromMs).toISOString())
+      .where('created_at', '<=', new Date(w.lastMs).toISOString())
+      .where((eb) => eb.or([eb('direction', '=', 'inbound'), eb('status', 'in', ['sent', 'delivered', 'read'])]));
+    if (scope.channelId) q = q.where('channel_id', '=', scope.channelId);
+    const rows = await q.groupBy(['client_id', period, 'direction', 'category']).execute();
+    for (const r of rows) {
+      const t = byClient.get(r.client_id)?.get(r.period);
+      if (!t) continue;
+      const n = Number(r.n);
+      const cat = (CATEGORIES as readonly string[]).includes((r.category ?? '').toLowerCase()) ? ((r.category ?? '').toLowerCase() as Category) : 'service';
+      const business = r.direction === 'outbound';
+      const units = business ? SANDBOX_PRICE_LIST[cat] * n : 0;
+      const paid = units > 0 ? n : 0;
+      for (const triple of [business ? t.business_initiated : t.user_initiated, t[cat]]) {
+        triple.quantity += n;
+        triple.paid_quantity += paid;
+        triple.price += units;
+      }
     }
   }
-  return periods.map((p) => toWire(p, byKey.get(periodKey(p, w.granularity))!));
+  return new Map(
+    [...byClient].map(([id, byKey]) => [id, periods.map((p) => toWire(p, byKey.get(periodKey(p, w.granularity))!))]),
+  );
 }
 
 /** The balance object (reference §1.4). Partner-payment: no prepaid balance, so `balance` is null. */
@@ -214,7 +225,7 @@ export async function clientBalance(deps: Deps, scope: UsageScope, query: UsageQ
     if (!ch || ch.client_id !== scope.clientId) throw notFound(`Channel ${scope.channelId} not found for client ${scope.clientId}`);
   }
   const w = parseUsageQuery(query, deps.clock.now());
-  const usage = await computeUsage(deps, scope, w);
+  const usage = (await computeUsageByClient(deps, { partnerId: scope.partnerId, clientIds: [scope.clientId], channelId: scope.channelId }, w)).get(scope.clientId)!;
   return {
     // Partner-payment clients have no prepaid balance. The reference allows null, but a widely
     // used .NET client reads a non-nullable decimal: 0 is accepted by every client we know.

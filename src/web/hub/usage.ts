@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError, badRequest } from '../../errors.ts';
 import { listClients } from '../../services/clients.ts';
-import { computeUsage, CURRENCY, parseUsageQuery, periodsOf, type UsageWindow } from '../../services/usage.ts';
+import { computeUsageByClient, CURRENCY, parseUsageQuery, periodsOf, type UsageWindow } from '../../services/usage.ts';
 import { field, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
@@ -42,19 +42,19 @@ export const usagePages: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
       problem = err.message;
     }
     const list = await listClients(deps, partnerId, { limit: form.limit, offset: form.offset, sort: 'name' });
-    const rows = window
-      ? await Promise.all(
-          list.clients.map(async (c) => {
-            const usage = await computeUsage(deps, { partnerId, clientId: c.id }, window!);
-            const total = usage.reduce((a, u) => ({ quantity: a.quantity + u.quantity, price: a.price + u.total_price }), { quantity: 0, price: 0 });
-            return {
-              id: c.id,
-              name: c.name,
-              months: usage.map((u) => ({ quantity: u.quantity, business: u.business_initiated_quantity, user: u.user_initiated_quantity, price: u.total_price.toFixed(4) })),
-              total: { quantity: total.quantity, price: total.price.toFixed(4) },
-            };
-          }),
-        )
+    // One grouped query for the whole page of clients.
+    const usageOf = window ? await computeUsageByClient(deps, { partnerId, clientIds: list.clients.map((c) => c.id) }, window) : undefined;
+    const rows = usageOf
+      ? list.clients.map((c) => {
+          const usage = usageOf.get(c.id)!;
+          const total = usage.reduce((a, u) => ({ quantity: a.quantity + u.quantity, price: a.price + u.total_price }), { quantity: 0, price: 0 });
+          return {
+            id: c.id,
+            name: c.name,
+            months: usage.map((u) => ({ quantity: u.quantity, business: u.business_initiated_quantity, user: u.user_initiated_quantity, price: u.total_price.toFixed(4) })),
+            total: { quantity: total.quantity, price: total.price.toFixed(4) },
+          };
+        })
       : [];
     const months = window ? periodsOf(window).map(monthOf) : [];
     return hubPage(
