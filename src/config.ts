@@ -83,8 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('OPENWABA_ADMIN_TOKEN must be at least 16 characters');
   }
-  const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  const publicUrl = (env.OPENWABA_PUBLIC_URL || `http://${displayHost}:${port}`).replace(/\/+$/, '');
+  const publicUrl = (env.OPENWABA_PUBLIC_URL || `http://${displayHost(host)}:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicUrl);
   } catch {
@@ -129,6 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env.OPENWABA_DEMO !== 'false' && env.OPENWABA_DEMO !== '0',
     production: env.NODE_ENV === 'production',
   };
+}
+
+/** How a listening address is written in a URL: a wildcard as localhost, an IPv6 address in brackets. */
+export function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** The directory that holds a SQLite database file, or undefined for PostgreSQL / in-memory. */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { buildApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
-import type { Config } from './config.ts';
+import { displayHost, type Config } from './config.ts';
 import { openDb } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Deps } from './deps.ts';
@@ -73,13 +73,12 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
   }
   // After listen: if the port is taken, no demo secrets are created and lost unseen.
   const demo = config.demo ? await createDemoOnce(deps) : undefined;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   let stopping: Promise<void> | undefined;
   return {
     app,
     dispatcher,
     deps,
-    url: `http://${shownHost}:${port}`,
+    url: `http://${displayHost(config.host)}:${port}`,
     demo,
     stop() {
       // Stops accepting, lets requests and deliveries in flight finish, then closes the database.

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { Http } from './helpers/app.ts';
 import { killAll, startServerProcess, type ServerProcess } from './helpers/processes.ts';
-import { loadConfig } from '../src/config.ts';
+import { displayHost, loadConfig } from '../src/config.ts';
+import { startServer } from '../src/server.ts';
 
 afterAll(() => killAll());
 
@@ -46,6 +47,27 @@ it('defaults: port 8082 on 127.0.0.1, SQLite under ./data, LOG_LEVEL info', () =
     databaseUrl: 'postgres://u@db/x',
     logLevel: 'debug',
   });
+});
+
+it('HOST=::1 (or any IPv6 address) starts: the derived public URL and the printed URL bracket it', async () => {
+  expect(displayHost('::1')).toBe('[::1]');
+  expect(displayHost('0.0.0.0')).toBe('localhost');
+  expect(displayHost('::')).toBe('localhost');
+  expect(displayHost('127.0.0.1')).toBe('127.0.0.1');
+  expect(displayHost('example.test')).toBe('example.test');
+  expect(loadConfig({ HOST: '::1' }).publicUrl).toBe('http://[::1]:8082');
+  expect(loadConfig({ HOST: '::', PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
+
+  const database = await createTestDatabase('sqlite');
+  const server = await startServer(loadConfig({ HOST: '::1', PORT: '0', DATABASE_URL: database.url, OPENWABA_DEMO: 'false', LOG_LEVEL: 'silent' }));
+  try {
+    expect(server.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+    expect(server.deps.config.publicUrl).toBe(server.url);
+    expect((await new Http(server.url).get('/health')).body).toEqual({ status: 'ok' });
+  } finally {
+    await server.stop();
+    await database.drop();
+  }
 });
 
 describeEachDb('openwaba start', (kind) => {
