@@ -2,8 +2,8 @@
 // for every request, its `webhook-id`, its body and the interval [arrival, response sent], so that
 // a test can count distinct events and duplicates and check that no event was being delivered
 // twice at once.
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import { LocalServer } from './local-server.ts';
 
 export interface TimedRequest {
   /** The `webhook-id` header (the outbox event id). */
@@ -23,60 +23,46 @@ export interface TimedReceiverOptions {
   keepBodies?: boolean;
 }
 
-export class TimedReceiver {
+export class TimedReceiver extends LocalServer {
   readonly requests: TimedRequest[] = [];
   /** First arrival per webhook-id. */
   readonly firstSeen = new Map<string, number>();
-  private waiters: { n: number; resolve: () => void }[] = [];
-  private readonly server: http.Server;
-  private readonly sockets = new Set<Socket>();
 
   constructor(private readonly opts: TimedReceiverOptions = {}) {
-    this.server = http.createServer((req, res) => {
-      const start = performance.now();
-      const rec: TimedRequest = {
-        id: String(req.headers['webhook-id'] ?? ''),
-        body: '',
-        arrivedAt: performance.timeOrigin + start,
-        start,
-        end: Number.NaN,
-      };
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => {
-        if (this.opts.keepBodies) chunks.push(c);
-      });
-      req.on('end', () => {
-        if (this.opts.keepBodies) rec.body = Buffer.concat(chunks).toString('utf8');
-        this.requests.push(rec);
-        if (!this.firstSeen.has(rec.id)) {
-          this.firstSeen.set(rec.id, rec.arrivedAt);
-          this.waiters = this.waiters.filter((w) => (this.firstSeen.size >= w.n ? (w.resolve(), false) : true));
-        }
-        const send = () => {
-          res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
-          res.end('ok', () => {
-            rec.end = performance.now();
-          });
-        };
-        const d = typeof this.opts.delayMs === 'function' ? this.opts.delayMs() : (this.opts.delayMs ?? 0);
-        if (d > 0) setTimeout(send, d);
-        else send();
-      });
-    });
+    super();
     this.server.keepAliveTimeout = 60_000;
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
+  }
+
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const start = performance.now();
+    const rec: TimedRequest = {
+      id: String(req.headers['webhook-id'] ?? ''),
+      body: '',
+      arrivedAt: performance.timeOrigin + start,
+      start,
+      end: Number.NaN,
+    };
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      if (this.opts.keepBodies) chunks.push(c);
     });
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return this;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    req.on('end', () => {
+      if (this.opts.keepBodies) rec.body = Buffer.concat(chunks).toString('utf8');
+      this.requests.push(rec);
+      if (!this.firstSeen.has(rec.id)) {
+        this.firstSeen.set(rec.id, rec.arrivedAt);
+        this.arrived();
+      }
+      const send = () => {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+        res.end('ok', () => {
+          rec.end = performance.now();
+        });
+      };
+      const d = typeof this.opts.delayMs === 'function' ? this.opts.delayMs() : (this.opts.delayMs ?? 0);
+      if (d > 0) setTimeout(send, d);
+      else send();
+    });
   }
 
   /** Distinct webhook-ids seen. */
@@ -91,18 +77,7 @@ export class TimedReceiver {
 
   /** Resolves once n distinct webhook-ids have arrived; rejects after timeoutMs. */
   waitForDistinct(n: number, timeoutMs: number): Promise<void> {
-    if (this.firstSeen.size >= n) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`receiver: ${this.firstSeen.size}/${n} distinct events after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      this.waiters.push({ n, resolve: done });
-    });
+    return this.waitForCount(() => this.firstSeen.size, n, timeoutMs, () => `receiver: ${this.firstSeen.size}/${n} distinct events after ${timeoutMs} ms`);
   }
 
   /**
@@ -129,10 +104,5 @@ export class TimedReceiver {
       }
     }
     return out;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => this.server.close(() => r()));
   }
 }
