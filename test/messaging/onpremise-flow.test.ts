@@ -11,7 +11,6 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
   let p: BootstrapResult;
   let receiver: Receiver;
   let key: Record<string, string>;
-  const bodies = () => receiver.requests.map((r) => JSON.parse(r.body));
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
@@ -36,7 +35,7 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
     const res = await t.post('/sandbox/v1/inbound', { headers: key, json: { from: '4917600000009', name: 'Otto', text: { body: 'moin' } } });
     expect(res.status).toBe(200);
     await receiver.waitFor(1);
-    expect(bodies()[0]).toEqual({
+    expect(receiver.bodies()[0]).toEqual({
       contacts: [{ profile: { name: 'Otto' }, wa_id: '4917600000009' }],
       messages: [{ from: '4917600000009', id: res.body.messages[0].id, timestamp: expect.stringMatching(/^\d+$/), type: 'text', text: { body: 'moin' } }],
     });
@@ -47,11 +46,11 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
     expect(sent.status).toBe(201);
     expect(sent.body).toMatchObject({ messages: [{ id: expect.stringMatching(/^wamid\./) }], contacts: [{ input: '4917600000009', wa_id: '4917600000009' }], meta: { api_status: 'stable' } });
     await receiver.waitFor(4);
-    const statuses = bodies().slice(1).map((b) => b.statuses[0]);
+    const statuses = receiver.bodies().slice(1).map((b) => b.statuses[0]);
     // Concurrent deliveries may arrive out of order; each status is sent once.
     expect(statuses.map((s) => s.status).sort()).toEqual(['delivered', 'read', 'sent']);
     expect(statuses.find((s) => s.status === 'sent')).toMatchObject({ id: sent.body.messages[0].id, recipient_id: '4917600000009', type: 'message' });
-    expect(bodies()[1].object).toBeUndefined();
+    expect(receiver.bodies()[1].object).toBeUndefined();
   });
 
   it('a Cloud-style send to the same channel is accepted too; failures carry On-Premise errors', async () => {
@@ -59,7 +58,7 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
     const sent = await t.post('/messages', { headers: key, json: { messaging_product: 'whatsapp', to: '4917600000010', text: { body: 'cold' } } });
     expect(sent.status).toBe(200);
     await receiver.waitFor(n + 1);
-    expect(bodies()[n].statuses[0]).toMatchObject({ status: 'failed', errors: [{ code: 131047, title: 'Re-engagement message', details: expect.any(String) }] });
+    expect(receiver.bodies()[n].statuses[0]).toMatchObject({ status: 'failed', errors: [{ code: 131047, title: 'Re-engagement message', details: expect.any(String) }] });
   });
 
   it('marks an inbound message read with PUT /v1/messages/{id} (ids are safe in URL paths)', async () => {

@@ -9,7 +9,6 @@ describeEachDb('sandbox: inbound, reply, statuses (Cloud format)', (kind) => {
   let p: BootstrapResult;
   let receiver: Receiver;
   const key = () => ({ 'D360-API-KEY': p.channel_api_key });
-  const bodies = () => receiver.requests.map((r) => JSON.parse(r.body));
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
@@ -31,7 +30,7 @@ describeEachDb('sandbox: inbound, reply, statuses (Cloud format)', (kind) => {
     const inbound = await t.post('/sandbox/v1/inbound', { headers: key(), json: { from: '4917612345678', name: 'Jane', type: 'text', text: { body: 'hi' } } });
     expect(inbound.status).toBe(200);
     await receiver.waitFor(1);
-    const hook = bodies()[0];
+    const hook = receiver.bodies()[0];
     expect(hook.object).toBe('whatsapp_business_account');
     const value = hook.entry[0].changes[0].value;
     expect(value.metadata.display_phone_number).toBe(p.phone_number);
@@ -44,7 +43,7 @@ describeEachDb('sandbox: inbound, reply, statuses (Cloud format)', (kind) => {
     expect(sent.body.contacts[0]).toEqual({ input: '+49 176 12345678', wa_id: '4917612345678' });
     expect(sent.body.messages[0].id).toMatch(/^wamid\./);
     await receiver.waitFor(4);
-    const statuses = bodies().slice(1).map((b) => b.entry[0].changes[0].value.statuses[0]);
+    const statuses = receiver.bodies().slice(1).map((b) => b.entry[0].changes[0].value.statuses[0]);
     // Concurrent deliveries may arrive out of order; each status is sent once.
     expect(statuses.map((s) => s.status).sort()).toEqual(['delivered', 'read', 'sent']);
     expect(statuses.find((s) => s.status === 'sent')).toMatchObject({ id: sent.body.messages[0].id, recipient_id: '4917612345678', pricing: { category: 'service' } });
@@ -55,7 +54,7 @@ describeEachDb('sandbox: inbound, reply, statuses (Cloud format)', (kind) => {
     const sent = await t.post('/messages', { headers: key(), json: { messaging_product: 'whatsapp', to: '4915550000001', type: 'text', text: { body: 'cold' } } });
     expect(sent.status).toBe(200);
     await receiver.waitFor(n + 1);
-    const failed = bodies()[n].entry[0].changes[0].value.statuses[0];
+    const failed = receiver.bodies()[n].entry[0].changes[0].value.statuses[0];
     expect(failed).toMatchObject({ status: 'failed', errors: [{ code: 131047 }] });
     const tpl = await t.post('/messages', {
       headers: key(),
@@ -63,7 +62,7 @@ describeEachDb('sandbox: inbound, reply, statuses (Cloud format)', (kind) => {
     });
     expect(tpl.status).toBe(200);
     await receiver.waitFor(n + 4);
-    expect(bodies().slice(n + 1).map((b) => b.entry[0].changes[0].value.statuses[0].status).sort()).toEqual(['delivered', 'read', 'sent']);
+    expect(receiver.bodies().slice(n + 1).map((b) => b.entry[0].changes[0].value.statuses[0].status).sort()).toEqual(['delivered', 'read', 'sent']);
   });
 
   it('401 Invalid api_key in 360 format', async () => {

@@ -47,21 +47,12 @@ export async function templateWorld(kind: DbKind): Promise<TemplateWorld> {
       clock.advance(REVIEW_MS + 1);
       await t.jobs!.runDue();
     },
-    received: (path) => receiver.requests.filter((r) => r.url === path).map((r) => JSON.parse(r.body)),
+    received: (path) => receiver.bodies(path),
     async close() {
       await t.close();
       await receiver.close();
     },
   };
-}
-
-/** Polls until check() is true (deliveries are asynchronous). */
-export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** A UTILITY template with one numbered placeholder in its body. */

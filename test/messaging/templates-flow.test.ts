@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
-import { bodyParams, REVIEW_MS, templateMessage, templateWorld, until, utility, type TemplateWorld } from './templates-fixtures.ts';
+import { bodyParams, REVIEW_MS, templateMessage, templateWorld, utility, type TemplateWorld } from './templates-fixtures.ts';
 
 describeEachDb('templates: create through each API, review, webhooks, send', (kind) => {
   let w: TemplateWorld;
@@ -51,7 +51,7 @@ describeEachDb('templates: create through each API, review, webhooks, send', (ki
     await w.review();
     expect((await find360('order_shipped'))[0]).toMatchObject({ id, status: 'APPROVED', rejected_reason: 'NONE' });
 
-    await until(() => statusHooks().length >= 1 && partnerEvents().length >= 1, 'template status webhooks');
+    await w.receiver.waitForBody('template status webhooks', () => statusHooks().length >= 1 && partnerEvents().length >= 1);
     expect(statusHooks()[0]).toEqual({
       object: 'whatsapp_business_account',
       entry: [
@@ -96,7 +96,7 @@ describeEachDb('templates: create through each API, review, webhooks, send', (ki
 
     const before = partnerEvents().length;
     await w.review();
-    await until(() => partnerEvents().length >= before + 2, 'two partner events');
+    await w.receiver.waitForBody('two partner events', () => partnerEvents().length >= before + 2);
     const all = await w.t.get('/message_templates', { headers: w.key(), query: { fields: 'name,status', status: 'approved' } });
     expect(all.body.data.map((d: any) => d.name)).toEqual(['hello_world', 'meta_made', 'order_shipped', 'partner_made']);
     expect(Object.keys(all.body.data[0]).sort()).toEqual(['id', 'name', 'status']);
@@ -114,7 +114,7 @@ describeEachDb('templates: create through each API, review, webhooks, send', (ki
     const hooksBefore = statusHooks().length;
     await w.review();
     for (const name of names) expect((await find360(name))[0]).toMatchObject({ status: 'REJECTED', rejected_reason: 'INVALID_FORMAT' });
-    await until(() => statusHooks().length >= hooksBefore + 3, 'rejection webhooks');
+    await w.receiver.waitForBody('rejection webhooks', () => statusHooks().length >= hooksBefore + 3);
     const rejected = statusHooks().slice(hooksBefore).map((b) => b.entry[0].changes[0].value);
     expect(rejected.map((v) => [v.message_template_name, v.event, v.reason]).sort()).toEqual(names.map((n) => [n, 'REJECTED', 'INVALID_FORMAT']).sort());
 

@@ -32,7 +32,7 @@ describeEachDb('templates: the running job scheduler reviews after OPENWABA_TEMP
     expect(await statusOf('auto_reviewed')).toBe('PENDING');
     await receiver.waitFor(2);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-    const events = receiver.requests.map((r) => JSON.parse(r.body).entry[0].changes[0].value);
+    const events = receiver.bodies().map((b) => b.entry[0].changes[0].value);
     expect(events.map((v) => `${v.message_template_name}:${v.event}`).sort()).toEqual(['auto_reviewed:APPROVED', 'reject_auto:REJECTED']);
     expect(await statusOf('auto_reviewed')).toBe('APPROVED');
     expect(await statusOf('reject_auto')).toBe('REJECTED');

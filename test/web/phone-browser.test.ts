@@ -11,6 +11,7 @@ import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { hashSecret } from '../../src/crypto.ts';
+import { inboundMessages, waitForInbound } from './phone-client.ts';
 
 const browserCheck = await checkBrowser();
 const WA = '4917055501234';
@@ -24,15 +25,6 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
   let page: Page;
   let pageErrors: string[];
   let blocked: string[];
-  const inbound = () => receiver.requests.map((r) => JSON.parse(r.body).entry[0].changes[0].value).filter((v) => v.messages).map((v) => v.messages[0]);
-  async function nextInbound(n: number) {
-    const end = Date.now() + 10_000;
-    while (inbound().length < n) {
-      if (Date.now() > end) throw new Error(`only ${inbound().length}/${n} inbound webhooks`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return inbound()[n - 1];
-  }
   async function shot(name: string) {
     // Phone size: nothing may scroll sideways. (Page-side code as strings: the tests compile without the DOM library.)
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
@@ -90,7 +82,7 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     await page.evaluate('window.stay = 1');
     await page.getByLabel('Message').fill('hello');
     await page.keyboard.press('Enter');
-    const m = await nextInbound(1);
+    const m = await waitForInbound(receiver, 1);
     expect(m).toMatchObject({ from: WA, type: 'text', text: { body: 'hello' } });
     await bubble(m.id).waitFor();
     expect(await page.getByLabel('Message').inputValue()).toBe('');
@@ -128,9 +120,9 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
   });
 
   it('tapping a reply button sends a button_reply with its id', async () => {
-    const n = inbound().length;
+    const n = inboundMessages(receiver).length;
     await page.getByRole('button', { name: 'Pick up' }).click();
-    const m = await nextInbound(n + 1);
+    const m = await waitForInbound(receiver, n + 1);
     expect(m).toMatchObject({ type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'pickup', title: 'Pick up' } } });
     expect(m.context.id).toMatch(/^wamid\./);
     await bubble(m.id).waitFor();
@@ -157,9 +149,9 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     await page.keyboard.press('Tab');
     await page.keyboard.type('Alexanderplatz');
     await shot('location-form');
-    const n = inbound().length;
+    const n = inboundMessages(receiver).length;
     await page.getByRole('button', { name: 'Share location' }).click();
-    const m = await nextInbound(n + 1);
+    const m = await waitForInbound(receiver, n + 1);
     expect(m).toMatchObject({ type: 'location', location: { latitude: 52.52, longitude: 13.405, name: 'Alexanderplatz' } });
     await bubble(m.id).locator('.coords').waitFor();
     expect(await page.locator('details.share').getAttribute('open')).toBeNull();
@@ -170,9 +162,9 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     const target = await page.locator('li.msg.from-business').first().getAttribute('data-id');
     await bubble(target!).locator('details.react summary').click();
     await shot('react-picker');
-    const n = inbound().length;
+    const n = inboundMessages(receiver).length;
     await bubble(target!).getByRole('button', { name: 'React with thumbs up' }).click();
-    const m = await nextInbound(n + 1);
+    const m = await waitForInbound(receiver, n + 1);
     expect(m).toMatchObject({ type: 'reaction', reaction: { message_id: target, emoji: '👍' } });
     await bubble(target!).locator('.meta .reaction').waitFor();
     expect(await bubble(target!).locator('.meta .reaction').textContent()).toContain('👍');
@@ -187,9 +179,9 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     await bubble(id).waitFor({ timeout: 5000 });
     await bubble(id).locator('details.list summary').click();
     await shot('list-open');
-    const n = inbound().length;
+    const n = inboundMessages(receiver).length;
     await bubble(id).getByRole('button', { name: /Cola/ }).click();
-    expect(await nextInbound(n + 1)).toMatchObject({ type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'cola', title: 'Cola', description: '0.33 l' } } });
+    expect(await waitForInbound(receiver, n + 1)).toMatchObject({ type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'cola', title: 'Cola', description: '0.33 l' } } });
   });
 
   it('loads fast on a warm server and looks right on a desktop too', async () => {

@@ -8,7 +8,7 @@ import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { insertTemplate } from '../../src/messaging/templates/store.ts';
-import { PhoneClient } from './phone-client.ts';
+import { PhoneClient, inboundMessages, waitForInbound } from './phone-client.ts';
 
 const WA = '4917099887766';
 
@@ -18,20 +18,6 @@ describeEachDb('sandbox phone: chatting', (kind) => {
   let receiver: Receiver;
   let phone: PhoneClient;
   const key = () => ({ 'D360-API-KEY': p.channel_api_key });
-  /** The inbound messages the webhook received, in order. */
-  const inbound = () =>
-    receiver.requests
-      .map((r) => JSON.parse(r.body).entry[0].changes[0].value)
-      .filter((v) => v.messages)
-      .map((v) => ({ contact: v.contacts[0], ...v.messages[0] }));
-  const waitForInbound = async (n: number) => {
-    const deadline = Date.now() + 10_000;
-    while (inbound().length < n) {
-      if (Date.now() > deadline) throw new Error(`only ${inbound().length}/${n} inbound webhooks`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return inbound()[n - 1];
-  };
   const businessSends = async (body: Record<string, unknown>) => {
     const res = await t.post('/messages', { headers: key(), json: { messaging_product: 'whatsapp', to: WA, ...body } });
     expect(res.status).toBe(200);
@@ -55,7 +41,7 @@ describeEachDb('sandbox phone: chatting', (kind) => {
     const res = await phone.post('/sandbox/phone/text', { body: 'hello <b>there</b>\nline two' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/sandbox/phone');
-    const m = await waitForInbound(1);
+    const m = await waitForInbound(receiver, 1);
     expect(m).toMatchObject({ contact: { profile: { name: 'Jane Doe' }, wa_id: WA }, from: WA, type: 'text', text: { body: 'hello <b>there</b>\nline two' } });
     const page = await phone.get('/sandbox/phone');
     expect(page.text).toContain('hello &lt;b&gt;there&lt;/b&gt;');
@@ -63,7 +49,7 @@ describeEachDb('sandbox phone: chatting', (kind) => {
     const json = await phone.post('/sandbox/phone/text', { body: 'via script' }, { json: true });
     expect(json.status).toBe(200);
     expect(json.body).toEqual({ ok: true, id: expect.stringMatching(/^wamid\./) });
-    expect((await waitForInbound(2)).id).toBe(json.body.id);
+    expect((await waitForInbound(receiver, 2)).id).toBe(json.body.id);
   });
 
   it('refuses bad input with a clear 4xx (HTML keeps the draft; JSON names the problem)', async () => {
@@ -85,7 +71,7 @@ describeEachDb('sandbox phone: chatting', (kind) => {
     const plain = await t.post('/sandbox/phone/text', { headers: { 'content-type': 'text/plain' }, raw: 'body=x' });
     expect(plain.status).toBe(403); // no form fields, so no CSRF token
     expect(plain.text).toContain('This form has expired');
-    expect(inbound()).toHaveLength(2);
+    expect(inboundMessages(receiver)).toHaveLength(2);
   });
 
   it('shows the business reply with its status moving to read; the poll answers 304 when nothing moved', async () => {
@@ -108,9 +94,9 @@ describeEachDb('sandbox phone: chatting', (kind) => {
     const page = await phone.get('/sandbox/phone');
     expect(page.text).toContain('<button type="submit" name="choice" value="slot-pm">Afternoon</button>');
     expect((await phone.post('/sandbox/phone/reply', { message_id: id, choice: 'slot-x' })).status).toBe(400);
-    const n = inbound().length;
+    const n = inboundMessages(receiver).length;
     expect((await phone.post('/sandbox/phone/reply', { message_id: id, choice: 'slot-pm', title: 'forged title' })).status).toBe(303);
-    const m = await waitForInbound(n + 1);
+    const m = await waitForInbound(receiver, n + 1);
     expect(m).toMatchObject({ type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'slot-pm', title: 'Afternoon' } }, context: { from: p.phone_number, id } });
     const reply = (await phone.items()).at(-1);
     expect(reply).toMatchObject({ from: 'user', text: 'Afternoon', quote: 'When?' });
@@ -123,25 +109,25 @@ describeEachDb('sandbox phone: chatting', (kind) => {
     });
     const b = (await phone.items()).find((i) => i.id === id);
     expect(b.list).toEqual({ button: 'Menu', sections: [{ title: 'Drinks', rows: [{ id: 'tea', title: 'Tea', description: 'Hot' }] }, { title: 'Food', rows: [{ id: 'cake', title: 'Cake' }] }] });
-    const n = inbound().length;
+    const n = inboundMessages(receiver).length;
     await phone.post('/sandbox/phone/reply', { message_id: id, choice: 'tea' });
-    expect(await waitForInbound(n + 1)).toMatchObject({ type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'tea', title: 'Tea', description: 'Hot' } }, context: { id } });
+    expect(await waitForInbound(receiver, n + 1)).toMatchObject({ type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'tea', title: 'Tea', description: 'Hot' } }, context: { id } });
   });
 
   it('shares a location and reacts to a business message', async () => {
-    const n = inbound().length;
+    const n = inboundMessages(receiver).length;
     expect((await phone.post('/sandbox/phone/location', { latitude: '52,5200', longitude: '13.405', place_name: 'Berlin', address: 'Alexanderplatz' })).status).toBe(303);
-    expect(await waitForInbound(n + 1)).toMatchObject({ type: 'location', location: { latitude: 52.52, longitude: 13.405, name: 'Berlin', address: 'Alexanderplatz' } });
+    expect(await waitForInbound(receiver, n + 1)).toMatchObject({ type: 'location', location: { latitude: 52.52, longitude: 13.405, name: 'Berlin', address: 'Alexanderplatz' } });
     const target = (await phone.items()).find((i) => i.from === 'business' && i.text === 'Hi Jane!');
     expect((await phone.post('/sandbox/phone/react', { message_id: target.id, emoji: 'no' })).status).toBe(400);
     expect((await phone.post('/sandbox/phone/react', { message_id: target.id, emoji: '👍👍' })).status).toBe(400);
     expect((await phone.post('/sandbox/phone/react', { message_id: target.id, emoji: '❤️' })).status).toBe(303);
-    expect(await waitForInbound(n + 2)).toMatchObject({ type: 'reaction', reaction: { message_id: target.id, emoji: '❤️' } });
+    expect(await waitForInbound(receiver, n + 2)).toMatchObject({ type: 'reaction', reaction: { message_id: target.id, emoji: '❤️' } });
     const items = await phone.items();
     expect(items.find((i) => i.id === target.id).meta.reactions).toEqual([{ by: 'you', emoji: '❤️' }]);
     expect(items.some((i) => i.type === 'reaction')).toBe(false); // shown on its message, not as a bubble
     await phone.post('/sandbox/phone/react', { message_id: target.id, emoji: '' });
-    expect(await waitForInbound(n + 3)).toMatchObject({ type: 'reaction', reaction: { message_id: target.id, emoji: '' } });
+    expect(await waitForInbound(receiver, n + 3)).toMatchObject({ type: 'reaction', reaction: { message_id: target.id, emoji: '' } });
     expect((await phone.items()).find((i) => i.id === target.id).meta.reactions).toEqual([]);
   });
 
@@ -189,11 +175,11 @@ describeEachDb('sandbox phone: chatting', (kind) => {
       quickReplies: [{ id: '0', title: 'Pick up', payload: 'PICKUP-42' }, { id: '1', title: 'Deliver', payload: 'Deliver' }],
       links: [{ label: 'Track', target: 'https://shop.example.com/t/42' }],
     });
-    const n = inbound().length;
+    const n = inboundMessages(receiver).length;
     await phone.post('/sandbox/phone/reply', { message_id: id, choice: '0' });
-    expect(await waitForInbound(n + 1)).toMatchObject({ type: 'button', button: { text: 'Pick up', payload: 'PICKUP-42' }, context: { id } });
+    expect(await waitForInbound(receiver, n + 1)).toMatchObject({ type: 'button', button: { text: 'Pick up', payload: 'PICKUP-42' }, context: { id } });
     await phone.post('/sandbox/phone/reply', { message_id: id, choice: '1' });
-    expect(await waitForInbound(n + 2)).toMatchObject({ type: 'button', button: { text: 'Deliver', payload: 'Deliver' } });
+    expect(await waitForInbound(receiver, n + 2)).toMatchObject({ type: 'button', button: { text: 'Deliver', payload: 'Deliver' } });
   });
 
   it('a failed business message shows its error', async () => {

@@ -1,6 +1,24 @@
 // A tiny browser for the sandbox phone's HTTP tests: keeps cookies, reads the CSRF token of the
 // last page, and posts forms the way a browser without JavaScript does.
 import type { Http, HttpResponse } from '../helpers/app.ts';
+import type { Receiver } from '../helpers/receiver.ts';
+
+/** The user's messages among webhook bodies (Cloud format), in order, each with its contact. */
+const inboundOf = (bodies: any[]) =>
+  bodies
+    .map((b) => b.entry[0].changes[0].value)
+    .filter((v) => v.messages)
+    .map((v) => ({ contact: v.contacts[0], ...v.messages[0] }));
+
+/** The inbound messages the channel's webhook (the receiver) got so far, in order, each with its contact. */
+export function inboundMessages(receiver: Receiver): any[] {
+  return inboundOf(receiver.bodies());
+}
+
+/** Waits (as webhooks arrive) for the n-th inbound message (1-based) and returns it. */
+export function waitForInbound(receiver: Receiver, n: number, timeoutMs = 10_000): Promise<any> {
+  return receiver.waitForBody(`inbound message ${n}`, (bodies) => inboundOf(bodies)[n - 1], timeoutMs);
+}
 
 export class PhoneClient {
   private cookies = new Map<string, string>();
