@@ -1,33 +1,20 @@
 // A signed-in Partner Hub user opens the sandbox phone on one of their partner's sandbox channels
 // without typing a key. This lives under /hub because the hub session cookie is scoped to /hub;
 // picking a channel here starts a phone session (cookie scoped to /sandbox/phone) and goes there.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { findChannel } from '../../services/channels.ts';
-import { findHubUser } from '../../services/hub-users.ts';
 import { renderPage } from '../render.ts';
-import { checkCsrf, readSession, type WebSession } from '../sessions.ts';
+import { currentHubSession } from '../hub/context.ts';
+import { checkCsrf } from '../sessions.ts';
 import { startChannelSession, unusable } from './session.ts';
 
 export const HUB_PICK_PATH = '/hub/sandbox-phone';
 
-interface HubSubject {
-  userId: string;
-  partnerId: string;
-}
-
-/** The signed-in hub user's session, or undefined (none, expired, or the user is gone). */
-async function hubSession(deps: Deps, request: FastifyRequest): Promise<WebSession<HubSubject> | undefined> {
-  const s = await readSession<HubSubject>(deps, request, 'hub');
-  if (!s || typeof s.subject?.userId !== 'string' || typeof s.subject.partnerId !== 'string') return undefined;
-  const user = await findHubUser(deps, s.subject.userId);
-  return user && user.partner_id === s.subject.partnerId ? s : undefined;
-}
-
 export const hubPickRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   app.get(HUB_PICK_PATH, async (request, reply) => {
-    const s = await hubSession(deps, request);
+    const s = await currentHubSession(deps, request);
     if (!s) {
       return renderPage(reply, 'phone/hub-pick', { title: 'Sandbox phone: your channels', signedIn: false, channels: [], styles: ['/assets/phone.css'] }, 401);
     }
@@ -53,7 +40,7 @@ export const hubPickRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
   });
 
   app.post(HUB_PICK_PATH, async (request, reply) => {
-    const s = await hubSession(deps, request);
+    const s = await currentHubSession(deps, request);
     if (!s) throw new ApiError(401, 'Sign in to the Partner Hub first.');
     const form = (request.body ?? {}) as Record<string, unknown>;
     if (!checkCsrf(s, form._csrf)) throw new ApiError(403, 'This form has expired: reload the page and try again.');
