@@ -1,25 +1,22 @@
 // A developer opens /docs in a real browser and finds the Partner API documented there.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { checkBrowser, describeBrowser, launchBrowser, newIsolatedPage, screenshot } from './helpers/browser.ts';
+import { checkBrowser, describeBrowser, launchIsolatedPage, screenshot, type IsolatedBrowser } from './helpers/browser.ts';
 
 const browserCheck = await checkBrowser();
 
 describeBrowser('API docs page in Chromium', browserCheck, () => {
   let t: TestApp;
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: IsolatedBrowser;
   let page: Page;
-  let pageErrors: string[];
-  let blocked: string[];
   /** Every OpenAPI document the page fetched: its path, status and body. */
   const specLoads: Promise<{ path: string; status: number; body: any }>[] = [];
 
   beforeAll(async () => {
     t = await startTestApp('sqlite');
-    browser = await launchBrowser();
-    ({ context, page, errors: pageErrors, blocked } = await newIsolatedPage(browser, t.baseUrl));
+    session = await launchIsolatedPage(t.baseUrl);
+    page = session.page;
     page.on('response', (res) => {
       const path = new URL(res.url()).pathname;
       if (path === '/openapi.json' || path === '/docs/json') {
@@ -37,8 +34,7 @@ describeBrowser('API docs page in Chromium', browserCheck, () => {
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
+    await session?.close();
     await t?.close();
   });
 
@@ -76,7 +72,7 @@ describeBrowser('API docs page in Chromium', browserCheck, () => {
   });
 
   it('works offline and without script errors', () => {
-    expect(pageErrors).toEqual([]);
-    expect(blocked).toEqual([]);
+    expect(session.errors).toEqual([]);
+    expect(session.blocked).toEqual([]);
   });
 });

@@ -117,15 +117,26 @@ export function describeBrowser(name: string, check: BrowserCheck, fn: () => voi
   describe.skipIf(true)(name, fn);
 }
 
+export interface IsolatedPageOptions {
+  /** Default 1280×900. */
+  viewport?: { width: number; height: number };
+}
+
+export interface IsolatedPage {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors, as messages. */
+  errors: string[];
+  /** URLs the page asked for outside the allowed origin (aborted). */
+  blocked: string[];
+}
+
 /**
  * A fresh context and page that only talk to `allowedOrigin` (the app under test): anything
  * else is aborted, so a page can never wait on the internet. Page errors are collected.
  */
-export async function newIsolatedPage(
-  browser: Browser,
-  allowedOrigin: string,
-): Promise<{ context: BrowserContext; page: Page; errors: string[]; blocked: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+export async function newIsolatedPage(browser: Browser, allowedOrigin: string, opts: IsolatedPageOptions = {}): Promise<IsolatedPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 } });
   const errors: string[] = [];
   const blocked: string[] = [];
   const origin = new URL(allowedOrigin).origin;
@@ -138,6 +149,31 @@ export async function newIsolatedPage(
   const page = await context.newPage();
   page.on('pageerror', (err) => errors.push(err.message));
   return { context, page, errors, blocked };
+}
+
+export interface IsolatedBrowser extends IsolatedPage {
+  browser: Browser;
+  /** Closes the context and the browser, ignoring errors (safe in afterAll after a failed setup). */
+  close(): Promise<void>;
+}
+
+/** Launches Chromium and opens an isolated page in it (see newIsolatedPage); close() ends both. */
+export async function launchIsolatedPage(allowedOrigin: string, opts: IsolatedPageOptions = {}): Promise<IsolatedBrowser> {
+  const browser = await launchBrowser();
+  try {
+    const isolated = await newIsolatedPage(browser, allowedOrigin, opts);
+    return {
+      browser,
+      ...isolated,
+      async close() {
+        await isolated.context.close().catch(() => {});
+        await browser.close().catch(() => {});
+      },
+    };
+  } catch (err) {
+    await browser.close().catch(() => {});
+    throw err;
+  }
 }
 
 /** Saves a full-page PNG under test-artifacts/screenshots/ and returns its path. */

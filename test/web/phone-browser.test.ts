@@ -4,9 +4,9 @@
 // reaction go back as WhatsApp would send them.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { checkBrowser, describeBrowser, launchBrowser, newIsolatedPage, screenshot } from '../helpers/browser.ts';
+import { checkBrowser, describeBrowser, launchIsolatedPage, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
@@ -20,11 +20,8 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
   let t: TestApp;
   let p: BootstrapResult;
   let receiver: Receiver;
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: IsolatedBrowser;
   let page: Page;
-  let pageErrors: string[];
-  let blocked: string[];
   async function shot(name: string) {
     // Phone size: nothing may scroll sideways. (Page-side code as strings: the tests compile without the DOM library.)
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
@@ -44,13 +41,11 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     t = await startTestApp('sqlite', { dispatcher: true, env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=300ms,delivered=1300ms,read=2300ms' } });
     p = await t.tenant({ brandName: 'Pizza Bot' });
     expect((await t.post('/v1/configs/webhook', { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: receiver.url } })).status).toBe(200);
-    browser = await launchBrowser();
-    ({ context, page, errors: pageErrors, blocked } = await newIsolatedPage(browser, t.baseUrl));
-    await page.setViewportSize({ width: 375, height: 667 });
+    session = await launchIsolatedPage(t.baseUrl, { viewport: { width: 375, height: 667 } });
+    page = session.page;
   });
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
+    await session?.close();
     await t?.close();
     await receiver?.close();
   });
@@ -209,7 +204,7 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
       .insertInto('web_sessions')
       .values({ id_hash: hashSecret(sid), kind: 'hub', subject: JSON.stringify({ userId: user.id, partnerId: p.partner_id, username: p.username }), csrf_token: randomBytes(32).toString('base64url'), created_at: new Date(now).toISOString(), expires_at: new Date(now + 3600_000).toISOString() })
       .execute();
-    await context.addCookies([{ name: 'ow_hub', value: sid, url: `${t.baseUrl}/hub`, httpOnly: true, sameSite: 'Lax' }]);
+    await session.context.addCookies([{ name: 'ow_hub', value: sid, url: `${t.baseUrl}/hub`, httpOnly: true, sameSite: 'Lax' }]);
     await page.goto(`${t.baseUrl}/hub/sandbox-phone`);
     await shot('hub-pick');
     await page.getByRole('button', { name: new RegExp(p.phone_number) }).click();
@@ -218,7 +213,7 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     await page.getByRole('button', { name: /Jane/ }).click();
     await page.getByRole('log', { name: 'Conversation' }).getByText('hello').waitFor();
     await shot('hub-chat');
-    expect(pageErrors).toEqual([]);
-    expect(blocked).toEqual([]);
+    expect(session.errors).toEqual([]);
+    expect(session.blocked).toEqual([]);
   });
 });
