@@ -4,6 +4,7 @@
 // missing from the document fails the test.
 import { ApiError } from '../../src/errors.ts';
 import { validateCloudSend, validateOnPremSend } from '../../src/messaging/validate/message.ts';
+import { MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 
 export type EndpointFlavour = 'cloud' | 'onpremise' | 'channel';
 
@@ -30,9 +31,7 @@ export interface EndpointProfile {
   isolated?: boolean;
 }
 
-export const MEDIA_ID = '900000000000001';
 export const MISSING_MEDIA_ID = '900000000000777';
-export const TEMPLATE = 'order_ready';
 export const SANDBOX_USER = '4917600000999';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -69,12 +68,6 @@ export const MESSAGE_TYPES: [string, unknown][] = [
   ['interactive', { type: 'product_list', header: { type: 'text', text: 'Picks' }, body: bodyText, action: { catalog_id: 'cat', sections: [{ title: 'A', product_items: [{ product_retailer_id: 'sku1' }] }] } }],
   ['interactive', { type: 'location_request_message', body: bodyText, action: { name: 'send_location' } }],
   ['reaction', { message_id: 'wamid.HBgLNDkxNzYxMjM0NTY3OBUCABIYFjNFQjBDMEE1RjI2', emoji: '👍' }],
-];
-
-export const TEMPLATE_COMPONENTS = [
-  { type: 'header', parameters: [{ type: 'image', image: { id: MEDIA_ID } }] },
-  { type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'currency', currency: { fallback_value: '€9.99', code: 'EUR', amount_1000: 9990 } }] },
-  { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'confirm' }] },
 ];
 
 const TO = '4917612345678';

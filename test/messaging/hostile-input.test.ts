@@ -12,7 +12,6 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { insertTemplate } from '../../src/messaging/templates/store.ts';
 import { JobScheduler } from '../../src/jobs/scheduler.ts';
 import {
   PATH_VALUES,
@@ -28,7 +27,8 @@ import {
   structuralCases,
   type HostileCase,
 } from './hostile-bodies.ts';
-import { MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS, defaultProfile, knownEndpoints, type EndpointProfile } from './hostile-endpoints.ts';
+import { defaultProfile, knownEndpoints, type EndpointProfile } from './hostile-endpoints.ts';
+import { TEMPLATE, TEMPLATE_COMPONENTS, seedSendFixtures } from './send-fixtures.ts';
 
 const SEED = 0x360d1a1;
 const TIMEOUT_MS = 10_000;
@@ -233,36 +233,7 @@ describeEachDb('hostile input to every messaging endpoint', (kind) => {
     // A high-throughput number, so that mutations that stay valid reach the database rather than
     // the rate limit (the pair limit is avoided by sending them to many recipients).
     await t.deps.db.kysely.updateTable('channels').set({ throughput_mps: 1000 }).where('id', '=', p.channel_id).execute();
-    const now = Date.now();
-    await t.deps.db.kysely
-      .insertInto('media')
-      .values({
-        id: MEDIA_ID,
-        channel_id: p.channel_id,
-        partner_id: p.partner_id,
-        mime_type: 'image/jpeg',
-        sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-        file_size: 1024,
-        filename: null,
-        storage_key: `test/${MEDIA_ID}`,
-        created_at: new Date(now).toISOString(),
-        expires_at: new Date(now + 86_400_000).toISOString(),
-        deleted_at: null,
-      })
-      .execute();
-    await insertTemplate(t.deps, t.deps.db.kysely, {
-      partnerId: p.partner_id,
-      wabaAccountId: p.waba_account_id,
-      name: TEMPLATE,
-      language: 'en_US',
-      category: 'UTILITY',
-      status: 'APPROVED',
-      components: [
-        { type: 'HEADER', format: 'IMAGE' },
-        { type: 'BODY', text: 'Hi {{1}}, your order of {{2}} is ready.' },
-        { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Confirm' }] },
-      ],
-    });
+    await seedSendFixtures(t, p);
 
     // The endpoints: the app's own OpenAPI document, every operation behind the D360-API-KEY.
     const doc = t.app.swagger() as { paths: Record<string, Record<string, { security?: Record<string, unknown>[]; parameters?: { in: string; name: string; schema?: { maxLength?: number; pattern?: string } }[] }>> };

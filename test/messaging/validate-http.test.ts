@@ -5,10 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { insertTemplate } from '../../src/messaging/templates/store.ts';
+import { EXPIRED_MEDIA_ID, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS, seedSendFixtures } from './send-fixtures.ts';
 
-const MEDIA_ID = '900000000000001';
-const EXPIRED_MEDIA_ID = '900000000000002';
 const link = (ext: string) => `https://cdn.example.com/file.${ext}`;
 const body = { text: 'Choose' };
 
@@ -31,11 +29,6 @@ const VALID: [string, string, unknown][] = [
   ['location request', 'interactive', { type: 'location_request_message', body, action: { name: 'send_location' } }],
   ['reaction', 'reaction', { message_id: 'wamid.HBgLNDkxNzYxMjM0NTY3OBUCABIYFjNFQjBDMEE1RjI2', emoji: '👍' }],
 ];
-const TEMPLATE_COMPONENTS = [
-  { type: 'header', parameters: [{ type: 'image', image: { id: MEDIA_ID } }] },
-  { type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'currency', currency: { fallback_value: '€9.99', code: 'EUR', amount_1000: 9990 } }] },
-  { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'confirm' }] },
-];
 
 describeEachDb('message validation over HTTP', (kind) => {
   let t: TestApp;
@@ -49,41 +42,14 @@ describeEachDb('message validation over HTTP', (kind) => {
   beforeAll(async () => {
     t = await startTestApp(kind);
     p = await t.tenant();
-    const now = Date.now();
-    const media = (id: string, expiresAt: number) => ({
-      id,
-      channel_id: p.channel_id,
-      partner_id: p.partner_id,
-      mime_type: 'image/jpeg',
-      sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-      file_size: 1024,
-      filename: null,
-      storage_key: `test/${id}`,
-      created_at: new Date(now - 60_000).toISOString(),
-      expires_at: new Date(expiresAt).toISOString(),
-      deleted_at: null,
-    });
-    await t.deps.db.kysely.insertInto('media').values([media(MEDIA_ID, now + 86_400_000), media(EXPIRED_MEDIA_ID, now - 1000)]).execute();
-    await insertTemplate(t.deps, t.deps.db.kysely, {
-      partnerId: p.partner_id,
-      wabaAccountId: p.waba_account_id,
-      name: 'order_ready',
-      language: 'en_US',
-      category: 'UTILITY',
-      status: 'APPROVED',
-      components: [
-        { type: 'HEADER', format: 'IMAGE' },
-        { type: 'BODY', text: 'Hi {{1}}, your order of {{2}} is ready.' },
-        { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Confirm' }] },
-      ],
-    });
+    await seedSendFixtures(t, p, { expiredMedia: true });
   });
   afterAll(async () => {
     await t.close();
   });
 
   it('Cloud: a valid message of every type is accepted (200)', async () => {
-    const all = [...VALID, ['template', 'template', { name: 'order_ready', language: { code: 'en_US' }, components: TEMPLATE_COMPONENTS }] as const];
+    const all = [...VALID, ['template', 'template', { name: TEMPLATE, language: { code: 'en_US' }, components: TEMPLATE_COMPONENTS }] as const];
     for (const [i, [label, type, value]] of all.entries()) {
       const res = await cloud({ messaging_product: 'whatsapp', recipient_type: 'individual', to: to(i), type, [type]: value });
       expect({ label, status: res.status, body: res.body }).toMatchObject({ label, status: 200, body: { messaging_product: 'whatsapp', contacts: [{ wa_id: to(i) }] } });
@@ -94,7 +60,7 @@ describeEachDb('message validation over HTTP', (kind) => {
   it('On-Premise: the same messages are accepted (201), templates with namespace and policy', async () => {
     const all = [
       ...VALID,
-      ['template', 'template', { namespace: 'ns_1', name: 'order_ready', language: { policy: 'deterministic', code: 'en_US' }, components: TEMPLATE_COMPONENTS }] as const,
+      ['template', 'template', { namespace: 'ns_1', name: TEMPLATE, language: { policy: 'deterministic', code: 'en_US' }, components: TEMPLATE_COMPONENTS }] as const,
       ['media with a provider', 'image', { link: link('png'), provider: { name: 'cdn' } }] as const,
     ];
     for (const [i, [label, type, value]] of all.entries()) {
@@ -137,14 +103,14 @@ describeEachDb('message validation over HTTP', (kind) => {
       messaging_product: 'whatsapp',
       to: to(1),
       type: 'template',
-      template: { name: 'order_ready', language: { code: 'en_US' }, components: [{ type: 'button', sub_type: 'copy_code', index: 0, parameters: [{ type: 'coupon_code', coupon_code: 'X'.repeat(16) }] }] },
+      template: { name: TEMPLATE, language: { code: 'en_US' }, components: [{ type: 'button', sub_type: 'copy_code', index: 0, parameters: [{ type: 'coupon_code', coupon_code: 'X'.repeat(16) }] }] },
     });
     expect(param.body.error.error_data.details).toBe('template.components[0].parameters[0].coupon_code: must be at most 15 characters (got 16)');
     expect(await stored()).toBe(before);
   });
 
   it('On-Premise errors use the On-Premise body and name the field', async () => {
-    const noNamespace = await onprem({ to: to(2), type: 'template', template: { name: 'order_ready', language: { policy: 'deterministic', code: 'en_US' } } });
+    const noNamespace = await onprem({ to: to(2), type: 'template', template: { name: TEMPLATE, language: { policy: 'deterministic', code: 'en_US' } } });
     expect(noNamespace.status).toBe(400);
     expect(noNamespace.body).toMatchObject({ errors: [{ code: 1008, title: 'Invalid parameter', details: 'template.namespace: is required' }], meta: { api_status: 'stable' } });
 
