@@ -9,6 +9,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, toApiError } from '../errors.ts';
 
 export type Flavour = 'cloud' | 'onpremise';
+/** A route's `config.flavour`: fixed, or 'channel': the calling channel's hosting type (routes both flavours share). */
+export type RouteFlavour = Flavour | 'channel';
 
 export interface MetaErrorInfo {
   /** Meta's error code: 100 invalid parameter, 131009 bad value, 131047 window closed, … */
@@ -40,7 +42,6 @@ function metaInfo(e: ApiError): MetaErrorInfo {
   const extra = (e.extra ?? {}) as Partial<MetaErrorInfo>;
   if (typeof extra.metaCode === 'number') return { metaCode: extra.metaCode, title: extra.title ?? 'Error', subcode: extra.subcode };
   if (e.status === 404) return { metaCode: 100, title: 'Unsupported request' };
-  if (e.status === 413) return { metaCode: 131052, title: 'Media upload error' };
   if (e.status === 429) return { metaCode: 130429, title: 'Rate limit hit' };
   if (e.status >= 500) return { metaCode: 131000, title: 'Something went wrong' };
   return { metaCode: 100, title: 'Invalid parameter' };
@@ -75,10 +76,11 @@ export function d360ErrorBody(e: ApiError) {
   return { meta: { success: false, http_code: e.status, developer_message: e.message } };
 }
 
-/** Which flavour a request is: On-Premise paths start with /v1/. */
+/** Which flavour a request is: its route's, else by path (On-Premise paths start with /v1/). */
 export function flavourOf(request: FastifyRequest): Flavour {
-  const cfg = request.routeOptions.config as { flavour?: Flavour } | undefined;
-  if (cfg?.flavour) return cfg.flavour;
+  const cfg = request.routeOptions.config as { flavour?: RouteFlavour } | undefined;
+  if (cfg?.flavour === 'channel' && request.channel) return request.channel.hosting_type === 'onpremise' ? 'onpremise' : 'cloud';
+  if (cfg?.flavour && cfg.flavour !== 'channel') return cfg.flavour;
   return request.url.startsWith('/v1/') ? 'onpremise' : 'cloud';
 }
 

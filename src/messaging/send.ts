@@ -10,6 +10,7 @@ import { checkTemplateSend } from './templates/check.ts';
 import type { MarkRead, NormalizedMessage } from './validate/message.ts';
 import { newWamid } from './wamid.ts';
 import { insertMessage } from './messages.ts';
+import { liveMedia } from './media/store.ts';
 import { SendBatcher } from './send-batcher.ts';
 import { scheduleStatusPlan, storedPlan } from './status-plans.ts';
 
@@ -42,17 +43,8 @@ export class Messenger {
       }
       category = await checkTemplateSend(deps, channel, msg.template);
     }
-    if (msg.mediaId) {
-      const media = await deps.db.kysely
-        .selectFrom('media')
-        .select(['id', 'expires_at'])
-        .where('id', '=', msg.mediaId)
-        .where('channel_id', '=', channel.id)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      if (!media || Date.parse(media.expires_at) <= now.getTime()) {
-        throw metaError(400, 131009, 'Parameter value is not valid', `media id ${msg.mediaId} (in ${msg.type}) does not exist for this number, or has expired or been deleted`);
-      }
+    if (msg.mediaId && !(await liveMedia(deps, channel.id, msg.mediaId))) {
+      throw metaError(400, 131009, 'Parameter value is not valid', `media id ${msg.mediaId} (in ${msg.type}) does not exist for this number, or has expired or been deleted`);
     }
 
     const id = newWamid(msg.waId);

@@ -15,8 +15,3 @@ export function newWamid(waId: string): string {
   // Practically unreachable (each draw succeeds with probability ~(62/64)^22); stay URL-safe anyway.
   return 'wamid.HBgL' + Buffer.concat([head, randomBytesPooled(16)]).toString('base64url');
 }
-
-/** A wamid as clients may send it back: `wamid.` and base64 characters, bounded length. */
-export function looksLikeWamid(id: string): boolean {
-  return /^wamid\.[A-Za-z0-9+/=_-]{8,200}$/.test(id);
-}

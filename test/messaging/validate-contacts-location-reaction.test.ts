@@ -17,7 +17,7 @@ describe('contacts', () => {
     });
     const m = send(flavour, 'contacts', [full, card()]);
     expect(m.type).toBe('contacts');
-    expect(m.content).toEqual({ contacts: [full, card()] });
+    expect(m.content).toEqual([full, card()]);
   });
 
   it('1 to 257 cards', () => {

@@ -38,7 +38,7 @@ describe('interactive: common parts', () => {
 
 describe('interactive: reply buttons', () => {
   it.each(FLAVOURS)('%s: 1 to 3 buttons', (flavour) => {
-    expect(send(flavour, 'interactive', buttons(reply('a'))).content.type).toBe('button');
+    expect((send(flavour, 'interactive', buttons(reply('a'))).content as Record<string, unknown>).type).toBe('button');
     expect(send(flavour, 'interactive', buttons(reply('a'), reply('b'), reply('c'))).type).toBe('interactive');
     expectRejected(() => send(flavour, 'interactive', buttons()), 'interactive.action.buttons', { rule: /at least 1/ });
     expectRejected(() => send(flavour, 'interactive', buttons(reply('a'), reply('b'), reply('c'), reply('d'))), 'interactive.action.buttons', { rule: /at most 3 items \(got 4\)/ });

@@ -70,7 +70,7 @@ describe('media', () => {
 
   it('captions: up to 1024 characters on image, video and document; none on audio or sticker', () => {
     for (const kind of ['image', 'video', 'document'] as const) {
-      expect(send('cloud', kind, { id: '1', caption: repeat(1024) }).content.caption).toHaveLength(1024);
+      expect((send('cloud', kind, { id: '1', caption: repeat(1024) }).content as Record<string, unknown>).caption).toHaveLength(1024);
       expectRejectedInBoth(kind, { id: '1', caption: repeat(1025) }, `${kind}.caption`, { rule: /at most 1024/ });
     }
     expectRejectedInBoth('audio', { id: '1', caption: 'hi' }, 'audio.caption', { rule: /not allowed for audio/ });
@@ -78,20 +78,20 @@ describe('media', () => {
   });
 
   it('filename only for documents', () => {
-    expect(send('cloud', 'document', { link: 'https://example.com/r.pdf', filename: 'report.pdf' }).content.filename).toBe('report.pdf');
+    expect((send('cloud', 'document', { link: 'https://example.com/r.pdf', filename: 'report.pdf' }).content as Record<string, unknown>).filename).toBe('report.pdf');
     expectRejectedInBoth('image', { id: '1', filename: 'a.png' }, 'image.filename', { rule: /only allowed for documents/ });
     expectRejectedInBoth('document', { id: '1', filename: repeat(241) }, 'document.filename', { rule: /at most 240/ });
   });
 
   it('voice notes: audio.voice is a boolean', () => {
-    expect(send('cloud', 'audio', { id: '1', voice: true }).content.voice).toBe(true);
+    expect((send('cloud', 'audio', { id: '1', voice: true }).content as Record<string, unknown>).voice).toBe(true);
     expectRejectedInBoth('audio', { id: '1', voice: 'yes' }, 'audio.voice');
     expectRejectedInBoth('video', { id: '1', voice: true }, 'video.voice', { rule: /not a known field/ });
   });
 
   it('provider is On-Premise only, and goes with a link', () => {
     const ok = send('onpremise', 'image', { link: 'https://example.com/a.png', provider: { name: 'my-cdn' } });
-    expect(ok.content.provider).toEqual({ name: 'my-cdn' });
+    expect((ok.content as Record<string, unknown>).provider).toEqual({ name: 'my-cdn' });
     expectRejected(() => send('cloud', 'image', { link: 'https://example.com/a.png', provider: { name: 'my-cdn' } }), 'image.provider', { rule: /On-Premise/ });
     expectRejected(() => send('onpremise', 'image', { id: '1', provider: { name: 'my-cdn' } }), 'image.provider', { rule: /goes with a link/ });
     expectRejected(() => send('onpremise', 'image', { link: 'https://example.com/a.png', provider: {} }), 'image.provider.name', { rule: /is required/ });

@@ -12,6 +12,7 @@ import type { ChannelRow } from '../../services/channels.ts';
 import { transact } from '../../webhooks/outbox.ts';
 import { metaError } from '../errors.ts';
 import type { Received } from './intake.ts';
+import { prepared } from '../../db/prepared.ts';
 
 export type MediaRow = MediaTable;
 
@@ -74,29 +75,23 @@ export async function saveMedia(
   return row;
 }
 
-/** The channel's live media with that id, or a Meta-style 404. */
-export async function findMedia(deps: Deps, channel: ChannelRow, id: string): Promise<MediaRow> {
-  if (!/^\d{1,32}$/.test(id)) throw mediaNotFound(id);
-  const row = await deps.db.kysely
-    .selectFrom('media')
-    .selectAll()
-    .where('id', '=', id)
-    .where('channel_id', '=', channel.id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  if (!row || Date.parse(row.expires_at) <= deps.clock.now().getTime()) throw mediaNotFound(id);
-  return row;
+// Every send by media id reads this: compiled once.
+const mediaById = prepared((db, p) =>
+  db.selectFrom('media').selectAll().where('id', '=', p<string>(0)).where('channel_id', '=', p<string>(1)).where('deleted_at', 'is', null),
+);
+
+/** The channel's live media with that id (not deleted, not expired), if any. Media ids are digits. */
+export async function liveMedia(deps: Deps, channelId: string, id: string): Promise<MediaRow | undefined> {
+  if (!/^\d{1,32}$/.test(id)) return undefined;
+  const row = (await mediaById(deps.db.kysely, [id, channelId])).rows[0];
+  return row && Date.parse(row.expires_at) > deps.clock.now().getTime() ? row : undefined;
 }
 
-/** The path of a live row's file; a 404 when it is gone from disk. */
-export async function mediaFile(deps: Deps, row: MediaRow): Promise<string> {
-  const p = filePath(deps, row.storage_key);
-  try {
-    await stat(p);
-  } catch {
-    throw mediaNotFound(row.id);
-  }
-  return p;
+/** The channel's live media with that id, or a Meta-style 404. */
+export async function findMedia(deps: Deps, channel: ChannelRow, id: string): Promise<MediaRow> {
+  const row = await liveMedia(deps, channel.id, id);
+  if (!row) throw mediaNotFound(id);
+  return row;
 }
 
 /** Deletes the channel's media: the row is marked, the file removed now. */

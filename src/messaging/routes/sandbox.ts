@@ -12,7 +12,7 @@ const tags = ['Sandbox (extension)'];
 const INBOUND_TYPES = ['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction'] as const;
 
 /** The type object a simulated user sends, checked and shaped as WhatsApp would deliver it. */
-function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj {
+function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj | unknown[] {
   const f = type;
   switch (type) {
     case 'text': {
@@ -53,7 +53,7 @@ function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj {
       return { message_id: str(o.message_id, 'reaction.message_id', { max: 256 }), emoji: o.emoji };
     }
     case 'contacts': {
-      return { list: arr(v, f, { min: 1, max: 20 }) };
+      return arr(v, f, { min: 1, max: 20 });
     }
     default: {
       // Media: an uploaded media id with its mime type (the sandbox phone uploads first).
@@ -106,8 +106,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         context = { from: request.channel!.phone_number, id: str(c.message_id ?? c.id, 'context.message_id', { max: 256 }) };
       }
       const content = inboundContent(type, b[type]);
-      const stored = type === 'contacts' ? (content.list as unknown) : content;
-      const r = await receiveInbound(deps, request.channel!, { from, name, type, content: stored, context });
+      const r = await receiveInbound(deps, request.channel!, { from, name, type, content, context });
       return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
     },
   );

@@ -3,12 +3,11 @@
 // - Meta's /message_templates (cursor-paged list, create, delete ?name=).
 // /v1/configs/templates serves Cloud and On-Premise channels alike, so its errors follow the
 // channel's hosting type (Meta's `{"error":…}` for Cloud, `{"errors":[…]}` for On-Premise).
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { toApiError } from '../../errors.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import type { MessagingOptions } from '../plugin.ts';
-import { invalidParameter, renderMessagingError } from '../errors.ts';
+import { invalidParameter } from '../errors.ts';
 import { listTemplates, listTemplatesMeta, type MetaListQuery } from '../templates/list.ts';
 import { createTemplate, deleteTemplatesByName, type TemplateScope } from '../templates/service.ts';
 import type { Actor } from '../templates/store.ts';
@@ -42,25 +41,18 @@ const Created = Type.Object({ id: Type.String(), status: Type.String(), category
 const scopeOf = (ch: ChannelRow): TemplateScope => ({ partnerId: ch.partner_id, wabaAccountId: ch.waba_account_id });
 const actorOf = (ch: ChannelRow): Actor => ({ user_id: ch.id, user_name: 'channel_api_key' });
 
-function channelFlavourErrors(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
-  const e = toApiError(err);
-  if (e.status >= 500) request.log.error({ err }, 'messaging api request failed');
-  const flavour = request.channel && request.channel.hosting_type !== 'onpremise' ? 'cloud' : 'onpremise';
-  return reply.status(e.status).send(renderMessagingError(e, flavour));
-}
-
 export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
   // ---- 360dialog: /v1/configs/templates ----
   app.get(
     '/v1/configs/templates',
-    { errorHandler: channelFlavourErrors, schema: { tags, summary: "The WABA's templates (360 list envelope, key waba_templates)", security, querystring: ListQuery360 } },
+    { config: { flavour: 'channel' }, schema: { tags, summary: "The WABA's templates (360 list envelope, key waba_templates)", security, querystring: ListQuery360 } },
     async (request) => listTemplates(deps, request.channel!.waba_account_id, request.query as Record<string, string>),
   );
 
   app.post(
     '/v1/configs/templates',
     {
-      errorHandler: channelFlavourErrors,
+      config: { flavour: 'channel' },
       schema: {
         tags,
         summary: 'Create a template (PENDING until the sandbox review, OPENWABA_TEMPLATE_REVIEW_DELAY)',
@@ -80,7 +72,7 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
   app.delete(
     '/v1/configs/templates/:name',
     {
-      errorHandler: channelFlavourErrors,
+      config: { flavour: 'channel' },
       schema: { tags, summary: 'Delete a template name (all its languages)', security, params: Type.Object({ name: Type.String({ maxLength: 512 }) }) },
     },
     async (request) => {

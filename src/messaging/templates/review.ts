@@ -18,9 +18,8 @@ import { enqueueJob, registerJobHandler } from '../../jobs/scheduler.ts';
 import { emitPartnerEvent } from '../../webhooks/partner-events.ts';
 import { emitChannelEvent } from '../channel-webhook.ts';
 import { hasAdjacentPlaceholders, placeholderAtEdge } from './placeholders.ts';
-import { templateToWire, wabaNamespace, type TemplateRow, type TemplateStatus } from './store.ts';
+import { TEMPLATE_REVIEW_JOB, templateToWire, wabaNamespace, type TemplateRow, type TemplateStatus } from './store.ts';
 
-export const TEMPLATE_REVIEW_JOB = 'template_review';
 
 export interface Verdict {
   status: Extract<TemplateStatus, 'APPROVED' | 'REJECTED'>;

@@ -5,7 +5,7 @@ import { ApiError } from '../../errors.ts';
 import { transact } from '../../webhooks/outbox.ts';
 import { metaError } from '../errors.ts';
 import { scheduleReview } from './review.ts';
-import { deleteTemplates, findTemplate, findTemplateById, insertTemplate, type Actor, type TemplateRow } from './store.ts';
+import { deleteTemplates, findTemplate, findTemplateById, insertTemplate, TEMPLATE_REVIEW_JOB, type Actor, type TemplateRow } from './store.ts';
 import { parseNewTemplate, parseTemplateEdit } from './validate.ts';
 
 export interface TemplateScope {
@@ -76,7 +76,7 @@ export async function editTemplate(deps: Deps, wabaAccountId: string, templateId
       ...(actor ? { modified_by: JSON.stringify(actor) } : {}),
     };
     await tx.updateTable('templates').set(values).where('id', '=', t.id).execute();
-    await tx.deleteFrom('jobs').where('kind', '=', 'template_review').where('ref_id', '=', t.id).execute();
+    await tx.deleteFrom('jobs').where('kind', '=', TEMPLATE_REVIEW_JOB).where('ref_id', '=', t.id).execute();
     await scheduleReview(deps, tx, t.id);
     return { ...t, ...values };
   });

@@ -14,6 +14,9 @@ import { wireTime } from '../../clock.ts';
 import { digits } from '../../ids.ts';
 import { placeholders } from './placeholders.ts';
 
+/** The job kind of a template's sandbox review (review.ts); deleting a template deletes its review. */
+export const TEMPLATE_REVIEW_JOB = 'template_review';
+
 export type TemplateRow = Selectable<TemplatesTable>;
 export type TemplateStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'PAUSED' | 'DISABLED';
 export interface Actor {
@@ -178,7 +181,7 @@ export async function deleteTemplates(tx: Executor, wabaAccountId: string, where
   if (rows.length === 0) return rows;
   const ids = rows.map((r) => r.id);
   await tx.deleteFrom('templates').where('waba_account_id', '=', wabaAccountId).where('id', 'in', ids).execute();
-  await tx.deleteFrom('jobs').where('kind', '=', 'template_review').where('ref_id', 'in', ids).execute();
+  await tx.deleteFrom('jobs').where('kind', '=', TEMPLATE_REVIEW_JOB).where('ref_id', 'in', ids).execute();
   return rows;
 }
 

@@ -18,8 +18,8 @@ export interface NormalizedMessage {
   input: string;
   waId: string;
   type: MessageType;
-  /** The type object as accepted: stored, and shown in the sandbox. */
-  content: Obj;
+  /** The type's value as accepted (an object; for contacts, the array): stored, and shown in the sandbox. */
+  content: Obj | unknown[];
   context?: { message_id: string };
   template?: TemplateRef;
   /** Media the message refers to by id (checked against the channel's uploads). */

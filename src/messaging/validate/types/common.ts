@@ -2,11 +2,11 @@
 import type { Obj } from '../check.ts';
 import type { TemplateRef } from '../message.ts';
 
-export type Flavour = 'cloud' | 'onpremise';
+export type { Flavour } from '../../errors.ts';
 
 export interface TypeResult {
-  /** The type object as accepted. */
-  content: Obj;
+  /** The type's value as accepted: an object, or for contacts the array of contacts. */
+  content: Obj | unknown[];
   template?: TemplateRef;
   /** An uploaded media id the message refers to (checked against the channel's uploads). */
   mediaId?: string;

@@ -51,5 +51,5 @@ function contact(v: unknown, f: string): void {
 export function contacts(v: unknown, f: string): TypeResult {
   const items = arr(v, f, { min: 1, max: CONTACTS_MAX });
   items.forEach((c, i) => contact(c, `${f}[${i}]`));
-  return { content: { contacts: items } };
+  return { content: items };
 }
