@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDb } from './helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
 import type { BootstrapResult } from '../src/services/bootstrap.ts';
+import { HubClient } from './web/hub-client.ts';
 
 describeEachDb('partner', (kind) => {
   let t: TestApp;
@@ -112,5 +113,82 @@ describeEachDb('partner', (kind) => {
     const res = await t.get(`/api/v2/partners/${a.partner_id}/nothing-here`, { headers: partnerKey(a.partner_api_key) });
     expect(res.status).toBe(404);
     expect(res.body.meta).toMatchObject({ success: false, http_code: 404 });
+  });
+});
+
+// The partner's webhook URL is a webhook target like a channel's: under
+// OPENWABA_WEBHOOK_URL_POLICY=strict it follows the same rules (and its headers the same limits)
+// on every way to set it, refused up front with a 400 naming the rule instead of failing later.
+describeEachDb('partner webhook target under OPENWABA_WEBHOOK_URL_POLICY=strict', (kind) => {
+  let t: TestApp;
+  let a: BootstrapResult;
+  const asA = () => ({ headers: partnerKey(a.partner_api_key) });
+  const stored = async () => (await t.get(`/api/v2/partners/${a.partner_id}/webhook_url`, asA())).body;
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, { env: { OPENWABA_WEBHOOK_URL_POLICY: 'strict' } });
+    a = await t.tenant();
+    const ok = await t.post(`/api/v2/partners/${a.partner_id}/webhook_url`, { ...asA(), json: { webhook_url: 'https://hooks.example.com/partner', headers: { Authorization: 'Basic abc' } } });
+    expect(ok.status).toBe(200);
+  });
+  afterAll(() => t.close());
+
+  const refused: [string, RegExp][] = [
+    ['https://127.0.0.1/hook', /^webhook_url must not point to a private, loopback, link-local or reserved address/],
+    ['https://10.1.2.3/hook', /private/],
+    ['http://hooks.example.com/hook', /^webhook_url must use https \(OPENWABA_WEBHOOK_URL_POLICY=strict\)/],
+    ['https://hooks.example.com:8443/hook', /^webhook_url must not contain an explicit port/],
+    ['https://my_host.example.com/hook', /^webhook_url host must not contain "_"/],
+  ];
+
+  it('POST …/webhook_url refuses a URL the policy forbids, and keeps the one set before', async () => {
+    for (const [url, message] of refused) {
+      const res = await t.post(`/api/v2/partners/${a.partner_id}/webhook_url`, { ...asA(), json: { webhook_url: url } });
+      expect(res.status, url).toBe(400);
+      expect(res.body.meta, url).toMatchObject({ success: false, http_code: 400 });
+      expect(res.body.meta.developer_message, url).toMatch(message);
+    }
+    expect(await stored()).toEqual({ webhook_url: 'https://hooks.example.com/partner', headers: { Authorization: 'Basic abc' } });
+  });
+
+  it('PATCH /partners/{pid} refuses them too (the redirect URL keeps its own rules)', async () => {
+    for (const [url, message] of refused) {
+      const res = await t.patch(`/api/v2/partners/${a.partner_id}`, { ...asA(), json: { webhook_url: url } });
+      expect(res.status, url).toBe(400);
+      expect(res.body.meta.developer_message, url).toMatch(message);
+    }
+    expect((await stored()).webhook_url).toBe('https://hooks.example.com/partner');
+    // Only the webhook URL is a webhook target: the redirect URL keeps its own rules.
+    const redirect = await t.patch(`/api/v2/partners/${a.partner_id}`, { ...asA(), json: { partner_redirect_url: 'http://localhost:3000/done' } });
+    expect(redirect.status).toBe(200);
+  });
+
+  it('custom headers follow the channel webhook limits: 20 headers, names of token characters, values up to 4096 without line breaks', async () => {
+    const post = (headers: unknown) => t.post(`/api/v2/partners/${a.partner_id}/webhook_url`, { ...asA(), json: { webhook_url: 'https://hooks.example.com/partner', headers } });
+    const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`X-H${i}`, 'v']));
+    const cases: [unknown, RegExp][] = [
+      [many, /^headers: at most 20 custom headers$/],
+      [{ 'Bad Name': 'v' }, /^headers: "Bad Name" is not a valid header name$/],
+      [{ 'X-Line': 'a\r\nInjected: 1' }, /^headers: the value of "X-Line" must be a string without line breaks, at most 4096 characters$/],
+      [{ 'X-Long': 'v'.repeat(4097) }, /at most 4096 characters/],
+    ];
+    for (const [headers, message] of cases) {
+      const res = await post(headers);
+      expect(res.status, JSON.stringify(headers).slice(0, 60)).toBe(400);
+      expect(res.body.meta.developer_message).toMatch(message);
+    }
+    const long = await post({ 'X-Long': 'v'.repeat(4096) });
+    expect(long.status).toBe(200);
+    expect((await stored()).headers).toEqual({ 'X-Long': 'v'.repeat(4096) });
+  });
+
+  it('the Hub integration page refuses it next to the field, with the same rule', async () => {
+    const hub = new HubClient(t.baseUrl);
+    await hub.login(a.username, a.password);
+    const res = await hub.post(`/hub/partner/${a.partner_id}/settings`, { webhook_url: 'https://192.168.1.10/hook', partner_redirect_url: '' });
+    expect(res.status).toBe(400);
+    expect(res.html).toContain('id="webhook_url-error"');
+    expect(res.html).toContain('Webhook URL must not point to a private, loopback, link-local or reserved address');
+    expect((await stored()).webhook_url).toBe('https://hooks.example.com/partner');
   });
 });

@@ -1,4 +1,5 @@
 import { badRequest } from '../errors.ts';
+import { checkWebhookHeaders, checkWebhookUrl, WebhookTargetError, type WebhookUrlPolicy } from '../services/webhook-target-checks.ts';
 
 /** Accepts only absolute http(s) URLs with a host; anything else is a clear 400. */
 export function validateHttpUrl(field: string, value: string): string {
@@ -22,4 +23,31 @@ export function optionalUrl(field: string, value: string | null | undefined): st
   if (value === undefined) return undefined;
   if (value === null || value.trim() === '') return null;
   return validateHttpUrl(field, value);
+}
+
+/** Runs a webhook target check, refusing in the Partner API's way (a 400 naming the rule). */
+function asBadRequest<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof WebhookTargetError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
+/** A partner's webhook URL: the same rules (and OPENWABA_WEBHOOK_URL_POLICY) as a channel's. */
+export function webhookUrl(field: string, value: string, policy: WebhookUrlPolicy): string {
+  return asBadRequest(() => checkWebhookUrl(value, policy, field));
+}
+
+/** null or "" clears the webhook URL; anything else must pass webhookUrl. */
+export function optionalWebhookUrl(field: string, value: string | null | undefined, policy: WebhookUrlPolicy): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || value.trim() === '') return null;
+  return webhookUrl(field, value, policy);
+}
+
+/** Custom headers of a partner's webhook: the same limits as a channel webhook's. */
+export function webhookHeaders(headers: unknown): Record<string, string> {
+  return asBadRequest(() => checkWebhookHeaders(headers));
 }

@@ -100,7 +100,7 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
   it('sets the webhook and redirect URLs (an invalid one is shown next to its field)', async () => {
     await page.fill('#webhook_url', 'hook.example.com/no-scheme');
     await page.click('text=Save URLs');
-    expect(await text('#webhook_url-error')).toMatch(/Webhook URL must be an absolute http/);
+    expect(await text('#webhook_url-error')).toMatch(/Webhook URL must be an absolute URL/);
     expect(await page.getAttribute('#webhook_url', 'aria-invalid')).toBe('true');
     await screenshot(page, 'hub-integration-url-error');
 

@@ -188,7 +188,7 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       const bad = await hubA.post(path, { webhook_url: 'ftp://example.com/x', partner_redirect_url: 'not a url' });
       expect(bad.status).toBe(400);
       expect(bad.html).toContain('id="webhook_url-error"');
-      expect(bad.html).toContain('Webhook URL must use http or https');
+      expect(bad.html).toContain('Webhook URL must use https or http');
       expect(bad.html).toContain('id="partner_redirect_url-error"');
       expect(bad.html).toContain('value="not a url"');
       const good = await hubA.post(path, { webhook_url: 'https://example.com/hook', partner_redirect_url: 'https://example.com/done' });

@@ -4,10 +4,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getPartner, partnerToWire, partnerWebhookHeaders, updatePartner } from '../../services/partners.ts';
-import { badRequest } from '../../errors.ts';
 import { requirePartner } from '../auth.ts';
 import { ErrorBody, Partner, PartnerIdParams, UrlString, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
-import { optionalUrl, validateHttpUrl } from '../urls.ts';
+import { optionalUrl, optionalWebhookUrl, webhookHeaders, webhookUrl } from '../urls.ts';
+import { MAX_WEBHOOK_HEADERS, MAX_WEBHOOK_HEADER_NAME, MAX_WEBHOOK_HEADER_VALUE } from '../../services/webhook-target-checks.ts';
 
 
 const PartnerPatch = Type.Object(
@@ -51,7 +51,7 @@ export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
       requirePartner(request, request.params.partner_id);
       const b = request.body;
       const updated = await updatePartner(deps, request.params.partner_id, {
-        webhook_url: optionalUrl('webhook_url', b.webhook_url),
+        webhook_url: optionalWebhookUrl('webhook_url', b.webhook_url, deps.config.webhookUrlPolicy),
         partner_redirect_url: optionalUrl('partner_redirect_url', b.partner_redirect_url),
         logo_url: optionalUrl('logo_url', b.logo_url),
         allow_client_to_add_phone_no: b.allow_client_to_add_phone_no,
@@ -95,8 +95,10 @@ export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
           {
             webhook_url: UrlString,
             headers: Type.Optional(
-              Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 2048 }), {
-                description: 'Custom headers sent with every partner webhook, e.g. {"Authorization":"Basic …"}',
+              Type.Record(Type.String(), Type.String(), {
+                description:
+                  `Custom headers sent with every partner webhook, e.g. {"Authorization":"Basic …"}: at most ${MAX_WEBHOOK_HEADERS}, ` +
+                  `names up to ${MAX_WEBHOOK_HEADER_NAME} token characters, values up to ${MAX_WEBHOOK_HEADER_VALUE} characters without line breaks (as for channel webhooks)`,
               }),
             ),
           },
@@ -107,17 +109,9 @@ export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
     },
     async (request) => {
       requirePartner(request, request.params.partner_id);
-      const url = validateHttpUrl('webhook_url', request.body.webhook_url);
-      const headers = request.body.headers;
-      if (headers) {
-        if (Object.keys(headers).length > 20) throw badRequest('headers: at most 20 custom headers');
-        for (const name of Object.keys(headers)) {
-          if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw badRequest(`headers: "${name}" is not a valid header name`);
-        }
-        for (const [name, value] of Object.entries(headers)) {
-          if (/[\r\n\0]/.test(value)) throw badRequest(`headers: the value of "${name}" must not contain line breaks`);
-        }
-      }
+      // The rules (and OPENWABA_WEBHOOK_URL_POLICY) of a channel's webhook: refused here, not at delivery.
+      const url = webhookUrl('webhook_url', request.body.webhook_url, deps.config.webhookUrlPolicy);
+      const headers = request.body.headers === undefined ? undefined : webhookHeaders(request.body.headers);
       return partnerToWire(await updatePartner(deps, request.params.partner_id, { webhook_url: url, ...(headers ? { webhook_headers: headers } : {}) }));
     },
   );

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { getPartner, updatePartner } from '../../services/partners.ts';
-import { optionalUrl } from '../../partner-api/urls.ts';
+import { optionalUrl, optionalWebhookUrl } from '../../partner-api/urls.ts';
 import { getPartnerWebhookSecret, rotatePartnerWebhookSecret, sendTestEvent } from '../../webhooks/partner-webhook.ts';
 import { field, fmtTime, hubOf, hubPage, partnerPath } from './context.ts';
 
@@ -57,12 +57,17 @@ export const integrationPages: FastifyPluginAsync<{ deps: Deps }> = async (app, 
       webhook_url: field(request.body, 'webhook_url')?.trim() ?? '',
       partner_redirect_url: field(request.body, 'partner_redirect_url')?.trim() ?? '',
     };
-    // The same checks as PATCH /api/v2/partners/{pid}; an empty field clears the URL.
+    // The same checks as PATCH /api/v2/partners/{pid} (the webhook URL under OPENWABA_WEBHOOK_URL_POLICY,
+    // as a channel's); an empty field clears the URL.
     const errors: Extra['errors'] = {};
     const patch: { webhook_url?: string | null; partner_redirect_url?: string | null } = {};
+    const checks = {
+      webhook_url: () => optionalWebhookUrl('Webhook URL', form.webhook_url, deps.config.webhookUrlPolicy),
+      partner_redirect_url: () => optionalUrl('Redirect URL', form.partner_redirect_url),
+    };
     for (const name of ['webhook_url', 'partner_redirect_url'] as const) {
       try {
-        patch[name] = optionalUrl(name === 'webhook_url' ? 'Webhook URL' : 'Redirect URL', form[name]);
+        patch[name] = checks[name]();
       } catch (err) {
         if (!(err instanceof ApiError) || err.status !== 400) throw err;
         errors[name] = err.message;

@@ -1,0 +1,70 @@
+// Rules for a webhook target — a channel's webhook (Messaging API) or a partner's (Partner API,
+// Hub) — in one place, free of any wire format: each check returns the accepted value or throws a
+// WebhookTargetError whose message states the broken rule; each API renders it in its own format.
+//
+// URL policy (OPENWABA_WEBHOOK_URL_POLICY): `strict` applies the seed's rules for Cloud API
+// webhooks (https only, no `_` and no explicit port in the host, no private or loopback address);
+// `local` (the default outside production) also allows http, ports and loopback.
+import { isPrivateAddress } from '../webhooks/private-address.ts';
+
+export type WebhookUrlPolicy = 'strict' | 'local';
+
+export const MAX_WEBHOOK_HEADERS = 20;
+export const MAX_WEBHOOK_HEADER_NAME = 100;
+export const MAX_WEBHOOK_HEADER_VALUE = 4096;
+
+/** A webhook URL or header set that breaks a rule; the message names the rule. */
+export class WebhookTargetError extends Error {}
+
+const refuse = (message: string): never => {
+  throw new WebhookTargetError(message);
+};
+
+/** Whether the text names a port after the host (`:` after the host, even `:443` or an empty `:`). */
+function hasExplicitPort(value: string): boolean {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)/i.exec(value);
+  if (!m) return false;
+  let host = m[1]!.slice(m[1]!.lastIndexOf('@') + 1);
+  // An IPv6 literal is full of colons; only what follows its closing bracket is a port.
+  if (host.startsWith('[')) host = host.slice(host.indexOf(']') + 1);
+  return host.includes(':');
+}
+
+/** The trimmed URL if it passes the policy; `field` names it in the messages (e.g. `webhook_url`). */
+export function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy, field = 'url'): string {
+  const value = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return refuse(`${field} must be an absolute URL such as https://example.com/webhook, got "${raw.slice(0, 200)}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') refuse(`${field} must use https${policy === 'local' ? ' or http' : ''}`);
+  if (url.username || url.password) refuse(`${field} must not contain credentials; send them in headers, e.g. {"Authorization":"Basic …"}`);
+  if (policy === 'strict') {
+    if (url.protocol !== 'https:') refuse(`${field} must use https (OPENWABA_WEBHOOK_URL_POLICY=strict)`);
+    // URL() drops a default port; look at the text for any explicit one.
+    if (url.port !== '' || hasExplicitPort(value)) refuse(`${field} must not contain an explicit port such as :3000`);
+    if (url.hostname.includes('_')) refuse(`${field} host must not contain "_" (underscore)`);
+    if (isPrivateAddress(url.hostname)) refuse(`${field} must not point to a private, loopback, link-local or reserved address`);
+  }
+  return value;
+}
+
+/** Custom headers sent with every delivery: an object of at most 20 names to string values. */
+export function checkWebhookHeaders(headers: unknown): Record<string, string> {
+  if (headers === undefined || headers === null) return {};
+  if (typeof headers !== 'object' || Array.isArray(headers)) refuse('headers must be an object of header names to string values');
+  const entries = Object.entries(headers as Record<string, unknown>);
+  if (entries.length > MAX_WEBHOOK_HEADERS) refuse(`headers: at most ${MAX_WEBHOOK_HEADERS} custom headers`);
+  const out: Record<string, string> = {};
+  const token = new RegExp(`^[!#$%&'*+.^_\`|~0-9A-Za-z-]{1,${MAX_WEBHOOK_HEADER_NAME}}$`);
+  for (const [name, value] of entries) {
+    if (!token.test(name)) refuse(`headers: "${name.slice(0, MAX_WEBHOOK_HEADER_NAME)}" is not a valid header name`);
+    if (typeof value !== 'string' || value.length > MAX_WEBHOOK_HEADER_VALUE || /[\r\n\0]/.test(value)) {
+      refuse(`headers: the value of "${name}" must be a string without line breaks, at most ${MAX_WEBHOOK_HEADER_VALUE} characters`);
+    }
+    out[name] = value as string;
+  }
+  return out;
+}
