@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type SqliteDatabase from 'better-sqlite3';
 
 /** The serving connection's own autocheckpoint (pages) while the worker runs. */
-export const SAFETY_AUTOCHECKPOINT = 40_000;
+const SAFETY_AUTOCHECKPOINT = 40_000;
 /** The WAL file is cut back to this size when it starts over. */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 const DEFAULT_AUTOCHECKPOINT = 1_000;

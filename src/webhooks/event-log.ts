@@ -13,7 +13,7 @@ import {
 import { announceOutbox } from './outbox.ts';
 
 const col = (c: string) => ({ column: `webhook_events.${c}`, type: 'string' as const });
-export const WEBHOOK_EVENT_LIST: ListSpec = {
+const WEBHOOK_EVENT_LIST: ListSpec = {
   collection: 'webhook_events',
   fields: {
     id: col('id'),
@@ -31,7 +31,7 @@ export const WEBHOOK_EVENT_LIST: ListSpec = {
   maxLimit: 1000,
 };
 
-export function eventToWire(e: WebhookEventsTable) {
+function eventToWire(e: WebhookEventsTable) {
   let payload: unknown = e.body;
   try {
     payload = JSON.parse(e.body);
@@ -58,7 +58,7 @@ export function eventToWire(e: WebhookEventsTable) {
   };
 }
 
-export function attemptToWire(a: WebhookAttemptsTable) {
+function attemptToWire(a: WebhookAttemptsTable) {
   return {
     attempt: a.attempt,
     url: a.url,

@@ -38,4 +38,3 @@ export const publicOnlyLookup: LookupFunction = (hostname, options, callback) =>
   });
 };
 
-export { isIP };

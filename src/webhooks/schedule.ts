@@ -5,7 +5,7 @@ import { ConfigError } from '../config-error.ts';
 export const DEFAULT_SCHEDULE_MS = [0, 5e3, 30e3, 120e3, 600e3, 1800e3, 3600e3, 7200e3, 14400e3, 28800e3];
 export const DEFAULT_HORIZON_MS = 24 * 3600e3;
 /** Meta keeps retrying for 7 days: our ceiling. */
-export const MAX_HORIZON_MS = 7 * 24 * 3600e3;
+const MAX_HORIZON_MS = 7 * 24 * 3600e3;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, min: 60e3, h: 3600e3, d: 86400e3 };
 
