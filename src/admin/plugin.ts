@@ -12,7 +12,7 @@ import { ErrorBody, Partner } from '../partner-api/schemas.ts';
 import { KeyName } from '../partner-api/routes/partner-api-keys.ts';
 import { createHubUser } from '../services/hub-users.ts';
 import { createPartnerApiKey } from '../services/partner-api-keys.ts';
-import { createPartner, getPartner, listPartners, partnerToWire } from '../services/partners.ts';
+import { createPartnerWithHubUser, getPartner, listPartners, partnerToWire } from '../services/partners.ts';
 import { bootstrapTenant } from '../services/bootstrap.ts';
 import { adminChannelRoutes } from './channel-routes.ts';
 import { adminThroughputRoutes } from './throughput-routes.ts';
@@ -72,11 +72,7 @@ export const adminApi: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { de
     async (request, reply) => {
       const b = request.body;
       const password = b.password ?? newPassword();
-      const result = await deps.db.kysely.transaction().execute(async (tx) => {
-        const partner = await createPartner(deps, { brand_name: b.brand_name, country: b.country?.toUpperCase() ?? null }, tx);
-        const user = await createHubUser(deps, { partnerId: partner.id, username: b.username, password }, tx);
-        return { partner, user };
-      });
+      const result = await createPartnerWithHubUser(deps, { partner: { brand_name: b.brand_name, country: b.country?.toUpperCase() ?? null }, username: b.username, password });
       return reply.status(201).send({
         partner: partnerToWire(result.partner),
         hub_user: { ...result.user, ...(b.password ? {} : { password }) },

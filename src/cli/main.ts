@@ -8,9 +8,8 @@ import type { Deps } from '../deps.ts';
 import { newPassword } from '../crypto.ts';
 import { demoBanner, startServer } from '../server.ts';
 import { bootstrapTenant } from '../services/bootstrap.ts';
-import { createHubUser } from '../services/hub-users.ts';
 import { createPartnerApiKey } from '../services/partner-api-keys.ts';
-import { createPartner, getPartner, listPartners } from '../services/partners.ts';
+import { createPartnerWithHubUser, getPartner, listPartners } from '../services/partners.ts';
 import { getChannel } from '../services/channels.ts';
 import { createChannelApiKey } from '../services/channel-api-keys.ts';
 import { ApiError } from '../errors.ts';
@@ -93,11 +92,7 @@ export function buildCli(): Command {
     .action((opts: { name: string; username: string; password?: string; country?: string }) =>
       withDeps(async (deps) => {
         const password = opts.password ?? newPassword();
-        const { partner, user } = await deps.db.kysely.transaction().execute(async (tx) => {
-          const partner = await createPartner(deps, { brand_name: opts.name, country: opts.country?.toUpperCase() ?? null }, tx);
-          const user = await createHubUser(deps, { partnerId: partner.id, username: opts.username, password }, tx);
-          return { partner, user };
-        });
+        const { partner, user } = await createPartnerWithHubUser(deps, { partner: { brand_name: opts.name, country: opts.country?.toUpperCase() ?? null }, username: opts.username, password });
         print({ partner_id: partner.id, brand_name: partner.brand_name, username: user.username, ...(opts.password ? {} : { password }) });
       }),
     );

@@ -6,9 +6,8 @@ import { base62, digits } from '../ids.ts';
 import { createChannelApiKey } from './channel-api-keys.ts';
 import { createChannel } from './channels.ts';
 import { createClient } from './clients.ts';
-import { createHubUser } from './hub-users.ts';
 import { createPartnerApiKey } from './partner-api-keys.ts';
-import { createPartner } from './partners.ts';
+import { createPartnerWithHubUser } from './partners.ts';
 
 export interface BootstrapResult {
   partner_id: string;
@@ -42,8 +41,7 @@ export async function bootstrapTenant(deps: Deps, input: BootstrapInput = {}): P
   const phoneNumber = input.phoneNumber ?? sandboxPhoneNumber();
 
   const ids = await deps.db.kysely.transaction().execute(async (tx) => {
-    const partner = await createPartner(deps, { brand_name: input.brandName ?? `Partner ${suffix}`, country: 'DE' }, tx);
-    await createHubUser(deps, { partnerId: partner.id, username, password }, tx);
+    const { partner } = await createPartnerWithHubUser(deps, { partner: { brand_name: input.brandName ?? `Partner ${suffix}`, country: 'DE' }, username, password }, tx);
     const client = await createClient(deps, partner.id, { name: input.clientName ?? `Client ${suffix}`, email: `client-${suffix}@openwaba.local` }, undefined, tx);
     const channel = await createChannel(
       deps,

@@ -6,7 +6,9 @@ import type { Executor } from '../db/index.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { hubId } from '../ids.ts';
+import { inTransaction } from '../webhooks/partner-events.ts';
 import { newWebhookSecret } from '../webhooks/signing.ts';
+import { createHubUser, type HubUser } from './hub-users.ts';
 
 export type PartnerRow = Selectable<PartnersTable>;
 
@@ -79,6 +81,22 @@ export async function createPartner(deps: Deps, input: NewPartner, tx: Executor 
   };
   await tx.insertInto('partners').values(row).execute();
   return row;
+}
+
+/**
+ * A partner and its first hub user, in one transaction (the given one, or a new one): a taken
+ * username (409) leaves no partner behind.
+ */
+export async function createPartnerWithHubUser(
+  deps: Deps,
+  input: { partner: NewPartner; username: string; password: string },
+  outer: Executor = deps.db.kysely,
+): Promise<{ partner: PartnerRow; user: HubUser }> {
+  return inTransaction(deps, outer, async (tx) => {
+    const partner = await createPartner(deps, input.partner, tx);
+    const user = await createHubUser(deps, { partnerId: partner.id, username: input.username, password: input.password }, tx);
+    return { partner, user };
+  });
 }
 
 export async function findPartner(deps: Deps, id: string): Promise<PartnerRow | undefined> {
