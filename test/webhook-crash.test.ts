@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { openDb, type Db } from '../src/db/index.ts';
 import { createTestDatabase, describeEachDb, type TestDatabase } from './helpers/db.ts';
 import { TimedReceiver } from './helpers/timed-receiver.ts';
+import { waitUntil } from './helpers/wait.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'bin/openwaba.mjs');
@@ -84,14 +85,6 @@ function bootstrap(databaseUrl: string): Promise<{ partner_id: string; partner_a
   });
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 describe('OPENWABA_WEBHOOK_LEASE', () => {
   it('sets how long a claim holds an event, and must be longer than the timeout', () => {
     expect(loadConfig({}).webhookLeaseMs).toBe(60_000);
@@ -147,7 +140,7 @@ describeEachDb('webhook delivery across a crash', (kind) => {
 
       // Kill once half the clients are made and some of their events delivered: client
       // creations and deliveries are both in flight then.
-      await waitUntil('half the clients are created and some events delivered', async () => created.length >= CLIENTS / 2 && receiver.distinct >= KILL_AFTER_DELIVERED, 20_000, 2);
+      await waitUntil('half the clients are created and some events delivered', async () => created.length >= CLIENTS / 2 && receiver.distinct >= KILL_AFTER_DELIVERED, { timeoutMs: 20_000, everyMs: 2 });
       first.proc.kill('SIGKILL');
       killed = true;
       const atKill = { delivered: receiver.distinct, created: created.length, inFlight: receiver.requests.filter((r) => Number.isNaN(r.end)).length };
@@ -168,7 +161,7 @@ describeEachDb('webhook delivery across a crash', (kind) => {
       expect(atKill.delivered, 'the kill came after some deliveries').toBeGreaterThanOrEqual(KILL_AFTER_DELIVERED);
       expect(atKill.delivered, 'the kill came before every event was delivered').toBeLessThan(events.length);
 
-      // Restart on the same database: the rest arrives once the dead server's leases run out.
+      // Restart on the same database: the rest arrives (on SQLite at once; on PostgreSQL once the dead server's leases run out).
       const restartAt = Date.now();
       second = await startServer(database.url);
       await receiver.waitForDistinct(events.length, 20_000);
@@ -182,7 +175,7 @@ describeEachDb('webhook delivery across a crash', (kind) => {
             .executeTakeFirstOrThrow();
           return Number(open.n) === 0;
         },
-        10_000,
+        { timeoutMs: 10_000, everyMs: 50 },
       );
       const recovered = Date.now() - restartAt;
 

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { ManualClock } from '../src/clock.ts';
 import { Dispatcher } from '../src/webhooks/dispatcher.ts';

@@ -18,14 +18,11 @@ import { enqueueEvent, transact } from '../src/webhooks/outbox.ts';
 import { newWebhookSecret } from '../src/webhooks/signing.ts';
 import { createTestDatabase, pgAdminUrl, type TestDatabase } from './helpers/db.ts';
 import { TimedReceiver } from './helpers/timed-receiver.ts';
+import { deliveredCount } from './helpers/metrics.ts';
+import { waitUntil } from './helpers/wait.ts';
 
 const EVENTS = 10_000;
 const PER_TRANSACTION = 2_000;
-
-async function delivered(registry: Registry): Promise<number> {
-  const v = await registry.getSingleMetric('openwaba_webhook_events_delivered_total')!.get();
-  return v.values[0]?.value ?? 0;
-}
 
 describe.skipIf(pgAdminUrl() === null)('webhook dispatch shared by two instances [postgres]', () => {
   let database: TestDatabase | undefined;
@@ -112,11 +109,8 @@ describe.skipIf(pgAdminUrl() === null)('webhook dispatch shared by two instances
     await receiver.waitForDistinct(EVENTS, 45_000);
     const arrived = performance.now();
     // Bookkeeping follows each answer: wait (bounded) until both instances have recorded all.
-    const deadline = Date.now() + 10_000;
-    while ((await delivered(registries[0])) + (await delivered(registries[1])) < EVENTS && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const shares = [await delivered(registries[0]), await delivered(registries[1])];
+    await waitUntil('both instances have recorded every delivery', async () => (await deliveredCount(registries[0])) + (await deliveredCount(registries[1])) >= EVENTS, { timeoutMs: 10_000 });
+    const shares = [await deliveredCount(registries[0]), await deliveredCount(registries[1])];
 
     const overlaps = receiver.overlaps();
     const perEvent = await a.db.kysely

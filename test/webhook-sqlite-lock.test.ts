@@ -25,6 +25,8 @@ import { enqueueEvent, transact } from '../src/webhooks/outbox.ts';
 import { LOCK_KEY, type LockValue } from '../src/webhooks/sqlite-claims.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { TimedReceiver } from './helpers/timed-receiver.ts';
+import { waitUntil } from './helpers/wait.ts';
+import { deliveredCount } from './helpers/metrics.ts';
 
 // Everything a test opened, undone in afterEach (last opened first), even when it failed.
 const children = new Set<ChildProcess>();
@@ -151,19 +153,6 @@ async function setup(env: Record<string, string> = {}): Promise<Setup> {
   };
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 2_000, everyMs = 5): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-async function delivered(registry: Registry): Promise<number> {
-  const v = await registry.getSingleMetric('openwaba_webhook_events_delivered_total')!.get();
-  return v.values[0]?.value ?? 0;
-}
-
 /** A logger that keeps the messages (the dispatcher says when it stands by and when it takes over). */
 function recordingLogger() {
   const lines: { level: string; msg: string; obj: unknown }[] = [];
@@ -196,8 +185,8 @@ describe('webhook dispatcher on SQLite: one dispatching process, claims held in 
 
     await s.receiver.waitForDistinct(EVENTS, 10_000);
     // Bookkeeping follows each answer: wait (bounded) until both have recorded every outcome.
-    await waitUntil('every outcome is recorded', async () => (await delivered(registries[0])) + (await delivered(registries[1])) >= EVENTS, 5_000);
-    const shares = [await delivered(registries[0]), await delivered(registries[1])];
+    await waitUntil('every outcome is recorded', async () => (await deliveredCount(registries[0])) + (await deliveredCount(registries[1])) >= EVENTS, { timeoutMs: 5_000, everyMs: 5 });
+    const shares = [await deliveredCount(registries[0]), await deliveredCount(registries[1])];
 
     // Every event arrived, none twice (not only never twice at once: the held set is shared).
     expect(ids.filter((id) => !s.receiver.firstSeen.has(id))).toEqual([]);
@@ -260,7 +249,7 @@ describe('webhook dispatcher on SQLite: one dispatching process, claims held in 
     const dispatcher = s.dispatcher(s.deps, { pollMs: 50, logger: log.logger });
     await dispatcher.start();
     // It has looked at the lock and found the holder alive.
-    await waitUntil('the dispatcher stands by', () => log.lines.some((l) => l.level === 'warn' && /stands by/.test(l.msg)));
+    await waitUntil('the dispatcher stands by', () => log.lines.some((l) => l.level === 'warn' && /stands by/.test(l.msg)), { timeoutMs: 2_000, everyMs: 5 });
     expect(s.receiver.requests).toHaveLength(0);
     expect((await s.lockRow())!.pid).toBe(holder.pid);
 
@@ -278,7 +267,7 @@ describe('webhook dispatcher on SQLite: one dispatching process, claims held in 
     const log = recordingLogger();
     const dispatcher = s.dispatcher(s.deps, { pollMs: 50, logger: log.logger });
     await dispatcher.start();
-    await waitUntil('the dispatcher stands by', () => log.lines.some((l) => l.level === 'warn' && /stands by/.test(l.msg)));
+    await waitUntil('the dispatcher stands by', () => log.lines.some((l) => l.level === 'warn' && /stands by/.test(l.msg)), { timeoutMs: 2_000, everyMs: 5 });
     await dispatcher.stop(1_000);
     expect(await s.lockRow()).toEqual(theirs);
   });
@@ -366,7 +355,7 @@ describe('webhook dispatcher on SQLite: one dispatching process, claims held in 
     const s = await setup();
     const dispatcher = s.dispatcher(s.deps, { pollMs: 50 });
     await dispatcher.start();
-    await waitUntil('the running dispatcher holds the lock', async () => (await s.lockRow()) !== undefined);
+    await waitUntil('the running dispatcher holds the lock', async () => (await s.lockRow()) !== undefined, { timeoutMs: 2_000, everyMs: 5 });
     expectHeldByUs(await s.lockRow());
     // It dispatches while it holds it.
     await s.enqueue(3);
@@ -383,7 +372,7 @@ describe('webhook dispatcher on SQLite: one dispatching process, claims held in 
     const b = s.dispatcher(other, { pollMs: 50 });
     await a.start();
     await b.start();
-    await waitUntil('the dispatchers hold the lock', async () => (await s.lockRow()) !== undefined);
+    await waitUntil('the dispatchers hold the lock', async () => (await s.lockRow()) !== undefined, { timeoutMs: 2_000, everyMs: 5 });
     const held = await s.lockRow();
     expectHeldByUs(held);
 
