@@ -68,8 +68,9 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     logController: new OneLinePerRequest(),
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,
-    // Our own ids are case-sensitive; keep paths exact.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Our own ids are case-sensitive; keep paths exact. A path parameter may be as long as the
+    // longest name a client can give: Meta's template names (512, DELETE /v1/configs/templates/{name}).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     frameworkErrors: (err, request, reply) => {
       const e = toApiError(err);

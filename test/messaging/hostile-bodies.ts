@@ -314,7 +314,7 @@ export const QUERY_STRINGS: readonly { label: string; query: string }[] = [
 
 /** Hostile path parameter values (percent-encoded as they go on the wire). */
 export const PATH_VALUES: readonly { label: string; value: string; urlLevel?: boolean }[] = [
-  { label: '250 characters (over the router limit)', value: 'p'.repeat(250), urlLevel: true },
+  { label: '600 characters (over the router limit)', value: 'p'.repeat(600), urlLevel: true },
   { label: '190 characters', value: 'p'.repeat(190) },
   { label: 'bad percent-encoding', value: '%ZZ', urlLevel: true },
   { label: 'truncated percent-encoding', value: 'a%E0%A4%A', urlLevel: true },

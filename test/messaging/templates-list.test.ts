@@ -148,6 +148,14 @@ describeEachDb('templates: lists, paging, deletion, tenant scoping', (kind) => {
       expect((await t.delete('/v1/configs/templates/Not%20A%20Name', { headers: key() })).status).toBe(400);
     });
 
+    it('DELETE /v1/configs/templates/{name} takes the longest name a template may have (512 characters)', async () => {
+      const name = 'n'.repeat(512);
+      expect((await t.post('/message_templates', { headers: key(), json: utility(name, undefined, 'en_US') })).status).toBe(200);
+      const res = await t.delete(`/v1/configs/templates/${name}`, { headers: key() });
+      expect(res.status).toBe(200);
+      expect((await list360({ filters: JSON.stringify({ name }) })).body.total).toBe(0);
+    });
+
     it('DELETE /message_templates?name= (with hsm_id: one language only)', async () => {
       expect((await t.post('/message_templates', { headers: key(), json: utility('bravo', undefined, 'en_US') })).status).toBe(200);
       const [de] = (await list360({ filters: '{"name":"bravo","language":"de"}' })).body.waba_templates;
