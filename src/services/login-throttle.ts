@@ -50,9 +50,9 @@ async function decrement(deps: Deps, key: string): Promise<void> {
 /**
  * Call before checking a password. Counts the attempt as a failure (for the username and for
  * the address) unless it is blocked; a blocked attempt is not counted and must be refused.
- * On success, call loginSucceeded(); on failure nothing more is needed.
+ * On success, call loginSucceeded(); on failure nothing more is needed. Callers use throttledLogin.
  */
-export async function beginLoginAttempt(deps: Deps, username: string, address: string): Promise<ThrottleState> {
+async function beginLoginAttempt(deps: Deps, username: string, address: string): Promise<ThrottleState> {
   const keys = [addressKey(address), userKey(username)];
   const now = deps.clock.now().getTime();
   const windowMs = deps.config.loginWindowSeconds * 1000;
@@ -73,7 +73,24 @@ export async function beginLoginAttempt(deps: Deps, username: string, address: s
 }
 
 /** A correct password: forget the username's failures and take this attempt off the address. */
-export async function loginSucceeded(deps: Deps, username: string, address: string): Promise<void> {
+async function loginSucceeded(deps: Deps, username: string, address: string): Promise<void> {
   await deps.db.kysely.deleteFrom('auth_throttle').where('key', '=', userKey(username)).execute();
   await decrement(deps, addressKey(address));
+}
+
+export type LoginOutcome<U> = { kind: 'ok'; user: U } | { kind: 'wrong' } | { kind: 'blocked'; retryAfterSeconds: number };
+
+/**
+ * One throttled login: counts the attempt for `username` (any key naming the account) and the
+ * address before the password is checked, refuses without checking while blocked, runs
+ * `check` (the password check: the user, or undefined / null when wrong), and forgets the failures
+ * when it succeeds. Each caller answers each outcome in its own format.
+ */
+export async function throttledLogin<U>(deps: Deps, username: string, address: string, check: () => Promise<U | undefined | null>): Promise<LoginOutcome<U>> {
+  const throttle = await beginLoginAttempt(deps, username, address);
+  if (throttle.blocked) return { kind: 'blocked', retryAfterSeconds: throttle.retryAfterSeconds };
+  const user = await check();
+  if (user === undefined || user === null) return { kind: 'wrong' };
+  await loginSucceeded(deps, username, address);
+  return { kind: 'ok', user };
 }

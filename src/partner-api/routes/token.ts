@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { authenticateHubUser } from '../../services/hub-users.ts';
-import { beginLoginAttempt, loginSucceeded } from '../../services/login-throttle.ts';
+import { throttledLogin } from '../../services/login-throttle.ts';
 import { issueToken } from '../../services/tokens.ts';
 
 const TokenBody = Type.Object({
@@ -41,19 +41,14 @@ export const tokenRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, {
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      const address = request.ip;
       // Counted before the password check, so that concurrent guesses cannot outrun the limit.
-      const throttle = await beginLoginAttempt(deps, username, address);
-      if (throttle.blocked) {
-        reply.header('retry-after', String(throttle.retryAfterSeconds));
-        return reply
-          .status(429)
-          .send(oauthError(429, 'too_many_requests', `Too many failed logins; try again in ${throttle.retryAfterSeconds} s`));
+      const login = await throttledLogin(deps, username, request.ip, () => authenticateHubUser(deps, username, password));
+      if (login.kind === 'blocked') {
+        reply.header('retry-after', String(login.retryAfterSeconds));
+        return reply.status(429).send(oauthError(429, 'too_many_requests', `Too many failed logins; try again in ${login.retryAfterSeconds} s`));
       }
-      const user = await authenticateHubUser(deps, username, password);
-      if (!user) return reply.status(401).send(oauthError(401, 'invalid_grant', 'Wrong username or password'));
-      await loginSucceeded(deps, username, address);
-      return issueToken(deps, user);
+      if (login.kind === 'wrong') return reply.status(401).send(oauthError(401, 'invalid_grant', 'Wrong username or password'));
+      return issueToken(deps, login.user);
     },
   );
 };

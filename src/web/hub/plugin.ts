@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { forbidden } from '../../errors.ts';
 import { authenticateHubUser } from '../../services/hub-users.ts';
-import { beginLoginAttempt, loginSucceeded } from '../../services/login-throttle.ts';
+import { throttledLogin } from '../../services/login-throttle.ts';
 import { renderPage } from '../render.ts';
 import { checkCsrf, createSession, destroySession } from '../sessions.ts';
 import { currentHubSession, field, partnerPath, type HubSubject } from './context.ts';
@@ -50,14 +50,13 @@ async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
       return renderPage(reply, 'hub/login', loginForm(username, 'Enter your username (email) and password.'), 400);
     }
     // The same throttle as POST /api/v2/token: counted before the password is checked.
-    const throttle = await beginLoginAttempt(deps, username, request.ip);
-    if (throttle.blocked) {
-      reply.header('retry-after', String(throttle.retryAfterSeconds));
-      return renderPage(reply, 'hub/login', loginForm(username, `Too many failed logins; try again in ${throttle.retryAfterSeconds} s.`), 429);
+    const login = await throttledLogin(deps, username, request.ip, () => authenticateHubUser(deps, username, password));
+    if (login.kind === 'blocked') {
+      reply.header('retry-after', String(login.retryAfterSeconds));
+      return renderPage(reply, 'hub/login', loginForm(username, `Too many failed logins; try again in ${login.retryAfterSeconds} s.`), 429);
     }
-    const user = await authenticateHubUser(deps, username, password);
-    if (!user) return renderPage(reply, 'hub/login', loginForm(username, 'Wrong username or password.'), 401);
-    await loginSucceeded(deps, username, request.ip);
+    if (login.kind === 'wrong') return renderPage(reply, 'hub/login', loginForm(username, 'Wrong username or password.'), 401);
+    const user = login.user;
     // A fresh session id on every login (no fixation); an earlier session of this browser ends.
     const old = await currentHubSession(deps, request);
     if (old) await destroySession(deps, reply, old, 'hub');

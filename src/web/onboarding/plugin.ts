@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { toApiError } from '../../errors.ts';
-import { beginLoginAttempt, loginSucceeded } from '../../services/login-throttle.ts';
+import { throttledLogin } from '../../services/login-throttle.ts';
 import { readSession } from '../sessions.ts';
 import { flowRoutes } from './flow-routes.ts';
 import { currentSession, partnerFromPath, postContext, redirectTarget, requireStep, rotateSession } from './context.ts';
@@ -76,14 +76,13 @@ export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, {
     const refuse = (error: string, status: number) => renderStep(deps, reply, s, partner, { form: 'login', error, values: { email } }, status);
     if (!email || !password) return refuse('Enter your email and password.', 400);
     const throttleKey = `onboarding:${partner.id}:${email.toLowerCase()}`;
-    const throttle = await beginLoginAttempt(deps, throttleKey, request.ip);
-    if (throttle.blocked) {
-      reply.header('retry-after', String(throttle.retryAfterSeconds));
-      return refuse(`Too many failed logins: try again in ${Math.ceil(throttle.retryAfterSeconds / 60)} minute(s).`, 429);
+    const login = await throttledLogin(deps, throttleKey, request.ip, () => authenticateOnboardingUser(deps, partner.id, email, password));
+    if (login.kind === 'blocked') {
+      reply.header('retry-after', String(login.retryAfterSeconds));
+      return refuse(`Too many failed logins: try again in ${Math.ceil(login.retryAfterSeconds / 60)} minute(s).`, 429);
     }
-    const user = await authenticateOnboardingUser(deps, partner.id, email, password);
-    if (!user) return refuse('Wrong email or password.', 401);
-    await loginSucceeded(deps, throttleKey, request.ip);
+    if (login.kind === 'wrong') return refuse('Wrong email or password.', 401);
+    const user = login.user;
     const subject: OnboardingSubject = { ...s.subject, userId: user.id, step: user.client_id ? 'channels' : 'phone' };
     await rotateSession(deps, reply, s, subject);
     return reply.redirect(`${base(partner.id)}/onboarding`, 303);
