@@ -46,9 +46,22 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** A scrypt hash of a random password: verifying against it costs what a real check costs. */
 let dummyHash: Promise<string> | undefined;
-export function dummyPasswordHash(): Promise<string> {
+function dummyPasswordHash(): Promise<string> {
   dummyHash ??= hashPassword(newSecret(24));
   return dummyHash;
+}
+
+/**
+ * Checks a password against an account's stored hash; without an account (hash undefined) it
+ * checks against a dummy hash and answers false, so the time taken does not tell whether the
+ * account exists.
+ */
+export async function verifyPasswordOrDummy(password: string, hash: string | undefined): Promise<boolean> {
+  if (hash === undefined) {
+    await verifyPassword(password, await dummyPasswordHash());
+    return false;
+  }
+  return verifyPassword(password, hash);
 }
 
 /** A human-friendly password for generated hub users. */

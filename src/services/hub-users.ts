@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts';
 import type { Executor } from '../db/index.ts';
 import { isUniqueViolation } from '../db/index.ts';
 import { ApiError } from '../errors.ts';
-import { dummyPasswordHash, hashPassword, verifyPassword } from '../crypto.ts';
+import { hashPassword, verifyPasswordOrDummy } from '../crypto.ts';
 import { recordId } from '../ids.ts';
 
 export interface HubUser {
@@ -46,11 +46,7 @@ export async function authenticateHubUser(deps: Deps, username: string, password
     .selectAll()
     .where('username', '=', normaliseUsername(username))
     .executeTakeFirst();
-  if (!row) {
-    await verifyPassword(password, await dummyPasswordHash());
-    return undefined;
-  }
-  if (!(await verifyPassword(password, row.password_hash))) return undefined;
+  if (!(await verifyPasswordOrDummy(password, row?.password_hash)) || !row) return undefined;
   return { id: row.id, partner_id: row.partner_id, username: row.username, created_at: row.created_at };
 }
 

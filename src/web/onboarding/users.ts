@@ -1,7 +1,7 @@
 // Onboarding users: the client's people who sign up or log in on a partner's onboarding pages.
 import type { Selectable } from 'kysely';
 import { isoNow } from '../../clock.ts';
-import { dummyPasswordHash, hashPassword, verifyPassword } from '../../crypto.ts';
+import { hashPassword, verifyPasswordOrDummy } from '../../crypto.ts';
 import { isUniqueViolation, type Executor } from '../../db/index.ts';
 import type { OnboardingUsersTable } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
@@ -60,11 +60,7 @@ export async function authenticateOnboardingUser(deps: Deps, partnerId: string, 
     .where('partner_id', '=', partnerId)
     .where('email', '=', normaliseEmail(email))
     .executeTakeFirst();
-  if (!row) {
-    await verifyPassword(password, await dummyPasswordHash());
-    return undefined;
-  }
-  if (!(await verifyPassword(password, row.password_hash))) return undefined;
+  if (!(await verifyPasswordOrDummy(password, row?.password_hash)) || !row) return undefined;
   const { password_hash: _, ...user } = row;
   return user;
 }
