@@ -53,11 +53,11 @@ export async function createChannelApiKey(deps: Deps, channel: ChannelRow, tx?: 
   };
   if (tx) await write(tx);
   else await deps.db.kysely.transaction().execute(write);
-  return { id, address: messagingAddress(deps, channel), api_key: apiKey, app_id: channel.app_id };
+  return { id, address: messagingAddress(deps), api_key: apiKey, app_id: channel.app_id };
 }
 
-/** The Messaging API base URL a client should call with this channel's key. */
-export function messagingAddress(deps: Deps, _channel: ChannelRow): string {
+/** The Messaging API base URL a client should call with a channel key (the same for every channel). */
+function messagingAddress(deps: Deps): string {
   return deps.config.publicUrl;
 }
 
@@ -71,7 +71,7 @@ export async function listChannelApiKeys(deps: Deps, channel: ChannelRow) {
     .execute();
   return rows.map((r) => ({
     id: r.id,
-    address: messagingAddress(deps, channel),
+    address: messagingAddress(deps),
     app_id: channel.app_id,
     api_key_prefix: r.prefix,
     created_at: wireTime(r.created_at),

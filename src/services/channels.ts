@@ -14,7 +14,7 @@ import {
   type ListQueryInput,
   type ListSpec,
 } from '../partner-api/list-query.ts';
-import { getClient, SYSTEM_ACTOR, type Actor, type ClientRow } from './clients.ts';
+import { SYSTEM_ACTOR, type Actor, type ClientRow } from './clients.ts';
 import { createWabaAccount, findWabaForClient, wabaAccountToWire, type WabaAccountRow } from './waba-accounts.ts';
 
 export type ChannelRow = Selectable<ChannelsTable>;
@@ -287,5 +287,3 @@ export async function listChannels(
   return { ...envelope, partner_channels: await hydrateChannels(deps, rows) };
 }
 
-
-export { getClient };

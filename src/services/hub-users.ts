@@ -57,12 +57,3 @@ export async function findHubUser(deps: Deps, id: string): Promise<HubUser | und
     .where('id', '=', id)
     .executeTakeFirst();
 }
-
-export async function listHubUsers(deps: Deps, partnerId: string): Promise<HubUser[]> {
-  return deps.db.kysely
-    .selectFrom('hub_users')
-    .select(['id', 'partner_id', 'username', 'created_at'])
-    .where('partner_id', '=', partnerId)
-    .orderBy('created_at')
-    .execute();
-}

@@ -7,7 +7,7 @@ import { getChannel } from '../../services/channels.ts';
 import { createChannelApiKey, listChannelApiKeys, revokeChannelApiKeys } from '../../services/channel-api-keys.ts';
 import { requirePartner } from '../auth.ts';
 import { successMeta } from '../errors.ts';
-import { ChannelParams, ErrorBody, SuccessMeta, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+import { ChannelParams, SuccessMeta, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 
 const CreatedKey = Type.Object(

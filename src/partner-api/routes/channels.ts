@@ -6,7 +6,7 @@ import type { Deps } from '../../deps.ts';
 import { getChannelWire, listChannels } from '../../services/channels.ts';
 import { setCancellationRequest } from '../../services/channel-lifecycle.ts';
 import { requirePartner } from '../auth.ts';
-import { Channel, ChannelList, ChannelParams, ClientChannelParams, ErrorBody, ListQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+import { Channel, ChannelList, ChannelParams, ClientChannelParams, ListQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 
 export const channelRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {

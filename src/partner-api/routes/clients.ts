@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { clientToWire, createClient, getClient, listClients, updateClient } from '../../services/clients.ts';
 import { requirePartner } from '../auth.ts';
-import { Client, ClientList, ClientParams, ErrorBody, ListQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+import { Client, ClientList, ClientParams, ListQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 
 const ClientPatch = Type.Object(

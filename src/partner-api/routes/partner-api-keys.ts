@@ -7,7 +7,7 @@ import type { Deps } from '../../deps.ts';
 import { createPartnerApiKey, listPartnerApiKeys, revokePartnerApiKey, PARTNER_API_KEY_NAME_MAX } from '../../services/partner-api-keys.ts';
 import { requirePartner } from '../auth.ts';
 import { successMeta } from '../errors.ts';
-import { ErrorBody, PartnerIdParams, SuccessMeta, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+import { PartnerIdParams, SuccessMeta, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 /** Checked by the service (one rule for the API, the admin API, the Hub and the CLI). */
 export const KeyName = Type.String({ description: `1 to ${PARTNER_API_KEY_NAME_MAX} characters; leading and trailing spaces are trimmed and not counted` });

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getPartner, partnerToWire, partnerWebhookHeaders, updatePartner } from '../../services/partners.ts';
 import { requirePartner } from '../auth.ts';
-import { ErrorBody, Partner, PartnerIdParams, UrlString, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+import { Partner, PartnerIdParams, UrlString, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 import { optionalUrl, optionalWebhookUrl, webhookHeaders, webhookUrl } from '../urls.ts';
 import { MAX_WEBHOOK_HEADERS, MAX_WEBHOOK_HEADER_NAME, MAX_WEBHOOK_HEADER_VALUE } from '../../services/webhook-target-checks.ts';
 

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getWabaAccount, wabaAccountToWire } from '../../services/waba-accounts.ts';
 import { requirePartner } from '../auth.ts';
-import { ErrorBody, WabaAccount, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+import { WabaAccount, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 
 export const wabaAccountRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
@@ -17,7 +17,7 @@ export const wabaAccountRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fast
         summary: 'Retrieve a WABA account',
         security: PARTNER_SECURITY,
         params: Type.Object({ partner_id: Type.String({ maxLength: 64 }), waba_account_id: Type.String({ maxLength: 64 }) }),
-        response: { 200: WabaAccount, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        response: { 200: WabaAccount, ...PARTNER_ERRORS },
       },
     },
     async (request) => {

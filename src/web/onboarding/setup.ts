@@ -1,9 +1,6 @@
 // The end of Integrated Onboarding: in one transaction the client is created (client_created)
 // when new, the channel is created (channel_created) and submitted at once (channel_submitted),
 // and a durable job is queued that makes it ready (channel_ready) after the setup delay.
-import type { Transaction } from 'kysely';
-import { isoNow } from '../../clock.ts';
-import type { Database } from '../../db/schema.ts';
 import type { Executor } from '../../db/index.ts';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
