@@ -114,10 +114,15 @@ export const webhookEventRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
         ),
         response: { 200: Type.Object({ retried: Type.Integer() }), ...PARTNER_ERRORS },
       },
+      // Without a body (no Content-Type), as documented: every failed event. Before validation,
+      // which would otherwise refuse the missing body.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request) => {
       requirePartner(request, request.params.partner_id);
-      return { retried: await retryWebhookEvents(deps, request.params.partner_id, request.body ?? {}) };
+      return { retried: await retryWebhookEvents(deps, request.params.partner_id, request.body) };
     },
   );
 
