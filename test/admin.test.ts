@@ -61,6 +61,12 @@ describeEachDb('admin API', (kind) => {
       expect((await t.get(`/api/v2/partners/${tenant.partner_id}`, { headers: admin })).status).toBe(401);
     });
 
+    it('an unknown admin route is a 404 in the Partner API format', async () => {
+      const res = await t.get('/admin/nothing-here?x=1', { headers: admin });
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ meta: { success: false, http_code: 404, developer_message: 'Route GET /admin/nothing-here not found' } });
+    });
+
     it('POST /admin/partners creates a partner and a hub user who can get a token', async () => {
       const res = await t.post('/admin/partners', { headers: admin, json: { brand_name: 'Acme', username: 'Ops@Acme.example', country: 'de' } });
       expect(res.status).toBe(201);

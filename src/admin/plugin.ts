@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { newPassword } from '../crypto.ts';
-import { partnerErrorBody, partnerErrorHandler } from '../partner-api/errors.ts';
+import { partnerErrorHandler, partnerNotFoundHandler } from '../partner-api/errors.ts';
 import { ErrorBody, Partner } from '../partner-api/schemas.ts';
 import { KeyName } from '../partner-api/routes/partner-api-keys.ts';
 import { createHubUser } from '../services/hub-users.ts';
@@ -34,9 +34,7 @@ export const adminApi: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { de
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const expected = digest(deps.config.adminToken ?? '');
   app.setErrorHandler(partnerErrorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(partnerErrorBody(new ApiError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`))),
-  );
+  app.setNotFoundHandler(partnerNotFoundHandler);
   app.addHook('onRequest', async (request) => {
     const m = /^bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     // Compare digests: constant time, whatever the presented length.

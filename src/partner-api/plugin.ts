@@ -1,9 +1,8 @@
 // The Partner API (/api/v2): 360dialog's hub API. Every error here is `{"meta":{…}}`.
 import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
 import { authenticatePartner } from './auth.ts';
-import { partnerErrorBody, partnerErrorHandler } from './errors.ts';
+import { partnerErrorHandler, partnerNotFoundHandler } from './errors.ts';
 import { tokenRoutes } from './routes/token.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { clientRoutes } from './routes/clients.ts';
@@ -25,11 +24,7 @@ const PUBLIC_ROUTES = new Set(['/api/v2/token']);
 export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { deps }) => {
   app.decorateRequest('partner', null);
   app.setErrorHandler(partnerErrorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(partnerErrorBody(new ApiError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`))),
-  );
+  app.setNotFoundHandler(partnerNotFoundHandler);
   // Authenticate before the body is even parsed, so that a bad credential is a 401 whatever the body.
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.url && PUBLIC_ROUTES.has(request.routeOptions.url)) return;
