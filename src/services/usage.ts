@@ -217,7 +217,7 @@ export async function computeUsageByClient(
   );
 }
 
-/** The balance object (reference §1.4). Partner-payment: no prepaid balance, so `balance` is null. */
+/** The balance object (reference §1.4). Partner-payment: no prepaid balance, so `balance` is 0 (see below). */
 export async function clientBalance(deps: Deps, scope: UsageScope, query: UsageQueryInput) {
   await getClient(deps, scope.partnerId, scope.clientId);
   if (scope.channelId) {
