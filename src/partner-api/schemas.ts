@@ -34,12 +34,15 @@ export const ClientChannelParams = Type.Object({
   channel_id: Type.String({ maxLength: 64 }),
 });
 
-export const ListQuery = Type.Object({
-  limit: Type.Optional(Type.String({ description: 'Page size (default 1000, at most 1000)' })),
-  offset: Type.Optional(Type.String({ description: 'Items to skip' })),
-  sort: Type.Optional(Type.String({ description: 'field or -field, several comma-separated' })),
-  filters: Type.Optional(Type.String({ description: 'JSON object of dotted paths to values, e.g. {"id":"abcCH"}' })),
-});
+/** The query of one list; `limit` is described from that list's own spec (lists differ). */
+export function listQuery(spec: { defaultLimit: number; maxLimit: number }) {
+  return Type.Object({
+    limit: Type.Optional(Type.String({ description: `Page size (default ${spec.defaultLimit}, at most ${spec.maxLimit})` })),
+    offset: Type.Optional(Type.String({ description: 'Items to skip' })),
+    sort: Type.Optional(Type.String({ description: 'field or -field, several comma-separated' })),
+    filters: Type.Optional(Type.String({ description: 'JSON object of dotted paths to values, e.g. {"id":"abcCH"}' })),
+  });
+}
 
 export const ListEnvelopeProps = {
   count: Type.Integer(),

@@ -3,10 +3,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
-import { getChannelWire, listChannels } from '../../services/channels.ts';
+import { CHANNEL_LIST, getChannelWire, listChannels } from '../../services/channels.ts';
 import { setCancellationRequest } from '../../services/channel-lifecycle.ts';
 import { requirePartner } from '../auth.ts';
-import { Channel, ChannelList, ChannelParams, ClientChannelParams, ListQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+import { Channel, ChannelList, ChannelParams, ClientChannelParams, listQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 
 export const channelRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
@@ -23,7 +23,7 @@ export const channelRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
           'Filter with filters={"id":"…CH"}, {"setup_info.phone_number":"49…"}, {"client_id":"…CL"}, {"status":"ready"}, {"q":"free text"}; sort with sort=-created_at,id.',
         security: PARTNER_SECURITY,
         params: PartnerIdParams,
-        querystring: ListQuery,
+        querystring: listQuery(CHANNEL_LIST),
         response: { 200: ChannelList, ...PARTNER_ERRORS },
       },
     },

@@ -3,9 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
-import { clientToWire, createClient, getClient, listClients, updateClient } from '../../services/clients.ts';
+import { CLIENT_LIST, clientToWire, createClient, getClient, listClients, updateClient } from '../../services/clients.ts';
 import { requirePartner } from '../auth.ts';
-import { Client, ClientList, ClientParams, ListQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+import { Client, ClientList, ClientParams, listQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 
 const ClientPatch = Type.Object(
@@ -46,7 +46,7 @@ export const clientRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, 
         description: 'Filter with filters={"contact_info.email":"a@b.c"}; sort with sort=-created_at.',
         security: PARTNER_SECURITY,
         params: PartnerIdParams,
-        querystring: ListQuery,
+        querystring: listQuery(CLIENT_LIST),
         response: { 200: ClientList, ...PARTNER_ERRORS },
       },
     },

@@ -6,12 +6,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getWabaAccount } from '../../services/waba-accounts.ts';
-import { listTemplates } from '../../messaging/templates/list.ts';
+import { listTemplates, TEMPLATE_LIST } from '../../messaging/templates/list.ts';
 import { createTemplate, deleteTemplateById, editTemplate } from '../../messaging/templates/service.ts';
 import { templateToWire } from '../../messaging/templates/store.ts';
 import { requirePartner } from '../auth.ts';
 import { successMeta } from '../errors.ts';
-import { ListQuery, PARTNER_ERRORS, PARTNER_SECURITY, SuccessMeta, ListEnvelopeProps } from '../schemas.ts';
+import { listQuery, PARTNER_ERRORS, PARTNER_SECURITY, SuccessMeta, ListEnvelopeProps } from '../schemas.ts';
 
 const Actor = Type.Object({ user_id: Type.String(), user_name: Type.String() }, { additionalProperties: true });
 const WabaTemplate = Type.Object(
@@ -54,10 +54,10 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       schema: {
         tags,
         summary: "List a WABA's templates",
-        description: 'filters keys: id, partner_id, business_templates.name (or name), status, category, language; default limit 50.',
+        description: 'filters keys: id, partner_id, business_templates.name (or name), status, category, language.',
         security: PARTNER_SECURITY,
         params: WabaParams,
-        querystring: ListQuery,
+        querystring: listQuery(TEMPLATE_LIST),
         response: { 200: WabaTemplateList, ...PARTNER_ERRORS },
       },
     },

@@ -7,7 +7,7 @@ import type { Deps } from '../../deps.ts';
 import { getWebhookEvent, listWebhookEvents, retryWebhookEvent, retryWebhookEvents } from '../../webhooks/event-log.ts';
 import { getPartnerWebhookSecret, rotatePartnerWebhookSecret, sendTestEvent } from '../../webhooks/partner-webhook.ts';
 import { requirePartner } from '../auth.ts';
-import { ListEnvelopeProps, ListQuery, PARTNER_ERRORS, PARTNER_SECURITY, PartnerIdParams } from '../schemas.ts';
+import { ListEnvelopeProps, listQuery, PARTNER_ERRORS, PARTNER_SECURITY, PartnerIdParams } from '../schemas.ts';
 
 const tags = ['Webhook deliveries (extension)'];
 const Time = Type.Union([Type.String(), Type.Null()]);
@@ -46,7 +46,8 @@ const Event = Type.Object(
 const EventWithAttempts = Type.Object({ ...Event.properties, attempt_log: Type.Array(Attempt) }, { additionalProperties: true });
 const EventParams = Type.Object({ partner_id: Type.String({ maxLength: 64 }), event_id: Type.String({ maxLength: 64 }) });
 const RangeQuery = Type.Object({
-  ...ListQuery.properties,
+  // The limits of WEBHOOK_EVENT_LIST in webhooks/event-log.ts (not exported from there).
+  ...listQuery({ defaultLimit: 100, maxLimit: 1000 }).properties,
   created_after: Type.Optional(Type.String({ description: 'ISO-8601 time or unix seconds (inclusive)' })),
   created_before: Type.Optional(Type.String({ description: 'ISO-8601 time or unix seconds (exclusive)' })),
 });
