@@ -70,6 +70,16 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max
   return n;
 }
 
+/** true, false, 1 or 0 (any case); unset or empty: the default; anything else is refused. */
+function bool(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = raw.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(`${name} must be true, false, 1 or 0, got "${raw}"`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int(env, 'PORT', 8082, 0, 65535);
   const host = env.HOST || '127.0.0.1';
@@ -124,8 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.OPENWABA_DATA_DIR || defaultDataDir(databaseUrl)),
     templateReviewMs: env.OPENWABA_TEMPLATE_REVIEW_DELAY ? parseDuration(env.OPENWABA_TEMPLATE_REVIEW_DELAY, 'OPENWABA_TEMPLATE_REVIEW_DELAY') : 5_000,
     onboardingSetupDelayMs: env.OPENWABA_ONBOARDING_SETUP_DELAY ? parseDuration(env.OPENWABA_ONBOARDING_SETUP_DELAY, 'OPENWABA_ONBOARDING_SETUP_DELAY') : 2_000,
-    dispatcher: env.OPENWABA_DISPATCHER !== 'false' && env.OPENWABA_DISPATCHER !== '0',
-    demo: env.OPENWABA_DEMO !== 'false' && env.OPENWABA_DEMO !== '0',
+    dispatcher: bool(env, 'OPENWABA_DISPATCHER', true),
+    demo: bool(env, 'OPENWABA_DEMO', true),
     production: env.NODE_ENV === 'production',
   };
 }

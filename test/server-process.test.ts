@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { Http } from './helpers/app.ts';
 import { killAll, startServerProcess, type ServerProcess } from './helpers/processes.ts';
-import { displayHost, loadConfig } from '../src/config.ts';
+import { ConfigError, displayHost, loadConfig } from '../src/config.ts';
 import { startServer } from '../src/server.ts';
 
 afterAll(() => killAll());
@@ -47,6 +47,17 @@ it('defaults: port 8082 on 127.0.0.1, SQLite under ./data, LOG_LEVEL info', () =
     databaseUrl: 'postgres://u@db/x',
     logLevel: 'debug',
   });
+});
+
+it('OPENWABA_DEMO and OPENWABA_DISPATCHER take true/false/1/0 (any case); anything else is a ConfigError naming the variable', () => {
+  expect(loadConfig({})).toMatchObject({ demo: true, dispatcher: true });
+  for (const [raw, value] of [['true', true], ['TRUE', true], ['1', true], ['false', false], ['False', false], ['0', false], ['', true]] as const) {
+    expect(loadConfig({ OPENWABA_DEMO: raw, OPENWABA_DISPATCHER: raw }), raw).toMatchObject({ demo: value, dispatcher: value });
+  }
+  for (const raw of ['no', 'off', 'yes', 'flase', '2', ' true']) {
+    expect(() => loadConfig({ OPENWABA_DEMO: raw }), raw).toThrow(ConfigError);
+    expect(() => loadConfig({ OPENWABA_DISPATCHER: raw }), raw).toThrow(`OPENWABA_DISPATCHER must be true, false, 1 or 0, got "${raw}"`);
+  }
 });
 
 it('HOST=::1 (or any IPv6 address) starts: the derived public URL and the printed URL bracket it', async () => {
