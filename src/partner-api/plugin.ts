@@ -1,7 +1,7 @@
 // The Partner API (/api/v2): 360dialog's hub API. Every error here is `{"meta":{…}}`.
 import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../deps.ts';
-import { authenticatePartner } from './auth.ts';
+import { authenticatePartner, requirePartner } from './auth.ts';
 import { partnerErrorHandler, partnerNotFoundHandler } from './errors.ts';
 import { tokenRoutes } from './routes/token.ts';
 import { partnerRoutes } from './routes/partners.ts';
@@ -25,10 +25,14 @@ export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { d
   app.decorateRequest('partner', null);
   app.setErrorHandler(partnerErrorHandler);
   app.setNotFoundHandler(partnerNotFoundHandler);
-  // Authenticate before the body is even parsed, so that a bad credential is a 401 whatever the body.
+  // Authenticate before the body is even parsed, so that a bad credential is a 401 whatever the
+  // body; and every route under /partners/{partner_id} is scoped to the caller's partner here,
+  // once, so that no handler can forget it (403 for another partner's id).
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.url && PUBLIC_ROUTES.has(request.routeOptions.url)) return;
     request.partner = await authenticatePartner(deps, request);
+    const partnerId = (request.params as { partner_id?: string } | undefined)?.partner_id;
+    if (partnerId !== undefined) requirePartner(request, partnerId);
   });
 
   await app.register(tokenRoutes, { deps });

@@ -5,7 +5,6 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getChannel } from '../../services/channels.ts';
 import { createChannelApiKey, listChannelApiKeys, revokeChannelApiKeys } from '../../services/channel-api-keys.ts';
-import { requirePartner } from '../auth.ts';
 import { successMeta } from '../errors.ts';
 import { ChannelParams, SuccessMeta, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
@@ -44,7 +43,6 @@ export const channelApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
       },
     },
     async (request, reply) => {
-      requirePartner(request, request.params.partner_id);
       const channel = await getChannel(deps, request.params.partner_id, request.params.channel_id);
       const created = await createChannelApiKey(deps, channel);
       // 360dialog answers 201; clients check for 2xx.
@@ -64,7 +62,6 @@ export const channelApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       const channel = await getChannel(deps, request.params.partner_id, request.params.channel_id);
       return { api_keys: await listChannelApiKeys(deps, channel) };
     },
@@ -82,7 +79,6 @@ export const channelApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       const channel = await getChannel(deps, request.params.partner_id, request.params.channel_id);
       const n = await revokeChannelApiKeys(deps, channel);
       return successMeta(`${n} API key(s) of channel ${channel.id} revoked`);
@@ -105,7 +101,6 @@ export const channelApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       const channel = await getChannel(deps, request.params.partner_id, request.params.channel_id);
       await revokeChannelApiKeys(deps, channel, request.params.key_id);
       return successMeta(`API key ${request.params.key_id} revoked`);

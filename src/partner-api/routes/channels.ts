@@ -5,7 +5,6 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { CHANNEL_LIST, getChannelWire, listChannels } from '../../services/channels.ts';
 import { setCancellationRequest } from '../../services/channel-lifecycle.ts';
-import { requirePartner } from '../auth.ts';
 import { Channel, ChannelList, ChannelParams, ClientChannelParams, listQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 
@@ -28,7 +27,6 @@ export const channelRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return listChannels(deps, request.params.partner_id, request.query);
     },
   );
@@ -45,7 +43,6 @@ export const channelRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return getChannelWire(deps, request.params.partner_id, request.params.channel_id);
     },
   );
@@ -63,7 +60,6 @@ export const channelRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       const { partner_id, client_id, channel_id } = request.params;
       return setCancellationRequest(deps, partner_id, client_id, channel_id, request.body.enabled);
     },

@@ -4,7 +4,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { CLIENT_LIST, clientToWire, createClient, getClient, listClients, updateClient } from '../../services/clients.ts';
-import { requirePartner } from '../auth.ts';
 import { Client, ClientList, ClientParams, listQuery, PartnerIdParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 
@@ -51,7 +50,6 @@ export const clientRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, 
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return listClients(deps, request.params.partner_id, request.query);
     },
   );
@@ -60,7 +58,6 @@ export const clientRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, 
     '/partners/:partner_id/clients/:client_id',
     { schema: { tags, summary: 'Retrieve a client', security: PARTNER_SECURITY, params: ClientParams, response: { 200: Client, ...PARTNER_ERRORS } } },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return clientToWire(await getClient(deps, request.params.partner_id, request.params.client_id));
     },
   );
@@ -78,7 +75,7 @@ export const clientRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, 
       },
     },
     async (request) => {
-      const principal = requirePartner(request, request.params.partner_id);
+      const principal = request.partner!;
       const row = await updateClient(deps, request.params.partner_id, request.params.client_id, request.body, principal.actor);
       return clientToWire(row);
     },
@@ -97,7 +94,7 @@ export const clientRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, 
       },
     },
     async (request, reply) => {
-      const principal = requirePartner(request, request.params.partner_id);
+      const principal = request.partner!;
       const b = request.body;
       const row = await createClient(
         deps,

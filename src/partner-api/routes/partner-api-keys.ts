@@ -5,7 +5,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { createPartnerApiKey, listPartnerApiKeys, revokePartnerApiKey, PARTNER_API_KEY_NAME_MAX } from '../../services/partner-api-keys.ts';
-import { requirePartner } from '../auth.ts';
 import { successMeta } from '../errors.ts';
 import { PartnerIdParams, SuccessMeta, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
@@ -31,7 +30,6 @@ export const partnerApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
       schema: { tags, summary: "List the partner's API keys (no secrets)", security: PARTNER_SECURITY, params: PartnerIdParams, response: { 200: Type.Object({ api_keys: Type.Array(KeyInfo) }), ...PARTNER_ERRORS } },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return { api_keys: await listPartnerApiKeys(deps, request.params.partner_id) };
     },
   );
@@ -49,7 +47,6 @@ export const partnerApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
       },
     },
     async (request, reply) => {
-      requirePartner(request, request.params.partner_id);
       return reply.status(201).send(await createPartnerApiKey(deps, request.params.partner_id, request.body.name));
     },
   );
@@ -66,7 +63,6 @@ export const partnerApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       await revokePartnerApiKey(deps, request.params.partner_id, request.params.key_id);
       return successMeta(`API key ${request.params.key_id} revoked`);
     },

@@ -4,7 +4,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getPartner, partnerToWire, partnerWebhookHeaders, updatePartner } from '../../services/partners.ts';
-import { requirePartner } from '../auth.ts';
 import { Partner, PartnerIdParams, UrlString, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 import { optionalUrl, optionalWebhookUrl, webhookHeaders, webhookUrl } from '../urls.ts';
 import { MAX_WEBHOOK_HEADERS, MAX_WEBHOOK_HEADER_NAME, MAX_WEBHOOK_HEADER_VALUE } from '../../services/webhook-target-checks.ts';
@@ -30,7 +29,6 @@ export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
     '/partners/:partner_id',
     { schema: { tags, summary: 'Retrieve partner', security: PARTNER_SECURITY, params: PartnerIdParams, response: { 200: Partner, ...PARTNER_ERRORS } } },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return partnerToWire(await getPartner(deps, request.params.partner_id));
     },
   );
@@ -48,7 +46,6 @@ export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       const b = request.body;
       const updated = await updatePartner(deps, request.params.partner_id, {
         webhook_url: optionalWebhookUrl('webhook_url', b.webhook_url, deps.config.webhookUrlPolicy),
@@ -77,7 +74,6 @@ export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       const p = await getPartner(deps, request.params.partner_id);
       return { webhook_url: p.webhook_url, headers: partnerWebhookHeaders(p) };
     },
@@ -108,7 +104,6 @@ export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       // The rules (and OPENWABA_WEBHOOK_URL_POLICY) of a channel's webhook: refused here, not at delivery.
       const url = webhookUrl('webhook_url', request.body.webhook_url, deps.config.webhookUrlPolicy);
       const headers = request.body.headers === undefined ? undefined : webhookHeaders(request.body.headers);

@@ -5,7 +5,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { clientBalance, MAX_PERIODS } from '../../services/usage.ts';
-import { requirePartner } from '../auth.ts';
 import { ClientChannelParams, ClientParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 const BalanceQuery = Type.Object({
@@ -67,7 +66,6 @@ export const usageRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, {
     },
     async (request) => {
       const { partner_id, client_id } = request.params;
-      requirePartner(request, partner_id);
       return clientBalance(deps, { partnerId: partner_id, clientId: client_id }, request.query);
     },
   );
@@ -87,7 +85,6 @@ export const usageRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, {
     },
     async (request) => {
       const { partner_id, client_id, channel_id } = request.params;
-      requirePartner(request, partner_id);
       return clientBalance(deps, { partnerId: partner_id, clientId: client_id, channelId: channel_id }, request.query);
     },
   );

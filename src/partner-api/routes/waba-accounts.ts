@@ -3,7 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getWabaAccount, wabaAccountToWire } from '../../services/waba-accounts.ts';
-import { requirePartner } from '../auth.ts';
 import { WabaAccount, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 
@@ -21,7 +20,6 @@ export const wabaAccountRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fast
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return wabaAccountToWire(await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id));
     },
   );

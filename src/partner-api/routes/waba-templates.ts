@@ -9,7 +9,6 @@ import { getWabaAccount } from '../../services/waba-accounts.ts';
 import { listTemplates, TEMPLATE_LIST } from '../../messaging/templates/list.ts';
 import { createTemplate, deleteTemplateById, editTemplate } from '../../messaging/templates/service.ts';
 import { templateToWire } from '../../messaging/templates/store.ts';
-import { requirePartner } from '../auth.ts';
 import { successMeta } from '../errors.ts';
 import { listQuery, PARTNER_ERRORS, PARTNER_SECURITY, SuccessMeta, ListEnvelopeProps } from '../schemas.ts';
 
@@ -62,7 +61,6 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
       return listTemplates(deps, waba.id, request.query);
     },
@@ -83,7 +81,7 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       },
     },
     async (request, reply) => {
-      const principal = requirePartner(request, request.params.partner_id);
+      const principal = request.partner!;
       const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
       const row = await createTemplate(deps, { partnerId: waba.partner_id, wabaAccountId: waba.id }, request.body, principal.actor);
       return reply.status(201).send(templateToWire(row, waba.namespace));
@@ -103,7 +101,7 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       },
     },
     async (request) => {
-      const principal = requirePartner(request, request.params.partner_id);
+      const principal = request.partner!;
       const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
       await editTemplate(deps, waba.id, request.params.template_id, request.body, principal.actor);
       return { success: true };
@@ -114,7 +112,6 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
     `${base}/:template_id`,
     { schema: { tags, summary: 'Delete a template', security: PARTNER_SECURITY, params: TemplateParams, response: { 200: SuccessMeta, ...PARTNER_ERRORS } } },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
       const t = await deleteTemplateById(deps, waba.id, request.params.template_id);
       return successMeta(`template id=${t.id} (name=${t.name}, language=${t.language}) was deleted`);

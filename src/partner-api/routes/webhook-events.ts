@@ -6,7 +6,6 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getWebhookEvent, listWebhookEvents, retryWebhookEvent, retryWebhookEvents } from '../../webhooks/event-log.ts';
 import { getPartnerWebhookSecret, rotatePartnerWebhookSecret, sendTestEvent } from '../../webhooks/partner-webhook.ts';
-import { requirePartner } from '../auth.ts';
 import { ListEnvelopeProps, listQuery, PARTNER_ERRORS, PARTNER_SECURITY, PartnerIdParams } from '../schemas.ts';
 
 const tags = ['Webhook deliveries (extension)'];
@@ -73,7 +72,6 @@ export const webhookEventRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return listWebhookEvents(deps, request.params.partner_id, request.query);
     },
   );
@@ -82,7 +80,6 @@ export const webhookEventRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
     '/partners/:partner_id/webhook_events/:event_id',
     { schema: { tags, security, summary: 'One webhook event with every delivery attempt', params: EventParams, response: { 200: EventWithAttempts, ...PARTNER_ERRORS } } },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return getWebhookEvent(deps, request.params.partner_id, request.params.event_id);
     },
   );
@@ -91,7 +88,6 @@ export const webhookEventRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
     '/partners/:partner_id/webhook_events/:event_id/retry',
     { schema: { tags, security, summary: 'Deliver this event again now (fresh retry horizon)', params: EventParams, response: { 200: EventWithAttempts, ...PARTNER_ERRORS } } },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return retryWebhookEvent(deps, request.params.partner_id, request.params.event_id);
     },
   );
@@ -122,7 +118,6 @@ export const webhookEventRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return { retried: await retryWebhookEvents(deps, request.params.partner_id, request.body) };
     },
   );
@@ -139,7 +134,6 @@ export const webhookEventRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return sendTestEvent(deps, request.params.partner_id);
     },
   );
@@ -156,7 +150,6 @@ export const webhookEventRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return { webhook_secret: await getPartnerWebhookSecret(deps, request.params.partner_id) };
     },
   );
@@ -173,7 +166,6 @@ export const webhookEventRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       },
     },
     async (request) => {
-      requirePartner(request, request.params.partner_id);
       return { webhook_secret: await rotatePartnerWebhookSecret(deps, request.params.partner_id) };
     },
   );
