@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDb, createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { Http, bearer, partnerKey } from './helpers/app.ts';
 import { killAll, runCli, startServerProcess, type ServerProcess } from './helpers/processes.ts';
+import { waitUntil } from './helpers/wait.ts';
 import { openDb, type Db } from '../src/db/index.ts';
 import { loadConfig } from '../src/config.ts';
 import { systemClock } from '../src/clock.ts';
@@ -72,12 +73,15 @@ describeEachDb('openwaba CLI', (kind) => {
       const statuses: number[] = [];
       const [res] = await Promise.all([
         runCli(['bootstrap', '--json'], env).finally(() => (cliDone = true)),
-        (async () => {
-          while (!cliDone) {
+        // runCli gives up after 20 s; this waiter only needs to outlast it.
+        waitUntil(
+          'the CLI to finish while /health is asked',
+          async () => {
             statuses.push((await http.get('/health')).status);
-            await new Promise((r) => setTimeout(r, 25));
-          }
-        })(),
+            return cliDone;
+          },
+          { timeoutMs: 30_000, everyMs: 25 },
+        ),
       ]);
       expect(res.code, res.stderr).toBe(0);
       expect(statuses.length).toBeGreaterThan(0);

@@ -2,10 +2,9 @@
 // logs that never hold a credential.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDb } from './helpers/db.ts';
-import { bearer, partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
+import { bearer, channelKey, partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
+import { sleep } from './helpers/wait.ts';
 import type { BootstrapResult } from '../src/services/bootstrap.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeEachDb('observability', (kind) => {
   let t: TestApp;
@@ -90,7 +89,7 @@ describeEachDb('observability', (kind) => {
         t.get(`/api/v2/partners/${a.partner_id}`, { headers: bearer(accessToken) }),
         t.get(`/api/v2/partners/${a.partner_id}`, { headers: { authorization: `bearer ${accessToken}` } }),
         t.post('/messages', { headers: { 'd360-api-key': a.channel_api_key }, json: { to: '4915112345678', type: 'text', text: { body: 'hi' } } }),
-        t.get('/v1/settings', { headers: { 'D360-API-KEY': a.channel_api_key } }),
+        t.get('/v1/settings', { headers: channelKey(a.channel_api_key) }),
         t.post('/api/v2/token', { json: { username: a.username, password: a.password } }),
         t.post('/api/v2/token', { json: { username: a.username, password: wrongPassword } }),
         // A body that fails validation must not be logged either.

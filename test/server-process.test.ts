@@ -6,12 +6,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { Http } from './helpers/app.ts';
 import { killAll, startServerProcess, type ServerProcess } from './helpers/processes.ts';
+import { sleep } from './helpers/wait.ts';
 import { ConfigError, displayHost, loadConfig } from '../src/config.ts';
 import { startServer } from '../src/server.ts';
 
 afterAll(() => killAll());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a shell command line as a user would paste it (bounded by a timeout). */
 function sh(line: string): Promise<{ code: number; stdout: string; stderr: string }> {

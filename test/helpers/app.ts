@@ -153,3 +153,5 @@ export async function startTestApp(
 /** Headers for a partner API key. */
 export const partnerKey = (key: string) => ({ 'x-api-key': key });
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+/** Headers for a channel API key (the Messaging API). */
+export const channelKey = (key: string) => ({ 'D360-API-KEY': key });

@@ -120,6 +120,8 @@ export function describeBrowser(name: string, check: BrowserCheck, fn: () => voi
 export interface IsolatedPageOptions {
   /** Default 1280×900. */
   viewport?: { width: number; height: number };
+  /** Further origins the page may reach besides the allowed one (e.g. a partner's site). */
+  alsoAllow?: string[];
 }
 
 export interface IsolatedPage {
@@ -132,17 +134,18 @@ export interface IsolatedPage {
 }
 
 /**
- * A fresh context and page that only talk to `allowedOrigin` (the app under test): anything
- * else is aborted, so a page can never wait on the internet. Page errors are collected.
+ * A fresh context and page that only talk to `allowedOrigin` (the app under test) and the
+ * origins of `opts.alsoAllow`: anything else is aborted, so a page can never wait on the
+ * internet. Page errors are collected.
  */
 export async function newIsolatedPage(browser: Browser, allowedOrigin: string, opts: IsolatedPageOptions = {}): Promise<IsolatedPage> {
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 } });
   const errors: string[] = [];
   const blocked: string[] = [];
-  const origin = new URL(allowedOrigin).origin;
+  const origins = new Set([allowedOrigin, ...(opts.alsoAllow ?? [])].map((u) => new URL(u).origin));
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith('data:') || url.startsWith('blob:') || new URL(url).origin === origin) return route.continue();
+    if (url.startsWith('data:') || url.startsWith('blob:') || origins.has(new URL(url).origin)) return route.continue();
     blocked.push(url);
     return route.abort('blockedbyclient');
   });

@@ -3,9 +3,9 @@
 // copies and revokes an API key, browses clients and channels, generates a channel key, retries
 // deliveries and reads usage. Every page is screenshotted under test-artifacts/screenshots.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
-import { checkBrowser, describeBrowser, launchBrowser, newIsolatedPage, screenshot } from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
+import { checkBrowser, describeBrowser, launchIsolatedPage, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { createClient } from '../../src/services/clients.ts';
@@ -17,11 +17,8 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
   let t: TestApp;
   let a: BootstrapResult;
   let receiver: Receiver;
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: IsolatedBrowser;
   let page: Page;
-  let pageErrors: string[];
-  let blocked: string[];
   let base: string;
   const api = (path: string) => `/api/v2/partners/${a.partner_id}${path}`;
 
@@ -57,19 +54,18 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
       await createChannel(t.deps, { partnerId: a.partner_id, clientId: c.id, phoneNumber: `4916000000${String(i).padStart(2, '0')}`, phoneName: `Shop ${i}`, status: i <= 3 ? 'submitted' : 'ready' });
     }
     // A conversation on the bootstrap channel, with its webhook going to the receiver.
-    const key = { 'D360-API-KEY': a.channel_api_key };
+    const key = channelKey(a.channel_api_key);
     expect((await t.post('/v1/configs/webhook', { headers: key, json: { url: `${receiver.url}/channel` } })).status).toBe(200);
     expect((await t.post('/sandbox/v1/inbound', { headers: key, json: { from: '4917612345678', name: 'Jane', text: { body: 'hi' } } })).status).toBe(200);
     expect((await t.post('/messages', { headers: key, json: { messaging_product: 'whatsapp', to: '4917612345678', type: 'text', text: { body: 'hello' } } })).status).toBe(200);
 
-    browser = await launchBrowser();
-    ({ context, page, errors: pageErrors, blocked } = await newIsolatedPage(browser, t.baseUrl));
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.baseUrl });
+    session = await launchIsolatedPage(t.baseUrl);
+    page = session.page;
+    await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.baseUrl });
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
+    await session?.close();
     await t?.close();
     await receiver?.close();
   });
@@ -128,13 +124,13 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
   });
 
   it('sends a test event and shows how the receiver answered', async () => {
-    const before = receiver.requests.filter((r) => r.url === '/partner').length;
+    const before = receiver.bodies('/partner').length;
     await page.click('#send-test');
     await page.waitForSelector('#test-result');
     expect(await text('#test-status')).toBe('delivered');
     expect(await text('#test-code')).toBe('200');
     expect(await text('#test-duration')).toMatch(/^\d+ ms$/);
-    const tests = receiver.requests.filter((r) => r.url === '/partner').slice(before).map((r) => JSON.parse(r.body));
+    const tests = receiver.bodies('/partner').slice(before);
     expect(tests.some((b) => b.event === 'test')).toBe(true);
     await screenshot(page, 'hub-integration-test-event');
   });
@@ -219,8 +215,8 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     const key = (await text('#new-channel-key')).trim();
     expect(key).toMatch(/^[A-Za-z0-9]{32}$/);
     await screenshot(page, 'hub-channel');
-    expect((await t.get('/v1/configs/webhook', { headers: { 'D360-API-KEY': key } })).status).toBe(200);
-    expect((await t.get('/v1/configs/webhook', { headers: { 'D360-API-KEY': a.channel_api_key } })).status).toBe(401);
+    expect((await t.get('/v1/configs/webhook', { headers: channelKey(key) })).status).toBe(200);
+    expect((await t.get('/v1/configs/webhook', { headers: channelKey(a.channel_api_key) })).status).toBe(401);
   });
 
   it('lists deliveries, retries one, then all failed ones', async () => {
@@ -284,7 +280,7 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     await page.waitForURL(`${t.baseUrl}/hub`);
     await page.goto(`${t.baseUrl}${base}/api-keys`);
     expect(new URL(page.url()).pathname).toBe('/hub');
-    expect(pageErrors).toEqual([]);
-    expect(blocked).toEqual([]);
+    expect(session.errors).toEqual([]);
+    expect(session.blocked).toEqual([]);
   });
 });

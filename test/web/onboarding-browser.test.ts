@@ -2,72 +2,53 @@
 // onboarding step (one form by keyboard only, one step on a phone-sized screen), and lands back
 // on the partner's page with ?client=…&channels=[…]&state=xyz, while the partner's server hears
 // client_created, channel_created, channel_submitted and channel_ready.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
-import { checkBrowser, describeBrowser, launchBrowser, screenshot } from '../helpers/browser.ts';
+import { checkBrowser, describeBrowser, launchIsolatedPage, newIsolatedPage, screenshot, type IsolatedBrowser, type IsolatedPage } from '../helpers/browser.ts';
+import { LocalServer } from '../helpers/local-server.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const browserCheck = await checkBrowser();
 
 /** The partner's web server: a page with the connect link, the redirect target, and its webhook. */
-class PartnerSite {
+class PartnerSite extends LocalServer {
   readonly events: { event: string; data: any }[] = [];
   readonly landings: string[] = [];
   link = '';
-  private readonly server = http.createServer((req, res) => {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = req.url ?? '/';
       if (req.method === 'POST' && url === '/events') {
         this.events.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        this.arrived();
         res.writeHead(200).end('ok');
         return;
       }
-      if (url.startsWith('/done')) this.landings.push(url);
+      if (url.startsWith('/done')) {
+        this.landings.push(url);
+        this.arrived();
+      }
       const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
       const body = url.startsWith('/done')
         ? `<h1>Connected</h1><p id="query">${esc(decodeURIComponent(url.slice(url.indexOf('?'))))}</p>`
         : `<h1>Acme Bots</h1><p><a id="connect" href="${esc(this.link)}">Connect WhatsApp</a></p>`;
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>Acme Bots</title>${body}`);
     });
-  });
-  async start(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return this;
-  }
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-  close(): Promise<void> {
-    return new Promise((r) => this.server.close(() => r()));
   }
 }
 
 describeBrowser('Integrated Onboarding in Chromium', browserCheck, () => {
   let t: TestApp;
   let site: PartnerSite;
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: IsolatedBrowser;
   let page: Page;
-  const errors: string[] = [];
-  const blocked: string[] = [];
+  /** Further pages opened in the same browser (their errors and blocked requests count too). */
+  const others: IsolatedPage[] = [];
   let pid: string;
-
-  /** A context that may talk to the app and the partner's site, nothing else. */
-  async function isolatedContext(): Promise<BrowserContext> {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const allowed = new Set([new URL(t.baseUrl).origin, new URL(site.url).origin]);
-    await ctx.route('**/*', (route) => {
-      const url = route.request().url();
-      if (allowed.has(new URL(url).origin)) return route.continue();
-      blocked.push(url);
-      return route.abort('blockedbyclient');
-    });
-    return ctx;
-  }
 
   const noHorizontalScroll = () => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
   const focusedId = () => page.evaluate<string | undefined>('document.activeElement?.id');
@@ -79,14 +60,12 @@ describeBrowser('Integrated Onboarding in Chromium', browserCheck, () => {
     pid = tenant.partner_id;
     await t.patch(`/api/v2/partners/${pid}`, { headers: partnerKey(tenant.partner_api_key), json: { webhook_url: `${site.url}/events` } });
     site.link = `${t.baseUrl}/dashboard/app/${pid}/permissions?number=4915112349999&email=dana%40shop.example&partner=crm-9&redirect_url=${encodeURIComponent(`${site.url}/done`)}&state=xyz`;
-    browser = await launchBrowser();
-    context = await isolatedContext();
-    page = await context.newPage();
-    page.on('pageerror', (err) => errors.push(err.message));
+    // Pages may talk to the app and the partner's site, nothing else.
+    session = await launchIsolatedPage(t.baseUrl, { alsoAllow: [site.url] });
+    page = session.page;
   });
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
+    await session?.close();
     await t?.close();
     await site?.close();
   });
@@ -144,9 +123,8 @@ describeBrowser('Integrated Onboarding in Chromium', browserCheck, () => {
     expect(channel).toMatchObject({ phone_number: '4915112349999', phone_name: 'Dana’s Deli', network: 'sandbox' });
 
     const want = ['client_created', 'channel_created', 'channel_submitted', 'channel_ready'];
-    const deadline = Date.now() + 10_000;
     const mine = () => site.events.filter((e) => (e.event === 'client_created' ? e.data.id : e.data.client_id) === user.client_id);
-    while (!want.every((w) => mine().some((e) => e.event === w)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(`partner events ${want.join(', ')}`, () => want.every((w) => mine().some((e) => e.event === w)), { timeoutMs: 10_000, everyMs: 50 });
     expect(mine().map((e) => e.event).sort()).toEqual([...want].sort());
     expect(mine().find((e) => e.event === 'client_created')!.data.partner_payload).toBe('crm-9');
   });
@@ -171,9 +149,9 @@ describeBrowser('Integrated Onboarding in Chromium', browserCheck, () => {
   });
 
   it('shows the log-in form, and a clear error page for a bad link', async () => {
-    const ctx = await isolatedContext();
-    const p = await ctx.newPage();
-    p.on('pageerror', (err) => errors.push(err.message));
+    const other = await newIsolatedPage(session.browser, t.baseUrl, { alsoAllow: [site.url] });
+    others.push(other);
+    const p = other.page;
     await p.goto(`${t.baseUrl}/dashboard/app/${pid}?next=login&redirect_url=${encodeURIComponent(`${site.url}/done`)}`);
     await expect(p.getByRole('heading', { name: 'Log in' }).isVisible()).resolves.toBe(true);
     await screenshot(p, 'onboarding-09-login');
@@ -181,11 +159,12 @@ describeBrowser('Integrated Onboarding in Chromium', browserCheck, () => {
     expect(res?.status()).toBe(400);
     await expect(p.getByRole('alert').textContent()).resolves.toContain('redirect_url must use http or https');
     await screenshot(p, 'onboarding-10-error-bad-redirect');
-    await ctx.close();
+    await other.context.close();
   });
 
   it('ran without script errors and without leaving the app and the partner’s site', () => {
-    expect(errors).toEqual([]);
-    expect(blocked).toEqual([]);
+    const all = [session, ...others];
+    expect(all.flatMap((s) => s.errors)).toEqual([]);
+    expect(all.flatMap((s) => s.blocked)).toEqual([]);
   });
 });

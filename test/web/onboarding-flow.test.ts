@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { OnboardingClient, onboard } from './onboarding-client.ts';
 
 const SETUP_DELAY_MS = 1500;
@@ -35,17 +36,19 @@ describeEachDb('Integrated Onboarding: the whole flow', (kind) => {
 
   /** Partner events about this client, by name, once `names` have all arrived. */
   async function eventsFor(clientId: string, names: string[], timeoutMs = 10_000): Promise<Map<string, any>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = new Map<string, any>();
-      for (const r of receiver.requests) {
-        const body = JSON.parse(r.body);
+    let found = new Map<string, any>();
+    const collect = () => {
+      found = new Map();
+      for (const body of receiver.bodies()) {
         const cid = body.event === 'client_created' ? body.data.id : body.data?.client_id;
         if (cid === clientId) found.set(body.event, body);
       }
-      if (names.every((n) => found.has(n))) return found;
-      if (Date.now() > deadline) throw new Error(`events for ${clientId}: got ${[...found.keys()].join(', ')}; wanted ${names.join(', ')}`);
-      await new Promise((r) => setTimeout(r, 50));
+      return names.every((n) => found.has(n)) ? found : undefined;
+    };
+    try {
+      return await waitUntil(`events ${names.join(', ')} for ${clientId}`, collect, { timeoutMs, everyMs: 50 });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; got ${[...found.keys()].join(', ')}`);
     }
   }
 

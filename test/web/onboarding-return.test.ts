@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { addNumber, OnboardingClient, onboard } from './onboarding-client.ts';
 
 describeEachDb('Integrated Onboarding: a returning client', (kind) => {
@@ -96,13 +97,12 @@ describeEachDb('Integrated Onboarding: a returning client', (kind) => {
     expect(fin.status).toBe(303);
     expect(fin.location).toBe(`${REDIRECT}?client=${clientId}&channels=[${second}]&revoked=[${first}]&state=s3`);
     await receiver.waitFor(1);
-    const deadline = Date.now() + 10_000;
-    let cancellation: any;
-    while (!cancellation && Date.now() < deadline) {
-      cancellation = receiver.requests.map((r) => JSON.parse(r.body)).find((b) => b.event === 'cancellation_request' && b.data.id === first);
-      if (!cancellation) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(cancellation?.data).toMatchObject({ id: first, client_id: clientId });
+    const cancellation = await waitUntil(
+      'the cancellation_request event',
+      () => receiver.bodies().find((b) => b.event === 'cancellation_request' && b.data.id === first),
+      { timeoutMs: 10_000, everyMs: 50 },
+    );
+    expect(cancellation.data).toMatchObject({ id: first, client_id: clientId });
     const ch = await t.get(`/api/v2/partners/${pid}/channels`, { headers: partnerKey(key), query: { filters: JSON.stringify({ id: first }) } });
     expect(ch.body.partner_channels[0].cancellation_requested_at).not.toBeNull();
   });
