@@ -1,6 +1,5 @@
 // Usage of many clients at once (the Hub's usage page): one grouped query for the whole page of
 // clients, with the same figures GET …/info/balance gives for each client alone.
-import { randomBytes } from 'node:crypto';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from './helpers/db.ts';
@@ -11,6 +10,7 @@ import type { BootstrapResult } from '../src/services/bootstrap.ts';
 import { createChannel } from '../src/services/channels.ts';
 import { createClient } from '../src/services/clients.ts';
 import { computeUsageByClient, parseUsageQuery } from '../src/services/usage.ts';
+import { insertMessageRow } from './helpers/messages.ts';
 
 /** Counts the queries run through a Kysely instance. */
 class QueryCounter implements KyselyPlugin {
@@ -31,34 +31,8 @@ describeEachDb('usage of several clients in one query', (kind) => {
   const clients: string[] = [];
   const clock = new ManualClock(new Date('2025-11-20T12:00:00.000Z'));
 
-  async function message(partner: string, client: string, channel: string, direction: 'outbound' | 'inbound', category: string, at: string) {
-    await t.deps.db.kysely
-      .insertInto('messages')
-      .values({
-        id: `wamid.${randomBytes(12).toString('base64url')}`,
-        channel_id: channel,
-        partner_id: partner,
-        client_id: client,
-        direction,
-        wa_id: '4917612345678',
-        type: 'text',
-        content: '{}',
-        status: direction === 'outbound' ? 'delivered' : 'received',
-        error_code: null,
-        error_title: null,
-        category,
-        initiated_by: direction === 'outbound' ? 'business' : 'user',
-        template_name: null,
-        context_id: null,
-        created_at: at,
-        modified_at: at,
-        sent_at: null,
-        delivered_at: null,
-        read_at: null,
-        failed_at: null,
-      })
-      .execute();
-  }
+  const message = (partner: string, client: string, channel: string, direction: 'outbound' | 'inbound', category: string, at: string) =>
+    insertMessageRow(t.deps.db, { partner_id: partner, client_id: client, channel_id: channel, direction, category, created_at: at });
 
   beforeAll(async () => {
     t = await startTestApp(kind, { clock });

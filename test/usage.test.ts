@@ -1,6 +1,5 @@
 // Usage statistics (GET …/info/balance): counted from stored messages per day or month, priced
 // with the sandbox price list; bad dates are 400s; other partners' clients and channels are not seen.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDb } from './helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
@@ -10,6 +9,7 @@ import { createChannel } from '../src/services/channels.ts';
 import { createClient } from '../src/services/clients.ts';
 import type { BootstrapResult } from '../src/services/bootstrap.ts';
 import type { MessageStatus } from '../src/db/schema.ts';
+import { insertMessageRow } from './helpers/messages.ts';
 
 const unix = (iso: string) => String(Date.parse(iso) / 1000);
 
@@ -24,34 +24,18 @@ describeEachDb('usage statistics (info/balance)', (kind) => {
   const key = () => partnerKey(a.partner_api_key);
   const balanceUrl = (chid?: string) => `/api/v2/partners/${a.partner_id}/clients/${a.client_id}${chid ? `/channels/${chid}` : ''}/info/balance`;
 
-  async function message(m: { partner: string; client: string; channel: string; direction: 'outbound' | 'inbound'; status: MessageStatus; category: string | null; at: string }) {
-    await t.deps.db.kysely
-      .insertInto('messages')
-      .values({
-        id: `wamid.${randomBytes(12).toString('base64url')}`,
-        channel_id: m.channel,
-        partner_id: m.partner,
-        client_id: m.client,
-        direction: m.direction,
-        wa_id: '4917612345678',
-        type: m.direction === 'outbound' && m.category !== 'service' ? 'template' : 'text',
-        content: '{}',
-        status: m.status,
-        error_code: m.status === 'failed' ? 131047 : null,
-        error_title: null,
-        category: m.category,
-        initiated_by: m.direction === 'outbound' ? 'business' : 'user',
-        template_name: null,
-        context_id: null,
-        created_at: m.at,
-        modified_at: m.at,
-        sent_at: null,
-        delivered_at: null,
-        read_at: null,
-        failed_at: null,
-      })
-      .execute();
-  }
+  const message = (m: { partner: string; client: string; channel: string; direction: 'outbound' | 'inbound'; status: MessageStatus; category: string | null; at: string }) =>
+    insertMessageRow(t.deps.db, {
+      partner_id: m.partner,
+      client_id: m.client,
+      channel_id: m.channel,
+      direction: m.direction,
+      type: m.direction === 'outbound' && m.category !== 'service' ? 'template' : 'text',
+      status: m.status,
+      error_code: m.status === 'failed' ? 131047 : null,
+      category: m.category,
+      created_at: m.at,
+    });
 
   beforeAll(async () => {
     t = await startTestApp(kind, { clock });

@@ -1,0 +1,34 @@
+// Message rows written straight into the database, for tests that need a history (usage
+// counts) without sending each message through the API. Every column has a default.
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../../src/db/index.ts';
+import type { MessagesTable } from '../../src/db/schema.ts';
+
+export type MessageRowInput = Pick<MessagesTable, 'channel_id' | 'partner_id' | 'client_id' | 'direction' | 'created_at'> & Partial<MessagesTable>;
+
+export async function insertMessageRow(db: Db, m: MessageRowInput): Promise<string> {
+  const outbound = m.direction === 'outbound';
+  const row: MessagesTable = {
+    id: `wamid.${randomBytes(12).toString('base64url')}`,
+    wa_id: '4917612345678',
+    type: 'text',
+    content: '{}',
+    status: outbound ? 'delivered' : 'received',
+    error_code: null,
+    error_title: null,
+    category: null,
+    initiated_by: outbound ? 'business' : 'user',
+    template_name: null,
+    context_id: null,
+    modified_at: m.created_at,
+    sent_at: null,
+    delivered_at: null,
+    read_at: null,
+    failed_at: null,
+    status_plan: null,
+    status_due_at: null,
+    ...m,
+  };
+  await db.kysely.insertInto('messages').values(row).execute();
+  return row.id;
+}
