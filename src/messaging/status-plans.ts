@@ -1,9 +1,10 @@
-// Carrying out sandbox status plans: each outbound sandbox message carries the status steps
-// still to come in its own row (status_plan, status_due_at; see migration 0007). The job
-// scheduler runs due plans alongside its jobs, in the same batches and transactions: each step
-// moves the message (applyStatus, which writes the webhook event in that transaction) and the
-// plan shrinks, or is cleared after its last step. On PostgreSQL due rows are taken with FOR
-// UPDATE SKIP LOCKED, so several instances share them and none applies a step twice.
+// Carrying out sandbox status plans: each outbound sandbox message carries its status steps in
+// its own row (status_plan, status_due_at; see migration 0007). The job scheduler runs due plans
+// alongside its jobs, in the same batches and transactions: one read takes a batch of due rows
+// with all that their moves need, and each row then takes its due steps with one guarded UPDATE
+// (advanceStatus, which writes the webhook events in that transaction) that also moves
+// status_due_at to the next step, or clears the plan after its last. On PostgreSQL due rows are
+// taken with FOR UPDATE SKIP LOCKED, so several instances share them and none applies a step twice.
 // Jobs of kind message_status (a plan in a job row) were written before migration 0007; they
 // still run.
 import type { Transaction } from 'kysely';
@@ -13,7 +14,7 @@ import { prepared, type Placeholder } from '../db/prepared.ts';
 import type { Deps } from '../deps.ts';
 import { registerDueSource, registerJobHandler, signalJobsDue } from '../jobs/scheduler.ts';
 import type { StatusStep } from '../network/types.ts';
-import { applyStatus } from './statuses.ts';
+import { advanceStatus, stepFacts, withStepFacts, type PlanProgress, type StepFacts } from './statuses.ts';
 
 /** A network's steps as the message row stores them (insertMessage's `plan`), or none. */
 export function storedPlan(steps: StatusStep[] | undefined): { steps: string; dueAt: string } | undefined {
@@ -27,40 +28,33 @@ export function scheduleStatusPlan(deps: Deps, tx: Executor, steps: StatusStep[]
   if (first) signalJobsDue(deps, tx, new Date(first.at));
 }
 
-/** Applies the steps that are due now (by the clock), in order; returns the rest (empty when none is left). */
-async function applyDueSteps(deps: Deps, tx: Transaction<Database>, messageId: string, steps: StatusStep[]): Promise<StatusStep[]> {
-  const now = deps.clock.now().getTime();
-  let i = 0;
-  for (; i < steps.length && steps[i]!.at <= now; i++) {
-    const s = steps[i]!;
-    await applyStatus(deps, tx, messageId, s.status, new Date(s.at), s.error);
-  }
-  return steps.slice(i);
+/** The steps due by `nowMs` (to take, in order) and the plan's progress after them. */
+function dueSteps(steps: StatusStep[], plan: string | null, nowMs: number): { due: StatusStep[]; progress: PlanProgress } {
+  const due = steps.filter((s) => s.at <= nowMs);
+  const next = steps.find((s) => s.at > nowMs);
+  // The plan stays as written until its last step: the message's status tells how far it got
+  // (a step that is not forward from there is skipped), so it is never rewritten.
+  return { due, progress: next ? { steps: plan, dueAt: new Date(next.at).toISOString() } : { steps: null, dueAt: null } };
 }
 
 registerJobHandler('message_status', async (deps, tx, job, payload) => {
-  const rest = await applyDueSteps(deps, tx, job.ref_id, payload as StatusStep[]);
+  const steps = payload as StatusStep[];
+  const now = deps.clock.now().getTime();
+  const facts = await stepFacts(tx, job.ref_id);
+  // A legacy job's message has no plan in its row: the row's plan columns are left as they are.
+  if (facts) await advanceStatus(deps, tx, facts, steps.filter((s) => s.at <= now), { steps: facts.status_plan, dueAt: facts.status_due_at });
+  const rest = steps.filter((s) => s.at > now);
   if (rest.length === 0) return { done: true };
   return { again: new Date(rest[0]!.at), payload: rest };
 });
 
-interface PlanRow {
-  id: string;
-  status_plan: string | null;
-}
-
-// The WHERE terms repeat the partial index messages_status_due's condition (SQLite uses it then).
+// Due rows with everything their moves need, in one read. The WHERE terms repeat the partial
+// index messages_status_due's condition (SQLite uses it then).
 const dueQuery = (db: Executor, p: Placeholder) =>
-  db
-    .selectFrom('messages')
-    .select(['id', 'status_plan'])
-    .where('status_due_at', 'is not', null)
-    .where('status_due_at', '<=', p<string>(0))
-    .orderBy('status_due_at')
-    .limit(p<number>(1));
+  withStepFacts(db).where('messages.status_due_at', 'is not', null).where('messages.status_due_at', '<=', p<string>(0)).orderBy('messages.status_due_at').limit(p<number>(1));
 const takeSqlite = prepared(dueQuery);
-const takePg = prepared((db, p) => dueQuery(db, p).forUpdate().skipLocked());
-const savePlan = prepared((db, p) => db.updateTable('messages').set({ status_plan: p(0), status_due_at: p(1) }).where('id', '=', p<string>(2)));
+// Only the message rows are locked (the channel's may be updated meanwhile).
+const takePg = prepared((db, p) => dueQuery(db, p).forUpdate(['messages']).skipLocked());
 
 function parseSteps(json: string | null): StatusStep[] {
   if (!json) return [];
@@ -72,18 +66,18 @@ function parseSteps(json: string | null): StatusStep[] {
   }
 }
 
-registerDueSource<PlanRow>({
+registerDueSource<StepFacts>({
   name: 'message status plans',
   async take(tx, now, limit, pg) {
-    return (await (pg ? takePg : takeSqlite)(tx, [now, limit])).rows;
+    return (await (pg ? takePg : takeSqlite)(tx, [now, limit])).rows as StepFacts[];
   },
   async takeOne(tx, id, pg) {
-    const q = tx.selectFrom('messages').select(['id', 'status_plan']).where('id', '=', id).where('status_due_at', 'is not', null);
-    return (pg ? q.forUpdate().skipLocked() : q).executeTakeFirst();
+    const q = withStepFacts(tx).where('messages.id', '=', id).where('messages.status_due_at', 'is not', null);
+    return (await (pg ? q.forUpdate(['messages']).skipLocked() : q).executeTakeFirst()) as StepFacts | undefined;
   },
   async apply(deps: Deps, tx: Transaction<Database>, row) {
-    const rest = storedPlan(await applyDueSteps(deps, tx, row.id, parseSteps(row.status_plan)));
-    await savePlan(tx, [rest?.steps ?? null, rest?.dueAt ?? null, row.id]);
+    const { due, progress } = dueSteps(parseSteps(row.status_plan), row.status_plan, deps.clock.now().getTime());
+    await advanceStatus(deps, tx, row, due, progress);
   },
   async defer(db: Db, id, until) {
     await db.kysely.updateTable('messages').set({ status_due_at: until }).where('id', '=', id).where('status_due_at', 'is not', null).execute();

@@ -1,10 +1,11 @@
 // A message's status only moves forward: accepted → sent → delivered → read; failed ends it
 // (only before delivery). Each move is stored and, for the channel's webhook, written to the outbox.
 import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, MessagesTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
-import { prepared, type PreparedQuery } from '../db/prepared.ts';
+import type { Executor } from '../db/index.ts';
+import { prepared } from '../db/prepared.ts';
 import { emitChannelEvent } from './channel-webhook.ts';
 import { statusPayload, type StatusItem } from './webhook-payloads.ts';
 
@@ -29,90 +30,159 @@ function conversationId(channelId: string, waId: string, category: string, at: D
   return createHash('sha256').update(`${channelId}|${waId}|${category}|${day}`).digest('hex').slice(0, 32);
 }
 
-// Each status step of every message runs these: compiled once (per status, with or without error).
-/**
- * Everything a step needs in one read: the message, whether its channel has a webhook, and what
- * the webhook payload shows of the channel and its WABA.
- */
-const stepFacts = prepared((db, p) =>
-  db
-    .selectFrom('messages')
-    .leftJoin('channels', 'channels.id', 'messages.channel_id')
-    .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
-    .select([
-      'messages.direction',
-      'messages.status',
-      'messages.channel_id',
-      'messages.wa_id',
-      'messages.category',
-      'messages.created_at',
-      'channels.partner_id',
-      'channels.webhook_url',
-      'channels.hosting_type',
-      'channels.phone_number',
-      'channels.external_id',
-      'channels.waba_account_id',
-      'waba_accounts.external_id as waba_external_id',
-    ])
-    .where('messages.id', '=', p<string>(0)),
-);
-const moves = new Map<string, PreparedQuery<unknown>>();
-/** UPDATE messages SET status, modified_at, <status>_at [, error_code, error_title] WHERE id = ? AND status = <the status read>. */
-function moveStatus(status: OutboundStatus, withError: boolean): PreparedQuery<unknown> {
-  const key = `${status}|${withError}`;
-  let q = moves.get(key);
-  if (!q) {
-    q = prepared((db, p) => {
-      const set: Partial<MessagesTable> = { status, modified_at: p(0), [`${status}_at`]: p(1) };
-      let next = 2;
-      if (withError) {
-        set.error_code = p(next++);
-        set.error_title = p(next++);
-      }
-      return db.updateTable('messages').set(set).where('id', '=', p<string>(next++)).where('status', '=', p<MessagesTable['status']>(next));
-    });
-    moves.set(key, q);
-  }
-  return q;
+/** What a status move reads: the message, and what the webhook payload shows of its channel and WABA. */
+export const STEP_FACT_COLUMNS = [
+  'messages.id',
+  'messages.direction',
+  'messages.status',
+  'messages.channel_id',
+  'messages.wa_id',
+  'messages.category',
+  'messages.created_at',
+  'messages.status_plan',
+  'messages.status_due_at',
+  'channels.partner_id',
+  'channels.webhook_url',
+  'channels.hosting_type',
+  'channels.phone_number',
+  'channels.external_id',
+  'channels.waba_account_id',
+  'waba_accounts.external_id as waba_external_id',
+] as const;
+
+export interface StepFacts {
+  id: string;
+  direction: MessagesTable['direction'];
+  status: MessagesTable['status'];
+  channel_id: string;
+  wa_id: string;
+  category: string | null;
+  created_at: string;
+  status_plan: string | null;
+  status_due_at: string | null;
+  partner_id: string | null;
+  webhook_url: string | null;
+  hosting_type: string | null;
+  phone_number: string | null;
+  external_id: string | null;
+  waba_account_id: string | null;
+  waba_external_id: string | null;
+}
+
+/** messages joined with the channel and its WABA, as STEP_FACT_COLUMNS reads them. */
+export const withStepFacts = (db: Executor) =>
+  db.selectFrom('messages').leftJoin('channels', 'channels.id', 'messages.channel_id').leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id').select(STEP_FACT_COLUMNS);
+
+const stepFactsById = prepared((db, p) => withStepFacts(db).where('messages.id', '=', p<string>(0)));
+
+/** The facts of one message (for a move that did not read them with its batch). */
+export async function stepFacts(tx: Executor, messageId: string): Promise<StepFacts | undefined> {
+  return (await stepFactsById(tx, [messageId])).rows[0] as StepFacts | undefined;
 }
 
 /**
- * Moves an outbound message to `status` if that is forward; writes the status webhook event in
- * the same transaction. Returns false when the move was not allowed, or another transaction
- * made it first (nothing written).
+ * One UPDATE for every move, whatever steps it takes: each <status>_at is written only when that
+ * step is taken (coalesce keeps the stored one), and the plan's progress is stored with it.
+ * Guarded by the status read (WHERE status = the status the steps start from).
  */
-export async function applyStatus(
-  deps: Deps,
-  tx: Transaction<Database>,
-  messageId: string,
-  status: OutboundStatus,
-  at: Date,
-  error?: StatusError,
-): Promise<boolean> {
-  const facts = (await stepFacts(tx, [messageId])).rows[0];
-  if (!facts || facts.direction !== 'outbound' || !canMove(facts.status, status)) return false;
-  const iso = at.toISOString();
-  const moved = error
-    ? await moveStatus(status, true)(tx, [iso, iso, error.code, error.title, messageId, facts.status])
-    : await moveStatus(status, false)(tx, [iso, iso, messageId, facts.status]);
+const move = prepared((db, p) =>
+  db
+    .updateTable('messages')
+    .set({
+      status: p(0),
+      modified_at: p(1),
+      sent_at: sql<string | null>`coalesce(${p(2)}, sent_at)`,
+      delivered_at: sql<string | null>`coalesce(${p(3)}, delivered_at)`,
+      read_at: sql<string | null>`coalesce(${p(4)}, read_at)`,
+      failed_at: sql<string | null>`coalesce(${p(5)}, failed_at)`,
+      error_code: sql<number | null>`coalesce(${p(6)}, error_code)`,
+      error_title: sql<string | null>`coalesce(${p(7)}, error_title)`,
+      status_plan: p(8),
+      status_due_at: p(9),
+    })
+    .where('id', '=', p<string>(10))
+    .where('status', '=', p<MessagesTable['status']>(11)),
+);
+const savePlan = prepared((db, p) => db.updateTable('messages').set({ status_plan: p(0), status_due_at: p(1) }).where('id', '=', p<string>(2)));
+
+export interface StatusMove {
+  status: OutboundStatus;
+  /** When it happened (ms since the epoch). */
+  at: number;
+  error?: StatusError;
+}
+
+/** What the row keeps of its status plan after the move: the plan (null when done) and when its next step is due. */
+export interface PlanProgress {
+  steps: string | null;
+  dueAt: string | null;
+}
+
+/**
+ * Moves an outbound message through `moves` in order (a move that would not be forward from
+ * where the previous left it is skipped), with one guarded UPDATE that also stores `plan`; writes
+ * one status webhook event per move taken, in the same transaction. Returns how many were taken:
+ * 0 when none was allowed, or another transaction moved the message first (then nothing is
+ * written, not even the plan: that transaction owns it).
+ */
+export async function advanceStatus(deps: Deps, tx: Transaction<Database>, facts: StepFacts, moves: readonly StatusMove[], plan: PlanProgress): Promise<number> {
+  if (facts.direction !== 'outbound') return 0;
+  const taken: StatusMove[] = [];
+  let status = facts.status;
+  for (const m of moves) {
+    if (!canMove(status, m.status)) continue;
+    taken.push(m);
+    status = m.status;
+  }
+  if (taken.length === 0) {
+    if (plan.steps !== facts.status_plan || plan.dueAt !== facts.status_due_at) await savePlan(tx, [plan.steps, plan.dueAt, facts.id]);
+    return 0;
+  }
+  const at: Partial<Record<OutboundStatus, string>> = {};
+  let error: StatusError | undefined;
+  for (const m of taken) {
+    at[m.status] = new Date(m.at).toISOString();
+    if (m.error) error = m.error;
+  }
+  const last = taken[taken.length - 1]!;
+  const moved = await move(tx, [
+    last.status,
+    at[last.status],
+    at.sent ?? null,
+    at.delivered ?? null,
+    at.read ?? null,
+    at.failed ?? null,
+    error?.code ?? null,
+    error?.title ?? null,
+    plan.steps,
+    plan.dueAt,
+    facts.id,
+    facts.status,
+  ]);
   // Guarded by the status read: another instance moved it meanwhile, and told the webhook.
-  if (!moved.numAffectedRows) return false;
-  if (!facts.webhook_url || !facts.partner_id) return true;
-  // The payload's fields (id, wa_id, channel, category, created_at) are not changed by the move.
+  if (!moved.numAffectedRows) return 0;
+  if (facts.webhook_url && facts.partner_id) {
+    for (const m of taken) await emitStatusEvent(deps, tx, facts, m);
+  }
+  return taken.length;
+}
+
+/** The channel's status webhook event for one move (the payload's fields are not changed by moves). */
+async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: StepFacts, m: StatusMove): Promise<void> {
   const category = facts.category ?? 'service';
   const item: StatusItem = {
-    id: messageId,
-    status,
-    timestamp: String(Math.floor(at.getTime() / 1000)),
+    id: facts.id,
+    status: m.status,
+    timestamp: String(Math.floor(m.at / 1000)),
     recipient_id: facts.wa_id,
   };
-  if (status === 'failed' && error) {
-    item.errors = [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details } }];
+  if (m.status === 'failed' && m.error) {
+    item.errors = [{ code: m.error.code, title: m.error.title, message: m.error.title, error_data: { details: m.error.details } }];
   } else {
     const conversationStart = new Date(Date.parse(facts.created_at));
     item.conversation = {
       id: conversationId(facts.channel_id, facts.wa_id, category, conversationStart),
-      ...(status === 'sent' ? { expiration_timestamp: String(Math.floor(conversationStart.getTime() / 1000) + 86_400) } : {}),
+      ...(m.status === 'sent' ? { expiration_timestamp: String(Math.floor(conversationStart.getTime() / 1000) + 86_400) } : {}),
       origin: { type: category },
     };
     item.pricing = { billable: category !== 'service', pricing_model: 'PMP', category };
@@ -121,6 +191,5 @@ export async function applyStatus(
     channel: { hosting_type: facts.hosting_type!, phone_number: facts.phone_number!, external_id: facts.external_id! },
     wabaExternalId: facts.waba_external_id ?? facts.waba_account_id!,
   };
-  await emitChannelEvent(deps, tx, { id: facts.channel_id, partner_id: facts.partner_id, webhook_url: facts.webhook_url }, 'status', statusPayload(identity, item));
-  return true;
+  await emitChannelEvent(deps, tx, { id: facts.channel_id, partner_id: facts.partner_id!, webhook_url: facts.webhook_url }, 'status', statusPayload(identity, item));
 }
