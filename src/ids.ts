@@ -58,3 +58,19 @@ export function digits(n: number): string {
 export function recordId(prefix: string): string {
   return `${prefix}_${base62(16)}`;
 }
+
+/**
+ * A record id that sorts by creation time: `prefix_` + the milliseconds since the epoch in 8
+ * base62 digits + 10 random base62 characters (≈ 59.5 bits, so ids stay unguessable). For rows
+ * written at high rates (outbox events, delivery attempts): new keys land at the end of their
+ * indexes instead of on random pages, so a batch of inserts touches a few pages, not one each.
+ */
+export function sortableRecordId(prefix: string): string {
+  let t = Date.now();
+  let time = '';
+  for (let i = 0; i < 8; i++) {
+    time = BASE62[t % 62]! + time;
+    t = Math.floor(t / 62);
+  }
+  return `${prefix}_${time}${base62(10)}`;
+}

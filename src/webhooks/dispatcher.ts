@@ -12,7 +12,7 @@ import type { Agent } from 'undici';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Deps } from '../deps.ts';
-import { recordId } from '../ids.ts';
+import { recordId, sortableRecordId } from '../ids.ts';
 import { WakeSignal } from '../jobs/wake-signal.ts';
 import { AttemptWriter, type AttemptOutcomeRecord } from './attempt-writer.ts';
 import { claimDueEvents, dispatcherStarted, dispatcherStopped, handBackEvents, mayClaim, nextDueAfter, renewLease, settleClaims, type ClaimedEvent } from './claims.ts';
@@ -419,7 +419,7 @@ export class Dispatcher {
     // Fenced by the lease: if it ran out and another instance took the event, its row is left be.
     const ours = await this.writer.write({
       attempt: {
-        id: recordId('att'),
+        id: sortableRecordId('att'),
         event_id: row.id,
         attempt,
         url,

@@ -7,7 +7,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db, Executor } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
-import { recordId } from '../ids.ts';
+import { sortableRecordId } from '../ids.ts';
 
 export const NOTIFY_CHANNEL = 'openwaba_outbox';
 
@@ -64,7 +64,7 @@ export function onCommit(deps: Deps, tx: Executor, cb: () => void): void {
 
 /** Writes one event into the outbox (inside tx) and arranges the wake-up after commit. */
 export async function enqueueEvent(deps: Deps, tx: Executor, ev: NewOutboxEvent): Promise<string> {
-  const id = recordId('evt');
+  const id = sortableRecordId('evt');
   const now = deps.clock.now();
   const body = typeof ev.body === 'string' ? ev.body : JSON.stringify(ev.body(id));
   await tx
