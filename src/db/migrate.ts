@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_web_sessions.ts';
 import * as m0005 from './migrations/0005_templates.ts';
 import * as m0006 from './migrations/0006_onboarding_users.ts';
 import * as m0007 from './migrations/0007_message_status_plans.ts';
+import * as m0008 from './migrations/0008_webhook_due_cursor.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_templates': m0005,
   '0006_onboarding_users': m0006,
   '0007_message_status_plans': m0007,
+  '0008_webhook_due_cursor': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -10,7 +10,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { WebhookEventsTable } from '../db/schema.ts';
-import { claimSqlite, holdSqliteLock, settleSqlite, sqliteDispatcherStarted, sqliteDispatcherStopped, type LockState } from './sqlite-claims.ts';
+import { claimSqlite, handBackSqlite, holdSqliteLock, settleSqlite, sqliteDispatcherStarted, sqliteDispatcherStopped, type LockState } from './sqlite-claims.ts';
 
 /** What a delivery needs of a claimed event (fewer columns read: each costs on every claim). */
 export type ClaimedEvent = Pick<WebhookEventsTable, 'id' | 'target_type' | 'target_id' | 'body' | 'attempts' | 'created_at' | 'expires_at' | 'available_at'>;
@@ -97,7 +97,7 @@ export async function renewLease(db: Db, owner: string, eventId: string, until: 
 
 /** Gives events this owner claimed but did not attempt back to the outbox, due at `now`. */
 export async function handBackEvents(db: Db, owner: string, ids: string[], now: Date): Promise<void> {
-  if (db.sqlite) return settleSqlite(db, ids); // never marked: due as they were
+  if (db.sqlite) return handBackSqlite(db, ids); // never marked: due as they were
   for (let i = 0; i < ids.length; i += 500) {
     await db.kysely
       .updateTable('webhook_events')

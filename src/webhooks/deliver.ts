@@ -1,7 +1,7 @@
 // One HTTP attempt: POST the stored body with undici, never following redirects.
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { DeliveryTarget } from './targets.ts';
-import { sign360, standardWebhookHeaders } from './signing.ts';
+import { sign360, standardWebhookSignature } from './signing.ts';
 import { isPrivateAddress, publicOnlyLookup } from './private-address.ts';
 
 export type AttemptOutcome = 'delivered' | 'http_error' | 'redirect' | 'timeout' | 'network_error' | 'no_endpoint';
@@ -23,6 +23,20 @@ const RESERVED = new Set([
   'content-type', 'content-length', 'host', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer',
   'x-360dialog-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'expect',
 ]);
+
+/** A target's own headers (less those it may not replace), content type and user agent: made once per resolved target. */
+const baseHeadersOf = new WeakMap<DeliveryTarget, Record<string, string>>();
+function baseHeaders(target: DeliveryTarget, userAgent: string): Record<string, string> {
+  let h = baseHeadersOf.get(target);
+  if (!h) {
+    h = {};
+    for (const [k, v] of Object.entries(target.headers)) if (!RESERVED.has(k.toLowerCase())) h[k] = v;
+    h['content-type'] = 'application/json';
+    h['user-agent'] ??= userAgent;
+    baseHeadersOf.set(target, h);
+  }
+  return h;
+}
 
 export function createDeliveryAgent(opts: { connectTimeoutMs: number; timeoutMs: number; perOrigin: number; publicOnly?: boolean }): Agent {
   return new Agent({
@@ -49,71 +63,87 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 }
 
 /**
+ * One answer being read: its status, the two headers we read, and the first EXCERPT_BYTES of its
+ * body (read up to MAX_READ_BYTES). A class, so that its methods are made once, not per request.
+ */
+class AnswerReader implements Dispatcher.DispatchHandler {
+  private readonly chunks: Buffer[] = [];
+  private kept = 0;
+  private read = 0;
+  private status = 0;
+  private retryAfter: string | undefined;
+  private location: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly started: number,
+    private readonly resolve: (a: Answer) => void,
+    private readonly reject: (err: Error) => void,
+  ) {}
+
+  private finish(): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const c = this.chunks;
+    const excerpt = (c.length === 1 ? c[0]! : Buffer.concat(c)).subarray(0, EXCERPT_BYTES).toString('utf8');
+    this.resolve({ status: this.status, retryAfter: this.retryAfter, location: this.location, excerpt });
+  }
+
+  onRequestStart(): void {}
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.status = statusCode;
+    if (statusCode === 429 || statusCode === 503) this.retryAfter = header(headers, 'retry-after');
+    if (statusCode >= 300 && statusCode < 400) this.location = header(headers, 'location');
+    // The attempt's time runs out while reading the body: what was read is the excerpt.
+    const left = Math.max(1, this.timeoutMs - (performance.now() - this.started));
+    this.timer = setTimeout(() => {
+      this.finish();
+      controller.abort(new Error('timeout reading the response body'));
+    }, left);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.kept < EXCERPT_BYTES) {
+      this.chunks.push(chunk);
+      this.kept += chunk.length;
+    }
+    this.read += chunk.length;
+    if (this.read > MAX_READ_BYTES) {
+      this.finish();
+      controller.abort(new Error('response body larger than we read'));
+    }
+  }
+
+  onResponseEnd(): void {
+    this.finish();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.settled) return;
+    // After the answer's status (its body cut off), the attempt is judged by its status.
+    if (this.status !== 0) return this.finish();
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.reject(err);
+  }
+}
+
+/**
  * One POST through the agent's dispatch handler interface (undici's own `request()` sits on the
  * same interface and adds a Readable stream, an async resource and a promise per answer, which
  * at thousands of deliveries a second cost more than our bookkeeping). Redirects are never
- * followed (the agent has no redirect interceptor). The body is read up to MAX_READ_BYTES
- * (EXCERPT_BYTES kept) and the whole attempt is bounded: connect timeout (agent), headers
- * timeout, then a timer that ends reading the body when the attempt's time is up.
+ * followed (the agent has no redirect interceptor). The whole attempt is bounded: connect
+ * timeout (agent), headers timeout, then a timer that ends reading the body when time is up.
  */
 function post(agent: Agent, url: URL, body: string, headers: Record<string, string>, timeoutMs: number, started: number): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let read = 0;
-    let status = 0;
-    let retryAfter: string | undefined;
-    let location: string | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const finish = () => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      const excerpt = chunks.length === 1 ? chunks[0]!.subarray(0, EXCERPT_BYTES).toString('utf8') : Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
-      resolve({ status, retryAfter, location, excerpt });
-    };
-    const fail = (err: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(err);
-    };
     agent.dispatch(
       { origin: url.origin, path: url.pathname + url.search, method: 'POST', body, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
-      {
-        onRequestStart() {},
-        onResponseStart(controller, statusCode, resHeaders) {
-          status = statusCode;
-          if (statusCode === 429 || statusCode === 503) retryAfter = header(resHeaders, 'retry-after');
-          if (statusCode >= 300 && statusCode < 400) location = header(resHeaders, 'location');
-          const left = Math.max(1, timeoutMs - (performance.now() - started));
-          // Past the time: what was read is the excerpt (as when the body is larger than we read).
-          timer = setTimeout(() => {
-            finish();
-            controller.abort(new Error('timeout reading the response body'));
-          }, left);
-        },
-        onResponseData(controller, chunk) {
-          if (kept < EXCERPT_BYTES) {
-            chunks.push(chunk);
-            kept += chunk.length;
-          }
-          read += chunk.length;
-          if (read > MAX_READ_BYTES) {
-            finish();
-            controller.abort(new Error('response body larger than we read'));
-          }
-        },
-        onResponseEnd() {
-          finish();
-        },
-        onResponseError(_controller, err) {
-          // After the answer's status (a body cut off): the attempt is judged by its status, as before.
-          if (status !== 0) finish();
-          else fail(err);
-        },
-      },
+      new AnswerReader(timeoutMs, started, resolve, reject),
     );
   });
 }
@@ -141,12 +171,11 @@ export async function attemptDelivery(
   if (!target || !target.url) {
     return done({ outcome: 'no_endpoint', statusCode: null, error: 'no webhook URL is configured for this target', responseExcerpt: null, retryAfter: undefined });
   }
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(target.headers)) if (!RESERVED.has(k.toLowerCase())) headers[k] = v;
-  headers['content-type'] = 'application/json';
-  headers['user-agent'] ??= opts.userAgent;
+  const headers: Record<string, string> = { ...baseHeaders(target, opts.userAgent) };
   if (target.secret) {
-    Object.assign(headers, standardWebhookHeaders(target.secret, event.id, opts.nowSeconds, event.body));
+    headers['webhook-id'] = event.id;
+    headers['webhook-timestamp'] = String(opts.nowSeconds);
+    headers['webhook-signature'] = standardWebhookSignature(target.secret, event.id, opts.nowSeconds, event.body);
     if (target.sign360) headers['x-360dialog-signature'] = sign360(target.secret, event.body);
   }
   if (opts.publicOnly && isPrivateAddress(new URL(target.url).hostname)) {

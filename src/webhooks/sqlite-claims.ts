@@ -139,14 +139,38 @@ export async function sqliteDispatcherStopped(db: Db): Promise<void> {
   });
 }
 
+// Due events oldest first (index webhook_events_due covers these columns: no table reads),
+// from a position on: (available_at, id) after the cursor's.
 const CANDIDATES = `
-  select id, target_id from webhook_events
+  select id, target_id, available_at from webhook_events
   where status in ('pending', 'delivering') and available_at <= @now
+    and (available_at, id) > (@after_at, @after_id)
     and target_id not in (select value from json_each(@excluded))
-  order by available_at
-  limit @limit`;
+  order by available_at, id`;
 
 const BY_IDS = `select id, target_type, target_id, body, attempts, created_at, expires_at from webhook_events where id in (select value from json_each(@ids))`;
+
+/** The cursor is dropped at least this often (real time), so that nothing waits behind it for long. */
+const CURSOR_MAX_AGE_MS = 1_000;
+/** A claim stops looking after this many events in a row that it may not take (their targets are full). */
+const SKIP_RUN = 16;
+
+/**
+ * Where the next claim starts looking. Every due event before it is held by this process (a
+ * claim moves it over events it holds or takes, and stops at the first it leaves): a claim
+ * then reads the events it may take, not again the ones held, which under a backlog are most
+ * of what it would read. An event can come to lie before it without being held (a claim handed
+ * back, an outcome that could not be written, a clock set back): a claim that does not fill up
+ * from the cursor looks from the start as well, a hand-back drops the cursor, and so does age.
+ */
+interface Cursor {
+  at: string;
+  id: string;
+  /** Real time it was set from the start (Date.now()). */
+  since: number;
+}
+const cursors = new WeakMap<ProcessClaims, Cursor>();
+const START = { at: '', id: '' };
 
 /**
  * Looks at the `scan` oldest due events this process does not hold and takes, per target, at
@@ -155,9 +179,60 @@ const BY_IDS = `select id, target_type, target_id, body, attempts, created_at, e
 export async function claimSqlite(db: Db, r: ClaimRequest): Promise<ClaimedEvent[]> {
   const s = stateOf(db);
   return db.sqlite!.run((prepare) => {
-    const look = { now: r.now.toISOString(), excluded: JSON.stringify(r.exclude), limit: r.scan + s.held.size };
-    const candidates = (prepare(CANDIDATES).all(look) as { id: string; target_id: string }[]).filter((c) => !s.held.has(c.id)).slice(0, r.scan);
-    const ids = pickPerTarget(candidates, r);
+    const candidates = prepare(CANDIDATES).raw();
+    const excluded = JSON.stringify(r.exclude);
+    const now = r.now.toISOString();
+    const taken = new Map<string, number>();
+    const ids: string[] = [];
+    const picked = new Set<string>();
+    let cursor = cursors.get(s);
+    if (cursor && Date.now() - cursor.since > CURSOR_MAX_AGE_MS) cursor = undefined;
+    /** Walks due events from `from`; returns whether it saw the end of them. */
+    const walk = (from: { at: string; id: string }, seen: number): { end: boolean; seen: number; last?: { at: string; id: string } } => {
+      // The cursor moves only over events held or taken, and not in a sweep (which does not see the excluded targets).
+      let contiguous = r.exclude.length === 0;
+      let last: { at: string; id: string } | undefined;
+      let skippedInARow = 0;
+      for (const row of candidates.iterate({ now, after_at: from.at, after_id: from.id, excluded }) as IterableIterator<[string, string, string]>) {
+        const [id, target, at] = row;
+        if (s.held.has(id) || picked.has(id)) {
+          if (contiguous) last = { at, id };
+          continue;
+        }
+        const n = taken.get(target) ?? 0;
+        seen++;
+        if (n < (r.caps.get(target) ?? r.perTarget)) {
+          taken.set(target, n + 1);
+          ids.push(id);
+          picked.add(id);
+          if (contiguous) last = { at, id };
+          skippedInARow = 0;
+        } else {
+          contiguous = false;
+          // A run of events of targets that are full: most likely one target's backlog; the
+          // rest of the window would be more of it. Other targets' events behind it are what
+          // sweeps (which leave full targets out) are for.
+          if (++skippedInARow >= SKIP_RUN) return { end: false, seen, last };
+        }
+        // Leaving the loop ends the statement's iteration.
+        if (ids.length >= r.limit || seen >= r.scan) return { end: false, seen, last };
+      }
+      return { end: true, seen, last };
+    };
+    let seen = 0;
+    if (cursor) {
+      const w = walk(cursor, 0);
+      seen = w.seen;
+      if (w.last) cursors.set(s, { ...w.last, since: cursor.since });
+      // It did not fill up: look from the start too (an event may lie before the cursor).
+      if (w.end) cursor = undefined;
+    }
+    if (!cursor) {
+      const since = Date.now();
+      const w = walk(START, seen);
+      if (w.last) cursors.set(s, { ...w.last, since });
+      else cursors.delete(s);
+    }
     if (ids.length === 0) return [];
     const rows = prepare(BY_IDS).all({ ids: JSON.stringify(ids) }) as ClaimedEvent[];
     for (const row of rows) {
@@ -174,16 +249,9 @@ export function settleSqlite(db: Db, ids: Iterable<string>): void {
   for (const id of ids) held.delete(id);
 }
 
-/** Of due events oldest first, those a claim takes: per target at most its cap, at most `limit` in all. */
-function pickPerTarget(candidates: { id: string; target_id: string }[], r: Pick<ClaimRequest, 'limit' | 'caps' | 'perTarget'>): string[] {
-  const taken = new Map<string, number>();
-  const ids: string[] = [];
-  for (const c of candidates) {
-    if (ids.length >= r.limit) break;
-    const n = taken.get(c.target_id) ?? 0;
-    if (n >= (r.caps.get(c.target_id) ?? r.perTarget)) continue;
-    taken.set(c.target_id, n + 1);
-    ids.push(c.id);
-  }
-  return ids;
+/** Claimed events given back unattempted: due where they were, which may be before the cursor. */
+export function handBackSqlite(db: Db, ids: Iterable<string>): void {
+  const s = stateOf(db);
+  for (const id of ids) s.held.delete(id);
+  cursors.delete(s);
 }
