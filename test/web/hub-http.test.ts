@@ -254,20 +254,13 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       expect(res.html).toContain('is terminated');
     });
 
-    it('every page answers in under 100 ms on a warm server, with the security headers', async () => {
+    it('every page answers with the security headers (their speed: npm run bench:pages)', async () => {
       const base = `/hub/partner/${a.partner_id}`;
       for (const path of [base, `${base}/api-keys`, `${base}/clients`, `${base}/channels`, `${base}/channels/${a.channel_id}`, `${base}/webhooks`, `${base}/usage`]) {
-        await hubA.get(path); // warm
-        const times: number[] = [];
-        // The best of five: the machine may be busy with other work (CI runs two files at once).
-        for (let i = 0; i < 5; i++) {
-          const res = await hubA.get(path);
-          expect(res.status, path).toBe(200);
-          expect(res.headers['content-security-policy']).toContain("script-src 'self'");
-          expect(res.headers['cache-control']).toBe('no-store');
-          times.push(res.ms);
-        }
-        expect(Math.min(...times), path).toBeLessThan(100);
+        const res = await hubA.get(path);
+        expect(res.status, path).toBe(200);
+        expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+        expect(res.headers['cache-control']).toBe('no-store');
       }
     });
   });

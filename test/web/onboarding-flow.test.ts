@@ -151,18 +151,13 @@ describeEachDb('Integrated Onboarding: the whole flow', (kind) => {
     expect(res.location).not.toContain('state=');
   });
 
-  it('pages answer in under 100 ms on a warm server', async () => {
+  it('pages answer again on a warm server, with their stylesheet (their speed: npm run bench:pages)', async () => {
     const c = new OnboardingClient(t.baseUrl);
     await c.get(`/dashboard/app/${pid}?email=a%40b.example`);
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) times.push((await c.get(`/dashboard/app/${pid}/onboarding`)).ms);
-    const entry: number[] = [];
-    for (let i = 0; i < 5; i++) entry.push((await c.get(`/dashboard/app/${pid}/permissions?number=4915100000000`)).ms);
-    times.sort((a, b) => a - b);
-    entry.sort((a, b) => a - b);
-    // Best of five: the machine is shared with other suites (2 cores).
-    expect(times[0], times.join(', ')).toBeLessThan(100);
-    expect(entry[0], entry.join(', ')).toBeLessThan(100);
+    for (let i = 0; i < 2; i++) {
+      expect((await c.get(`/dashboard/app/${pid}/onboarding`)).status).toBe(200);
+      expect((await c.get(`/dashboard/app/${pid}/permissions?number=4915100000000`)).status).toBe(200);
+    }
     const css = await t.get('/assets/onboarding.css');
     expect(css.status).toBe(200);
     expect(css.headers['content-type']).toMatch(/text\/css/);
