@@ -8,18 +8,19 @@
 // The server is the real one (startServer: app, dispatcher, job scheduler) on SQLite in a child
 // process, so the client's own work does not share its event loop; the tenant is seeded with a
 // few hundred clients, channels, messages and webhook events, so that lists and usage have rows
-// to show. Time is the client's: request sent → last byte of the page received.
+// to show. Time is the client's: request sent → last byte of the page received (the web tests'
+// HubClient, which keeps the Hub's session cookie).
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
 import { loadConfig } from '../src/config.ts';
 import { startServer } from '../src/server.ts';
 import { bootstrapTenant, type BootstrapResult } from '../src/services/bootstrap.ts';
 import { createClient } from '../src/services/clients.ts';
 import { enqueueEvent } from '../src/webhooks/outbox.ts';
+import { HubClient } from '../test/web/hub-client.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -58,24 +59,10 @@ async function main(): Promise<void> {
       child.once('message', (m) => resolve(m as { url: string; tenant: BootstrapResult }));
       child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     });
-    let cookie = '';
-    const get = async (p: string): Promise<{ status: number; ms: number; location?: string }> => {
-      const t0 = performance.now();
-      const res = await request(new URL(p, url), { headers: cookie ? { cookie } : {} });
-      await res.body.text();
-      const loc = res.headers.location;
-      return { status: res.statusCode, ms: performance.now() - t0, location: Array.isArray(loc) ? loc[0] : loc };
-    };
-    // Log in to the Hub with the form, as a browser does.
-    const login = await request(new URL('/hub/login', url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ username: tenant.username, password: tenant.password }).toString(),
-    });
-    await login.body.text();
-    const set = login.headers['set-cookie'];
-    cookie = (Array.isArray(set) ? set : [set ?? '']).map((c) => c.split(';')[0] ?? '').find((c) => c.startsWith('ow_hub=')) ?? '';
-    if (login.statusCode !== 303 || !cookie) throw new Error(`Hub login failed: HTTP ${login.statusCode}`);
+    // Logged in to the Hub with its form and cookie, as a browser is (the web tests' client).
+    const hub = new HubClient(url);
+    const login = await hub.login(tenant.username, tenant.password);
+    if (login.status !== 303 || !hub.cookie) throw new Error(`Hub login failed: HTTP ${login.status}`);
 
     const base = `/hub/partner/${tenant.partner_id}`;
     const pages: [string, string][] = [
@@ -92,10 +79,10 @@ async function main(): Promise<void> {
     ];
     const rows: { name: string; p50: number; p99: number; max: number }[] = [];
     for (const [name, p] of pages) {
-      for (let i = 0; i < WARMUP; i++) await get(p);
+      for (let i = 0; i < WARMUP; i++) await hub.get(p);
       const times: number[] = [];
       for (let i = 0; i < REQUESTS; i++) {
-        const r = await get(p);
+        const r = await hub.get(p);
         if (r.status !== 200) throw new Error(`${p}: HTTP ${r.status}${r.location ? ` → ${r.location}` : ''}`);
         times.push(r.ms);
       }

@@ -1,7 +1,7 @@
 // A message's status only moves forward: accepted → sent → delivered → read; failed ends it
 // (only before delivery). Each move is stored and, for the channel's webhook, written to the outbox.
 import { createHash } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql, type InferResult, type Transaction } from 'kysely';
 import type { Database, MessagesTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../db/index.ts';
@@ -31,7 +31,7 @@ function conversationId(channelId: string, waId: string, category: string, at: D
 }
 
 /** What a status move reads: the message, and what the webhook payload shows of its channel and WABA. */
-export const STEP_FACT_COLUMNS = [
+const STEP_FACT_COLUMNS = [
   'messages.id',
   'messages.direction',
   'messages.status',
@@ -50,28 +50,13 @@ export const STEP_FACT_COLUMNS = [
   'waba_accounts.external_id as waba_external_id',
 ] as const;
 
-export interface StepFacts {
-  id: string;
-  direction: MessagesTable['direction'];
-  status: MessagesTable['status'];
-  channel_id: string;
-  wa_id: string;
-  category: string | null;
-  created_at: string;
-  status_plan: string | null;
-  status_due_at: string | null;
-  partner_id: string | null;
-  webhook_url: string | null;
-  hosting_type: string | null;
-  phone_number: string | null;
-  external_id: string | null;
-  waba_account_id: string | null;
-  waba_external_id: string | null;
-}
 
 /** messages joined with the channel and its WABA, as STEP_FACT_COLUMNS reads them. */
 export const withStepFacts = (db: Executor) =>
   db.selectFrom('messages').leftJoin('channels', 'channels.id', 'messages.channel_id').leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id').select(STEP_FACT_COLUMNS);
+
+/** One row of withStepFacts (the channel's and WABA's columns nullable: left joins). */
+export type StepFacts = InferResult<ReturnType<typeof withStepFacts>>[number];
 
 const stepFactsById = prepared((db, p) => withStepFacts(db).where('messages.id', '=', p<string>(0)));
 

@@ -171,6 +171,10 @@ export async function attemptDelivery(
   if (!target || !target.url) {
     return done({ outcome: 'no_endpoint', statusCode: null, error: 'no webhook URL is configured for this target', responseExcerpt: null, retryAfter: undefined });
   }
+  const url = parseUrl(target.url);
+  if (opts.publicOnly && isPrivateAddress(url.hostname)) {
+    return done({ outcome: 'network_error', statusCode: null, error: `EPRIVATEADDRESS: ${url.hostname} is a private or reserved address (OPENWABA_WEBHOOK_URL_POLICY=strict)`, responseExcerpt: null, retryAfter: undefined });
+  }
   const headers: Record<string, string> = { ...baseHeaders(target, opts.userAgent) };
   if (target.secret) {
     headers['webhook-id'] = event.id;
@@ -178,11 +182,8 @@ export async function attemptDelivery(
     headers['webhook-signature'] = standardWebhookSignature(target.secret, event.id, opts.nowSeconds, event.body);
     if (target.sign360) headers['x-360dialog-signature'] = sign360(target.secret, event.body);
   }
-  if (opts.publicOnly && isPrivateAddress(new URL(target.url).hostname)) {
-    return done({ outcome: 'network_error', statusCode: null, error: `EPRIVATEADDRESS: ${new URL(target.url).hostname} is a private or reserved address (OPENWABA_WEBHOOK_URL_POLICY=strict)`, responseExcerpt: null, retryAfter: undefined });
-  }
   try {
-    const res = await post(agent, parseUrl(target.url), event.body, headers, opts.timeoutMs, started);
+    const res = await post(agent, url, event.body, headers, opts.timeoutMs, started);
     const status = res.status;
     const excerpt = res.excerpt;
     const retryAfter = res.retryAfter;

@@ -31,11 +31,3 @@ export function sign360(secret: string, body: string): string {
 export function standardWebhookSignature(secret: string, eventId: string, timestampSeconds: number, body: string): string {
   return `v1,${createHmac('sha256', keyBytes(secret)).update(`${eventId}.${timestampSeconds}.${body}`, 'utf8').digest('base64')}`;
 }
-
-export function standardWebhookHeaders(secret: string, eventId: string, timestampSeconds: number, body: string): Record<string, string> {
-  return {
-    'webhook-id': eventId,
-    'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': standardWebhookSignature(secret, eventId, timestampSeconds, body),
-  };
-}

@@ -34,6 +34,8 @@ interface ProcessClaims {
   until: number;
   /** Dispatchers started on this Db in this process (the lock is released when the last stops). */
   started: number;
+  /** Where the next claim starts looking (see Cursor). */
+  cursor?: Cursor;
 }
 
 // Per database file (several Db objects of one process may open the same file), or per Db for
@@ -169,7 +171,6 @@ interface Cursor {
   /** Real time it was set from the start (Date.now()). */
   since: number;
 }
-const cursors = new WeakMap<ProcessClaims, Cursor>();
 const START = { at: '', id: '' };
 
 /**
@@ -183,9 +184,9 @@ export async function claimSqlite(db: Db, r: ClaimRequest): Promise<ClaimedEvent
     const excluded = JSON.stringify(r.exclude);
     const now = r.now.toISOString();
     const taken = new Map<string, number>();
-    const ids: string[] = [];
+    /** The events taken, in the order they fell due. */
     const picked = new Set<string>();
-    let cursor = cursors.get(s);
+    let cursor = s.cursor;
     if (cursor && Date.now() - cursor.since > CURSOR_MAX_AGE_MS) cursor = undefined;
     /** Walks due events from `from`; returns whether it saw the end of them. */
     const walk = (from: { at: string; id: string }, seen: number): { end: boolean; seen: number; last?: { at: string; id: string } } => {
@@ -203,7 +204,6 @@ export async function claimSqlite(db: Db, r: ClaimRequest): Promise<ClaimedEvent
         seen++;
         if (n < (r.caps.get(target) ?? r.perTarget)) {
           taken.set(target, n + 1);
-          ids.push(id);
           picked.add(id);
           if (contiguous) last = { at, id };
           skippedInARow = 0;
@@ -215,7 +215,7 @@ export async function claimSqlite(db: Db, r: ClaimRequest): Promise<ClaimedEvent
           if (++skippedInARow >= SKIP_RUN) return { end: false, seen, last };
         }
         // Leaving the loop ends the statement's iteration.
-        if (ids.length >= r.limit || seen >= r.scan) return { end: false, seen, last };
+        if (picked.size >= r.limit || seen >= r.scan) return { end: false, seen, last };
       }
       return { end: true, seen, last };
     };
@@ -223,18 +223,17 @@ export async function claimSqlite(db: Db, r: ClaimRequest): Promise<ClaimedEvent
     if (cursor) {
       const w = walk(cursor, 0);
       seen = w.seen;
-      if (w.last) cursors.set(s, { ...w.last, since: cursor.since });
+      if (w.last) s.cursor = { ...w.last, since: cursor.since };
       // It did not fill up: look from the start too (an event may lie before the cursor).
       if (w.end) cursor = undefined;
     }
     if (!cursor) {
       const since = Date.now();
       const w = walk(START, seen);
-      if (w.last) cursors.set(s, { ...w.last, since });
-      else cursors.delete(s);
+      s.cursor = w.last && { ...w.last, since };
     }
-    if (ids.length === 0) return [];
-    const rows = prepare(BY_IDS).all({ ids: JSON.stringify(ids) }) as ClaimedEvent[];
+    if (picked.size === 0) return [];
+    const rows = prepare(BY_IDS).all({ ids: JSON.stringify([...picked]) }) as ClaimedEvent[];
     for (const row of rows) {
       s.held.add(row.id);
       row.available_at = HELD_UNTIL;
@@ -253,5 +252,5 @@ export function settleSqlite(db: Db, ids: Iterable<string>): void {
 export function handBackSqlite(db: Db, ids: Iterable<string>): void {
   const s = stateOf(db);
   for (const id of ids) s.held.delete(id);
-  cursors.delete(s);
+  s.cursor = undefined;
 }
