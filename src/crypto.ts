@@ -1,5 +1,5 @@
 // Secrets: generated with crypto randomness, stored only as hashes, compared in constant time.
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { base62 } from './ids.ts';
 
@@ -7,7 +7,9 @@ const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, keylen: number,
 
 /** High-entropy API keys are hashed with SHA-256: a lookup by hash is an index probe. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  // One-shot crypto.hash (Node >= 20.12, engines: >= 20.19): a third of createHash's cost, which
+  // every Messaging API request pays.
+  return hash('sha256', secret, 'hex');
 }
 
 export function sameHash(aHex: string, bHex: string): boolean {

@@ -18,11 +18,11 @@ function ensure(n: number): void {
   }
 }
 
-/** n random bytes (a copy, from the same pool). */
-export function randomBytesPooled(n: number): Buffer {
+/** Writes n random bytes (from the same pool) into target at offset. */
+export function fillRandom(target: Buffer, offset: number, n: number): void {
   ensure(n);
+  POOL.copy(target, offset, poolPos, poolPos + n);
   poolPos += n;
-  return Buffer.from(POOL.subarray(poolPos - n, poolPos));
 }
 
 /** n characters drawn uniformly from [0-9A-Za-z] with crypto randomness. */

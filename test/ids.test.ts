@@ -1,5 +1,6 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { recordId, sortableRecordId } from '../src/ids.ts';
+import { fillRandom, recordId, sortableRecordId } from '../src/ids.ts';
+import { newWamid } from '../src/messaging/wamid.ts';
 
 afterEach(() => vi.useRealTimers());
 
@@ -16,4 +17,32 @@ it('sortable record ids sort by creation time and stay unguessable', () => {
   vi.setSystemTime(1_700_000_000_000);
   expect(new Set(Array.from({ length: 1000 }, () => sortableRecordId('att'))).size).toBe(1000);
   expect(recordId('key')).toMatch(/^key_[0-9A-Za-z]{16}$/);
+});
+
+it('wamids carry the recipient, are URL-safe and unique', () => {
+  const ids = Array.from({ length: 2000 }, (_, i) => newWamid(`4915${String(i).padStart(8, '0')}`));
+  expect(new Set(ids).size).toBe(ids.length);
+  for (const [i, id] of ids.entries()) {
+    expect(id).toMatch(/^wamid\.HBgL[A-Za-z0-9=_-]+$/);
+    const blob = Buffer.from(id.slice('wamid.HBgL'.length), 'base64');
+    const waId = `4915${String(i).padStart(8, '0')}`;
+    expect([...blob.subarray(0, 6)]).toEqual([0x15, 0x02, 0x00, 0x11, 0x18, waId.length]);
+    expect(blob.subarray(6, 6 + waId.length).toString('latin1')).toBe(waId);
+    expect(blob.length).toBe(6 + waId.length + 16);
+  }
+  // The random parts of two ids for the same recipient differ (they are drawn per id, not shared).
+  const a = Buffer.from(newWamid('491500000000').slice(10), 'base64').subarray(-16);
+  const b = Buffer.from(newWamid('491500000000').slice(10), 'base64').subarray(-16);
+  expect(a.equals(b)).toBe(false);
+});
+
+it('fillRandom writes fresh pool bytes where it is told', () => {
+  const buf = Buffer.alloc(40);
+  fillRandom(buf, 8, 16);
+  expect(buf.subarray(0, 8).every((x) => x === 0)).toBe(true);
+  expect(buf.subarray(24).every((x) => x === 0)).toBe(true);
+  const other = Buffer.alloc(16);
+  // Across a pool refill too (the pool is 4 KB).
+  for (let i = 0; i < 300; i++) fillRandom(other, 0, 16);
+  expect(other.equals(buf.subarray(8, 24))).toBe(false);
 });

@@ -7,14 +7,15 @@
 // taken with FOR UPDATE SKIP LOCKED, so several instances share them and none applies a step twice.
 // Jobs of kind message_status (a plan in a job row) were written before migration 0007; they
 // still run.
-import type { Transaction } from 'kysely';
+import type { SelectQueryBuilder, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Db, Executor } from '../db/index.ts';
 import { prepared, type Placeholder } from '../db/prepared.ts';
 import type { Deps } from '../deps.ts';
 import { registerDueSource, registerJobHandler, signalJobsDue } from '../jobs/scheduler.ts';
 import type { StatusStep } from '../network/types.ts';
-import { advanceStatus, stepFacts, withStepFacts, type PlanProgress, type StepFacts } from './statuses.ts';
+import { advanceStatus, type PlanProgress } from './statuses.ts';
+import { addChannelFacts, stepFacts, withMessageFacts, withStepFacts, type StepFacts } from './status-facts.ts';
 
 /** A network's steps as the message row stores them (insertMessage's `plan`), or none. */
 export function storedPlan(steps: StatusStep[] | undefined): { steps: string; dueAt: string } | undefined {
@@ -48,13 +49,14 @@ registerJobHandler('message_status', async (deps, tx, job, payload) => {
   return { again: new Date(rest[0]!.at), payload: rest };
 });
 
-// Due rows with everything their moves need, in one read. The WHERE terms repeat the partial
-// index messages_status_due's condition (SQLite uses it then).
-const dueQuery = (db: Executor, p: Placeholder) =>
-  withStepFacts(db).where('messages.status_due_at', 'is not', null).where('messages.status_due_at', '<=', p<string>(0)).orderBy('messages.status_due_at').limit(p<number>(1));
-const takeSqlite = prepared(dueQuery);
-// Only the message rows are locked (the channel's may be updated meanwhile).
-const takePg = prepared((db, p) => dueQuery(db, p).forUpdate(['messages']).skipLocked());
+// Due rows, oldest first. The WHERE terms repeat the partial index messages_status_due's
+// condition (SQLite uses it then). On SQLite the rows' channel facts come from kept copies
+// (addChannelFacts); on PostgreSQL one join reads them, and only the message rows are locked (the
+// channel's may be updated meanwhile).
+const due = <Q extends SelectQueryBuilder<Database, 'messages', object>>(q: Q, p: Placeholder): Q =>
+  q.where('messages.status_due_at', 'is not', null).where('messages.status_due_at', '<=', p<string>(0)).orderBy('messages.status_due_at').limit(p<number>(1)) as Q;
+const takeSqlite = prepared((db, p) => due(withMessageFacts(db), p));
+const takePg = prepared((db, p) => due(withStepFacts(db), p).forUpdate(['messages']).skipLocked());
 
 function parseSteps(json: string | null): StatusStep[] {
   if (!json) return [];
@@ -68,8 +70,9 @@ function parseSteps(json: string | null): StatusStep[] {
 
 registerDueSource<StepFacts>({
   name: 'message status plans',
-  async take(tx, now, limit, pg) {
-    return (await (pg ? takePg : takeSqlite)(tx, [now, limit])).rows as StepFacts[];
+  async take(tx, now, limit, pg, db) {
+    if (pg) return (await takePg(tx, [now, limit])).rows as StepFacts[];
+    return addChannelFacts(db, tx, (await takeSqlite(tx, [now, limit])).rows);
   },
   async takeOne(tx, id, pg) {
     const q = withStepFacts(tx).where('messages.id', '=', id).where('messages.status_due_at', 'is not', null);

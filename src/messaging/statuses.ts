@@ -1,13 +1,13 @@
 // A message's status only moves forward: accepted → sent → delivered → read; failed ends it
 // (only before delivery). Each move is stored and, for the channel's webhook, written to the outbox.
 import { createHash } from 'node:crypto';
-import { sql, type InferResult, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, MessagesTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
-import type { Executor } from '../db/index.ts';
 import { prepared } from '../db/prepared.ts';
 import { emitChannelEvent } from './channel-webhook.ts';
 import { statusPayload, type StatusItem } from './webhook-payloads.ts';
+import type { StepFacts } from './status-facts.ts';
 
 export type OutboundStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -28,41 +28,6 @@ export interface StatusError {
 function conversationId(channelId: string, waId: string, category: string, at: Date): string {
   const day = Math.floor(at.getTime() / 86_400_000);
   return createHash('sha256').update(`${channelId}|${waId}|${category}|${day}`).digest('hex').slice(0, 32);
-}
-
-/** What a status move reads: the message, and what the webhook payload shows of its channel and WABA. */
-const STEP_FACT_COLUMNS = [
-  'messages.id',
-  'messages.direction',
-  'messages.status',
-  'messages.channel_id',
-  'messages.wa_id',
-  'messages.category',
-  'messages.created_at',
-  'messages.status_plan',
-  'messages.status_due_at',
-  'channels.partner_id',
-  'channels.webhook_url',
-  'channels.hosting_type',
-  'channels.phone_number',
-  'channels.external_id',
-  'channels.waba_account_id',
-  'waba_accounts.external_id as waba_external_id',
-] as const;
-
-
-/** messages joined with the channel and its WABA, as STEP_FACT_COLUMNS reads them. */
-export const withStepFacts = (db: Executor) =>
-  db.selectFrom('messages').leftJoin('channels', 'channels.id', 'messages.channel_id').leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id').select(STEP_FACT_COLUMNS);
-
-/** One row of withStepFacts (the channel's and WABA's columns nullable: left joins). */
-export type StepFacts = InferResult<ReturnType<typeof withStepFacts>>[number];
-
-const stepFactsById = prepared((db, p) => withStepFacts(db).where('messages.id', '=', p<string>(0)));
-
-/** The facts of one message (for a move that did not read them with its batch). */
-export async function stepFacts(tx: Executor, messageId: string): Promise<StepFacts | undefined> {
-  return (await stepFactsById(tx, [messageId])).rows[0] as StepFacts | undefined;
 }
 
 /**

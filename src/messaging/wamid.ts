@@ -1,5 +1,5 @@
 // Message ids look like Meta's: `wamid.` + base64 of an opaque binary blob.
-import { randomBytesPooled } from '../ids.ts';
+import { fillRandom } from '../ids.ts';
 
 /**
  * Meta's blob starts with the recipient's number; ours does too, then 16 random bytes. Ids are
@@ -7,11 +7,21 @@ import { randomBytesPooled } from '../ids.ts';
  * base64 has no `/` or `+` (redrawing the random part; the fixed part never produces them).
  */
 export function newWamid(waId: string): string {
-  const head = Buffer.concat([Buffer.from([0x15, 0x02, 0x00, 0x11, 0x18, waId.length]), Buffer.from(waId, 'ascii')]);
+  // One buffer: the fixed head, the number, then the random part (redrawn in place).
+  const head = 6 + waId.length;
+  const blob = Buffer.allocUnsafe(head + 16);
+  blob[0] = 0x15;
+  blob[1] = 0x02;
+  blob[2] = 0x00;
+  blob[3] = 0x11;
+  blob[4] = 0x18;
+  blob[5] = waId.length;
+  blob.write(waId, 6, 'latin1');
   for (let i = 0; i < 64; i++) {
-    const id = 'wamid.HBgL' + Buffer.concat([head, randomBytesPooled(16)]).toString('base64');
-    if (!/[/+]/.test(id)) return id;
+    fillRandom(blob, head, 16);
+    const id = 'wamid.HBgL' + blob.toString('base64');
+    if (!id.includes('/') && !id.includes('+')) return id;
   }
   // Practically unreachable (each draw succeeds with probability ~(62/64)^22); stay URL-safe anyway.
-  return 'wamid.HBgL' + Buffer.concat([head, randomBytesPooled(16)]).toString('base64url');
+  return 'wamid.HBgL' + blob.toString('base64url');
 }

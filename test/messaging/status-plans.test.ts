@@ -3,7 +3,10 @@
 // held in memory, so a scheduler that starts later (a restart) finds them all. Jobs of kind
 // message_status written before migration 0007 still run.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import SqliteDatabase from 'better-sqlite3';
 import { ManualClock } from '../../src/clock.ts';
+import { sqliteFile } from '../../src/config.ts';
+import { OTHER_CONNECTIONS_CHECK_MS } from '../../src/db/change-tracker.ts';
 import { JobScheduler } from '../../src/jobs/scheduler.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { describeEachDb } from '../helpers/db.ts';
@@ -70,13 +73,67 @@ describeEachDb('sandbox status plans', (kind) => {
 
   it('runs plans in batches: more than one batch due at once all reach read', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 70; i++) ids.push(await sendTemplate(`49155500020${String(i).padStart(2, '0')}`));
+    // 300 sends (more than two batches of 128), at most 60 a second: under the channel's limit.
+    for (let i = 0; i < 300; i++) {
+      if (i % 60 === 59) clock.advance(1_000);
+      ids.push(await sendTemplate(`4915555${String(i).padStart(5, '0')}`));
+    }
     clock.advance(10_000);
-    expect(await new JobScheduler(t.deps).runDue()).toBeGreaterThanOrEqual(70);
+    expect(await new JobScheduler(t.deps).runDue()).toBeGreaterThanOrEqual(300);
     const rows = await t.deps.db.kysely.selectFrom('messages').select(['id', 'status', 'status_due_at']).where('id', 'in', ids).execute();
-    expect(rows).toHaveLength(70);
+    expect(rows).toHaveLength(300);
     expect(rows.every((r) => r.status === 'read' && r.status_due_at === null)).toBe(true);
   });
+
+  // The channel's part of a status move (whether it has a webhook, its format) is read for each
+  // move; SQLite keeps copies of it between rounds, which a change to the channel must replace.
+  const statusEvents = async (id: string) =>
+    (await t.deps.db.kysely.selectFrom('webhook_events').select(['event_type', 'body']).where('target_id', '=', p.channel_id).execute())
+      .filter((e) => e.body.includes(id))
+      .map((e) => (JSON.parse(e.body) as { entry?: { changes: { value: { statuses: { status: string }[] } }[] }[]; statuses?: { status: string }[] }))
+      .map((b) => (b.entry ? b.entry[0]!.changes[0]!.value.statuses[0]!.status : b.statuses![0]!.status));
+
+  it('a webhook set between two steps of a plan gets the steps after it', async () => {
+    await t.post('/v1/configs/webhook', { headers: key(), json: { url: '' } });
+    const id = await sendTemplate('4915556000001');
+    clock.advance(1_000);
+    await new JobScheduler(t.deps).runDue();
+    expect((await row(id)).status).toBe('sent');
+    expect(await statusEvents(id)).toEqual([]);
+
+    expect((await t.post('/v1/configs/webhook', { headers: key(), json: { url: 'http://127.0.0.1:9/hook' } })).status).toBe(200);
+    clock.advance(1_000);
+    await new JobScheduler(t.deps).runDue();
+    expect(await statusEvents(id)).toEqual(['delivered']);
+
+    // And a webhook removed between two steps gets none after it.
+    await t.post('/v1/configs/webhook', { headers: key(), json: { url: '' } });
+    clock.advance(1_000);
+    await new JobScheduler(t.deps).runDue();
+    expect((await row(id)).status).toBe('read');
+    expect(await statusEvents(id)).toEqual(['delivered']);
+  });
+
+  if (kind === 'sqlite') {
+    it('a change to the channel by another process on the same file is seen by the next round', async () => {
+      const id = await sendTemplate('4915556000002');
+      clock.advance(1_000);
+      await new JobScheduler(t.deps).runDue();
+      expect(await statusEvents(id)).toEqual([]);
+      // As the CLI would: another connection to the same file.
+      const other = new SqliteDatabase(sqliteFile(t.deps.config.databaseUrl)!);
+      try {
+        other.prepare('update channels set webhook_url = ? where id = ?').run('http://127.0.0.1:9/other', p.channel_id);
+      } finally {
+        other.close();
+      }
+      await new Promise((r) => setTimeout(r, OTHER_CONNECTIONS_CHECK_MS + 20));
+      clock.advance(1_000);
+      await new JobScheduler(t.deps).runDue();
+      expect(await statusEvents(id)).toEqual(['delivered']);
+      await t.post('/v1/configs/webhook', { headers: key(), json: { url: '' } });
+    });
+  }
 
   it('still runs a message_status job written before plans moved into the message row', async () => {
     const id = await sendTemplate('4915550003001');

@@ -1,0 +1,130 @@
+// What a status move reads: the message, and what the webhook payload shows of its channel and
+// WABA. On PostgreSQL (and for single messages) one join reads both. On SQLite the status rounds
+// read only the message rows and take the channel's part from copies kept per database: a busy
+// sandbox moves thousands of messages a second over a few hundred channels, and the join cost
+// two more index probes per row. A kept copy is used only while no write to channels or
+// waba_accounts (by this process, or by another on the same file: see the change tracker) has come
+// since it was read, as the kept key principals are.
+import type { InferResult } from 'kysely';
+import type { Db, Executor } from '../db/index.ts';
+import { prepared } from '../db/prepared.ts';
+
+const MESSAGE_FACT_COLUMNS = [
+  'messages.id',
+  'messages.direction',
+  'messages.status',
+  'messages.channel_id',
+  'messages.wa_id',
+  'messages.category',
+  'messages.created_at',
+  'messages.status_plan',
+  'messages.status_due_at',
+] as const;
+
+const CHANNEL_FACT_COLUMNS = [
+  'channels.partner_id',
+  'channels.webhook_url',
+  'channels.hosting_type',
+  'channels.phone_number',
+  'channels.external_id',
+  'channels.waba_account_id',
+  'waba_accounts.external_id as waba_external_id',
+] as const;
+
+/** messages joined with the channel and its WABA. */
+export const withStepFacts = (db: Executor) =>
+  db
+    .selectFrom('messages')
+    .leftJoin('channels', 'channels.id', 'messages.channel_id')
+    .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
+    .select([...MESSAGE_FACT_COLUMNS, ...CHANNEL_FACT_COLUMNS]);
+
+/** One row of withStepFacts (the channel's and WABA's columns nullable: left joins). */
+export type StepFacts = InferResult<ReturnType<typeof withStepFacts>>[number];
+
+/** The message's part of StepFacts alone (a SQLite status round reads this, then adds the channel's). */
+export const withMessageFacts = (db: Executor) => db.selectFrom('messages').select(MESSAGE_FACT_COLUMNS);
+type MessageFacts = InferResult<ReturnType<typeof withMessageFacts>>[number];
+type ChannelFacts = Omit<StepFacts, keyof MessageFacts>;
+
+const stepFactsById = prepared((db, p) => withStepFacts(db).where('messages.id', '=', p<string>(0)));
+
+/** The facts of one message (for a move that did not read them with its batch). */
+export async function stepFacts(tx: Executor, messageId: string): Promise<StepFacts | undefined> {
+  return (await stepFactsById(tx, [messageId])).rows[0] as StepFacts | undefined;
+}
+
+const channelFactsById = prepared((db, p) =>
+  db
+    .selectFrom('channels')
+    .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
+    .select(['channels.id', ...CHANNEL_FACT_COLUMNS])
+    .where('channels.id', '=', p<string>(0)),
+);
+
+const FACT_TABLES = ['channels', 'waba_accounts'] as const;
+/** Channels kept per database at most (a round needs a few hundred at most; beyond, it starts over). */
+const KEPT_MAX = 10_000;
+const NO_CHANNEL: ChannelFacts = {
+  partner_id: null,
+  webhook_url: null,
+  hosting_type: null,
+  phone_number: null,
+  external_id: null,
+  waba_account_id: null,
+  waba_external_id: null,
+};
+
+interface Kept {
+  mark: number;
+  channels: Map<string, ChannelFacts>;
+}
+const kept = new WeakMap<Db, Kept>();
+
+/**
+ * Adds each message's channel facts, as withStepFacts would have read them in the same
+ * transaction (a message whose channel is gone gets nulls, as the left join gives). Only on a
+ * database that tracks changes (SQLite); elsewhere, read with withStepFacts.
+ */
+export async function addChannelFacts(db: Db, tx: Executor, rows: MessageFacts[]): Promise<StepFacts[]> {
+  const changes = db.changes;
+  if (!changes) throw new Error('addChannelFacts needs a database that tracks changes (SQLite)');
+  let k = kept.get(db);
+  if (!k || k.channels.size >= KEPT_MAX || changes.changedSince(FACT_TABLES, k.mark)) {
+    k = { mark: changes.mark(), channels: new Map() };
+    kept.set(db, k);
+  }
+  const out: StepFacts[] = [];
+  for (const row of rows) {
+    let c = k.channels.get(row.channel_id);
+    if (!c) {
+      const found = (await channelFactsById(tx, [row.channel_id])).rows[0];
+      if (found) {
+        const { id: _id, ...facts } = found;
+        c = facts;
+      } else c = NO_CHANNEL;
+      k.channels.set(row.channel_id, c);
+    }
+    // A literal, not a spread of the two: V8 builds a spread of database rows slowly (and in
+    // dictionary mode), which showed as 4 % of a busy sandbox's CPU.
+    out.push({
+      id: row.id,
+      direction: row.direction,
+      status: row.status,
+      channel_id: row.channel_id,
+      wa_id: row.wa_id,
+      category: row.category,
+      created_at: row.created_at,
+      status_plan: row.status_plan,
+      status_due_at: row.status_due_at,
+      partner_id: c.partner_id,
+      webhook_url: c.webhook_url,
+      hosting_type: c.hosting_type,
+      phone_number: c.phone_number,
+      external_id: c.external_id,
+      waba_account_id: c.waba_account_id,
+      waba_external_id: c.waba_external_id,
+    });
+  }
+  return out;
+}
