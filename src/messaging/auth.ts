@@ -54,7 +54,9 @@ export async function channelForApiKey(deps: Deps, apiKey: string): Promise<Chan
   const hit = kept?.get(hash);
   if (hit && hit.until > now && !changes!.changedSince(PRINCIPAL_TABLES, hit.mark)) {
     lastUsed.touch(deps, hit.keyId);
-    return { ...hit.channel };
+    // The kept row itself (frozen: no handler changes it), not a copy: a spread of a database row
+    // costs V8 more than the rest of this lookup.
+    return hit.channel;
   }
   const mark = changes?.mark() ?? 0;
   const row = (await activeKeyByHash(deps.db.kysely, [hash])).rows[0];
@@ -67,9 +69,11 @@ export async function channelForApiKey(deps: Deps, apiKey: string): Promise<Chan
   if (changes) {
     if (!kept) principals.set(deps.db, (kept = new Map()));
     if (kept.size >= PRINCIPAL_MAX) kept.clear();
-    kept.set(hash, { channel: channel as ChannelRow, keyId, mark, until: now + PRINCIPAL_TTL_MS });
+    const frozen = Object.freeze(channel) as ChannelRow;
+    kept.set(hash, { channel: frozen, keyId, mark, until: now + PRINCIPAL_TTL_MS });
+    return frozen;
   }
-  return { ...channel } as ChannelRow;
+  return channel as ChannelRow;
 }
 
 export async function authenticateChannel(deps: Deps, request: FastifyRequest): Promise<ChannelRow> {

@@ -63,9 +63,37 @@ function collect(ref: TemplateRef): GivenParts {
   return out;
 }
 
+/** What a send is checked against, read once per kept template row (its components are JSON text). */
+interface TemplateShape {
+  header?: StoredComponent;
+  headerNames: string[];
+  bodyNames: string[];
+  buttons: StoredButton[];
+}
+// By row object: on SQLite a template is kept between sends (findTemplateForSend), so a busy
+// sender parses its components and placeholders once, not on every send.
+const shapes = new WeakMap<object, TemplateShape>();
+
+function shapeOf(t: { components: string }): TemplateShape {
+  let shape = shapes.get(t);
+  if (!shape) {
+    const stored = JSON.parse(t.components) as StoredComponent[];
+    const find = (type: string) => stored.find((c) => c.type?.toUpperCase() === type);
+    const header = find('HEADER');
+    const body = find('BODY');
+    shape = {
+      header,
+      headerNames: header?.text ? placeholders(header.text) : [],
+      bodyNames: body?.text ? placeholders(body.text) : [],
+      buttons: find('BUTTONS')?.buttons ?? [],
+    };
+    shapes.set(t, shape);
+  }
+  return shape;
+}
+
 /** Text placeholders of a header or body: counted, and matched by name for named templates. */
-function checkText(part: 'header' | 'body', stored: StoredComponent | undefined, given: Obj | undefined): void {
-  const names = stored?.text ? placeholders(stored.text) : [];
+function checkText(part: 'header' | 'body', names: string[], given: Obj | undefined): void {
   const params = paramsOf(given);
   if (params.length !== names.length) {
     throw countMismatch(`${part}: number of localizable_params (${params.length}) does not match the expected number of params (${names.length})`);
@@ -83,9 +111,9 @@ function checkText(part: 'header' | 'body', stored: StoredComponent | undefined,
   });
 }
 
-function checkHeader(stored: StoredComponent | undefined, given: Obj | undefined): void {
+function checkHeader(stored: StoredComponent | undefined, names: string[], given: Obj | undefined): void {
   const format = (stored?.format ?? 'TEXT').toUpperCase();
-  if (!stored || format === 'TEXT') return checkText('header', stored, given);
+  if (!stored || format === 'TEXT') return checkText('header', names, given);
   const kind = format.toLowerCase(); // image | video | document | location
   const params = paramsOf(given);
   if (params.length !== 1) {
@@ -136,11 +164,10 @@ export async function checkTemplateSend(deps: Deps, channel: ChannelRow, ref: Te
   if (t.status !== 'APPROVED') {
     throw metaError(400, 132001, 'Template name does not exist in the translation', `template ${ref.name} (${ref.language}) is ${t.status}, not APPROVED`);
   }
-  const stored = JSON.parse(t.components) as StoredComponent[];
-  const find = (type: string) => stored.find((c) => c.type?.toUpperCase() === type);
+  const shape = shapeOf(t);
   const given = collect(ref);
-  checkHeader(find('HEADER'), given.header);
-  checkText('body', find('BODY'), given.body);
-  checkButtons(find('BUTTONS')?.buttons ?? [], given.buttons);
+  checkHeader(shape.header, shape.headerNames, given.header);
+  checkText('body', shape.bodyNames, given.body);
+  checkButtons(shape.buttons, given.buttons);
   return t.category.toLowerCase();
 }
