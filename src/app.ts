@@ -127,8 +127,10 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   app.decorate('metricsRegistry', registerMetrics(app));
   // A NUL character is never part of a valid id or query; refuse it before it reaches a database
   // (PostgreSQL rejects it in text, SQLite would store it).
-  app.addHook('onRequest', async (request) => {
-    if (/%00/.test(request.url)) throw new ApiError(400, 'The URL must not contain NUL (%00) characters');
+  // A callback hook (not async: no promise per request).
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.url.includes('%00')) done(new ApiError(400, 'The URL must not contain NUL (%00) characters'));
+    else done();
   });
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));

@@ -23,8 +23,27 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   app.setErrorHandler(messagingErrorHandler);
   // The key is checked first (onRequest: before the body is read or parsed), so a bad key is a
   // 401 whatever the body holds: malformed JSON, a wrong content type, a body over the limit.
-  app.addHook('onRequest', async (request) => {
-    request.channel = await authenticateChannel(deps, request);
+  // A callback hook: a kept key answers without a promise (see authenticateChannel).
+  app.addHook('onRequest', (request, _reply, done) => {
+    let found: ReturnType<typeof authenticateChannel>;
+    try {
+      found = authenticateChannel(deps, request);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    if (found instanceof Promise) {
+      found.then(
+        (channel) => {
+          request.channel = channel;
+          done();
+        },
+        (err: Error) => done(err),
+      );
+    } else {
+      request.channel = found;
+      done();
+    }
   });
   const opts: MessagingOptions = { deps, messenger };
   await app.register(messageRoutes, opts);
