@@ -1,7 +1,8 @@
 // Carrying out sandbox status plans: each outbound sandbox message carries its status steps in
 // its own row (status_plan, status_due_at; see migration 0007). The job scheduler runs due plans
 // alongside its jobs, in the same batches and transactions: one read takes a batch of due rows
-// with all that their moves need, and each row then takes its due steps with one guarded UPDATE
+// (with their channels' facts: joined on PostgreSQL, from kept copies on SQLite; see
+// status-facts.ts), and each row then takes its due steps with one guarded UPDATE
 // (advanceStatus, which writes the webhook events in that transaction) that also moves
 // status_due_at to the next step, or clears the plan after its last. On PostgreSQL due rows are
 // taken with FOR UPDATE SKIP LOCKED, so several instances share them and none applies a step twice.
