@@ -6,6 +6,7 @@ import { prepared } from '../db/prepared.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { LastUsedRecorder } from '../services/last-used.ts';
 import { d360Error } from './errors.ts';
+import { KeptRows } from '../db/kept-rows.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,25 +34,19 @@ const activeKeyByHash = prepared((db, p) =>
  * cancellation or a changed setting takes effect with the very next request. Only where the
  * database tracks changes (SQLite); on PostgreSQL every request looks its key up.
  */
-const PRINCIPAL_TTL_MS = 5_000;
-const PRINCIPAL_MAX = 10_000;
-const PRINCIPAL_TABLES = ['channels', 'channel_api_keys'] as const;
 interface KeptPrincipal {
+  /** Frozen: no handler changes it. */
   channel: ChannelRow;
   keyId: string;
-  mark: number;
-  until: number;
 }
-const principals = new WeakMap<object, Map<string, KeptPrincipal>>();
+const principals = new KeptRows<KeptPrincipal>(['channels', 'channel_api_keys'], { ttlMs: 5_000, max: 10_000 });
 
 /** The kept principal of a key, if one may be used (no lookup): undefined otherwise. */
 function keptChannel(deps: Deps, hash: string): ChannelRow | undefined {
-  const changes = deps.db.changes;
-  const hit = changes ? principals.get(deps.db)?.get(hash) : undefined;
-  if (!hit || hit.until <= performance.now() || changes!.changedSince(PRINCIPAL_TABLES, hit.mark)) return undefined;
+  const hit = principals.get(deps.db, hash);
+  if (!hit) return undefined;
   lastUsed.touch(deps, hit.keyId);
-  // The kept row itself (frozen: no handler changes it), not a copy: a spread of a database row
-  // costs V8 more than the rest of this lookup.
+  // The kept row itself, not a copy: a spread of a database row costs V8 more than the rest of this lookup.
   return hit.channel;
 }
 
@@ -63,24 +58,17 @@ export async function channelForApiKey(deps: Deps, apiKey: string): Promise<Chan
 }
 
 async function lookUp(deps: Deps, hash: string): Promise<ChannelRow | undefined> {
-  const changes = deps.db.changes;
-  let kept = changes ? principals.get(deps.db) : undefined;
-  const mark = changes?.mark() ?? 0;
+  const mark = principals.mark(deps.db);
   const row = (await activeKeyByHash(deps.db.kysely, [hash])).rows[0];
   if (!row || !sameHash(row.key_hash, hash)) {
-    kept?.delete(hash);
+    principals.delete(deps.db, hash);
     return undefined;
   }
   lastUsed.touch(deps, row.key_id);
-  const { key_id: keyId, key_hash: _h, ...channel } = row;
-  if (changes) {
-    if (!kept) principals.set(deps.db, (kept = new Map()));
-    if (kept.size >= PRINCIPAL_MAX) kept.clear();
-    const frozen = Object.freeze(channel) as ChannelRow;
-    kept.set(hash, { channel: frozen, keyId, mark, until: performance.now() + PRINCIPAL_TTL_MS });
-    return frozen;
-  }
-  return channel as ChannelRow;
+  const { key_id: keyId, key_hash: _h, ...rest } = row;
+  const channel = Object.freeze(rest) as ChannelRow;
+  principals.set(deps.db, hash, { channel, keyId }, mark);
+  return channel;
 }
 
 function usable(channel: ChannelRow | undefined): ChannelRow {

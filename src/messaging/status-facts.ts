@@ -2,11 +2,11 @@
 // WABA. On PostgreSQL (and for single messages) one join reads both. On SQLite the status rounds
 // read only the message rows and take the channel's part from copies kept per database: a busy
 // sandbox moves thousands of messages a second over a few hundred channels, and the join cost
-// two more index probes per row. A kept copy is used only while no write to channels or
-// waba_accounts (by this process, or by another on the same file: see the change tracker) has come
-// since it was read, as the kept key principals are.
+// two more index probes per row. A kept copy (KeptRows) is used only while no write to channels
+// or waba_accounts has come since it was read, as the kept key principals are.
 import type { InferResult } from 'kysely';
 import type { Db, Executor } from '../db/index.ts';
+import { KeptRows } from '../db/kept-rows.ts';
 import { prepared } from '../db/prepared.ts';
 
 const MESSAGE_FACT_COLUMNS = [
@@ -62,9 +62,7 @@ const channelFactsById = prepared((db, p) =>
     .where('channels.id', '=', p<string>(0)),
 );
 
-const FACT_TABLES = ['channels', 'waba_accounts'] as const;
-/** Channels kept per database at most (a round needs a few hundred at most; beyond, it starts over). */
-const KEPT_MAX = 10_000;
+const keptChannels = new KeptRows<ChannelFacts>(['channels', 'waba_accounts'], { ttlMs: 5_000, max: 10_000 });
 const NO_CHANNEL: ChannelFacts = {
   partner_id: null,
   webhook_url: null,
@@ -75,35 +73,24 @@ const NO_CHANNEL: ChannelFacts = {
   waba_external_id: null,
 };
 
-interface Kept {
-  mark: number;
-  channels: Map<string, ChannelFacts>;
-}
-const kept = new WeakMap<Db, Kept>();
-
 /**
  * Adds each message's channel facts, as withStepFacts would have read them in the same
  * transaction (a message whose channel is gone gets nulls, as the left join gives). Only on a
  * database that tracks changes (SQLite); elsewhere, read with withStepFacts.
  */
 export async function addChannelFacts(db: Db, tx: Executor, rows: MessageFacts[]): Promise<StepFacts[]> {
-  const changes = db.changes;
-  if (!changes) throw new Error('addChannelFacts needs a database that tracks changes (SQLite)');
-  let k = kept.get(db);
-  if (!k || k.channels.size >= KEPT_MAX || changes.changedSince(FACT_TABLES, k.mark)) {
-    k = { mark: changes.mark(), channels: new Map() };
-    kept.set(db, k);
-  }
+  if (!db.changes) throw new Error('addChannelFacts needs a database that tracks changes (SQLite)');
   const out: StepFacts[] = [];
   for (const row of rows) {
-    let c = k.channels.get(row.channel_id);
+    let c = keptChannels.get(db, row.channel_id);
     if (!c) {
+      const mark = keptChannels.mark(db);
       const found = (await channelFactsById(tx, [row.channel_id])).rows[0];
       if (found) {
         const { id: _id, ...facts } = found;
         c = facts;
       } else c = NO_CHANNEL;
-      k.channels.set(row.channel_id, c);
+      keptChannels.set(db, row.channel_id, c, mark);
     }
     // A literal, not a spread of the two: V8 builds a spread of database rows slowly (and in
     // dictionary mode), which showed as 4 % of a busy sandbox's CPU.

@@ -183,13 +183,10 @@ export async function attemptDelivery(
     if (target.sign360) headers['x-360dialog-signature'] = sign360(target.secret, event.body);
   }
   try {
-    const res = await post(agent, url, event.body, headers, opts.timeoutMs, started);
-    const status = res.status;
-    const excerpt = res.excerpt;
-    const retryAfter = res.retryAfter;
+    const { status, excerpt, retryAfter, location } = await post(agent, url, event.body, headers, opts.timeoutMs, started);
     if (status >= 200 && status < 300) return done({ outcome: 'delivered', statusCode: status, error: null, responseExcerpt: excerpt, retryAfter });
     if (status >= 300 && status < 400) {
-      return done({ outcome: 'redirect', statusCode: status, error: `redirect to ${res.location ?? '?'} not followed`, responseExcerpt: excerpt, retryAfter });
+      return done({ outcome: 'redirect', statusCode: status, error: `redirect to ${location ?? '?'} not followed`, responseExcerpt: excerpt, retryAfter });
     }
     return done({ outcome: 'http_error', statusCode: status, error: `HTTP ${status}`, responseExcerpt: excerpt, retryAfter });
   } catch (err) {

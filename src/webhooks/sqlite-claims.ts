@@ -250,7 +250,6 @@ export function settleSqlite(db: Db, ids: Iterable<string>): void {
 
 /** Claimed events given back unattempted: due where they were, which may be before the cursor. */
 export function handBackSqlite(db: Db, ids: Iterable<string>): void {
-  const s = stateOf(db);
-  for (const id of ids) s.held.delete(id);
-  s.cursor = undefined;
+  settleSqlite(db, ids);
+  stateOf(db).cursor = undefined;
 }

@@ -9,6 +9,7 @@ import type { Selectable } from 'kysely';
 import type { TemplatesTable } from '../../db/schema.ts';
 import type { Executor } from '../../db/index.ts';
 import { prepared } from '../../db/prepared.ts';
+import { KeptRows } from '../../db/kept-rows.ts';
 import type { Deps } from '../../deps.ts';
 import { wireTime } from '../../clock.ts';
 import { digits } from '../../ids.ts';
@@ -97,27 +98,17 @@ export async function findTemplate(deps: Deps, wabaAccountId: string, name: stri
  * deletion by this process, or any write by another on the same SQLite file), so a send sees every
  * change at once. Only where the database tracks changes (SQLite). Callers must not modify the row.
  */
-const SEND_LOOKUP_TTL_MS = 5_000;
-const SEND_LOOKUP_MAX = 10_000;
-const TEMPLATE_TABLES = ['templates'] as const;
-const keptTemplates = new WeakMap<object, Map<string, { row: TemplateRow; mark: number; until: number }>>();
+const keptTemplates = new KeptRows<TemplateRow>(['templates'], { ttlMs: 5_000, max: 10_000 });
 
 export async function findTemplateForSend(deps: Deps, wabaAccountId: string, name: string, language: string): Promise<TemplateRow | undefined> {
-  const changes = deps.db.changes;
-  if (!changes) return findTemplate(deps, wabaAccountId, name, language);
-  let kept = keptTemplates.get(deps.db);
+  const db = deps.db;
   const key = `${wabaAccountId}\u0000${name}\u0000${language}`;
-  const now = performance.now();
-  const hit = kept?.get(key);
-  if (hit && hit.until > now && !changes.changedSince(TEMPLATE_TABLES, hit.mark)) return hit.row;
-  const mark = changes.mark();
+  const hit = keptTemplates.get(db, key);
+  if (hit) return hit;
+  const mark = keptTemplates.mark(db);
   const row = await findTemplate(deps, wabaAccountId, name, language);
-  if (!kept) keptTemplates.set(deps.db, (kept = new Map()));
-  if (!row) kept.delete(key);
-  else {
-    if (kept.size >= SEND_LOOKUP_MAX) kept.clear();
-    kept.set(key, { row, mark, until: now + SEND_LOOKUP_TTL_MS });
-  }
+  if (row) keptTemplates.set(db, key, row, mark);
+  else keptTemplates.delete(db, key);
   return row;
 }
 
