@@ -1,0 +1,61 @@
+// The request logger's own censoring (src/http/logging.ts): secret fields never reach a log line,
+// whatever object carries them, and what is not secret is logged as it was.
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { censorSecrets, loggerOptions } from '../src/http/logging.ts';
+
+/** A logger built from loggerOptions (as Fastify builds it), writing its lines into an array. */
+function capture(): { log: pino.Logger; lines: () => Record<string, unknown>[] } {
+  const out: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      out.push(String(chunk));
+      cb();
+    },
+  });
+  const opts = loggerOptions('info') as pino.LoggerOptions;
+  const log = pino({ ...opts, serializers: { ...pino.stdSerializers, ...opts.serializers } }, stream);
+  return { log, lines: () => out.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+describe('log censoring', () => {
+  it('censors secret fields at the top of a line and one level down, and nothing else', () => {
+    const { log, lines } = capture();
+    log.info({ password: 'pw-top', partner: { id: 'P1', api_key: 'key-1', name: 'n' }, list: ['token'], n: 3 }, 'first');
+    log.info({ user: { access_token: 'at-1', token: 'tk-1', secret: 's-1' } }, 'second');
+    const [first, second] = lines();
+    expect(first).toMatchObject({ msg: 'first', password: '[redacted]', partner: { id: 'P1', api_key: '[redacted]', name: 'n' }, list: ['token'], n: 3 });
+    expect(second).toMatchObject({ user: { access_token: '[redacted]', token: '[redacted]', secret: '[redacted]' } });
+    const all = JSON.stringify(lines());
+    for (const secret of ['pw-top', 'key-1', 'at-1', 'tk-1', 's-1']) expect(all).not.toContain(secret);
+  });
+
+  it('keeps an Error an Error: its message and stack are logged, its secret property is not', () => {
+    const { log, lines } = capture();
+    const err = Object.assign(new Error('upstream refused'), { token: 'tk-err', status: 502 });
+    log.error({ err }, 'failed');
+    const [line] = lines();
+    const logged = line!.err as Record<string, unknown>;
+    expect(logged.message).toBe('upstream refused');
+    expect(logged.type).toBe('Error');
+    expect(String(logged.stack)).toContain('upstream refused');
+    expect(logged.status).toBe(502);
+    expect(logged.token).toBe('[redacted]');
+    // The caller's object is left as it was.
+    expect(err.token).toBe('tk-err');
+  });
+
+  it('logs a request with its allowlisted headers and censored credentials', () => {
+    const { log, lines } = capture();
+    const req = { method: 'POST', url: '/messages', ip: '127.0.0.1', headers: { host: 'h', 'd360-api-key': 'k-secret', cookie: 'c=1', 'x-custom-signature': 'sig' } };
+    log.info({ req, res: { statusCode: 200 } }, 'request completed');
+    const [line] = lines();
+    expect(line!.req).toEqual({ method: 'POST', url: '/messages', remoteAddress: '127.0.0.1', headers: { host: 'h', 'd360-api-key': '[redacted]', cookie: '[redacted]' } });
+  });
+
+  it('returns the same object when there is nothing to censor (no copy per line)', () => {
+    const obj = { req: { method: 'GET' }, res: { statusCode: 200 }, responseTime: 1 };
+    expect(censorSecrets(obj)).toBe(obj);
+  });
+});
