@@ -23,6 +23,13 @@ describe('interactive: common parts', () => {
     expectRejectedInBoth('interactive', { ...buttons(reply('a')), footer: 'x' }, 'interactive.footer', { rule: /must be an object/ });
   });
 
+  it('a list message body may be 4096 long (Meta allows lists more than the other interactive types)', () => {
+    const sections = [{ title: 'S', rows: [row('1')] }];
+    expect(send('cloud', 'interactive', list(sections, { body: { text: repeat(4096) } })).type).toBe('interactive');
+    expect(send('onpremise', 'interactive', list(sections, { body: { text: repeat(4096) } })).type).toBe('interactive');
+    expectRejectedInBoth('interactive', list(sections, { body: { text: repeat(4097) } }), 'interactive.body.text', { rule: /at most 4096/ });
+  });
+
   it('header: text ≤ 60 or a media header (its uploaded id is checked like any media)', () => {
     expect(send('cloud', 'interactive', { ...buttons(reply('a')), header: { type: 'text', text: repeat(60) } }).mediaId).toBeUndefined();
     const img = send('cloud', 'interactive', { ...buttons(reply('a')), header: { type: 'image', image: { id: '777' } } });

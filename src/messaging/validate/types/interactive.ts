@@ -1,5 +1,5 @@
 // interactive: {type, header?, body, footer?, action}. The parts every interactive type shares
-// (header ≤ 60 or a media header, body ≤ 1024, footer ≤ 60) are checked here against the rules
+// (header ≤ 60 or a media header, body ≤ 1024 (4096 for lists), footer ≤ 60) are checked here against the rules
 // of its type; the action is checked by the type's own validator.
 import { fail, obj, oneOf, onlyKeys, str, type Obj } from '../check.ts';
 import type { Flavour, TypeResult } from './common.ts';
@@ -11,6 +11,8 @@ import { catalogAction, productAction, productListAction } from './interactive-c
 export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url', 'flow', 'product', 'product_list', 'catalog_message', 'location_request_message', 'address_message'] as const;
 export type InteractiveType = (typeof INTERACTIVE_TYPES)[number];
 export const INTERACTIVE_BODY_MAX = 1024;
+/** Meta's interactive list messages take a longer body than the other interactive types. */
+export const LIST_BODY_MAX = 4096;
 export const INTERACTIVE_HEADER_MAX = 60;
 export const INTERACTIVE_FOOTER_MAX = 60;
 
@@ -23,12 +25,14 @@ interface Rules {
   header: readonly HeaderType[];
   headerRequired?: boolean;
   bodyRequired: boolean;
+  /** Body text length limit (INTERACTIVE_BODY_MAX unless the type says otherwise). */
+  bodyMax?: number;
   action: (a: Obj, f: string, flavour: Flavour) => void;
 }
 
 const RULES: Record<InteractiveType, Rules> = {
   button: { header: ANY_HEADER, bodyRequired: true, action: buttonAction },
-  list: { header: TEXT_HEADER, bodyRequired: true, action: listAction },
+  list: { header: TEXT_HEADER, bodyRequired: true, bodyMax: LIST_BODY_MAX, action: listAction },
   cta_url: { header: ANY_HEADER, bodyRequired: true, action: ctaUrlAction },
   flow: { header: ANY_HEADER, bodyRequired: true, action: flowAction },
   product: { header: [], bodyRequired: false, action: productAction },
@@ -71,7 +75,7 @@ export function interactive(v: unknown, f: string, flavour: Flavour): TypeResult
   onlyKeys(o, f, ['type', 'header', 'body', 'footer', 'action']);
   const rules = RULES[type];
   const mediaId = header(o.header, `${f}.header`, type, rules, flavour);
-  if (o.body !== undefined || rules.bodyRequired) textPart(o.body, `${f}.body`, INTERACTIVE_BODY_MAX);
+  if (o.body !== undefined || rules.bodyRequired) textPart(o.body, `${f}.body`, rules.bodyMax ?? INTERACTIVE_BODY_MAX);
   if (o.footer !== undefined) textPart(o.footer, `${f}.footer`, INTERACTIVE_FOOTER_MAX);
   rules.action(obj(o.action, `${f}.action`), `${f}.action`, flavour);
   return { content: o, mediaId };
