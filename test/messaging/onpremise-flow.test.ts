@@ -61,6 +61,24 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
     expect(receiver.bodies()[n].statuses[0]).toMatchObject({ status: 'failed', errors: [{ code: 131047, title: 'Re-engagement message', details: expect.any(String) }] });
   });
 
+  it('POST /v1/messages takes a Cloud body as well (the sandbox host accepts both styles), answering On-Premise', async () => {
+    const cloud = await t.post('/v1/messages', {
+      headers: key,
+      json: { messaging_product: 'whatsapp', recipient_type: 'individual', to: '4917600000013', type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } },
+    });
+    expect(cloud.status).toBe(201);
+    expect(cloud.body).toMatchObject({ messages: [{ id: expect.stringMatching(/^wamid\./) }], contacts: [{ input: '4917600000013', wa_id: '4917600000013' }], meta: { api_status: 'stable' } });
+    const row = await t.deps.db.kysely.selectFrom('messages').select(['type', 'template_name']).where('id', '=', cloud.body.messages[0].id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ type: 'template', template_name: 'hello_world' });
+    // Checked by the Cloud rules, refused in the On-Premise error format.
+    const wrong = await t.post('/v1/messages', { headers: key, json: { messaging_product: 'sms', to: '4917600000013', text: { body: 'x' } } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errors[0].details).toMatch(/^messaging_product: must be "whatsapp"/);
+    const cloudOnly = await t.post('/v1/messages', { headers: key, json: { messaging_product: 'whatsapp', to: '4917600000013', text: { body: 'x' }, preview_url: true } });
+    expect(cloudOnly.status).toBe(400);
+    expect(cloudOnly.body.errors[0].details).toMatch(/^preview_url: is not a known field/);
+  });
+
   it('marks an inbound message read with PUT /v1/messages/{id} (ids are safe in URL paths)', async () => {
     const inbound = await t.post('/sandbox/v1/inbound', { headers: key, json: { from: '4917600000012', text: { body: 'read me' } } });
     const id = inbound.body.messages[0].id as string;

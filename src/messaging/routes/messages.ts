@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { ONPREM_META } from '../errors.ts';
-import { validateCloudSend, validateOnPremSend } from '../validate/message.ts';
+import { validateCloudSend, validateV1Send } from '../validate/message.ts';
 import { fail, isObj } from '../validate/check.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -64,14 +64,14 @@ export const messageRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       config: { flavour: 'onpremise' },
       schema: {
         tags: ['Messaging (On-Premise)'],
-        summary: 'Send a message (On-Premise body: no messaging_product, top-level preview_url, templates with namespace, hsm)',
+        summary: 'Send a message (On-Premise body: no messaging_product, top-level preview_url, templates with namespace, hsm; a Cloud body with messaging_product is accepted too)',
         security,
         body: AnyBody,
       },
     },
     async (request, reply) => {
       const channel = request.channel!;
-      const v = validateOnPremSend(request.body);
+      const v = validateV1Send(request.body);
       if (v.kind === 'read') {
         await messenger.markRead(channel, v);
         return { meta: ONPREM_META };

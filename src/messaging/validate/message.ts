@@ -120,3 +120,14 @@ export function validateOnPremSend(raw: unknown): NormalizedMessage | MarkRead {
   if (type === 'text' && body.preview_url !== undefined) v.content = { ...v.content, preview_url: body.preview_url };
   return { ...base, ...v };
 }
+
+/**
+ * POST /v1/messages: the On-Premise body, or a Cloud body (one that names messaging_product).
+ * 360dialog's sandbox number, which On-Premise-era clients post to at /v1/messages, is hosted on
+ * the Cloud API now, and newer clients send it Cloud bodies there (reference §7: a clone should
+ * accept both body styles). A Cloud body is checked by the Cloud rules (templates without
+ * namespace or language.policy); the answer stays the On-Premise one (201, errors in its format).
+ */
+export function validateV1Send(raw: unknown): NormalizedMessage | MarkRead {
+  return isObj(raw) && raw.messaging_product !== undefined ? validateCloudSend(raw) : validateOnPremSend(raw);
+}
