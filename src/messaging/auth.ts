@@ -74,7 +74,8 @@ async function lookUp(deps: Deps, hash: string): Promise<ChannelRow | undefined>
 function usable(channel: ChannelRow | undefined): ChannelRow {
   if (!channel) throw d360Error(401, 'Invalid api_key');
   if (channel.terminated_at || channel.status === 'terminated') {
-    throw d360Error(403, 'The endpoint is blocked: this channel is cancelled');
+    // 360dialog's documented text, word for word: clients match it (reference §4.3).
+    throw d360Error(403, 'The endpoint is blocked');
   }
   return channel;
 }

@@ -68,7 +68,7 @@ describeEachDb('channel info', (kind) => {
       for (const [method, path, json] of routes) {
         const res = await t.request(method, path, { headers: key(c), json });
         expect(res.status, `${method} ${path}`).toBe(403);
-        expect(res.body).toEqual({ meta: { success: false, http_code: 403, developer_message: expect.stringContaining('The endpoint is blocked') } });
+        expect(res.body).toEqual({ meta: { success: false, http_code: 403, developer_message: 'The endpoint is blocked' } });
       }
       const send = await t.post('/messages', { headers: key(c), json: { messaging_product: 'whatsapp', to: '4917612345678', type: 'text', text: { body: 'hi' } } });
       expect(send.status).toBe(403);
