@@ -35,6 +35,10 @@ describeEachDb('channel info', (kind) => {
       ['POST', '/v1/configs/webhook', { url: 'https://example.com/x' }],
       ['GET', '/configs/webhook'],
       ['POST', '/configs/webhook', { url: 5 }],
+      ['GET', '/v1/settings/business/profile'],
+      ['POST', '/v1/settings/business/profile', { vertical: 'Restaurant' }],
+      ['GET', '/v1/settings/profile/about'],
+      ['PATCH', '/v1/settings/profile/about', { text: 'x' }],
     ];
 
     it.each(routes)('%s %s: 401 {"meta":{…"Invalid api_key"}} without a key, with a wrong one, or with a partner key', async (method, path, json) => {
@@ -182,6 +186,55 @@ describeEachDb('channel info', (kind) => {
       expect(text.status).toBeGreaterThanOrEqual(400);
       expect(text.status).toBeLessThan(500);
       expect(text.body.error).toBeDefined();
+    });
+  });
+
+  describe('On-Premise settings: business profile and about', () => {
+    const onprem = (res: { status: number; body: { errors?: { code: number; details: string }[] } }, details: string) => {
+      expect(res.status).toBe(400);
+      expect(res.body.errors?.[0]).toMatchObject({ code: expect.any(Number), details: expect.stringContaining(details) });
+    };
+
+    it('the same profile as Cloud, in the On-Premise shape; verticals by their label', async () => {
+      const c = await t.tenant();
+      const empty = await t.get('/v1/settings/business/profile', { headers: key(c) });
+      expect(empty.status).toBe(200);
+      expect(empty.body).toEqual({
+        settings: { business: { profile: { address: '', description: '', email: '', vertical: '', websites: [] } } },
+        meta: { api_status: 'stable', version: expect.any(String) },
+      });
+      const update = { address: 'Main St 1, Berlin', description: 'Bikes', email: 'shop@example.com', vertical: 'Shopping and Retail', websites: ['https://example.com'] };
+      const post = await t.post('/v1/settings/business/profile', { headers: key(c), json: update });
+      expect(post.status, post.text).toBe(200);
+      expect(post.body).toEqual({ meta: { api_status: 'stable', version: expect.any(String) } });
+      expect((await t.get('/v1/settings/business/profile', { headers: key(c) })).body.settings.business.profile).toEqual(update);
+      // Cloud sees the same profile, with the vertical's code.
+      const cloud = (await t.get('/whatsapp_business_profile', { headers: key(c) })).body.data[0];
+      expect(cloud).toMatchObject({ address: update.address, description: 'Bikes', email: update.email, vertical: 'RETAIL', websites: update.websites });
+      // A label in another case, or the Cloud code, is taken too.
+      await t.post('/v1/settings/business/profile', { headers: key(c), json: { vertical: 'medical AND health' } });
+      expect((await t.get('/v1/settings/business/profile', { headers: key(c) })).body.settings.business.profile.vertical).toBe('Medical and Health');
+      await t.post('/v1/settings/business/profile', { headers: key(c), json: { vertical: 'HOTEL' } });
+      expect((await t.get('/whatsapp_business_profile', { headers: key(c), query: { fields: 'vertical' } })).body.data[0].vertical).toBe('HOTEL');
+
+      const about = await t.patch('/v1/settings/profile/about', { headers: key(c), json: { text: 'Open 9 to 5' } });
+      expect(about.status, about.text).toBe(200);
+      expect((await t.get('/v1/settings/profile/about', { headers: key(c) })).body).toEqual({ settings: { profile: { about: { text: 'Open 9 to 5' } } }, meta: expect.any(Object) });
+      expect((await t.get('/whatsapp_business_profile', { headers: key(c), query: { fields: 'about' } })).body.data[0].about).toBe('Open 9 to 5');
+      // Another channel is untouched.
+      expect((await t.get('/v1/settings/profile/about', { headers: key(q) })).body.settings.profile.about.text).toBe('');
+    });
+
+    it('bad input: 400 in the On-Premise error body, naming the field', async () => {
+      onprem(await t.post('/v1/settings/business/profile', { headers: key(), json: { vertical: 'Spaceships' } }), 'vertical: must be one of');
+      onprem(await t.post('/v1/settings/business/profile', { headers: key(), json: { about: 'x' } }), 'about: is not a field here');
+      onprem(await t.post('/v1/settings/business/profile', { headers: key(), json: { websites: ['a', 'b', 'c'] } }), 'websites: must have at most 2 items');
+      onprem(await t.post('/v1/settings/business/profile', { headers: key(), json: ['x'] }), 'body: must be a JSON object');
+      onprem(await t.patch('/v1/settings/profile/about', { headers: key(), json: { text: 'a'.repeat(140) } }), 'text: must be at most 139 characters');
+      onprem(await t.patch('/v1/settings/profile/about', { headers: key(), json: {} }), 'text: is required');
+      const broken = await t.patch('/v1/settings/profile/about', { headers: { ...key(), 'content-type': 'application/json' }, raw: '{"text":' });
+      expect(broken.status).toBe(400);
+      expect(broken.body.errors).toBeDefined();
     });
   });
 

@@ -3,7 +3,7 @@
 // list from the app's OpenAPI document; this list says how to talk to each, and a listed endpoint
 // missing from the document fails the test.
 import { ApiError } from '../../src/errors.ts';
-import { validateCloudSend, validateOnPremSend } from '../../src/messaging/validate/message.ts';
+import { validateCloudSend, validateV1Send } from '../../src/messaging/validate/message.ts';
 import { MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 
 export type EndpointFlavour = 'cloud' | 'onpremise' | 'channel';
@@ -101,7 +101,7 @@ export function knownEndpoints(webhookUrl: string): EndpointProfile[] {
   return [
     { method: 'POST', path: '/messages', flavour: 'cloud', body: 'json', valid: cloudMessages(), mayAccept: validatedBy(validateCloudSend) },
     { method: 'PUT', path: '/messages/{message_id}', flavour: 'cloud', body: 'json', params: { message_id: 'wamid.missing' }, valid: [{ status: 'read' }] },
-    { method: 'POST', path: '/v1/messages', flavour: 'onpremise', body: 'json', valid: onPremMessages(), mayAccept: validatedBy(validateOnPremSend) },
+    { method: 'POST', path: '/v1/messages', flavour: 'onpremise', body: 'json', valid: onPremMessages(), mayAccept: validatedBy(validateV1Send) },
     { method: 'PUT', path: '/v1/messages/{message_id}', flavour: 'onpremise', body: 'json', params: { message_id: 'wamid.missing' }, valid: [{ status: 'read' }] },
     { method: 'GET', path: '/v1/configs/webhook', flavour: 'onpremise', body: 'none' },
     { method: 'POST', path: '/v1/configs/webhook', flavour: 'onpremise', body: 'json', ...webhook },
@@ -144,6 +144,17 @@ export function knownEndpoints(webhookUrl: string): EndpointProfile[] {
       valid: [{ messaging_product: 'whatsapp', about: 'About us', address: 'Main St 1', description: 'We sell', email: 'shop@example.com', vertical: 'RETAIL', websites: ['https://example.com'] }],
       mayAccept: (b) => isObj(b) && b.messaging_product === 'whatsapp',
     },
+    { method: 'GET', path: '/v1/settings/business/profile', flavour: 'onpremise', body: 'none' },
+    {
+      method: 'POST',
+      path: '/v1/settings/business/profile',
+      flavour: 'onpremise',
+      body: 'json',
+      valid: [{ address: 'Main St 1', description: 'We sell', email: 'shop@example.com', vertical: 'Shopping and Retail', websites: ['https://example.com'] }],
+      mayAccept: (b) => keysWithin(b, ['address', 'description', 'email', 'vertical', 'websites']),
+    },
+    { method: 'GET', path: '/v1/settings/profile/about', flavour: 'onpremise', body: 'none' },
+    { method: 'PATCH', path: '/v1/settings/profile/about', flavour: 'onpremise', body: 'json', valid: [{ text: 'About us' }], mayAccept: (b) => keysWithin(b, ['text']) },
     {
       method: 'POST',
       path: '/v1/contacts',

@@ -4,10 +4,9 @@ import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import { ONPREM_META } from '../errors.ts';
 import { arr, fail, isObj, oneOf, optStr, recipient, str } from '../validate/check.ts';
+import { PROFILE_FIELDS, profileChanges, readProfile, saveProfile } from '../business-profile.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
-const PROFILE_FIELDS = ['about', 'address', 'description', 'email', 'profile_picture_url', 'websites', 'vertical'] as const;
-const VERTICALS = ['UNDEFINED', 'OTHER', 'AUTO', 'BEAUTY', 'APPAREL', 'EDU', 'ENTERTAIN', 'EVENT_PLAN', 'FINANCE', 'GROCERY', 'GOVT', 'HOTEL', 'HEALTH', 'NONPROFIT', 'PROF_SERVICES', 'RETAIL', 'TRAVEL', 'RESTAURANT', 'NOT_A_BIZ'] as const;
 
 export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
   app.get('/v1/configs/phone_number', { config: { flavour: 'onpremise' }, schema: { tags: ['Channel'], summary: "The channel's phone number", security } }, async (request) => ({
@@ -45,17 +44,7 @@ export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
       schema: { tags: ['Channel'], summary: 'The business profile', security, querystring: Type.Object({ fields: Type.Optional(Type.String({ maxLength: 500 })) }) },
     },
     async (request) => {
-      const ch = request.channel!;
-      const profile: Record<string, unknown> = {
-        about: ch.profile_about_text ?? '',
-        address: ch.profile_address ?? '',
-        description: ch.profile_business_description ?? '',
-        email: ch.profile_contact_email ?? '',
-        profile_picture_url: ch.profile_picture_url ?? '',
-        websites: ch.profile_websites ? (JSON.parse(ch.profile_websites) as string[]) : [],
-        vertical: ch.profile_business_vertical ?? 'UNDEFINED',
-        messaging_product: 'whatsapp',
-      };
+      const profile: Record<string, unknown> = { ...readProfile(request.channel!), messaging_product: 'whatsapp' };
       const fields = (request.query as { fields?: string }).fields;
       if (fields) {
         const want = fields.split(',').map((f) => f.trim()).filter(Boolean);
@@ -76,28 +65,9 @@ export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
       for (const k of Object.keys(b)) {
         if (![...PROFILE_FIELDS, 'messaging_product', 'profile_picture_handle'].includes(k)) throw fail(k, 'is not a business profile field');
       }
-      const set: Record<string, string | null> = {};
-      if (b.about !== undefined) set.profile_about_text = str(b.about, 'about', { max: 139 });
-      if (b.address !== undefined) set.profile_address = str(b.address, 'address', { max: 256, min: 0 });
-      if (b.description !== undefined) set.profile_business_description = str(b.description, 'description', { max: 512, min: 0 });
-      if (b.email !== undefined) {
-        const e = str(b.email, 'email', { max: 128, min: 0 });
-        if (e && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e)) throw fail('email', 'must be an e-mail address');
-        set.profile_contact_email = e;
-      }
-      if (b.vertical !== undefined) set.profile_business_vertical = oneOf(b.vertical, 'vertical', VERTICALS);
-      if (b.websites !== undefined) {
-        const sites = arr(b.websites, 'websites', { max: 2 }).map((w, i) => {
-          const s = str(w, `websites[${i}]`, { max: 256 });
-          if (!/^https?:\/\//.test(s)) throw fail(`websites[${i}]`, 'must start with http:// or https://');
-          return s;
-        });
-        set.profile_websites = JSON.stringify(sites);
-      }
+      const set = profileChanges(b, 'cloud');
       optStr(b.profile_picture_handle, 'profile_picture_handle', { max: 1000 });
-      if (Object.keys(set).length > 0) {
-        await deps.db.kysely.updateTable('channels').set({ ...set, modified_at: deps.clock.now().toISOString() }).where('id', '=', request.channel!.id).execute();
-      }
+      await saveProfile(deps, request.channel!, set);
       return { success: true };
     },
   );
