@@ -1,5 +1,6 @@
 // A simulated user writes to the channel: the message gets a wamid, opens the 24-hour window,
 // and goes to the channel's webhook in the channel's format.
+import { sql } from 'kysely';
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { transact } from '../webhooks/outbox.ts';
@@ -10,7 +11,8 @@ import { insertMessage } from './messages.ts';
 
 export interface InboundMessage {
   from: string;
-  name: string;
+  /** The user's profile name; left out, the user keeps the one they have (a new user: "User <last 4 digits>"). */
+  name?: string;
   type: string;
   /** The type object as it appears in the webhook (`text: {body}`, `interactive: {type, button_reply}`, …). */
   content: unknown;
@@ -23,11 +25,16 @@ export async function receiveInbound(deps: Deps, channel: ChannelRow, msg: Inbou
   const id = newWamid(msg.from);
   const timestamp = String(Math.floor(now.getTime() / 1000));
   await transact(deps, async (tx) => {
-    await tx
+    const fallback = `User ${msg.from.slice(-4)}`;
+    const { name } = await tx
       .insertInto('sandbox_users')
-      .values({ channel_id: channel.id, wa_id: msg.from, name: msg.name, last_inbound_at: iso, unreachable: 0, blocked: 0, created_at: iso, modified_at: iso })
-      .onConflict((oc) => oc.columns(['channel_id', 'wa_id']).doUpdateSet({ name: msg.name, last_inbound_at: iso, modified_at: iso }))
-      .execute();
+      .values({ channel_id: channel.id, wa_id: msg.from, name: msg.name ?? fallback, last_inbound_at: iso, unreachable: 0, blocked: 0, created_at: iso, modified_at: iso })
+      .onConflict((oc) =>
+        // Without a name the user keeps theirs (one made by POST /sandbox/v1/users without a name gets the fallback now).
+        oc.columns(['channel_id', 'wa_id']).doUpdateSet({ name: msg.name ?? sql<string>`coalesce(sandbox_users.name, ${fallback})`, last_inbound_at: iso, modified_at: iso }),
+      )
+      .returning('name')
+      .executeTakeFirstOrThrow();
     await insertMessage(tx, {
       id,
       channel,
@@ -54,7 +61,7 @@ export async function receiveInbound(deps: Deps, channel: ChannelRow, msg: Inbou
       tx,
       target,
       'message',
-      inboundPayload(await channelIdentity(deps, target, tx), { contact: { profile: { name: msg.name }, wa_id: msg.from }, message }),
+      inboundPayload(await channelIdentity(deps, target, tx), { contact: { profile: { name: name ?? fallback }, wa_id: msg.from }, message }),
     );
   });
   return { id, timestamp };

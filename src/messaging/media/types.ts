@@ -46,6 +46,9 @@ const ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpe
 
 export const ACCEPTED_TYPES = Object.keys(KIND_OF);
 
+/** The kind of a stored (accepted) MIME type. */
+export const kindOf = (mime: string): MediaKind | undefined => KIND_OF[mime];
+
 /** File extensions for downloads without a filename. */
 const EXTENSION: Record<string, string> = {
   'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'audio/aac': 'aac', 'audio/amr': 'amr', 'audio/mpeg': 'mp3',

@@ -6,13 +6,17 @@ import type { MessagingOptions } from '../plugin.ts';
 import { receiveInbound } from '../inbound.ts';
 import { arr, bool, fail, isObj, num, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from '../validate/check.ts';
 import { windowOpen } from '../../network/sandbox.ts';
+import { liveMedia } from '../media/store.ts';
+import { kindOf, type MediaKind } from '../media/types.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Sandbox (extension)'];
 const INBOUND_TYPES = ['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction'] as const;
+const MEDIA_KINDS: readonly string[] = ['image', 'audio', 'video', 'document', 'sticker'] satisfies MediaKind[];
+const isMediaKind = (t: string): t is MediaKind => MEDIA_KINDS.includes(t);
 
 /** The type object a simulated user sends, checked and shaped as WhatsApp would deliver it. */
-function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj | unknown[] {
+function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj | unknown[] | { fields: Obj; mediaId: string } {
   const f = type;
   switch (type) {
     case 'text': {
@@ -55,20 +59,44 @@ function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj |
     case 'contacts': {
       return arr(v, f, { min: 1, max: 20 });
     }
-    default: {
-      // Media: an uploaded media id with its mime type (the sandbox phone uploads first).
-      const o = obj(v, f);
-      onlyKeys(o, f, ['id', 'mime_type', 'sha256', 'caption', 'filename', 'voice', 'animated']);
-      return {
-        id: str(o.id, `${f}.id`, { max: 256 }),
-        mime_type: str(o.mime_type, `${f}.mime_type`, { max: 255 }),
-        ...(o.sha256 !== undefined ? { sha256: optStr(o.sha256, `${f}.sha256`, { max: 128 }) } : {}),
-        ...(o.caption !== undefined ? { caption: optStr(o.caption, `${f}.caption`, { max: 1024 }) } : {}),
-        ...(o.filename !== undefined ? { filename: optStr(o.filename, `${f}.filename`, { max: 240 }) } : {}),
-        ...(o.voice !== undefined ? { voice: bool(o.voice, `${f}.voice`) } : {}),
-      };
-    }
+    default:
+      return inboundMediaFields(type, v);
   }
+}
+
+/**
+ * A media message from a simulated user: the id of a file uploaded to this channel (the sandbox
+ * phone uploads first), whose stored type and sha256 the webhook shows, as WhatsApp's does. A
+ * mime_type or sha256 the caller gives must be the stored one. An image, audio, video or sticker
+ * must be a file of that kind; a document may be any file (people send pictures as documents).
+ */
+function inboundMediaFields(type: MediaKind, v: unknown): { fields: Obj; mediaId: string } {
+  const f = type;
+  const o = obj(v, f);
+  onlyKeys(o, f, ['id', 'mime_type', 'sha256', 'caption', 'filename', 'voice', 'animated']);
+  const fields: Obj = {
+    id: str(o.id, `${f}.id`, { max: 256 }),
+    ...(o.mime_type !== undefined ? { mime_type: str(o.mime_type, `${f}.mime_type`, { max: 255 }) } : {}),
+    ...(o.sha256 !== undefined ? { sha256: str(o.sha256, `${f}.sha256`, { max: 128 }) } : {}),
+    ...(o.caption !== undefined ? { caption: optStr(o.caption, `${f}.caption`, { max: 1024 }) } : {}),
+    ...(o.filename !== undefined ? { filename: optStr(o.filename, `${f}.filename`, { max: 240 }) } : {}),
+    ...(o.voice !== undefined ? { voice: bool(o.voice, `${f}.voice`) } : {}),
+    ...(o.animated !== undefined ? { animated: bool(o.animated, `${f}.animated`) } : {}),
+  };
+  return { fields, mediaId: fields.id as string };
+}
+
+/** The media fields completed from the channel's upload (see inboundMediaFields), or a 400 naming what is wrong. */
+async function withStoredMedia(deps: MessagingOptions['deps'], channelId: string, type: MediaKind, media: { fields: Obj; mediaId: string }): Promise<Obj> {
+  const f = type;
+  const row = await liveMedia(deps, channelId, media.mediaId);
+  if (!row) throw fail(`${f}.id`, `no uploaded media ${media.mediaId.slice(0, 64)} on this number (upload the file with POST /media first; media expires after 30 days)`);
+  const kind = kindOf(row.mime_type);
+  if (type !== 'document' && kind !== type) throw fail(`${f}.id`, `media ${row.id} is ${row.mime_type}, not ${type === 'image' ? 'an' : 'a'} ${type}`);
+  if (media.fields.mime_type !== undefined && media.fields.mime_type !== row.mime_type) throw fail(`${f}.mime_type`, `must be the upload's type, ${row.mime_type}`);
+  if (media.fields.sha256 !== undefined && media.fields.sha256 !== row.sha256) throw fail(`${f}.sha256`, "must be the upload's sha256");
+  const { id, mime_type: _m, sha256: _s, ...rest } = media.fields;
+  return { id, mime_type: row.mime_type, sha256: row.sha256, ...rest };
 }
 
 const User = Type.Object({
@@ -99,13 +127,15 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       const type = b.type === undefined ? 'text' : oneOf(b.type, 'type', INBOUND_TYPES);
       for (const k of Object.keys(b)) if (!['from', 'name', 'type', 'context', type].includes(k)) throw fail(k, 'is not a known field of an inbound message');
       const from = recipient(b.from, 'from');
-      const name = b.name === undefined ? `User ${from.slice(-4)}` : str(b.name, 'name', { max: 256 });
+      // Left out: the user keeps the name they have (a new user gets "User <last 4 digits>").
+      const name = b.name === undefined ? undefined : str(b.name, 'name', { max: 256 });
       let context: { from: string; id: string } | undefined;
       if (b.context !== undefined) {
         const c = obj(b.context, 'context');
         context = { from: request.channel!.phone_number, id: str(c.message_id ?? c.id, 'context.message_id', { max: 256 }) };
       }
-      const content = inboundContent(type, b[type]);
+      const checked = inboundContent(type, b[type]);
+      const content = isMediaKind(type) ? await withStoredMedia(deps, request.channel!.id, type, checked as { fields: Obj; mediaId: string }) : checked;
       const r = await receiveInbound(deps, request.channel!, { from, name, type, content, context });
       return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
     },
