@@ -33,7 +33,7 @@ export async function setChannelWebhook(deps: Deps, channel: ChannelRow, input: 
   if (input.url === null || input.url === '') url = null;
   else if (typeof input.url === 'string') url = checkWebhookUrl(input.url, deps.config.webhookUrlPolicy);
   else throw invalidParameter('url must be a string');
-  const headers = checkWebhookHeaders(input.headers);
+  const headers = checkWebhookHeaders(input.headers, deps.config.webhookUrlPolicy);
   await deps.db.kysely
     .updateTable('channels')
     .set({ webhook_url: url, webhook_headers: Object.keys(headers).length ? JSON.stringify(headers) : null, modified_at: isoNow(deps.clock) })

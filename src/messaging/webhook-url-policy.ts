@@ -17,6 +17,6 @@ export function checkWebhookUrl(raw: string, policy: target.WebhookUrlPolicy): s
   return inMessagingFormat(() => target.checkWebhookUrl(raw, policy));
 }
 
-export function checkWebhookHeaders(headers: unknown): Record<string, string> {
-  return inMessagingFormat(() => target.checkWebhookHeaders(headers));
+export function checkWebhookHeaders(headers: unknown, policy: target.WebhookUrlPolicy): Record<string, string> {
+  return inMessagingFormat(() => target.checkWebhookHeaders(headers, policy));
 }

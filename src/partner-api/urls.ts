@@ -48,6 +48,6 @@ export function optionalWebhookUrl(field: string, value: string | null | undefin
 }
 
 /** Custom headers of a partner's webhook: the same limits as a channel webhook's. */
-export function webhookHeaders(headers: unknown): Record<string, string> {
-  return asBadRequest(() => checkWebhookHeaders(headers));
+export function webhookHeaders(headers: unknown, policy: WebhookUrlPolicy): Record<string, string> {
+  return asBadRequest(() => checkWebhookHeaders(headers, policy));
 }

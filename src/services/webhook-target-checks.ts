@@ -3,7 +3,8 @@
 // WebhookTargetError whose message states the broken rule; each API renders it in its own format.
 //
 // URL policy (OPENWABA_WEBHOOK_URL_POLICY): `strict` applies the seed's rules for Cloud API
-// webhooks (https only, no `_` and no explicit port in the host, no private or loopback address);
+// webhooks (https only, no `_` and no explicit port in the host, no `_` in a custom header's
+// name, no private or loopback address);
 // `local` (the default outside production) also allows http, ports and loopback.
 import { isPrivateAddress } from '../webhooks/private-address.ts';
 
@@ -51,8 +52,12 @@ export function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy, field = '
   return value;
 }
 
-/** Custom headers sent with every delivery: an object of at most 20 names to string values. */
-export function checkWebhookHeaders(headers: unknown): Record<string, string> {
+/**
+ * Custom headers sent with every delivery: an object of at most 20 names to string values. Under
+ * the strict policy a name must not contain "_" (360dialog's rule for Cloud webhooks: proxies
+ * commonly drop such headers).
+ */
+export function checkWebhookHeaders(headers: unknown, policy: WebhookUrlPolicy): Record<string, string> {
   if (headers === undefined || headers === null) return {};
   if (typeof headers !== 'object' || Array.isArray(headers)) refuse('headers must be an object of header names to string values');
   const entries = Object.entries(headers as Record<string, unknown>);
@@ -61,6 +66,7 @@ export function checkWebhookHeaders(headers: unknown): Record<string, string> {
   const token = new RegExp(`^[!#$%&'*+.^_\`|~0-9A-Za-z-]{1,${MAX_WEBHOOK_HEADER_NAME}}$`);
   for (const [name, value] of entries) {
     if (!token.test(name)) refuse(`headers: "${name.slice(0, MAX_WEBHOOK_HEADER_NAME)}" is not a valid header name`);
+    if (policy === 'strict' && name.includes('_')) refuse(`headers: "${name}" must not contain "_" (underscore) (OPENWABA_WEBHOOK_URL_POLICY=strict)`);
     if (typeof value !== 'string' || value.length > MAX_WEBHOOK_HEADER_VALUE || /[\r\n\0]/.test(value)) {
       refuse(`headers: the value of "${name}" must be a string without line breaks, at most ${MAX_WEBHOOK_HEADER_VALUE} characters`);
     }

@@ -162,5 +162,19 @@ describeEachDb('channel webhook configuration', (kind) => {
       expect(res.status, res.text).toBe(200);
       expect(res.body.url).toBe(url);
     });
+
+    it('a custom header name with "_" → 400 naming it; "-" and "_" in values are fine', async () => {
+      for (const path of PATHS) {
+        const res = await t.post(path, { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: 'https://example.com/hook', headers: { X_Api_Key: 'a' } } });
+        expect(res.status, `${path} ${res.text}`).toBe(400);
+        expect(details(res)).toContain('"X_Api_Key" must not contain "_"');
+      }
+      const ok = await t.post(PATHS[0], { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: 'https://example.com/hook', headers: { 'X-Api-Key': 'a_b' } } });
+      expect(ok.status, ok.text).toBe(200);
+      // The partner webhook follows the same rule.
+      const partner = await t.post(`/api/v2/partners/${p.partner_id}/webhook_url`, { headers: { 'X-API-Key': p.partner_api_key }, json: { webhook_url: 'https://example.com/p', headers: { my_header: 'x' } } });
+      expect(partner.status, partner.text).toBe(400);
+      expect(partner.body.meta.developer_message).toContain('"my_header" must not contain "_"');
+    });
   });
 });

@@ -106,7 +106,7 @@ export const partnerRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify,
     async (request) => {
       // The rules (and OPENWABA_WEBHOOK_URL_POLICY) of a channel's webhook: refused here, not at delivery.
       const url = webhookUrl('webhook_url', request.body.webhook_url, deps.config.webhookUrlPolicy);
-      const headers = request.body.headers === undefined ? undefined : webhookHeaders(request.body.headers);
+      const headers = request.body.headers === undefined ? undefined : webhookHeaders(request.body.headers, deps.config.webhookUrlPolicy);
       return partnerToWire(await updatePartner(deps, request.params.partner_id, { webhook_url: url, ...(headers ? { webhook_headers: headers } : {}) }));
     },
   );
