@@ -24,6 +24,12 @@ describe('text', () => {
     expectRejectedInBoth('text', { bodyy: 'hi' }, 'text.bodyy', { rule: /not a known field/ });
   });
 
+  it.each(FLAVOURS)('%s: recipient_type "individual" is taken; "group" is refused by name (sandbox numbers have no groups)', (flavour) => {
+    expect(send(flavour, 'text', { body: 'x' }, { recipient_type: 'individual' }).recipientType).toBe('individual');
+    expectRejected(() => send(flavour, 'text', { body: 'x' }, { recipient_type: 'group', to: '120363040469423382' }), 'recipient_type', { rule: /"group" is not available/ });
+    expectRejected(() => send(flavour, 'text', { body: 'x' }, { recipient_type: 'broadcast' }), 'recipient_type', { rule: /must be one of individual, group/ });
+  });
+
   it('Cloud: preview_url inside text; a top-level preview_url is not a Cloud field', () => {
     expect(send('cloud', 'text', { body: 'https://example.com', preview_url: true }).content).toEqual({ body: 'https://example.com', preview_url: true });
     expectRejected(() => send('cloud', 'text', { body: 'x' }, { preview_url: true }), 'preview_url');

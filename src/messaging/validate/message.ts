@@ -24,7 +24,7 @@ export interface NormalizedMessage {
   template?: TemplateRef;
   /** Media the message refers to by id (checked against the channel's uploads). */
   mediaId?: string;
-  recipientType: 'individual' | 'group';
+  recipientType: 'individual';
 }
 
 export interface MarkRead {
@@ -49,6 +49,10 @@ function common(body: Obj, type: MessageType, allowedTop: string[]): Omit<Normal
       throw fail(k, 'is not a known field of a message');
     }
   }
+  // Meta's Groups API sends to a group id with recipient_type "group": sandbox numbers have no
+  // groups, so that is refused by name (rather than as a `to` that is no phone number).
+  const recipientType = body.recipient_type === undefined ? 'individual' : oneOf(body.recipient_type, 'recipient_type', ['individual', 'group'] as const);
+  if (recipientType === 'group') throw fail('recipient_type', '"group" is not available on this number: it belongs to no groups (send to a user with "individual")');
   const input = str(body.to, 'to', { max: 32 });
   return {
     kind: 'message',
@@ -56,7 +60,7 @@ function common(body: Obj, type: MessageType, allowedTop: string[]): Omit<Normal
     waId: recipient(body.to),
     type,
     context: context(body.context),
-    recipientType: body.recipient_type === undefined ? 'individual' : oneOf(body.recipient_type, 'recipient_type', ['individual', 'group'] as const),
+    recipientType,
   };
 }
 
