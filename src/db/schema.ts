@@ -134,6 +134,8 @@ export interface ChannelsTable {
   profile_websites: Generated<string | null>; // JSON array
   profile_picture_url: Generated<string | null>;
   throughput_mps: Generated<number | null>;
+  /** The media row holding the On-Premise profile photo (migration 0009). */
+  profile_photo_media_id: Generated<string | null>;
 }
 
 export interface ChannelApiKeysTable {

@@ -10,6 +10,7 @@ import { webhookConfigRoutes } from './routes/webhook-config.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { channelInfoRoutes } from './routes/channel-info.ts';
 import { onPremSettingsRoutes } from './routes/onprem-settings.ts';
+import { onPremPhotoRoutes } from './routes/onprem-photo.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { mediaRoutes } from './routes/media.ts';
 
@@ -52,6 +53,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(sandboxRoutes, opts);
   await app.register(channelInfoRoutes, opts);
   await app.register(onPremSettingsRoutes, opts);
+  await app.register(onPremPhotoRoutes, opts);
   await app.register(templateRoutes, opts);
   // Last: GET/DELETE /{media_id} take any single-segment path the routes above do not.
   await app.register(mediaRoutes, opts);

@@ -223,6 +223,7 @@ async function insertChannel(deps: Deps, input: NewChannel, actor: Actor, tx: Ex
     profile_websites: null,
     profile_picture_url: null,
     throughput_mps: null,
+    profile_photo_media_id: null,
   };
   await tx.insertInto('channels').values(row).execute();
   const wire = channelToWire(row, client, waba);

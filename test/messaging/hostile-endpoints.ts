@@ -171,6 +171,10 @@ export function knownEndpoints(webhookUrl: string): EndpointProfile[] {
     { method: 'DELETE', path: '/message_templates', flavour: 'cloud', body: 'json', query: { name: 'hostile_missing' }, queryExpect: 'reject' },
     { method: 'POST', path: '/media', flavour: 'cloud', body: 'multipart' },
     { method: 'POST', path: '/v1/media', flavour: 'onpremise', body: 'raw' },
+    // The number has no profile photo: GET and DELETE answer 404.
+    { method: 'POST', path: '/v1/settings/profile/photo', flavour: 'onpremise', body: 'raw' },
+    { method: 'GET', path: '/v1/settings/profile/photo', flavour: 'onpremise', body: 'none' },
+    { method: 'DELETE', path: '/v1/settings/profile/photo', flavour: 'onpremise', body: 'json' },
     { method: 'GET', path: '/whatsapp_business/attachments/', flavour: 'cloud', body: 'none', query: { mid: MISSING_MEDIA_ID, ext: '1700000000', hash: 'abc' }, queryExpect: 'reject' },
     { method: 'GET', path: '/v1/media/{media_id}', flavour: 'onpremise', body: 'none', params: { media_id: MISSING_MEDIA_ID } },
     { method: 'DELETE', path: '/v1/media/{media_id}', flavour: 'onpremise', body: 'json', params: { media_id: MISSING_MEDIA_ID } },

@@ -9,9 +9,16 @@ import { invalidParameter } from '../errors.ts';
 import { checkFile } from './cloud-upload.ts';
 import { discard, receiveToTempFile, type Received } from './intake.ts';
 import { RETENTION_MS, saveMedia, tmpDir, type MediaRow } from './store.ts';
-import { SIZE_LIMITS, acceptedType, limitFor, tooLarge } from './types.ts';
+import { SIZE_LIMITS, acceptedType, limitFor, tooLarge, type MediaKind } from './types.ts';
 
-export async function uploadOnPremMedia(deps: Deps, request: FastifyRequest): Promise<MediaRow> {
+export interface RawUploadOptions {
+  /** The kinds of media taken (all by default). */
+  kinds?: readonly MediaKind[];
+  /** How long it is kept (On-Premise media: 14 days). */
+  retentionMs?: number;
+}
+
+export async function uploadOnPremMedia(deps: Deps, request: FastifyRequest, opts: RawUploadOptions = {}): Promise<MediaRow> {
   const body = request.body as Readable | undefined;
   const cutOff = () => request.raw.destroy();
   let received: Received | undefined;
@@ -19,6 +26,7 @@ export async function uploadOnPremMedia(deps: Deps, request: FastifyRequest): Pr
     const contentType = request.headers['content-type'];
     if (!contentType) throw invalidParameter('Content-Type is required: the MIME type of the media in the body (e.g. image/jpeg)');
     const type = acceptedType(contentType, 'Content-Type');
+    if (opts.kinds && !opts.kinds.includes(type.kind)) throw invalidParameter(`Content-Type must be ${opts.kinds.map((k) => `an ${k}`).join(' or ')} type here (got ${type.mime})`);
     const declaredLength = Number(request.headers['content-length']);
     if (declaredLength > SIZE_LIMITS[type.kind]) throw tooLarge(type.kind, SIZE_LIMITS[type.kind], type.kind === 'sticker' ? true : undefined);
     if (!body || typeof body.pipe !== 'function') throw invalidParameter('the body must be the media file');
@@ -32,7 +40,7 @@ export async function uploadOnPremMedia(deps: Deps, request: FastifyRequest): Pr
       cutOff,
     );
     checkFile(type, received);
-    const row = await saveMedia(deps, request.channel!, received, { mime: type.mime, filename: null, retentionMs: RETENTION_MS.onpremise });
+    const row = await saveMedia(deps, request.channel!, received, { mime: type.mime, filename: null, retentionMs: opts.retentionMs ?? RETENTION_MS.onpremise });
     received = undefined;
     return row;
   } catch (err) {

@@ -30,7 +30,7 @@ const MediaInfo = Type.Object({
 const Success = Type.Object({ success: Type.Boolean() });
 
 /** Answers the file's bytes from disk, streamed, with its type, length and a filename. */
-async function sendFile(deps: Deps, reply: FastifyReply, row: MediaRow) {
+export async function sendFile(deps: Deps, reply: FastifyReply, row: MediaRow) {
   let handle;
   try {
     handle = await open(filePath(deps, row.storage_key), 'r');
