@@ -100,6 +100,35 @@ describeEachDb('list query', (kind) => {
       expect(channelIds(live).sort()).toEqual([a.channel_id, shop.id].sort());
     });
 
+    it('match times as the API shows them (to the second), to the precision written', async () => {
+      // A row stored with milliseconds, on the other partner (partner a's counts stay as they are).
+      clock.advance(877);
+      const c = await createClient(t.deps, b.partner_id, { name: 'Timed client' });
+      const list = (filters: unknown) =>
+        t.get(`/api/v2/partners/${b.partner_id}/clients`, { headers: partnerKey(b.partner_api_key), query: { filters: JSON.stringify(filters) } });
+      const shown = (await list({ id: c.id })).body.clients[0].created_at as string;
+      expect(shown).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      expect(c.created_at).toMatch(/\.\d{3}Z$/);
+      const found = async (filters: unknown) => ids(await list(filters)).includes(c.id);
+      expect(await found({ created_at: shown })).toBe(true);
+      expect(await found({ created_at: c.created_at })).toBe(true);
+      expect(await found({ created_at: shown.slice(0, 10) })).toBe(true);
+      expect(await found({ created_at: shown.slice(0, 16) + 'Z' })).toBe(true);
+      expect(await found({ created_at: shown.replace('Z', '+00:00') })).toBe(true);
+      // 01:00 in +01:00 is midnight UTC: the same instant.
+      const inBerlin = new Date(Date.parse(shown) + 3_600_000).toISOString().slice(0, 19) + '+01:00';
+      expect(await found({ created_at: inBerlin })).toBe(true);
+      expect(await found({ created_at: new Date(Date.parse(shown) + 1000).toISOString() })).toBe(false);
+      expect(await found({ created_at: c.created_at.replace(/\.\d{3}Z$/, '.876Z') })).toBe(false);
+      // Channels, by their own time fields.
+      const ch = await t.get(`/api/v2/partners/${a.partner_id}/channels`, { headers: partnerKey(a.partner_api_key), query: { filters: JSON.stringify({ terminated_at: (await get('channels', { filters: JSON.stringify({ id: kiosk.id }) })).body.partner_channels[0].terminated_at }) } });
+      expect(channelIds(ch)).toEqual([kiosk.id]);
+      for (const bad of ['yesterday', '2026-13-01', '2026-02-30T00:00:00Z', '2026-01-01T24:00:00Z', 5]) {
+        const res = await list({ created_at: bad });
+        expectPartnerError(res, 400, /filters.created_at must be a timestamp/);
+      }
+    });
+
     it("accept Python-style {'id':'x'}, True and None, and echo them as JSON values", async () => {
       const one = await get('channels', { filters: `{'id':'${shop.id}'}` });
       expect(one.body).toMatchObject({ total: 1, filters: { id: shop.id } });

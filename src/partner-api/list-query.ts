@@ -4,8 +4,8 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { badRequest } from '../errors.ts';
 
-/** `number` fields are integer columns. */
-export type FieldType = 'string' | 'number' | 'boolean';
+/** `number` fields are integer columns; `time` fields ISO timestamps as stored (with milliseconds). */
+export type FieldType = 'string' | 'number' | 'boolean' | 'time';
 
 export interface ListField {
   /** Qualified column, e.g. `channels.status`. */
@@ -159,6 +159,11 @@ function coerce(key: string, value: unknown, type: FieldType): FilterValue {
     if (value === 'true' || value === 'false') return value === 'true';
     throw badRequest(`filters.${key} must be true or false`);
   }
+  if (type === 'time') {
+    if (typeof value !== 'string') throw badRequest(`filters.${key} must be a timestamp such as "2026-12-06T05:54:19Z" or a date such as "2026-12-06"`);
+    timeRange(key, value);
+    return value;
+  }
   if (type === 'number') {
     const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
     if (Number.isInteger(n) && n >= INT_MIN && n <= INT_MAX) return n;
@@ -202,6 +207,34 @@ export function parseListQuery(q: ListQueryInput, spec: ListSpec): ParsedList {
 
 const BOOL_AS_INT = (v: boolean) => (v ? 1 : 0);
 
+const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * A time filter matches the instant written, to the precision written: the API shows times to
+ * the second ("2026-12-06T05:54:19Z") while rows keep milliseconds, so equality with the stored
+ * text would never match the value a client read. A date matches that whole (UTC) day, a time
+ * without seconds that minute, with a fraction that millisecond; no zone means UTC.
+ */
+function timeRange(key: string, value: string): { from: string; to: string } {
+  const m = TIME.exec(value.trim());
+  const bad = () => badRequest(`filters.${key} must be a timestamp such as "2026-12-06T05:54:19Z" or a date such as "2026-12-06", got "${value.slice(0, 40)}"`);
+  if (!m) throw bad();
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  let ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
+  const start = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), ms);
+  // Date.UTC rolls over out-of-range parts (month 13, second 61): refuse them instead.
+  const check = new Date(start);
+  if (Number.isNaN(start) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59))) throw bad();
+  let offsetMs = 0;
+  if (zone && zone !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+    offsetMs = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+  }
+  const span = frac ? 1 : s !== undefined ? 1_000 : h !== undefined ? 60_000 : 86_400_000;
+  ms = start - offsetMs;
+  return { from: new Date(ms).toISOString(), to: new Date(ms + span).toISOString() };
+}
+
 /** Adds the WHERE clauses of the parsed filters. */
 export function applyFilters<DB, TB extends keyof DB, O>(
   qb: SelectQueryBuilder<DB, TB, O>,
@@ -221,6 +254,9 @@ export function applyFilters<DB, TB extends keyof DB, O>(
     const field = spec.fields[key]!;
     if (value === null) {
       out = out.where(sql<boolean>`${sql.ref(field.column)} is null`) as typeof out;
+    } else if (field.type === 'time') {
+      const { from, to } = timeRange(key, String(value));
+      out = out.where(sql<boolean>`${sql.ref(field.column)} >= ${from} and ${sql.ref(field.column)} < ${to}`) as typeof out;
     } else {
       const v = typeof value === 'boolean' ? BOOL_AS_INT(value) : value;
       out = out.where(sql<boolean>`${sql.ref(field.column)} = ${v}`) as typeof out;

@@ -12,6 +12,7 @@ import {
   runList,
   type ListEnvelope,
   type ListQueryInput,
+  type FieldType,
   type ListSpec,
 } from '../partner-api/list-query.ts';
 import { SYSTEM_ACTOR, type Actor, type ClientRow } from './clients.ts';
@@ -92,7 +93,7 @@ export function channelToWire(ch: ChannelRow, client: ClientRow, waba: WabaAccou
 }
 export type ChannelWire = ReturnType<typeof channelToWire>;
 
-const col = (c: string, type: 'string' | 'number' | 'boolean' = 'string') => ({ column: c, type });
+const col = (c: string, type: FieldType = 'string') => ({ column: c, type });
 export const CHANNEL_LIST: ListSpec = {
   collection: 'partner_channels',
   fields: {
@@ -107,12 +108,12 @@ export const CHANNEL_LIST: ListSpec = {
     is_migrated: col('channels.is_migrated', 'boolean'),
     account_mode: col('channels.account_mode'),
     network: col('channels.network'),
-    terminated_at: col('channels.terminated_at'),
+    terminated_at: col('channels.terminated_at', 'time'),
     current_limit: col('channels.current_limit'),
     current_quality_rating: col('channels.current_quality_rating'),
-    created_at: col('channels.created_at'),
-    modified_at: col('channels.modified_at'),
-    billing_started_at: col('channels.billing_started_at'),
+    created_at: col('channels.created_at', 'time'),
+    modified_at: col('channels.modified_at', 'time'),
+    billing_started_at: col('channels.billing_started_at', 'time'),
     waba_account_id: col('channels.waba_account_id'),
     'setup_info.phone_number': col('channels.phone_number'),
     'setup_info.phone_name': col('channels.phone_name'),

@@ -21,7 +21,7 @@ const WEBHOOK_EVENT_LIST: ListSpec = {
     event_type: col('event_type'),
     target_type: col('target_type'),
     target_id: col('target_id'),
-    created_at: col('created_at'),
+    created_at: { column: 'webhook_events.created_at', type: 'time' },
     attempts: { column: 'webhook_events.attempts', type: 'number' },
     last_status_code: { column: 'webhook_events.last_status_code', type: 'number' },
   },
