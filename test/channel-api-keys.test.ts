@@ -59,6 +59,20 @@ describeEachDb('channel API keys', (kind) => {
       expect(await resolve(created.api_key)).toMatchObject({ keyId: created.id, channelId: a.channel_id, partnerId: a.partner_id });
     });
 
+    it('takes a bodyless call sent with Content-Type: application/json (as client libraries send every call)', async () => {
+      const res = await t.post(keysUrl(a.partner_id, a.channel_id), { ...asA(), headers: { ...asA().headers, 'content-type': 'application/json' }, raw: '' });
+      expect(res.status, res.text).toBe(201);
+      expect(res.body.api_key).toMatch(/^[0-9A-Za-z]{32}$/);
+      const del = await t.delete(keysUrl(a.partner_id, a.channel_id), { ...asA(), headers: { ...asA().headers, 'content-type': 'application/json' }, raw: '' });
+      expect(del.status, del.text).toBe(200);
+      // A route that needs a body still says so.
+      const token = await t.post('/api/v2/token', { headers: { 'content-type': 'application/json' }, raw: '' });
+      expect(token.status).toBe(400);
+      const send = await t.post('/messages', { headers: { 'D360-API-KEY': (await createKey()).api_key, 'content-type': 'application/json' }, raw: '' });
+      expect(send.status).toBe(400);
+      expect(send.body.error.error_data.details).toContain('body: must be a JSON object');
+    });
+
     it("revokes the channel's earlier keys, including the bootstrap key", async () => {
       const c = await t.tenant();
       expect(await resolve(c.channel_api_key)).toMatchObject({ channelId: c.channel_id });
