@@ -42,7 +42,7 @@ describeEachDb('POST /api/v2/token', (kind) => {
     it('answers 200 with a bearer token that lives 24 hours', async () => {
       const res = await login(a.username, a.password);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 86400 });
+      expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 86400, refresh_token: expect.any(String) });
       expect(res.body.access_token.split('.')).toHaveLength(3);
     });
 
@@ -84,14 +84,53 @@ describeEachDb('POST /api/v2/token', (kind) => {
       expect(unknown.body).toEqual(wrong.body);
     });
 
-    it('400 in the meta format when a field is missing or empty', async () => {
-      for (const json of [{ username: a.username }, { password: 'x' }, {}, { username: '', password: 'x' }]) {
+    it('400 in the OAuth and meta formats when a field is missing or empty, or the body is malformed', async () => {
+      for (const json of [{ username: a.username }, { password: 'x' }, {}, { username: '', password: 'x' }, { grant_type: 'refresh_token' }, { grant_type: 'client_credentials' }]) {
         const res = await t.post('/api/v2/token', { headers: from(nextAddress()), json });
         expect(res.status, JSON.stringify(json)).toBe(400);
-        expect(res.body.meta).toMatchObject({ success: false, http_code: 400, developer_message: expect.any(String) });
+        expect(res.body).toEqual({ error: 'invalid_request', error_description: expect.any(String), meta: { success: false, http_code: 400, developer_message: res.body.error_description } });
       }
+      const broken = await t.post('/api/v2/token', { headers: { 'content-type': 'application/json' }, raw: '{"username":' });
+      expect(broken.status).toBe(400);
+      expect(broken.body).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('Malformed JSON'), meta: { http_code: 400 } });
+      const xml = await t.post('/api/v2/token', { headers: { 'content-type': 'application/xml' }, raw: '<a/>' });
+      expect(xml.status).toBe(415);
+      expect(xml.body).toMatchObject({ error: 'invalid_request', meta: { http_code: 415 } });
       const res = await t.post('/api/v2/token', { json: { password: 'x' } });
       expect(res.body.meta.developer_message).toContain('username');
+    });
+  });
+
+  describe('form bodies and refresh tokens', () => {
+    it('takes a form-encoded body (grant_type=password), as OAuth clients send it', async () => {
+      const form = new URLSearchParams({ grant_type: 'password', username: a.username, password: a.password }).toString();
+      const res = await t.post('/api/v2/token', { headers: { ...from(nextAddress()), 'content-type': 'application/x-www-form-urlencoded' }, raw: form });
+      expect(res.status, res.text).toBe(200);
+      expect((await t.get(`/api/v2/partners/${a.partner_id}`, { headers: bearer(res.body.access_token) })).status).toBe(200);
+    });
+
+    it('a refresh token gets a new pair without the password; it is no bearer token, and a bearer token is no refresh token', async () => {
+      const first = (await login(a.username, a.password)).body;
+      const renewed = await t.post('/api/v2/token', { json: { refresh_token: first.refresh_token } });
+      expect(renewed.status, renewed.text).toBe(200);
+      expect(renewed.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 86400, refresh_token: expect.any(String) });
+      expect((await t.get(`/api/v2/partners/${a.partner_id}`, { headers: bearer(renewed.body.access_token) })).status).toBe(200);
+      const explicit = await t.post('/api/v2/token', { json: { grant_type: 'refresh_token', refresh_token: renewed.body.refresh_token } });
+      expect(explicit.status).toBe(200);
+
+      expect((await t.get(`/api/v2/partners/${a.partner_id}`, { headers: bearer(first.refresh_token) })).status).toBe(401);
+      const withAccess = await t.post('/api/v2/token', { json: { refresh_token: first.access_token } });
+      expect(withAccess.status).toBe(401);
+      expect(withAccess.body).toMatchObject({ error: 'invalid_grant', meta: { http_code: 401 } });
+      expect((await t.post('/api/v2/token', { json: { refresh_token: 'x.y.z' } })).status).toBe(401);
+    });
+
+    it('a refresh token expires after 30 days', async () => {
+      const { body } = await login(a.username, a.password);
+      clock.advance(30 * 24 * 3600 * 1000 + 1000);
+      const res = await t.post('/api/v2/token', { json: { refresh_token: body.refresh_token } });
+      expect(res.status).toBe(401);
+      expect(res.body.error_description).toContain('expired');
     });
   });
 

@@ -23,12 +23,18 @@ export interface IssuedToken {
   access_token: string;
   token_type: 'bearer';
   expires_in: number;
+  refresh_token: string;
 }
 
-export async function issueToken(deps: Deps, user: HubUser): Promise<IssuedToken> {
+/** A refresh token lives this long (an access token: OPENWABA_TOKEN_TTL, 24 h by default). */
+export const REFRESH_TTL_SECONDS = 30 * 24 * 60 * 60;
+
+/** What a token is for: `access` tokens authorize requests, `refresh` tokens only get new ones. */
+type TokenUse = 'access' | 'refresh';
+
+async function sign(deps: Deps, user: HubUser, use: TokenUse, ttl: number): Promise<string> {
   const now = Math.floor(deps.clock.now().getTime() / 1000);
-  const ttl = deps.config.tokenTtlSeconds;
-  const token = await new SignJWT({ partner_id: user.partner_id, username: user.username })
+  return new SignJWT({ partner_id: user.partner_id, username: user.username, ...(use === 'refresh' ? { use } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setSubject(user.id)
@@ -36,11 +42,28 @@ export async function issueToken(deps: Deps, user: HubUser): Promise<IssuedToken
     .setExpirationTime(now + ttl)
     .setJti(newSecret(16))
     .sign(await signingKey(deps));
-  return { access_token: token, token_type: 'bearer', expires_in: ttl };
 }
 
-/** The hub user a bearer token stands for, or undefined if it is invalid, expired or orphaned. */
-export async function verifyToken(deps: Deps, token: string): Promise<HubUser | undefined> {
+/**
+ * An access token and a refresh token (the reference §1.1 answers both; a client that keeps the
+ * refresh token gets a new pair with POST /api/v2/token {"refresh_token": …}, no password).
+ */
+export async function issueToken(deps: Deps, user: HubUser): Promise<IssuedToken> {
+  const ttl = deps.config.tokenTtlSeconds;
+  return { access_token: await sign(deps, user, 'access', ttl), token_type: 'bearer', expires_in: ttl, refresh_token: await sign(deps, user, 'refresh', REFRESH_TTL_SECONDS) };
+}
+
+/** The hub user a bearer (access) token stands for, or undefined if it is invalid, expired, orphaned or a refresh token. */
+export function verifyToken(deps: Deps, token: string): Promise<HubUser | undefined> {
+  return verify(deps, token, 'access');
+}
+
+/** The hub user a refresh token stands for, or undefined (an access token is no refresh token). */
+export function verifyRefreshToken(deps: Deps, token: string): Promise<HubUser | undefined> {
+  return verify(deps, token, 'refresh');
+}
+
+async function verify(deps: Deps, token: string, use: TokenUse): Promise<HubUser | undefined> {
   if (token.length > 4096) return undefined;
   try {
     const { payload } = await jwtVerify(token, await signingKey(deps), {
@@ -49,6 +72,8 @@ export async function verifyToken(deps: Deps, token: string): Promise<HubUser | 
       currentDate: deps.clock.now(),
     });
     if (typeof payload.sub !== 'string') return undefined;
+    // Access tokens carry no `use` claim (those issued before refresh tokens existed neither).
+    if ((payload.use ?? 'access') !== use) return undefined;
     const user = await findHubUser(deps, payload.sub);
     if (!user || user.partner_id !== payload.partner_id) return undefined;
     return user;
