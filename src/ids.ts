@@ -59,18 +59,35 @@ export function recordId(prefix: string): string {
   return `${prefix}_${base62(16)}`;
 }
 
+/** The last millisecond a sortable id was made in, and how many were made in it (this process). */
+let lastMs = 0;
+let seqInMs = 0;
+const SEQ_PER_MS = 62 * 62;
+
 /**
- * A record id that sorts by creation time: `prefix_` + the milliseconds since the epoch in 8
- * base62 digits + 10 random base62 characters (≈ 59.5 bits, so ids stay unguessable). For rows
+ * A record id that sorts by creation time, and within this process by creation order: `prefix_`
+ * + the milliseconds since the epoch in 8 base62 digits + a 2-digit sequence within that
+ * millisecond + 8 random base62 characters (≈ 47.6 bits, so ids stay unguessable). For rows
  * written at high rates (outbox events, delivery attempts): new keys land at the end of their
  * indexes instead of on random pages, so a batch of inserts touches a few pages, not one each.
+ * The order matters too: events written together (an onboarding's client_created, then
+ * channel_created) are claimed and delivered in the order they were written. The clock never
+ * goes back here: an earlier Date.now() (a clock step) continues from the last millisecond.
  */
 export function sortableRecordId(prefix: string): string {
-  let t = Date.now();
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
+    seqInMs = 0;
+  } else if (++seqInMs >= SEQ_PER_MS) {
+    lastMs++;
+    seqInMs = 0;
+  }
+  let t = lastMs;
   let time = '';
   for (let i = 0; i < 8; i++) {
     time = BASE62[t % 62]! + time;
     t = Math.floor(t / 62);
   }
-  return `${prefix}_${time}${base62(10)}`;
+  return `${prefix}_${time}${BASE62[Math.floor(seqInMs / 62)]}${BASE62[seqInMs % 62]}${base62(8)}`;
 }

@@ -13,9 +13,15 @@ it('sortable record ids sort by creation time and stay unguessable', () => {
   }
   expect([...ids].sort()).toEqual(ids);
   for (const id of ids) expect(id).toMatch(/^evt_[0-9A-Za-z]{18}$/);
-  // The same millisecond: the random part differs.
-  vi.setSystemTime(1_700_000_000_000);
-  expect(new Set(Array.from({ length: 1000 }, () => sortableRecordId('att'))).size).toBe(1000);
+  // The same millisecond: ids still sort in the order they were made, and differ.
+  vi.setSystemTime(4_000_000_000_000);
+  const same = Array.from({ length: 5000 }, () => sortableRecordId('att'));
+  expect(new Set(same).size).toBe(5000);
+  expect([...same].sort()).toEqual(same);
+  // A clock that steps back does not make an earlier id.
+  vi.setSystemTime(1_000);
+  const later = sortableRecordId('att');
+  expect(later > same[same.length - 1]!).toBe(true);
   expect(recordId('key')).toMatch(/^key_[0-9A-Za-z]{16}$/);
 });
 

@@ -55,6 +55,13 @@ interface TargetState {
   queue: Claimed[];
   /** The last claim took as many as it could for this target: more may be due. */
   more: boolean;
+  /**
+   * One delivery at a time, so that the receiver gets the events in the order they were written:
+   * a partner's webhook (channel_created before channel_ready; reference §2). Its events are few
+   * (lifecycle changes), so it gives up little. A channel's webhook takes several at once, as
+   * Meta's does (messages and statuses carry their own timestamps and ids).
+   */
+  ordered: boolean;
 }
 
 export class Dispatcher {
@@ -279,13 +286,14 @@ export class Dispatcher {
       await this.handBack(rows.map((r) => r.id)).catch(() => {});
       throw err;
     }
-    // Oldest first within each target (RETURNING does not keep the claim's order).
-    rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+    // Oldest first within each target (RETURNING does not keep the claim's order); ids sort by
+    // creation order within a millisecond (sortableRecordId).
+    rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const perTarget = new Map<string, number>();
     for (const row of rows) {
       let s = this.targets.get(row.target_id);
       if (!s) {
-        s = { inFlight: 0, queue: [], more: false };
+        s = { inFlight: 0, queue: [], more: false, ordered: row.target_type === 'partner' };
         this.targets.set(row.target_id, s);
       }
       s.queue.push({ row, leaseUntil: Date.parse(row.available_at), target: resolved.get(`${row.target_type}:${row.target_id}`) });
@@ -333,7 +341,7 @@ export class Dispatcher {
   private pump(targetId: string): void {
     const s = this.targets.get(targetId);
     if (!s) return;
-    const perTarget = this.deps.config.webhookPerTargetConcurrency;
+    const perTarget = s.ordered ? 1 : this.deps.config.webhookPerTargetConcurrency;
     while (!this.stopping && s.inFlight < perTarget && s.queue.length > 0) {
       const c = s.queue.shift()!;
       s.inFlight++;
