@@ -172,6 +172,55 @@ describeEachDb('admin API', (kind) => {
       expect((await login(b.username, b.password)).status).toBe(200);
     });
 
+    it('POST /admin/channels/{chid}/status terminated: availability error in the object, the list and its filter; the key is blocked', async () => {
+      const c = await t.tenant();
+      const asC = { headers: partnerKey(c.partner_api_key) };
+      const channels = `/api/v2/partners/${c.partner_id}/channels`;
+      const sending = { 'D360-API-KEY': c.channel_api_key };
+      expect((await t.get('/v1/configs/phone_number', { headers: sending })).status).toBe(200);
+
+      const res = await t.post(`/admin/channels/${c.channel_id}/status`, { headers: admin, json: { status: 'terminated' } });
+      expect(res.status).toBe(200);
+      // Seed 001's "Channel Statuses": not in the final stages of onboarding (setting_up) but
+      // non-operational and not being set up (error).
+      expect(res.body).toMatchObject({ id: c.channel_id, status: 'terminated', availability_status: 'error', meta_status: 'DISCONNECTED' });
+      expect(res.body.terminated_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+      const one = await t.get(`${channels}/${c.channel_id}`, asC);
+      expect(one.body).toEqual(res.body);
+      const listed = await t.get(channels, asC);
+      expect(listed.body.partner_channels.find((ch: { id: string }) => ch.id === c.channel_id)).toEqual(res.body);
+      const errors = await t.get(channels, { ...asC, query: { filters: JSON.stringify({ availability_status: 'error' }) } });
+      expect(errors.body.partner_channels.map((ch: { id: string }) => ch.id)).toEqual([c.channel_id]);
+      const settingUp = await t.get(channels, { ...asC, query: { filters: JSON.stringify({ availability_status: 'setting_up' }) } });
+      expect(settingUp.body.total).toBe(0);
+
+      // The Messaging API still answers a cancelled channel's key with 360's 403 (it goes by the
+      // termination, not by availability_status).
+      const blocked = await t.get('/v1/configs/phone_number', { headers: sending });
+      expect(blocked.status).toBe(403);
+      expect(blocked.body).toEqual({ meta: { success: false, http_code: 403, developer_message: 'The endpoint is blocked' } });
+      expect((await t.get('/health_status', { headers: sending })).status).toBe(403);
+
+      // The change and its partner event are one: the event is in the outbox with the channel object.
+      const outbox = await t.get(`/api/v2/partners/${c.partner_id}/webhook_events`, { ...asC, query: { filters: JSON.stringify({ event_type: 'cancellation_processed' }) } });
+      expect(outbox.body.webhook_events).toHaveLength(1);
+      expect(outbox.body.webhook_events[0].payload).toEqual({ id: outbox.body.webhook_events[0].id, event: 'cancellation_processed', data: res.body });
+    });
+
+    it('a channel is not created terminated: 400, and the create body does not offer it', async () => {
+      const c = await t.tenant();
+      const res = await t.post(`/admin/partners/${c.partner_id}/clients/${c.client_id}/channels`, { headers: admin, json: { status: 'terminated' } });
+      expect(res.status).toBe(400);
+      expect(res.body.meta).toMatchObject({ success: false, http_code: 400 });
+      const doc = (await t.get('/openapi.json')).body;
+      const body = doc.paths['/admin/partners/{partner_id}/clients/{client_id}/channels'].post.requestBody.content['application/json'].schema;
+      const offered = JSON.stringify(body.properties.status);
+      expect(offered).toContain('live');
+      expect(offered).not.toContain('terminated');
+      expect(JSON.stringify(doc.paths['/admin/channels/{channel_id}/status'].post.requestBody)).toContain('terminated');
+    });
+
     it('GET /admin/partners lists every partner, with no secrets', async () => {
       const res = await t.get('/admin/partners', { headers: admin });
       expect(res.status).toBe(200);

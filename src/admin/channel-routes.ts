@@ -29,7 +29,9 @@ export const adminChannelRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
           {
             phone_number: Type.Optional(Type.String({ pattern: '^\\d{6,15}$', description: 'digits without +; default: a random sandbox number' })),
             phone_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            status: Type.Optional(Type.Union(CHANNEL_STATUSES.map((s) => Type.Literal(s)))),
+            // Not terminated: a channel is terminated through /admin/channels/{id}/status, which
+            // stamps terminated_at and emits cancellation_processed.
+            status: Type.Optional(Type.Union(CHANNEL_STATUSES.filter((s) => s !== 'terminated').map((s) => Type.Literal(s)))),
             hosting_type: Type.Optional(Type.Union([Type.Literal('cloud'), Type.Literal('onpremise')])),
           },
           { additionalProperties: false },
@@ -59,7 +61,7 @@ export const adminChannelRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       schema: {
         tags,
         security,
-        summary: "Move a channel's status (emits channel_submitted / _ready / _running / _live)",
+        summary: "Move a channel's status (emits channel_submitted / _ready / _running / _live; terminated emits cancellation_processed and is final)",
         params: ChannelIdParams,
         body: Type.Object({ status: Type.Union(CHANNEL_STATUSES.map((s) => Type.Literal(s))) }, { additionalProperties: false }),
         response: { 200: Channel, ...errors },

@@ -22,9 +22,15 @@ export type ChannelRow = Selectable<ChannelsTable>;
 export type ChannelNetwork = 'sandbox' | 'meta';
 export type HostingType = 'cloud' | 'onpremise';
 
-/** availability_status follows from status: the seeds' ready / setting_up / error. */
+/**
+ * availability_status follows from status: the seeds' ready / setting_up / error (seed 001's
+ * "Channel Statuses" table; reference §1.4, `availability_status: ready|setting_up|error`).
+ * setting_up is "in the final stages of the onboarding or migration process"; error is "a
+ * non-operational state ... not in the process of being set up", which is what a terminated
+ * (cancelled) channel is, so terminated is error, not setting_up.
+ */
 export function availabilityFor(status: string): 'ready' | 'setting_up' | 'error' {
-  if (status === 'error' || status === 'certificate_declined') return 'error';
+  if (status === 'error' || status === 'certificate_declined' || status === 'terminated') return 'error';
   if (['ready', 'running', 'live'].includes(status)) return 'ready';
   return 'setting_up';
 }
@@ -169,6 +175,9 @@ export async function createChannel(
 }
 
 async function insertChannel(deps: Deps, input: NewChannel, actor: Actor, tx: Executor): Promise<ChannelRow> {
+  // Termination ends a channel's life (setChannelStatus stamps terminated_at and raises
+  // cancellation_processed): a channel is created first, then terminated, never born terminated.
+  if (input.status === 'terminated') throw new ApiError(400, 'A new channel cannot be terminated: create it, then move its status to terminated');
   const now = isoNow(deps.clock);
   const client = await tx.selectFrom('clients').selectAll().where('id', '=', input.clientId).where('partner_id', '=', input.partnerId).executeTakeFirst();
   if (!client) throw notFound(`Client ${input.clientId} not found`);

@@ -13,8 +13,11 @@ export const PARTNER_EVENTS = [
   'channel_ready',
   'channel_running',
   'channel_live',
+  // The cancellation lifecycle (reference §2, from the .NET client's enum): requested, revoked,
+  // and processed — the last when the channel is terminated.
   'cancellation_request',
   'cancellation_revoke',
+  'cancellation_processed',
   'template_messaging_enabled',
   'template_messaging_disabled',
   // A template was approved or rejected. The reference names only the spec anchor
@@ -30,6 +33,9 @@ export function channelStatusEvent(status: string): PartnerEventName | undefined
     ready: 'channel_ready',
     running: 'channel_running',
     live: 'channel_live',
+    // A terminated channel is the end of its cancellation (reference §2), whether or not a
+    // cancellation_request came first.
+    terminated: 'cancellation_processed',
   };
   return map[status];
 }
