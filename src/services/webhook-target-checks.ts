@@ -14,6 +14,16 @@ export const MAX_WEBHOOK_HEADERS = 20;
 export const MAX_WEBHOOK_HEADER_NAME = 100;
 export const MAX_WEBHOOK_HEADER_VALUE = 4096;
 
+/**
+ * Headers every delivery sets itself (the body's type and length, the signatures, the event id,
+ * the connection's own): a custom header may not replace them. Refused when the headers are set,
+ * rather than stored and quietly left out of every delivery.
+ */
+export const RESERVED_WEBHOOK_HEADERS: ReadonlySet<string> = new Set([
+  'content-type', 'content-length', 'host', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer',
+  'x-360dialog-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'expect',
+]);
+
 /** A webhook URL or header set that breaks a rule; the message names the rule. */
 export class WebhookTargetError extends Error {}
 
@@ -66,6 +76,7 @@ export function checkWebhookHeaders(headers: unknown, policy: WebhookUrlPolicy):
   const token = new RegExp(`^[!#$%&'*+.^_\`|~0-9A-Za-z-]{1,${MAX_WEBHOOK_HEADER_NAME}}$`);
   for (const [name, value] of entries) {
     if (!token.test(name)) refuse(`headers: "${name.slice(0, MAX_WEBHOOK_HEADER_NAME)}" is not a valid header name`);
+    if (RESERVED_WEBHOOK_HEADERS.has(name.toLowerCase())) refuse(`headers: "${name}" is set by openwaba on every delivery and cannot be replaced`);
     if (policy === 'strict' && name.includes('_')) refuse(`headers: "${name}" must not contain "_" (underscore) (OPENWABA_WEBHOOK_URL_POLICY=strict)`);
     if (typeof value !== 'string' || value.length > MAX_WEBHOOK_HEADER_VALUE || /[\r\n\0]/.test(value)) {
       refuse(`headers: the value of "${name}" must be a string without line breaks, at most ${MAX_WEBHOOK_HEADER_VALUE} characters`);

@@ -3,6 +3,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { DeliveryTarget } from './targets.ts';
 import { sign360, standardWebhookSignature } from './signing.ts';
 import { isPrivateAddress, publicOnlyLookup } from './private-address.ts';
+import { RESERVED_WEBHOOK_HEADERS } from '../services/webhook-target-checks.ts';
 
 export type AttemptOutcome = 'delivered' | 'http_error' | 'redirect' | 'timeout' | 'network_error' | 'no_endpoint';
 
@@ -18,11 +19,6 @@ export interface AttemptResult {
 
 const EXCERPT_BYTES = 1024;
 const MAX_READ_BYTES = 64 * 1024;
-/** Headers a target's custom headers may not replace. */
-const RESERVED = new Set([
-  'content-type', 'content-length', 'host', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer',
-  'x-360dialog-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'expect',
-]);
 
 /** A target's own headers (less those it may not replace), content type and user agent: made once per resolved target. */
 const baseHeadersOf = new WeakMap<DeliveryTarget, Record<string, string>>();
@@ -30,7 +26,8 @@ function baseHeaders(target: DeliveryTarget, userAgent: string): Record<string, 
   let h = baseHeadersOf.get(target);
   if (!h) {
     h = {};
-    for (const [k, v] of Object.entries(target.headers)) if (!RESERVED.has(k.toLowerCase())) h[k] = v;
+    // Refused when set; headers stored before that rule are still left out here.
+    for (const [k, v] of Object.entries(target.headers)) if (!RESERVED_WEBHOOK_HEADERS.has(k.toLowerCase())) h[k] = v;
     h['content-type'] = 'application/json';
     h['user-agent'] ??= userAgent;
     baseHeadersOf.set(target, h);

@@ -73,6 +73,9 @@ describeEachDb('channel webhook configuration', (kind) => {
       [{ url: 'https://example.com/hook', headers: { '': 'x' } }, 'is not a valid header name'],
       [{ url: 'https://example.com/hook', headers: { 'X-A': 5 } }, 'the value of "X-A" must be a string'],
       [{ url: 'https://example.com/hook', headers: { 'X-A': 'a\r\nX-Injected: 1' } }, 'without line breaks'],
+      [{ url: 'https://example.com/hook', headers: { 'Content-Type': 'text/plain' } }, '"Content-Type" is set by openwaba on every delivery'],
+      [{ url: 'https://example.com/hook', headers: { 'x-360dialog-signature': 'forged' } }, '"x-360dialog-signature" is set by openwaba'],
+      [{ url: 'https://example.com/hook', headers: { Host: 'other.example' } }, '"Host" is set by openwaba'],
       [{ url: 'https://example.com/hook', headers: { 'X-A': 'v'.repeat(4097) } }, 'at most 4096 characters'],
       [{ url: 'https://example.com/hook', headers: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`X-H${i}`, 'v'])) }, 'at most 20 custom headers'],
     ];
