@@ -58,7 +58,9 @@ describeBrowser('Integrated Onboarding in Chromium', browserCheck, () => {
     t = await startTestApp('sqlite', { dispatcher: true, env: { OPENWABA_ONBOARDING_SETUP_DELAY: '300ms' } });
     const tenant = await t.tenant({ brandName: 'Acme Bots' });
     pid = tenant.partner_id;
-    await t.patch(`/api/v2/partners/${pid}`, { headers: partnerKey(tenant.partner_api_key), json: { webhook_url: `${site.url}/events` } });
+    // The redirect URL is the page with the button (reference §3); the link's redirect_url is
+    // another page on that origin.
+    await t.patch(`/api/v2/partners/${pid}`, { headers: partnerKey(tenant.partner_api_key), json: { webhook_url: `${site.url}/events`, partner_redirect_url: `${site.url}/` } });
     site.link = `${t.baseUrl}/dashboard/app/${pid}/permissions?number=4915112349999&email=dana%40shop.example&partner=crm-9&redirect_url=${encodeURIComponent(`${site.url}/done`)}&state=xyz`;
     // Pages may talk to the app and the partner's site, nothing else.
     session = await launchIsolatedPage(t.baseUrl, { alsoAllow: [site.url] });
@@ -159,6 +161,17 @@ describeBrowser('Integrated Onboarding in Chromium', browserCheck, () => {
     expect(res?.status()).toBe(400);
     await expect(p.getByRole('alert').textContent()).resolves.toContain('redirect_url must use http or https');
     await screenshot(p, 'onboarding-10-error-bad-redirect');
+    // A crafted link that would send the ids to another site: refused, the browser stays here.
+    const crafted = await p.goto(`${t.baseUrl}/dashboard/app/${pid}?redirect_url=${encodeURIComponent('https://evil.example/steal')}`);
+    expect(crafted?.status()).toBe(400);
+    await expect(p.getByRole('alert').textContent()).resolves.toContain('must be on the same origin (scheme, host and port)');
+    expect(p.url().startsWith(t.baseUrl)).toBe(true);
+    // A partner that has not set its redirect URL yet (reference §3: required).
+    const bare = await t.tenant({ brandName: 'Bare Bots' });
+    const unset = await p.goto(`${t.baseUrl}/dashboard/app/${bare.partner_id}/permissions`);
+    expect(unset?.status()).toBe(409);
+    await expect(p.getByRole('alert').textContent()).resolves.toContain('Bare Bots must first set its redirect URL in the Partner Hub');
+    await screenshot(p, 'onboarding-11-error-no-partner-redirect');
     await other.context.close();
   });
 

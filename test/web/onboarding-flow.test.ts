@@ -134,9 +134,10 @@ describeEachDb('Integrated Onboarding: the whole flow', (kind) => {
     expect(await t.deps.db.kysely.selectFrom('jobs').select('id').where('ref_id', '=', channelId).execute()).toEqual([]);
   });
 
-  it('uses the link’s redirect_url, keeping its query and fragment', async () => {
+  it('uses the link’s redirect_url on the partner’s origin, keeping its query and fragment', async () => {
     const c = new OnboardingClient(t.baseUrl);
-    const target = `${receiver.url}/done?x=1&y=a%20b#top`;
+    // Another page on the origin of partner_redirect_url (https://partner.example): honoured.
+    const target = 'https://partner.example/done?x=1&y=a%20b#top';
     const res = await onboard(c, pid, {
       query: `redirect_url=${encodeURIComponent(target)}`,
       name: 'Bob',
@@ -146,7 +147,7 @@ describeEachDb('Integrated Onboarding: the whole flow', (kind) => {
     });
     expect(res.status).toBe(303);
     const { clientId, channelIds } = await ids('bob@shop.example');
-    expect(res.location).toBe(`${receiver.url}/done?x=1&y=a%20b&client=${clientId}&channels=[${channelIds[0]}]#top`);
+    expect(res.location).toBe(`https://partner.example/done?x=1&y=a%20b&client=${clientId}&channels=[${channelIds[0]}]#top`);
     // No state in the link: none on the way back.
     expect(res.location).not.toContain('state=');
   });

@@ -1,7 +1,10 @@
 // The way back to the partner: 360dialog's ?client=…&channels=[…] with literal brackets, added to
-// whatever URL the partner gave (its query and fragment kept), and only to http(s) URLs.
+// whatever URL the partner gave (its query and fragment kept), only to http(s) URLs, and (reference
+// §3) only when the partner has a redirect URL, a link's redirect_url only on that URL's origin.
 import { describe, expect, it } from 'vitest';
-import { checkRedirectUrl, parseParams, partnerRedirect } from '../../src/web/onboarding/state.ts';
+import { parseParams } from '../../src/web/onboarding/state.ts';
+import { checkRedirectUrl, partnerRedirect, redirectTarget, sameOrigin } from '../../src/web/onboarding/redirect.ts';
+import type { PartnerRow } from '../../src/services/partners.ts';
 import { ApiError } from '../../src/errors.ts';
 
 describe('onboarding redirect URL', () => {
@@ -51,5 +54,49 @@ describe('onboarding redirect URL', () => {
     expect(() => parseParams({ redirect_url: 'javascript:alert(1)' })).toThrow(/http or https/);
     expect(() => parseParams({ partner: 'x'.repeat(5000) })).toThrow(/too long/);
     expect(parseParams(undefined)).toEqual({});
+  });
+
+  const partner = (url: string | null) => ({ brand_name: 'Acme <Bots>', partner_redirect_url: url }) as PartnerRow;
+  const status = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      return err instanceof ApiError ? err.status : -1;
+    }
+    return 0;
+  };
+
+  it('needs the partner’s own redirect URL, whatever the link says (409: only the partner can fix it)', () => {
+    for (const url of [null, '', 'not a url', 'javascript:alert(1)']) {
+      expect(status(() => redirectTarget(partner(url), {})), String(url)).toBe(409);
+      expect(status(() => redirectTarget(partner(url), { redirect_url: 'https://partner.example/io' })), String(url)).toBe(409);
+    }
+    expect(() => redirectTarget(partner(null), {})).toThrow(/Partner Hub .*partner_redirect_url/);
+  });
+
+  it('uses the partner’s URL, or the link’s on the same origin (another path and query allowed)', () => {
+    const p = partner('https://partner.example/connected?src=io');
+    expect(redirectTarget(p, {})).toBe('https://partner.example/connected?src=io');
+    for (const same of ['https://partner.example/other/page?x=1#top', 'HTTPS://Partner.Example/x', 'https://partner.example:443/x', 'https://partner.example']) {
+      expect(redirectTarget(p, { redirect_url: same }), same).toBe(new URL(same).href);
+    }
+  });
+
+  it('refuses a link’s redirect_url on another scheme, host or port (400), without repeating it', () => {
+    const p = partner('https://partner.example/connected');
+    for (const other of [
+      'http://partner.example/connected',
+      'https://partner.example:8443/connected',
+      'https://evil.example/connected',
+      'https://evil.partner.example/',
+      'https://partner.example.evil.example/',
+      'https://partner.example%2F@evil.example/',
+    ]) {
+      expect(status(() => redirectTarget(p, { redirect_url: other })), other).toBe(400);
+    }
+    expect(() => redirectTarget(p, { redirect_url: 'https://evil.example/x' })).toThrow(/same origin \(scheme, host and port\) as Acme <Bots>'s redirect URL, https:\/\/partner\.example:/);
+    expect(() => redirectTarget(p, { redirect_url: 'https://evil.example/x' })).not.toThrow(/evil/);
+    expect(sameOrigin('http://localhost:8082/a', 'http://localhost:8082/b?c')).toBe(true);
+    expect(sameOrigin('http://localhost:8082/a', 'http://127.0.0.1:8082/a')).toBe(false);
   });
 });

@@ -1,12 +1,12 @@
-// Shared by the onboarding routes: the partner from the path, the session, the CSRF check, the
-// form fields, and the redirect target.
+// Shared by the onboarding routes: the partner from the path, the session, the CSRF check and the
+// form fields. (The redirect target is in redirect.ts.)
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { findPartner, type PartnerRow } from '../../services/partners.ts';
 import { checkCsrf, createSession, destroySession, readSession } from '../sessions.ts';
 import type { OnboardingSession } from './pages.ts';
-import { checkRedirectUrl, type OnboardingSubject, type Step } from './state.ts';
+import type { OnboardingSubject, Step } from './state.ts';
 
 export async function partnerFromPath(deps: Deps, request: FastifyRequest): Promise<PartnerRow> {
   const pid = (request.params as { partner_id: string }).partner_id;
@@ -50,17 +50,6 @@ export function requireStep(s: OnboardingSession, ...steps: Step[]): void {
 export function requireUser(s: OnboardingSession): string {
   if (!s.subject.userId) throw new ApiError(409, 'Sign up or log in first');
   return s.subject.userId;
-}
-
-/** Where the browser goes at the end: the link's redirect_url, else the partner's. */
-export function redirectTarget(partner: PartnerRow, sub: OnboardingSubject): string {
-  if (sub.params.redirect_url) return sub.params.redirect_url; // checked when the link was opened
-  if (!partner.partner_redirect_url) throw new ApiError(400, `${partner.brand_name} has no redirect URL set up, and the link gave none: Integrated Onboarding needs one`);
-  try {
-    return checkRedirectUrl(partner.partner_redirect_url);
-  } catch {
-    throw new ApiError(400, `${partner.brand_name}'s partner_redirect_url is not an absolute http(s) URL: Integrated Onboarding needs one`);
-  }
 }
 
 /** A new session id (and CSRF token) for a new identity: a planted cookie cannot ride along. */

@@ -7,10 +7,11 @@ import { setCancellationRequest } from '../../services/channel-lifecycle.ts';
 import { getClient } from '../../services/clients.ts';
 import type { PartnerRow } from '../../services/partners.ts';
 import { updateSessionSubject } from '../sessions.ts';
-import { postContext, redirectTarget, requireStep, requireUser } from './context.ts';
+import { postContext, requireStep, requireUser } from './context.ts';
 import { base, renderStep, type OnboardingSession } from './pages.ts';
 import { channelCapacity, clientChannels, completeOnboarding, numberInUse } from './setup.ts';
-import { normalisePhone, partnerRedirect, PLANS, type OnboardingSubject, type Plan } from './state.ts';
+import { partnerRedirect, redirectTarget } from './redirect.ts';
+import { normalisePhone, PLANS, type OnboardingSubject, type Plan } from './state.ts';
 import { findOnboardingUser, type OnboardingUser } from './users.ts';
 import { checkCode, issueCode, MAX_CODES } from './verification.ts';
 
@@ -36,7 +37,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
 
   /** Back to the partner: ?client=…&channels=[…] (granted, not withdrawn) &revoked=[…] &state=…. */
   async function backToPartner(reply: FastifyReply, partner: PartnerRow, s: OnboardingSession, clientId: string) {
-    const target = redirectTarget(partner, s.subject);
+    const target = redirectTarget(partner, s.subject.params); // checked again: the partner's URL may have changed
     const channels = (await clientChannels(deps, partner.id, clientId)).filter((c) => c.cancellation_requested_at === null).map((c) => c.id);
     return reply.redirect(partnerRedirect(target, { clientId, channels, revoked: s.subject.revoked, state: s.subject.params.state }), 303);
   }
@@ -119,7 +120,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
     const refuse = (error: string) => renderStep(deps, reply, s, partner, { error, values: plan ? { plan } : {} }, 400);
     if (form.plan !== undefined && !plan) return refuse('Choose one of the plans.');
     if (form.grant !== 'yes') return refuse(`Tick the box to allow ${partner.brand_name} to use your number.`);
-    redirectTarget(partner, s.subject); // nowhere to go back to: refuse before committing anything
+    redirectTarget(partner, s.subject.params); // nowhere (allowed) to go back to: refuse before committing anything
     const { clientId } = await completeOnboarding(deps, { partner, user, phone, params: s.subject.params, plan });
     await save(s, { step: 'channels', phone: undefined, verified: false, verification: undefined, plan });
     return backToPartner(reply, partner, s, clientId);

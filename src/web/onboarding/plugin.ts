@@ -8,8 +8,9 @@ import { toApiError } from '../../errors.ts';
 import { throttledLogin } from '../../services/login-throttle.ts';
 import { readSession } from '../sessions.ts';
 import { flowRoutes } from './flow-routes.ts';
-import { currentSession, partnerFromPath, postContext, redirectTarget, requireStep, rotateSession } from './context.ts';
+import { currentSession, partnerFromPath, postContext, requireStep, rotateSession } from './context.ts';
 import { base, renderError, renderStep } from './pages.ts';
+import { partnerRedirectUrl, redirectTarget } from './redirect.ts';
 import { newSubject, parseParams, type OnboardingSubject } from './state.ts';
 import { authenticateOnboardingUser, createOnboardingUser, emailTaken, findOnboardingUser, isEmail } from './users.ts';
 
@@ -27,8 +28,12 @@ export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, {
   /** The link from the partner's connect button: starts (or restarts) an onboarding. */
   async function entry(request: FastifyRequest, reply: FastifyReply) {
     const partner = await partnerFromPath(deps, request);
+    // Reference §3: no Integrated Onboarding before the partner has set its redirect URL (409
+    // page telling the client so), and a link's redirect_url only on that URL's origin (400):
+    // both refused before a session exists, so a crafted link leads nowhere.
+    partnerRedirectUrl(partner);
     const params = parseParams(request.query);
-    redirectTarget(partner, newSubject(partner.id, params)); // 400 when there is nowhere to go back to
+    redirectTarget(partner, params);
     // A client already logged in here stays logged in; everything else starts afresh (and a
     // session for another partner is ended).
     const old = await readSession<OnboardingSubject>(deps, request, 'onboarding');

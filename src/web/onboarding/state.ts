@@ -1,6 +1,7 @@
-// What an onboarding session remembers (the session subject), the entry link's query
-// parameters (reference §3), and the redirect back to the partner.
+// What an onboarding session remembers (the session subject) and the entry link's query
+// parameters (reference §3). The way back to the partner is in redirect.ts.
 import { ApiError } from '../../errors.ts';
+import { checkRedirectUrl } from './redirect.ts';
 
 export type Plan = 'regular' | 'premium';
 export const PLANS: readonly Plan[] = ['regular', 'premium'];
@@ -70,43 +71,12 @@ export function parseParams(query: unknown): OnboardingParams {
     const digits = out.number.replace(/[\s()+.-]/g, '');
     out.number = /^\d{1,15}$/.test(digits) ? digits : undefined;
   }
+  // Its form only; whether it may be used (same origin as the partner's) is redirectTarget's.
   if (out.redirect_url !== undefined) out.redirect_url = checkRedirectUrl(out.redirect_url);
   if (first(q.next) === 'login') out.login = true;
   const plan = first(q.plan_selection);
   if (plan && (PLANS as string[]).includes(plan)) out.plan = plan as Plan;
   return out;
-}
-
-/** Only absolute http(s) URLs without credentials: never javascript:, data: or a relative path. */
-export function checkRedirectUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    throw new ApiError(400, 'redirect_url must be an absolute http:// or https:// URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ApiError(400, `redirect_url must use http or https, not ${url.protocol.replace(/:$/, '')}`);
-  if (!url.hostname) throw new ApiError(400, 'redirect_url must name a host');
-  if (url.username || url.password) throw new ApiError(400, 'redirect_url must not contain a user name or password');
-  return url.href;
-}
-
-/**
- * The partner's page with `client`, `channels`, `revoked` and `state` added to its query, as
- * 360dialog sends them: `?client=<cid>&channels=[<id>,<id>]` with literal brackets and commas.
- * An existing query string is kept; a fragment stays last.
- */
-export function partnerRedirect(target: string, result: { clientId: string; channels: string[]; revoked: string[]; state?: string }): string {
-  const href = new URL(target).href; // normalised: non-ASCII is percent-encoded, safe in a header
-  const hashAt = href.indexOf('#');
-  const base = hashAt === -1 ? href : href.slice(0, hashAt);
-  const fragment = hashAt === -1 ? '' : href.slice(hashAt);
-  const list = (ids: string[]) => `[${ids.map((id) => encodeURIComponent(id)).join(',')}]`;
-  let added = `client=${encodeURIComponent(result.clientId)}&channels=${list(result.channels)}`;
-  if (result.revoked.length > 0) added += `&revoked=${list(result.revoked)}`;
-  if (result.state !== undefined) added += `&state=${encodeURIComponent(result.state)}`;
-  const sep = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
-  return base + sep + added + fragment;
 }
 
 export function newSubject(partnerId: string, params: OnboardingParams, userId?: string): OnboardingSubject {
