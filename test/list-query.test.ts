@@ -129,6 +129,19 @@ describeEachDb('list query', (kind) => {
       }
     });
 
+    it('channels: integration.app_id matches, project.* (always null here) matches by null only, and sorts as a no-op', async () => {
+      const shopWire = (await get('channels', { filters: JSON.stringify({ id: shop.id }) })).body.partner_channels[0];
+      expect(channelIds(await get('channels', { filters: JSON.stringify({ 'integration.app_id': shopWire.integration.app_id }) }))).toEqual([shop.id]);
+      expect(shopWire.project).toBeNull();
+      const all = (await get('channels', {})).body.total as number;
+      expect((await get('channels', { filters: JSON.stringify({ 'project.id': null }) })).body.total).toBe(all);
+      expect((await get('channels', { filters: JSON.stringify({ 'project.id': 'p1' }) })).body).toMatchObject({ total: 0, partner_channels: [] });
+      const sorted = await get('channels', { sort: '-project.name,created_at' });
+      expect(sorted.status).toBe(200);
+      expect(sorted.body.sort).toEqual(['-project.name', 'created_at']);
+      expect(channelIds(sorted)).toEqual(channelIds(await get('channels', { sort: 'created_at' })));
+    });
+
     it("accept Python-style {'id':'x'}, True and None, and echo them as JSON values", async () => {
       const one = await get('channels', { filters: `{'id':'${shop.id}'}` });
       expect(one.body).toMatchObject({ total: 1, filters: { id: shop.id } });

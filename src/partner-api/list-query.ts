@@ -8,8 +8,12 @@ import { badRequest } from '../errors.ts';
 export type FieldType = 'string' | 'number' | 'boolean' | 'time';
 
 export interface ListField {
-  /** Qualified column, e.g. `channels.status`. */
-  column: string;
+  /**
+   * Qualified column, e.g. `channels.status`; null for a field the objects always show as null
+   * (a channel's `project`, which openwaba has no notion of): filtering on it by null matches
+   * every row and by a value none, sorting on it changes nothing, as on the real platform.
+   */
+  column: string | null;
   type: FieldType;
   /** false: may be filtered but not sorted on. */
   sortable?: boolean;
@@ -252,6 +256,10 @@ export function applyFilters<DB, TB extends keyof DB, O>(
       continue;
     }
     const field = spec.fields[key]!;
+    if (field.column === null) {
+      if (value !== null) out = out.where(sql<boolean>`1 = 0`) as typeof out;
+      continue;
+    }
     if (value === null) {
       out = out.where(sql<boolean>`${sql.ref(field.column)} is null`) as typeof out;
     } else if (field.type === 'time') {
@@ -277,6 +285,7 @@ export function applyOrderAndPage<DB, TB extends keyof DB, O>(
   for (const s of parsed.sort) {
     const desc = s.startsWith('-');
     const field = spec.fields[desc ? s.slice(1) : s]!;
+    if (field.column === null) continue;
     if (field.column === spec.tieBreaker) tieUsed = true;
     lastDesc = desc;
     out = out.orderBy(sql.ref(field.column), desc ? 'desc' : 'asc') as typeof out;

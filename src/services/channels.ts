@@ -142,6 +142,13 @@ export const CHANNEL_LIST: ListSpec = {
     'waba_account.namespace': col('waba_accounts.namespace'),
     'waba_account.status': col('waba_accounts.status'),
     'waba_account.fb_account_status': col('waba_accounts.fb_account_status'),
+    'integration.app_id': col('channels.app_id'),
+    // The reference lists project.{id,name,license_model,inbox,…} among the channel filters and
+    // sort keys; channels here belong to no project (the object shows project: null).
+    'project.id': { column: null, type: 'string' },
+    'project.name': { column: null, type: 'string' },
+    'project.license_model': { column: null, type: 'string' },
+    'project.inbox': { column: null, type: 'string' },
   },
   tieBreaker: 'channels.id',
   defaultSort: ['created_at'],
