@@ -1,6 +1,7 @@
-// A partner's receiver gets its events in the order they were written (one delivery at a time
-// per partner webhook; ids that sort by creation order within a millisecond), while a channel's
-// webhook still takes several deliveries at once.
+// A receiver gets its events in the order they were written: ids sort by creation order within
+// a millisecond (sortableRecordId), claims take the oldest first, and deliveries start in that
+// order. With one delivery in flight per receiver (OPENWABA_WEBHOOK_PER_TARGET_CONCURRENCY=1)
+// that is also the order of arrival; with more, deliveries overlap and may arrive out of order.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from './helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
@@ -19,7 +20,7 @@ describeEachDb('partner events arrive in the order they were written', (kind) =>
     // A receiver that takes a while: concurrent deliveries would overtake each other.
     receiver = await new Receiver().start();
     receiver.always({ status: 200, delayMs: 30 });
-    t = await startTestApp(kind, { dispatcher: true, env: { OPENWABA_ADMIN_TOKEN: ADMIN } });
+    t = await startTestApp(kind, { dispatcher: true, env: { OPENWABA_ADMIN_TOKEN: ADMIN, OPENWABA_WEBHOOK_PER_TARGET_CONCURRENCY: '1' } });
     p = await t.tenant();
   });
   afterAll(async () => {

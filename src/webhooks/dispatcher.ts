@@ -55,13 +55,6 @@ interface TargetState {
   queue: Claimed[];
   /** The last claim took as many as it could for this target: more may be due. */
   more: boolean;
-  /**
-   * One delivery at a time, so that the receiver gets the events in the order they were written:
-   * a partner's webhook (channel_created before channel_ready; reference §2). Its events are few
-   * (lifecycle changes), so it gives up little. A channel's webhook takes several at once, as
-   * Meta's does (messages and statuses carry their own timestamps and ids).
-   */
-  ordered: boolean;
 }
 
 export class Dispatcher {
@@ -293,7 +286,7 @@ export class Dispatcher {
     for (const row of rows) {
       let s = this.targets.get(row.target_id);
       if (!s) {
-        s = { inFlight: 0, queue: [], more: false, ordered: row.target_type === 'partner' };
+        s = { inFlight: 0, queue: [], more: false };
         this.targets.set(row.target_id, s);
       }
       s.queue.push({ row, leaseUntil: Date.parse(row.available_at), target: resolved.get(`${row.target_type}:${row.target_id}`) });
@@ -341,7 +334,10 @@ export class Dispatcher {
   private pump(targetId: string): void {
     const s = this.targets.get(targetId);
     if (!s) return;
-    const perTarget = s.ordered ? 1 : this.deps.config.webhookPerTargetConcurrency;
+    // Started in the order they were written (the queue is oldest first); with more than one in
+    // flight a receiver may still see them overlap (OPENWABA_WEBHOOK_PER_TARGET_CONCURRENCY=1
+    // keeps them strictly in order, as long as none needs a retry).
+    const perTarget = this.deps.config.webhookPerTargetConcurrency;
     while (!this.stopping && s.inFlight < perTarget && s.queue.length > 0) {
       const c = s.queue.shift()!;
       s.inFlight++;
