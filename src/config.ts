@@ -51,6 +51,8 @@ export interface Config {
   onboardingSetupDelayMs: number;
   /** Run the webhook dispatcher in this process. */
   dispatcher: boolean;
+  /** Apply the Partner API's documented rate limits (partner-api/rate-limits.ts). */
+  partnerRateLimits: boolean;
   /** Create and print a demo tenant on the first start of an empty database. */
   demo: boolean;
   production: boolean;
@@ -135,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     templateReviewMs: env.OPENWABA_TEMPLATE_REVIEW_DELAY ? parseDuration(env.OPENWABA_TEMPLATE_REVIEW_DELAY, 'OPENWABA_TEMPLATE_REVIEW_DELAY') : 5_000,
     onboardingSetupDelayMs: env.OPENWABA_ONBOARDING_SETUP_DELAY ? parseDuration(env.OPENWABA_ONBOARDING_SETUP_DELAY, 'OPENWABA_ONBOARDING_SETUP_DELAY') : 2_000,
     dispatcher: bool(env, 'OPENWABA_DISPATCHER', true),
+    partnerRateLimits: bool(env, 'OPENWABA_PARTNER_RATE_LIMITS', true),
     demo: bool(env, 'OPENWABA_DEMO', true),
     production: env.NODE_ENV === 'production',
   };

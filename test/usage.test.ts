@@ -38,7 +38,8 @@ describeEachDb('usage statistics (info/balance)', (kind) => {
     });
 
   beforeAll(async () => {
-    t = await startTestApp(kind, { clock });
+    // Many balance reads in a row: the documented 5 per 30 s (rate-limits.ts) has its own test.
+    t = await startTestApp(kind, { clock, env: { OPENWABA_PARTNER_RATE_LIMITS: 'false' } });
     a = await t.tenant();
     b = await t.tenant();
     ch2 = (await createChannel(t.deps, { partnerId: a.partner_id, clientId: a.client_id, phoneNumber: '4915000000002', phoneName: 'Second', network: 'sandbox' })).id;

@@ -3,7 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { metaError } from '../errors.ts';
-import { TokenBuckets } from '../limits.ts';
+import { TokenBuckets } from '../../token-buckets.ts';
 import { discard } from './intake.ts';
 
 export const UPLOADS_PER_SECOND = 25;

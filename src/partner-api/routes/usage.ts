@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { clientBalance, MAX_PERIODS } from '../../services/usage.ts';
 import { ClientChannelParams, ClientParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
+import { PartnerRateLimits } from '../rate-limits.ts';
 
 const BalanceQuery = Type.Object({
   start_date: Type.Optional(Type.String({ maxLength: 40, description: 'Unix seconds, inclusive (default: 11 months / 29 days before end_date)' })),
@@ -50,6 +51,7 @@ const description =
 export const usageRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['Usage'];
+  const limits = new PartnerRateLimits(deps);
 
   app.get(
     '/partners/:partner_id/clients/:client_id/info/balance',
@@ -66,6 +68,7 @@ export const usageRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, {
     },
     async (request) => {
       const { partner_id, client_id } = request.params;
+      limits.check('balance', partner_id);
       return clientBalance(deps, { partnerId: partner_id, clientId: client_id }, request.query);
     },
   );
@@ -85,6 +88,7 @@ export const usageRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, {
     },
     async (request) => {
       const { partner_id, client_id, channel_id } = request.params;
+      limits.check('balance', partner_id);
       return clientBalance(deps, { partnerId: partner_id, clientId: client_id, channelId: channel_id }, request.query);
     },
   );

@@ -11,6 +11,7 @@ import { createTemplate, deleteTemplateById, editTemplate } from '../../messagin
 import { templateToWire } from '../../messaging/templates/store.ts';
 import { successMeta } from '../errors.ts';
 import { listQuery, PARTNER_ERRORS, PARTNER_SECURITY, SuccessMeta, ListEnvelopeProps } from '../schemas.ts';
+import { PartnerRateLimits } from '../rate-limits.ts';
 
 const Actor = Type.Object({ user_id: Type.String(), user_name: Type.String() }, { additionalProperties: true });
 const WabaTemplate = Type.Object(
@@ -45,6 +46,7 @@ const Body = Type.Unknown({ description: '{"name","category","language","compone
 export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['Templates'];
+  const limits = new PartnerRateLimits(deps);
   const base = '/partners/:partner_id/waba_accounts/:waba_account_id/waba_templates';
 
   app.get(
@@ -61,6 +63,7 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
       },
     },
     async (request) => {
+      limits.check('templateList', request.params.partner_id);
       const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
       return listTemplates(deps, waba.id, request.query);
     },
@@ -83,6 +86,7 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
     async (request, reply) => {
       const principal = request.partner!;
       const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
+      limits.check('templateCreate', waba.id);
       const row = await createTemplate(deps, { partnerId: waba.partner_id, wabaAccountId: waba.id }, request.body, principal.actor);
       return reply.status(201).send(templateToWire(row, waba.namespace));
     },
