@@ -27,6 +27,11 @@ export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, {
 
   /** The link from the partner's connect button: starts (or restarts) an onboarding. */
   async function entry(request: FastifyRequest, reply: FastifyReply) {
+    // The official button (1.0.2) puts "?" only before `number`, and appends its other
+    // parameters with "&" whatever came before (reference §3): without a number its link is
+    // /dashboard/app/PID&email=…&state=…. Sent on to the same link with a query string.
+    const glued = /^\/dashboard\/app\/([A-Za-z0-9]{1,64})&([^?#]*)(?:\?([^#]*))?$/.exec(request.raw.url ?? '');
+    if (glued) return reply.redirect(`/dashboard/app/${glued[1]}?${[glued[2], glued[3]].filter(Boolean).join('&')}`, 302);
     const partner = await partnerFromPath(deps, request);
     // Reference §3: no Integrated Onboarding before the partner has set its redirect URL (409
     // page telling the client so), and a link's redirect_url only on that URL's origin (400):
