@@ -123,6 +123,7 @@ describeEachDb('Integrated Onboarding: the redirect back to the partner', (kind)
     expect(granted.status).toBe(303);
     expect(granted.location).toMatch(/^http:\/\/localhost:3000\/back\?client=[A-Za-z0-9]+&channels=\[[A-Za-z0-9]+\]$/);
   });
+
   it("takes the official button's link without a number, whose parameters follow the path with '&' instead of '?'", async () => {
     const glued = await t.get(`/dashboard/app/${pid}&email=ann%40example.com&name=Ann&state=s1&redirect_url=${encodeURIComponent(`${SITE}/io`)}`);
     expect(glued.status).toBe(302);
@@ -130,7 +131,7 @@ describeEachDb('Integrated Onboarding: the redirect back to the partner', (kind)
     const page = await t.get(glued.headers.location as string);
     expect(page.status).toBe(200);
     expect(page.text).toContain('ann@example.com');
-    // Not a partner id glued to anything else: still the 404 page.
+    // An unknown partner is sent on too, and then gets the 404 page.
     expect((await t.get(`/dashboard/app/nosuchpartner&email=a%40b.c`)).status).toBe(302);
     expect((await t.get('/dashboard/app/nosuchpartner?email=a%40b.c')).status).toBe(404);
     const odd = await t.get(`/dashboard/app/${pid}&<script>`);
