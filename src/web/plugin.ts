@@ -33,6 +33,11 @@ export const webPlugin: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
     return reply.header('content-type', a.type).header('cache-control', 'public, max-age=300').send(a.body);
   });
 
+  // A browser at the server's root lands on the Hub's login; browsers ask for a favicon on every
+  // page (there is none: 204 rather than the Messaging API's 401 for an unknown media id).
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/hub', 302));
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.status(204).header('cache-control', 'public, max-age=86400').send());
+
   app.setErrorHandler((err, request, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) request.log.error({ err }, 'page failed');

@@ -116,6 +116,14 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     const stored = (await t.get(api('/webhook_secret'), { headers: partnerKey(a.partner_api_key) })).body.webhook_secret;
     expect(shown).toBe(stored);
     await screenshot(page, 'hub-integration-secret');
+    // Rotating asks first: cancelled, nothing changes.
+    page.once('dialog', (d) => void d.dismiss());
+    await page.click('#rotate-secret');
+    expect((await t.get(api('/webhook_secret'), { headers: partnerKey(a.partner_api_key) })).body.webhook_secret).toBe(stored);
+    page.once('dialog', (d) => {
+      expect(d.message()).toContain('Rotate the webhook signing secret?');
+      void d.accept();
+    });
     await page.click('#rotate-secret');
     const rotated = await page.inputValue('#webhook-secret');
     expect(rotated).toMatch(/^whsec_/);

@@ -43,6 +43,19 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       expect(signedIn.location).toBe(`/hub/partner/${a.partner_id}`);
     });
 
+    it("the server's root leads to the login; the logo does too; /favicon.ico is an empty 204, not an API error", async () => {
+      const root = await client().get('/');
+      expect(root.status).toBe(302);
+      expect(root.location).toBe('/hub');
+      expect((await client().get('/hub')).html).toContain('<a class="brand" href="/hub">openwaba</a>');
+      const icon = await client().get('/favicon.ico');
+      expect(icon.status).toBe(204);
+      // Signed in: the menu leads to the sandbox phone too.
+      const page = await hubA.get(`/hub/partner/${a.partner_id}`);
+      expect(page.html).toContain('<a href="/hub/sandbox-phone">Sandbox phone</a>');
+      expect(page.html).toMatch(/<form method="post" action="[^"]*\/webhook-secret\/rotate" data-confirm="Rotate the webhook signing secret\?/);
+    });
+
     it('a correct login sets an HttpOnly, SameSite=Lax session cookie on /hub and redirects to the partner page', async () => {
       const c = client();
       const res = await c.postRaw('/hub/login', { username: a.username.toUpperCase(), password: a.password });
