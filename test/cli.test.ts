@@ -1,5 +1,8 @@
 // The `openwaba` command as an operator runs it: real processes on a real database, checked
 // against a running `openwaba start` on the same database.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDb, createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { Http, bearer, partnerKey } from './helpers/app.ts';
@@ -183,6 +186,16 @@ describeEachDb('openwaba CLI', (kind) => {
         expect(r.stderr).not.toMatch(/\n\s+at /);
         expect(r.stdout).toBe('');
       });
+    });
+
+    it('start on a port another server holds: a one-line message and exit code 1 (not a silent exit)', async () => {
+      const port = new URL(server.url).port;
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-cli-'));
+      const r = await runCli(['start'], { ...env, PORT: port, HOST: '127.0.0.1', OPENWABA_DEMO: 'false', OPENWABA_DATA_DIR: dataDir });
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toMatch(/^openwaba: cannot listen: .*EADDRINUSE.*Set PORT or HOST to another value\.$/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
     });
 
     it('the server is still healthy after the CLI wrote to its database', async () => {

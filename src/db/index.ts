@@ -11,6 +11,10 @@ import { startCheckpointer } from './sqlite-checkpointer.ts';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
+/** PostgreSQL: how long a connection may take to open, and a query to answer. */
+const PG_CONNECT_TIMEOUT_MS = 10_000;
+const PG_QUERY_TIMEOUT_MS = 60_000;
+
 export interface Db {
   kysely: Kysely<Database>;
   kind: DialectKind;
@@ -79,6 +83,11 @@ export function openDb(databaseUrl: string, opts: OpenDbOptions = {}): Db {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: opts.poolSize ?? 10,
+    // A database that accepts the connection and then never answers (a stopped server, a dead
+    // link behind a proxy) must fail requests, start-up and shutdown with an error, not hang them.
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    query_timeout: PG_QUERY_TIMEOUT_MS,
+    statement_timeout: PG_QUERY_TIMEOUT_MS,
     // COUNT(*) is int8: read it as a number (our counts stay far below 2^53).
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -108,6 +117,11 @@ function withStatementCache(sqlite: SqliteDatabase.Database, tracker: SqliteChan
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
+      // Kysely opens its transactions with a deferred BEGIN. One that reads, then writes, fails at
+      // once with SQLITE_BUSY when another connection to the file (the CLI, another process)
+      // wrote in between: busy_timeout cannot help an upgrade. BEGIN IMMEDIATE takes the write
+      // lock first, waiting for it as busy_timeout allows (as SqliteAccess's transactions do).
+      if (sql === 'begin') sql = 'begin immediate';
       const hit = cache.get(sql);
       if (hit) {
         tracker.noteStatement(hit.writes);

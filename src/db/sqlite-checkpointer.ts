@@ -65,6 +65,9 @@ export function startCheckpointer(sqlite: SqliteDatabase.Database, file: string,
     async stop() {
       if (stopping) return;
       stopping = true;
+      // Held while it stops: an unreferenced worker lets the process end before its exit (with
+      // exit code 13, the awaited promise never settling), e.g. when the server could not listen.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
