@@ -59,6 +59,7 @@ export interface Config {
 }
 
 import { ConfigError } from './config-error.ts';
+import { isIP } from 'node:net';
 export { ConfigError };
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -157,10 +158,25 @@ export function sqliteFile(databaseUrl: string): string | undefined {
   return path.resolve(p);
 }
 
+/**
+ * true/false (also 1/0, any case), or the proxies to trust: a comma-separated list of addresses,
+ * CIDR ranges and the names loopback, linklocal, uniquelocal (what Fastify's trustProxy takes).
+ * Anything else is a ConfigError here, not a TypeError from deep inside the first request.
+ */
 function parseTrustProxy(raw: string | undefined): boolean | string {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  return raw;
+  const v = raw?.trim() ?? '';
+  if (v === '' || /^(false|0)$/i.test(v)) return false;
+  if (/^(true|1)$/i.test(v)) return true;
+  for (const item of v.split(',').map((s) => s.trim())) {
+    const [addr, prefix, extra] = item.split('/');
+    const family = isIP(addr ?? '');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(item);
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!named && (family === 0 || !prefixOk || extra !== undefined)) {
+      throw new ConfigError(`OPENWABA_TRUST_PROXY: "${item}" is neither true/false nor an address, CIDR range or loopback/linklocal/uniquelocal`);
+    }
+  }
+  return v;
 }
 
 /** `sent=100ms,delivered=200ms,read=400ms`: each a delay after acceptance; they must increase. */

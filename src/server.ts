@@ -11,6 +11,8 @@ import { bootstrapTenant, type BootstrapResult } from './services/bootstrap.ts';
 import { Dispatcher } from './webhooks/dispatcher.ts';
 import { JobScheduler } from './jobs/scheduler.ts';
 import { startMaintenance } from './maintenance.ts';
+import fs from 'node:fs';
+import { ConfigError } from './config-error.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -42,7 +44,21 @@ async function createDemoOnce(deps: Deps): Promise<BootstrapResult | undefined> 
   }
 }
 
+/**
+ * The data directory (media, SQLite's default file) must be writable: checked at start, so that a
+ * read-only one is a clear error then, not a 500 on the first upload.
+ */
+async function ensureWritableDataDir(dir: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(dir, { recursive: true });
+    await fs.promises.access(dir, fs.constants.W_OK);
+  } catch (err) {
+    throw new ConfigError(`OPENWABA_DATA_DIR ${dir} is not a writable directory: ${(err as Error).message}`);
+  }
+}
+
 export async function startServer(config: Config, opts: { clock?: Clock; logStream?: DestinationStream } = {}): Promise<RunningServer> {
+  await ensureWritableDataDir(config.dataDir);
   const db = openDb(config.databaseUrl, { backgroundCheckpoints: true });
   try {
     await migrateToLatest(db);

@@ -123,7 +123,9 @@ export async function main(argv: string[]): Promise<void> {
     await buildCli().parseAsync(argv);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    const syscall = (err as { syscall?: string }).syscall;
+    // Only the listening socket's errors: an EACCES from mkdir or open is the database's or the data directory's.
+    if ((code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') && (syscall === undefined || syscall === 'listen' || syscall === 'bind')) {
       process.stderr.write(`openwaba: cannot listen: ${(err as Error).message}. Set PORT or HOST to another value.\n`);
       process.exit(1);
     }

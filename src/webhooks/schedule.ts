@@ -10,10 +10,15 @@ const MAX_HORIZON_MS = 7 * 24 * 3600e3;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, min: 60e3, h: 3600e3, d: 86400e3 };
 
 /** Parses `300ms`, `2s`, `1m`, `1h`, `1d`, or a bare number of seconds. */
+/** The longest duration a setting may name: a Node timer holds at most 2^31 - 1 ms (24.8 days). */
+export const MAX_DURATION_MS = 24 * 86_400_000;
+
 export function parseDuration(text: string, name: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?\s*$/.exec(text);
   if (!m) throw new ConfigError(`${name}: "${text}" is not a duration like 300ms, 2s, 1m, 1h or 1d`);
-  return Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 's']!);
+  const ms = Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 's']!);
+  if (!(ms <= MAX_DURATION_MS)) throw new ConfigError(`${name}: "${text}" is longer than the longest duration allowed, 24d`);
+  return ms;
 }
 
 /** `0,300ms,2s,1m` → [0, 300, 2000, 60000]. The first entry is the delay of the first attempt. */
