@@ -53,7 +53,7 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       // Signed in: the menu leads to the sandbox phone too.
       const page = await hubA.get(`/hub/partner/${a.partner_id}`);
       expect(page.html).toContain('<a href="/hub/sandbox-phone">Sandbox phone</a>');
-      expect(page.html).toMatch(/<form method="post" action="[^"]*\/webhook-secret\/rotate" data-confirm="Rotate the webhook signing secret\?/);
+      expect(page.html).toMatch(/<form method="post" action="[^"]*\/webhook-secret\/rotate#signing-secret" data-confirm="Rotate the webhook signing secret\?/);
     });
 
     it('a correct login sets an HttpOnly, SameSite=Lax session cookie on /hub and redirects to the partner page', async () => {
@@ -219,6 +219,16 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       expect(page.html).not.toContain('<script>alert(1)');
       const usage = await hubA.get(`/hub/partner/${a.partner_id}/usage`);
       expect(usage.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    });
+
+    it('a page past the end shows nothing, says so, and leads back to the last page', async () => {
+      const page = await hubA.get(`/hub/partner/${a.partner_id}/clients?limit=10&offset=99999`);
+      expect(page.status).toBe(200);
+      const total = Number(/<span>0–0 of (\d+)<\/span>/.exec(page.html)?.[1]);
+      expect(total).toBeGreaterThan(0);
+      const last = Math.floor((total - 1) / 10) * 10;
+      expect(page.html).toContain(`offset=${last}" rel="prev"`);
+      expect(page.html).not.toContain('rel="next"');
     });
 
     it('bad list parameters, unknown ids and bad months are clear 4xx pages', async () => {

@@ -36,6 +36,15 @@ describeEachDb('sandbox phone: keys, sessions, CSRF, scoping', (kind) => {
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
+  it('an unknown path under the phone is a 404 phone page (JSON only for the page script), with the path escaped', async () => {
+    const phone = new PhoneClient(t);
+    const res = await phone.get('/sandbox/phone/nope/<b>x</b>');
+    expect(res.status).toBe(404);
+    expect(String(res.headers['content-type'])).toMatch(/text\/html/);
+    expect(res.text).toContain('There is no page at /sandbox/phone/nope/');
+    expect(res.text).not.toContain('<b>x</b>');
+  });
+
   it('a wrong key is a 401 page that does not echo the key', async () => {
     const phone = new PhoneClient(t);
     await phone.get('/sandbox/phone');

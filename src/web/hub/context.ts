@@ -79,11 +79,13 @@ export function pager(path: string, params: Record<string, string | undefined>, 
     q.set('offset', String(offset));
     return `${path}?${q.toString()}`;
   };
+  // Past the end (an old link, a hand-written offset): nothing shown, and "previous" is the last page.
+  const lastPage = Math.max(0, Math.floor((env.total - 1) / env.limit) * env.limit);
   return {
     from: env.count === 0 ? 0 : env.offset + 1,
-    to: env.offset + env.count,
+    to: env.count === 0 ? 0 : env.offset + env.count,
     total: env.total,
-    prev: env.offset > 0 ? href(Math.max(0, env.offset - env.limit)) : null,
+    prev: env.offset > 0 ? href(env.count === 0 && env.offset > lastPage ? lastPage : Math.max(0, env.offset - env.limit)) : null,
     next: env.offset + env.count < env.total ? href(env.offset + env.limit) : null,
   };
 }

@@ -61,6 +61,17 @@ const phoneRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) =>
     return renderPhone(deps, reply, s ?? { session: undefined, channel: undefined }, { error: message, status: e.status, draft: form });
   });
 
+  // Anything else under the phone's path: the phone page with a 404 message (the API's JSON 404
+  // is for API paths), or JSON for the page's script.
+  app.route({
+    method: ['GET', 'POST'],
+    url: `${HOME}/*`,
+    schema: { hide: true },
+    handler: async (request) => {
+      throw new ApiError(404, `There is no page at ${request.url.split('?')[0]!.slice(0, 200)}`);
+    },
+  });
+
   app.get(HOME, async (request, reply) => {
     const s = await state(request);
     if (!s.session) s.session = await ensurePhoneSession(deps, reply, s);
