@@ -15,6 +15,7 @@ import { messagingFlavourOfPath, renderMessagingError } from './messaging/errors
 import { partnerErrorBody } from './partner-api/errors.ts';
 import { webPlugin } from './web/plugin.ts';
 import { ApiError, toApiError } from './errors.ts';
+import { sql } from 'kysely';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,6 +35,9 @@ export interface AppOptions {
  * (a sandbox inbound stored with JSON.stringify answered 500).
  */
 export const MAX_JSON_DEPTH = 64;
+
+/** GET /ready: how long the database may take to answer `select 1`. */
+const READY_TIMEOUT_MS = 2_000;
 
 /** Whether `text` opens more than `max` arrays/objects at once (strings skipped). One pass, no allocation. */
 export function jsonNestsDeeperThan(text: string, max: number): boolean {
@@ -140,7 +144,23 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     else done();
   });
 
+  // Liveness: the process answers. Readiness: it can also reach its database (within 2 s), which
+  // a load balancer or an orchestrator should check before sending it traffic.
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        sql`select 1`.execute(deps.db.kysely),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the database did not answer within 2 s')), READY_TIMEOUT_MS))),
+      ]);
+      return { status: 'ready' };
+    } catch (err) {
+      return reply.status(503).header('cache-control', 'no-store').send({ status: 'unavailable', error: (err as Error).message.slice(0, 300) });
+    } finally {
+      clearTimeout(timer);
+    }
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(partnerApi, { prefix: '/api/v2', deps });

@@ -58,6 +58,15 @@ describeEachDb('observability', (kind) => {
     });
   });
 
+  describe('health', () => {
+    it('/health answers the process is up; /ready that the database answers too', async () => {
+      expect((await t.get('/health')).body).toEqual({ status: 'ok' });
+      const ready = await t.get('/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toEqual({ status: 'ready' });
+    });
+  });
+
   describe('metrics', () => {
     it('/metrics is Prometheus text with request counts per route and status', async () => {
       await t.get(`/api/v2/partners/${a.partner_id}`, { headers: partnerKey(a.partner_api_key) });
