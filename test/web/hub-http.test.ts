@@ -256,6 +256,9 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
         expect(res.headers['content-type'], path).toMatch(/^text\/html/);
       }
       expect((await hubA.get(`${base}/channels?limit=`)).status).toBe(200);
+      // Usage ranges are explained in months, the form's own terms.
+      expect((await hubA.get(`${base}/usage?from=2026-12&to=2026-01`)).html).toContain('From (2026-12) must not be after To (2026-01)');
+      expect((await hubA.get(`${base}/usage?from=2000-01&to=2026-12`)).html).toContain('From 2000-01 to 2026-12 is 324 months; at most 120 are shown at once');
       expect((await hubA.post(`${base}/api-keys/nope/revoke`)).status).toBe(404);
       expect((await hubA.post(`${base}/webhooks/nope/retry`)).status).toBe(404);
       const blank = await hubA.post(`${base}/api-keys`, { name: '   ' });

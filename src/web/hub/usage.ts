@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError, badRequest } from '../../errors.ts';
 import { listClients } from '../../services/clients.ts';
-import { computeUsageByClient, CURRENCY, parseUsageQuery, periodsOf, type UsageWindow } from '../../services/usage.ts';
+import { computeUsageByClient, CURRENCY, MAX_PERIODS, parseUsageQuery, periodsOf, type UsageWindow } from '../../services/usage.ts';
 import { field, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
@@ -34,6 +34,10 @@ export const usagePages: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
     try {
       const from = monthStart('From', form.from);
       const to = monthStart('To', form.to);
+      // In the form's own words (months); the API's checks below speak in Unix timestamps.
+      if (from > to) throw badRequest(`From (${form.from}) must not be after To (${form.to})`);
+      const span = (new Date(to).getUTCFullYear() - new Date(from).getUTCFullYear()) * 12 + new Date(to).getUTCMonth() - new Date(from).getUTCMonth() + 1;
+      if (span > MAX_PERIODS.MONTH) throw badRequest(`From ${form.from} to ${form.to} is ${span} months; at most ${MAX_PERIODS.MONTH} are shown at once`);
       const end = Date.UTC(new Date(to).getUTCFullYear(), new Date(to).getUTCMonth() + 1, 1) / 1000 - 1;
       // The same window rules as GET …/info/balance (at most 120 months, start not after end).
       window = parseUsageQuery({ start_date: String(from / 1000), end_date: String(end), granularity: 'MONTH' }, now);
