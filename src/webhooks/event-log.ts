@@ -11,6 +11,7 @@ import {
   type ListSpec,
 } from '../partner-api/list-query.ts';
 import { announceOutbox } from './outbox.ts';
+import type { Executor } from '../db/index.ts';
 
 const col = (c: string) => ({ column: `webhook_events.${c}`, type: 'string' as const });
 const WEBHOOK_EVENT_LIST: ListSpec = {
@@ -99,15 +100,17 @@ export async function listWebhookEvents(
 }
 
 export async function getWebhookEvent(deps: Deps, partnerId: string, eventId: string) {
-  const e = await deps.db.kysely
-    .selectFrom('webhook_events')
-    .selectAll()
-    .where('id', '=', eventId)
-    .where('partner_id', '=', partnerId)
-    .executeTakeFirst();
-  if (!e) throw notFound(`Webhook event ${eventId} not found`);
-  const attempts = await deps.db.kysely.selectFrom('webhook_attempts').selectAll().where('event_id', '=', eventId).orderBy('attempt').execute();
-  return { ...eventToWire(e), attempt_log: attempts.map(attemptToWire) };
+  // The event and its attempts from one snapshot (an outcome commits both at once): read apart,
+  // an attempt could show with the event not yet showing its outcome.
+  const read = async (db: Executor) => {
+    const e = await db.selectFrom('webhook_events').selectAll().where('id', '=', eventId).where('partner_id', '=', partnerId).executeTakeFirst();
+    if (!e) throw notFound(`Webhook event ${eventId} not found`);
+    const attempts = await db.selectFrom('webhook_attempts').selectAll().where('event_id', '=', eventId).orderBy('attempt').execute();
+    return { ...eventToWire(e), attempt_log: attempts.map(attemptToWire) };
+  };
+  // (On SQLite a transaction is the snapshot; PostgreSQL's default isolation takes one per statement.)
+  if (deps.db.kind === 'sqlite') return deps.db.kysely.transaction().execute(read);
+  return deps.db.kysely.transaction().setIsolationLevel('repeatable read').execute(read);
 }
 
 /**
