@@ -114,12 +114,30 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       for (const path of ['', '/api-keys', '/clients', '/channels', `/channels/${a.channel_id}`, '/webhooks', '/usage']) {
         const res = await client().get(`/hub/partner/${a.partner_id}${path}`);
         expect(res.status, path).toBe(303);
-        expect(res.location).toBe('/hub');
+        // The login comes back to the page asked for.
+        expect(res.location).toBe(`/hub?next=${encodeURIComponent(`/hub/partner/${a.partner_id}${path}`)}`);
       }
       const post = await client().postRaw(`/hub/partner/${a.partner_id}/api-keys`, { name: 'x', _csrf: 'x' });
       expect(post.status).toBe(303);
       const garbage = await client().get(`/hub/partner/${a.partner_id}`, { cookie: 'ow_hub=' + 'x'.repeat(500) });
       expect(garbage.status).toBe(303);
+    });
+
+    it('the login brings you back to the page you asked for, if it is one of your own partner pages', async () => {
+      const asked = `/hub/partner/${a.partner_id}/webhooks?status=pending`;
+      const c = client();
+      const redirected = await c.get(asked);
+      const loginPage = await c.get(redirected.location!);
+      expect(loginPage.html).toContain(`<input type="hidden" name="next" value="${asked.replace('&', '&amp;')}">`);
+      const login = await c.postRaw('/hub/login', { username: a.username, password: a.password, next: asked });
+      expect(login.status).toBe(303);
+      expect(login.location).toBe(asked);
+      // Anything else goes to the partner's home: another site, another partner, odd paths.
+      for (const next of ['https://evil.example/x', '//evil.example/x', `/hub/partner/${b.partner_id}/clients`, `/hub/partner/${a.partner_id}//evil`, '/hub/partner/x\\y', '/other']) {
+        const res = await client().postRaw('/hub/login', { username: a.username, password: a.password, next });
+        expect(res.status, next).toBe(303);
+        expect(res.location, next).toBe(`/hub/partner/${a.partner_id}`);
+      }
     });
 
     it("another partner's pages answer 403, and show none of its data", async () => {
@@ -177,7 +195,7 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       expect(String(out.headers['set-cookie'])).toMatch(/ow_hub=;/);
       const after = await c.get(`/hub/partner/${a.partner_id}`, { cookie: oldCookie });
       expect(after.status).toBe(303);
-      expect(after.location).toBe('/hub');
+      expect(after.location).toMatch(/^\/hub\?next=/);
     });
   });
 

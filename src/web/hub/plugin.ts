@@ -34,34 +34,51 @@ export const hubPages: FastifyPluginAsync<{ deps: Deps }> = async (root, { deps 
 async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   app.setNotFoundHandler((request, reply) => renderPage(reply, 'error', { title: 'Not found', status: 404, message: `There is no page at ${request.url.split('?')[0]!.slice(0, 200)}` }, 404));
 
-  const loginForm = (username = '', error?: string) => ({ title: 'Partner Hub login', username, error });
+  const loginForm = (username = '', error?: string, next?: string) => ({ title: 'Partner Hub login', username, error, next });
+
+  /**
+   * Where to go after logging in: the page that asked for the login, when it is a Hub page of the
+   * user's own partner (nothing else: no other site, no other partner), else the partner's home.
+   */
+  const afterLogin = (next: string | undefined, partnerId: string): string => {
+    const home = partnerPath(partnerId);
+    if (!next || next.length > 2000 || /[\\\s]|\/\//.test(next)) return home;
+    return next === home || next.startsWith(`${home}/`) || next.startsWith(`${home}?`) ? next : home;
+  };
+  /** A `next` the login form may carry: a path under /hub/partner/ (checked again after login). */
+  const nextOf = (raw: unknown): string | undefined => {
+    const v = typeof raw === 'string' ? raw : undefined;
+    return v && v.length <= 2000 && v.startsWith('/hub/partner/') && !/[\\\s]|\/\//.test(v) ? v : undefined;
+  };
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
     const s = await currentHubSession(deps, request);
-    if (s) return reply.redirect(partnerPath(s.subject.partnerId), 303);
-    return renderPage(reply, 'hub/login', loginForm());
+    const next = nextOf((request.query as Record<string, unknown> | undefined)?.next);
+    if (s) return reply.redirect(afterLogin(next, s.subject.partnerId), 303);
+    return renderPage(reply, 'hub/login', loginForm('', undefined, next));
   });
 
   app.post('/login', { schema: { hide: true } }, async (request, reply) => {
     if (!sameOrigin(request.headers.origin, request.headers.host)) throw forbidden('This login form was posted from another site');
     const username = field(request.body, 'username', 320)?.trim() ?? '';
     const password = field(request.body, 'password', 1024) ?? '';
+    const next = nextOf(field(request.body, 'next', 2000));
     if (!username || !password) {
-      return renderPage(reply, 'hub/login', loginForm(username, 'Enter your username (email) and password.'), 400);
+      return renderPage(reply, 'hub/login', loginForm(username, 'Enter your username (email) and password.', next), 400);
     }
     // The same throttle as POST /api/v2/token: counted before the password is checked.
     const login = await throttledLogin(deps, username, request.ip, () => authenticateHubUser(deps, username, password));
     if (login.kind === 'blocked') {
       reply.header('retry-after', String(login.retryAfterSeconds));
-      return renderPage(reply, 'hub/login', loginForm(username, `Too many failed logins; try again in ${login.retryAfterSeconds} s.`), 429);
+      return renderPage(reply, 'hub/login', loginForm(username, `Too many failed logins; try again in ${login.retryAfterSeconds} s.`, next), 429);
     }
-    if (login.kind === 'wrong') return renderPage(reply, 'hub/login', loginForm(username, 'Wrong username or password.'), 401);
+    if (login.kind === 'wrong') return renderPage(reply, 'hub/login', loginForm(username, 'Wrong username or password.', next), 401);
     const user = login.user;
     // A fresh session id on every login (no fixation); an earlier session of this browser ends.
     const old = await currentHubSession(deps, request);
     if (old) await destroySession(deps, reply, old, 'hub');
     await createSession<HubSubject>(deps, reply, 'hub', { userId: user.id, partnerId: user.partner_id, username: user.username });
-    return reply.redirect(partnerPath(user.partner_id), 303);
+    return reply.redirect(afterLogin(next, user.partner_id), 303);
   });
 
   app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
@@ -77,7 +94,8 @@ async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
       partner.addHook('preHandler', async (request, reply) => {
         const pid = (request.params as { partner_id: string }).partner_id;
         const s = await currentHubSession(deps, request);
-        if (!s) return reply.redirect('/hub', 303);
+        // Logged out: the login page, which comes back to this page (a GET) afterwards.
+        if (!s) return reply.redirect(request.method === 'GET' && nextOf(request.url) ? `/hub?next=${encodeURIComponent(request.url)}` : '/hub', 303);
         if (s.subject.partnerId !== pid) throw forbidden('This page belongs to another partner');
         if (request.method === 'POST' && !checkCsrf(s, (request.body as Record<string, unknown> | undefined)?._csrf)) {
           throw forbidden('The form has expired or was not sent from this site; reload the page and try again');
