@@ -170,6 +170,12 @@ describeEachDb('openwaba CLI', (kind) => {
         [['keys', 'create', '--partner', 'nopeNOPE00PA'], /^openwaba: Partner nopeNOPE00PA not found$/, env],
         [['keys', 'create', '--partner', boot.partner_id, '--channel', 'nopeNOPE00CH'], /^openwaba: .*nopeNOPE00CH/, env],
         [['partners', 'create', '--name', 'Again', '--username', boot.username], /^openwaba: .*already exists/, env],
+        // The admin API's rules hold for the CLI too.
+        [['partners', 'create', '--name', ' ', '--username', 'someone@example.com'], /^openwaba: brand name must be 1 to 200 characters$/, env],
+        [['partners', 'create', '--name', 'Short', '--username', 'x', '--password', 'longenough1'], /^openwaba: username must be 3 to 320 characters without spaces$/, env],
+        [['partners', 'create', '--name', 'Short', '--username', 'short@example.com', '--password', 'x'], /^openwaba: password must be 10 to 1024 characters$/, env],
+        [['partners', 'create', '--name', 'Zed', '--username', 'zed@example.com', '--country', 'ZZZZ'], /^openwaba: country must be a two-letter code such as DE, got "ZZZZ"$/, env],
+        [['bootstrap', '--username', '', '--password', 'x', '--json'], /^openwaba: (username|password) must be/, env],
       ];
       // Checks that do not depend on the database kind run once.
       if (kind === 'sqlite') {

@@ -4,7 +4,7 @@ import { isoNow, wireTime } from '../clock.ts';
 import type { PartnersTable } from '../db/schema.ts';
 import type { Executor } from '../db/index.ts';
 import type { Deps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { hubId } from '../ids.ts';
 import { inTransaction } from '../webhooks/partner-events.ts';
 import { newWebhookSecret } from '../webhooks/signing.ts';
@@ -84,6 +84,19 @@ export async function createPartner(deps: Deps, input: NewPartner, tx: Executor 
 }
 
 /**
+ * The rules for a new partner and its first hub user, for every way one is made (admin API, CLI
+ * `partners create` and `bootstrap`): a 400 naming the field. The admin API's schema says the
+ * same to its clients; the CLI had none and stored empty names and one-letter passwords.
+ */
+function checkNewPartner(input: { partner: NewPartner; username: string; password: string }): void {
+  const name = input.partner.brand_name.trim();
+  if (name.length < 1 || name.length > 200) throw new ApiError(400, 'brand name must be 1 to 200 characters');
+  if (input.username.length < 3 || input.username.length > 320 || /\s/.test(input.username)) throw new ApiError(400, 'username must be 3 to 320 characters without spaces');
+  if (input.password.length < 10 || input.password.length > 1024) throw new ApiError(400, 'password must be 10 to 1024 characters');
+  if (input.partner.country != null && !/^[A-Z]{2}$/.test(input.partner.country)) throw new ApiError(400, `country must be a two-letter code such as DE, got "${input.partner.country.slice(0, 10)}"`);
+}
+
+/**
  * A partner and its first hub user, in one transaction (the given one, or a new one): a taken
  * username (409) leaves no partner behind.
  */
@@ -92,6 +105,7 @@ export async function createPartnerWithHubUser(
   input: { partner: NewPartner; username: string; password: string },
   outer: Executor = deps.db.kysely,
 ): Promise<{ partner: PartnerRow; user: HubUser }> {
+  checkNewPartner(input);
   return inTransaction(deps, outer, async (tx) => {
     const partner = await createPartner(deps, input.partner, tx);
     const user = await createHubUser(deps, { partnerId: partner.id, username: input.username, password: input.password }, tx);
