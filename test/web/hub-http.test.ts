@@ -267,6 +267,8 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
         const res = await hubA.get(path);
         expect(res.status, path).toBe(status);
         expect(res.headers['content-type'], path).toMatch(/^text\/html/);
+        // Still inside the Hub: its menu is there.
+        expect(res.html, path).toContain('<nav aria-label="Hub">');
       }
       for (const path of ['/hub/nope', `${base}/nope`, '/hub/partner']) {
         const res = await hubA.get(path);
