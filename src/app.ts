@@ -1,5 +1,6 @@
 // The HTTP application: every API of openwaba as Fastify plugins over shared services.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { sql } from 'kysely';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -15,7 +16,6 @@ import { messagingFlavourOfPath, renderMessagingError } from './messaging/errors
 import { partnerErrorBody } from './partner-api/errors.ts';
 import { webPlugin } from './web/plugin.ts';
 import { ApiError, toApiError } from './errors.ts';
-import { sql } from 'kysely';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -94,7 +94,6 @@ export function toApiError(err: unknown): ApiError {
       const detail = message.replace(/^Unsupported Media Type:?\s*/i, '').trim();
       message = detail ? `Unsupported Content-Type: ${detail}` : 'Unsupported Content-Type: this endpoint does not take a body of this type';
     }
-    if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') message = 'Request body must not be empty when Content-Type is application/json';
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = 'Request body is too large';
     if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') message = `Malformed JSON body: ${e.message}`;
     return new ApiError(status, message);

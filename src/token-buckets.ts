@@ -1,5 +1,6 @@
-// Token buckets in memory, one per key: the send limits (messaging/limits.ts) and the Partner
-// API's documented rate limits (partner-api/rate-limits.ts). Per instance: with several instances
+// Token buckets in memory, one per key: the send limits (messaging/limits.ts), media uploads
+// (messaging/media/upload-limit.ts) and the Partner API's documented rate limits
+// (partner-api/rate-limits.ts). Per instance: with several instances
 // each enforces its share.
 
 class Bucket {

@@ -12,7 +12,7 @@ import { ErrorBody, Partner } from '../partner-api/schemas.ts';
 import { KeyName } from '../partner-api/routes/partner-api-keys.ts';
 import { createHubUser } from '../services/hub-users.ts';
 import { createPartnerApiKey } from '../services/partner-api-keys.ts';
-import { createPartnerWithHubUser, getPartner, listPartners, partnerToWire } from '../services/partners.ts';
+import { createPartnerWithHubUser, getPartner, listPartners, NEW_PARTNER, partnerToWire } from '../services/partners.ts';
 import { bootstrapTenant } from '../services/bootstrap.ts';
 import { adminChannelRoutes } from './channel-routes.ts';
 import { adminThroughputRoutes } from './throughput-routes.ts';
@@ -21,8 +21,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 const security: { [k: string]: string[] }[] = [{ AdminToken: [] }];
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const Username = Type.String({ minLength: 3, maxLength: 320, pattern: '^\\S+$' });
-const Password = Type.String({ minLength: 10, maxLength: 1024 });
+const Username = Type.String({ minLength: NEW_PARTNER.usernameMin, maxLength: NEW_PARTNER.usernameMax, pattern: '^\\S+$' });
+const Password = Type.String({ minLength: NEW_PARTNER.passwordMin, maxLength: NEW_PARTNER.passwordMax });
 const HubUserOut = Type.Object({
   id: Type.String(),
   partner_id: Type.String(),
@@ -57,7 +57,7 @@ export const adminApi: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { de
         summary: 'Create a partner and its first hub user',
         body: Type.Object(
           {
-            brand_name: Type.String({ minLength: 1, maxLength: 200 }),
+            brand_name: Type.String({ minLength: 1, maxLength: NEW_PARTNER.brandNameMax }),
             username: Username,
             password: Type.Optional(Password),
             country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),

@@ -224,8 +224,7 @@ function timeRange(key: string, value: string): { from: string; to: string } {
   const bad = () => badRequest(`filters.${key} must be a timestamp such as "2026-12-06T05:54:19Z" or a date such as "2026-12-06", got "${value.slice(0, 40)}"`);
   if (!m) throw bad();
   const [, y, mo, d, h, mi, s, frac, zone] = m;
-  let ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
-  const start = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), ms);
+  const start = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0);
   // Date.UTC rolls over out-of-range parts (month 13, second 61): refuse them instead.
   const check = new Date(start);
   if (Number.isNaN(start) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59))) throw bad();
@@ -235,8 +234,8 @@ function timeRange(key: string, value: string): { from: string; to: string } {
     offsetMs = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;
   }
   const span = frac ? 1 : s !== undefined ? 1_000 : h !== undefined ? 60_000 : 86_400_000;
-  ms = start - offsetMs;
-  return { from: new Date(ms).toISOString(), to: new Date(ms + span).toISOString() };
+  const at = start - offsetMs;
+  return { from: new Date(at).toISOString(), to: new Date(at + span).toISOString() };
 }
 
 /** Adds the WHERE clauses of the parsed filters. */

@@ -83,16 +83,22 @@ export async function createPartner(deps: Deps, input: NewPartner, tx: Executor 
   return row;
 }
 
+/** The limits of a new partner and its first hub user (checkNewPartner; the admin API's schema is built from them). */
+export const NEW_PARTNER = { brandNameMax: 200, usernameMin: 3, usernameMax: 320, passwordMin: 10, passwordMax: 1024 } as const;
+
 /**
  * The rules for a new partner and its first hub user, for every way one is made (admin API, CLI
  * `partners create` and `bootstrap`): a 400 naming the field. The admin API's schema says the
  * same to its clients; the CLI had none and stored empty names and one-letter passwords.
  */
 function checkNewPartner(input: { partner: NewPartner; username: string; password: string }): void {
+  const L = NEW_PARTNER;
   const name = input.partner.brand_name.trim();
-  if (name.length < 1 || name.length > 200) throw new ApiError(400, 'brand name must be 1 to 200 characters');
-  if (input.username.length < 3 || input.username.length > 320 || /\s/.test(input.username)) throw new ApiError(400, 'username must be 3 to 320 characters without spaces');
-  if (input.password.length < 10 || input.password.length > 1024) throw new ApiError(400, 'password must be 10 to 1024 characters');
+  if (name.length < 1 || name.length > L.brandNameMax) throw new ApiError(400, `brand name must be 1 to ${L.brandNameMax} characters`);
+  if (input.username.length < L.usernameMin || input.username.length > L.usernameMax || /\s/.test(input.username)) {
+    throw new ApiError(400, `username must be ${L.usernameMin} to ${L.usernameMax} characters without spaces`);
+  }
+  if (input.password.length < L.passwordMin || input.password.length > L.passwordMax) throw new ApiError(400, `password must be ${L.passwordMin} to ${L.passwordMax} characters`);
   if (input.partner.country != null && !/^[A-Z]{2}$/.test(input.partner.country)) throw new ApiError(400, `country must be a two-letter code such as DE, got "${input.partner.country.slice(0, 10)}"`);
 }
 

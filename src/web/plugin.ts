@@ -43,7 +43,7 @@ export const webPlugin: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
     if (e.status >= 500) request.log.error({ err }, 'page failed');
     if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
     // Inside the Hub (a signed-in partner page) the error page keeps the Hub's menu.
-    const hub = (request as { hub?: { partnerId: string; csrf: string; username: string } | null }).hub;
+    const hub = request.hub;
     const nav = hub ? { partnerId: hub.partnerId, csrf: hub.csrf, username: hub.username } : {};
     return renderPage(reply, 'error', { ...nav, title: e.status >= 500 ? 'Something went wrong' : 'Cannot do that', status: e.status, message: e.status >= 500 ? 'Internal error' : e.message }, e.status);
   });

@@ -9,10 +9,10 @@ const MAX_HORIZON_MS = 7 * 24 * 3600e3;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, min: 60e3, h: 3600e3, d: 86400e3 };
 
-/** Parses `300ms`, `2s`, `1m`, `1h`, `1d`, or a bare number of seconds. */
 /** The longest duration a setting may name: a Node timer holds at most 2^31 - 1 ms (24.8 days). */
 export const MAX_DURATION_MS = 24 * 86_400_000;
 
+/** Parses `300ms`, `2s`, `1m`, `1h`, `1d`, or a bare number of seconds (at most 24d). */
 export function parseDuration(text: string, name: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?\s*$/.exec(text);
   if (!m) throw new ConfigError(`${name}: "${text}" is not a duration like 300ms, 2s, 1m, 1h or 1d`);

@@ -77,7 +77,7 @@ describeEachDb('On-Premise profile photo', (kind) => {
     const filesBefore = mediaFiles().length;
     const pdf = await setPhoto(Buffer.from('%PDF-1.7\n'), 'application/pdf');
     expect(pdf.status).toBe(400);
-    expect(pdf.body.errors[0].details).toContain('Content-Type must be an image type here (got application/pdf)');
+    expect(pdf.body.errors[0].details).toContain('Content-Type must be of kind image here (got application/pdf, kind document)');
     const none = await setPhoto(Buffer.from('abc'));
     expect(none.status).toBe(400);
     const big = await setPhoto(Buffer.concat([jpeg.data, Buffer.alloc(5 * 1024 * 1024)]), 'image/jpeg');

@@ -63,8 +63,8 @@ describeEachDb('sandbox inbound: media and names', (kind) => {
     const cases: [unknown, string][] = [
       [{ image: { id: '999999', mime_type: 'image/png' } }, 'image.id: no uploaded media 999999 on this number'],
       [{ image: { id: 'not-a-number' } }, 'image.id: no uploaded media'],
-      [{ image: { id: uploads['invoice.pdf']!.id } }, 'is application/pdf, not an image'],
-      [{ type: 'video', video: { id: uploads['chart.png']!.id } }, 'is image/png, not a video'],
+      [{ image: { id: uploads['invoice.pdf']!.id } }, 'is application/pdf, not of kind image'],
+      [{ type: 'video', video: { id: uploads['chart.png']!.id } }, 'is image/png, not of kind video'],
       [{ image: { id: uploads['chart.png']!.id, mime_type: 'image/jpeg' } }, "image.mime_type: must be the upload's type, image/png"],
       [{ image: { id: uploads['chart.png']!.id, sha256: 'abc' } }, "image.sha256: must be the upload's sha256"],
     ];

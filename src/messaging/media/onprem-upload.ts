@@ -26,7 +26,7 @@ export async function uploadOnPremMedia(deps: Deps, request: FastifyRequest, opt
     const contentType = request.headers['content-type'];
     if (!contentType) throw invalidParameter('Content-Type is required: the MIME type of the media in the body (e.g. image/jpeg)');
     const type = acceptedType(contentType, 'Content-Type');
-    if (opts.kinds && !opts.kinds.includes(type.kind)) throw invalidParameter(`Content-Type must be ${opts.kinds.map((k) => `an ${k}`).join(' or ')} type here (got ${type.mime})`);
+    if (opts.kinds && !opts.kinds.includes(type.kind)) throw invalidParameter(`Content-Type must be of kind ${opts.kinds.join(' or ')} here (got ${type.mime}, kind ${type.kind})`);
     const declaredLength = Number(request.headers['content-length']);
     if (declaredLength > SIZE_LIMITS[type.kind]) throw tooLarge(type.kind, SIZE_LIMITS[type.kind], type.kind === 'sticker' ? true : undefined);
     if (!body || typeof body.pipe !== 'function') throw invalidParameter('the body must be the media file');

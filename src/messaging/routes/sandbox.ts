@@ -6,17 +6,18 @@ import type { MessagingOptions } from '../plugin.ts';
 import { receiveInbound } from '../inbound.ts';
 import { arr, bool, fail, isObj, num, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from '../validate/check.ts';
 import { windowOpen } from '../../network/sandbox.ts';
+import type { Deps } from '../../deps.ts';
 import { liveMedia } from '../media/store.ts';
-import { kindOf, type MediaKind } from '../media/types.ts';
+import { kindOf } from '../media/types.ts';
+import { MEDIA_KINDS, type MediaKind } from '../validate/types/media.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Sandbox (extension)'];
 const INBOUND_TYPES = ['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction'] as const;
-const MEDIA_KINDS: readonly string[] = ['image', 'audio', 'video', 'document', 'sticker'] satisfies MediaKind[];
-const isMediaKind = (t: string): t is MediaKind => MEDIA_KINDS.includes(t);
+const isMediaKind = (t: string): t is MediaKind => (MEDIA_KINDS as readonly string[]).includes(t);
 
 /** The type object a simulated user sends, checked and shaped as WhatsApp would deliver it. */
-function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj | unknown[] | { fields: Obj; mediaId: string } {
+function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj | unknown[] {
   const f = type;
   switch (type) {
     case 'text': {
@@ -65,12 +66,10 @@ function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj |
 }
 
 /**
- * A media message from a simulated user: the id of a file uploaded to this channel (the sandbox
- * phone uploads first), whose stored type and sha256 the webhook shows, as WhatsApp's does. A
- * mime_type or sha256 the caller gives must be the stored one. An image, audio, video or sticker
- * must be a file of that kind; a document may be any file (people send pictures as documents).
+ * A media message from a simulated user, its fields checked: the id of a file uploaded to this
+ * channel (the sandbox phone uploads first), completed from the upload by withStoredMedia.
  */
-function inboundMediaFields(type: MediaKind, v: unknown): { fields: Obj; mediaId: string } {
+function inboundMediaFields(type: MediaKind, v: unknown): Obj {
   const f = type;
   const o = obj(v, f);
   onlyKeys(o, f, ['id', 'mime_type', 'sha256', 'caption', 'filename', 'voice', 'animated']);
@@ -83,19 +82,22 @@ function inboundMediaFields(type: MediaKind, v: unknown): { fields: Obj; mediaId
     ...(o.voice !== undefined ? { voice: bool(o.voice, `${f}.voice`) } : {}),
     ...(o.animated !== undefined ? { animated: bool(o.animated, `${f}.animated`) } : {}),
   };
-  return { fields, mediaId: fields.id as string };
+  return fields;
 }
 
-/** The media fields completed from the channel's upload (see inboundMediaFields), or a 400 naming what is wrong. */
-async function withStoredMedia(deps: MessagingOptions['deps'], channelId: string, type: MediaKind, media: { fields: Obj; mediaId: string }): Promise<Obj> {
-  const f = type;
-  const row = await liveMedia(deps, channelId, media.mediaId);
-  if (!row) throw fail(`${f}.id`, `no uploaded media ${media.mediaId.slice(0, 64)} on this number (upload the file with POST /media first; media expires after 30 days)`);
-  const kind = kindOf(row.mime_type);
-  if (type !== 'document' && kind !== type) throw fail(`${f}.id`, `media ${row.id} is ${row.mime_type}, not ${type === 'image' ? 'an' : 'a'} ${type}`);
-  if (media.fields.mime_type !== undefined && media.fields.mime_type !== row.mime_type) throw fail(`${f}.mime_type`, `must be the upload's type, ${row.mime_type}`);
-  if (media.fields.sha256 !== undefined && media.fields.sha256 !== row.sha256) throw fail(`${f}.sha256`, "must be the upload's sha256");
-  const { id, mime_type: _m, sha256: _s, ...rest } = media.fields;
+/**
+ * The media fields with the upload's stored type and sha256, which the webhook shows as
+ * WhatsApp's does; a mime_type or sha256 the caller gave must be those. An image, audio, video
+ * or sticker must be a file of that kind; a document may be any file (people send pictures as
+ * documents). Else a 400 naming what is wrong.
+ */
+async function withStoredMedia(deps: Deps, channelId: string, type: MediaKind, fields: Obj): Promise<Obj> {
+  const { id, mime_type: mime, sha256, ...rest } = fields;
+  const row = await liveMedia(deps, channelId, id as string);
+  if (!row) throw fail(`${type}.id`, `no uploaded media ${String(id).slice(0, 64)} on this number (upload the file with POST /media first; media expires after 30 days)`);
+  if (type !== 'document' && kindOf(row.mime_type) !== type) throw fail(`${type}.id`, `media ${row.id} is ${row.mime_type}, not of kind ${type}`);
+  if (mime !== undefined && mime !== row.mime_type) throw fail(`${type}.mime_type`, `must be the upload's type, ${row.mime_type}`);
+  if (sha256 !== undefined && sha256 !== row.sha256) throw fail(`${type}.sha256`, "must be the upload's sha256");
   return { id, mime_type: row.mime_type, sha256: row.sha256, ...rest };
 }
 
@@ -135,7 +137,8 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         context = { from: request.channel!.phone_number, id: str(c.message_id ?? c.id, 'context.message_id', { max: 256 }) };
       }
       const checked = inboundContent(type, b[type]);
-      const content = isMediaKind(type) ? await withStoredMedia(deps, request.channel!.id, type, checked as { fields: Obj; mediaId: string }) : checked;
+      // Media: completed from the channel's upload.
+      const content = isMediaKind(type) ? await withStoredMedia(deps, request.channel!.id, type, checked as Obj) : checked;
       const r = await receiveInbound(deps, request.channel!, { from, name, type, content, context });
       return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
     },

@@ -36,19 +36,18 @@ async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
 
   const loginForm = (username = '', error?: string, next?: string) => ({ title: 'Partner Hub login', username, error, next });
 
-  /**
-   * Where to go after logging in: the page that asked for the login, when it is a Hub page of the
-   * user's own partner (nothing else: no other site, no other partner), else the partner's home.
-   */
-  const afterLogin = (next: string | undefined, partnerId: string): string => {
-    const home = partnerPath(partnerId);
-    if (!next || next.length > 2000 || /[\\\s]|\/\//.test(next)) return home;
-    return next === home || next.startsWith(`${home}/`) || next.startsWith(`${home}?`) ? next : home;
-  };
-  /** A `next` the login form may carry: a path under /hub/partner/ (checked again after login). */
+  /** A `next` the login form may carry: a plain path under /hub/partner/ (no "//", "\\" or spaces). */
   const nextOf = (raw: unknown): string | undefined => {
     const v = typeof raw === 'string' ? raw : undefined;
     return v && v.length <= 2000 && v.startsWith('/hub/partner/') && !/[\\\s]|\/\//.test(v) ? v : undefined;
+  };
+  /**
+   * Where to go after logging in: the page that asked for the login (a `next` from nextOf) when
+   * it is one of the user's own partner's pages, else the partner's home.
+   */
+  const afterLogin = (next: string | undefined, partnerId: string): string => {
+    const home = partnerPath(partnerId);
+    return next !== undefined && (next === home || next.startsWith(`${home}/`) || next.startsWith(`${home}?`)) ? next : home;
   };
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
