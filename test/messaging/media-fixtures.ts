@@ -65,8 +65,9 @@ export async function uploadCloud(t: TestApp, key: string, f: UploadForm | FormD
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-export async function uploadOnPrem(t: TestApp, key: string, data: Buffer | Readable, contentType?: string) {
-  const res = await request(`${t.baseUrl}/v1/media`, {
+/** A raw-body upload, On-Premise style: POST /v1/media (or another such path, e.g. the profile photo). */
+export async function uploadOnPrem(t: TestApp, key: string, data: Buffer | Readable, contentType?: string, path = '/v1/media') {
+  const res = await request(`${t.baseUrl}${path}`, {
     method: 'POST',
     body: data,
     headers: { 'D360-API-KEY': key, ...(contentType ? { 'content-type': contentType } : {}) },

@@ -1,11 +1,10 @@
 // The On-Premise profile photo: set with the image as the body, read back as bytes or a link,
 // replaced (the old file goes), deleted; refused in the On-Premise error body when it is no photo.
-import { request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { SAMPLES, filesUnder, sha256, uploadOnPrem } from './media-fixtures.ts';
+import { SAMPLES, download, filesUnder, sha256, uploadOnPrem } from './media-fixtures.ts';
 import path from 'node:path';
 
 describeEachDb('On-Premise profile photo', (kind) => {
@@ -15,14 +14,10 @@ describeEachDb('On-Premise profile photo', (kind) => {
   const key = (who: BootstrapResult = p) => ({ 'D360-API-KEY': who.channel_api_key });
   const jpeg = SAMPLES.find((s) => s.mime === 'image/jpeg')!;
   const png = SAMPLES.find((s) => s.mime === 'image/png')!;
-  const setPhoto = (data: Buffer, type?: string, who = p) =>
-    request(`${t.baseUrl}${PATH}`, { method: 'POST', body: data, headers: { ...key(who), ...(type ? { 'content-type': type } : {}) } }).then(async (r) => ({
-      status: r.statusCode,
-      body: JSON.parse(await r.body.text()),
-    }));
+  const setPhoto = (data: Buffer, type?: string, who = p) => uploadOnPrem(t, who.channel_api_key, data, type, PATH);
   const getPhoto = async (who = p) => {
-    const r = await request(`${t.baseUrl}${PATH}`, { headers: key(who) });
-    return { status: r.statusCode, type: r.headers['content-type'], data: Buffer.from(await r.body.arrayBuffer()) };
+    const r = await download(t, PATH, who.channel_api_key);
+    return { status: r.status, type: r.headers['content-type'], data: r.body };
   };
   const mediaFiles = () => filesUnder(path.join(t.dataDir, 'media', 'files'));
 
