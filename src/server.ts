@@ -8,6 +8,7 @@ import { openDb } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Deps } from './deps.ts';
 import { bootstrapTenant, type BootstrapResult } from './services/bootstrap.ts';
+import { demoPartnerReturnUrl } from './web/onboarding/demo-partner-return.ts';
 import { Dispatcher } from './webhooks/dispatcher.ts';
 import { JobScheduler } from './jobs/scheduler.ts';
 import { startMaintenance } from './maintenance.ts';
@@ -19,15 +20,21 @@ export interface RunningServer {
   dispatcher: Dispatcher | undefined;
   deps: Deps;
   url: string;
-  demo: BootstrapResult | undefined;
+  demo: DemoTenant | undefined;
   stop(): Promise<void>;
+}
+
+/** The demo tenant: a bootstrapped tenant whose onboarding ends on the built-in landing page. */
+export interface DemoTenant extends BootstrapResult {
+  partner_redirect_url: string;
 }
 
 /**
  * Creates the demo tenant once per database. The claim row makes concurrent first starts
- * (several instances on one PostgreSQL) create exactly one.
+ * (several instances on one PostgreSQL) create exactly one. Its partner_redirect_url is the
+ * built-in landing page, so the onboarding link in the banner works without a site of one's own.
  */
-async function createDemoOnce(deps: Deps): Promise<BootstrapResult | undefined> {
+async function createDemoOnce(deps: Deps): Promise<DemoTenant | undefined> {
   const hasPartner = await deps.db.kysely.selectFrom('partners').select('id').limit(1).executeTakeFirst();
   if (hasPartner) return undefined;
   const claim = await deps.db.kysely
@@ -37,7 +44,10 @@ async function createDemoOnce(deps: Deps): Promise<BootstrapResult | undefined> 
     .executeTakeFirst();
   if (Number(claim.numInsertedOrUpdatedRows ?? 0n) === 0) return undefined;
   try {
-    return await bootstrapTenant(deps, { brandName: 'Demo Partner', clientName: 'Demo Client', username: 'demo@openwaba.local' });
+    // deps.config.publicUrl: the real port by now (PORT=0 is resolved before the demo is made).
+    const partner_redirect_url = demoPartnerReturnUrl(deps.config.publicUrl);
+    const tenant = await bootstrapTenant(deps, { brandName: 'Demo Partner', clientName: 'Demo Client', username: 'demo@openwaba.local', partnerRedirectUrl: partner_redirect_url });
+    return { ...tenant, partner_redirect_url };
   } catch (err) {
     await deps.db.kysely.deleteFrom('instance_settings').where('key', '=', 'demo_tenant').execute();
     throw err;
@@ -109,7 +119,18 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
   };
 }
 
-export function demoBanner(url: string, d: BootstrapResult): string {
+/**
+ * The block printed for a new tenant. The onboarding link is shown only for a tenant with a
+ * redirect URL (the demo's): for any other it would end on the "no redirect URL" error page.
+ */
+export function demoBanner(url: string, d: BootstrapResult & { partner_redirect_url?: string }): string {
+  const onboarding = d.partner_redirect_url
+    ? [
+        '  Integrated Onboarding (sign up a client, connect a sandbox number; ends on the demo partner\'s page):',
+        `    ${url}/dashboard/app/${d.partner_id}/permissions`,
+        '',
+      ]
+    : [];
   return [
     '',
     '  openwaba: first start, demo tenant created. Secrets are stored hashed: copy them now.',
@@ -126,5 +147,6 @@ export function demoBanner(url: string, d: BootstrapResult): string {
     '  Try it:',
     `    curl -s -H 'X-API-Key: ${d.partner_api_key}' ${url}/api/v2/partners/${d.partner_id}/channels`,
     '',
+    ...onboarding,
   ].join('\n');
 }

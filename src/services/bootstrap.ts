@@ -27,6 +27,11 @@ export interface BootstrapInput {
   password?: string;
   clientName?: string;
   phoneNumber?: string;
+  /**
+   * The partner's partner_redirect_url (where Integrated Onboarding ends). Only the demo tenant
+   * gets one (the built-in landing page); other tenants start without, as a new partner does.
+   */
+  partnerRedirectUrl?: string;
 }
 
 /** A sandbox number: German-looking (49), 12 digits, random. */
@@ -41,7 +46,7 @@ export async function bootstrapTenant(deps: Deps, input: BootstrapInput = {}): P
   const phoneNumber = input.phoneNumber ?? sandboxPhoneNumber();
 
   const ids = await deps.db.kysely.transaction().execute(async (tx) => {
-    const { partner } = await createPartnerWithHubUser(deps, { partner: { brand_name: input.brandName ?? `Partner ${suffix}`, country: 'DE' }, username, password }, tx);
+    const { partner } = await createPartnerWithHubUser(deps, { partner: { brand_name: input.brandName ?? `Partner ${suffix}`, country: 'DE', partner_redirect_url: input.partnerRedirectUrl ?? null }, username, password }, tx);
     const client = await createClient(deps, partner.id, { name: input.clientName ?? `Client ${suffix}`, email: `client-${suffix}@openwaba.local` }, undefined, tx);
     const channel = await createChannel(
       deps,

@@ -8,6 +8,7 @@ import { toApiError } from '../../errors.ts';
 import { throttledLogin } from '../../services/login-throttle.ts';
 import { readSession } from '../sessions.ts';
 import { flowRoutes } from './flow-routes.ts';
+import { demoPartnerReturn } from './demo-partner-return.ts';
 import { currentSession, partnerFromPath, postContext, requireStep, rotateSession } from './context.ts';
 import { base, renderError, renderStep } from './pages.ts';
 import { partnerRedirectUrl, redirectTarget } from './redirect.ts';
@@ -106,4 +107,6 @@ export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, {
   });
 
   await app.register(flowRoutes, { deps });
+  // Where the demo tenant's onboarding ends: a stand-in for the partner's own site.
+  await app.register(demoPartnerReturn, { deps });
 };
