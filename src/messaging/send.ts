@@ -2,7 +2,7 @@
 // follow-up work in one transaction → the answer with its wamid.
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
-import type { Network } from '../network/types.ts';
+import type { AcceptedMessage, Network } from '../network/types.ts';
 import { sandboxNetwork } from '../network/sandbox.ts';
 import { metaError } from './errors.ts';
 import { SendLimits } from './limits.ts';
@@ -11,10 +11,12 @@ import type { MarkRead, NormalizedMessage } from './validate/message.ts';
 import { newWamid } from './wamid.ts';
 import { insertMessage } from './messages.ts';
 import { liveMedia } from './media/store.ts';
+import { MEDIA_KINDS, type MediaKind } from './validate/types/media.ts';
 import { SendBatcher } from './send-batcher.ts';
 import { scheduleStatusPlan, storedPlan } from './status-plans.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
+const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
 
 export interface SendResult {
   id: string;
@@ -43,14 +45,18 @@ export class Messenger {
       }
       category = await checkTemplateSend(deps, channel, msg.template);
     }
-    if (msg.mediaId && !(await liveMedia(deps, channel.id, msg.mediaId))) {
-      throw metaError(400, 131009, 'Parameter value is not valid', `media id ${msg.mediaId} (in ${msg.type}) does not exist for this number, or has expired or been deleted`);
+    let media: AcceptedMessage['media'];
+    if (msg.mediaId) {
+      const row = await liveMedia(deps, channel.id, msg.mediaId);
+      if (!row) throw metaError(400, 131009, 'Parameter value is not valid', `media id ${msg.mediaId} (in ${msg.type}) does not exist for this number, or has expired or been deleted`);
+      // Its stored type goes to the network, which fails a file sent as the wrong kind after the 200, as Meta does.
+      if (isMediaKind(msg.type)) media = { id: row.id, kind: msg.type, mime: row.mime_type };
     }
 
     const id = newWamid(msg.waId);
     const iso = now.toISOString();
     await this.writes.write(async (tx) => {
-      const steps = await network.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now });
+      const steps = await network.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media });
       await insertMessage(tx, {
         id,
         channel,

@@ -3,6 +3,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
+import type { MediaKind } from '../messaging/media/types.ts';
 import type { OutboundStatus, StatusError } from '../messaging/statuses.ts';
 import type { ChannelRow } from '../services/channels.ts';
 
@@ -14,6 +15,8 @@ export interface AcceptedMessage {
   /** Template sends may go outside the 24-hour customer-service window. */
   isTemplate: boolean;
   acceptedAt: Date;
+  /** A media message (image, audio, …) that sends an upload by id: the kind it goes as and the upload's stored type. */
+  media?: { id: string; kind: MediaKind; mime: string };
 }
 
 /** One status an accepted message will get, at a time (ms since epoch); steps come in time order. */

@@ -81,11 +81,12 @@ export function cloudMessages(): unknown[] {
   ];
 }
 
-export function onPremMessages(): unknown[] {
+/** `namespace`: the channel's WABA's, which On-Premise template sends must name. */
+export function onPremMessages(namespace: string): unknown[] {
   return [
     ...MESSAGE_TYPES.map(([type, value]) => ({ recipient_type: 'individual', to: TO, type, [type]: value, ...(type === 'text' ? { preview_url: true } : {}) })),
-    { to: TO, type: 'template', template: { namespace: 'ns_1', name: TEMPLATE, language: { policy: 'deterministic', code: 'en_US' }, components: TEMPLATE_COMPONENTS } },
-    { to: TO, type: 'hsm', hsm: { namespace: 'ns_1', element_name: TEMPLATE, language: { policy: 'deterministic', code: 'en_US' }, localizable_params: [{ default: 'Ada' }] } },
+    { to: TO, type: 'template', template: { namespace, name: TEMPLATE, language: { policy: 'deterministic', code: 'en_US' }, components: TEMPLATE_COMPONENTS } },
+    { to: TO, type: 'hsm', hsm: { namespace, element_name: TEMPLATE, language: { policy: 'deterministic', code: 'en_US' }, localizable_params: [{ default: 'Ada' }] } },
     { to: TO, type: 'image', image: { link: link('png'), provider: { name: 'cdn' } } },
   ];
 }
@@ -95,13 +96,13 @@ const templateCreate = () => [
 ];
 const mayCreateTemplate = (b: unknown) => isObj(b) && typeof b.name === 'string' && b.category !== undefined && b.language !== undefined;
 
-/** Every messaging endpoint this test knows (the OpenAPI document must list each). */
-export function knownEndpoints(webhookUrl: string): EndpointProfile[] {
+/** Every messaging endpoint this test knows (the OpenAPI document must list each); `namespace` is the channel's WABA's. */
+export function knownEndpoints(webhookUrl: string, namespace: string): EndpointProfile[] {
   const webhook = { valid: [{ url: webhookUrl, headers: { 'X-Test': 'hostile' } }], mayAccept: (b: unknown) => keysWithin(b, ['url', 'headers']) && 'url' in (b as object) };
   return [
     { method: 'POST', path: '/messages', flavour: 'cloud', body: 'json', valid: cloudMessages(), mayAccept: validatedBy(validateCloudSend) },
     { method: 'PUT', path: '/messages/{message_id}', flavour: 'cloud', body: 'json', params: { message_id: 'wamid.missing' }, valid: [{ status: 'read' }] },
-    { method: 'POST', path: '/v1/messages', flavour: 'onpremise', body: 'json', valid: onPremMessages(), mayAccept: validatedBy(validateV1Send) },
+    { method: 'POST', path: '/v1/messages', flavour: 'onpremise', body: 'json', valid: onPremMessages(namespace), mayAccept: validatedBy(validateV1Send) },
     { method: 'PUT', path: '/v1/messages/{message_id}', flavour: 'onpremise', body: 'json', params: { message_id: 'wamid.missing' }, valid: [{ status: 'read' }] },
     { method: 'GET', path: '/v1/configs/webhook', flavour: 'onpremise', body: 'none' },
     { method: 'POST', path: '/v1/configs/webhook', flavour: 'onpremise', body: 'json', ...webhook },

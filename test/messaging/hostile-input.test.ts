@@ -28,7 +28,7 @@ import {
   type HostileCase,
 } from './hostile-bodies.ts';
 import { defaultProfile, knownEndpoints, type EndpointProfile } from './hostile-endpoints.ts';
-import { TEMPLATE, TEMPLATE_COMPONENTS, seedSendFixtures } from './send-fixtures.ts';
+import { TEMPLATE, TEMPLATE_COMPONENTS, seedSendFixtures, wabaNamespaceOf } from './send-fixtures.ts';
 
 const SEED = 0x360d1a1;
 const TIMEOUT_MS = 10_000;
@@ -237,7 +237,7 @@ describeEachDb('hostile input to every messaging endpoint', (kind) => {
 
     // The endpoints: the app's own OpenAPI document, every operation behind the D360-API-KEY.
     const doc = t.app.swagger() as { paths: Record<string, Record<string, { security?: Record<string, unknown>[]; parameters?: { in: string; name: string; schema?: { maxLength?: number; pattern?: string } }[] }>> };
-    const known = knownEndpoints(`${receiver.url}/hook`);
+    const known = knownEndpoints(`${receiver.url}/hook`, await wabaNamespaceOf(t, p));
     targets = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
@@ -272,7 +272,7 @@ describeEachDb('hostile input to every messaging endpoint', (kind) => {
 
   it('the OpenAPI document lists every messaging endpoint this test knows', () => {
     const listed = new Set(targets.map((x) => `${x.profile.method} ${x.profile.path}`));
-    const missing = knownEndpoints('https://example.com').map((e) => `${e.method} ${e.path}`).filter((e) => !listed.has(e));
+    const missing = knownEndpoints('https://example.com', 'any').map((e) => `${e.method} ${e.path}`).filter((e) => !listed.has(e));
     expect(missing).toEqual([]);
     const unknown = targets.filter((x) => x.unknown).map((x) => `${x.profile.method} ${x.profile.path}`);
     if (unknown.length) console.warn(`[hostile-input] endpoints without a profile (generic checks only): ${unknown.join(', ')}`);

@@ -3,6 +3,7 @@ import { describeEachDb } from '../helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
+import { wabaNamespaceOf } from './send-fixtures.ts';
 
 const ADMIN = 'b'.repeat(32);
 
@@ -11,6 +12,8 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
   let p: BootstrapResult;
   let receiver: Receiver;
   let key: Record<string, string>;
+  /** The namespace of the On-Premise channel's WABA. */
+  let namespace: string;
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
@@ -24,6 +27,8 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
     expect(ch.body.hosting_platform_type).toBe('on_premise');
     const k = await t.post(`/api/v2/partners/${p.partner_id}/channels/${ch.body.id}/api_keys`, { headers: partnerKey(p.partner_api_key) });
     key = { 'd360-api-key': k.body.api_key };
+    const waba = await t.deps.db.kysely.selectFrom('channels').select('waba_account_id').where('id', '=', ch.body.id).executeTakeFirstOrThrow();
+    namespace = await wabaNamespaceOf(t, { ...p, waba_account_id: waba.waba_account_id });
     expect((await t.post('/v1/configs/webhook', { headers: key, json: { url: receiver.url } })).status).toBe(200);
   });
   afterAll(async () => {
@@ -92,14 +97,41 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
   it('the legacy hsm is a template send', async () => {
     const hsm = await t.post('/v1/messages', {
       headers: key,
-      json: { to: '4917600000011', type: 'hsm', hsm: { namespace: 'x', element_name: 'hello_world', language: { policy: 'deterministic', code: 'en_US' }, localizable_params: [] } },
+      json: { to: '4917600000011', type: 'hsm', hsm: { namespace, element_name: 'hello_world', language: { policy: 'deterministic', code: 'en_US' }, localizable_params: [] } },
     });
     expect(hsm.status).toBe(201);
     const missing = await t.post('/v1/messages', {
       headers: key,
-      json: { to: '4917600000011', type: 'template', template: { name: 'nope', language: { policy: 'deterministic', code: 'en_US' }, namespace: 'x' } },
+      json: { to: '4917600000011', type: 'template', template: { name: 'nope', language: { policy: 'deterministic', code: 'en_US' }, namespace } },
     });
     expect(missing.status).toBe(404);
     expect(missing.body.errors[0]).toMatchObject({ code: 132001 });
+  });
+
+  it("a template or hsm send naming another namespace than the WABA's is refused as an unknown template (404, 132001, naming the field); Cloud bodies' namespace is ignored", async () => {
+    const other = await wabaNamespaceOf(t, await t.tenant());
+    const stored = async () => Number((await t.deps.db.kysely.selectFrom('messages').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const template = (ns: string) => ({ to: '4917600000014', type: 'template', template: { namespace: ns, name: 'hello_world', language: { policy: 'deterministic', code: 'en_US' } } });
+    const hsm = (ns: string) => ({ to: '4917600000014', type: 'hsm', hsm: { namespace: ns, element_name: 'hello_world', language: { policy: 'deterministic', code: 'en_US' } } });
+    // The right namespace first: on SQLite the template is kept then, and a kept one is checked too.
+    expect((await t.post('/v1/messages', { headers: key, json: template(namespace) })).status).toBe(201);
+    const before = await stored();
+    for (const [json, field] of [
+      [template(other), 'template.namespace'],
+      [template('1212e9fb_86f2_4b6a_9d0e_000000000000'), 'template.namespace'],
+      [hsm(other), 'hsm.namespace'],
+      [hsm(namespace.toUpperCase()), 'hsm.namespace'],
+    ] as const) {
+      const res = await t.post('/v1/messages', { headers: key, json });
+      expect(res.status, JSON.stringify(res.body)).toBe(404);
+      expect(res.body).toMatchObject({ errors: [{ code: 132001, title: 'Template name does not exist in the translation' }], meta: { api_status: 'stable' } });
+      const start = `${field}: template name (hello_world) does not exist in en_US in namespace `;
+      expect(res.body.errors[0].details.slice(0, start.length)).toBe(start);
+    }
+    expect(await stored()).toBe(before);
+    // Cloud takes a namespace and ignores it, on /messages and in a Cloud body on /v1/messages.
+    const cloudBody = { messaging_product: 'whatsapp', to: '4917600000014', type: 'template', template: { namespace: other, name: 'hello_world', language: { code: 'en_US' } } };
+    expect((await t.post('/v1/messages', { headers: key, json: cloudBody })).status).toBe(201);
+    expect((await t.post('/messages', { headers: key, json: cloudBody })).status).toBe(200);
   });
 });

@@ -3,7 +3,7 @@
 // (TEMPLATE: an image header, two body parameters, a quick reply) that TEMPLATE_COMPONENTS fill.
 import type { TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { insertTemplate } from '../../src/messaging/templates/store.ts';
+import { insertTemplate, wabaNamespace } from '../../src/messaging/templates/store.ts';
 
 export const MEDIA_ID = '900000000000001';
 export const EXPIRED_MEDIA_ID = '900000000000002';
@@ -48,4 +48,11 @@ export async function seedSendFixtures(t: TestApp, p: BootstrapResult, opts: { e
       { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Confirm' }] },
     ],
   });
+}
+
+/** The namespace of the tenant's WABA: what an On-Premise template send must name. */
+export async function wabaNamespaceOf(t: TestApp, p: BootstrapResult): Promise<string> {
+  const waba = await wabaNamespace(t.deps, p.waba_account_id);
+  if (!waba) throw new Error(`no WABA ${p.waba_account_id}`);
+  return waba.namespace;
 }

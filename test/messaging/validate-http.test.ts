@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { EXPIRED_MEDIA_ID, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS, seedSendFixtures } from './send-fixtures.ts';
+import { EXPIRED_MEDIA_ID, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS, seedSendFixtures, wabaNamespaceOf } from './send-fixtures.ts';
 
 const link = (ext: string) => `https://cdn.example.com/file.${ext}`;
 const body = { text: 'Choose' };
@@ -33,6 +33,7 @@ const VALID: [string, string, unknown][] = [
 describeEachDb('message validation over HTTP', (kind) => {
   let t: TestApp;
   let p: BootstrapResult;
+  let namespace: string;
   const key = () => ({ 'D360-API-KEY': p.channel_api_key });
   const to = (i: number) => `49176000${String(i).padStart(5, '0')}`;
   const cloud = (json: unknown) => t.post('/messages', { headers: key(), json });
@@ -43,6 +44,7 @@ describeEachDb('message validation over HTTP', (kind) => {
     t = await startTestApp(kind);
     p = await t.tenant();
     await seedSendFixtures(t, p, { expiredMedia: true });
+    namespace = await wabaNamespaceOf(t, p);
   });
   afterAll(async () => {
     await t.close();
@@ -60,7 +62,7 @@ describeEachDb('message validation over HTTP', (kind) => {
   it('On-Premise: the same messages are accepted (201), templates with namespace and policy', async () => {
     const all = [
       ...VALID,
-      ['template', 'template', { namespace: 'ns_1', name: TEMPLATE, language: { policy: 'deterministic', code: 'en_US' }, components: TEMPLATE_COMPONENTS }] as const,
+      ['template', 'template', { namespace, name: TEMPLATE, language: { policy: 'deterministic', code: 'en_US' }, components: TEMPLATE_COMPONENTS }] as const,
       ['media with a provider', 'image', { link: link('png'), provider: { name: 'cdn' } }] as const,
     ];
     for (const [i, [label, type, value]] of all.entries()) {

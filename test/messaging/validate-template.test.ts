@@ -20,12 +20,13 @@ describe('template: name, language, namespace', () => {
   it.each(FLAVOURS)('%s: the template reference is returned for the template check', (flavour) => {
     const m = sendTpl(flavour, [{ type: 'body', parameters: [text('Ada')] }]);
     expect(m.template).toMatchObject({ name: 'order_update', language: 'en_US', components: [{ type: 'body' }] });
-    expect(m.template?.namespace).toBe(flavour === 'onpremise' ? 'abc_123' : undefined);
+    expect(m.template?.namespace).toEqual(flavour === 'onpremise' ? { value: 'abc_123', field: 'template.namespace' } : undefined);
   });
 
-  it('Cloud: no namespace or policy needed; policy, when given, is "deterministic"', () => {
+  it('Cloud: no namespace or policy needed; a namespace is taken and ignored (not compared at the send); policy, when given, is "deterministic"', () => {
     expect(send('cloud', 'template', { name: 'hello_world', language: { code: 'en_US' } }).template?.components).toEqual([]);
-    expect(send('cloud', 'template', { name: 'hello_world', language: { code: 'en_US', policy: 'deterministic' }, namespace: 'n' }).template?.namespace).toBe('n');
+    expect(send('cloud', 'template', { name: 'hello_world', language: { code: 'en_US', policy: 'deterministic' }, namespace: 'n' }).template?.namespace).toBeUndefined();
+    expectRejected(() => send('cloud', 'template', { name: 'hello_world', language: { code: 'en_US' }, namespace: 7 }), 'template.namespace', { rule: /must be a string/ });
     expectRejected(() => send('cloud', 'template', { name: 'hello_world', language: { code: 'en_US', policy: 'fallback' } }), 'template.language.policy');
   });
 
@@ -36,7 +37,7 @@ describe('template: name, language, namespace', () => {
 
   it('the legacy hsm is still a template on the On-Premise API', () => {
     const r = validateOnPremSend({ to: TO, type: 'hsm', hsm: { namespace: 'n', element_name: 'hello_world', language: { policy: 'deterministic', code: 'en_US' }, localizable_params: [{ default: 'Ada' }] } });
-    expect(r).toMatchObject({ kind: 'message', type: 'template', template: { name: 'hello_world', namespace: 'n', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] } });
+    expect(r).toMatchObject({ kind: 'message', type: 'template', template: { name: 'hello_world', namespace: { value: 'n', field: 'hsm.namespace' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] } });
   });
 
   it('name and language.code are required', () => {

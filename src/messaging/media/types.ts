@@ -49,6 +49,19 @@ export const ACCEPTED_TYPES = Object.keys(KIND_OF);
 /** The kind of a stored (accepted) MIME type. */
 export const kindOf = (mime: string): MediaKind | undefined => KIND_OF[mime];
 
+/** The MIME types of a kind, as listed above. */
+export const typesOf = (kind: MediaKind): string[] => ACCEPTED_TYPES.filter((m) => KIND_OF[m] === kind);
+
+/**
+ * Whether an uploaded file of type `mime` may go as a `kind` message: an image, audio, video or
+ * sticker only as a file of that kind; a document may be any accepted file (people send pictures
+ * as documents, and WhatsApp delivers them as files).
+ */
+export function sendableAs(kind: MediaKind, mime: string): boolean {
+  const of = KIND_OF[mime];
+  return kind === 'document' ? of !== undefined : of === kind;
+}
+
 /** File extensions for downloads without a filename. */
 const EXTENSION: Record<string, string> = {
   'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'audio/aac': 'aac', 'audio/amr': 'amr', 'audio/mpeg': 'mp3',

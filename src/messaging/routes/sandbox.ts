@@ -8,7 +8,7 @@ import { arr, bool, fail, isObj, num, obj, oneOf, onlyKeys, optStr, recipient, s
 import { windowOpen } from '../../network/sandbox.ts';
 import type { Deps } from '../../deps.ts';
 import { liveMedia } from '../media/store.ts';
-import { kindOf } from '../media/types.ts';
+import { sendableAs } from '../media/types.ts';
 import { MEDIA_KINDS, type MediaKind } from '../validate/types/media.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -95,7 +95,7 @@ async function withStoredMedia(deps: Deps, channelId: string, type: MediaKind, f
   const { id, mime_type: mime, sha256, ...rest } = fields;
   const row = await liveMedia(deps, channelId, id as string);
   if (!row) throw fail(`${type}.id`, `no uploaded media ${String(id).slice(0, 64)} on this number (upload the file with POST /media first; media expires after 30 days)`);
-  if (type !== 'document' && kindOf(row.mime_type) !== type) throw fail(`${type}.id`, `media ${row.id} is ${row.mime_type}, not of kind ${type}`);
+  if (!sendableAs(type, row.mime_type)) throw fail(`${type}.id`, `media ${row.id} is ${row.mime_type}, not of kind ${type}`);
   if (mime !== undefined && mime !== row.mime_type) throw fail(`${type}.mime_type`, `must be the upload's type, ${row.mime_type}`);
   if (sha256 !== undefined && sha256 !== row.sha256) throw fail(`${type}.sha256`, "must be the upload's sha256");
   return { id, mime_type: row.mime_type, sha256: row.sha256, ...rest };

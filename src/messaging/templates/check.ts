@@ -1,5 +1,6 @@
-// A template send is checked against the stored template: it must exist in that language and be
-// approved (Meta's 132001); its header, body and button parameters must match the template:
+// A template send is checked against the stored template: it must exist in that language (and,
+// On-Premise, in the namespace named) and be approved (Meta's 132001); its header, body and
+// button parameters must match the template:
 // - counts of header/body parameters equal its placeholders; named templates take each
 //   placeholder once by `parameter_name` (132000);
 // - a media or location header takes one parameter of that type (132012);
@@ -160,6 +161,17 @@ export async function checkTemplateSend(deps: Deps, channel: ChannelRow, ref: Te
   const t = await findTemplateForSend(deps, channel.waba_account_id, ref.name, ref.language);
   if (!t) {
     throw metaError(404, 132001, 'Template name does not exist in the translation', `template name (${ref.name}) does not exist in ${ref.language}`);
+  }
+  // An On-Premise send names the WABA's namespace; in another one no template exists, so the
+  // answer is the unknown template's (the namespace is the WABA's own, which its numbers may read).
+  const ns = ref.namespace;
+  if (ns && ns.value !== t.waba_namespace) {
+    throw metaError(
+      404,
+      132001,
+      'Template name does not exist in the translation',
+      `${ns.field}: template name (${ref.name}) does not exist in ${ref.language} in namespace ${ns.value}; this number's namespace is ${t.waba_namespace}`,
+    );
   }
   if (t.status !== 'APPROVED') {
     throw metaError(400, 132001, 'Template name does not exist in the translation', `template ${ref.name} (${ref.language}) is ${t.status}, not APPROVED`);

@@ -92,21 +92,37 @@ export async function findTemplate(deps: Deps, wabaAccountId: string, name: stri
   return (await templateByName(tx, [wabaAccountId, name, language])).rows[0];
 }
 
+/** A template as a send reads it: with its WABA's namespace, which On-Premise sends must name. */
+export type SendTemplateRow = TemplateRow & { waba_namespace: string };
+
+// The namespace comes in the same query (one join by primary key), not in a second one.
+const templateForSend = prepared((db, p) =>
+  db
+    .selectFrom('templates')
+    .innerJoin('waba_accounts', 'waba_accounts.id', 'templates.waba_account_id')
+    .selectAll('templates')
+    .select('waba_accounts.namespace as waba_namespace')
+    .where('templates.waba_account_id', '=', p<string>(0))
+    .where('templates.name', '=', p<string>(1))
+    .where('templates.language', '=', p<string>(2)),
+);
+
 /**
  * The lookup of every template send, kept per database for a few seconds: a kept row is used only
- * while nothing has written the templates table since it was read (creation, review, edit,
- * deletion by this process, or any write by another on the same SQLite file), so a send sees every
- * change at once. Only where the database tracks changes (SQLite). Callers must not modify the row.
+ * while nothing has written the templates (or WABA) table since it was read (creation, review,
+ * edit, deletion by this process, or any write by another on the same SQLite file), so a send
+ * sees every change at once. Only where the database tracks changes (SQLite). Callers must not
+ * modify the row.
  */
-const keptTemplates = new KeptRows<TemplateRow>(['templates'], { ttlMs: 5_000, max: 10_000 });
+const keptTemplates = new KeptRows<SendTemplateRow>(['templates', 'waba_accounts'], { ttlMs: 5_000, max: 10_000 });
 
-export async function findTemplateForSend(deps: Deps, wabaAccountId: string, name: string, language: string): Promise<TemplateRow | undefined> {
+export async function findTemplateForSend(deps: Deps, wabaAccountId: string, name: string, language: string): Promise<SendTemplateRow | undefined> {
   const db = deps.db;
   const key = `${wabaAccountId}\u0000${name}\u0000${language}`;
   const hit = keptTemplates.get(db, key);
   if (hit) return hit;
   const mark = keptTemplates.mark(db);
-  const row = await findTemplate(deps, wabaAccountId, name, language);
+  const row = (await templateForSend(db.kysely, [wabaAccountId, name, language])).rows[0];
   if (row) keptTemplates.set(db, key, row, mark);
   else keptTemplates.delete(db, key);
   return row;

@@ -9,7 +9,11 @@ export interface TemplateRef {
   name: string;
   language: string;
   components: Obj[];
-  namespace?: string;
+  /**
+   * On-Premise sends only: the namespace named and the field it came in (template.namespace or
+   * hsm.namespace), checked against the WABA's. Cloud takes a namespace and ignores it, as Meta does.
+   */
+  namespace?: { value: string; field: string };
 }
 
 export interface NormalizedMessage {
@@ -92,7 +96,7 @@ function hsmToTemplate(h: Obj): TemplateRef {
   const params = h.localizable_params === undefined ? [] : arr(h.localizable_params, 'hsm.localizable_params', { max: 100 });
   return {
     name: str(h.element_name, 'hsm.element_name', { max: 512 }),
-    namespace: str(h.namespace, 'hsm.namespace', { max: 128 }),
+    namespace: { value: str(h.namespace, 'hsm.namespace', { max: 128 }), field: 'hsm.namespace' },
     language: str(language.code, 'hsm.language.code', { max: 16 }),
     components: params.length
       ? [
@@ -117,7 +121,7 @@ export function validateOnPremSend(raw: unknown): NormalizedMessage | MarkRead {
   if (type === 'hsm') {
     const base = common(body, 'template', COMMON_ONPREM);
     const template = hsmToTemplate(obj(body.hsm, 'hsm'));
-    return { ...base, type: 'template', content: { name: template.name, language: { code: template.language, policy: 'deterministic' }, namespace: template.namespace, components: template.components }, template };
+    return { ...base, type: 'template', content: { name: template.name, language: { code: template.language, policy: 'deterministic' }, namespace: template.namespace!.value, components: template.components }, template };
   }
   const base = common(body, type, COMMON_ONPREM);
   const v = validateType(type, body[type], type, 'onpremise');
