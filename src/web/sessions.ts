@@ -1,9 +1,10 @@
 // Browser sessions: a random id in an HttpOnly, SameSite=Lax cookie; the database keeps its
-// SHA-256 hash, what it stands for, a CSRF token and an expiry.
+// SHA-256 hash, what it stands for, a CSRF token and an expiry. A session also carries flashes:
+// results a form's POST hands to the page it redirects to (see putFlash).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { hashSecret, newSecret } from '../crypto.ts';
-import { timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type SessionKind = 'hub' | 'onboarding' | 'phone';
 
@@ -51,12 +52,102 @@ export async function readSession<S>(deps: Deps, request: FastifyRequest, kind: 
   if (!id || id.length > 200) return undefined;
   const row = await deps.db.kysely.selectFrom('web_sessions').selectAll().where('id_hash', '=', hashSecret(id)).where('kind', '=', kind).executeTakeFirst();
   if (!row || Date.parse(row.expires_at) <= deps.clock.now().getTime()) return undefined;
-  return { idHash: row.id_hash, kind, subject: JSON.parse(row.subject) as S, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+  const { [FLASHES]: _flashes, ...subject } = JSON.parse(row.subject) as Record<string, unknown>;
+  return { idHash: row.id_hash, kind, subject: subject as S, csrfToken: row.csrf_token, expiresAt: row.expires_at };
 }
 
 export async function updateSessionSubject<S>(deps: Deps, s: WebSession<S>, subject: S): Promise<void> {
   s.subject = subject;
-  await deps.db.kysely.updateTable('web_sessions').set({ subject: JSON.stringify(subject) }).where('id_hash', '=', s.idHash).execute();
+  // Pending flashes stay (they are stored beside the subject).
+  await editStored(deps, s.idHash, (stored) => ({ ...(subject as Record<string, unknown>), ...(stored[FLASHES] ? { [FLASHES]: stored[FLASHES] } : {}) }));
+}
+
+/*
+ * Flashes (post/redirect/get). A POST that made something to show once (a new API key) does not
+ * answer with that page: reloading it would post again, and its URL would answer 404. It puts the
+ * result in a flash and answers 303 to a GET page, which takes the flash and shows it; a reload
+ * finds none. A flash is stored beside the session's subject, sealed with AES-256-GCM under a key
+ * derived from the session id in the browser's cookie, which the database does not hold (it keeps
+ * the id's SHA-256): a secret never rests readable in the database, a URL or a cookie, and only
+ * this browser's session can open it. Taken at most once (a compare-and-set on the row, so two
+ * instances cannot both take it), and gone after FLASH_TTL_MS or with the session.
+ */
+const FLASHES = '_flashes';
+export const FLASH_TTL_MS = 5 * 60_000;
+/** Enough for a few tabs posting at once; the oldest go first. */
+const MAX_FLASHES = 8;
+
+interface StoredFlash {
+  name: string;
+  until: string;
+  /** base64url of iv (12 bytes) ‖ GCM tag (16 bytes) ‖ ciphertext of the value's JSON. */
+  sealed: string;
+}
+
+/** The sealing key of this request's session: from the raw id in its cookie, never stored. */
+function flashKey(request: FastifyRequest, s: WebSession): Buffer {
+  const id = request.cookies[COOKIE[s.kind]];
+  if (!id || hashSecret(id) !== s.idHash) throw new Error("A flash needs the request's own session");
+  return createHmac('sha256', id).update('openwaba web flash').digest();
+}
+
+/**
+ * Rewrites the session row's stored JSON with `edit` (undefined: leave it), as a compare-and-set
+ * on the text read, retried when another request changed the row in between.
+ */
+async function editStored(deps: Deps, idHash: string, edit: (stored: Record<string, unknown>) => Record<string, unknown> | undefined): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const row = await deps.db.kysely.selectFrom('web_sessions').select('subject').where('id_hash', '=', idHash).executeTakeFirst();
+    if (!row) return false;
+    const next = edit(JSON.parse(row.subject) as Record<string, unknown>);
+    if (!next) return false;
+    const res = await deps.db.kysely.updateTable('web_sessions').set({ subject: JSON.stringify(next) }).where('id_hash', '=', idHash).where('subject', '=', row.subject).executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 1) return true;
+  }
+  return false;
+}
+
+function liveFlashes(stored: Record<string, unknown>, now: number): StoredFlash[] {
+  const list = Array.isArray(stored[FLASHES]) ? (stored[FLASHES] as StoredFlash[]) : [];
+  return list.filter((f) => Date.parse(f.until) > now);
+}
+
+/** Keeps `value` for the next page of this session that takes `name` (see above). */
+export async function putFlash(deps: Deps, request: FastifyRequest, s: WebSession, name: string, value: unknown): Promise<void> {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', flashKey(request, s), iv);
+  cipher.setAAD(Buffer.from(name));
+  const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  const now = deps.clock.now().getTime();
+  const flash: StoredFlash = { name, until: new Date(now + FLASH_TTL_MS).toISOString(), sealed: Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url') };
+  const stored = await editStored(deps, s.idHash, (st) => ({ ...st, [FLASHES]: [...liveFlashes(st, now).filter((f) => f.name !== name), flash].slice(-MAX_FLASHES) }));
+  if (!stored) throw new Error('The session is gone');
+}
+
+/** The value put under `name` in this session, once; undefined when there is none (taken, expired). */
+export async function takeFlash<T>(deps: Deps, request: FastifyRequest, s: WebSession, name: string): Promise<T | undefined> {
+  const now = deps.clock.now().getTime();
+  let taken: StoredFlash | undefined;
+  const written = await editStored(deps, s.idHash, (st) => {
+    const all = Array.isArray(st[FLASHES]) ? (st[FLASHES] as StoredFlash[]) : [];
+    taken = liveFlashes(st, now).find((f) => f.name === name);
+    // Expired ones are dropped on the way; nothing to write when there was nothing to drop.
+    const rest = liveFlashes(st, now).filter((f) => f !== taken);
+    if (!taken && rest.length === all.length) return undefined;
+    const { [FLASHES]: _old, ...subject } = st;
+    return rest.length ? { ...subject, [FLASHES]: rest } : subject;
+  });
+  // Not written (another request kept changing the row): not taken either.
+  if (!written || !taken) return undefined;
+  try {
+    const raw = Buffer.from(taken.sealed, 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', flashKey(request, s), raw.subarray(0, 12));
+    decipher.setAAD(Buffer.from(name));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as T;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function destroySession(deps: Deps, reply: FastifyReply, s: WebSession | undefined, kind: SessionKind): Promise<void> {

@@ -2,6 +2,8 @@
 // webhook and redirect URLs, reveals and rotates the signing secret, sends a test event, creates,
 // copies and revokes an API key, browses clients and channels, generates a channel key, retries
 // deliveries and reads usage. Every page is screenshotted under test-artifacts/screenshots.
+// Forms post, redirect and get: reloading the page a form led to re-posts nothing, and a secret
+// shown there is gone on the reload.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
@@ -115,7 +117,13 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     const shown = await page.inputValue('#webhook-secret');
     const stored = (await t.get(api('/webhook_secret'), { headers: partnerKey(a.partner_api_key) })).body.webhook_secret;
     expect(shown).toBe(stored);
+    expect(page.url()).not.toContain(shown);
     await screenshot(page, 'hub-integration-secret');
+    // A reload asks for nothing again and shows the secret no more.
+    await page.reload();
+    expect(await page.locator('#webhook-secret').count()).toBe(0);
+    expect(await text('.notice')).toContain('The secret was shown once');
+    await page.click('#reveal-secret');
     // Rotating asks first: cancelled, nothing changes.
     page.once('dialog', (d) => void d.dismiss());
     await page.click('#rotate-secret');
@@ -129,6 +137,9 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     expect(rotated).toMatch(/^whsec_/);
     expect(rotated).not.toBe(shown);
     expect((await t.get(api('/webhook_secret'), { headers: partnerKey(a.partner_api_key) })).body.webhook_secret).toBe(rotated);
+    await page.reload();
+    expect(await page.locator('#webhook-secret').count()).toBe(0);
+    expect((await t.get(api('/webhook_secret'), { headers: partnerKey(a.partner_api_key) })).body.webhook_secret).toBe(rotated);
   });
 
   it('sends a test event and shows how the receiver answered', async () => {
@@ -138,9 +149,13 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     expect(await text('#test-status')).toBe('delivered');
     expect(await text('#test-code')).toBe('200');
     expect(await text('#test-duration')).toMatch(/^\d+ ms$/);
-    const tests = receiver.bodies('/partner').slice(before);
-    expect(tests.some((b) => b.event === 'test')).toBe(true);
+    const tests = () => receiver.bodies('/partner').slice(before).filter((b) => b.event === 'test');
+    expect(tests()).toHaveLength(1);
     await screenshot(page, 'hub-integration-test-event');
+    // A reload shows the same event again and sends no other.
+    await page.reload();
+    expect(await text('#test-status')).toBe('delivered');
+    expect(tests()).toHaveLength(1);
   });
 
   it('creates a key, copies it, uses it, and revokes it', async () => {
@@ -149,15 +164,21 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     await page.click('#create-key');
     const key = (await text('#new-api-key')).trim();
     expect(key).toMatch(/^owpk_/);
+    expect(page.url()).toMatch(/\/api-keys\?created=pak_/);
+    expect(page.url()).not.toContain(key);
     await page.click('#copy-key');
     await page.waitForSelector('[data-copy-status="new-api-key"]:has-text("Copied")');
     expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(key);
     await screenshot(page, 'hub-api-key-created');
     expect((await t.get(api(''), { headers: partnerKey(key) })).status).toBe(200);
 
-    // Reloading the list does not show the key again.
-    await page.goto(`${t.baseUrl}${base}/api-keys`);
+    // Reloading shows the key no more (it was shown once) and creates no other.
+    await page.reload();
     expect(await page.content()).not.toContain(key);
+    expect(await text('.notice')).toContain('“CRM integration” was shown once');
+    expect(await page.locator('#keys tr', { hasText: 'CRM integration' }).count()).toBe(1);
+    await screenshot(page, 'hub-api-key-reloaded');
+    await page.goto(`${t.baseUrl}${base}/api-keys`);
     const row = page.locator('#keys tr', { hasText: 'CRM integration' });
     expect(await row.locator('td').nth(1).innerText()).toBe(`${key.slice(0, 11)}…`);
     page.once('dialog', (d) => void d.accept());
@@ -223,6 +244,10 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     const key = (await text('#new-channel-key')).trim();
     expect(key).toMatch(/^[A-Za-z0-9]{32}$/);
     await screenshot(page, 'hub-channel');
+    // A reload neither shows the key again nor generates another.
+    await page.reload();
+    expect(await page.content()).not.toContain(key);
+    expect(await text('.notice')).toContain('The new key was shown once');
     expect((await t.get('/v1/configs/webhook', { headers: channelKey(key) })).status).toBe(200);
     expect((await t.get('/v1/configs/webhook', { headers: channelKey(a.channel_api_key) })).status).toBe(401);
   });

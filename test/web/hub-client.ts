@@ -57,6 +57,12 @@ export class HubClient {
     return this.send('POST', path, form, headers);
   }
 
+  /** Follows a redirect the way a browser does after a form's POST: a GET of its Location. */
+  async follow(res: PageResponse): Promise<PageResponse> {
+    if (res.status < 300 || res.status > 399 || !res.location) throw new Error(`not a redirect: ${res.status}`);
+    return this.get(res.location);
+  }
+
   async login(username: string, password: string, headers?: Record<string, string>): Promise<PageResponse> {
     const res = await this.postRaw('/hub/login', { username, password }, headers);
     if (res.status === 303 && res.location) await this.get(res.location);

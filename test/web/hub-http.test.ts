@@ -164,8 +164,8 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       const keys = await t.get(`/api/v2/partners/${a.partner_id}/api_keys`, { headers: partnerKey(a.partner_api_key) });
       expect(keys.body.api_keys.map((k: { name: string }) => k.name)).toEqual(['bootstrap']);
       const ok = await hubA.post(path, { name: 'with token' });
-      expect(ok.status).toBe(200);
-      expect(ok.html).toMatch(/<code id="new-api-key" class="secret">owpk_[A-Za-z0-9]+<\/code>/);
+      expect(ok.status).toBe(303);
+      expect((await hubA.follow(ok)).html).toMatch(/<code id="new-api-key" class="secret">owpk_[A-Za-z0-9]+<\/code>/);
     });
 
     it('every form action checks the token and the partner', async () => {
@@ -204,11 +204,13 @@ describeEachDb('Partner Hub over HTTP', (kind) => {
       const api = (await t.get(`/api/v2/partners/${a.partner_id}/webhook_secret`, { headers: partnerKey(a.partner_api_key) })).body.webhook_secret as string;
       const page = await hubA.get(`/hub/partner/${a.partner_id}`);
       expect(page.html).not.toContain(api);
-      const revealed = await hubA.post(`/hub/partner/${a.partner_id}/webhook-secret`);
-      expect(revealed.status).toBe(200);
+      // Revealing is a POST answered with 303; the page it leads to shows the secret, uncached.
+      const reveal = await hubA.post(`/hub/partner/${a.partner_id}/webhook-secret`);
+      expect(reveal.status).toBe(303);
+      const revealed = await hubA.follow(reveal);
       expect(revealed.html).toContain(api);
       expect(revealed.headers['cache-control']).toBe('no-store');
-      const rotated = await hubA.post(`/hub/partner/${a.partner_id}/webhook-secret/rotate`);
+      const rotated = await hubA.follow(await hubA.post(`/hub/partner/${a.partner_id}/webhook-secret/rotate`));
       const fresh = (await t.get(`/api/v2/partners/${a.partner_id}/webhook_secret`, { headers: partnerKey(a.partner_api_key) })).body.webhook_secret as string;
       expect(fresh).not.toBe(api);
       expect(rotated.html).toContain(fresh);

@@ -1,7 +1,8 @@
 // A developer opens the sandbox phone in Chromium at phone size (375×667), becomes a user of their
 // sandbox channel and chats with their bot: what they write reaches the channel's webhook, the
 // bot's interactive reply appears live with its ticks moving to read, and taps, a location and a
-// reaction go back as WhatsApp would send them.
+// reaction go back as WhatsApp would send them; a template's buttons keep the template's order.
+// When the channel's key is revoked, the phone says so.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -11,6 +12,8 @@ import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { hashSecret } from '../../src/crypto.ts';
+import { createChannelApiKey } from '../../src/services/channel-api-keys.ts';
+import { insertTemplate } from '../../src/messaging/templates/store.ts';
 import { inboundMessages, waitForInbound } from './phone-client.ts';
 
 const browserCheck = await checkBrowser();
@@ -179,6 +182,32 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     expect(await waitForInbound(receiver, n + 1)).toMatchObject({ type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'cola', title: 'Cola', description: '0.33 l' } } });
   });
 
+  it("draws a template's buttons in the template's order, live and after a reload", async () => {
+    await insertTemplate(t.deps, t.deps.db.kysely, {
+      partnerId: p.partner_id,
+      wabaAccountId: p.waba_account_id,
+      name: 'pizza_ready',
+      language: 'en',
+      category: 'UTILITY',
+      status: 'APPROVED',
+      components: [
+        { type: 'BODY', text: 'Your pizza is ready.' },
+        { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'On my way' }, { type: 'QUICK_REPLY', text: 'Deliver it' }, { type: 'URL', text: 'Track', url: 'https://pizza.example/t' }] },
+      ],
+    });
+    const id = await businessSends({ type: 'template', template: { name: 'pizza_ready', language: { code: 'en' } } });
+    const drawn = () => bubble(id).locator('form.choices > button, form.choices > p.link .link-label').allInnerTexts();
+    await bubble(id).waitFor({ timeout: 5000 });
+    expect(await drawn()).toEqual(['On my way', 'Deliver it', 'Track']);
+    await shot('template-buttons');
+    await page.reload();
+    await bubble(id).waitFor();
+    expect(await drawn()).toEqual(['On my way', 'Deliver it', 'Track']);
+    const n = inboundMessages(receiver).length;
+    await bubble(id).getByRole('button', { name: 'Deliver it' }).click();
+    expect(await waitForInbound(receiver, n + 1)).toMatchObject({ type: 'button', button: { text: 'Deliver it', payload: 'Deliver it' }, context: { id } });
+  });
+
   it('reloads with the whole conversation and looks right on a desktop too', async () => {
     // The page is server-rendered in one response (its speed is measured by npm run bench:pages).
     // (The first reload also picks up what the last test's tap added.)
@@ -215,5 +244,24 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     await shot('hub-chat');
     expect(session.errors).toEqual([]);
     expect(session.blocked).toEqual([]);
+  });
+
+  it('says why when the channel key it was opened with is revoked, live and on the page it reloads', async () => {
+    await page.getByRole('button', { name: 'Leave' }).click();
+    await page.getByLabel('Channel API key (D360-API-KEY)').fill(p.channel_api_key);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /Jane/ }).click();
+    await page.getByRole('log', { name: 'Conversation' }).getByText('hello').waitFor();
+    const channel = await t.deps.db.kysely.selectFrom('channels').selectAll().where('id', '=', p.channel_id).executeTakeFirstOrThrow();
+    await createChannelApiKey(t.deps, channel); // revokes the key the phone was opened with
+    // The chat's poll notices within a second or so, and the alert says why.
+    const alert = page.getByRole('alert');
+    await alert.getByText("This phone session has ended. The channel's API key was revoked or replaced").waitFor({ timeout: 5000 });
+    await shot('key-revoked');
+    await alert.getByRole('link', { name: 'Reload the phone' }).click();
+    await page.getByLabel('Channel API key (D360-API-KEY)').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain("The channel's API key was revoked or replaced: enter the channel's current key");
+    await shot('key-revoked-reloaded');
+    expect(session.errors).toEqual([]);
   });
 });

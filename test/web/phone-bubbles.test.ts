@@ -83,9 +83,16 @@ describe('sandbox phone templates', () => {
       media: { label: 'Document', filename: 'a.pdf' },
       text: 'Your code',
       footer: 'Thanks',
-      links: [{ label: 'Copy code', target: 'SAVE10' }, { label: 'Call', target: 'Call +4930' }, { label: 'Copy', target: 'otp' }],
+      templateButtons: [{ kind: 'link', label: 'Copy code', target: 'SAVE10' }, { kind: 'link', label: 'Call', target: 'Call +4930' }, { kind: 'link', label: 'Copy', target: 'otp' }],
     });
     expect(templateView('not json', {})).toEqual({});
+  });
+
+  it("keeps the template's button order, quick replies and links as they come", () => {
+    const order = (buttons: Record<string, string>[]) =>
+      templateView(JSON.stringify([{ type: 'BODY', text: 'x' }, { type: 'BUTTONS', buttons }]), {}).templateButtons!.map((b) => (b.kind === 'reply' ? `reply ${b.id} ${b.title}` : `link ${b.label}`));
+    expect(order([{ type: 'QUICK_REPLY', text: 'Yes' }, { type: 'QUICK_REPLY', text: 'No' }, { type: 'URL', text: 'Site', url: 'https://e.com' }])).toEqual(['reply 0 Yes', 'reply 1 No', 'link Site']);
+    expect(order([{ type: 'PHONE_NUMBER', text: 'Call', phone_number: '+1' }, { type: 'QUICK_REPLY', text: 'Stop' }])).toEqual(['link Call', 'reply 1 Stop']);
   });
 });
 

@@ -172,9 +172,18 @@ describeEachDb('sandbox phone: chatting', (kind) => {
     expect(b).toMatchObject({
       header: 'Order #42',
       text: 'Hi Jane, your order is ready. Total: €12.50.',
-      quickReplies: [{ id: '0', title: 'Pick up', payload: 'PICKUP-42' }, { id: '1', title: 'Deliver', payload: 'Deliver' }],
-      links: [{ label: 'Track', target: 'https://shop.example.com/t/42' }],
+      // In the template's order: the quick replies first here, then the link.
+      templateButtons: [
+        { kind: 'reply', id: '0', title: 'Pick up', payload: 'PICKUP-42' },
+        { kind: 'reply', id: '1', title: 'Deliver', payload: 'Deliver' },
+        { kind: 'link', label: 'Track', target: 'https://shop.example.com/t/42' },
+      ],
     });
+    // The page draws them in that order too, the link among the buttons.
+    const page = await phone.get('/sandbox/phone');
+    const bubble = page.text.slice(page.text.indexOf(`data-id="${id}"`));
+    const drawn = [...bubble.slice(0, bubble.indexOf('</form>')).matchAll(/<button type="submit" name="choice" value="\d">([^<]+)<\/button>|<span class="link-label">([^<]+)<\/span>/g)].map((m) => m[1] ?? m[2]);
+    expect(drawn).toEqual(['Pick up', 'Deliver', 'Track']);
     const n = inboundMessages(receiver).length;
     await phone.post('/sandbox/phone/reply', { message_id: id, choice: '0' });
     expect(await waitForInbound(receiver, n + 1)).toMatchObject({ type: 'button', button: { text: 'Pick up', payload: 'PICKUP-42' }, context: { id } });

@@ -6,6 +6,7 @@ import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { createChannelApiKey } from '../../src/services/channel-api-keys.ts';
+import { setChannelStatus } from '../../src/services/channel-lifecycle.ts';
 import { hashSecret } from '../../src/crypto.ts';
 import { PhoneClient } from './phone-client.ts';
 
@@ -138,11 +139,38 @@ describeEachDb('sandbox phone: keys, sessions, CSRF, scoping', (kind) => {
     await phone.open(tenant.channel_api_key, { wa_id: '4917000000003', name: 'Rita' });
     expect((await phone.post('/sandbox/phone/text', { body: 'before' })).status).toBe(303);
     const channel = await t.deps.db.kysely.selectFrom('channels').selectAll().where('id', '=', tenant.channel_id).executeTakeFirstOrThrow();
-    await createChannelApiKey(t.deps, channel); // revokes the old key
+    const fresh = await createChannelApiKey(t.deps, channel); // revokes the old key
+    // The page's script polls: the poll is what notices first, and says why.
+    const poll = await phone.get('/sandbox/phone/messages', { accept: 'application/json' });
+    expect(poll.status).toBe(401);
+    expect(poll.body.error).toMatch(/^This phone session has ended\. The channel's API key was revoked or replaced/);
+    // The page the user then reloads still says why, above the key form, however often reloaded.
+    for (let i = 0; i < 2; i++) {
+      const page = await phone.get('/sandbox/phone');
+      expect(page.status).toBe(200);
+      expect(page.text).toMatch(/<p class="alert" role="alert" id="phone-error">This phone session has ended\. The channel&#39;s API key was revoked or replaced: enter the channel&#39;s current key/);
+      expect(page.text).toContain('<label for="api_key">');
+    }
+    const after = await phone.post('/sandbox/phone/text', { body: 'after' });
+    expect(after.status).toBe(401);
+    expect(after.text).toContain('API key was revoked or replaced');
+    // The current key opens the phone again, and the old news is gone.
+    expect((await phone.post('/sandbox/phone/key', { api_key: fresh.api_key })).status).toBe(303);
+    const reopened = await phone.get('/sandbox/phone');
+    expect(reopened.text).toContain('Who are you?');
+    expect(reopened.text).not.toContain('revoked');
+  });
+
+  it('a cancelled channel ends the phone, and the phone says so', async () => {
+    const tenant = await t.tenant({ brandName: 'Cancel' });
+    const phone = new PhoneClient(t);
+    await phone.open(tenant.channel_api_key, { wa_id: '4917000000004', name: 'Carl' });
+    await setChannelStatus(t.deps, tenant.channel_id, 'terminated', { partnerId: tenant.partner_id });
+    const failed = await phone.post('/sandbox/phone/text', { body: 'anyone?' }, { json: true });
+    expect(failed.status).toBe(401);
+    expect(failed.body.error).toBe('This phone session has ended. This channel is cancelled.');
     const page = await phone.get('/sandbox/phone');
-    expect(page.text).toContain('revoked');
-    expect(page.text).toContain('<label for="api_key">');
-    expect((await phone.post('/sandbox/phone/text', { body: 'after' })).status).toBe(401);
+    expect(page.text).toContain('This phone session has ended. This channel is cancelled.');
   });
 
   it('a channel on Meta’s network cannot be opened', async () => {

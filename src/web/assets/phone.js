@@ -123,11 +123,26 @@
       });
       d.appendChild(ul);
     }
-    var choices = b.buttons || b.quickReplies;
-    if (choices) {
+    if (b.buttons) {
       var f = replyForm('choices', b.id);
-      choices.forEach(function (c) { f.appendChild(choiceButton(c.id, [document.createTextNode(c.title)])); });
+      b.buttons.forEach(function (c) { f.appendChild(choiceButton(c.id, [document.createTextNode(c.title)])); });
       d.appendChild(f);
+    }
+    if (b.templateButtons) {
+      // In the template's order: quick replies to tap, links only shown.
+      var tf = replyForm('choices', b.id);
+      b.templateButtons.forEach(function (x) {
+        if (x.kind === 'reply') {
+          tf.appendChild(choiceButton(x.id, [document.createTextNode(x.title)]));
+          return;
+        }
+        var p = el('p', 'link');
+        p.appendChild(el('span', 'link-label', x.label));
+        p.appendChild(document.createTextNode(' '));
+        p.appendChild(el('span', 'link-target', x.target));
+        tf.appendChild(p);
+      });
+      d.appendChild(tf);
     }
     if (b.list) {
       var det = el('details', 'list');
@@ -217,9 +232,17 @@
       .then(function (res) {
         if (res.status === 304) return null;
         if (res.status === 401 || res.status === 409) {
+          // The session lost its channel (key revoked, channel cancelled) or its user: say why,
+          // in the server's words, and stop asking.
           stopped = true;
-          showError('This phone session has ended: reload the page.');
-          return null;
+          return res.json().catch(function () { return {}; }).then(function (data) {
+            showError(data.error || 'This phone session has ended.');
+            errorBox.appendChild(document.createTextNode(' '));
+            var again = el('a', null, 'Reload the phone');
+            again.href = '/sandbox/phone';
+            errorBox.appendChild(again);
+            return null;
+          });
         }
         if (!res.ok) throw new Error('HTTP ' + res.status);
         return res.json();

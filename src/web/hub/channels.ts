@@ -4,8 +4,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { getChannel, hydrateChannels, listChannels } from '../../services/channels.ts';
 import { CHANNEL_STATUSES } from '../../services/channel-lifecycle.ts';
-import { createChannelApiKey, listChannelApiKeys, type ChannelApiKeyCreated } from '../../services/channel-api-keys.ts';
-import { field, fmtTime, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
+import { createChannelApiKey, listChannelApiKeys } from '../../services/channel-api-keys.ts';
+import { putFlash, takeFlash } from '../sessions.ts';
+import { field, fmtTime, formAddress, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
 import { recentMessages } from './messages.ts';
 
 const SORTS = [
@@ -15,11 +16,20 @@ const SORTS = [
   { value: 'status', label: 'Status' },
 ];
 
-async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyReply, channelId: string, created?: ChannelApiKeyCreated) {
-  const { partnerId } = hubOf(request);
+/** The flash that carries a new channel key from the POST to the channel page it redirects to. */
+const flashName = (keyId: string) => `channel-key:${keyId}`;
+
+const channelPath = (partnerId: string, channelId: string) => partnerPath(partnerId, `/channels/${encodeURIComponent(channelId)}`);
+
+/** `newKeyId`: the key "Generate API key" just made (its secret is shown this once). */
+async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyReply, channelId: string, newKeyId?: string) {
+  const { partnerId, session } = hubOf(request);
   const row = await getChannel(deps, partnerId, channelId);
   const [[wire], keys, messages] = await Promise.all([hydrateChannels(deps, [row]), listChannelApiKeys(deps, row), recentMessages(deps, partnerId, row.id, 20)]);
   const ch = wire!;
+  // Only while that key is still the channel's: a replaced key's secret is of no use.
+  const newKey = newKeyId !== undefined ? keys.find((k) => k.id === newKeyId) : undefined;
+  const secret = newKey && (await takeFlash<{ api_key: string }>(deps, request, session, flashName(newKey.id)));
   return hubPage(reply, request, 'hub/channel', {
     title: `Channel ${ch.setup_info.phone_number}`,
     nav: 'channels',
@@ -38,7 +48,8 @@ async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyRe
       created_at: fmtTime(row.created_at),
     },
     keys: keys.map((k) => ({ ...k, created_at: fmtTime(k.created_at), last_used_at: fmtTime(k.last_used_at) })),
-    created,
+    created: newKey && secret ? { api_key: secret.api_key, address: newKey.address } : undefined,
+    notice: newKey && !secret ? 'The new key was shown once, when it was generated, and cannot be shown again. If it was not copied, generate another.' : undefined,
     messages: messages.map((m) => ({ ...m, created_at: fmtTime(m.created_at) })),
   });
 }
@@ -72,7 +83,7 @@ export const channelPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
       availabilities: ['ready', 'setting_up', 'error'],
       channels: list.partner_channels.map((c) => ({
         id: c.id,
-        href: partnerPath(partnerId, `/channels/${encodeURIComponent(c.id)}`),
+        href: channelPath(partnerId, c.id),
         phone_number: c.setup_info.phone_number,
         phone_name: c.setup_info.phone_name,
         status: c.status,
@@ -86,13 +97,17 @@ export const channelPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   });
 
   app.get('/channels/:channel_id', { schema: { hide: true } }, async (request, reply) => {
-    return showChannel(deps, request, reply, (request.params as { channel_id: string }).channel_id);
+    return showChannel(deps, request, reply, (request.params as { channel_id: string }).channel_id, field(request.query, 'new_key', 100));
   });
 
-  // As POST …/channels/{chid}/api_keys: a new key, the previous one revoked, shown only here.
+  // As POST …/channels/{chid}/api_keys: a new key, the previous one revoked, shown once on the
+  // channel page it redirects to.
   app.post('/channels/:channel_id/api-key', { schema: { hide: true } }, async (request, reply) => {
-    const channel = await getChannel(deps, hubOf(request).partnerId, (request.params as { channel_id: string }).channel_id);
+    const hub = hubOf(request);
+    const channel = await getChannel(deps, hub.partnerId, (request.params as { channel_id: string }).channel_id);
     const created = await createChannelApiKey(deps, channel);
-    return showChannel(deps, request, reply, channel.id, created);
+    await putFlash(deps, request, hub.session, flashName(created.id), { api_key: created.api_key });
+    return reply.redirect(`${channelPath(hub.partnerId, channel.id)}?new_key=${encodeURIComponent(created.id)}`, 303);
   });
+  formAddress(app, '/channels/:channel_id/api-key', (request) => channelPath(hubOf(request).partnerId, (request.params as { channel_id: string }).channel_id));
 };

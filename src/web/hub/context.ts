@@ -1,6 +1,6 @@
 // What every Hub page knows about its request: the signed-in hub user's session (checked against
 // the partner in the URL), and small helpers shared by the page groups.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { badRequest } from '../../errors.ts';
 import { findHubUser } from '../../services/hub-users.ts';
@@ -50,6 +50,15 @@ export function partnerPath(partnerId: string, rest = ''): string {
 export function hubPage(reply: FastifyReply, request: FastifyRequest, view: string, data: { title: string; nav?: string; [key: string]: unknown }, status = 200) {
   const hub = hubOf(request);
   return renderPage(reply, view, { scripts: ['/assets/hub.js'], ...data, partnerId: hub.partnerId, csrf: hub.csrf, username: hub.username, base: partnerPath(hub.partnerId) }, status);
+}
+
+/**
+ * A form's address opened with GET (a reload of the 400 or 404 page its POST answered, a copied
+ * URL) leads to the page the form is on, instead of a 404. (Successful POSTs answer 303 to a GET
+ * page themselves: post/redirect/get.)
+ */
+export function formAddress(app: FastifyInstance, path: string, page: (request: FastifyRequest) => string): void {
+  app.get(path, { schema: { hide: true } }, async (request, reply) => reply.redirect(page(request), 303));
 }
 
 /** One text field of a form (or query): a single string, bounded, without NUL characters. */

@@ -1,25 +1,31 @@
 // "Partner Integration": the Partner ID, the webhook and redirect URLs, the webhook signing
 // secret (revealed or rotated on request, never in the page as first served) and the test event.
+// Every form answers 303 back to this page (post/redirect/get): the secret rides in a flash of
+// the session, shown once; a test event is named in the URL, so a reload shows its latest state.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { getPartner, updatePartner } from '../../services/partners.ts';
 import { optionalUrl, optionalWebhookUrl } from '../../partner-api/urls.ts';
+import { getWebhookEvent } from '../../webhooks/event-log.ts';
 import { getPartnerWebhookSecret, rotatePartnerWebhookSecret, sendTestEvent } from '../../webhooks/partner-webhook.ts';
-import { field, fmtTime, hubOf, hubPage, partnerPath } from './context.ts';
+import { putFlash, takeFlash } from '../sessions.ts';
+import { field, fmtTime, formAddress, hubOf, hubPage, partnerPath } from './context.ts';
 
 type Extra = {
   form?: { webhook_url: string; partner_redirect_url: string };
   errors?: { webhook_url?: string; partner_redirect_url?: string };
   notice?: string;
   secret?: { value: string; rotated: boolean };
-  test?: Awaited<ReturnType<typeof sendTestEvent>>;
+  test?: Awaited<ReturnType<typeof getWebhookEvent>>;
 };
+
+const SECRET_FLASH = 'webhook-secret';
 
 async function show(deps: Deps, request: FastifyRequest, reply: FastifyReply, extra: Extra = {}, status = 200) {
   const { partnerId } = hubOf(request);
   const p = await getPartner(deps, partnerId);
-  const attempt = extra.test?.attempt_log[0];
+  const attempt = extra.test?.attempt_log.at(-1);
   return hubPage(
     reply,
     request,
@@ -48,8 +54,28 @@ async function show(deps: Deps, request: FastifyRequest, reply: FastifyReply, ex
 
 export const integrationPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    const hub = hubOf(request);
     const q = request.query as Record<string, unknown>;
-    return show(deps, request, reply, { notice: q.saved === '1' ? 'Saved.' : undefined });
+    const extra: Extra = { notice: q.saved === '1' ? 'Saved.' : undefined };
+    // After "Reveal" or "Rotate": the secret, this once; a reload shows the page without it.
+    if (q.secret === 'shown' || q.secret === 'rotated') {
+      extra.secret = await takeFlash<{ value: string; rotated: boolean }>(deps, request, hub.session, SECRET_FLASH);
+      if (q.secret === 'rotated') {
+        extra.notice = extra.secret
+          ? 'A new signing secret is in use; deliveries from now on are signed with it.'
+          : 'The signing secret was rotated: the new one was shown once, after rotating. Reveal it to see it again.';
+      } else if (!extra.secret) extra.notice = 'The secret was shown once; reveal it again to see it.';
+    }
+    // After "Send test event": that event as it stands now (a reload looks again, sends nothing).
+    const testId = field(q, 'test', 100);
+    if (testId) {
+      const e = await getWebhookEvent(deps, hub.partnerId, testId).catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 404) return undefined;
+        throw err;
+      });
+      if (e?.event_type === 'test') extra.test = e;
+    }
+    return show(deps, request, reply, extra);
   });
 
   app.post('/settings', { schema: { hide: true } }, async (request, reply) => {
@@ -78,19 +104,28 @@ export const integrationPages: FastifyPluginAsync<{ deps: Deps }> = async (app, 
     return reply.redirect(partnerPath(hubOf(request).partnerId, '?saved=1'), 303);
   });
 
-  // Revealing is a POST: the secret never sits in a cached or bookmarked page.
+  // Revealing is a POST, and the secret reaches the page through a flash: it never sits in a
+  // URL, a cached or bookmarked page, or a page that a reload shows again.
   app.post('/webhook-secret', { schema: { hide: true } }, async (request, reply) => {
-    const value = await getPartnerWebhookSecret(deps, hubOf(request).partnerId);
-    return show(deps, request, reply, { secret: { value, rotated: false } });
+    const hub = hubOf(request);
+    const value = await getPartnerWebhookSecret(deps, hub.partnerId);
+    await putFlash(deps, request, hub.session, SECRET_FLASH, { value, rotated: false });
+    return reply.redirect(partnerPath(hub.partnerId, '?secret=shown#signing-secret'), 303);
   });
 
   app.post('/webhook-secret/rotate', { schema: { hide: true } }, async (request, reply) => {
-    const value = await rotatePartnerWebhookSecret(deps, hubOf(request).partnerId);
-    return show(deps, request, reply, { secret: { value, rotated: true }, notice: 'A new signing secret is in use; deliveries from now on are signed with it.' });
+    const hub = hubOf(request);
+    const value = await rotatePartnerWebhookSecret(deps, hub.partnerId);
+    await putFlash(deps, request, hub.session, SECRET_FLASH, { value, rotated: true });
+    return reply.redirect(partnerPath(hub.partnerId, '?secret=rotated#signing-secret'), 303);
   });
 
   app.post('/webhook-test', { schema: { hide: true } }, async (request, reply) => {
-    const test = await sendTestEvent(deps, hubOf(request).partnerId);
-    return show(deps, request, reply, { test });
+    const hub = hubOf(request);
+    const test = await sendTestEvent(deps, hub.partnerId);
+    return reply.redirect(partnerPath(hub.partnerId, `?test=${encodeURIComponent(test.id)}#test-event`), 303);
   });
+
+  const forms: [path: string, anchor: string][] = [['/settings', ''], ['/webhook-secret', '#signing-secret'], ['/webhook-secret/rotate', '#signing-secret'], ['/webhook-test', '#test-event']];
+  for (const [path, anchor] of forms) formAddress(app, path, (request) => partnerPath(hubOf(request).partnerId, anchor));
 };

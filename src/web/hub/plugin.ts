@@ -80,6 +80,14 @@ async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
     return reply.redirect(afterLogin(next, user.partner_id), 303);
   });
 
+  // The login and logout forms' addresses, opened with GET (a reload of a failed login, a copied
+  // URL): the login page (which sends a signed-in user on), keeping where the login leads.
+  app.get('/login', { schema: { hide: true } }, async (request, reply) => {
+    const next = nextOf((request.query as Record<string, unknown> | undefined)?.next);
+    return reply.redirect(next ? `/hub?next=${encodeURIComponent(next)}` : '/hub', 303);
+  });
+  app.get('/logout', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/hub', 303));
+
   app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
     const s = await currentHubSession(deps, request);
     if (!s) return reply.redirect('/hub', 303);

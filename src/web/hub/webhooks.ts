@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { getWebhookEvent, listWebhookEvents, retryWebhookEvent, retryWebhookEvents } from '../../webhooks/event-log.ts';
 import { PARTNER_EVENTS } from '../../webhooks/partner-events.ts';
-import { field, fmtTime, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
+import { field, fmtTime, formAddress, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
 
 const STATUSES = ['pending', 'delivering', 'delivered', 'failed'];
 
@@ -78,4 +78,7 @@ export const webhookPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
     const n = await retryWebhookEvents(deps, partnerId, { status: 'failed', event_type: eventType });
     return reply.redirect(partnerPath(partnerId, `/webhooks?status=failed&retried=${n}`), 303);
   });
+
+  formAddress(app, '/webhooks/:event_id/retry', (request) => partnerPath(hubOf(request).partnerId, `/webhooks/${encodeURIComponent((request.params as { event_id: string }).event_id)}`));
+  formAddress(app, '/webhooks/retry-failed', (request) => partnerPath(hubOf(request).partnerId, '/webhooks?status=failed'));
 };

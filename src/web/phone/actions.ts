@@ -98,7 +98,7 @@ export async function replyMessage(deps: Deps, channel: ChannelRow, user: PhoneU
     const listReply = { id: row.id, title: row.title, ...(row.description !== undefined ? { description: row.description } : {}) };
     return { type: 'interactive', content: { type: 'list_reply', list_reply: listReply }, context };
   }
-  const quick = b.quickReplies?.find((q) => q.id === choice);
-  if (quick) return { type: 'button', content: { text: quick.title, payload: quick.payload ?? quick.title }, context };
+  const quick = b.templateButtons?.find((q) => q.kind === 'reply' && q.id === choice);
+  if (quick?.kind === 'reply') return { type: 'button', content: { text: quick.title, payload: quick.payload ?? quick.title }, context };
   throw bad('That message has no such button or row.');
 }

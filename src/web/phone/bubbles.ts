@@ -11,6 +11,15 @@ export interface Choice {
   payload?: string;
 }
 
+/** A button that would open something (URL, call, copy code, flow): shown, not followed. */
+export interface LinkButton {
+  label: string;
+  target: string;
+}
+
+/** One of a template's buttons: a quick reply (tapping sends a `button` message) or a link. */
+export type TemplateButton = ({ kind: 'reply' } & Choice) | ({ kind: 'link' } & LinkButton);
+
 export interface Bubble {
   id: string;
   from: 'user' | 'business';
@@ -29,10 +38,10 @@ export interface Bubble {
   buttons?: Choice[];
   /** The rows of an interactive list: tapping sends a list_reply. */
   list?: { button: string; sections: { title?: string; rows: Choice[] }[] };
-  /** Quick-reply buttons of a template: tapping sends a `button` message. */
-  quickReplies?: Choice[];
-  /** Buttons that would open something (URL, call, copy code, flow): shown, not followed. */
-  links?: { label: string; target: string }[];
+  /** A template's buttons, in the template's order (WhatsApp draws them so). */
+  templateButtons?: TemplateButton[];
+  /** The button of an interactive CTA URL or flow message. */
+  links?: LinkButton[];
   note?: string;
   meta: BubbleMeta;
 }

@@ -21,6 +21,12 @@ export interface PhoneSubject {
   /** Picked by key: the key's hash. Picked in the Hub: absent. */
   keyHash?: string;
   user?: PhoneUser;
+  /**
+   * Why the phone lost its channel (key revoked, channel cancelled), kept until another channel
+   * is picked: the request that noticed may be the script's poll, and the page it then reloads
+   * must still say why, not just show the key form.
+   */
+  ended?: string;
 }
 
 export type PhoneSession = WebSession<PhoneSubject>;
@@ -28,7 +34,7 @@ export type PhoneSession = WebSession<PhoneSubject>;
 export interface PhoneState {
   session: PhoneSession | undefined;
   channel: ChannelRow | undefined;
-  /** Why a channel picked earlier cannot be used any more. */
+  /** Why a channel picked earlier cannot be used any more (PhoneSubject.ended). */
   problem?: string;
 }
 
@@ -43,14 +49,15 @@ export function unusable(channel: ChannelRow): string | undefined {
 export async function readPhone(deps: Deps, request: FastifyRequest): Promise<PhoneState> {
   const session = await readSession<PhoneSubject>(deps, request, 'phone');
   const s = session?.subject;
-  if (!session || !s?.channelId || !s.partnerId) return { session, channel: undefined };
+  if (!session || !s?.channelId || !s.partnerId) return { session, channel: undefined, ...(typeof s?.ended === 'string' ? { problem: s.ended } : {}) };
   const channel = await findChannel(deps, s.partnerId, s.channelId);
-  let problem: string | undefined;
-  if (!channel) problem = 'The channel no longer exists.';
-  else if (s.keyHash !== undefined && !(await keyStillActive(deps, channel.id, s.keyHash))) problem = "The channel's API key was revoked or replaced: enter the current key.";
-  else problem = unusable(channel);
-  if (problem) {
-    await updateSessionSubject(deps, session, { channelId: null });
+  let why: string | undefined;
+  if (!channel) why = 'Its channel no longer exists.';
+  else if (s.keyHash !== undefined && !(await keyStillActive(deps, channel.id, s.keyHash))) why = "The channel's API key was revoked or replaced: enter the channel's current key to open the phone again.";
+  else why = unusable(channel);
+  if (why) {
+    const problem = `This phone session has ended. ${why}`;
+    await updateSessionSubject(deps, session, { channelId: null, ended: problem });
     return { session, channel: undefined, problem };
   }
   return { session, channel };

@@ -1,8 +1,8 @@
 // A template message as the user's phone shows it: the stored template (header, body, footer,
 // buttons) with the placeholders filled from the parameters the business sent.
-import type { Bubble, Choice } from './bubbles.ts';
+import type { Bubble, TemplateButton } from './bubbles.ts';
 
-export type TemplateView = Pick<Bubble, 'header' | 'media' | 'text' | 'footer' | 'quickReplies' | 'links' | 'note'>;
+export type TemplateView = Pick<Bubble, 'header' | 'media' | 'text' | 'footer' | 'templateButtons' | 'note'>;
 
 type O = Record<string, unknown>;
 const obj = (v: unknown): O => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as O) : {});
@@ -62,22 +62,21 @@ export function templateView(components: string, sent: unknown): TemplateView {
     } else if (type === 'footer') {
       view.footer = str(c.text);
     } else if (type === 'buttons') {
-      const quick: Choice[] = [];
-      const links: { label: string; target: string }[] = [];
-      arr(c.buttons)
+      // In the template's order, quick replies and links mixed as the template has them; a quick
+      // reply's id is its index, as a send's `button` component names it.
+      const buttons = arr(c.buttons)
         .map(obj)
-        .forEach((btn, i) => {
+        .map((btn, i): TemplateButton => {
           const kind = lower(btn.type);
           const params = paramsOf('button', i);
           const text = String(btn.text ?? '');
-          if (kind === 'quick_reply') quick.push({ id: String(i), title: text, payload: str(params[0]?.payload) ?? text });
-          else if (kind === 'url') links.push({ label: text, target: fillPlaceholders(String(btn.url ?? ''), params) });
-          else if (kind === 'phone_number') links.push({ label: text, target: `Call ${String(btn.phone_number ?? '')}` });
-          else if (kind === 'copy_code') links.push({ label: 'Copy code', target: params[0] ? paramText(params[0]) : '' });
-          else links.push({ label: text || kind, target: kind.replace(/_/g, ' ') });
+          if (kind === 'quick_reply') return { kind: 'reply', id: String(i), title: text, payload: str(params[0]?.payload) ?? text };
+          if (kind === 'url') return { kind: 'link', label: text, target: fillPlaceholders(String(btn.url ?? ''), params) };
+          if (kind === 'phone_number') return { kind: 'link', label: text, target: `Call ${String(btn.phone_number ?? '')}` };
+          if (kind === 'copy_code') return { kind: 'link', label: 'Copy code', target: params[0] ? paramText(params[0]) : '' };
+          return { kind: 'link', label: text || kind, target: kind.replace(/_/g, ' ') };
         });
-      if (quick.length) view.quickReplies = quick;
-      if (links.length) view.links = links;
+      if (buttons.length) view.templateButtons = buttons;
     }
   }
   return view;
