@@ -9,6 +9,7 @@ import type { Deps } from './deps.ts';
 import { loggerOptions, OneLinePerRequest } from './http/logging.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { registerGracefulClose } from './http/graceful-close.ts';
+import { answerClientError } from './http/client-errors.ts';
 import { partnerApi } from './partner-api/plugin.ts';
 import { adminApi } from './admin/plugin.ts';
 import { messagingApi } from './messaging/plugin.ts';
@@ -27,6 +28,11 @@ declare module 'fastify' {
 export interface AppOptions {
   /** Where request logs go (tests capture them); stdout by default. */
   logStream?: DestinationStream;
+  /**
+   * On close, how long (ms) at least connections between requests stay open to answer a request
+   * already on its way (see graceful-close.ts); 0 by default, the server sets its own.
+   */
+  closeGraceMs?: number;
 }
 
 /**
@@ -76,6 +82,11 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     // longest name a client can give: Meta's template names (512, DELETE /v1/configs/templates/{name}).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    // Requests Node's parser refuses (malformed, headers too large): in their API's error format.
+    clientErrorHandler: answerClientError,
+    // While closing, a request that arrives on an open connection is served (with `Connection:
+    // close`), not refused with Fastify's generic 503: the close waits for requests in flight anyway.
+    return503OnClosing: false,
     frameworkErrors: (err, request, reply) => {
       const e = toApiError(err);
       return (reply as FastifyReply).status(e.status).send(frameworkErrorBody(e, (request.raw.url ?? '/').split('?')[0]!));
@@ -112,7 +123,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     });
   });
 
-  registerGracefulClose(app);
+  registerGracefulClose(app, { graceMs: opts.closeGraceMs ?? 0 });
 
   await app.register(swagger, {
     openapi: {

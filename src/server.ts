@@ -15,6 +15,12 @@ import { startMaintenance } from './maintenance.ts';
 import fs from 'node:fs';
 import { ConfigError } from './config-error.ts';
 
+/**
+ * On stop, how long idle keep-alive connections stay open (at least) to answer a request that a
+ * client sent on one just as the stop began, instead of resetting it.
+ */
+export const CLOSE_GRACE_MS = 1_000;
+
 export interface RunningServer {
   app: FastifyInstance;
   dispatcher: Dispatcher | undefined;
@@ -77,7 +83,7 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
     throw err;
   }
   const deps: Deps = { config, db, clock: opts.clock ?? systemClock };
-  const app = await buildApp(deps, { logStream: opts.logStream });
+  const app = await buildApp(deps, { logStream: opts.logStream, closeGraceMs: CLOSE_GRACE_MS });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -107,7 +113,8 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
     url: `http://${displayHost(config.host)}:${port}`,
     demo,
     stop() {
-      // Stops accepting, lets requests and deliveries in flight finish, then closes the database.
+      // Stops accepting, lets requests and deliveries in flight finish (and answers requests sent
+      // meanwhile on connections already open: see http/graceful-close.ts), then closes the database.
       maintenance.stop();
       stopping ??= app
         .close()

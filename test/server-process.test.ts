@@ -1,10 +1,11 @@
 // `openwaba start` as a process: first-start demo tenant, /health, quiet later starts, and a
-// graceful SIGTERM that lets a request in flight finish.
+// graceful SIGTERM that lets a request in flight finish and answers one sent on an open connection.
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { Http } from './helpers/app.ts';
+import { RawConnection } from './helpers/raw-http.ts';
 import { killAll, startServerProcess, type ServerProcess } from './helpers/processes.ts';
 import { sleep } from './helpers/wait.ts';
 import { ConfigError, displayHost, loadConfig } from '../src/config.ts';
@@ -141,9 +142,13 @@ describeEachDb('openwaba start', (kind) => {
     expect(key.body.address).toBe(first.url);
   });
 
-  it('SIGTERM: a request in flight completes, new connections are refused, exit code 0', async () => {
+  it('SIGTERM: a request in flight completes, new connections are refused, a request on an open keep-alive connection is served, exit code 0', async () => {
     const out = first.stdout();
     const port = Number(new URL(first.url).port);
+    // A client between requests on a keep-alive connection.
+    const idle = await RawConnection.open(port);
+    idle.send('GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect((await idle.response()).headers['connection']).toBe('keep-alive');
     const body = JSON.stringify({ username: field(out, 'hub user'), password: field(out, 'password') });
     // A slow upload: headers and part of the body now, the rest after SIGTERM.
     const sock = net.connect(port, '127.0.0.1');
@@ -165,6 +170,13 @@ describeEachDb('openwaba start', (kind) => {
     }
     expect(refused).toBe('ECONNREFUSED');
     expect(first.child.exitCode).toBe(null); // still finishing the request in flight
+
+    // Sent after the signal on the connection already open: answered, not reset.
+    idle.send('GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    const late = await idle.response();
+    expect(late.status).toBe(200);
+    expect(late.headers['connection']).toBe('close');
+    expect(await idle.closedWithin(2_000)).toBe(true);
 
     sock.write(body.slice(10));
     await Promise.race([closed, sleep(10_000)]);
