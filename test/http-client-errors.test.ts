@@ -229,4 +229,16 @@ describe('reading the request target', () => {
     expect(requestPathOf(b(two), two.indexOf('\x01'))).toBe('/v1/contacts');
     expect(requestPathOf(b(two), 5)).toBe('/health');
   });
+
+  it('errors Fastify raises before routing (an undecodable URL) use the same mapping: pages are not Cloud', async () => {
+    const page = await fetch(`${t.baseUrl}/hub/partner/%ZZ`);
+    expect(page.status).toBe(400);
+    expect(await page.json()).toEqual({ error: expect.any(String) });
+    const partner = await fetch(`${t.baseUrl}/api/v2/partners/%ZZ`);
+    expect(partner.status).toBe(400);
+    expect((await partner.json()).meta).toMatchObject({ success: false, http_code: 400 });
+    const cloud = await fetch(`${t.baseUrl}/%ZZ`);
+    expect(cloud.status).toBe(400);
+    expect((await cloud.json()).error).toMatchObject({ code: expect.any(Number), fbtrace_id: expect.any(String) });
+  });
 });

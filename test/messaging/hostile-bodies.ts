@@ -43,7 +43,7 @@ export interface HostileCase {
   expect: Expect;
   /** Refused before routing or before the key check (undecodable URL, NUL in the URL). */
   urlLevel?: boolean;
-  /** Headers over Node's 16 KiB limit: Node itself answers 431 (no JSON body possible). */
+  /** Headers over Node's 16 KiB limit: answered 431 before routing, in the API's error format (src/http/client-errors.ts). */
   oversizeHeaders?: boolean;
 }
 
