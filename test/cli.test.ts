@@ -192,7 +192,8 @@ describeEachDb('openwaba CLI', (kind) => {
         expect(r.stderr).not.toMatch(/\n\s+at /);
         expect(r.stdout).toBe('');
       });
-    });
+      // Ten CLI processes at once, each loading the app through tsx: on two busy cores that takes a while.
+    }, 60_000);
 
     it('start on a port another server holds: a one-line message and exit code 1 (not a silent exit)', async () => {
       const port = new URL(server.url).port;

@@ -236,9 +236,9 @@ describe('reading the request target', () => {
     expect(await page.json()).toEqual({ error: expect.any(String) });
     const partner = await fetch(`${t.baseUrl}/api/v2/partners/%ZZ`);
     expect(partner.status).toBe(400);
-    expect((await partner.json()).meta).toMatchObject({ success: false, http_code: 400 });
+    expect(((await partner.json()) as { meta: unknown }).meta).toMatchObject({ success: false, http_code: 400 });
     const cloud = await fetch(`${t.baseUrl}/%ZZ`);
     expect(cloud.status).toBe(400);
-    expect((await cloud.json()).error).toMatchObject({ code: expect.any(Number), fbtrace_id: expect.any(String) });
+    expect(((await cloud.json()) as { error: unknown }).error).toMatchObject({ code: expect.any(Number), fbtrace_id: expect.any(String) });
   });
 });
