@@ -1,6 +1,7 @@
 // A partner runs their integration from the Hub in Chromium: logs in with the keyboard, sets the
 // webhook and redirect URLs, reveals and rotates the signing secret, sends a test event, creates,
-// copies and revokes an API key, browses clients and channels, generates a channel key, retries
+// copies and revokes an API key, browses clients, creates and deletes a template, browses
+// channels, generates a channel key, retries
 // deliveries and reads usage. Every page is screenshotted under test-artifacts/screenshots.
 // Forms post, redirect and get: reloading the page a form led to re-posts nothing, and a secret
 // shown there is gone on the reload.
@@ -46,7 +47,7 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     t = await startTestApp('sqlite', {
       dispatcher: true,
       // No retries: an event that cannot be delivered fails at once (so the log has failures).
-      env: { OPENWABA_WEBHOOK_RETRY_SCHEDULE: '0,1h', OPENWABA_WEBHOOK_RETRY_HORIZON: '30m', OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=20ms,delivered=40ms,read=60ms' },
+      env: { OPENWABA_WEBHOOK_RETRY_SCHEDULE: '0,1h', OPENWABA_WEBHOOK_RETRY_HORIZON: '30m', OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=20ms,delivered=40ms,read=60ms', OPENWABA_TEMPLATE_REVIEW_DELAY: '300ms' },
     });
     a = await t.tenant({ clientName: 'Acme Bakery' });
     base = `/hub/partner/${a.partner_id}`;
@@ -210,6 +211,36 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     await screenshot(page, 'hub-clients-search');
   });
 
+  it('creates a template (a refused name first), sees it approved, reads its placeholders, and deletes it after confirming', async () => {
+    await visit(`${base}/templates`, 'hub-templates');
+    // Each of the 13 clients' WABAs has its approved hello_world.
+    expect(await page.locator('#templates tbody tr').count()).toBe(13);
+    await page.click('#new-template');
+    expect(await unlabelled()).toEqual([]);
+    await page.selectOption('#t-waba', a.waba_account_id);
+    await page.fill('#t-name', 'Spring Sale');
+    await page.click('#create-template');
+    expect(await text('#t-name-error')).toContain('name: must contain only lower-case letters, digits and underscores (got "Spring Sale")');
+    expect(await page.getAttribute('#t-name', 'aria-invalid')).toBe('true');
+    await screenshot(page, 'hub-template-new-error');
+    await page.fill('#t-name', 'spring_sale');
+    await page.click('#create-template');
+    await page.waitForURL(/\/templates\/\w+\/\d+\?created=1$/);
+    expect(await text('#template-status')).toBe('PENDING');
+    // The sandbox reviews it after OPENWABA_TEMPLATE_REVIEW_DELAY, as one created through the API.
+    await expect.poll(async () => (await page.reload(), text('#template-status')), { timeout: 10_000 }).toBe('APPROVED');
+    expect(await page.locator('#template-body .placeholder').allInnerTexts()).toEqual(['{{1}}', '{{2}}']);
+    await screenshot(page, 'hub-template');
+    await page.click('#delete-template');
+    expect(await unlabelled()).toEqual([]);
+    await screenshot(page, 'hub-template-delete');
+    await page.click('#confirm-delete');
+    expect(await text('.notice')).toBe('Template “spring_sale” deleted.');
+    expect(await page.locator('#templates tbody tr', { hasText: 'spring_sale' }).count()).toBe(0);
+    const left = await t.get(api(`/waba_accounts/${a.waba_account_id}/waba_templates`), { headers: partnerKey(a.partner_api_key) });
+    expect(left.body.waba_templates.map((x: { name: string }) => x.name)).toEqual(['hello_world']);
+  });
+
   it('browses channels with search, status and paging, and opens one', async () => {
     await visit(`${base}/channels?limit=10&sort=setup_info.phone_number`, 'hub-channels');
     expect(await text('.pager span')).toBe('1–10 of 13');
@@ -285,7 +316,7 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
 
   it('fits a phone screen (page speed: npm run bench:pages)', async () => {
     await page.setViewportSize({ width: 375, height: 667 });
-    for (const path of [base, `${base}/channels`, `${base}/channels/${a.channel_id}`, `${base}/webhooks`, `${base}/usage`]) {
+    for (const path of [base, `${base}/channels`, `${base}/channels/${a.channel_id}`, `${base}/templates`, `${base}/templates/new`, `${base}/webhooks`, `${base}/usage`]) {
       await page.goto(`${t.baseUrl}${path}`);
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
       expect(overflow, path).toBeLessThanOrEqual(0);

@@ -11,6 +11,7 @@ import {
   type ListEnvelope,
   type ListQueryInput,
   type ListSpec,
+  type ParsedList,
 } from '../../partner-api/list-query.ts';
 import { invalidParameter } from '../errors.ts';
 import { normalizeStatus, templateToMeta, templateToWire, wabaNamespace, type TemplateWire } from './store.ts';
@@ -42,13 +43,19 @@ export const TEMPLATE_LIST: ListSpec = {
 
 export type TemplateList = ListEnvelope & { waba_templates: TemplateWire[] };
 
-/** One WABA's templates, 360 format. Status and category filters take either casing. */
-export async function listTemplates(deps: Deps, wabaAccountId: string, query: ListQueryInput): Promise<TemplateList> {
-  const parsed = parseListQuery(query, TEMPLATE_LIST);
+/** Status and category filters take either casing (and 360's status words). */
+function parseTemplateListQuery(query: ListQueryInput, spec: ListSpec): ParsedList {
+  const parsed = parseListQuery(query, spec);
   for (const k of ['status', 'category'] as const) {
     const v = parsed.filters[k];
     if (typeof v === 'string') parsed.filters[k] = k === 'status' ? normalizeStatus(v) : v.toUpperCase();
   }
+  return parsed;
+}
+
+/** One WABA's templates, 360 format. */
+export async function listTemplates(deps: Deps, wabaAccountId: string, query: ListQueryInput): Promise<TemplateList> {
+  const parsed = parseTemplateListQuery(query, TEMPLATE_LIST);
   const base = deps.db.kysely.selectFrom('templates').where('templates.waba_account_id', '=', wabaAccountId);
   const filtered = applyFilters(base, parsed, TEMPLATE_LIST);
   const [rows, total, waba] = await Promise.all([
@@ -57,6 +64,29 @@ export async function listTemplates(deps: Deps, wabaAccountId: string, query: Li
     wabaNamespace(deps, wabaAccountId),
   ]);
   const items = rows.map((r) => templateToWire(r, waba?.namespace ?? ''));
+  return { ...envelope(parsed, Number(total.n), items.length), waba_templates: items };
+}
+
+/**
+ * A partner's templates across all its WABAs (the Partner Hub's list): the same fields, filters
+ * and sorts as one WABA's list, plus `q`, a case-insensitive part of the name. Newest first by
+ * default, which the (partner_id, created_at) index serves.
+ */
+export const PARTNER_TEMPLATE_LIST: ListSpec = { ...TEMPLATE_LIST, search: ['templates.name'], defaultSort: ['-created_at'], defaultLimit: 25 };
+
+export async function listPartnerTemplates(deps: Deps, partnerId: string, query: ListQueryInput): Promise<TemplateList> {
+  const parsed = parseTemplateListQuery(query, PARTNER_TEMPLATE_LIST);
+  // Each row's namespace is its own WABA's: joined by primary key rather than read per WABA.
+  const base = deps.db.kysely
+    .selectFrom('templates')
+    .innerJoin('waba_accounts', 'waba_accounts.id', 'templates.waba_account_id')
+    .where('templates.partner_id', '=', partnerId);
+  const filtered = applyFilters(base, parsed, PARTNER_TEMPLATE_LIST);
+  const [rows, total] = await Promise.all([
+    applyOrderAndPage(filtered.selectAll('templates').select('waba_accounts.namespace as waba_namespace'), parsed, PARTNER_TEMPLATE_LIST).execute(),
+    filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  const items = rows.map((r) => templateToWire(r, r.waba_namespace));
   return { ...envelope(parsed, Number(total.n), items.length), waba_templates: items };
 }
 

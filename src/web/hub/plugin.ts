@@ -15,6 +15,8 @@ import { clientPages } from './clients.ts';
 import { channelPages } from './channels.ts';
 import { webhookPages } from './webhooks.ts';
 import { usagePages } from './usage.ts';
+import { templatePages } from './templates.ts';
+import { templateFormPages } from './template-form.ts';
 
 /** A login form posted from another site (login CSRF) is refused; browsers send Origin on POSTs. */
 function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
@@ -109,7 +111,7 @@ async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
         }
         request.hub = { session: s, partnerId: pid, username: s.subject.username, csrf: s.csrfToken };
       });
-      for (const pages of [integrationPages, apiKeyPages, clientPages, channelPages, webhookPages, usagePages]) {
+      for (const pages of [integrationPages, apiKeyPages, clientPages, channelPages, templatePages, templateFormPages, webhookPages, usagePages]) {
         await partner.register(pages, { deps });
       }
     },
