@@ -6,7 +6,7 @@ import { getChannel, hydrateChannels, listChannels } from '../../services/channe
 import { CHANNEL_STATUSES } from '../../services/channel-lifecycle.ts';
 import { createChannelApiKey, listChannelApiKeys } from '../../services/channel-api-keys.ts';
 import { putFlash, takeFlash } from '../sessions.ts';
-import { field, fmtTime, formAddress, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
+import { field, fmtTime, listForm, formAddress, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
 import { recentMessages } from './messages.ts';
 
 const SORTS = [
@@ -58,21 +58,13 @@ export const channelPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   app.get('/channels', { schema: { hide: true } }, async (request, reply) => {
     const { partnerId } = hubOf(request);
     const q = request.query;
-    const form = {
-      q: field(q, 'q', 200)?.trim() ?? '',
-      status: field(q, 'status', 50) ?? '',
-      availability: field(q, 'availability', 50) ?? '',
-      client_id: field(q, 'client_id', 100)?.trim() ?? '',
-      sort: field(q, 'sort', 100) ?? '-created_at',
-      limit: field(q, 'limit', 10) || '25',
-      offset: field(q, 'offset', 20) || '0',
-    };
-    const filters: Record<string, string> = {};
-    if (form.q) filters.q = form.q;
-    if (form.status) filters.status = form.status;
-    if (form.availability) filters.availability_status = form.availability;
-    if (form.client_id) filters.client_id = form.client_id;
-    const list = await listChannels(deps, partnerId, { limit: form.limit, offset: form.offset, sort: form.sort, filters: JSON.stringify(filters) });
+    const { form, query, keep } = listForm(q, {
+      q: { max: 200, filter: 'q' },
+      status: { max: 50, filter: 'status' },
+      availability: { max: 50, filter: 'availability_status' },
+      client_id: { max: 100, filter: 'client_id' },
+    });
+    const list = await listChannels(deps, partnerId, query);
     return hubPage(reply, request, 'hub/channels', {
       title: 'Channels',
       nav: 'channels',
@@ -92,7 +84,7 @@ export const channelPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
         network: c.network,
         created_at: fmtTime(c.created_at),
       })),
-      pager: pager(partnerPath(partnerId, '/channels'), { q: form.q, status: form.status, availability: form.availability, client_id: form.client_id, sort: form.sort }, list),
+      pager: pager(partnerPath(partnerId, '/channels'), keep, list),
     });
   });
 

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { listClients } from '../../services/clients.ts';
-import { field, fmtTime, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
+import { fmtTime, listForm, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
 
 export const CLIENT_SORTS = [
   { value: '-created_at', label: 'Newest first' },
@@ -16,19 +16,12 @@ export const clientPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
   app.get('/clients', { schema: { hide: true } }, async (request, reply) => {
     const { partnerId } = hubOf(request);
     const q = request.query;
-    const form = {
-      name: field(q, 'name', 200)?.trim() ?? '',
-      email: field(q, 'email', 320)?.trim() ?? '',
-      status: field(q, 'status', 50)?.trim() ?? '',
-      sort: field(q, 'sort', 100) ?? '-created_at',
-      limit: field(q, 'limit', 10) || '25',
-      offset: field(q, 'offset', 20) || '0',
-    };
-    const filters: Record<string, string> = {};
-    if (form.name) filters.q = form.name;
-    if (form.email) filters['contact_info.email'] = form.email;
-    if (form.status) filters.status = form.status;
-    const list = await listClients(deps, partnerId, { limit: form.limit, offset: form.offset, sort: form.sort, filters: JSON.stringify(filters) });
+    const { form, query, keep } = listForm(q, {
+      name: { max: 200, filter: 'q' },
+      email: { max: 320, filter: 'contact_info.email' },
+      status: { max: 50, filter: 'status' },
+    });
+    const list = await listClients(deps, partnerId, query);
     return hubPage(reply, request, 'hub/clients', {
       title: 'Clients',
       nav: 'clients',
@@ -44,7 +37,7 @@ export const clientPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
         created_at: fmtTime(c.created_at),
         channels: partnerPath(partnerId, `/channels?client_id=${encodeURIComponent(c.id)}`),
       })),
-      pager: pager(partnerPath(partnerId, '/clients'), { name: form.name, email: form.email, status: form.status, sort: form.sort }, list),
+      pager: pager(partnerPath(partnerId, '/clients'), keep, list),
     });
   });
 };

@@ -101,3 +101,25 @@ export function pager(path: string, params: Record<string, string | undefined>, 
 
 /** Page sizes offered on list pages; a hand-written limit must still pass the list engine. */
 export const PAGE_SIZES = ['10', '25', '50', '100'];
+
+/**
+ * A Hub list page's form, read from its query: each of `fields` (trimmed, at most `max`
+ * characters), then sort and paging. `query` is what the list services take (`filters` holds the
+ * fields that are set, under their filter names); `keep` is what the pager carries to the next page.
+ */
+export function listForm<K extends string>(source: unknown, fields: Record<K, { max: number; filter: string }>, defaultSort = '-created_at') {
+  const values = {} as Record<K, string>;
+  const filters: Record<string, string> = {};
+  for (const name of Object.keys(fields) as K[]) {
+    const v = field(source, name, fields[name].max)?.trim() ?? '';
+    values[name] = v;
+    if (v) filters[fields[name].filter] = v;
+  }
+  const sort = field(source, 'sort', 100) ?? defaultSort;
+  const form = { ...values, sort, limit: field(source, 'limit', 10) || '25', offset: field(source, 'offset', 20) || '0' };
+  return {
+    form,
+    query: { limit: form.limit, offset: form.offset, sort, filters: JSON.stringify(filters) },
+    keep: { ...values, sort } as Record<string, string>,
+  };
+}

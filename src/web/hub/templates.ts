@@ -11,7 +11,7 @@ import { listPartnerTemplates, listTemplates } from '../../messaging/templates/l
 import { deleteTemplatesByName, templateNotFound } from '../../messaging/templates/service.ts';
 import { findTemplateById, templateToWire, type TemplateWire } from '../../messaging/templates/store.ts';
 import { CATEGORIES, templateName } from '../../messaging/templates/validate.ts';
-import { field, fmtTime, formAddress, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
+import { field, fmtTime, listForm, formAddress, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
 import { showComponents } from './template-view.ts';
 import { partnerWabas, wabaLabel, type WabaChoice } from './wabas.ts';
 
@@ -54,21 +54,13 @@ export const templatePages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
   app.get('/templates', { schema: { hide: true } }, async (request, reply) => {
     const { partnerId } = hubOf(request);
     const q = request.query;
-    const form = {
-      q: field(q, 'q', 512)?.trim() ?? '',
-      status: field(q, 'status', 50) ?? '',
-      category: field(q, 'category', 50) ?? '',
-      waba_account_id: field(q, 'waba_account_id', 100)?.trim() ?? '',
-      sort: field(q, 'sort', 100) ?? '-created_at',
-      limit: field(q, 'limit', 10) || '25',
-      offset: field(q, 'offset', 20) || '0',
-    };
-    const filters: Record<string, string> = {};
-    if (form.q) filters.q = form.q;
-    if (form.status) filters.status = form.status;
-    if (form.category) filters.category = form.category;
-    if (form.waba_account_id) filters.waba_account_id = form.waba_account_id;
-    const list = await listPartnerTemplates(deps, partnerId, { limit: form.limit, offset: form.offset, sort: form.sort, filters: JSON.stringify(filters) });
+    const { form, query, keep } = listForm(q, {
+      q: { max: 512, filter: 'q' },
+      status: { max: 50, filter: 'status' },
+      category: { max: 50, filter: 'category' },
+      waba_account_id: { max: 100, filter: 'waba_account_id' },
+    });
+    const list = await listPartnerTemplates(deps, partnerId, query);
     const [choices, labels] = await Promise.all([
       partnerWabas(deps, partnerId, { include: form.waba_account_id || undefined }),
       partnerWabas(deps, partnerId, { ids: list.waba_templates.map((t) => t.waba_account_id) }),
@@ -109,7 +101,7 @@ export const templatePages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
           modified_at: fmtTime(t.modified_at),
         };
       }),
-      pager: pager(partnerPath(partnerId, '/templates'), { q: form.q, status: form.status, category: form.category, waba_account_id: form.waba_account_id, sort: form.sort }, list),
+      pager: pager(partnerPath(partnerId, '/templates'), keep, list),
     });
   });
 
