@@ -90,3 +90,35 @@ export async function getWabaAccount(deps: Deps, partnerId: string, wabaId: stri
 export async function findWabaForClient(deps: Deps, clientId: string, tx: Executor = deps.db.kysely): Promise<WabaAccountRow | undefined> {
   return tx.selectFrom('waba_accounts').selectAll().where('client_id', '=', clientId).orderBy('created_at').executeTakeFirst();
 }
+
+/** One of a partner's WABAs as a listing of them shows it: with its client's name. */
+export interface PartnerWaba {
+  id: string;
+  name: string;
+  client_id: string;
+  client_name: string;
+}
+
+/** A listing of a partner's WABAs holds at most this many (a partner with more narrows it by `ids` or `include`). */
+export const MAX_PARTNER_WABAS = 500;
+
+/**
+ * The partner's WABAs, by client name then WABA name: these `ids` only (those of the partner;
+ * others are left out, not refused), or the first MAX_PARTNER_WABAS, plus `include` when it is
+ * the partner's and not among them (the one a link or form named, so that it can be shown chosen).
+ */
+export async function listPartnerWabas(deps: Deps, partnerId: string, opts: { ids?: readonly string[]; include?: string } = {}): Promise<PartnerWaba[]> {
+  const query = (ids?: string[]) => {
+    let q = deps.db.kysely
+      .selectFrom('waba_accounts')
+      .innerJoin('clients', 'clients.id', 'waba_accounts.client_id')
+      .select(['waba_accounts.id as id', 'waba_accounts.name as name', 'clients.id as client_id', 'clients.name as client_name'])
+      .where('waba_accounts.partner_id', '=', partnerId);
+    if (ids) q = q.where('waba_accounts.id', 'in', ids);
+    return q.orderBy('clients.name').orderBy('waba_accounts.name').orderBy('waba_accounts.id').limit(MAX_PARTNER_WABAS);
+  };
+  if (opts.ids) return opts.ids.length === 0 ? [] : query([...new Set(opts.ids)]).execute();
+  const list = await query().execute();
+  if (opts.include && !list.some((w) => w.id === opts.include)) list.unshift(...(await query([opts.include]).execute()));
+  return list;
+}

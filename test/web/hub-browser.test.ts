@@ -1,6 +1,6 @@
 // A partner runs their integration from the Hub in Chromium: logs in with the keyboard, sets the
 // webhook and redirect URLs, reveals and rotates the signing secret, sends a test event, creates,
-// copies and revokes an API key, browses clients, creates and deletes a template, browses
+// copies and revokes an API key, browses clients, creates, edits and deletes a template, browses
 // channels, generates a channel key, retries
 // deliveries and reads usage. Every page is screenshotted under test-artifacts/screenshots.
 // Forms post, redirect and get: reloading the page a form led to re-posts nothing, and a secret
@@ -211,7 +211,7 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     await screenshot(page, 'hub-clients-search');
   });
 
-  it('creates a template (a refused name first), sees it approved, reads its placeholders, and deletes it after confirming', async () => {
+  it('creates a template (a refused name first), sees it approved, reads its placeholders, edits it (reviewed again), and deletes it after confirming', async () => {
     await visit(`${base}/templates`, 'hub-templates');
     // Each of the 13 clients' WABAs has its approved hello_world.
     expect(await page.locator('#templates tbody tr').count()).toBe(13);
@@ -231,6 +231,22 @@ describeBrowser('Partner Hub in Chromium', browserCheck, () => {
     await expect.poll(async () => (await page.reload(), text('#template-status')), { timeout: 10_000 }).toBe('APPROVED');
     expect(await page.locator('#template-body .placeholder').allInnerTexts()).toEqual(['{{1}}', '{{2}}']);
     await screenshot(page, 'hub-template');
+    // An edit: the form holds the stored components; a save sends the template back to review.
+    await page.click('#edit-template');
+    expect(await unlabelled()).toEqual([]);
+    expect(JSON.parse(await page.inputValue('#t-components'))[1].text).toBe('Hi {{1}}, your order {{2}} has shipped.');
+    // The category is shown, kept, and looks it: not the white of a field to type in.
+    expect(await page.inputValue('#t-category')).toBe('UTILITY');
+    expect(await page.evaluate<string>(`getComputedStyle(document.getElementById('t-category')).backgroundColor`)).not.toBe('rgb(255, 255, 255)');
+    await screenshot(page, 'hub-template-edit');
+    const edited = [{ type: 'BODY', text: 'Hi {{1}}, order {{2}} is on its way.', example: { body_text: [['Jane', '#1234']] } }];
+    await page.fill('#t-components', JSON.stringify(edited, null, 2));
+    await page.click('#save-template');
+    await page.waitForURL(/\/templates\/\w+\/\d+\?edited=1$/);
+    expect(await text('#template-status')).toBe('PENDING');
+    expect(await text('.notice')).toContain('An edit sends a template back to review');
+    await expect.poll(async () => (await page.reload(), text('#template-status')), { timeout: 10_000 }).toBe('APPROVED');
+    expect(await text('#template-body')).toBe('Hi {{1}}, order {{2}} is on its way.');
     await page.click('#delete-template');
     expect(await unlabelled()).toEqual([]);
     await screenshot(page, 'hub-template-delete');

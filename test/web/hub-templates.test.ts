@@ -1,12 +1,15 @@
 // The Hub's Templates pages over HTTP, on both databases: the partner's templates across its
 // WABAs (filters, paging), one template's components with their placeholders, creating one with
 // the APIs' own validation and review, deleting one by name (one language or all) after a confirm
-// page, escaping, and another partner's templates, which never show and cannot be touched.
+// page, editing one through the APIs' own editTemplate (back to review), escaping, and another
+// partner's templates, which never show and cannot be touched. Also the service that lists a
+// partner's WABAs for the pickers and labels (listPartnerWabas).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { createClient } from '../../src/services/clients.ts';
 import { createChannel } from '../../src/services/channels.ts';
+import { listPartnerWabas } from '../../src/services/waba-accounts.ts';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import { HubClient, type PageResponse } from './hub-client.ts';
@@ -35,7 +38,8 @@ describeEachDb('Partner Hub: templates', (kind) => {
   let t: TestApp;
   let a: BootstrapResult;
   let b: BootstrapResult;
-  /** Partner A's second client's WABA. */
+  /** Partner A's second client and its WABA. */
+  let a2Client: string;
   let a2Waba: string;
   let hub: HubClient;
   let base: string;
@@ -67,6 +71,7 @@ describeEachDb('Partner Hub: templates', (kind) => {
     b = await t.tenant({ clientName: 'Other Partner Client' });
     const c2 = await createClient(t.deps, a.partner_id, { name: 'Zed Florist', email: 'zed@example.com' });
     const ch2 = await createChannel(t.deps, { partnerId: a.partner_id, clientId: c2.id, phoneNumber: '4916099887766', phoneName: 'Zed', status: 'ready' });
+    a2Client = c2.id;
     a2Waba = ch2.waba_account_id;
     base = `/hub/partner/${a.partner_id}`;
     hub = new HubClient(t.baseUrl);
@@ -202,6 +207,8 @@ describeEachDb('Partner Hub: templates', (kind) => {
       const twice = await hub.post(`${base}/templates/new`, { ...hubForm(a.waba_account_id, utility('twice')), name: ['twice', 'twice_again'] });
       expect(twice.status).toBe(400);
       expect(twice.html).toContain('id="t-name-error">name must be given once, as text</p>');
+      // The fields after it stay as typed.
+      expect(twice.html).toContain('name="language" maxlength="16" required value="en_US"');
       // No WABA chosen.
       expect((await hub.post(`${base}/templates/new`, hubForm('', utility('no_waba')))).html).toContain('id="t-waba-error">waba_account_id: choose the WABA');
       const names = (await listApi(a)).map((x) => x.name);
@@ -414,6 +421,169 @@ describeEachDb('Partner Hub: templates', (kind) => {
       const create = await hub.get(`${base}/templates/new`);
       expect(create.status).toBe(200);
       expect(create.html).toContain('<h1>New template</h1>');
+    });
+  });
+  describe('editing', () => {
+    const editPath = (id: string, waba = a.waba_account_id) => `${base}/templates/${waba}/${id}/edit`;
+    /** The partner API's edit of a template, for comparing its answer with the Hub's. */
+    const patchApi = (p: BootstrapResult, id: string, body: unknown, waba = p.waba_account_id) => t.patch(`${apiTemplates(p, waba)}/${id}`, { headers: partnerKey(p.partner_api_key), json: body });
+    const fixed = [{ type: 'BODY', text: 'Your code is {{1}}, valid today.', example: { body_text: [['4711']] } }];
+
+    it('fixes a rejected template: the form holds what is stored, a save sends it back to review, and the sandbox approves it', async () => {
+      // A body that begins with a placeholder: the sandbox rejects it.
+      const made = await createApi(a, utility('fix_me', '{{1}} is your code.'));
+      await review();
+      const [stored] = await listApi(a, 'fix_me');
+      expect(stored).toMatchObject({ status: 'REJECTED', rejected_reason: 'INVALID_FORMAT' });
+
+      const page = await hub.get(`${base}/templates/${a.waba_account_id}/${made.id}`);
+      expect(page.html).toContain(`<a class="button" href="${editPath(made.id)}" id="edit-template">Edit…</a>`);
+      const form = await hub.get(editPath(made.id));
+      expect(form.status).toBe(200);
+      expect(form.html).toContain('<h1>Edit template fix_me <span class="muted">en_US</span></h1>');
+      expect(form.html).toContain(`<form method="post" action="${editPath(made.id)}" class="card" novalidate>`);
+      expect(form.html).toContain('<span class="badge rejected" id="template-status">REJECTED</span>');
+      // Its category, shown and kept; its components as stored, escaped in the textarea.
+      expect(form.html).toContain('<input type="text" id="t-category" name="category" readonly value="UTILITY"');
+      expect(form.html).toContain(`>${esc(JSON.stringify(stored.components, null, 2))}</textarea>`);
+      // What an edit cannot change is not on the form.
+      for (const name of ['name', 'language', 'waba_account_id']) expect(form.html).not.toContain(`name="${name}"`);
+
+      const save = await hub.post(editPath(made.id), { category: 'UTILITY', components: JSON.stringify(fixed) });
+      expect(save.status, save.html.slice(0, 500)).toBe(303);
+      expect(save.location).toBe(`${base}/templates/${a.waba_account_id}/${made.id}?edited=1`);
+      const after = await hub.follow(save);
+      expect(after.html).toContain('<span class="badge pending" id="template-status">PENDING</span>');
+      expect(after.html).toContain('<p class="notice" role="status">Saved. An edit sends a template back to review: it is PENDING until it is reviewed (the sandbox decides after 5 s); reload to see the result.</p>');
+      expect(after.html).toContain('Your code is <span class="placeholder">{{1}}</span>, valid today.');
+      // In review it cannot be edited (the service's rule, in its words), so no Edit is offered.
+      expect(after.html).not.toContain('id="edit-template"');
+      expect(after.html).toContain(`<p class="muted" id="edit-locked">Not editable now: template id=${made.id} is PENDING; only APPROVED, REJECTED or PAUSED templates can be edited.</p>`);
+      // The APIs see the same template (same id) changed, by the signed-in hub user.
+      const [edited] = await listApi(a, 'fix_me');
+      expect(edited).toMatchObject({ id: made.id, category: 'UTILITY', status: 'PENDING', rejected_reason: 'NONE', components: fixed, modified_by: { user_name: a.username } });
+
+      await review();
+      expect((await listApi(a, 'fix_me'))[0]).toMatchObject({ status: 'APPROVED', components: fixed });
+      const approved = await hub.get(`${base}/templates/${a.waba_account_id}/${made.id}?edited=1`);
+      expect(approved.html).toContain('<span class="badge approved" id="template-status">APPROVED</span>');
+      expect(approved.html).not.toContain('class="notice"');
+      expect(approved.html).toContain('id="edit-template"');
+    });
+
+    it('an approved template goes back to review too, even saved unchanged', async () => {
+      const made = await createApi(a, utility('resubmitted'));
+      await review();
+      const [stored] = await listApi(a, 'resubmitted');
+      expect(stored.status).toBe('APPROVED');
+      const save = await hub.post(editPath(made.id), { category: 'UTILITY', components: JSON.stringify(stored.components) });
+      expect(save.status).toBe(303);
+      expect((await listApi(a, 'resubmitted'))[0]).toMatchObject({ status: 'PENDING', components: stored.components });
+      await review();
+      expect((await listApi(a, 'resubmitted'))[0].status).toBe('APPROVED');
+    });
+
+    it('a template in review cannot be edited: its page says why instead of a form, and a save is refused in the API’s words', async () => {
+      const made = await createApi(a, utility('in_review'));
+      const apiRefusal = await patchApi(a, made.id, { components: fixed });
+      expect(apiRefusal.status).toBe(400);
+      const message = apiRefusal.body.meta.developer_message as string;
+      expect(message).toBe(`template id=${made.id} is PENDING; only APPROVED, REJECTED or PAUSED templates can be edited`);
+
+      const form = await hub.get(editPath(made.id));
+      expect(form.status).toBe(200);
+      expect(form.html).toContain(`<p class="alert" role="alert">${esc(message)}</p>`);
+      expect(form.html).not.toContain(`action="${editPath(made.id)}"`);
+      expect(form.html).not.toContain('name="components"');
+      expect(form.html).toContain(`<a class="button secondary" href="${base}/templates/${a.waba_account_id}/${made.id}" id="back-to-template">`);
+
+      // A save posted anyway (a form opened before the template went into review): 400, what was typed kept.
+      const save = await hub.post(editPath(made.id), { category: 'UTILITY', components: JSON.stringify(fixed) });
+      expect(save.status).toBe(400);
+      expect(save.html).toContain(`<p class="alert" role="alert">${esc(message)}</p>`);
+      expect(save.html).toContain(`>${esc(JSON.stringify(fixed))}</textarea>`);
+      const [unchanged] = await listApi(a, 'in_review');
+      expect(unchanged.components).toEqual(utility('in_review').components);
+      await review();
+    });
+
+    it('refuses what the API’s edit refuses, in its words, on the form (400), changing nothing', async () => {
+      const made = await createApi(a, utility('edit_refusals'));
+      await review();
+      const [before] = await listApi(a, 'edit_refusals');
+      expect(before.status).toBe('APPROVED');
+      const cases: { body: { category?: string; components: unknown }; at: string }[] = [
+        // The category field is read-only; a changed one (not something the form sends) is the service's to refuse.
+        { body: { category: 'MARKETING', components: fixed }, at: 't-category-error' },
+        { body: { components: [{ type: 'FOOTER', text: 'just a footer' }] }, at: 't-components-error' },
+        { body: { components: [{ type: 'BODY', text: 'Hello {{1}} and {{3}}.' }] }, at: 't-components-error' },
+        { body: { components: [{ type: 'BODY', text: `<b>${'x'.repeat(1025)}</b>` }] }, at: 't-components-error' },
+      ];
+      for (const { body, at } of cases) {
+        const api = await patchApi(a, made.id, body);
+        expect(api.status).toBe(400);
+        const message = api.body.meta.developer_message as string;
+        const res = await hub.post(editPath(made.id), { category: body.category ?? 'UTILITY', components: JSON.stringify(body.components) });
+        expect(res.status, message).toBe(400);
+        expect(res.html, message).toContain(`<p class="error field-error" id="${at}">${esc(message)}</p>`);
+        expect(res.html, message).toContain('aria-invalid="true"');
+        // The components stay as typed (escaped); the category shows the template's, which a save keeps.
+        expect(res.html, message).toContain(`>${esc(JSON.stringify(body.components))}</textarea>`);
+        expect(res.html, message).toContain('name="category" readonly value="UTILITY"');
+      }
+      expect((await hub.post(editPath(made.id), { category: 'MARKETING', components: JSON.stringify(fixed) })).html).toContain(
+        'id="t-category-error">category: cannot be changed by an edit (the template is UTILITY); create a new template instead</p>',
+      );
+      const notJson = await hub.post(editPath(made.id), { category: 'UTILITY', components: '[{"type": "BODY", "text": "<i>' });
+      expect(notJson.status).toBe(400);
+      expect(notJson.html).toMatch(/id="t-components-error">components: must be a JSON array of components/);
+      expect(notJson.html).toContain(`>${esc('[{"type": "BODY", "text": "<i>')}</textarea>`);
+      const twice = await hub.post(editPath(made.id), { category: 'UTILITY', components: [JSON.stringify(fixed), '[]'] });
+      expect(twice.status).toBe(400);
+      expect(twice.html).toContain('id="t-components-error">components must be given once, as text</p>');
+      expect((await listApi(a, 'edit_refusals'))[0]).toEqual(before);
+    });
+
+    it('needs the CSRF token, and never reaches another partner’s template (404 page)', async () => {
+      const made = await createApi(a, utility('csrf_edit'));
+      await review();
+      const [before] = await listApi(a, 'csrf_edit');
+      const form = { category: 'UTILITY', components: JSON.stringify(fixed) };
+      expect((await hub.postRaw(editPath(made.id), form)).status).toBe(403);
+      expect((await hub.postRaw(editPath(made.id), { ...form, _csrf: 'x'.repeat(hub.csrf!.length) })).status).toBe(403);
+      expect((await listApi(a, 'csrf_edit'))[0]).toEqual(before);
+
+      // B's template could be edited by B (it is APPROVED): to A it is not there at all.
+      const [secret] = await listApi(b, 'b_private_offer');
+      expect(secret.status).toBe('APPROVED');
+      for (const path of [editPath(secret.id, b.waba_account_id), editPath(secret.id, a.waba_account_id)]) {
+        for (const res of [await hub.get(path), await hub.post(path, form)]) {
+          expect(res.status, path).toBe(404);
+          expect(res.html, path).toContain('<nav aria-label="Hub">');
+          expect(res.html, path).not.toContain('b_private_offer');
+          expect(res.html, path).not.toContain('Secret');
+        }
+      }
+      // On B's own pages: 403.
+      expect((await hub.post(`/hub/partner/${b.partner_id}/templates/${b.waba_account_id}/${secret.id}/edit`, form)).status).toBe(403);
+      expect((await listApi(b, 'b_private_offer'))[0]).toEqual(secret);
+    });
+  });
+
+  describe('the partner’s WABAs (listPartnerWabas: the pickers’ choices and the rows’ labels)', () => {
+    it('lists the partner’s WABAs by client name, with their client; never another partner’s', async () => {
+      const mine = [
+        { id: a.waba_account_id, name: 'Acme Bakery', client_id: a.client_id, client_name: 'Acme Bakery' },
+        { id: a2Waba, name: 'Zed Florist', client_id: a2Client, client_name: 'Zed Florist' },
+      ];
+      expect(await listPartnerWabas(t.deps, a.partner_id)).toEqual(mine);
+      expect(await listPartnerWabas(t.deps, b.partner_id)).toEqual([{ id: b.waba_account_id, name: 'Other Partner Client', client_id: b.client_id, client_name: 'Other Partner Client' }]);
+      // These ids only (once each): another partner's is left out.
+      expect(await listPartnerWabas(t.deps, a.partner_id, { ids: [a2Waba, b.waba_account_id, a2Waba] })).toEqual([mine[1]]);
+      expect(await listPartnerWabas(t.deps, a.partner_id, { ids: [] })).toEqual([]);
+      // `include` adds nothing that is listed already, nor another partner's WABA.
+      expect(await listPartnerWabas(t.deps, a.partner_id, { include: a2Waba })).toEqual(mine);
+      expect(await listPartnerWabas(t.deps, a.partner_id, { include: b.waba_account_id })).toEqual(mine);
     });
   });
 });

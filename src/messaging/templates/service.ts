@@ -5,7 +5,7 @@ import { ApiError } from '../../errors.ts';
 import { transact } from '../../webhooks/outbox.ts';
 import { metaError } from '../errors.ts';
 import { scheduleReview } from './review.ts';
-import { deleteTemplates, findTemplate, findTemplateById, insertTemplate, TEMPLATE_REVIEW_JOB, type Actor, type TemplateRow } from './store.ts';
+import { deleteTemplates, findTemplate, findTemplateById, insertTemplate, TEMPLATE_REVIEW_JOB, type Actor, type TemplateRow, type TemplateStatus } from './store.ts';
 import { parseNewTemplate, parseTemplateEdit } from './validate.ts';
 
 export interface TemplateScope {
@@ -53,6 +53,18 @@ export async function createTemplate(deps: Deps, scope: TemplateScope, body: unk
   }
 }
 
+/** The statuses an edit may start from: Meta edits neither a template in review (PENDING) nor a DISABLED one. */
+export const EDITABLE_STATUSES: readonly TemplateStatus[] = ['APPROVED', 'REJECTED', 'PAUSED'];
+
+/**
+ * Why this template cannot be edited now, in the words of the APIs' refusal, or undefined when it
+ * can. Exported so that a page can say so before an edit is typed, by the same rule.
+ */
+export function editRefusal(t: Pick<TemplateRow, 'id' | 'status'>): string | undefined {
+  if ((EDITABLE_STATUSES as readonly string[]).includes(t.status)) return undefined;
+  return `template id=${t.id} is ${t.status}; only ${EDITABLE_STATUSES.slice(0, -1).join(', ')} or ${EDITABLE_STATUSES.at(-1)} templates can be edited`;
+}
+
 /**
  * New components for an APPROVED, REJECTED or PAUSED template (Meta does not edit one in
  * review): it goes back to PENDING and is reviewed again.
@@ -64,9 +76,8 @@ export async function editTemplate(deps: Deps, wabaAccountId: string, templateId
   return transact(deps, async (tx) => {
     const t = await findTemplateById(deps, wabaAccountId, templateId, tx);
     if (!t) throw templateNotFound(`id=${templateId}`);
-    if (t.status === 'PENDING' || t.status === 'DISABLED') {
-      throw metaError(400, 100, 'Invalid parameter', `template id=${templateId} is ${t.status}; only APPROVED, REJECTED or PAUSED templates can be edited`);
-    }
+    const refusal = editRefusal(t);
+    if (refusal) throw metaError(400, 100, 'Invalid parameter', refusal);
     const now = deps.clock.now().toISOString();
     const values = {
       components: JSON.stringify(components),

@@ -1,16 +1,21 @@
-// "New template": WABA, name, language, category and the components as JSON, created by the
-// service behind all three template APIs (createTemplate: the same validation, the same PENDING
-// state and sandbox review). A refusal is shown on the form with 400, in the API's own words
-// (the developer_message of POST …/waba_templates); success is 303 to the template's page.
+// The template form, in two uses. "New template": WABA, name, language, category and the
+// components as JSON, created by the service behind all three template APIs (createTemplate: the
+// same validation, the same PENDING state and sandbox review). "Edit": the same form without what
+// an edit cannot change (WABA, name, language; the category is shown but kept), saved by the
+// service behind the Partner API's PATCH …/waba_templates/{id} (editTemplate: only an APPROVED,
+// REJECTED or PAUSED template, which goes back to PENDING and is reviewed again).
+// A refusal is shown on the form with 400, in the service's own words (the developer_message
+// the APIs answer with); success is 303 to the template's page.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { getWabaAccount } from '../../services/waba-accounts.ts';
-import { createTemplate } from '../../messaging/templates/service.ts';
+import { createTemplate, editRefusal, editTemplate } from '../../messaging/templates/service.ts';
+import type { TemplateWire } from '../../messaging/templates/store.ts';
 import { CATEGORIES } from '../../messaging/templates/validate.ts';
 import { field, hubOf, hubPage, partnerPath } from './context.ts';
-import { templatePath } from './templates.ts';
-import { partnerWabas, wabaLabel } from './wabas.ts';
+import { partnerTemplate, templatePath } from './templates.ts';
+import { wabaChoices, wabaLabels } from './wabas.ts';
 
 /** What the form starts with: a small template that passes validation and the sandbox's review. */
 export const EXAMPLE_COMPONENTS = `[
@@ -30,37 +35,114 @@ export const EXAMPLE_COMPONENTS = `[
 const FIELDS = ['waba_account_id', 'name', 'language', 'category', 'components'] as const;
 type FormField = (typeof FIELDS)[number];
 type Form = Record<FormField, string>;
+/** The fields an edit's form shows (the others name the template, which an edit keeps). */
+const EDIT_FIELDS: readonly FormField[] = ['category', 'components'];
 
-/**
- * The form field a refusal is about: the API's messages begin with the field they name
- * ("name: must contain only …", "components[1].text: must be at most …"); others (a duplicate
- * name and language) are about the whole form.
- */
-function fieldOf(message: string): FormField | undefined {
-  const m = /^([a-z_]+)(?=[\s:[.]|$)/.exec(message);
-  return FIELDS.find((f) => f === m?.[1]);
+/** The template an edit is about, as its form shows it; none for a new template. */
+interface Editing {
+  t: TemplateWire;
+  waba: string;
+  href: string;
 }
 
-async function showForm(deps: Deps, request: FastifyRequest, reply: FastifyReply, form: Form, error?: string, status = 200) {
+/**
+ * The form field a refusal is about, among those the form shows: the API's messages begin with
+ * the field they name ("name: must contain only …", "components[1].text: must be at most …");
+ * others (a duplicate name and language, a template in review) are about the whole form.
+ */
+function fieldOf(message: string, fields: readonly FormField[]): FormField | undefined {
+  const m = /^([a-z_]+)(?=[\s:[.]|$)/.exec(message);
+  return fields.find((f) => f === m?.[1]);
+}
+
+async function showForm(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  form: Form,
+  opts: { editing?: Editing; error?: string; status?: number; locked?: boolean } = {},
+) {
   const { partnerId } = hubOf(request);
-  const wabas = await partnerWabas(deps, partnerId, { include: form.waba_account_id || undefined });
-  const at = error !== undefined ? fieldOf(error) : undefined;
+  const { editing: e, error } = opts;
+  const at = error !== undefined ? fieldOf(error, e ? EDIT_FIELDS : FIELDS) : undefined;
   return hubPage(
     reply,
     request,
-    'hub/template-new',
+    'hub/template-form',
     {
-      title: 'New template',
+      title: e ? `Edit template ${e.t.name} (${e.t.language})` : 'New template',
       nav: 'templates',
       form,
-      wabas: wabas.map((w) => ({ id: w.id, label: wabaLabel(w) })),
+      action: e ? `${e.href}/edit` : `${partnerPath(partnerId)}/templates/new`,
+      // A new template's WABA is chosen; an edit's is the template's.
+      wabas: e ? [] : await wabaChoices(deps, partnerId, form.waba_account_id),
+      edit: e ? { name: e.t.name, language: e.t.language, id: e.t.id, status: e.t.status, badge: e.t.status.toLowerCase(), waba: e.waba, href: e.href } : undefined,
+      // A template the service would not edit now: its refusal instead of a form to type in vain.
+      locked: opts.locked === true,
       categories: CATEGORIES,
       errors: at ? { [at]: error } : {},
       problem: error !== undefined && !at ? error : undefined,
       listHref: partnerPath(partnerId, '/templates'),
     },
-    status,
+    opts.status ?? 200,
   );
+}
+
+/** A refusal the Hub words itself (a form it cannot read, a WABA not the partner's), like the API's: the field first. */
+class FormRefusal extends Error {}
+
+/** How long each posted field may be: generous, so that the API's own rules (a name of at most 512 characters …) speak first. */
+const MAX: Record<FormField, number> = { waba_account_id: 100, name: 2048, language: 100, category: 100, components: 60_000 };
+
+/**
+ * The posted form. An absent field reads as empty. A field sent twice, too long or with NUL
+ * characters reads as empty too, and is the refusal (context.ts's words), so that the form comes
+ * back with the other fields as they were typed.
+ */
+function readForm(body: unknown): { form: Form; refusal?: FormRefusal } {
+  const form = {} as Form;
+  let refusal: FormRefusal | undefined;
+  for (const name of FIELDS) {
+    try {
+      form[name] = field(body, name, MAX[name]) ?? '';
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 400)) throw err;
+      form[name] = '';
+      refusal ??= new FormRefusal(err.message);
+    }
+  }
+  form.waba_account_id = form.waba_account_id.trim();
+  return { form, refusal };
+}
+
+/** The components textarea as JSON; the service checks what the components say. */
+function parseComponents(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new FormRefusal(`components: must be a JSON array of components such as [{"type":"BODY","text":"Hello {{1}}!"}] (${(err as Error).message})`);
+  }
+}
+
+/** The message to show on the form for a refusal (ours, or the service's 400), or undefined for any other error. */
+function refusalOf(err: unknown): string | undefined {
+  if (err instanceof FormRefusal) return err.message;
+  if (err instanceof ApiError && err.status === 400) return err.message;
+  return undefined;
+}
+
+/** Who the service records as having made or changed the template: the signed-in hub user. */
+const actorOf = (request: FastifyRequest) => {
+  const hub = hubOf(request);
+  return { user_id: hub.session.subject.userId, user_name: hub.username };
+};
+
+/** The template of an edit's URL (another partner's: 404), with what its form shows of it. */
+async function templateToEdit(deps: Deps, request: FastifyRequest) {
+  const { partnerId } = hubOf(request);
+  const { waba, t } = await partnerTemplate(deps, request);
+  const labels = await wabaLabels(deps, partnerId, [waba.id]);
+  return { waba, t, editing: { t, waba: labels.get(waba.id) ?? waba.name, href: templatePath(partnerId, waba.id, t.id) } satisfies Editing };
 }
 
 export const templateFormPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
@@ -71,42 +153,54 @@ export const templateFormPages: FastifyPluginAsync<{ deps: Deps }> = async (app,
 
   app.post('/templates/new', { schema: { hide: true } }, async (request, reply) => {
     const hub = hubOf(request);
-    const form: Form = { waba_account_id: '', name: '', language: '', category: '', components: '' };
-    const refuse = (message: string) => showForm(deps, request, reply, form, message, 400);
+    const { form, refusal } = readForm(request.body);
     try {
-      // Generous bounds: the API's own rules (name at most 512 characters …) speak first.
-      form.waba_account_id = field(request.body, 'waba_account_id', 100)?.trim() ?? '';
-      form.name = field(request.body, 'name', 2048) ?? '';
-      form.language = field(request.body, 'language', 100) ?? '';
-      form.category = field(request.body, 'category', 100) ?? '';
-      form.components = field(request.body, 'components', 60_000) ?? '';
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 400) return refuse(err.message);
-      throw err;
-    }
-    if (!form.waba_account_id) return refuse('waba_account_id: choose the WABA the template belongs to');
-    let components: unknown;
-    try {
-      components = JSON.parse(form.components);
-    } catch (err) {
-      return refuse(`components: must be a JSON array of components such as [{"type":"BODY","text":"Hello {{1}}!"}] (${(err as Error).message})`);
-    }
-    let waba;
-    try {
-      waba = await getWabaAccount(deps, hub.partnerId, form.waba_account_id);
-    } catch (err) {
-      // Another partner's WABA reads as none at all, as in the Partner API; here, at its field.
-      if (err instanceof ApiError && err.status === 404) return refuse(`waba_account_id: ${err.message}`);
-      throw err;
-    }
-    try {
+      if (refusal) throw refusal;
+      if (!form.waba_account_id) throw new FormRefusal('waba_account_id: choose the WABA the template belongs to');
+      const components = parseComponents(form.components);
+      let waba;
+      try {
+        waba = await getWabaAccount(deps, hub.partnerId, form.waba_account_id);
+      } catch (err) {
+        // Another partner's WABA reads as none at all, as in the Partner API; here, at its field.
+        if (err instanceof ApiError && err.status === 404) throw new FormRefusal(`waba_account_id: ${err.message}`);
+        throw err;
+      }
       const body = { name: form.name, category: form.category, language: form.language, components };
-      const actor = { user_id: hub.session.subject.userId, user_name: hub.username };
-      const row = await createTemplate(deps, { partnerId: waba.partner_id, wabaAccountId: waba.id }, body, actor);
+      const row = await createTemplate(deps, { partnerId: waba.partner_id, wabaAccountId: waba.id }, body, actorOf(request));
       return reply.redirect(`${templatePath(hub.partnerId, waba.id, row.id)}?created=1`, 303);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 400) return refuse(err.message);
-      throw err;
+      const message = refusalOf(err);
+      if (message === undefined) throw err;
+      return showForm(deps, request, reply, form, { error: message, status: 400 });
+    }
+  });
+
+  // The edit form, filled with what is stored. A template the service would not edit now (in
+  // review, or disabled) shows the service's reason instead of a form.
+  app.get('/templates/:waba_account_id/:template_id/edit', { schema: { hide: true } }, async (request, reply) => {
+    const { t, editing: e } = await templateToEdit(deps, request);
+    const form: Form = { waba_account_id: '', name: '', language: '', category: t.category, components: JSON.stringify(t.components, null, 2) };
+    const refusal = editRefusal(t);
+    return showForm(deps, request, reply, form, { editing: e, error: refusal, locked: refusal !== undefined });
+  });
+
+  // As PATCH /api/v2/partners/{pid}/waba_accounts/{wid}/waba_templates/{id}: the same service,
+  // with the form's category (the service refuses a change of it) and components.
+  app.post('/templates/:waba_account_id/:template_id/edit', { schema: { hide: true } }, async (request, reply) => {
+    const { waba, t, editing: e } = await templateToEdit(deps, request);
+    const { form, refusal } = readForm(request.body);
+    try {
+      if (refusal) throw refusal;
+      const components = parseComponents(form.components);
+      // No category sent: the template's stays (as an API edit without one).
+      await editTemplate(deps, waba.id, t.id, { components, ...(form.category ? { category: form.category } : {}) }, actorOf(request));
+      return reply.redirect(`${e.href}?edited=1`, 303);
+    } catch (err) {
+      const message = refusalOf(err);
+      if (message === undefined) throw err;
+      // The category field cannot be typed in: it shows the template's, next to the refusal of another.
+      return showForm(deps, request, reply, { ...form, category: t.category }, { editing: e, error: message, status: 400 });
     }
   });
 };

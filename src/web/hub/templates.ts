@@ -1,19 +1,19 @@
 // Templates: the partner's templates across its clients' WABAs (name, status, category and WABA
 // filters; the list logic of the Partner API's waba_templates), one template with its components,
 // and deleting one (by name, all its languages or one, as the APIs do) after a confirm page.
-// Creating one: template-form.ts. Every lookup goes through the partner: another partner's
-// WABA or template is a 404, as in the Partner API.
+// Creating and editing one: template-form.ts. Every lookup goes through the partner: another
+// partner's WABA or template is a 404, as in the Partner API.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { badRequest } from '../../errors.ts';
 import { getWabaAccount } from '../../services/waba-accounts.ts';
 import { listPartnerTemplates, listTemplates } from '../../messaging/templates/list.ts';
-import { deleteTemplatesByName, templateNotFound } from '../../messaging/templates/service.ts';
+import { deleteTemplatesByName, editRefusal, templateNotFound } from '../../messaging/templates/service.ts';
 import { findTemplateById, templateToWire, type TemplateWire } from '../../messaging/templates/store.ts';
 import { CATEGORIES, templateName } from '../../messaging/templates/validate.ts';
 import { field, fmtTime, listForm, formAddress, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
 import { showComponents } from './template-view.ts';
-import { partnerWabas, wabaLabel, type WabaChoice } from './wabas.ts';
+import { wabaChoices, wabaLabels } from './wabas.ts';
 
 /** The statuses a template can have (store.ts's TemplateStatus), offered by the status filter. */
 const STATUSES = ['APPROVED', 'PENDING', 'REJECTED', 'PAUSED', 'DISABLED'];
@@ -35,7 +35,7 @@ const badge = (status: string) => status.toLowerCase();
 const reviewOf = (t: TemplateWire) => ({ status: t.status, badge: badge(t.status), reason: t.rejected_reason !== 'NONE' ? t.rejected_reason : '' });
 
 /** A template of the partner, or 404 (its WABA is checked first, as in the Partner API). */
-async function partnerTemplate(deps: Deps, request: FastifyRequest) {
+export async function partnerTemplate(deps: Deps, request: FastifyRequest) {
   const { partnerId } = hubOf(request);
   const { waba_account_id, template_id } = request.params as { waba_account_id: string; template_id: string };
   const waba = await getWabaAccount(deps, partnerId, waba_account_id);
@@ -61,11 +61,10 @@ export const templatePages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
       waba_account_id: { max: 100, filter: 'waba_account_id' },
     });
     const list = await listPartnerTemplates(deps, partnerId, query);
-    const [choices, labels] = await Promise.all([
-      partnerWabas(deps, partnerId, { include: form.waba_account_id || undefined }),
-      partnerWabas(deps, partnerId, { ids: list.waba_templates.map((t) => t.waba_account_id) }),
+    const [choices, labelOf] = await Promise.all([
+      wabaChoices(deps, partnerId, form.waba_account_id),
+      wabaLabels(deps, partnerId, list.waba_templates.map((t) => t.waba_account_id)),
     ]);
-    const labelOf = new Map<string, WabaChoice>(labels.map((w) => [w.id, w]));
     // After a deletion: its name, shown only when it is a template name (the URL is not trusted to say more).
     const deleted = field(q, 'deleted', 512);
     let notice: string | undefined;
@@ -85,22 +84,19 @@ export const templatePages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
       sizes: PAGE_SIZES,
       statuses: STATUSES,
       categories: CATEGORIES,
-      wabas: choices.map((w) => ({ id: w.id, label: wabaLabel(w) })),
+      wabas: choices,
       newHref: partnerPath(partnerId, form.waba_account_id ? `/templates/new?waba_account_id=${enc(form.waba_account_id)}` : '/templates/new'),
-      templates: list.waba_templates.map((t) => {
-        const w = labelOf.get(t.waba_account_id);
-        return {
-          id: t.id,
-          href: templatePath(partnerId, t.waba_account_id, t.id),
-          name: t.name,
-          language: t.language,
-          category: t.category,
-          ...reviewOf(t),
-          waba: w ? wabaLabel(w) : t.waba_account_id,
-          created_at: fmtTime(t.created_at),
-          modified_at: fmtTime(t.modified_at),
-        };
-      }),
+      templates: list.waba_templates.map((t) => ({
+        id: t.id,
+        href: templatePath(partnerId, t.waba_account_id, t.id),
+        name: t.name,
+        language: t.language,
+        category: t.category,
+        ...reviewOf(t),
+        waba: labelOf.get(t.waba_account_id) ?? t.waba_account_id,
+        created_at: fmtTime(t.created_at),
+        modified_at: fmtTime(t.modified_at),
+      })),
       pager: pager(partnerPath(partnerId, '/templates'), keep, list),
     });
   });
@@ -108,16 +104,20 @@ export const templatePages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
   app.get('/templates/:waba_account_id/:template_id', { schema: { hide: true } }, async (request, reply) => {
     const { partnerId } = hubOf(request);
     const { waba, t } = await partnerTemplate(deps, request);
-    const [languages, [w]] = await Promise.all([languagesOf(deps, t), partnerWabas(deps, partnerId, { ids: [waba.id] })]);
-    const created = (request.query as Record<string, unknown>).created === '1';
+    const [languages, labels] = await Promise.all([languagesOf(deps, t), wabaLabels(deps, partnerId, [waba.id])]);
+    // After the form that led here (post/redirect/get): what it did, while the review it started runs.
+    const q = request.query as Record<string, unknown>;
+    const pending = `PENDING until it is reviewed (the sandbox decides after ${Math.round(deps.config.templateReviewMs / 100) / 10} s); reload to see the result.`;
+    const done = q.created === '1' ? `Created. The template is ${pending}` : q.edited === '1' ? `Saved. An edit sends a template back to review: it is ${pending}` : undefined;
+    const path = templatePath(partnerId, waba.id, t.id);
     return hubPage(reply, request, 'hub/template', {
       title: `Template ${t.name} (${t.language})`,
       nav: 'templates',
-      notice: created && t.status === 'PENDING' ? `Created. The template is PENDING until it is reviewed (the sandbox decides after ${Math.round(deps.config.templateReviewMs / 100) / 10} s); reload to see the result.` : undefined,
+      notice: t.status === 'PENDING' ? done : undefined,
       t: {
         ...t,
         ...reviewOf(t),
-        waba: w ? wabaLabel(w) : waba.name,
+        waba: labels.get(waba.id) ?? waba.name,
         client_id: waba.client_id,
         created_at: fmtTime(t.created_at),
         modified_at: fmtTime(t.modified_at),
@@ -128,7 +128,10 @@ export const templatePages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
       json: JSON.stringify(t.components, null, 2),
       languages: languages.map((l) => ({ language: l.language, href: templatePath(partnerId, l.waba_account_id, l.id), current: l.id === t.id, ...reviewOf(l) })),
       listHref: partnerPath(partnerId, `/templates?waba_account_id=${enc(waba.id)}`),
-      deleteHref: `${templatePath(partnerId, waba.id, t.id)}/delete`,
+      deleteHref: `${path}/delete`,
+      editHref: `${path}/edit`,
+      // The service's own rule, so the page offers no edit the service would refuse.
+      editRefusal: editRefusal(t),
     });
   });
 
