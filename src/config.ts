@@ -35,6 +35,11 @@ export interface Config {
   webhookPerTargetConcurrency: number;
   /** Delivered and failed events (and their attempts) are deleted after this many days. */
   webhookRetentionDays: number;
+  /**
+   * A message's content (text, caption, location, contacts…) is removed after this many days; its
+   * row stays for usage and status history (messaging/content-retention.ts). null: kept forever.
+   */
+  messageContentRetentionDays: number | null;
   /** Attempts slower than this are counted as slow (the seeds ask receivers for < 80 ms). */
   webhookSlowMs: number;
   /** Sandbox: delays from a send's acceptance to its sent / delivered / read statuses. */
@@ -70,6 +75,19 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/**
+ * A number of days from 1 to max, or `forever` (any case) for null. No 0: "keep nothing" would
+ * remove a message's content within the hour, before a reply or a status could refer to it.
+ */
+function daysOrForever(env: NodeJS.ProcessEnv, name: string, def: number, max: number): number | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (raw.toLowerCase() === 'forever') return null;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= max)) throw new ConfigError(`${name} must be a number of days from 1 to ${max}, or forever, got "${raw}"`);
   return n;
 }
 
@@ -130,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookConcurrency: int(env, 'OPENWABA_WEBHOOK_CONCURRENCY', 256, 1, 10_000),
     webhookPerTargetConcurrency: int(env, 'OPENWABA_WEBHOOK_PER_TARGET_CONCURRENCY', 32, 1, 1_000),
     webhookRetentionDays: int(env, 'OPENWABA_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
+    messageContentRetentionDays: daysOrForever(env, 'OPENWABA_MESSAGE_CONTENT_RETENTION_DAYS', 30, 3650),
     webhookSlowMs: int(env, 'OPENWABA_WEBHOOK_SLOW_MS', 80, 1, 60_000),
     sandboxStatusDelays: parseStatusDelays(env.OPENWABA_SANDBOX_STATUS_DELAYS),
     defaultThroughputMps: int(env, 'OPENWABA_DEFAULT_THROUGHPUT_MPS', 80, 1, 1000),

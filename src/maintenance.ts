@@ -1,8 +1,10 @@
 // Housekeeping every instance does now and then: expired browser sessions, finished login
 // throttle windows, webhook events past their retention, and media uploads abandoned half-way
-// are deleted. (Media past its expiry is deleted by its own durable job.)
+// are deleted; messages past the content retention lose their content (their rows stay).
+// (Media past its expiry is deleted by its own durable job.)
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from './deps.ts';
+import { removeOldMessageContent } from './messaging/content-retention.ts';
 import { sweepTemporaryFiles } from './messaging/media/store.ts';
 import { pruneSessions } from './web/sessions.ts';
 import { pruneWebhookEvents } from './webhooks/retention.ts';
@@ -12,6 +14,7 @@ export async function runMaintenance(deps: Deps): Promise<void> {
   const windowStart = new Date(deps.clock.now().getTime() - deps.config.loginWindowSeconds * 1000).toISOString();
   await deps.db.kysely.deleteFrom('auth_throttle').where('window_started_at', '<', windowStart).execute();
   await pruneWebhookEvents(deps);
+  await removeOldMessageContent(deps);
   // File times are wall-clock times: compared with the real clock, not the injected one.
   await sweepTemporaryFiles(deps);
 }

@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_onboarding_users.ts';
 import * as m0007 from './migrations/0007_message_status_plans.ts';
 import * as m0008 from './migrations/0008_webhook_due_cursor.ts';
 import * as m0009 from './migrations/0009_channel_photo_and_ended.ts';
+import * as m0010 from './migrations/0010_message_content_retention.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_message_status_plans': m0007,
   '0008_webhook_due_cursor': m0008,
   '0009_channel_photo_and_ended': m0009,
+  '0010_message_content_retention': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

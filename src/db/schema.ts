@@ -234,6 +234,8 @@ export interface MessagesTable {
   /** Sandbox: the status steps still to come (JSON), and when the next is due; null when none. */
   status_plan: string | null;
   status_due_at: string | null;
+  /** When the content was replaced by its removal marker (migration 0010); null while it is kept. */
+  content_removed_at: Generated<string | null>;
 }
 
 export interface JobsTable {

@@ -1,14 +1,15 @@
 // Message rows written straight into the database, for tests that need a history (usage
 // counts) without sending each message through the API. Every column has a default.
 import { randomBytes } from 'node:crypto';
+import type { Insertable } from 'kysely';
 import type { Db } from '../../src/db/index.ts';
 import type { MessagesTable } from '../../src/db/schema.ts';
 
-export type MessageRowInput = Pick<MessagesTable, 'channel_id' | 'partner_id' | 'client_id' | 'direction' | 'created_at'> & Partial<MessagesTable>;
+export type MessageRowInput = Pick<MessagesTable, 'channel_id' | 'partner_id' | 'client_id' | 'direction' | 'created_at'> & Partial<Insertable<MessagesTable>>;
 
 export async function insertMessageRow(db: Db, m: MessageRowInput): Promise<string> {
   const outbound = m.direction === 'outbound';
-  const row: MessagesTable = {
+  const row: Insertable<MessagesTable> & { id: string } = {
     id: `wamid.${randomBytes(12).toString('base64url')}`,
     wa_id: '4917612345678',
     type: 'text',

@@ -209,6 +209,9 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         tags,
         security,
         summary: "The channel's messages, newest first, with their status history",
+        description:
+          'A message older than OPENWABA_MESSAGE_CONTENT_RETENTION_DAYS keeps its row and status history, but its content is only ' +
+          '{"type":"text","removed":{"at":"<when>","retention_days":30}}: no text, caption, media id or other part of what was sent or received.',
         querystring: Type.Object({
           wa_id: Type.Optional(Type.String({ maxLength: 32 })),
           limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),

@@ -1,6 +1,7 @@
 // What the sandbox phone shows for one stored message: a "bubble" view model built from the
 // message's stored content (`{type, <type>: {…}, context?}`). The server template and the live
 // script both draw the same model, so the page looks the same with and without JavaScript.
+import { removalOf, removalText } from '../../messaging/content-retention.ts';
 import type { TemplateView } from './template-view.ts';
 
 export interface Choice {
@@ -74,6 +75,16 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 const MEDIA_LABEL: Record<string, string> = { image: 'Image', video: 'Video', audio: 'Audio', document: 'Document', sticker: 'Sticker' };
+
+/** What a message was, for one whose content is removed (text needs no word: it is a message). */
+const REMOVED_KIND: Record<string, string> = {
+  location: 'Location',
+  contacts: 'Contact card',
+  interactive: 'Interactive message',
+  button: 'Button reply',
+  template: 'Template message',
+  reaction: 'Reaction',
+};
 
 const STATUS_LABEL: Record<string, string> = {
   accepted: 'Pending',
@@ -156,6 +167,17 @@ export function bubbleOf(m: StoredMessage, template?: TemplateView): Bubble {
       reactions: [],
     },
   };
+  const removal = removalOf(c);
+  if (removal) {
+    // Past the content retention (messaging/content-retention.ts) only the kind of message is
+    // known: say so rather than draw an empty bubble. Media keep their label, not their file.
+    const said = removalText(removal);
+    const media = MEDIA_LABEL[m.type];
+    if (media) b.media = { label: media };
+    if (media || m.type === 'text') b.note = `${said[0]!.toUpperCase()}${said.slice(1)}`;
+    else b.note = `${REMOVED_KIND[m.type] ?? `A ${m.type} message`} — ${said}`;
+    return b;
+  }
   switch (m.type) {
     case 'text':
       b.text = str(o.body) ?? '';

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Deps } from '../../deps.ts';
 import type { ChannelRow } from '../../services/channels.ts';
+import { removalOf } from '../../messaging/content-retention.ts';
 import { findTemplate } from '../../messaging/templates/store.ts';
 import { bubbleOf, reactionOf, snippet, type Bubble, type StoredMessage } from './bubbles.ts';
 import { templateView, type TemplateView } from './template-view.ts';
@@ -42,7 +43,8 @@ export async function findConversationMessage(deps: Deps, channel: ChannelRow, w
 
 /** The template a template message names, drawn with the parameters it was sent with. */
 export async function templateFor(deps: Deps, channel: ChannelRow, m: StoredMessage, cache = new Map<string, string | null>()): Promise<TemplateView | undefined> {
-  if (m.type !== 'template') return undefined;
+  // A removed content names no template: nothing to look up.
+  if (m.type !== 'template' || removalOf(m.content)) return undefined;
   let sent: Record<string, unknown>;
   try {
     sent = (JSON.parse(m.content) as { template?: Record<string, unknown> }).template ?? {};
@@ -79,6 +81,9 @@ export async function loadConversation(deps: Deps, channel: ChannelRow, waId: st
   const bubbles: Bubble[] = [];
   const byId = new Map<string, Bubble>();
   for (const m of rows) {
+    // A reaction past the content retention no longer says which emoji, nor on which message:
+    // it drew nothing of its own before (it was shown on its target), and draws nothing now.
+    if (m.type === 'reaction' && removalOf(m.content)) continue;
     const reaction = reactionOf(m);
     if (reaction) {
       const target = byId.get(reaction.target);
