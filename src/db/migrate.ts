@@ -10,6 +10,8 @@ import * as m0007 from './migrations/0007_message_status_plans.ts';
 import * as m0008 from './migrations/0008_webhook_due_cursor.ts';
 import * as m0009 from './migrations/0009_channel_photo_and_ended.ts';
 import * as m0010 from './migrations/0010_message_content_retention.ts';
+import * as m0011 from './migrations/0011_multi_webhook.ts';
+import * as m0012 from './migrations/0012_flows.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -24,6 +26,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_webhook_due_cursor': m0008,
   '0009_channel_photo_and_ended': m0009,
   '0010_message_content_retention': m0010,
+  '0011_multi_webhook': m0011,
+  '0012_flows': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

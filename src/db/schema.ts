@@ -138,6 +138,28 @@ export interface ChannelsTable {
   profile_photo_media_id: Generated<string | null>;
 }
 
+/** Multiple webhooks per number (migration 0011): the switch; no row means disabled, no destinations. */
+export interface ChannelMultiWebhooksTable {
+  channel_id: string;
+  enabled: Bool;
+  created_at: string;
+  modified_at: string;
+}
+
+/** An extra webhook destination of a number (migration 0011); its id is the target of its copies' outbox events. */
+export interface ChannelWebhookDestinationsTable {
+  id: string;
+  channel_id: string;
+  /** Unique per channel, case-sensitive. */
+  name: string;
+  url: string;
+  headers: string | null; // JSON object of custom headers
+  /** Order in the list (GET answers in this order). */
+  position: number;
+  created_at: string;
+  modified_at: string;
+}
+
 export interface ChannelApiKeysTable {
   id: string;
   channel_id: string;
@@ -165,7 +187,7 @@ export type WebhookEventStatus = 'pending' | 'delivering' | 'delivered' | 'faile
 export interface WebhookEventsTable {
   id: string;
   partner_id: string;
-  target_type: string; // 'partner' | 'channel'
+  target_type: string; // 'partner' | 'channel' | 'channel_destination'
   target_id: string;
   event_type: string;
   body: string;
@@ -283,6 +305,36 @@ export interface TemplatesTable {
   modified_by: string | null;
 }
 
+/** WhatsApp Flows (migration 0012). */
+export type FlowStatus = 'DRAFT' | 'PUBLISHED' | 'DEPRECATED' | 'BLOCKED' | 'THROTTLED';
+
+export interface FlowsTable {
+  id: string;
+  partner_id: string;
+  waba_account_id: string;
+  name: string;
+  categories: string; // JSON array
+  status: FlowStatus;
+  endpoint_uri: string | null;
+  json_version: string | null;
+  data_api_version: string | null;
+  asset_name: string | null;
+  /** The Flow JSON asset as uploaded; null until one is (or when it was not storable text). */
+  flow_json: string | null;
+  validation_errors: string; // JSON array
+  created_at: string;
+  modified_at: string;
+}
+
+/** A number's business public key for Flows (POST /whatsapp_business_encryption, migration 0012). */
+export interface BusinessPublicKeysTable {
+  channel_id: string;
+  partner_id: string;
+  public_key: string;
+  created_at: string;
+  modified_at: string;
+}
+
 export interface WebSessionsTable {
   id_hash: string;
   kind: 'hub' | 'onboarding' | 'phone';
@@ -313,6 +365,8 @@ export interface Database {
   jobs: JobsTable;
   media: MediaTable;
   templates: TemplatesTable;
+  flows: FlowsTable;
+  business_public_keys: BusinessPublicKeysTable;
   webhook_events: WebhookEventsTable;
   webhook_attempts: WebhookAttemptsTable;
   partners: PartnersTable;
@@ -322,6 +376,8 @@ export interface Database {
   waba_accounts: WabaAccountsTable;
   channels: ChannelsTable;
   channel_api_keys: ChannelApiKeysTable;
+  channel_multi_webhooks: ChannelMultiWebhooksTable;
+  channel_webhook_destinations: ChannelWebhookDestinationsTable;
   auth_throttle: AuthThrottleTable;
   instance_settings: InstanceSettingsTable;
 }

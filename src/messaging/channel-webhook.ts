@@ -5,10 +5,11 @@ import type { Deps } from '../deps.ts';
 import { isoNow } from '../clock.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { enqueueEvent } from '../webhooks/outbox.ts';
-import { registerTargetResolver } from '../webhooks/targets.ts';
+import { registerCopyTargets, registerTargetResolver } from '../webhooks/targets.ts';
 import { checkWebhookHeaders, checkWebhookUrl } from './webhook-url-policy.ts';
 import { invalidParameter } from './errors.ts';
 import type { ChannelIdentity } from './webhook-payloads.ts';
+import { copiesForDestinations, destinationTarget } from './multi-webhook-delivery.ts';
 
 export interface ChannelWebhookConfig {
   url: string | null;
@@ -49,6 +50,11 @@ registerTargetResolver('channel', async (deps, channelId) => {
   return { url: ch.webhook_url, headers: parseHeaders(ch.webhook_headers), secret: null, sign360: false };
 });
 
+// The number's extra webhook destinations (POST /multi_webhook) get a copy of each event the
+// main webhook has received (multi-webhook-delivery.ts).
+registerCopyTargets('channel', copiesForDestinations);
+registerTargetResolver('channel_destination', destinationTarget);
+
 export async function channelIdentity(
   deps: Deps,
   channel: ChannelIdentity['channel'] & Pick<ChannelRow, 'waba_account_id'>,
@@ -60,7 +66,8 @@ export async function channelIdentity(
 
 /**
  * Writes a channel event (an inbound message or a status) into the outbox. A channel without a
- * webhook URL gets none: like the real platform, nothing is kept for a receiver that does not exist.
+ * webhook URL gets none: like the real platform, nothing is kept for a receiver that does not exist
+ * (nor sent to its extra destinations, which get copies of what the main webhook has received).
  */
 export async function emitChannelEvent(
   deps: Deps,

@@ -11,6 +11,12 @@ import { ApiError, toApiError } from '../errors.ts';
 export type Flavour = 'cloud' | 'onpremise';
 /** A route's `config.flavour`: fixed, or 'channel': the calling channel's hosting type (routes both flavours share). */
 export type RouteFlavour = Flavour | 'channel';
+/**
+ * A route's `config.errorBody`: 'message' for 360dialog's newer services (/multi_webhook), which
+ * answer errors as `{"error":"<text>"}` (OpenAPI `utils.ErrorResp`); the key check still answers
+ * in the legacy body every Messaging API route shares.
+ */
+export type RouteErrorBody = 'message';
 
 export interface MetaErrorInfo {
   /** Meta's error code: 100 invalid parameter, 131009 bad value, 131047 window closed, … */
@@ -108,5 +114,7 @@ export function messagingErrorHandler(err: FastifyError | Error, request: Fastif
   const e = toApiError(err);
   if (e.status >= 500) request.log.error({ err }, 'messaging api request failed');
   if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
+  const cfg = request.routeOptions.config as { errorBody?: RouteErrorBody } | undefined;
+  if (cfg?.errorBody === 'message' && !(e.extra as { d360?: boolean } | undefined)?.d360) return reply.status(e.status).send({ error: e.message });
   return reply.status(e.status).send(renderMessagingError(e, flavourOf(request)));
 }

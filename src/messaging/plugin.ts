@@ -7,12 +7,14 @@ import { messagingErrorHandler } from './errors.ts';
 import { Messenger } from './send.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { webhookConfigRoutes } from './routes/webhook-config.ts';
+import { multiWebhookRoutes } from './routes/multi-webhook.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { channelInfoRoutes } from './routes/channel-info.ts';
 import { onPremSettingsRoutes } from './routes/onprem-settings.ts';
 import { onPremPhotoRoutes } from './routes/onprem-photo.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { mediaRoutes } from './routes/media.ts';
+import { encryptionRoutes } from './routes/encryption.ts';
 
 export interface MessagingOptions {
   deps: Deps;
@@ -50,11 +52,13 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   const opts: MessagingOptions = { deps, messenger };
   await app.register(messageRoutes, opts);
   await app.register(webhookConfigRoutes, opts);
+  await app.register(multiWebhookRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(channelInfoRoutes, opts);
   await app.register(onPremSettingsRoutes, opts);
   await app.register(onPremPhotoRoutes, opts);
   await app.register(templateRoutes, opts);
+  await app.register(encryptionRoutes, opts);
   // Last: GET/DELETE /{media_id} take any single-segment path the routes above do not.
   await app.register(mediaRoutes, opts);
 };

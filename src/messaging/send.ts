@@ -7,6 +7,7 @@ import { sandboxNetwork } from '../network/sandbox.ts';
 import { metaError } from './errors.ts';
 import { SendLimits } from './limits.ts';
 import { checkTemplateSend } from './templates/check.ts';
+import { checkFlowSend } from './flows/send-check.ts';
 import type { MarkRead, NormalizedMessage } from './validate/message.ts';
 import { newWamid } from './wamid.ts';
 import { insertMessage } from './messages.ts';
@@ -45,6 +46,7 @@ export class Messenger {
       }
       category = await checkTemplateSend(deps, channel, msg.template);
     }
+    if (msg.flow) await checkFlowSend(deps, channel, msg.flow);
     let media: AcceptedMessage['media'];
     if (msg.mediaId) {
       const row = await liveMedia(deps, channel.id, msg.mediaId);

@@ -12,11 +12,20 @@ function inMessagingFormat<T>(check: () => T): T {
   }
 }
 
-/** Returns the URL if it passes the policy; otherwise a 400 that states the broken rule. */
-export function checkWebhookUrl(raw: string, policy: target.WebhookUrlPolicy): string {
-  return inMessagingFormat(() => target.checkWebhookUrl(raw, policy));
+/** Returns the URL if it passes the policy; otherwise a 400 that states the broken rule (naming `field`). */
+export function checkWebhookUrl(raw: string, policy: target.WebhookUrlPolicy, field = 'url'): string {
+  return inMessagingFormat(() => target.checkWebhookUrl(raw, policy, field));
 }
 
-export function checkWebhookHeaders(headers: unknown, policy: target.WebhookUrlPolicy): Record<string, string> {
-  return inMessagingFormat(() => target.checkWebhookHeaders(headers, policy));
+/** The headers if they pass; otherwise a 400 stating the rule, naming `field` (e.g. destinations[1].headers). */
+export function checkWebhookHeaders(headers: unknown, policy: target.WebhookUrlPolicy, field = 'headers'): Record<string, string> {
+  return inMessagingFormat(() => {
+    try {
+      return target.checkWebhookHeaders(headers, policy);
+    } catch (err) {
+      // The shared checks name the field "headers"; a destination's headers say whose they are.
+      if (err instanceof target.WebhookTargetError && field !== 'headers') throw new target.WebhookTargetError(err.message.replace(/^headers/, field));
+      throw err;
+    }
+  });
 }

@@ -12,6 +12,7 @@ import { channelApiKeyRoutes } from './routes/channel-api-keys.ts';
 import { partnerApiKeyRoutes } from './routes/partner-api-keys.ts';
 import { webhookEventRoutes } from './routes/webhook-events.ts';
 import { wabaTemplateRoutes } from './routes/waba-templates.ts';
+import { flowRoutes } from './routes/flows.ts';
 import { usageRoutes } from './routes/usage.ts';
 
 export interface PartnerApiOptions {
@@ -44,5 +45,6 @@ export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { d
   await app.register(partnerApiKeyRoutes, { deps });
   await app.register(webhookEventRoutes, { deps });
   await app.register(wabaTemplateRoutes, { deps });
+  await app.register(flowRoutes, { deps });
   await app.register(usageRoutes, { deps });
 };

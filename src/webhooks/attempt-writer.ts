@@ -1,9 +1,14 @@
 // Writes the outcome of delivery attempts in batches: the attempts that finish while one batch is
 // being written are written together in the next one (one transaction, one multi-row INSERT into
 // webhook_attempts, one UPDATE of their events), instead of one transaction per attempt.
-import { sql } from 'kysely';
+// Events delivered to a target whose owner copies them further (targets.ts: a channel's extra
+// webhook destinations) get their copies written in the same transaction, one statement per
+// batch and target type.
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { WebhookAttemptsTable, WebhookEventsTable } from '../db/schema.ts';
+import { NOTIFY_CHANNEL, outboxSignal } from './outbox.ts';
+import { copyStatementFor, type DeliveredEvents } from './targets.ts';
 
 export interface AttemptOutcomeRecord {
   attempt: WebhookAttemptsTable;
@@ -13,6 +18,8 @@ export interface AttemptOutcomeRecord {
     delivered_at?: string;
     failed_at?: string;
   };
+  /** Set when the event was delivered and its target type has copies (registerCopyTargets): their times. */
+  copy?: { targetType: string; at: string; expiresAt: string };
 }
 
 interface Pending {
@@ -98,7 +105,35 @@ export class AttemptWriter {
     }
   }
 
+  /** The copy statements for the delivered events of the batch that were still ours to update. */
+  private copyStatements(recs: AttemptOutcomeRecord[], ours: Set<string>): RawBuilder<unknown>[] {
+    let byType: Map<string, DeliveredEvents> | undefined;
+    for (const { copy, event } of recs) {
+      if (!copy || !ours.has(event.id)) continue;
+      byType ??= new Map();
+      let d = byType.get(copy.targetType);
+      if (!d) byType.set(copy.targetType, (d = { ids: [], now: copy.at, expiresAt: copy.expiresAt }));
+      d.ids.push(event.id);
+      if (copy.at > d.now) Object.assign(d, { now: copy.at, expiresAt: copy.expiresAt });
+    }
+    if (!byType) return [];
+    const out: RawBuilder<unknown>[] = [];
+    for (const [type, delivered] of byType) {
+      const statement = copyStatementFor(type);
+      if (statement) out.push(statement(this.db.kind, delivered));
+    }
+    return out;
+  }
+
   private async writeBatch(recs: AttemptOutcomeRecord[]): Promise<Set<string>> {
+    let copied = 0;
+    const ours = await this.writeOutcomes(recs, (n) => (copied += n));
+    // Copies are new outbox events: wake this process's dispatcher (others heard NOTIFY).
+    if (copied > 0) outboxSignal(this.db).emit('enqueued');
+    return ours;
+  }
+
+  private async writeOutcomes(recs: AttemptOutcomeRecord[], copied: (n: number) => void): Promise<Set<string>> {
     if (this.db.sqlite) {
       // SQLite: the same two statements per outcome, compiled once, in one transaction. No
       // lease fence: claims there are held in memory by the one dispatching process
@@ -122,6 +157,10 @@ export class AttemptWriter {
               last_error: e.last_error,
             });
             if (res.changes > 0) ours.add(e.id);
+          }
+          for (const statement of this.copyStatements(recs, ours)) {
+            const c = statement.compile(this.db.kysely);
+            copied(prepare(c.sql).run(...c.parameters).changes);
           }
           return ours;
         });
@@ -155,7 +194,13 @@ export class AttemptWriter {
         from v
         where webhook_events.id = v.id and webhook_events.lease_owner = ${this.leaseOwner} and webhook_events.status = 'delivering'
         returning webhook_events.id`.execute(tx);
-      return new Set(res.rows.map((r) => r.id));
+      const ours = new Set(res.rows.map((r) => r.id));
+      let n = 0;
+      for (const statement of this.copyStatements(recs, ours)) n += Number((await statement.execute(tx)).numAffectedRows ?? 0);
+      // Other instances hear of the copies when this transaction commits.
+      if (n > 0) await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(tx);
+      copied(n);
+      return ours;
     });
   }
 }

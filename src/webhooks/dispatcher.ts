@@ -21,7 +21,7 @@ import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { outboxSignal } from './outbox.ts';
 import { PgOutboxListener } from './pg-listener.ts';
 import { nextAttemptAt, parseRetryAfter } from './schedule.ts';
-import { resolveTarget, type DeliveryTarget } from './targets.ts';
+import { copyStatementFor, resolveTarget, type DeliveryTarget } from './targets.ts';
 
 export interface DispatcherOptions {
   logger?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
@@ -420,8 +420,15 @@ export class Dispatcher {
         change = { status: 'pending', available_at: new Date(next).toISOString() };
       }
     }
+    // A delivered event of a target type that has copies (a channel's extra webhook
+    // destinations) gets them written with its outcome, each with a retry horizon of its own.
+    const copy =
+      final === 'delivered' && copyStatementFor(row.target_type)
+        ? { targetType: row.target_type, at: finishedAt.toISOString(), expiresAt: new Date(finishedAt.getTime() + deps.config.webhookRetryHorizonMs).toISOString() }
+        : undefined;
     // Fenced by the lease: if it ran out and another instance took the event, its row is left be.
     const ours = await this.writer.write({
+      copy,
       attempt: {
         id: sortableRecordId('att'),
         event_id: row.id,

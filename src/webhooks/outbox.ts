@@ -11,7 +11,8 @@ import { sortableRecordId } from '../ids.ts';
 
 export const NOTIFY_CHANNEL = 'openwaba_outbox';
 
-export type TargetType = 'partner' | 'channel';
+/** channel_destination: one of a channel's extra webhook destinations (messaging/multi-webhook.ts). */
+export type TargetType = 'partner' | 'channel' | 'channel_destination';
 
 export interface NewOutboxEvent {
   partnerId: string;

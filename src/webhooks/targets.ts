@@ -1,5 +1,7 @@
 // Where an event goes: its target's URL, custom headers and signing secret, read at delivery
 // time so that a changed URL or rotated secret applies to pending retries too.
+import type { RawBuilder } from 'kysely';
+import type { DialectKind } from '../db/index.ts';
 import type { Deps } from '../deps.ts';
 import type { TargetType } from './outbox.ts';
 
@@ -47,4 +49,39 @@ export function registerTargetResolver(type: TargetType, resolver: TargetResolve
 export function resolveTarget(deps: Deps, type: string, id: string): Promise<DeliveryTarget | undefined> {
   const r = resolvers.get(type as TargetType);
   return r ? r(deps, id) : Promise.resolve(undefined);
+}
+
+/** Events of one target type whose delivery was just recorded, and the times their copies get. */
+export interface DeliveredEvents {
+  ids: string[];
+  /** The copies' created_at and available_at (due at once). */
+  now: string;
+  /** The copies' own retry horizon, counted from now. */
+  expiresAt: string;
+}
+
+/**
+ * One statement that writes copies of delivered events for further targets: it selects the
+ * events by id (in the same transaction, so it reads their body as delivered) and inserts one new
+ * event per copy, with an id derived from the event's and ON CONFLICT (id) DO NOTHING, so that a
+ * replayed event is not copied twice.
+ */
+export type CopyStatement = (kind: DialectKind, delivered: DeliveredEvents) => RawBuilder<unknown>;
+
+const copiers = new Map<string, CopyStatement>();
+
+/**
+ * Lets the module that owns a target type have its delivered events copied to further targets
+ * (360dialog's multiple webhooks: a number's extra destinations get what its main webhook has
+ * received with a 2xx). The statement runs in the transaction that records the delivered
+ * outcomes (attempt-writer.ts): the copies exist exactly when the outcome does, so none is lost
+ * across a crash and none is made for an event that was not delivered. Each copy is an event of
+ * its own, delivered and retried on its own.
+ */
+export function registerCopyTargets(type: TargetType, statement: CopyStatement): void {
+  copiers.set(type, statement);
+}
+
+export function copyStatementFor(type: string): CopyStatement | undefined {
+  return copiers.get(type);
 }

@@ -4,9 +4,11 @@
 // missing from the document fails the test.
 import { ApiError } from '../../src/errors.ts';
 import { validateCloudSend, validateV1Send } from '../../src/messaging/validate/message.ts';
+import { parseAppendBody, parsePatchBody, parseSetBody } from '../../src/messaging/multi-webhook.ts';
 import { MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 
-export type EndpointFlavour = 'cloud' | 'onpremise' | 'channel';
+/** 'message': 360dialog's newer services' error body `{"error":"<text>"}` (/multi_webhook). */
+export type EndpointFlavour = 'cloud' | 'onpremise' | 'channel' | 'message';
 
 export interface EndpointProfile {
   method: string;
@@ -108,6 +110,17 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     { method: 'POST', path: '/v1/configs/webhook', flavour: 'onpremise', body: 'json', ...webhook },
     { method: 'GET', path: '/configs/webhook', flavour: 'cloud', body: 'none' },
     { method: 'POST', path: '/configs/webhook', flavour: 'cloud', body: 'json', ...webhook },
+    { method: 'GET', path: '/multi_webhook', flavour: 'message', body: 'none' },
+    {
+      method: 'POST',
+      path: '/multi_webhook',
+      flavour: 'message',
+      body: 'json',
+      valid: [{ enabled: true, destinations: [{ name: 'crm', url: webhookUrl, headers: { 'X-Test': 'hostile' } }] }, { enabled: false }],
+      mayAccept: validatedBy((b) => parseSetBody(b, 'local')),
+    },
+    { method: 'PUT', path: '/multi_webhook', flavour: 'message', body: 'json', valid: [{ destinations: [{ name: 'archive', url: webhookUrl }] }], mayAccept: validatedBy((b) => parseAppendBody(b, 'local')) },
+    { method: 'PATCH', path: '/multi_webhook', flavour: 'message', body: 'json', valid: [{ name: 'crm', url: webhookUrl, headers: { 'X-Test': 'patched' } }], mayAccept: validatedBy((b) => parsePatchBody(b, 'local')) },
     {
       method: 'POST',
       path: '/sandbox/v1/inbound',

@@ -4,6 +4,7 @@
 // language.policy, the legacy `hsm`.
 import { arr, bool, fail, isObj, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from './check.ts';
 import { validateType, MESSAGE_TYPES, type MessageType } from './types.ts';
+import type { FlowRef } from './types/interactive-links.ts';
 
 export interface TemplateRef {
   name: string;
@@ -28,6 +29,8 @@ export interface NormalizedMessage {
   template?: TemplateRef;
   /** Media the message refers to by id (checked against the channel's uploads). */
   mediaId?: string;
+  /** The flow a flow message names (checked against the WABA's stored flows when sent). */
+  flow?: FlowRef;
   recipientType: 'individual';
 }
 

@@ -1,6 +1,7 @@
 // What every per-type validator shares: the flavour it validates for and the result it returns.
 import type { Obj } from '../check.ts';
 import type { TemplateRef } from '../message.ts';
+import type { FlowRef } from './interactive-links.ts';
 
 export type { Flavour } from '../../errors.ts';
 
@@ -10,4 +11,6 @@ export interface TypeResult {
   template?: TemplateRef;
   /** An uploaded media id the message refers to (checked against the channel's uploads). */
   mediaId?: string;
+  /** The flow a flow message names (checked against the WABA's stored flows). */
+  flow?: FlowRef;
 }

@@ -21,6 +21,22 @@ export function ctaUrlAction(a: Obj, f: string): void {
   httpUrl(p.url, `${f}.parameters.url`);
 }
 
+/** The flow a flow message names, for the send's check against the WABA's stored flows (flows/send-check.ts). */
+export interface FlowRef {
+  /** The field that named it, for the error: `interactive.action.parameters.flow_id` or `….flow_name`. */
+  field: string;
+  by: 'flow_id' | 'flow_name';
+  value: string;
+  mode: 'draft' | 'published';
+}
+
+/** The flow named by an action flowAction accepted. */
+export function flowRef(a: Obj, f: string): FlowRef {
+  const p = a.parameters as Obj;
+  const by = p.flow_id !== undefined ? 'flow_id' : 'flow_name';
+  return { field: `${f}.parameters.${by}`, by, value: String(p[by]), mode: p.mode === 'draft' ? 'draft' : 'published' };
+}
+
 export function flowAction(a: Obj, f: string): void {
   onlyKeys(a, f, ['name', 'parameters']);
   actionName(a, f, 'flow');

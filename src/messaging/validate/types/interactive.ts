@@ -5,7 +5,7 @@ import { fail, obj, oneOf, onlyKeys, str, type Obj } from '../check.ts';
 import type { Flavour, TypeResult } from './common.ts';
 import { mediaObject, type MediaKind } from './media.ts';
 import { buttonAction, listAction } from './interactive-choice.ts';
-import { addressAction, ctaUrlAction, flowAction, locationRequestAction } from './interactive-links.ts';
+import { addressAction, ctaUrlAction, flowAction, flowRef, locationRequestAction } from './interactive-links.ts';
 import { catalogAction, productAction, productListAction } from './interactive-commerce.ts';
 
 export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url', 'flow', 'product', 'product_list', 'catalog_message', 'location_request_message', 'address_message'] as const;
@@ -77,6 +77,9 @@ export function interactive(v: unknown, f: string, flavour: Flavour): TypeResult
   const mediaId = header(o.header, `${f}.header`, type, rules, flavour);
   if (o.body !== undefined || rules.bodyRequired) textPart(o.body, `${f}.body`, rules.bodyMax ?? INTERACTIVE_BODY_MAX);
   if (o.footer !== undefined) textPart(o.footer, `${f}.footer`, INTERACTIVE_FOOTER_MAX);
-  rules.action(obj(o.action, `${f}.action`), `${f}.action`, flavour);
+  const action = obj(o.action, `${f}.action`);
+  rules.action(action, `${f}.action`, flavour);
+  // A flow message's flow is checked against the WABA's stored flows when it is sent.
+  if (type === 'flow') return { content: o, mediaId, flow: flowRef(action, `${f}.action`) };
   return { content: o, mediaId };
 }

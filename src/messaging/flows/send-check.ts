@@ -1,0 +1,36 @@
+// A flow message (interactive type "flow") names its flow by flow_id or flow_name. When that flow
+// is one of the stored flows of the channel's WABA, its status must fit the message's mode:
+// mode "published" (the default) needs a PUBLISHED flow (or a THROTTLED one, which Meta still
+// lets through at a reduced rate), mode "draft" a DRAFT one; a DEPRECATED flow is sent in
+// neither. A flow the store does not know passes unchecked, as before flows were stored: clients
+// test with flows made in Meta's builder, which the sandbox has never seen.
+//
+// The error: Meta's On-Premise API had its own codes (2064 invalid flow id, 2066 invalid flow
+// mode); the Cloud API's code for them is not documented, so this is Meta's general "(#131009)
+// Parameter value is not valid", naming the field. Only flow sends reach this (one indexed query).
+import type { Deps } from '../../deps.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import { metaError } from '../errors.ts';
+import type { FlowRef } from '../validate/types/interactive-links.ts';
+
+export async function checkFlowSend(deps: Deps, channel: Pick<ChannelRow, 'waba_account_id'>, ref: FlowRef): Promise<void> {
+  const flow = await deps.db.kysely
+    .selectFrom('flows')
+    .select(['id', 'name', 'status'])
+    .where('waba_account_id', '=', channel.waba_account_id)
+    .where(ref.by === 'flow_id' ? 'id' : 'name', '=', ref.value)
+    .executeTakeFirst();
+  if (!flow) return;
+  const fits = ref.mode === 'draft' ? flow.status === 'DRAFT' : flow.status === 'PUBLISHED' || flow.status === 'THROTTLED';
+  if (fits) return;
+  const what = `flow ${flow.id} ("${flow.name.slice(0, 100)}") is ${flow.status}`;
+  const hint =
+    flow.status === 'DRAFT'
+      ? 'publish it first, or send it with "mode":"draft" to test it'
+      : flow.status === 'DEPRECATED'
+        ? 'a deprecated flow can no longer be sent'
+        : ref.mode === 'draft'
+          ? 'mode "draft" is only for DRAFT flows; leave mode out (or send "published")'
+          : 'it cannot be sent now';
+  throw metaError(400, 131009, 'Parameter value is not valid', `${ref.field}: ${what}; ${hint}`);
+}
