@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import { isoNow } from '../clock.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { enqueueEvent } from '../webhooks/outbox.ts';
-import { registerCopyTargets, registerTargetResolver } from '../webhooks/targets.ts';
+import { parseStoredHeaders, registerCopyTargets, registerTargetResolver } from '../webhooks/targets.ts';
 import { checkWebhookHeaders, checkWebhookUrl } from './webhook-url-policy.ts';
 import { invalidParameter } from './errors.ts';
 import type { ChannelIdentity } from './webhook-payloads.ts';
@@ -16,17 +16,9 @@ export interface ChannelWebhookConfig {
   headers: Record<string, string>;
 }
 
-function parseHeaders(json: string | null): Record<string, string> {
-  if (!json) return {};
-  try {
-    return JSON.parse(json) as Record<string, string>;
-  } catch {
-    return {};
-  }
-}
 
 export function webhookConfigOf(channel: ChannelRow): ChannelWebhookConfig {
-  return { url: channel.webhook_url, headers: parseHeaders(channel.webhook_headers) };
+  return { url: channel.webhook_url, headers: parseStoredHeaders(channel.webhook_headers) };
 }
 
 export async function setChannelWebhook(deps: Deps, channel: ChannelRow, input: { url: unknown; headers?: unknown }): Promise<ChannelWebhookConfig> {
@@ -47,7 +39,7 @@ registerTargetResolver('channel', async (deps, channelId) => {
   const ch = await deps.db.kysely.selectFrom('channels').select(['webhook_url', 'webhook_headers']).where('id', '=', channelId).executeTakeFirst();
   if (!ch) return undefined;
   // Messaging webhooks are not signed by 360dialog; custom headers (e.g. Authorization) authenticate them.
-  return { url: ch.webhook_url, headers: parseHeaders(ch.webhook_headers), secret: null, sign360: false };
+  return { url: ch.webhook_url, headers: parseStoredHeaders(ch.webhook_headers), secret: null, sign360: false };
 });
 
 // The number's extra webhook destinations (POST /multi_webhook) get a copy of each event the

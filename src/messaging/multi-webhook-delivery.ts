@@ -18,16 +18,8 @@
 // The send and status paths are untouched: a number without extra destinations costs one
 // statement per batch of delivered outcomes (it finds nothing), none per status move.
 import { sql } from 'kysely';
-import type { CopyStatement, TargetResolver } from '../webhooks/targets.ts';
+import { parseStoredHeaders, type CopyStatement, type TargetResolver } from '../webhooks/targets.ts';
 
-function parseHeaders(json: string | null): Record<string, string> {
-  if (!json) return {};
-  try {
-    return JSON.parse(json) as Record<string, string>;
-  } catch {
-    return {};
-  }
-}
 
 /**
  * Where a copy goes, read at delivery time (a destination's URL changed by PATCH, or by POST
@@ -38,7 +30,7 @@ export const destinationTarget: TargetResolver = async (deps, destinationId) => 
   const d = await deps.db.kysely.selectFrom('channel_webhook_destinations').select(['url', 'headers']).where('id', '=', destinationId).executeTakeFirst();
   if (!d) return undefined;
   // Not signed, like the main webhook: custom headers (e.g. Authorization) authenticate them.
-  return { url: d.url, headers: parseHeaders(d.headers), secret: null, sign360: false };
+  return { url: d.url, headers: parseStoredHeaders(d.headers), secret: null, sign360: false };
 };
 
 /**

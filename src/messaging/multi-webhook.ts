@@ -24,6 +24,7 @@ import { recordId } from '../ids.ts';
 import type { WebhookUrlPolicy } from '../services/webhook-target-checks.ts';
 import { fail, isObj, str, type Obj } from './validate/check.ts';
 import { checkWebhookHeaders, checkWebhookUrl } from './webhook-url-policy.ts';
+import { parseStoredHeaders } from '../webhooks/targets.ts';
 
 /** 360dialog: "Each phone number is limited to a maximum of 3 unique webhooks. This limit cannot be increased." */
 export const MAX_DESTINATIONS = 3;
@@ -132,14 +133,6 @@ export function parsePatchBody(v: unknown, policy: WebhookUrlPolicy): Destinatio
   return [destination(v, '', policy, true)];
 }
 
-function parseHeaders(json: string | null): Record<string, string> {
-  if (!json) return {};
-  try {
-    return JSON.parse(json) as Record<string, string>;
-  } catch {
-    return {};
-  }
-}
 
 const headersJson = (h: Record<string, string>) => (Object.keys(h).length > 0 ? JSON.stringify(h) : null);
 
@@ -149,7 +142,7 @@ export async function readMultiWebhook(deps: Deps, channelId: string): Promise<M
     db.selectFrom('channel_multi_webhooks').select('enabled').where('channel_id', '=', channelId).executeTakeFirst(),
     db.selectFrom('channel_webhook_destinations').select(['name', 'url', 'headers']).where('channel_id', '=', channelId).orderBy('position').execute(),
   ]);
-  return { enabled: sw?.enabled === 1, destinations: rows.map((r) => ({ name: r.name, url: r.url, headers: parseHeaders(r.headers) })) };
+  return { enabled: sw?.enabled === 1, destinations: rows.map((r) => ({ name: r.name, url: r.url, headers: parseStoredHeaders(r.headers) })) };
 }
 
 /**

@@ -16,7 +16,8 @@ export interface DeliveryTarget {
 
 export type TargetResolver = (deps: Deps, targetId: string) => Promise<DeliveryTarget | undefined>;
 
-function parseHeaders(json: string | null): Record<string, string> {
+/** Custom headers as stored (a JSON object of strings); anything unreadable counts as none. */
+export function parseStoredHeaders(json: string | null): Record<string, string> {
   if (!json) return {};
   try {
     const v = JSON.parse(json) as unknown;
@@ -36,7 +37,7 @@ const partnerTarget: TargetResolver = async (deps, partnerId) => {
     .where('id', '=', partnerId)
     .executeTakeFirst();
   if (!p) return undefined;
-  return { url: p.webhook_url, headers: parseHeaders(p.webhook_headers), secret: p.webhook_secret, sign360: true };
+  return { url: p.webhook_url, headers: parseStoredHeaders(p.webhook_headers), secret: p.webhook_secret, sign360: true };
 };
 
 const resolvers = new Map<TargetType, TargetResolver>([['partner', partnerTarget]]);

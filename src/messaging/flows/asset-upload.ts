@@ -7,6 +7,7 @@ import { ApiError } from '../../errors.ts';
 import { invalidParameter } from '../errors.ts';
 import { discard } from '../media/intake.ts';
 import { formatBytes } from '../media/types.ts';
+import { multipartLimitError } from '../media/multipart-errors.ts';
 import { MAX_FLOW_JSON_BYTES } from './flow-json.ts';
 
 /** Room for the multipart boundaries, part headers and the two small fields around the file. */
@@ -22,19 +23,8 @@ const tooLarge = () => new ApiError(413, `file: a Flow JSON file may be at most 
 
 /** @fastify/multipart's own limit and format errors, in this API's words. */
 function multipartError(err: unknown): unknown {
-  switch ((err as { code?: string })?.code) {
-    case 'FST_FILES_LIMIT':
-      return invalidParameter('file: upload one file per request');
-    case 'FST_FIELDS_LIMIT':
-    case 'FST_PARTS_LIMIT':
-      return invalidParameter(`too many form fields; send ${FIELDS.join(', ')} and file`);
-    case 'FST_PROTO_VIOLATION':
-      return invalidParameter('a form field has a reserved name');
-    case 'FST_REQ_FILE_TOO_LARGE':
-      return tooLarge();
-    case 'FST_MP_PREMATURE_CLOSE':
-      return invalidParameter('the upload ended before the multipart body was complete');
-  }
+  const coded = multipartLimitError(err, FIELDS, tooLarge);
+  if (coded) return coded;
   // Only the form is read where this is called: anything else thrown is the parser's word on a
   // malformed body ("Unexpected end of form", "Malformed part header", …), the client's mistake.
   if (err instanceof ApiError) return err;

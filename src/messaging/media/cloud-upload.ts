@@ -8,6 +8,7 @@ import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { invalidParameter, metaError } from '../errors.ts';
 import { discard, receiveToTempFile, type Received } from './intake.ts';
+import { multipartLimitError } from './multipart-errors.ts';
 import { RETENTION_MS, saveMedia, tmpDir, type MediaRow } from './store.ts';
 import { MAX_MEDIA_BYTES, acceptedType, essence, isGenericType, isWebp, limitFor, tooLarge, type MediaType } from './types.ts';
 
@@ -32,20 +33,8 @@ export function resolveUploadType(typeField: string | undefined, partType: strin
 
 /** @fastify/multipart's own limit errors, in the words of this API. */
 function multipartError(err: unknown): unknown {
-  const code = (err as { code?: string })?.code;
-  switch (code) {
-    case 'FST_FILES_LIMIT':
-      return invalidParameter('file: upload one file per request');
-    case 'FST_FIELDS_LIMIT':
-    case 'FST_PARTS_LIMIT':
-      return invalidParameter(`too many form fields; send ${FIELDS.join(', ')} and file`);
-    case 'FST_PROTO_VIOLATION':
-      return invalidParameter('a form field has a reserved name');
-    case 'FST_REQ_FILE_TOO_LARGE':
-      return tooLarge(undefined, MAX_MEDIA_BYTES);
-    case 'FST_MP_PREMATURE_CLOSE':
-      return invalidParameter('the upload ended before the multipart body was complete');
-  }
+  const coded = multipartLimitError(err, FIELDS, () => tooLarge(undefined, MAX_MEDIA_BYTES));
+  if (coded) return coded;
   if (err instanceof Error && !(err instanceof ApiError) && /multipart|boundary|part terminated/i.test(err.message)) {
     return invalidParameter(`malformed multipart body: ${err.message}`);
   }
