@@ -9,12 +9,10 @@ import type { Deps } from './deps.ts';
 import { loggerOptions, OneLinePerRequest } from './http/logging.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { registerGracefulClose } from './http/graceful-close.ts';
-import { answerClientError, apiOfPath } from './http/client-errors.ts';
+import { answerClientError, apiOfPath, errorBodyFor } from './http/client-errors.ts';
 import { partnerApi } from './partner-api/plugin.ts';
 import { adminApi } from './admin/plugin.ts';
 import { messagingApi } from './messaging/plugin.ts';
-import { renderMessagingError } from './messaging/errors.ts';
-import { partnerErrorBody } from './partner-api/errors.ts';
 import { webPlugin } from './web/plugin.ts';
 import { ApiError, toApiError } from './errors.ts';
 
@@ -67,11 +65,8 @@ export function jsonNestsDeeperThan(text: string, max: number): boolean {
  * maxParamLength), in the wire format of the API the path belongs to.
  */
 function frameworkErrorBody(e: ApiError, path: string): unknown {
-  // The same mapping as for requests Node's parser refuses (client-errors.ts); pages get the plain JSON error here.
-  const api = apiOfPath(path);
-  if (api === 'partner') return partnerErrorBody(e);
-  if (api === 'onpremise' || api === 'cloud') return renderMessagingError(e, api);
-  return { error: e.message };
+  // The same mapping as for requests Node's parser refuses (client-errors.ts).
+  return errorBodyFor(apiOfPath(path), e);
 }
 
 export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {

@@ -107,6 +107,24 @@ describe('malformed requests, in the format of their API', () => {
       conn.destroy();
     }
   });
+
+  it('pipelined in one write behind a request still being answered: the good one gets its own answer first, then the error', async () => {
+    const conn = await RawConnection.open(port);
+    try {
+      // One chunk: Node hands the first request to its (async) handler and meets the bad one
+      // before that handler has answered.
+      conn.send('GET /ready HTTP/1.1\r\nHost: localhost\r\n\r\n' + badHeader('/v1/messages'));
+      const first = await conn.response();
+      expect(first.status).toBe(200);
+      expect(JSON.parse(first.body)).toEqual({ status: 'ready' });
+      const second = await conn.response();
+      expect(second.status).toBe(400);
+      expect(JSON.parse(second.body).errors[0].details).toBe('Malformed HTTP request: Invalid header value char');
+      expect(await conn.closedWithin(3_000)).toBe(true);
+    } finally {
+      conn.destroy();
+    }
+  });
 });
 
 describe('headers over the size limit: 431', () => {

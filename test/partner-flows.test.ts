@@ -433,3 +433,17 @@ describeEachDb('Partner API: WhatsApp Flows', (kind) => {
     });
   });
 });
+
+describe('Flow JSON check', () => {
+  it('reports at most 50 problems, the first ones in order, however many screens are wrong (a million bad screens build no million errors)', async () => {
+    const { checkFlowJson } = await import('../src/messaging/flows/flow-json.ts');
+    const bad = Buffer.from(JSON.stringify({ version: '7.0', screens: Array.from({ length: 200_000 }, () => 1) }));
+    const r = checkFlowJson(bad);
+    expect(r.errors).toHaveLength(50);
+    expect(r.errors[0]!.error).toBe('INVALID_PROPERTY_TYPE');
+    expect(r.errors.map((e) => e.message)).toEqual(Array.from({ length: 50 }, (_, i) => `Expected screens[${i}] to be object but found number`));
+    // With a version problem first, the screens get the rest of the budget.
+    const both = checkFlowJson(Buffer.from(JSON.stringify({ screens: [{ id: 'a' }, { id: 'a' }] })));
+    expect(both.errors.map((e) => e.error)).toEqual(['MISSING_FLOW_JSON_VERSION', 'INVALID_PROPERTY_VALUE']);
+  });
+});

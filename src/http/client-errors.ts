@@ -12,8 +12,8 @@ import { partnerErrorBody } from '../partner-api/errors.ts';
 /** The API a request path belongs to: it decides the error body's format. */
 export type ApiOfPath = 'partner' | 'onpremise' | 'cloud' | 'page' | 'other';
 
-/** Server-rendered pages: the Hub, the sandbox phone, the onboarding flow, the API docs. */
-const PAGE_PREFIXES = ['/hub', '/sandbox/phone', '/dashboard', '/assets', '/docs'];
+/** Server-rendered pages: the Hub, the sandbox phone, the onboarding flow (and the demo's landing page), the API docs. */
+const PAGE_PREFIXES = ['/hub', '/sandbox/phone', '/dashboard', '/demo', '/assets', '/docs'];
 /** Our own JSON endpoints outside every API (checked first: each also looks like Cloud's /{media_id}). */
 const OWN_ENDPOINTS = ['/health', '/ready', '/metrics', '/openapi.json'];
 
@@ -75,18 +75,23 @@ function statusOf(err: ClientError): { status: number; message: string } {
   }
 }
 
+/** The error body of `api` for `e` (pages get a plain JSON error here; see clientErrorResponse). */
+export function errorBodyFor(api: ApiOfPath, e: ApiError): unknown {
+  if (api === 'partner') return partnerErrorBody(e);
+  if (api === 'onpremise' || api === 'cloud') return renderMessagingError(e, api);
+  return { error: e.message };
+}
+
 /** The whole HTTP response for a client error on `path` (undefined: unknown). */
 export function clientErrorResponse(status: number, message: string, path: string | undefined): string {
   const e = new ApiError(status, message);
   const api = path === undefined ? 'other' : apiOfPath(path);
   let type = 'application/json; charset=utf-8';
   let body: string;
-  if (api === 'partner') body = JSON.stringify(partnerErrorBody(e));
-  else if (api === 'onpremise' || api === 'cloud') body = JSON.stringify(renderMessagingError(e, api));
-  else if (api === 'page') {
+  if (api === 'page') {
     type = 'text/plain; charset=utf-8';
     body = `${status} ${STATUS_CODES[status]}: ${message}\n`;
-  } else body = JSON.stringify({ error: message });
+  } else body = JSON.stringify(errorBodyFor(api, e));
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
     `Content-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
@@ -112,15 +117,25 @@ export function answerClientError(this: { log: FastifyBaseLogger }, err: ClientE
     answered.add(socket);
     const { status, message } = statusOf(err);
     this.log.debug({ code: err.code, status }, 'client error');
-    // As Node's own default: answer only where the answer cannot land inside another response
-    // (one of an earlier pipelined request whose headers are already out).
-    const inProgress = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-    if (!socket.writable || inProgress?.headersSent) {
+    if (!socket.writable) {
       socket.destroy();
       return;
     }
-    socket.end(clientErrorResponse(status, message, requestPathOf(err.rawPacket, err.bytesParsed)));
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    const answer = () => {
+      if (socket.destroyed || !socket.writable) return;
+      socket.end(clientErrorResponse(status, message, requestPathOf(err.rawPacket, err.bytesParsed)));
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    };
+    // An earlier pipelined request on this socket may still be answering (its handler is
+    // async): our answer goes after its response, not before it, where the client would take it
+    // for that request's answer (a stored message answered 400, then sent again).
+    const inProgress = (socket as { _httpMessage?: { writableFinished?: boolean; once(e: 'finish' | 'close', f: () => void): unknown } | null })._httpMessage;
+    if (inProgress && !inProgress.writableFinished) {
+      inProgress.once('finish', answer);
+      inProgress.once('close', answer);
+      return;
+    }
+    answer();
   } catch {
     socket.destroy();
   }

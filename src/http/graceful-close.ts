@@ -12,6 +12,9 @@ export interface GracefulCloseOptions {
   graceMs: number;
 }
 
+/** At most this long the drain waits for responses in flight (the CLI gives a stop 30 s in all). */
+const MAX_DRAIN_MS = 20_000;
+
 /** How often the drain looks at the connections. */
 const DRAIN_POLL_MS = 20;
 
@@ -50,7 +53,9 @@ export function registerGracefulClose(app: FastifyInstance, opts: GracefulCloseO
     // server.close() follows the drain and ends when the last connection has closed.
     net.Server.prototype.close.call(server);
     const started = performance.now();
-    while (sockets.size > 0 && (anyBusy() || performance.now() - started < opts.graceMs)) await sleep(DRAIN_POLL_MS);
+    // Bounded: a response that never finishes (a client that stopped reading a download) must
+    // not hold the stop forever; Fastify's close then waits for it as it did before the drain.
+    while (sockets.size > 0 && (anyBusy() || performance.now() - started < opts.graceMs) && performance.now() - started < MAX_DRAIN_MS) await sleep(DRAIN_POLL_MS);
     // No response begun before close is still under way: every later one says `Connection:
     // close`, so the connections Fastify's close does not close now close after their response.
   });

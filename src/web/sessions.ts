@@ -141,7 +141,8 @@ export async function takeFlash<T>(deps: Deps, request: FastifyRequest, s: WebSe
   if (!written || !taken) return undefined;
   try {
     const raw = Buffer.from(taken.sealed, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', flashKey(request, s), raw.subarray(0, 12));
+    if (raw.length < 28) return undefined;
+    const decipher = createDecipheriv('aes-256-gcm', flashKey(request, s), raw.subarray(0, 12), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(name));
     decipher.setAuthTag(raw.subarray(12, 28));
     return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as T;

@@ -133,5 +133,10 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
     const cloudBody = { messaging_product: 'whatsapp', to: '4917600000014', type: 'template', template: { namespace: other, name: 'hello_world', language: { code: 'en_US' } } };
     expect((await t.post('/v1/messages', { headers: key, json: cloudBody })).status).toBe(201);
     expect((await t.post('/messages', { headers: key, json: cloudBody })).status).toBe(200);
+    // A Cloud-hosted number (the tenant's sandbox channel) takes On-Premise bodies on the sandbox
+    // host with any namespace (its clients send 360's sandbox namespace): only On-Premise numbers compare it.
+    const cloudKey = { 'd360-api-key': p.channel_api_key };
+    expect((await t.post('/v1/messages', { headers: cloudKey, json: template(other) })).status).toBe(201);
+    expect((await t.post('/v1/messages', { headers: cloudKey, json: hsm('1212e9fb_86f2_4b6a_9d0e_000000000000') })).status).toBe(201);
   });
 });

@@ -386,13 +386,16 @@ describeEachDb('Partner Hub: templates', (kind) => {
       expect(again.html).toContain('Message template not found: name=seasonal');
     });
 
-    it('one language only: the confirm page offers no choice', async () => {
+    it('one language only: the confirm page offers no choice, but names that language, so one created meanwhile stays', async () => {
       const only = await createApi(a, utility('lonely'));
       const confirm = await hub.get(`${base}/templates/${a.waba_account_id}/${only.id}/delete`);
-      expect(confirm.html).not.toContain('name="hsm_id"');
+      expect(confirm.html).not.toContain('type="radio"');
+      expect(confirm.html).toContain(`<input type="hidden" name="hsm_id" value="${only.id}">`);
       expect(confirm.html).toContain('deleted in its one language, en_US');
-      expect((await hub.post(`${base}/templates/delete`, { waba_account_id: a.waba_account_id, name: 'lonely' })).status).toBe(303);
-      expect(await listApi(a, 'lonely')).toEqual([]);
+      // Another language of the name, created after the confirm page was shown.
+      const later = await createApi(a, { ...utility('lonely'), language: 'de' });
+      expect((await hub.post(`${base}/templates/delete`, { waba_account_id: a.waba_account_id, name: 'lonely', hsm_id: only.id })).status).toBe(303);
+      expect((await listApi(a, 'lonely')).map((x) => x.id)).toEqual([later.id]);
     });
 
     it('needs the CSRF token, and never reaches another partner’s template', async () => {

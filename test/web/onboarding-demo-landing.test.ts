@@ -1,7 +1,7 @@
 // The demo partner's landing page (/demo/partner-return), where the demo tenant's onboarding ends:
 // it shows only what the query carried, as text, and never puts a value that is not an id into the
 // commands a developer might paste into a shell.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { parseIdList } from '../../src/web/onboarding/demo-partner-return.ts';
@@ -72,5 +72,18 @@ describeEachDb('the demo partner landing page', (kind) => {
     const tenant = await t.tenant();
     const row = await t.deps.db.kysely.selectFrom('partners').select('partner_redirect_url').where('id', '=', tenant.partner_id).executeTakeFirstOrThrow();
     expect(row.partner_redirect_url).toBeNull();
+  });
+});
+
+describe('without the demo (OPENWABA_DEMO=false)', () => {
+  it('there is no landing page: a production gateway serves no page that shows what a link says', async () => {
+    const t = await startTestApp('sqlite', { env: { OPENWABA_DEMO: 'false' } });
+    try {
+      const res = await t.get('/demo/partner-return?client=abcCL&channels=[xyzCH]');
+      expect(res.status).toBe(404);
+      expect(JSON.stringify(res.body)).not.toContain('abcCL');
+    } finally {
+      await t.close();
+    }
   });
 });

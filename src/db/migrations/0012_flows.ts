@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 // A flow's id is Meta's kind of id (16 digits). Its name is unique within its WABA (Meta: "Flow
 // name is not unique"); that index also serves the list of a WABA's flows and the lookup by name
 // of a flow send. The asset is kept in the row (flow_json, at most 10 MB as at Meta): a WABA has
-// a handful of flows, and the list never reads the column.
+// a handful of flows, the list never reads the column, and it is the row's last (see below).
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -21,10 +21,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('json_version', 'text')
     .addColumn('data_api_version', 'text')
     .addColumn('asset_name', 'text')
-    .addColumn('flow_json', 'text')
     .addColumn('validation_errors', 'text', (c) => c.notNull()) // JSON array
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('modified_at', 'text', (c) => c.notNull())
+    // Last: SQLite reads a row's columns in order, so a column after a 10 MB asset would walk the
+    // asset's overflow pages on every list and lookup (~7.5 ms a row, measured).
+    .addColumn('flow_json', 'text')
     .execute();
   await db.schema.createIndex('flows_waba_name').on('flows').columns(['waba_account_id', 'name']).unique().execute();
 

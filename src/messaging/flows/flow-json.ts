@@ -70,23 +70,26 @@ function versionErrors(v: unknown): FlowValidationError[] {
   return [];
 }
 
-function screenErrors(screens: unknown): FlowValidationError[] {
+function screenErrors(screens: unknown, budget: number): FlowValidationError[] {
   if (screens === undefined) return [err('MISSING_REQUIRED_TYPE_PROPERTY', 'Required property "screens" is missing')];
   if (!Array.isArray(screens)) return [err('INVALID_PROPERTY_TYPE', `Expected "screens" to be array but found ${typeName(screens)}`)];
   if (screens.length === 0) return [err('MIN_ITEMS_REQUIRED', 'Property "screens" should have at least 1 item')];
   const out: FlowValidationError[] = [];
   const seen = new Map<string, number>();
-  screens.forEach((s, i) => {
+  // At most `budget` errors are made: a file of a million bad screens must not build a million
+  // error objects (memory, and seconds of a blocked event loop) to show the first 50.
+  for (let i = 0; i < screens.length && out.length < budget; i++) {
+    const s: unknown = screens[i];
     const at = `screens[${i}]`;
     if (!isObj(s)) {
       out.push(err('INVALID_PROPERTY_TYPE', `Expected ${at} to be object but found ${typeName(s)}`));
-      return;
+      continue;
     }
     if (s.id === undefined) out.push(err('MISSING_REQUIRED_TYPE_PROPERTY', `Required property "id" is missing at ${at}`));
     else if (typeof s.id !== 'string' || s.id === '') out.push(err('INVALID_PROPERTY_TYPE', `Expected ${at}.id to be a non-empty string but found ${typeName(s.id)}`));
     else if (seen.has(s.id)) out.push(err('INVALID_PROPERTY_VALUE', `Screen id "${s.id.slice(0, 80)}" at ${at}.id is already used by screens[${seen.get(s.id)}]; screen ids must be unique`));
     else seen.set(s.id, i);
-  });
+  }
   return out;
 }
 
@@ -111,7 +114,7 @@ export function checkFlowJson(bytes: Buffer): CheckedFlowJson {
     return { text: storable, jsonVersion: null, dataApiVersion: null, errors: [err('INVALID_PROPERTY_TYPE', `Expected the Flow JSON to be an object but found ${typeName(doc)}`)] };
   }
   const versionProblems = versionErrors(doc.version);
-  const errors = [...versionProblems, ...screenErrors(doc.screens)];
+  const errors = [...versionProblems, ...screenErrors(doc.screens, MAX_ERRORS - versionProblems.length)];
   const jsonVersion = versionProblems.length === 0 ? (doc.version as string) : null;
   let dataApiVersion: string | null = null;
   if (doc.data_api_version !== undefined) {

@@ -1,5 +1,5 @@
 // A template send is checked against the stored template: it must exist in that language (and,
-// On-Premise, in the namespace named) and be approved (Meta's 132001); its header, body and
+// for a number hosted On-Premise, in the namespace named) and be approved (Meta's 132001); its header, body and
 // button parameters must match the template:
 // - counts of header/body parameters equal its placeholders; named templates take each
 //   placeholder once by `parameter_name` (132000);
@@ -164,7 +164,9 @@ export async function checkTemplateSend(deps: Deps, channel: ChannelRow, ref: Te
   }
   // An On-Premise send names the WABA's namespace; in another one no template exists, so the
   // answer is the unknown template's (the namespace is the WABA's own, which its numbers may read).
-  const ns = ref.namespace;
+  // Only for a number hosted On-Premise: the sandbox host takes On-Premise bodies for Cloud
+  // numbers too (reference §7), whose clients send 360's sandbox namespace or one of their own.
+  const ns = channel.hosting_type === 'onpremise' ? ref.namespace : undefined;
   if (ns && ns.value !== t.waba_namespace) {
     throw metaError(
       404,

@@ -107,6 +107,7 @@ export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, {
   });
 
   await app.register(flowRoutes, { deps });
-  // Where the demo tenant's onboarding ends: a stand-in for the partner's own site.
-  await app.register(demoPartnerReturn, { deps });
+  // Where the demo tenant's onboarding ends: a stand-in for the partner's own site (only where
+  // there is a demo: elsewhere it would be an unauthenticated page showing whatever a link says).
+  if (deps.config.demo) await app.register(demoPartnerReturn, { deps });
 };
