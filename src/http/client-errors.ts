@@ -105,6 +105,14 @@ export function clientErrorResponse(status: number, message: string, path: strin
  */
 export const LINGER_MS = 500;
 
+/** The response attached to a socket (Node's internal `_httpMessage`, as its own closeIdleConnections reads it). */
+interface InFlightResponse {
+  writableFinished?: boolean;
+  headersSent?: boolean;
+  req?: { complete?: boolean };
+  once(event: 'finish' | 'close', listener: () => void): unknown;
+}
+
 /** Sockets already answered: the parser reports its error again for every chunk that follows. */
 const answered = new WeakSet<Socket>();
 
@@ -126,14 +134,23 @@ export function answerClientError(this: { log: FastifyBaseLogger }, err: ClientE
       socket.end(clientErrorResponse(status, message, requestPathOf(err.rawPacket, err.bytesParsed)));
       setTimeout(() => socket.destroy(), LINGER_MS).unref();
     };
-    // An earlier pipelined request on this socket may still be answering (its handler is
-    // async): our answer goes after its response, not before it, where the client would take it
-    // for that request's answer (a stored message answered 400, then sent again).
-    const inProgress = (socket as { _httpMessage?: { writableFinished?: boolean; once(e: 'finish' | 'close', f: () => void): unknown } | null })._httpMessage;
+    const inProgress = (socket as { _httpMessage?: InFlightResponse | null })._httpMessage;
     if (inProgress && !inProgress.writableFinished) {
-      inProgress.once('finish', answer);
-      inProgress.once('close', answer);
-      return;
+      // An earlier pipelined request, read whole, whose (async) handler is still answering: our
+      // answer goes after its response, not before it, where the client would take it for that
+      // request's answer (a stored message answered 400, then sent again).
+      if (inProgress.req?.complete) {
+        inProgress.once('finish', answer);
+        inProgress.once('close', answer);
+        return;
+      }
+      // The error is in the request being answered itself (its body cut off: a client that hung
+      // up mid-upload). As Node's own default: answer unless its response has begun, and end the
+      // socket either way, so that its handler sees the request end and cleans up.
+      if (inProgress.headersSent) {
+        socket.destroy();
+        return;
+      }
     }
     answer();
   } catch {
