@@ -13,7 +13,8 @@ import { ApiError } from '../../errors.ts';
 import { invalidParameter } from '../errors.ts';
 import { isObj } from '../validate/check.ts';
 import { MAX_PUBLIC_KEY_CHARS, businessPublicKey, parseBusinessPublicKey, saveBusinessPublicKey } from '../flows/business-key.ts';
-import { discard } from '../media/intake.ts';
+import { discardBody } from '../flows/asset-upload.ts';
+import { multipartLimitError } from '../media/multipart-errors.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const PATH = '/whatsapp_business_encryption';
@@ -37,8 +38,8 @@ async function fromMultipart(request: FastifyRequest): Promise<unknown> {
       }
     }
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') throw invalidParameter(`business_public_key: must be at most ${MAX_PUBLIC_KEY_CHARS} characters`);
+    const coded = multipartLimitError(err, ['business_public_key'], () => invalidParameter(`business_public_key: must be at most ${MAX_PUBLIC_KEY_CHARS} characters`));
+    if (coded) throw coded;
     if (err instanceof ApiError) throw err;
     // Only the form is read here: what the parser throws is its word on a malformed body.
     throw invalidParameter(`malformed form: ${err instanceof Error ? err.message.slice(0, 200) : 'unreadable'}`);
@@ -68,11 +69,14 @@ export const encryptionRoutes: FastifyPluginAsync<MessagingOptions> = async (app
       async (request) => {
         let raw: unknown;
         try {
+          // bodyLimit covers parsed bodies only; a multipart form is read as a stream: refuse an
+          // announced oversized one before reading it, as the Flow JSON upload does.
+          if (Number(request.headers['content-length'] ?? 0) > BODY_LIMIT) throw new ApiError(413, `the form may be at most ${BODY_LIMIT} bytes`);
           if (request.isMultipart()) raw = await fromMultipart(request);
           else if (isObj(request.body)) raw = request.body.business_public_key;
           else if (request.body !== undefined) throw invalidParameter('body: must be a form (or JSON object) with the field business_public_key');
         } catch (err) {
-          discard(request.raw, () => request.raw.destroy());
+          discardBody(request);
           throw err;
         }
         await saveBusinessPublicKey(deps, request.channel!, parseBusinessPublicKey(raw));
