@@ -179,14 +179,19 @@ export async function setMultiWebhook(deps: Deps, channelId: string, input: { en
       if (id) {
         await tx.updateTable('channel_webhook_destinations').set({ url: d.url, headers: headersJson(d.headers), position, modified_at: now }).where('id', '=', id).execute();
       } else {
-        await tx
-          .insertInto('channel_webhook_destinations')
-          .values({ id: recordId('mwh'), channel_id: channelId, name: d.name, url: d.url, headers: headersJson(d.headers), position, created_at: now, modified_at: now })
-          .execute();
+        await insertDestination(tx, channelId, d, position, now);
       }
     }
     return list.length;
   });
+}
+
+/** A new destination row (its own id: pending copies point at it, and follow it through renames of its URL). */
+function insertDestination(tx: Transaction<Database>, channelId: string, d: Destination, position: number, now: string) {
+  return tx
+    .insertInto('channel_webhook_destinations')
+    .values({ id: recordId('mwh'), channel_id: channelId, name: d.name, url: d.url, headers: headersJson(d.headers), position, created_at: now, modified_at: now })
+    .execute();
 }
 
 /** PUT: appends; 409 when not enabled, for a name already there, or past MAX_DESTINATIONS. Returns how many there are now. */
@@ -204,10 +209,7 @@ export async function appendDestinations(deps: Deps, channelId: string, list: De
     let position = existing.reduce((max, r) => Math.max(max, r.position), -1);
     for (const d of list) {
       position++;
-      await tx
-        .insertInto('channel_webhook_destinations')
-        .values({ id: recordId('mwh'), channel_id: channelId, name: d.name, url: d.url, headers: headersJson(d.headers), position, created_at: now, modified_at: now })
-        .execute();
+      await insertDestination(tx, channelId, d, position, now);
     }
     return total;
   });

@@ -35,7 +35,8 @@ function flowError(code: number, title: string, details: string): ApiError {
 
 export const flowNotFound = (flowId: string) => notFound(`Flow ${flowId} not found`);
 const notUnique = (name: string) => invalidParameter(`(#100) Flow name is not unique: a flow named "${name.slice(0, 200)}" already exists in this WhatsApp Business Account`);
-const SENDABLE_AS_PUBLISHED: readonly FlowStatus[] = ['PUBLISHED', 'THROTTLED', 'BLOCKED'];
+/** A flow that has been published (whatever Meta did to it since) can be deprecated. */
+const DEPRECATABLE: readonly FlowStatus[] = ['PUBLISHED', 'THROTTLED', 'BLOCKED'];
 
 async function mustFind(deps: Deps, scope: FlowScope, flowId: string): Promise<FlowMeta> {
   const f = await findFlow(deps, scope.wabaAccountId, flowId);
@@ -189,7 +190,7 @@ export async function publishFlow(deps: Deps, scope: FlowScope, flowId: string):
 export async function deprecateFlow(deps: Deps, scope: FlowScope, flowId: string): Promise<void> {
   await withFlow(deps, scope, flowId, async (f) => {
     if (f.status === 'DEPRECATED') throw flowError(139003, 'Flow is already deprecated', `flow ${f.id} is DEPRECATED`);
-    if (!SENDABLE_AS_PUBLISHED.includes(f.status)) throw flowError(139003, "Can't deprecate unpublished Flow", `flow ${f.id} is ${f.status}; only published flows are deprecated (delete a DRAFT instead)`);
+    if (!DEPRECATABLE.includes(f.status)) throw flowError(139003, "Can't deprecate unpublished Flow", `flow ${f.id} is ${f.status}; only published flows are deprecated (delete a DRAFT instead)`);
     const r = await deps.db.kysely
       .updateTable('flows')
       .set({ status: 'DEPRECATED', modified_at: deps.clock.now().toISOString() })
