@@ -8,7 +8,7 @@ import { openDb } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Deps } from './deps.ts';
 import { bootstrapTenant, type BootstrapResult } from './services/bootstrap.ts';
-import { demoPartnerReturnUrl } from './web/onboarding/demo-partner-return.ts';
+import { DEMO_PARTNER_RETURN_PATH, demoPartnerReturnUrl } from './web/onboarding/demo-partner-return.ts';
 import { Dispatcher } from './webhooks/dispatcher.ts';
 import { JobScheduler } from './jobs/scheduler.ts';
 import { startMaintenance } from './maintenance.ts';
@@ -53,11 +53,34 @@ async function createDemoOnce(deps: Deps): Promise<DemoTenant | undefined> {
     // deps.config.publicUrl: the real port by now (PORT=0 is resolved before the demo is made).
     const partner_redirect_url = demoPartnerReturnUrl(deps.config.publicUrl);
     const tenant = await bootstrapTenant(deps, { brandName: 'Demo Partner', clientName: 'Demo Client', username: 'demo@openwaba.local', partnerRedirectUrl: partner_redirect_url });
+    await deps.db.kysely.insertInto('instance_settings').values({ key: DEMO_PARTNER_KEY, value: tenant.partner_id }).onConflict((oc) => oc.column('key').doNothing()).execute();
     return { ...tenant, partner_redirect_url };
   } catch (err) {
     await deps.db.kysely.deleteFrom('instance_settings').where('key', '=', 'demo_tenant').execute();
     throw err;
   }
+}
+
+/** instance_settings key naming the demo tenant's partner (written with it; databases made before have none). */
+const DEMO_PARTNER_KEY = 'demo_partner_id';
+
+/**
+ * On a later start the server may listen elsewhere (another PORT or OPENWABA_PUBLIC_URL): the demo
+ * partner's partner_redirect_url, written at the first start, would then point at a port nothing
+ * listens on. It is moved to this start's landing page, but only while it still is the built-in
+ * landing page (a URL the partner set to its own site is left alone). Databases whose demo
+ * tenant predates the key: the partner named 'Demo Partner' with such a URL.
+ */
+async function refreshDemoRedirect(deps: Deps): Promise<void> {
+  const url = demoPartnerReturnUrl(deps.config.publicUrl);
+  const stored = await deps.db.kysely.selectFrom('instance_settings').select('value').where('key', '=', DEMO_PARTNER_KEY).executeTakeFirst();
+  let q = deps.db.kysely
+    .updateTable('partners')
+    .set({ partner_redirect_url: url, modified_at: deps.clock.now().toISOString() })
+    .where('partner_redirect_url', 'like', `%${DEMO_PARTNER_RETURN_PATH}`)
+    .where('partner_redirect_url', '!=', url);
+  q = stored ? q.where('id', '=', stored.value) : q.where('brand_name', '=', 'Demo Partner');
+  await q.execute();
 }
 
 /**
@@ -105,6 +128,7 @@ export async function startServer(config: Config, opts: { clock?: Clock; logStre
   }
   // After listen: if the port is taken, no demo secrets are created and lost unseen.
   const demo = config.demo ? await createDemoOnce(deps) : undefined;
+  if (config.demo && !demo) await refreshDemoRedirect(deps);
   let stopping: Promise<void> | undefined;
   return {
     app,

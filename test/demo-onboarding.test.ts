@@ -96,3 +96,33 @@ it('the demo tenant made by startServer names OPENWABA_PUBLIC_URL in its redirec
     await database.drop();
   }
 });
+
+describeEachDb('a later start on another address moves the demo redirect URL along', (kind) => {
+  it('follows the new public URL while it is the built-in landing page, and leaves a URL the partner set alone', async () => {
+    const database = await createTestDatabase(kind);
+    const start = (publicUrl: string) =>
+      startServer(loadConfig({ PORT: '0', DATABASE_URL: database.url, OPENWABA_PUBLIC_URL: publicUrl, OPENWABA_DISPATCHER: 'false', LOG_LEVEL: 'silent' }));
+    const redirectOf = async (server: Awaited<ReturnType<typeof start>>, id: string) =>
+      (await server.deps.db.kysely.selectFrom('partners').select('partner_redirect_url').where('id', '=', id).executeTakeFirstOrThrow()).partner_redirect_url;
+    try {
+      const first = await start('http://localhost:8082');
+      const pid = first.demo!.partner_id;
+      // Another partner whose own site happens to use the same path: never touched.
+      await first.deps.db.kysely.updateTable('partners').set({ partner_redirect_url: 'https://shop.example/demo/partner-return' }).where('id', '!=', pid).execute();
+      await first.stop();
+
+      const second = await start('http://localhost:9090');
+      expect(second.demo).toBeUndefined();
+      expect(await redirectOf(second, pid)).toBe('http://localhost:9090/demo/partner-return');
+      // The partner points it at its own site: later starts keep that.
+      await second.deps.db.kysely.updateTable('partners').set({ partner_redirect_url: 'https://partner.example/return' }).where('id', '=', pid).execute();
+      await second.stop();
+
+      const third = await start('http://localhost:9191');
+      expect(await redirectOf(third, pid)).toBe('https://partner.example/return');
+      await third.stop();
+    } finally {
+      await database.drop();
+    }
+  });
+});
