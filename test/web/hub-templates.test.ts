@@ -216,6 +216,20 @@ describeEachDb('Partner Hub: templates', (kind) => {
       expect(names.filter((n) => n === 'hello_world')).toHaveLength(1);
     });
 
+    it('a components text near the field limit (60,000 characters, URL-encoded far past 64 KiB) gets the API’s refusal on the form, not a 413', async () => {
+      const components = JSON.stringify([{ type: 'BODY', text: 'é'.repeat(59_900) }]);
+      expect(components.length).toBeLessThanOrEqual(60_000);
+      const res = await hub.post(`${base}/templates/new`, { ...hubForm(a.waba_account_id, utility('very_long_body')), components });
+      expect(res.status).toBe(400);
+      expect(res.html).toContain('<nav aria-label="Hub">');
+      expect(res.html).toMatch(/id="t-components-error">[^<]*1024/);
+      // One character more than the field takes: the Hub's own refusal, still on the form.
+      const over = await hub.post(`${base}/templates/new`, { ...hubForm(a.waba_account_id, utility('too_long_field')), components: 'x'.repeat(60_001) });
+      expect(over.status).toBe(400);
+      expect(over.html).toContain('id="t-components-error">');
+      expect((await listApi(a)).map((x) => x.name)).not.toContain('very_long_body');
+    });
+
     it('cannot create in another partner’s WABA (it reads as none, 400 on the form)', async () => {
       const res = await hub.post(`${base}/templates/new`, hubForm(b.waba_account_id, utility('sneaky_template')));
       expect(res.status).toBe(400);
