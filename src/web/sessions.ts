@@ -92,19 +92,21 @@ function flashKey(request: FastifyRequest, s: WebSession): Buffer {
 }
 
 /**
- * Rewrites the session row's stored JSON with `edit` (undefined: leave it), as a compare-and-set
- * on the text read, retried when another request changed the row in between.
+ * Rewrites the session row's stored JSON with `edit` (undefined: leave it) in one transaction that
+ * holds the row (FOR UPDATE on PostgreSQL; SQLite's transactions take the write lock first), so a
+ * request of the same session changing it meanwhile waits instead of being lost or losing ours.
+ * (A compare-and-set retried a few times could give up, and a shown-once secret with it.)
  */
 async function editStored(deps: Deps, idHash: string, edit: (stored: Record<string, unknown>) => Record<string, unknown> | undefined): Promise<boolean> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const row = await deps.db.kysely.selectFrom('web_sessions').select('subject').where('id_hash', '=', idHash).executeTakeFirst();
+  return deps.db.kysely.transaction().execute(async (tx) => {
+    const q = tx.selectFrom('web_sessions').select('subject').where('id_hash', '=', idHash);
+    const row = await (deps.db.kind === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
     if (!row) return false;
     const next = edit(JSON.parse(row.subject) as Record<string, unknown>);
     if (!next) return false;
-    const res = await deps.db.kysely.updateTable('web_sessions').set({ subject: JSON.stringify(next) }).where('id_hash', '=', idHash).where('subject', '=', row.subject).executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 1) return true;
-  }
-  return false;
+    await tx.updateTable('web_sessions').set({ subject: JSON.stringify(next) }).where('id_hash', '=', idHash).execute();
+    return true;
+  });
 }
 
 function liveFlashes(stored: Record<string, unknown>, now: number): StoredFlash[] {
@@ -137,7 +139,6 @@ export async function takeFlash<T>(deps: Deps, request: FastifyRequest, s: WebSe
     const { [FLASHES]: _old, ...subject } = st;
     return rest.length ? { ...subject, [FLASHES]: rest } : subject;
   });
-  // Not written (another request kept changing the row): not taken either.
   if (!written || !taken) return undefined;
   try {
     const raw = Buffer.from(taken.sealed, 'base64url');
