@@ -1,6 +1,6 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { fillRandom, recordId, sortableRecordId } from '../src/ids.ts';
-import { newWamid } from '../src/messaging/wamid.ts';
+import { newMessageId, newOnPremMessageId, newWamid } from '../src/messaging/wamid.ts';
 
 afterEach(() => vi.useRealTimers());
 
@@ -51,4 +51,12 @@ it('fillRandom writes fresh pool bytes where it is told', () => {
   // Across a pool refill too (the pool is 4 KB).
   for (let i = 0; i < 300; i++) fillRandom(other, 0, 16);
   expect(other.equals(buf.subarray(8, 24))).toBe(false);
+});
+
+it('On-Premise message ids look like Meta’s (gBEG + 23 base64url characters), are URL-safe and unique; a channel’s hosting type picks the kind', () => {
+  const ids = Array.from({ length: 2000 }, () => newOnPremMessageId());
+  expect(new Set(ids).size).toBe(ids.length);
+  for (const id of ids) expect(id).toMatch(/^gBEG[A-Za-z0-9_-]{23}$/);
+  expect(newMessageId({ hosting_type: 'onpremise' }, '4915112345678')).toMatch(/^gBEG/);
+  expect(newMessageId({ hosting_type: 'cloud' }, '4915112345678')).toMatch(/^wamid\.HBgL/);
 });

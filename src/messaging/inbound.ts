@@ -6,7 +6,7 @@ import type { ChannelRow } from '../services/channels.ts';
 import { transact } from '../webhooks/outbox.ts';
 import { channelIdentity, emitChannelEvent } from './channel-webhook.ts';
 import { inboundPayload } from './webhook-payloads.ts';
-import { newWamid } from './wamid.ts';
+import { newMessageId } from './wamid.ts';
 import { insertMessage } from './messages.ts';
 
 export interface InboundMessage {
@@ -22,7 +22,7 @@ export interface InboundMessage {
 export async function receiveInbound(deps: Deps, channel: ChannelRow, msg: InboundMessage): Promise<{ id: string; timestamp: string }> {
   const now = deps.clock.now();
   const iso = now.toISOString();
-  const id = newWamid(msg.from);
+  const id = newMessageId(channel, msg.from);
   const timestamp = String(Math.floor(now.getTime() / 1000));
   await transact(deps, async (tx) => {
     const fallback = `User ${msg.from.slice(-4)}`;

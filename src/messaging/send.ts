@@ -9,7 +9,7 @@ import { SendLimits } from './limits.ts';
 import { checkTemplateSend } from './templates/check.ts';
 import { checkFlowSend } from './flows/send-check.ts';
 import type { MarkRead, NormalizedMessage } from './validate/message.ts';
-import { newWamid } from './wamid.ts';
+import { newMessageId } from './wamid.ts';
 import { insertMessage } from './messages.ts';
 import { liveMedia } from './media/store.ts';
 import { MEDIA_KINDS, type MediaKind } from './validate/types/media.ts';
@@ -55,7 +55,7 @@ export class Messenger {
       if (isMediaKind(msg.type)) media = { id: row.id, kind: msg.type, mime: row.mime_type };
     }
 
-    const id = newWamid(msg.waId);
+    const id = newMessageId(channel, msg.waId);
     const iso = now.toISOString();
     await this.writes.write(async (tx) => {
       const steps = await network.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media });

@@ -25,3 +25,22 @@ export function newWamid(waId: string): string {
   // Practically unreachable (each draw succeeds with probability ~(62/64)^22); stay URL-safe anyway.
   return 'wamid.HBgL' + blob.toString('base64url');
 }
+
+/**
+ * A message id as the On-Premise API hands them out: `gBEG` + 23 base64url characters, 27 in all
+ * (reference §6: `{"messages":[{"id":"gBEG..."}]}`; Meta's On-Premise ids look like
+ * `gBEGkYiEB1VXAglK1ZEqA1YKPrU`). URL-safe as they are, for PUT /v1/messages/{id}.
+ */
+export function newOnPremMessageId(): string {
+  const blob = Buffer.allocUnsafe(18);
+  fillRandom(blob, 0, 18);
+  return 'gBEG' + blob.toString('base64url').slice(0, 23);
+}
+
+/**
+ * The id of a message on a channel: numbers hosted On-Premise get On-Premise ids (whichever
+ * endpoint sent it, as their webhooks are in that API's format too); Cloud numbers get wamids.
+ */
+export function newMessageId(channel: { hosting_type: string }, waId: string): string {
+  return channel.hosting_type === 'onpremise' ? newOnPremMessageId() : newWamid(waId);
+}

@@ -44,12 +44,18 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
       contacts: [{ profile: { name: 'Otto' }, wa_id: '4917600000009' }],
       messages: [{ from: '4917600000009', id: res.body.messages[0].id, timestamp: expect.stringMatching(/^\d+$/), type: 'text', text: { body: 'moin' } }],
     });
+    // On-Premise ids (reference §6), URL-safe: marking it read takes it in the path as it is.
+    expect(res.body.messages[0].id).toMatch(/^gBEG[A-Za-z0-9_-]{23}$/);
+    const read = await t.request('PUT', `/v1/messages/${res.body.messages[0].id}`, { headers: key, json: { status: 'read' } });
+    expect(read.status).toBe(200);
+    const row = await t.deps.db.kysely.selectFrom('messages').select('read_at').where('id', '=', res.body.messages[0].id).executeTakeFirstOrThrow();
+    expect(row.read_at).not.toBeNull();
   });
 
   it('an On-Premise send answers 201 and its statuses are top-level arrays', async () => {
     const sent = await t.post('/v1/messages', { headers: key, json: { recipient_type: 'individual', to: '4917600000009', type: 'text', text: { body: 'hi Otto' }, preview_url: false } });
     expect(sent.status).toBe(201);
-    expect(sent.body).toMatchObject({ messages: [{ id: expect.stringMatching(/^wamid\./) }], contacts: [{ input: '4917600000009', wa_id: '4917600000009' }], meta: { api_status: 'stable' } });
+    expect(sent.body).toMatchObject({ messages: [{ id: expect.stringMatching(/^gBEG[A-Za-z0-9_-]{23}$/) }], contacts: [{ input: '4917600000009', wa_id: '4917600000009' }], meta: { api_status: 'stable' } });
     await receiver.waitFor(4);
     const statuses = receiver.bodies().slice(1).map((b) => b.statuses[0]);
     // Concurrent deliveries may arrive out of order; each status is sent once.
@@ -72,7 +78,7 @@ describeEachDb('sandbox: an On-Premise channel gets On-Premise webhooks', (kind)
       json: { messaging_product: 'whatsapp', recipient_type: 'individual', to: '4917600000013', type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } },
     });
     expect(cloud.status).toBe(201);
-    expect(cloud.body).toMatchObject({ messages: [{ id: expect.stringMatching(/^wamid\./) }], contacts: [{ input: '4917600000013', wa_id: '4917600000013' }], meta: { api_status: 'stable' } });
+    expect(cloud.body).toMatchObject({ messages: [{ id: expect.stringMatching(/^gBEG[A-Za-z0-9_-]{23}$/) }], contacts: [{ input: '4917600000013', wa_id: '4917600000013' }], meta: { api_status: 'stable' } });
     const row = await t.deps.db.kysely.selectFrom('messages').select(['type', 'template_name']).where('id', '=', cloud.body.messages[0].id).executeTakeFirstOrThrow();
     expect(row).toEqual({ type: 'template', template_name: 'hello_world' });
     // Checked by the Cloud rules, refused in the On-Premise error format.
