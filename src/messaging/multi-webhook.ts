@@ -15,16 +15,27 @@
 //   reference names the fields but not the envelope. url and headers given replace; left out, kept.
 // - No DELETE: the reference and the seeds have none; POST with the new list removes one.
 // - GET answers `{"enabled":false,"destinations":[]}` for a number never configured (not a 404).
-import type { Transaction } from 'kysely';
+// - Cloud API numbers only (360dialog documents multiple webhooks for Cloud API numbers; an
+//   On-Premise number has its own host, where the endpoint does not exist): every method, GET
+//   included, answers 400 for a number hosted On-Premise (assertCloudNumber). GET too, so that a
+//   client probing for the feature learns the rule at once rather than reading a configuration
+//   that could never be changed nor take effect. A list stored while the number was on Cloud is
+//   kept, unused (multi-webhook-delivery.ts makes no copies for an On-Premise number).
+// - Copies still pending for a destination that is removed (POST with a list without it) or for
+//   every destination of a number switched off (POST {"enabled":false}) end at once, as failed
+//   (endPendingCopies), rather than being retried until their horizon.
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
+import type { ChannelRow } from '../services/channels.ts';
 import { isoNow } from '../clock.ts';
 import { ApiError } from '../errors.ts';
 import { recordId } from '../ids.ts';
-import type { WebhookUrlPolicy } from '../services/webhook-target-checks.ts';
+import type { ReservedHeaderException, WebhookUrlPolicy } from '../services/webhook-target-checks.ts';
 import { fail, isObj, str, type Obj } from './validate/check.ts';
 import { checkWebhookHeaders, checkWebhookUrl } from './webhook-url-policy.ts';
 import { parseStoredHeaders } from '../webhooks/targets.ts';
+import { COPIES_GIVEN_UP } from './multi-webhook-delivery.ts';
 
 /** 360dialog: "Each phone number is limited to a maximum of 3 unique webhooks. This limit cannot be increased." */
 export const MAX_DESTINATIONS = 3;
@@ -51,28 +62,48 @@ export interface DestinationChange {
 
 const conflict = (message: string) => new ApiError(409, message);
 
+/**
+ * 360dialog: multiple webhooks are a Cloud API feature. A number hosted On-Premise is refused on
+ * every method with a 400 in the endpoint's own body (`{"error"}`): the request is one this number
+ * cannot make — the rule of 360dialog's own "not available for this number" errors (reference §4.3) —
+ * and no change of its list or switch (what a 409 would suggest) makes it possible.
+ */
+export function assertCloudNumber(channel: Pick<ChannelRow, 'hosting_type'>): void {
+  if (channel.hosting_type === 'onpremise') {
+    throw new ApiError(400, 'Multiple webhooks are available for Cloud API numbers only; this number is hosted On-Premise: set its one webhook with POST /v1/configs/webhook');
+  }
+}
+
 function bodyObject(v: unknown, allowed: readonly string[], example: string): Obj {
   if (!isObj(v)) throw fail('body', `must be a JSON object such as ${example}`);
   for (const k of Object.keys(v)) if (!allowed.includes(k)) throw fail(k, `is not a known field (allowed: ${allowed.join(', ')})`);
   return v;
 }
 
+// A JSON media type as RFC 9110 writes one: `application/json`, case-insensitive, with optional
+// parameters (`; charset=utf-8`, a value a token or a quoted string) and optional whitespace.
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const QUOTED = '"(?:[\\t !#-\\[\\]-~\\x80-\\xff]|\\\\[\\t -~\\x80-\\xff])*"';
+const JSON_MEDIA_TYPE = new RegExp(`^[ \\t]*application/json(?:[ \\t]*;[ \\t]*(?:${TOKEN}=(?:${TOKEN}|${QUOTED}))?)*[ \\t]*$`, 'i');
+
 /**
- * A destination's headers, by the checks of the main webhook's headers — with one exception:
- * 360dialog's own sample request gives `{"Content-Type": "application/json"}`, which is what every
- * delivery sends anyway, so it is taken (and echoed by GET; deliveries set their own) rather
- * than refused as a header openwaba sets itself. Any other Content-Type is refused.
+ * The one reserved header a destination may name: 360dialog's own sample request gives
+ * `{"Content-Type": "application/json"}`, which is what every delivery sends anyway, so it is taken
+ * (and echoed by GET; deliveries set their own) rather than refused as a header openwaba sets
+ * itself. Every check of other headers applies to it too (count, name, value: a string without
+ * line breaks, at most 4096 characters), and its value must be application/json, with parameters
+ * or not: `application/problem+json` and the like are refused as well, since the copies are sent
+ * as application/json whatever is stored. Anything else is the 400 of any refused header.
  */
+const JSON_CONTENT_TYPE: ReservedHeaderException = {
+  name: 'content-type',
+  accepts: (value) => JSON_MEDIA_TYPE.test(value),
+  rule: '; only application/json (optionally with parameters such as "; charset=utf-8"), which every delivery sends, is accepted',
+};
+
+/** A destination's headers, by the checks of the main webhook's headers (with JSON_CONTENT_TYPE accepted). */
 function destinationHeaders(v: unknown, policy: WebhookUrlPolicy, field: string): Record<string, string> {
-  if (isObj(v)) {
-    const ct = Object.keys(v).find((k) => k.toLowerCase() === 'content-type');
-    const value = ct === undefined ? undefined : v[ct];
-    if (ct !== undefined && typeof value === 'string' && /^\s*application\/json\s*(;.*)?$/i.test(value)) {
-      const { [ct]: _json, ...rest } = v;
-      return { ...checkWebhookHeaders(rest, policy, field), [ct]: value };
-    }
-  }
-  return checkWebhookHeaders(v, policy, field);
+  return checkWebhookHeaders(v, policy, field, JSON_CONTENT_TYPE);
 }
 
 /** One destination of a request body; `partial` (PATCH): url and headers may be left out. */
@@ -168,12 +199,19 @@ export async function setMultiWebhook(deps: Deps, channelId: string, input: { en
       .onConflict((oc) => oc.column('channel_id').doUpdateSet({ enabled, modified_at: now }))
       .execute();
     const existing = await tx.selectFrom('channel_webhook_destinations').select(['id', 'name']).where('channel_id', '=', channelId).execute();
+    // Switched off: the copies made and not yet delivered end now (the list is kept).
+    if (!input.enabled) await endPendingCopies(deps, tx, existing.map((r) => r.id), COPIES_GIVEN_UP.disabled, now);
     if (!input.destinations) return existing.length;
     const list = input.destinations;
     const idOf = new Map(existing.map((r) => [r.name, r.id]));
     const kept = new Set(list.map((d) => d.name));
     const gone = existing.filter((r) => !kept.has(r.name)).map((r) => r.id);
-    if (gone.length > 0) await tx.deleteFrom('channel_webhook_destinations').where('id', 'in', gone).execute();
+    if (gone.length > 0) {
+      await tx.deleteFrom('channel_webhook_destinations').where('id', 'in', gone).execute();
+      // Removed: its copies end now. A destination added again under the same name is a new one
+      // (a new id), so it does not bring them back (see COPIES_GIVEN_UP).
+      if (input.enabled) await endPendingCopies(deps, tx, gone, COPIES_GIVEN_UP.removed, now);
+    }
     for (const [position, d] of list.entries()) {
       const id = idOf.get(d.name);
       if (id) {
@@ -184,6 +222,33 @@ export async function setMultiWebhook(deps: Deps, channelId: string, input: { en
     }
     return list.length;
   });
+}
+
+/**
+ * Ends the copies of these destinations that are still to be delivered: failed now, with the
+ * reason as their last error (no attempt is written: none was made). Also those being delivered
+ * right now (`delivering`, leased by a PostgreSQL instance; on SQLite claims are not written, so
+ * they are `pending`): their outcome, fenced by the status, is then not written over this one —
+ * the attempt itself stays in the log. A copy written concurrently (a main webhook's delivery
+ * recorded in a transaction that still saw the destination) is ended by the dispatcher when it
+ * comes due (multi-webhook-delivery.ts destinationTarget).
+ *
+ * On SQLite the statement walks the partial index of undelivered events (webhook_events_due,
+ * which holds target_id), not the index by target, which would read every copy the destination
+ * ever had (a month of them, kept for the log) with the database's write lock held: the statuses
+ * are literals, as in the claims, so that the partial index applies, and `+target_id` keeps the
+ * planner off the other index. PostgreSQL's planner chooses by its statistics.
+ */
+async function endPendingCopies(deps: Deps, tx: Transaction<Database>, destinationIds: string[], reason: string, now: string): Promise<void> {
+  if (destinationIds.length === 0) return;
+  const target = deps.db.kind === 'sqlite' ? sql`+target_id` : sql`target_id`;
+  await tx
+    .updateTable('webhook_events')
+    .set({ status: 'failed', failed_at: now, lease_owner: null, last_error: reason })
+    .where(sql<boolean>`status in ('pending', 'delivering')`)
+    .where(sql<boolean>`${target} in (${sql.join(destinationIds)})`)
+    .where('target_type', '=', 'channel_destination')
+    .execute();
 }
 
 /** A new destination row (its own id: pending copies point at it, and follow it through renames of its URL). */

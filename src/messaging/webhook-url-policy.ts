@@ -18,10 +18,15 @@ export function checkWebhookUrl(raw: string, policy: target.WebhookUrlPolicy, fi
 }
 
 /** The headers if they pass; otherwise a 400 stating the rule, naming `field` (e.g. destinations[1].headers). */
-export function checkWebhookHeaders(headers: unknown, policy: target.WebhookUrlPolicy, field = 'headers'): Record<string, string> {
+export function checkWebhookHeaders(
+  headers: unknown,
+  policy: target.WebhookUrlPolicy,
+  field = 'headers',
+  exception?: target.ReservedHeaderException,
+): Record<string, string> {
   return inMessagingFormat(() => {
     try {
-      return target.checkWebhookHeaders(headers, policy);
+      return target.checkWebhookHeaders(headers, policy, exception);
     } catch (err) {
       // The shared checks name the field "headers"; a destination's headers say whose they are.
       if (err instanceof target.WebhookTargetError && field !== 'headers') throw new target.WebhookTargetError(err.message.replace(/^headers/, field));

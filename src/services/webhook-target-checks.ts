@@ -63,11 +63,24 @@ export function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy, field = '
 }
 
 /**
+ * A reserved header a caller takes anyway (a multi-webhook destination's `Content-Type`, which
+ * 360dialog's own sample request sends): every other check still applies to it (name, count,
+ * value), and its value must also pass `accepts`; otherwise it is refused as any reserved header.
+ */
+export interface ReservedHeaderException {
+  /** The header's name, lower-case. */
+  name: string;
+  accepts: (value: string) => boolean;
+  /** What is accepted, added to the refusal (e.g. "; only application/json is accepted"). */
+  rule: string;
+}
+
+/**
  * Custom headers sent with every delivery: an object of at most 20 names to string values. Under
  * the strict policy a name must not contain "_" (360dialog's rule for Cloud webhooks: proxies
  * commonly drop such headers).
  */
-export function checkWebhookHeaders(headers: unknown, policy: WebhookUrlPolicy): Record<string, string> {
+export function checkWebhookHeaders(headers: unknown, policy: WebhookUrlPolicy, exception?: ReservedHeaderException): Record<string, string> {
   if (headers === undefined || headers === null) return {};
   if (typeof headers !== 'object' || Array.isArray(headers)) refuse('headers must be an object of header names to string values');
   const entries = Object.entries(headers as Record<string, unknown>);
@@ -76,11 +89,14 @@ export function checkWebhookHeaders(headers: unknown, policy: WebhookUrlPolicy):
   const token = new RegExp(`^[!#$%&'*+.^_\`|~0-9A-Za-z-]{1,${MAX_WEBHOOK_HEADER_NAME}}$`);
   for (const [name, value] of entries) {
     if (!token.test(name)) refuse(`headers: "${name.slice(0, MAX_WEBHOOK_HEADER_NAME)}" is not a valid header name`);
-    if (RESERVED_WEBHOOK_HEADERS.has(name.toLowerCase())) refuse(`headers: "${name}" is set by openwaba on every delivery and cannot be replaced`);
+    const reserved = `headers: "${name}" is set by openwaba on every delivery and cannot be replaced`;
+    const excepted = exception !== undefined && name.toLowerCase() === exception.name;
+    if (RESERVED_WEBHOOK_HEADERS.has(name.toLowerCase()) && !excepted) refuse(reserved);
     if (policy === 'strict' && name.includes('_')) refuse(`headers: "${name}" must not contain "_" (underscore) (OPENWABA_WEBHOOK_URL_POLICY=strict)`);
     if (typeof value !== 'string' || value.length > MAX_WEBHOOK_HEADER_VALUE || /[\r\n\0]/.test(value)) {
       refuse(`headers: the value of "${name}" must be a string without line breaks, at most ${MAX_WEBHOOK_HEADER_VALUE} characters`);
     }
+    if (excepted && !exception.accepts(value as string)) refuse(`${reserved}${exception.rule}`);
     out[name] = value as string;
   }
   return out;

@@ -372,14 +372,20 @@ export class Dispatcher {
       if (!(await this.holdLease(c))) return;
       const deps = this.deps;
       const startedAt = deps.clock.now();
-      const result = await attemptDelivery(this.agent, c.target, row, {
-        timeoutMs: deps.config.webhookTimeoutMs,
-        nowSeconds: Math.floor(startedAt.getTime() / 1000),
-        userAgent: 'openwaba-webhooks/0.1',
-        publicOnly: deps.config.webhookUrlPolicy === 'strict',
-      });
+      const giveUp = c.target?.giveUp;
+      // A target whose events are given up (targets.ts DeliveryTarget.giveUp): no request, the
+      // event ends now (an attempt of outcome no_endpoint records why).
+      const result: AttemptResult =
+        giveUp !== undefined
+          ? { outcome: 'no_endpoint', statusCode: null, error: giveUp, responseExcerpt: null, retryAfter: undefined, durationMs: 0 }
+          : await attemptDelivery(this.agent, c.target, row, {
+              timeoutMs: deps.config.webhookTimeoutMs,
+              nowSeconds: Math.floor(startedAt.getTime() / 1000),
+              userAgent: 'openwaba-webhooks/0.1',
+              publicOnly: deps.config.webhookUrlPolicy === 'strict',
+            });
       freeSlot();
-      await this.record(row, c.target?.url ?? null, startedAt, result);
+      await this.record(row, c.target?.url ?? null, startedAt, result, giveUp !== undefined);
     } finally {
       freeSlot();
       // Also when the outcome could not be written: the event is then still due, and retaken.
@@ -400,7 +406,7 @@ export class Dispatcher {
     return true;
   }
 
-  private async record(row: ClaimedEvent, url: string | null, startedAt: Date, r: AttemptResult): Promise<void> {
+  private async record(row: ClaimedEvent, url: string | null, startedAt: Date, r: AttemptResult, givenUp = false): Promise<void> {
     const deps = this.deps;
     const finishedAt = deps.clock.now();
     const attempt = row.attempts + 1;
@@ -412,7 +418,7 @@ export class Dispatcher {
       change = { status: 'delivered', delivered_at: finishedAt.toISOString() };
     } else {
       const retryAfterMs = parseRetryAfter(r.retryAfter, finishedAt.getTime());
-      const next = nextAttemptAt(deps.config.webhookRetryScheduleMs, Date.parse(row.expires_at), finishedAt.getTime(), attempt, retryAfterMs);
+      const next = givenUp ? undefined : nextAttemptAt(deps.config.webhookRetryScheduleMs, Date.parse(row.expires_at), finishedAt.getTime(), attempt, retryAfterMs);
       if (next === undefined) {
         final = 'failed';
         change = { status: 'failed', failed_at: finishedAt.toISOString() };

@@ -12,6 +12,12 @@ export interface DeliveryTarget {
   secret: string | null;
   /** Also send 360dialog's `x-360dialog-signature` (partner events). */
   sign360: boolean;
+  /**
+   * Set when the target's events are to be given up rather than tried (a removed extra webhook
+   * destination): the dispatcher ends each at once as failed, recording an attempt of outcome
+   * no_endpoint with this as its error, instead of retrying it until its horizon.
+   */
+  giveUp?: string;
 }
 
 export type TargetResolver = (deps: Deps, targetId: string) => Promise<DeliveryTarget | undefined>;

@@ -3,7 +3,9 @@
 // `{"error": "…"}` — 360dialog's bodies for this endpoint (`utils.SuccessResp`, `utils.ErrorResp`):
 // 400 for a body that breaks a rule (named), 404 for a PATCH of a name that is not there, 409 when
 // the number's state is in the way (PUT of a name already there or past three; PUT or PATCH
-// before POST enabled the copies). The key is checked as on every Messaging API route.
+// before POST enabled the copies); 400 on every method, GET included, for a number hosted
+// On-Premise (multiple webhooks are for Cloud API numbers only). The key is checked as on every
+// Messaging API route.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
@@ -11,6 +13,7 @@ import type { RouteErrorBody } from '../errors.ts';
 import {
   MAX_DESTINATIONS,
   appendDestinations,
+  assertCloudNumber,
   parseAppendBody,
   parsePatchBody,
   parseSetBody,
@@ -31,15 +34,20 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const RULES =
   `At most ${MAX_DESTINATIONS} destinations besides the main webhook (/v1/configs/webhook); names are case-sensitive and unique per number. ` +
   'URLs and headers follow the rules of the main webhook (OPENWABA_WEBHOOK_URL_POLICY). A destination gets a copy of each event, with the same body, ' +
-  'once the main webhook has taken it (2xx), delivered and retried on its own.';
+  'once the main webhook has taken it (2xx), delivered and retried on its own. Cloud API numbers only: a number hosted On-Premise gets a 400.';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const multiWebhookRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
   const policy = () => deps.config.webhookUrlPolicy;
 
-  app.get(PATH, { config, schema: { tags, summary: "The number's extra webhook destinations and whether they are enabled", security, response: { 200: Config } } }, async (request) =>
-    readMultiWebhook(deps, request.channel!.id),
+  app.get(
+    PATH,
+    { config, schema: { tags, summary: "The number's extra webhook destinations and whether they are enabled (Cloud API numbers only)", security, response: { 200: Config, 400: ErrorBody } } },
+    async (request) => {
+      assertCloudNumber(request.channel!);
+      return readMultiWebhook(deps, request.channel!.id);
+    },
   );
 
   app.post(
@@ -56,6 +64,7 @@ export const multiWebhookRoutes: FastifyPluginAsync<MessagingOptions> = async (a
       },
     },
     async (request) => {
+      assertCloudNumber(request.channel!);
       const input = parseSetBody(request.body, policy());
       const n = await setMultiWebhook(deps, request.channel!.id, input);
       return { message: input.enabled ? `Multiple webhooks enabled for this number: ${plural(n, 'destination')}` : `Multiple webhooks disabled for this number (${plural(n, 'destination')} kept)` };
@@ -76,6 +85,7 @@ export const multiWebhookRoutes: FastifyPluginAsync<MessagingOptions> = async (a
       },
     },
     async (request) => {
+      assertCloudNumber(request.channel!);
       const list = parseAppendBody(request.body, policy());
       const total = await appendDestinations(deps, request.channel!.id, list);
       return { message: `${plural(list.length, 'destination')} added: ${total} of at most ${MAX_DESTINATIONS} in use` };
@@ -96,6 +106,7 @@ export const multiWebhookRoutes: FastifyPluginAsync<MessagingOptions> = async (a
       },
     },
     async (request) => {
+      assertCloudNumber(request.channel!);
       const changes = parsePatchBody(request.body, policy());
       await updateDestinations(deps, request.channel!.id, changes);
       const names = changes.map((c) => `"${c.name}"`).join(', ');
