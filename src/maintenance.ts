@@ -1,10 +1,12 @@
 // Housekeeping every instance does now and then: expired browser sessions, finished login
 // throttle windows, webhook events past their retention, and media uploads abandoned half-way
-// are deleted; messages past the content retention lose their content (their rows stay).
+// are deleted; messages past the content retention lose their content (their rows stay), and so
+// do the webhook events that carry it (inbound message events and their copies).
 // (Media past its expiry is deleted by its own durable job.)
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from './deps.ts';
 import { removeOldMessageContent } from './messaging/content-retention.ts';
+import { removeOldWebhookContent } from './messaging/webhook-content-retention.ts';
 import { sweepTemporaryFiles } from './messaging/media/store.ts';
 import { pruneSessions } from './web/sessions.ts';
 import { pruneWebhookEvents } from './webhooks/retention.ts';
@@ -15,6 +17,8 @@ export async function runMaintenance(deps: Deps): Promise<void> {
   await deps.db.kysely.deleteFrom('auth_throttle').where('window_started_at', '<', windowStart).execute();
   await pruneWebhookEvents(deps);
   await removeOldMessageContent(deps);
+  // After the pruning above: events about to be deleted are not rewritten first.
+  await removeOldWebhookContent(deps);
   // File times are wall-clock times: compared with the real clock, not the injected one.
   await sweepTemporaryFiles(deps);
 }
