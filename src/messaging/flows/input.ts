@@ -1,9 +1,15 @@
 // What a flow's creation and metadata update take (Meta's POST /{waba_id}/flows and
 // POST /{flow_id}), checked field by field with the field named in the refusal.
+//
+// endpoint_uri is where WhatsApp posts a flow's data exchange, from Meta's servers: Meta wants
+// https, and a private or loopback address is never reachable from there. It follows the
+// platform's webhook URL policy (OPENWABA_WEBHOOK_URL_POLICY, services/webhook-target-checks.ts):
+// `strict` (the default in production) applies the rules of a Cloud API webhook, https only and a
+// public host; `local` (the default elsewhere) also takes http and loopback, so that a flow under
+// development can name http://localhost:3000/flow.
 import { invalidParameter } from '../errors.ts';
 import { isObj, type Obj } from '../validate/check.ts';
-import { validateHttpUrl } from '../../partner-api/urls.ts';
-import { ApiError } from '../../errors.ts';
+import { checkWebhookUrl, WebhookTargetError, type WebhookUrlPolicy } from '../../services/webhook-target-checks.ts';
 import { FLOW_CATEGORIES } from './store.ts';
 
 export const FLOW_NAME_MAX = 200;
@@ -61,24 +67,38 @@ function categories(v: unknown): string[] {
   return [...new Set(list as string[])];
 }
 
-function endpointUri(v: unknown): string | null {
-  if (v === null || v === '') return null;
-  if (typeof v !== 'string' || v.length > 2048) throw invalidParameter('endpoint_uri: must be an absolute https:// URL of at most 2048 characters');
+export const ENDPOINT_URI_MAX = 2048;
+
+/**
+ * The endpoint URI if it passes the policy; otherwise Meta's "(#100) Invalid Endpoint URI" with
+ * the broken rule, naming the field: `(#100) Invalid Endpoint URI: endpoint_uri must use https
+ * (OPENWABA_WEBHOOK_URL_POLICY=strict)`.
+ */
+export function checkFlowEndpointUri(v: string, policy: WebhookUrlPolicy): string {
   try {
-    return validateHttpUrl('endpoint_uri', v);
+    return checkWebhookUrl(v, policy, 'endpoint_uri');
   } catch (e) {
-    // Meta: (#100) Invalid Endpoint URI.
-    throw invalidParameter(`Invalid Endpoint URI: ${e instanceof ApiError ? e.message : 'not a URL'}`);
+    if (e instanceof WebhookTargetError) throw invalidParameter(`(#100) Invalid Endpoint URI: ${e.message}`);
+    throw e;
   }
 }
 
-export function parseNewFlow(body: unknown): NewFlowInput {
+function endpointUri(v: unknown, policy: WebhookUrlPolicy): string | null {
+  if (v === null || v === '') return null;
+  if (typeof v !== 'string' || v.length > ENDPOINT_URI_MAX) {
+    throw invalidParameter(`(#100) Invalid Endpoint URI: endpoint_uri must be an absolute ${policy === 'strict' ? 'https://' : 'http(s)://'} URL of at most ${ENDPOINT_URI_MAX} characters`);
+  }
+  if (v.includes('\u0000')) throw invalidParameter('(#100) Invalid Endpoint URI: endpoint_uri must not contain NUL characters');
+  return checkFlowEndpointUri(v, policy);
+}
+
+export function parseNewFlow(body: unknown, policy: WebhookUrlPolicy): NewFlowInput {
   if (!isObj(body)) throw invalidParameter('body: must be a JSON object such as {"name":"Sign up","categories":["SIGN_UP"]}');
   knownFields(body, CREATE_FIELDS);
   if (body.name === undefined) throw invalidParameter('name: is required');
   if (body.categories === undefined) throw invalidParameter(`categories: is required (one or more of ${FLOW_CATEGORIES.join(', ')})`);
   const out: NewFlowInput = { name: text(body.name, 'name', FLOW_NAME_MAX), categories: categories(body.categories), publish: false };
-  if (body.endpoint_uri !== undefined) out.endpointUri = endpointUri(body.endpoint_uri);
+  if (body.endpoint_uri !== undefined) out.endpointUri = endpointUri(body.endpoint_uri, policy);
   if (body.clone_flow_id !== undefined) {
     if (typeof body.clone_flow_id !== 'string' || !/^\d{1,32}$/.test(body.clone_flow_id)) throw invalidParameter('clone_flow_id: must be the id of a flow (digits)');
     out.cloneFlowId = body.clone_flow_id;
@@ -102,14 +122,14 @@ export function parseNewFlow(body: unknown): NewFlowInput {
   return out;
 }
 
-export function parseFlowUpdate(body: unknown): FlowMetadata {
+export function parseFlowUpdate(body: unknown, policy: WebhookUrlPolicy): FlowMetadata {
   if (body === undefined) return {};
   if (!isObj(body)) throw invalidParameter('body: must be a JSON object such as {"name":"New name"}');
   knownFields(body, UPDATE_FIELDS);
   const out: FlowMetadata = {};
   if (body.name !== undefined) out.name = text(body.name, 'name', FLOW_NAME_MAX);
   if (body.categories !== undefined) out.categories = categories(body.categories);
-  if (body.endpoint_uri !== undefined) out.endpointUri = endpointUri(body.endpoint_uri);
+  if (body.endpoint_uri !== undefined) out.endpointUri = endpointUri(body.endpoint_uri, policy);
   if (body.application_id !== undefined) text(body.application_id, 'application_id', 64);
   return out;
 }

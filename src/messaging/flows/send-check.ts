@@ -12,12 +12,11 @@ import type { Deps } from '../../deps.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { metaError } from '../errors.ts';
 import type { FlowRef } from '../validate/types/interactive-links.ts';
+import { flowsOf } from './store.ts';
 
-export async function checkFlowSend(deps: Deps, channel: Pick<ChannelRow, 'waba_account_id'>, ref: FlowRef): Promise<void> {
-  const flow = await deps.db.kysely
-    .selectFrom('flows')
+export async function checkFlowSend(deps: Deps, channel: Pick<ChannelRow, 'waba_account_id' | 'partner_id'>, ref: FlowRef): Promise<void> {
+  const flow = await flowsOf({ partnerId: channel.partner_id, wabaAccountId: channel.waba_account_id }, deps.db.kysely)
     .select(['id', 'name', 'status'])
-    .where('waba_account_id', '=', channel.waba_account_id)
     .where(ref.by === 'flow_id' ? 'id' : 'name', '=', ref.value)
     .executeTakeFirst();
   if (!flow) return;

@@ -8,7 +8,8 @@
 //   publish       DRAFT only (#139002 "Publishing Flow in invalid state"), with an asset and no
 //                 validation errors (#139002 "Publishing Flow with validation errors"); a flow
 //                 that uses an endpoint (data_api_version in its JSON) also needs endpoint_uri
-//                 and a business public key on one of the WABA's numbers (#139002).
+//                 and a business public key on one of the WABA's numbers (#139002), and its
+//                 endpoint_uri must pass today's webhook URL policy (#100 Invalid Endpoint URI).
 //   deprecate     PUBLISHED (or THROTTLED/BLOCKED) → DEPRECATED (#139003 otherwise).
 //   delete        DRAFT only (#139004 "Can't delete published Flow").
 //
@@ -21,12 +22,10 @@ import { invalidParameter, metaError } from '../errors.ts';
 import { wabaHasBusinessKey } from './business-key.ts';
 import { checkFlowJson, type CheckedFlowJson, type FlowValidationError } from './flow-json.ts';
 import type { FlowMetadata, NewFlowInput } from './input.ts';
-import { findFlow, newFlowId, validationErrorsOf, type FlowMeta, type FlowRow, type FlowStatus } from './store.ts';
+import { checkFlowEndpointUri } from './input.ts';
+import { findFlow, flowsOf, newFlowId, validationErrorsOf, type FlowMeta, type FlowRow, type FlowScope, type FlowStatus } from './store.ts';
 
-export interface FlowScope {
-  partnerId: string;
-  wabaAccountId: string;
-}
+export type { FlowScope };
 
 /** Meta's Flows errors carry their number and title in the message: `(#139002) Publishing Flow in invalid state: …`. */
 function flowError(code: number, title: string, details: string): ApiError {
@@ -36,10 +35,10 @@ function flowError(code: number, title: string, details: string): ApiError {
 export const flowNotFound = (flowId: string) => notFound(`Flow ${flowId} not found`);
 const notUnique = (name: string) => invalidParameter(`(#100) Flow name is not unique: a flow named "${name.slice(0, 200)}" already exists in this WhatsApp Business Account`);
 /** A flow that has been published (whatever Meta did to it since) can be deprecated. */
-const DEPRECATABLE: readonly FlowStatus[] = ['PUBLISHED', 'THROTTLED', 'BLOCKED'];
+export const DEPRECATABLE: readonly FlowStatus[] = ['PUBLISHED', 'THROTTLED', 'BLOCKED'];
 
 async function mustFind(deps: Deps, scope: FlowScope, flowId: string): Promise<FlowMeta> {
-  const f = await findFlow(deps, scope.wabaAccountId, flowId);
+  const f = await findFlow(deps, scope, flowId);
   if (!f) throw flowNotFound(flowId);
   return f;
 }
@@ -77,6 +76,13 @@ async function publishRefusal(deps: Deps, f: FlowMeta): Promise<ApiError | undef
   if (errors.length > 0) return flowError(139002, invalid, `flow ${f.id} has ${errors.length} validation error${errors.length === 1 ? '' : 's'}, the first: ${errors[0]!.message}`);
   if (f.data_api_version !== null) {
     if (!f.endpoint_uri) return flowError(139002, 'Publishing without specifying endpoint_uri is forbidden', `flow ${f.id} uses an endpoint (data_api_version ${f.data_api_version}); set its endpoint_uri first`);
+    // Set under another policy (a flow made on a laptop's `local`, cloned or carried over): judged by today's.
+    try {
+      checkFlowEndpointUri(f.endpoint_uri, deps.config.webhookUrlPolicy);
+    } catch (err) {
+      if (err instanceof ApiError) return new ApiError(err.status, `${err.message}; set another endpoint_uri for flow ${f.id} before publishing it`, { extra: err.extra });
+      throw err;
+    }
     if (!(await wabaHasBusinessKey(deps, f.waba_account_id))) {
       return flowError(139002, 'Missing Flows Signed Public Key', `flow ${f.id} uses an endpoint; upload a business public key for a number of this WABA first (POST /whatsapp_business_encryption)`);
     }
@@ -108,7 +114,7 @@ export async function createFlow(deps: Deps, scope: FlowScope, input: NewFlowInp
     modified_at: now,
   };
   if (input.cloneFlowId !== undefined) {
-    const source = await deps.db.kysely.selectFrom('flows').selectAll().where('id', '=', input.cloneFlowId).where('waba_account_id', '=', scope.wabaAccountId).executeTakeFirst();
+    const source = await flowsOf(scope, deps.db.kysely).selectAll().where('id', '=', input.cloneFlowId).executeTakeFirst();
     // Meta: (#100) "Flow with specified ID does not exist" — in the body, so a 400, not the path's 404.
     if (!source) throw invalidParameter(`(#100) Flow with specified ID does not exist: clone_flow_id ${input.cloneFlowId} is not a flow of this WhatsApp Business Account`);
     Object.assign(row, {
@@ -149,7 +155,7 @@ export async function updateFlowMetadata(deps: Deps, scope: FlowScope, flowId: s
       modified_at: deps.clock.now().toISOString(),
     };
     try {
-      const r = await deps.db.kysely.updateTable('flows').set(values).where('id', '=', f.id).where('status', '=', 'DRAFT').executeTakeFirst();
+      const r = await deps.db.kysely.updateTable('flows').set(values).where('id', '=', f.id).where('partner_id', '=', scope.partnerId).where('status', '=', 'DRAFT').executeTakeFirst();
       return Number(r.numUpdatedRows) > 0 ? true : undefined;
     } catch (err) {
       if (isUniqueViolation(err)) throw notUnique(change.name ?? f.name);
@@ -164,7 +170,7 @@ export async function uploadFlowAsset(deps: Deps, scope: FlowScope, flowId: stri
   return withFlow(deps, scope, flowId, async (f) => {
     if (f.status !== 'DRAFT') throw cannotUpdate(f);
     const values = { ...assetValues(checked, assetName), modified_at: deps.clock.now().toISOString() };
-    const r = await deps.db.kysely.updateTable('flows').set(values).where('id', '=', f.id).where('status', '=', 'DRAFT').executeTakeFirst();
+    const r = await deps.db.kysely.updateTable('flows').set(values).where('id', '=', f.id).where('partner_id', '=', scope.partnerId).where('status', '=', 'DRAFT').executeTakeFirst();
     return Number(r.numUpdatedRows) > 0 ? checked.errors : undefined;
   });
 }
@@ -179,6 +185,7 @@ export async function publishFlow(deps: Deps, scope: FlowScope, flowId: string):
       .updateTable('flows')
       .set({ status: 'PUBLISHED', modified_at: deps.clock.now().toISOString() })
       .where('id', '=', f.id)
+      .where('partner_id', '=', scope.partnerId)
       .where('status', '=', 'DRAFT')
       .where('modified_at', '=', f.modified_at)
       .where('validation_errors', '=', '[]')
@@ -195,6 +202,7 @@ export async function deprecateFlow(deps: Deps, scope: FlowScope, flowId: string
       .updateTable('flows')
       .set({ status: 'DEPRECATED', modified_at: deps.clock.now().toISOString() })
       .where('id', '=', f.id)
+      .where('partner_id', '=', scope.partnerId)
       .where('status', '=', f.status)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0 ? true : undefined;
@@ -204,7 +212,7 @@ export async function deprecateFlow(deps: Deps, scope: FlowScope, flowId: string
 export async function deleteFlow(deps: Deps, scope: FlowScope, flowId: string): Promise<void> {
   await withFlow(deps, scope, flowId, async (f) => {
     if (f.status !== 'DRAFT') throw flowError(139004, "Can't delete published Flow", `flow ${f.id} is ${f.status}; only DRAFT flows can be deleted (deprecate a published one instead)`);
-    const r = await deps.db.kysely.deleteFrom('flows').where('id', '=', f.id).where('status', '=', 'DRAFT').executeTakeFirst();
+    const r = await deps.db.kysely.deleteFrom('flows').where('id', '=', f.id).where('partner_id', '=', scope.partnerId).where('status', '=', 'DRAFT').executeTakeFirst();
     return Number(r.numDeletedRows) > 0 ? true : undefined;
   });
 }

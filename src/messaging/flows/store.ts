@@ -1,6 +1,9 @@
-// WhatsApp Flows: one store behind the Partner API's flows routes and the check of flow sends.
-// A flow belongs to one WABA; its id is Meta's kind of id (16 digits) and its name is unique in
-// the WABA. Statuses are Meta's: DRAFT (new, editable, sendable only with mode "draft"),
+// WhatsApp Flows: one store behind the Partner API's flows routes, the Hub's Flows pages and the
+// check of flow sends. A flow belongs to one WABA of one partner; its id is Meta's kind of id (16
+// digits) and its name is unique in the WABA. Every lookup here names both the WABA and the
+// partner (FlowScope): the callers have checked that the WABA is the partner's, and the flow's own
+// partner_id is a second lock on the same door, so that a mistake in one check alone never hands
+// one partner's flow to another. Statuses are Meta's: DRAFT (new, editable, sendable only with mode "draft"),
 // PUBLISHED (sendable, no longer editable), DEPRECATED (retired for good); BLOCKED and THROTTLED
 // are set by Meta's endpoint monitoring, which the sandbox does not simulate.
 import type { Selectable } from 'kysely';
@@ -40,29 +43,38 @@ export const FLOW_META_COLUMNS = [
 
 export const newFlowId = () => digits(16);
 
-export function findFlow(deps: Deps, wabaAccountId: string, flowId: string, tx: Executor = deps.db.kysely): Promise<FlowMeta | undefined> {
-  return tx.selectFrom('flows').select(FLOW_META_COLUMNS).where('id', '=', flowId).where('waba_account_id', '=', wabaAccountId).executeTakeFirst();
+/** Whose flows a request may touch: one WABA of one partner (the WABA already checked to be the partner's). */
+export interface FlowScope {
+  partnerId: string;
+  wabaAccountId: string;
 }
 
-export async function flowAsset(deps: Deps, wabaAccountId: string, flowId: string): Promise<Pick<FlowRow, 'asset_name' | 'flow_json'> | undefined> {
-  return deps.db.kysely.selectFrom('flows').select(['asset_name', 'flow_json']).where('id', '=', flowId).where('waba_account_id', '=', wabaAccountId).executeTakeFirst();
+/** The flows of the scope: its WABA's, and its partner's. */
+export function flowsOf(scope: FlowScope, tx: Executor) {
+  return tx.selectFrom('flows').where('flows.waba_account_id', '=', scope.wabaAccountId).where('flows.partner_id', '=', scope.partnerId);
+}
+
+export function findFlow(deps: Deps, scope: FlowScope, flowId: string, tx: Executor = deps.db.kysely): Promise<FlowMeta | undefined> {
+  return flowsOf(scope, tx).select(FLOW_META_COLUMNS).where('id', '=', flowId).executeTakeFirst();
+}
+
+export async function flowAsset(deps: Deps, scope: FlowScope, flowId: string): Promise<Pick<FlowRow, 'asset_name' | 'flow_json'> | undefined> {
+  return flowsOf(scope, deps.db.kysely).select(['asset_name', 'flow_json']).where('id', '=', flowId).executeTakeFirst();
 }
 
 /** Whether the flow has a kept asset, and its name, without reading the asset itself (up to 10 MB). */
-export async function flowAssetInfo(deps: Deps, wabaAccountId: string, flowId: string): Promise<{ name: string | null; kept: boolean } | undefined> {
-  const row = await deps.db.kysely
-    .selectFrom('flows')
+export async function flowAssetInfo(deps: Deps, scope: FlowScope, flowId: string): Promise<{ name: string | null; kept: boolean } | undefined> {
+  const row = await flowsOf(scope, deps.db.kysely)
     .select((eb) => ['asset_name', eb('flow_json', 'is not', null).as('kept')])
     .where('id', '=', flowId)
-    .where('waba_account_id', '=', wabaAccountId)
     .executeTakeFirst();
   // SQLite answers the comparison as 0/1, PostgreSQL as a boolean.
   return row && { name: row.asset_name, kept: Boolean(Number(row.kept)) };
 }
 
 /** A WABA's flows, newest first (at most `limit`, after `offset`), and how many it has. */
-export async function listFlows(deps: Deps, wabaAccountId: string, page: { limit: number; offset: number }): Promise<{ rows: FlowMeta[]; total: number }> {
-  const base = deps.db.kysely.selectFrom('flows').where('waba_account_id', '=', wabaAccountId);
+export async function listFlows(deps: Deps, scope: FlowScope, page: { limit: number; offset: number }): Promise<{ rows: FlowMeta[]; total: number }> {
+  const base = flowsOf(scope, deps.db.kysely);
   const [rows, total] = await Promise.all([
     base.select(FLOW_META_COLUMNS).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),

@@ -1,8 +1,8 @@
 // A WABA's WhatsApp Flows through the Partner API, which 360dialog passes through to Meta's Flows
 // API: list, create, read, update, upload the Flow JSON, publish, deprecate, delete (lifecycle
 // rules and error codes in messaging/flows/service.ts). The WABA must be the partner's, and the
-// flow the WABA's: another partner's WABA, or a flow of another WABA, is the same 404 the
-// template routes give. Errors are in the Partner API's body, Meta's code in the message.
+// flow the WABA's and the partner's (every store query names both): another partner's WABA, or a
+// flow of another WABA or partner, is the same 404 the template routes give. Errors are in the Partner API's body, Meta's code in the message.
 //
 // Shapes: the list is 360dialog's `{flows, count, total}` (its Partner API OpenAPI, AllFlowsOut)
 // with Meta's flow objects inside; creation answers Meta's `{id, success, validation_errors}` with
@@ -102,7 +102,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
       const w = await waba(request.params);
       const fields = parseFields(request.query.fields, DEFAULT_FLOW_FIELDS);
       const page = { limit: pageParam(request.query.limit, 'limit', 1000, 1000), offset: pageParam(request.query.offset, 'offset', 0, 1e9) };
-      const { rows, total } = await listFlows(deps, w.id, page);
+      const { rows, total } = await listFlows(deps, scopeOf(w), page);
       return { flows: rows.map((r) => flowToWire(r, fields, w)), count: rows.length, total };
     },
   );
@@ -113,7 +113,9 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
       schema: {
         tags,
         summary: 'Create a flow (DRAFT)',
-        description: 'flow_json (the Flow JSON as a string) with publish:true creates it PUBLISHED when the JSON is valid; clone_flow_id copies a flow of the same WABA.',
+        description:
+          'flow_json (the Flow JSON as a string) with publish:true creates it PUBLISHED when the JSON is valid; clone_flow_id copies a flow of the same WABA. ' +
+          'endpoint_uri follows OPENWABA_WEBHOOK_URL_POLICY: strict (production) takes https URLs of public hosts only, local also http and loopback.',
         security: PARTNER_SECURITY,
         params: WabaParams,
         body: CreateBody,
@@ -122,7 +124,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
     },
     async (request, reply) => {
       const w = await waba(request.params);
-      const created = await createFlow(deps, scopeOf(w), parseNewFlow(request.body));
+      const created = await createFlow(deps, scopeOf(w), parseNewFlow(request.body, deps.config.webhookUrlPolicy));
       return reply.status(201).send({ id: created.id, success: true, validation_errors: created.validation_errors });
     },
   );
@@ -142,7 +144,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
     },
     async (request) => {
       const w = await waba(request.params);
-      const f = await findFlow(deps, w.id, request.params.flow_id);
+      const f = await findFlow(deps, scopeOf(w), request.params.flow_id);
       if (!f) throw flowNotFound(request.params.flow_id);
       return flowToWire(f, parseFields(request.query.fields, [...DEFAULT_FLOW_FIELDS, 'json_version', 'data_api_version', 'endpoint_uri']), w);
     },
@@ -162,7 +164,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
     },
     async (request) => {
       const w = await waba(request.params);
-      await updateFlowMetadata(deps, scopeOf(w), request.params.flow_id, parseFlowUpdate(request.body));
+      await updateFlowMetadata(deps, scopeOf(w), request.params.flow_id, parseFlowUpdate(request.body, deps.config.webhookUrlPolicy));
       return { success: true };
     },
   );
@@ -187,7 +189,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
         try {
           const w = await waba(request.params);
           const scopeOfWaba = scopeOf(w);
-          if (!(await findFlow(deps, w.id, request.params.flow_id))) throw flowNotFound(request.params.flow_id);
+          if (!(await findFlow(deps, scopeOfWaba, request.params.flow_id))) throw flowNotFound(request.params.flow_id);
           const upload = await readFlowAssetUpload(request);
           return { success: true, validation_errors: await uploadFlowAsset(deps, scopeOfWaba, request.params.flow_id, upload.file, upload.name) };
         } catch (err) {
@@ -204,7 +206,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
     async (request) => {
       const { partner_id, waba_account_id, flow_id } = request.params;
       const w = await waba(request.params);
-      const asset = await flowAssetInfo(deps, w.id, flow_id);
+      const asset = await flowAssetInfo(deps, scopeOf(w), flow_id);
       if (!asset) throw flowNotFound(flow_id);
       const url = `${deps.config.publicUrl}/api/v2/partners/${encodeURIComponent(partner_id)}/waba_accounts/${encodeURIComponent(waba_account_id)}/flows/${encodeURIComponent(flow_id)}/assets/FLOW_JSON`;
       const assets = asset.kept ? [{ name: asset.name ?? 'flow.json', asset_type: 'FLOW_JSON', download_url: url }] : [];
@@ -217,7 +219,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
     { schema: { tags, summary: "Download a flow's Flow JSON (the download_url of its asset; same credentials)", security: PARTNER_SECURITY, params: FlowParams } },
     async (request, reply) => {
       const w = await waba(request.params);
-      const asset = await flowAsset(deps, w.id, request.params.flow_id);
+      const asset = await flowAsset(deps, scopeOf(w), request.params.flow_id);
       if (!asset) throw flowNotFound(request.params.flow_id);
       if (asset.flow_json === null) throw invalidParameter(`flow ${request.params.flow_id} has no Flow JSON`);
       return reply.type('application/json; charset=utf-8').header('cache-control', 'private, no-store').send(asset.flow_json);

@@ -8,6 +8,15 @@ import { renderPage } from '../render.ts';
 import { readSession, type WebSession } from '../sessions.ts';
 
 /** What a hub session stands for. */
+/**
+ * The body limit of the Hub forms with a long text field (a template's components, a Flow JSON).
+ * The Hub's forms are read up to 64 KiB (web/plugin.ts), but URL-encoding writes a character as up
+ * to 9 bytes (%XX for each of up to 3 UTF-8 bytes; a 4-byte character counts as two): 1 MiB holds
+ * any such form whose fields are within their own character limits (at most ~62,000 characters in
+ * all), so a long text gets the field's own refusal on the form rather than a 413 page.
+ */
+export const LONG_TEXT_FORM_BODY_LIMIT = 1024 * 1024;
+
 export interface HubSubject {
   userId: string;
   partnerId: string;

@@ -17,6 +17,8 @@ import { webhookPages } from './webhooks.ts';
 import { usagePages } from './usage.ts';
 import { templatePages } from './templates.ts';
 import { templateFormPages } from './template-form.ts';
+import { flowPages } from './flows.ts';
+import { flowFormPages } from './flow-form.ts';
 
 /** A login form posted from another site (login CSRF) is refused; browsers send Origin on POSTs. */
 function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
@@ -111,7 +113,7 @@ async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
         }
         request.hub = { session: s, partnerId: pid, username: s.subject.username, csrf: s.csrfToken };
       });
-      for (const pages of [integrationPages, apiKeyPages, clientPages, channelPages, templatePages, templateFormPages, webhookPages, usagePages]) {
+      for (const pages of [integrationPages, apiKeyPages, clientPages, channelPages, templatePages, templateFormPages, flowPages, flowFormPages, webhookPages, usagePages]) {
         await partner.register(pages, { deps });
       }
     },

@@ -13,7 +13,7 @@ import { getWabaAccount } from '../../services/waba-accounts.ts';
 import { createTemplate, editRefusal, editTemplate } from '../../messaging/templates/service.ts';
 import type { TemplateWire } from '../../messaging/templates/store.ts';
 import { CATEGORIES } from '../../messaging/templates/validate.ts';
-import { field, hubOf, hubPage, partnerPath } from './context.ts';
+import { field, hubOf, hubPage, LONG_TEXT_FORM_BODY_LIMIT, partnerPath } from './context.ts';
 import { partnerTemplate, templatePath } from './templates.ts';
 import { wabaChoices, wabaLabels } from './wabas.ts';
 
@@ -94,13 +94,6 @@ class FormRefusal extends Error {}
 /** How long each posted field may be: generous, so that the API's own rules (a name of at most 512 characters …) speak first. */
 const MAX: Record<FormField, number> = { waba_account_id: 100, name: 2048, language: 100, category: 100, components: 60_000 };
 
-/**
- * The template forms' body limit. The Hub's forms are read up to 64 KiB, but these fields may hold
- * 60,000 + 2,348 characters, and URL-encoding writes a character as up to 9 bytes (%XX for each of
- * up to 3 UTF-8 bytes; 4-byte characters count as two): 1 MiB holds any form whose fields are
- * within MAX, so a long components text gets the API's own refusal on the form, not a 413 page.
- */
-const TEMPLATE_FORM_BODY_LIMIT = 1024 * 1024;
 
 /**
  * The posted form. An absent field reads as empty. A field sent twice, too long or with NUL
@@ -159,7 +152,7 @@ export const templateFormPages: FastifyPluginAsync<{ deps: Deps }> = async (app,
     return showForm(deps, request, reply, { waba_account_id: wabaId, name: '', language: 'en_US', category: 'UTILITY', components: EXAMPLE_COMPONENTS });
   });
 
-  app.post('/templates/new', { schema: { hide: true }, bodyLimit: TEMPLATE_FORM_BODY_LIMIT }, async (request, reply) => {
+  app.post('/templates/new', { schema: { hide: true }, bodyLimit: LONG_TEXT_FORM_BODY_LIMIT }, async (request, reply) => {
     const hub = hubOf(request);
     const { form, refusal } = readForm(request.body);
     try {
@@ -195,7 +188,7 @@ export const templateFormPages: FastifyPluginAsync<{ deps: Deps }> = async (app,
 
   // As PATCH /api/v2/partners/{pid}/waba_accounts/{wid}/waba_templates/{id}: the same service,
   // with the form's category (the service refuses a change of it) and components.
-  app.post('/templates/:waba_account_id/:template_id/edit', { schema: { hide: true }, bodyLimit: TEMPLATE_FORM_BODY_LIMIT }, async (request, reply) => {
+  app.post('/templates/:waba_account_id/:template_id/edit', { schema: { hide: true }, bodyLimit: LONG_TEXT_FORM_BODY_LIMIT }, async (request, reply) => {
     const { waba, t, editing: e } = await templateToEdit(deps, request);
     const { form, refusal } = readForm(request.body);
     try {
