@@ -1,5 +1,6 @@
 // The HTTP application: every API of openwaba as Fastify plugins over shared services.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { jsonNestsDeeperThan } from './http/json-depth.ts';
 import { sql } from 'kysely';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -43,22 +44,6 @@ export const MAX_JSON_DEPTH = 64;
 /** GET /ready: how long the database may take to answer `select 1`. */
 const READY_TIMEOUT_MS = 2_000;
 
-/** Whether `text` opens more than `max` arrays/objects at once (strings skipped). One pass, no allocation. */
-export function jsonNestsDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
-}
 
 /**
  * Errors Fastify raises before routing (a URL that cannot be decoded, a path parameter over

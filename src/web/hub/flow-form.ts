@@ -8,7 +8,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
-import { getWabaAccount } from '../../services/waba-accounts.ts';
 import { parseNewFlow } from '../../messaging/flows/input.ts';
 import { createFlow, uploadFlowAsset } from '../../messaging/flows/service.ts';
 import { FLOW_CATEGORIES } from '../../messaging/flows/store.ts';
@@ -16,7 +15,7 @@ import type { FlowValidationError } from '../../messaging/flows/flow-json.ts';
 import { field, formAddress, hubOf, hubPage, LONG_TEXT_FORM_BODY_LIMIT, partnerPath } from './context.ts';
 import { EXAMPLE_FLOW_JSON, MAX_HUB_FLOW_JSON_CHARS, tooLongForForm } from './flow-json-text.ts';
 import { flowPath, partnerFlow, redirectWithNotice, showFlow } from './flows.ts';
-import { wabaChoices } from './wabas.ts';
+import { chosenWaba, wabaChoices } from './wabas.ts';
 
 const FIELDS = ['waba_account_id', 'name', 'categories', 'endpoint_uri', 'flow_json'] as const;
 type FormField = (typeof FIELDS)[number];
@@ -138,14 +137,7 @@ export const flowFormPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
     try {
       if (refusal) throw refusal;
       if (!form.waba_account_id) throw new FormRefusal('waba_account_id: choose the WABA the flow belongs to');
-      let waba;
-      try {
-        waba = await getWabaAccount(deps, hub.partnerId, form.waba_account_id);
-      } catch (err) {
-        // Another partner's WABA reads as none at all, as in the Partner API; here, at its field.
-        if (err instanceof ApiError && err.status === 404) throw new FormRefusal(`waba_account_id: ${err.message}`);
-        throw err;
-      }
+      const waba = await chosenWaba(deps, hub.partnerId, form.waba_account_id, (message) => new FormRefusal(message));
       const body: Record<string, unknown> = { name: form.name };
       if (form.categories.length > 0) body.categories = form.categories;
       if (form.endpoint_uri.trim() !== '') body.endpoint_uri = form.endpoint_uri;

@@ -4,6 +4,8 @@
 // Flow JSON (Meta allows 10 MB) goes through the Partner API's upload,
 // POST …/flows/{flow_id}/assets, which the page names.
 
+import { jsonNestsDeeperThan } from '../../http/json-depth.ts';
+
 export const MAX_HUB_FLOW_JSON_CHARS = 30_000;
 
 /**
@@ -13,26 +15,10 @@ export const MAX_HUB_FLOW_JSON_CHARS = 30_000;
  */
 const PRETTY_MAX_DEPTH = 32;
 
-/** How deep arrays and objects nest in a JSON text (strings skipped); a cheap scan, no parse. */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
-    else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return max;
-}
 
 /** The Flow JSON as the flow's page shows it: pretty-printed when it parses (and nests sanely), else as stored. */
 export function prettyJson(text: string): string {
-  if (nestingDepth(text) > PRETTY_MAX_DEPTH) return text;
+  if (jsonNestsDeeperThan(text, PRETTY_MAX_DEPTH)) return text;
   try {
     return JSON.stringify(JSON.parse(text.replace(/^\uFEFF/, '')), null, 2);
   } catch {

@@ -9,13 +9,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
-import { getWabaAccount } from '../../services/waba-accounts.ts';
 import { createTemplate, editRefusal, editTemplate } from '../../messaging/templates/service.ts';
 import type { TemplateWire } from '../../messaging/templates/store.ts';
 import { CATEGORIES } from '../../messaging/templates/validate.ts';
 import { field, hubOf, hubPage, LONG_TEXT_FORM_BODY_LIMIT, partnerPath } from './context.ts';
 import { partnerTemplate, templatePath } from './templates.ts';
-import { wabaChoices, wabaLabels } from './wabas.ts';
+import { chosenWaba, wabaChoices, wabaLabels } from './wabas.ts';
 
 /** What the form starts with: a small template that passes validation and the sandbox's review. */
 export const EXAMPLE_COMPONENTS = `[
@@ -159,14 +158,7 @@ export const templateFormPages: FastifyPluginAsync<{ deps: Deps }> = async (app,
       if (refusal) throw refusal;
       if (!form.waba_account_id) throw new FormRefusal('waba_account_id: choose the WABA the template belongs to');
       const components = parseComponents(form.components);
-      let waba;
-      try {
-        waba = await getWabaAccount(deps, hub.partnerId, form.waba_account_id);
-      } catch (err) {
-        // Another partner's WABA reads as none at all, as in the Partner API; here, at its field.
-        if (err instanceof ApiError && err.status === 404) throw new FormRefusal(`waba_account_id: ${err.message}`);
-        throw err;
-      }
+      const waba = await chosenWaba(deps, hub.partnerId, form.waba_account_id, (message) => new FormRefusal(message));
       const body = { name: form.name, category: form.category, language: form.language, components };
       const row = await createTemplate(deps, { partnerId: waba.partner_id, wabaAccountId: waba.id }, body, actorOf(request));
       return reply.redirect(`${templatePath(hub.partnerId, waba.id, row.id)}?created=1`, 303);

@@ -2,7 +2,8 @@
 // of its WABA pickers. Which WABAs those are is the service's (listPartnerWabas, always scoped to
 // the partner); only the wording is the Hub's.
 import type { Deps } from '../../deps.ts';
-import { listPartnerWabas, type PartnerWaba } from '../../services/waba-accounts.ts';
+import { ApiError } from '../../errors.ts';
+import { getWabaAccount, listPartnerWabas, type PartnerWaba } from '../../services/waba-accounts.ts';
 
 /** "Client · WABA", or the client's name alone where the WABA is named after it (as onboarding names them). */
 export const wabaLabel = (w: PartnerWaba) => (w.name === w.client_name ? w.client_name : `${w.client_name} · ${w.name}`);
@@ -17,4 +18,17 @@ export async function wabaChoices(deps: Deps, partnerId: string, include?: strin
 export async function wabaLabels(deps: Deps, partnerId: string, ids: readonly string[]): Promise<Map<string, string>> {
   const wabas = await listPartnerWabas(deps, partnerId, { ids });
   return new Map(wabas.map((w) => [w.id, wabaLabel(w)]));
+}
+
+/**
+ * The signed-in partner's WABA chosen on a form, else `refuse`'s error at the form's
+ * waba_account_id field: another partner's WABA reads as none at all, as in the Partner API.
+ */
+export async function chosenWaba(deps: Deps, partnerId: string, wabaAccountId: string, refuse: (message: string) => Error) {
+  try {
+    return await getWabaAccount(deps, partnerId, wabaAccountId);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) throw refuse(`waba_account_id: ${err.message}`);
+    throw err;
+  }
 }
