@@ -77,6 +77,21 @@ describeEachDb('partner webhooks and the delivery log', (kind) => {
     await expect.poll(async () => (await t.get(`${base()}/webhook_events/${test.body.id}`, auth())).body.status).toBe('delivered');
   });
 
+  it('a replayed delivered event is pending again: its delivered_at is cleared until it is delivered anew', async () => {
+    receiver.respond({ status: 200, body: 'ok' });
+    const test = await t.post(`${base()}/webhook_test`, auth());
+    await expect.poll(async () => (await t.get(`${base()}/webhook_events/${test.body.id}`, auth())).body.delivered_at).not.toBeNull();
+    // The receiver now fails: the replay's first attempt leaves it pending (a retry scheduled).
+    receiver.respond({ status: 503, body: 'down' });
+    const replayed = await t.post(`${base()}/webhook_events/${test.body.id}/retry`, auth());
+    expect(replayed.status).toBe(200);
+    await expect.poll(async () => (await t.get(`${base()}/webhook_events/${test.body.id}`, auth())).body.attempt_log.length).toBe(2);
+    const after = (await t.get(`${base()}/webhook_events/${test.body.id}`, auth())).body;
+    expect(after).toMatchObject({ status: 'pending', delivered_at: null, failed_at: null });
+    expect(after.attempt_log.map((a: { outcome: string }) => a.outcome)).toEqual(['delivered', 'http_error']);
+    receiver.respond({ status: 200, body: 'ok' });
+  });
+
   it('retries all failed events in a range', async () => {
     await t.deps.db.kysely.updateTable('webhook_events').set({ status: 'failed' }).where('partner_id', '=', a.partner_id).execute();
     const res = await t.post(`${base()}/webhook_events/retry`, { ...auth(), json: { status: 'failed', created_after: '2000-01-01T00:00:00Z' } });

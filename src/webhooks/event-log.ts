@@ -128,7 +128,9 @@ async function requeue(deps: Deps, partnerId: string, where: { ids?: string[]; s
       available_at: now.toISOString(),
       lease_owner: null,
       expires_at: new Date(now.getTime() + deps.config.webhookRetryHorizonMs).toISOString(),
+      // A replayed event is pending again: neither failed nor delivered (the attempt log keeps both).
       failed_at: null,
+      delivered_at: null,
     })
     .where('partner_id', '=', partnerId)
     .where('status', '!=', 'delivering');
