@@ -53,7 +53,8 @@ async function createDemoOnce(deps: Deps): Promise<DemoTenant | undefined> {
     // deps.config.publicUrl: the real port by now (PORT=0 is resolved before the demo is made).
     const partner_redirect_url = demoPartnerReturnUrl(deps.config.publicUrl);
     const tenant = await bootstrapTenant(deps, { brandName: 'Demo Partner', clientName: 'Demo Client', username: 'demo@openwaba.local', partnerRedirectUrl: partner_redirect_url });
-    await deps.db.kysely.insertInto('instance_settings').values({ key: DEMO_PARTNER_KEY, value: tenant.partner_id }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    await putSetting(deps, DEMO_PARTNER_KEY, tenant.partner_id, false);
+    await putSetting(deps, DEMO_REDIRECT_KEY, partner_redirect_url, false);
     return { ...tenant, partner_redirect_url };
   } catch (err) {
     await deps.db.kysely.deleteFrom('instance_settings').where('key', '=', 'demo_tenant').execute();
@@ -61,26 +62,48 @@ async function createDemoOnce(deps: Deps): Promise<DemoTenant | undefined> {
   }
 }
 
-/** instance_settings key naming the demo tenant's partner (written with it; databases made before have none). */
+/** instance_settings keys: the demo tenant's partner, and the redirect URL last written for it. */
 const DEMO_PARTNER_KEY = 'demo_partner_id';
+const DEMO_REDIRECT_KEY = 'demo_partner_redirect_url';
+
+async function putSetting(deps: Deps, key: string, value: string, replace: boolean): Promise<void> {
+  await deps.db.kysely
+    .insertInto('instance_settings')
+    .values({ key, value })
+    .onConflict((oc) => (replace ? oc.column('key').doUpdateSet({ value }) : oc.column('key').doNothing()))
+    .execute();
+}
 
 /**
  * On a later start the server may listen elsewhere (another PORT or OPENWABA_PUBLIC_URL): the demo
  * partner's partner_redirect_url, written at the first start, would then point at a port nothing
- * listens on. It is moved to this start's landing page, but only while it still is the built-in
- * landing page (a URL the partner set to its own site is left alone). Databases whose demo
- * tenant predates the key: the partner named 'Demo Partner' with such a URL.
+ * listens on. It is moved to this start's landing page, but only while it is still exactly the URL
+ * openwaba wrote (kept beside the partner's id): a URL the partner set since, even one on the same
+ * path, is left alone. A demo tenant made before these keys existed: the oldest partner named
+ * 'Demo Partner' whose URL ends in the landing page's path is taken as that (and recorded).
  */
 async function refreshDemoRedirect(deps: Deps): Promise<void> {
+  const db = deps.db.kysely;
   const url = demoPartnerReturnUrl(deps.config.publicUrl);
-  const stored = await deps.db.kysely.selectFrom('instance_settings').select('value').where('key', '=', DEMO_PARTNER_KEY).executeTakeFirst();
-  let q = deps.db.kysely
+  const settings = new Map((await db.selectFrom('instance_settings').select(['key', 'value']).where('key', 'in', [DEMO_PARTNER_KEY, DEMO_REDIRECT_KEY]).execute()).map((r) => [r.key, r.value]));
+  let partnerId = settings.get(DEMO_PARTNER_KEY);
+  let written = settings.get(DEMO_REDIRECT_KEY);
+  if (partnerId === undefined) {
+    const p = await db.selectFrom('partners').select(['id', 'partner_redirect_url']).where('brand_name', '=', 'Demo Partner').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+    if (!p?.partner_redirect_url?.endsWith(DEMO_PARTNER_RETURN_PATH)) return;
+    partnerId = p.id;
+    written = p.partner_redirect_url;
+    await putSetting(deps, DEMO_PARTNER_KEY, partnerId, false);
+    await putSetting(deps, DEMO_REDIRECT_KEY, written, false);
+  }
+  if (written === undefined || written === url) return;
+  const res = await db
     .updateTable('partners')
     .set({ partner_redirect_url: url, modified_at: deps.clock.now().toISOString() })
-    .where('partner_redirect_url', 'like', `%${DEMO_PARTNER_RETURN_PATH}`)
-    .where('partner_redirect_url', '!=', url);
-  q = stored ? q.where('id', '=', stored.value) : q.where('brand_name', '=', 'Demo Partner');
-  await q.execute();
+    .where('id', '=', partnerId)
+    .where('partner_redirect_url', '=', written)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) > 0) await putSetting(deps, DEMO_REDIRECT_KEY, url, true);
 }
 
 /**

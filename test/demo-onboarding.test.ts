@@ -8,6 +8,7 @@ import { killAll, startServerProcess, type ServerProcess } from './helpers/proce
 import { OnboardingClient, onboard } from './web/onboarding-client.ts';
 import { loadConfig } from '../src/config.ts';
 import { demoBanner, startServer } from '../src/server.ts';
+import { bootstrapTenant } from '../src/services/bootstrap.ts';
 
 afterAll(() => killAll());
 
@@ -98,29 +99,41 @@ it('the demo tenant made by startServer names OPENWABA_PUBLIC_URL in its redirec
 });
 
 describeEachDb('a later start on another address moves the demo redirect URL along', (kind) => {
-  it('follows the new public URL while it is the built-in landing page, and leaves a URL the partner set alone', async () => {
+  it('follows the new public URL while it is the URL openwaba wrote, and leaves any URL a partner set alone', async () => {
     const database = await createTestDatabase(kind);
     const start = (publicUrl: string) =>
       startServer(loadConfig({ PORT: '0', DATABASE_URL: database.url, OPENWABA_PUBLIC_URL: publicUrl, OPENWABA_DISPATCHER: 'false', LOG_LEVEL: 'silent' }));
-    const redirectOf = async (server: Awaited<ReturnType<typeof start>>, id: string) =>
+    type Server = Awaited<ReturnType<typeof start>>;
+    const redirectOf = async (server: Server, id: string) =>
       (await server.deps.db.kysely.selectFrom('partners').select('partner_redirect_url').where('id', '=', id).executeTakeFirstOrThrow()).partner_redirect_url;
+    const setRedirect = (server: Server, id: string, url: string) => server.deps.db.kysely.updateTable('partners').set({ partner_redirect_url: url }).where('id', '=', id).execute();
     try {
       const first = await start('http://localhost:8082');
       const pid = first.demo!.partner_id;
-      // Another partner whose own site happens to use the same path: never touched.
-      await first.deps.db.kysely.updateTable('partners').set({ partner_redirect_url: 'https://shop.example/demo/partner-return' }).where('id', '!=', pid).execute();
+      // Another partner whose own site happens to use the same path, and even the same origin.
+      const other = await bootstrapTenant(first.deps, { brandName: 'Shop' });
+      await setRedirect(first, other.partner_id, 'http://localhost:8082/demo/partner-return');
       await first.stop();
 
       const second = await start('http://localhost:9090');
       expect(second.demo).toBeUndefined();
       expect(await redirectOf(second, pid)).toBe('http://localhost:9090/demo/partner-return');
-      // The partner points it at its own site: later starts keep that.
-      await second.deps.db.kysely.updateTable('partners').set({ partner_redirect_url: 'https://partner.example/return' }).where('id', '=', pid).execute();
+      expect(await redirectOf(second, other.partner_id)).toBe('http://localhost:8082/demo/partner-return');
+      // The demo partner points it at a site of its own, on the same path: later starts keep it.
+      await setRedirect(second, pid, 'https://shop.example/demo/partner-return');
       await second.stop();
 
       const third = await start('http://localhost:9191');
-      expect(await redirectOf(third, pid)).toBe('https://partner.example/return');
+      expect(await redirectOf(third, pid)).toBe('https://shop.example/demo/partner-return');
+      // A demo tenant made before openwaba kept what it wrote: the 'Demo Partner' with the landing page's path.
+      await third.deps.db.kysely.deleteFrom('instance_settings').where('key', 'in', ['demo_partner_id', 'demo_partner_redirect_url']).execute();
+      await setRedirect(third, pid, 'http://localhost:9191/demo/partner-return');
       await third.stop();
+
+      const fourth = await start('http://localhost:9292');
+      expect(await redirectOf(fourth, pid)).toBe('http://localhost:9292/demo/partner-return');
+      expect(await redirectOf(fourth, other.partner_id)).toBe('http://localhost:8082/demo/partner-return');
+      await fourth.stop();
     } finally {
       await database.drop();
     }

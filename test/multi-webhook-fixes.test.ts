@@ -273,3 +273,41 @@ describeEachDb('multiple webhooks: given-up copies, Cloud API numbers only, Cont
     });
   });
 });
+
+describeEachDb('multiple webhooks: copies a dispatcher has already claimed when their destination is removed', (kind) => {
+  it('are not sent: only the one in flight at the removal reaches the old destination', async () => {
+    const clock = new ManualClock(new Date('2026-05-04T10:00:00.000Z'));
+    // One delivery at a time per target, so that the other claimed copies wait in the dispatcher's queue.
+    const t = await startTestApp(kind, { clock, env: { OPENWABA_WEBHOOK_PER_TARGET_CONCURRENCY: '1' } });
+    const dispatcher = new Dispatcher(t.deps);
+    const main = await new Receiver().start();
+    const crm = await new Receiver().start();
+    try {
+      const p = await t.tenant();
+      const key = { 'D360-API-KEY': p.channel_api_key };
+      expect((await t.post('/configs/webhook', { headers: key, json: { url: `${main.url}/main` } })).status).toBe(200);
+      expect((await t.request('POST', PATH, { headers: key, json: { enabled: true, destinations: [{ name: 'crm', url: `${crm.url}/crm` }] } })).status).toBe(200);
+      for (let i = 0; i < 6; i++) {
+        expect((await t.post('/sandbox/v1/inbound', { headers: key, json: { from: '4917600000401', name: 'Ann', type: 'text', text: { body: `m${i}` } } })).status).toBe(200);
+      }
+      crm.always({ status: 200, delayMs: 300 });
+      const drained = dispatcher.drain();
+      await crm.waitFor(1);
+      expect((await t.request('POST', PATH, { headers: key, json: { enabled: true, destinations: [] } })).status).toBe(200);
+      await drained;
+      await dispatcher.drain();
+      // The copy in flight at the removal arrived; those queued behind it were never sent.
+      expect(crm.requests).toHaveLength(1);
+      const copies = await t.deps.db.kysely.selectFrom('webhook_events').select(['id', 'status']).where('target_type', '=', 'channel_destination').execute();
+      expect(copies.length).toBeGreaterThanOrEqual(3);
+      expect(copies.every((c) => c.status === 'failed')).toBe(true);
+      const attempts = await t.deps.db.kysely.selectFrom('webhook_attempts').select('event_id').where('event_id', 'in', copies.map((c) => c.id)).execute();
+      expect(attempts.length).toBeLessThanOrEqual(1);
+    } finally {
+      await dispatcher.stop(1000);
+      await main.close();
+      await crm.close();
+      await t.close();
+    }
+  });
+});

@@ -45,7 +45,7 @@ registerTargetResolver('channel', async (deps, channelId) => {
 // The number's extra webhook destinations (POST /multi_webhook) get a copy of each event the
 // main webhook has received (multi-webhook-delivery.ts).
 registerCopyTargets('channel', copiesForDestinations);
-registerTargetResolver('channel_destination', destinationTarget);
+registerTargetResolver('channel_destination', destinationTarget, { endedByOwner: true });
 
 export async function channelIdentity(
   deps: Deps,

@@ -21,7 +21,7 @@ import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { outboxSignal } from './outbox.ts';
 import { PgOutboxListener } from './pg-listener.ts';
 import { nextAttemptAt, parseRetryAfter } from './schedule.ts';
-import { copyStatementFor, resolveTarget, type DeliveryTarget } from './targets.ts';
+import { copyStatementFor, mayBeEndedByOwner, resolveTarget, type DeliveryTarget } from './targets.ts';
 
 export interface DispatcherOptions {
   logger?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
@@ -370,6 +370,8 @@ export class Dispatcher {
     };
     try {
       if (!(await this.holdLease(c))) return;
+      // Ended by its owner since it was claimed (a copy whose destination was removed): not sent.
+      if (mayBeEndedByOwner(row.target_type) && (await this.endedMeanwhile(row.id))) return;
       const deps = this.deps;
       const startedAt = deps.clock.now();
       const giveUp = c.target?.giveUp;
@@ -391,6 +393,12 @@ export class Dispatcher {
       // Also when the outcome could not be written: the event is then still due, and retaken.
       settleClaims(this.deps.db, [row.id]);
     }
+  }
+
+  /** Whether the event has ended (failed or delivered) or is gone since it was claimed: one read by primary key. */
+  private async endedMeanwhile(eventId: string): Promise<boolean> {
+    const e = await this.deps.db.kysely.selectFrom('webhook_events').select('status').where('id', '=', eventId).executeTakeFirst();
+    return !e || e.status === 'failed' || e.status === 'delivered';
   }
 
   /** True if the lease covers a whole attempt from now (renewing it if needed); false if lost. */

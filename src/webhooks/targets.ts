@@ -47,10 +47,22 @@ const partnerTarget: TargetResolver = async (deps, partnerId) => {
 };
 
 const resolvers = new Map<TargetType, TargetResolver>([['partner', partnerTarget]]);
+const endedByOwner = new Set<string>();
 
-/** Lets a module that owns a kind of target (e.g. channels' webhooks) say where it delivers. */
-export function registerTargetResolver(type: TargetType, resolver: TargetResolver): void {
+/**
+ * Lets a module that owns a kind of target (e.g. channels' webhooks) say where it delivers.
+ * `endedByOwner`: the owner may end events of this type while a dispatcher holds them (a removed
+ * extra webhook destination ends its copies as failed): the dispatcher then reads the event's
+ * status once more just before sending it, and leaves an event ended meanwhile unsent.
+ */
+export function registerTargetResolver(type: TargetType, resolver: TargetResolver, opts: { endedByOwner?: boolean } = {}): void {
   resolvers.set(type, resolver);
+  if (opts.endedByOwner) endedByOwner.add(type);
+}
+
+/** Whether events of this target type may be ended by their owner while claimed (see registerTargetResolver). */
+export function mayBeEndedByOwner(type: string): boolean {
+  return endedByOwner.has(type);
 }
 
 export function resolveTarget(deps: Deps, type: string, id: string): Promise<DeliveryTarget | undefined> {
