@@ -15,7 +15,14 @@ const ENDPOINT_FLOW_JSON = {
   version: '7.0',
   data_api_version: '3.0',
   routing_model: { WELCOME: [] },
-  screens: [{ id: 'WELCOME', title: 'Welcome', terminal: true, layout: { type: 'SingleColumnLayout', children: [] } }],
+  screens: [
+    {
+      id: 'WELCOME',
+      title: 'Welcome',
+      terminal: true,
+      layout: { type: 'SingleColumnLayout', children: [{ type: 'Footer', label: 'Done', 'on-click-action': { name: 'complete', payload: {} } }] },
+    },
+  ],
 };
 const STRICT = '(OPENWABA_WEBHOOK_URL_POLICY=strict)';
 const invalid = (rule: string) => `(#100) Invalid Endpoint URI: endpoint_uri ${rule}`;

@@ -15,7 +15,14 @@ import { HubClient } from './web/hub-client.ts';
 
 const FLOW_JSON = {
   version: '7.0',
-  screens: [{ id: 'WELCOME', title: 'Welcome', terminal: true, layout: { type: 'SingleColumnLayout', children: [] } }],
+  screens: [
+    {
+      id: 'WELCOME',
+      title: 'Welcome',
+      terminal: true,
+      layout: { type: 'SingleColumnLayout', children: [{ type: 'Footer', label: 'Done', 'on-click-action': { name: 'complete', payload: {} } }] },
+    },
+  ],
 };
 
 describeEachDb('Flows: one partner never reaches another partner’s flow', (kind) => {
@@ -115,21 +122,30 @@ describeEachDb('Flows: one partner never reaches another partner’s flow', (kin
       expect(before.json).toEqual(FLOW_JSON);
     });
 
-    it("a flow message of A's channel naming B's flow is not checked against B's flow (it is not A's)", async () => {
-      const send = await t.post('/messages', {
-        headers: channelKey(a.channel_api_key),
-        json: {
-          messaging_product: 'whatsapp',
-          to: '4917612345678',
-          type: 'interactive',
-          interactive: {
-            type: 'flow',
-            body: { text: 'Open' },
-            action: { name: 'flow', parameters: { flow_message_version: '3', flow_token: 't', flow_cta: 'Open', flow_action: 'navigate', flow_action_payload: { screen: 'WELCOME' }, flow_id: bDraft } },
+    it("a flow message of A's channel naming B's flow is refused as a flow A does not have, saying nothing of B's", async () => {
+      for (const [by, value] of [
+        ['flow_id', bPublished],
+        ['flow_id', bDraft],
+        ['flow_name', 'b published'],
+      ] as const) {
+        const send = await t.post('/messages', {
+          headers: channelKey(a.channel_api_key),
+          json: {
+            messaging_product: 'whatsapp',
+            to: '4917612345678',
+            type: 'interactive',
+            interactive: {
+              type: 'flow',
+              body: { text: 'Open' },
+              action: { name: 'flow', parameters: { flow_message_version: '3', flow_token: 't', flow_cta: 'Open', flow_action: 'navigate', flow_action_payload: { screen: 'WELCOME' }, [by]: value } },
+            },
           },
-        },
-      });
-      expect(send.status, send.text).toBe(200);
+        });
+        expect(send.status, send.text).toBe(400);
+        expect(send.body.error).toMatchObject({ code: 131009, error_data: { details: expect.stringContaining(`interactive.action.parameters.${by}: no flow with`) } });
+        // Neither B's flow's name nor its status.
+        expect(send.text).not.toMatch(/PUBLISHED|DRAFT|b draft/);
+      }
     });
   });
 

@@ -255,15 +255,17 @@ describeEachDb('Partner API: WhatsApp Flows', (kind) => {
       expect((await errorsOf('{"version":"7.0","screens":[{"id":"A\\q"}]}'))[0]).toMatchObject({ error: 'INVALID_FLOW_JSON', column_start: 37 });
 
       expect((await errorsOf('[1,2]'))[0]).toMatchObject({ error: 'INVALID_PROPERTY_TYPE', message: expect.stringContaining('object but found array') });
-      expect((await errorsOf('{"screens":[{"id":"A"}]}')).map((e) => e.error)).toEqual(['MISSING_FLOW_JSON_VERSION']);
-      expect((await errorsOf('{"version":7,"screens":[{"id":"A"}]}')).map((e) => e.error)).toEqual(['INVALID_FLOW_JSON_VERSION']);
-      expect((await errorsOf('{"version":"1.0","screens":[{"id":"A"}]}')).map((e) => e.error)).toEqual(['UNSUPPORTED_FLOW_JSON_VERSION']);
-      expect((await errorsOf('{"version":"7.0","screens":{"id":"A"}}')).map((e) => e.error)).toEqual(['INVALID_PROPERTY_TYPE']);
-      const screens = await errorsOf('{"version":"7.0","screens":[{"id":"A"},{"title":"no id"},{"id":"A"},"x",{"id":""}]}');
+      const screen = FLOW_JSON.screens[0]!;
+      const withScreens = (rest: Record<string, unknown>, screens: unknown = FLOW_JSON.screens) => JSON.stringify({ ...rest, screens });
+      expect((await errorsOf(withScreens({}))).map((e) => e.error)).toEqual(['MISSING_FLOW_JSON_VERSION']);
+      expect((await errorsOf(withScreens({ version: 7 }))).map((e) => e.error)).toEqual(['INVALID_FLOW_JSON_VERSION']);
+      expect((await errorsOf(withScreens({ version: '1.0' }))).map((e) => e.error)).toEqual(['UNSUPPORTED_FLOW_JSON_VERSION']);
+      expect((await errorsOf(withScreens({ version: '7.0' }, { id: 'A' }))).map((e) => e.error)).toEqual(['INVALID_PROPERTY_TYPE']);
+      const screens = await errorsOf(withScreens({ version: '7.0' }, [screen, { ...screen, id: undefined }, { ...screen, id: 'WELCOME' }, 'x', { ...screen, id: '' }]));
       expect(screens.map((e) => e.error)).toEqual(['MISSING_REQUIRED_TYPE_PROPERTY', 'INVALID_PROPERTY_VALUE', 'INVALID_PROPERTY_TYPE', 'INVALID_PROPERTY_TYPE']);
       expect(screens[1]!.message).toContain('screens[2].id');
       expect((await get(a, draft)).body.json_version).toBe('7.0');
-      expect((await errorsOf('{"version":"7.0","screens":[{"id":"A"}],"data_api_version":3}')).map((e) => e.error)).toEqual(['INVALID_PROPERTY_VALUE']);
+      expect((await errorsOf(withScreens({ version: '7.0', data_api_version: 3, routing_model: { WELCOME: [] } }))).map((e) => e.error)).toEqual(['INVALID_PROPERTY_VALUE']);
       // A corrected asset clears them.
       expect(await errorsOf(JSON.stringify(FLOW_JSON))).toEqual([]);
       expect((await get(a, draft)).body.validation_errors).toEqual([]);
@@ -278,7 +280,7 @@ describeEachDb('Partner API: WhatsApp Flows', (kind) => {
       const deep = `{"version":"7.0","screens":[${'['.repeat(100_000)}${']'.repeat(100_000)}]}`;
       expect((await errorsOf(deep))[0]).toMatchObject({ error: 'INVALID_PROPERTY_TYPE', message: expect.stringContaining('screens[0]') });
       expect(await errorsOf(`\ufeff${JSON.stringify(FLOW_JSON)}`)).toEqual([]);
-      expect((await errorsOf('{"version":"7.0","screens":[{"id":"A"}],"__proto__":{"x":1}}'))).toEqual([]);
+      expect(await errorsOf(`${JSON.stringify(FLOW_JSON).slice(0, -1)},"__proto__":{"x":1}}`)).toEqual([]);
     });
 
     it('an asset over 10 MB is a 413 (by Content-Length, and when streamed without one); the flow keeps its asset', async () => {
@@ -424,12 +426,28 @@ describeEachDb('Partner API: WhatsApp Flows', (kind) => {
       expect(onprem.body.errors[0]).toMatchObject({ code: 1009, details: expect.stringContaining('is DRAFT') });
     });
 
-    it("a flow the WABA's store does not know passes as before (another WABA's flows are not its own)", async () => {
-      expect((await sendFlow(a, { flow_id: '1234567890123456' })).status).toBe(200);
+    it("a flow the WABA's store does not know is refused (#131009) on both APIs, another WABA's flow too, saying nothing of it", async () => {
+      const storedOnA = async () => (await t.deps.db.kysely.selectFrom('messages').select('id').where('channel_id', '=', a.channel_id).execute()).length;
+      const before = await storedOnA();
+      const unknown = await sendFlow(a, { flow_id: '1234567890123456' });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error).toMatchObject({ message: '(#131009) Parameter value is not valid', type: 'OAuthException', code: 131009, fbtrace_id: expect.any(String) });
+      expect(unknown.body.error.error_data.details).toBe('interactive.action.parameters.flow_id: no flow with flow id 1234567890123456 in this WhatsApp Business Account; create it (and publish it, or send with "mode":"draft") first');
+      const byName = await sendFlow(a, { flow_name: 'no such flow', mode: 'draft' });
+      expect(byName.status).toBe(400);
+      expect(byName.body.error.error_data.details).toMatch(/^interactive\.action\.parameters\.flow_name: no flow with flow name "no such flow"/);
+      const onprem = await sendFlow(a, { flow_id: '1234567890123456' }, '/v1/messages');
+      expect(onprem.status).toBe(400);
+      expect(onprem.body).toMatchObject({ errors: [{ code: 1009, title: 'Parameter value is not valid', details: expect.stringContaining('interactive.action.parameters.flow_id: no flow with') }], meta: { api_status: 'stable' } });
+
       const bDraft = await create(b, { name: 'b draft' });
-      expect((await sendFlow(a, { flow_id: bDraft })).status).toBe(200);
-      expect((await sendFlow(b, { flow_id: bDraft })).status).toBe(400);
-      expect((await sendFlow(a, { flow_name: 'no such flow', mode: 'draft' })).status).toBe(200);
+      const foreign = await sendFlow(a, { flow_id: bDraft, mode: 'draft' });
+      expect(foreign.status).toBe(400);
+      expect(foreign.body.error.error_data.details).toContain('no flow with');
+      expect(foreign.text).not.toContain('b draft');
+      expect((await sendFlow(b, { flow_id: bDraft, mode: 'draft' })).status).toBe(200);
+      // Nothing refused was stored.
+      expect(await storedOnA()).toBe(before);
     });
   });
 });
@@ -443,7 +461,7 @@ describe('Flow JSON check', () => {
     expect(r.errors[0]!.error).toBe('INVALID_PROPERTY_TYPE');
     expect(r.errors.map((e) => e.message)).toEqual(Array.from({ length: 50 }, (_, i) => `Expected screens[${i}] to be object but found number`));
     // With a version problem first, the screens get the rest of the budget.
-    const both = checkFlowJson(Buffer.from(JSON.stringify({ screens: [{ id: 'a' }, { id: 'a' }] })));
+    const both = checkFlowJson(Buffer.from(JSON.stringify({ screens: [FLOW_JSON.screens[0], FLOW_JSON.screens[0]] })));
     expect(both.errors.map((e) => e.error)).toEqual(['MISSING_FLOW_JSON_VERSION', 'INVALID_PROPERTY_VALUE']);
   });
 });

@@ -5,7 +5,7 @@
 import { ApiError } from '../../src/errors.ts';
 import { validateCloudSend, validateV1Send } from '../../src/messaging/validate/message.ts';
 import { parseAppendBody, parsePatchBody, parseSetBody } from '../../src/messaging/multi-webhook.ts';
-import { MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
+import { FLOW_ID, FLOW_SCREEN, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 
 /** 'message': 360dialog's newer services' error body `{"error":"<text>"}` (/multi_webhook). */
 export type EndpointFlavour = 'cloud' | 'onpremise' | 'channel' | 'message';
@@ -65,7 +65,7 @@ export const MESSAGE_TYPES: [string, unknown][] = [
   ['interactive', { type: 'button', header: { type: 'image', image: { id: MEDIA_ID } }, body: bodyText, footer: { text: 'f' }, action: { buttons: [{ type: 'reply', reply: { id: 'y', title: 'Yes' } }, { type: 'reply', reply: { id: 'n', title: 'No' } }] } }],
   ['interactive', { type: 'list', body: bodyText, action: { button: 'Menu', sections: [{ title: 'A', rows: [{ id: 'a1', title: 'One', description: 'first' }] }] } }],
   ['interactive', { type: 'cta_url', body: bodyText, action: { name: 'cta_url', parameters: { display_text: 'Open', url: 'https://example.com' } } }],
-  ['interactive', { type: 'flow', body: bodyText, action: { name: 'flow', parameters: { flow_message_version: '3', flow_id: '123', flow_cta: 'Start', flow_action: 'navigate', flow_action_payload: { screen: 'START' } } } }],
+  ['interactive', { type: 'flow', body: bodyText, action: { name: 'flow', parameters: { flow_message_version: '3', flow_id: FLOW_ID, flow_cta: 'Start', flow_action: 'navigate', flow_action_payload: { screen: FLOW_SCREEN } } } }],
   ['interactive', { type: 'product', action: { catalog_id: 'cat', product_retailer_id: 'sku1' } }],
   ['interactive', { type: 'product_list', header: { type: 'text', text: 'Picks' }, body: bodyText, action: { catalog_id: 'cat', sections: [{ title: 'A', product_items: [{ product_retailer_id: 'sku1' }] }] } }],
   ['interactive', { type: 'location_request_message', body: bodyText, action: { name: 'send_location' } }],

@@ -1,13 +1,29 @@
 // What a send test needs in the database beside the tenant: an uploaded image (MEDIA_ID; with
 // { expiredMedia: true } also an expired one, EXPIRED_MEDIA_ID) and an approved template
-// (TEMPLATE: an image header, two body parameters, a quick reply) that TEMPLATE_COMPONENTS fill.
+// (TEMPLATE: an image header, two body parameters, a quick reply) that TEMPLATE_COMPONENTS fill,
+// and a published WhatsApp Flow (FLOW_ID, its first screen FLOW_SCREEN) that a flow message names.
+// Seeded once per app: the flow's id is fixed.
 import type { TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { insertTemplate, wabaNamespace } from '../../src/messaging/templates/store.ts';
+import { checkFlowJson } from '../../src/messaging/flows/flow-json.ts';
 
 export const MEDIA_ID = '900000000000001';
 export const EXPIRED_MEDIA_ID = '900000000000002';
 export const TEMPLATE = 'order_ready';
+export const FLOW_ID = '7000000000000001';
+export const FLOW_SCREEN = 'START';
+const FLOW_JSON = JSON.stringify({
+  version: '7.0',
+  screens: [
+    {
+      id: FLOW_SCREEN,
+      title: 'Start',
+      terminal: true,
+      layout: { type: 'SingleColumnLayout', children: [{ type: 'TextBody', text: 'Hello' }, { type: 'Footer', label: 'Done', 'on-click-action': { name: 'complete', payload: {} } }] },
+    },
+  ],
+});
 
 /** The components of a valid send of TEMPLATE. */
 export const TEMPLATE_COMPONENTS = [
@@ -48,6 +64,28 @@ export async function seedSendFixtures(t: TestApp, p: BootstrapResult, opts: { e
       { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Confirm' }] },
     ],
   });
+  const checked = checkFlowJson(Buffer.from(FLOW_JSON));
+  if (checked.errors.length > 0) throw new Error(`the fixture flow is not valid: ${checked.errors[0]!.message}`);
+  const at = new Date(now - 60_000).toISOString();
+  await t.deps.db.kysely
+    .insertInto('flows')
+    .values({
+      id: FLOW_ID,
+      partner_id: p.partner_id,
+      waba_account_id: p.waba_account_id,
+      name: 'send fixture flow',
+      categories: '["OTHER"]',
+      status: 'PUBLISHED',
+      endpoint_uri: null,
+      json_version: checked.jsonVersion,
+      data_api_version: null,
+      asset_name: 'flow.json',
+      flow_json: FLOW_JSON,
+      validation_errors: '[]',
+      created_at: at,
+      modified_at: at,
+    })
+    .execute();
 }
 
 /** The namespace of the tenant's WABA: what an On-Premise template send must name. */

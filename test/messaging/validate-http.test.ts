@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { EXPIRED_MEDIA_ID, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS, seedSendFixtures, wabaNamespaceOf } from './send-fixtures.ts';
+import { EXPIRED_MEDIA_ID, FLOW_ID, FLOW_SCREEN, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS, seedSendFixtures, wabaNamespaceOf } from './send-fixtures.ts';
 
 const link = (ext: string) => `https://cdn.example.com/file.${ext}`;
 const body = { text: 'Choose' };
@@ -23,7 +23,7 @@ const VALID: [string, string, unknown][] = [
   ['reply buttons', 'interactive', { type: 'button', header: { type: 'image', image: { id: MEDIA_ID } }, body, action: { buttons: [{ type: 'reply', reply: { id: 'y', title: 'Yes' } }] } }],
   ['list', 'interactive', { type: 'list', body, footer: { text: 'f' }, action: { button: 'Menu', sections: [{ title: 'A', rows: [{ id: 'a1', title: 'One', description: 'first' }] }] } }],
   ['cta_url', 'interactive', { type: 'cta_url', body, action: { name: 'cta_url', parameters: { display_text: 'Open', url: 'https://example.com' } } }],
-  ['flow', 'interactive', { type: 'flow', body, action: { name: 'flow', parameters: { flow_message_version: '3', flow_id: '123', flow_cta: 'Start', flow_action: 'navigate', flow_action_payload: { screen: 'START' } } } }],
+  ['flow', 'interactive', { type: 'flow', body, action: { name: 'flow', parameters: { flow_message_version: '3', flow_id: FLOW_ID, flow_cta: 'Start', flow_action: 'navigate', flow_action_payload: { screen: FLOW_SCREEN } } } }],
   ['product', 'interactive', { type: 'product', action: { catalog_id: 'cat', product_retailer_id: 'sku1' } }],
   ['product_list', 'interactive', { type: 'product_list', header: { type: 'text', text: 'Picks' }, body, action: { catalog_id: 'cat', sections: [{ title: 'A', product_items: [{ product_retailer_id: 'sku1' }] }] } }],
   ['location request', 'interactive', { type: 'location_request_message', body, action: { name: 'send_location' } }],

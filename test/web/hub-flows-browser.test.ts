@@ -10,6 +10,8 @@ import { checkBrowser, describeBrowser, launchIsolatedPage, screenshot, type Iso
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 
 const browserCheck = await checkBrowser();
+/** A terminal screen that passes the Flow JSON check: letters in its id, a Footer that completes the flow. */
+const screen = (id: string) => ({ id, title: id, terminal: true, layout: { type: 'SingleColumnLayout', children: [{ type: 'Footer', label: 'Done', 'on-click-action': { name: 'complete', payload: {} } }] } });
 
 describeBrowser('Partner Hub flows in Chromium', browserCheck, () => {
   let t: TestApp;
@@ -63,7 +65,7 @@ describeBrowser('Partner Hub flows in Chromium', browserCheck, () => {
     await screenshot(page, 'hub-flow-new-error');
     await page.fill('#fl-endpoint', '');
     // A Flow JSON with a problem: two screens with one id.
-    await page.fill('#fl-json', JSON.stringify({ version: '7.0', screens: [{ id: 'A' }, { id: 'A' }] }, null, 2));
+    await page.fill('#fl-json', JSON.stringify({ version: '7.0', screens: [screen('WELCOME'), screen('WELCOME')] }, null, 2));
     await page.click('#create-flow');
     await page.waitForURL(/\/flows\/\w+\/\d+\?done=1$/);
     expect(await text('.notice')).toContain('Flow “Sign up” created as a DRAFT. Its Flow JSON has 1 validation error');
@@ -80,12 +82,12 @@ describeBrowser('Partner Hub flows in Chromium', browserCheck, () => {
     await page.click('text=Cancel');
 
     // Fixed in the textarea, which holds the stored JSON.
-    expect(JSON.parse(await page.inputValue('#fl-json'))).toEqual({ version: '7.0', screens: [{ id: 'A' }, { id: 'A' }] });
-    await page.fill('#fl-json', JSON.stringify({ version: '7.0', screens: [{ id: 'A' }, { id: 'B' }] }, null, 2));
+    expect(JSON.parse(await page.inputValue('#fl-json'))).toEqual({ version: '7.0', screens: [screen('WELCOME'), screen('WELCOME')] });
+    await page.fill('#fl-json', JSON.stringify({ version: '7.0', screens: [screen('WELCOME'), screen('DONE')] }, null, 2));
     await page.click('#upload-flow-json');
     expect(await text('.notice')).toBe('Flow JSON saved. Its Flow JSON has no validation errors.');
     expect(await page.locator('#validation-errors').count()).toBe(0);
-    expect(await text('#flow-json')).toContain('"id": "B"');
+    expect(await text('#flow-json')).toContain('"id": "DONE"');
 
     await page.click('#publish-flow');
     expect(await unlabelled()).toEqual([]);

@@ -24,6 +24,8 @@ const FLOW_JSON = {
 };
 /** The Hub's form body limit (web/plugin.ts); the flow forms take more (LONG_TEXT_FORM_BODY_LIMIT). */
 const FORM_BODY_LIMIT = 64 * 1024;
+/** 0 → A, 25 → Z, 26 → AA: a number in a screen id, which takes letters and underscores only. */
+const letters = (i: number): string => (i < 26 ? '' : letters(Math.floor(i / 26) - 1)) + String.fromCharCode(65 + (i % 26));
 
 describeEachDb('Partner Hub: flows', (kind) => {
   let t: TestApp;
@@ -393,12 +395,14 @@ describeEachDb('Partner Hub: flows', (kind) => {
   describe('uploading the Flow JSON from the textarea', () => {
     it('replaces a DRAFT’s Flow JSON; the page tells whether it has validation errors', async () => {
       const id = await createApi(a, { name: 'Editable' });
-      const broken = await hub.post(`${flowPage(id)}/flow-json`, { flow_json: '{"version":"7.0","screens":[{"id":"A"},{"id":"A"}]}' });
+      const broken = await hub.post(`${flowPage(id)}/flow-json`, { flow_json: JSON.stringify({ version: '7.0', screens: [FLOW_JSON.screens[0], FLOW_JSON.screens[0]] }, null, 2) });
       expect(broken.status).toBe(303);
       expect(broken.location).toBe(`${flowPage(id)}?done=1`);
       const withErrors = await hub.follow(broken);
       expect(notice(withErrors)).toBe('Flow JSON saved. Its Flow JSON has 1 validation error (listed below): the flow cannot be published until a corrected Flow JSON is uploaded.');
       expect(withErrors.html).toContain('<code>INVALID_PROPERTY_VALUE</code>');
+      // Where: the line and column of the second screen's id, and its path.
+      expect(withErrors.html).toContain('<td>line 23, column 13 (screens[1].id)</td>');
       expect((await getApi(a, id)).body.validation_errors).toEqual([expect.objectContaining({ error: 'INVALID_PROPERTY_VALUE' })]);
 
       // The textarea's text is the file, line breaks as a browser sends them (CRLF).
@@ -444,10 +448,12 @@ describeEachDb('Partner Hub: flows', (kind) => {
       const screens: unknown[] = [];
       let text = '';
       for (let i = 0; ; i++) {
-        const next = JSON.stringify({ version: '7.0', screens: [...screens, { id: `SCREEN_${i}`, title: `Step ${i}`, layout: { type: 'SingleColumnLayout', children: [{ type: 'TextBody', text: `Question ${i}?` }] } }] }, null, 2).replace(/\n/g, '\r\n');
+        // Screen ids are letters and underscores: SCREEN_A, SCREEN_B, … SCREEN_AA, …
+        const step = { id: `SCREEN_${letters(i)}`, title: `Step ${i}`, layout: { type: 'SingleColumnLayout', children: [{ type: 'TextBody', text: `Question ${i}?` }] } };
+        const next = JSON.stringify({ version: '7.0', screens: [...FLOW_JSON.screens, ...screens, step] }, null, 2).replace(/\n/g, '\r\n');
         // The textarea counts a line break once.
         if (next.replace(/\r\n/g, '\n').length > MAX_HUB_FLOW_JSON_CHARS) break;
-        screens.push({ id: `SCREEN_${i}`, title: `Step ${i}`, layout: { type: 'SingleColumnLayout', children: [{ type: 'TextBody', text: `Question ${i}?` }] } });
+        screens.push(step);
         text = next;
       }
       const body = new URLSearchParams({ _csrf: hub.csrf!, flow_json: text }).toString();
@@ -457,7 +463,7 @@ describeEachDb('Partner Hub: flows', (kind) => {
       const res = await hub.post(`${flowPage(id)}/flow-json`, { flow_json: text });
       expect(res.status, res.html.slice(0, 300)).toBe(303);
       expect((await getApi(a, id)).body).toMatchObject({ validation_errors: [], json_version: '7.0' });
-      expect((await t.get(`${apiFlows(a)}/${id}/assets/FLOW_JSON`, auth(a))).body.screens).toHaveLength(screens.length);
+      expect((await t.get(`${apiFlows(a)}/${id}/assets/FLOW_JSON`, auth(a))).body.screens).toHaveLength(screens.length + 1);
     });
 
     it('a Flow JSON of non-ASCII text within the textarea’s limit is taken, though it encodes far past 64 KiB', async () => {

@@ -1,25 +1,26 @@
-// The sandbox's check of a Flow JSON asset: a JSON object with a `version` and a non-empty
-// `screens` array whose screens have unique ids. Meta checks far more (components, routing model,
-// actions); these are the mistakes a hand-written or generated asset makes first. What is wrong is
-// reported as Meta reports it — entries of `validation_errors` in a 200 answer, with Meta's error
-// names (INVALID_FLOW_JSON, MISSING_FLOW_JSON_VERSION, …) — and kept on the flow, where they stop
-// its publication until a corrected asset is uploaded.
+// The sandbox's check of a Flow JSON asset, closer to Meta's Flow JSON validator: valid JSON, a
+// supported `version`, screens with well-formed unique ids, layouts of known components, a
+// terminal screen with a Footer, navigate actions and a routing_model that name existing screens,
+// an endpoint (`data_api_version`) where the flow exchanges data (flow-json-screens.ts and
+// flow-json-components.ts say what each rule is). Meta checks more (each component's properties
+// and limits, which components a version has); those are left out rather than guessed at.
+// What is wrong is reported as Meta reports it — entries of `validation_errors` in a 200 answer,
+// with Meta's error names, line and column, and a pointer to the JSON path — and kept on the
+// flow, where they stop its publication until a corrected asset is uploaded.
+//
+// A 10 MB hostile file costs one parse and bounded walks: at most 50 problems are made (the walk
+// stops there), containers nest at most MAX_NESTING deep, and positions are found in one scan.
 import { jsonErrorOffset } from './json-error-position.ts';
+import { lineColumns, locatePaths } from './flow-json-positions.ts';
+import { at, pathText, Problems, segmentsOf, shown, typeName, type FlowValidationError } from './flow-json-problems.ts';
+import { checkRoutingModel, checkScreens } from './flow-json-screens.ts';
+
+export type { FlowValidationError } from './flow-json-problems.ts';
 
 /** Meta: "The size is limited to 10 MB". */
 export const MAX_FLOW_JSON_BYTES = 10 * 1024 * 1024;
 /** How many problems one answer lists: enough to fix a batch, not a megabyte of them. */
 const MAX_ERRORS = 50;
-
-export interface FlowValidationError {
-  error: string;
-  error_type: 'FLOW_JSON_ERROR';
-  message: string;
-  line_start?: number;
-  line_end?: number;
-  column_start?: number;
-  column_end?: number;
-}
 
 export interface CheckedFlowJson {
   /** The asset as text, to keep; null when it cannot be kept as text (not UTF-8, or a NUL in it). */
@@ -29,68 +30,87 @@ export interface CheckedFlowJson {
   errors: FlowValidationError[];
 }
 
-const err = (error: string, message: string, at?: { line: number; column: number }): FlowValidationError => ({
-  error,
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The Flow JSON versions Meta takes, as far as this list knows (Meta's changelog: 1.x and 2.0
+ * have expired; 7.x is current at the time of writing). A newer Meta version is refused until it
+ * is added here: the sandbox cannot know what it would contain.
+ */
+export const FLOW_JSON_VERSIONS = ['2.1', '3.0', '3.1', '4.0', '5.0', '5.1', '6.0', '6.1', '6.2', '6.3', '7.0', '7.1', '7.2', '7.3'] as const;
+/** Meta's data API versions (2.0 has expired). */
+export const DATA_API_VERSIONS = ['3.0'] as const;
+
+const syntaxError = (message: string, at?: { line: number; column: number }): FlowValidationError => ({
+  error: 'INVALID_FLOW_JSON',
   error_type: 'FLOW_JSON_ERROR',
   message,
   ...(at ? { line_start: at.line, line_end: at.line, column_start: at.column, column_end: at.column } : {}),
 });
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-
-/** Line and column (1-based) of a character offset. */
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 0x0a) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
-
 function parseError(text: string, e: unknown): FlowValidationError {
   const offset = jsonErrorOffset(text);
-  const at = offset >= 0 ? lineColumn(text, offset) : undefined;
+  const at = offset >= 0 ? lineColumns(text, [offset]).get(offset) : undefined;
   // A text nested deeper than the parser's stack is a RangeError: say so without the engine's words.
   const why = e instanceof RangeError ? 'arrays and objects nest too deeply' : (e instanceof Error ? e.message : String(e)).slice(0, 300);
-  return err('INVALID_FLOW_JSON', `Flow JSON is not valid JSON${at ? ` (line ${at.line}, column ${at.column})` : ''}: ${why}`, at);
+  return syntaxError(`Flow JSON is not valid JSON${at ? ` (line ${at.line}, column ${at.column})` : ''}: ${why}`, at);
 }
 
-/** A Flow JSON version: "major.minor" (Meta's versions run from 2.1; older ones have expired). */
-function versionErrors(v: unknown): FlowValidationError[] {
-  if (v === undefined) return [err('MISSING_FLOW_JSON_VERSION', 'Flow JSON version is not specified: the top-level property "version" (e.g. "7.0") is required')];
+/** A Flow JSON version: "major.minor", one of FLOW_JSON_VERSIONS; the version when it is. */
+function checkVersion(v: unknown, p: Problems): string | null {
+  const path = at(null, 'version');
+  if (v === undefined) {
+    p.add('MISSING_FLOW_JSON_VERSION', 'Flow JSON version is not specified: the top-level property "version" (e.g. "7.0") is required');
+    return null;
+  }
   if (typeof v !== 'string' || !/^\d{1,3}\.\d{1,3}$/.test(v)) {
-    return [err('INVALID_FLOW_JSON_VERSION', `Invalid Flow JSON version: "version" must be a string such as "7.0" (got ${JSON.stringify(v)?.slice(0, 40) ?? typeName(v)})`)];
+    p.add('INVALID_FLOW_JSON_VERSION', `Invalid Flow JSON version: "version" must be a string such as "7.0" (got ${JSON.stringify(v)?.slice(0, 40) ?? typeName(v)})`, path);
+    return null;
   }
-  if (Number(v.split('.')[0]) < 2) return [err('UNSUPPORTED_FLOW_JSON_VERSION', `Unsupported Flow JSON version: ${v} has expired; use a current version such as "7.0"`)];
-  return [];
+  if ((FLOW_JSON_VERSIONS as readonly string[]).includes(v)) return v;
+  const expired = Number(v.split('.')[0]) < 2 || v === '2.0';
+  p.add(
+    'UNSUPPORTED_FLOW_JSON_VERSION',
+    `Unsupported Flow JSON version: ${v} ${expired ? 'has expired' : 'is not a Flow JSON version'}; use a current version such as "7.0" (supported: ${FLOW_JSON_VERSIONS.join(', ')})`,
+    path,
+  );
+  return null;
 }
 
-function screenErrors(screens: unknown, budget: number): FlowValidationError[] {
-  if (screens === undefined) return [err('MISSING_REQUIRED_TYPE_PROPERTY', 'Required property "screens" is missing')];
-  if (!Array.isArray(screens)) return [err('INVALID_PROPERTY_TYPE', `Expected "screens" to be array but found ${typeName(screens)}`)];
-  if (screens.length === 0) return [err('MIN_ITEMS_REQUIRED', 'Property "screens" should have at least 1 item')];
-  const out: FlowValidationError[] = [];
-  const seen = new Map<string, number>();
-  // At most `budget` errors are made: a file of a million bad screens must not build a million
-  // error objects (memory, and seconds of a blocked event loop) to show the first 50.
-  for (let i = 0; i < screens.length && out.length < budget; i++) {
-    const s: unknown = screens[i];
-    const at = `screens[${i}]`;
-    if (!isObj(s)) {
-      out.push(err('INVALID_PROPERTY_TYPE', `Expected ${at} to be object but found ${typeName(s)}`));
-      continue;
-    }
-    if (s.id === undefined) out.push(err('MISSING_REQUIRED_TYPE_PROPERTY', `Required property "id" is missing at ${at}`));
-    else if (typeof s.id !== 'string' || s.id === '') out.push(err('INVALID_PROPERTY_TYPE', `Expected ${at}.id to be a non-empty string but found ${typeName(s.id)}`));
-    else if (seen.has(s.id)) out.push(err('INVALID_PROPERTY_VALUE', `Screen id "${s.id.slice(0, 80)}" at ${at}.id is already used by screens[${seen.get(s.id)}]; screen ids must be unique`));
-    else seen.set(s.id, i);
+/** The top-level properties that concern an endpoint: data_api_version and the older data_channel_uri. */
+function checkEndpointProperties(doc: Record<string, unknown>, version: string | null, p: Problems): string | null {
+  let dataApiVersion: string | null = null;
+  const v = doc.data_api_version;
+  if (v !== undefined) {
+    if (typeof v === 'string' && (DATA_API_VERSIONS as readonly string[]).includes(v)) dataApiVersion = v;
+    else p.add('INVALID_PROPERTY_VALUE', `Invalid value found for property "data_api_version": ${shown(v)}; it must be a string, one of ${DATA_API_VERSIONS.map((d) => `"${d}"`).join(', ')}`, at(null, 'data_api_version'));
   }
-  return out;
+  // Meta: data_channel_uri is not supported from Flow JSON 3.0; the endpoint is the flow's endpoint_uri.
+  if (doc.data_channel_uri !== undefined && version !== null && Number(version.split('.')[0]) >= 3) {
+    p.add('INVALID_PROPERTY_VALUE', `Property "data_channel_uri" is not supported from Flow JSON version 3.0: set the flow's endpoint_uri (POST …/flows/{flow_id}) instead`, at(null, 'data_channel_uri'));
+  }
+  return dataApiVersion;
+}
+
+/** The problems as Meta's validation errors: each with the line and column of its path, and a pointer to it. */
+function located(text: string, problems: Problems): FlowValidationError[] {
+  const withPath = problems.list.filter((x) => x.path);
+  const spans = locatePaths(
+    text,
+    withPath.map((x) => segmentsOf(x.path!)),
+  );
+  const offsets: number[] = [];
+  for (const s of spans) if (s) offsets.push(s.start, Math.max(s.start, s.end - 1));
+  const lc = lineColumns(text, offsets);
+  const spanOf = new Map(withPath.map((x, i) => [x, spans[i]]));
+  return problems.list.map((x) => {
+    if (!x.path) return x.error;
+    const span = spanOf.get(x);
+    const start = span && lc.get(span.start);
+    const end = span && lc.get(Math.max(span.start, span.end - 1));
+    const position = start && end ? { line_start: start.line, line_end: end.line, column_start: start.column, column_end: end.column } : {};
+    return { ...x.error, ...position, pointers: [{ ...position, path: pathText(x.path) }] };
+  });
 }
 
 /** Checks an uploaded Flow JSON file (its bytes, already within MAX_FLOW_JSON_BYTES). */
@@ -99,7 +119,7 @@ export function checkFlowJson(bytes: Buffer): CheckedFlowJson {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { text: null, jsonVersion: null, dataApiVersion: null, errors: [err('INVALID_FLOW_JSON', 'Flow JSON is not valid JSON: the file is not UTF-8 text')] };
+    return { text: null, jsonVersion: null, dataApiVersion: null, errors: [syntaxError('Flow JSON is not valid JSON: the file is not UTF-8 text')] };
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // PostgreSQL text cannot hold NUL; a raw NUL is not valid JSON anyway (an escaped \u0000 is).
@@ -110,17 +130,16 @@ export function checkFlowJson(bytes: Buffer): CheckedFlowJson {
   } catch (e) {
     return { text: storable, jsonVersion: null, dataApiVersion: null, errors: [parseError(text, e)] };
   }
+  const problems = new Problems(MAX_ERRORS);
   if (!isObj(doc)) {
-    return { text: storable, jsonVersion: null, dataApiVersion: null, errors: [err('INVALID_PROPERTY_TYPE', `Expected the Flow JSON to be an object but found ${typeName(doc)}`)] };
+    problems.add('INVALID_PROPERTY_TYPE', `Expected the Flow JSON to be an object but found ${typeName(doc)}`);
+    return { text: storable, jsonVersion: null, dataApiVersion: null, errors: located(text, problems) };
   }
-  const versionProblems = versionErrors(doc.version);
-  const errors = [...versionProblems, ...screenErrors(doc.screens, MAX_ERRORS - versionProblems.length)];
-  const jsonVersion = versionProblems.length === 0 ? (doc.version as string) : null;
-  let dataApiVersion: string | null = null;
-  if (doc.data_api_version !== undefined) {
-    if (typeof doc.data_api_version === 'string' && /^\d{1,3}\.\d{1,3}$/.test(doc.data_api_version)) dataApiVersion = doc.data_api_version;
-    else errors.push(err('INVALID_PROPERTY_VALUE', `Invalid value found for property "data_api_version": it must be a string such as "3.0"`));
-  }
-  if (errors.length > MAX_ERRORS) errors.splice(MAX_ERRORS);
-  return { text: storable, jsonVersion, dataApiVersion, errors };
+  const jsonVersion = checkVersion(doc.version, problems);
+  // Whether the flow uses an endpoint is read before the screens, whose data_exchange actions need one.
+  const usesEndpoint = doc.data_api_version !== undefined;
+  const screenIds = checkScreens(doc.screens, usesEndpoint, problems);
+  const dataApiVersion = checkEndpointProperties(doc, jsonVersion, problems);
+  if (screenIds) checkRoutingModel(doc.routing_model, screenIds, usesEndpoint, problems);
+  return { text: storable, jsonVersion, dataApiVersion, errors: located(text, problems) };
 }

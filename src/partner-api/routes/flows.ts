@@ -31,8 +31,20 @@ const ListQuery = Type.Object({
   limit: Type.Optional(Type.String({ description: 'Page size (default 1000, at most 1000)' })),
   offset: Type.Optional(Type.String({ description: 'Flows to skip' })),
 });
+const Position = {
+  line_start: Type.Optional(Type.Integer()),
+  line_end: Type.Optional(Type.Integer()),
+  column_start: Type.Optional(Type.Integer()),
+  column_end: Type.Optional(Type.Integer()),
+};
 const ValidationError = Type.Object(
-  { error: Type.String(), error_type: Type.String(), message: Type.String(), line_start: Type.Optional(Type.Integer()), line_end: Type.Optional(Type.Integer()), column_start: Type.Optional(Type.Integer()), column_end: Type.Optional(Type.Integer()) },
+  {
+    error: Type.String({ description: 'INVALID_FLOW_JSON, INVALID_PROPERTY_VALUE, MISSING_REQUIRED_TYPE_PROPERTY, …' }),
+    error_type: Type.String({ description: 'FLOW_JSON_ERROR' }),
+    message: Type.String(),
+    ...Position,
+    pointers: Type.Optional(Type.Array(Type.Object({ ...Position, path: Type.String({ description: 'screens[0].layout.children[1].type' }) }, { additionalProperties: true }))),
+  },
   { additionalProperties: true },
 );
 const Flow = Type.Object(

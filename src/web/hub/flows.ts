@@ -15,6 +15,7 @@ import { getWabaAccount, type WabaAccountRow } from '../../services/waba-account
 import { listPartnerFlows } from '../../messaging/flows/list.ts';
 import { DEPRECATABLE, deleteFlow, deprecateFlow, flowNotFound, publishFlow } from '../../messaging/flows/service.ts';
 import { findFlow, flowAsset, validationErrorsOf, type FlowMeta, type FlowScope, type FlowStatus } from '../../messaging/flows/store.ts';
+import type { FlowValidationError } from '../../messaging/flows/flow-json.ts';
 import { putFlash, takeFlash } from '../sessions.ts';
 import { fmtTime, hubOf, hubPage, listForm, pager, partnerPath, PAGE_SIZES } from './context.ts';
 import { flowJsonForm, prettyJson, type FlowJsonForm } from './flow-json-text.ts';
@@ -73,6 +74,13 @@ export interface FlowPageExtra {
   typedError?: string;
 }
 
+/** Where a validation error is: `line 3, column 15`, and the JSON path of a structural one: `line 22, column 13 (screens[1].id)`. */
+function whereOf(e: FlowValidationError): string {
+  const line = e.line_start !== undefined ? `line ${e.line_start}${e.column_start !== undefined ? `, column ${e.column_start}` : ''}` : '';
+  const path = e.pointers?.[0]?.path;
+  return path ? (line ? `${line} (${path})` : path) : line;
+}
+
 /** The flow's page: its fields, validation errors, Flow JSON and the actions its status allows. */
 export async function showFlow(deps: Deps, request: FastifyRequest, reply: FastifyReply, pf: PartnerFlow, extra: FlowPageExtra = {}, status = 200) {
   const { partnerId } = hubOf(request);
@@ -109,7 +117,7 @@ export async function showFlow(deps: Deps, request: FastifyRequest, reply: Fasti
       },
       errors: validationErrorsOf(f).map((e) => ({
         ...e,
-        at: e.line_start !== undefined ? `line ${e.line_start}${e.column_start !== undefined ? `, column ${e.column_start}` : ''}` : '',
+        at: whereOf(e),
       })),
       json: shown,
       jsonSize: stored === null ? 0 : Buffer.byteLength(stored, 'utf8'),
