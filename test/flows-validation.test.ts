@@ -267,11 +267,26 @@ describe('Flow JSON check: where each error is', () => {
 describe('Flow JSON check: bounded on a hostile file', () => {
   it(`containers nested past ${MAX_NESTING} levels are one error, not a deep recursion`, () => {
     let nest: unknown = { type: 'TextBody', text: 'x' };
-    for (let i = 0; i < 20_000; i++) nest = { type: 'If', condition: 'true', then: [nest] };
+    // 40 containers: past MAX_NESTING, within the text's nesting limit (two JSON levels each).
+    for (let i = 0; i < 40; i++) nest = { type: 'If', condition: 'true', then: [nest] };
     const text = `{"version":"7.0","screens":[{"id":"A","terminal":true,"layout":{"type":"SingleColumnLayout","children":[${serialize(nest)},{"type":"Footer","label":"x","on-click-action":{"name":"complete"}}]}}]}`;
     const errors = check(text).errors;
     expect(errors).toEqual([expect.objectContaining({ error: 'INVALID_PROPERTY_VALUE', message: expect.stringContaining('nest too deeply') })]);
     expect(errors[0]!.pointers![0]!.path.split('.then').length).toBe(MAX_NESTING + 1);
+  });
+
+  it('a text nested deeper than 128 levels is one syntax error with its position, found before parsing; deep values are never written out', () => {
+    // 20,000 levels inside "version": JSON.parse copes, but writing the value into a message recursed past the stack (a 500).
+    const deep = `{"version":${'['.repeat(20_000)}${']'.repeat(20_000)},"screens":[]}`;
+    expect(check(deep).errors).toEqual([
+      expect.objectContaining({ error: 'INVALID_FLOW_JSON', message: 'Flow JSON arrays and objects nest deeper than 128 levels (line 1, column 139)', line_start: 1, column_start: 139 }),
+    ]);
+    // Never closed: the same, without a parse of 10 MB.
+    expect(check('['.repeat(10 * 1024 * 1024)).errors).toEqual([expect.objectContaining({ error: 'INVALID_FLOW_JSON', column_start: 129 })]);
+    // Within the limit, a value that is an array or object is named in the message, not written out.
+    const nested = check(flow([], { version: { a: [1, 2, { b: 'x'.repeat(1000) }] }, data_api_version: [[[1]]] })).errors.map((e) => e.message);
+    expect(nested).toContainEqual(expect.stringContaining('(got an object)'));
+    expect(nested).toContainEqual(expect.stringContaining('"data_api_version": an array of 1;'));
   });
 
   it('10 MB of bad components: 50 errors, the first ones, with positions, in bounded time', () => {

@@ -278,7 +278,7 @@ describeEachDb('Partner API: WhatsApp Flows', (kind) => {
       expect((await t.get(flowPath(a, draft, '/assets'), auth(a))).body).toEqual({ assets: [], count: 0, total: 0 });
       expectPartnerError(await t.post(flowPath(a, draft, '/publish'), auth(a)), 400, '#139002');
       const deep = `{"version":"7.0","screens":[${'['.repeat(100_000)}${']'.repeat(100_000)}]}`;
-      expect((await errorsOf(deep))[0]).toMatchObject({ error: 'INVALID_PROPERTY_TYPE', message: expect.stringContaining('screens[0]') });
+      expect((await errorsOf(deep))[0]).toMatchObject({ error: 'INVALID_FLOW_JSON', message: expect.stringContaining('nest deeper than 128 levels') });
       expect(await errorsOf(`\ufeff${JSON.stringify(FLOW_JSON)}`)).toEqual([]);
       expect(await errorsOf(`${JSON.stringify(FLOW_JSON).slice(0, -1)},"__proto__":{"x":1}}`)).toEqual([]);
     });

@@ -3,6 +3,11 @@
 
 /** Whether `text` opens more than `max` arrays/objects at once (strings skipped). One pass, no allocation. */
 export function jsonNestsDeeperThan(text: string, max: number): boolean {
+  return jsonDepthExceededAt(text, max) >= 0;
+}
+
+/** The offset of the first `[` or `{` that opens level max + 1 (strings skipped), or -1 when none does. */
+export function jsonDepthExceededAt(text: string, max: number): number {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -12,8 +17,8 @@ export function jsonNestsDeeperThan(text: string, max: number): boolean {
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
+      if (++depth > max) return i;
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
-  return false;
+  return -1;
 }

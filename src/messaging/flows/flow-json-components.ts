@@ -125,9 +125,11 @@ function checkComponent(c: unknown, path: JsonPath, depth: number, ctx: Componen
   if (type === 'Switch' && c.cases !== undefined) {
     const casesPath = at(path, 'cases');
     if (!isObj(c.cases)) return p.add('INVALID_PROPERTY_TYPE', `Expected ${pathOf(casesPath)} to be object but found ${typeName(c.cases)}`, casesPath);
-    for (const [k, v] of Object.entries(c.cases)) {
+    // for…in, not Object.entries: a hostile file's 800,000 cases are not copied into an array first.
+    const cases = c.cases;
+    for (const k in cases) {
       if (p.full) break;
-      checkComponents(v, at(casesPath, k), depth + 1, ctx, p);
+      checkComponents(cases[k], at(casesPath, k), depth + 1, ctx, p);
     }
   }
 }

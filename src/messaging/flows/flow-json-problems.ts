@@ -53,8 +53,13 @@ export function pathText(path: JsonPath | null): string {
   return s;
 }
 
-/** A value quoted for a message, cut short. */
+/**
+ * A value quoted for a message, cut short. An array or object is named, not written out: it may be
+ * the whole 10 MB document (once per problem), or nested deeper than JSON.stringify's stack.
+ */
 export function shown(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v !== null && typeof v === 'object') return 'an object';
   const s = typeof v === 'string' ? JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v) : JSON.stringify(v);
   return s === undefined ? typeof v : s.length > 100 ? `${s.slice(0, 100)}…` : s;
 }

@@ -10,6 +10,7 @@
 //
 // A 10 MB hostile file costs one parse and bounded walks: at most 50 problems are made (the walk
 // stops there), containers nest at most MAX_NESTING deep, and positions are found in one scan.
+import { jsonDepthExceededAt } from '../../http/json-depth.ts';
 import { jsonErrorOffset } from './json-error-position.ts';
 import { lineColumns, locatePaths } from './flow-json-positions.ts';
 import { at, pathText, Problems, segmentsOf, shown, typeName, type FlowValidationError } from './flow-json-problems.ts';
@@ -19,6 +20,12 @@ export type { FlowValidationError } from './flow-json-problems.ts';
 
 /** Meta: "The size is limited to 10 MB". */
 export const MAX_FLOW_JSON_BYTES = 10 * 1024 * 1024;
+/**
+ * How deep arrays and objects may nest in a Flow JSON: far more than a flow needs (components nest
+ * at most MAX_NESTING containers, a few levels each; screen data a few more), far less than what
+ * makes parsing and reporting costly.
+ */
+const MAX_JSON_DEPTH = 128;
 /** How many problems one answer lists: enough to fix a batch, not a megabyte of them. */
 const MAX_ERRORS = 50;
 
@@ -64,7 +71,7 @@ function checkVersion(v: unknown, p: Problems): string | null {
     return null;
   }
   if (typeof v !== 'string' || !/^\d{1,3}\.\d{1,3}$/.test(v)) {
-    p.add('INVALID_FLOW_JSON_VERSION', `Invalid Flow JSON version: "version" must be a string such as "7.0" (got ${JSON.stringify(v)?.slice(0, 40) ?? typeName(v)})`, path);
+    p.add('INVALID_FLOW_JSON_VERSION', `Invalid Flow JSON version: "version" must be a string such as "7.0" (got ${shown(v)})`, path);
     return null;
   }
   if ((FLOW_JSON_VERSIONS as readonly string[]).includes(v)) return v;
@@ -124,6 +131,13 @@ export function checkFlowJson(bytes: Buffer): CheckedFlowJson {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // PostgreSQL text cannot hold NUL; a raw NUL is not valid JSON anyway (an escaped \u0000 is).
   const storable = text.includes('\u0000') ? null : text;
+  // Nested deeper than any Flow JSON is: refused before the parse, which would build it all
+  // (10 MB of "[" takes seconds and hundreds of MB) for checks that could not use it.
+  const tooDeep = jsonDepthExceededAt(text, MAX_JSON_DEPTH);
+  if (tooDeep >= 0) {
+    const at = lineColumns(text, [tooDeep]).get(tooDeep);
+    return { text: storable, jsonVersion: null, dataApiVersion: null, errors: [syntaxError(`Flow JSON arrays and objects nest deeper than ${MAX_JSON_DEPTH} levels${at ? ` (line ${at.line}, column ${at.column})` : ''}`, at)] };
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
