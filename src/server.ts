@@ -4,7 +4,7 @@ import type { DestinationStream } from 'pino';
 import { buildApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { displayHost, type Config } from './config.ts';
-import { openDb } from './db/index.ts';
+import { openDb, type Executor } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Deps } from './deps.ts';
 import { bootstrapTenant, type BootstrapResult } from './services/bootstrap.ts';
@@ -53,8 +53,8 @@ async function createDemoOnce(deps: Deps): Promise<DemoTenant | undefined> {
     // deps.config.publicUrl: the real port by now (PORT=0 is resolved before the demo is made).
     const partner_redirect_url = demoPartnerReturnUrl(deps.config.publicUrl);
     const tenant = await bootstrapTenant(deps, { brandName: 'Demo Partner', clientName: 'Demo Client', username: 'demo@openwaba.local', partnerRedirectUrl: partner_redirect_url });
-    await putSetting(deps, DEMO_PARTNER_KEY, tenant.partner_id, false);
-    await putSetting(deps, DEMO_REDIRECT_KEY, partner_redirect_url, false);
+    await putSetting(deps.db.kysely, DEMO_PARTNER_KEY, tenant.partner_id, false);
+    await putSetting(deps.db.kysely, DEMO_REDIRECT_KEY, partner_redirect_url, false);
     return { ...tenant, partner_redirect_url };
   } catch (err) {
     await deps.db.kysely.deleteFrom('instance_settings').where('key', '=', 'demo_tenant').execute();
@@ -66,8 +66,8 @@ async function createDemoOnce(deps: Deps): Promise<DemoTenant | undefined> {
 const DEMO_PARTNER_KEY = 'demo_partner_id';
 const DEMO_REDIRECT_KEY = 'demo_partner_redirect_url';
 
-async function putSetting(deps: Deps, key: string, value: string, replace: boolean): Promise<void> {
-  await deps.db.kysely
+async function putSetting(db: Executor, key: string, value: string, replace: boolean): Promise<void> {
+  await db
     .insertInto('instance_settings')
     .values({ key, value })
     .onConflict((oc) => (replace ? oc.column('key').doUpdateSet({ value }) : oc.column('key').doNothing()))
@@ -83,27 +83,32 @@ async function putSetting(deps: Deps, key: string, value: string, replace: boole
  * 'Demo Partner' whose URL ends in the landing page's path is taken as that (and recorded).
  */
 async function refreshDemoRedirect(deps: Deps): Promise<void> {
-  const db = deps.db.kysely;
   const url = demoPartnerReturnUrl(deps.config.publicUrl);
-  const settings = new Map((await db.selectFrom('instance_settings').select(['key', 'value']).where('key', 'in', [DEMO_PARTNER_KEY, DEMO_REDIRECT_KEY]).execute()).map((r) => [r.key, r.value]));
-  let partnerId = settings.get(DEMO_PARTNER_KEY);
-  let written = settings.get(DEMO_REDIRECT_KEY);
-  if (partnerId === undefined) {
-    const p = await db.selectFrom('partners').select(['id', 'partner_redirect_url']).where('brand_name', '=', 'Demo Partner').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
-    if (!p?.partner_redirect_url?.endsWith(DEMO_PARTNER_RETURN_PATH)) return;
-    partnerId = p.id;
-    written = p.partner_redirect_url;
-    await putSetting(deps, DEMO_PARTNER_KEY, partnerId, false);
-    await putSetting(deps, DEMO_REDIRECT_KEY, written, false);
-  }
-  if (written === undefined || written === url) return;
-  const res = await db
-    .updateTable('partners')
-    .set({ partner_redirect_url: url, modified_at: deps.clock.now().toISOString() })
-    .where('id', '=', partnerId)
-    .where('partner_redirect_url', '=', written)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) > 0) await putSetting(deps, DEMO_REDIRECT_KEY, url, true);
+  await deps.db.kysely.transaction().execute(async (tx) => {
+    const settings = new Map((await tx.selectFrom('instance_settings').select(['key', 'value']).where('key', 'in', [DEMO_PARTNER_KEY, DEMO_REDIRECT_KEY]).execute()).map((r) => [r.key, r.value]));
+    let partnerId = settings.get(DEMO_PARTNER_KEY);
+    let written = settings.get(DEMO_REDIRECT_KEY);
+    if (written === undefined) {
+      // Not recorded (a demo tenant made before the keys, or with the partner's key only): its
+      // URL now, if it is on the landing page's path, is taken as what openwaba wrote.
+      const q = tx.selectFrom('partners').select(['id', 'partner_redirect_url']);
+      const p = await (partnerId !== undefined ? q.where('id', '=', partnerId) : q.where('brand_name', '=', 'Demo Partner').orderBy('created_at').orderBy('id').limit(1)).executeTakeFirst();
+      if (!p?.partner_redirect_url?.endsWith(DEMO_PARTNER_RETURN_PATH)) return;
+      partnerId = p.id;
+      written = p.partner_redirect_url;
+      await putSetting(tx, DEMO_PARTNER_KEY, partnerId, false);
+      await putSetting(tx, DEMO_REDIRECT_KEY, written, false);
+    }
+    if (partnerId === undefined || written === url) return;
+    const res = await tx
+      .updateTable('partners')
+      .set({ partner_redirect_url: url, modified_at: deps.clock.now().toISOString() })
+      .where('id', '=', partnerId)
+      .where('partner_redirect_url', '=', written)
+      .executeTakeFirst();
+    // In the same transaction: the record never parts from the URL it names.
+    if (Number(res.numUpdatedRows) > 0) await putSetting(tx, DEMO_REDIRECT_KEY, url, true);
+  });
 }
 
 /**

@@ -133,7 +133,13 @@ describeEachDb('a later start on another address moves the demo redirect URL alo
       const fourth = await start('http://localhost:9292');
       expect(await redirectOf(fourth, pid)).toBe('http://localhost:9292/demo/partner-return');
       expect(await redirectOf(fourth, other.partner_id)).toBe('http://localhost:8082/demo/partner-return');
+      // A database that recorded the demo partner but not the URL written (made by an earlier build).
+      await fourth.deps.db.kysely.deleteFrom('instance_settings').where('key', '=', 'demo_partner_redirect_url').execute();
       await fourth.stop();
+
+      const fifth = await start('http://localhost:9393');
+      expect(await redirectOf(fifth, pid)).toBe('http://localhost:9393/demo/partner-return');
+      await fifth.stop();
     } finally {
       await database.drop();
     }
