@@ -385,6 +385,21 @@ describeEachDb('Flows: validation over the Partner API, and sending a flow the W
     expect((await t.get(`${flowsPath(a)}/${created.id}`, auth(a))).body.status).toBe('DRAFT');
   });
 
+  it('an asset that passed the check of an earlier build is checked again at publish, by today’s rules', async () => {
+    const created = await create({ flow_json: JSON.stringify(flow([terminal('A')])) });
+    expect(created.validation_errors).toEqual([]);
+    // As an earlier build kept it: a terminal screen without a Footer, judged then to have no errors.
+    await t.deps.db.kysely
+      .updateTable('flows')
+      .set({ flow_json: JSON.stringify(flow([terminal('A', [{ type: 'TextBody', text: 'no way out' }])])), validation_errors: '[]' })
+      .where('id', '=', created.id)
+      .execute();
+    expectPartnerError(await t.post(`${flowsPath(a)}/${created.id}/publish`, auth(a)), 400, /^\(#139002\) Publishing Flow with validation errors: flow \d+ has 1 validation error, the first: /);
+    const after = (await t.get(`${flowsPath(a)}/${created.id}`, auth(a))).body;
+    expect(after.status).toBe('DRAFT');
+    expect(after.validation_errors).toEqual([expect.objectContaining({ error: 'MISSING_FOOTER' })]);
+  });
+
   it('a flow with data_api_version is not published without its endpoint_uri', async () => {
     const { id, validation_errors } = await create({ flow_json: JSON.stringify(REALISTIC) });
     expect(validation_errors).toEqual([]);
