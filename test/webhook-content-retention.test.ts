@@ -10,6 +10,7 @@ import type { Deps } from '../src/deps.ts';
 import { JobScheduler } from '../src/jobs/scheduler.ts';
 import { runMaintenance } from '../src/maintenance.ts';
 import { removedEventBody, removeOldWebhookContent, WEBHOOK_CONTENT_PROGRESS_KEY } from '../src/messaging/webhook-content-retention.ts';
+import { EXCERPTS_PROGRESS_KEY } from '../src/webhooks/excerpt-retention.ts';
 import type { BootstrapResult } from '../src/services/bootstrap.ts';
 import { eventsForRewrite } from '../src/webhooks/body-retention.ts';
 import { Dispatcher } from '../src/webhooks/dispatcher.ts';
@@ -401,5 +402,52 @@ describeEachDb('webhook content retention', (kind) => {
     expect(backlog).toMatch(/webhook_events_partner_type/);
     if (kind === 'postgres') expect(backlog).toMatch(/^\s*->\s+Index Scan using webhook_events_partner_type/m);
     expect(backlog).not.toMatch(/Seq Scan|Sort|TEMP B-TREE/);
+  });
+});
+
+describeEachDb('webhook content retention: what receivers answered', (kind) => {
+  it('attempts started before the cutoff lose their response excerpt (outcome, status code and times stay); later ones keep it', async () => {
+    const clock = new ManualClock(new Date('2026-03-01T10:00:00.000Z'));
+    const t = await startTestApp(kind, { clock, env: { OPENWABA_MESSAGE_CONTENT_RETENTION_DAYS: '7', OPENWABA_WEBHOOK_RETENTION_DAYS: '30' } });
+    try {
+      const db = t.deps.db.kysely;
+      const attempt = (id: string, startedAt: Date, excerpt: string | null) => ({
+        id,
+        event_id: `evt_${id}`,
+        attempt: 1,
+        url: 'https://crm.example/hook',
+        started_at: startedAt.toISOString(),
+        duration_ms: 5,
+        outcome: 'http_error',
+        status_code: 500,
+        error: null,
+        response_excerpt: excerpt,
+        slow: 0,
+      });
+      const day = 86_400_000;
+      const t0 = clock.now().getTime();
+      // Five old ones in one instant (more than a batch of 2), one old without an excerpt, one recent.
+      await db
+        .insertInto('webhook_attempts')
+        .values([
+          ...Array.from({ length: 5 }, (_, i) => attempt(`old${i}`, new Date(t0), `echo: hello Ann ${i}`)),
+          attempt('bare', new Date(t0 + 1), null),
+          attempt('recent', new Date(t0 + 7 * day), 'echo: hello again'),
+        ])
+        .execute();
+      clock.advance(8 * day);
+      await removeOldWebhookContent(t.deps, 2);
+      const rows = new Map((await db.selectFrom('webhook_attempts').select(['id', 'response_excerpt', 'status_code', 'outcome']).execute()).map((r) => [r.id, r]));
+      for (let i = 0; i < 5; i++) expect(rows.get(`old${i}`)).toEqual({ id: `old${i}`, response_excerpt: null, status_code: 500, outcome: 'http_error' });
+      expect(rows.get('recent')!.response_excerpt).toBe('echo: hello again');
+      // A week later the recent one has passed the cutoff too; the walk starts where the last run stopped.
+      clock.advance(7 * day);
+      await removeOldWebhookContent(t.deps, 2);
+      expect((await db.selectFrom('webhook_attempts').select('response_excerpt').where('id', '=', 'recent').executeTakeFirstOrThrow()).response_excerpt).toBeNull();
+      const mark = await db.selectFrom('instance_settings').select('value').where('key', '=', EXCERPTS_PROGRESS_KEY).executeTakeFirstOrThrow();
+      expect(mark.value).toBe(new Date(clock.now().getTime() - 7 * day).toISOString());
+    } finally {
+      await t.close();
+    }
   });
 });

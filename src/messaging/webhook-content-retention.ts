@@ -41,6 +41,7 @@
 // its event was blanked is made from the blanked body.
 import type { Deps } from '../deps.ts';
 import { rewriteOldEventBodies, type BodyChange, type StoredEventBody } from '../webhooks/body-retention.ts';
+import { removeResponseExcerptsBefore } from '../webhooks/excerpt-retention.ts';
 import { REMOVAL_BATCH, removalOf, type ContentRemoval } from './content-retention.ts';
 
 const DAY_MS = 86_400_000;
@@ -152,11 +153,15 @@ export async function removeOldWebhookContent(deps: Deps, batchSize = REMOVAL_BA
   if (days === null) return 0;
   const now = deps.clock.now();
   const removal: ContentRemoval = { at: now.toISOString(), retentionDays: days };
-  return rewriteOldEventBodies(deps, {
+  const before = new Date(now.getTime() - days * DAY_MS).toISOString();
+  const changed = await rewriteOldEventBodies(deps, {
     eventType: 'message',
-    before: new Date(now.getTime() - days * DAY_MS).toISOString(),
+    before,
     progressKey: WEBHOOK_CONTENT_PROGRESS_KEY,
     batchSize,
     rewrite: (events) => changesFor(deps, events, removal),
   });
+  // What receivers answered may echo what they were sent: it goes with the content.
+  await removeResponseExcerptsBefore(deps, before, batchSize);
+  return changed;
 }
