@@ -2,8 +2,9 @@
 // (filters by name, status and WABA; paging), one flow with its fields, validation errors and its
 // Flow JSON pretty-printed and escaped, publish / deprecate / delete after a confirm page
 // (post/redirect/get, the result told once through a flash), refusals in the Partner API's own
-// words, creating a flow and uploading its Flow JSON from a textarea within the Hub's form body
-// limit, and another partner's flows, which never show and cannot be touched.
+// words, creating a flow, editing a DRAFT's name, categories and endpoint URI, uploading its Flow
+// JSON from a textarea within the Hub's form body limit, and another partner's flows, which never
+// show and cannot be touched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
@@ -389,6 +390,123 @@ describeEachDb('Partner Hub: flows', (kind) => {
       const names = (await t.get(apiFlows(a), { ...auth(a), query: { fields: 'name' } })).body.flows.map((f: { name: string }) => f.name);
       expect(names).not.toContain('no token');
       expect((await hub.get(`${base}/flows/new`)).html).toContain('<h1>New flow</h1>');
+    });
+  });
+
+  describe('editing a DRAFT’s name, categories and endpoint URI', () => {
+    const field = (page: PageResponse, id: string) => new RegExp(`<input [^>]*id="${id}"[^>]*>`).exec(page.html)?.[0];
+
+    it('offers a form prefilled with the flow’s values; saving answers 303 and the page tells it once', async () => {
+      const id = await createApi(a, { name: 'Before & after', categories: ['SURVEY', 'OTHER'], endpoint_uri: 'https://flows.example.com/a?x=1&y=2' });
+      const page = await hub.get(flowPage(id));
+      expect(page.html).toContain(`<form method="post" action="${flowPage(id)}/metadata" class="card" id="flow-metadata-form"`);
+      expect(field(page, 'fm-name')).toContain(`value="${esc('Before & after')}"`);
+      expect(page.html).toContain('<input type="checkbox" id="fm-category-SURVEY" name="categories" value="SURVEY" checked>');
+      expect(page.html).toContain('<input type="checkbox" id="fm-category-OTHER" name="categories" value="OTHER" checked>');
+      expect(page.html).toContain('<input type="checkbox" id="fm-category-SIGN_UP" name="categories" value="SIGN_UP">');
+      expect(field(page, 'fm-endpoint')).toContain('value="https://flows.example.com/a?x=1&amp;y=2"');
+
+      const saved = await hub.post(`${flowPage(id)}/metadata`, { name: 'Renamed', categories: ['LEAD_GENERATION', 'SIGN_UP'], endpoint_uri: 'http://localhost:3000/flow' });
+      expect(saved.status, saved.html.slice(0, 500)).toBe(303);
+      expect(saved.location).toBe(`${flowPage(id)}?done=1`);
+      expect((await getApi(a, id)).body).toMatchObject({ name: 'Renamed', status: 'DRAFT', categories: ['LEAD_GENERATION', 'SIGN_UP'], endpoint_uri: 'http://localhost:3000/flow' });
+      const landed = await hub.follow(saved);
+      expect(notice(landed)).toBe('Flow “Renamed” updated.');
+      expect(landed.html).toContain('<h1>Renamed</h1>');
+      expect(landed.html).toContain('<dd id="flow-categories">LEAD_GENERATION, SIGN_UP</dd>');
+      expect(field(landed, 'fm-name')).toContain('value="Renamed"');
+      expect(landed.html).toContain('<input type="checkbox" id="fm-category-SIGN_UP" name="categories" value="SIGN_UP" checked>');
+      expect(notice(await hub.get(saved.location!))).toBeUndefined();
+
+      // An empty endpoint URI clears it; one category, sent alone, is a single value.
+      const cleared = await hub.post(`${flowPage(id)}/metadata`, { name: 'Renamed', categories: 'OTHER', endpoint_uri: ' ' });
+      expect(cleared.status).toBe(303);
+      expect((await getApi(a, id)).body).toMatchObject({ name: 'Renamed', categories: ['OTHER'] });
+      expect((await getApi(a, id)).body.endpoint_uri).toBeUndefined();
+      expect((await hub.follow(cleared)).html).toContain('<dd id="flow-endpoint"><span class="muted">none</span></dd>');
+      // The form's address opened with GET: the flow's page.
+      expect((await hub.get(`${flowPage(id)}/metadata`)).location).toBe(flowPage(id));
+    });
+
+    it('refuses what the API refuses, in the API’s words, at the field or above the page (400), changing nothing', async () => {
+      const id = await createApi(a, { name: 'Stays put', categories: ['SURVEY'], endpoint_uri: 'https://flows.example.com/keep' });
+      await createApi(a, { name: 'Already here' });
+      const cases: { api: Record<string, unknown>; form: Record<string, string | string[]>; at?: string }[] = [
+        { api: { name: 'x'.repeat(201) }, form: { name: 'x'.repeat(201), categories: 'OTHER' }, at: 'fm-name-error' },
+        { api: { name: '  ' }, form: { name: '  ', categories: 'OTHER' }, at: 'fm-name-error' },
+        { api: { categories: [] }, form: { name: 'Stays put' }, at: 'fm-categories-error' },
+        { api: { categories: ['MARKETING'] }, form: { name: 'Stays put', categories: ['OTHER', 'MARKETING'] }, at: 'fm-categories-error' },
+        { api: { endpoint_uri: 'ftp://example.com/flow' }, form: { name: 'Stays put', categories: 'OTHER', endpoint_uri: 'ftp://example.com/flow' }, at: 'fm-endpoint-error' },
+        { api: { name: 'Already here' }, form: { name: 'Already here', categories: ['SIGN_UP', 'OTHER'], endpoint_uri: 'https://flows.example.com/typed' } },
+      ];
+      for (const { api, form, at } of cases) {
+        const refused = await t.post(`${apiFlows(a)}/${id}`, { ...auth(a), json: api });
+        expect(refused.status).toBe(400);
+        const message = refused.body.meta.developer_message as string;
+        const res = await hub.post(`${flowPage(id)}/metadata`, { endpoint_uri: '', ...form });
+        expect(res.status, message).toBe(400);
+        if (at) {
+          expect(res.html, message).toContain(`<p class="error field-error" id="${at}">${esc(message)}</p>`);
+          expect(res.html, message).toContain('aria-invalid="true"');
+          expect(alert(res), message).toBeUndefined();
+        } else {
+          expect(alert(res), message).toBe(esc(message));
+          expect(message).toMatch(/^\(#100\) Flow name is not unique: /);
+        }
+      }
+      // What was typed stays on the form (the last case).
+      const dup = await hub.post(`${flowPage(id)}/metadata`, { name: 'Already here', categories: ['SIGN_UP', 'OTHER'], endpoint_uri: 'https://flows.example.com/typed' });
+      expect(field(dup, 'fm-name')).toContain('value="Already here"');
+      expect(dup.html).toContain('<input type="checkbox" id="fm-category-SIGN_UP" name="categories" value="SIGN_UP" checked>');
+      expect(dup.html).toContain('<input type="checkbox" id="fm-category-SURVEY" name="categories" value="SURVEY">');
+      expect(field(dup, 'fm-endpoint')).toContain('value="https://flows.example.com/typed"');
+      expect(dup.html).toContain('<h1>Stays put</h1>');
+
+      // Under the strict URL policy, an http endpoint is the API's refusal too.
+      const policy = t.deps.config.webhookUrlPolicy;
+      t.deps.config.webhookUrlPolicy = 'strict';
+      try {
+        const api = await t.post(`${apiFlows(a)}/${id}`, { ...auth(a), json: { endpoint_uri: 'http://flows.example.com/x' } });
+        expect(api.status).toBe(400);
+        const res = await hub.post(`${flowPage(id)}/metadata`, { name: 'Stays put', categories: 'SURVEY', endpoint_uri: 'http://flows.example.com/x' });
+        expect(res.status).toBe(400);
+        expect(res.html).toContain(`id="fm-endpoint-error">${esc(api.body.meta.developer_message)}</p>`);
+      } finally {
+        t.deps.config.webhookUrlPolicy = policy;
+      }
+      expect((await getApi(a, id)).body).toMatchObject({ name: 'Stays put', categories: ['SURVEY'], endpoint_uri: 'https://flows.example.com/keep' });
+    });
+
+    it('a flow no longer DRAFT has no form, and saving it is refused in the API’s words', async () => {
+      const id = await createApi(a, { name: 'Published meta', flow_json: JSON.stringify(FLOW_JSON) });
+      const typed = { name: 'Late rename', categories: 'OTHER', endpoint_uri: '' };
+      // Published meanwhile (another tab, the API).
+      expect((await t.post(`${apiFlows(a)}/${id}/publish`, auth(a))).status).toBe(200);
+      expect((await hub.get(flowPage(id))).html).not.toContain('id="flow-metadata-form"');
+      const api = await t.post(`${apiFlows(a)}/${id}`, { ...auth(a), json: { name: 'Late rename' } });
+      expect(api.status).toBe(400);
+      const res = await hub.post(`${flowPage(id)}/metadata`, typed);
+      expect(res.status).toBe(400);
+      expect(alert(res)).toBe(esc(api.body.meta.developer_message));
+      expect(alert(res)).toMatch(/^\(#139001\) Flow can&#39;t be updated: /);
+      expect(res.html).not.toContain('id="flow-metadata-form"');
+      expect((await getApi(a, id)).body).toMatchObject({ name: 'Published meta', status: 'PUBLISHED' });
+    });
+
+    it('needs the CSRF token, and never reaches another partner’s flow', async () => {
+      const mine = await createApi(a, { name: 'Token needed' });
+      expect((await hub.postRaw(`${flowPage(mine)}/metadata`, { name: 'no token', categories: 'OTHER' })).status).toBe(403);
+      expect((await hub.postRaw(`${flowPage(mine)}/metadata`, { name: 'bad token', categories: 'OTHER', _csrf: 'x'.repeat(hub.csrf!.length) })).status).toBe(403);
+      expect((await getApi(a, mine)).body.name).toBe('Token needed');
+
+      const [secret] = (await t.get(apiFlows(b), auth(b))).body.flows;
+      for (const waba of [b.waba_account_id, a.waba_account_id]) {
+        const res = await hub.post(`${base}/flows/${waba}/${secret.id}/metadata`, { name: 'planted', categories: 'OTHER' });
+        expect(res.status, waba).toBe(404);
+        expect(res.html).not.toContain('b secret flow');
+      }
+      expect((await hub.post(`/hub/partner/${b.partner_id}/flows/${b.waba_account_id}/${secret.id}/metadata`, { name: 'planted', categories: 'OTHER' })).status).toBe(403);
+      expect((await getApi(b, secret.id)).body).toMatchObject({ name: 'b secret flow', categories: ['OTHER'], status: 'DRAFT' });
     });
   });
 

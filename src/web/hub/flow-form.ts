@@ -1,15 +1,18 @@
 // The flow forms. "New flow": WABA, name, categories, an endpoint URI and the Flow JSON (both
 // optional), read by the Partner API's own parser (parseNewFlow: the same fields, the same
 // endpoint URI policy) and created by its service (createFlow: DRAFT, the name unique in the
-// WABA). "Flow JSON" on a DRAFT flow's page: the textarea's text, uploaded as the Partner API's
-// POST …/flows/{id}/assets uploads a file (uploadFlowAsset: kept with its validation errors).
+// WABA). On a DRAFT flow's page, "Edit": its name, categories and endpoint URI, read by the
+// Partner API's parser of POST …/flows/{id} (parseFlowUpdate) and saved by its service
+// (updateFlowMetadata: DRAFT only, the name unique in the WABA); and "Flow JSON": the textarea's
+// text, uploaded as the Partner API's POST …/flows/{id}/assets uploads a file (uploadFlowAsset:
+// kept with its validation errors).
 // A refusal is shown on the form with 400, in the service's own words; success is 303 to the
 // flow's page, which tells what was done through a flash.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
-import { parseNewFlow } from '../../messaging/flows/input.ts';
-import { createFlow, uploadFlowAsset } from '../../messaging/flows/service.ts';
+import { parseFlowUpdate, parseNewFlow } from '../../messaging/flows/input.ts';
+import { createFlow, updateFlowMetadata, uploadFlowAsset } from '../../messaging/flows/service.ts';
 import { FLOW_CATEGORIES } from '../../messaging/flows/store.ts';
 import type { FlowValidationError } from '../../messaging/flows/flow-json.ts';
 import { field, formAddress, hubOf, hubPage, LONG_TEXT_FORM_BODY_LIMIT, partnerPath } from './context.ts';
@@ -174,8 +177,35 @@ export const flowFormPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
       return showFlow(deps, request, reply, fresh, atText ? { typed: typed ?? '', typedError: message } : { problem: message, typed }, 400);
     }
   });
-  formAddress(app, '/flows/:waba_account_id/:flow_id/flow-json', (request) => {
-    const { waba_account_id, flow_id } = request.params as { waba_account_id: string; flow_id: string };
-    return flowPath(hubOf(request).partnerId, waba_account_id, flow_id);
+  // As POST …/flows/{flow_id} with name, categories and endpoint_uri: every field is sent, so that
+  // no category ticked is the API's refusal and an empty endpoint URI clears it.
+  app.post('/flows/:waba_account_id/:flow_id/metadata', { schema: { hide: true } }, async (request, reply) => {
+    const hub = hubOf(request);
+    const pf = await partnerFlow(deps, request);
+    const { form, refusal } = readForm(request.body);
+    try {
+      if (refusal) throw refusal;
+      const body = { name: form.name, categories: form.categories, endpoint_uri: form.endpoint_uri.trim() === '' ? null : form.endpoint_uri };
+      const change = parseFlowUpdate(body, deps.config.webhookUrlPolicy);
+      await updateFlowMetadata(deps, pf.scope, pf.f.id, change);
+      return redirectWithNotice(deps, request, reply, flowPath(hub.partnerId, pf.waba.id, pf.f.id), `Flow “${change.name ?? pf.f.name}” updated.`);
+    } catch (err) {
+      const message = refusalOf(err);
+      if (message === undefined) throw err;
+      // At its field when it names one; above the page otherwise (a name already used, a flow no
+      // longer DRAFT …), the flow shown as it is now and the form as typed.
+      const fresh = await partnerFlow(deps, request);
+      const at = fieldOf(message);
+      const meta = { name: form.name, categories: form.categories, endpoint_uri: form.endpoint_uri };
+      const onForm = at === 'name' || at === 'categories' || at === 'endpoint_uri';
+      return showFlow(deps, request, reply, fresh, onForm ? { meta, metaErrors: { [at]: message } } : { meta, problem: message }, 400);
+    }
   });
+
+  for (const form of ['flow-json', 'metadata']) {
+    formAddress(app, `/flows/:waba_account_id/:flow_id/${form}`, (request) => {
+      const { waba_account_id, flow_id } = request.params as { waba_account_id: string; flow_id: string };
+      return flowPath(hubOf(request).partnerId, waba_account_id, flow_id);
+    });
+  }
 };

@@ -1,7 +1,8 @@
 // Flows: the partner's WhatsApp Flows across its clients' WABAs (name, status and WABA filters;
 // the Partner API's list conventions), one flow with its fields, validation errors and Flow JSON,
-// and its lifecycle: publish, deprecate, delete (a DRAFT), each after a confirm page. Creating one
-// and uploading its Flow JSON from a textarea: flow-form.ts.
+// and its lifecycle: publish, deprecate, delete (a DRAFT), each after a confirm page. Creating one,
+// editing a DRAFT's name, categories and endpoint URI, and uploading its Flow JSON from a
+// textarea: flow-form.ts.
 //
 // Every change is made by the service behind the Partner API's flows routes
 // (messaging/flows/service.ts), so the Hub refuses what the API refuses, in the API's words
@@ -14,7 +15,7 @@ import { ApiError, notFound } from '../../errors.ts';
 import { getWabaAccount, type WabaAccountRow } from '../../services/waba-accounts.ts';
 import { listPartnerFlows } from '../../messaging/flows/list.ts';
 import { DEPRECATABLE, deleteFlow, deprecateFlow, flowNotFound, publishFlow } from '../../messaging/flows/service.ts';
-import { findFlow, flowAsset, validationErrorsOf, type FlowMeta, type FlowScope, type FlowStatus } from '../../messaging/flows/store.ts';
+import { findFlow, flowAsset, FLOW_CATEGORIES, validationErrorsOf, type FlowMeta, type FlowScope, type FlowStatus } from '../../messaging/flows/store.ts';
 import type { FlowValidationError } from '../../messaging/flows/flow-json.ts';
 import { putFlash, takeFlash } from '../sessions.ts';
 import { fmtTime, hubOf, hubPage, listForm, pager, partnerPath, PAGE_SIZES } from './context.ts';
@@ -67,11 +68,23 @@ export async function partnerFlow(deps: Deps, request: FastifyRequest): Promise<
   return { waba, scope, f };
 }
 
-/** What a flow page shows besides the flow: a refusal, and the Flow JSON as typed when it was refused. */
+/** A DRAFT's name, categories and endpoint URI as the edit form holds them. */
+export interface FlowMetaFields {
+  name: string;
+  categories: string[];
+  endpoint_uri: string;
+}
+
+/**
+ * What a flow page shows besides the flow: a refusal, the Flow JSON as typed when it was refused,
+ * and the edit form's fields as typed with the refusal at its field.
+ */
 export interface FlowPageExtra {
   problem?: string;
   typed?: string;
   typedError?: string;
+  meta?: FlowMetaFields;
+  metaErrors?: Partial<Record<keyof FlowMetaFields, string>>;
 }
 
 /** Where a validation error is: `line 3, column 15`, and the JSON path of a structural one: `line 22, column 13 (screens[1].id)`. */
@@ -91,6 +104,9 @@ export async function showFlow(deps: Deps, request: FastifyRequest, reply: Fasti
   const shown = stored !== null && stored.length <= SHOW_JSON_MAX ? prettyJson(stored) : undefined;
   const editable = f.status === 'DRAFT';
   const jsonForm: FlowJsonForm | undefined = editable ? flowJsonForm(stored, shown, extra.typed) : undefined;
+  const categories = JSON.parse(f.categories) as string[];
+  // Prefilled with the flow's values (or with what was typed, when it was refused).
+  const metaFields: FlowMetaFields = extra.meta ?? { name: f.name, categories, endpoint_uri: f.endpoint_uri ?? '' };
   return hubPage(
     reply,
     request,
@@ -105,7 +121,7 @@ export async function showFlow(deps: Deps, request: FastifyRequest, reply: Fasti
         name: f.name,
         status: f.status,
         badge: badge(f.status),
-        categories: JSON.parse(f.categories) as string[],
+        categories,
         waba: labels.get(waba.id) ?? waba.name,
         waba_account_id: waba.id,
         endpoint_uri: f.endpoint_uri ?? '',
@@ -123,6 +139,9 @@ export async function showFlow(deps: Deps, request: FastifyRequest, reply: Fasti
       jsonSize: stored === null ? 0 : Buffer.byteLength(stored, 'utf8'),
       downloadHref: stored !== null ? `${path}/flow.json` : undefined,
       jsonForm: jsonForm && { ...jsonForm, action: `${path}/flow-json`, error: extra.typedError },
+      metaForm: editable
+        ? { ...metaFields, action: `${path}/metadata`, choices: FLOW_CATEGORIES, policy: deps.config.webhookUrlPolicy, errors: extra.metaErrors ?? {} }
+        : undefined,
       listHref: partnerPath(partnerId, `/flows?waba_account_id=${enc(waba.id)}`),
       // The service's own rules, so that the page offers no step the service would refuse for the status.
       actions: {
