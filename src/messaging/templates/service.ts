@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { transact } from '../../webhooks/outbox.ts';
 import { metaError } from '../errors.ts';
+import { checkFlowButtons } from './flow-buttons.ts';
 import { scheduleReview } from './review.ts';
 import { deleteTemplates, findTemplate, findTemplateById, insertTemplate, TEMPLATE_REVIEW_JOB, type Actor, type TemplateRow, type TemplateStatus } from './store.ts';
 import { parseNewTemplate, parseTemplateEdit } from './validate.ts';
@@ -27,11 +28,12 @@ export function templateNotFound(what: string): ApiError {
   return metaError(404, 100, 'Invalid parameter', `Message template not found: ${what}`, { subcode: 2593002 });
 }
 
-/** Creates a PENDING template and schedules its review. */
+/** Creates a PENDING template and schedules its review. A FLOW button must name a flow of the scope (flow-buttons.ts). */
 export async function createTemplate(deps: Deps, scope: TemplateScope, body: unknown, actor?: Actor): Promise<TemplateRow> {
   const input = parseNewTemplate(body);
   try {
     return await transact(deps, async (tx) => {
+      await checkFlowButtons(deps, scope, (body as { components?: unknown }).components, tx);
       if (await findTemplate(deps, scope.wabaAccountId, input.name, input.language, tx)) throw duplicate(input.name, input.language);
       const row = await insertTemplate(deps, tx, {
         partnerId: scope.partnerId,
@@ -67,7 +69,8 @@ export function editRefusal(t: Pick<TemplateRow, 'id' | 'status'>): string | und
 
 /**
  * New components for an APPROVED, REJECTED or PAUSED template (Meta does not edit one in
- * review): it goes back to PENDING and is reviewed again.
+ * review): it goes back to PENDING and is reviewed again. A FLOW button must name a flow of the
+ * template's WABA and partner (flow-buttons.ts).
  */
 export async function editTemplate(deps: Deps, wabaAccountId: string, templateId: string, body: unknown, actor?: Actor): Promise<TemplateRow> {
   const current = await findTemplateById(deps, wabaAccountId, templateId);
@@ -76,6 +79,7 @@ export async function editTemplate(deps: Deps, wabaAccountId: string, templateId
   return transact(deps, async (tx) => {
     const t = await findTemplateById(deps, wabaAccountId, templateId, tx);
     if (!t) throw templateNotFound(`id=${templateId}`);
+    await checkFlowButtons(deps, { partnerId: t.partner_id, wabaAccountId }, (body as { components?: unknown }).components, tx);
     const refusal = editRefusal(t);
     if (refusal) throw metaError(400, 100, 'Invalid parameter', refusal);
     const now = deps.clock.now().toISOString();
