@@ -12,18 +12,9 @@ import { describeEachDb } from './helpers/db.ts';
 import { channelKey, partnerKey, startTestApp, type HttpResponse, type TestApp } from './helpers/app.ts';
 import { expectPartnerError } from './helpers/partner-error.ts';
 import { HubClient } from './web/hub-client.ts';
+import { MINIMAL_FLOW_JSON } from './helpers/flows.ts';
 
-const FLOW_JSON = {
-  version: '7.0',
-  screens: [
-    {
-      id: 'WELCOME',
-      title: 'Welcome',
-      terminal: true,
-      layout: { type: 'SingleColumnLayout', children: [{ type: 'Footer', label: 'Done', 'on-click-action': { name: 'complete', payload: {} } }] },
-    },
-  ],
-};
+const FLOW_JSON = MINIMAL_FLOW_JSON;
 
 describeEachDb('Flows: one partner never reaches another partner’s flow', (kind) => {
   let t: TestApp;

@@ -10,18 +10,9 @@ import type { BootstrapResult } from '../src/services/bootstrap.ts';
 import { describeEachDb } from './helpers/db.ts';
 import { channelKey, partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
 import { expectPartnerError } from './helpers/partner-error.ts';
+import { MINIMAL_FLOW_JSON } from './helpers/flows.ts';
 
-const FLOW_JSON = {
-  version: '7.0',
-  screens: [
-    {
-      id: 'WELCOME',
-      title: 'Welcome',
-      terminal: true,
-      layout: { type: 'SingleColumnLayout', children: [{ type: 'Footer', label: 'Done', 'on-click-action': { name: 'complete', payload: {} } }] },
-    },
-  ],
-};
+const FLOW_JSON = MINIMAL_FLOW_JSON;
 const ENDPOINT_FLOW_JSON = { ...FLOW_JSON, data_api_version: '3.0', routing_model: { WELCOME: [] } };
 const MB = 1024 * 1024;
 

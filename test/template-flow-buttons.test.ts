@@ -9,19 +9,10 @@ import { createWabaAccount } from '../src/services/waba-accounts.ts';
 import { describeEachDb } from './helpers/db.ts';
 import { partnerKey, startTestApp, type HttpResponse, type TestApp } from './helpers/app.ts';
 import { expectPartnerError } from './helpers/partner-error.ts';
+import { MINIMAL_FLOW_JSON } from './helpers/flows.ts';
 
 const ADMIN = 'c'.repeat(32);
-const FLOW_JSON = JSON.stringify({
-  version: '7.0',
-  screens: [
-    {
-      id: 'WELCOME',
-      title: 'Welcome',
-      terminal: true,
-      layout: { type: 'SingleColumnLayout', children: [{ type: 'Footer', label: 'Done', 'on-click-action': { name: 'complete', payload: {} } }] },
-    },
-  ],
-});
+const FLOW_JSON = JSON.stringify(MINIMAL_FLOW_JSON);
 
 /** The FLOW button is components[2].buttons[0]. */
 const components = (button: Record<string, unknown>) => [

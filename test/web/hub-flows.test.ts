@@ -14,15 +14,13 @@ import { MAX_HUB_FLOW_JSON_CHARS } from '../../src/web/hub/flow-json-text.ts';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import { HubClient, type PageResponse } from './hub-client.ts';
+import { MINIMAL_FLOW_JSON } from '../helpers/flows.ts';
 
 /** As the template engine escapes text. */
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const unesc = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
-const FLOW_JSON = {
-  version: '7.0',
-  screens: [{ id: 'WELCOME', title: 'Welcome', terminal: true, layout: { type: 'SingleColumnLayout', children: [{ type: 'Footer', label: 'Done', 'on-click-action': { name: 'complete', payload: {} } }] } }],
-};
+const FLOW_JSON = MINIMAL_FLOW_JSON;
 /** The Hub's form body limit (web/plugin.ts); the flow forms take more (LONG_TEXT_FORM_BODY_LIMIT). */
 const FORM_BODY_LIMIT = 64 * 1024;
 /** 0 → A, 25 → Z, 26 → AA: a number in a screen id, which takes letters and underscores only. */
