@@ -100,6 +100,11 @@ describeEachDb('templates: a FLOW button names a flow of the WABA', (kind) => {
       await expectRefusedEverywhere({ flow_name: 'retired' }, `${FIELD}.flow_name: flow ${flows.deprecated} ("retired") is DEPRECATED`);
     });
 
+    it('a flow id or name with a NUL character: refused at its field on both databases', async () => {
+      await expectRefusedEverywhere({ flow_id: `${flows.published}\u0000` }, `${FIELD}.flow_id: must not contain NUL characters`);
+      await expectRefusedEverywhere({ flow_name: 'booking\u0000' }, `${FIELD}.flow_name: must not contain NUL characters`);
+    });
+
     it('a navigate_screen that is not a screen of the flow’s stored Flow JSON', async () => {
       await expectRefusedEverywhere({ flow_id: flows.published, navigate_screen: 'CHECKOUT' }, `${FIELD}.navigate_screen: flow ${flows.published} has no screen "CHECKOUT" (its screens: WELCOME)`);
     });

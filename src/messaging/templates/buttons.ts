@@ -53,6 +53,8 @@ function flowButton(o: Obj, f: string): Obj {
   if (given.length !== 1) throw fail(f, 'needs exactly one of flow_id, flow_name, flow_json');
   const k = given[0]!;
   out[k] = str(typeof o[k] === 'number' ? String(o[k]) : o[k], `${f}.${k}`, { max: k === 'flow_json' ? 100_000 : 200 });
+  // Looked up in the flow store (flow-buttons.ts): PostgreSQL text cannot hold NUL, so say it here, at the field.
+  if (k !== 'flow_json' && (out[k] as string).includes('\u0000')) throw fail(`${f}.${k}`, 'must not contain NUL characters');
   if (o.flow_action !== undefined) out.flow_action = oneOf(upper(o.flow_action), `${f}.flow_action`, ['NAVIGATE', 'DATA_EXCHANGE']);
   const screen = optStr(o.navigate_screen, `${f}.navigate_screen`, { max: 200 });
   if (screen !== undefined) out.navigate_screen = screen;

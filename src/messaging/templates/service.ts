@@ -31,9 +31,13 @@ export function templateNotFound(what: string): ApiError {
 /** Creates a PENDING template and schedules its review. A FLOW button must name a flow of the scope (flow-buttons.ts). */
 export async function createTemplate(deps: Deps, scope: TemplateScope, body: unknown, actor?: Actor): Promise<TemplateRow> {
   const input = parseNewTemplate(body);
+  // Outside the write transaction, after the cheap refusal: checking a navigate_screen may read
+  // and parse a flow's Flow JSON (up to 10 MB), which must not hold the database meanwhile. (A
+  // flow deprecated between this check and the insert is harmless: it only stops being sendable.)
+  if (await findTemplate(deps, scope.wabaAccountId, input.name, input.language)) throw duplicate(input.name, input.language);
+  await checkFlowButtons(deps, scope, (body as { components?: unknown }).components);
   try {
     return await transact(deps, async (tx) => {
-      await checkFlowButtons(deps, scope, (body as { components?: unknown }).components, tx);
       if (await findTemplate(deps, scope.wabaAccountId, input.name, input.language, tx)) throw duplicate(input.name, input.language);
       const row = await insertTemplate(deps, tx, {
         partnerId: scope.partnerId,
@@ -76,10 +80,13 @@ export async function editTemplate(deps: Deps, wabaAccountId: string, templateId
   const current = await findTemplateById(deps, wabaAccountId, templateId);
   if (!current) throw templateNotFound(`id=${templateId}`);
   const { components } = parseTemplateEdit(body, current.category);
+  // As on create: the cheap refusal first, the flow check outside the write transaction.
+  const early = editRefusal(current);
+  if (early) throw metaError(400, 100, 'Invalid parameter', early);
+  await checkFlowButtons(deps, { partnerId: current.partner_id, wabaAccountId }, (body as { components?: unknown }).components);
   return transact(deps, async (tx) => {
     const t = await findTemplateById(deps, wabaAccountId, templateId, tx);
     if (!t) throw templateNotFound(`id=${templateId}`);
-    await checkFlowButtons(deps, { partnerId: t.partner_id, wabaAccountId }, (body as { components?: unknown }).components, tx);
     const refusal = editRefusal(t);
     if (refusal) throw metaError(400, 100, 'Invalid parameter', refusal);
     const now = deps.clock.now().toISOString();

@@ -197,7 +197,8 @@ export const flowFormPages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
       const fresh = await partnerFlow(deps, request);
       const at = fieldOf(message);
       const meta = { name: form.name, categories: form.categories, endpoint_uri: form.endpoint_uri };
-      const onForm = at === 'name' || at === 'categories' || at === 'endpoint_uri';
+      // (The form is drawn only for a DRAFT: a flow published meanwhile shows the refusal above the page.)
+      const onForm = (at === 'name' || at === 'categories' || at === 'endpoint_uri') && fresh.f.status === 'DRAFT';
       return showFlow(deps, request, reply, fresh, onForm ? { meta, metaErrors: { [at]: message } } : { meta, problem: message }, 400);
     }
   });
