@@ -4,7 +4,8 @@ import type { DestinationStream } from 'pino';
 import { buildApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { displayHost, type Config } from './config.ts';
-import { openDb, type Executor } from './db/index.ts';
+import { openDb } from './db/index.ts';
+import { putSetting } from './services/instance-settings.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Deps } from './deps.ts';
 import { bootstrapTenant, type BootstrapResult } from './services/bootstrap.ts';
@@ -53,8 +54,8 @@ async function createDemoOnce(deps: Deps): Promise<DemoTenant | undefined> {
     // deps.config.publicUrl: the real port by now (PORT=0 is resolved before the demo is made).
     const partner_redirect_url = demoPartnerReturnUrl(deps.config.publicUrl);
     const tenant = await bootstrapTenant(deps, { brandName: 'Demo Partner', clientName: 'Demo Client', username: 'demo@openwaba.local', partnerRedirectUrl: partner_redirect_url });
-    await putSetting(deps.db.kysely, DEMO_PARTNER_KEY, tenant.partner_id, false);
-    await putSetting(deps.db.kysely, DEMO_REDIRECT_KEY, partner_redirect_url, false);
+    await putSetting(deps.db.kysely, DEMO_PARTNER_KEY, tenant.partner_id, { replace: false });
+    await putSetting(deps.db.kysely, DEMO_REDIRECT_KEY, partner_redirect_url, { replace: false });
     return { ...tenant, partner_redirect_url };
   } catch (err) {
     await deps.db.kysely.deleteFrom('instance_settings').where('key', '=', 'demo_tenant').execute();
@@ -66,13 +67,6 @@ async function createDemoOnce(deps: Deps): Promise<DemoTenant | undefined> {
 const DEMO_PARTNER_KEY = 'demo_partner_id';
 const DEMO_REDIRECT_KEY = 'demo_partner_redirect_url';
 
-async function putSetting(db: Executor, key: string, value: string, replace: boolean): Promise<void> {
-  await db
-    .insertInto('instance_settings')
-    .values({ key, value })
-    .onConflict((oc) => (replace ? oc.column('key').doUpdateSet({ value }) : oc.column('key').doNothing()))
-    .execute();
-}
 
 /**
  * On a later start the server may listen elsewhere (another PORT or OPENWABA_PUBLIC_URL): the demo
@@ -96,8 +90,8 @@ async function refreshDemoRedirect(deps: Deps): Promise<void> {
       if (!p?.partner_redirect_url?.endsWith(DEMO_PARTNER_RETURN_PATH)) return;
       partnerId = p.id;
       written = p.partner_redirect_url;
-      await putSetting(tx, DEMO_PARTNER_KEY, partnerId, false);
-      await putSetting(tx, DEMO_REDIRECT_KEY, written, false);
+      await putSetting(tx, DEMO_PARTNER_KEY, partnerId, { replace: false });
+      await putSetting(tx, DEMO_REDIRECT_KEY, written, { replace: false });
     }
     if (partnerId === undefined || written === url) return;
     const res = await tx
@@ -107,7 +101,7 @@ async function refreshDemoRedirect(deps: Deps): Promise<void> {
       .where('partner_redirect_url', '=', written)
       .executeTakeFirst();
     // In the same transaction: the record never parts from the URL it names.
-    if (Number(res.numUpdatedRows) > 0) await putSetting(tx, DEMO_REDIRECT_KEY, url, true);
+    if (Number(res.numUpdatedRows) > 0) await putSetting(tx, DEMO_REDIRECT_KEY, url, { replace: true });
   });
 }
 

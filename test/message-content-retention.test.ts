@@ -3,7 +3,7 @@
 // row (type, direction, category, status history) stays, so usage statistics do not change, and
 // every reader (the sandbox messages API, the sandbox phone, the Hub) shows the message as removed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompiledQuery, type Compilable } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { ManualClock } from '../src/clock.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import type { Deps } from '../src/deps.ts';
@@ -17,6 +17,8 @@ import { insertMessageRow } from './helpers/messages.ts';
 import { SAMPLES, uploadCloud } from './messaging/media-fixtures.ts';
 import { PhoneClient } from './web/phone-client.ts';
 import { HubClient } from './web/hub-client.ts';
+import { planOf } from './helpers/query-plan.ts';
+import { messageRow } from './helpers/messages.ts';
 
 const DAY = 86_400_000;
 
@@ -68,16 +70,6 @@ describe('sandbox phone bubbles of removed content', () => {
   });
 });
 
-/** How `messages` is read in the plan of `query`, as text lines (as test/list-index.test.ts does). */
-async function planOf(t: TestApp, query: Compilable): Promise<string> {
-  const c = query.compile();
-  if (t.deps.db.kind === 'sqlite') {
-    const res = await t.deps.db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${c.sql}`, [...c.parameters]));
-    return res.rows.map((r) => r.detail).join('\n');
-  }
-  const res = await t.deps.db.kysely.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${c.sql}`, [...c.parameters]));
-  return res.rows.map((r) => r['QUERY PLAN']).join('\n');
-}
 
 describeEachDb('message content retention', (kind) => {
   const start = new Date('2026-03-01T10:00:00.000Z');
@@ -263,32 +255,21 @@ describeEachDb('message content retention', (kind) => {
   it('finds the messages due through the partial index on created_at, not by reading the table', async () => {
     const q = await t.tenant();
     // A history whose content is long gone, and a few rows still to do.
-    const rows = Array.from({ length: 3000 }, (_, i) => ({
-      id: `wamid.history${String(i).padStart(5, '0')}`,
-      channel_id: q.channel_id,
-      partner_id: q.partner_id,
-      client_id: q.client_id,
-      direction: 'inbound' as const,
-      wa_id: USER,
-      type: 'text',
-      content: removedContent('text', { at: '2025-01-01T00:00:00.000Z', retentionDays: 30 }),
-      status: 'received' as const,
-      error_code: null,
-      error_title: null,
-      category: 'service',
-      initiated_by: 'user' as const,
-      template_name: null,
-      context_id: null,
-      created_at: new Date(Date.parse('2024-01-01T00:00:00.000Z') + i * 60_000).toISOString(),
-      modified_at: '2024-01-01T00:00:00.000Z',
-      sent_at: null,
-      delivered_at: null,
-      read_at: null,
-      failed_at: null,
-      status_plan: null,
-      status_due_at: null,
-      content_removed_at: '2025-01-01T00:00:00.000Z',
-    }));
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      messageRow({
+        id: `wamid.history${String(i).padStart(5, '0')}`,
+        channel_id: q.channel_id,
+        partner_id: q.partner_id,
+        client_id: q.client_id,
+        direction: 'inbound',
+        wa_id: USER,
+        content: removedContent('text', { at: '2025-01-01T00:00:00.000Z', retentionDays: 30 }),
+        category: 'service',
+        created_at: new Date(Date.parse('2024-01-01T00:00:00.000Z') + i * 60_000).toISOString(),
+        modified_at: '2024-01-01T00:00:00.000Z',
+        content_removed_at: '2025-01-01T00:00:00.000Z',
+      }),
+    );
     for (let i = 0; i < rows.length; i += 500) await t.deps.db.kysely.insertInto('messages').values(rows.slice(i, i + 500)).execute();
     if (kind === 'postgres') await t.deps.db.kysely.executeQuery(CompiledQuery.raw('ANALYZE messages'));
     const plan = await planOf(t, dueForRemoval(t.deps.db.kysely, new Date(clock.now().getTime() - 30 * DAY).toISOString(), 500));

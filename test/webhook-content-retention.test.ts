@@ -4,7 +4,7 @@
 // webhooks, keeping the envelope and the ids; statuses are left as they are. The events API shows
 // the marker, and a replay sends it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompiledQuery, type Compilable } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { ManualClock } from '../src/clock.ts';
 import type { Deps } from '../src/deps.ts';
 import { JobScheduler } from '../src/jobs/scheduler.ts';
@@ -19,6 +19,7 @@ import { describeEachDb } from './helpers/db.ts';
 import { channelKey, partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
 import { Receiver } from './helpers/receiver.ts';
 import { SAMPLES, uploadCloud } from './messaging/media-fixtures.ts';
+import { planOf } from './helpers/query-plan.ts';
 
 const DAY = 86_400_000;
 const ADMIN = 'c'.repeat(32);
@@ -101,16 +102,6 @@ describe('removedEventBody', () => {
   });
 });
 
-/** How webhook_events is read in the plan of `query`, as text lines (as test/list-index.test.ts does). */
-async function planOf(t: TestApp, query: Compilable): Promise<string> {
-  const c = query.compile();
-  if (t.deps.db.kind === 'sqlite') {
-    const res = await t.deps.db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${c.sql}`, [...c.parameters]));
-    return res.rows.map((r) => r.detail).join('\n');
-  }
-  const res = await t.deps.db.kysely.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${c.sql}`, [...c.parameters]));
-  return res.rows.map((r) => r['QUERY PLAN']).join('\n');
-}
 
 describeEachDb('webhook content retention', (kind) => {
   const start = new Date('2026-03-01T10:00:00.000Z');

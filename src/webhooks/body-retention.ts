@@ -23,6 +23,7 @@
 // event rewritten meanwhile, never get a body written over with one made from an older version.
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../db/index.ts';
+import { raiseSetting, readSetting } from '../services/instance-settings.ts';
 
 /** An event as the caller's rewrite sees it. */
 export interface StoredEventBody {
@@ -106,7 +107,9 @@ async function apply(deps: Deps, changes: BodyChange[]): Promise<number> {
   return changed;
 }
 
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** A turn of the event loop between batches (and SQLite's write lock free for others). */
+export const turn = () => new Promise((resolve) => setImmediate(resolve));
+
 
 /**
  * Rewrites the bodies of the events of one type created before the cutoff and not yet rewritten
@@ -115,7 +118,7 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
  */
 export async function rewriteOldEventBodies(deps: Deps, walk: BodyRewriteWalk): Promise<number> {
   const db = deps.db.kysely;
-  const done = (await db.selectFrom('instance_settings').select('value').where('key', '=', walk.progressKey).executeTakeFirst())?.value ?? '';
+  const done = (await readSetting(deps.db.kysely, walk.progressKey)) ?? '';
   if (done >= walk.before) return 0;
   let total = 0;
   for (let partnerId = await nextPartner(db, undefined); partnerId !== undefined; partnerId = await nextPartner(db, partnerId)) {
@@ -134,10 +137,6 @@ export async function rewriteOldEventBodies(deps: Deps, walk: BodyRewriteWalk): 
     }
   }
   // Only forward: another instance may have finished a later cutoff meanwhile.
-  await db
-    .insertInto('instance_settings')
-    .values({ key: walk.progressKey, value: walk.before })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: walk.before }).where('instance_settings.value', '<', walk.before))
-    .execute();
+  await raiseSetting(deps.db.kysely, walk.progressKey, walk.before);
   return total;
 }

@@ -5,16 +5,16 @@
 // times stay). The walk goes up the started_at index from where the last run stopped (kept in
 // instance_settings), so an hourly run reads only the attempts that passed the cutoff since.
 import type { Deps } from '../deps.ts';
+import { raiseSetting, readSetting } from '../services/instance-settings.ts';
+import { turn } from './body-retention.ts';
 
 /** instance_settings key: attempts started before this (ISO) have had their excerpts removed. */
 export const EXCERPTS_PROGRESS_KEY = 'webhook_attempt_excerpts_removed_before';
 
-const turn = () => new Promise((resolve) => setImmediate(resolve));
-
 /** Removes the response excerpts of attempts started before `before`, in batches; how many it changed. */
 export async function removeResponseExcerptsBefore(deps: Deps, before: string, batchSize = 500): Promise<number> {
   const db = deps.db.kysely;
-  let from = (await db.selectFrom('instance_settings').select('value').where('key', '=', EXCERPTS_PROGRESS_KEY).executeTakeFirst())?.value ?? '';
+  let from = (await readSetting(db, EXCERPTS_PROGRESS_KEY)) ?? '';
   if (from >= before) return 0;
   let total = 0;
   for (;;) {
@@ -36,11 +36,6 @@ export async function removeResponseExcerptsBefore(deps: Deps, before: string, b
     from = rows[rows.length - 1]!.started_at;
     await turn();
   }
-  // Only forward: another instance may have finished a later cutoff meanwhile.
-  await db
-    .insertInto('instance_settings')
-    .values({ key: EXCERPTS_PROGRESS_KEY, value: before })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: before }).where('instance_settings.value', '<', before))
-    .execute();
+  await raiseSetting(db, EXCERPTS_PROGRESS_KEY, before);
   return total;
 }

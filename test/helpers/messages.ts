@@ -7,9 +7,10 @@ import type { MessagesTable } from '../../src/db/schema.ts';
 
 export type MessageRowInput = Pick<MessagesTable, 'channel_id' | 'partner_id' | 'client_id' | 'direction' | 'created_at'> & Partial<Insertable<MessagesTable>>;
 
-export async function insertMessageRow(db: Db, m: MessageRowInput): Promise<string> {
+/** A whole message row: every column not given gets its default. */
+export function messageRow(m: MessageRowInput): Insertable<MessagesTable> & { id: string } {
   const outbound = m.direction === 'outbound';
-  const row: Insertable<MessagesTable> & { id: string } = {
+  return {
     id: `wamid.${randomBytes(12).toString('base64url')}`,
     wa_id: '4917612345678',
     type: 'text',
@@ -29,7 +30,11 @@ export async function insertMessageRow(db: Db, m: MessageRowInput): Promise<stri
     status_plan: null,
     status_due_at: null,
     ...m,
-  };
+  } as Insertable<MessagesTable> & { id: string };
+}
+
+export async function insertMessageRow(db: Db, m: MessageRowInput): Promise<string> {
+  const row = messageRow(m);
   await db.kysely.insertInto('messages').values(row).execute();
   return row.id;
 }
