@@ -1,6 +1,7 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { fillRandom, recordId, sortableRecordId } from '../src/ids.ts';
 import { newMessageId, newOnPremMessageId, newWamid } from '../src/messaging/wamid.ts';
+import { newNamespace } from '../src/services/waba-accounts.ts';
 
 afterEach(() => vi.useRealTimers());
 
@@ -59,4 +60,15 @@ it('On-Premise message ids look like Meta’s (gBEG + 23 base64url characters), 
   for (const id of ids) expect(id).toMatch(/^gBEG[A-Za-z0-9_-]{23}$/);
   expect(newMessageId({ hosting_type: 'onpremise' }, '4915112345678')).toMatch(/^gBEG/);
   expect(newMessageId({ hosting_type: 'cloud' }, '4915112345678')).toMatch(/^wamid\.HBgL/);
+});
+
+it('WABA template namespaces are 32 uniformly random hex digits in 8-4-4-4-12 groups (letters as often as hex has them)', () => {
+  const all = Array.from({ length: 2000 }, () => newNamespace());
+  expect(new Set(all).size).toBe(all.length);
+  for (const ns of all) expect(ns).toMatch(/^[0-9a-f]{8}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{12}$/);
+  // 6 of 16 hex digits are letters; hex of ASCII base62 characters had about 1 in 9.
+  const digitsOnly = all.join('').replace(/_/g, '');
+  const letters = digitsOnly.replace(/[0-9]/g, '').length / digitsOnly.length;
+  expect(letters).toBeGreaterThan(0.35);
+  expect(letters).toBeLessThan(0.4);
 });

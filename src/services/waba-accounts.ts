@@ -5,7 +5,7 @@ import type { WabaAccountsTable } from '../db/schema.ts';
 import type { Executor } from '../db/index.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
-import { base62, digits, hubId } from '../ids.ts';
+import { digits, fillRandom, hubId } from '../ids.ts';
 import { SYSTEM_ACTOR, type Actor } from './clients.ts';
 import { ensureDefaultTemplates } from '../messaging/templates/store.ts';
 
@@ -38,10 +38,16 @@ export function wabaAccountToWire(w: WabaAccountRow) {
 }
 export type WabaAccountWire = ReturnType<typeof wabaAccountToWire>;
 
-/** A WhatsApp template namespace looks like `1212e9fb_86f2_4b6a_…`: hex groups joined by `_`. */
-function newNamespace(): string {
-  const hex = () => Buffer.from(base62(8)).toString('hex').slice(0, 8);
-  return `${hex()}_${hex().slice(0, 4)}_${hex().slice(0, 4)}_${hex().slice(0, 4)}_${hex()}${hex().slice(0, 4)}`;
+/**
+ * A WhatsApp template namespace looks like `1212e9fb_86f2_4b6a_…`: 32 random hex digits in groups
+ * of 8, 4, 4, 4 and 12 joined by `_`. (It was the hex of base62 characters' ASCII codes: mostly
+ * digits, and about one in sixty had no letter at all, so it read the same upper-cased.)
+ */
+export function newNamespace(): string {
+  const bytes = Buffer.alloc(16);
+  fillRandom(bytes, 0, 16);
+  const h = bytes.toString('hex');
+  return `${h.slice(0, 8)}_${h.slice(8, 12)}_${h.slice(12, 16)}_${h.slice(16, 20)}_${h.slice(20)}`;
 }
 
 export async function createWabaAccount(
