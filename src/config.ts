@@ -60,6 +60,17 @@ export interface Config {
   partnerRateLimits: boolean;
   /** Create and print a demo tenant on the first start of an empty database. */
   demo: boolean;
+  /** Meta's Graph API (network/meta): base URL without version, and the version sent to. */
+  metaGraphUrl: string;
+  metaGraphVersion: string;
+  /** Timeout of one request to the Graph API. */
+  metaTimeoutMs: number;
+  /** Meta app secret: Meta's webhooks are signed with it (X-Hub-Signature-256). Unset: they are refused. */
+  metaAppSecret: string | undefined;
+  /** The verify token Meta echoes when a webhook URL is registered (GET hub.verify_token). */
+  metaVerifyToken: string | undefined;
+  /** 32-byte key sealing stored third-party secrets (Meta access tokens). Unset: none can be stored. */
+  secretKey: Buffer | undefined;
   production: boolean;
 }
 
@@ -159,8 +170,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatcher: bool(env, 'OPENWABA_DISPATCHER', true),
     partnerRateLimits: bool(env, 'OPENWABA_PARTNER_RATE_LIMITS', true),
     demo: bool(env, 'OPENWABA_DEMO', true),
+    metaGraphUrl: absoluteUrl(env.OPENWABA_META_GRAPH_URL || 'https://graph.facebook.com', 'OPENWABA_META_GRAPH_URL'),
+    metaGraphVersion: graphVersion(env.OPENWABA_META_GRAPH_VERSION),
+    metaTimeoutMs: env.OPENWABA_META_TIMEOUT ? parseDuration(env.OPENWABA_META_TIMEOUT, 'OPENWABA_META_TIMEOUT') : 15_000,
+    metaAppSecret: secretSetting(env, 'OPENWABA_META_APP_SECRET', 16),
+    metaVerifyToken: secretSetting(env, 'OPENWABA_META_VERIFY_TOKEN', 16),
+    secretKey: parseSecretKey(env.OPENWABA_SECRET_KEY),
     production: env.NODE_ENV === 'production',
   };
+}
+
+function absoluteUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
+/** A Graph API version such as v23.0 (Meta keeps each for about two years; clients' own versions are not forwarded). */
+function graphVersion(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'v23.0';
+  if (!/^v\d{1,3}\.\d{1,3}$/.test(raw)) throw new ConfigError(`OPENWABA_META_GRAPH_VERSION must look like v23.0, got "${raw}"`);
+  return raw;
+}
+
+function secretSetting(env: NodeJS.ProcessEnv, name: string, minLength: number): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < minLength) throw new ConfigError(`${name} must be at least ${minLength} characters`);
+  return raw;
+}
+
+/** 32 bytes, written as 64 hex digits or in base64 (44 characters with padding, 43 without). */
+function parseSecretKey(raw: string | undefined): Buffer | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let key: Buffer | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) key = Buffer.from(raw, 'hex');
+  else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(raw)) key = Buffer.from(raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (!key || key.length !== 32) {
+    throw new ConfigError('OPENWABA_SECRET_KEY must be 32 random bytes as 64 hex digits or base64 (e.g. the output of `openssl rand -hex 32`)');
+  }
+  return key;
 }
 
 /** How a listening address is written in a URL: a wildcard as localhost, an IPv6 address in brackets. */

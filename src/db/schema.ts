@@ -357,6 +357,20 @@ export interface OnboardingUsersTable {
   created_at: string;
 }
 
+/** A channel on Meta's Cloud API: its credentials (network/meta/channels.ts). */
+export interface MetaChannelsTable {
+  channel_id: string;
+  partner_id: string;
+  /** Meta's id of the number (also the channel's external_id). */
+  phone_number_id: string;
+  /** Meta's WhatsApp Business Account id. */
+  waba_id: string;
+  /** The access token, sealed with OPENWABA_SECRET_KEY (network/meta/secret-box.ts). */
+  access_token_sealed: string;
+  created_at: string;
+  modified_at: string;
+}
+
 export interface Database {
   onboarding_users: OnboardingUsersTable;
   web_sessions: WebSessionsTable;
@@ -367,6 +381,7 @@ export interface Database {
   templates: TemplatesTable;
   flows: FlowsTable;
   business_public_keys: BusinessPublicKeysTable;
+  meta_channels: MetaChannelsTable;
   webhook_events: WebhookEventsTable;
   webhook_attempts: WebhookAttemptsTable;
   partners: PartnersTable;

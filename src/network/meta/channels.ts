@@ -1,0 +1,103 @@
+// Which channels sit on Meta's Cloud API, and with what credentials. Attaching a channel makes
+// its network `meta` (account mode live) and its external_id Meta's phone_number_id, which the
+// webhook payloads name; the access token is sealed (secret-box.ts) and never shown again.
+// Detaching returns the channel to the sandbox with a fresh sandbox number id.
+import type { Selectable } from 'kysely';
+import { isoNow } from '../../clock.ts';
+import type { MetaChannelsTable } from '../../db/schema.ts';
+import type { Executor } from '../../db/index.ts';
+import type { Deps } from '../../deps.ts';
+import { ApiError, notFound } from '../../errors.ts';
+import { digits } from '../../ids.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import { openSecret, sealSecret } from './secret-box.ts';
+
+export type MetaChannelRow = Selectable<MetaChannelsTable>;
+
+export interface MetaCredentialsInput {
+  phoneNumberId: string;
+  wabaId: string;
+  accessToken: string;
+}
+
+export interface MetaCredentials {
+  phoneNumberId: string;
+  wabaId: string;
+  accessToken: string;
+}
+
+/** Meta's object ids are decimal digits (15–17 today); 5–32 leaves room without admitting junk. */
+export const META_ID_PATTERN = '^[0-9]{5,32}$';
+const META_ID = new RegExp(META_ID_PATTERN);
+/** Access tokens are printable ASCII without spaces (system-user tokens are ~200 characters). */
+export const META_TOKEN_PATTERN = '^[\\x21-\\x7E]{16,2048}$';
+const META_TOKEN = new RegExp(META_TOKEN_PATTERN);
+
+function secretKey(deps: Deps): Buffer {
+  const key = deps.config.secretKey;
+  if (!key) {
+    throw new ApiError(409, 'OPENWABA_SECRET_KEY is not set: an access token for Meta can only be stored sealed with it (64 hex digits, e.g. `openssl rand -hex 32`)');
+  }
+  return key;
+}
+
+/** Puts a channel on Meta's Cloud API with these credentials (or replaces its credentials). */
+export async function attachMetaChannel(deps: Deps, channelId: string, input: MetaCredentialsInput, ex: Executor = deps.db.kysely): Promise<ChannelRow> {
+  if (!META_ID.test(input.phoneNumberId)) throw new ApiError(400, `phone_number_id must be Meta's numeric id of the number, got "${input.phoneNumberId.slice(0, 40)}"`);
+  if (!META_ID.test(input.wabaId)) throw new ApiError(400, `waba_id must be Meta's numeric id of the WhatsApp Business Account, got "${input.wabaId.slice(0, 40)}"`);
+  if (!META_TOKEN.test(input.accessToken)) throw new ApiError(400, 'access_token must be 16 to 2048 printable characters without spaces');
+  const key = secretKey(deps);
+  const run = async (tx: Executor): Promise<ChannelRow> => {
+    const channel = await tx.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst();
+    if (!channel) throw notFound(`Channel ${channelId} not found`);
+    if (channel.status === 'terminated') throw new ApiError(409, `Channel ${channelId} is terminated`);
+    const taken = await tx
+      .selectFrom('meta_channels')
+      .select('channel_id')
+      .where('phone_number_id', '=', input.phoneNumberId)
+      .where('channel_id', '!=', channelId)
+      .executeTakeFirst();
+    if (taken) throw new ApiError(409, `phone_number_id ${input.phoneNumberId} is already attached to channel ${taken.channel_id}`);
+    const now = isoNow(deps.clock);
+    const sealed = sealSecret(key, input.accessToken, channelId);
+    await tx
+      .insertInto('meta_channels')
+      .values({ channel_id: channelId, partner_id: channel.partner_id, phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, created_at: now, modified_at: now })
+      .onConflict((oc) => oc.column('channel_id').doUpdateSet({ phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, modified_at: now }))
+      .execute();
+    await tx.updateTable('channels').set({ network: 'meta', account_mode: 'live', external_id: input.phoneNumberId, modified_at: now }).where('id', '=', channelId).execute();
+    return (await tx.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirstOrThrow()) as ChannelRow;
+  };
+  return ex.isTransaction ? run(ex) : ex.transaction().execute(run);
+}
+
+/** Returns a channel from Meta to the sandbox; its sealed token is deleted. */
+export async function detachMetaChannel(deps: Deps, channelId: string, ex: Executor = deps.db.kysely): Promise<ChannelRow> {
+  const run = async (tx: Executor): Promise<ChannelRow> => {
+    const deleted = await tx.deleteFrom('meta_channels').where('channel_id', '=', channelId).executeTakeFirst();
+    if (!deleted.numDeletedRows) throw notFound(`Channel ${channelId} is not on Meta's network`);
+    const now = isoNow(deps.clock);
+    await tx.updateTable('channels').set({ network: 'sandbox', account_mode: 'sandbox', external_id: digits(15), modified_at: now }).where('id', '=', channelId).execute();
+    return (await tx.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirstOrThrow()) as ChannelRow;
+  };
+  return ex.isTransaction ? run(ex) : ex.transaction().execute(run);
+}
+
+/** The channel's Meta credentials with its token opened; undefined when it is not on Meta. */
+export async function metaCredentials(deps: Deps, channelId: string, ex: Executor = deps.db.kysely): Promise<MetaCredentials | undefined> {
+  const row = await ex.selectFrom('meta_channels').selectAll().where('channel_id', '=', channelId).executeTakeFirst();
+  if (!row) return undefined;
+  return { phoneNumberId: row.phone_number_id, wabaId: row.waba_id, accessToken: openSecret(secretKey(deps), row.access_token_sealed, channelId) };
+}
+
+/** The channel Meta's webhooks mean by this phone_number_id, if one is attached. */
+export async function channelForPhoneNumberId(deps: Deps, phoneNumberId: string, ex: Executor = deps.db.kysely): Promise<ChannelRow | undefined> {
+  const row = await ex
+    .selectFrom('meta_channels')
+    .innerJoin('channels', 'channels.id', 'meta_channels.channel_id')
+    .selectAll('channels')
+    .where('meta_channels.phone_number_id', '=', phoneNumberId)
+    .where('channels.network', '=', 'meta')
+    .executeTakeFirst();
+  return row as ChannelRow | undefined;
+}
