@@ -220,6 +220,8 @@ describeEachDb('Partner API: WhatsApp Flows', (kind) => {
       expect(page.body).toMatchObject({ count: 2, total: list.body.total });
       expect(page.body.flows.map((f: { id: string }) => f.id)).toEqual(list.body.flows.slice(1, 3).map((f: { id: string }) => f.id));
       expectPartnerError(await t.get(flowsPath(a), { ...auth(a), query: { limit: '-1' } }), 400, 'limit');
+      // As the other Partner API lists: no empty page for limit=0.
+      expectPartnerError(await t.get(flowsPath(a), { ...auth(a), query: { limit: '0' } }), 400, 'limit must be at least 1');
     });
   });
 

@@ -84,9 +84,11 @@ function parseFields(raw: string | undefined, fallback: readonly FlowField[]): r
   return asked as FlowField[];
 }
 
-function pageParam(raw: string | undefined, name: string, fallback: number, max: number): number {
+/** A paging parameter; like the other Partner API lists (list-query.ts), a limit below 1 is refused rather than answered with an empty page. */
+function pageParam(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d{1,9}$/.test(raw)) throw invalidParameter(`${name} must be a whole number, got "${raw.slice(0, 20)}"`);
+  if (Number(raw) < min) throw invalidParameter(`${name} must be at least ${min}`);
   return Math.min(Number(raw), max);
 }
 
@@ -113,7 +115,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
     async (request) => {
       const w = await waba(request.params);
       const fields = parseFields(request.query.fields, DEFAULT_FLOW_FIELDS);
-      const page = { limit: pageParam(request.query.limit, 'limit', 1000, 1000), offset: pageParam(request.query.offset, 'offset', 0, 1e9) };
+      const page = { limit: pageParam(request.query.limit, 'limit', 1000, 1, 1000), offset: pageParam(request.query.offset, 'offset', 0, 0, 1e9) };
       const { rows, total } = await listFlows(deps, scopeOf(w), page);
       return { flows: rows.map((r) => flowToWire(r, fields, w)), count: rows.length, total };
     },
