@@ -15,6 +15,7 @@ import { partnerApi } from './partner-api/plugin.ts';
 import { adminApi } from './admin/plugin.ts';
 import { messagingApi } from './messaging/plugin.ts';
 import { webPlugin } from './web/plugin.ts';
+import { metaWebhookRoutes } from './network/meta/webhook-routes.ts';
 import { ApiError, toApiError } from './errors.ts';
 
 declare module 'fastify' {
@@ -160,6 +161,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   if (deps.config.adminToken) await app.register(adminApi, { prefix: '/admin', deps });
   await app.register(webPlugin, { deps });
   await app.register(messagingApi, { deps });
+  await app.register(metaWebhookRoutes, { deps });
 
   // Anything outside the API prefixes: a plain JSON error.
   app.setErrorHandler((err, request, reply) => {

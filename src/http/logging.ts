@@ -41,6 +41,9 @@ export function censorSecrets(obj: Record<string, unknown>): Record<string, unkn
   return out ?? obj;
 }
 
+/** Meta's hub.verify_token in a query string (its dot possibly percent-encoded). */
+const VERIFY_TOKEN_PARAM = /([?&]hub(?:\.|%2e)verify_token=)[^&#]*/gi;
+
 /** Headers worth a log line; anything else (custom auth headers, cookies, …) is left out. */
 const LOGGED_HEADERS = ['host', 'user-agent', 'content-type', 'content-length', 'accept', 'x-forwarded-for', 'x-request-id', 'origin'];
 /** Credentials: the log shows that one was sent, never its value. */
@@ -62,8 +65,9 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Fast
       req(req: { method: string; url: string; headers: Record<string, unknown>; ip?: string; socket?: { remoteAddress?: string } }) {
         return {
           method: req.method,
-          // Query strings can carry filters with e-mail addresses; keep the path and its query.
-          url: req.url,
+          // Query strings can carry filters with e-mail addresses; keep the path and its query
+          // (but not the verify token Meta sends to /network/meta/webhook).
+          url: req.url.includes('verify_token') ? req.url.replace(VERIFY_TOKEN_PARAM, `$1${CENSOR}`) : req.url,
           // An allowlist, not a copy: cheaper on every request, and unknown secret-bearing headers stay out.
           headers: loggedHeaders(req.headers),
           remoteAddress: req.ip ?? req.socket?.remoteAddress,

@@ -1,13 +1,24 @@
-// A simulated user writes to the channel: the message gets a wamid, opens the 24-hour window,
-// and goes to the channel's webhook in the channel's format.
-import { sql } from 'kysely';
+// A user writes to the channel: the message is stored, opens the 24-hour window, and goes to the
+// channel's webhook in the channel's format. One path for both networks: the sandbox's simulated
+// users (receiveInbound, which names a new wamid) and WhatsApp users on Meta's Cloud API
+// (network/meta/inbound.ts, which stores Meta's id in the transaction of its webhook POST).
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { transact } from '../webhooks/outbox.ts';
 import { channelIdentity, emitChannelEvent } from './channel-webhook.ts';
+import { metaError } from './errors.ts';
 import { inboundPayload } from './webhook-payloads.ts';
 import { newMessageId } from './wamid.ts';
 import { insertMessage } from './messages.ts';
+
+/** What a message replies to or was forwarded with: `{from, id}`, or Meta's `{forwarded: true, …}`. */
+export interface InboundContext {
+  from?: string;
+  id?: string;
+  [field: string]: unknown;
+}
 
 export interface InboundMessage {
   from: string;
@@ -16,53 +27,97 @@ export interface InboundMessage {
   type: string;
   /** The type object as it appears in the webhook (`text: {body}`, `interactive: {type, button_reply}`, …). */
   content: unknown;
-  context?: { from: string; id: string };
+  context?: InboundContext;
 }
 
-export async function receiveInbound(deps: Deps, channel: ChannelRow, msg: InboundMessage): Promise<{ id: string; timestamp: string }> {
-  const now = deps.clock.now();
-  const iso = now.toISOString();
-  const id = newMessageId(channel, msg.from);
-  const timestamp = String(Math.floor(now.getTime() / 1000));
-  await transact(deps, async (tx) => {
-    const fallback = `User ${msg.from.slice(-4)}`;
-    const { name } = await tx
-      .insertInto('sandbox_users')
-      .values({ channel_id: channel.id, wa_id: msg.from, name: msg.name ?? fallback, last_inbound_at: iso, unreachable: 0, blocked: 0, created_at: iso, modified_at: iso })
-      .onConflict((oc) =>
-        // Without a name the user keeps theirs (one made by POST /sandbox/v1/users without a name gets the fallback now).
-        oc.columns(['channel_id', 'wa_id']).doUpdateSet({ name: msg.name ?? sql<string>`coalesce(sandbox_users.name, ${fallback})`, last_inbound_at: iso, modified_at: iso }),
+/** An inbound message with its id and time, as storeInbound takes it. */
+export interface ReceivedMessage extends InboundMessage {
+  id: string;
+  /** When the user sent it: the message's created_at and the start of the user's window. */
+  at: Date;
+  /** The webhook's `timestamp` (epoch seconds as a string); by default the seconds of `at`. */
+  timestamp?: string;
+  /** Further fields of the webhook's message object (Meta's referral, errors, …), delivered as they came. */
+  extra?: Record<string, unknown>;
+}
+
+/** The refusal of a channel that is not on the network the message claims to come from. */
+function wrongNetwork(network: string): Error {
+  return network === 'meta'
+    ? metaError(
+        409,
+        100,
+        'Not a sandbox channel',
+        "This channel is connected to WhatsApp through Meta's Cloud API, not the sandbox: its inbound messages come from WhatsApp users through Meta's webhooks, and only sandbox channels take simulated users.",
       )
-      .returning('name')
-      .executeTakeFirstOrThrow();
-    await insertMessage(tx, {
-      id,
-      channel,
-      direction: 'inbound',
-      waId: msg.from,
-      type: msg.type,
-      content: msg.content,
-      context: msg.context,
-      contextId: msg.context?.id,
-      status: 'received',
-      category: 'service',
-      at: iso,
-    });
-    // The webhook as it is now, in this transaction (it may have changed since the request's key was checked).
-    const target = await tx
-      .selectFrom('channels')
-      .select(['id', 'partner_id', 'webhook_url', 'hosting_type', 'phone_number', 'external_id', 'waba_account_id'])
-      .where('id', '=', channel.id)
-      .executeTakeFirstOrThrow();
-    if (!target.webhook_url) return;
-    const message = { from: msg.from, id, timestamp, type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}) };
-    await emitChannelEvent(
-      deps,
-      tx,
-      target,
-      'message',
-      inboundPayload(await channelIdentity(deps, target, tx), { contact: { profile: { name: name ?? fallback }, wa_id: msg.from }, message }),
-    );
+    : metaError(409, 100, 'Not a Meta channel', `This channel is on the ${network} network, not on Meta's Cloud API`);
+}
+
+/** Refuses a channel that is not in the sandbox (the sandbox inbound route and the sandbox phone). */
+export function assertSandboxChannel(channel: Pick<ChannelRow, 'network'>): void {
+  if (channel.network !== 'sandbox') throw wrongNetwork(channel.network);
+}
+
+/**
+ * Stores one inbound message on the channel in tx, records the user (name, window) and writes
+ * its webhook event. The channel is read again in tx: its webhook may have changed since the
+ * caller read it, and it must still be on `network` (a channel attached to Meta meanwhile takes
+ * no simulated users). The caller makes sure the id is new.
+ */
+export async function storeInbound(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, network: 'sandbox' | 'meta', msg: ReceivedMessage): Promise<void> {
+  const target = await tx
+    .selectFrom('channels')
+    .select(['id', 'partner_id', 'network', 'webhook_url', 'hosting_type', 'phone_number', 'external_id', 'waba_account_id'])
+    .where('id', '=', channel.id)
+    .executeTakeFirstOrThrow();
+  if (target.network !== network) throw wrongNetwork(target.network);
+  const iso = msg.at.toISOString();
+  const fallback = `User ${msg.from.slice(-4)}`;
+  const { name } = await tx
+    .insertInto('sandbox_users')
+    .values({ channel_id: channel.id, wa_id: msg.from, name: msg.name ?? fallback, last_inbound_at: iso, unreachable: 0, blocked: 0, created_at: iso, modified_at: iso })
+    .onConflict((oc) =>
+      oc.columns(['channel_id', 'wa_id']).doUpdateSet({
+        // Without a name the user keeps theirs (one made by POST /sandbox/v1/users without a name gets the fallback now).
+        name: msg.name ?? sql<string>`coalesce(sandbox_users.name, ${fallback})`,
+        // The window starts at the user's latest message: one Meta delivers late (a retry) does not move it back.
+        last_inbound_at: sql<string>`case when sandbox_users.last_inbound_at > ${iso} then sandbox_users.last_inbound_at else ${iso} end`,
+        modified_at: iso,
+      }),
+    )
+    .returning('name')
+    .executeTakeFirstOrThrow();
+  await insertMessage(tx, {
+    id: msg.id,
+    channel,
+    direction: 'inbound',
+    waId: msg.from,
+    type: msg.type,
+    content: msg.content,
+    context: msg.context,
+    contextId: typeof msg.context?.id === 'string' ? msg.context.id : undefined,
+    status: 'received',
+    category: 'service',
+    at: iso,
   });
+  if (!target.webhook_url) return;
+  const timestamp = msg.timestamp ?? String(Math.floor(msg.at.getTime() / 1000));
+  const message = { from: msg.from, id: msg.id, timestamp, type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}), ...msg.extra };
+  await emitChannelEvent(
+    deps,
+    tx,
+    target,
+    'message',
+    inboundPayload(await channelIdentity(deps, target, tx), { contact: { profile: { name: name ?? fallback }, wa_id: msg.from }, message }),
+  );
+}
+
+/** A simulated user writes to a sandbox channel: the message gets a new wamid and the time of now. */
+export async function receiveInbound(deps: Deps, channel: ChannelRow, msg: InboundMessage): Promise<{ id: string; timestamp: string }> {
+  assertSandboxChannel(channel);
+  const at = deps.clock.now();
+  const id = newMessageId(channel, msg.from);
+  const timestamp = String(Math.floor(at.getTime() / 1000));
+  await transact(deps, (tx) => storeInbound(deps, tx, channel, 'sandbox', { ...msg, id, at, timestamp }));
   return { id, timestamp };
 }

@@ -60,6 +60,11 @@ export interface StatusMove {
   /** When it happened (ms since the epoch). */
   at: number;
   error?: StatusError;
+  /**
+   * What the network itself reported with the status (Meta's conversation and pricing): the
+   * webhook shows these, as they came, instead of the sandbox's made-up ones.
+   */
+  reported?: Pick<StatusItem, 'conversation' | 'pricing'>;
 }
 
 /** What the row keeps of its status plan after the move: the plan (null when done) and when its next step is due. */
@@ -128,6 +133,9 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
   };
   if (m.status === 'failed' && m.error) {
     item.errors = [{ code: m.error.code, title: m.error.title, message: m.error.title, error_data: { details: m.error.details } }];
+  } else if (m.reported) {
+    if (m.reported.conversation) item.conversation = m.reported.conversation;
+    if (m.reported.pricing) item.pricing = m.reported.pricing;
   } else {
     const conversationStart = new Date(Date.parse(facts.created_at));
     item.conversation = {

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
-import { receiveInbound } from '../inbound.ts';
+import { assertSandboxChannel, receiveInbound } from '../inbound.ts';
 import { arr, bool, fail, isObj, num, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from '../validate/check.ts';
 import { windowOpen } from '../../network/sandbox.ts';
 import type { Deps } from '../../deps.ts';
@@ -124,6 +124,8 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       },
     },
     async (request) => {
+      // A channel on Meta's Cloud API hears from real WhatsApp users only (Meta's webhooks): 409 before anything is checked.
+      assertSandboxChannel(request.channel!);
       const b = request.body;
       if (!isObj(b)) throw fail('body', 'must be a JSON object');
       const type = b.type === undefined ? 'text' : oneOf(b.type, 'type', INBOUND_TYPES);

@@ -1,0 +1,101 @@
+// What Meta's webhooks tell us, written down: messages WhatsApp users sent to a number on Meta's
+// Cloud API are stored with Meta's ids and go to the channel's webhook (the same path as a
+// sandbox user's, messaging/inbound.ts); statuses move the messages the channel sent through
+// Meta forward. One notification is one transaction: Meta gets its 200 only once everything in
+// it is committed, and an error makes it retry the whole notification later.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { Deps } from '../../deps.ts';
+import { storeInbound } from '../../messaging/inbound.ts';
+import { stepFacts } from '../../messaging/status-facts.ts';
+import { advanceStatus } from '../../messaging/statuses.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import { transact } from '../../webhooks/outbox.ts';
+import { channelForPhoneNumberId } from './channels.ts';
+import type { MetaInboundMessage, MetaNotification, MetaStatus } from './notification.ts';
+
+export interface AppliedNotification {
+  /** Inbound messages stored (and sent to the channel's webhook). */
+  stored: number;
+  /** Inbound messages already stored by an earlier delivery of the same notification. */
+  repeated: number;
+  /** Statuses that moved a message forward. */
+  moved: number;
+  /** Statuses of messages not in our store, or that would not move theirs forward. */
+  notMoved: number;
+  /** phone_number_ids attached to no channel here. */
+  unknownNumbers: string[];
+}
+
+export async function applyNotification(deps: Deps, n: MetaNotification, log: FastifyBaseLogger): Promise<AppliedNotification> {
+  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, unknownNumbers: [] };
+  if (n.changes.length === 0) return result;
+  await transact(deps, async (tx) => {
+    const channels = new Map<string, ChannelRow | undefined>();
+    for (const change of n.changes) {
+      if (!channels.has(change.phoneNumberId)) channels.set(change.phoneNumberId, await channelForPhoneNumberId(deps, change.phoneNumberId, tx));
+      const channel = channels.get(change.phoneNumberId);
+      // A number attached to no channel (detached, or Meta's app also serves numbers openwaba does
+      // not): skipped, yet answered 200, or Meta would retry it for days. A terminated channel
+      // takes nothing either.
+      if (!channel || channel.status === 'terminated' || channel.terminated_at) {
+        if (!result.unknownNumbers.includes(change.phoneNumberId)) {
+          result.unknownNumbers.push(change.phoneNumberId);
+          log.warn({ phone_number_id: change.phoneNumberId, terminated: channel ? true : undefined }, "Meta webhook: no channel takes this phone_number_id; its messages and statuses are skipped");
+        }
+        continue;
+      }
+      for (const m of change.messages) {
+        if (await storeMessage(deps, tx, channel, m)) result.stored++;
+        else result.repeated++;
+      }
+      for (const s of change.statuses) {
+        if (await moveStatus(deps, tx, channel, s)) result.moved++;
+        else result.notMoved++;
+      }
+    }
+  });
+  return result;
+}
+
+/**
+ * Stores one inbound message unless its id is already stored (Meta delivers a notification again
+ * when our 200 did not reach it). Two deliveries of the same message at the same moment on two
+ * instances: the second insert fails on the primary key, its POST answers 500, and Meta's retry
+ * finds the message stored.
+ */
+async function storeMessage(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, m: MetaInboundMessage): Promise<boolean> {
+  const known = await tx.selectFrom('messages').select('id').where('id', '=', m.id).executeTakeFirst();
+  if (known) return false;
+  // The user's time, but never later than ours: a clock ahead would stretch the 24-hour window.
+  const at = new Date(Math.min(m.atMs, deps.clock.now().getTime()));
+  await storeInbound(deps, tx, channel, 'meta', {
+    id: m.id,
+    from: m.from,
+    name: m.name,
+    type: m.type,
+    content: m.content,
+    context: m.context,
+    extra: m.extra,
+    at,
+    timestamp: m.timestamp,
+  });
+  return true;
+}
+
+/**
+ * Moves one of the channel's outbound messages forward (never back: a `delivered` after `read`
+ * changes nothing), with Meta's time, error, conversation and pricing, and writes the channel's
+ * status webhook event. A status of a message not in our store (sent with the number's token
+ * outside openwaba, or before the channel was attached) is skipped: the channel's webhook gets
+ * only statuses of messages it sent through openwaba, whose ids it knows.
+ */
+async function moveStatus(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, s: MetaStatus): Promise<boolean> {
+  const facts = await stepFacts(tx, s.id);
+  if (!facts || facts.channel_id !== channel.id || facts.direction !== 'outbound') return false;
+  const at = Math.min(s.atMs, deps.clock.now().getTime());
+  // A message sent through Meta has no status plan; whatever it has is kept as it is.
+  const taken = await advanceStatus(deps, tx, facts, [{ status: s.status, at, error: s.error, reported: s.reported }], { steps: facts.status_plan, dueAt: facts.status_due_at });
+  return taken > 0;
+}

@@ -1,0 +1,227 @@
+// Reads the body of one of Meta's webhook notifications into checked updates, without touching
+// the database: which numbers it is about, the messages their users wrote, and the statuses of
+// messages sent. Meta's shape (reference §5.1):
+//   {"object":"whatsapp_business_account","entry":[{"id":"<WABA id>","changes":[{"field":"messages",
+//     "value":{"messaging_product":"whatsapp","metadata":{"display_phone_number","phone_number_id"},
+//              "contacts":[…],"messages":[…],"statuses":[…],"errors":[…]}}]}]}
+// Whatever does not fit (a message that is not an object, an id that is no id, a timestamp
+// that is not digits) is skipped and named in `skipped`, never thrown: Meta answers a 4xx with
+// days of retries, and the rest of the notification is still good. Only a body that is not a
+// notification at all, or one far larger than Meta sends, is refused (NotificationRefused).
+import { ApiError } from '../../errors.ts';
+import type { InboundContext } from '../../messaging/inbound.ts';
+import type { OutboundStatus, StatusError } from '../../messaging/statuses.ts';
+import type { StatusItem } from '../../messaging/webhook-payloads.ts';
+import { META_ID_PATTERN } from './channels.ts';
+
+/**
+ * Messages and statuses in one notification. Meta sends one or a few per POST (it batches up to
+ * some hundreds under load; its documentation names no exact maximum), and all of one POST are
+ * written in one transaction: a body with more is refused rather than holding the database.
+ */
+export const MAX_UPDATES = 1000;
+/** Changes about a number (each a lookup of its channel) in one notification. */
+export const MAX_NUMBER_CHANGES = 1000;
+/** How many skipped items are named in the log line (the rest are counted). */
+const MAX_REASONS = 20;
+
+export interface MetaInboundMessage {
+  id: string;
+  from: string;
+  /** The user's profile name from the change's contacts, when Meta gave one. */
+  name?: string;
+  type: string;
+  /** The type object as Meta sent it (`text: {body}`, `image: {id, mime_type, sha256}`, …). */
+  content: unknown;
+  context?: InboundContext;
+  /** The other fields of Meta's message object (referral, errors, identity, …), passed on as they came. */
+  extra: Record<string, unknown>;
+  /** Meta's timestamp as it came (epoch seconds) and in ms. */
+  timestamp: string;
+  atMs: number;
+}
+
+export interface MetaStatus {
+  id: string;
+  status: OutboundStatus;
+  atMs: number;
+  error?: StatusError;
+  reported: Pick<StatusItem, 'conversation' | 'pricing'>;
+}
+
+export interface MetaNumberChange {
+  phoneNumberId: string;
+  messages: MetaInboundMessage[];
+  statuses: MetaStatus[];
+}
+
+export interface MetaNotification {
+  changes: MetaNumberChange[];
+  /** Fields other than `messages` (message_template_status_update, account_update, …): not handled. */
+  ignoredFields: string[];
+  /** Why items were skipped (the first few), and how many were. */
+  skipped: string[];
+  skippedCount: number;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const META_ID = new RegExp(META_ID_PATTERN);
+/** Meta's message ids (wamid.<base64>) and user ids: printable ASCII, no spaces, bounded. */
+const PRINTABLE_ID = /^[\x21-\x7e]{1,256}$/;
+const WA_ID = /^[\x21-\x7e]{1,64}$/;
+/** Epoch seconds as digits (12 digits reach the year 33658). Meta sends strings; a number is taken too. */
+const EPOCH_SECONDS = /^[0-9]{1,12}$/;
+/** A message type names a field of the message: lower-case words, never one of the fields every message has. */
+const TYPE = /^[a-z][a-z_]{0,31}$/;
+const CORE_FIELDS = new Set(['from', 'id', 'timestamp', 'type', 'context']);
+const STATUSES = new Set<string>(['sent', 'delivered', 'read', 'failed']);
+
+function epochSeconds(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) v = String(v);
+  return typeof v === 'string' && EPOCH_SECONDS.test(v) ? v : undefined;
+}
+
+/** Text for a column: a string without NUL (PostgreSQL refuses it), of at most max characters. */
+function columnText(v: unknown, max: number): string | undefined {
+  return typeof v === 'string' && v.length > 0 && v.length <= max && !v.includes('\u0000') ? v : undefined;
+}
+
+class Reader {
+  readonly out: MetaNotification = { changes: [], ignoredFields: [], skipped: [], skippedCount: 0 };
+  private updates = 0;
+  private numberChanges = 0;
+
+  skip(why: string): void {
+    this.out.skippedCount++;
+    if (this.out.skipped.length < MAX_REASONS) this.out.skipped.push(why);
+  }
+
+  read(body: unknown): MetaNotification {
+    if (!isObj(body)) throw new ApiError(400, 'The notification must be a JSON object');
+    // Another product's notification (page, instagram…) sent to this URL: nothing for us.
+    if (body.object !== 'whatsapp_business_account') {
+      this.out.ignoredFields.push(`object ${typeof body.object === 'string' ? body.object.slice(0, 64) : typeof body.object}`);
+      return this.out;
+    }
+    if (!Array.isArray(body.entry)) throw new ApiError(400, 'entry must be an array');
+    for (const [i, entry] of body.entry.entries()) {
+      if (!isObj(entry) || !Array.isArray(entry.changes)) {
+        this.skip(`entry[${i}]: not an object with a changes array`);
+        continue;
+      }
+      for (const [j, change] of entry.changes.entries()) this.change(change, `entry[${i}].changes[${j}]`);
+    }
+    return this.out;
+  }
+
+  private change(change: unknown, at: string): void {
+    if (!isObj(change) || typeof change.field !== 'string') return this.skip(`${at}: not an object with a field`);
+    if (change.field !== 'messages') {
+      if (this.out.ignoredFields.length < MAX_REASONS) this.out.ignoredFields.push(change.field.slice(0, 64));
+      return;
+    }
+    const value = change.value;
+    if (!isObj(value) || !isObj(value.metadata)) return this.skip(`${at}.value: no metadata`);
+    const phoneNumberId = value.metadata.phone_number_id;
+    if (typeof phoneNumberId !== 'string' || !META_ID.test(phoneNumberId)) return this.skip(`${at}.value.metadata.phone_number_id: not a phone number id`);
+    if (++this.numberChanges > MAX_NUMBER_CHANGES) throw new ApiError(400, `More than ${MAX_NUMBER_CHANGES} changes about numbers in one notification`);
+    const names = this.contactNames(value.contacts);
+    const out: MetaNumberChange = { phoneNumberId, messages: [], statuses: [] };
+    if (value.messages !== undefined) {
+      if (!Array.isArray(value.messages)) this.skip(`${at}.value.messages: not an array`);
+      else value.messages.forEach((m, k) => this.message(m, names, out, `${at}.value.messages[${k}]`));
+    }
+    if (value.statuses !== undefined) {
+      if (!Array.isArray(value.statuses)) this.skip(`${at}.value.statuses: not an array`);
+      else value.statuses.forEach((s, k) => this.status(s, out, `${at}.value.statuses[${k}]`));
+    }
+    // value.errors: problems Meta reports about the number itself (e.g. 131000 at its end). There
+    // is no event of ours to carry them; the route logs that some came.
+    if (Array.isArray(value.errors) && value.errors.length) this.skip(`${at}.value.errors: ${value.errors.length} error(s) reported by Meta, not forwarded`);
+    if (out.messages.length || out.statuses.length) this.out.changes.push(out);
+  }
+
+  private count(): void {
+    if (++this.updates > MAX_UPDATES) throw new ApiError(400, `More than ${MAX_UPDATES} messages and statuses in one notification`);
+  }
+
+  /** wa_id → profile name, from the change's contacts. */
+  private contactNames(contacts: unknown): Map<string, string> {
+    const names = new Map<string, string>();
+    if (!Array.isArray(contacts)) return names;
+    for (const c of contacts.slice(0, MAX_UPDATES)) {
+      if (!isObj(c) || typeof c.wa_id !== 'string' || !isObj(c.profile)) continue;
+      const name = columnText(c.profile.name, 1024);
+      if (name !== undefined) names.set(c.wa_id, name);
+    }
+    return names;
+  }
+
+  private message(m: unknown, names: Map<string, string>, out: MetaNumberChange, at: string): void {
+    this.count();
+    if (!isObj(m)) return this.skip(`${at}: not an object`);
+    if (typeof m.id !== 'string' || !PRINTABLE_ID.test(m.id)) return this.skip(`${at}.id: not a message id`);
+    if (typeof m.from !== 'string' || !WA_ID.test(m.from)) return this.skip(`${at}.from: not a WhatsApp id`);
+    const timestamp = epochSeconds(m.timestamp);
+    if (timestamp === undefined) return this.skip(`${at}.timestamp: not epoch seconds`);
+    if (typeof m.type !== 'string' || !TYPE.test(m.type) || CORE_FIELDS.has(m.type)) return this.skip(`${at}.type: not a message type`);
+    const type = m.type;
+    // Forwarded messages carry {forwarded: true} without from/id; anything but an object is dropped.
+    const context = isObj(m.context) ? (m.context as InboundContext) : undefined;
+    if (context && context.id !== undefined && (typeof context.id !== 'string' || !PRINTABLE_ID.test(context.id))) {
+      return this.skip(`${at}.context.id: not a message id`);
+    }
+    const extra: Obj = {};
+    for (const [k, v] of Object.entries(m)) if (!CORE_FIELDS.has(k) && k !== type) extra[k] = v;
+    const name = names.get(m.from);
+    out.messages.push({
+      id: m.id,
+      from: m.from,
+      ...(name !== undefined ? { name } : {}),
+      type,
+      // Media (image, audio, video, document, sticker) carry Meta's media id, passed on as it is:
+      // the receiver fetches the file from Meta's Graph API with the number's token. Downloading it
+      // into openwaba's media store (so GET /{media_id} serves it) is not done yet.
+      content: m[type],
+      ...(context ? { context } : {}),
+      extra,
+      timestamp,
+      atMs: Number(timestamp) * 1000,
+    });
+  }
+
+  private status(s: unknown, out: MetaNumberChange, at: string): void {
+    this.count();
+    if (!isObj(s)) return this.skip(`${at}: not an object`);
+    if (typeof s.id !== 'string' || !PRINTABLE_ID.test(s.id)) return this.skip(`${at}.id: not a message id`);
+    // Meta has more (deleted, warning for On-Premise; pending): none moves a message of ours.
+    if (typeof s.status !== 'string' || !STATUSES.has(s.status)) return this.skip(`${at}.status: not sent, delivered, read or failed`);
+    const timestamp = epochSeconds(s.timestamp);
+    if (timestamp === undefined) return this.skip(`${at}.timestamp: not epoch seconds`);
+    const status = s.status as OutboundStatus;
+    const reported: MetaStatus['reported'] = {};
+    if (isObj(s.conversation)) reported.conversation = s.conversation as StatusItem['conversation'];
+    if (isObj(s.pricing)) reported.pricing = s.pricing as StatusItem['pricing'];
+    out.statuses.push({ id: s.id, status, atMs: Number(timestamp) * 1000, ...(status === 'failed' ? { error: statusError(s.errors) } : {}), reported });
+  }
+}
+
+/**
+ * The first of a failed status's errors, as the message row and the webhook keep it. Without a
+ * usable one: Meta's generic 131000, so a failure is never shown without a code.
+ */
+function statusError(errors: unknown): StatusError {
+  const e = Array.isArray(errors) ? errors.find(isObj) : undefined;
+  const code = typeof e?.code === 'number' && Number.isSafeInteger(e.code) && e.code >= 0 ? e.code : 131000;
+  const title = columnText(e?.title, 512) ?? columnText(e?.message, 512) ?? 'Something went wrong';
+  const data = isObj(e?.error_data) ? e.error_data : undefined;
+  const details = typeof data?.details === 'string' ? data.details.slice(0, 4096) : typeof e?.message === 'string' ? e.message.slice(0, 4096) : title;
+  return { code, title, details };
+}
+
+/** The checked updates of a notification body (already parsed JSON). Throws a 400 ApiError only for a body that is no notification or far too large. */
+export function readNotification(body: unknown): MetaNotification {
+  return new Reader().read(body);
+}
