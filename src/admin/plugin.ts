@@ -16,6 +16,7 @@ import { createPartnerWithHubUser, getPartner, listPartners, NEW_PARTNER, partne
 import { bootstrapTenant } from '../services/bootstrap.ts';
 import { adminChannelRoutes } from './channel-routes.ts';
 import { adminThroughputRoutes } from './throughput-routes.ts';
+import { adminMetaRoutes } from './meta-routes.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -43,6 +44,7 @@ export const adminApi: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { de
   const tags = ['Admin'];
   await app.register(adminChannelRoutes, { deps });
   await app.register(adminThroughputRoutes, { deps });
+  await app.register(adminMetaRoutes, { deps });
 
   app.get('/partners', { schema: { tags, security, summary: 'List partners', response: { 200: Type.Object({ partners: Type.Array(Partner) }), ...errors } } }, async () => ({
     partners: (await listPartners(deps)).map(partnerToWire),

@@ -24,6 +24,13 @@ export interface MetaErrorInfo {
   /** Meta's short title, e.g. "Invalid parameter". */
   title: string;
   subcode?: number;
+  /**
+   * An error Meta's Graph API answered (a send or mark-as-read through a channel on Meta's
+   * network): its `error` object, which Cloud clients get as Meta gave it (reference §4.3:
+   * "Meta errors are passed through with Meta's body"), and On-Premise clients as Meta's
+   * code, title and details, without the On-Premise renumbering of our own errors.
+   */
+  graph?: Record<string, unknown>;
 }
 
 /** An error with Meta's code and title; `details` is the human explanation naming the field. */
@@ -46,7 +53,7 @@ export const ONPREM_META = { api_status: 'stable', version: '2.53.2' };
 
 function metaInfo(e: ApiError): MetaErrorInfo {
   const extra = (e.extra ?? {}) as Partial<MetaErrorInfo>;
-  if (typeof extra.metaCode === 'number') return { metaCode: extra.metaCode, title: extra.title ?? 'Error', subcode: extra.subcode };
+  if (typeof extra.metaCode === 'number') return { metaCode: extra.metaCode, title: extra.title ?? 'Error', subcode: extra.subcode, graph: extra.graph };
   if (e.status === 404) return { metaCode: 100, title: 'Unsupported request' };
   if (e.status === 429) return { metaCode: 130429, title: 'Rate limit hit' };
   if (e.status >= 500) return { metaCode: 131000, title: 'Something went wrong' };
@@ -55,6 +62,7 @@ function metaInfo(e: ApiError): MetaErrorInfo {
 
 export function cloudErrorBody(e: ApiError) {
   const m = metaInfo(e);
+  if (m.graph) return { error: m.graph };
   return {
     error: {
       message: `(#${m.metaCode}) ${m.title}`,
@@ -69,6 +77,7 @@ export function cloudErrorBody(e: ApiError) {
 
 export function onpremErrorBody(e: ApiError) {
   const m = metaInfo(e);
+  if (m.graph) return { errors: [{ code: m.metaCode, title: m.title, details: e.message, href: 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/' }], meta: ONPREM_META };
   // On-Premise used its own numbers for the common cases (1006 not found, 1008 missing, 1009 bad value).
   if (m.metaCode === 100 && e.status === 404) m.title = 'Resource not found';
   const code = m.metaCode === 100 ? (e.status === 404 ? 1006 : /required|missing/i.test(e.message) ? 1008 : 1009) : m.metaCode === 131009 ? 1009 : m.metaCode;

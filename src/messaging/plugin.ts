@@ -23,6 +23,7 @@ export interface MessagingOptions {
 
 export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   const messenger = new Messenger(deps);
+  app.addHook('onClose', () => messenger.close());
   app.decorateRequest('channel', null);
   app.setErrorHandler(messagingErrorHandler);
   // The key is checked first (onRequest: before the body is read or parsed), so a bad key is a

@@ -1,12 +1,14 @@
 // A message's way through: limits → template and media checks → stored with the network's
-// follow-up work in one transaction → the answer with its wamid.
+// follow-up work in one transaction → the answer with its wamid. On Meta's network the checks
+// that need Meta's own data (templates, flows, media ids) are Meta's, and the message goes to Meta
+// before it is stored, under Meta's wamid (network/meta/send.ts).
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import type { AcceptedMessage, Network } from '../network/types.ts';
 import { sandboxNetwork } from '../network/sandbox.ts';
 import { metaError } from './errors.ts';
 import { SendLimits } from './limits.ts';
-import { checkTemplateSend } from './templates/check.ts';
+import { checkTemplateSend, storedTemplateCategory } from './templates/check.ts';
 import { checkFlowSend } from './flows/send-check.ts';
 import type { MarkRead, NormalizedMessage } from './validate/message.ts';
 import { newMessageId } from './wamid.ts';
@@ -15,6 +17,7 @@ import { liveMedia } from './media/store.ts';
 import { MEDIA_KINDS, type MediaKind } from './validate/types/media.ts';
 import { SendBatcher } from './send-batcher.ts';
 import { scheduleStatusPlan, storedPlan } from './status-plans.ts';
+import { MetaSender } from '../network/meta/send.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
@@ -23,19 +26,29 @@ export interface SendResult {
   id: string;
   input: string;
   waId: string;
+  /** Meta's message_status, when Meta gave one (numbers on Meta's network). */
+  messageStatus?: string;
 }
 
 export class Messenger {
   readonly limits = new SendLimits();
   private readonly writes: SendBatcher;
+  private readonly meta: MetaSender;
   constructor(private readonly deps: Deps) {
     this.writes = new SendBatcher(deps);
+    this.meta = new MetaSender(deps);
+  }
+
+  /** Closes the connections to Meta's Graph API (the app's onClose). */
+  close(): Promise<void> {
+    return this.meta.close();
   }
 
   async send(channel: ChannelRow, msg: NormalizedMessage): Promise<SendResult> {
     const deps = this.deps;
+    const onMeta = channel.network === 'meta';
     const network = networks[channel.network];
-    if (!network) throw metaError(502, 131000, 'Something went wrong', `WhatsApp for Business API not available for network "${channel.network}"`);
+    if (!network && !onMeta) throw metaError(502, 131000, 'Something went wrong', `WhatsApp for Business API not available for network "${channel.network}"`);
     const now = deps.clock.now();
     this.limits.check(channel.id, channel.throughput_mps ?? deps.config.defaultThroughputMps, msg.waId, now.getTime());
 
@@ -44,8 +57,9 @@ export class Messenger {
       if (channel.template_messaging === 0) {
         throw metaError(400, 131005, 'Access denied', 'Template messaging is disabled for this channel (template_messaging_disabled)');
       }
-      category = await checkTemplateSend(deps, channel, msg.template);
+      category = onMeta ? await storedTemplateCategory(deps, channel, msg.template) : await checkTemplateSend(deps, channel, msg.template);
     }
+    if (onMeta) return this.sendThroughMeta(channel, msg, category, now.toISOString());
     if (msg.flow) await checkFlowSend(deps, channel, msg.flow);
     let media: AcceptedMessage['media'];
     if (msg.mediaId) {
@@ -58,7 +72,7 @@ export class Messenger {
     const id = newMessageId(channel, msg.waId);
     const iso = now.toISOString();
     await this.writes.write(async (tx) => {
-      const steps = await network.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media });
+      const steps = await network!.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media });
       await insertMessage(tx, {
         id,
         channel,
@@ -79,17 +93,57 @@ export class Messenger {
     return { id, input: msg.input, waId: msg.waId };
   }
 
-  /** Marks an inbound message (and, as WhatsApp does, the ones before it) as read. */
-  async markRead(channel: ChannelRow, req: Pick<MarkRead, 'messageId'>): Promise<void> {
+  /**
+   * Meta has the templates, flows and the 24-hour window: it checks them. The message is stored
+   * only once Meta took it, under Meta's wamid, without a status plan (Meta's webhooks move it).
+   */
+  private async sendThroughMeta(channel: ChannelRow, msg: NormalizedMessage, category: string, at: string): Promise<SendResult> {
+    const sent = await this.meta.send(channel, msg);
+    await this.writes.write(async (tx) => {
+      await insertMessage(tx, {
+        id: sent.wamid,
+        channel,
+        direction: 'outbound',
+        waId: sent.waId,
+        type: msg.type,
+        content: msg.content,
+        context: msg.context,
+        contextId: msg.context?.message_id,
+        status: 'accepted',
+        category,
+        templateName: msg.template?.name,
+        at,
+      });
+    });
+    return { id: sent.wamid, input: msg.input, waId: sent.waId, messageStatus: sent.messageStatus };
+  }
+
+  /**
+   * Marks an inbound message (and, as WhatsApp does, the ones before it) as read. On Meta's
+   * network Meta is told first (its error is the answer); our rows follow, if we have them.
+   */
+  async markRead(channel: ChannelRow, req: Pick<MarkRead, 'messageId'> & { typingIndicator?: boolean }): Promise<void> {
+    if (channel.network === 'meta') {
+      await this.meta.markRead(channel, req.messageId, req.typingIndicator === true);
+      await this.markStoredRead(channel, req.messageId);
+      return;
+    }
+    if (!(await this.markStoredRead(channel, req.messageId))) {
+      throw metaError(400, 100, 'Invalid parameter', `message_id: no message ${req.messageId.slice(0, 100)} on this number`);
+    }
+  }
+
+  /** Marks our stored inbound rows read up to this message; false when it is not stored. */
+  private async markStoredRead(channel: ChannelRow, messageId: string): Promise<boolean> {
     const deps = this.deps;
     const msg = await deps.db.kysely
       .selectFrom('messages')
       .select(['id', 'wa_id', 'created_at', 'direction'])
-      .where('id', '=', req.messageId)
+      .where('id', '=', messageId)
       .where('channel_id', '=', channel.id)
       .executeTakeFirst();
-    if (!msg) throw metaError(400, 100, 'Invalid parameter', `message_id: no message ${req.messageId.slice(0, 100)} on this number`);
-    if (msg.direction !== 'inbound') return;
+    if (!msg) return false;
+    if (msg.direction !== 'inbound') return true;
     const iso = deps.clock.now().toISOString();
     await deps.db.kysely
       .updateTable('messages')
@@ -100,5 +154,6 @@ export class Messenger {
       .where('created_at', '<=', msg.created_at)
       .where('read_at', 'is', null)
       .execute();
+    return true;
   }
 }

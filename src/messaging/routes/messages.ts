@@ -13,7 +13,7 @@ const AnyBody = Type.Unknown({ description: 'A message as in Meta Cloud API (see
 const CloudSent = Type.Object({
   messaging_product: Type.Literal('whatsapp'),
   contacts: Type.Array(Type.Object({ input: Type.String(), wa_id: Type.String() })),
-  messages: Type.Array(Type.Object({ id: Type.String() })),
+  messages: Type.Array(Type.Object({ id: Type.String(), message_status: Type.Optional(Type.String({ description: "Meta's, when it gives one: accepted or held_for_quality_assessment" })) })),
 });
 const IdParams = Type.Object({ message_id: Type.String({ maxLength: 300 }) });
 
@@ -38,7 +38,8 @@ export const messageRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         return { success: true };
       }
       const sent = await messenger.send(channel, v);
-      return { messaging_product: 'whatsapp', contacts: [{ input: sent.input, wa_id: sent.waId }], messages: [{ id: sent.id }] };
+      const message = sent.messageStatus === undefined ? { id: sent.id } : { id: sent.id, message_status: sent.messageStatus };
+      return { messaging_product: 'whatsapp', contacts: [{ input: sent.input, wa_id: sent.waId }], messages: [message] };
     },
   );
 

@@ -185,3 +185,15 @@ export async function checkTemplateSend(deps: Deps, channel: ChannelRow, ref: Te
   checkButtons(shape.buttons, given.buttons);
   return t.category.toLowerCase();
 }
+
+/**
+ * A template send on a number on Meta's network: the template lives at Meta, which checks it, so
+ * only its category (the message's pricing category in the usage statistics) is read here, from
+ * the local store when it holds the template. One it does not hold counts as marketing: a
+ * template message is never a free service message, and of the paid categories marketing is the
+ * one that does not understate the cost (Meta's status webhooks name the real one, pricing.category).
+ */
+export async function storedTemplateCategory(deps: Deps, channel: ChannelRow, ref: TemplateRef): Promise<string> {
+  const t = await findTemplateForSend(deps, channel.waba_account_id, ref.name, ref.language);
+  return t ? t.category.toLowerCase() : 'marketing';
+}

@@ -32,6 +32,8 @@ export interface NormalizedMessage {
   /** The flow a flow message names (checked against the WABA's stored flows when sent). */
   flow?: FlowRef;
   recipientType: 'individual';
+  /** Cloud's biz_opaque_callback_data: passed on to Meta (which echoes it in the statuses) for numbers on Meta's network. */
+  bizOpaqueCallbackData?: string;
 }
 
 export interface MarkRead {
@@ -85,11 +87,11 @@ export function validateCloudSend(raw: unknown): NormalizedMessage | MarkRead {
     throw fail('messaging_product', body.messaging_product === undefined ? 'is required and must be "whatsapp"' : 'must be "whatsapp"');
   }
   if (body.status !== undefined) return markRead(body);
-  optStr(body.biz_opaque_callback_data, 'biz_opaque_callback_data', { max: 512 });
+  const bizOpaqueCallbackData = optStr(body.biz_opaque_callback_data, 'biz_opaque_callback_data', { max: 512 });
   const type = body.type === undefined ? 'text' : oneOf(body.type, 'type', MESSAGE_TYPES);
   const base = common(body, type, COMMON_CLOUD);
   const v = validateType(type, body[type], type, 'cloud');
-  return { ...base, ...v };
+  return bizOpaqueCallbackData === undefined ? { ...base, ...v } : { ...base, ...v, bizOpaqueCallbackData };
 }
 
 /** The legacy `hsm` object → a template. */

@@ -1,0 +1,65 @@
+// Operator control of a channel's network: put a number on Meta's Cloud API with the ids and
+// access token of its WhatsApp Business Account, or return it to the sandbox. The token is
+// sealed (network/meta/secret-box.ts) and never answered; request bodies are not logged, and
+// the log formatter censors an `access_token` field wherever a line would carry one.
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Deps } from '../deps.ts';
+import { Channel, ErrorBody } from '../partner-api/schemas.ts';
+import { getChannelWire } from '../services/channels.ts';
+import { attachMetaChannel, detachMetaChannel, META_ID_PATTERN, META_TOKEN_PATTERN } from '../network/meta/channels.ts';
+
+const security: { [k: string]: string[] }[] = [{ AdminToken: [] }];
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const ChannelIdParams = Type.Object({ channel_id: Type.String({ maxLength: 64 }) });
+
+export const adminMetaRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Admin'];
+
+  app.put(
+    '/channels/:channel_id/meta',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Put a channel on Meta's Cloud API (network meta, external_id = phone_number_id), or replace its credentials",
+        description:
+          'Sends and marks-as-read of the channel then go to Meta with this access token (a system-user token of the WABA with whatsapp_business_messaging). The token is stored sealed with OPENWABA_SECRET_KEY (409 when that is not set) and never shown again.',
+        params: ChannelIdParams,
+        body: Type.Object(
+          {
+            phone_number_id: Type.String({ pattern: META_ID_PATTERN, description: "Meta's id of the phone number" }),
+            waba_id: Type.String({ pattern: META_ID_PATTERN, description: "Meta's id of the WhatsApp Business Account" }),
+            access_token: Type.String({ pattern: META_TOKEN_PATTERN, writeOnly: true, description: 'Graph API access token; never returned' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Channel, ...errors },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const row = await attachMetaChannel(deps, request.params.channel_id, { phoneNumberId: b.phone_number_id, wabaId: b.waba_id, accessToken: b.access_token });
+      return getChannelWire(deps, row.partner_id, row.id);
+    },
+  );
+
+  app.delete(
+    '/channels/:channel_id/meta',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Return a channel from Meta to the sandbox (its sealed token is deleted; it gets a new sandbox number id)',
+        params: ChannelIdParams,
+        response: { 200: Channel, ...errors },
+      },
+    },
+    async (request) => {
+      const row = await detachMetaChannel(deps, request.params.channel_id);
+      return getChannelWire(deps, row.partner_id, row.id);
+    },
+  );
+};

@@ -1,0 +1,95 @@
+// Sending through Meta's Cloud API. 360dialog is a synchronous proxy in front of Meta, and so is
+// openwaba for a number on Meta's network: once our own checks have passed, the message is posted
+// to `{graph}/{version}/{phone_number_id}/messages` as a Cloud API body, and the client gets
+// Meta's answer: its wamid and wa_id, or its error (graph-errors.ts). Meta then reports the
+// statuses through its webhooks; nothing is simulated here (no status plan, no 24-hour window,
+// no sandbox users: Meta enforces the window itself).
+//
+// A message Meta took is stored only after its answer: if the process dies in between, Meta
+// has sent a message openwaba has no row of (its statuses then name an unknown id). A synchronous
+// proxy cannot avoid that window without holding a row for a message Meta may refuse.
+import type { Deps } from '../../deps.ts';
+import { ApiError } from '../../errors.ts';
+import { metaError } from '../../messaging/errors.ts';
+import { liveMedia } from '../../messaging/media/store.ts';
+import type { NormalizedMessage } from '../../messaging/validate/message.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import { metaCredentials, type MetaCredentials } from './channels.ts';
+import { cloudBody, mediaIdsOf } from './cloud-body.ts';
+import { GraphClient } from './graph-client.ts';
+import { badAnswer, graphError } from './graph-errors.ts';
+import { MediaUploads } from './media-upload.ts';
+import { SecretBoxError } from './secret-box.ts';
+
+export interface MetaSent {
+  /** Meta's wamid: the stored message's id. */
+  wamid: string;
+  /** The WhatsApp id Meta resolved the recipient to. */
+  waId: string;
+  /** Meta's message_status (accepted, held_for_quality_assessment) when it gives one. */
+  messageStatus?: string;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const first = (v: unknown): Record<string, unknown> | undefined => (Array.isArray(v) && isObj(v[0]) ? v[0] : undefined);
+
+export class MetaSender {
+  private readonly graph: GraphClient;
+  private readonly uploads: MediaUploads;
+
+  constructor(private readonly deps: Deps) {
+    this.graph = new GraphClient(deps.config);
+    this.uploads = new MediaUploads(deps, this.graph);
+  }
+
+  /** The channel's credentials, or 360dialog's 502 when there are none that open. */
+  private async credentials(channel: ChannelRow): Promise<MetaCredentials> {
+    let creds: MetaCredentials | undefined;
+    try {
+      creds = await metaCredentials(this.deps, channel.id);
+    } catch (err) {
+      // No OPENWABA_SECRET_KEY now (ApiError 409), or another one than sealed the token.
+      if (!(err instanceof SecretBoxError) && !(err instanceof ApiError)) throw err;
+      throw metaError(502, 131000, 'Something went wrong', "WhatsApp for Business API not available: this number's Meta access token cannot be opened with the OPENWABA_SECRET_KEY set now; attach the number again");
+    }
+    if (!creds) throw metaError(502, 131000, 'Something went wrong', 'WhatsApp for Business API not available: this number has no Meta credentials; attach it again');
+    return creds;
+  }
+
+  async send(channel: ChannelRow, msg: NormalizedMessage): Promise<MetaSent> {
+    const creds = await this.credentials(channel);
+    const metaIds = new Map<string, string>();
+    for (const id of mediaIdsOf(msg)) {
+      const row = await liveMedia(this.deps, channel.id, id);
+      if (row) metaIds.set(id, await this.uploads.metaIdOf(row, creds.phoneNumberId, creds.accessToken));
+    }
+    const answer = await this.graph.call('POST', `${creds.phoneNumberId}/messages`, creds.accessToken, { json: cloudBody(msg, metaIds) });
+    if (answer.status >= 300) throw graphError(answer);
+    const body = isObj(answer.body) ? answer.body : {};
+    const message = first(body.messages);
+    const wamid = message?.id;
+    // Meta took the message (2xx) but gave no id we can store it under: the client must know.
+    if (typeof wamid !== 'string' || wamid === '' || wamid.length > 256) {
+      throw badAnswer(`HTTP ${answer.status} but no message id; the message may have been sent`);
+    }
+    const waId = first(body.contacts)?.wa_id;
+    const status = message?.message_status;
+    return {
+      wamid,
+      waId: typeof waId === 'string' && /^\d{1,32}$/.test(waId) ? waId : msg.waId,
+      ...(typeof status === 'string' ? { messageStatus: status.slice(0, 64) } : {}),
+    };
+  }
+
+  /** Marks an inbound message read at Meta (which shows the blue ticks), with the typing indicator if asked. */
+  async markRead(channel: ChannelRow, messageId: string, typingIndicator: boolean): Promise<void> {
+    const creds = await this.credentials(channel);
+    const json = { messaging_product: 'whatsapp', status: 'read', message_id: messageId, ...(typingIndicator ? { typing_indicator: { type: 'text' } } : {}) };
+    const answer = await this.graph.call('POST', `${creds.phoneNumberId}/messages`, creds.accessToken, { json });
+    if (answer.status >= 300) throw graphError(answer);
+  }
+
+  close(): Promise<void> {
+    return this.graph.close();
+  }
+}
