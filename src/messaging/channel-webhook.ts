@@ -49,9 +49,12 @@ registerTargetResolver('channel_destination', destinationTarget, { endedByOwner:
 
 export async function channelIdentity(
   deps: Deps,
-  channel: ChannelIdentity['channel'] & Pick<ChannelRow, 'waba_account_id'>,
+  channel: ChannelIdentity['channel'] & Pick<ChannelRow, 'id' | 'network' | 'waba_account_id'>,
   tx: Executor = deps.db.kysely,
 ): Promise<ChannelIdentity> {
+  // A number on Meta's network names Meta's WABA (entry[].id), as Meta's own webhooks do.
+  const onMeta = channel.network === 'meta' ? await tx.selectFrom('meta_channels').select('waba_id').where('channel_id', '=', channel.id).executeTakeFirst() : undefined;
+  if (onMeta) return { channel, wabaExternalId: onMeta.waba_id };
   const waba = await tx.selectFrom('waba_accounts').select('external_id').where('id', '=', channel.waba_account_id).executeTakeFirst();
   return { channel, wabaExternalId: waba?.external_id ?? channel.waba_account_id };
 }

@@ -2,9 +2,9 @@
 // WABA. On PostgreSQL (and for single messages) one join reads both. On SQLite the status rounds
 // read only the message rows and take the channel's part from copies kept per database: a busy
 // sandbox moves thousands of messages a second over a few hundred channels, and the join cost
-// two more index probes per row. A kept copy (KeptRows) is used only while no write to channels
-// or waba_accounts has come since it was read, as the kept key principals are.
-import type { InferResult } from 'kysely';
+// two more index probes per row. A kept copy (KeptRows) is used only while no write to channels,
+// waba_accounts or meta_channels has come since it was read, as the kept key principals are.
+import { sql, type InferResult } from 'kysely';
 import type { Db, Executor } from '../db/index.ts';
 import { KeptRows } from '../db/kept-rows.ts';
 import { prepared } from '../db/prepared.ts';
@@ -28,7 +28,8 @@ const CHANNEL_FACT_COLUMNS = [
   'channels.phone_number',
   'channels.external_id',
   'channels.waba_account_id',
-  'waba_accounts.external_id as waba_external_id',
+  // A number on Meta's network names Meta's WABA (entry[].id of its webhooks), not ours.
+  sql<string | null>`coalesce(meta_channels.waba_id, waba_accounts.external_id)`.as('waba_external_id'),
 ] as const;
 
 /** messages joined with the channel and its WABA. */
@@ -37,6 +38,7 @@ export const withStepFacts = (db: Executor) =>
     .selectFrom('messages')
     .leftJoin('channels', 'channels.id', 'messages.channel_id')
     .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
+    .leftJoin('meta_channels', 'meta_channels.channel_id', 'channels.id')
     .select([...MESSAGE_FACT_COLUMNS, ...CHANNEL_FACT_COLUMNS]);
 
 /** One row of withStepFacts (the channel's and WABA's columns nullable: left joins). */
@@ -58,11 +60,12 @@ const channelFactsById = prepared((db, p) =>
   db
     .selectFrom('channels')
     .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
+    .leftJoin('meta_channels', 'meta_channels.channel_id', 'channels.id')
     .select(['channels.id', ...CHANNEL_FACT_COLUMNS])
     .where('channels.id', '=', p<string>(0)),
 );
 
-const keptChannels = new KeptRows<ChannelFacts>(['channels', 'waba_accounts'], { ttlMs: 5_000, max: 10_000 });
+const keptChannels = new KeptRows<ChannelFacts>(['channels', 'waba_accounts', 'meta_channels'], { ttlMs: 5_000, max: 10_000 });
 const NO_CHANNEL: ChannelFacts = {
   partner_id: null,
   webhook_url: null,

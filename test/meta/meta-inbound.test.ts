@@ -136,6 +136,8 @@ describeEachDb('Meta webhooks in', (kind) => {
       const hook = await receiver.waitForBody('the Cloud message', (bodies) => bodies.find((b) => b.entry?.[0]?.changes?.[0]?.value?.messages?.[0]?.id === id));
       expect(receiver.requests.find((r) => r.body.includes(id))?.url).toBe('/cloud');
       expect(hook.object).toBe('whatsapp_business_account');
+      // Meta's WABA, as in Meta's own webhook, not openwaba's WABA row.
+      expect(hook.entry[0].id).toBe('102290129340398');
       const value = hook.entry[0].changes[0].value;
       expect(value.metadata).toEqual({ display_phone_number: cloud.phone_number, phone_number_id: CLOUD_NUMBER });
       expect(value.contacts).toEqual([{ profile: { name: 'Jane Doe' }, wa_id: '4917600000002' }]);
@@ -258,6 +260,8 @@ describeEachDb('Meta webhooks in', (kind) => {
       expect(hooks.map((s: { status: string }) => s.status).sort()).toEqual(['delivered', 'read', 'sent']);
       expect(hooks[0]).toMatchObject({ id, recipient_id: '4917600000001', pricing });
       expect(hooks[0].conversation).toBeUndefined();
+      const envelope = receiver.bodies().find((b) => b.entry?.[0]?.changes?.[0]?.value?.statuses?.[0]?.id === id);
+      expect(envelope.entry[0].id).toBe('102290129340398');
     });
 
     it('a status that would go backwards is ignored', async () => {
