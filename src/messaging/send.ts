@@ -22,6 +22,11 @@ import { MetaSender } from '../network/meta/send.ts';
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
 
+/** The part of a request's logger a send needs. */
+export interface StoreFailureLog {
+  error(obj: object, msg: string): void;
+}
+
 export interface SendResult {
   id: string;
   input: string;
@@ -44,7 +49,8 @@ export class Messenger {
     return this.meta.close();
   }
 
-  async send(channel: ChannelRow, msg: NormalizedMessage): Promise<SendResult> {
+  /** log: where a send that Meta took but that could not be stored is reported (the request's logger). */
+  async send(channel: ChannelRow, msg: NormalizedMessage, log?: StoreFailureLog): Promise<SendResult> {
     const deps = this.deps;
     const onMeta = channel.network === 'meta';
     const network = networks[channel.network];
@@ -59,7 +65,7 @@ export class Messenger {
       }
       category = onMeta ? await storedTemplateCategory(deps, channel, msg.template) : await checkTemplateSend(deps, channel, msg.template);
     }
-    if (onMeta) return this.sendThroughMeta(channel, msg, category, now.toISOString());
+    if (onMeta) return this.sendThroughMeta(channel, msg, category, now.toISOString(), log);
     if (msg.flow) await checkFlowSend(deps, channel, msg.flow);
     let media: AcceptedMessage['media'];
     if (msg.mediaId) {
@@ -97,24 +103,32 @@ export class Messenger {
    * Meta has the templates, flows and the 24-hour window: it checks them. The message is stored
    * only once Meta took it, under Meta's wamid, without a status plan (Meta's webhooks move it).
    */
-  private async sendThroughMeta(channel: ChannelRow, msg: NormalizedMessage, category: string, at: string): Promise<SendResult> {
+  private async sendThroughMeta(channel: ChannelRow, msg: NormalizedMessage, category: string, at: string, log?: StoreFailureLog): Promise<SendResult> {
     const sent = await this.meta.send(channel, msg);
-    await this.writes.write(async (tx) => {
-      await insertMessage(tx, {
-        id: sent.wamid,
-        channel,
-        direction: 'outbound',
-        waId: sent.waId,
-        type: msg.type,
-        content: msg.content,
-        context: msg.context,
-        contextId: msg.context?.message_id,
-        status: 'accepted',
-        category,
-        templateName: msg.template?.name,
-        at,
+    // Meta has taken the message: it is on its way to the user whatever happens here. If it cannot
+    // be stored (the database is down), the client still gets Meta's wamid: an error would make
+    // it send again, and the user would get the message twice. What is lost is our row (usage
+    // statistics, and the status moves, which Meta's webhooks skip for an unknown id): logged.
+    try {
+      await this.writes.write(async (tx) => {
+        await insertMessage(tx, {
+          id: sent.wamid,
+          channel,
+          direction: 'outbound',
+          waId: sent.waId,
+          type: msg.type,
+          content: msg.content,
+          context: msg.context,
+          contextId: msg.context?.message_id,
+          status: 'accepted',
+          category,
+          templateName: msg.template?.name,
+          at,
+        });
       });
-    });
+    } catch (err) {
+      log?.error({ err, wamid: sent.wamid, channel_id: channel.id }, 'message sent through Meta but not stored');
+    }
     return { id: sent.wamid, input: msg.input, waId: sent.waId, messageStatus: sent.messageStatus };
   }
 

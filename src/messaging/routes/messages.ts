@@ -37,7 +37,7 @@ export const messageRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         await messenger.markRead(channel, v);
         return { success: true };
       }
-      const sent = await messenger.send(channel, v);
+      const sent = await messenger.send(channel, v, request.log);
       const message = sent.messageStatus === undefined ? { id: sent.id } : { id: sent.id, message_status: sent.messageStatus };
       return { messaging_product: 'whatsapp', contacts: [{ input: sent.input, wa_id: sent.waId }], messages: [message] };
     },
@@ -77,7 +77,7 @@ export const messageRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         await messenger.markRead(channel, v);
         return { meta: ONPREM_META };
       }
-      const sent = await messenger.send(channel, v);
+      const sent = await messenger.send(channel, v, request.log);
       // The On-Premise API and 360dialog's sandbox answer 201 Created.
       return reply.status(201).send({ contacts: [{ input: sent.input, wa_id: sent.waId }], messages: [{ id: sent.id }], meta: ONPREM_META });
     },
