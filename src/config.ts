@@ -63,6 +63,11 @@ export interface Config {
   /** Meta's Graph API (network/meta): base URL without version, and the version sent to. */
   metaGraphUrl: string;
   metaGraphVersion: string;
+  /**
+   * Meta's media CDN (lookaside): where downloads of Meta's media go, the origin that GET
+   * /{media_id} swaps for the public URL, as 360dialog does.
+   */
+  metaMediaUrl: string;
   /** Timeout of one request to the Graph API. */
   metaTimeoutMs: number;
   /** Meta app secret: Meta's webhooks are signed with it (X-Hub-Signature-256). Unset: they are refused. */
@@ -170,8 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatcher: bool(env, 'OPENWABA_DISPATCHER', true),
     partnerRateLimits: bool(env, 'OPENWABA_PARTNER_RATE_LIMITS', true),
     demo: bool(env, 'OPENWABA_DEMO', true),
-    metaGraphUrl: absoluteUrl(env.OPENWABA_META_GRAPH_URL || 'https://graph.facebook.com', 'OPENWABA_META_GRAPH_URL'),
+    metaGraphUrl: absoluteUrl(env.OPENWABA_META_GRAPH_URL || 'https://graph.facebook.com', 'OPENWABA_META_GRAPH_URL', env.NODE_ENV === 'production'),
     metaGraphVersion: graphVersion(env.OPENWABA_META_GRAPH_VERSION),
+    metaMediaUrl: absoluteUrl(env.OPENWABA_META_MEDIA_URL || 'https://lookaside.fbsbx.com', 'OPENWABA_META_MEDIA_URL', env.NODE_ENV === 'production'),
     metaTimeoutMs: env.OPENWABA_META_TIMEOUT ? parseDuration(env.OPENWABA_META_TIMEOUT, 'OPENWABA_META_TIMEOUT') : 15_000,
     metaAppSecret: secretSetting(env, 'OPENWABA_META_APP_SECRET', 16),
     metaVerifyToken: secretSetting(env, 'OPENWABA_META_VERIFY_TOKEN', 16),
@@ -180,7 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-function absoluteUrl(raw: string, name: string): string {
+function absoluteUrl(raw: string, name: string, production: boolean): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -188,6 +194,11 @@ function absoluteUrl(raw: string, name: string): string {
     throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
+  // Paths are appended to it: a query, a fragment or credentials would swallow or redirect them.
+  if (url.search || url.hash || url.username || url.password || raw.includes('?') || raw.includes('#')) {
+    throw new ConfigError(`${name} must be a base URL without credentials, query or fragment, got "${raw}"`);
+  }
+  if (production && url.protocol !== 'https:') throw new ConfigError(`${name} must be https when NODE_ENV=production (the access token travels with every request), got "${raw}"`);
   return raw.replace(/\/+$/, '');
 }
 

@@ -56,6 +56,22 @@ export async function stepFacts(tx: Executor, messageId: string): Promise<StepFa
   return (await stepFactsById(tx, [messageId])).rows[0] as StepFacts | undefined;
 }
 
+const stepFactsByIdLocked = prepared((db, p) => withStepFacts(db).where('messages.id', '=', p<string>(0)).forUpdate(['messages']));
+
+/**
+ * The facts of one message for a move made from outside the status rounds (Meta's status
+ * notifications), holding its row until the transaction ends. advanceStatus guards its UPDATE with
+ * the status read here; on PostgreSQL (READ COMMITTED) two transactions moving the same message at
+ * once (Meta's `sent` and `delivered` in two POSTs a few ms apart) would otherwise both read
+ * `accepted`, and the second's guard would find `sent` after waiting for the first: it would move
+ * nothing and answer 200, losing `delivered` for good. With the row locked, the second reads after
+ * the first commits. SQLite runs one write transaction at a time: the plain read is enough.
+ */
+export async function lockedStepFacts(db: Db, tx: Executor, messageId: string): Promise<StepFacts | undefined> {
+  if (db.kind === 'sqlite') return stepFacts(tx, messageId);
+  return (await stepFactsByIdLocked(tx, [messageId])).rows[0] as StepFacts | undefined;
+}
+
 const channelFactsById = prepared((db, p) =>
   db
     .selectFrom('channels')

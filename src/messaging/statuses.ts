@@ -64,7 +64,7 @@ export interface StatusMove {
    * What the network itself reported with the status (Meta's conversation and pricing): the
    * webhook shows these, as they came, instead of the sandbox's made-up ones.
    */
-  reported?: Pick<StatusItem, 'conversation' | 'pricing'>;
+  reported?: Pick<StatusItem, 'conversation' | 'pricing' | 'biz_opaque_callback_data'>;
 }
 
 /** What the row keeps of its status plan after the move: the plan (null when done) and when its next step is due. */
@@ -131,12 +131,15 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     timestamp: String(Math.floor(m.at / 1000)),
     recipient_id: facts.wa_id,
   };
-  if (m.status === 'failed' && m.error) {
-    item.errors = [{ code: m.error.code, title: m.error.title, message: m.error.title, error_data: { details: m.error.details } }];
-  } else if (m.reported) {
+  if (m.reported) {
+    // As the network reported it (Meta's: a failed status may carry pricing too).
     if (m.reported.conversation) item.conversation = m.reported.conversation;
     if (m.reported.pricing) item.pricing = m.reported.pricing;
-  } else {
+    if (m.reported.biz_opaque_callback_data !== undefined) item.biz_opaque_callback_data = m.reported.biz_opaque_callback_data;
+  }
+  if (m.status === 'failed' && m.error) {
+    item.errors = [{ code: m.error.code, title: m.error.title, message: m.error.title, error_data: { details: m.error.details } }];
+  } else if (!m.reported) {
     const conversationStart = new Date(Date.parse(facts.created_at));
     item.conversation = {
       id: conversationId(facts.channel_id, facts.wa_id, category, conversationStart),

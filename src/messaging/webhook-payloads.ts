@@ -17,6 +17,8 @@ export interface StatusItem {
   conversation?: { id: string; expiration_timestamp?: string; origin: { type: string } };
   pricing?: { billable: boolean; pricing_model: string; category: string };
   errors?: { code: number; title: string; message: string; error_data: { details: string } }[];
+  /** Cloud API: the send's biz_opaque_callback_data, echoed back in its statuses (numbers on Meta's network). */
+  biz_opaque_callback_data?: string;
 }
 
 export interface InboundItem {

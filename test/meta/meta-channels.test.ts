@@ -21,6 +21,10 @@ describe('secret box', () => {
     expect(() => openSecret(randomBytes(32), sealed, 'CH1')).toThrow(SecretBoxError);
     expect(() => openSecret(key, sealed, 'CH2')).toThrow(SecretBoxError);
     expect(() => openSecret(key, 'v1.a.b', 'CH1')).toThrow(SecretBoxError);
+    // A tag cut short (GCM would check only its first bytes) does not open.
+    const parts = sealed.split('.');
+    const short = [parts[0], parts[1], Buffer.from(parts[2]!, 'base64url').subarray(0, 4).toString('base64url'), parts[3]].join('.');
+    expect(() => openSecret(key, short, 'CH1')).toThrow(SecretBoxError);
     const [v, iv, tag, ct] = sealed.split('.');
     const flipped = Buffer.from(ct!, 'base64url');
     flipped[0]! ^= 1;
@@ -48,6 +52,11 @@ describe('OPENWABA_SECRET_KEY', () => {
     expect(() => loadConfig({ OPENWABA_META_GRAPH_VERSION: '23' })).toThrow(/v23\.0/);
     expect(() => loadConfig({ OPENWABA_META_GRAPH_URL: 'ftp://x' })).toThrow(/OPENWABA_META_GRAPH_URL/);
     expect(() => loadConfig({ OPENWABA_META_APP_SECRET: 'short' })).toThrow(/OPENWABA_META_APP_SECRET/);
+    for (const bad of ['https://graph.example/?x=1', 'https://graph.example/#f', 'https://user:pw@graph.example']) {
+      expect(() => loadConfig({ OPENWABA_META_GRAPH_URL: bad })).toThrow(/without credentials, query or fragment/);
+    }
+    expect(() => loadConfig({ NODE_ENV: 'production', OPENWABA_META_GRAPH_URL: 'http://graph.example' })).toThrow(/must be https/);
+    expect(loadConfig({ OPENWABA_META_GRAPH_URL: 'http://127.0.0.1:9/' }).metaGraphUrl).toBe('http://127.0.0.1:9');
   });
 });
 
@@ -99,6 +108,17 @@ describeEachDb('meta channels', (kind) => {
     await refused(attachMetaChannel(t.deps, b.channel_id, { phoneNumberId: '200000000000002', wabaId: '300000000000001', accessToken: 'has space inside it' }), 400, /access_token/);
     await refused(attachMetaChannel(t.deps, 'nope', { phoneNumberId: '200000000000002', wabaId: '300000000000001', accessToken: TOKEN }), 404, /not found/);
     await refused(detachMetaChannel(t.deps, b.channel_id), 404, /not on Meta/);
+  });
+
+  it('two channels attaching the same number at once: one wins, the other gets 409', async () => {
+    const a = await t.tenant();
+    const b = await t.tenant();
+    const input = { phoneNumberId: '500000000000001', wabaId: '300000000000001', accessToken: TOKEN };
+    const outcomes = await Promise.allSettled([attachMetaChannel(t.deps, a.channel_id, input), attachMetaChannel(t.deps, b.channel_id, input)]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect((lost.reason as ApiError).status).toBe(409);
+    expect(await t.deps.db.kysely.selectFrom('meta_channels').select('channel_id').where('phone_number_id', '=', '500000000000001').execute()).toHaveLength(1);
   });
 
   it('without OPENWABA_SECRET_KEY nothing can be attached', async () => {

@@ -282,6 +282,19 @@ describeEachDb('Meta webhooks in', (kind) => {
       expect(hook).toMatchObject({ id, status: 'failed', errors: [{ code: 131047, title: 'Re-engagement message', details: 'More than 24 hours have passed.' }] });
     });
 
+    it("biz_opaque_callback_data comes back with the statuses; a failed status keeps Meta's pricing", async () => {
+      const id = await sentMessage(cloud);
+      const pricing = { billable: true, pricing_model: 'PMP', category: 'marketing' };
+      expect((await post(t, statusOf(CLOUD_NUMBER, id, 'sent', { biz_opaque_callback_data: 'order-7', pricing }))).status).toBe(200);
+      const other = await sentMessage(cloud);
+      const errors = [{ code: 131026, title: 'Message undeliverable', message: 'Message undeliverable', error_data: { details: 'x' } }];
+      expect((await post(t, statusOf(CLOUD_NUMBER, other, 'failed', { errors, pricing, biz_opaque_callback_data: 'order-8' }))).status).toBe(200);
+      const [f] = await receiver.waitForBody('the failed status', () => (statusHooks(other).length ? statusHooks(other) : undefined));
+      expect(f).toMatchObject({ status: 'failed', pricing, biz_opaque_callback_data: 'order-8', errors: [{ code: 131026 }] });
+      const [sent] = await receiver.waitForBody('the sent status', () => (statusHooks(id).length ? statusHooks(id) : undefined));
+      expect(sent).toMatchObject({ status: 'sent', pricing, biz_opaque_callback_data: 'order-7' });
+    });
+
     it("a status of a message not in our store, or of another channel's message, is skipped", async () => {
       const unknown = wamid();
       expect((await post(t, statusOf(CLOUD_NUMBER, unknown, 'delivered'))).status).toBe(200);

@@ -5,7 +5,7 @@
 import type { Selectable } from 'kysely';
 import { isoNow } from '../../clock.ts';
 import type { MetaChannelsTable } from '../../db/schema.ts';
-import type { Executor } from '../../db/index.ts';
+import { isUniqueViolation, type Executor } from '../../db/index.ts';
 import type { Deps } from '../../deps.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { digits } from '../../ids.ts';
@@ -60,11 +60,17 @@ export async function attachMetaChannel(deps: Deps, channelId: string, input: Me
     if (taken) throw new ApiError(409, `phone_number_id ${input.phoneNumberId} is already attached to channel ${taken.channel_id}`);
     const now = isoNow(deps.clock);
     const sealed = sealSecret(key, input.accessToken, channelId);
-    await tx
-      .insertInto('meta_channels')
-      .values({ channel_id: channelId, partner_id: channel.partner_id, phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, created_at: now, modified_at: now })
-      .onConflict((oc) => oc.column('channel_id').doUpdateSet({ phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, modified_at: now }))
-      .execute();
+    try {
+      await tx
+        .insertInto('meta_channels')
+        .values({ channel_id: channelId, partner_id: channel.partner_id, phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, created_at: now, modified_at: now })
+        .onConflict((oc) => oc.column('channel_id').doUpdateSet({ phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, modified_at: now }))
+        .execute();
+    } catch (err) {
+      // Another channel took the number between the check above and this insert (two attaches at once).
+      if (isUniqueViolation(err)) throw new ApiError(409, `phone_number_id ${input.phoneNumberId} is already attached to another channel`);
+      throw err;
+    }
     await tx.updateTable('channels').set({ network: 'meta', account_mode: 'live', external_id: input.phoneNumberId, modified_at: now }).where('id', '=', channelId).execute();
     return (await tx.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirstOrThrow()) as ChannelRow;
   };

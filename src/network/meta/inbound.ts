@@ -8,7 +8,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { storeInbound } from '../../messaging/inbound.ts';
-import { stepFacts } from '../../messaging/status-facts.ts';
+import { lockedStepFacts } from '../../messaging/status-facts.ts';
 import { advanceStatus } from '../../messaging/statuses.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { transact } from '../../webhooks/outbox.ts';
@@ -92,7 +92,8 @@ async function storeMessage(deps: Deps, tx: Transaction<Database>, channel: Chan
  * only statuses of messages it sent through openwaba, whose ids it knows.
  */
 async function moveStatus(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, s: MetaStatus): Promise<boolean> {
-  const facts = await stepFacts(tx, s.id);
+  // Locked: Meta's statuses of one message often come in separate POSTs milliseconds apart.
+  const facts = await lockedStepFacts(deps.db, tx, s.id);
   if (!facts || facts.channel_id !== channel.id || facts.direction !== 'outbound') return false;
   const at = Math.min(s.atMs, deps.clock.now().getTime());
   // A message sent through Meta has no status plan; whatever it has is kept as it is.

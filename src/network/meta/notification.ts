@@ -46,7 +46,7 @@ export interface MetaStatus {
   status: OutboundStatus;
   atMs: number;
   error?: StatusError;
-  reported: Pick<StatusItem, 'conversation' | 'pricing'>;
+  reported: Pick<StatusItem, 'conversation' | 'pricing' | 'biz_opaque_callback_data'>;
 }
 
 export interface MetaNumberChange {
@@ -204,6 +204,10 @@ class Reader {
     const reported: MetaStatus['reported'] = {};
     if (isObj(s.conversation)) reported.conversation = s.conversation as StatusItem['conversation'];
     if (isObj(s.pricing)) reported.pricing = s.pricing as StatusItem['pricing'];
+    // Echoed from the send (Cloud API: at most 512 characters), for the receiver to match its own records.
+    if (typeof s.biz_opaque_callback_data === 'string' && s.biz_opaque_callback_data.length <= 512 && !s.biz_opaque_callback_data.includes('\u0000')) {
+      reported.biz_opaque_callback_data = s.biz_opaque_callback_data;
+    }
     out.statuses.push({ id: s.id, status, atMs: Number(timestamp) * 1000, ...(status === 'failed' ? { error: statusError(s.errors) } : {}), reported });
   }
 }

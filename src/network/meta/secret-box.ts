@@ -9,7 +9,7 @@ export class SecretBoxError extends Error {}
 
 export function sealSecret(key: Buffer, plaintext: string, boundTo: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
   cipher.setAAD(Buffer.from(boundTo, 'utf8'));
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
@@ -19,11 +19,15 @@ export function sealSecret(key: Buffer, plaintext: string, boundTo: string): str
 export function openSecret(key: Buffer, sealed: string, boundTo: string): string {
   const parts = sealed.split('.');
   if (parts.length !== 4 || parts[0] !== 'v1') throw new SecretBoxError('not a sealed secret');
-  const [, iv, tag, ct] = parts as [string, string, string, string];
+  const [, ivText, tagText, ct] = parts as [string, string, string, string];
+  const iv = Buffer.from(ivText, 'base64url');
+  const tag = Buffer.from(tagText, 'base64url');
+  // The lengths sealSecret writes, and no other: GCM would accept a tag cut to 4 bytes (forgeable).
+  if (iv.length !== 12 || tag.length !== 16) throw new SecretBoxError('not a sealed secret');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
     decipher.setAAD(Buffer.from(boundTo, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
     // Wrong key (OPENWABA_SECRET_KEY changed), wrong binding, or a damaged seal.
