@@ -15,15 +15,22 @@ import { onPremPhotoRoutes } from './routes/onprem-photo.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { encryptionRoutes } from './routes/encryption.ts';
+import { MetaCloudApi } from '../network/meta/cloud-api.ts';
 
 export interface MessagingOptions {
   deps: Deps;
   messenger: Messenger;
+  /** Media, templates, profile and health of numbers on Meta's network, asked of Meta. */
+  meta: MetaCloudApi;
 }
 
 export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   const messenger = new Messenger(deps);
-  app.addHook('onClose', () => messenger.close());
+  const meta = new MetaCloudApi(deps);
+  app.addHook('onClose', async () => {
+    await messenger.close();
+    await meta.close();
+  });
   app.decorateRequest('channel', null);
   app.setErrorHandler(messagingErrorHandler);
   // The key is checked first (onRequest: before the body is read or parsed), so a bad key is a
@@ -50,7 +57,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
       done();
     }
   });
-  const opts: MessagingOptions = { deps, messenger };
+  const opts: MessagingOptions = { deps, messenger, meta };
   await app.register(messageRoutes, opts);
   await app.register(webhookConfigRoutes, opts);
   await app.register(multiWebhookRoutes, opts);

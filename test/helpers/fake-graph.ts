@@ -5,6 +5,8 @@
 //   messages:[{id: "wamid.…"}]} (a mark-as-read → 200 {success: true});
 // - POST /{version}/{phone_number_id}/media → 200 {id} (a fresh numeric media id);
 // - anything else → 400 with a Graph API error (code 100, "Unsupported post request").
+// It also stands in for Meta's media CDN (OPENWABA_META_MEDIA_URL = graph.url): a test answers
+// its downloads with a handler (`body` may be bytes, `write` streams an answer by hand).
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { LocalServer } from './local-server.ts';
@@ -22,7 +24,8 @@ export interface GraphRequest {
 
 /** What to do with one request. */
 export type GraphAnswer =
-  | { status: number; json?: unknown; body?: string; headers?: Record<string, string>; delayMs?: number }
+  | { status: number; json?: unknown; body?: string | Buffer; headers?: Record<string, string>; delayMs?: number }
+  | { write: (res: http.ServerResponse) => void }
   | { reset: true }
   | { hang: true };
 
@@ -72,9 +75,13 @@ export class FakeGraph extends LocalServer {
         return;
       }
       if ('hang' in answer) return;
+      if ('write' in answer) {
+        answer.write(res);
+        return;
+      }
       const send = () => {
         const body = answer.json !== undefined ? JSON.stringify(answer.json) : (answer.body ?? '');
-        res.writeHead(answer.status, { 'content-type': answer.json !== undefined ? 'application/json' : 'text/plain', ...(answer.headers ?? {}) });
+        res.writeHead(answer.status, { 'content-type': answer.json !== undefined ? 'application/json' : 'text/plain', 'content-length': String(Buffer.byteLength(body)), ...(answer.headers ?? {}) });
         res.end(body);
       };
       if (answer.delayMs) setTimeout(send, answer.delayMs);

@@ -254,6 +254,23 @@ describeEachDb('sending through Meta', (kind) => {
     expect(graph.requests[1]!.json.sticker).toEqual({ id: '987654321098765' });
   });
 
+  it('sends of one of our files at the same moment share one upload to Meta', async () => {
+    const data = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3000, 9)]);
+    const up = await uploadCloud(t, a.channel_api_key, { messaging_product: 'whatsapp', type: 'image/jpeg', file: { data, type: 'image/jpeg', name: 'same.jpg' } });
+    expect(up.status).toBe(200);
+    const off = graph.on((req) => (req.path.endsWith('/media') ? { status: 200, json: { id: '1122334455667788' } } : undefined));
+    try {
+      const sends = await Promise.all(
+        Array.from({ length: 6 }, () => t.post('/messages', { headers: key, json: { messaging_product: 'whatsapp', to: TO, type: 'image', image: { id: up.body.id } } })),
+      );
+      expect(sends.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(graph.requests.filter((r) => r.path.endsWith('/media'))).toHaveLength(1);
+      expect(graph.requests.filter((r) => r.path.endsWith('/messages')).map((r) => r.json.image.id)).toEqual(Array(6).fill('1122334455667788'));
+    } finally {
+      off();
+    }
+  });
+
   it("Meta refusing the upload of our media: its error is the answer and no message goes out", async () => {
     const data = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'binary'), Buffer.alloc(300, 1)]);
     const up = await uploadCloud(t, a.channel_api_key, { messaging_product: 'whatsapp', type: 'image/png', file: { data, type: 'image/png', name: 'x.png' } });
@@ -289,6 +306,21 @@ describeEachDb('sending through Meta', (kind) => {
     const onprem100 = await t.post('/v1/messages', { headers: key, json: { to: TO, type: 'text', text: { body: 'hi' } } });
     expect(onprem100.body.errors[0]).toMatchObject({ code: 100, title: 'Invalid parameter', details: 'Parameter to is invalid' });
     expect(graph.requests).toHaveLength(3);
+    expect(await storedCount(a.channel_id)).toBe(before);
+  });
+
+  it("Meta refusing openwaba's access token (401, code 190) is a 502 with Meta's error, not a 401 the client would read as its own key", async () => {
+    const before = await storedCount(a.channel_id);
+    const expired = graphErrorBody(190, 'Error validating access token: Session has expired', { subcode: 463, type: 'OAuthException' });
+    graph.respond({ status: 401, json: expired });
+    const cloud = await sendText(key);
+    expect(cloud.status).toBe(502);
+    expect(cloud.body).toEqual(expired);
+    graph.respond({ status: 403, json: graphErrorBody(200, 'Permissions error', { type: 'OAuthException' }) });
+    expect((await sendText(key)).status).toBe(502);
+    // Other 403s (a policy refusal, not our credentials) keep Meta's status.
+    graph.respond({ status: 403, json: graphErrorBody(131031, 'Business Account locked') });
+    expect((await sendText(key)).status).toBe(403);
     expect(await storedCount(a.channel_id)).toBe(before);
   });
 

@@ -1,14 +1,16 @@
-// About the number: phone number, health, business profile, contact checks.
+// About the number: phone number, health, business profile, contact checks. A number on Meta's
+// network has its health and Cloud business profile at Meta (network/meta/profile-proxy.ts).
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import { ONPREM_META } from '../errors.ts';
 import { arr, fail, isObj, oneOf, optStr, recipient, str } from '../validate/check.ts';
 import { PROFILE_FIELDS, profileChanges, readProfile, saveProfile } from '../business-profile.ts';
+import { metaBusinessProfile, metaHealthStatus, updateMetaBusinessProfile } from '../../network/meta/profile-proxy.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 
-export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
+export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps, meta }) => {
   app.get('/v1/configs/phone_number', { config: { flavour: 'onpremise' }, schema: { tags: ['Channel'], summary: "The channel's phone number", security } }, async (request) => ({
     phone_number: request.channel!.phone_number,
   }));
@@ -21,6 +23,7 @@ export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
 
   app.get('/health_status', { config: { flavour: 'cloud' }, schema: { tags: ['Channel'], summary: 'Whether the number can send messages (Meta health_status)', security } }, async (request) => {
     const ch = request.channel!;
+    if (ch.network === 'meta') return metaHealthStatus(meta, ch);
     const can = ch.availability_status === 'ready' && !ch.cancellation_requested_at ? 'AVAILABLE' : ch.availability_status === 'error' ? 'BLOCKED' : 'LIMITED';
     const waba = await deps.db.kysely.selectFrom('waba_accounts').select(['external_id', 'fb_business_id']).where('id', '=', ch.waba_account_id).executeTakeFirst();
     return {
@@ -44,8 +47,9 @@ export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
       schema: { tags: ['Channel'], summary: 'The business profile', security, querystring: Type.Object({ fields: Type.Optional(Type.String({ maxLength: 500 })) }) },
     },
     async (request) => {
-      const profile: Record<string, unknown> = { ...readProfile(request.channel!), messaging_product: 'whatsapp' };
       const fields = (request.query as { fields?: string }).fields;
+      if (request.channel!.network === 'meta') return metaBusinessProfile(meta, request.channel!, fields);
+      const profile: Record<string, unknown> = { ...readProfile(request.channel!), messaging_product: 'whatsapp' };
       if (fields) {
         const want = fields.split(',').map((f) => f.trim()).filter(Boolean);
         for (const f of want) if (!(PROFILE_FIELDS as readonly string[]).includes(f)) throw fail('fields', `"${f}" is not a profile field (${PROFILE_FIELDS.join(', ')})`);
@@ -60,6 +64,7 @@ export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
     { config: { flavour: 'cloud' }, schema: { tags: ['Channel'], summary: 'Update the business profile', security, body: Type.Unknown() } },
     async (request) => {
       const b = request.body;
+      if (request.channel!.network === 'meta') return updateMetaBusinessProfile(meta, request.channel!, b);
       if (!isObj(b)) throw fail('body', 'must be a JSON object');
       if (b.messaging_product !== 'whatsapp') throw fail('messaging_product', 'is required and must be "whatsapp"');
       for (const k of Object.keys(b)) {

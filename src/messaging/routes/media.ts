@@ -1,6 +1,9 @@
 // Media: Cloud POST /media, GET and DELETE /{media_id}, the download URL
 // /whatsapp_business/attachments/?mid=…; On-Premise POST /v1/media, GET and DELETE /v1/media/{id}.
 // Registered last: GET and DELETE /{media_id} take every single-segment path nothing else has.
+// On a number on Meta's network, an id openwaba did not issue is Meta's (an inbound message's
+// media): those requests go to Meta (network/meta/media-proxy.ts); ids of our own uploads are
+// served from here as on any number.
 import { open } from 'node:fs/promises';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import multipart from '@fastify/multipart';
@@ -12,9 +15,11 @@ import { ONPREM_META, invalidParameter } from '../errors.ts';
 import { uploadCloudMedia } from '../media/cloud-upload.ts';
 import { uploadOnPremMedia, useRawBody } from '../media/onprem-upload.ts';
 import { ATTACHMENTS_PATH, downloadUrl, verifyDownload } from '../media/download-url.ts';
-import { deleteMedia, filePath, findMedia, mediaNotFound, type MediaRow } from '../media/store.ts';
+import { deleteMedia, filePath, findMedia, liveMedia, mediaNotFound, type MediaRow } from '../media/store.ts';
 import { extensionOf } from '../media/types.ts';
 import { UploadLimit } from '../media/upload-limit.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import { deleteMetaMedia, metaMediaInfo, sendMetaDownload, sendMetaMedia } from '../../network/meta/media-proxy.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const cloud = { flavour: 'cloud' as const };
@@ -48,10 +53,15 @@ export async function sendFile(deps: Deps, reply: FastifyReply, row: MediaRow) {
 
 const mediaId = (params: unknown) => String((params as { media_id?: unknown }).media_id ?? '');
 
-export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
+export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps, meta }) => {
+  /** Whether this id is Meta's: the number is on Meta's network and the id is none of our uploads. */
+  const atMeta = async (ch: ChannelRow, id: string | undefined) => ch.network === 'meta' && !(id && (await liveMedia(deps, ch.id, id)));
+
   const uploadLimit = new UploadLimit();
 
   // Cloud upload: multipart, parsed as a stream in the handler (never against the 1 MiB body limit).
+  // Local on Meta's network too: a send naming the id uploads the file to Meta then (network/meta/
+  // media-upload.ts), so the file needs no Meta request until it is used, and is sent once per day.
   await app.register(async (scope) => {
     await scope.register(multipart);
     scope.post(
@@ -100,6 +110,12 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     },
     async (request, reply) => {
       const q = request.query as { mid?: string; ext?: string; hash?: string };
+      if (await atMeta(request.channel!, q.mid)) {
+        // Meta's CDN URL with our origin: the same path and query (as received, unparsed) at Meta's CDN.
+        const raw = request.raw.url ?? '';
+        const at = raw.indexOf('?');
+        return sendMetaDownload(meta, request.channel!, reply, ATTACHMENTS_PATH + (at >= 0 ? raw.slice(at) : ''));
+      }
       if (!q.mid) throw invalidParameter('mid is required: use the url from GET /{media_id}');
       if (!q.ext || !/^\d{1,12}$/.test(q.ext) || !q.hash) throw invalidParameter('ext and hash are required: use the url from GET /{media_id}');
       const row = await findMedia(deps, request.channel!, q.mid);
@@ -111,14 +127,20 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   app.get(
     '/v1/media/:media_id',
     { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Download media', security } },
-    async (request, reply) => sendFile(deps, reply, await findMedia(deps, request.channel!, mediaId(request.params))),
+    async (request, reply) => {
+      const id = mediaId(request.params);
+      if (await atMeta(request.channel!, id)) return sendMetaMedia(meta, request.channel!, reply, id);
+      return sendFile(deps, reply, await findMedia(deps, request.channel!, id));
+    },
   );
 
   app.delete(
     '/v1/media/:media_id',
     { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Delete media', security } },
     async (request) => {
-      await deleteMedia(deps, request.channel!, mediaId(request.params));
+      const id = mediaId(request.params);
+      if (await atMeta(request.channel!, id)) await deleteMetaMedia(meta, request.channel!, id);
+      else await deleteMedia(deps, request.channel!, id);
       return { meta: ONPREM_META };
     },
   );
@@ -127,7 +149,9 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     '/:media_id',
     { config: cloud, schema: { tags: ['Media (Cloud)'], summary: "Media's URL and metadata", security, response: { 200: MediaInfo } } },
     async (request) => {
-      const row = await findMedia(deps, request.channel!, mediaId(request.params));
+      const id = mediaId(request.params);
+      if (await atMeta(request.channel!, id)) return metaMediaInfo(meta, request.channel!, id);
+      const row = await findMedia(deps, request.channel!, id);
       return {
         messaging_product: 'whatsapp' as const,
         url: downloadUrl(deps, row),
@@ -143,7 +167,9 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     '/:media_id',
     { config: cloud, schema: { tags: ['Media (Cloud)'], summary: 'Delete media', security, response: { 200: Success } } },
     async (request) => {
-      await deleteMedia(deps, request.channel!, mediaId(request.params));
+      const id = mediaId(request.params);
+      if (await atMeta(request.channel!, id)) return deleteMetaMedia(meta, request.channel!, id);
+      await deleteMedia(deps, request.channel!, id);
       return { success: true };
     },
   );

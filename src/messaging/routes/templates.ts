@@ -3,6 +3,8 @@
 // - Meta's /message_templates (cursor-paged list, create, delete ?name=).
 // /v1/configs/templates serves Cloud and On-Premise channels alike, so its errors follow the
 // channel's hosting type (Meta's `{"error":…}` for Cloud, `{"errors":[…]}` for On-Premise).
+// A number on Meta's network has its WABA's templates at Meta: each route asks Meta instead
+// (network/meta/templates-proxy.ts, templates-360-list.ts), Meta's errors in the route's format.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { ChannelRow } from '../../services/channels.ts';
@@ -12,6 +14,8 @@ import { listTemplates, listTemplatesMeta, type MetaListQuery } from '../templat
 import { createTemplate, deleteTemplatesByName, type TemplateScope } from '../templates/service.ts';
 import type { Actor } from '../templates/store.ts';
 import { templateName } from '../templates/validate.ts';
+import { createMetaTemplate, deleteMetaTemplate, listMetaTemplates, type MetaTemplateQuery } from '../../network/meta/templates-proxy.ts';
+import { listMetaTemplates360 } from '../../network/meta/templates-360-list.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Templates'];
@@ -41,12 +45,16 @@ const Created = Type.Object({ id: Type.String(), status: Type.String(), category
 const scopeOf = (ch: ChannelRow): TemplateScope => ({ partnerId: ch.partner_id, wabaAccountId: ch.waba_account_id });
 const actorOf = (ch: ChannelRow): Actor => ({ user_id: ch.id, user_name: 'channel_api_key' });
 
-export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
+export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps, meta }) => {
   // ---- 360dialog: /v1/configs/templates ----
   app.get(
     '/v1/configs/templates',
     { config: { flavour: 'channel' }, schema: { tags, summary: "The WABA's templates (360 list envelope, key waba_templates)", security, querystring: ListQuery360 } },
-    async (request) => listTemplates(deps, request.channel!.waba_account_id, request.query as Record<string, string>),
+    async (request) => {
+      const ch = request.channel!;
+      if (ch.network === 'meta') return listMetaTemplates360(meta, ch, request.query as Record<string, string>);
+      return listTemplates(deps, ch.waba_account_id, request.query as Record<string, string>);
+    },
   );
 
   app.post(
@@ -64,6 +72,7 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
     },
     async (request, reply) => {
       const ch = request.channel!;
+      if (ch.network === 'meta') return reply.status(201).send(await createMetaTemplate(meta, ch, request.body));
       const t = await createTemplate(deps, scopeOf(ch), request.body, actorOf(ch));
       return reply.status(201).send({ id: t.id, status: t.status, category: t.category });
     },
@@ -77,7 +86,9 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
     },
     async (request) => {
       const name = templateName((request.params as { name: string }).name);
-      await deleteTemplatesByName(deps, request.channel!.waba_account_id, name);
+      const ch = request.channel!;
+      if (ch.network === 'meta') await deleteMetaTemplate(meta, ch, name);
+      else await deleteTemplatesByName(deps, ch.waba_account_id, name);
       return { meta: { success: true, http_code: 200, developer_message: `template name=${name} was deleted` } };
     },
   );
@@ -87,6 +98,7 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
     '/message_templates',
     { config: { flavour: 'cloud' }, schema: { tags, summary: "The WABA's templates (Meta format, cursor paging)", security, querystring: MetaQuery } },
     async (request) => {
+      if (request.channel!.network === 'meta') return listMetaTemplates(meta, request.channel!, request.query as MetaTemplateQuery);
       const base = `${deps.config.publicUrl}/message_templates`;
       return listTemplatesMeta(deps, request.channel!.waba_account_id, request.query as MetaListQuery, (p) => `${base}?${new URLSearchParams(p).toString()}`);
     },
@@ -97,6 +109,7 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
     { config: { flavour: 'cloud' }, schema: { tags, summary: 'Create a template (Meta format)', security, body: CreateBody, response: { 200: Created } } },
     async (request) => {
       const ch = request.channel!;
+      if (ch.network === 'meta') return createMetaTemplate(meta, ch, request.body);
       const t = await createTemplate(deps, scopeOf(ch), request.body, actorOf(ch));
       return { id: t.id, status: t.status, category: t.category };
     },
@@ -118,7 +131,9 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
       if (q.name === undefined || q.name === '') throw invalidParameter('name is required (DELETE /message_templates?name=<template name>)');
       const name = templateName(q.name);
       if (q.hsm_id !== undefined && !/^\d{1,20}$/.test(q.hsm_id)) throw invalidParameter('hsm_id must be a template id (digits)');
-      await deleteTemplatesByName(deps, request.channel!.waba_account_id, name, q.hsm_id);
+      const ch = request.channel!;
+      if (ch.network === 'meta') await deleteMetaTemplate(meta, ch, name, q.hsm_id);
+      else await deleteTemplatesByName(deps, ch.waba_account_id, name, q.hsm_id);
       return { success: true };
     },
   );

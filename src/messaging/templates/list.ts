@@ -44,7 +44,7 @@ export const TEMPLATE_LIST: ListSpec = {
 export type TemplateList = ListEnvelope & { waba_templates: TemplateWire[] };
 
 /** Status and category filters take either casing (and 360's status words). */
-function parseTemplateListQuery(query: ListQueryInput, spec: ListSpec): ParsedList {
+export function parseTemplateListQuery(query: ListQueryInput, spec: ListSpec): ParsedList {
   const parsed = parseListQuery(query, spec);
   for (const k of ['status', 'category'] as const) {
     const v = parsed.filters[k];

@@ -4,12 +4,18 @@
 // deadline over the whole exchange. Redirects are never followed (undici's request() follows
 // none): a 3xx is a bad answer. The access token goes in the Authorization header only: it is
 // never logged, and no error made here names it.
+//
+// The same agent downloads media from Meta's CDN (`{metaMediaUrl}/whatsapp_business/attachments/
+// ?mid=…`, also with the bearer token): the file is handed on as a stream, never held whole.
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { Agent, request, type FormData } from 'undici';
 import type { Config } from '../../config.ts';
-import { badAnswer, graphUnreachable } from './graph-errors.ts';
+import { badAnswer, graphUnreachable, mediaDownloadError } from './graph-errors.ts';
 
 /** Graph answers are small JSON objects; more than this is not one (and is not read further). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
+/** An error page of the media CDN is read this far (to find a Graph API error in it), no further. */
+const MAX_ERROR_BYTES = 64 * 1024;
 
 export interface GraphAnswer {
   status: number;
@@ -19,14 +25,25 @@ export interface GraphAnswer {
 
 export type GraphBody = { json: unknown } | { form: FormData };
 
+/** A file coming from Meta's media CDN: what to tell the client about it, and its bytes. */
+export interface MediaDownload {
+  contentType: string | undefined;
+  contentLength: number | undefined;
+  contentDisposition: string | undefined;
+  /** The bytes as they arrive; fails (and stops the transfer) past the size cap. */
+  body: Readable;
+}
+
 export class GraphClient {
   private readonly agent: Agent;
   private readonly base: string;
+  private readonly mediaBase: string;
   private readonly timeoutMs: number;
 
-  constructor(config: Pick<Config, 'metaGraphUrl' | 'metaGraphVersion' | 'metaTimeoutMs'>) {
+  constructor(config: Pick<Config, 'metaGraphUrl' | 'metaGraphVersion' | 'metaMediaUrl' | 'metaTimeoutMs'>) {
     this.timeoutMs = config.metaTimeoutMs;
     this.base = `${config.metaGraphUrl}/${config.metaGraphVersion}/`;
+    this.mediaBase = config.metaMediaUrl;
     this.agent = new Agent({
       connect: { timeout: config.metaTimeoutMs },
       headersTimeout: config.metaTimeoutMs,
@@ -40,7 +57,9 @@ export class GraphClient {
    * answer (the caller reads Meta's errors); rejects with a 502/504 ApiError when Meta could not
    * be reached, did not answer in time, or answered something that is no Graph API answer.
    */
-  async call(method: 'POST' | 'GET' | 'DELETE', path: string, token: string, body?: GraphBody): Promise<GraphAnswer> {
+  /** opts.deadlineMs: the whole exchange's deadline, the timeout unless given (an upload's grows with its size). */
+  async call(method: 'POST' | 'GET' | 'DELETE', path: string, token: string, body?: GraphBody, opts: { maxBytes?: number; deadlineMs?: number } = {}): Promise<GraphAnswer> {
+    const maxBytes = opts.maxBytes ?? MAX_ANSWER_BYTES;
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'openwaba/0.1' };
     let payload: string | FormData | undefined;
     if (body && 'json' in body) {
@@ -50,11 +69,12 @@ export class GraphClient {
       // undici sets the multipart content type with its boundary.
       payload = body.form;
     }
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const deadlineMs = opts.deadlineMs ?? this.timeoutMs;
+    const signal = AbortSignal.timeout(deadlineMs);
     try {
       const res = await request(this.base + path, { dispatcher: this.agent, method, headers, body: payload, signal });
-      const text = await readCapped(res.body, MAX_ANSWER_BYTES);
-      if (text === undefined) throw badAnswer(`an answer over ${MAX_ANSWER_BYTES} bytes (HTTP ${res.statusCode})`);
+      const text = await readCapped(res.body, maxBytes);
+      if (text === undefined) throw badAnswer(`an answer over ${maxBytes} bytes (HTTP ${res.statusCode})`);
       if (res.statusCode >= 300 && res.statusCode < 400) {
         throw badAnswer(`a redirect (HTTP ${res.statusCode}), which is not followed`);
       }
@@ -66,8 +86,72 @@ export class GraphClient {
       }
       return { status: res.statusCode, body: parsed };
     } catch (err) {
-      throw graphUnreachable(err, this.timeoutMs);
+      throw graphUnreachable(err, deadlineMs);
     }
+  }
+
+  /**
+   * A file from Meta's media CDN, `{metaMediaUrl}{pathAndQuery}` (pathAndQuery starts with `/`),
+   * as the holder of `token`. Resolves once the headers are in, with the body as a stream that
+   * fails past `maxBytes` (a file announced larger is refused before a byte is passed on); a
+   * deadline of the timeout runs until the headers, then the agent's body timeout between chunks
+   * (a large file may take longer than one timeout in all). Rejects with the API error to answer
+   * when the CDN refuses (mediaDownloadError), redirects (not followed), or cannot be reached.
+   */
+  async download(pathAndQuery: string, token: string, maxBytes: number): Promise<MediaDownload> {
+    // Only ever the configured CDN: the token goes nowhere else, whatever path a caller passes.
+    if (!pathAndQuery.startsWith('/') || pathAndQuery.startsWith('//') || pathAndQuery.includes('\\') || new URL(this.mediaBase + pathAndQuery).origin !== new URL(this.mediaBase).origin) {
+      throw badAnswer('a media URL outside Meta\'s CDN');
+    }
+    const headers = { authorization: `Bearer ${token}`, accept: '*/*', 'user-agent': 'openwaba/0.1' };
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException('The operation timed out', 'TimeoutError')), this.timeoutMs);
+    let res;
+    try {
+      res = await request(this.mediaBase + pathAndQuery, { dispatcher: this.agent, method: 'GET', headers, signal: deadline.signal });
+    } catch (err) {
+      throw graphUnreachable(err, this.timeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+    const one = (name: string) => {
+      const v = res.headers[name];
+      return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
+    };
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      let text: string | undefined;
+      try {
+        text = await readCapped(res.body, MAX_ERROR_BYTES);
+      } catch (err) {
+        throw graphUnreachable(err, this.timeoutMs);
+      }
+      if (res.statusCode >= 300 && res.statusCode < 400) throw badAnswer(`a redirect (HTTP ${res.statusCode}), which is not followed`);
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      throw mediaDownloadError({ status: res.statusCode, body: parsed });
+    }
+    const announced = one('content-length');
+    const contentLength = announced !== undefined && /^\d{1,15}$/.test(announced) ? Number(announced) : undefined;
+    if (contentLength !== undefined && contentLength > maxBytes) {
+      res.body.destroy();
+      throw badAnswer(`a file of ${contentLength} bytes, more than the ${maxBytes} bytes passed on`);
+    }
+    let seen = 0;
+    const cap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        seen += chunk.length;
+        if (seen > maxBytes) done(new Error(`media download over ${maxBytes} bytes: cut off`));
+        else done(null, chunk);
+      },
+    });
+    // Either side failing ends both: a client gone stops the download from Meta, and Meta's
+    // connection failing (or the cap) ends the answer to the client.
+    const body = pipeline(res.body, cap, () => {});
+    return { contentType: one('content-type'), contentLength, contentDisposition: one('content-disposition'), body };
   }
 
   /** Closes the agent's connections (the app's onClose). */

@@ -61,5 +61,34 @@ export function graphError(answer: GraphAnswer): ApiError {
   const details =
     typeof data?.details === 'string' ? data.details : typeof err.error_user_msg === 'string' ? err.error_user_msg : typeof err.message === 'string' ? err.message : `Meta's Cloud API answered error ${code}`;
   const info: MetaErrorInfo = { metaCode: code, title: titleOf(err, code), subcode: typeof err.error_subcode === 'number' ? err.error_subcode : undefined, graph };
-  return new ApiError(answer.status, details.slice(0, 2000), { extra: { ...info } });
+  return new ApiError(clientStatus(answer.status, code), details.slice(0, 2000), { extra: { ...info } });
+}
+
+/**
+ * The HTTP status the client gets for Meta's. Meta's 401 and 403 about the access token (code 190
+ * and its kin: expired, revoked, missing permission) are about openwaba's credentials for the
+ * number, not the client's: passed on as 401, a 360dialog client would read "Invalid api_key"
+ * (its D360-API-KEY) and its operator would look in the wrong place. They answer 502 (the
+ * provider cannot reach WhatsApp for this number), with Meta's error object unchanged, so the
+ * code still says what happened. Every other status passes through.
+ */
+function clientStatus(metaStatus: number, code: number): number {
+  const credentials = code === 190 || code === 102 || code === 10 || code === 200 || (code >= 200 && code <= 299);
+  return metaStatus === 401 || (metaStatus === 403 && credentials) ? 502 : metaStatus;
+}
+
+/**
+ * What a client gets when Meta's media CDN refuses a download. A Graph API error in the body is
+ * passed through as any other; otherwise (the CDN answers bare statuses and pages) an expired,
+ * foreign or unknown URL is the 404 a stale URL of our own gets (download-url.ts), Meta's rate
+ * limit a 429, and anything else 360dialog's 502.
+ */
+export function mediaDownloadError(answer: GraphAnswer): ApiError {
+  const err = isObj(answer.body) && isObj(answer.body.error) ? answer.body.error : undefined;
+  if (err && typeof err.code === 'number' && answer.status >= 400) return graphError(answer);
+  if (answer.status === 429) return metaError(429, 130429, 'Rate limit hit', "Meta's media CDN limits downloads of this number now (HTTP 429); try again later");
+  if (answer.status >= 400 && answer.status < 500) {
+    return metaError(404, 100, 'Invalid parameter', `Meta's media CDN refused the download (HTTP ${answer.status}): the URL has expired (URLs are valid for 5 minutes) or is not this number's; get a new one with GET /{media_id}`);
+  }
+  return badAnswer(`HTTP ${answer.status} to a media download`);
 }

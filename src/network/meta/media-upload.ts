@@ -24,8 +24,18 @@ interface Kept {
   until: number;
 }
 
+/**
+ * An upload's deadline: the Graph timeout plus the time the file takes at 1 MB/s, so a 100 MB
+ * document on a modest uplink is not cut off by the timeout meant for a JSON request.
+ */
+export function uploadDeadlineMs(timeoutMs: number, bytes: number): number {
+  return timeoutMs + Math.ceil(bytes / 1_000);
+}
+
 export class MediaUploads {
   private readonly kept = new Map<string, Kept>();
+  /** Uploads in flight: concurrent sends of one file share one upload (Meta allows 25 uploads/s per number). */
+  private readonly inFlight = new Map<string, Promise<string>>();
 
   constructor(
     private readonly deps: Deps,
@@ -38,10 +48,19 @@ export class MediaUploads {
     const now = this.deps.clock.now().getTime();
     const hit = this.kept.get(key);
     if (hit && hit.until > now) return hit.metaId;
-    const metaId = await this.upload(row, phoneNumberId, token);
-    if (this.kept.size >= KEEP_MAX) this.kept.clear();
-    this.kept.set(key, { metaId, until: now + KEEP_MS });
-    return metaId;
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const upload = this.upload(row, phoneNumberId, token).then((metaId) => {
+      if (this.kept.size >= KEEP_MAX) this.kept.clear();
+      this.kept.set(key, { metaId, until: now + KEEP_MS });
+      return metaId;
+    });
+    this.inFlight.set(key, upload);
+    try {
+      return await upload;
+    } finally {
+      this.inFlight.delete(key);
+    }
   }
 
   private async upload(row: MediaRow, phoneNumberId: string, token: string): Promise<string> {
@@ -57,7 +76,7 @@ export class MediaUploads {
     form.append('messaging_product', 'whatsapp');
     form.append('type', row.mime_type);
     form.append('file', file, row.filename ?? row.id);
-    const answer = await this.graph.call('POST', `${phoneNumberId}/media`, token, { form });
+    const answer = await this.graph.call('POST', `${phoneNumberId}/media`, token, { form }, { deadlineMs: uploadDeadlineMs(this.deps.config.metaTimeoutMs, file.size) });
     if (answer.status >= 300) throw graphError(answer);
     const id = (answer.body as { id?: unknown } | undefined)?.id;
     if (typeof id !== 'string' || id === '' || id.length > 256) throw badAnswer(`HTTP ${answer.status} but no media id to an upload of media ${row.id}`);

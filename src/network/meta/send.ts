@@ -9,17 +9,15 @@
 // has sent a message openwaba has no row of (its statuses then name an unknown id). A synchronous
 // proxy cannot avoid that window without holding a row for a message Meta may refuse.
 import type { Deps } from '../../deps.ts';
-import { ApiError } from '../../errors.ts';
-import { metaError } from '../../messaging/errors.ts';
 import { liveMedia } from '../../messaging/media/store.ts';
 import type { NormalizedMessage } from '../../messaging/validate/message.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { metaCredentials, type MetaCredentials } from './channels.ts';
+import type { MetaCredentials } from './channels.ts';
+import { credentialsFor } from './channel-credentials.ts';
 import { cloudBody, mediaIdsOf } from './cloud-body.ts';
 import { GraphClient } from './graph-client.ts';
 import { badAnswer, graphError } from './graph-errors.ts';
 import { MediaUploads } from './media-upload.ts';
-import { SecretBoxError } from './secret-box.ts';
 
 export interface MetaSent {
   /** Meta's wamid: the stored message's id. */
@@ -43,17 +41,8 @@ export class MetaSender {
   }
 
   /** The channel's credentials, or 360dialog's 502 when there are none that open. */
-  private async credentials(channel: ChannelRow): Promise<MetaCredentials> {
-    let creds: MetaCredentials | undefined;
-    try {
-      creds = await metaCredentials(this.deps, channel.id);
-    } catch (err) {
-      // No OPENWABA_SECRET_KEY now (ApiError 409), or another one than sealed the token.
-      if (!(err instanceof SecretBoxError) && !(err instanceof ApiError)) throw err;
-      throw metaError(502, 131000, 'Something went wrong', "WhatsApp for Business API not available: this number's Meta access token cannot be opened with the OPENWABA_SECRET_KEY set now; attach the number again");
-    }
-    if (!creds) throw metaError(502, 131000, 'Something went wrong', 'WhatsApp for Business API not available: this number has no Meta credentials; attach it again');
-    return creds;
+  private credentials(channel: ChannelRow): Promise<MetaCredentials> {
+    return credentialsFor(this.deps, channel);
   }
 
   async send(channel: ChannelRow, msg: NormalizedMessage): Promise<MetaSent> {

@@ -1,0 +1,56 @@
+// The Cloud API of a number on Meta's network, beyond sends: its media, its WABA's templates,
+// its business profile and health live at Meta, so the Messaging API asks Meta for them, as
+// 360dialog does ("a proxy of Meta's Cloud API with the /{PHONE_NUMBER_ID} and version prefix
+// removed"). One instance per app (the messaging plugin's), with a Graph API client of its own:
+// an agent beside the sender's, so that a slow template list never holds up a send's connection.
+// The operations themselves are in media-proxy.ts, templates-proxy.ts, templates-360-list.ts and
+// profile-proxy.ts.
+import type { Deps } from '../../deps.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import type { MetaCredentials } from './channels.ts';
+import { credentialsFor } from './channel-credentials.ts';
+import { GraphClient, type GraphBody, type MediaDownload } from './graph-client.ts';
+import { badAnswer, graphError } from './graph-errors.ts';
+
+export type GraphObject = Record<string, unknown>;
+
+export const isObj = (v: unknown): v is GraphObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `path?k=v&…` with the defined, non-empty values, encoded. */
+export function withQuery(path: string, params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, v);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export class MetaCloudApi {
+  private readonly graph: GraphClient;
+
+  constructor(readonly deps: Deps) {
+    this.graph = new GraphClient(deps.config);
+  }
+
+  /**
+   * One Graph API request for the channel, its path built from its credentials (phone_number_id,
+   * waba_id). Resolves with Meta's JSON object; rejects with Meta's error as the client gets it
+   * (graph-errors.ts), or a 502 when a success carries no JSON object.
+   */
+  async json(channel: ChannelRow, method: 'GET' | 'POST' | 'DELETE', path: (c: MetaCredentials) => string, body?: GraphBody, opts?: { maxBytes?: number }): Promise<GraphObject> {
+    const creds = await credentialsFor(this.deps, channel);
+    const answer = await this.graph.call(method, path(creds), creds.accessToken, body, opts);
+    if (answer.status >= 300) throw graphError(answer);
+    if (!isObj(answer.body)) throw badAnswer(`HTTP ${answer.status} without a JSON object`);
+    return answer.body;
+  }
+
+  /** A file from Meta's media CDN for the channel (graph-client.ts download()). */
+  async download(channel: ChannelRow, pathAndQuery: string, maxBytes: number): Promise<MediaDownload> {
+    const creds = await credentialsFor(this.deps, channel);
+    return this.graph.download(pathAndQuery, creds.accessToken, maxBytes);
+  }
+
+  close(): Promise<void> {
+    return this.graph.close();
+  }
+}

@@ -1,0 +1,74 @@
+// Templates of a number on Meta's network: they are its WABA's at Meta (meta_channels.waba_id),
+// so creating, deleting and listing them in Meta's format go to Meta's message_templates edge.
+// The 360dialog list (/v1/configs/templates) is built from the same edge (templates-360-list.ts).
+import { invalidParameter } from '../../messaging/errors.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import { isObj, withQuery, type GraphObject, type MetaCloudApi } from './cloud-api.ts';
+import { badAnswer } from './graph-errors.ts';
+
+/** A page of templates with their components may be large (Meta allows 1000 per page); one answer is read up to this. */
+export const TEMPLATE_LIST_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The query parameters of Meta's list that are passed on (the route's schema names the same). */
+const LIST_PARAMS = ['limit', 'after', 'before', 'fields', 'name', 'status', 'category', 'language'] as const;
+export type MetaTemplateQuery = Partial<Record<(typeof LIST_PARAMS)[number], string>>;
+
+/**
+ * One of Meta's paging URLs (`https://graph.facebook.com/v23.0/<waba>/message_templates?limit=25
+ * &after=…`) as ours: `<public url>/message_templates?…`, the cursor and filter parameters kept,
+ * Meta's access_token (present when a token was sent as a parameter) dropped. Undefined when Meta's
+ * value is no URL.
+ */
+export function ourPageUrl(publicUrl: string, metaUrl: unknown): string | undefined {
+  if (typeof metaUrl !== 'string') return undefined;
+  let url: URL;
+  try {
+    url = new URL(metaUrl);
+  } catch {
+    return undefined;
+  }
+  url.searchParams.delete('access_token');
+  url.searchParams.delete('appsecret_proof');
+  const q = url.searchParams.toString();
+  return `${publicUrl}/message_templates${q ? `?${q}` : ''}`;
+}
+
+/** A page of the WABA's templates from Meta, as Meta answered it. */
+export function metaTemplatePage(api: MetaCloudApi, channel: ChannelRow, query: MetaTemplateQuery): Promise<GraphObject> {
+  const params: Record<string, string | undefined> = {};
+  for (const k of LIST_PARAMS) params[k] = query[k];
+  return api.json(channel, 'GET', (c) => withQuery(`${c.wabaId}/message_templates`, params), undefined, { maxBytes: TEMPLATE_LIST_MAX_BYTES });
+}
+
+/** GET /message_templates: Meta's `{data, paging}` passed through, its paging URLs pointing at us. */
+export async function listMetaTemplates(api: MetaCloudApi, channel: ChannelRow, query: MetaTemplateQuery): Promise<GraphObject> {
+  const page = await metaTemplatePage(api, channel, query);
+  if (!isObj(page.paging)) return page;
+  const paging: GraphObject = { ...page.paging };
+  for (const k of ['next', 'previous'] as const) {
+    if (paging[k] === undefined) continue;
+    const url = ourPageUrl(api.deps.config.publicUrl, paging[k]);
+    if (url) paging[k] = url;
+    else delete paging[k];
+  }
+  return { ...page, paging };
+}
+
+/**
+ * Creates a template at Meta: the body goes as the client wrote it (name, category, language,
+ * components, allow_category_change, library_template_name, …), Meta checks it and answers
+ * `{id, status, category}`.
+ */
+export async function createMetaTemplate(api: MetaCloudApi, channel: ChannelRow, body: unknown): Promise<{ id: string; status: string; category: string }> {
+  if (!isObj(body)) throw invalidParameter('body: must be a JSON object with name, category, language and components');
+  const b = await api.json(channel, 'POST', (c) => `${c.wabaId}/message_templates`, { json: body });
+  if (typeof b.id !== 'string' && typeof b.id !== 'number') throw badAnswer('a template creation without an id');
+  // Meta names status and category in its answer; were one missing, what was asked for stands in.
+  const asked = typeof body.category === 'string' ? body.category.toUpperCase() : '';
+  return { id: String(b.id), status: typeof b.status === 'string' ? b.status : 'PENDING', category: typeof b.category === 'string' ? b.category : asked };
+}
+
+/** Deletes a template name (every language) at Meta, or the one template hsm_id of that name. */
+export async function deleteMetaTemplate(api: MetaCloudApi, channel: ChannelRow, name: string, hsmId?: string): Promise<void> {
+  await api.json(channel, 'DELETE', (c) => withQuery(`${c.wabaId}/message_templates`, { name, hsm_id: hsmId }));
+}
