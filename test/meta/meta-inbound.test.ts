@@ -23,7 +23,7 @@ describeEachDb('Meta webhooks in', (kind) => {
   let onprem: BootstrapResult;
   const key = (p: BootstrapResult) => ({ 'D360-API-KEY': p.channel_api_key });
   /** Outbox events of a channel, of one type. */
-  const events = async (channelId: string, type: 'message' | 'status') =>
+  const events = async (channelId: string, type: 'message' | 'status' | 'template_status') =>
     t.deps.db.kysely.selectFrom('webhook_events').select(['body']).where('target_id', '=', channelId).where('event_type', '=', type).orderBy('id').execute();
   const messageRow = (id: string) => t.deps.db.kysely.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
 
@@ -303,6 +303,32 @@ describeEachDb('Meta webhooks in', (kind) => {
       expect((await post(t, statusOf(CLOUD_NUMBER, other, 'delivered'))).status).toBe(200);
       expect(await messageRow(other)).toMatchObject({ status: 'accepted' });
       expect((await events(cloud.channel_id, 'status')).filter((e) => e.body.includes(unknown) || e.body.includes(other))).toHaveLength(0);
+    });
+  });
+
+  describe("WABA changes", () => {
+    it("a template's status change goes, as Meta sent it, to every channel of that Meta WABA; other WABAs' and other fields do not", async () => {
+      const before = (await events(cloud.channel_id, 'template_status')).length;
+      const change = { field: 'message_template_status_update', value: { event: 'APPROVED', message_template_id: 1234567890, message_template_name: 'order_update', message_template_language: 'en_US', reason: 'NONE' } };
+      const body = {
+        object: 'whatsapp_business_account',
+        entry: [
+          { id: '102290129340398', time: 1733486400, changes: [change, { field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } }] },
+          { id: '999999999999999', time: 1733486400, changes: [{ ...change, value: { ...change.value, message_template_name: 'elsewhere' } }] },
+        ],
+      };
+      const res = await post(t, body);
+      expect(res.status, res.text).toBe(200);
+      for (const [p, path] of [[cloud, '/cloud'], [onprem, '/onprem']] as const) {
+        const got = await receiver.waitForBody(`the template status at ${path}`, (bodies) =>
+          bodies.find((b) => b.entry?.[0]?.changes?.[0]?.value?.message_template_name === 'order_update' && receiver.requests.some((r) => r.url === path && r.body.includes('order_update'))),
+        );
+        expect(got).toEqual({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', time: 1733486400, changes: [change] }] });
+        const stored = await t.deps.db.kysely.selectFrom('webhook_events').select('body').where('target_id', '=', p.channel_id).where('event_type', '=', 'template_status').execute();
+        expect(stored.filter((e) => e.body.includes('order_update'))).toHaveLength(1);
+      }
+      expect((await events(cloud.channel_id, 'template_status')).length).toBe(before + 1);
+      expect(receiver.bodies().some((b) => JSON.stringify(b).includes('elsewhere') || JSON.stringify(b).includes('VERIFIED_ACCOUNT'))).toBe(false);
     });
   });
 

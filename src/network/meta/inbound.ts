@@ -7,13 +7,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
+import { emitChannelEvent } from '../../messaging/channel-webhook.ts';
 import { storeInbound } from '../../messaging/inbound.ts';
 import { lockedStepFacts } from '../../messaging/status-facts.ts';
 import { advanceStatus } from '../../messaging/statuses.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { transact } from '../../webhooks/outbox.ts';
 import { channelForPhoneNumberId } from './channels.ts';
-import type { MetaInboundMessage, MetaNotification, MetaStatus } from './notification.ts';
+import type { MetaInboundMessage, MetaNotification, MetaStatus, MetaWabaChange } from './notification.ts';
 
 export interface AppliedNotification {
   /** Inbound messages stored (and sent to the channel's webhook). */
@@ -26,11 +27,13 @@ export interface AppliedNotification {
   notMoved: number;
   /** phone_number_ids attached to no channel here. */
   unknownNumbers: string[];
+  /** Template changes of a WABA passed on, counted once per channel they went to. */
+  forwarded: number;
 }
 
 export async function applyNotification(deps: Deps, n: MetaNotification, log: FastifyBaseLogger): Promise<AppliedNotification> {
-  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, unknownNumbers: [] };
-  if (n.changes.length === 0) return result;
+  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, unknownNumbers: [], forwarded: 0 };
+  if (n.changes.length === 0 && n.wabaChanges.length === 0) return result;
   await transact(deps, async (tx) => {
     const channels = new Map<string, ChannelRow | undefined>();
     for (const change of n.changes) {
@@ -55,8 +58,29 @@ export async function applyNotification(deps: Deps, n: MetaNotification, log: Fa
         else result.notMoved++;
       }
     }
+    for (const w of n.wabaChanges) result.forwarded += await forwardWabaChange(deps, tx, w);
   });
   return result;
+}
+
+/**
+ * A template change of a WABA goes, as Meta sent it (one entry, one change), to the webhook of every
+ * live channel attached to that WABA: Meta's notification names the WABA, not a number. Meta's
+ * retries may pass one on twice, as Meta's own webhooks may.
+ */
+async function forwardWabaChange(deps: Deps, tx: Transaction<Database>, w: MetaWabaChange): Promise<number> {
+  const channels = await tx
+    .selectFrom('meta_channels')
+    .innerJoin('channels', 'channels.id', 'meta_channels.channel_id')
+    .select(['channels.id', 'channels.partner_id', 'channels.webhook_url'])
+    .where('meta_channels.waba_id', '=', w.wabaId)
+    .where('channels.network', '=', 'meta')
+    .where('channels.status', '!=', 'terminated')
+    .where('channels.webhook_url', 'is not', null)
+    .execute();
+  const body = { object: 'whatsapp_business_account', entry: [{ id: w.wabaId, ...(w.time !== undefined ? { time: w.time } : {}), changes: [w.change] }] };
+  for (const ch of channels) await emitChannelEvent(deps, tx, ch, 'template_status', body);
+  return channels.length;
 }
 
 /**

@@ -55,9 +55,26 @@ export interface MetaNumberChange {
   statuses: MetaStatus[];
 }
 
+/** A change about a WABA's templates, passed on to the channels of that WABA as Meta sent it. */
+export interface MetaWabaChange {
+  wabaId: string;
+  /** The entry's `time` (epoch seconds), when Meta gave one. */
+  time?: number;
+  change: { field: string; value: Record<string, unknown> };
+}
+
+/**
+ * The WABA-level fields that reach the channels' webhooks, as 360dialog forwards them and as the
+ * sandbox reports its own template reviews (message_template_status_update, messaging/templates/
+ * review.ts): a number's owner learns there that its template was approved, paused or recategorised.
+ */
+export const FORWARDED_WABA_FIELDS = new Set(['message_template_status_update', 'message_template_quality_update', 'message_template_components_update', 'template_category_update']);
+
 export interface MetaNotification {
   changes: MetaNumberChange[];
-  /** Fields other than `messages` (message_template_status_update, account_update, …): not handled. */
+  /** Template changes of a WABA (FORWARDED_WABA_FIELDS). */
+  wabaChanges: MetaWabaChange[];
+  /** Other fields (account_update, phone_number_quality_update, …): not handled. */
   ignoredFields: string[];
   /** Why items were skipped (the first few), and how many were. */
   skipped: string[];
@@ -89,7 +106,7 @@ function columnText(v: unknown, max: number): string | undefined {
 }
 
 class Reader {
-  readonly out: MetaNotification = { changes: [], ignoredFields: [], skipped: [], skippedCount: 0 };
+  readonly out: MetaNotification = { changes: [], wabaChanges: [], ignoredFields: [], skipped: [], skippedCount: 0 };
   private updates = 0;
   private numberChanges = 0;
 
@@ -111,13 +128,14 @@ class Reader {
         this.skip(`entry[${i}]: not an object with a changes array`);
         continue;
       }
-      for (const [j, change] of entry.changes.entries()) this.change(change, `entry[${i}].changes[${j}]`);
+      for (const [j, change] of entry.changes.entries()) this.change(change, `entry[${i}].changes[${j}]`, entry);
     }
     return this.out;
   }
 
-  private change(change: unknown, at: string): void {
+  private change(change: unknown, at: string, entry: Obj): void {
     if (!isObj(change) || typeof change.field !== 'string') return this.skip(`${at}: not an object with a field`);
+    if (FORWARDED_WABA_FIELDS.has(change.field)) return this.wabaChange(change.field, change.value, entry, at);
     if (change.field !== 'messages') {
       if (this.out.ignoredFields.length < MAX_REASONS) this.out.ignoredFields.push(change.field.slice(0, 64));
       return;
@@ -141,6 +159,14 @@ class Reader {
     // is no event of ours to carry them; the route logs that some came.
     if (Array.isArray(value.errors) && value.errors.length) this.skip(`${at}.value.errors: ${value.errors.length} error(s) reported by Meta, not forwarded`);
     if (out.messages.length || out.statuses.length) this.out.changes.push(out);
+  }
+
+  private wabaChange(field: string, value: unknown, entry: Obj, at: string): void {
+    this.count();
+    if (typeof entry.id !== 'string' || !META_ID.test(entry.id)) return this.skip(`${at}: the entry's id is not a WABA id`);
+    if (!isObj(value)) return this.skip(`${at}.value: not an object`);
+    const time = typeof entry.time === 'number' && Number.isSafeInteger(entry.time) && entry.time >= 0 ? entry.time : undefined;
+    this.out.wabaChanges.push({ wabaId: entry.id, ...(time !== undefined ? { time } : {}), change: { field, value } });
   }
 
   private count(): void {
