@@ -336,6 +336,9 @@ describeEachDb('Meta webhooks in', (kind) => {
     it('POST /sandbox/v1/inbound: 409; the sandbox path refuses it even with a stale channel row', async () => {
       const res = await t.post('/sandbox/v1/inbound', { headers: key(cloud), json: { from: '4917600000008', text: { body: 'fake' } } });
       expect(res.status).toBe(409);
+      // Nor can its users be simulated (made unreachable or blocking); listing who wrote still works.
+      expect((await t.post('/sandbox/v1/users/4917600000008', { headers: key(cloud), json: { unreachable: true } })).status).toBe(409);
+      expect((await t.get('/sandbox/v1/users', { headers: key(cloud) })).status).toBe(200);
       expect(res.body.error.error_data.details).toMatch(/Meta's Cloud API/);
       const row = await t.deps.db.kysely.selectFrom('channels').selectAll().where('id', '=', cloud.channel_id).executeTakeFirstOrThrow();
       const stale = { ...row, network: 'sandbox' } as ChannelRow;

@@ -156,6 +156,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
   });
 
   app.get('/sandbox/v1/users', { config: { flavour: 'cloud' }, schema: { tags, security, summary: "The channel's simulated users", response: { 200: Type.Object({ users: Type.Array(User) }) } } }, async (request) => {
+    // On Meta's network too: the users who wrote, with their 24-hour windows (nothing simulated).
     const rows = await deps.db.kysely.selectFrom('sandbox_users').selectAll().where('channel_id', '=', request.channel!.id).orderBy('modified_at', 'desc').limit(1000).execute();
     return { users: rows.map(userOut) };
   });
@@ -174,6 +175,8 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       },
     },
     async (request) => {
+      // A number on Meta's network has WhatsApp users: none can be made unreachable or blocking.
+      assertSandboxChannel(request.channel!);
       const b = request.body;
       if (!isObj(b)) throw fail('body', 'must be a JSON object');
       onlyKeys(b, 'body', ['name', 'unreachable', 'blocked']);
