@@ -15,6 +15,7 @@ import { onPremPhotoRoutes } from './routes/onprem-photo.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { encryptionRoutes } from './routes/encryption.ts';
+import { graphMetrics } from '../network/meta/graph-metrics.ts';
 import { MetaCloudApi } from '../network/meta/cloud-api.ts';
 
 export interface MessagingOptions {
@@ -25,8 +26,10 @@ export interface MessagingOptions {
 }
 
 export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
-  const messenger = new Messenger(deps);
-  const meta = new MetaCloudApi(deps);
+  // The root app's registry (buildApp decorates it before the API plugins are registered).
+  const metaMetrics = app.metricsRegistry ? graphMetrics(app.metricsRegistry) : undefined;
+  const messenger = new Messenger(deps, metaMetrics);
+  const meta = new MetaCloudApi(deps, metaMetrics);
   app.addHook('onClose', async () => {
     await messenger.close();
     await meta.close();

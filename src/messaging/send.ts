@@ -18,6 +18,7 @@ import { MEDIA_KINDS, type MediaKind } from './validate/types/media.ts';
 import { SendBatcher } from './send-batcher.ts';
 import { scheduleStatusPlan, storedPlan } from './status-plans.ts';
 import { MetaSender } from '../network/meta/send.ts';
+import type { GraphMetrics } from '../network/meta/graph-metrics.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
@@ -39,9 +40,12 @@ export class Messenger {
   readonly limits = new SendLimits();
   private readonly writes: SendBatcher;
   private readonly meta: MetaSender;
-  constructor(private readonly deps: Deps) {
+  constructor(
+    private readonly deps: Deps,
+    metaMetrics?: GraphMetrics,
+  ) {
     this.writes = new SendBatcher(deps);
-    this.meta = new MetaSender(deps);
+    this.meta = new MetaSender(deps, metaMetrics);
   }
 
   /** Closes the connections to Meta's Graph API (the app's onClose). */

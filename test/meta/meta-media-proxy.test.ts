@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { FakeGraph, graphErrorBody, type GraphRequest } from '../helpers/fake-graph.ts';
 import { bytes, download, sha256, uploadCloud } from '../messaging/media-fixtures.ts';
 import { attachMetaChannel } from '../../src/network/meta/channels.ts';
+import { signedDownloadPath } from '../../src/network/meta/media-proxy.ts';
 
 const KEY_HEX = 'a'.repeat(64);
 const TOKEN = 'EAAGmediaProxyToken' + 'Q'.repeat(60);
@@ -66,6 +67,8 @@ describeEachDb('media of a Meta number, through Meta', (kind) => {
     await graph?.close();
   });
   beforeEach(() => graph.reset());
+  /** The download path GET /{media_id} hands this channel for Meta's CDN URL (bound to the channel by openwaba_sig). */
+  const signed = (pathAndQuery = `/whatsapp_business/attachments/?${CDN_QUERY}`, channel = channelId) => signedDownloadPath(t.deps, channel, pathAndQuery);
 
   it("GET /{media_id}: Meta's object for the number, its CDN origin swapped for the public URL (path and query kept)", async () => {
     graph.respond({ status: 200, json: mediaObject({ file_size: '20000' }) });
@@ -73,7 +76,7 @@ describeEachDb('media of a Meta number, through Meta', (kind) => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       messaging_product: 'whatsapp',
-      url: `${t.baseUrl}/whatsapp_business/attachments/?${CDN_QUERY}`,
+      url: `${t.baseUrl}${signed()}`,
       mime_type: 'image/jpeg',
       sha256: mediaObject().sha256,
       file_size: 20000,
@@ -131,7 +134,7 @@ describeEachDb('media of a Meta number, through Meta', (kind) => {
           }
         : undefined,
     );
-    const res = await request(`${t.baseUrl}/whatsapp_business/attachments/?${CDN_QUERY}`, { headers: key });
+    const res = await request(`${t.baseUrl}${signed()}`, { headers: key });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-length']).toBe(String(data.length));
     const chunks: Buffer[] = [];
@@ -214,7 +217,7 @@ describeEachDb('media of a Meta number, through Meta', (kind) => {
   });
 
   it("the CDN's failures in the Cloud format: a bare 404 → 404 (URL expired), 500 → 502, no answer → 504, a redirect not followed, a file over the cap refused", async () => {
-    const url = `/whatsapp_business/attachments/?${CDN_QUERY}`;
+    const url = signed();
     graph.respond({ status: 404, body: 'Not Found' });
     const expired = await download(t, url, apiKey);
     expect(expired.status).toBe(404);

@@ -8,6 +8,8 @@ import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { FakeGraph, graphErrorBody, type GraphRequest } from '../helpers/fake-graph.ts';
 import { attachMetaChannel } from '../../src/network/meta/channels.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
+import { ManualClock } from '../../src/clock.ts';
+import { CACHE_TTL_MS } from '../../src/network/meta/templates-360-list.ts';
 
 const KEY_HEX = 'a'.repeat(64);
 const ADMIN = 'c'.repeat(32);
@@ -34,9 +36,36 @@ const metaTemplate = (name: string, language: string, status = 'APPROVED', id = 
   components: [{ type: 'BODY', text: `Hello from ${name}` }],
 });
 
+type MetaT = ReturnType<typeof metaTemplate>;
+const META_STATUSES = ['APPROVED', 'IN_APPEAL', 'PENDING', 'REJECTED', 'PENDING_DELETION', 'DELETED', 'DISABLED', 'PAUSED', 'LIMIT_EXCEEDED', 'ARCHIVED'];
+const META_CATEGORIES = ['AUTHENTICATION', 'MARKETING', 'UTILITY'];
+
+/**
+ * Meta's message_templates edge of the WABA over `all`: `pageSize` a page, cursors P1, P2, …,
+ * its status and category filters applied (and a 400 for a value Meta does not know), each
+ * answer after `delayMs`.
+ */
+const metaEdge =
+  (all: MetaT[], opts: { pageSize?: number; delayMs?: number } = {}) =>
+  (req: GraphRequest) => {
+    const { path, query } = parts(req);
+    if (req.method !== 'GET' || path !== `/${VERSION}/${WABA}/message_templates`) return undefined;
+    for (const [k, known] of [['status', META_STATUSES], ['category', META_CATEGORIES]] as const) {
+      if (query[k] !== undefined && !known.includes(query[k]!)) return { status: 400, json: graphErrorBody(100, 'Invalid parameter', { details: `Param ${k} must be one of {${known.join(', ')}}` }) };
+    }
+    const matching = all.filter((x) => (!query.status || x.status === query.status) && (!query.category || x.category === query.category));
+    const size = opts.pageSize ?? 250;
+    const at = query.after ? Number(query.after.slice(1)) : 0;
+    const data = matching.slice(at * size, (at + 1) * size);
+    const more = (at + 1) * size < matching.length;
+    const paging = { cursors: { before: `P${at}`, after: `P${at + 1}` }, ...(more ? { next: `https://graph.facebook.com/${VERSION}/${WABA}/message_templates?after=P${at + 1}` } : {}) };
+    return { status: 200, json: { data, paging }, delayMs: opts.delayMs };
+  };
+
 describeEachDb('templates, profile and health of a Meta number, through Meta', (kind) => {
   let graph: FakeGraph;
   let t: TestApp;
+  const clock = new ManualClock(new Date());
   let a: BootstrapResult;
   let pnid: string;
   let key: Record<string, string>;
@@ -50,6 +79,7 @@ describeEachDb('templates, profile and health of a Meta number, through Meta', (
     graph = await new FakeGraph().start();
     t = await startTestApp(kind, {
       env: { OPENWABA_SECRET_KEY: KEY_HEX, OPENWABA_ADMIN_TOKEN: ADMIN, OPENWABA_META_GRAPH_URL: graph.url, OPENWABA_META_GRAPH_VERSION: VERSION, OPENWABA_META_TIMEOUT: '600ms' },
+      clock,
     });
     a = await t.tenant();
     pnid = nextPnid();
@@ -62,7 +92,11 @@ describeEachDb('templates, profile and health of a Meta number, through Meta', (
     await t?.close();
     await graph?.close();
   });
-  beforeEach(() => graph.reset());
+  beforeEach(() => {
+    graph.reset();
+    // Each test starts with no kept 360 list (templates-360-list.ts keeps one CACHE_TTL_MS).
+    clock.advance(CACHE_TTL_MS);
+  });
 
   it("GET /message_templates: the client's query goes to the WABA's edge at Meta; Meta's page comes back with our paging URLs (no access_token)", async () => {
     const data = [metaTemplate('order_update', 'en_US'), metaTemplate('order_update', 'de')];
@@ -198,6 +232,131 @@ describeEachDb('templates, profile and health of a Meta number, through Meta', (
     const bad = keep(await t.get('/v1/configs/templates', { headers: key, query: { sort: 'nonsense' } }));
     expect(bad.status).toBe(400);
     expect(graph.requests).toHaveLength(0);
+  });
+
+  it('GET /v1/configs/templates: concurrent lists share one reading of Meta\'s pages; a list within the cache time asks Meta nothing; a create or delete through openwaba, or the time passing, reads anew', async () => {
+    const all = Array.from({ length: 5 }, (_, i) => metaTemplate(`notice_${i}`, 'en', 'APPROVED', String(400000000000000 + i)));
+    graph.on(metaEdge(all, { pageSize: 2, delayMs: 50 }));
+    const lists = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => t.get('/v1/configs/templates', { headers: key, query: { limit: '2', offset: String(i % 4), sort: i % 2 ? '-name' : 'name' } })),
+    );
+    for (const [i, l] of lists.entries()) {
+      keep(l);
+      expect(l.status).toBe(200);
+      expect(l.body.total).toBe(5);
+      const names = all.map((x) => x.name);
+      if (i % 2) names.reverse();
+      expect(l.body.waba_templates.map((x: { name: string }) => x.name)).toEqual(names.slice(i % 4, (i % 4) + 2));
+    }
+    // One reading: Meta's 3 pages, once.
+    expect(graph.requests.map((r) => parts(r).query.after ?? '')).toEqual(['', 'P1', 'P2']);
+
+    // Within the cache time: nothing at Meta, whatever offset, sort or local filter.
+    graph.requests.length = 0;
+    clock.advance(CACHE_TTL_MS - 1000);
+    const again = keep(await t.get('/v1/configs/templates', { headers: key, query: { filters: JSON.stringify({ status: 'pending' }) } }));
+    expect(again.body).toMatchObject({ total: 0, waba_templates: [] });
+    const page = keep(await t.get('/v1/configs/templates', { headers: key, query: { offset: '4' } }));
+    expect(page.body.waba_templates.map((x: { name: string }) => x.name)).toEqual(['notice_4']);
+    expect(graph.requests).toHaveLength(0);
+
+    // A template created through openwaba shows at once.
+    graph.respond({ status: 200, json: { id: '400000000000009', status: 'PENDING', category: 'UTILITY' } });
+    expect(keep(await t.post('/v1/configs/templates', { headers: key, json: { name: 'notice_9', category: 'UTILITY', language: 'en', components: [] } })).status).toBe(201);
+    all.push(metaTemplate('notice_9', 'en', 'PENDING', '400000000000009'));
+    graph.requests.length = 0;
+    const created = keep(await t.get('/v1/configs/templates', { headers: key }));
+    expect(created.body.total).toBe(6);
+    expect(graph.requests).toHaveLength(3);
+
+    // So does one deleted.
+    graph.respond({ status: 200, json: { success: true } });
+    expect(keep(await t.delete('/v1/configs/templates/notice_9', { headers: key })).status).toBe(200);
+    all.pop();
+    graph.requests.length = 0;
+    expect(keep(await t.get('/v1/configs/templates', { headers: key })).body.total).toBe(5);
+    expect(graph.requests).toHaveLength(3);
+
+    // Past the cache time, Meta is read again.
+    graph.requests.length = 0;
+    clock.advance(CACHE_TTL_MS);
+    expect(keep(await t.get('/v1/configs/templates', { headers: key })).body.total).toBe(5);
+    expect(graph.requests).toHaveLength(3);
+  });
+
+  it('GET /v1/configs/templates: a reading of Meta\'s pages stops past its byte budget (32 MiB): the list is what was read', async () => {
+    const big = 'x'.repeat(1_000_000);
+    const all = Array.from({ length: 60 }, (_, i) => ({ ...metaTemplate(`big_${String(i).padStart(2, '0')}`, 'en', 'APPROVED', String(500000000000000 + i)), components: [{ type: 'BODY', text: big }] }));
+    graph.on(metaEdge(all, { pageSize: 15 }));
+    const res = keep(await t.get('/v1/configs/templates', { headers: key, query: { limit: '1', sort: '-name' } }));
+    expect(res.status).toBe(200);
+    // Pages of ~15 MB: after the third (~45 MB) the reading stops; the fourth is not asked for.
+    expect(graph.requests.map((r) => parts(r).query.after ?? '')).toEqual(['', 'P1', 'P2']);
+    expect(res.body.total).toBe(45);
+    expect(res.body.waba_templates.map((x: { name: string }) => x.name)).toEqual(['big_44']);
+  });
+
+  it('GET /v1/configs/templates: status and category filters go to Meta only where they mean the same there; pending counts IN_APPEAL; an unknown value is an empty list, never a Meta 400', async () => {
+    const all = [
+      { ...metaTemplate('appeal_one', 'en', 'IN_APPEAL', '600000000000001'), category: 'MARKETING' },
+      metaTemplate('approved_one', 'en', 'APPROVED', '600000000000002'),
+      metaTemplate('pending_one', 'en', 'PENDING', '600000000000003'),
+      metaTemplate('rejected_one', 'en', 'REJECTED', '600000000000004'),
+    ];
+    graph.on(metaEdge(all));
+    for (const status of ['pending', 'PENDING', 'submitted', 'in_appeal']) {
+      const res = keep(await t.get('/v1/configs/templates', { headers: key, query: { filters: JSON.stringify({ status }) } }));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ total: 2, filters: { status: 'PENDING' } });
+      expect(res.body.waba_templates.map((x: { name: string; status: string }) => `${x.name}/${x.status}`)).toEqual(['appeal_one/IN_APPEAL', 'pending_one/PENDING']);
+    }
+    expect(graph.requests.length).toBeGreaterThan(0);
+    expect(graph.requests.every((r) => parts(r).query.status === undefined)).toBe(true);
+
+    for (const filters of [{ category: 'TRANSACTIONAL' }, { category: 'otp' }, { status: 'foo' }, { status: 'pending', category: 'NOPE' }, { language: 'en-US' }]) {
+      graph.requests.length = 0;
+      const res = keep(await t.get('/v1/configs/templates', { headers: key, query: { filters: JSON.stringify(filters) } }));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ count: 0, total: 0, waba_templates: [] });
+      expect(graph.requests.map((r) => [parts(r).query.status, parts(r).query.category, parts(r).query.language])).toEqual(graph.requests.map(() => [undefined, undefined, undefined]));
+    }
+
+    // The values Meta has, one-to-one, still narrow Meta's reading.
+    graph.requests.length = 0;
+    const marketing = keep(await t.get('/v1/configs/templates', { headers: key, query: { filters: JSON.stringify({ category: 'marketing', status: 'rejected' }) } }));
+    expect(marketing.body).toMatchObject({ total: 0, waba_templates: [] });
+    expect(parts(graph.requests[0]!).query).toMatchObject({ category: 'MARKETING', status: 'REJECTED' });
+    const approved = keep(await t.get('/v1/configs/templates', { headers: key, query: { filters: JSON.stringify({ status: 'approved' }) } }));
+    expect(approved.body.waba_templates.map((x: { name: string }) => x.name)).toEqual(['approved_one']);
+    expect(parts(graph.requests[1]!).query).toMatchObject({ status: 'APPROVED' });
+  });
+
+  it("GET /v1/configs/templates: a sort by a time (which Meta does not give) keeps Meta's order; ties keep Meta's order; ids sort as numbers", async () => {
+    // Meta's order, ids of 15 and 16 digits ("9…" is less than "10…").
+    const all = [
+      metaTemplate('same_name', 'fr', 'APPROVED', '900000000000003'),
+      metaTemplate('same_name', 'de', 'APPROVED', '1000000000000001'),
+      metaTemplate('other_name', 'en', 'APPROVED', '900000000000002'),
+      metaTemplate('same_name', 'en', 'APPROVED', '900000000000001'),
+    ];
+    graph.on(metaEdge(all));
+    const ids = async (sort: string) => {
+      const res = keep(await t.get('/v1/configs/templates', { headers: key, query: { sort } }));
+      expect(res.status).toBe(200);
+      return res.body.waba_templates.map((x: { id: string }) => x.id);
+    };
+    const metaOrder = all.map((x) => x.id);
+    expect(await ids('created_at')).toEqual(metaOrder);
+    expect(await ids('-modified_at')).toEqual(metaOrder);
+    expect(await ids('modified_at,-created_at')).toEqual(metaOrder);
+    // Same name: Meta's order among them.
+    expect(await ids('name')).toEqual(['900000000000002', '900000000000003', '1000000000000001', '900000000000001']);
+    expect(await ids('-name,created_at')).toEqual(['900000000000003', '1000000000000001', '900000000000001', '900000000000002']);
+    expect(await ids('id')).toEqual(['900000000000001', '900000000000002', '900000000000003', '1000000000000001']);
+    expect(await ids('-external_id')).toEqual(['1000000000000001', '900000000000003', '900000000000002', '900000000000001']);
+    expect(await ids('language')).toEqual(['1000000000000001', '900000000000002', '900000000000001', '900000000000003']);
+    // One reading served them all.
+    expect(graph.requests).toHaveLength(1);
   });
 
   it("Meta's errors in each route's format: Cloud gets Meta's error as given, an On-Premise number Meta's code in its format; no answer → 504", async () => {

@@ -114,7 +114,7 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
         // Meta's CDN URL with our origin: the same path and query (as received, unparsed) at Meta's CDN.
         const raw = request.raw.url ?? '';
         const at = raw.indexOf('?');
-        return sendMetaDownload(meta, request.channel!, reply, ATTACHMENTS_PATH + (at >= 0 ? raw.slice(at) : ''));
+        return sendMetaDownload(meta, request.channel!, reply, ATTACHMENTS_PATH + (at >= 0 ? raw.slice(at) : ''), q.mid);
       }
       if (!q.mid) throw invalidParameter('mid is required: use the url from GET /{media_id}');
       if (!q.ext || !/^\d{1,12}$/.test(q.ext) || !q.hash) throw invalidParameter('ext and hash are required: use the url from GET /{media_id}');

@@ -9,6 +9,7 @@ import type { Deps } from '../../deps.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import type { MetaCredentials } from './channels.ts';
 import { credentialsFor } from './channel-credentials.ts';
+import type { GraphMetrics } from './graph-metrics.ts';
 import { GraphClient, type GraphBody, type MediaDownload } from './graph-client.ts';
 import { badAnswer, graphError } from './graph-errors.ts';
 
@@ -27,8 +28,11 @@ export function withQuery(path: string, params: Record<string, string | undefine
 export class MetaCloudApi {
   private readonly graph: GraphClient;
 
-  constructor(readonly deps: Deps) {
-    this.graph = new GraphClient(deps.config);
+  constructor(
+    readonly deps: Deps,
+    metrics?: GraphMetrics,
+  ) {
+    this.graph = new GraphClient(deps.config, metrics);
   }
 
   /**
@@ -37,8 +41,18 @@ export class MetaCloudApi {
    * (graph-errors.ts), or a 502 when a success carries no JSON object.
    */
   async json(channel: ChannelRow, method: 'GET' | 'POST' | 'DELETE', path: (c: MetaCredentials) => string, body?: GraphBody, opts?: { maxBytes?: number }): Promise<GraphObject> {
-    const creds = await credentialsFor(this.deps, channel);
-    const answer = await this.graph.call(method, path(creds), creds.accessToken, body, opts);
+    const creds = await this.credentials(channel);
+    return this.jsonAs(creds, method, path(creds), body, opts);
+  }
+
+  /** The channel's credentials, its sealed token opened (a database read and a decryption): once for a run of requests with jsonAs(). */
+  credentials(channel: ChannelRow): Promise<MetaCredentials> {
+    return credentialsFor(this.deps, channel);
+  }
+
+  /** json() with credentials already opened (credentials()), e.g. for each page of a list. */
+  async jsonAs(creds: MetaCredentials, method: 'GET' | 'POST' | 'DELETE', path: string, body?: GraphBody, opts?: { maxBytes?: number }): Promise<GraphObject> {
+    const answer = await this.graph.call(method, path, creds.accessToken, body, opts);
     if (answer.status >= 300) throw graphError(answer);
     if (!isObj(answer.body)) throw badAnswer(`HTTP ${answer.status} without a JSON object`);
     return answer.body;

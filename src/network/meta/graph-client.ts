@@ -10,7 +10,9 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { Agent, request, type FormData } from 'undici';
 import type { Config } from '../../config.ts';
+import { ApiError } from '../../errors.ts';
 import { badAnswer, graphUnreachable, mediaDownloadError } from './graph-errors.ts';
+import { graphOperation, outcomeOf, type GraphMetrics, type GraphOutcome } from './graph-metrics.ts';
 
 /** Graph answers are small JSON objects; more than this is not one (and is not read further). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -40,7 +42,10 @@ export class GraphClient {
   private readonly mediaBase: string;
   private readonly timeoutMs: number;
 
-  constructor(config: Pick<Config, 'metaGraphUrl' | 'metaGraphVersion' | 'metaMediaUrl' | 'metaTimeoutMs'>) {
+  constructor(
+    config: Pick<Config, 'metaGraphUrl' | 'metaGraphVersion' | 'metaMediaUrl' | 'metaTimeoutMs'>,
+    private readonly metrics?: GraphMetrics,
+  ) {
     this.timeoutMs = config.metaTimeoutMs;
     this.base = `${config.metaGraphUrl}/${config.metaGraphVersion}/`;
     this.mediaBase = config.metaMediaUrl;
@@ -71,8 +76,11 @@ export class GraphClient {
     }
     const deadlineMs = opts.deadlineMs ?? this.timeoutMs;
     const signal = AbortSignal.timeout(deadlineMs);
+    const started = performance.now();
+    let outcome: GraphOutcome = 'unreachable';
     try {
       const res = await request(this.base + path, { dispatcher: this.agent, method, headers, body: payload, signal });
+      outcome = outcomeOf(res.statusCode);
       const text = await readCapped(res.body, maxBytes);
       if (text === undefined) throw badAnswer(`an answer over ${maxBytes} bytes (HTTP ${res.statusCode})`);
       if (res.statusCode >= 300 && res.statusCode < 400) {
@@ -86,7 +94,11 @@ export class GraphClient {
       }
       return { status: res.statusCode, body: parsed };
     } catch (err) {
-      throw graphUnreachable(err, deadlineMs);
+      const failure = graphUnreachable(err, deadlineMs);
+      outcome = failure.status === 504 ? 'timeout' : err instanceof ApiError ? 'bad_answer' : 'unreachable';
+      throw failure;
+    } finally {
+      this.metrics?.observe(graphOperation(method, path), outcome, (performance.now() - started) / 1000);
     }
   }
 
@@ -107,13 +119,18 @@ export class GraphClient {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new DOMException('The operation timed out', 'TimeoutError')), this.timeoutMs);
     let res;
+    // Timed to the answer's headers: the file's transfer is the client's pace.
+    const started = performance.now();
     try {
       res = await request(this.mediaBase + pathAndQuery, { dispatcher: this.agent, method: 'GET', headers, signal: deadline.signal });
     } catch (err) {
-      throw graphUnreachable(err, this.timeoutMs);
+      const failure = graphUnreachable(err, this.timeoutMs);
+      this.metrics?.observe('get_cdn_download', failure.status === 504 ? 'timeout' : 'unreachable', (performance.now() - started) / 1000);
+      throw failure;
     } finally {
       clearTimeout(timer);
     }
+    this.metrics?.observe('get_cdn_download', outcomeOf(res.statusCode), (performance.now() - started) / 1000);
     const one = (name: string) => {
       const v = res.headers[name];
       return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;

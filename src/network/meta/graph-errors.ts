@@ -65,16 +65,19 @@ export function graphError(answer: GraphAnswer): ApiError {
 }
 
 /**
- * The HTTP status the client gets for Meta's. Meta's 401 and 403 about the access token (code 190
- * and its kin: expired, revoked, missing permission) are about openwaba's credentials for the
- * number, not the client's: passed on as 401, a 360dialog client would read "Invalid api_key"
- * (its D360-API-KEY) and its operator would look in the wrong place. They answer 502 (the
- * provider cannot reach WhatsApp for this number), with Meta's error object unchanged, so the
- * code still says what happened. Every other status passes through.
+ * The HTTP status the client gets for Meta's. Meta's refusals of the access token (code 190 and
+ * its kin 102/104: expired, revoked, invalid; 10 and 200–299: missing permission) are about
+ * openwaba's credentials for the number, not the client's: passed on as a 401, a 360dialog client
+ * would read "Invalid api_key" (its D360-API-KEY), and as a 400 "my request is wrong"; either way
+ * its operator would look in the wrong place. Graph nodes answer them as 400, 401 or 403 depending
+ * on the node. They answer 502 (the provider cannot reach WhatsApp for this number), with Meta's
+ * error object unchanged, so the code still says what happened. Every other status passes through.
  */
 function clientStatus(metaStatus: number, code: number): number {
-  const credentials = code === 190 || code === 102 || code === 10 || code === 200 || (code >= 200 && code <= 299);
-  return metaStatus === 401 || (metaStatus === 403 && credentials) ? 502 : metaStatus;
+  if (metaStatus < 400 || metaStatus >= 500) return metaStatus;
+  const token = code === 190 || code === 102 || code === 104;
+  const permission = code === 10 || (code >= 200 && code <= 299);
+  return metaStatus === 401 || token || (permission && (metaStatus === 400 || metaStatus === 403)) ? 502 : metaStatus;
 }
 
 /**

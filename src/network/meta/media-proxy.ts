@@ -11,8 +11,10 @@
 // - GET /whatsapp_business/attachments/?… with the channel's key → the same path and query at
 //   Meta's CDN with the bearer token, streamed to the client.
 // - DELETE /{media_id} → Meta's DELETE /{version}/{media_id}?phone_number_id=….
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import contentDisposition from 'content-disposition';
+import type { Deps } from '../../deps.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { mediaNotFound } from '../../messaging/media/store.ts';
 import { extensionOf, MAX_MEDIA_BYTES } from '../../messaging/media/types.ts';
@@ -60,11 +62,36 @@ async function describe(api: MetaCloudApi, channel: ChannelRow, id: string): Pro
   };
 }
 
+/**
+ * The download URL is bound to the number that asked for it: openwaba appends `openwaba_sig`, an
+ * HMAC of the channel and Meta's path and query, and checks it before fetching with that
+ * number's token. Operators often attach many tenants' numbers with one system-user token, which
+ * Meta's CDN would honour for any of their files: without the binding, one tenant's key and
+ * another tenant's (5-minute) URL would fetch the other tenant's file. The parameter goes last,
+ * so clients that swap lookaside's host for ours (as 360dialog documents) keep it.
+ */
+const SIG_PARAM = 'openwaba_sig';
+const SIGNED_TAIL = /[?&]openwaba_sig=([A-Za-z0-9_-]{32})$/;
+
+function downloadSig(deps: Deps, channelId: string, pathAndQuery: string): string {
+  const key = deps.config.secretKey;
+  // A Meta channel exists only with OPENWABA_SECRET_KEY set (its token is sealed with it).
+  if (!key) throw badAnswer('no OPENWABA_SECRET_KEY to sign the download URL with');
+  // A key of its own, derived from the secret key (which seals the tokens).
+  const derived = createHmac('sha256', key).update('openwaba meta-cdn-download v1').digest();
+  return createHmac('sha256', derived).update(`${channelId}\u0000${pathAndQuery}`).digest('base64url').slice(0, 32);
+}
+
 /** GET /{media_id}: Meta's answer with its CDN's origin swapped for the public URL. */
 export async function metaMediaInfo(api: MetaCloudApi, channel: ChannelRow, id: string): Promise<MetaMediaInfo> {
   const { cdn, ...info } = await describe(api, channel, id);
   // The public URL may carry a path prefix (behind a reverse proxy): kept before Meta's path.
-  return { ...info, url: `${api.deps.config.publicUrl}${cdn.pathname}${cdn.search}` };
+  return { ...info, url: `${api.deps.config.publicUrl}${signedDownloadPath(api.deps, channel.id, `${cdn.pathname}${cdn.search}`)}` };
+}
+
+/** Meta's CDN path and query with the channel's openwaba_sig appended: the path of the download URL. */
+export function signedDownloadPath(deps: Deps, channelId: string, pathAndQuery: string): string {
+  return `${pathAndQuery}${pathAndQuery.includes('?') ? '&' : '?'}${SIG_PARAM}=${downloadSig(deps, channelId, pathAndQuery)}`;
 }
 
 /** DELETE /{media_id}. */
@@ -74,8 +101,18 @@ export async function deleteMetaMedia(api: MetaCloudApi, channel: ChannelRow, id
   return { success: b.success !== false };
 }
 
-/** The download URL's path and query at Meta's CDN, streamed to the client. */
-export async function sendMetaDownload(api: MetaCloudApi, channel: ChannelRow, reply: FastifyReply, pathAndQuery: string) {
+/**
+ * The download URL's path and query at Meta's CDN, streamed to the client: only a URL this number
+ * got from GET /{media_id} (its openwaba_sig checked and taken off); anything else is the 404 of
+ * an expired URL, without a request to Meta.
+ */
+export async function sendMetaDownload(api: MetaCloudApi, channel: ChannelRow, reply: FastifyReply, signedPathAndQuery: string, mid: string | undefined) {
+  const signed = SIGNED_TAIL.exec(signedPathAndQuery);
+  const pathAndQuery = signed ? signedPathAndQuery.slice(0, signed.index) : '';
+  const expected = signed ? Buffer.from(downloadSig(api.deps, channel.id, pathAndQuery)) : undefined;
+  if (!signed || !expected || !timingSafeEqual(expected, Buffer.from(signed[1]!))) {
+    throw mediaNotFound(mid ?? 'in this URL');
+  }
   return send(reply, await api.download(channel, pathAndQuery, MAX_DOWNLOAD_BYTES));
 }
 
@@ -84,13 +121,39 @@ export async function sendMetaMedia(api: MetaCloudApi, channel: ChannelRow, repl
   const { cdn, mime_type } = await describe(api, channel, id);
   const file = await api.download(channel, `${cdn.pathname}${cdn.search}`, MAX_DOWNLOAD_BYTES);
   // On-Premise clients save the file under the name the answer gives; the CDN may give none.
-  return send(reply, { ...file, contentDisposition: file.contentDisposition ?? contentDisposition(`${id}.${extensionOf(mime_type)}`) });
+  // Meta gives a voice note's type with parameters (audio/ogg; codecs=opus): the extension is the bare type's.
+  const bare = mime_type.split(';')[0]!.trim().toLowerCase();
+  return send(reply, { ...file, contentDisposition: file.contentDisposition ?? contentDisposition(`${id}.${extensionOf(bare)}`) });
+}
+
+/**
+ * The file as an attachment, never rendered: a user's HTML or SVG "document" served inline from
+ * openwaba's origin would run there. The CDN's file name is kept; its type is not sniffed.
+ */
+function attachment(disposition: string | undefined): string {
+  if (disposition !== undefined) {
+    try {
+      const name = contentDisposition.parse(disposition).parameters.filename;
+      if (name) return contentDisposition(name, { type: 'attachment' });
+    } catch {
+      // Unparsable: no name kept.
+    }
+  }
+  return 'attachment';
 }
 
 function send(reply: FastifyReply, file: MediaDownload) {
-  reply.type(file.contentType ?? 'application/octet-stream').header('cache-control', 'private, no-store');
+  reply
+    .type(file.contentType ?? 'application/octet-stream')
+    .header('cache-control', 'private, no-store')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-disposition', attachment(file.contentDisposition));
   if (file.contentLength !== undefined) reply.header('content-length', String(file.contentLength));
-  if (file.contentDisposition !== undefined) reply.header('content-disposition', file.contentDisposition);
+  // HEAD: the headers only; the transfer from Meta stops here instead of being read and dropped.
+  if (reply.request.method === 'HEAD') {
+    file.body.destroy();
+    return reply.send();
+  }
   return reply.send(file.body);
 }
 

@@ -15,6 +15,7 @@ import type { ChannelRow } from '../../services/channels.ts';
 import type { MetaCredentials } from './channels.ts';
 import { credentialsFor } from './channel-credentials.ts';
 import { cloudBody, mediaIdsOf } from './cloud-body.ts';
+import type { GraphMetrics } from './graph-metrics.ts';
 import { GraphClient } from './graph-client.ts';
 import { badAnswer, graphError } from './graph-errors.ts';
 import { MediaUploads } from './media-upload.ts';
@@ -35,8 +36,11 @@ export class MetaSender {
   private readonly graph: GraphClient;
   private readonly uploads: MediaUploads;
 
-  constructor(private readonly deps: Deps) {
-    this.graph = new GraphClient(deps.config);
+  constructor(
+    private readonly deps: Deps,
+    metrics?: GraphMetrics,
+  ) {
+    this.graph = new GraphClient(deps.config, metrics);
     this.uploads = new MediaUploads(deps, this.graph);
   }
 

@@ -5,6 +5,7 @@ import { invalidParameter } from '../../messaging/errors.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { isObj, withQuery, type GraphObject, type MetaCloudApi } from './cloud-api.ts';
 import { badAnswer } from './graph-errors.ts';
+import { forgetMetaTemplateLists } from './templates-360-list.ts';
 
 /** A page of templates with their components may be large (Meta allows 1000 per page); one answer is read up to this. */
 export const TEMPLATE_LIST_MAX_BYTES = 16 * 1024 * 1024;
@@ -61,7 +62,14 @@ export async function listMetaTemplates(api: MetaCloudApi, channel: ChannelRow, 
  */
 export async function createMetaTemplate(api: MetaCloudApi, channel: ChannelRow, body: unknown): Promise<{ id: string; status: string; category: string }> {
   if (!isObj(body)) throw invalidParameter('body: must be a JSON object with name, category, language and components');
-  const b = await api.json(channel, 'POST', (c) => `${c.wabaId}/message_templates`, { json: body });
+  let waba: string | undefined;
+  let b: GraphObject;
+  try {
+    b = await api.json(channel, 'POST', (c) => `${(waba = c.wabaId)}/message_templates`, { json: body });
+  } finally {
+    // The WABA's kept 360 lists (templates-360-list.ts) go, whatever Meta answered: it may have created it.
+    if (waba !== undefined) forgetMetaTemplateLists(api, waba);
+  }
   if (typeof b.id !== 'string' && typeof b.id !== 'number') throw badAnswer('a template creation without an id');
   // Meta names status and category in its answer; were one missing, what was asked for stands in.
   const asked = typeof body.category === 'string' ? body.category.toUpperCase() : '';
@@ -70,5 +78,10 @@ export async function createMetaTemplate(api: MetaCloudApi, channel: ChannelRow,
 
 /** Deletes a template name (every language) at Meta, or the one template hsm_id of that name. */
 export async function deleteMetaTemplate(api: MetaCloudApi, channel: ChannelRow, name: string, hsmId?: string): Promise<void> {
-  await api.json(channel, 'DELETE', (c) => withQuery(`${c.wabaId}/message_templates`, { name, hsm_id: hsmId }));
+  let waba: string | undefined;
+  try {
+    await api.json(channel, 'DELETE', (c) => withQuery(`${(waba = c.wabaId)}/message_templates`, { name, hsm_id: hsmId }));
+  } finally {
+    if (waba !== undefined) forgetMetaTemplateLists(api, waba);
+  }
 }
