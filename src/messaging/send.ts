@@ -36,6 +36,24 @@ export interface SendResult {
   messageStatus?: string;
 }
 
+/** The stored row of an accepted send (its id and wa_id: ours, or Meta's). */
+function outboundRow(channel: ChannelRow, msg: NormalizedMessage, o: { id: string; waId: string; category: string; at: string }) {
+  return {
+    id: o.id,
+    channel,
+    direction: 'outbound' as const,
+    waId: o.waId,
+    type: msg.type,
+    content: msg.content,
+    context: msg.context,
+    contextId: msg.context?.message_id,
+    status: 'accepted' as const,
+    category: o.category,
+    templateName: msg.template?.name,
+    at: o.at,
+  };
+}
+
 export class Messenger {
   readonly limits = new SendLimits();
   private readonly writes: SendBatcher;
@@ -83,21 +101,7 @@ export class Messenger {
     const iso = now.toISOString();
     await this.writes.write(async (tx) => {
       const steps = await network!.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media });
-      await insertMessage(tx, {
-        id,
-        channel,
-        direction: 'outbound',
-        waId: msg.waId,
-        type: msg.type,
-        content: msg.content,
-        context: msg.context,
-        contextId: msg.context?.message_id,
-        status: 'accepted',
-        category,
-        templateName: msg.template?.name,
-        at: iso,
-        plan: storedPlan(steps),
-      });
+      await insertMessage(tx, { ...outboundRow(channel, msg, { id, waId: msg.waId, category, at: iso }), plan: storedPlan(steps) });
       scheduleStatusPlan(deps, tx, steps);
     });
     return { id, input: msg.input, waId: msg.waId };
@@ -115,20 +119,7 @@ export class Messenger {
     // statistics, and the status moves, which Meta's webhooks skip for an unknown id): logged.
     try {
       await this.writes.write(async (tx) => {
-        await insertMessage(tx, {
-          id: sent.wamid,
-          channel,
-          direction: 'outbound',
-          waId: sent.waId,
-          type: msg.type,
-          content: msg.content,
-          context: msg.context,
-          contextId: msg.context?.message_id,
-          status: 'accepted',
-          category,
-          templateName: msg.template?.name,
-          at,
-        });
+        await insertMessage(tx, outboundRow(channel, msg, { id: sent.wamid, waId: sent.waId, category, at }));
       });
     } catch (err) {
       log?.error({ err, wamid: sent.wamid, channel_id: channel.id }, 'message sent through Meta but not stored');

@@ -10,7 +10,7 @@ import { receiveInbound } from '../../src/messaging/inbound.ts';
 import { ApiError } from '../../src/errors.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import type { ChannelRow } from '../../src/services/channels.ts';
-import { ACCESS_TOKEN, APP_SECRET, META_ENV, VERIFY_TOKEN, WEBHOOK_PATH, epoch, notification, post, sign, statusOf, textFrom, wamid } from './meta-webhook-fixtures.ts';
+import { ACCESS_TOKEN, APP_SECRET, META_ENV, sentThroughMeta, VERIFY_TOKEN, WEBHOOK_PATH, epoch, notification, post, sign, statusOf, textFrom, wamid } from './meta-webhook-fixtures.ts';
 
 const CLOUD_NUMBER = '106540352242922';
 const ONPREM_NUMBER = '106540352242933';
@@ -231,18 +231,7 @@ describeEachDb('Meta webhooks in', (kind) => {
   });
 
   describe('statuses', () => {
-    const sentMessage = async (p: BootstrapResult) =>
-      insertMessageRow(t.deps.db, {
-        id: wamid(),
-        channel_id: p.channel_id,
-        partner_id: p.partner_id,
-        client_id: p.client_id,
-        direction: 'outbound',
-        status: 'accepted',
-        wa_id: '4917600000001',
-        category: 'service',
-        created_at: new Date().toISOString(),
-      });
+    const sentMessage = (p: BootstrapResult) => sentThroughMeta(t, p);
     const statusHooks = (id: string) =>
       receiver.bodies().flatMap((b) => b.entry?.[0]?.changes?.[0]?.value?.statuses ?? b.statuses ?? []).filter((s: { id: string }) => s.id === id);
 

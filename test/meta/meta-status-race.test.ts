@@ -3,9 +3,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { insertMessageRow } from '../helpers/messages.ts';
 import { attachMetaChannel } from '../../src/network/meta/channels.ts';
-import { ACCESS_TOKEN, META_ENV, post, statusOf, wamid } from './meta-webhook-fixtures.ts';
+import { ACCESS_TOKEN, META_ENV, post, sentThroughMeta, statusOf } from './meta-webhook-fixtures.ts';
 
 const NUMBER = '106540352277701';
 
@@ -20,21 +19,7 @@ describeEachDb('Meta statuses arriving together', (kind) => {
     const p = await t.tenant();
     await attachMetaChannel(t.deps, p.channel_id, { phoneNumberId: NUMBER, wabaId: '102290129340398', accessToken: ACCESS_TOKEN });
     const ids: string[] = [];
-    for (let i = 0; i < 30; i++) {
-      const id = wamid();
-      ids.push(id);
-      await insertMessageRow(t.deps.db, {
-        id,
-        channel_id: p.channel_id,
-        partner_id: p.partner_id,
-        client_id: p.client_id,
-        direction: 'outbound',
-        status: 'accepted',
-        wa_id: '4917600000001',
-        category: 'service',
-        created_at: new Date().toISOString(),
-      });
-    }
+    for (let i = 0; i < 30; i++) ids.push(await sentThroughMeta(t, p));
     // Each status in its own POST, all in flight together; read may overtake the others.
     const answers = await Promise.all(ids.flatMap((id) => ['sent', 'delivered', 'read'].map((status) => post(t, statusOf(NUMBER, id, status)))));
     expect(answers.map((a) => a.status).filter((s) => s !== 200)).toEqual([]);

@@ -1,5 +1,7 @@
 // Meta's webhook notifications as Meta sends them, signed with the app secret, for the tests of
 // POST /network/meta/webhook.
+import { insertMessageRow } from '../helpers/messages.ts';
+import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { HttpResponse, TestApp } from '../helpers/app.ts';
 
@@ -55,4 +57,19 @@ export function statusOf(phoneNumberId: string, id: string, status: string, extr
 export function post(t: TestApp, body: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
   const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   return t.post(WEBHOOK_PATH, { raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw), ...headers } });
+}
+
+/** An outbound message as a send through Meta leaves it: stored under Meta's wamid, accepted, no status plan. */
+export async function sentThroughMeta(t: TestApp, p: Pick<BootstrapResult, 'channel_id' | 'partner_id' | 'client_id'>): Promise<string> {
+  return insertMessageRow(t.deps.db, {
+    id: wamid(),
+    channel_id: p.channel_id,
+    partner_id: p.partner_id,
+    client_id: p.client_id,
+    direction: 'outbound',
+    status: 'accepted',
+    wa_id: '4917600000001',
+    category: 'service',
+    created_at: new Date().toISOString(),
+  });
 }
