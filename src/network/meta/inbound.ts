@@ -4,7 +4,7 @@
 // Meta forward. One notification is one transaction: Meta gets its 200 only once everything in
 // it is committed, and an error makes it retry the whole notification later.
 import type { FastifyBaseLogger } from 'fastify';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { emitChannelEvent } from '../../messaging/channel-webhook.ts';
@@ -85,11 +85,13 @@ async function forwardWabaChange(deps: Deps, tx: Transaction<Database>, w: MetaW
 
 /**
  * Stores one inbound message unless its id is already stored (Meta delivers a notification again
- * when our 200 did not reach it). Two deliveries of the same message at the same moment on two
- * instances: the second insert fails on the primary key, its POST answers 500, and Meta's retry
- * finds the message stored.
+ * when our 200 did not reach it). Two deliveries of the same message at the same moment (Meta's
+ * retry racing a slow first answer, on two instances or two connections): on PostgreSQL the
+ * message's id is locked for the transaction first, so the second waits for the first to commit
+ * and then finds it stored; SQLite runs one write transaction at a time.
  */
 async function storeMessage(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, m: MetaInboundMessage): Promise<boolean> {
+  if (deps.db.kind === 'postgres') await sql`select pg_advisory_xact_lock(hashtextextended(${`meta-inbound:${m.id}`}, 0))`.execute(tx);
   const known = await tx.selectFrom('messages').select('id').where('id', '=', m.id).executeTakeFirst();
   if (known) return false;
   // The user's time, but never later than ours: a clock ahead would stretch the 24-hour window.
