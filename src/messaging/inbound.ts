@@ -11,7 +11,7 @@ import { channelIdentity, emitChannelEvent } from './channel-webhook.ts';
 import { metaError } from './errors.ts';
 import { inboundPayload } from './webhook-payloads.ts';
 import { newMessageId } from './wamid.ts';
-import { insertMessage } from './messages.ts';
+import { insertMessageIfNew } from './messages.ts';
 
 /** What a message replies to or was forwarded with: `{from, id}`, or Meta's `{forwarded: true, …}`. */
 export interface InboundContext {
@@ -60,11 +60,12 @@ export function assertSandboxChannel(channel: Pick<ChannelRow, 'network'>): void
 
 /**
  * Stores one inbound message on the channel in tx, records the user (name, window) and writes
- * its webhook event. The channel is read again in tx: its webhook may have changed since the
- * caller read it, and it must still be on `network` (a channel attached to Meta meanwhile takes
- * no simulated users). The caller makes sure the id is new.
+ * its webhook event; false, with nothing written, when a message with its id is stored already
+ * (a network delivering it again: of two deliveries at once, exactly one stores it). The channel
+ * is read again in tx: its webhook may have changed since the caller read it, and it must still be
+ * on `network` (a channel attached to Meta meanwhile takes no simulated users).
  */
-export async function storeInbound(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, network: 'sandbox' | 'meta', msg: ReceivedMessage): Promise<void> {
+export async function storeInbound(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, network: 'sandbox' | 'meta', msg: ReceivedMessage): Promise<boolean> {
   const target = await tx
     .selectFrom('channels')
     .select(['id', 'partner_id', 'network', 'webhook_url', 'hosting_type', 'phone_number', 'external_id', 'waba_account_id'])
@@ -72,6 +73,20 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
     .executeTakeFirstOrThrow();
   if (target.network !== network) throw wrongNetwork(target.network);
   const iso = msg.at.toISOString();
+  const stored = await insertMessageIfNew(tx, {
+    id: msg.id,
+    channel,
+    direction: 'inbound',
+    waId: msg.from,
+    type: msg.type,
+    content: msg.content,
+    context: msg.context,
+    contextId: typeof msg.context?.id === 'string' ? msg.context.id : undefined,
+    status: 'received',
+    category: 'service',
+    at: iso,
+  });
+  if (!stored) return false;
   const fallback = `User ${msg.from.slice(-4)}`;
   const { name } = await tx
     .insertInto('sandbox_users')
@@ -87,20 +102,7 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
     )
     .returning('name')
     .executeTakeFirstOrThrow();
-  await insertMessage(tx, {
-    id: msg.id,
-    channel,
-    direction: 'inbound',
-    waId: msg.from,
-    type: msg.type,
-    content: msg.content,
-    context: msg.context,
-    contextId: typeof msg.context?.id === 'string' ? msg.context.id : undefined,
-    status: 'received',
-    category: 'service',
-    at: iso,
-  });
-  if (!target.webhook_url) return;
+  if (!target.webhook_url) return true;
   const timestamp = msg.timestamp ?? String(Math.floor(msg.at.getTime() / 1000));
   const message = { from: msg.from, id: msg.id, timestamp, type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}), ...msg.extra };
   await emitChannelEvent(
@@ -110,6 +112,7 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
     'message',
     inboundPayload(await channelIdentity(deps, target, tx), { contact: { profile: { name: name ?? fallback }, wa_id: msg.from }, message }),
   );
+  return true;
 }
 
 /** A simulated user writes to a sandbox channel: the message gets a new wamid and the time of now. */

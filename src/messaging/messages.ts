@@ -1,6 +1,6 @@
 // The messages table: one row per message in either direction, its status timestamps its history.
 import type { Executor } from '../db/index.ts';
-import { prepared } from '../db/prepared.ts';
+import { prepared, type Placeholder } from '../db/prepared.ts';
 import type { MessagesTable } from '../db/schema.ts';
 import type { ChannelRow } from '../services/channels.ts';
 
@@ -23,7 +23,7 @@ export interface NewMessage {
 }
 
 // Every send (and every inbound message) runs this insert: compiled once.
-const insert = prepared((db, p) =>
+const values = (db: Executor, p: Placeholder) =>
   db.insertInto('messages').values({
     id: p(0),
     channel_id: p(1),
@@ -48,11 +48,27 @@ const insert = prepared((db, p) =>
     failed_at: null,
     status_plan: p(15),
     status_due_at: p(16),
-  }),
-);
+  });
+const insert = prepared(values);
+// The same, for an id that may be stored already (a network's own id delivered again): nothing then.
+const insertIfNew = prepared((db, p) => values(db, p).onConflict((oc) => oc.column('id').doNothing()));
 
 export async function insertMessage(tx: Executor, m: NewMessage): Promise<void> {
-  await insert(tx, [
+  await insert(tx, rowParams(m));
+}
+
+/**
+ * Stores the message unless a message with its id is stored already; true when it was stored.
+ * On PostgreSQL a concurrent transaction inserting the same id makes this one wait for its end,
+ * then store nothing: of two deliveries of one message at once, exactly one stores it.
+ */
+export async function insertMessageIfNew(tx: Executor, m: NewMessage): Promise<boolean> {
+  const r = await insertIfNew(tx, rowParams(m));
+  return Number(r.numAffectedRows ?? 0) > 0;
+}
+
+function rowParams(m: NewMessage): unknown[] {
+  return [
     m.id,
     m.channel.id,
     m.channel.partner_id,
@@ -70,5 +86,5 @@ export async function insertMessage(tx: Executor, m: NewMessage): Promise<void> 
     m.at,
     m.plan?.steps ?? null,
     m.plan?.dueAt ?? null,
-  ]);
+  ];
 }

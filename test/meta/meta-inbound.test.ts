@@ -147,6 +147,23 @@ describeEachDb('Meta webhooks in', (kind) => {
       expect(JSON.parse(row!.content)).toEqual({ type: 'text', text: { body: 'hello from WhatsApp' } });
     });
 
+    it("a media object's url on Meta's CDN becomes openwaba's download URL for the number; other urls stay", async () => {
+      const id = wamid();
+      const image = { id: '1037543291541111', mime_type: 'image/jpeg', sha256: 'abc', url: 'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1037543291541111&ext=1700000000&hash=ATx' };
+      const body = notification(CLOUD_NUMBER, { contacts: [{ profile: { name: 'Ada' }, wa_id: '4917600000011' }], messages: [{ from: '4917600000011', id, timestamp: epoch(), type: 'image', image }] });
+      expect((await post(t, body)).status).toBe(200);
+      const hook = await receiver.waitForBody('the image', (bodies) => bodies.find((b) => b.entry?.[0]?.changes?.[0]?.value?.messages?.[0]?.id === id));
+      const got = hook.entry[0].changes[0].value.messages[0].image;
+      expect(got).toMatchObject({ id: image.id, mime_type: 'image/jpeg' });
+      expect(got.url).toMatch(new RegExp(`^${t.deps.config.publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/whatsapp_business/attachments/\\?mid=1037543291541111&ext=1700000000&hash=ATx&openwaba_sig=[\\w-]{32}$`));
+      // A url elsewhere (not Meta's CDN attachments) is left as Meta sent it.
+      const other = wamid();
+      const doc = { id: '1037543291542222', mime_type: 'application/pdf', url: 'https://example.com/file.pdf' };
+      expect((await post(t, notification(CLOUD_NUMBER, { messages: [{ from: '4917600000011', id: other, timestamp: epoch(), type: 'document', document: doc }] }))).status).toBe(200);
+      const hook2 = await receiver.waitForBody('the document', (bodies) => bodies.find((b) => b.entry?.[0]?.changes?.[0]?.value?.messages?.[0]?.id === other));
+      expect(hook2.entry[0].changes[0].value.messages[0].document).toEqual(doc);
+    });
+
     it('an On-Premise channel gets top-level contacts and messages; media, context and referral pass through', async () => {
       const id = wamid();
       const replied = wamid();

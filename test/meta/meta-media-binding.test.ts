@@ -64,6 +64,8 @@ describeEachDb('Meta media downloads: bound, safe, light', (kind) => {
     const head = await t.request('HEAD', path, { headers: { 'd360-api-key': a.channel_api_key } });
     expect(head.status).toBe(200);
     expect(head.text).toBe('');
+    // The file's length as Meta gave it, not the 0 of an empty answer.
+    expect(head.headers['content-length']).toBe(String(html.length));
     expect(head.headers['content-disposition']).toBe('attachment; filename="page.html"');
   });
 

@@ -318,6 +318,11 @@ describeEachDb('sending through Meta', (kind) => {
     expect(cloud.body).toEqual(expired);
     graph.respond({ status: 403, json: graphErrorBody(200, 'Permissions error', { type: 'OAuthException' }) });
     expect((await sendText(key)).status).toBe(502);
+    // The same token refusals as a 400 (Graph nodes differ), and WhatsApp's "Access denied".
+    graph.respond({ status: 400, json: graphErrorBody(190, 'Error validating access token', { subcode: 460 }) });
+    expect((await sendText(key)).status).toBe(502);
+    graph.respond({ status: 403, json: graphErrorBody(131005, 'Access denied') });
+    expect((await sendText(key)).status).toBe(502);
     // Other 403s (a policy refusal, not our credentials) keep Meta's status.
     graph.respond({ status: 403, json: graphErrorBody(131031, 'Business Account locked') });
     expect((await sendText(key)).status).toBe(403);

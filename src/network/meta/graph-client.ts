@@ -95,7 +95,8 @@ export class GraphClient {
       return { status: res.statusCode, body: parsed };
     } catch (err) {
       const failure = graphUnreachable(err, deadlineMs);
-      outcome = failure.status === 504 ? 'timeout' : err instanceof ApiError ? 'bad_answer' : 'unreachable';
+      // A redirect keeps its 3xx; other answers we could not use are bad answers.
+      outcome = failure.status === 504 ? 'timeout' : err instanceof ApiError ? (outcome === '3xx' ? '3xx' : 'bad_answer') : 'unreachable';
       throw failure;
     } finally {
       this.metrics?.observe(graphOperation(method, path), outcome, (performance.now() - started) / 1000);

@@ -76,7 +76,8 @@ export function graphError(answer: GraphAnswer): ApiError {
 function clientStatus(metaStatus: number, code: number): number {
   if (metaStatus < 400 || metaStatus >= 500) return metaStatus;
   const token = code === 190 || code === 102 || code === 104;
-  const permission = code === 10 || (code >= 200 && code <= 299);
+  // 131005: WhatsApp's "Access denied" (a permission not granted or removed).
+  const permission = code === 10 || code === 131005 || (code >= 200 && code <= 299);
   return metaStatus === 401 || token || (permission && (metaStatus === 400 || metaStatus === 403)) ? 502 : metaStatus;
 }
 

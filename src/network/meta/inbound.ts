@@ -4,7 +4,7 @@
 // Meta forward. One notification is one transaction: Meta gets its 200 only once everything in
 // it is committed, and an error makes it retry the whole notification later.
 import type { FastifyBaseLogger } from 'fastify';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { emitChannelEvent } from '../../messaging/channel-webhook.ts';
@@ -14,6 +14,8 @@ import { advanceStatus } from '../../messaging/statuses.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { transact } from '../../webhooks/outbox.ts';
 import { channelForPhoneNumberId } from './channels.ts';
+import { servedMediaUrl } from './media-proxy.ts';
+import { forgetMetaTemplateLists } from './templates-360-list.ts';
 import type { MetaInboundMessage, MetaNotification, MetaStatus, MetaWabaChange } from './notification.ts';
 
 export interface AppliedNotification {
@@ -78,6 +80,8 @@ async function forwardWabaChange(deps: Deps, tx: Transaction<Database>, w: MetaW
     .where('channels.status', '!=', 'terminated')
     .where('channels.webhook_url', 'is not', null)
     .execute();
+  // The WABA's templates changed at Meta: the 360 lists kept from Meta's pages go (templates-360-list.ts).
+  forgetMetaTemplateLists(deps, w.wabaId);
   const body = { object: 'whatsapp_business_account', entry: [{ id: w.wabaId, ...(w.time !== undefined ? { time: w.time } : {}), changes: [w.change] }] };
   for (const ch of channels) await emitChannelEvent(deps, tx, ch, 'template_status', body);
   return channels.length;
@@ -85,29 +89,36 @@ async function forwardWabaChange(deps: Deps, tx: Transaction<Database>, w: MetaW
 
 /**
  * Stores one inbound message unless its id is already stored (Meta delivers a notification again
- * when our 200 did not reach it). Two deliveries of the same message at the same moment (Meta's
- * retry racing a slow first answer, on two instances or two connections): on PostgreSQL the
- * message's id is locked for the transaction first, so the second waits for the first to commit
- * and then finds it stored; SQLite runs one write transaction at a time.
+ * when our 200 did not reach it; of two deliveries at the same moment, on two instances or two
+ * connections, exactly one stores it: storeInbound inserts with ON CONFLICT DO NOTHING first).
  */
 async function storeMessage(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, m: MetaInboundMessage): Promise<boolean> {
-  if (deps.db.kind === 'postgres') await sql`select pg_advisory_xact_lock(hashtextextended(${`meta-inbound:${m.id}`}, 0))`.execute(tx);
-  const known = await tx.selectFrom('messages').select('id').where('id', '=', m.id).executeTakeFirst();
-  if (known) return false;
   // The user's time, but never later than ours: a clock ahead would stretch the 24-hour window.
   const at = new Date(Math.min(m.atMs, deps.clock.now().getTime()));
-  await storeInbound(deps, tx, channel, 'meta', {
+  return storeInbound(deps, tx, channel, 'meta', {
     id: m.id,
     from: m.from,
     name: m.name,
     type: m.type,
-    content: m.content,
+    content: withOurMediaUrl(deps, channel.id, m.content),
     context: m.context,
     extra: m.extra,
     at,
     timestamp: m.timestamp,
   });
-  return true;
+}
+
+/**
+ * A media object's `url` on Meta's CDN (Meta's webhooks may carry one) becomes the download URL
+ * openwaba serves for this number, as GET /{media_id} gives it: the receiver holds no Meta token,
+ * and a bare swap of lookaside's host would lack the number's binding (openwaba_sig).
+ */
+function withOurMediaUrl(deps: Deps, channelId: string, content: unknown): unknown {
+  if (typeof content !== 'object' || content === null || Array.isArray(content)) return content;
+  const url = (content as { url?: unknown }).url;
+  if (typeof url !== 'string') return content;
+  const ours = servedMediaUrl(deps, channelId, url);
+  return ours === undefined ? content : { ...content, url: ours };
 }
 
 /**

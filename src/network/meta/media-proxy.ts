@@ -12,6 +12,7 @@
 //   Meta's CDN with the bearer token, streamed to the client.
 // - DELETE /{media_id} → Meta's DELETE /{version}/{media_id}?phone_number_id=….
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import contentDisposition from 'content-disposition';
 import type { Deps } from '../../deps.ts';
@@ -89,6 +90,20 @@ export async function metaMediaInfo(api: MetaCloudApi, channel: ChannelRow, id: 
   return { ...info, url: `${api.deps.config.publicUrl}${signedDownloadPath(api.deps, channel.id, `${cdn.pathname}${cdn.search}`)}` };
 }
 
+/** openwaba's download URL for a URL on Meta's media CDN (its attachments path); undefined for any other URL. */
+export function servedMediaUrl(deps: Deps, channelId: string, metaUrl: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(metaUrl);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
+  if (!u.pathname.startsWith('/whatsapp_business/attachments/') || u.username || u.password) return undefined;
+  if (!deps.config.secretKey) return undefined;
+  return `${deps.config.publicUrl}${signedDownloadPath(deps, channelId, `${u.pathname}${u.search}`)}`;
+}
+
 /** Meta's CDN path and query with the channel's openwaba_sig appended: the path of the download URL. */
 export function signedDownloadPath(deps: Deps, channelId: string, pathAndQuery: string): string {
   return `${pathAndQuery}${pathAndQuery.includes('?') ? '&' : '?'}${SIG_PARAM}=${downloadSig(deps, channelId, pathAndQuery)}`;
@@ -152,7 +167,8 @@ function send(reply: FastifyReply, file: MediaDownload) {
   // HEAD: the headers only; the transfer from Meta stops here instead of being read and dropped.
   if (reply.request.method === 'HEAD') {
     file.body.destroy();
-    return reply.send();
+    // An empty stream, not nothing: Fastify would answer content-length 0 for an empty send.
+    return reply.send(Readable.from([]));
   }
   return reply.send(file.body);
 }

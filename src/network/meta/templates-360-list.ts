@@ -21,6 +21,7 @@
 // modification time nor who made them: created_at, created_by, modified_at and modified_by are
 // left out (absent rather than null, which typed clients take more readily), and a filter on a
 // time matches nothing, a sort by one keeps Meta's order.
+import type { Deps } from '../../deps.ts';
 import type { ListEnvelope, ListQueryInput, ParsedList } from '../../partner-api/list-query.ts';
 import { envelope } from '../../partner-api/list-query.ts';
 import { parseTemplateListQuery, TEMPLATE_LIST } from '../../messaging/templates/list.ts';
@@ -46,8 +47,9 @@ const READ_BUDGET = 32 * 1024 * 1024;
 /**
  * How long a reading's result answers lists. A template created or deleted through openwaba
  * (createMetaTemplate, deleteMetaTemplate) drops its WABA's readings at once
- * (forgetMetaTemplateLists); a change made elsewhere (Meta's WhatsApp Manager, a review's
- * outcome) shows within this time.
+ * (forgetMetaTemplateLists), and so does Meta's webhook of a template's change (network/meta/
+ * inbound.ts); a change made elsewhere that Meta does not report to this instance shows within
+ * this time (with several instances, each keeps its own readings).
  */
 export const CACHE_TTL_MS = 30_000;
 /** Kept readings per app, at most: this many, and this many bytes (READ_BUDGET) in all; the oldest go first. */
@@ -105,11 +107,12 @@ interface CacheEntry {
 }
 
 type Cache = Map<string, CacheEntry>;
-const caches = new WeakMap<MetaCloudApi, Cache>();
+/** Per app (its Deps): the template proxies and Meta's webhooks of one app drop the same readings. */
+const caches = new WeakMap<Deps, Cache>();
 
 function cacheOf(api: MetaCloudApi): Cache {
-  let c = caches.get(api);
-  if (!c) caches.set(api, (c = new Map()));
+  let c = caches.get(api.deps);
+  if (!c) caches.set(api.deps, (c = new Map()));
   return c;
 }
 
@@ -117,10 +120,10 @@ const keyPrefix = (wabaId: string) => `${wabaId}\n`;
 
 /**
  * Drops the kept readings of a Meta WABA (and makes a reading in flight answer only the lists
- * already waiting for it): its templates changed through openwaba.
+ * already waiting for it): its templates changed through openwaba, or Meta reported a change.
  */
-export function forgetMetaTemplateLists(api: MetaCloudApi, wabaId: string): void {
-  const cache = caches.get(api);
+export function forgetMetaTemplateLists(deps: Deps, wabaId: string): void {
+  const cache = caches.get(deps);
   if (!cache) return;
   for (const key of [...cache.keys()]) if (key.startsWith(keyPrefix(wabaId))) cache.delete(key);
 }

@@ -1,6 +1,7 @@
 // Templates of a number on Meta's network: they are its WABA's at Meta (meta_channels.waba_id),
 // so creating, deleting and listing them in Meta's format go to Meta's message_templates edge.
 // The 360dialog list (/v1/configs/templates) is built from the same edge (templates-360-list.ts).
+import { ApiError } from '../../errors.ts';
 import { invalidParameter } from '../../messaging/errors.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { isObj, withQuery, type GraphObject, type MetaCloudApi } from './cloud-api.ts';
@@ -66,9 +67,12 @@ export async function createMetaTemplate(api: MetaCloudApi, channel: ChannelRow,
   let b: GraphObject;
   try {
     b = await api.json(channel, 'POST', (c) => `${(waba = c.wabaId)}/message_templates`, { json: body });
-  } finally {
-    // The WABA's kept 360 lists (templates-360-list.ts) go, whatever Meta answered: it may have created it.
-    if (waba !== undefined) forgetMetaTemplateLists(api, waba);
+    if (waba !== undefined) forgetMetaTemplateLists(api.deps, waba);
+  } catch (err) {
+    // The WABA's kept 360 lists (templates-360-list.ts) go unless Meta refused it (a 4xx): a 5xx
+    // or no answer may still have created it.
+    if (waba !== undefined && mayHaveActed(err)) forgetMetaTemplateLists(api.deps, waba);
+    throw err;
   }
   if (typeof b.id !== 'string' && typeof b.id !== 'number') throw badAnswer('a template creation without an id');
   // Meta names status and category in its answer; were one missing, what was asked for stands in.
@@ -76,12 +80,19 @@ export async function createMetaTemplate(api: MetaCloudApi, channel: ChannelRow,
   return { id: String(b.id), status: typeof b.status === 'string' ? b.status : 'PENDING', category: typeof b.category === 'string' ? b.category : asked };
 }
 
+/** Whether Meta may have carried out a request that failed: anything but its refusal (a 4xx). */
+function mayHaveActed(err: unknown): boolean {
+  return !(err instanceof ApiError) || err.status >= 500;
+}
+
 /** Deletes a template name (every language) at Meta, or the one template hsm_id of that name. */
 export async function deleteMetaTemplate(api: MetaCloudApi, channel: ChannelRow, name: string, hsmId?: string): Promise<void> {
   let waba: string | undefined;
   try {
     await api.json(channel, 'DELETE', (c) => withQuery(`${(waba = c.wabaId)}/message_templates`, { name, hsm_id: hsmId }));
-  } finally {
-    if (waba !== undefined) forgetMetaTemplateLists(api, waba);
+    if (waba !== undefined) forgetMetaTemplateLists(api.deps, waba);
+  } catch (err) {
+    if (waba !== undefined && mayHaveActed(err)) forgetMetaTemplateLists(api.deps, waba);
+    throw err;
   }
 }
