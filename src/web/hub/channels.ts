@@ -25,7 +25,13 @@ const channelPath = (partnerId: string, channelId: string) => partnerPath(partne
 async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyReply, channelId: string, newKeyId?: string) {
   const { partnerId, session } = hubOf(request);
   const row = await getChannel(deps, partnerId, channelId);
-  const [[wire], keys, messages] = await Promise.all([hydrateChannels(deps, [row]), listChannelApiKeys(deps, row), recentMessages(deps, partnerId, row.id, 20)]);
+  const [[wire], keys, messages, meta] = await Promise.all([
+    hydrateChannels(deps, [row]),
+    listChannelApiKeys(deps, row),
+    recentMessages(deps, partnerId, row.id, 20),
+    // A number on Meta's network: its ids at Meta (never its token).
+    row.network === 'meta' ? deps.db.kysely.selectFrom('meta_channels').select(['phone_number_id', 'waba_id']).where('channel_id', '=', row.id).executeTakeFirst() : undefined,
+  ]);
   const ch = wire!;
   // Only while that key is still the channel's: a replaced key's secret is of no use.
   const newKey = newKeyId !== undefined ? keys.find((k) => k.id === newKeyId) : undefined;
@@ -41,6 +47,7 @@ async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyRe
       phone_name: ch.setup_info.phone_name,
       network: ch.network,
       hosting: ch.hosting_platform_type,
+      meta,
       client: ch.client,
       waba: ch.waba_account,
       webhook_url: row.webhook_url,
