@@ -10,7 +10,8 @@ import { demoBanner, startServer } from '../server.ts';
 import { bootstrapTenant } from '../services/bootstrap.ts';
 import { createPartnerApiKey } from '../services/partner-api-keys.ts';
 import { createPartnerWithHubUser, getPartner, listPartners } from '../services/partners.ts';
-import { getChannel } from '../services/channels.ts';
+import { getChannel, getChannelWire } from '../services/channels.ts';
+import { attachMetaChannel, detachMetaChannel } from '../network/meta/channels.ts';
 import { createChannelApiKey } from '../services/channel-api-keys.ts';
 import { ApiError } from '../errors.ts';
 
@@ -115,7 +116,50 @@ export function buildCli(): Command {
         else print(await createPartnerApiKey(deps, opts.partner, opts.name));
       }),
     );
+  const channels = program.command('channels').description("Move a channel between the sandbox and Meta's Cloud API");
+  channels
+    .command('meta')
+    .description(
+      "Put a channel on Meta's Cloud API (or replace its credentials). The access token is read from standard input, never taken as an argument (it would stay in the shell's history and the process list); needs OPENWABA_SECRET_KEY",
+    )
+    .requiredOption('--partner <partner_id>', 'partner id (…PA)')
+    .requiredOption('--channel <channel_id>', 'channel id (…CH)')
+    .requiredOption('--phone-number-id <id>', "Meta's phone number id")
+    .requiredOption('--waba-id <id>', "Meta's WhatsApp Business Account id")
+    .action((opts: { partner: string; channel: string; phoneNumberId: string; wabaId: string }) =>
+      withDeps(async (deps) => {
+        await getChannel(deps, opts.partner, opts.channel);
+        const accessToken = await readToken();
+        await attachMetaChannel(deps, opts.channel, { phoneNumberId: opts.phoneNumberId, wabaId: opts.wabaId, accessToken });
+        print(await getChannelWire(deps, opts.partner, opts.channel));
+      }),
+    );
+  channels
+    .command('sandbox')
+    .description("Return a channel from Meta's Cloud API to the sandbox (its sealed token is deleted)")
+    .requiredOption('--partner <partner_id>', 'partner id (…PA)')
+    .requiredOption('--channel <channel_id>', 'channel id (…CH)')
+    .action((opts: { partner: string; channel: string }) =>
+      withDeps(async (deps) => {
+        await getChannel(deps, opts.partner, opts.channel);
+        await detachMetaChannel(deps, opts.channel);
+        print(await getChannelWire(deps, opts.partner, opts.channel));
+      }),
+    );
   return program;
+}
+
+/** The first line of standard input (a token piped in, or typed at a prompt on a terminal), at most 4 KiB. */
+async function readToken(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Meta access token: ');
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n') || text.length > 4096) break;
+  }
+  const token = text.split(/\r?\n/)[0]!.trim();
+  if (!token) throw new ApiError(400, 'no access token on standard input (pipe it in: printf %s "$TOKEN" | openwaba channels meta …)');
+  return token;
 }
 
 export async function main(argv: string[]): Promise<void> {

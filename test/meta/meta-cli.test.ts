@@ -1,0 +1,44 @@
+// `openwaba channels meta` / `channels sandbox`: the operator's way to move a number, without the
+// admin API. The token comes on standard input, never as an argument.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, describeEachDb, type TestDatabase } from '../helpers/db.ts';
+import { runCli } from '../helpers/processes.ts';
+import { openDb, type Db } from '../../src/db/index.ts';
+import type { BootstrapResult } from '../../src/services/bootstrap.ts';
+
+const TOKEN = 'EAAGcliToken' + 'C'.repeat(48);
+
+describeEachDb('openwaba channels meta / sandbox', (kind) => {
+  let database: TestDatabase;
+  let db: Db;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    env = { DATABASE_URL: database.url, OPENWABA_SECRET_KEY: 'd'.repeat(64) };
+    db = openDb(database.url, { poolSize: 1 });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  it('attaches with the token from standard input, refuses without one, and returns the channel to the sandbox', async () => {
+    const boot = JSON.parse((await runCli(['bootstrap', '--json'], env)).stdout) as BootstrapResult;
+    const args = ['channels', 'meta', '--partner', boot.partner_id, '--channel', boot.channel_id, '--phone-number-id', '106540352211101', '--waba-id', '102290129340301'];
+    const none = await runCli(args, env, 20_000, '');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^openwaba: no access token on standard input/);
+
+    const attached = await runCli(args, env, 20_000, `${TOKEN}\n`);
+    expect(attached.code, attached.stderr).toBe(0);
+    expect(JSON.parse(attached.stdout)).toMatchObject({ id: boot.channel_id, network: 'meta', external_id: '106540352211101' });
+    expect(attached.stdout + attached.stderr).not.toContain(TOKEN);
+    const row = await db.kysely.selectFrom('meta_channels').selectAll().where('channel_id', '=', boot.channel_id).executeTakeFirstOrThrow();
+    expect(row.access_token_sealed).not.toContain(TOKEN);
+
+    const back = await runCli(['channels', 'sandbox', '--partner', boot.partner_id, '--channel', boot.channel_id], env);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ id: boot.channel_id, network: 'sandbox' });
+    expect(await db.kysely.selectFrom('meta_channels').selectAll().execute()).toEqual([]);
+  });
+});
