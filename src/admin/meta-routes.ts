@@ -8,10 +8,11 @@ import { Type } from 'typebox';
 import type { Deps } from '../deps.ts';
 import { Channel, ErrorBody } from '../partner-api/schemas.ts';
 import { getChannelWire } from '../services/channels.ts';
-import { attachMetaChannel, detachMetaChannel, META_ID_PATTERN, META_TOKEN_PATTERN } from '../network/meta/channels.ts';
+import { detachMetaChannel, META_ID_PATTERN, META_TOKEN_PATTERN } from '../network/meta/channels.ts';
+import { attachVerified } from '../network/meta/number-check.ts';
 
 const security: { [k: string]: string[] }[] = [{ AdminToken: [] }];
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody };
 const ChannelIdParams = Type.Object({ channel_id: Type.String({ maxLength: 64 }) });
 
 export const adminMetaRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
@@ -33,6 +34,13 @@ export const adminMetaRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastif
             phone_number_id: Type.String({ pattern: META_ID_PATTERN, description: "Meta's id of the phone number" }),
             waba_id: Type.String({ pattern: META_ID_PATTERN, description: "Meta's id of the WhatsApp Business Account" }),
             access_token: Type.String({ pattern: META_TOKEN_PATTERN, writeOnly: true, description: 'Graph API access token; never returned' }),
+            verify: Type.Optional(
+              Type.Boolean({
+                default: true,
+                description:
+                  "Ask Meta about the number with these credentials first (default): a wrong id or token is refused with Meta's reason, and the channel takes the number's phone number, verified name, quality rating and messaging limit. false: attach without asking (e.g. Meta unreachable from here)",
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -41,7 +49,8 @@ export const adminMetaRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastif
     },
     async (request) => {
       const b = request.body;
-      const row = await attachMetaChannel(deps, request.params.channel_id, { phoneNumberId: b.phone_number_id, wabaId: b.waba_id, accessToken: b.access_token });
+      const input = { phoneNumberId: b.phone_number_id, wabaId: b.waba_id, accessToken: b.access_token };
+      const row = await attachVerified(deps, request.params.channel_id, input, b.verify !== false);
       return getChannelWire(deps, row.partner_id, row.id);
     },
   );

@@ -11,7 +11,8 @@ import { bootstrapTenant } from '../services/bootstrap.ts';
 import { createPartnerApiKey } from '../services/partner-api-keys.ts';
 import { createPartnerWithHubUser, getPartner, listPartners } from '../services/partners.ts';
 import { getChannel, getChannelWire } from '../services/channels.ts';
-import { attachMetaChannel, detachMetaChannel } from '../network/meta/channels.ts';
+import { detachMetaChannel } from '../network/meta/channels.ts';
+import { attachVerified } from '../network/meta/number-check.ts';
 import { createChannelApiKey } from '../services/channel-api-keys.ts';
 import { ApiError } from '../errors.ts';
 
@@ -126,11 +127,12 @@ export function buildCli(): Command {
     .requiredOption('--channel <channel_id>', 'channel id (…CH)')
     .requiredOption('--phone-number-id <id>', "Meta's phone number id")
     .requiredOption('--waba-id <id>', "Meta's WhatsApp Business Account id")
-    .action((opts: { partner: string; channel: string; phoneNumberId: string; wabaId: string }) =>
+    .option('--no-verify', 'attach without asking Meta about the number first (by default a wrong id or token is refused with Meta\'s reason)')
+    .action((opts: { partner: string; channel: string; phoneNumberId: string; wabaId: string; verify: boolean }) =>
       withDeps(async (deps) => {
         await getChannel(deps, opts.partner, opts.channel);
         const accessToken = await readToken();
-        await attachMetaChannel(deps, opts.channel, { phoneNumberId: opts.phoneNumberId, wabaId: opts.wabaId, accessToken });
+        await attachVerified(deps, opts.channel, { phoneNumberId: opts.phoneNumberId, wabaId: opts.wabaId, accessToken }, opts.verify);
         print(await getChannelWire(deps, opts.partner, opts.channel));
       }),
     );

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
-import { FakeGraph } from '../helpers/fake-graph.ts';
+import { FakeGraph, graphErrorBody } from '../helpers/fake-graph.ts';
 
 const KEY_HEX = 'a'.repeat(64);
 const ADMIN = 'd'.repeat(32);
@@ -19,7 +19,7 @@ describeEachDb('admin: channels on Meta', (kind) => {
 
   beforeAll(async () => {
     graph = await new FakeGraph().start();
-    t = await startTestApp(kind, { env: { OPENWABA_ADMIN_TOKEN: ADMIN, OPENWABA_SECRET_KEY: KEY_HEX, OPENWABA_META_GRAPH_URL: graph.url } });
+    t = await startTestApp(kind, { env: { OPENWABA_ADMIN_TOKEN: ADMIN, OPENWABA_SECRET_KEY: KEY_HEX, OPENWABA_META_GRAPH_URL: graph.url, OPENWABA_META_TIMEOUT: '500ms' } });
     noKey = await startTestApp(kind, { env: { OPENWABA_ADMIN_TOKEN: ADMIN } });
   });
   afterAll(async () => {
@@ -38,6 +38,13 @@ describeEachDb('admin: channels on Meta', (kind) => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: p.channel_id, partner_id: p.partner_id, client_id: p.client_id, network: 'meta', account_mode: 'live', external_id: PNID });
     expect(res.text).not.toContain(TOKEN);
+    // Meta was asked about the number with these credentials, and the channel took what it said.
+    expect(graph.requests).toHaveLength(1);
+    expect(graph.requests[0]!.method).toBe('GET');
+    expect(graph.requests[0]!.path).toBe(`/v23.0/${PNID}?fields=display_phone_number%2Cverified_name%2Cquality_rating%2Cmessaging_limit_tier`);
+    expect(graph.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(res.body).toMatchObject({ current_limit: 'TIER_10K', current_quality_rating: 'GREEN', setup_info: { phone_number: `1555010${PNID.slice(-4)}`, phone_name: 'Fake Graph Business' } });
+    graph.reset();
     // The same channel object the Partner API shows.
     const listed = await t.get(`/api/v2/partners/${p.partner_id}/channels`, { headers: partnerKey(p.partner_api_key) });
     expect(listed.body.partner_channels.find((c: { id: string }) => c.id === p.channel_id)).toEqual(res.body);
@@ -63,6 +70,25 @@ describeEachDb('admin: channels on Meta', (kind) => {
     graph.reset();
     expect((await t.post('/messages', { headers: { 'd360-api-key': p.channel_api_key }, json: { messaging_product: 'whatsapp', to: '4915123456789', type: 'text', text: { body: 'hi' } } })).status).toBe(200);
     expect(graph.requests).toHaveLength(0);
+  });
+
+  it("Meta's refusal of the number or token is a 400 with Meta's reason, Meta unreachable a 502; nothing is attached; verify false attaches without asking", async () => {
+    const p = await t.tenant();
+    graph.respond({ status: 400, json: graphErrorBody(100, "Unsupported get request. Object with ID '106540352299999' does not exist, cannot be loaded due to missing permissions", { subcode: 33, type: 'GraphMethodException' }) });
+    const refused = await attach(t, p.channel_id, creds);
+    expect(refused.status).toBe(400);
+    expect(refused.body.meta.developer_message).toMatch(/^Meta refused these credentials for phone_number_id \d+: .*does not exist/);
+    graph.respond({ hang: true });
+    const slow = await attach(t, p.channel_id, creds);
+    expect(slow.status).toBe(502);
+    expect(slow.body.meta.developer_message).toMatch(/Meta could not be asked/);
+    expect(await t.deps.db.kysely.selectFrom('meta_channels').select('channel_id').where('channel_id', '=', p.channel_id).execute()).toEqual([]);
+    graph.reset();
+    const blind = await attach(t, p.channel_id, { ...creds, verify: false });
+    expect(blind.status).toBe(200);
+    expect(blind.body).toMatchObject({ network: 'meta', setup_info: { phone_number: p.phone_number } });
+    expect(graph.requests).toHaveLength(0);
+    expect((await t.delete(`/admin/channels/${p.channel_id}/meta`, { headers: admin })).status).toBe(200);
   });
 
   it('401 without the admin token, with a wrong one or a partner key; before the body is looked at', async () => {

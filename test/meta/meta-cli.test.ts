@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDb, type TestDatabase } from '../helpers/db.ts';
 import { runCli } from '../helpers/processes.ts';
+import { FakeGraph } from '../helpers/fake-graph.ts';
 import { openDb, type Db } from '../../src/db/index.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 
@@ -12,12 +13,15 @@ describeEachDb('openwaba channels meta / sandbox', (kind) => {
   let database: TestDatabase;
   let db: Db;
   let env: Record<string, string>;
+  let graph: FakeGraph;
   beforeAll(async () => {
+    graph = await new FakeGraph().start();
     database = await createTestDatabase(kind);
-    env = { DATABASE_URL: database.url, OPENWABA_SECRET_KEY: 'd'.repeat(64) };
+    env = { DATABASE_URL: database.url, OPENWABA_SECRET_KEY: 'd'.repeat(64), OPENWABA_META_GRAPH_URL: graph.url };
     db = openDb(database.url, { poolSize: 1 });
   });
   afterAll(async () => {
+    await graph?.close();
     await db?.close();
     await database?.drop();
   });
@@ -31,7 +35,9 @@ describeEachDb('openwaba channels meta / sandbox', (kind) => {
 
     const attached = await runCli(args, env, 20_000, `${TOKEN}\n`);
     expect(attached.code, attached.stderr).toBe(0);
-    expect(JSON.parse(attached.stdout)).toMatchObject({ id: boot.channel_id, network: 'meta', external_id: '106540352211101' });
+    // Meta was asked about the number first; the channel took its number and name.
+    expect(JSON.parse(attached.stdout)).toMatchObject({ id: boot.channel_id, network: 'meta', external_id: '106540352211101', setup_info: { phone_number: '15550101101', phone_name: 'Fake Graph Business' } });
+    expect(graph.requests.map((r) => `${r.method} ${r.path.split('?')[0]} ${r.headers.authorization}`)).toEqual([`GET /v23.0/106540352211101 Bearer ${TOKEN}`]);
     expect(attached.stdout + attached.stderr).not.toContain(TOKEN);
     const row = await db.kysely.selectFrom('meta_channels').selectAll().where('channel_id', '=', boot.channel_id).executeTakeFirstOrThrow();
     expect(row.access_token_sealed).not.toContain(TOKEN);

@@ -33,6 +33,26 @@ const META_ID = new RegExp(META_ID_PATTERN);
 export const META_TOKEN_PATTERN = '^[\\x21-\\x7E]{16,2048}$';
 const META_TOKEN = new RegExp(META_TOKEN_PATTERN);
 
+/** What Meta says of the number (network/meta/number-check.ts), written onto the channel when it is attached. */
+export interface MetaNumberFacts {
+  /** Digits only, 6–15 (the channel's phone_number). */
+  phoneNumber?: string;
+  /** The number's verified business name (the channel's phone_name). */
+  verifiedName?: string;
+  /** GREEN, YELLOW, RED, UNKNOWN… (current_quality_rating). */
+  qualityRating?: string;
+  /** TIER_250, TIER_1K, … TIER_UNLIMITED (current_limit). */
+  limitTier?: string;
+}
+
+/** The refusals attachMetaChannel makes before anything is stored (also run before asking Meta). */
+export function checkMetaInput(deps: Deps, input: MetaCredentialsInput): void {
+  if (!META_ID.test(input.phoneNumberId)) throw new ApiError(400, `phone_number_id must be Meta's numeric id of the number, got "${input.phoneNumberId.slice(0, 40)}"`);
+  if (!META_ID.test(input.wabaId)) throw new ApiError(400, `waba_id must be Meta's numeric id of the WhatsApp Business Account, got "${input.wabaId.slice(0, 40)}"`);
+  if (!META_TOKEN.test(input.accessToken)) throw new ApiError(400, 'access_token must be 16 to 2048 printable characters without spaces');
+  secretKey(deps);
+}
+
 function secretKey(deps: Deps): Buffer {
   const key = deps.config.secretKey;
   if (!key) {
@@ -42,10 +62,9 @@ function secretKey(deps: Deps): Buffer {
 }
 
 /** Puts a channel on Meta's Cloud API with these credentials (or replaces its credentials). */
-export async function attachMetaChannel(deps: Deps, channelId: string, input: MetaCredentialsInput, ex: Executor = deps.db.kysely): Promise<ChannelRow> {
-  if (!META_ID.test(input.phoneNumberId)) throw new ApiError(400, `phone_number_id must be Meta's numeric id of the number, got "${input.phoneNumberId.slice(0, 40)}"`);
-  if (!META_ID.test(input.wabaId)) throw new ApiError(400, `waba_id must be Meta's numeric id of the WhatsApp Business Account, got "${input.wabaId.slice(0, 40)}"`);
-  if (!META_TOKEN.test(input.accessToken)) throw new ApiError(400, 'access_token must be 16 to 2048 printable characters without spaces');
+/** facts: what Meta said of the number (checkMetaNumber), written onto the channel: its number, name, quality and limit. */
+export async function attachMetaChannel(deps: Deps, channelId: string, input: MetaCredentialsInput, ex: Executor = deps.db.kysely, facts: MetaNumberFacts = {}): Promise<ChannelRow> {
+  checkMetaInput(deps, input);
   const key = secretKey(deps);
   const run = async (tx: Executor): Promise<ChannelRow> => {
     const channel = await tx.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst();
@@ -71,7 +90,20 @@ export async function attachMetaChannel(deps: Deps, channelId: string, input: Me
       if (isUniqueViolation(err)) throw new ApiError(409, `phone_number_id ${input.phoneNumberId} is already attached to another channel`);
       throw err;
     }
-    await tx.updateTable('channels').set({ network: 'meta', account_mode: 'live', external_id: input.phoneNumberId, modified_at: now }).where('id', '=', channelId).execute();
+    await tx
+      .updateTable('channels')
+      .set({
+        network: 'meta',
+        account_mode: 'live',
+        external_id: input.phoneNumberId,
+        modified_at: now,
+        ...(facts.phoneNumber !== undefined ? { phone_number: facts.phoneNumber } : {}),
+        ...(facts.verifiedName !== undefined ? { phone_name: facts.verifiedName } : {}),
+        ...(facts.qualityRating !== undefined ? { current_quality_rating: facts.qualityRating } : {}),
+        ...(facts.limitTier !== undefined ? { current_limit: facts.limitTier } : {}),
+      })
+      .where('id', '=', channelId)
+      .execute();
     return (await tx.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirstOrThrow()) as ChannelRow;
   };
   return ex.isTransaction ? run(ex) : ex.transaction().execute(run);

@@ -1,0 +1,61 @@
+// Before a number is attached, Meta is asked about it with the credentials given
+// (`GET {graph}/{version}/{phone_number_id}?fields=display_phone_number,verified_name,
+// quality_rating,messaging_limit_tier`): a wrong id or a token without access fails here, with
+// Meta's reason, instead of at the first send; and the channel gets the number's real phone
+// number, verified name, quality rating and messaging limit (its webhooks' display_phone_number,
+// the Partner API's setup_info and current_limit), not the sandbox's.
+import type { Deps } from '../../deps.ts';
+import { ApiError } from '../../errors.ts';
+import { GraphClient } from './graph-client.ts';
+import { withQuery } from './cloud-api.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import { attachMetaChannel, checkMetaInput, type MetaCredentialsInput, type MetaNumberFacts } from './channels.ts';
+
+const FIELDS = 'display_phone_number,verified_name,quality_rating,messaging_limit_tier';
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Meta's enum values (GREEN, TIER_1K, …): kept only when they look like one. */
+const ENUM = /^[A-Z0-9_]{1,32}$/;
+
+export async function checkMetaNumber(deps: Deps, input: MetaCredentialsInput): Promise<MetaNumberFacts> {
+  const graph = new GraphClient(deps.config);
+  try {
+    let answer;
+    try {
+      answer = await graph.call('GET', withQuery(input.phoneNumberId, { fields: FIELDS }), input.accessToken);
+    } catch (err) {
+      // Meta unreachable or no Graph answer: nothing is attached (the operator may retry, or attach with verify false).
+      const why = err instanceof ApiError ? err.message : 'no answer';
+      throw new ApiError(502, `Meta could not be asked about phone_number_id ${input.phoneNumberId}: ${why}`);
+    }
+    const b = answer.body;
+    if (answer.status >= 300) {
+      const e = isObj(b) && isObj(b.error) ? b.error : undefined;
+      const what = e && typeof e.message === 'string' ? e.message.slice(0, 300) : `HTTP ${answer.status}`;
+      // Meta's refusal (a wrong id, a token without access to it) is the operator's to fix: a 400 with Meta's words.
+      throw new ApiError(answer.status >= 500 ? 502 : 400, `Meta refused these credentials for phone_number_id ${input.phoneNumberId}: ${what}`);
+    }
+    if (!isObj(b)) throw new ApiError(502, `Meta answered about phone_number_id ${input.phoneNumberId} without a JSON object`);
+    if (b.id !== undefined && String(b.id) !== input.phoneNumberId) throw new ApiError(502, `Meta answered about another number (${String(b.id).slice(0, 40)})`);
+    const facts: MetaNumberFacts = {};
+    const digits = typeof b.display_phone_number === 'string' ? b.display_phone_number.replace(/\D/g, '') : '';
+    if (/^\d{6,15}$/.test(digits)) facts.phoneNumber = digits;
+    if (typeof b.verified_name === 'string' && b.verified_name.trim() && b.verified_name.length <= 200 && !b.verified_name.includes('\u0000')) facts.verifiedName = b.verified_name.trim();
+    if (typeof b.quality_rating === 'string' && ENUM.test(b.quality_rating)) facts.qualityRating = b.quality_rating;
+    if (typeof b.messaging_limit_tier === 'string' && ENUM.test(b.messaging_limit_tier)) facts.limitTier = b.messaging_limit_tier;
+    return facts;
+  } finally {
+    await graph.close();
+  }
+}
+
+/**
+ * Attaches a channel to Meta (the admin API and the CLI): the input's own refusals first, then,
+ * unless verify is false, Meta's word on the number, then the attach with what Meta said.
+ */
+export async function attachVerified(deps: Deps, channelId: string, input: MetaCredentialsInput, verify: boolean): Promise<ChannelRow> {
+  checkMetaInput(deps, input);
+  const channel = await deps.db.kysely.selectFrom('channels').select('id').where('id', '=', channelId).executeTakeFirst();
+  if (!channel) throw new ApiError(404, `Channel ${channelId} not found`);
+  const facts = verify ? await checkMetaNumber(deps, input) : {};
+  return attachMetaChannel(deps, channelId, input, deps.db.kysely, facts);
+}
