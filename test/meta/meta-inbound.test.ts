@@ -338,6 +338,26 @@ describeEachDb('Meta webhooks in', (kind) => {
     });
   });
 
+  describe('a number\'s messaging limit', () => {
+    it("phone_number_quality_update moves the channel's current_limit (by its display number within the Meta WABA); other WABAs' numbers stay", async () => {
+      const limit = async () => (await t.deps.db.kysely.selectFrom('channels').select('current_limit').where('id', '=', cloud.channel_id).executeTakeFirstOrThrow()).current_limit;
+      const before = await limit();
+      const change = (waba: string, limitTier: string) => ({
+        object: 'whatsapp_business_account',
+        entry: [{ id: waba, time: 1733486400, changes: [{ field: 'phone_number_quality_update', value: { display_phone_number: `+${cloud.phone_number}`, event: 'UPGRADE', current_limit: limitTier } }] }],
+      });
+      expect((await post(t, change('999999999999999', 'TIER_UNLIMITED'))).status).toBe(200);
+      expect(await limit()).toBe(before);
+      expect((await post(t, change('102290129340398', 'TIER_100K'))).status).toBe(200);
+      expect(await limit()).toBe('TIER_100K');
+      const wire = await t.get(`/api/v2/partners/${cloud.partner_id}/channels`, { headers: { 'x-api-key': cloud.partner_api_key } });
+      expect(wire.body.partner_channels.find((c: { id: string }) => c.id === cloud.channel_id).current_limit).toBe('TIER_100K');
+      // Junk limits are skipped, never stored.
+      expect((await post(t, change('102290129340398', 'tier 1k; drop table'))).status).toBe(200);
+      expect(await limit()).toBe('TIER_100K');
+    });
+  });
+
   describe('the sandbox takes no simulated users for a Meta channel', () => {
     it('POST /sandbox/v1/inbound: 409; the sandbox path refuses it even with a stale channel row', async () => {
       const res = await t.post('/sandbox/v1/inbound', { headers: key(cloud), json: { from: '4917600000008', text: { body: 'fake' } } });

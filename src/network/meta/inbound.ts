@@ -16,7 +16,7 @@ import { transact } from '../../webhooks/outbox.ts';
 import { channelForPhoneNumberId } from './channels.ts';
 import { servedMediaUrl } from './media-proxy.ts';
 import { forgetMetaTemplateLists } from './templates-360-list.ts';
-import type { MetaInboundMessage, MetaNotification, MetaStatus, MetaWabaChange } from './notification.ts';
+import type { MetaInboundMessage, MetaLimitChange, MetaNotification, MetaStatus, MetaWabaChange } from './notification.ts';
 
 export interface AppliedNotification {
   /** Inbound messages stored (and sent to the channel's webhook). */
@@ -35,7 +35,7 @@ export interface AppliedNotification {
 
 export async function applyNotification(deps: Deps, n: MetaNotification, log: FastifyBaseLogger): Promise<AppliedNotification> {
   const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, unknownNumbers: [], forwarded: 0 };
-  if (n.changes.length === 0 && n.wabaChanges.length === 0) return result;
+  if (n.changes.length === 0 && n.wabaChanges.length === 0 && n.limitChanges.length === 0) return result;
   await transact(deps, async (tx) => {
     const channels = new Map<string, ChannelRow | undefined>();
     for (const change of n.changes) {
@@ -61,8 +61,27 @@ export async function applyNotification(deps: Deps, n: MetaNotification, log: Fa
       }
     }
     for (const w of n.wabaChanges) result.forwarded += await forwardWabaChange(deps, tx, w);
+    for (const l of n.limitChanges) await applyLimitChange(deps, tx, l);
   });
   return result;
+}
+
+/** The number's messaging limit as Meta moved it (the Partner API's current_limit); numbers of no channel here are left alone. */
+async function applyLimitChange(deps: Deps, tx: Transaction<Database>, l: MetaLimitChange): Promise<void> {
+  const ids = await tx
+    .selectFrom('meta_channels')
+    .innerJoin('channels', 'channels.id', 'meta_channels.channel_id')
+    .select('channels.id')
+    .where('meta_channels.waba_id', '=', l.wabaId)
+    .where('channels.phone_number', '=', l.phoneNumber)
+    .where('channels.network', '=', 'meta')
+    .execute();
+  if (ids.length === 0) return;
+  await tx
+    .updateTable('channels')
+    .set({ current_limit: l.currentLimit, modified_at: deps.clock.now().toISOString() })
+    .where('id', 'in', ids.map((r) => r.id))
+    .execute();
 }
 
 /**

@@ -70,8 +70,19 @@ export interface MetaWabaChange {
  */
 export const FORWARDED_WABA_FIELDS = new Set(['message_template_status_update', 'message_template_quality_update', 'message_template_components_update', 'template_category_update']);
 
+/** A number's messaging limit changed (phone_number_quality_update): the number by its display digits within its WABA. */
+export interface MetaLimitChange {
+  wabaId: string;
+  /** display_phone_number's digits. */
+  phoneNumber: string;
+  /** TIER_250, TIER_1K, … TIER_UNLIMITED. */
+  currentLimit: string;
+}
+
 export interface MetaNotification {
   changes: MetaNumberChange[];
+  /** Messaging limits Meta moved (the channel's current_limit follows). */
+  limitChanges: MetaLimitChange[];
   /** Template changes of a WABA (FORWARDED_WABA_FIELDS). */
   wabaChanges: MetaWabaChange[];
   /** Other fields (account_update, phone_number_quality_update, …): not handled. */
@@ -106,7 +117,7 @@ function columnText(v: unknown, max: number): string | undefined {
 }
 
 class Reader {
-  readonly out: MetaNotification = { changes: [], wabaChanges: [], ignoredFields: [], skipped: [], skippedCount: 0 };
+  readonly out: MetaNotification = { changes: [], limitChanges: [], wabaChanges: [], ignoredFields: [], skipped: [], skippedCount: 0 };
   private updates = 0;
   private numberChanges = 0;
 
@@ -136,6 +147,7 @@ class Reader {
   private change(change: unknown, at: string, entry: Obj): void {
     if (!isObj(change) || typeof change.field !== 'string') return this.skip(`${at}: not an object with a field`);
     if (FORWARDED_WABA_FIELDS.has(change.field)) return this.wabaChange(change.field, change.value, entry, at);
+    if (change.field === 'phone_number_quality_update') return this.limitChange(change.value, entry, at);
     if (change.field !== 'messages') {
       if (this.out.ignoredFields.length < MAX_REASONS) this.out.ignoredFields.push(change.field.slice(0, 64));
       return;
@@ -159,6 +171,21 @@ class Reader {
     // is no event of ours to carry them; the route logs that some came.
     if (Array.isArray(value.errors) && value.errors.length) this.skip(`${at}.value.errors: ${value.errors.length} error(s) reported by Meta, not forwarded`);
     if (out.messages.length || out.statuses.length) this.out.changes.push(out);
+  }
+
+  /**
+   * Meta's phone_number_quality_update: `{display_phone_number, event (UPGRADE, DOWNGRADE, FLAGGED,
+   * UNFLAGGED…), current_limit}`. Only the limit is taken: the event says a quality rating moved,
+   * not to which colour.
+   */
+  private limitChange(value: unknown, entry: Obj, at: string): void {
+    this.count();
+    if (typeof entry.id !== 'string' || !META_ID.test(entry.id)) return this.skip(`${at}: the entry's id is not a WABA id`);
+    if (!isObj(value)) return this.skip(`${at}.value: not an object`);
+    const digits = typeof value.display_phone_number === 'string' ? value.display_phone_number.replace(/\D/g, '') : '';
+    if (!/^\d{6,15}$/.test(digits)) return this.skip(`${at}.value.display_phone_number: not a phone number`);
+    if (typeof value.current_limit !== 'string' || !/^[A-Z0-9_]{1,32}$/.test(value.current_limit)) return this.skip(`${at}.value.current_limit: not a limit tier`);
+    this.out.limitChanges.push({ wabaId: entry.id, phoneNumber: digits, currentLimit: value.current_limit });
   }
 
   private wabaChange(field: string, value: unknown, entry: Obj, at: string): void {
