@@ -98,6 +98,7 @@ export class FakeGraph extends LocalServer {
     }
     // The number's facts, asked when a number is attached (network/meta/number-check.ts).
     const number = /^\/v\d+\.\d+\/(\d+)\?fields=display_phone_number/.exec(req.path);
+    if (req.method === 'POST' && /^\/v\d+\.\d+\/\d+\/subscribed_apps$/.test(req.path)) return { status: 200, json: { success: true } };
     if (req.method === 'GET' && number) {
       return { status: 200, json: { id: number[1], display_phone_number: '+1 555-010-' + number[1]!.slice(-4), verified_name: 'Fake Graph Business', quality_rating: 'GREEN', messaging_limit_tier: 'TIER_10K' } };
     }

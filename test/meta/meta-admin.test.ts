@@ -38,11 +38,12 @@ describeEachDb('admin: channels on Meta', (kind) => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: p.channel_id, partner_id: p.partner_id, client_id: p.client_id, network: 'meta', account_mode: 'live', external_id: PNID });
     expect(res.text).not.toContain(TOKEN);
-    // Meta was asked about the number with these credentials, and the channel took what it said.
-    expect(graph.requests).toHaveLength(1);
-    expect(graph.requests[0]!.method).toBe('GET');
-    expect(graph.requests[0]!.path).toBe(`/v23.0/${PNID}?fields=display_phone_number%2Cverified_name%2Cquality_rating%2Cmessaging_limit_tier`);
-    expect(graph.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    // Meta was asked about the number with these credentials (the channel took what it said), and
+    // the app was subscribed to the WABA's webhooks.
+    expect(graph.requests.map((r) => `${r.method} ${r.path} ${r.headers.authorization}`)).toEqual([
+      `GET /v23.0/${PNID}?fields=display_phone_number%2Cverified_name%2Cquality_rating%2Cmessaging_limit_tier Bearer ${TOKEN}`,
+      `POST /v23.0/${WABA}/subscribed_apps Bearer ${TOKEN}`,
+    ]);
     expect(res.body).toMatchObject({ current_limit: 'TIER_10K', current_quality_rating: 'GREEN', setup_info: { phone_number: `1555010${PNID.slice(-4)}`, phone_name: 'Fake Graph Business' } });
     graph.reset();
     // The same channel object the Partner API shows.
@@ -78,6 +79,12 @@ describeEachDb('admin: channels on Meta', (kind) => {
     const refused = await attach(t, p.channel_id, creds);
     expect(refused.status).toBe(400);
     expect(refused.body.meta.developer_message).toMatch(/^Meta refused these credentials for phone_number_id \d+: .*does not exist/);
+    // The number is fine but the app may not be subscribed to the WABA: refused too.
+    const numberOk = { status: 200, json: { id: PNID, display_phone_number: '+1 555 0100', verified_name: 'X', quality_rating: 'GREEN', messaging_limit_tier: 'TIER_1K' } };
+    graph.respond(numberOk, { status: 403, json: graphErrorBody(200, 'Permissions error', { type: 'OAuthException' }) });
+    const unsubscribed = await attach(t, p.channel_id, creds);
+    expect(unsubscribed.status).toBe(400);
+    expect(unsubscribed.body.meta.developer_message).toMatch(/refused to send WABA \d+'s webhooks to this app/);
     graph.respond({ hang: true });
     const slow = await attach(t, p.channel_id, creds);
     expect(slow.status).toBe(502);

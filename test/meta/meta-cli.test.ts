@@ -37,7 +37,10 @@ describeEachDb('openwaba channels meta / sandbox', (kind) => {
     expect(attached.code, attached.stderr).toBe(0);
     // Meta was asked about the number first; the channel took its number and name.
     expect(JSON.parse(attached.stdout)).toMatchObject({ id: boot.channel_id, network: 'meta', external_id: '106540352211101', setup_info: { phone_number: '15550101101', phone_name: 'Fake Graph Business' } });
-    expect(graph.requests.map((r) => `${r.method} ${r.path.split('?')[0]} ${r.headers.authorization}`)).toEqual([`GET /v23.0/106540352211101 Bearer ${TOKEN}`]);
+    expect(graph.requests.map((r) => `${r.method} ${r.path.split('?')[0]} ${r.headers.authorization}`)).toEqual([
+      `GET /v23.0/106540352211101 Bearer ${TOKEN}`,
+      `POST /v23.0/102290129340301/subscribed_apps Bearer ${TOKEN}`,
+    ]);
     expect(attached.stdout + attached.stderr).not.toContain(TOKEN);
     const row = await db.kysely.selectFrom('meta_channels').selectAll().where('channel_id', '=', boot.channel_id).executeTakeFirstOrThrow();
     expect(row.access_token_sealed).not.toContain(TOKEN);

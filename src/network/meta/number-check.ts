@@ -3,7 +3,8 @@
 // quality_rating,messaging_limit_tier`): a wrong id or a token without access fails here, with
 // Meta's reason, instead of at the first send; and the channel gets the number's real phone
 // number, verified name, quality rating and messaging limit (its webhooks' display_phone_number,
-// the Partner API's setup_info and current_limit), not the sandbox's.
+// the Partner API's setup_info and current_limit), not the sandbox's. The app is then subscribed
+// to the WABA's webhooks (subscribed_apps), without which no message or status would come back.
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { GraphClient } from './graph-client.ts';
@@ -42,9 +43,31 @@ export async function checkMetaNumber(deps: Deps, input: MetaCredentialsInput): 
     if (typeof b.verified_name === 'string' && b.verified_name.trim() && b.verified_name.length <= 200 && !b.verified_name.includes('\u0000')) facts.verifiedName = b.verified_name.trim();
     if (typeof b.quality_rating === 'string' && ENUM.test(b.quality_rating)) facts.qualityRating = b.quality_rating;
     if (typeof b.messaging_limit_tier === 'string' && ENUM.test(b.messaging_limit_tier)) facts.limitTier = b.messaging_limit_tier;
+    await subscribeApp(graph, input);
     return facts;
   } finally {
     await graph.close();
+  }
+}
+
+/**
+ * Meta sends a WABA's webhooks (its numbers' messages and statuses) only to apps subscribed to
+ * it: `POST {waba_id}/subscribed_apps` subscribes the app whose token this is (idempotent). Without
+ * it the number sends but never hears back, which is easy to miss; a refusal stops the attach.
+ */
+async function subscribeApp(graph: GraphClient, input: MetaCredentialsInput): Promise<void> {
+  let answer;
+  try {
+    answer = await graph.call('POST', `${input.wabaId}/subscribed_apps`, input.accessToken);
+  } catch (err) {
+    const why = err instanceof ApiError ? err.message : 'no answer';
+    throw new ApiError(502, `Meta could not be asked to send WABA ${input.wabaId}'s webhooks to this app: ${why}`);
+  }
+  if (answer.status >= 300) {
+    const b = answer.body;
+    const e = isObj(b) && isObj(b.error) ? b.error : undefined;
+    const what = e && typeof e.message === 'string' ? e.message.slice(0, 300) : `HTTP ${answer.status}`;
+    throw new ApiError(answer.status >= 500 ? 502 : 400, `Meta refused to send WABA ${input.wabaId}'s webhooks to this app (POST subscribed_apps): ${what}`);
   }
 }
 
