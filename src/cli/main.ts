@@ -151,9 +151,10 @@ export function buildCli(): Command {
   return program;
 }
 
-/** The first line of standard input (a token piped in, or typed at a prompt on a terminal), at most 4 KiB. */
+/** The first line of standard input (a token piped in), at most 4 KiB. */
 async function readToken(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Meta access token: ');
+  // Typed at a terminal it would be echoed and stay in the scrollback: piped only.
+  if (process.stdin.isTTY) throw new ApiError(400, 'pipe the access token in on standard input (printf %s "$TOKEN" | openwaba channels meta …), it is not read from a terminal');
   let text = '';
   for await (const chunk of process.stdin) {
     text += String(chunk);

@@ -51,6 +51,8 @@ export class FakeGraph extends LocalServer {
   readonly requests: GraphRequest[] = [];
   private script: GraphAnswer[] = [];
   private handlers: GraphHandler[] = [];
+  /** Numbers asked about (GET {pnid}?fields=display_phone_number…): the WABA's numbers by default. */
+  private readonly numbersSeen = new Set<string>();
   private mediaSeq = 0;
 
   protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -99,7 +101,12 @@ export class FakeGraph extends LocalServer {
     // The number's facts, asked when a number is attached (network/meta/number-check.ts).
     const number = /^\/v\d+\.\d+\/(\d+)\?fields=display_phone_number/.exec(req.path);
     if (req.method === 'POST' && /^\/v\d+\.\d+\/\d+\/subscribed_apps$/.test(req.path)) return { status: 200, json: { success: true } };
+    // A WABA's numbers: every number asked about so far (so an attach finds its own).
+    if (req.method === 'GET' && /^\/v\d+\.\d+\/\d+\/phone_numbers\?/.test(req.path)) {
+      return { status: 200, json: { data: [...this.numbersSeen].map((id) => ({ id })), paging: { cursors: { before: 'A', after: 'B' } } } };
+    }
     if (req.method === 'GET' && number) {
+      this.numbersSeen.add(number[1]!);
       return { status: 200, json: { id: number[1], display_phone_number: '+1 555-010-' + number[1]!.slice(-4), verified_name: 'Fake Graph Business', quality_rating: 'GREEN', messaging_limit_tier: 'TIER_10K' } };
     }
     if (req.method === 'POST' && /^\/v\d+\.\d+\/\d+\/media$/.test(req.path)) {

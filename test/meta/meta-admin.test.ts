@@ -42,6 +42,7 @@ describeEachDb('admin: channels on Meta', (kind) => {
     // the app was subscribed to the WABA's webhooks.
     expect(graph.requests.map((r) => `${r.method} ${r.path} ${r.headers.authorization}`)).toEqual([
       `GET /v23.0/${PNID}?fields=display_phone_number%2Cverified_name%2Cquality_rating%2Cmessaging_limit_tier Bearer ${TOKEN}`,
+      `GET /v23.0/${WABA}/phone_numbers?fields=id&limit=100 Bearer ${TOKEN}`,
       `POST /v23.0/${WABA}/subscribed_apps Bearer ${TOKEN}`,
     ]);
     expect(res.body).toMatchObject({ current_limit: 'TIER_10K', current_quality_rating: 'GREEN', setup_info: { phone_number: `1555010${PNID.slice(-4)}`, phone_name: 'Fake Graph Business' } });
@@ -81,7 +82,8 @@ describeEachDb('admin: channels on Meta', (kind) => {
     expect(refused.body.meta.developer_message).toMatch(/^Meta refused these credentials for phone_number_id \d+: .*does not exist/);
     // The number is fine but the app may not be subscribed to the WABA: refused too.
     const numberOk = { status: 200, json: { id: PNID, display_phone_number: '+1 555 0100', verified_name: 'X', quality_rating: 'GREEN', messaging_limit_tier: 'TIER_1K' } };
-    graph.respond(numberOk, { status: 403, json: graphErrorBody(200, 'Permissions error', { type: 'OAuthException' }) });
+    const numbersOk = { status: 200, json: { data: [{ id: PNID }], paging: { cursors: { before: 'A', after: 'B' } } } };
+    graph.respond(numberOk, numbersOk, { status: 403, json: graphErrorBody(200, 'Permissions error', { type: 'OAuthException' }) });
     const unsubscribed = await attach(t, p.channel_id, creds);
     expect(unsubscribed.status).toBe(400);
     expect(unsubscribed.body.meta.developer_message).toMatch(/refused to send WABA \d+'s webhooks to this app/);

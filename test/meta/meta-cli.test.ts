@@ -39,6 +39,7 @@ describeEachDb('openwaba channels meta / sandbox', (kind) => {
     expect(JSON.parse(attached.stdout)).toMatchObject({ id: boot.channel_id, network: 'meta', external_id: '106540352211101', setup_info: { phone_number: '15550101101', phone_name: 'Fake Graph Business' } });
     expect(graph.requests.map((r) => `${r.method} ${r.path.split('?')[0]} ${r.headers.authorization}`)).toEqual([
       `GET /v23.0/106540352211101 Bearer ${TOKEN}`,
+      `GET /v23.0/102290129340301/phone_numbers Bearer ${TOKEN}`,
       `POST /v23.0/102290129340301/subscribed_apps Bearer ${TOKEN}`,
     ]);
     expect(attached.stdout + attached.stderr).not.toContain(TOKEN);
@@ -47,7 +48,9 @@ describeEachDb('openwaba channels meta / sandbox', (kind) => {
 
     const back = await runCli(['channels', 'sandbox', '--partner', boot.partner_id, '--channel', boot.channel_id], env);
     expect(back.code, back.stderr).toBe(0);
-    expect(JSON.parse(back.stdout)).toMatchObject({ id: boot.channel_id, network: 'sandbox' });
+    // Back on the sandbox with a sandbox number: the business's real number and name stay with Meta.
+    expect(JSON.parse(back.stdout)).toMatchObject({ id: boot.channel_id, network: 'sandbox', setup_info: { phone_name: 'Sandbox number' } });
+    expect(JSON.parse(back.stdout).setup_info.phone_number).not.toBe('15550101101');
     expect(await db.kysely.selectFrom('meta_channels').selectAll().execute()).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { isUniqueViolation, type Executor } from '../../db/index.ts';
 import type { Deps } from '../../deps.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { digits } from '../../ids.ts';
+import { sandboxPhoneNumber } from '../../services/bootstrap.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { openSecret, sealSecret } from './secret-box.ts';
 
@@ -67,16 +68,19 @@ export async function attachMetaChannel(deps: Deps, channelId: string, input: Me
   checkMetaInput(deps, input);
   const key = secretKey(deps);
   const run = async (tx: Executor): Promise<ChannelRow> => {
-    const channel = await tx.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst();
-    if (!channel) throw notFound(`Channel ${channelId} not found`);
-    if (channel.status === 'terminated') throw new ApiError(409, `Channel ${channelId} is terminated`);
-    const taken = await tx
-      .selectFrom('meta_channels')
-      .select('channel_id')
-      .where('phone_number_id', '=', input.phoneNumberId)
-      .where('channel_id', '!=', channelId)
-      .executeTakeFirst();
-    if (taken) throw new ApiError(409, `phone_number_id ${input.phoneNumberId} is already attached to channel ${taken.channel_id}`);
+    const channel = await checkAttachable(deps, channelId, input.phoneNumberId, tx);
+    if (facts.phoneNumber !== undefined) {
+      // One live channel per number and partner (as onboarding keeps it): the number Meta named is not another channel's.
+      const twin = await tx
+        .selectFrom('channels')
+        .select('id')
+        .where('partner_id', '=', channel.partner_id)
+        .where('phone_number', '=', facts.phoneNumber)
+        .where('id', '!=', channelId)
+        .where('status', '!=', 'terminated')
+        .executeTakeFirst();
+      if (twin) throw new ApiError(409, `+${facts.phoneNumber} is already the number of channel ${twin.id}`);
+    }
     const now = isoNow(deps.clock);
     const sealed = sealSecret(key, input.accessToken, channelId);
     try {
@@ -109,13 +113,38 @@ export async function attachMetaChannel(deps: Deps, channelId: string, input: Me
   return ex.isTransaction ? run(ex) : ex.transaction().execute(run);
 }
 
+/** The channel, if it may be attached to this number: it exists, is not terminated, and no other channel has the number. */
+export async function checkAttachable(deps: Deps, channelId: string, phoneNumberId: string, ex: Executor = deps.db.kysely): Promise<ChannelRow> {
+  const channel = await ex.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst();
+  if (!channel) throw notFound(`Channel ${channelId} not found`);
+  if (channel.status === 'terminated') throw new ApiError(409, `Channel ${channelId} is terminated`);
+  const taken = await ex.selectFrom('meta_channels').select('channel_id').where('phone_number_id', '=', phoneNumberId).where('channel_id', '!=', channelId).executeTakeFirst();
+  if (taken) throw new ApiError(409, `phone_number_id ${phoneNumberId} is already attached to channel ${taken.channel_id}`);
+  return channel as ChannelRow;
+}
+
 /** Returns a channel from Meta to the sandbox; its sealed token is deleted. */
 export async function detachMetaChannel(deps: Deps, channelId: string, ex: Executor = deps.db.kysely): Promise<ChannelRow> {
   const run = async (tx: Executor): Promise<ChannelRow> => {
     const deleted = await tx.deleteFrom('meta_channels').where('channel_id', '=', channelId).executeTakeFirst();
     if (!deleted.numDeletedRows) throw notFound(`Channel ${channelId} is not on Meta's network`);
     const now = isoNow(deps.clock);
-    await tx.updateTable('channels').set({ network: 'sandbox', account_mode: 'sandbox', external_id: digits(15), modified_at: now }).where('id', '=', channelId).execute();
+    // A sandbox number again: the business's real number, name and Meta's ratings stay with Meta
+    // (kept, they would show in the sandbox's webhooks and could collide with the number's next channel).
+    await tx
+      .updateTable('channels')
+      .set({
+        network: 'sandbox',
+        account_mode: 'sandbox',
+        external_id: digits(15),
+        phone_number: sandboxPhoneNumber(),
+        phone_name: 'Sandbox number',
+        current_limit: 'TIER_1K',
+        current_quality_rating: 'GREEN',
+        modified_at: now,
+      })
+      .where('id', '=', channelId)
+      .execute();
     return (await tx.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirstOrThrow()) as ChannelRow;
   };
   return ex.isTransaction ? run(ex) : ex.transaction().execute(run);

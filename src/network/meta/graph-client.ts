@@ -14,6 +14,20 @@ import { ApiError } from '../../errors.ts';
 import { badAnswer, graphUnreachable, mediaDownloadError } from './graph-errors.ts';
 import { graphOperation, outcomeOf, type GraphMetrics, type GraphOutcome } from './graph-metrics.ts';
 
+/**
+ * Meta's answer with the token taken out wherever it appears: Meta repeats a malformed token in
+ * its error message ("Malformed access token EAAG…"), and Meta's errors are passed on to clients
+ * (another tenant's, when one system-user token serves several) and may reach the logs. Also its
+ * JSON-escaped form, should a token hold a character JSON escapes.
+ */
+function withoutToken(text: string, token: string): string {
+  if (token.length < 8) return text;
+  let out = text.split(token).join('[access token]');
+  const escaped = JSON.stringify(token).slice(1, -1);
+  if (escaped !== token) out = out.split(escaped).join('[access token]');
+  return out;
+}
+
 /** Graph answers are small JSON objects; more than this is not one (and is not read further). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 /** An error page of the media CDN is read this far (to find a Graph API error in it), no further. */
@@ -81,8 +95,9 @@ export class GraphClient {
     try {
       const res = await request(this.base + path, { dispatcher: this.agent, method, headers, body: payload, signal });
       outcome = outcomeOf(res.statusCode);
-      const text = await readCapped(res.body, maxBytes);
-      if (text === undefined) throw badAnswer(`an answer over ${maxBytes} bytes (HTTP ${res.statusCode})`);
+      const raw = await readCapped(res.body, maxBytes);
+      if (raw === undefined) throw badAnswer(`an answer over ${maxBytes} bytes (HTTP ${res.statusCode})`);
+      const text = withoutToken(raw, token);
       if (res.statusCode >= 300 && res.statusCode < 400) {
         throw badAnswer(`a redirect (HTTP ${res.statusCode}), which is not followed`);
       }
@@ -139,7 +154,8 @@ export class GraphClient {
     if (res.statusCode < 200 || res.statusCode >= 300) {
       let text: string | undefined;
       try {
-        text = await readCapped(res.body, MAX_ERROR_BYTES);
+        const raw = await readCapped(res.body, MAX_ERROR_BYTES);
+        text = raw === undefined ? undefined : withoutToken(raw, token);
       } catch (err) {
         throw graphUnreachable(err, this.timeoutMs);
       }

@@ -10,7 +10,7 @@ import { ApiError } from '../../errors.ts';
 import { GraphClient } from './graph-client.ts';
 import { withQuery } from './cloud-api.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { attachMetaChannel, checkMetaInput, type MetaCredentialsInput, type MetaNumberFacts } from './channels.ts';
+import { attachMetaChannel, checkAttachable, checkMetaInput, type MetaCredentialsInput, type MetaNumberFacts } from './channels.ts';
 
 const FIELDS = 'display_phone_number,verified_name,quality_rating,messaging_limit_tier';
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -43,11 +43,46 @@ export async function checkMetaNumber(deps: Deps, input: MetaCredentialsInput): 
     if (typeof b.verified_name === 'string' && b.verified_name.trim() && b.verified_name.length <= 200 && !b.verified_name.includes('\u0000')) facts.verifiedName = b.verified_name.trim();
     if (typeof b.quality_rating === 'string' && ENUM.test(b.quality_rating)) facts.qualityRating = b.quality_rating;
     if (typeof b.messaging_limit_tier === 'string' && ENUM.test(b.messaging_limit_tier)) facts.limitTier = b.messaging_limit_tier;
+    await checkWabaHasNumber(graph, input);
     await subscribeApp(graph, input);
     return facts;
   } finally {
     await graph.close();
   }
+}
+
+/** Pages of a WABA's numbers read at most (100 a page): a WABA has a handful, Meta allows a few dozen. */
+const MAX_NUMBER_PAGES = 20;
+
+/**
+ * The number must be one of the WABA's (`GET {waba_id}/phone_numbers`): a WABA id mistyped to a
+ * sibling the token also manages would otherwise be subscribed instead of the number's own, and
+ * the number would send but never hear back.
+ */
+async function checkWabaHasNumber(graph: GraphClient, input: MetaCredentialsInput): Promise<void> {
+  let after: string | undefined;
+  for (let page = 0; page < MAX_NUMBER_PAGES; page++) {
+    let answer;
+    try {
+      answer = await graph.call('GET', withQuery(`${input.wabaId}/phone_numbers`, { fields: 'id', limit: '100', after }), input.accessToken);
+    } catch (err) {
+      const why = err instanceof ApiError ? err.message : 'no answer';
+      throw new ApiError(502, `Meta could not be asked for WABA ${input.wabaId}'s numbers: ${why}`);
+    }
+    const b = answer.body;
+    if (answer.status >= 300) {
+      const e = isObj(b) && isObj(b.error) ? b.error : undefined;
+      const what = e && typeof e.message === 'string' ? e.message.slice(0, 300) : `HTTP ${answer.status}`;
+      throw new ApiError(answer.status >= 500 ? 502 : 400, `Meta refused to list WABA ${input.wabaId}'s numbers: ${what}`);
+    }
+    const data = isObj(b) && Array.isArray(b.data) ? b.data : [];
+    if (data.some((n) => isObj(n) && String(n.id) === input.phoneNumberId)) return;
+    const paging = isObj(b) && isObj(b.paging) ? b.paging : undefined;
+    const cursor = paging && isObj(paging.cursors) && typeof paging.cursors.after === 'string' ? paging.cursors.after : undefined;
+    if (!paging?.next || !cursor) break;
+    after = cursor;
+  }
+  throw new ApiError(400, `phone_number_id ${input.phoneNumberId} is not a number of WABA ${input.wabaId} (as Meta lists them)`);
 }
 
 /**
@@ -77,8 +112,9 @@ async function subscribeApp(graph: GraphClient, input: MetaCredentialsInput): Pr
  */
 export async function attachVerified(deps: Deps, channelId: string, input: MetaCredentialsInput, verify: boolean): Promise<ChannelRow> {
   checkMetaInput(deps, input);
-  const channel = await deps.db.kysely.selectFrom('channels').select('id').where('id', '=', channelId).executeTakeFirst();
-  if (!channel) throw new ApiError(404, `Channel ${channelId} not found`);
+  // Our own refusals before anything is asked of Meta (subscribed_apps changes Meta's side); the
+  // attach checks them again in its transaction.
+  await checkAttachable(deps, channelId, input.phoneNumberId);
   const facts = verify ? await checkMetaNumber(deps, input) : {};
   return attachMetaChannel(deps, channelId, input, deps.db.kysely, facts);
 }
