@@ -20,6 +20,8 @@ import { graphOperation, outcomeOf, type GraphMetrics, type GraphOutcome } from 
  * (another tenant's, when one system-user token serves several) and may reach the logs. Also its
  * JSON-escaped form, should a token hold a character JSON escapes.
  */
+const SCRUB_MAX_CHARS = 256 * 1024;
+
 function withoutToken(text: string, token: string): string {
   if (token.length < 8) return text;
   let out = text.split(token).join('[access token]');
@@ -97,7 +99,9 @@ export class GraphClient {
       outcome = outcomeOf(res.statusCode);
       const raw = await readCapped(res.body, maxBytes);
       if (raw === undefined) throw badAnswer(`an answer over ${maxBytes} bytes (HTTP ${res.statusCode})`);
-      const text = withoutToken(raw, token);
+      // Meta repeats a token in errors, which are small; a large page of data (a template list of
+      // many MB) is not searched: a needle with a long run of one character searches slowly.
+      const text = res.statusCode >= 300 || raw.length <= SCRUB_MAX_CHARS ? withoutToken(raw, token) : raw;
       if (res.statusCode >= 300 && res.statusCode < 400) {
         throw badAnswer(`a redirect (HTTP ${res.statusCode}), which is not followed`);
       }
