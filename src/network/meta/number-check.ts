@@ -17,25 +17,33 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 /** Meta's enum values (GREEN, TIER_1K, …): kept only when they look like one. */
 const ENUM = /^[A-Z0-9_]{1,32}$/;
 
+/**
+ * One request of the attach's checks, its JSON object: Meta unreachable (or no Graph answer) → 502,
+ * Meta's refusal (a wrong id, a token without access) → 400 with Meta's words, the operator's to fix;
+ * `asking` says what was asked, `refused` what a refusal means. Nothing is attached on either.
+ */
+async function ask(graph: GraphClient, method: 'GET' | 'POST', path: string, token: string, asking: string, refused: string): Promise<Record<string, unknown>> {
+  let answer;
+  try {
+    answer = await graph.call(method, path, token);
+  } catch (err) {
+    const why = err instanceof ApiError ? err.message : 'no answer';
+    throw new ApiError(502, `Meta could not be asked ${asking}: ${why}`);
+  }
+  const b = answer.body;
+  if (answer.status >= 300) {
+    const e = isObj(b) && isObj(b.error) ? b.error : undefined;
+    const what = e && typeof e.message === 'string' ? e.message.slice(0, 300) : `HTTP ${answer.status}`;
+    throw new ApiError(answer.status >= 500 ? 502 : 400, `${refused}: ${what}`);
+  }
+  if (!isObj(b)) throw new ApiError(502, `Meta answered ${asking} without a JSON object`);
+  return b;
+}
+
 export async function checkMetaNumber(deps: Deps, input: MetaCredentialsInput): Promise<MetaNumberFacts> {
   const graph = new GraphClient(deps.config);
   try {
-    let answer;
-    try {
-      answer = await graph.call('GET', withQuery(input.phoneNumberId, { fields: FIELDS }), input.accessToken);
-    } catch (err) {
-      // Meta unreachable or no Graph answer: nothing is attached (the operator may retry, or attach with verify false).
-      const why = err instanceof ApiError ? err.message : 'no answer';
-      throw new ApiError(502, `Meta could not be asked about phone_number_id ${input.phoneNumberId}: ${why}`);
-    }
-    const b = answer.body;
-    if (answer.status >= 300) {
-      const e = isObj(b) && isObj(b.error) ? b.error : undefined;
-      const what = e && typeof e.message === 'string' ? e.message.slice(0, 300) : `HTTP ${answer.status}`;
-      // Meta's refusal (a wrong id, a token without access to it) is the operator's to fix: a 400 with Meta's words.
-      throw new ApiError(answer.status >= 500 ? 502 : 400, `Meta refused these credentials for phone_number_id ${input.phoneNumberId}: ${what}`);
-    }
-    if (!isObj(b)) throw new ApiError(502, `Meta answered about phone_number_id ${input.phoneNumberId} without a JSON object`);
+    const b = await ask(graph, 'GET', withQuery(input.phoneNumberId, { fields: FIELDS }), input.accessToken, `about phone_number_id ${input.phoneNumberId}`, `Meta refused these credentials for phone_number_id ${input.phoneNumberId}`);
     if (b.id !== undefined && String(b.id) !== input.phoneNumberId) throw new ApiError(502, `Meta answered about another number (${String(b.id).slice(0, 40)})`);
     const facts: MetaNumberFacts = {};
     const digits = typeof b.display_phone_number === 'string' ? b.display_phone_number.replace(/\D/g, '') : '';
@@ -62,22 +70,10 @@ const MAX_NUMBER_PAGES = 20;
 async function checkWabaHasNumber(graph: GraphClient, input: MetaCredentialsInput): Promise<void> {
   let after: string | undefined;
   for (let page = 0; page < MAX_NUMBER_PAGES; page++) {
-    let answer;
-    try {
-      answer = await graph.call('GET', withQuery(`${input.wabaId}/phone_numbers`, { fields: 'id', limit: '100', after }), input.accessToken);
-    } catch (err) {
-      const why = err instanceof ApiError ? err.message : 'no answer';
-      throw new ApiError(502, `Meta could not be asked for WABA ${input.wabaId}'s numbers: ${why}`);
-    }
-    const b = answer.body;
-    if (answer.status >= 300) {
-      const e = isObj(b) && isObj(b.error) ? b.error : undefined;
-      const what = e && typeof e.message === 'string' ? e.message.slice(0, 300) : `HTTP ${answer.status}`;
-      throw new ApiError(answer.status >= 500 ? 502 : 400, `Meta refused to list WABA ${input.wabaId}'s numbers: ${what}`);
-    }
-    const data = isObj(b) && Array.isArray(b.data) ? b.data : [];
+    const b = await ask(graph, 'GET', withQuery(`${input.wabaId}/phone_numbers`, { fields: 'id', limit: '100', after }), input.accessToken, `for WABA ${input.wabaId}'s numbers`, `Meta refused to list WABA ${input.wabaId}'s numbers`);
+    const data = Array.isArray(b.data) ? b.data : [];
     if (data.some((n) => isObj(n) && String(n.id) === input.phoneNumberId)) return;
-    const paging = isObj(b) && isObj(b.paging) ? b.paging : undefined;
+    const paging = isObj(b.paging) ? b.paging : undefined;
     const cursor = paging && isObj(paging.cursors) && typeof paging.cursors.after === 'string' ? paging.cursors.after : undefined;
     if (!paging?.next || !cursor) break;
     after = cursor;
@@ -91,19 +87,7 @@ async function checkWabaHasNumber(graph: GraphClient, input: MetaCredentialsInpu
  * it the number sends but never hears back, which is easy to miss; a refusal stops the attach.
  */
 async function subscribeApp(graph: GraphClient, input: MetaCredentialsInput): Promise<void> {
-  let answer;
-  try {
-    answer = await graph.call('POST', `${input.wabaId}/subscribed_apps`, input.accessToken);
-  } catch (err) {
-    const why = err instanceof ApiError ? err.message : 'no answer';
-    throw new ApiError(502, `Meta could not be asked to send WABA ${input.wabaId}'s webhooks to this app: ${why}`);
-  }
-  if (answer.status >= 300) {
-    const b = answer.body;
-    const e = isObj(b) && isObj(b.error) ? b.error : undefined;
-    const what = e && typeof e.message === 'string' ? e.message.slice(0, 300) : `HTTP ${answer.status}`;
-    throw new ApiError(answer.status >= 500 ? 502 : 400, `Meta refused to send WABA ${input.wabaId}'s webhooks to this app (POST subscribed_apps): ${what}`);
-  }
+  await ask(graph, 'POST', `${input.wabaId}/subscribed_apps`, input.accessToken, `to send WABA ${input.wabaId}'s webhooks to this app`, `Meta refused to send WABA ${input.wabaId}'s webhooks to this app (POST subscribed_apps)`);
 }
 
 /**
