@@ -360,7 +360,6 @@ export interface OnboardingUsersTable {
 /** A channel on Meta's Cloud API: its credentials (network/meta/channels.ts). */
 export interface MetaChannelsTable {
   channel_id: string;
-  partner_id: string;
   /** Meta's id of the number (also the channel's external_id). */
   phone_number_id: string;
   /** Meta's WhatsApp Business Account id. */

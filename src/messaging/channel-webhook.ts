@@ -10,6 +10,7 @@ import { checkWebhookHeaders, checkWebhookUrl } from './webhook-url-policy.ts';
 import { invalidParameter } from './errors.ts';
 import type { ChannelIdentity } from './webhook-payloads.ts';
 import { copiesForDestinations, destinationTarget } from './multi-webhook-delivery.ts';
+import { WABA_EXTERNAL_ID } from './status-facts.ts';
 
 export interface ChannelWebhookConfig {
   url: string | null;
@@ -49,14 +50,17 @@ registerTargetResolver('channel_destination', destinationTarget, { endedByOwner:
 
 export async function channelIdentity(
   deps: Deps,
-  channel: ChannelIdentity['channel'] & Pick<ChannelRow, 'id' | 'network' | 'waba_account_id'>,
+  channel: ChannelIdentity['channel'] & Pick<ChannelRow, 'id' | 'waba_account_id'>,
   tx: Executor = deps.db.kysely,
 ): Promise<ChannelIdentity> {
-  // A number on Meta's network names Meta's WABA (entry[].id), as Meta's own webhooks do.
-  const onMeta = channel.network === 'meta' ? await tx.selectFrom('meta_channels').select('waba_id').where('channel_id', '=', channel.id).executeTakeFirst() : undefined;
-  if (onMeta) return { channel, wabaExternalId: onMeta.waba_id };
-  const waba = await tx.selectFrom('waba_accounts').select('external_id').where('id', '=', channel.waba_account_id).executeTakeFirst();
-  return { channel, wabaExternalId: waba?.external_id ?? channel.waba_account_id };
+  const row = await tx
+    .selectFrom('channels')
+    .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
+    .leftJoin('meta_channels', 'meta_channels.channel_id', 'channels.id')
+    .select(WABA_EXTERNAL_ID.as('waba_external_id'))
+    .where('channels.id', '=', channel.id)
+    .executeTakeFirst();
+  return { channel, wabaExternalId: row?.waba_external_id ?? channel.waba_account_id };
 }
 
 /**

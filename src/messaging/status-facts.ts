@@ -21,6 +21,13 @@ const MESSAGE_FACT_COLUMNS = [
   'messages.status_due_at',
 ] as const;
 
+/**
+ * The WABA id a channel's webhooks name (entry[].id): Meta's for a number on Meta's network (as
+ * Meta's own webhooks do), our WABA's external id otherwise. Needs channels joined with
+ * waba_accounts and meta_channels (left joins).
+ */
+export const WABA_EXTERNAL_ID = sql<string | null>`coalesce(meta_channels.waba_id, waba_accounts.external_id)`;
+
 const CHANNEL_FACT_COLUMNS = [
   'channels.partner_id',
   'channels.webhook_url',
@@ -28,8 +35,7 @@ const CHANNEL_FACT_COLUMNS = [
   'channels.phone_number',
   'channels.external_id',
   'channels.waba_account_id',
-  // A number on Meta's network names Meta's WABA (entry[].id of its webhooks), not ours.
-  sql<string | null>`coalesce(meta_channels.waba_id, waba_accounts.external_id)`.as('waba_external_id'),
+  WABA_EXTERNAL_ID.as('waba_external_id'),
 ] as const;
 
 /** messages joined with the channel and its WABA. */

@@ -12,7 +12,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('meta_channels')
     .addColumn('channel_id', 'text', (c) => c.primaryKey())
-    .addColumn('partner_id', 'text', (c) => c.notNull())
     .addColumn('phone_number_id', 'text', (c) => c.notNull())
     .addColumn('waba_id', 'text', (c) => c.notNull())
     .addColumn('access_token_sealed', 'text', (c) => c.notNull())

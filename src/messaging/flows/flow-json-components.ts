@@ -5,8 +5,8 @@
 // value, which components a Flow JSON version has, character limits, how many of a kind a
 // screen may hold); those are left out here rather than guessed at.
 import { at, pathText as pathOf, shown, typeName, type JsonPath, type Problems } from './flow-json-problems.ts';
+import { isObj } from '../validate/check.ts';
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Meta's components, with the properties each requires. From Meta's Flow JSON component

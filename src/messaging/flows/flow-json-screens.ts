@@ -14,8 +14,8 @@
 // are the names Meta uses (INVALID_PROPERTY_VALUE, MISSING_REQUIRED_TYPE_PROPERTY, …).
 import { checkComponents, type ComponentContext } from './flow-json-components.ts';
 import { at, pathText, shown, typeName, type JsonPath, type Problems } from './flow-json-problems.ts';
+import { isObj } from '../validate/check.ts';
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const SCREEN_ID = /^[A-Za-z_]+$/;
 export const RESERVED_SCREEN_ID = 'SUCCESS';

@@ -15,6 +15,7 @@ import { jsonErrorOffset } from './json-error-position.ts';
 import { lineColumns, locatePaths } from './flow-json-positions.ts';
 import { at, pathText, Problems, segmentsOf, shown, typeName, type FlowValidationError } from './flow-json-problems.ts';
 import { checkRoutingModel, checkScreens } from './flow-json-screens.ts';
+import { isObj } from '../validate/check.ts';
 
 export type { FlowValidationError } from './flow-json-problems.ts';
 
@@ -37,7 +38,6 @@ export interface CheckedFlowJson {
   errors: FlowValidationError[];
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The Flow JSON versions Meta takes, as far as this list knows (Meta's changelog: 1.x and 2.0

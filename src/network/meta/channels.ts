@@ -31,6 +31,8 @@ export interface MetaCredentials {
 /** Meta's object ids are decimal digits (15–17 today); 5–32 leaves room without admitting junk. */
 export const META_ID_PATTERN = '^[0-9]{5,32}$';
 const META_ID = new RegExp(META_ID_PATTERN);
+/** Meta's enum values (GREEN, TIER_1K, VERIFIED_ACCOUNT…): stored only when they look like one. */
+export const META_ENUM = /^[A-Z0-9_]{1,32}$/;
 /** Access tokens are printable ASCII without spaces (system-user tokens are ~200 characters). */
 export const META_TOKEN_PATTERN = '^[\\x21-\\x7E]{16,2048}$';
 const META_TOKEN = new RegExp(META_TOKEN_PATTERN);
@@ -87,7 +89,7 @@ export async function attachMetaChannel(deps: Deps, channelId: string, input: Me
     try {
       await tx
         .insertInto('meta_channels')
-        .values({ channel_id: channelId, partner_id: channel.partner_id, phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, created_at: now, modified_at: now })
+        .values({ channel_id: channelId, phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, created_at: now, modified_at: now })
         .onConflict((oc) => oc.column('channel_id').doUpdateSet({ phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, modified_at: now }))
         .execute();
     } catch (err) {

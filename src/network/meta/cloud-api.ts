@@ -12,10 +12,10 @@ import { credentialsFor } from './channel-credentials.ts';
 import type { GraphMetrics } from './graph-metrics.ts';
 import { GraphClient, type GraphBody, type MediaDownload } from './graph-client.ts';
 import { badAnswer, graphError } from './graph-errors.ts';
+import { isObj } from '../../messaging/validate/check.ts';
 
 export type GraphObject = Record<string, unknown>;
 
-export const isObj = (v: unknown): v is GraphObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `path?k=v&…` with the defined, non-empty values, encoded. */
 export function withQuery(path: string, params: Record<string, string | undefined>): string {

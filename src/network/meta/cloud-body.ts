@@ -12,10 +12,10 @@
 // Media objects that name one of our uploads get Meta's id for it instead (media-upload.ts).
 import type { NormalizedMessage } from '../../messaging/validate/message.ts';
 import type { Obj } from '../../messaging/validate/check.ts';
+import { isObj } from '../../messaging/validate/check.ts';
 
 const MEDIA_KEYS = new Set(['image', 'video', 'document', 'audio', 'sticker']);
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A copy of `v` in which every media object (the value of an image/video/document/audio/sticker

@@ -13,13 +13,13 @@
 import { ApiError } from '../../errors.ts';
 import { metaError, type MetaErrorInfo } from '../../messaging/errors.ts';
 import type { GraphAnswer } from './graph-client.ts';
+import { isObj } from '../../messaging/validate/check.ts';
 
 const NOT_AVAILABLE = 'WhatsApp for Business API not available';
 
 /** The documented fields of a Graph API error object, the ones passed on. */
 const GRAPH_ERROR_FIELDS = ['message', 'type', 'code', 'error_subcode', 'error_data', 'error_user_title', 'error_user_msg', 'is_transient', 'fbtrace_id'];
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function badAnswer(what: string): ApiError {
   return metaError(502, 131000, 'Something went wrong', `${NOT_AVAILABLE}: Meta's Cloud API answered with ${what}`);

@@ -12,7 +12,8 @@ import { ApiError } from '../../errors.ts';
 import type { InboundContext } from '../../messaging/inbound.ts';
 import type { OutboundStatus, StatusError } from '../../messaging/statuses.ts';
 import type { StatusItem } from '../../messaging/webhook-payloads.ts';
-import { META_ID_PATTERN } from './channels.ts';
+import { META_ENUM, META_ID_PATTERN } from './channels.ts';
+import { isObj } from '../../messaging/validate/check.ts';
 
 /**
  * Messages and statuses in one notification. Meta sends one or a few per POST (it batches up to
@@ -93,7 +94,6 @@ export interface MetaNotification {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const META_ID = new RegExp(META_ID_PATTERN);
 /** Meta's message ids (wamid.<base64>) and user ids: printable ASCII, no spaces, bounded. */
@@ -184,7 +184,7 @@ class Reader {
     if (!isObj(value)) return this.skip(`${at}.value: not an object`);
     const digits = typeof value.display_phone_number === 'string' ? value.display_phone_number.replace(/\D/g, '') : '';
     if (!/^\d{6,15}$/.test(digits)) return this.skip(`${at}.value.display_phone_number: not a phone number`);
-    if (typeof value.current_limit !== 'string' || !/^[A-Z0-9_]{1,32}$/.test(value.current_limit)) return this.skip(`${at}.value.current_limit: not a limit tier`);
+    if (typeof value.current_limit !== 'string' || !META_ENUM.test(value.current_limit)) return this.skip(`${at}.value.current_limit: not a limit tier`);
     this.out.limitChanges.push({ wabaId: entry.id, phoneNumber: digits, currentLimit: value.current_limit });
   }
 

@@ -10,12 +10,10 @@ import { ApiError } from '../../errors.ts';
 import { GraphClient } from './graph-client.ts';
 import { withQuery } from './cloud-api.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { attachMetaChannel, checkAttachable, checkMetaInput, type MetaCredentialsInput, type MetaNumberFacts } from './channels.ts';
+import { attachMetaChannel, checkAttachable, checkMetaInput, META_ENUM, type MetaCredentialsInput, type MetaNumberFacts } from './channels.ts';
+import { isObj } from '../../messaging/validate/check.ts';
 
 const FIELDS = 'display_phone_number,verified_name,quality_rating,messaging_limit_tier';
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** Meta's enum values (GREEN, TIER_1K, …): kept only when they look like one. */
-const ENUM = /^[A-Z0-9_]{1,32}$/;
 
 /**
  * One request of the attach's checks, its JSON object: Meta unreachable (or no Graph answer) → 502,
@@ -49,8 +47,8 @@ export async function checkMetaNumber(deps: Deps, input: MetaCredentialsInput): 
     const digits = typeof b.display_phone_number === 'string' ? b.display_phone_number.replace(/\D/g, '') : '';
     if (/^\d{6,15}$/.test(digits)) facts.phoneNumber = digits;
     if (typeof b.verified_name === 'string' && b.verified_name.trim() && b.verified_name.length <= 200 && !b.verified_name.includes('\u0000')) facts.verifiedName = b.verified_name.trim();
-    if (typeof b.quality_rating === 'string' && ENUM.test(b.quality_rating)) facts.qualityRating = b.quality_rating;
-    if (typeof b.messaging_limit_tier === 'string' && ENUM.test(b.messaging_limit_tier)) facts.limitTier = b.messaging_limit_tier;
+    if (typeof b.quality_rating === 'string' && META_ENUM.test(b.quality_rating)) facts.qualityRating = b.quality_rating;
+    if (typeof b.messaging_limit_tier === 'string' && META_ENUM.test(b.messaging_limit_tier)) facts.limitTier = b.messaging_limit_tier;
     await checkWabaHasNumber(graph, input);
     await subscribeApp(graph, input);
     return facts;

@@ -4,7 +4,8 @@
 // local: the number is the channel's own, known here.)
 import { invalidParameter } from '../../messaging/errors.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { isObj, withQuery, type GraphObject, type MetaCloudApi } from './cloud-api.ts';
+import { withQuery, type GraphObject, type MetaCloudApi } from './cloud-api.ts';
+import { isObj } from '../../messaging/validate/check.ts';
 import { badAnswer } from './graph-errors.ts';
 
 /**

@@ -12,13 +12,13 @@ import type { Deps } from '../../deps.ts';
 import { liveMedia } from '../../messaging/media/store.ts';
 import type { NormalizedMessage } from '../../messaging/validate/message.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import type { MetaCredentials } from './channels.ts';
 import { credentialsFor } from './channel-credentials.ts';
 import { cloudBody, mediaIdsOf } from './cloud-body.ts';
 import type { GraphMetrics } from './graph-metrics.ts';
 import { GraphClient } from './graph-client.ts';
 import { badAnswer, graphError } from './graph-errors.ts';
 import { MediaUploads } from './media-upload.ts';
+import { isObj } from '../../messaging/validate/check.ts';
 
 export interface MetaSent {
   /** Meta's wamid: the stored message's id. */
@@ -29,7 +29,6 @@ export interface MetaSent {
   messageStatus?: string;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const first = (v: unknown): Record<string, unknown> | undefined => (Array.isArray(v) && isObj(v[0]) ? v[0] : undefined);
 
 export class MetaSender {
@@ -44,13 +43,8 @@ export class MetaSender {
     this.uploads = new MediaUploads(deps, this.graph);
   }
 
-  /** The channel's credentials, or 360dialog's 502 when there are none that open. */
-  private credentials(channel: ChannelRow): Promise<MetaCredentials> {
-    return credentialsFor(this.deps, channel);
-  }
-
   async send(channel: ChannelRow, msg: NormalizedMessage): Promise<MetaSent> {
-    const creds = await this.credentials(channel);
+    const creds = await credentialsFor(this.deps, channel);
     const metaIds = new Map<string, string>();
     for (const id of mediaIdsOf(msg)) {
       const row = await liveMedia(this.deps, channel.id, id);
@@ -76,7 +70,7 @@ export class MetaSender {
 
   /** Marks an inbound message read at Meta (which shows the blue ticks), with the typing indicator if asked. */
   async markRead(channel: ChannelRow, messageId: string, typingIndicator: boolean): Promise<void> {
-    const creds = await this.credentials(channel);
+    const creds = await credentialsFor(this.deps, channel);
     const json = { messaging_product: 'whatsapp', status: 'read', message_id: messageId, ...(typingIndicator ? { typing_indicator: { type: 'text' } } : {}) };
     const answer = await this.graph.call('POST', `${creds.phoneNumberId}/messages`, creds.accessToken, { json });
     if (answer.status >= 300) throw graphError(answer);

@@ -28,7 +28,8 @@ import { parseTemplateListQuery, TEMPLATE_LIST } from '../../messaging/templates
 import { normalizeStatus, wabaNamespace } from '../../messaging/templates/store.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import type { MetaCredentials } from './channels.ts';
-import { isObj, withQuery, type GraphObject, type MetaCloudApi } from './cloud-api.ts';
+import { withQuery, type GraphObject, type MetaCloudApi } from './cloud-api.ts';
+import { isObj } from '../../messaging/validate/check.ts';
 import { badAnswer } from './graph-errors.ts';
 
 const PAGE_SIZE = '250';
