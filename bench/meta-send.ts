@@ -12,10 +12,8 @@
 // the answer to the client. Printed: req/s, p50/p99, the added latency (p50 openwaba − p50 direct),
 // the ratio openwaba/direct, and the check that every 2xx wamid is stored. No target is set for it;
 // the figures go to the README.
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +29,7 @@ import { createChannelApiKey } from '../src/services/channel-api-keys.ts';
 import { createChannel } from '../src/services/channels.ts';
 import { createClient } from '../src/services/clients.ts';
 import { createPartner } from '../src/services/partners.ts';
+import { autocannon, Child, onStop, type AcRequest } from './children.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -40,32 +39,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 50);
 const VERSION = 'v23.0';
 const TOKEN = 'EAAGbench' + 'x'.repeat(120);
-
-interface AcResult {
-  latency: { p50: number; p99: number };
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  '2xx': number;
-  resets: number;
-}
-interface AcRequest {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (req: AcRequest) => AcRequest;
-  onResponse?: (status: number, body: string) => void;
-}
-const autocannon = createRequire(import.meta.url)('autocannon') as (opts: { url: string; connections: number; duration: number; requests: AcRequest[] }) => Promise<AcResult>;
-
-function onStop(stop: () => Promise<void>): void {
-  process.on('message', (m) => {
-    if (m === 'stop') stop().then(() => process.exit(0), () => process.exit(1));
-  });
-  process.on('disconnect', () => process.exit(0));
-}
 
 /** The stand-in Graph API: a send answered as Meta answers it, with a fresh wamid. */
 async function graphChild(): Promise<void> {
@@ -84,23 +57,6 @@ async function serverChild(): Promise<void> {
   const server = await startServer(loadConfig(process.env));
   process.send!({ port: Number(new URL(server.url).port) });
   onStop(() => server.stop());
-}
-
-async function start(role: 'graph' | 'server', env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string }> {
-  const profile = role === 'server' && process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-  const proc = fork(SELF, [role], { env, execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.once('message', (m) => resolve((m as { port: number }).port));
-    proc.once('exit', (code) => reject(new Error(`${role} child exited (${code}) before listening`)));
-  });
-  return { proc, url: `http://127.0.0.1:${port}` };
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.send('stop');
-  await exited;
 }
 
 let seq = 0;
@@ -142,7 +98,7 @@ async function load(url: string, reqs: AcRequest[], seconds: number): Promise<Ru
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-bench-meta-'));
-  const graph = await start('graph', process.env);
+  const graph = await Child.start(SELF, 'graph', process.env);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: `sqlite:${path.join(dir, 'bench.db')}`,
@@ -171,7 +127,8 @@ async function main(): Promise<void> {
       channels.push({ key: (await createChannelApiKey(deps, channel, tx)).api_key, pnid });
     }
   });
-  const server = await start('server', env);
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+  const server = await Child.start(SELF, 'server', env, profile);
   const ids: string[] = [];
   const rows: [number, string, Run, number?][] = [];
   try {
@@ -195,8 +152,8 @@ async function main(): Promise<void> {
     console.log(`\nchecks: ${ids.length} sends answered 2xx through openwaba (warm-up included), ${missing} of them not stored under Meta's wamid`);
     process.exitCode = missing === 0 && rows.every(([, , r]) => r.failed === 0) ? 0 : 1;
   } finally {
-    await stop(server.proc);
-    await stop(graph.proc);
+    await server.stop();
+    await graph.stop();
     await db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -18,9 +18,7 @@
 // and every message goes to a new recipient, so neither the channel throughput limit (130429) nor
 // the pair limit (131056) binds; any non-2xx answer fails the bench. After a short drain the bench checks that every
 // wamid answered with a 2xx is stored and has reached `read`, and that no status plan is left.
-import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -36,6 +34,7 @@ import { createChannelApiKey } from '../src/services/channel-api-keys.ts';
 import { createChannel } from '../src/services/channels.ts';
 import { createClient } from '../src/services/clients.ts';
 import { createPartner } from '../src/services/partners.ts';
+import { autocannon, Child, onStop, type AcRequest } from './children.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -48,60 +47,6 @@ const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const STATUS_DELAYS = process.env.BENCH_STATUS_DELAYS ?? 'sent=100ms,delivered=300ms,read=600ms';
 const DRAIN_TIMEOUT_MS = 60_000;
-
-// ---------------------------------------------------------------------------------------------
-// autocannon (CommonJS, untyped): the few parts used here.
-interface AcRequest {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (req: AcRequest, context: Record<string, unknown>) => AcRequest;
-  onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
-}
-interface AcHistogram {
-  average: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-interface AcResult {
-  requests: AcHistogram & { total: number; sent: number };
-  latency: AcHistogram;
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  '2xx': number;
-  resets: number;
-  statusCodeStats: Record<string, { count: number }>;
-}
-const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
-  url: string;
-  connections: number;
-  duration: number;
-  pipelining?: number;
-  requests: AcRequest[];
-}) => Promise<AcResult>;
-
-// ---------------------------------------------------------------------------------------------
-// Children: the server and the echo. Each answers {port} once listening and stops on 'stop'.
-
-function onStop(stop: () => Promise<void>): void {
-  process.on('message', (m) => {
-    if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
-    if (m === 'stop') {
-      // process.exit (not a natural exit) lets --cpu-prof write its profile.
-      stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    }
-  });
-  process.on('disconnect', () => process.exit(0));
-}
 
 async function serverChild(): Promise<void> {
   const server = await startServer(loadConfig(process.env));
@@ -134,50 +79,6 @@ async function echoChild(): Promise<void> {
   const addr = app.server.address();
   process.send!({ port: typeof addr === 'object' && addr ? addr.port : 0 });
   onStop(() => app.close());
-}
-
-class Child {
-  private constructor(
-    private readonly proc: ChildProcess,
-    readonly url: string,
-  ) {}
-
-  static async start(role: 'server' | 'echo', env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<Child> {
-    const proc = fork(SELF, [role], {
-      env,
-      execArgv: ['--import', 'tsx', ...execArgv],
-      // The server's request log goes where a real deployment's would: a sink we do not read.
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      proc.once('message', (m) => resolve((m as { port: number }).port));
-      proc.once('exit', (code) => reject(new Error(`${role} child exited (${code}) before listening`)));
-    });
-    return new Child(proc, `http://127.0.0.1:${port}`);
-  }
-
-  /** CPU time (user + system) the child has used so far, in ms. */
-  async cpuMs(): Promise<number> {
-    const got = new Promise<NodeJS.CpuUsage>((r) => {
-      const on = (m: unknown) => {
-        if (m && typeof m === 'object' && 'cpu' in m) {
-          this.proc.off('message', on);
-          r((m as { cpu: NodeJS.CpuUsage }).cpu);
-        }
-      };
-      this.proc.on('message', on);
-    });
-    this.proc.send('cpu');
-    const u = await got;
-    return (u.user + u.system) / 1000;
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.send('stop');
-    await exited;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,8 +193,8 @@ async function main(): Promise<void> {
   const keys = await seed(deps);
 
   const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const server = await Child.start('server', env, profileArgs);
-  const echo = await Child.start('echo', env);
+  const server = await Child.start(SELF, 'server', env, profileArgs);
+  const echo = await Child.start(SELF, 'echo', env);
   const ids: string[] = [];
   const echoRuns: Run[] = [];
   const serverRuns: Run[] = [];
