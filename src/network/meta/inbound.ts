@@ -9,11 +9,10 @@ import type { Database } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { emitChannelEvent } from '../../messaging/channel-webhook.ts';
 import { storeInbound } from '../../messaging/inbound.ts';
-import { lockedStepFacts } from '../../messaging/status-facts.ts';
-import { advanceStatus } from '../../messaging/statuses.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { transact } from '../../webhooks/outbox.ts';
 import { channelForPhoneNumberId } from './channels.ts';
+import { keepEarlyStatus, mayBeEarly, moveMetaStatus } from './early-statuses.ts';
 import { servedMediaUrl } from './media-proxy.ts';
 import { forgetMetaTemplateLists } from './templates-360-list.ts';
 import type { MetaInboundMessage, MetaLimitChange, MetaNotification, MetaStatus, MetaWabaChange } from './notification.ts';
@@ -27,6 +26,8 @@ export interface AppliedNotification {
   moved: number;
   /** Statuses of messages not in our store, or that would not move theirs forward. */
   notMoved: number;
+  /** Recent statuses of messages not stored yet: kept until their message is (early-statuses.ts). */
+  kept: number;
   /** phone_number_ids attached to no channel here. */
   unknownNumbers: string[];
   /** Template changes of a WABA passed on, counted once per channel they went to. */
@@ -34,7 +35,7 @@ export interface AppliedNotification {
 }
 
 export async function applyNotification(deps: Deps, n: MetaNotification, log: FastifyBaseLogger): Promise<AppliedNotification> {
-  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, unknownNumbers: [], forwarded: 0 };
+  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, kept: 0, unknownNumbers: [], forwarded: 0 };
   if (n.changes.length === 0 && n.wabaChanges.length === 0 && n.limitChanges.length === 0) return result;
   await transact(deps, async (tx) => {
     const channels = new Map<string, ChannelRow | undefined>();
@@ -56,7 +57,9 @@ export async function applyNotification(deps: Deps, n: MetaNotification, log: Fa
         else result.repeated++;
       }
       for (const s of change.statuses) {
-        if (await moveStatus(deps, tx, channel, s)) result.moved++;
+        const r = await moveStatus(deps, tx, channel, s);
+        if (r === 'moved') result.moved++;
+        else if (r === 'kept') result.kept++;
         else result.notMoved++;
       }
     }
@@ -141,18 +144,16 @@ function withOurMediaUrl(deps: Deps, channelId: string, content: unknown): unkno
 }
 
 /**
- * Moves one of the channel's outbound messages forward (never back: a `delivered` after `read`
- * changes nothing), with Meta's time, error, conversation and pricing, and writes the channel's
- * status webhook event. A status of a message not in our store (sent with the number's token
- * outside openwaba, or before the channel was attached) is skipped: the channel's webhook gets
- * only statuses of messages it sent through openwaba, whose ids it knows.
+ * Moves one of the channel's outbound messages forward (never back), with Meta's time, error,
+ * conversation and pricing, and writes the channel's status webhook event. A recent status of a
+ * message not stored (yet) waits for it (early-statuses.ts); other statuses of messages not in
+ * our store (sent with the number's token outside openwaba, or before the channel was attached)
+ * are skipped: the channel's webhook gets only statuses of messages it sent through openwaba.
  */
-async function moveStatus(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, s: MetaStatus): Promise<boolean> {
-  // Locked: Meta's statuses of one message often come in separate POSTs milliseconds apart.
-  const facts = await lockedStepFacts(deps.db, tx, s.id);
-  if (!facts || facts.channel_id !== channel.id || facts.direction !== 'outbound') return false;
-  const at = Math.min(s.atMs, deps.clock.now().getTime());
-  // A message sent through Meta has no status plan; whatever it has is kept as it is.
-  const taken = await advanceStatus(deps, tx, facts, [{ status: s.status, at, error: s.error, reported: s.reported }], { steps: facts.status_plan, dueAt: facts.status_due_at });
-  return taken > 0;
+async function moveStatus(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, s: MetaStatus): Promise<'moved' | 'not-moved' | 'kept'> {
+  const found = await moveMetaStatus(deps, tx, channel.id, s);
+  if (found !== 'absent') return found;
+  if (!mayBeEarly(deps, s)) return 'not-moved';
+  await keepEarlyStatus(deps, tx, channel.id, s);
+  return 'kept';
 }

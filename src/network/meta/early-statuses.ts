@@ -1,0 +1,115 @@
+// Statuses that reach us before their message is stored. A send through Meta is stored only
+// once Meta has answered it (send.ts), in a transaction of its own; Meta's `sent` notification
+// may come in before that transaction commits (on PostgreSQL, on another instance, while the
+// sending one waits for its pool). Skipping it would lose the status for good: Meta never sends
+// it again. So a status of a message we do not have, on a number attached here, and recent
+// enough to belong to a send still being stored, is kept as a durable job that looks for the
+// message again shortly after (the same scheduler as the sandbox's statuses: on PostgreSQL one
+// instance takes it, and it survives a restart). Whichever commits first, the retry after both
+// have committed finds the message: no lock between the two paths is needed.
+//
+// A status of a message that never appears (sent with the number's token outside openwaba) is
+// dropped after EARLY_STATUS_WAIT_MS, as it was skipped before.
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { Deps } from '../../deps.ts';
+import { enqueueJob, registerJobHandler, type JobRow } from '../../jobs/scheduler.ts';
+import { lockedStepFacts } from '../../messaging/status-facts.ts';
+import { advanceStatus, type StatusMove } from '../../messaging/statuses.ts';
+import type { MetaStatus } from './notification.ts';
+
+export const EARLY_STATUS_JOB = 'meta_early_status';
+/** How long a status waits for its message: a send is stored milliseconds after Meta answers it, seconds at worst. */
+export const EARLY_STATUS_WAIT_MS = 120_000;
+/** Only statuses this recent (Meta's timestamp) wait: an old status of an unknown message belongs to no send in progress. */
+const RECENT_MS = 10 * 60_000;
+/** Looks again after 0.5, 1, 2, 4, 8, 15, 15, … s. */
+const RETRY_MS = [500, 1_000, 2_000, 4_000, 8_000, 15_000];
+
+interface EarlyStatus {
+  channel_id: string;
+  status: MetaStatus;
+  first_seen_ms: number;
+  tries: number;
+}
+
+const ORDER: Record<string, number> = { sent: 1, delivered: 2, read: 3, failed: 4 };
+
+function toMove(s: MetaStatus, nowMs: number): StatusMove {
+  return { status: s.status, at: Math.min(s.atMs, nowMs), error: s.error, reported: s.reported };
+}
+
+/**
+ * Moves one of the channel's outbound messages forward with Meta's status (never back: a
+ * `delivered` after `read` changes nothing). 'moved' | 'not-moved' (a message of another
+ * channel, an inbound one, or a move that is not forward) | 'absent' (no such message stored).
+ */
+export async function moveMetaStatus(
+  deps: Deps,
+  tx: Transaction<Database>,
+  channelId: string,
+  s: MetaStatus,
+  /** More statuses of the same message to take with it, read only when the message is there. */
+  more?: () => Promise<MetaStatus[]>,
+): Promise<'moved' | 'not-moved' | 'absent'> {
+  // Locked: Meta's statuses of one message often come in separate POSTs milliseconds apart.
+  const facts = await lockedStepFacts(deps.db, tx, s.id);
+  if (!facts) return 'absent';
+  if (facts.channel_id !== channelId || facts.direction !== 'outbound') return 'not-moved';
+  const now = deps.clock.now().getTime();
+  const statuses = more ? [s, ...(await more())] : [s];
+  const moves = statuses.sort((a, b) => (ORDER[a.status] ?? 0) - (ORDER[b.status] ?? 0) || a.atMs - b.atMs).map((s) => toMove(s, now));
+  // A message sent through Meta has no status plan; whatever it has is kept as it is.
+  const taken = await advanceStatus(deps, tx, facts, moves, { steps: facts.status_plan, dueAt: facts.status_due_at });
+  return taken > 0 ? 'moved' : 'not-moved';
+}
+
+/** Whether a status of a message we do not have should wait for it (see the top of this file). */
+export function mayBeEarly(deps: Deps, s: MetaStatus): boolean {
+  return deps.clock.now().getTime() - s.atMs < RECENT_MS;
+}
+
+/** Keeps a status of a message not stored yet; it is applied once the message is (see above). */
+export async function keepEarlyStatus(deps: Deps, tx: Transaction<Database>, channelId: string, s: MetaStatus): Promise<void> {
+  const now = deps.clock.now().getTime();
+  const payload: EarlyStatus = { channel_id: channelId, status: s, first_seen_ms: now, tries: 0 };
+  await enqueueJob(deps, tx, { kind: EARLY_STATUS_JOB, refId: s.id, at: new Date(now + RETRY_MS[0]!), payload });
+}
+
+function readPayload(raw: unknown): EarlyStatus | undefined {
+  const p = raw as Partial<EarlyStatus> | null;
+  if (!p || typeof p !== 'object' || typeof p.channel_id !== 'string' || !p.status || typeof p.status.id !== 'string' || typeof p.first_seen_ms !== 'number') return undefined;
+  return { channel_id: p.channel_id, status: p.status, first_seen_ms: p.first_seen_ms, tries: typeof p.tries === 'number' ? p.tries : 0 };
+}
+
+/**
+ * The other statuses of the same message still waiting (their jobs), so that `sent` and
+ * `delivered` kept apart are applied together and in order: applied alone, a `delivered` found
+ * first would make the `sent` after it a move back, and the channel's webhook would never get it.
+ * Their own jobs then find nothing left to move and end.
+ */
+async function siblings(tx: Transaction<Database>, job: JobRow, channelId: string): Promise<MetaStatus[]> {
+  const rows = await tx.selectFrom('jobs').select(['id', 'payload']).where('kind', '=', EARLY_STATUS_JOB).where('ref_id', '=', job.ref_id).where('id', '!=', job.id).execute();
+  const out: MetaStatus[] = [];
+  for (const r of rows) {
+    let p: EarlyStatus | undefined;
+    try {
+      p = readPayload(JSON.parse(r.payload));
+    } catch {
+      p = undefined;
+    }
+    if (p && p.channel_id === channelId && p.status.id === job.ref_id) out.push(p.status);
+  }
+  return out;
+}
+
+registerJobHandler(EARLY_STATUS_JOB, async (deps, tx, job, raw) => {
+  const p = readPayload(raw);
+  if (!p) return { done: true }; // written by us; unreadable means nothing left to do
+  const found = await moveMetaStatus(deps, tx, p.channel_id, p.status, () => siblings(tx, job, p.channel_id));
+  if (found !== 'absent') return { done: true };
+  const now = deps.clock.now().getTime();
+  if (now - p.first_seen_ms >= EARLY_STATUS_WAIT_MS) return { done: true };
+  const wait = RETRY_MS[Math.min(p.tries + 1, RETRY_MS.length - 1)]!;
+  return { again: new Date(now + wait), payload: { ...p, tries: p.tries + 1 } };
+});
