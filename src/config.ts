@@ -76,7 +76,27 @@ export interface Config {
   metaVerifyToken: string | undefined;
   /** 32-byte key sealing stored third-party secrets (Meta access tokens). Unset: none can be stored. */
   secretKey: Buffer | undefined;
+  /**
+   * Meta's Embedded Signup in Integrated Onboarding (web/onboarding/embedded-signup-*.ts): set only
+   * when the app id, the Facebook Login for Business configuration id, the app secret and the secret
+   * key are all set (half of it is a ConfigError at start). Unset: onboarding connects sandbox numbers.
+   */
+  embeddedSignup: EmbeddedSignupConfig | undefined;
   production: boolean;
+}
+
+export interface EmbeddedSignupConfig {
+  /** The Meta app's id (OPENWABA_META_APP_ID): FB.init's appId and the code exchange's client_id. */
+  appId: string;
+  /** The Facebook Login for Business configuration of the Embedded Signup (OPENWABA_META_ES_CONFIG_ID). */
+  configId: string;
+  /** Facebook's JavaScript SDK (OPENWABA_META_SDK_URL); the page's CSP allows scripts from its origin. */
+  sdkUrl: string;
+  /**
+   * Origins whose WA_EMBEDDED_SIGNUP messages the page accepts, and which it may frame and connect
+   * to (OPENWABA_META_ES_ORIGINS): Facebook's own unless a test stands in for Facebook.
+   */
+  origins: string[];
 }
 
 import { ConfigError } from './config-error.ts';
@@ -182,8 +202,84 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metaAppSecret: secretSetting(env, 'OPENWABA_META_APP_SECRET', 16),
     metaVerifyToken: secretSetting(env, 'OPENWABA_META_VERIFY_TOKEN', 16),
     secretKey: parseSecretKey(env.OPENWABA_SECRET_KEY),
+    embeddedSignup: parseEmbeddedSignup(env),
     production: env.NODE_ENV === 'production',
   };
+}
+
+export const FACEBOOK_SDK_URL = 'https://connect.facebook.net/en_US/sdk.js';
+export const FACEBOOK_ORIGINS = ['https://www.facebook.com', 'https://web.facebook.com'];
+
+/**
+ * Embedded Signup is on when OPENWABA_META_APP_ID and OPENWABA_META_ES_CONFIG_ID are set, and then
+ * needs OPENWABA_META_APP_SECRET (the code exchange) and OPENWABA_SECRET_KEY (the token and the
+ * number's PIN are kept sealed): one without the others is refused here, not at a client's first
+ * onboarding. The SDK URL and origins are checked even when it is off (a typo should not wait).
+ */
+function parseEmbeddedSignup(env: NodeJS.ProcessEnv): EmbeddedSignupConfig | undefined {
+  const production = env.NODE_ENV === 'production';
+  const sdkUrl = sdkUrlSetting(env.OPENWABA_META_SDK_URL, production);
+  const origins = originsSetting(env.OPENWABA_META_ES_ORIGINS, production);
+  const appId = metaIdSetting(env, 'OPENWABA_META_APP_ID');
+  const configId = metaIdSetting(env, 'OPENWABA_META_ES_CONFIG_ID');
+  if (appId === undefined && configId === undefined) return undefined;
+  const missing = [
+    appId === undefined ? 'OPENWABA_META_APP_ID' : undefined,
+    configId === undefined ? 'OPENWABA_META_ES_CONFIG_ID' : undefined,
+    env.OPENWABA_META_APP_SECRET ? undefined : 'OPENWABA_META_APP_SECRET',
+    env.OPENWABA_SECRET_KEY ? undefined : 'OPENWABA_SECRET_KEY',
+  ].filter((n): n is string => n !== undefined);
+  if (missing.length > 0) {
+    const set = appId !== undefined ? 'OPENWABA_META_APP_ID' : 'OPENWABA_META_ES_CONFIG_ID';
+    throw new ConfigError(
+      `Meta Embedded Signup is half configured: ${set} is set but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not. ` +
+        'It needs the app id, the Embedded Signup configuration id, the app secret and OPENWABA_SECRET_KEY; unset OPENWABA_META_APP_ID and OPENWABA_META_ES_CONFIG_ID to onboard sandbox numbers instead',
+    );
+  }
+  return { appId: appId!, configId: configId!, sdkUrl, origins };
+}
+
+/** Meta's ids (an app, a login configuration) are decimal digits. */
+function metaIdSetting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d{5,32}$/.test(raw)) throw new ConfigError(`${name} must be Meta's numeric id (5 to 32 digits), got "${raw.slice(0, 40)}"`);
+  return raw;
+}
+
+function sdkUrlSetting(raw: string | undefined, production: boolean): string {
+  if (raw === undefined || raw === '') return FACEBOOK_SDK_URL;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`OPENWABA_META_SDK_URL must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`OPENWABA_META_SDK_URL must be an absolute http(s) URL, got "${raw}"`);
+  if (url.username || url.password || /["'<>\s]/.test(raw)) throw new ConfigError(`OPENWABA_META_SDK_URL must be a plain URL without credentials, got "${raw}"`);
+  if (production && url.protocol !== 'https:') throw new ConfigError(`OPENWABA_META_SDK_URL must be https when NODE_ENV=production, got "${raw}"`);
+  return url.href;
+}
+
+/** A comma-separated list of origins (scheme, host, optional port; nothing else). */
+function originsSetting(raw: string | undefined, production: boolean): string[] {
+  if (raw === undefined || raw.trim() === '') return [...FACEBOOK_ORIGINS];
+  const out: string[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== item.replace(/\/$/, '')) {
+      throw new ConfigError(`OPENWABA_META_ES_ORIGINS: "${item}" is not an origin (https://host[:port], without path, query or credentials)`);
+    }
+    if (production && url.protocol !== 'https:') throw new ConfigError(`OPENWABA_META_ES_ORIGINS: "${item}" must be https when NODE_ENV=production`);
+    if (!out.includes(url.origin)) out.push(url.origin);
+  }
+  if (out.length === 0) throw new ConfigError('OPENWABA_META_ES_ORIGINS must name at least one origin');
+  return out;
 }
 
 function absoluteUrl(raw: string, name: string, production: boolean): string {

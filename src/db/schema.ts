@@ -366,6 +366,8 @@ export interface MetaChannelsTable {
   waba_id: string;
   /** The access token, sealed with OPENWABA_SECRET_KEY (network/meta/secret-box.ts). */
   access_token_sealed: string;
+  /** The two-step verification PIN openwaba registered the number with (Embedded Signup), sealed; null otherwise. */
+  pin_sealed: string | null;
   created_at: string;
   modified_at: string;
 }

@@ -4,6 +4,9 @@
 // - POST /{version}/{phone_number_id}/messages → 200 {messaging_product, contacts:[{input, wa_id}],
 //   messages:[{id: "wamid.…"}]} (a mark-as-read → 200 {success: true});
 // - POST /{version}/{phone_number_id}/media → 200 {id} (a fresh numeric media id);
+// - GET /{version}/oauth/access_token?…&code=… → 200 {access_token, token_type} once per code (then
+//   Meta's "This authorization code has been used"); POST /{version}/{phone_number_id}/register
+//   {messaging_product, pin} → 200 {success: true} (Embedded Signup);
 // - anything else → 400 with a Graph API error (code 100, "Unsupported post request").
 // It also stands in for Meta's media CDN (OPENWABA_META_MEDIA_URL = graph.url): a test answers
 // its downloads with a handler (`body` may be bytes, `write` streams an answer by hand).
@@ -54,6 +57,8 @@ export class FakeGraph extends LocalServer {
   /** Numbers asked about (GET {pnid}?fields=display_phone_number…): the WABA's numbers by default. */
   private readonly numbersSeen = new Set<string>();
   private mediaSeq = 0;
+  /** Embedded Signup: access tokens issued for codes (GET /{version}/oauth/access_token), by code; a code works once. */
+  readonly tokensIssued = new Map<string, string>();
 
   protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
@@ -108,6 +113,21 @@ export class FakeGraph extends LocalServer {
     if (req.method === 'GET' && number) {
       this.numbersSeen.add(number[1]!);
       return { status: 200, json: { id: number[1], display_phone_number: '+1 555-010-' + number[1]!.slice(-4), verified_name: 'Fake Graph Business', quality_rating: 'GREEN', messaging_limit_tier: 'TIER_10K' } };
+    }
+    // Embedded Signup's code exchange: a code gets a fresh token once; again, Meta's "has been used".
+    if (req.method === 'GET' && /^\/v\d+\.\d+\/oauth\/access_token\?/.test(req.path)) {
+      const code = new URL(req.path, 'http://graph.invalid').searchParams.get('code') ?? '';
+      if (!code) return { status: 400, json: graphErrorBody(100, 'Missing code parameter.') };
+      if (this.tokensIssued.has(code)) return { status: 400, json: graphErrorBody(100, 'This authorization code has been used.', { subcode: 36009 }) };
+      const token = 'EAAGes' + randomBytes(48).toString('base64url');
+      this.tokensIssued.set(code, token);
+      return { status: 200, json: { access_token: token, token_type: 'bearer' } };
+    }
+    // A number's registration for the Cloud API (Embedded Signup's last step).
+    if (req.method === 'POST' && /^\/v\d+\.\d+\/\d+\/register$/.test(req.path)) {
+      const b = (req.json ?? {}) as { messaging_product?: string; pin?: string };
+      if (b.messaging_product !== 'whatsapp' || typeof b.pin !== 'string' || !/^\d{6}$/.test(b.pin)) return { status: 400, json: graphErrorBody(100, 'Invalid parameter') };
+      return { status: 200, json: { success: true } };
     }
     if (req.method === 'POST' && /^\/v\d+\.\d+\/\d+\/media$/.test(req.path)) {
       return { status: 200, json: { id: String(1_000_000_000_000_000 + ++this.mediaSeq) } };

@@ -90,7 +90,10 @@ export async function attachMetaChannel(deps: Deps, channelId: string, input: Me
       await tx
         .insertInto('meta_channels')
         .values({ channel_id: channelId, phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, created_at: now, modified_at: now })
-        .onConflict((oc) => oc.column('channel_id').doUpdateSet({ phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, modified_at: now }))
+        .onConflict((oc) =>
+          // New credentials: a PIN kept from an Embedded Signup belonged to the number attached before (the caller stores a new one after, if any).
+          oc.column('channel_id').doUpdateSet({ phone_number_id: input.phoneNumberId, waba_id: input.wabaId, access_token_sealed: sealed, pin_sealed: null, modified_at: now }),
+        )
         .execute();
     } catch (err) {
       // Another channel took the number between the check above and this insert (two attaches at once).

@@ -7,7 +7,7 @@
 // to the WABA's webhooks (subscribed_apps), without which no message or status would come back.
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
-import { GraphClient } from './graph-client.ts';
+import { GraphClient, type GraphBody } from './graph-client.ts';
 import { withQuery } from './cloud-api.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { attachMetaChannel, checkAttachable, checkMetaInput, META_ENUM, type MetaCredentialsInput, type MetaNumberFacts } from './channels.ts';
@@ -20,10 +20,10 @@ const FIELDS = 'display_phone_number,verified_name,quality_rating,messaging_limi
  * Meta's refusal (a wrong id, a token without access) → 400 with Meta's words, the operator's to fix;
  * `asking` says what was asked, `refused` what a refusal means. Nothing is attached on either.
  */
-async function ask(graph: GraphClient, method: 'GET' | 'POST', path: string, token: string, asking: string, refused: string): Promise<Record<string, unknown>> {
+export async function ask(graph: GraphClient, method: 'GET' | 'POST', path: string, token: string, asking: string, refused: string, body?: GraphBody): Promise<Record<string, unknown>> {
   let answer;
   try {
-    answer = await graph.call(method, path, token);
+    answer = await graph.call(method, path, token, body);
   } catch (err) {
     const why = err instanceof ApiError ? err.message : 'no answer';
     throw new ApiError(502, `Meta could not be asked ${asking}: ${why}`);
@@ -41,20 +41,26 @@ async function ask(graph: GraphClient, method: 'GET' | 'POST', path: string, tok
 export async function checkMetaNumber(deps: Deps, input: MetaCredentialsInput): Promise<MetaNumberFacts> {
   const graph = new GraphClient(deps.config);
   try {
-    const b = await ask(graph, 'GET', withQuery(input.phoneNumberId, { fields: FIELDS }), input.accessToken, `about phone_number_id ${input.phoneNumberId}`, `Meta refused these credentials for phone_number_id ${input.phoneNumberId}`);
-    if (b.id !== undefined && String(b.id) !== input.phoneNumberId) throw new ApiError(502, `Meta answered about another number (${String(b.id).slice(0, 40)})`);
-    const facts: MetaNumberFacts = {};
-    const digits = typeof b.display_phone_number === 'string' ? b.display_phone_number.replace(/\D/g, '') : '';
-    if (/^\d{6,15}$/.test(digits)) facts.phoneNumber = digits;
-    if (typeof b.verified_name === 'string' && b.verified_name.trim() && b.verified_name.length <= 200 && !b.verified_name.includes('\u0000')) facts.verifiedName = b.verified_name.trim();
-    if (typeof b.quality_rating === 'string' && META_ENUM.test(b.quality_rating)) facts.qualityRating = b.quality_rating;
-    if (typeof b.messaging_limit_tier === 'string' && META_ENUM.test(b.messaging_limit_tier)) facts.limitTier = b.messaging_limit_tier;
+    const facts = await readNumberFacts(graph, input);
     await checkWabaHasNumber(graph, input);
     await subscribeApp(graph, input);
     return facts;
   } finally {
     await graph.close();
   }
+}
+
+/** What Meta says of the number (read only: nothing changes at Meta), as the channel takes it. */
+export async function readNumberFacts(graph: GraphClient, input: MetaCredentialsInput): Promise<MetaNumberFacts> {
+  const b = await ask(graph, 'GET', withQuery(input.phoneNumberId, { fields: FIELDS }), input.accessToken, `about phone_number_id ${input.phoneNumberId}`, `Meta refused these credentials for phone_number_id ${input.phoneNumberId}`);
+  if (b.id !== undefined && String(b.id) !== input.phoneNumberId) throw new ApiError(502, `Meta answered about another number (${String(b.id).slice(0, 40)})`);
+  const facts: MetaNumberFacts = {};
+  const digits = typeof b.display_phone_number === 'string' ? b.display_phone_number.replace(/\D/g, '') : '';
+  if (/^\d{6,15}$/.test(digits)) facts.phoneNumber = digits;
+  if (typeof b.verified_name === 'string' && b.verified_name.trim() && b.verified_name.length <= 200 && !b.verified_name.includes('\u0000')) facts.verifiedName = b.verified_name.trim();
+  if (typeof b.quality_rating === 'string' && META_ENUM.test(b.quality_rating)) facts.qualityRating = b.quality_rating;
+  if (typeof b.messaging_limit_tier === 'string' && META_ENUM.test(b.messaging_limit_tier)) facts.limitTier = b.messaging_limit_tier;
+  return facts;
 }
 
 /** Pages of a WABA's numbers read at most (100 a page): a WABA has a handful, Meta allows a few dozen. */

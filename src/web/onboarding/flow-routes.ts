@@ -14,6 +14,7 @@ import { partnerRedirect, redirectTarget } from './redirect.ts';
 import { normalisePhone, PLANS, type OnboardingSubject, type Plan } from './state.ts';
 import { findOnboardingUser, type OnboardingUser } from './users.ts';
 import { checkCode, issueCode, MAX_CODES } from './verification.ts';
+import { grantEmbeddedSignup } from './embedded-signup-routes.ts';
 
 export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   const path = (p: string) => `/dashboard/app/:partner_id/${p}`;
@@ -52,6 +53,8 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
     const { partner, s, form } = await postContext(deps, request);
     const user = await loggedInUser(partner, s);
     requireStep(s, 'phone', 'verify');
+    // With Embedded Signup the number comes from Facebook (embedded-signup-routes.ts), never typed in.
+    if (deps.config.embeddedSignup) throw new ApiError(409, 'Connect your number with Facebook on the phone number step');
     const number = normalisePhone(form.number ?? '');
     const name = (form.display_name ?? '').trim();
     const atPhone = { ...s, subject: { ...s.subject, step: 'phone' as const } };
@@ -103,7 +106,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
   app.post(path('change-number'), opts, async (request, reply) => {
     const { partner, s } = await postContext(deps, request);
     requireStep(s, 'verify', 'permission');
-    await save(s, { step: 'phone', verification: undefined, verified: false });
+    await save(s, { step: 'phone', verification: undefined, verified: false, meta: undefined });
     return reply.redirect(`${base(partner.id)}/onboarding`, 303);
   });
 
@@ -121,8 +124,18 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
     if (form.plan !== undefined && !plan) return refuse('Choose one of the plans.');
     if (form.grant !== 'yes') return refuse(`Tick the box to allow ${partner.brand_name} to use your number.`);
     redirectTarget(partner, s.subject.params); // nowhere (allowed) to go back to: refuse before committing anything
-    const { clientId } = await completeOnboarding(deps, { partner, user, phone, params: s.subject.params, plan });
-    await save(s, { step: 'channels', phone: undefined, verified: false, verification: undefined, plan });
+    let clientId: string;
+    if (s.subject.meta) {
+      // Connected with Facebook: registered at Meta, then created on Meta's network.
+      const granted = await grantEmbeddedSignup(deps, reply, { partner, s, user, plan });
+      if ('rendered' in granted) return granted.rendered;
+      clientId = granted.clientId;
+    } else {
+      // A sandbox number verified before Embedded Signup was turned on stays refused: only Facebook's numbers now.
+      if (deps.config.embeddedSignup) throw new ApiError(409, 'Numbers are now connected with Facebook here: open the link again to connect yours');
+      clientId = (await completeOnboarding(deps, { partner, user, phone, params: s.subject.params, plan })).clientId;
+    }
+    await save(s, { step: 'channels', phone: undefined, verified: false, verification: undefined, plan, meta: undefined });
     return backToPartner(reply, partner, s, clientId);
   });
 
@@ -131,7 +144,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
     requireStep(s, 'channels');
     const capacity = await channelCapacity(deps, partner, await clientOf(partner, await loggedInUser(partner, s)));
     if (!capacity.allowed) throw new ApiError(403, capacity.reason!);
-    await save(s, { step: 'phone', phone: undefined, verified: false, verification: undefined });
+    await save(s, { step: 'phone', phone: undefined, verified: false, verification: undefined, meta: undefined });
     return reply.redirect(`${base(partner.id)}/onboarding`, 303);
   });
 

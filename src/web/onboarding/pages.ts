@@ -8,6 +8,7 @@ import type { WebSession } from '../sessions.ts';
 import { channelCapacity, clientChannels } from './setup.ts';
 import { PLANS, type OnboardingSubject, type Step } from './state.ts';
 import { findOnboardingUser } from './users.ts';
+import { useEmbeddedSignupCsp } from './embedded-signup-csp.ts';
 
 export type OnboardingSession = WebSession<OnboardingSubject>;
 
@@ -47,11 +48,14 @@ export async function renderStep(
 ): Promise<FastifyReply> {
   const sub = s.subject;
   const user = sub.userId ? await findOnboardingUser(deps, partner.id, sub.userId) : undefined;
+  const es = deps.config.embeddedSignup;
+  // With Embedded Signup, Facebook verifies the number: there is no code step.
+  const labels = es ? STEP_LABELS.filter(([id]) => id !== 'verify') : STEP_LABELS;
   const common = {
     csrf: s.csrfToken,
     brand: partner.brand_name,
     base: base(partner.id),
-    steps: STEP_LABELS.map(([id, label]) => ({ id, label, current: id === sub.step })),
+    steps: labels.map(([id, label]) => ({ id, label, current: id === sub.step })),
     error: extras.error,
     notice: extras.notice,
     values: extras.values ?? {},
@@ -64,6 +68,20 @@ export async function renderStep(
       return renderPage(reply, `onboarding/${form}`, { ...common, values, title: form === 'login' ? `Log in · ${partner.brand_name}` : `Sign up · ${partner.brand_name}` }, status);
     }
     case 'phone': {
+      if (es) {
+        useEmbeddedSignupCsp(reply);
+        return renderPage(
+          reply,
+          'onboarding/embedded-signup',
+          {
+            ...common,
+            title: `Connect your WhatsApp number · ${partner.brand_name}`,
+            scripts: ['/assets/embedded-signup.js'],
+            es: { appId: es.appId, configId: es.configId, sdkUrl: es.sdkUrl, origins: es.origins.join(' '), graphVersion: deps.config.metaGraphVersion },
+          },
+          status,
+        );
+      }
       const values = {
         number: sub.phone?.number ?? sub.params.number ?? '',
         display_name: sub.phone?.name ?? sub.params.name ?? user?.name ?? '',
@@ -82,7 +100,7 @@ export async function renderStep(
       return renderPage(
         reply,
         'onboarding/permission',
-        { ...common, title: `Grant permission · ${partner.brand_name}`, phone: sub.phone, plans: PLANS, plan: extras.values?.plan ?? sub.plan ?? sub.params.plan },
+        { ...common, title: `Grant permission · ${partner.brand_name}`, phone: sub.phone, plans: PLANS, plan: extras.values?.plan ?? sub.plan ?? sub.params.plan, viaFacebook: sub.meta !== undefined },
         status,
       );
     case 'channels': {

@@ -8,6 +8,8 @@ import { toApiError } from '../../errors.ts';
 import { throttledLogin } from '../../services/login-throttle.ts';
 import { readSession } from '../sessions.ts';
 import { flowRoutes } from './flow-routes.ts';
+import { embeddedSignupRoutes } from './embedded-signup-routes.ts';
+import { embeddedSignupCspHook } from './embedded-signup-csp.ts';
 import { demoPartnerReturn } from './demo-partner-return.ts';
 import { currentSession, partnerFromPath, postContext, requireStep, rotateSession } from './context.ts';
 import { base, renderError, renderStep } from './pages.ts';
@@ -25,6 +27,9 @@ export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, {
     const resumable = request.method === 'POST' && pid && e.status !== 404 && /^[A-Za-z0-9]{1,64}$/.test(pid) ? `${base(pid)}/onboarding` : undefined;
     return renderError(reply, e.status, e.status >= 500 ? 'Internal error' : e.message, resumable);
   });
+  // With Embedded Signup the number step's page loads Facebook's SDK: its CSP is widened for that
+  // page only (before any route or child plugin, so that the hook covers them all).
+  if (deps.config.embeddedSignup) app.addHook('onSend', embeddedSignupCspHook(deps.config.embeddedSignup));
 
   /** The link from the partner's connect button: starts (or restarts) an onboarding. */
   async function entry(request: FastifyRequest, reply: FastifyReply) {
@@ -107,6 +112,7 @@ export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, {
   });
 
   await app.register(flowRoutes, { deps });
+  if (deps.config.embeddedSignup) await app.register(embeddedSignupRoutes, { deps });
   // Where the demo tenant's onboarding ends: a stand-in for the partner's own site (only where
   // there is a demo: elsewhere it would be an unauthenticated page showing whatever a link says).
   if (deps.config.demo) await app.register(demoPartnerReturn, { deps });

@@ -1,6 +1,7 @@
 // The end of Integrated Onboarding: in one transaction the client is created (client_created)
 // when new, the channel is created (channel_created) and submitted at once (channel_submitted),
-// and a durable job is queued that makes it ready (channel_ready) after the setup delay.
+// and a durable job is queued that makes it ready (channel_ready) after the setup delay. A number
+// connected with Embedded Signup is created on Meta's network instead, and ready at once (below).
 import type { Executor } from '../../db/index.ts';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
@@ -10,6 +11,8 @@ import { setChannelStatus } from '../../services/channel-lifecycle.ts';
 import { createClient, type Actor, type ClientRow } from '../../services/clients.ts';
 import type { PartnerRow } from '../../services/partners.ts';
 import { transact } from '../../webhooks/outbox.ts';
+import { attachMetaChannel, type MetaCredentialsInput, type MetaNumberFacts } from '../../network/meta/channels.ts';
+import { metaNumberHolder, storePin } from '../../network/meta/embedded-signup.ts';
 import type { OnboardingParams, Plan } from './state.ts';
 import type { OnboardingUser } from './users.ts';
 
@@ -69,6 +72,11 @@ export interface CompleteInput {
   phone: { number: string; name: string };
   params: OnboardingParams;
   plan?: Plan;
+  /**
+   * Embedded Signup: the number is already registered at Meta with these credentials and PIN, and
+   * Meta's facts of it are in hand (its phone number is `phone.number`).
+   */
+  meta?: { credentials: MetaCredentialsInput; facts: MetaNumberFacts; pin: string };
 }
 
 /** Commits the onboarding; returns the client and the new channel. */
@@ -102,6 +110,7 @@ export async function completeOnboarding(deps: Deps, input: CompleteInput): Prom
     const capacity = await channelCapacity(deps, partner, client, tx);
     if (!capacity.allowed) throw new ApiError(403, capacity.reason!);
     if (await numberInUse(deps, partner.id, phone.number, tx)) throw new ApiError(409, `The number +${phone.number} is already connected`);
+    if (input.meta) return { clientId: client.id, channelId: await createMetaChannel(deps, tx, input.meta, { partner, client, phone, actor }) };
     const ch = await createChannel(
       deps,
       { partnerId: partner.id, clientId: client.id, phoneNumber: phone.number, phoneName: phone.name, status: 'created', network: 'sandbox' },
@@ -117,6 +126,38 @@ export async function completeOnboarding(deps: Deps, input: CompleteInput): Prom
     });
     return { clientId: client.id, channelId: ch.id };
   });
+}
+
+/**
+ * The channel of a number connected with Embedded Signup: created on Meta's network with Meta's
+ * phone number id as its external id, its credentials sealed (attachMetaChannel, as the operator's
+ * attach does), the PIN it was registered with sealed beside them.
+ *
+ * It is ready at once (channel_submitted then channel_ready, in this transaction), not after the
+ * setup job: by now Meta has registered the number for the Cloud API, the app is subscribed to its
+ * WABA and the token works, so the number can send; the sandbox's setup delay only imitates a
+ * setup that here has really happened. The partner still hears the same events in the same order.
+ */
+async function createMetaChannel(
+  deps: Deps,
+  tx: Executor,
+  meta: NonNullable<CompleteInput['meta']>,
+  ctx: { partner: PartnerRow; client: ClientRow; phone: { number: string; name: string }; actor: Actor },
+): Promise<string> {
+  const pnid = meta.credentials.phoneNumberId;
+  const holder = await metaNumberHolder(deps, pnid, tx);
+  if (holder) throw new ApiError(409, `The number +${ctx.phone.number} is already connected`);
+  const ch = await createChannel(
+    deps,
+    { partnerId: ctx.partner.id, clientId: ctx.client.id, phoneNumber: ctx.phone.number, phoneName: ctx.phone.name, status: 'created', network: 'meta', externalId: pnid },
+    ctx.actor,
+    tx,
+  );
+  await attachMetaChannel(deps, ch.id, meta.credentials, tx, meta.facts);
+  await storePin(deps, tx, ch.id, meta.pin);
+  await setChannelStatus(deps, ch.id, 'submitted', { tx });
+  await setChannelStatus(deps, ch.id, 'ready', { tx });
+  return ch.id;
 }
 
 /** The client's channels still granted to the partner (neither withdrawn nor terminated). */

@@ -45,6 +45,19 @@ export interface OnboardingSubject {
   revoked: string[];
   /** The plan picked on the permission step (prefilled from plan_selection). */
   plan?: Plan;
+  /** Embedded Signup: the number connected with Facebook, waiting for the permission step. */
+  meta?: EmbeddedSignupPending;
+}
+
+/**
+ * What Embedded Signup brought, kept until the permission step registers the number: Meta's ids,
+ * and the business's access token and the PIN chosen for the number, sealed together under
+ * OPENWABA_SECRET_KEY and bound to this session (embedded-signup-session.ts). Never in plaintext.
+ */
+export interface EmbeddedSignupPending {
+  phoneNumberId: string;
+  wabaId: string;
+  sealed: string;
 }
 
 const LIMITS = { number: 32, email: 254, name: 200, partner: 4096, state: 2048, redirect_url: 2048 } as const;
