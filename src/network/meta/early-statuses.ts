@@ -13,7 +13,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
-import { enqueueJob, registerJobHandler, type JobRow } from '../../jobs/scheduler.ts';
+import { enqueueJob, registerJobHandler } from '../../jobs/scheduler.ts';
 import { lockedStepFacts } from '../../messaging/status-facts.ts';
 import { advanceStatus, type StatusMove } from '../../messaging/statuses.ts';
 import type { MetaStatus } from './notification.ts';
@@ -83,22 +83,23 @@ function readPayload(raw: unknown): EarlyStatus | undefined {
 }
 
 /**
- * The other statuses of the same message still waiting (their jobs), so that `sent` and
- * `delivered` kept apart are applied together and in order: applied alone, a `delivered` found
- * first would make the `sent` after it a move back, and the channel's webhook would never get it.
- * Their own jobs then find nothing left to move and end.
+ * The statuses of a message still waiting for it (their jobs; `except`: the job asking), so that
+ * statuses kept apart, or a kept one and the one arriving now, are applied together and in order:
+ * applied alone, a `delivered` first would make the `sent` after it a move back, and the channel's
+ * webhook would never get it. Their own jobs then find nothing left to move and end.
  */
-async function siblings(tx: Transaction<Database>, job: JobRow, channelId: string): Promise<MetaStatus[]> {
-  const rows = await tx.selectFrom('jobs').select(['id', 'payload']).where('kind', '=', EARLY_STATUS_JOB).where('ref_id', '=', job.ref_id).where('id', '!=', job.id).execute();
+export async function waitingStatuses(tx: Transaction<Database>, messageId: string, channelId: string, except?: string): Promise<MetaStatus[]> {
+  let q = tx.selectFrom('jobs').select(['id', 'payload']).where('kind', '=', EARLY_STATUS_JOB).where('ref_id', '=', messageId);
+  if (except) q = q.where('id', '!=', except);
   const out: MetaStatus[] = [];
-  for (const r of rows) {
+  for (const r of await q.execute()) {
     let p: EarlyStatus | undefined;
     try {
       p = readPayload(JSON.parse(r.payload));
     } catch {
       p = undefined;
     }
-    if (p && p.channel_id === channelId && p.status.id === job.ref_id) out.push(p.status);
+    if (p && p.channel_id === channelId && p.status.id === messageId) out.push(p.status);
   }
   return out;
 }
@@ -106,7 +107,7 @@ async function siblings(tx: Transaction<Database>, job: JobRow, channelId: strin
 registerJobHandler(EARLY_STATUS_JOB, async (deps, tx, job, raw) => {
   const p = readPayload(raw);
   if (!p) return { done: true }; // written by us; unreadable means nothing left to do
-  const found = await moveMetaStatus(deps, tx, p.channel_id, p.status, () => siblings(tx, job, p.channel_id));
+  const found = await moveMetaStatus(deps, tx, p.channel_id, p.status, () => waitingStatuses(tx, job.ref_id, p.channel_id, job.id));
   if (found !== 'absent') return { done: true };
   const now = deps.clock.now().getTime();
   if (now - p.first_seen_ms >= EARLY_STATUS_WAIT_MS) return { done: true };

@@ -12,7 +12,7 @@ import { storeInbound } from '../../messaging/inbound.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { transact } from '../../webhooks/outbox.ts';
 import { channelForPhoneNumberId } from './channels.ts';
-import { keepEarlyStatus, mayBeEarly, moveMetaStatus } from './early-statuses.ts';
+import { keepEarlyStatus, mayBeEarly, moveMetaStatus, waitingStatuses } from './early-statuses.ts';
 import { servedMediaUrl } from './media-proxy.ts';
 import { forgetMetaTemplateLists } from './templates-360-list.ts';
 import type { MetaInboundMessage, MetaLimitChange, MetaNotification, MetaStatus, MetaWabaChange } from './notification.ts';
@@ -151,7 +151,8 @@ function withOurMediaUrl(deps: Deps, channelId: string, content: unknown): unkno
  * are skipped: the channel's webhook gets only statuses of messages it sent through openwaba.
  */
 async function moveStatus(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, s: MetaStatus): Promise<'moved' | 'not-moved' | 'kept'> {
-  const found = await moveMetaStatus(deps, tx, channel.id, s);
+  // With any of its statuses still waiting (kept before the message was stored): all in order.
+  const found = await moveMetaStatus(deps, tx, channel.id, s, () => waitingStatuses(tx, s.id, channel.id));
   if (found !== 'absent') return found;
   if (!mayBeEarly(deps, s)) return 'not-moved';
   await keepEarlyStatus(deps, tx, channel.id, s);
