@@ -9,6 +9,10 @@
 //   BENCH_LOG_LEVEL=warn npm run bench:send             # server's LOG_LEVEL (default: info, as shipped)
 //   BENCH_DEBUG=1 npm run bench:send                    # also print the server's event-loop delay and GC pauses
 //   BENCH_CHANNELS=400 BENCH_STATUS_DELAYS=sent=1s,delivered=3s,read=6s npm run bench:send
+//   BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres npm run bench:send
+//                                     # on PostgreSQL: a fresh database made (and dropped) by the bench
+//   BENCH_POSTGRES=… BENCH_INSTANCES=2 npm run bench:send
+//                                     # two server processes on one database, the connections split between them
 //
 // The server is the real one (startServer: app, webhook dispatcher, job scheduler) in a child
 // process, and the echo in another, so neither shares an event loop with the load generator
@@ -24,6 +28,7 @@ import path from 'node:path';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
+import pg from 'pg';
 import { systemClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDb } from '../src/db/index.ts';
@@ -46,6 +51,10 @@ const PARTNERS = Math.max(1, Math.min(CHANNELS, Number(process.env.BENCH_PARTNER
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const STATUS_DELAYS = process.env.BENCH_STATUS_DELAYS ?? 'sent=100ms,delivered=300ms,read=600ms';
+/** An admin URL of a PostgreSQL server: the bench then runs on a fresh database there instead of SQLite. */
+const POSTGRES = process.env.BENCH_POSTGRES;
+/** Server processes sharing the database (PostgreSQL only: SQLite is one process's file). */
+const INSTANCES = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 1));
 const DRAIN_TIMEOUT_MS = 60_000;
 
 async function serverChild(): Promise<void> {
@@ -149,33 +158,72 @@ interface Run {
   cpuPerMsg: number;
 }
 
-async function load(target: Child, keys: string[], ids: string[], seconds: number): Promise<Run> {
-  const cpu0 = await target.cpuMs();
-  const r = await autocannon({ url: target.url, connections: CONNECTIONS, duration: seconds, pipelining: 1, requests: requestsFor(keys, ids) });
-  const failed = r.non2xx + r.errors + r.timeouts + r.resets;
-  const codes = Object.entries(r.statusCodeStats)
-    .map(([c, s]) => `${c}×${s.count}`)
-    .join(' ');
-  const cpu = (await target.cpuMs()) - cpu0;
+/**
+ * One run against one target, or against several at once (instances sharing a database: the
+ * connections split between them, one autocannon each). Several: throughput and counts are
+ * summed, and each latency figure is the worst instance's.
+ */
+async function load(targets: Child | Child[], keys: string[], ids: string[], seconds: number): Promise<Run> {
+  const list = Array.isArray(targets) ? targets : [targets];
+  const cpuOf = async () => (await Promise.all(list.map((t) => t.cpuMs()))).reduce((a, b) => a + b, 0);
+  const cpu0 = await cpuOf();
+  const results = await Promise.all(
+    list.map((t, i) =>
+      autocannon({
+        url: t.url,
+        connections: Math.floor(CONNECTIONS / list.length) + (i < CONNECTIONS % list.length ? 1 : 0),
+        duration: seconds,
+        pipelining: 1,
+        requests: requestsFor(keys, ids),
+      }),
+    ),
+  );
+  const cpu = (await cpuOf()) - cpu0;
+  const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((a, r) => a + f(r), 0);
+  const worst = (f: (r: (typeof results)[number]) => number) => Math.max(...results.map(f));
+  const codes = new Map<string, number>();
+  for (const r of results) for (const [c, st] of Object.entries(r.statusCodeStats)) codes.set(c, (codes.get(c) ?? 0) + st.count);
+  const ok = sum((r) => r['2xx']);
   return {
-    cpuPerMsg: cpu / Math.max(1, r['2xx']),
-    reqPerSec: r['2xx'] / r.duration,
-    p50: r.latency.p50,
-    p90: r.latency.p90,
-    p99: r.latency.p99,
-    max: r.latency.max,
-    total: r.requests.total,
-    ok: r['2xx'],
-    failed,
-    codes,
+    cpuPerMsg: cpu / Math.max(1, ok),
+    reqPerSec: sum((r) => r['2xx'] / r.duration),
+    p50: worst((r) => r.latency.p50),
+    p90: worst((r) => r.latency.p90),
+    p99: worst((r) => r.latency.p99),
+    max: worst((r) => r.latency.max),
+    total: sum((r) => r.requests.total),
+    ok,
+    failed: sum((r) => r.non2xx + r.errors + r.timeouts + r.resets),
+    codes: [...codes].map(([c, n]) => `${c}×${n}`).join(' '),
   };
+}
+
+/** A fresh database on the PostgreSQL server of `adminUrl`, and how to drop it. */
+async function freshPostgres(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `openwaba_bench_${Date.now().toString(36)}`;
+  const run = async (q: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(q);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-bench-send-'));
-  const databaseUrl = `sqlite:${path.join(dir, 'bench.db')}`;
+  if (INSTANCES > 1 && !POSTGRES) throw new Error('BENCH_INSTANCES > 1 needs BENCH_POSTGRES: an SQLite file is served by one process');
+  const pgDb = POSTGRES ? await freshPostgres(POSTGRES) : undefined;
+  const databaseUrl = pgDb ? pgDb.url : `sqlite:${path.join(dir, 'bench.db')}`;
+  const where = pgDb ? `PostgreSQL (${new URL(pgDb.url).pathname.slice(1)}), ${INSTANCES} server instance${INSTANCES === 1 ? '' : 's'}` : `SQLite (${dir})`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -193,7 +241,9 @@ async function main(): Promise<void> {
   const keys = await seed(deps);
 
   const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const server = await Child.start(SELF, 'server', env, profileArgs);
+  const servers: Child[] = [];
+  for (let i = 0; i < INSTANCES; i++) servers.push(await Child.start(SELF, 'server', env, profileArgs));
+  const server = INSTANCES === 1 ? servers[0]! : servers;
   const echo = await Child.start(SELF, 'echo', env);
   const ids: string[] = [];
   const echoRuns: Run[] = [];
@@ -234,7 +284,7 @@ async function main(): Promise<void> {
 
     const f = (x: number) => x.toFixed(1);
     const cpu = os.cpus();
-    console.log(`\nnode ${process.version}, ${cpu[0]?.model ?? 'cpu'} × ${cpu.length}, SQLite (${dir})`);
+    console.log(`\nnode ${process.version}, ${cpu[0]?.model ?? 'cpu'} × ${cpu.length}, ${where}`);
     console.log(
       `${CONNECTIONS} connections, ${SECONDS} s per run (after ${WARMUP_SECONDS} s warm-up each), ${ROUNDS} round(s); ${CHANNELS} sandbox channels ` +
         `(${config.defaultThroughputMps} msg/s each), a new recipient per message; server LOG_LEVEL=${LOG_LEVEL}; status delays ${STATUS_DELAYS}\n`,
@@ -269,9 +319,10 @@ async function main(): Promise<void> {
     for (const [name, ok] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'}  ${name}`);
     failedChecks = checks.filter(([, ok]) => !ok).length;
   } finally {
-    await server.stop();
+    for (const s of servers) await s.stop();
     await echo.stop();
     await db.close();
+    await pgDb?.drop();
     if (PROFILE_DIR) console.log(`CPU profile of the server child in ${PROFILE_DIR}`);
     if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   }
