@@ -8,6 +8,7 @@ import { sqliteFile } from '../config.ts';
 import type { Database } from './schema.ts';
 import { SqliteChangeTracker, writtenTables, type ChangeTracker } from './change-tracker.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
+import { namedStatementPool } from './pg-named-statements.ts';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -96,7 +97,7 @@ export function openDb(databaseUrl: string, opts: OpenDbOptions = {}): Db {
   });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namedStatementPool(pool) }) });
   return {
     kysely,
     kind: 'postgres',

@@ -9,6 +9,7 @@
 // identifiers or SQL keywords); anything else is refused when the query is first compiled.
 import { createQueryId, type Compilable, type CompiledQuery, type QueryResult } from 'kysely';
 import type { Executor } from './index.ts';
+import { markHotStatement } from './pg-named-statements.ts';
 
 const MARK = '\u0000openwaba-placeholder:';
 
@@ -40,6 +41,8 @@ export function prepared<R>(build: (db: Executor, p: Placeholder) => Compilable<
 
 function compileTemplate(query: Compilable<unknown>): Template {
   const compiled = query.compile();
+  // On PostgreSQL sent as a named statement: parsed and planned once per connection.
+  markHotStatement(compiled.sql);
   if (compiled.sql.includes(MARK)) throw new Error(`prepared query: a placeholder stands outside a parameter in ${compiled.sql}`);
   const slots = compiled.parameters.map((v) => (typeof v === 'string' && v.startsWith(MARK) ? Number(v.slice(MARK.length)) : -1));
   return { compiled, slots };

@@ -42,6 +42,8 @@ export interface DueSource<T extends { id: string } = { id: string }> {
   /** The item again if it is still due work, locked on PostgreSQL (running items one by one after a failed batch). */
   takeOne(tx: Transaction<Database>, id: string, pg: boolean): Promise<T | undefined>;
   apply(deps: Deps, tx: Transaction<Database>, item: T): Promise<void>;
+  /** Applies a whole batch at once (fewer statements), when the source can; otherwise apply() runs per item. */
+  applyAll?(deps: Deps, tx: Transaction<Database>, items: T[]): Promise<void>;
   /** After a failure: try the item again at `until`. */
   defer(db: Deps['db'], id: string, until: string): Promise<void>;
   /** When the earliest item falls due (ISO), if any. */
@@ -215,7 +217,8 @@ export class JobScheduler {
         for (const [i, source] of sources.entries()) {
           if (!kinds.sources[i]) continue;
           const items = await source.take(tx, now, BATCH, pg, deps.db);
-          for (const item of items) await source.apply(deps, tx, item);
+          if (source.applyAll) await source.applyAll(deps, tx, items);
+          else for (const item of items) await source.apply(deps, tx, item);
           ran += items.length;
           full.sources[i] = items.length >= BATCH;
         }

@@ -1,11 +1,15 @@
-// Group commit of sends on SQLite. There, every write goes through one connection, one
-// transaction after another, and a commit costs more than the few rows a send writes (each
-// dirty page goes to the WAL with its own write). Sends that reach their write in the same turn
-// of the event loop (or while a batch is being written) are written together: each send's rows
-// and its network's follow-up work still commit in one transaction, and nobody is answered
-// before that commit. If a batch fails, its sends are written again one by one, so that only the
-// send at fault fails. On PostgreSQL, where the pool runs transactions side by side, every send
-// has its own transaction, as before.
+// Group commit of sends. Sends that reach their write in the same turn of the event loop (or
+// while earlier batches are being written) are written together: each send's rows and its
+// network's follow-up work still commit in one transaction, and nobody is answered before that
+// commit. If a batch fails, its sends are written again one by one, so that only the send at
+// fault fails.
+// - SQLite: every write goes through one connection, one transaction after another, and a commit
+//   costs more than the few rows a send writes (each dirty page goes to the WAL with its own
+//   write): one batch at a time.
+// - PostgreSQL: a commit waits for its WAL flush and every statement is a round trip; a
+//   transaction per send spent its time in BEGIN, COMMIT and the flush (bench:send on PostgreSQL).
+//   The pool runs transactions side by side, so several batches are written at once, leaving the
+//   rest of the pool to reads, status rounds and the webhook dispatcher.
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
@@ -21,55 +25,60 @@ interface Pending {
 
 /** Sends written in one transaction at most. */
 const MAX_BATCH = 64;
+/** Batches written at once on PostgreSQL (the pool holds 10 connections by default). */
+const PG_BATCHES_IN_FLIGHT = 4;
 
 export class SendBatcher {
   private queue: Pending[] = [];
-  private draining = false;
+  private inFlight = 0;
   private scheduled = false;
+  private readonly maxInFlight: number;
 
-  constructor(private readonly deps: Deps) {}
+  constructor(private readonly deps: Deps) {
+    this.maxInFlight = deps.db.kind === 'sqlite' ? 1 : PG_BATCHES_IN_FLIGHT;
+  }
 
-  /** Runs write in a transaction (shared with other sends on SQLite); resolves once committed. */
+  /** Runs write in a transaction (shared with other sends); resolves once committed. */
   write(write: Write): Promise<void> {
-    if (this.deps.db.kind !== 'sqlite') return transact(this.deps, write);
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
-      if (!this.draining && !this.scheduled) {
+      if (this.inFlight < this.maxInFlight && !this.scheduled) {
         // Requests read in this turn of the event loop reach this point one after another, each
         // within its own callback: wait for the end of the turn to write them together.
         this.scheduled = true;
         setImmediate(() => {
           this.scheduled = false;
-          void this.drain();
+          this.start();
         });
       }
     });
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        if (batch.length === 1) {
-          await this.alone(batch[0]!);
-          continue;
-        }
-        try {
-          await transact(this.deps, async (tx) => {
-            for (const p of batch) await p.write(tx);
-          });
-        } catch (err) {
-          // The database is locked by another process (past busy_timeout): so it would be for each.
-          if (String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) for (const p of batch) p.reject(err);
-          else for (const p of batch) await this.alone(p);
-          continue;
-        }
-        for (const p of batch) p.resolve();
-      }
-    } finally {
-      this.draining = false;
+  /** Starts batches of what is queued while fewer than maxInFlight are being written. */
+  private start(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.inFlight++;
+      void this.writeBatch(batch).finally(() => {
+        this.inFlight--;
+        this.start();
+      });
     }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) return this.alone(batch[0]!);
+    try {
+      await transact(this.deps, async (tx) => {
+        for (const p of batch) await p.write(tx);
+      });
+    } catch (err) {
+      // The database is locked by another process (past busy_timeout): so it would be for each.
+      if (String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) for (const p of batch) p.reject(err);
+      else for (const p of batch) await this.alone(p);
+      return;
+    }
+    for (const p of batch) p.resolve();
   }
 
   private async alone(p: Pending): Promise<void> {

@@ -15,7 +15,7 @@ import { prepared, type Placeholder } from '../db/prepared.ts';
 import type { Deps } from '../deps.ts';
 import { registerDueSource, registerJobHandler, signalJobsDue } from '../jobs/scheduler.ts';
 import type { StatusStep } from '../network/types.ts';
-import { advanceStatus, type PlanProgress } from './statuses.ts';
+import { advanceStatus, advanceStatuses, type PlanProgress } from './statuses.ts';
 import { addChannelFacts, stepFacts, withMessageFacts, withStepFacts, type StepFacts } from './status-facts.ts';
 
 /** A network's steps as the message row stores them (insertMessage's `plan`), or none. */
@@ -82,6 +82,17 @@ registerDueSource<StepFacts>({
   async apply(deps: Deps, tx: Transaction<Database>, row) {
     const { due, progress } = dueSteps(parseSteps(row.status_plan), row.status_plan, deps.clock.now().getTime());
     await advanceStatus(deps, tx, row, due, progress);
+  },
+  async applyAll(deps: Deps, tx: Transaction<Database>, rows) {
+    const now = deps.clock.now().getTime();
+    await advanceStatuses(
+      deps,
+      tx,
+      rows.map((row) => {
+        const { due, progress } = dueSteps(parseSteps(row.status_plan), row.status_plan, now);
+        return { facts: row, moves: due, plan: progress };
+      }),
+    );
   },
   async defer(db: Db, id, until) {
     await db.kysely.updateTable('messages').set({ status_due_at: until }).where('id', '=', id).where('status_due_at', 'is not', null).execute();

@@ -99,6 +99,14 @@ export async function enqueueEvent(deps: Deps, tx: Executor, ev: NewOutboxEvent)
  * instances' through NOTIFY on PostgreSQL (delivered by PostgreSQL only on commit).
  */
 export async function announceOutbox(deps: Deps, tx: Executor): Promise<void> {
-  if (deps.db.kind === 'postgres') await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(tx);
+  if (deps.db.kind === 'postgres' && !announced.has(tx)) {
+    await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(tx);
+    // One NOTIFY per transaction is enough (PostgreSQL folds identical ones anyway): a status
+    // round writing 32 events paid 32 round trips for it.
+    if (tx.isTransaction) announced.add(tx);
+  }
   onCommit(deps, tx, () => outboxSignal(deps.db).emit('enqueued'));
 }
+
+/** Transactions that have sent their NOTIFY already. */
+const announced = new WeakSet<Executor>();

@@ -94,9 +94,9 @@ describe('send path on SQLite: changes by another process on the same file', () 
   });
 });
 
-describe('send batches on SQLite', () => {
+describeEachDb('send batches', (kind) => {
   it('a failing send fails alone; the others of its batch are written', async () => {
-    const database = await createTestDatabase('sqlite');
+    const database = await createTestDatabase(kind);
     const db = openDb(database.url);
     try {
       await migrateToLatest(db);
@@ -108,6 +108,46 @@ describe('send batches on SQLite', () => {
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
       const keys = (await db.kysely.selectFrom('instance_settings').select('key').where('key', 'in', ['a', 'b', 'c']).orderBy('key').execute()).map((r) => r.key);
       expect(keys).toEqual(['a', 'b', 'c']);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
+  it('sends issued together share transactions (one per batch, several at once on PostgreSQL); each is answered only once committed', async () => {
+    const database = await createTestDatabase(kind);
+    const db = openDb(database.url);
+    try {
+      await migrateToLatest(db);
+      const deps = { config: loadConfig({ DATABASE_URL: database.url }), db, clock: systemClock };
+      const batcher = new SendBatcher(deps);
+      const txs = new Set<unknown>();
+      let open = 0;
+      let most = 0;
+      const put = (key: string) =>
+        batcher.write(async (tx) => {
+          if (!txs.has(tx)) {
+            txs.add(tx);
+            most = Math.max(most, ++open);
+            setTimeout(() => open--, 30);
+          }
+          await tx.insertInto('instance_settings').values({ key, value: 'x' }).execute();
+          if (kind === 'postgres') await new Promise((r) => setTimeout(r, 5)); // a slow statement: later sends queue meanwhile
+        });
+      const keys = Array.from({ length: 200 }, (_, i) => `batch-${String(i).padStart(3, '0')}`);
+      const done = await Promise.all(
+        keys.map(async (k) => {
+          await put(k);
+          // Answered only once committed: a fresh connection sees the row.
+          return (await db.kysely.selectFrom('instance_settings').select('key').where('key', '=', k).executeTakeFirst())?.key;
+        }),
+      );
+      expect(done).toEqual(keys);
+      // 200 sends in far fewer transactions (at most 64 a batch).
+      expect(txs.size).toBeGreaterThanOrEqual(4);
+      expect(txs.size).toBeLessThan(50);
+      // PostgreSQL: the first batches (64 sends of ~5 ms statements each) are written side by side.
+      if (kind === 'postgres') expect(most).toBeGreaterThan(1);
     } finally {
       await db.close();
       await database.drop();
