@@ -100,6 +100,8 @@ describeBrowser('Embedded Signup in Chromium', browserCheck, () => {
   let page: Page;
   let pid: string;
   const cspViolations: string[] = [];
+  /** Console warnings of the page (the script names messages it ignored). */
+  const warnings: string[] = [];
 
   beforeAll(async () => {
     graph = await new FakeGraph().start();
@@ -123,6 +125,7 @@ describeBrowser('Embedded Signup in Chromium', browserCheck, () => {
     page = session.page;
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+      if (m.type() === 'warning') warnings.push(m.text());
     });
   });
   afterAll(async () => {
@@ -165,6 +168,8 @@ describeBrowser('Embedded Signup in Chromium', browserCheck, () => {
     const forged = JSON.stringify({ type: 'WA_EMBEDDED_SIGNUP', event: 'FINISH', data: { phone_number_id: '111111111111111', waba_id: '222222222222222' } });
     await page.evaluate(`window.postMessage(${JSON.stringify(forged)}, '*')`);
     await page.waitForFunction('window.__messages >= 2');
+    // …and named in the console, for an operator whose Facebook answers from an origin not listed (OPENWABA_META_ES_ORIGINS).
+    await expect.poll(() => warnings).toContain(`Embedded Signup: ignored a WA_EMBEDDED_SIGNUP message from ${t.baseUrl}, which OPENWABA_META_ES_ORIGINS does not list`);
     await expect(page.evaluate('window.__fbLoginOpts')).resolves.toEqual({
       config_id: CONFIG_ID,
       response_type: 'code',

@@ -2,12 +2,12 @@
 // the short-lived code Facebook's login hands the browser is exchanged for the business's access
 // token (`GET {graph}/{version}/oauth/access_token?client_id&client_secret&code`), and the number is
 // registered for the Cloud API (`POST {phone_number_id}/register` with a two-step verification PIN
-// openwaba chooses). The rest (the number's facts, the WABA check, subscribed_apps, the sealed
+// openwaba derives from the number: pinFor). The rest (the number's facts, the WABA check, subscribed_apps, the sealed
 // token) is the operator's attach (number-check.ts, channels.ts), reused as it is.
 //
 // Neither the token, the app secret, the code nor the PIN is ever part of an error made here: a
 // refusal says what Meta said, with any of them cut out should Meta repeat one.
-import { randomInt } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { EmbeddedSignupConfig } from '../../config.ts';
 import type { Executor } from '../../db/index.ts';
 import type { Deps } from '../../deps.ts';
@@ -93,9 +93,27 @@ export async function registerNumber(deps: Deps, input: MetaCredentialsInput, pi
   }
 }
 
-/** A fresh two-step verification PIN: 6 digits from the system's CSPRNG. */
-export function newPin(): string {
-  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+/**
+ * The two-step verification PIN openwaba registers a Meta number with: a function of the number
+ * (its phone_number_id) under OPENWABA_SECRET_KEY, so that every attempt for one number uses the same
+ * PIN. A registration can take effect at Meta while its answer is lost (a timeout): the next attempt,
+ * in this session or another, must repeat that PIN, or Meta refuses the number for good (133005,
+ * "PIN Mismatch") and nobody knows the PIN it has. A random PIN kept only in the session could not
+ * be repeated once the session moved on; this one needs nothing kept.
+ *
+ * HMAC-SHA256 keyed with the secret key over a domain-separated message (no other use of the key
+ * signs a message starting so), then the first 8 bytes as an unsigned 64-bit integer mod 10^6. The
+ * modulo's bias is negligible: 2^64 = 18446744073709 * 10^6 + 551616, so the 551616 smallest PINs
+ * have 18446744073710 preimages and the others 18446744073709, a relative difference of 5.4e-14.
+ * (4 bytes mod 10^6 would favour the smallest PINs by 1 in 4294; 8 bytes need no rejection loop.)
+ *
+ * After a rotation of the secret key this gives another PIN: what a number was registered with
+ * is therefore also kept with its channel (meta_channels.pin_sealed), sealed under the key of the
+ * time. The PIN appears in no error, page or log line.
+ */
+export function pinFor(key: Buffer, phoneNumberId: string): string {
+  const mac = createHmac('sha256', key).update(`openwaba two-step pin v1:${phoneNumberId}`).digest();
+  return String(mac.readBigUInt64BE(0) % 1_000_000n).padStart(6, '0');
 }
 
 /** The PIN sealed for the channel's meta_channels row (a binding of its own: the token's seal does not open as a PIN). */

@@ -44,7 +44,16 @@
 
   /** Meta's message, as an object of the expected shape, or null. */
   function embeddedSignupMessage(event) {
-    if (origins.indexOf(event.origin) === -1) return null;
+    if (origins.indexOf(event.origin) === -1) {
+      // Ignored, but said in the console: it may be Facebook answering from an origin not listed
+      // (the README's Embedded Signup: add it to OPENWABA_META_ES_ORIGINS). Only the origin is named.
+      var raw = event.data;
+      var looksLikeIt = typeof raw === 'string' ? raw.indexOf('WA_EMBEDDED_SIGNUP') !== -1 : !!raw && typeof raw === 'object' && raw.type === 'WA_EMBEDDED_SIGNUP';
+      if (looksLikeIt && window.console) {
+        console.warn('Embedded Signup: ignored a WA_EMBEDDED_SIGNUP message from ' + event.origin + ', which OPENWABA_META_ES_ORIGINS does not list');
+      }
+      return null;
+    }
     var data = event.data;
     if (typeof data === 'string') {
       if (data.length > 10000) return null;

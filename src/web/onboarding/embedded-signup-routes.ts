@@ -4,9 +4,12 @@
 //
 // POST /dashboard/app/{pid}/embedded-signup {code, phone_number_id, waba_id}: the code is exchanged
 // at once (it is short-lived and single-use), Meta is asked which number this is, and the token
-// and a fresh PIN wait sealed in the session for the permission step. Nothing changes at Meta yet.
-// The permission step (grantEmbeddedSignup, called by flow-routes.ts) subscribes the app to the
-// WABA and registers the number, then creates the channel on Meta's network.
+// waits sealed in the session for the permission step. Nothing changes at Meta yet. Exchanges are
+// bounded: MAX_CODE_EXCHANGES per session, and failed ones per user and per address (the login
+// throttle), since each is a request signed with the one Meta app's secret, under its rate limit.
+// The permission step (grantEmbeddedSignup, called by flow-routes.ts) runs the commit's local
+// refusals first, then subscribes the app to the WABA and registers the number with the PIN derived
+// from it (pinFor: the same in every attempt), then creates the channel on Meta's network.
 //
 // Every refusal or failure of Meta's renders the step again with Meta's reason (never a 500), and
 // creates nothing; the token, the code and the PIN appear in no page, answer, log line or error.
@@ -14,20 +17,28 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { META_ID_PATTERN, type MetaCredentialsInput } from '../../network/meta/channels.ts';
-import { EmbeddedSignupError, ES_CODE, exchangeCode, metaNumberHolder, newPin, registerNumber } from '../../network/meta/embedded-signup.ts';
+import { EmbeddedSignupError, ES_CODE, exchangeCode, metaNumberHolder, pinFor, registerNumber } from '../../network/meta/embedded-signup.ts';
 import { checkMetaNumber, readNumberFacts } from '../../network/meta/number-check.ts';
 import { GraphClient } from '../../network/meta/graph-client.ts';
 import type { PartnerRow } from '../../services/partners.ts';
 import { getClient } from '../../services/clients.ts';
+import { throttledLogin } from '../../services/login-throttle.ts';
 import { updateSessionSubject } from '../sessions.ts';
 import { postContext, requireStep, requireUser } from './context.ts';
 import { openPending, sealPending } from './embedded-signup-session.ts';
 import { base, renderStep, type OnboardingSession } from './pages.ts';
-import { channelCapacity, completeOnboarding, numberInUse } from './setup.ts';
+import { channelCapacity, completeOnboarding, numberInUse, refuseBeforeCommit } from './setup.ts';
 import type { Plan } from './state.ts';
 import { findOnboardingUser, type OnboardingUser } from './users.ts';
 
 const META_ID = new RegExp(META_ID_PATTERN);
+
+/**
+ * Codes one onboarding session may have Meta exchange (as the sandbox's number step has MAX_CODES):
+ * enough for a few tries with Facebook; a new session (the link opened again) starts over, and
+ * failed exchanges are also throttled per user and per address across sessions (below).
+ */
+export const MAX_CODE_EXCHANGES = 5;
 
 /** What the page says when Meta refused or could not be reached; and the status it answers with. */
 function failure(err: EmbeddedSignupError, again: string): { error: string; status: number } {
@@ -66,11 +77,37 @@ export const embeddedSignupRoutes: FastifyPluginAsync<{ deps: Deps }> = async (a
     }
     const held = await heldElsewhere(deps, partner, ids.phoneNumberId);
     if (held) return refuse(held, 409);
+    const exchanges = s.subject.codeExchanges ?? 0;
+    if (exchanges >= MAX_CODE_EXCHANGES) {
+      return refuse(`You connected with Facebook ${MAX_CODE_EXCHANGES} times already in this visit: open the link from ${partner.brand_name} again to start over.`, 429);
+    }
 
     let accessToken: string;
     let facts;
+    let failed: unknown;
     try {
-      accessToken = await exchangeCode(deps, es, code);
+      // Failed exchanges are throttled as failed logins are (services/login-throttle.ts: counters in
+      // the database, OPENWABA_LOGIN_MAX_FAILURES per OPENWABA_LOGIN_WINDOW_SECONDS), per onboarding
+      // user and per address, across sessions and instances: counted before Meta is asked
+      // (atomically, so parallel posts count too), the user's forgotten when one succeeds. Counters
+      // of their own (`es:` before the address): failed connections do not lock out logins, nor the
+      // reverse. Any failure counts, Meta's refusal or no answer: either way Meta was asked.
+      const exchanged = await throttledLogin(deps, `embedded-signup:${partner.id}:${user.id}`, `es:${request.ip}`, async () => {
+        // Counted in the session before Meta is asked, whatever comes of it.
+        await updateSessionSubject(deps, s, { ...s.subject, codeExchanges: exchanges + 1 });
+        try {
+          return await exchangeCode(deps, es, code);
+        } catch (err) {
+          failed = err;
+          return undefined;
+        }
+      });
+      if (exchanged.kind === 'blocked') {
+        reply.header('retry-after', String(exchanged.retryAfterSeconds));
+        return refuse(`Too many failed connections with Facebook: try again in ${Math.ceil(exchanged.retryAfterSeconds / 60)} minute(s).`, 429);
+      }
+      if (exchanged.kind === 'wrong') throw failed;
+      accessToken = exchanged.user;
       const input: MetaCredentialsInput = { ...ids, accessToken };
       const graph = new GraphClient(deps.config);
       try {
@@ -88,7 +125,7 @@ export const embeddedSignupRoutes: FastifyPluginAsync<{ deps: Deps }> = async (a
     }
     if (!facts.phoneNumber) return refuse('Meta did not say which phone number you connected: connect with Facebook again.', 502);
     if (await numberInUse(deps, partner.id, facts.phoneNumber)) return refuse(`+${facts.phoneNumber} is already connected to ${partner.brand_name}.`, 409);
-    const pending = sealPending(deps, s, ids, { accessToken, pin: newPin() });
+    const pending = sealPending(deps, s, ids, { accessToken });
     await updateSessionSubject(deps, s, {
       ...s.subject,
       step: 'permission',
@@ -102,10 +139,12 @@ export const embeddedSignupRoutes: FastifyPluginAsync<{ deps: Deps }> = async (a
 };
 
 /**
- * The permission step of a number connected with Facebook: the app is subscribed to its WABA and
- * the number registered for the Cloud API (Meta first: a refusal creates nothing), then the client
- * (when new) and its channel on Meta's network are committed. Returns the client's id, or the
- * reply when the step was rendered again with the reason.
+ * The permission step of a number connected with Facebook. First what the commit would refuse
+ * locally (refuseBeforeCommit: max_channels, the number connected meanwhile): Meta is not touched
+ * for a number that cannot become a channel. Then the app is subscribed to its WABA and the number
+ * registered for the Cloud API with its PIN (Meta's refusal creates nothing), then the client (when
+ * new) and its channel on Meta's network are committed. Returns the client's id, or the reply when
+ * the step was rendered again with the reason.
  */
 export async function grantEmbeddedSignup(
   deps: Deps,
@@ -120,12 +159,21 @@ export async function grantEmbeddedSignup(
     return { rendered: await renderStep(deps, reply, s, partner, { error }, status) };
   };
   const again = async (error: string, status: number) => ({ rendered: await renderStep(deps, reply, s, partner, { error, values: plan ? { plan } : {} }, status) });
-  if (!deps.config.embeddedSignup) return backToNumberStep('Connecting a number with Facebook is no longer set up here: enter your number again.', 409);
+  const key = deps.config.secretKey;
+  if (!deps.config.embeddedSignup || !key) return backToNumberStep('Connecting a number with Facebook is no longer set up here: enter your number again.', 409);
   const secrets = openPending(deps, s, pending);
   if (!secrets) return backToNumberStep('Your connection with Facebook can no longer be used here: connect with Facebook again.', 409);
   const held = await heldElsewhere(deps, partner, pending.phoneNumberId);
   if (held) return backToNumberStep(held, 409);
+  try {
+    await refuseBeforeCommit(deps, { partner, user, phone, phoneNumberId: pending.phoneNumberId });
+  } catch (err) {
+    // The number taken meanwhile: another number may still do. No room for a number (403): the error page, as the commit's.
+    if (err instanceof ApiError && err.status === 409) return backToNumberStep(`${err.message}: connect another number with Facebook.`, 409);
+    throw err;
+  }
   const credentials: MetaCredentialsInput = { phoneNumberId: pending.phoneNumberId, wabaId: pending.wabaId, accessToken: secrets.accessToken };
+  const pin = pinFor(key, pending.phoneNumberId);
   let facts;
   try {
     // The operator's attach checks (the number's facts, that it is the WABA's, subscribed_apps)…
@@ -135,16 +183,16 @@ export async function grantEmbeddedSignup(
       if (err instanceof ApiError) throw new EmbeddedSignupError(err.message, err.status >= 500);
       throw err;
     }
+    // (Meta's facts now: a verified name may have changed since the Facebook step; the number must be the one shown.)
+    if (facts.phoneNumber !== undefined && facts.phoneNumber !== phone.number) {
+      return backToNumberStep('Meta now reports another phone number for this connection: connect with Facebook again.', 409);
+    }
     // …then the registration, which makes the number send through the Cloud API.
-    await registerNumber(deps, credentials, secrets.pin);
+    await registerNumber(deps, credentials, pin);
   } catch (err) {
     if (!(err instanceof EmbeddedSignupError)) throw err;
     const f = failure(err, 'Try again');
     return again(f.error, f.status);
-  }
-  // Meta's facts now (a verified name may have changed since the Facebook step); the number must be the one shown.
-  if (facts.phoneNumber !== undefined && facts.phoneNumber !== phone.number) {
-    return backToNumberStep('Meta now reports another phone number for this connection: connect with Facebook again.', 409);
   }
   const { clientId } = await completeOnboarding(deps, {
     partner,
@@ -152,7 +200,7 @@ export async function grantEmbeddedSignup(
     phone: { number: phone.number, name: facts.verifiedName ?? phone.name },
     params: s.subject.params,
     plan,
-    meta: { credentials, facts: { ...facts, phoneNumber: phone.number }, pin: secrets.pin },
+    meta: { credentials, facts: { ...facts, phoneNumber: phone.number }, pin },
   });
   return { clientId };
 }

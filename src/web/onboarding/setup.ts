@@ -79,6 +79,50 @@ export interface CompleteInput {
   meta?: { credentials: MetaCredentialsInput; facts: MetaNumberFacts; pin: string };
 }
 
+/**
+ * The refusals of completeOnboarding that need only the database: the client's room for a number
+ * (channelCapacity), the phone number among the partner's channels (numberInUse), and a Meta number's
+ * phone_number_id attached to any channel (metaNumberHolder). Throws the ApiError the commit would.
+ */
+async function localRefusals(
+  deps: Deps,
+  ex: Executor,
+  input: { partner: PartnerRow; client: ClientRow | undefined; phone: { number: string }; phoneNumberId?: string },
+): Promise<void> {
+  const { partner, client, phone } = input;
+  // A client not created yet gets its first number (createClient's max_channels is at least 1).
+  if (client) {
+    const capacity = await channelCapacity(deps, partner, client, ex);
+    if (!capacity.allowed) throw new ApiError(403, capacity.reason!);
+  }
+  if (await numberInUse(deps, partner.id, phone.number, ex)) throw new ApiError(409, `The number +${phone.number} is already connected`);
+  if (input.phoneNumberId !== undefined && (await metaNumberHolder(deps, input.phoneNumberId, ex))) {
+    throw new ApiError(409, `The number +${phone.number} is already connected`);
+  }
+}
+
+/**
+ * completeOnboarding's local refusals, before it: for a permission step that changes things at Meta
+ * before the commit (Embedded Signup subscribes the app and registers the number with its PIN), so
+ * that nothing is done at Meta for a number the commit would refuse (max_channels reached from
+ * another window, the number connected meanwhile). Reads the user's client afresh. Only a check:
+ * the commit's transaction checks all of it again, and a race lost in between is still refused
+ * there (after Meta registered the number; see the README's Embedded Signup).
+ */
+export async function refuseBeforeCommit(
+  deps: Deps,
+  input: { partner: PartnerRow; user: OnboardingUser; phone: { number: string }; phoneNumberId?: string },
+): Promise<void> {
+  const { partner, user } = input;
+  const fresh = await deps.db.kysely.selectFrom('onboarding_users').select(['client_id']).where('id', '=', user.id).executeTakeFirst();
+  if (!fresh) throw new ApiError(409, 'Your account is gone: open the link again');
+  const client = fresh.client_id
+    ? await deps.db.kysely.selectFrom('clients').selectAll().where('id', '=', fresh.client_id).where('partner_id', '=', partner.id).executeTakeFirst()
+    : undefined;
+  if (fresh.client_id && !client) throw new ApiError(409, 'Your account is gone: open the link again');
+  await localRefusals(deps, deps.db.kysely, { partner, client, phone: input.phone, phoneNumberId: input.phoneNumberId });
+}
+
 /** Commits the onboarding; returns the client and the new channel. */
 export async function completeOnboarding(deps: Deps, input: CompleteInput): Promise<{ clientId: string; channelId: string }> {
   const { partner, user, phone } = input;
@@ -107,9 +151,9 @@ export async function completeOnboarding(deps: Deps, input: CompleteInput): Prom
         .executeTakeFirst();
       if (Number(linked.numUpdatedRows) !== 1) throw new ApiError(409, 'This onboarding was completed in another window; open the link again');
     }
-    const capacity = await channelCapacity(deps, partner, client, tx);
-    if (!capacity.allowed) throw new ApiError(403, capacity.reason!);
-    if (await numberInUse(deps, partner.id, phone.number, tx)) throw new ApiError(409, `The number +${phone.number} is already connected`);
+    // Checked again here, in the transaction that commits: another window may have taken the place
+    // or the number since any check before it (refuseBeforeCommit).
+    await localRefusals(deps, tx, { partner, client, phone, phoneNumberId: input.meta?.credentials.phoneNumberId });
     if (input.meta) return { clientId: client.id, channelId: await createMetaChannel(deps, tx, input.meta, { partner, client, phone, actor }) };
     const ch = await createChannel(
       deps,
@@ -145,8 +189,6 @@ async function createMetaChannel(
   ctx: { partner: PartnerRow; client: ClientRow; phone: { number: string; name: string }; actor: Actor },
 ): Promise<string> {
   const pnid = meta.credentials.phoneNumberId;
-  const holder = await metaNumberHolder(deps, pnid, tx);
-  if (holder) throw new ApiError(409, `The number +${ctx.phone.number} is already connected`);
   const ch = await createChannel(
     deps,
     { partnerId: ctx.partner.id, clientId: ctx.client.id, phoneNumber: ctx.phone.number, phoneName: ctx.phone.name, status: 'created', network: 'meta', externalId: pnid },

@@ -47,12 +47,18 @@ export interface OnboardingSubject {
   plan?: Plan;
   /** Embedded Signup: the number connected with Facebook, waiting for the permission step. */
   meta?: EmbeddedSignupPending;
+  /**
+   * Embedded Signup: Facebook codes this session had Meta exchange (a bound like codesIssued: each
+   * is a request signed with the Meta app's secret, under the app's rate limit that every partner
+   * shares). Absent in sessions from before it was counted: 0.
+   */
+  codeExchanges?: number;
 }
 
 /**
  * What Embedded Signup brought, kept until the permission step registers the number: Meta's ids,
- * and the business's access token and the PIN chosen for the number, sealed together under
- * OPENWABA_SECRET_KEY and bound to this session (embedded-signup-session.ts). Never in plaintext.
+ * and the business's access token, sealed under OPENWABA_SECRET_KEY and bound to this session
+ * (embedded-signup-session.ts). Never in plaintext.
  */
 export interface EmbeddedSignupPending {
   phoneNumberId: string;
