@@ -9,6 +9,19 @@ import type { Page } from 'playwright-core';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { checkBrowser, describeBrowser, launchIsolatedPage, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
 import { FakeGraph } from '../helpers/fake-graph.ts';
+
+/**
+ * Waits until `expression` is true in the page. Not page.waitForFunction: its polling evaluates
+ * the expression with eval inside the page, which the page's CSP (no 'unsafe-eval') refuses
+ * whenever the first look is not already true. page.evaluate goes through the DevTools protocol.
+ */
+async function until(page: { evaluate(expression: string): Promise<unknown> }, expression: string, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() - t0 > ms) throw new Error(`not true within ${ms} ms: ${expression}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 import { LocalServer } from '../helpers/local-server.ts';
 
 const browserCheck = await checkBrowser();
@@ -147,7 +160,7 @@ describeBrowser('Embedded Signup in Chromium', browserCheck, () => {
     const connect = page.getByRole('button', { name: 'Connect with Facebook' });
     await page.getByRole('heading', { name: 'Connect your WhatsApp number' }).waitFor();
     await expect(page.getByLabel('Phone number with country code').count()).resolves.toBe(0);
-    await page.waitForFunction('!document.getElementById("es-connect").disabled');
+    await until(page, '!document.getElementById("es-connect").disabled');
     expect(facebook.served).toContain('/en_US/sdk.js');
     await expect(page.evaluate('window.__fbInit')).resolves.toMatchObject({ appId: APP_ID, version: 'v23.0' });
     await screenshot(page, 'embedded-signup-01-number-step');
@@ -156,7 +169,7 @@ describeBrowser('Embedded Signup in Chromium', browserCheck, () => {
     let [dialog] = await Promise.all([page.waitForEvent('popup'), connect.click()]);
     await dialog.locator('#cancel').click();
     await page.getByText(/You left Facebook’s window before finishing \(at “PHONE_NUMBER_SETUP”\)/).waitFor();
-    await page.waitForFunction('!document.getElementById("es-connect").disabled');
+    await until(page, '!document.getElementById("es-connect").disabled');
     expect(graph.requests).toHaveLength(0);
 
     // Second try. Facebook's FINISH message comes; then a message of the same shape from another
@@ -164,10 +177,10 @@ describeBrowser('Embedded Signup in Chromium', browserCheck, () => {
     [dialog] = await Promise.all([page.waitForEvent('popup'), connect.click()]);
     await page.evaluate(`window.__messages = 0; window.addEventListener('message', function () { window.__messages++; });`);
     await dialog.locator('#finish-session').click();
-    await page.waitForFunction('window.__messages >= 1');
+    await until(page, 'window.__messages >= 1');
     const forged = JSON.stringify({ type: 'WA_EMBEDDED_SIGNUP', event: 'FINISH', data: { phone_number_id: '111111111111111', waba_id: '222222222222222' } });
     await page.evaluate(`window.postMessage(${JSON.stringify(forged)}, '*')`);
-    await page.waitForFunction('window.__messages >= 2');
+    await until(page, 'window.__messages >= 2');
     // …and named in the console, for an operator whose Facebook answers from an origin not listed (OPENWABA_META_ES_ORIGINS).
     await expect.poll(() => warnings).toContain(`Embedded Signup: ignored a WA_EMBEDDED_SIGNUP message from ${t.baseUrl}, which OPENWABA_META_ES_ORIGINS does not list`);
     await expect(page.evaluate('window.__fbLoginOpts')).resolves.toEqual({
