@@ -3,7 +3,7 @@
 // through one place (the statement cache), so every write to a table is seen before it runs.
 // Writes by other processes on the same file (the CLI) show in PRAGMA data_version, read at most
 // every OTHER_CONNECTIONS_CHECK_MS: they are seen within that time.
-// (PostgreSQL has no tracker: several instances share it, and nothing is cached there.)
+// (PostgreSQL's tracker, pg-change-tracker.ts, hears of other instances' writes by NOTIFY.)
 import type SqliteDatabase from 'better-sqlite3';
 
 /** How often writes by other connections are looked for: their changes are seen within this time. */
@@ -19,9 +19,16 @@ export interface ChangeTracker {
 const WRITE = /\b(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+["`[]?(\w+)/gi;
 const DDL = /\b(?:create|alter|drop)\s+(?:unique\s+)?(?:table|index|view|trigger)\b/i;
 
+/**
+ * A key's last-use time (services/last-used.ts: once a minute per key in use): no kept row shows
+ * it, so it changes nothing kept. Counted as a write, it made every kept principal be read again.
+ */
+const LAST_USED_ONLY = /^\s*update\s+["`]?\w+["`]?\s+set\s+["`]?last_used_at["`]?\s*=\s*(?:\?|\$\d+)\s+where\s+["`]?id["`]?\s*=\s*(?:\?|\$\d+)\s*$/i;
+
 /** The tables a statement writes: names, 'all' for schema changes, or null for a read. */
 export function writtenTables(sql: string): string[] | 'all' | null {
   if (DDL.test(sql)) return 'all';
+  if (LAST_USED_ONLY.test(sql)) return null;
   const names = [...sql.matchAll(WRITE)].map((m) => m[1]!.toLowerCase());
   return names.length ? [...new Set(names)] : null;
 }

@@ -8,7 +8,8 @@ import { sqliteFile } from '../config.ts';
 import type { Database } from './schema.ts';
 import { SqliteChangeTracker, writtenTables, type ChangeTracker } from './change-tracker.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
-import { namedStatementPool } from './pg-named-statements.ts';
+import { trackedPool } from './pg-pool.ts';
+import { PgChangeTracker } from './pg-change-tracker.ts';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -97,11 +98,15 @@ export function openDb(databaseUrl: string, opts: OpenDbOptions = {}): Db {
   });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namedStatementPool(pool) }) });
+  // Rows read on every request are kept while no instance has written their tables since.
+  const changes = new PgChangeTracker(databaseUrl);
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: trackedPool(pool, changes) }) });
   return {
     kysely,
     kind: 'postgres',
+    changes,
     close: async () => {
+      await changes.stop();
       await kysely.destroy();
     },
   };

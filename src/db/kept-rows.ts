@@ -1,9 +1,10 @@
 // Copies of rows a process reads on every request or status move (a key's principal, a template,
 // a channel's facts), kept per database: a copy is used only while no write to the tables it was
 // read from has come since (by this process, or by another on the same SQLite file: see the
-// change tracker), and for a few seconds at most. Only where the database tracks changes
-// (SQLite); elsewhere nothing is kept and every caller reads.
+// change tracker; on PostgreSQL, by any instance or client: pg-change-tracker.ts), and for a few
+// seconds at most.
 import type { Db } from './index.ts';
+import { registerKeptTables } from './pg-change-tracker.ts';
 
 interface Kept<V> {
   value: V;
@@ -18,7 +19,10 @@ export class KeptRows<V> {
     /** The tables the kept values are read from. */
     private readonly tables: readonly string[],
     private readonly opts: { ttlMs: number; max: number },
-  ) {}
+  ) {
+    // On PostgreSQL writes to these tables are announced to the other instances.
+    registerKeptTables(tables);
+  }
 
   /** The kept value of key, if it may still be used. */
   get(db: Db, key: string): V | undefined {

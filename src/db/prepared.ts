@@ -9,7 +9,7 @@
 // identifiers or SQL keywords); anything else is refused when the query is first compiled.
 import { createQueryId, type Compilable, type CompiledQuery, type QueryResult } from 'kysely';
 import type { Executor } from './index.ts';
-import { markHotStatement } from './pg-named-statements.ts';
+import { markHotStatement } from './pg-pool.ts';
 
 const MARK = '\u0000openwaba-placeholder:';
 

@@ -31,8 +31,8 @@ const activeKeyByHash = prepared((db, p) =>
  * Principals of keys in use, by key hash, per database, for a few seconds: most requests skip the
  * lookup. A kept principal is used only while no write to channels or channel_api_keys (by this
  * process, or by another on the same SQLite file) has come since it was read, so a revocation, a
- * cancellation or a changed setting takes effect with the very next request. Only where the
- * database tracks changes (SQLite); on PostgreSQL every request looks its key up.
+ * cancellation or a changed setting takes effect with the very next request. On PostgreSQL other
+ * instances' writes are heard by NOTIFY, milliseconds after their commit (db/pg-change-tracker.ts).
  */
 interface KeptPrincipal {
   /** Frozen: no handler changes it. */

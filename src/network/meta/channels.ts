@@ -158,10 +158,9 @@ export async function detachMetaChannel(deps: Deps, channelId: string, ex: Execu
 
 /**
  * Every request to Meta needs the channel's credentials: read and opened each time they cost about
- * 50 µs (bench:meta-send's profile: half the read, half the AES-GCM opening). Kept per database on
- * SQLite while no write to meta_channels has come (KeptRows, at most 30 s); on PostgreSQL the row is
- * read each time but a seal already opened is not opened again (a seal's random IV makes it name
- * one token for good). The opened tokens live in this process's memory, as they do during any
+ * 50 µs (bench:meta-send's profile: half the read, half the AES-GCM opening). Kept per database
+ * while no write to meta_channels has come (KeptRows, at most 30 s); a seal already opened is not
+ * opened again either (a seal's random IV makes it name one token for good). The opened tokens live in this process's memory, as they do during any
  * request to Meta.
  */
 const keptCredentials = new KeptRows<MetaCredentials | null>(['meta_channels'], { ttlMs: 30_000, max: 10_000 });
