@@ -2,7 +2,7 @@
 // never outlives a change to it (revocation, cancellation, a template no longer approved), also
 // when another process changes the same SQLite file; sends written together still fail alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/db/index.ts';
+import { openDb, type Db } from '../../src/db/index.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { OTHER_CONNECTIONS_CHECK_MS } from '../../src/db/change-tracker.ts';
 import { SendBatcher } from '../../src/messaging/send-batcher.ts';
@@ -95,32 +95,31 @@ describe('send path on SQLite: changes by another process on the same file', () 
 });
 
 describeEachDb('send batches', (kind) => {
-  it('a failing send fails alone; the others of its batch are written', async () => {
+  /** A fresh database and a batcher on it, for one test. */
+  async function withBatcher(fn: (batcher: SendBatcher, db: Db) => Promise<void>): Promise<void> {
     const database = await createTestDatabase(kind);
     const db = openDb(database.url);
     try {
       await migrateToLatest(db);
-      const deps = { config: loadConfig({ DATABASE_URL: database.url }), db, clock: systemClock };
-      const batcher = new SendBatcher(deps);
+      await fn(new SendBatcher({ config: loadConfig({ DATABASE_URL: database.url }), db, clock: systemClock }), db);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  }
+
+  it('a failing send fails alone; the others of its batch are written', () =>
+    withBatcher(async (batcher, db) => {
       const put = (key: string) => batcher.write(async (tx) => void (await tx.insertInto('instance_settings').values({ key, value: 'x' }).execute()));
       // Issued in one turn of the event loop: written in one transaction, which the duplicate breaks.
       const results = await Promise.allSettled([put('a'), put('b'), put('a'), put('c')]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
       const keys = (await db.kysely.selectFrom('instance_settings').select('key').where('key', 'in', ['a', 'b', 'c']).orderBy('key').execute()).map((r) => r.key);
       expect(keys).toEqual(['a', 'b', 'c']);
-    } finally {
-      await db.close();
-      await database.drop();
-    }
-  });
+    }));
 
-  it('sends issued together share transactions (one per batch, several at once on PostgreSQL); each is answered only once committed', async () => {
-    const database = await createTestDatabase(kind);
-    const db = openDb(database.url);
-    try {
-      await migrateToLatest(db);
-      const deps = { config: loadConfig({ DATABASE_URL: database.url }), db, clock: systemClock };
-      const batcher = new SendBatcher(deps);
+  it('sends issued together share transactions (one per batch, several at once on PostgreSQL); each is answered only once committed', () =>
+    withBatcher(async (batcher, db) => {
       const txs = new Set<unknown>();
       let open = 0;
       let most = 0;
@@ -148,9 +147,5 @@ describeEachDb('send batches', (kind) => {
       expect(txs.size).toBeLessThan(50);
       // PostgreSQL: the first batches (64 sends of ~5 ms statements each) are written side by side.
       if (kind === 'postgres') expect(most).toBeGreaterThan(1);
-    } finally {
-      await db.close();
-      await database.drop();
-    }
-  });
+    }));
 });

@@ -1,5 +1,6 @@
 // A status Meta sends before its message is stored (the send's own transaction has not committed
-// yet) waits for the message instead of being lost; one whose message never comes is dropped.
+// yet) waits for the message instead of being lost; one whose message never comes is dropped; a
+// later status arriving directly takes the waiting ones with it, in order.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -9,7 +10,7 @@ import { JobScheduler } from '../../src/jobs/scheduler.ts';
 import { attachMetaChannel } from '../../src/network/meta/channels.ts';
 import { EARLY_STATUS_JOB, EARLY_STATUS_WAIT_MS } from '../../src/network/meta/early-statuses.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { ACCESS_TOKEN, META_ENV, epoch, post, statusOf, wamid } from './meta-webhook-fixtures.ts';
+import { ACCESS_TOKEN, META_ENV, epoch, post, sentThroughMeta, statusOf, wamid } from './meta-webhook-fixtures.ts';
 
 const NUMBER = '106540352277801';
 
@@ -34,18 +35,7 @@ describeEachDb('Meta statuses that arrive before their message is stored', (kind
     (await t.deps.db.kysely.selectFrom('webhook_events').select(['body', 'id']).where('target_id', '=', p.channel_id).where('event_type', '=', 'status').orderBy('id').execute())
       .filter((e) => e.body.includes(id))
       .map((e) => (JSON.parse(e.body) as { entry: { changes: { value: { statuses: { status: string }[] } }[] }[] }).entry[0]!.changes[0]!.value.statuses[0]!.status);
-  const store = (id: string) =>
-    insertMessageRow(t.deps.db, {
-      id,
-      channel_id: p.channel_id,
-      partner_id: p.partner_id,
-      client_id: p.client_id,
-      direction: 'outbound',
-      status: 'accepted',
-      wa_id: '4917600000001',
-      category: 'service',
-      created_at: clock.now().toISOString(),
-    });
+  const store = (id: string) => sentThroughMeta(t, p, id);
 
   it('sent and delivered posted before the message is stored (delivered first) reach the webhook in order once it is', async () => {
     const id = wamid();
@@ -114,5 +104,25 @@ describeEachDb('Meta statuses that arrive before their message is stored', (kind
     expect(await waiting()).toEqual([]);
     const row = await t.deps.db.kysely.selectFrom('messages').select(['status']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.status).toBe('accepted');
+  });
+
+  it('sent kept early, message committed, delivered arrives before the job looks again: the webhook still gets sent, then delivered', async () => {
+    const id = wamid();
+    // 1. Meta's `sent` beats the send's commit: kept as a job (first look in 0.5 s).
+    expect((await post(t, statusOf(NUMBER, id, 'sent'))).status).toBe(200);
+    expect(await waiting()).toEqual([id]);
+    // 2. The send's transaction commits a few ms later.
+    await store(id);
+    // 3. Meta's `delivered` comes 200 ms after `sent` (recipient online): applied directly.
+    clock.advance(200);
+    expect((await post(t, statusOf(NUMBER, id, 'delivered'))).status).toBe(200);
+    // 4. The kept `sent` job runs.
+    clock.advance(400);
+    await jobs.runDue();
+    expect(await waiting()).toEqual([]);
+    const row = await t.deps.db.kysely.selectFrom('messages').select(['status', 'sent_at', 'delivered_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('delivered');
+    expect(await statusEvents(id)).toEqual(['sent', 'delivered']);
+    expect(row.sent_at).not.toBeNull();
   });
 });

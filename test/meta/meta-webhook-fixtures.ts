@@ -60,9 +60,9 @@ export function post(t: TestApp, body: unknown, headers: Record<string, string> 
 }
 
 /** An outbound message as a send through Meta leaves it: stored under Meta's wamid, accepted, no status plan. */
-export async function sentThroughMeta(t: TestApp, p: Pick<BootstrapResult, 'channel_id' | 'partner_id' | 'client_id'>): Promise<string> {
+export async function sentThroughMeta(t: TestApp, p: Pick<BootstrapResult, 'channel_id' | 'partner_id' | 'client_id'>, id = wamid()): Promise<string> {
   return insertMessageRow(t.deps.db, {
-    id: wamid(),
+    id,
     channel_id: p.channel_id,
     partner_id: p.partner_id,
     client_id: p.client_id,
