@@ -7,12 +7,14 @@
 //   kept send NOTIFY openwaba_changes '<table>' with the commit (migration 0015); every instance
 //   LISTENs and forgets what it kept of that table when it arrives, milliseconds after the commit.
 // - While the listening connection is down (or not yet up), nothing is kept: every read goes to
-//   the database. A connection that died without telling (no error, no end) is bounded by the kept
-//   rows' own lifetime (5 s for keys and templates).
+//   the database. A connection that stopped carrying data without telling (no error, no end) is
+//   found by its heartbeat within 1.5 s (pg-listener.ts) and opened again.
 import type { ChangeTracker } from './change-tracker.ts';
 import { PgListener } from '../webhooks/pg-listener.ts';
 
 export const CHANGES_CHANNEL = 'openwaba_changes';
+/** The listening connection proves it still carries data this often (a half-open one is found within three). */
+const HEARTBEAT_MS = 500;
 
 /** Tables whose rows some process keeps (KeptRows registers its tables here): each needs migration 0015's trigger. */
 export const keptTables = new Set<string>();
@@ -40,6 +42,7 @@ export class PgChangeTracker implements ChangeTracker {
         this.note('all');
         this.listening = true;
       },
+      heartbeatMs: HEARTBEAT_MS,
     });
     void this.listener.start();
   }
@@ -56,7 +59,8 @@ export class PgChangeTracker implements ChangeTracker {
   }
 
   changedSince(tables: readonly string[], mark: number): boolean {
-    if (!this.listening || this.lastAll > mark) return true;
+    // Deaf, or a connection that stopped carrying data: whatever was kept may have changed unheard.
+    if (!this.listening || !this.listener.carriesData() || this.lastAll > mark) return true;
     for (const t of tables) if ((this.lastWrite.get(t) ?? 0) > mark) return true;
     return false;
   }

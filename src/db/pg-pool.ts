@@ -36,7 +36,8 @@ function nameOf(sql: string, generation: number): string {
  * plan must not change result type" (SQLSTATE 0A000), as a newer instance migrates during a
  * rolling deploy: that connection then names its statements anew. Outside a transaction the call
  * is simply made again; inside one the transaction is already aborted, so the error goes to its
- * caller (a send batch is then written again send by send, each planned afresh).
+ * caller (a send batch is then written again send by send, each planned afresh). The new names
+ * are the whole pool's: the other connections do not each fail once more.
  */
 const STALE_PLAN = '0A000';
 const TX_START = /^\s*(begin|start transaction)\b/i;
@@ -58,7 +59,9 @@ function writes(sql: string): string[] | 'all' | null {
 type Query = (...args: unknown[]) => Promise<unknown>;
 
 export function trackedPool(pool: pg.Pool, tracker?: PgChangeTracker): PostgresPool {
-  const generations = new WeakMap<pg.PoolClient, number>();
+  // One generation for the whole pool: the first connection to find a stale statement moves every
+  // connection to new names at once (per connection, each would abort one transaction of its own).
+  let generation = 0;
   return {
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
@@ -69,10 +72,11 @@ export function trackedPool(pool: pg.Pool, tracker?: PgChangeTracker): PostgresP
 
       const run = (text: string, values: unknown[] | undefined): Promise<unknown> => {
         if (!hot.has(text)) return query(text, values);
-        const named = () => query({ name: nameOf(text, generations.get(client) ?? 0), text, values });
+        const used = generation;
+        const named = () => query({ name: nameOf(text, generation), text, values });
         return named().catch((err: unknown) => {
           if ((err as { code?: string }).code !== STALE_PLAN) throw err;
-          generations.set(client, (generations.get(client) ?? 0) + 1);
+          if (generation === used) generation++;
           if (inTransaction) throw err;
           return named();
         });

@@ -73,8 +73,9 @@ export class SendBatcher {
         for (const p of batch) await p.write(tx);
       });
     } catch (err) {
-      // The database is locked by another process (past busy_timeout): so it would be for each.
-      if (String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) for (const p of batch) p.reject(err);
+      // The database itself failed: so it would for each send, one after another (a batch of 64
+      // waiting out 64 connect timeouts). Otherwise one send was at fault: each is written alone.
+      if (databaseDown(err)) for (const p of batch) p.reject(err);
       else for (const p of batch) await this.alone(p);
       return;
     }
@@ -89,4 +90,17 @@ export class SendBatcher {
       p.reject(err);
     }
   }
+}
+
+/**
+ * A failure of the database rather than of a send's rows: SQLite locked by another process past
+ * busy_timeout; on PostgreSQL a connection failure (SQLSTATE classes 08, 53 resources, 57 operator
+ * intervention, 58 system) or node-postgres's own errors for an unreachable or unanswering server.
+ */
+export function databaseDown(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  if (code.startsWith('SQLITE_BUSY')) return true;
+  if (/^(08|53|57|58)[0-9A-Z]{3}$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+  const message = String((err as { message?: unknown } | null)?.message ?? '');
+  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection is closed|Client has encountered a connection error/i.test(message);
 }

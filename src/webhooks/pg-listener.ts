@@ -11,7 +11,17 @@ export interface PgListenerHooks {
   onDeaf?: () => void;
   /** Listening (again). */
   onListening?: () => void;
+  /**
+   * Check the connection by heartbeat every this many ms: a NOTIFY of its own, which must come back
+   * within three heartbeats, or the connection counts as gone (onDeaf) and is opened again. A
+   * connection that silently stopped carrying data (a NAT or proxy dropping an idle flow) reports
+   * no error: without this, notifications would be missed for good.
+   */
+  heartbeatMs?: number;
 }
+
+/** The payload of a listener's own heartbeat (never passed to onNotify). */
+const HEARTBEAT = 'openwaba-heartbeat';
 
 /** The outbox's listener: any notification on the outbox channel wakes the dispatcher. */
 export class PgOutboxListener {
@@ -33,6 +43,9 @@ export class PgListener {
   private stopped = false;
   private retryMs = 250;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** When the current connection last showed it carries data (a notification, a heartbeat back). */
+  private heardAt = 0;
 
   constructor(
     private readonly url: string,
@@ -46,10 +59,18 @@ export class PgListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url });
-    client.on('notification', (n) => this.hooks.onNotify(n.payload ?? ''));
+    const client = new pg.Client({ connectionString: this.url, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    client.on('notification', (n) => {
+      if (this.client === client) this.heardAt = performance.now();
+      if (n.payload !== HEARTBEAT) this.hooks.onNotify(n.payload ?? '');
+    });
     client.on('error', (err) => {
       this.hooks.onError(err);
+      // A client already replaced by a newer one: only end it.
+      if (this.client !== undefined && this.client !== client) {
+        client.end().catch(() => {});
+        return;
+      }
       this.scheduleReconnect(client);
     });
     client.on('end', () => {
@@ -65,6 +86,8 @@ export class PgListener {
       }
       this.client = client;
       this.retryMs = 250;
+      this.heardAt = performance.now();
+      this.startHeartbeat(client);
       this.hooks.onListening?.();
     } catch (err) {
       this.hooks.onError(err);
@@ -72,9 +95,34 @@ export class PgListener {
     }
   }
 
+  /** Whether the current connection showed it carries data within the last three heartbeats (always true without heartbeats). */
+  carriesData(): boolean {
+    const every = this.hooks.heartbeatMs;
+    return !every || (this.client !== undefined && performance.now() - this.heardAt <= 3 * every);
+  }
+
+  private startHeartbeat(client: pg.Client): void {
+    const every = this.hooks.heartbeatMs;
+    if (!every) return;
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (this.client !== client) return;
+      if (performance.now() - this.heardAt > 3 * every) {
+        this.hooks.onError(new Error(`no heartbeat back on LISTEN ${this.channel} for ${3 * every} ms: connecting again`));
+        this.scheduleReconnect(client);
+        return;
+      }
+      client.query(`select pg_notify('${this.channel}', '${HEARTBEAT}')`).catch(() => {});
+    }, every);
+    this.heartbeat.unref();
+  }
+
   private scheduleReconnect(client: pg.Client): void {
     client.end().catch(() => {});
-    if (this.client === client) this.client = undefined;
+    if (this.client === client) {
+      this.client = undefined;
+      clearInterval(this.heartbeat);
+    }
     this.hooks.onDeaf?.();
     if (this.stopped || this.reconnectTimer) return;
     this.reconnectTimer = setTimeout(() => {
@@ -88,6 +136,7 @@ export class PgListener {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeat);
     await this.client?.end().catch(() => {});
   }
 }
