@@ -28,13 +28,19 @@ if (dbKinds().includes('postgres')) {
         await other.connect();
         await other.query('alter table instance_settings add column extra text');
         await other.end();
-        const first = await byKey(db.kysely, ['k']).then(
-          (r) => r.rows,
-          (err: { code?: string }) => err.code,
-        );
-        // PostgreSQL refuses the stale plan once (or re-plans by itself); either way the next call answers with the new column.
-        console.log('FIRST', JSON.stringify(first));
+        // Outside a transaction the stale statement is named anew and the call made again.
         expect((await byKey(db.kysely, ['k'])).rows).toEqual([{ key: 'k', value: 'v', extra: null }]);
+        await sql`alter table instance_settings add column more text`.execute(db.kysely);
+        // Inside one the transaction is aborted: the error reaches the caller once, and the next transaction works.
+        const inTx = await db.kysely
+          .transaction()
+          .execute((tx) => byKey(tx, ['k']))
+          .then(
+            () => 'ok',
+            (err: { code?: string }) => err.code,
+          );
+        expect(inTx).toBe('0A000');
+        expect((await db.kysely.transaction().execute((tx) => byKey(tx, ['k']))).rows).toEqual([{ key: 'k', value: 'v', extra: null, more: null }]);
       } finally {
         await db.close();
         await database.drop();
