@@ -83,43 +83,46 @@ export function trackedPool(pool: pg.Pool, tracker?: PgChangeTracker): PostgresP
       };
 
       const wrapped = {
-        async query(sqlOrCursor: unknown, parameters?: ReadonlyArray<unknown>) {
-          if (typeof sqlOrCursor !== 'string') return query(sqlOrCursor);
-          const text = sqlOrCursor;
-          const values = parameters as unknown[] | undefined;
-          if (TX_START.test(text)) {
-            inTransaction = true;
-            written = undefined;
-            return query(text, values);
-          }
-          if (TX_COMMIT.test(text) || TX_ROLLBACK.test(text)) {
-            const tables = written;
-            inTransaction = false;
-            written = undefined;
-            const result = await query(text, values);
-            if (tables && TX_COMMIT.test(text)) tracker?.note(tables === 'all' ? 'all' : [...tables]);
-            return result;
-          }
-          const w = tracker ? writes(text) : null;
-          if (w === null) return run(text, values);
-          tracker!.note(w);
-          if (inTransaction) {
-            if (w === 'all' || written === 'all') written = 'all';
-            else {
-              const set: Set<string> = written ?? new Set();
-              for (const t of w) set.add(t);
-              written = set;
-            }
-            return run(text, values);
-          }
-          const result = await run(text, values);
-          tracker!.note(w);
-          return result;
+        query(sqlOrCursor: unknown, parameters?: ReadonlyArray<unknown>) {
+          // A cursor (Kysely's stream()) is handed back as pg returns it, synchronously.
+          if (typeof sqlOrCursor !== 'string') return (client.query as (c: unknown) => unknown)(sqlOrCursor);
+          return statement(sqlOrCursor, parameters as unknown[] | undefined);
         },
         release() {
           client.release();
         },
       };
+
+      async function statement(text: string, values: unknown[] | undefined): Promise<unknown> {
+        if (TX_START.test(text)) {
+          inTransaction = true;
+          written = undefined;
+          return query(text, values);
+        }
+        if (TX_COMMIT.test(text) || TX_ROLLBACK.test(text)) {
+          const tables = written;
+          inTransaction = false;
+          written = undefined;
+          const result = await query(text, values);
+          if (tables && TX_COMMIT.test(text)) tracker?.note(tables === 'all' ? 'all' : [...tables]);
+          return result;
+        }
+        const w = tracker ? writes(text) : null;
+        if (w === null) return run(text, values);
+        tracker!.note(w);
+        if (inTransaction) {
+          if (w === 'all' || written === 'all') written = 'all';
+          else {
+            const set: Set<string> = written ?? new Set();
+            for (const t of w) set.add(t);
+            written = set;
+          }
+          return run(text, values);
+        }
+        const result = await run(text, values);
+        tracker!.note(w);
+        return result;
+      }
       return wrapped as unknown as PostgresPoolClient;
     },
     end: () => pool.end(),
