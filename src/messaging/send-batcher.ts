@@ -14,11 +14,20 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { transact } from '../webhooks/outbox.ts';
+import { primeSandboxUsers } from '../network/sandbox.ts';
+import { deferMessageInserts, flushMessageInserts } from './messages.ts';
 
 type Write = (tx: Transaction<Database>) => Promise<void>;
 
+/** What a send's write will read and write, so that a batch can do it for all its sends at once. */
+export interface WriteHint {
+  /** The sandbox recipient it reads (channel id, wa_id). */
+  sandboxUser?: readonly [string, string];
+}
+
 interface Pending {
   write: Write;
+  hint?: WriteHint;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -39,9 +48,9 @@ export class SendBatcher {
   }
 
   /** Runs write in a transaction (shared with other sends); resolves once committed. */
-  write(write: Write): Promise<void> {
+  write(write: Write, hint?: WriteHint): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ write, resolve, reject });
+      this.queue.push({ write, hint, resolve, reject });
       if (this.inFlight < this.maxInFlight && !this.scheduled) {
         // Requests read in this turn of the event loop reach this point one after another, each
         // within its own callback: wait for the end of the turn to write them together.
@@ -70,7 +79,13 @@ export class SendBatcher {
     if (batch.length === 1) return this.alone(batch[0]!);
     try {
       await transact(this.deps, async (tx) => {
+        if (this.deps.db.kind === 'postgres') {
+          // A statement is a round trip: the batch's recipients read at once, its rows written at once.
+          await primeSandboxUsers(tx, batch.flatMap((p) => (p.hint?.sandboxUser ? [p.hint.sandboxUser] : [])));
+          deferMessageInserts(tx);
+        }
         for (const p of batch) await p.write(tx);
+        await flushMessageInserts(tx);
       });
     } catch (err) {
       // The database itself failed: so it would for each send, one after another (a batch of 64

@@ -99,11 +99,14 @@ export class Messenger {
 
     const id = newMessageId(channel, msg.waId);
     const iso = now.toISOString();
-    await this.writes.write(async (tx) => {
-      const steps = await network!.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media });
-      await insertMessage(tx, { ...outboundRow(channel, msg, { id, waId: msg.waId, category, at: iso }), plan: storedPlan(steps) });
-      scheduleStatusPlan(deps, tx, steps);
-    });
+    await this.writes.write(
+      async (tx) => {
+        const steps = await network!.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media });
+        await insertMessage(tx, { ...outboundRow(channel, msg, { id, waId: msg.waId, category, at: iso }), plan: storedPlan(steps) });
+        scheduleStatusPlan(deps, tx, steps);
+      },
+      { sandboxUser: [channel.id, msg.waId] },
+    );
     return { id, input: msg.input, waId: msg.waId };
   }
 

@@ -5,6 +5,7 @@
 // status plan) is written in the message's own row, in the send's transaction, so a crash
 // between the 200 and the statuses loses none (src/messaging/status-plans.ts carries it out).
 import { prepared } from '../db/prepared.ts';
+import type { Executor } from '../db/index.ts';
 import { sendableAs, typesOf, type MediaKind } from '../messaging/media/types.ts';
 import type { StatusError } from '../messaging/statuses.ts';
 import type { Network, StatusStep } from './types.ts';
@@ -48,9 +49,37 @@ const sandboxUser = prepared((db, p) =>
   db.selectFrom('sandbox_users').select(['last_inbound_at', 'unreachable', 'blocked']).where('channel_id', '=', p<string>(0)).where('wa_id', '=', p<string>(1)),
 );
 
+type SandboxUserFacts = { last_inbound_at: string | null; unreachable: number; blocked: number };
+/** Recipients read ahead for a transaction's batch of sends (primeSandboxUsers): key → row, or null for none. */
+const primed = new WeakMap<Executor, Map<string, SandboxUserFacts | null>>();
+const userKey = (channelId: string, waId: string) => `${channelId}\u0000${waId}`;
+
+/**
+ * Reads the recipients of a batch of sends in one statement (PostgreSQL: a statement per send was a
+ * round trip each); accept() then takes them from here. Only for this transaction, which must be
+ * the batch's own: what it reads is what each send would have read in it.
+ */
+export async function primeSandboxUsers(tx: Executor, recipients: readonly (readonly [string, string])[]): Promise<void> {
+  if (recipients.length === 0) return;
+  const rows = await tx
+    .selectFrom('sandbox_users')
+    .select(['channel_id', 'wa_id', 'last_inbound_at', 'unreachable', 'blocked'])
+    .where((eb) => eb(eb.refTuple('channel_id', 'wa_id'), 'in', recipients.map(([c, w]) => eb.tuple(c, w))))
+    .execute();
+  const map = new Map<string, SandboxUserFacts | null>(recipients.map(([c, w]) => [userKey(c, w), null]));
+  for (const r of rows) map.set(userKey(r.channel_id, r.wa_id), { last_inbound_at: r.last_inbound_at, unreachable: r.unreachable, blocked: r.blocked });
+  primed.set(tx, map);
+}
+
+async function recipient(tx: Executor, channelId: string, waId: string): Promise<SandboxUserFacts | undefined> {
+  const hit = primed.get(tx)?.get(userKey(channelId, waId));
+  if (hit !== undefined) return hit ?? undefined;
+  return (await sandboxUser(tx, [channelId, waId])).rows[0] as SandboxUserFacts | undefined;
+}
+
 export const sandboxNetwork: Network = {
   async accept(deps, tx, msg) {
-    const user = (await sandboxUser(tx, [msg.channel.id, msg.waId])).rows[0];
+    const user = await recipient(tx, msg.channel.id, msg.waId);
     const t0 = msg.acceptedAt.getTime();
     const d = deps.config.sandboxStatusDelays;
     let steps: StatusStep[];

@@ -105,6 +105,7 @@ export class PgListener {
     const every = this.hooks.heartbeatMs;
     if (!every) return;
     clearInterval(this.heartbeat);
+    let sending = false;
     this.heartbeat = setInterval(() => {
       if (this.client !== client) return;
       if (performance.now() - this.heardAt > 3 * every) {
@@ -112,7 +113,13 @@ export class PgListener {
         this.scheduleReconnect(client);
         return;
       }
-      client.query(`select pg_notify('${this.channel}', '${HEARTBEAT}')`).catch(() => {});
+      // One at a time: on a connection that stopped carrying data they would queue up.
+      if (sending) return;
+      sending = true;
+      client
+        .query(`select pg_notify('${this.channel}', '${HEARTBEAT}')`)
+        .catch(() => {})
+        .finally(() => (sending = false));
     }, every);
     this.heartbeat.unref();
   }

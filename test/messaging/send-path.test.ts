@@ -6,6 +6,7 @@ import { openDb, type Db } from '../../src/db/index.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { OTHER_CONNECTIONS_CHECK_MS } from '../../src/db/change-tracker.ts';
 import { SendBatcher } from '../../src/messaging/send-batcher.ts';
+import { insertMessage } from '../../src/messaging/messages.ts';
 import { systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
@@ -58,6 +59,31 @@ describeEachDb('send path: kept principals and templates follow every change', (
     expect(res.body.error.code).toBe(132001);
     await setStatus('APPROVED');
     expect((await send()).status).toBe(200);
+  });
+
+  it('sends written together in one batch each see their own recipient (unreachable, blocking, in the window or not) and are all stored', async () => {
+    c = await t.tenant();
+    const users = { unreachable: '4915100000001', blocked: '4915100000002', wrote: '4915100000003', fresh: '4915100000004' };
+    const key = { 'D360-API-KEY': c.channel_api_key };
+    expect((await t.post(`/sandbox/v1/users/${users.unreachable}`, { headers: key, json: { unreachable: true } })).status).toBe(200);
+    expect((await t.post(`/sandbox/v1/users/${users.blocked}`, { headers: key, json: { blocked: true } })).status).toBe(200);
+    expect((await t.post('/sandbox/v1/inbound', { headers: key, json: { from: users.wrote, name: 'W', type: 'text', text: { body: 'hi' } } })).status).toBe(200);
+    const text = (to: string) => ({ messaging_product: 'whatsapp', to, type: 'text', text: { body: 'hello' } });
+    // Issued at once: written in shared transactions (on PostgreSQL, the recipients read and the rows inserted per batch).
+    const order = [users.unreachable, users.blocked, users.wrote, users.fresh, users.wrote, users.unreachable, users.fresh, users.blocked];
+    const answers = await Promise.all(order.map((to) => t.post('/messages', { headers: key, json: text(to) })));
+    expect(answers.map((a) => a.status)).toEqual(order.map(() => 200));
+    const ids = answers.map((a) => a.body.messages[0].id as string);
+    const rows = await t.deps.db.kysely.selectFrom('messages').select(['id', 'wa_id', 'status_plan']).where('id', 'in', ids).execute();
+    expect(rows).toHaveLength(order.length);
+    const firstStep = (id: string) => JSON.parse(rows.find((r) => r.id === id)!.status_plan!)[0] as { status: string; error?: { code: number; details: string } };
+    const outcome = (id: string) => {
+      const s = firstStep(id);
+      if (!s.error) return s.status;
+      return `${s.status}:${s.error.code}${s.error.details.includes('blocked') ? ':blocks' : ''}`;
+    };
+    const expected: Record<string, string> = { [users.unreachable]: 'failed:131026', [users.blocked]: 'failed:131026:blocks', [users.wrote]: 'sent', [users.fresh]: 'failed:131047' };
+    expect(ids.map(outcome)).toEqual(order.map((to) => expected[to]));
   });
 
   it("a channel's new settings apply to the very next send (throughput)", async () => {
@@ -116,6 +142,17 @@ describeEachDb('send batches', (kind) => {
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
       const keys = (await db.kysely.selectFrom('instance_settings').select('key').where('key', 'in', ['a', 'b', 'c']).orderBy('key').execute()).map((r) => r.key);
       expect(keys).toEqual(['a', 'b', 'c']);
+    }));
+
+  it('a message row at fault (a duplicate id) fails alone, also where a batch writes its rows in one INSERT (PostgreSQL)', () =>
+    withBatcher(async (batcher, db) => {
+      const channel = { id: 'CH1', partner_id: 'PA1', client_id: 'CL1' };
+      const put = (id: string) =>
+        batcher.write((tx) => insertMessage(tx, { id, channel, direction: 'outbound', waId: '4915100000009', type: 'text', content: { body: id }, status: 'accepted', category: 'service', at: new Date().toISOString() }));
+      const results = await Promise.allSettled([put('m-a'), put('m-b'), put('m-a'), put('m-c')]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      const rows = await db.kysely.selectFrom('messages').select(['id', 'content']).orderBy('id').execute();
+      expect(rows.map((r) => [r.id, JSON.parse(r.content).text.body])).toEqual([['m-a', 'm-a'], ['m-b', 'm-b'], ['m-c', 'm-c']]);
     }));
 
   it('sends issued together share transactions (one per batch, several at once on PostgreSQL); each is answered only once committed', () =>
