@@ -1,5 +1,6 @@
 // PostgreSQL: queries built with prepared() are sent as named statements (parsed and planned once
-// per connection); a statement left stale by a migration fails once on its connection, then works.
+// per connection); a statement left stale by a migration fails once inside a transaction, then the
+// whole pool takes new names (the send batch's retry, send by send, may land on any connection).
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { sql } from 'kysely';
@@ -9,6 +10,24 @@ import { prepared } from '../src/db/prepared.ts';
 import { createTestDatabase, dbKinds } from './helpers/db.ts';
 
 const byKey = prepared((db, p) => db.selectFrom('instance_settings').selectAll().where('key', '=', p<string>(0)));
+
+/** Runs n transactions at once (so each holds its own pooled connection), each reading byKey. */
+async function concurrentTx(db: ReturnType<typeof openDb>, n: number) {
+  let arrived = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  return Promise.allSettled(
+    Array.from({ length: n }, () =>
+      db.kysely.transaction().execute(async (tx) => {
+        // Hold the connection until all n have one.
+        await tx.selectNoFrom((eb) => eb.lit(1).as('x')).execute();
+        if (++arrived === n) release();
+        await gate;
+        return (await byKey(tx, ['k'])).rows;
+      }),
+    ),
+  );
+}
 
 if (dbKinds().includes('postgres')) {
   describe('named statements on PostgreSQL', () => {
@@ -41,6 +60,37 @@ if (dbKinds().includes('postgres')) {
           );
         expect(inTx).toBe('0A000');
         expect((await db.kysely.transaction().execute((tx) => byKey(tx, ['k']))).rows).toEqual([{ key: 'k', value: 'v', extra: null, more: null }]);
+      } finally {
+        await db.close();
+        await database.drop();
+      }
+    });
+
+    it('after one connection met a stale statement, a transaction on another connection does not fail too (the whole pool takes new names)', async () => {
+      const database = await createTestDatabase('postgres');
+      const db = openDb(database.url, { poolSize: 2 });
+      try {
+        await migrateToLatest(db);
+        await db.kysely.insertInto('instance_settings').values({ key: 'k', value: 'v' }).execute();
+        // Both connections prepare the statement.
+        const warm = await concurrentTx(db, 2);
+        expect(warm.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+
+        const other = new pg.Client({ connectionString: database.url });
+        await other.connect();
+        await other.query('alter table instance_settings add column extra text');
+        await other.end();
+
+        // First failure inside a transaction: expected by design (the transaction is aborted).
+        const first = await db.kysely.transaction().execute(async (tx) => (await byKey(tx, ['k'])).rows).then(
+          () => 'ok',
+          (e: { code?: string }) => e.code,
+        );
+        expect(first).toBe('0A000');
+        // The design's retry ("each planned afresh"): two transactions, one on each connection.
+        const retry = await concurrentTx(db, 2);
+        const codes = retry.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code?: string }).code));
+        expect(codes).toEqual(['ok', 'ok']);
       } finally {
         await db.close();
         await database.drop();
