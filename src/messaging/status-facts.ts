@@ -101,10 +101,10 @@ const NO_CHANNEL: ChannelFacts = {
 /**
  * Adds each message's channel facts, as withStepFacts would have read them in the same
  * transaction (a message whose channel is gone gets nulls, as the left join gives). Only on a
- * database that tracks changes (SQLite); elsewhere, read with withStepFacts.
+ * database that tracks changes; the status rounds use it on SQLite only (on PostgreSQL their one join reads the facts with the locked rows).
  */
 export async function addChannelFacts(db: Db, tx: Executor, rows: MessageFacts[]): Promise<StepFacts[]> {
-  if (!db.changes) throw new Error('addChannelFacts needs a database that tracks changes (SQLite)');
+  if (!db.changes) throw new Error('addChannelFacts needs a database that tracks changes');
   const out: StepFacts[] = [];
   for (const row of rows) {
     let c = keptChannels.get(db, row.channel_id);

@@ -110,9 +110,9 @@ const templateForSend = prepared((db, p) =>
 /**
  * The lookup of every template send, kept per database for a few seconds: a kept row is used only
  * while nothing has written the templates (or WABA) table since it was read (creation, review,
- * edit, deletion by this process, or any write by another on the same SQLite file), so a send
- * sees every change at once. Only where the database tracks changes (SQLite). Callers must not
- * modify the row.
+ * edit, deletion by this process, or any write by another on the same SQLite file; on PostgreSQL
+ * another writer's is heard by NOTIFY within milliseconds), so a send sees every change at once.
+ * Callers must not modify the row.
  */
 const keptTemplates = new KeptRows<SendTemplateRow>(['templates', 'waba_accounts'], { ttlMs: 5_000, max: 10_000 });
 
