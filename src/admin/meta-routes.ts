@@ -10,6 +10,8 @@ import { Channel, ErrorBody } from '../partner-api/schemas.ts';
 import { getChannelWire } from '../services/channels.ts';
 import { detachMetaChannel, META_ID_PATTERN, META_TOKEN_PATTERN } from '../network/meta/channels.ts';
 import { attachVerified } from '../network/meta/number-check.ts';
+import { registerAgain } from '../network/meta/embedded-signup.ts';
+import { ApiError } from '../errors.ts';
 
 const security: { [k: string]: string[] }[] = [{ AdminToken: [] }];
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody };
@@ -52,6 +54,28 @@ export const adminMetaRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastif
       const input = { phoneNumberId: b.phone_number_id, wabaId: b.waba_id, accessToken: b.access_token };
       const row = await attachVerified(deps, request.params.channel_id, input, b.verify !== false);
       return getChannelWire(deps, row.partner_id, row.id);
+    },
+  );
+
+  app.post(
+    '/channels/:channel_id/meta/register',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Register a number connected with Embedded Signup again at Meta (POST {phone_number_id}/register) with the two-step verification PIN openwaba keeps for it",
+        description:
+          'For when Meta asks for the number to be registered again (after a deregistration, a display-name change, a migration). 409 for a number attached by the operator (its PIN is the business\'s own, not kept here); Meta\'s refusal is a 400 with its reason, Meta unreachable a 502.',
+        params: ChannelIdParams,
+        response: { 200: Channel, ...errors },
+      },
+    },
+    async (request) => {
+      const ch = await deps.db.kysely.selectFrom('channels').select(['id', 'partner_id', 'terminated_at']).where('id', '=', request.params.channel_id).executeTakeFirst();
+      if (!ch) throw new ApiError(404, `Channel ${request.params.channel_id} not found`);
+      if (ch.terminated_at) throw new ApiError(409, `Channel ${ch.id} is terminated`);
+      await registerAgain(deps, ch.id);
+      return getChannelWire(deps, ch.partner_id, ch.id);
     },
   );
 

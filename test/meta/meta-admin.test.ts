@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { FakeGraph, graphErrorBody } from '../helpers/fake-graph.ts';
+import { pinFor, storePin } from '../../src/network/meta/embedded-signup.ts';
 
 const KEY_HEX = 'a'.repeat(64);
 const ADMIN = 'd'.repeat(32);
@@ -31,6 +32,37 @@ describeEachDb('admin: channels on Meta', (kind) => {
 
   const attach = (app: TestApp, channelId: string, body: Record<string, unknown>, headers: Record<string, string> = admin) => app.put(`/admin/channels/${channelId}/meta`, { headers, json: body });
   const creds = { phone_number_id: PNID, waba_id: WABA, access_token: TOKEN };
+
+  it('POST …/meta/register registers an Embedded Signup number again with its kept PIN; 409 without one, 404 unknown, Meta refusing 400', async () => {
+    const p = await t.tenant();
+    expect((await attach(t, p.channel_id, { ...creds, phone_number_id: '106540352299977', verify: false })).status).toBe(200);
+    const register = () => t.post(`/admin/channels/${p.channel_id}/meta/register`, { headers: admin });
+    // Attached by the operator: the number's PIN is its owner's, not kept here.
+    const none = await register();
+    expect(none.status).toBe(409);
+    expect(none.body.meta.developer_message).toContain('attached by the operator');
+    expect(graph.requests).toHaveLength(0);
+
+    const key = Buffer.from(KEY_HEX, 'hex');
+    const pin = pinFor(key, '106540352299977');
+    await storePin(t.deps, t.deps.db.kysely, p.channel_id, pin);
+    const again = await register();
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: p.channel_id, network: 'meta' });
+    expect(graph.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v23.0/106540352299977/register']);
+    expect(graph.requests[0]!.json).toEqual({ messaging_product: 'whatsapp', pin });
+    expect(graph.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(again.text).not.toContain(pin);
+
+    const remove = graph.on((r) => (r.path.endsWith('/register') ? { status: 400, json: graphErrorBody(133005, 'Two step verification PIN Mismatch') } : undefined));
+    const refused = await register();
+    remove();
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('Two step verification PIN Mismatch');
+    expect(refused.text).not.toContain(pin);
+    expect((await t.post('/admin/channels/nope/meta/register', { headers: admin })).status).toBe(404);
+    expect((await t.post(`/admin/channels/${p.channel_id}/meta/register`)).status).toBe(401);
+  });
 
   it('PUT puts the channel on Meta (200 with the channel, no token); sends then go to Meta with it; DELETE returns it to the sandbox', async () => {
     const p = await t.tenant();

@@ -14,7 +14,7 @@ import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { withQuery } from './cloud-api.ts';
 import { GraphClient } from './graph-client.ts';
-import type { MetaCredentialsInput } from './channels.ts';
+import { metaCredentials, type MetaCredentialsInput } from './channels.ts';
 import { ask } from './number-check.ts';
 import { openSecret, sealSecret } from './secret-box.ts';
 
@@ -147,4 +147,31 @@ export async function metaNumberHolder(deps: Deps, phoneNumberId: string, ex: Ex
     .where('meta_channels.phone_number_id', '=', phoneNumberId)
     .executeTakeFirst();
   return row ? { channelId: row.id, partnerId: row.partner_id, terminated: row.terminated_at !== null } : undefined;
+}
+
+/**
+ * Registers a channel's number again with the PIN openwaba registered it with (Meta asks for it
+ * after a deregistration, a display-name change or a migration): the kept, sealed PIN, whose owner
+ * could not type it (it was never shown). Only numbers connected with Embedded Signup have one.
+ */
+export async function registerAgain(deps: Deps, channelId: string): Promise<void> {
+  const key = deps.config.secretKey;
+  if (!key) throw new ApiError(409, 'OPENWABA_SECRET_KEY is not set: no kept PIN can be opened');
+  const row = await deps.db.kysely.selectFrom('meta_channels').select(['pin_sealed']).where('channel_id', '=', channelId).executeTakeFirst();
+  if (!row) throw new ApiError(409, `Channel ${channelId} is not on Meta's network`);
+  if (!row.pin_sealed) throw new ApiError(409, `No two-step verification PIN is kept for channel ${channelId}: it was attached by the operator, whose number has its own PIN (register it at Meta with that PIN)`);
+  const creds = await metaCredentials(deps, channelId);
+  if (!creds) throw new ApiError(409, `Channel ${channelId} is not on Meta's network`);
+  let pin: string;
+  try {
+    pin = openPin(key, row.pin_sealed, channelId);
+  } catch {
+    throw new ApiError(409, `The kept PIN of channel ${channelId} does not open with this OPENWABA_SECRET_KEY`);
+  }
+  try {
+    await registerNumber(deps, creds, pin);
+  } catch (err) {
+    if (err instanceof EmbeddedSignupError) throw new ApiError(err.unreachable ? 502 : 400, err.message);
+    throw err;
+  }
 }
