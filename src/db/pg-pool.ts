@@ -58,7 +58,7 @@ function writes(sql: string): string[] | 'all' | null {
 
 type Query = (...args: unknown[]) => Promise<unknown>;
 
-export function trackedPool(pool: pg.Pool, tracker?: PgChangeTracker): PostgresPool {
+export function trackedPool(pool: pg.Pool, tracker: PgChangeTracker): PostgresPool {
   // One generation for the whole pool: the first connection to find a stale statement moves every
   // connection to new names at once (per connection, each would abort one transaction of its own).
   let generation = 0;
@@ -99,28 +99,25 @@ export function trackedPool(pool: pg.Pool, tracker?: PgChangeTracker): PostgresP
           written = undefined;
           return query(text, values);
         }
-        if (TX_COMMIT.test(text) || TX_ROLLBACK.test(text)) {
+        const commit = TX_COMMIT.test(text);
+        if (commit || TX_ROLLBACK.test(text)) {
           const tables = written;
           inTransaction = false;
           written = undefined;
           const result = await query(text, values);
-          if (tables && TX_COMMIT.test(text)) tracker?.note(tables === 'all' ? 'all' : [...tables]);
+          if (commit && tables) tracker.note(tables === 'all' ? 'all' : [...tables]);
           return result;
         }
-        const w = tracker ? writes(text) : null;
+        const w = writes(text);
         if (w === null) return run(text, values);
-        tracker!.note(w);
+        tracker.note(w);
         if (inTransaction) {
-          if (w === 'all' || written === 'all') written = 'all';
-          else {
-            const set: Set<string> = written ?? new Set();
-            for (const t of w) set.add(t);
-            written = set;
-          }
+          // Noted again at COMMIT: a read on another connection may keep the old rows meanwhile.
+          written = w === 'all' || written === 'all' ? 'all' : new Set([...(written ?? []), ...w]);
           return run(text, values);
         }
         const result = await run(text, values);
-        tracker!.note(w);
+        tracker.note(w);
         return result;
       }
       return wrapped as unknown as PostgresPoolClient;
