@@ -23,43 +23,53 @@ export interface NewMessage {
   plan?: { steps: string; dueAt: string };
 }
 
+/** The columns a new message always starts without. */
+const STARTS_NULL = { error_code: null, error_title: null, sent_at: null, delivered_at: null, read_at: null, failed_at: null } as const;
+
+/** The columns a new message sets: one list for the prepared insert (its parameters, in this order) and the batch's multi-row insert. */
+function setColumns(m: NewMessage) {
+  return {
+    id: m.id,
+    channel_id: m.channel.id,
+    partner_id: m.channel.partner_id,
+    client_id: m.channel.client_id,
+    direction: m.direction,
+    wa_id: m.waId,
+    type: m.type,
+    content: JSON.stringify({ type: m.type, [m.type]: m.content, ...(m.context ? { context: m.context } : {}) }),
+    status: m.status,
+    category: m.category,
+    initiated_by: m.direction === 'outbound' ? ('business' as const) : ('user' as const),
+    template_name: m.templateName ?? null,
+    context_id: m.contextId ?? null,
+    created_at: m.at,
+    modified_at: m.at,
+    status_plan: m.plan?.steps ?? null,
+    status_due_at: m.plan?.dueAt ?? null,
+  };
+}
+type SetColumn = keyof ReturnType<typeof setColumns>;
+const SET = Object.keys(setColumns({ id: '', channel: { id: '', partner_id: '', client_id: '' }, direction: 'outbound', waId: '', type: 't', content: null, status: 'accepted', category: '', at: '' })) as SetColumn[];
+
+const rowOf = (m: NewMessage): Insertable<MessagesTable> => ({ ...setColumns(m), ...STARTS_NULL });
+const rowParams = (m: NewMessage): unknown[] => {
+  const row = setColumns(m);
+  return SET.map((c) => row[c]);
+};
+
 // Every send (and every inbound message) runs this insert: compiled once.
 const values = (db: Executor, p: Placeholder) =>
-  db.insertInto('messages').values({
-    id: p(0),
-    channel_id: p(1),
-    partner_id: p(2),
-    client_id: p(3),
-    direction: p(4),
-    wa_id: p(5),
-    type: p(6),
-    content: p(7),
-    status: p(8),
-    error_code: null,
-    error_title: null,
-    category: p(9),
-    initiated_by: p(10),
-    template_name: p(11),
-    context_id: p(12),
-    created_at: p(13),
-    modified_at: p(14),
-    sent_at: null,
-    delivered_at: null,
-    read_at: null,
-    failed_at: null,
-    status_plan: p(15),
-    status_due_at: p(16),
-  });
+  db.insertInto('messages').values({ ...STARTS_NULL, ...Object.fromEntries(SET.map((c, i) => [c, p(i)])) } as Insertable<MessagesTable>);
 const insert = prepared(values);
 // The same, for an id that may be stored already (a network's own id delivered again): nothing then.
 const insertIfNew = prepared((db, p) => values(db, p).onConflict((oc) => oc.column('id').doNothing()));
 
 /** Transactions whose message inserts are gathered and written in one statement (flushMessageInserts). */
-const deferred = new WeakMap<Executor, unknown[][]>();
+const deferred = new WeakMap<Executor, Insertable<MessagesTable>[]>();
 
 export async function insertMessage(tx: Executor, m: NewMessage): Promise<void> {
   const gathered = deferred.get(tx);
-  if (gathered) gathered.push(rowParams(m));
+  if (gathered) gathered.push(rowOf(m));
   else await insert(tx, rowParams(m));
 }
 
@@ -76,42 +86,9 @@ export async function flushMessageInserts(tx: Executor): Promise<void> {
   const rows = deferred.get(tx);
   deferred.delete(tx);
   if (!rows || rows.length === 0) return;
-  if (rows.length === 1) {
-    await insert(tx, rows[0]!);
-    return;
-  }
-  await tx.insertInto('messages').values(rows.map(rowObject)).execute();
+  await tx.insertInto('messages').values(rows).execute();
 }
 
-/** The columns of rowParams, by name (a multi-row insert). */
-function rowObject(r: unknown[]): Insertable<MessagesTable> {
-  const v = r as [string, string, string, string, MessagesTable['direction'], string, string, string, MessagesTable['status'], string, MessagesTable['initiated_by'], string | null, string | null, string, string, string | null, string | null];
-  return {
-    id: v[0],
-    channel_id: v[1],
-    partner_id: v[2],
-    client_id: v[3],
-    direction: v[4],
-    wa_id: v[5],
-    type: v[6],
-    content: v[7],
-    status: v[8],
-    error_code: null,
-    error_title: null,
-    category: v[9],
-    initiated_by: v[10],
-    template_name: v[11],
-    context_id: v[12],
-    created_at: v[13],
-    modified_at: v[14],
-    sent_at: null,
-    delivered_at: null,
-    read_at: null,
-    failed_at: null,
-    status_plan: v[15],
-    status_due_at: v[16],
-  };
-}
 
 /**
  * Stores the message unless a message with its id is stored already; true when it was stored.
@@ -123,24 +100,3 @@ export async function insertMessageIfNew(tx: Executor, m: NewMessage): Promise<b
   return Number(r.numAffectedRows ?? 0) > 0;
 }
 
-function rowParams(m: NewMessage): unknown[] {
-  return [
-    m.id,
-    m.channel.id,
-    m.channel.partner_id,
-    m.channel.client_id,
-    m.direction,
-    m.waId,
-    m.type,
-    JSON.stringify({ type: m.type, [m.type]: m.content, ...(m.context ? { context: m.context } : {}) }),
-    m.status,
-    m.category,
-    m.direction === 'outbound' ? 'business' : 'user',
-    m.templateName ?? null,
-    m.contextId ?? null,
-    m.at,
-    m.at,
-    m.plan?.steps ?? null,
-    m.plan?.dueAt ?? null,
-  ];
-}
