@@ -15,6 +15,7 @@ import { JobScheduler } from './jobs/scheduler.ts';
 import { startMaintenance } from './maintenance.ts';
 import fs from 'node:fs';
 import { ConfigError } from './config-error.ts';
+import { makeDirectory } from './make-directory.ts';
 
 /**
  * On stop, how long idle keep-alive connections stay open (at least) to answer a request that a
@@ -111,7 +112,7 @@ async function refreshDemoRedirect(deps: Deps): Promise<void> {
  */
 async function ensureWritableDataDir(dir: string): Promise<void> {
   try {
-    await fs.promises.mkdir(dir, { recursive: true });
+    makeDirectory(dir);
     await fs.promises.access(dir, fs.constants.W_OK);
   } catch (err) {
     throw new ConfigError(`OPENWABA_DATA_DIR ${dir} is not a writable directory: ${(err as Error).message}`);

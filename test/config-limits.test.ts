@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { makeDirectory } from '../src/make-directory.ts';
 import { startServer } from '../src/server.ts';
 
 describe('durations', () => {
@@ -47,5 +48,33 @@ describe('OPENWABA_DATA_DIR', () => {
     const config = loadConfig({ DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, PORT: '0', OPENWABA_DATA_DIR: path.join(file, 'data'), LOG_LEVEL: 'silent', OPENWABA_DEMO: 'false' });
     await expect(startServer(config)).rejects.toThrow(/^OPENWABA_DATA_DIR .*a-file\/data is not a writable directory/);
     await expect(startServer(config)).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  // Node's recursive mkdir retried for ever there (procfs refuses a new entry with ENOENT): the start hung.
+  it.runIf(fs.existsSync('/proc/self'))('one under /proc: a ConfigError at once, not a hang', async () => {
+    const config = loadConfig({ DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, PORT: '0', OPENWABA_DATA_DIR: '/proc/openwaba-data', LOG_LEVEL: 'silent', OPENWABA_DEMO: 'false' });
+    await expect(startServer(config)).rejects.toThrow(/^OPENWABA_DATA_DIR \/proc\/openwaba-data is not a writable directory: ENOENT/);
+  });
+});
+
+describe('makeDirectory', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-mkdir-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('makes the missing levels; an existing directory is fine', () => {
+    const deep = path.join(dir, 'a', 'b', 'c');
+    makeDirectory(deep);
+    expect(fs.statSync(deep).isDirectory()).toBe(true);
+    makeDirectory(deep);
+    makeDirectory(path.join(dir, 'a'));
+    expect(fs.readdirSync(path.join(dir, 'a'))).toEqual(['b']);
+  });
+
+  it('a file on the way: ENOTDIR; a refusing parent: its error, thrown once', () => {
+    const file = path.join(dir, 'file');
+    fs.writeFileSync(file, 'x');
+    expect(() => makeDirectory(path.join(file, 'sub'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(() => makeDirectory(file)).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    if (fs.existsSync('/proc/self')) expect(() => makeDirectory('/proc/openwaba-x/y')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 });

@@ -1,10 +1,10 @@
 // The database: Kysely over better-sqlite3 (default, a file under ./data) or pg.
-import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDialectConfig, type Transaction } from 'kysely';
 import { sqliteFile } from '../config.ts';
+import { makeDirectory } from '../make-directory.ts';
 import type { Database } from './schema.ts';
 import { SqliteChangeTracker, writtenTables, type ChangeTracker } from './change-tracker.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
@@ -53,7 +53,7 @@ export interface OpenDbOptions {
 export function openDb(databaseUrl: string, opts: OpenDbOptions = {}): Db {
   const file = sqliteFile(databaseUrl);
   if (file !== undefined) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') makeDirectory(path.dirname(file));
     const sqlite = new SqliteDatabase(file);
     // WAL lets the CLI and the server use one file at once; busy_timeout waits for the writer.
     sqlite.pragma('journal_mode = WAL');
