@@ -50,7 +50,7 @@ export async function uploadCloudMedia(deps: Deps, request: FastifyRequest): Pro
     discard(request.raw, () => request.raw.destroy());
     throw tooLarge(undefined, MAX_MEDIA_BYTES);
   }
-  const fields: Record<string, string> = {};
+  const fields = queryFields(request.query);
   let received: Received | undefined;
   let partType: string | undefined;
   let filename: string | null = null;
@@ -95,6 +95,22 @@ export async function uploadCloudMedia(deps: Deps, request: FastifyRequest): Pro
   } finally {
     if (received) await rm(received.tmpPath, { force: true });
   }
+}
+
+/**
+ * The upload's fields given in the query string. Meta's Graph API takes a request's parameters
+ * from its query string as well as from its body, and Cloud clients rely on it: whatsapp-api-js
+ * posts `/{phone_number_id}/media?messaging_product=whatsapp` with a form holding only the file
+ * (360dialog keeps the query when it drops the prefix). The body's fields, read later, win.
+ */
+function queryFields(query: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const q = query as Record<string, unknown> | undefined;
+  for (const k of FIELDS) {
+    const v = q?.[k];
+    if (typeof v === 'string') out[k] = v;
+  }
+  return out;
 }
 
 /** The type known before the file is read, when it is an accepted one; otherwise undefined. */
