@@ -21,6 +21,24 @@ export function obj(v: unknown, field: string): Obj {
   return v;
 }
 
+/**
+ * An object or array parameter, also taken as its JSON text. Meta's Graph API decodes a structured
+ * parameter sent as a JSON string, and real clients rely on it: whatsapp-api-js sends `contacts`
+ * so (its Contacts.toJSON), Chatwoot an interactive message's `action` (JSON.generate of the hash,
+ * to Meta and to 360dialog alike; Meta delivers and checks it as the object: chatwoot/chatwoot#8288).
+ * The decoded value is what gets checked and stored; a string that is no JSON stays as it is, for the
+ * caller's check to refuse ("must be an object" / "must be an array"). Both flavours take it: the
+ * same clients send it to either.
+ */
+export function fromJsonText(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
+}
+
 export function optObj(v: unknown, field: string): Obj | undefined {
   return v === undefined ? undefined : obj(v, field);
 }

@@ -28,7 +28,7 @@ export function validateType(type: MessageType, value: unknown, field: string, f
     case 'location':
       return location(value, field);
     case 'contacts':
-      return contacts(value, field, flavour);
+      return contacts(value, field);
     case 'interactive':
       return interactive(value, field, flavour);
     case 'template':

@@ -1,7 +1,7 @@
 // contacts: 1–257 contact cards. Each needs name.formatted_name; phones, emails, urls and
 // addresses are arrays of small objects; org is an object; birthday is YYYY-MM-DD.
-import { arr, badValue, fail, obj, onlyKeys, optObj, optStr, str, type Obj } from '../check.ts';
-import type { Flavour, TypeResult } from './common.ts';
+import { arr, badValue, fail, fromJsonText, obj, onlyKeys, optObj, optStr, str, type Obj } from '../check.ts';
+import type { TypeResult } from './common.ts';
 
 export const CONTACTS_MAX = 257;
 const S = { max: 1000 };
@@ -48,23 +48,9 @@ function contact(v: unknown, f: string): void {
   if (birthday !== undefined && !isCalendarDate(birthday)) throw badValue(`${f}.birthday`, `must be a date written YYYY-MM-DD (got "${birthday}")`);
 }
 
-/**
- * Meta's Graph API decodes a parameter given as a JSON-encoded string, and a Cloud client relies
- * on it for contacts: whatsapp-api-js sends `"contacts":"[{\"name\":…}]"` (its Contacts.toJSON).
- * Such a string is taken as the array it encodes (and stored as that array); anything else is
- * checked as given. The On-Premise API takes the array only.
- */
-function decoded(v: unknown, flavour: Flavour): unknown {
-  if (flavour !== 'cloud' || typeof v !== 'string') return v;
-  try {
-    return JSON.parse(v) as unknown;
-  } catch {
-    return v;
-  }
-}
-
-export function contacts(v: unknown, f: string, flavour: Flavour): TypeResult {
-  const items = arr(decoded(v, flavour), f, { min: 1, max: CONTACTS_MAX });
+export function contacts(v: unknown, f: string): TypeResult {
+  // Also as its JSON text (fromJsonText: whatsapp-api-js sends it so); stored as the array.
+  const items = arr(fromJsonText(v), f, { min: 1, max: CONTACTS_MAX });
   items.forEach((c, i) => contact(c, `${f}[${i}]`));
   return { content: items };
 }

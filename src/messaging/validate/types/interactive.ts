@@ -1,7 +1,7 @@
 // interactive: {type, header?, body, footer?, action}. The parts every interactive type shares
 // (header ≤ 60 or a media header, body ≤ 1024 (4096 for lists), footer ≤ 60) are checked here against the rules
 // of its type; the action is checked by the type's own validator.
-import { fail, obj, oneOf, onlyKeys, str, type Obj } from '../check.ts';
+import { fail, fromJsonText, obj, oneOf, onlyKeys, str, type Obj } from '../check.ts';
 import type { Flavour, TypeResult } from './common.ts';
 import { mediaObject, type MediaKind } from './media.ts';
 import { buttonAction, listAction } from './interactive-choice.ts';
@@ -77,9 +77,12 @@ export function interactive(v: unknown, f: string, flavour: Flavour): TypeResult
   const mediaId = header(o.header, `${f}.header`, type, rules, flavour);
   if (o.body !== undefined || rules.bodyRequired) textPart(o.body, `${f}.body`, rules.bodyMax ?? INTERACTIVE_BODY_MAX);
   if (o.footer !== undefined) textPart(o.footer, `${f}.footer`, INTERACTIVE_FOOTER_MAX);
-  const action = obj(o.action, `${f}.action`);
+  // Also as its JSON text (fromJsonText: Chatwoot sends it so).
+  const action = obj(fromJsonText(o.action), `${f}.action`);
   rules.action(action, `${f}.action`, flavour);
+  // Kept with the action as an object, whichever way it came.
+  const content = action === o.action ? o : { ...o, action };
   // A flow message's flow is checked against the WABA's stored flows when it is sent.
-  if (type === 'flow') return { content: o, mediaId, flow: flowRef(action, `${f}.action`) };
-  return { content: o, mediaId };
+  if (type === 'flow') return { content, mediaId, flow: flowRef(action, `${f}.action`) };
+  return { content, mediaId };
 }

@@ -19,7 +19,7 @@ export interface MediaRef {
 }
 
 export function mediaObject(v: unknown, f: string, kind: MediaKind, flavour: Flavour): MediaRef {
-  const o = obj(v, f);
+  const o = withoutNullCaption(obj(v, f));
   const allowed = ['id', 'link'];
   if (CAPTIONED.includes(kind)) allowed.push('caption');
   if (kind === 'document') allowed.push('filename');
@@ -46,6 +46,17 @@ export function mediaObject(v: unknown, f: string, kind: MediaKind, flavour: Fla
     if (o.link === undefined) throw fail(`${f}.provider`, 'goes with a link (the provider serves that link)');
   }
   return { object: o, id };
+}
+
+/**
+ * A null caption is no caption. Chatwoot writes `"caption": null` for every attachment an agent
+ * sends without text (its dashboard sends no content, and the provider copies the message's nil
+ * content into the caption), to Meta and to 360dialog alike, and those messages go out without one.
+ */
+function withoutNullCaption(o: Obj): Obj {
+  if (o.caption !== null) return o;
+  const { caption: _null, ...rest } = o;
+  return rest;
 }
 
 export function media(v: unknown, f: string, kind: MediaKind, flavour: Flavour): TypeResult {
