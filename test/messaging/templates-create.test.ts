@@ -27,7 +27,7 @@ const INVALID: [string, unknown, string][] = [
   ['empty components', tpl([]), 'components: must have at least 1 item'],
   ['no BODY', tpl([{ type: 'FOOTER', text: 'f' }]), 'components: must include a BODY component'],
   ['two BODYs', tpl([OK_BODY, OK_BODY]), 'components[1].type: a template has at most one BODY component'],
-  ['unknown component', tpl([{ type: 'CAROUSEL', cards: [] }]), 'components[0].type: must be one of HEADER, BODY, FOOTER, BUTTONS'],
+  ['unknown component', tpl([{ type: 'CALL_TO_ACTION', buttons: [] }]), 'components[0].type: must be one of HEADER, BODY, FOOTER, BUTTONS, CAROUSEL, LIMITED_TIME_OFFER'],
   ['typo in a component', tpl([{ type: 'BODY', textt: 'x' }]), 'components[0].textt: is not a known field'],
   ['long body', tpl([body('x'.repeat(1025))]), 'components[0].text: must be at most 1024 characters (got 1025)'],
   ['placeholder gap', tpl([body('a {{1}} b {{3}} c', { body_text: [['x', 'y']] })]), 'numbered {{1}} to {{2}} without gaps'],

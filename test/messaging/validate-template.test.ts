@@ -138,7 +138,9 @@ describe('template: buttons', () => {
     rejectTpl([btn('url', '0', [])], '[0].parameters', { rule: /at least 1/ });
     rejectTpl([btn('url', '0', [text('a'), text('b')])], '[0].parameters', { rule: /at most 1/ });
     rejectTpl([btn('quick_reply', '0', [{ type: 'payload' }])], '[0].parameters[0].payload', { rule: /is required/ });
-    rejectTpl([btn('catalog', '0', [{ type: 'action', action: {} }])], '[0].parameters[0].action.thumbnail_product_retailer_id', { rule: /is required for catalog/ });
+    // A catalog button's thumbnail is optional (Meta); an mpm button's is not.
+    expect(sendTpl('cloud', [btn('catalog', '0', [{ type: 'action', action: {} }])]).type).toBe('template');
+    rejectTpl([btn('mpm', '0', [{ type: 'action', action: { sections: [{ product_items: [{ product_retailer_id: 's' }] }] } }])], '[0].parameters[0].action.thumbnail_product_retailer_id', { rule: /is required for mpm/ });
     rejectTpl([btn('mpm', '0', [{ type: 'action', action: { thumbnail_product_retailer_id: 's' } }])], '[0].parameters[0].action.sections', { rule: /is required for mpm/ });
     rejectTpl([btn('flow', '0', [{ type: 'action', action: { flow_action_data: 'x' } }])], '[0].parameters[0].action.flow_action_data', { rule: /must be an object/ });
   });

@@ -1,12 +1,22 @@
 // The BUTTONS component of a new template (Meta's rules): 1 to 10 buttons; at most 2 URL, 1
-// PHONE_NUMBER, 1 COPY_CODE and 1 FLOW button; OTP buttons only (and exactly one) in
-// AUTHENTICATION templates. Types are stored upper-case, as Meta returns them.
+// PHONE_NUMBER, 1 COPY_CODE, 1 FLOW, 1 MPM and 1 CATALOG button; OTP buttons only (and exactly
+// one) in AUTHENTICATION templates. A carousel card takes fewer kinds and fewer buttons
+// (carousel.ts). Types are stored upper-case, as Meta returns them.
 import { arr, fail, num, obj, oneOf, onlyKeys, optStr, str, type Obj } from '../validate/check.ts';
 import { analyzePlaceholders } from './placeholders.ts';
 
-export const BUTTON_TYPES = ['QUICK_REPLY', 'URL', 'PHONE_NUMBER', 'COPY_CODE', 'FLOW', 'OTP'] as const;
+// MPM (multi-product) and CATALOG buttons open the WABA's catalog: Meta's "MPM templates" and
+// "catalog templates" (marketing templates; components.ts holds their other rules).
+export const BUTTON_TYPES = ['QUICK_REPLY', 'URL', 'PHONE_NUMBER', 'COPY_CODE', 'FLOW', 'OTP', 'MPM', 'CATALOG'] as const;
 export type ButtonType = (typeof BUTTON_TYPES)[number];
-const MAX_OF: Partial<Record<ButtonType, number>> = { URL: 2, PHONE_NUMBER: 1, COPY_CODE: 1, FLOW: 1, OTP: 1 };
+const MAX_OF: Partial<Record<ButtonType, number>> = { URL: 2, PHONE_NUMBER: 1, COPY_CODE: 1, FLOW: 1, OTP: 1, MPM: 1, CATALOG: 1 };
+
+/** Which buttons a BUTTONS component may hold, and how many: a template's own, or a carousel card's. */
+export interface ButtonRules {
+  types: readonly ButtonType[];
+  max: number;
+}
+const TEMPLATE_BUTTONS: ButtonRules = { types: BUTTON_TYPES, max: 10 };
 
 const upper = (v: unknown) => (typeof v === 'string' ? v.toUpperCase() : v);
 
@@ -85,12 +95,16 @@ function otpButton(o: Obj, f: string): Obj {
     if (typeof o.zero_tap_terms_accepted !== 'boolean') throw fail(`${f}.zero_tap_terms_accepted`, 'must be true or false');
     out.zero_tap_terms_accepted = o.zero_tap_terms_accepted;
   }
+  // Meta: "If set to false, the template will not be created": zero-tap needs its terms accepted.
+  if (otpType === 'ZERO_TAP' && o.zero_tap_terms_accepted !== true) {
+    throw fail(`${f}.zero_tap_terms_accepted`, 'must be true for a ZERO_TAP button (Meta creates zero-tap templates only once its zero-tap terms are accepted)');
+  }
   return out;
 }
 
-function button(v: unknown, f: string, category: string): Obj {
+function button(v: unknown, f: string, category: string, types: readonly ButtonType[]): Obj {
   const o = obj(v, f);
-  const type = oneOf(upper(o.type), `${f}.type`, BUTTON_TYPES);
+  const type = oneOf(upper(o.type), `${f}.type`, types);
   if (category === 'AUTHENTICATION' && type !== 'OTP') throw fail(`${f}.type`, 'AUTHENTICATION templates take one OTP button and no other');
   switch (type) {
     case 'QUICK_REPLY':
@@ -110,13 +124,18 @@ function button(v: unknown, f: string, category: string): Obj {
     case 'OTP':
       if (category !== 'AUTHENTICATION') throw fail(`${f}.type`, 'OTP buttons are only allowed in AUTHENTICATION templates');
       return otpButton(o, f);
+    case 'MPM':
+    case 'CATALOG':
+      // The products come with each send (the button's `action` parameter); the template has the label.
+      onlyKeys(o, f, ['type', 'text']);
+      return { type, text: label(o, f) };
   }
 }
 
-export function buttonsComponent(c: Obj, f: string, category: string): Obj {
+export function buttonsComponent(c: Obj, f: string, category: string, rules: ButtonRules = TEMPLATE_BUTTONS): Obj {
   onlyKeys(c, f, ['type', 'buttons']);
-  const list = arr(c.buttons, `${f}.buttons`, { min: 1, max: 10 });
-  const buttons = list.map((b, i) => button(b, `${f}.buttons[${i}]`, category));
+  const list = arr(c.buttons, `${f}.buttons`, { min: 1, max: rules.max });
+  const buttons = list.map((b, i) => button(b, `${f}.buttons[${i}]`, category, rules.types));
   const counts = new Map<string, number>();
   buttons.forEach((b, i) => {
     const t = b.type as ButtonType;

@@ -4,10 +4,14 @@
 // - counts of header/body parameters equal its placeholders; named templates take each
 //   placeholder once by `parameter_name` (132000);
 // - a media or location header takes one parameter of that type (132012);
-// - a URL button with {{1}} (and an authentication template's OTP button) takes
+// - a URL button with {{1}} (and an authentication template's OTP button, of every otp_type) takes
 //   `{type:"button", sub_type:"url", index:"<i>", parameters:[{type:"text",…}]}`; a COPY_CODE
-//   button takes a coupon_code parameter (132000); an index or sub_type that does not match the
-//   template's buttons is 131009.
+//   button takes a coupon_code parameter and an MPM button its products (132000); an index or
+//   sub_type that does not match the template's buttons is 131009;
+// - a carousel template takes a `carousel` component giving each of its cards (by card_index)
+//   that card's header, body and button parameters, by the same rules (132000 for a missing
+//   card, 131009 for a card the template does not have);
+// - a limited-time offer with has_expiration takes the `limited_time_offer` component (132000).
 import type { Deps } from '../../deps.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { metaError } from '../errors.ts';
@@ -28,6 +32,8 @@ interface StoredComponent {
   format?: string;
   text?: string;
   buttons?: StoredButton[];
+  cards?: { components?: StoredComponent[] }[];
+  limited_time_offer?: { has_expiration?: boolean };
 }
 
 const countMismatch = (details: string) => metaError(400, 132000, 'Number of parameters does not match the expected number of params', details);
@@ -41,16 +47,23 @@ interface GivenParts {
   header?: Obj;
   body?: Obj;
   buttons: Map<number, { comp: Obj; field: string }>;
+  carousel?: { comp: Obj; field: string };
+  offer?: Obj;
 }
 
-function collect(ref: TemplateRef): GivenParts {
+/** The components of a send (or of one of its carousel cards), by type; `shape` says which the template has. */
+function collect(list: Obj[], at: string, name: string, shape: TemplateShape): GivenParts {
   const out: GivenParts = { buttons: new Map() };
-  ref.components.forEach((c, i) => {
-    const f = `template.components[${i}]`;
+  list.forEach((c, i) => {
+    const f = `${at}[${i}]`;
     const type = lower(c.type);
     if (type === 'header' || type === 'body') {
       if (out[type]) throw badValue(`${f}: the template takes one ${type} component; this is the second`);
       out[type] = c;
+    } else if (type === 'carousel' && shape.cards) {
+      out.carousel = { comp: c, field: f };
+    } else if (type === 'limited_time_offer' && shape.offer) {
+      out.offer = c;
     } else if (type === 'button') {
       const raw = typeof c.index === 'number' ? String(c.index) : c.index;
       if (typeof raw !== 'string' || !/^\d{1,2}$/.test(raw)) throw badValue(`${f}.index: must be the button's position, "0" to "9"`);
@@ -58,7 +71,8 @@ function collect(ref: TemplateRef): GivenParts {
       if (out.buttons.has(index)) throw badValue(`${f}.index: button ${index} is given twice`);
       out.buttons.set(index, { comp: c, field: f });
     } else {
-      throw badValue(`${f}.type: template ${ref.name} has no ${String(c.type).slice(0, 30)} component (it takes header, body and button parameters)`);
+      const takes = ['header', 'body', 'button', ...(shape.cards ? ['carousel'] : []), ...(shape.offer ? ['limited_time_offer'] : [])];
+      throw badValue(`${f}.type: template ${name} has no ${String(c.type).slice(0, 30)} component (it takes ${takes.join(', ')} parameters)`);
     }
   });
   return out;
@@ -70,31 +84,41 @@ interface TemplateShape {
   headerNames: string[];
   bodyNames: string[];
   buttons: StoredButton[];
+  /** A carousel template's cards, each checked like a template of its own. */
+  cards?: TemplateShape[];
+  offer?: { has_expiration?: boolean };
 }
 // By row object: on SQLite a template is kept between sends (findTemplateForSend), so a busy
 // sender parses its components and placeholders once, not on every send.
 const shapes = new WeakMap<object, TemplateShape>();
 
+function shapeOfComponents(stored: StoredComponent[]): TemplateShape {
+  const find = (type: string) => stored.find((c) => c.type?.toUpperCase() === type);
+  const header = find('HEADER');
+  const body = find('BODY');
+  const cards = find('CAROUSEL')?.cards;
+  const offer = find('LIMITED_TIME_OFFER');
+  return {
+    header,
+    headerNames: header?.text ? placeholders(header.text) : [],
+    bodyNames: body?.text ? placeholders(body.text) : [],
+    buttons: find('BUTTONS')?.buttons ?? [],
+    ...(cards ? { cards: cards.map((c) => shapeOfComponents(c.components ?? [])) } : {}),
+    ...(offer ? { offer: offer.limited_time_offer ?? {} } : {}),
+  };
+}
+
 function shapeOf(t: { components: string }): TemplateShape {
   let shape = shapes.get(t);
   if (!shape) {
-    const stored = JSON.parse(t.components) as StoredComponent[];
-    const find = (type: string) => stored.find((c) => c.type?.toUpperCase() === type);
-    const header = find('HEADER');
-    const body = find('BODY');
-    shape = {
-      header,
-      headerNames: header?.text ? placeholders(header.text) : [],
-      bodyNames: body?.text ? placeholders(body.text) : [],
-      buttons: find('BUTTONS')?.buttons ?? [],
-    };
+    shape = shapeOfComponents(JSON.parse(t.components) as StoredComponent[]);
     shapes.set(t, shape);
   }
   return shape;
 }
 
 /** Text placeholders of a header or body: counted, and matched by name for named templates. */
-function checkText(part: 'header' | 'body', names: string[], given: Obj | undefined): void {
+function checkText(part: string, names: string[], given: Obj | undefined): void {
   const params = paramsOf(given);
   if (params.length !== names.length) {
     throw countMismatch(`${part}: number of localizable_params (${params.length}) does not match the expected number of params (${names.length})`);
@@ -112,23 +136,24 @@ function checkText(part: 'header' | 'body', names: string[], given: Obj | undefi
   });
 }
 
-function checkHeader(stored: StoredComponent | undefined, names: string[], given: Obj | undefined): void {
+/** `at` prefixes the part's name: '' for the template's own, `carousel.cards[<i>].` for a card's. */
+function checkHeader(stored: StoredComponent | undefined, names: string[], given: Obj | undefined, at: string): void {
   const format = (stored?.format ?? 'TEXT').toUpperCase();
-  if (!stored || format === 'TEXT') return checkText('header', names, given);
+  if (!stored || format === 'TEXT') return checkText(`${at}header`, names, given);
   const kind = format.toLowerCase(); // image | video | document | location
   const params = paramsOf(given);
   if (params.length !== 1) {
-    throw countMismatch(`header: the template has a ${format} header, which takes 1 parameter of type ${kind} (got ${params.length})`);
+    throw countMismatch(`${at}header: the template has a ${format} header, which takes 1 parameter of type ${kind} (got ${params.length})`);
   }
   const p = params[0]!;
   if (lower(p.type) !== kind || typeof p[kind] !== 'object' || p[kind] === null) {
-    throw formatMismatch(`header.parameters[0]: the template's header is ${format}; send {"type":"${kind}","${kind}":{${kind === 'location' ? '"latitude":…,"longitude":…' : '"link":"https://…"'}}} (got type "${String(p.type).slice(0, 20)}")`);
+    throw formatMismatch(`${at}header.parameters[0]: the template's header is ${format}; send {"type":"${kind}","${kind}":{${kind === 'location' ? '"latitude":…,"longitude":…' : '"link":"https://…"'}}} (got type "${String(p.type).slice(0, 20)}")`);
   }
 }
 
 const SUB_TYPE_OF: Record<string, string> = { URL: 'url', QUICK_REPLY: 'quick_reply', COPY_CODE: 'copy_code', FLOW: 'flow', OTP: 'url' };
 
-function checkButtons(stored: StoredButton[], given: GivenParts['buttons']): void {
+function checkButtons(stored: StoredButton[], given: GivenParts['buttons'], at: string): void {
   for (const [index, { comp, field }] of given) {
     const b = stored[index];
     if (!b) throw badValue(`${field}.index: the template has no button ${index} (it has ${stored.length} button${stored.length === 1 ? '' : 's'})`);
@@ -138,20 +163,25 @@ function checkButtons(stored: StoredButton[], given: GivenParts['buttons']): voi
   }
   stored.forEach((b, index) => {
     const params = paramsOf(given.get(index)?.comp);
-    const at = `button ${index} (${b.type})`;
+    const what = `${at}button ${index} (${b.type})`;
     const dynamicUrl = b.type === 'URL' && /\{\{.*?\}\}/.test(b.url ?? '');
-    const otpCode = b.type === 'OTP' && b.otp_type !== 'ZERO_TAP';
+    // Every OTP button takes the code, a zero-tap one too: Meta's zero-tap message falls back to
+    // a one-tap or copy-code button where the code cannot be handed to the app.
+    const otpCode = b.type === 'OTP';
+    if (b.type === 'MPM' && params.length !== 1) {
+      throw countMismatch(`${what}: takes the products; send {"type":"button","sub_type":"mpm","index":"${index}","parameters":[{"type":"action","action":{"thumbnail_product_retailer_id":…,"sections":[…]}}]} (got ${params.length} parameters)`);
+    }
     if (dynamicUrl || otpCode || b.type === 'COPY_CODE') {
       const type = b.type === 'COPY_CODE' ? 'coupon_code' : 'text';
       const sub = SUB_TYPE_OF[b.type];
       if (params.length !== 1) {
-        throw countMismatch(`${at}: takes 1 parameter; send {"type":"button","sub_type":"${sub}","index":"${index}","parameters":[{"type":"${type}",…}]} (got ${params.length})`);
+        throw countMismatch(`${what}: takes 1 parameter; send {"type":"button","sub_type":"${sub}","index":"${index}","parameters":[{"type":"${type}",…}]} (got ${params.length})`);
       }
-      if (lower(params[0]!.type) !== type) throw formatMismatch(`${at}: parameter must be of type ${type} (got "${String(params[0]!.type).slice(0, 20)}")`);
+      if (lower(params[0]!.type) !== type) throw formatMismatch(`${what}: parameter must be of type ${type} (got "${String(params[0]!.type).slice(0, 20)}")`);
     } else if (b.type === 'URL' || b.type === 'PHONE_NUMBER') {
-      if (params.length > 0) throw countMismatch(`${at}: has no placeholder and takes no parameters (got ${params.length})`);
+      if (params.length > 0) throw countMismatch(`${what}: has no placeholder and takes no parameters (got ${params.length})`);
     } else if (params.length > 1) {
-      throw countMismatch(`${at}: takes at most 1 parameter (got ${params.length})`);
+      throw countMismatch(`${what}: takes at most 1 parameter (got ${params.length})`);
     }
   });
 }
@@ -179,11 +209,47 @@ export async function checkTemplateSend(deps: Deps, channel: ChannelRow, ref: Te
     throw metaError(400, 132001, 'Template name does not exist in the translation', `template ${ref.name} (${ref.language}) is ${t.status}, not APPROVED`);
   }
   const shape = shapeOf(t);
-  const given = collect(ref);
-  checkHeader(shape.header, shape.headerNames, given.header);
-  checkText('body', shape.bodyNames, given.body);
-  checkButtons(shape.buttons, given.buttons);
+  const given = collect(ref.components, 'template.components', ref.name, shape);
+  checkParts(shape, given, '');
+  if (shape.cards) checkCards(shape.cards, given.carousel, ref.name);
+  // Meta: the offer component is "required if template uses offer expiration details, otherwise
+  // omit". One given for an offer without expiration is taken (whether Meta refuses it is not
+  // documented; the client's intent is clear).
+  if (shape.offer?.has_expiration === true && !given.offer) {
+    throw countMismatch(
+      'limited_time_offer: the template shows the offer\'s expiration; send {"type":"limited_time_offer","parameters":[{"type":"limited_time_offer","limited_time_offer":{"expiration_time_ms":…}}]}',
+    );
+  }
   return t.category.toLowerCase();
+}
+
+function checkParts(shape: TemplateShape, given: GivenParts, at: string): void {
+  checkHeader(shape.header, shape.headerNames, given.header, at);
+  checkText(`${at}body`, shape.bodyNames, given.body);
+  checkButtons(shape.buttons, given.buttons, at);
+}
+
+/**
+ * A carousel send gives every card of the template, each once, by card_index (the validator has
+ * checked the indexes are 0–9 and unique). Meta's current documentation: "An approved template
+ * can only be used to send the same number of cards as defined during its creation".
+ */
+function checkCards(cards: TemplateShape[], given: GivenParts['carousel'], name: string): void {
+  const range = `card_index 0 to ${cards.length - 1}`;
+  if (!given) throw countMismatch(`carousel: the template has ${cards.length} cards; send {"type":"carousel","cards":[…]} with each card's parameters (${range})`);
+  const byIndex = new Map<number, { comp: Obj; field: string }>();
+  (given.comp.cards as Obj[]).forEach((c, i) => {
+    const field = `${given.field}.cards[${i}]`;
+    const index = Number(c.card_index);
+    if (index >= cards.length) throw badValue(`${field}.card_index: the template has no card ${index} (it has ${cards.length} cards, ${range})`);
+    byIndex.set(index, { comp: c, field });
+  });
+  cards.forEach((shape, index) => {
+    const card = byIndex.get(index);
+    if (!card) throw countMismatch(`carousel: card ${index} is missing; the template has ${cards.length} cards and a send gives each of them (${range})`);
+    const parts = collect(card.comp.components as Obj[], `${card.field}.components`, name, shape);
+    checkParts(shape, parts, `carousel.cards[${index}].`);
+  });
 }
 
 /**

@@ -1,12 +1,18 @@
 // The components of a new template, checked against Meta's rules and stored as Meta returns them
-// (upper-case types, canonical order HEADER, BODY, FOOTER, BUTTONS). Every violation is a 400
-// naming the field, e.g. `components[1].text: must be at most 1024 characters (got 1100)`.
-import { arr, bool, fail, isObj, obj, oneOf, onlyKeys, str, type Obj } from '../validate/check.ts';
+// (upper-case types, canonical order HEADER, LIMITED_TIME_OFFER, BODY, FOOTER, BUTTONS, CAROUSEL:
+// the order of Meta's documented examples). Every violation is a 400 naming the field, e.g.
+// `components[1].text: must be at most 1024 characters (got 1100)`.
+import { arr, bool, fail, isObj, oneOf, onlyKeys, str, type Obj } from '../validate/check.ts';
 import { buttonsComponent, expiryMinutes } from './buttons.ts';
+import { carouselComponent } from './carousel.ts';
+import { headerHandle, textExamples } from './examples.ts';
+import { checkLimitedTimeOffer, limitedTimeOfferComponent, LTO_BODY_MAX } from './limited-time-offer.ts';
 import { analyzePlaceholders, type ParameterFormat, type PlaceholderInfo } from './placeholders.ts';
 
-export const COMPONENT_TYPES = ['HEADER', 'BODY', 'FOOTER', 'BUTTONS'] as const;
+export const COMPONENT_TYPES = ['HEADER', 'BODY', 'FOOTER', 'BUTTONS', 'CAROUSEL', 'LIMITED_TIME_OFFER'] as const;
+const STORED_ORDER = ['HEADER', 'LIMITED_TIME_OFFER', 'BODY', 'FOOTER', 'BUTTONS', 'CAROUSEL'] as const;
 export const HEADER_FORMATS = ['TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION'] as const;
+export const BODY_MAX = 1024;
 
 const upper = (v: unknown) => (typeof v === 'string' ? v.toUpperCase() : v);
 
@@ -16,38 +22,6 @@ export interface CheckedComponents {
   parameterFormat: ParameterFormat | null;
 }
 
-/** Examples of a text's placeholders: `{<kind>_text: [...]}` or `{<kind>_text_named_params: [...]}`. */
-function examples(c: Obj, f: string, info: PlaceholderInfo, kind: 'header' | 'body'): Obj | undefined {
-  if (info.format === null) return undefined;
-  const ex = obj(c.example, `${f}.example`);
-  if (info.format === 'POSITIONAL') {
-    const key = `${kind}_text`;
-    onlyKeys(ex, `${f}.example`, [key]);
-    if (kind === 'header') {
-      const list = arr(ex[key], `${f}.example.${key}`, { min: 1, max: 1 });
-      return { [key]: [str(list[0], `${f}.example.${key}[0]`, { max: 60 })] };
-    }
-    // body_text is a list holding one list: a sample value for each {{n}}, in order.
-    const outer = arr(ex[key], `${f}.example.${key}`, { min: 1, max: 1 });
-    const values = arr(outer[0], `${f}.example.${key}[0]`, { min: info.names.length, max: info.names.length });
-    return { [key]: [values.map((v, i) => str(v, `${f}.example.${key}[0][${i}]`, { max: 1024 }))] };
-  }
-  const key = `${kind}_text_named_params`;
-  onlyKeys(ex, `${f}.example`, [key]);
-  const list = arr(ex[key], `${f}.example.${key}`, { min: info.names.length, max: info.names.length });
-  const seen = new Set<string>();
-  const out = list.map((p, i) => {
-    const o = obj(p, `${f}.example.${key}[${i}]`);
-    onlyKeys(o, `${f}.example.${key}[${i}]`, ['param_name', 'example']);
-    const name = str(o.param_name, `${f}.example.${key}[${i}].param_name`, { max: 100 });
-    if (!info.names.includes(name)) throw fail(`${f}.example.${key}[${i}].param_name`, `"${name}" is not a placeholder of the text (placeholders: ${info.names.join(', ')})`);
-    if (seen.has(name)) throw fail(`${f}.example.${key}[${i}].param_name`, `"${name}" is given twice`);
-    seen.add(name);
-    return { param_name: name, example: str(o.example, `${f}.example.${key}[${i}].example`, { max: 1024 }) };
-  });
-  return { [key]: out };
-}
-
 function header(c: Obj, f: string): { comp: Obj; info: PlaceholderInfo | null } {
   onlyKeys(c, f, ['type', 'format', 'text', 'example']);
   const format = oneOf(upper(c.format), `${f}.format`, HEADER_FORMATS);
@@ -55,7 +29,7 @@ function header(c: Obj, f: string): { comp: Obj; info: PlaceholderInfo | null } 
     const text = str(c.text, `${f}.text`, { max: 60 });
     const info = analyzePlaceholders(text, `${f}.text`);
     if (info.names.length > 1) throw fail(`${f}.text`, `a text header may hold at most one placeholder (found ${info.names.length})`);
-    const example = examples(c, f, info, 'header');
+    const example = textExamples(c, f, info, 'header');
     if (!example && c.example !== undefined) throw fail(`${f}.example`, 'is only allowed when the text has a placeholder');
     return { comp: { type: 'HEADER', format, text, ...(example ? { example } : {}) }, info };
   }
@@ -64,17 +38,14 @@ function header(c: Obj, f: string): { comp: Obj; info: PlaceholderInfo | null } 
     if (c.example !== undefined) throw fail(`${f}.example`, 'is not allowed for LOCATION headers');
     return { comp: { type: 'HEADER', format }, info: null };
   }
-  // Media headers need a sample: Meta's upload handle (any non-empty string in the sandbox).
-  const ex = obj(c.example, `${f}.example`);
-  onlyKeys(ex, `${f}.example`, ['header_handle']);
-  const handles = arr(ex.header_handle, `${f}.example.header_handle`, { min: 1, max: 1 });
-  return { comp: { type: 'HEADER', format, example: { header_handle: [str(handles[0], `${f}.example.header_handle[0]`, { max: 2048 })] } }, info: null };
+  // Media headers need a sample: Meta's upload handle.
+  return { comp: { type: 'HEADER', format, example: headerHandle(c, f) }, info: null };
 }
 
 export const AUTH_BODY = '*{{1}}* is your verification code.';
 export const AUTH_SECURITY = ' For your security, do not share this code.';
 
-function body(c: Obj, f: string, category: string): { comp: Obj; info: PlaceholderInfo } {
+function body(c: Obj, f: string, category: string, max: number): { comp: Obj; info: PlaceholderInfo } {
   if (category === 'AUTHENTICATION') {
     // Meta writes the text of authentication templates itself; the code is {{1}}.
     onlyKeys(c, f, ['type', 'add_security_recommendation']);
@@ -83,9 +54,9 @@ function body(c: Obj, f: string, category: string): { comp: Obj; info: Placehold
     return { comp: { type: 'BODY', text, add_security_recommendation: security }, info: analyzePlaceholders(text, `${f}.text`) };
   }
   onlyKeys(c, f, ['type', 'text', 'example']);
-  const text = str(c.text, `${f}.text`, { max: 1024 });
+  const text = str(c.text, `${f}.text`, { max });
   const info = analyzePlaceholders(text, `${f}.text`);
-  const example = examples(c, f, info, 'body');
+  const example = textExamples(c, f, info, 'body');
   if (!example && c.example !== undefined) throw fail(`${f}.example`, 'is only allowed when the text has placeholders');
   return { comp: { type: 'BODY', text, ...(example ? { example } : {}) }, info };
 }
@@ -102,15 +73,51 @@ function footer(c: Obj, f: string, category: string): Obj {
   return { type: 'FOOTER', text };
 }
 
+/** Meta's marketing-only kinds of template, by what marks them; undefined for an ordinary one. */
+function marketingKind(byType: Map<string, Obj>): string | undefined {
+  if (byType.has('CAROUSEL')) return 'a carousel template';
+  if (byType.has('LIMITED_TIME_OFFER')) return 'a limited-time offer template';
+  const buttons = (byType.get('BUTTONS')?.buttons as Obj[] | undefined) ?? [];
+  if (buttons.some((b) => b.type === 'MPM')) return 'an MPM (multi-product) template';
+  if (buttons.some((b) => b.type === 'CATALOG')) return 'a catalog template';
+  return undefined;
+}
+
+/** The rules between components of the special kinds: carousel, limited-time offer, MPM, catalog. */
+function checkKinds(byType: Map<string, Obj>, fieldOf: (type: string) => string, f: string, category: string): void {
+  const kind = marketingKind(byType);
+  // Meta documents each of these kinds as MARKETING only (carousel cards "are only available
+  // for marketing template messages"; MPM, catalog and limited-time offer templates likewise).
+  if (kind && category !== 'MARKETING') throw fail('category', `must be MARKETING for ${kind} (got ${category})`);
+  if (byType.has('CAROUSEL')) {
+    for (const t of ['HEADER', 'FOOTER', 'BUTTONS']) {
+      if (byType.has(t)) throw fail(`${fieldOf(t)}.type`, `a carousel template has no ${t} of its own (its cards have their headers and buttons)`);
+    }
+  }
+  if (byType.has('LIMITED_TIME_OFFER')) checkLimitedTimeOffer(byType, fieldOf, f);
+  if (kind?.startsWith('an MPM') && byType.get('HEADER')?.format !== 'TEXT') {
+    // Meta: "MPM templates must have … a single header component" of format TEXT.
+    throw fail(byType.has('HEADER') ? `${fieldOf('HEADER')}.format` : f, 'an MPM (multi-product) template needs a TEXT header');
+  }
+}
+
 export function checkComponents(v: unknown, f: string, category: string, declared?: ParameterFormat): CheckedComponents {
   const list = arr(v, f, { min: 1, max: COMPONENT_TYPES.length });
+  const types = list.map((raw, i) => {
+    if (!isObj(raw)) throw fail(`${f}[${i}]`, 'must be an object');
+    return oneOf(upper(raw.type), `${f}[${i}].type`, COMPONENT_TYPES);
+  });
+  // A limited-time offer's body is shorter (600 characters).
+  const bodyMax = types.includes('LIMITED_TIME_OFFER') ? LTO_BODY_MAX : BODY_MAX;
   const byType = new Map<string, Obj>();
+  const fields = new Map<string, string>();
   const formats: { field: string; format: ParameterFormat }[] = [];
-  list.forEach((raw, i) => {
+  list.forEach((item, i) => {
+    const raw = item as Obj;
     const cf = `${f}[${i}]`;
-    if (!isObj(raw)) throw fail(cf, 'must be an object');
-    const type = oneOf(upper(raw.type), `${cf}.type`, COMPONENT_TYPES);
+    const type = types[i]!;
     if (byType.has(type)) throw fail(`${cf}.type`, `a template has at most one ${type} component`);
+    if (category === 'AUTHENTICATION' && (type === 'CAROUSEL' || type === 'LIMITED_TIME_OFFER')) throw fail(`${cf}.type`, `AUTHENTICATION templates have no ${type}`);
     let comp: Obj;
     if (type === 'HEADER') {
       if (category === 'AUTHENTICATION') throw fail(`${cf}.type`, 'AUTHENTICATION templates have no HEADER');
@@ -118,14 +125,22 @@ export function checkComponents(v: unknown, f: string, category: string, declare
       if (h.info?.format) formats.push({ field: `${cf}.text`, format: h.info.format });
       comp = h.comp;
     } else if (type === 'BODY') {
-      const b = body(raw, cf, category);
+      const b = body(raw, cf, category, bodyMax);
       if (b.info.format && category !== 'AUTHENTICATION') formats.push({ field: `${cf}.text`, format: b.info.format });
       comp = b.comp;
     } else if (type === 'FOOTER') comp = footer(raw, cf, category);
-    else comp = buttonsComponent(raw, cf, category);
+    else if (type === 'BUTTONS') comp = buttonsComponent(raw, cf, category);
+    else if (type === 'LIMITED_TIME_OFFER') comp = limitedTimeOfferComponent(raw, cf);
+    else {
+      const c = carouselComponent(raw, cf);
+      formats.push(...c.formats);
+      comp = c.comp;
+    }
     byType.set(type, comp);
+    fields.set(type, cf);
   });
   if (!byType.has('BODY')) throw fail(f, 'must include a BODY component');
+  checkKinds(byType, (t) => fields.get(t) ?? f, f, category);
   if (category === 'AUTHENTICATION') {
     const otp = (byType.get('BUTTONS')?.buttons as Obj[] | undefined)?.some((b) => b.type === 'OTP');
     if (!otp) throw fail(f, 'AUTHENTICATION templates need a BUTTONS component with one OTP button');
@@ -139,5 +154,5 @@ export function checkComponents(v: unknown, f: string, category: string, declare
   if (declared && parameterFormat && declared !== parameterFormat) {
     throw fail('parameter_format', `is ${declared} but the placeholders are ${parameterFormat === 'NAMED' ? 'named ({{name}})' : 'numbered ({{1}})'}`);
   }
-  return { components: COMPONENT_TYPES.filter((t) => byType.has(t)).map((t) => byType.get(t)!), parameterFormat };
+  return { components: STORED_ORDER.filter((t) => byType.has(t)).map((t) => byType.get(t)!), parameterFormat };
 }

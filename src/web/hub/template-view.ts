@@ -95,7 +95,7 @@ export function showComponents(components: unknown[]): ShownComponents {
         }
       });
     }
-    // Nothing else is stored (components.ts keeps these four); the page's JSON shows all anyway.
+    // A carousel's cards and a limited-time offer are not drawn here: the page's JSON shows them in full.
   }
   return shown;
 }

@@ -64,7 +64,9 @@ function button(o: Obj, f: string, flavour: Flavour, indexes: Map<number, string
   indexes.set(index, f);
   parameters(o, f, BUTTON_PARAMS[sub], flavour, sub === 'url' ? 2000 : BODY_TEXT_PARAM_MAX, found, { min: 1, max: 1 });
   const action = ((o.parameters as Obj[])[0]?.action ?? {}) as Obj;
-  if ((sub === 'catalog' || sub === 'mpm') && action.thumbnail_product_retailer_id === undefined) {
+  // An mpm button names its thumbnail and products. A catalog button's thumbnail is optional
+  // (Meta's "Sending catalog template messages": thumbnail_product_retailer_id "Optional").
+  if (sub === 'mpm' && action.thumbnail_product_retailer_id === undefined) {
     throw fail(`${f}.parameters[0].action.thumbnail_product_retailer_id`, `is required for ${sub} buttons`);
   }
   if (sub === 'mpm' && action.sections === undefined) throw fail(`${f}.parameters[0].action.sections`, 'is required for mpm buttons');
