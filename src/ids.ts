@@ -54,6 +54,14 @@ export function digits(n: number): string {
   return s;
 }
 
+/**
+ * 16 digits below 2^53 (leading digit 1–8): an id that a client may also send as a JSON number
+ * and get through a double unchanged (a larger one arrives rounded and names nothing).
+ */
+export function safeIntegerDigits16(): string {
+  return String(randomInt(1, 9)) + digits(16).slice(1);
+}
+
 /** Ids of our own records that are not on the wire with a suffix (keys, users, events). */
 export function recordId(prefix: string): string {
   return `${prefix}_${base62(16)}`;

@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { fillRandom, recordId, sortableRecordId } from '../src/ids.ts';
+import { fillRandom, recordId, safeIntegerDigits16, sortableRecordId } from '../src/ids.ts';
 import { newMessageId, newOnPremMessageId, newWamid } from '../src/messaging/wamid.ts';
 import { newNamespace } from '../src/services/waba-accounts.ts';
 
@@ -71,4 +71,15 @@ it('WABA template namespaces are 32 uniformly random hex digits in 8-4-4-4-12 gr
   const letters = digitsOnly.replace(/[0-9]/g, '').length / digitsOnly.length;
   expect(letters).toBeGreaterThan(0.35);
   expect(letters).toBeLessThan(0.4);
+});
+
+it('safe 16-digit ids (flow ids) survive a JSON number: 16 digits, below 2^53, varied', () => {
+  const ids = Array.from({ length: 5000 }, () => safeIntegerDigits16());
+  for (const id of ids) {
+    expect(id).toMatch(/^[1-8]\d{15}$/);
+    expect(Number.isSafeInteger(Number(id))).toBe(true);
+    expect(String(JSON.parse(`{"flow_id":${id}}`).flow_id)).toBe(id);
+  }
+  expect(new Set(ids).size).toBe(5000);
+  expect(new Set(ids.map((id) => id[0])).size).toBe(8);
 });

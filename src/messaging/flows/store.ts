@@ -10,7 +10,7 @@ import type { Selectable } from 'kysely';
 import type { FlowsTable, FlowStatus } from '../../db/schema.ts';
 import type { Executor } from '../../db/index.ts';
 import type { Deps } from '../../deps.ts';
-import { digits } from '../../ids.ts';
+import { safeIntegerDigits16 } from '../../ids.ts';
 import type { FlowValidationError } from './flow-json.ts';
 
 export type FlowRow = Selectable<FlowsTable>;
@@ -41,7 +41,8 @@ export const FLOW_META_COLUMNS = [
   'modified_at',
 ] as const satisfies readonly (keyof FlowMeta)[];
 
-export const newFlowId = () => digits(16);
+/** 16 digits like Meta's flow ids, below 2^53: a client may send a flow_id as a JSON number (Meta takes it either way). */
+export const newFlowId = safeIntegerDigits16;
 
 /** Whose flows a request may touch: one WABA of one partner (the WABA already checked to be the partner's). */
 export interface FlowScope {
