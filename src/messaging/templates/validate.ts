@@ -49,10 +49,16 @@ export function parseNewTemplate(body: unknown): NewTemplate {
   return { name, category, language, components, parameterFormat: parameterFormat ?? declared ?? null, allowCategoryChange };
 }
 
-/** An edit: new components (checked against the template's category). */
+/**
+ * An edit: new components (checked against the template's category). `allow_category_change`, the
+ * creation flag, is taken too: partners send their edits with it (kairon's edit_template lets
+ * exactly components and allow_category_change through), and an edit never changes the category,
+ * so it is checked to be a boolean and has no further effect.
+ */
 export function parseTemplateEdit(body: unknown, category: string): { components: Obj[] } {
   if (!isObj(body)) throw fail('body', 'must be a JSON object such as {"components":[…]}');
-  onlyKeys(body, 'body', ['components', 'category', 'message_send_ttl_seconds']);
+  onlyKeys(body, 'body', ['components', 'category', 'message_send_ttl_seconds', 'allow_category_change']);
+  bool(body.allow_category_change, 'allow_category_change');
   if (body.category !== undefined && upper(body.category) !== category) {
     throw fail('category', `cannot be changed by an edit (the template is ${category}); create a new template instead`);
   }

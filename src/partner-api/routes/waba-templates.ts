@@ -100,7 +100,7 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
         summary: "Edit a template's components (it is reviewed again)",
         security: PARTNER_SECURITY,
         params: TemplateParams,
-        body: Type.Unknown({ description: '{"components":[…]}' }),
+        body: Type.Unknown({ description: '{"components":[…],"allow_category_change"?} (the flag is taken but an edit never changes the category)' }),
         response: { 200: Type.Object({ success: Type.Boolean() }), ...PARTNER_ERRORS },
       },
     },
