@@ -45,8 +45,13 @@ export interface MarkRead {
 const COMMON_CLOUD = ['messaging_product', 'recipient_type', 'to', 'type', 'context', 'biz_opaque_callback_data', 'status', 'message_id', 'typing_indicator'];
 const COMMON_ONPREM = ['recipient_type', 'to', 'type', 'context', 'preview_url', 'ttl', 'hsm', 'status', 'message_id'];
 
+/**
+ * A null context is no context: Chatwoot's Cloud provider writes `"context": null` on every text
+ * and attachment message that replies to nothing (its whatsapp_reply_context is nil, and `.to_json`
+ * keeps the key), and Meta sends those as plain messages.
+ */
 function context(v: unknown): { message_id: string } | undefined {
-  if (v === undefined) return undefined;
+  if (v === undefined || v === null) return undefined;
   const c = obj(v, 'context');
   return { message_id: str(c.message_id, 'context.message_id', { max: 256 }) };
 }
