@@ -1,15 +1,23 @@
 // contacts: 1–257 contact cards. Each needs name.formatted_name; phones, emails, urls and
 // addresses are arrays of small objects; org is an object; birthday is YYYY-MM-DD.
+// An optional field may be "" (as not given): n8n's WhatsApp Business Cloud node sends every value
+// of a contact entry, "" for each the user left empty (name parts, address parts, org fields, a
+// phone's wa_id), and Meta takes that card (n8n-io/n8n#14460 shows such a body sent to Meta). The
+// required ones (formatted_name, an email's email, a url's url) must not be empty.
 import { arr, badValue, fail, fromJsonText, obj, onlyKeys, optObj, optStr, str, type Obj } from '../check.ts';
 import type { TypeResult } from './common.ts';
 
 export const CONTACTS_MAX = 257;
 const S = { max: 1000 };
+/** An optional field: empty allowed. */
+const OPTIONAL = { max: 1000, min: 0 };
 
 function strings(o: Obj, f: string, keys: readonly string[]): void {
   onlyKeys(o, f, keys);
-  for (const k of keys) optStr(o[k], `${f}.${k}`, S);
+  for (const k of keys) optStr(o[k], `${f}.${k}`, OPTIONAL);
 }
+
+const given = (v: unknown) => v !== undefined && v !== '';
 
 function list(v: unknown, f: string, keys: readonly string[], required?: string): Obj[] {
   if (v === undefined) return [];
@@ -37,7 +45,7 @@ function contact(v: unknown, f: string): void {
   strings(name, `${f}.name`, ['formatted_name', 'first_name', 'last_name', 'middle_name', 'suffix', 'prefix']);
   str(name.formatted_name, `${f}.name.formatted_name`, S);
   list(o.phones, `${f}.phones`, ['phone', 'type', 'wa_id']).forEach((p, i) => {
-    if (p.phone === undefined && p.wa_id === undefined) throw fail(`${f}.phones[${i}]`, 'needs phone (or wa_id)');
+    if (!given(p.phone) && !given(p.wa_id)) throw fail(`${f}.phones[${i}]`, 'needs phone (or wa_id)');
   });
   list(o.emails, `${f}.emails`, ['email', 'type'], 'email');
   list(o.urls, `${f}.urls`, ['url', 'type'], 'url');
