@@ -57,6 +57,8 @@ describe('location', () => {
   it.each(FLAVOURS)('%s: latitude and longitude in range, name and address optional', (flavour) => {
     expect(send(flavour, 'location', { latitude: -90, longitude: 180, name: 'Pole', address: 'South' }).type).toBe('location');
     expect(send(flavour, 'location', { latitude: '52.52', longitude: '13.40' }).type).toBe('location');
+    // One of name and address left empty (n8n sends both, "" for the one not filled in).
+    expect(send(flavour, 'location', { latitude: 1, longitude: 2, name: 'Shop', address: '' }).content).toEqual({ latitude: 1, longitude: 2, name: 'Shop', address: '' });
   });
 
   it('out of range, missing or not a number', () => {
@@ -64,7 +66,7 @@ describe('location', () => {
     expectRejectedInBoth('location', { latitude: 0, longitude: -180.5 }, 'location.longitude', { rule: /at least -180/ });
     expectRejectedInBoth('location', { longitude: 0 }, 'location.latitude', { rule: /is required/ });
     expectRejectedInBoth('location', { latitude: 'north', longitude: 0 }, 'location.latitude', { rule: /must be a number/ });
-    expectRejectedInBoth('location', { latitude: 0, longitude: 0, name: '' }, 'location.name', { rule: /must not be empty/ });
+    expectRejectedInBoth('location', { latitude: 0, longitude: 0, name: 7 }, 'location.name', { rule: /must be a string/ });
     expectRejectedInBoth('location', { latitude: 0, longitude: 0, zoom: 3 }, 'location.zoom');
   });
 });
