@@ -12,6 +12,7 @@ import { metaError } from './errors.ts';
 import { inboundPayload } from './webhook-payloads.ts';
 import { newMessageId } from './wamid.ts';
 import { insertMessageIfNew } from './messages.ts';
+import { sandboxBsuid, type UserIdentity } from '../network/bsuid.ts';
 
 /** What a message replies to or was forwarded with: `{from, id}`, or Meta's `{forwarded: true, …}`. */
 export interface InboundContext {
@@ -39,6 +40,11 @@ export interface ReceivedMessage extends InboundMessage {
   timestamp?: string;
   /** Further fields of the webhook's message object (Meta's referral, errors, …), delivered as they came. */
   extra?: Record<string, unknown>;
+  /**
+   * The user's business-scoped ids and username (network/bsuid.ts), shown in Cloud webhooks. With
+   * `phoneless`, `from` is the user's BSUID: Meta did not share their number.
+   */
+  identity?: UserIdentity;
 }
 
 /** The refusal of a channel that is not on the network the message claims to come from. */
@@ -110,7 +116,7 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
     tx,
     target,
     'message',
-    inboundPayload(await channelIdentity(deps, target, tx), { contact: { profile: { name: name ?? fallback }, wa_id: msg.from }, message }),
+    inboundPayload(await channelIdentity(deps, target, tx), { contact: { profile: { name: name ?? fallback }, wa_id: msg.from }, message, ...(msg.identity ? { identity: msg.identity } : {}) }),
   );
   return true;
 }
@@ -121,6 +127,8 @@ export async function receiveInbound(deps: Deps, channel: ChannelRow, msg: Inbou
   const at = deps.clock.now();
   const id = newMessageId(channel, msg.from);
   const timestamp = String(Math.floor(at.getTime() / 1000));
-  await transact(deps, (tx) => storeInbound(deps, tx, channel, 'sandbox', { ...msg, id, at, timestamp }));
+  // A simulated user has a BSUID on the partner's numbers, as WhatsApp users have on Meta's (network/bsuid.ts).
+  const identity: UserIdentity = { userId: sandboxBsuid(deps.config.secretKey, channel.partner_id, msg.from) };
+  await transact(deps, (tx) => storeInbound(deps, tx, channel, 'sandbox', { ...msg, id, at, timestamp, identity }));
   return { id, timestamp };
 }

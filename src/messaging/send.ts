@@ -19,6 +19,7 @@ import { SendBatcher } from './send-batcher.ts';
 import { scheduleStatusPlan, storedPlan } from './status-plans.ts';
 import { MetaSender } from '../network/meta/send.ts';
 import type { GraphMetrics } from '../network/meta/graph-metrics.ts';
+import { sandboxNumberOf } from '../network/sandbox-bsuid.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
@@ -32,6 +33,11 @@ export interface SendResult {
   id: string;
   input: string;
   waId: string;
+  /**
+   * The answer's contacts[0] beyond input: Meta's answer has wa_id for a send to a number and
+   * user_id for one to a BSUID (dualhook.com/docs/contacts-bsuid-api-changes). Unset: {wa_id: waId}.
+   */
+  contact?: { wa_id?: string; user_id?: string };
   /** Meta's message_status, when Meta gave one (numbers on Meta's network). */
   messageStatus?: string;
 }
@@ -88,6 +94,14 @@ export class Messenger {
       category = onMeta ? await storedTemplateCategory(deps, channel, msg.template) : await checkTemplateSend(deps, channel, msg.template);
     }
     if (onMeta) return this.sendThroughMeta(channel, msg, category, now.toISOString(), log);
+    // A send to a sandbox user's BSUID goes to their number; an unknown BSUID stays the recipient
+    // and fails (sandbox.ts). Meta's answer to a send to a BSUID names the BSUID, not the number.
+    let contact: SendResult['contact'];
+    if (msg.userId !== undefined) {
+      const number = await sandboxNumberOf(deps.db.kysely, deps.config.secretKey, channel.partner_id, msg.userId);
+      contact = { user_id: msg.userId };
+      if (number !== undefined) msg = { ...msg, waId: number };
+    }
     if (msg.flow) await checkFlowSend(deps, channel, msg.flow);
     let media: AcceptedMessage['media'];
     if (msg.mediaId) {
@@ -107,7 +121,7 @@ export class Messenger {
       },
       { sandboxUser: [channel.id, msg.waId] },
     );
-    return { id, input: msg.input, waId: msg.waId };
+    return { id, input: msg.input, waId: msg.waId, ...(contact ? { contact } : {}) };
   }
 
   /**
@@ -127,7 +141,7 @@ export class Messenger {
     } catch (err) {
       log?.error({ err, wamid: sent.wamid, channel_id: channel.id }, 'message sent through Meta but not stored');
     }
-    return { id: sent.wamid, input: msg.input, waId: sent.waId, messageStatus: sent.messageStatus };
+    return { id: sent.wamid, input: msg.input, waId: sent.waId, contact: sent.contact, messageStatus: sent.messageStatus };
   }
 
   /**

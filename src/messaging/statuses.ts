@@ -6,7 +6,8 @@ import type { Database, MessagesTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { prepared } from '../db/prepared.ts';
 import { emitChannelEvent } from './channel-webhook.ts';
-import { statusPayload, type StatusItem } from './webhook-payloads.ts';
+import { statusPayload, type ReportedStatus, type StatusItem, type WebhookContact } from './webhook-payloads.ts';
+import { isBsuid, sandboxBsuid } from '../network/bsuid.ts';
 import type { StepFacts } from './status-facts.ts';
 
 export type OutboundStatus = 'sent' | 'delivered' | 'read' | 'failed';
@@ -64,7 +65,7 @@ export interface StatusMove {
    * What the network itself reported with the status (Meta's conversation and pricing): the
    * webhook shows these, as they came, instead of the sandbox's made-up ones.
    */
-  reported?: Pick<StatusItem, 'conversation' | 'pricing' | 'biz_opaque_callback_data'>;
+  reported?: ReportedStatus;
 }
 
 /** What the row keeps of its status plan after the move: the plan (null when done) and when its next step is due. */
@@ -203,7 +204,22 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     timestamp: String(Math.floor(m.at / 1000)),
     recipient_id: facts.wa_id,
   };
+  let contact: WebhookContact | undefined;
+  if (!m.reported && isBsuid(facts.wa_id)) {
+    // A sandbox send to a BSUID no simulated user has (stored under it; it fails): as Meta's
+    // failed status of a send to a BSUID, it names the BSUID.
+    item.recipient_user_id = facts.wa_id;
+  } else if (!m.reported && m.status !== 'failed' && facts.partner_id && /^\d+$/.test(facts.wa_id)) {
+    // A sandbox user's BSUID, as Meta puts the recipient's in every sent/delivered/read status
+    // (network/bsuid.ts). A failed one has it only when the message was sent to a BSUID; sandbox
+    // sends to a known user's BSUID are stored under the user's number, so failed statuses go without.
+    item.recipient_user_id = sandboxBsuid(deps.config.secretKey, facts.partner_id, facts.wa_id);
+  }
   if (m.reported) {
+    // Meta's BSUID fields as Meta sent them (network/meta/notification.ts).
+    if (m.reported.recipient_user_id !== undefined) item.recipient_user_id = m.reported.recipient_user_id;
+    if (m.reported.recipient_parent_user_id !== undefined) item.recipient_parent_user_id = m.reported.recipient_parent_user_id;
+    contact = m.reported.contact;
     // As the network reported it (Meta's: a failed status may carry pricing too).
     if (m.reported.conversation) item.conversation = m.reported.conversation;
     if (m.reported.pricing) item.pricing = m.reported.pricing;
@@ -224,5 +240,5 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     channel: { hosting_type: facts.hosting_type!, phone_number: facts.phone_number!, external_id: facts.external_id! },
     wabaExternalId: facts.waba_external_id ?? facts.waba_account_id!,
   };
-  await emitChannelEvent(deps, tx, { id: facts.channel_id, partner_id: facts.partner_id!, webhook_url: facts.webhook_url }, 'status', statusPayload(identity, item));
+  await emitChannelEvent(deps, tx, { id: facts.channel_id, partner_id: facts.partner_id!, webhook_url: facts.webhook_url }, 'status', statusPayload(identity, item, contact));
 }

@@ -1,5 +1,6 @@
 // The bodies of a channel's webhooks, in its hosting type's format (reference §5):
 // Cloud: Meta's `whatsapp_business_account` envelope; On-Premise: top-level arrays.
+import type { UserIdentity } from '../network/bsuid.ts';
 import type { ChannelRow } from '../services/channels.ts';
 
 export interface ChannelIdentity {
@@ -19,11 +20,38 @@ export interface StatusItem {
   errors?: { code: number; title: string; message: string; error_data: { details: string } }[];
   /** Cloud API: the send's biz_opaque_callback_data, echoed back in its statuses (numbers on Meta's network). */
   biz_opaque_callback_data?: string;
+  /** Cloud API: the recipient's business-scoped user id (network/bsuid.ts); not in On-Premise webhooks. */
+  recipient_user_id?: string;
+  /** Cloud API: the recipient's parent BSUID, when Meta gives one; not in On-Premise webhooks. */
+  recipient_parent_user_id?: string;
 }
 
+/** A `contacts[]` entry of a Cloud webhook as Meta writes it since BSUIDs (every field conditional). */
+export interface WebhookContact {
+  profile?: { name?: string; username?: string };
+  wa_id?: string;
+  user_id?: string;
+  parent_user_id?: string;
+}
+
+/** What a network reported with a status (Meta's): shown as it came instead of made-up values. */
+export type ReportedStatus = Pick<StatusItem, 'conversation' | 'pricing' | 'biz_opaque_callback_data' | 'recipient_user_id' | 'recipient_parent_user_id'> & {
+  /** The status's contacts entry (Meta sends one with sent/delivered/read statuses). */
+  contact?: WebhookContact;
+};
+
 export interface InboundItem {
+  /** wa_id and from: the user's number, or their BSUID when identity.phoneless (see identity). */
   contact: { profile: { name: string }; wa_id: string };
   message: Record<string, unknown> & { from: string; id: string; timestamp: string; type: string };
+  /**
+   * The user's BSUID fields. Cloud webhooks carry them as Meta's do (contacts[].user_id,
+   * parent_user_id, profile.username; messages[].from_user_id, from_parent_user_id) and, for a
+   * phoneless user, leave out contacts[].wa_id and messages[].from as Meta does. On-Premise
+   * webhooks (a legacy format that predates BSUIDs) stay as they were: a phoneless user's BSUID
+   * stands in wa_id and from there, since On-Premise clients key every user by them.
+   */
+  identity?: UserIdentity;
 }
 
 function cloudEnvelope(who: ChannelIdentity, value: Record<string, unknown>) {
@@ -47,9 +75,9 @@ function cloudEnvelope(who: ChannelIdentity, value: Record<string, unknown>) {
   };
 }
 
-export function statusPayload(who: ChannelIdentity, s: StatusItem): unknown {
+export function statusPayload(who: ChannelIdentity, s: StatusItem, contact?: WebhookContact): unknown {
   if (who.channel.hosting_type === 'onpremise') {
-    const { errors, ...rest } = s;
+    const { errors, recipient_user_id: _u, recipient_parent_user_id: _p, ...rest } = s;
     // On-Premise errors carry `details` at the top level of each error.
     return {
       statuses: [
@@ -61,10 +89,24 @@ export function statusPayload(who: ChannelIdentity, s: StatusItem): unknown {
       ],
     };
   }
-  return cloudEnvelope(who, { statuses: [s] });
+  return cloudEnvelope(who, contact ? { contacts: [contact], statuses: [s] } : { statuses: [s] });
 }
 
 export function inboundPayload(who: ChannelIdentity, item: InboundItem): unknown {
   if (who.channel.hosting_type === 'onpremise') return { contacts: [item.contact], messages: [item.message] };
-  return cloudEnvelope(who, { contacts: [item.contact], messages: [item.message] });
+  const id = item.identity;
+  if (!id) return cloudEnvelope(who, { contacts: [item.contact], messages: [item.message] });
+  const { from, ...message } = item.message;
+  const contact = {
+    profile: id.username !== undefined ? { ...item.contact.profile, username: id.username } : item.contact.profile,
+    ...(id.phoneless ? {} : { wa_id: item.contact.wa_id }),
+    ...(id.userId !== undefined ? { user_id: id.userId } : {}),
+    ...(id.parentUserId !== undefined ? { parent_user_id: id.parentUserId } : {}),
+  };
+  const sender = {
+    ...(id.phoneless ? {} : { from }),
+    ...(id.userId !== undefined ? { from_user_id: id.userId } : {}),
+    ...(id.parentUserId !== undefined ? { from_parent_user_id: id.parentUserId } : {}),
+  };
+  return cloudEnvelope(who, { contacts: [contact], messages: [{ ...sender, ...message }] });
 }

@@ -4,6 +4,7 @@
 // sent as a kind it is not (131053: Meta too takes such a send, then fails it). The schedule (the
 // status plan) is written in the message's own row, in the send's transaction, so a crash
 // between the 200 and the statuses loses none (src/messaging/status-plans.ts carries it out).
+import { isBsuid } from './bsuid.ts';
 import { prepared } from '../db/prepared.ts';
 import type { Executor } from '../db/index.ts';
 import { sendableAs, typesOf, type MediaKind } from '../messaging/media/types.ts';
@@ -27,6 +28,17 @@ export const ERRORS = {
     code: 131026,
     title: 'Message undeliverable',
     details: 'Unable to deliver message: the recipient is not reachable on WhatsApp (sandbox user marked unreachable).',
+  },
+  /**
+   * A send to a BSUID no simulated user of the partner has (send.ts resolves the others to their
+   * numbers). No source documents Meta's error for an unknown BSUID; 131026 ("Message
+   * undeliverable") is what Meta gives a recipient it cannot deliver to (a number not on
+   * WhatsApp) after accepting the send, and what clients already handle, so it is used here.
+   */
+  unknownBsuid: {
+    code: 131026,
+    title: 'Message undeliverable',
+    details: 'Unable to deliver message: no WhatsApp user has this business-scoped user id on your numbers (no sandbox user of this partner has it).',
   },
   blocked: {
     code: 131026,
@@ -84,7 +96,8 @@ export const sandboxNetwork: Network = {
     const d = deps.config.sandboxStatusDelays;
     let steps: StatusStep[];
     const open = windowOpen(user?.last_inbound_at, t0);
-    if (user?.unreachable) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.unreachable }];
+    if (isBsuid(msg.waId)) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.unknownBsuid }];
+    else if (user?.unreachable) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.unreachable }];
     else if (user?.blocked) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.blocked }];
     else if (!msg.isTemplate && !open) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.windowClosed }];
     else if (msg.media && !sendableAs(msg.media.kind, msg.media.mime)) steps = [{ status: 'failed', at: t0 + d.sent, error: mediaTypeNotAllowed(msg.media) }];

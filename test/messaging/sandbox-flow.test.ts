@@ -3,6 +3,7 @@ import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
+import { sandboxBsuid } from '../../src/network/bsuid.ts';
 
 describeEachDb('sandbox: inbound, reply, statuses (Cloud format)', (kind) => {
   let t: TestApp;
@@ -34,7 +35,10 @@ describeEachDb('sandbox: inbound, reply, statuses (Cloud format)', (kind) => {
     expect(hook.object).toBe('whatsapp_business_account');
     const value = hook.entry[0].changes[0].value;
     expect(value.metadata.display_phone_number).toBe(p.phone_number);
-    expect(value.contacts[0]).toEqual({ profile: { name: 'Jane' }, wa_id: '4917612345678' });
+    // The simulated user's business-scoped user id, as Meta's webhooks carry one (network/bsuid.ts).
+    const userId = sandboxBsuid(t.deps.config.secretKey, p.partner_id, '4917612345678');
+    expect(userId).toMatch(/^DE\.\d{20}$/);
+    expect(value.contacts[0]).toEqual({ profile: { name: 'Jane' }, wa_id: '4917612345678', user_id: userId });
     expect(value.messages[0]).toMatchObject({ from: '4917612345678', type: 'text', text: { body: 'hi' }, id: inbound.body.messages[0].id });
     expect(receiver.requests[0]!.headers.authorization).toBe('Basic abc');
 

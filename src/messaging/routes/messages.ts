@@ -12,7 +12,14 @@ const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const AnyBody = Type.Unknown({ description: 'A message as in Meta Cloud API (see the reference §4.2)' });
 const CloudSent = Type.Object({
   messaging_product: Type.Literal('whatsapp'),
-  contacts: Type.Array(Type.Object({ input: Type.String(), wa_id: Type.String() })),
+  contacts: Type.Array(
+    Type.Object({
+      input: Type.String(),
+      // Meta's answer: wa_id for a send to a number, user_id (the BSUID) for one to `recipient`.
+      wa_id: Type.Optional(Type.String()),
+      user_id: Type.Optional(Type.String({ description: "The recipient's business-scoped user id, for a send to one (recipient)" })),
+    }),
+  ),
   messages: Type.Array(Type.Object({ id: Type.String(), message_status: Type.Optional(Type.String({ description: "Meta's, when it gives one: accepted or held_for_quality_assessment" })) })),
 });
 const IdParams = Type.Object({ message_id: Type.String({ maxLength: 300 }) });
@@ -39,7 +46,7 @@ export const messageRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       }
       const sent = await messenger.send(channel, v, request.log);
       const message = sent.messageStatus === undefined ? { id: sent.id } : { id: sent.id, message_status: sent.messageStatus };
-      return { messaging_product: 'whatsapp', contacts: [{ input: sent.input, wa_id: sent.waId }], messages: [message] };
+      return { messaging_product: 'whatsapp', contacts: [{ input: sent.input, ...(sent.contact ?? { wa_id: sent.waId }) }], messages: [message] };
     },
   );
 

@@ -2,8 +2,9 @@
 // Cloud: `{messaging_product:"whatsapp", recipient_type?, to, type, context?, <type>:{…}}`.
 // On-Premise: no messaging_product, top-level preview_url, templates with namespace and
 // language.policy, the legacy `hsm`.
-import { arr, bool, fail, isObj, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from './check.ts';
+import { arr, badValue, bool, fail, isObj, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from './check.ts';
 import { validateType, MESSAGE_TYPES, type MessageType } from './types.ts';
+import { BSUID_MAX_LENGTH, isBsuid } from '../../network/bsuid.ts';
 import type { FlowRef } from './types/interactive-links.ts';
 
 export interface TemplateRef {
@@ -19,9 +20,12 @@ export interface TemplateRef {
 
 export interface NormalizedMessage {
   kind: 'message';
-  /** The `to` as the client sent it, echoed in contacts[].input. */
+  /** The `to` (or Cloud's `recipient`) as the client sent it, echoed in contacts[].input. */
   input: string;
+  /** The user's number; for a send to a BSUID, the BSUID (what the conversation is keyed by: network/meta/inbound.ts). */
   waId: string;
+  /** Cloud sends to a business-scoped user id (`recipient` without `to`): the BSUID, which goes to Meta as `recipient`. */
+  userId?: string;
   type: MessageType;
   /** The type's value as accepted (an object; for contacts, the array): stored, and shown in the sandbox. */
   content: Obj | unknown[];
@@ -42,7 +46,7 @@ export interface MarkRead {
   typingIndicator: boolean;
 }
 
-const COMMON_CLOUD = ['messaging_product', 'recipient_type', 'to', 'type', 'context', 'biz_opaque_callback_data', 'status', 'message_id', 'typing_indicator'];
+const COMMON_CLOUD = ['messaging_product', 'recipient_type', 'to', 'recipient', 'type', 'context', 'biz_opaque_callback_data', 'status', 'message_id', 'typing_indicator'];
 const COMMON_ONPREM = ['recipient_type', 'to', 'type', 'context', 'preview_url', 'ttl', 'hsm', 'status', 'message_id'];
 
 /**
@@ -67,6 +71,14 @@ function common(body: Obj, type: MessageType, allowedTop: string[]): Omit<Normal
   // groups, so that is refused by name (rather than as a `to` that is no phone number).
   const recipientType = body.recipient_type === undefined ? 'individual' : oneOf(body.recipient_type, 'recipient_type', ['individual', 'group'] as const);
   if (recipientType === 'group') throw fail('recipient_type', '"group" is not available on this number: it belongs to no groups (send to a user with "individual")');
+  // Cloud's `recipient`: a BSUID or parent BSUID (network/bsuid.ts) in place of `to`. Both may be
+  // given; `to` takes precedence then (dualhook.com/docs/contacts-bsuid-api-changes; YCloud's
+  // "Business-Scoped User IDs API & Webhook Updates" says the same). A given one is checked even
+  // when `to` wins: a malformed id is the client's error either way. Only Cloud bodies name it
+  // (allowedTop): On-Premise refuses it (validateV1Send).
+  const userId = body.recipient === undefined ? undefined : bsuid(body.recipient);
+  if (body.to === undefined && userId !== undefined) return { kind: 'message', input: userId, waId: userId, userId, type, context: context(body.context), recipientType };
+  if (body.to === undefined && allowedTop.includes('recipient')) throw fail('to', 'is required (or recipient: a business-scoped user id)');
   const input = str(body.to, 'to', { max: 32 });
   return {
     kind: 'message',
@@ -76,6 +88,13 @@ function common(body: Obj, type: MessageType, allowedTop: string[]): Omit<Normal
     context: context(body.context),
     recipientType,
   };
+}
+
+/** Cloud's `recipient`: a BSUID (`US.13491208655302741918`) or parent BSUID (`US.ENT.…`). */
+function bsuid(v: unknown): string {
+  const s = str(v, 'recipient', { max: BSUID_MAX_LENGTH });
+  if (!isBsuid(s)) throw badValue('recipient', `must be a business-scoped user id: a two-letter country code, a dot, and up to 128 letters and digits, as in US.13491208655302741918 (got "${s}")`);
+  return s;
 }
 
 function markRead(body: Obj): MarkRead {
@@ -147,5 +166,10 @@ export function validateOnPremSend(raw: unknown): NormalizedMessage | MarkRead {
  * namespace or language.policy); the answer stays the On-Premise one (201, errors in its format).
  */
 export function validateV1Send(raw: unknown): NormalizedMessage | MarkRead {
+  // The On-Premise API predates business-scoped user ids and sends to numbers only, whichever
+  // body style comes in (a Cloud body here is answered in the On-Premise format too).
+  if (isObj(raw) && raw.recipient !== undefined) {
+    throw fail('recipient', 'business-scoped user ids are not available in the On-Premise API (/v1/messages), which sends to phone numbers (to) only: send to a BSUID with POST /messages');
+  }
   return isObj(raw) && raw.messaging_product !== undefined ? validateCloudSend(raw) : validateOnPremSend(raw);
 }

@@ -72,7 +72,8 @@ export function cloudBody(msg: NormalizedMessage, metaIds: ReadonlyMap<string, s
   return {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
-    to: msg.waId,
+    // A send to a BSUID goes to Meta as given, in Meta's `recipient` (validate/message.ts).
+    ...(msg.userId !== undefined ? { recipient: msg.userId } : { to: msg.waId }),
     type: msg.type,
     [msg.type]: content,
     ...(msg.context ? { context: { message_id: msg.context.message_id } } : {}),

@@ -117,9 +117,19 @@ async function forwardWabaChange(deps: Deps, tx: Transaction<Database>, w: MetaW
 async function storeMessage(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, m: MetaInboundMessage): Promise<boolean> {
   // The user's time, but never later than ours: a clock ahead would stretch the 24-hour window.
   const at = new Date(Math.min(m.atMs, deps.clock.now().getTime()));
+  // A user whose number Meta does not share (a username user: no messages[].from, no
+  // contacts[].wa_id, only the BSUID) is stored under their BSUID: m.from is the BSUID then, and
+  // goes where a number goes (messages.wa_id, sandbox_users.wa_id). Everything that reads wa_id
+  // takes it as an opaque key: the conversation (the 24-hour window, mark-as-read of a user's
+  // earlier messages, the send limits per user) and the webhook's recipient_id. A BSUID cannot be
+  // mistaken for a number (it has a letter country code and a dot), and a reply sent to it
+  // (POST /messages with `recipient`, validate/message.ts) finds the same conversation. The same
+  // user writing later with their number shows up as a second conversation, as they would on
+  // Meta's side until the client links the two by the BSUID that both carry.
   return storeInbound(deps, tx, channel, 'meta', {
     id: m.id,
     from: m.from,
+    identity: m.identity,
     name: m.name,
     type: m.type,
     content: withOurMediaUrl(deps, channel.id, m.content),

@@ -11,7 +11,8 @@
 import { ApiError } from '../../errors.ts';
 import type { InboundContext } from '../../messaging/inbound.ts';
 import type { OutboundStatus, StatusError } from '../../messaging/statuses.ts';
-import type { StatusItem } from '../../messaging/webhook-payloads.ts';
+import type { ReportedStatus, WebhookContact } from '../../messaging/webhook-payloads.ts';
+import { isBsuid, type UserIdentity } from '../bsuid.ts';
 import { META_ENUM, META_ID_PATTERN } from './channels.ts';
 import { isObj } from '../../messaging/validate/check.ts';
 
@@ -28,7 +29,14 @@ const MAX_REASONS = 20;
 
 export interface MetaInboundMessage {
   id: string;
+  /**
+   * Who wrote: Meta's `from` (the user's phone number as WhatsApp id), or, when Meta omits it (a
+   * user with a username whose number Meta does not share), the user's BSUID (`from_user_id`).
+   * It keys the conversation: see storeMessage in inbound.ts.
+   */
   from: string;
+  /** The user's BSUID fields and username (business-scoped user ids, network/bsuid.ts), when Meta gave them. */
+  identity?: UserIdentity;
   /** The user's profile name from the change's contacts, when Meta gave one. */
   name?: string;
   type: string;
@@ -47,7 +55,7 @@ export interface MetaStatus {
   status: OutboundStatus;
   atMs: number;
   error?: StatusError;
-  reported: Pick<StatusItem, 'conversation' | 'pricing' | 'biz_opaque_callback_data'>;
+  reported: ReportedStatus;
 }
 
 export interface MetaNumberChange {
@@ -103,7 +111,9 @@ const WA_ID = /^[\x21-\x7e]{1,64}$/;
 const EPOCH_SECONDS = /^[0-9]{1,12}$/;
 /** A message type names a field of the message: lower-case words, never one of the fields every message has. */
 const TYPE = /^[a-z][a-z_]{0,31}$/;
-const CORE_FIELDS = new Set(['from', 'id', 'timestamp', 'type', 'context']);
+// from_user_id / from_parent_user_id are read into the message's identity (and written back in
+// the channel's Cloud webhook by webhook-payloads.ts), not passed on among the other fields.
+const CORE_FIELDS = new Set(['from', 'id', 'timestamp', 'type', 'context', 'from_user_id', 'from_parent_user_id']);
 const STATUSES = new Set<string>(['sent', 'delivered', 'read', 'failed']);
 
 function epochSeconds(v: unknown): string | undefined {
@@ -157,15 +167,15 @@ class Reader {
     const phoneNumberId = value.metadata.phone_number_id;
     if (typeof phoneNumberId !== 'string' || !META_ID.test(phoneNumberId)) return this.skip(`${at}.value.metadata.phone_number_id: not a phone number id`);
     if (++this.numberChanges > MAX_NUMBER_CHANGES) throw new ApiError(400, `More than ${MAX_NUMBER_CHANGES} changes about numbers in one notification`);
-    const names = this.contactNames(value.contacts);
+    const contacts = this.contacts(value.contacts);
     const out: MetaNumberChange = { phoneNumberId, messages: [], statuses: [] };
     if (value.messages !== undefined) {
       if (!Array.isArray(value.messages)) this.skip(`${at}.value.messages: not an array`);
-      else value.messages.forEach((m, k) => this.message(m, names, out, `${at}.value.messages[${k}]`));
+      else value.messages.forEach((m, k) => this.message(m, contacts, out, `${at}.value.messages[${k}]`));
     }
     if (value.statuses !== undefined) {
       if (!Array.isArray(value.statuses)) this.skip(`${at}.value.statuses: not an array`);
-      else value.statuses.forEach((s, k) => this.status(s, out, `${at}.value.statuses[${k}]`));
+      else value.statuses.forEach((s, k) => this.status(s, contacts, out, `${at}.value.statuses[${k}]`));
     }
     // value.errors: problems Meta reports about the number itself (e.g. 131000 at its end). There
     // is no event of ours to carry them; the route logs that some came.
@@ -200,23 +210,50 @@ class Reader {
     if (++this.updates > MAX_UPDATES) throw new ApiError(400, `More than ${MAX_UPDATES} messages and statuses in one notification`);
   }
 
-  /** wa_id → profile name, from the change's contacts. */
-  private contactNames(contacts: unknown): Map<string, string> {
-    const names = new Map<string, string>();
-    if (!Array.isArray(contacts)) return names;
+  /**
+   * The change's contacts, each under its wa_id and its user_id (a user whose number Meta does not
+   * share has no wa_id). Business-scoped user ids (Meta's page as copied at support.chatarchitect.com,
+   * Mar 31 2026; dualhook.com/docs/contacts-bsuid-webhooks): `contacts[].user_id` (the BSUID,
+   * always sent once BSUIDs are live), `contacts[].parent_user_id` (only with parent BSUIDs
+   * enabled), `contacts[].profile.username` (only for users with a username), `contacts[].wa_id`
+   * (only when Meta shares the number). Fields that do not fit are left out, not the contact.
+   */
+  private contacts(contacts: unknown): Map<string, WebhookContact> {
+    const byId = new Map<string, WebhookContact>();
+    if (!Array.isArray(contacts)) return byId;
     for (const c of contacts.slice(0, MAX_UPDATES)) {
-      if (!isObj(c) || typeof c.wa_id !== 'string' || !isObj(c.profile)) continue;
-      const name = columnText(c.profile.name, 1024);
-      if (name !== undefined) names.set(c.wa_id, name);
+      if (!isObj(c)) continue;
+      const waId = typeof c.wa_id === 'string' && WA_ID.test(c.wa_id) ? c.wa_id : undefined;
+      const userId = isBsuid(c.user_id) ? c.user_id : undefined;
+      const parentUserId = isBsuid(c.parent_user_id) ? c.parent_user_id : undefined;
+      const profile = isObj(c.profile) ? c.profile : {};
+      const name = columnText(profile.name, 1024);
+      const username = columnText(profile.username, 256);
+      const contact: WebhookContact = {
+        ...(name !== undefined || username !== undefined ? { profile: { ...(name !== undefined ? { name } : {}), ...(username !== undefined ? { username } : {}) } } : {}),
+        ...(waId !== undefined ? { wa_id: waId } : {}),
+        ...(userId !== undefined ? { user_id: userId } : {}),
+        ...(parentUserId !== undefined ? { parent_user_id: parentUserId } : {}),
+      };
+      if (waId !== undefined) byId.set(waId, contact);
+      if (userId !== undefined) byId.set(userId, contact);
     }
-    return names;
+    return byId;
   }
 
-  private message(m: unknown, names: Map<string, string>, out: MetaNumberChange, at: string): void {
+  private message(m: unknown, contacts: Map<string, WebhookContact>, out: MetaNumberChange, at: string): void {
     this.count();
     if (!isObj(m)) return this.skip(`${at}: not an object`);
     if (typeof m.id !== 'string' || !PRINTABLE_ID.test(m.id)) return this.skip(`${at}.id: not a message id`);
-    if (typeof m.from !== 'string' || !WA_ID.test(m.from)) return this.skip(`${at}.from: not a WhatsApp id`);
+    // `from` is conditional since BSUIDs: Meta leaves it out for a user with a username whose
+    // number it does not share, and sends `from_user_id` (the BSUID) always, `from_parent_user_id`
+    // with parent BSUIDs enabled (dualhook.com/docs/contacts-bsuid-webhooks; Meta's page as copied at
+    // support.chatarchitect.com). Such a message is kept, keyed by the BSUID.
+    const fromUserId = isBsuid(m.from_user_id) ? m.from_user_id : undefined;
+    const fromPhone = typeof m.from === 'string' && WA_ID.test(m.from) ? m.from : undefined;
+    if (m.from !== undefined && fromPhone === undefined) return this.skip(`${at}.from: not a WhatsApp id`);
+    const from = fromPhone ?? fromUserId;
+    if (from === undefined) return this.skip(`${at}: neither from nor from_user_id (a BSUID) names the user`);
     const timestamp = epochSeconds(m.timestamp);
     if (timestamp === undefined) return this.skip(`${at}.timestamp: not epoch seconds`);
     if (typeof m.type !== 'string' || !TYPE.test(m.type) || CORE_FIELDS.has(m.type)) return this.skip(`${at}.type: not a message type`);
@@ -228,10 +265,21 @@ class Reader {
     }
     const extra: Obj = {};
     for (const [k, v] of Object.entries(m)) if (!CORE_FIELDS.has(k) && k !== type) extra[k] = v;
-    const name = names.get(m.from);
+    const contact = contacts.get(from) ?? (fromUserId !== undefined ? contacts.get(fromUserId) : undefined);
+    const name = contact?.profile?.name;
+    const userId = fromUserId ?? contact?.user_id;
+    const parentUserId = (isBsuid(m.from_parent_user_id) ? m.from_parent_user_id : undefined) ?? contact?.parent_user_id;
+    const username = contact?.profile?.username;
+    const identity: UserIdentity = {
+      ...(userId !== undefined ? { userId } : {}),
+      ...(parentUserId !== undefined ? { parentUserId } : {}),
+      ...(username !== undefined ? { username } : {}),
+      ...(fromPhone === undefined ? { phoneless: true } : {}),
+    };
     out.messages.push({
       id: m.id,
-      from: m.from,
+      from,
+      ...(Object.keys(identity).length ? { identity } : {}),
       ...(name !== undefined ? { name } : {}),
       type,
       // Media (image, audio, video, document, sticker) carry Meta's media id, passed on as it is:
@@ -245,7 +293,7 @@ class Reader {
     });
   }
 
-  private status(s: unknown, out: MetaNumberChange, at: string): void {
+  private status(s: unknown, contacts: Map<string, WebhookContact>, out: MetaNumberChange, at: string): void {
     this.count();
     if (!isObj(s)) return this.skip(`${at}: not an object`);
     if (typeof s.id !== 'string' || !PRINTABLE_ID.test(s.id)) return this.skip(`${at}.id: not a message id`);
@@ -255,12 +303,23 @@ class Reader {
     if (timestamp === undefined) return this.skip(`${at}.timestamp: not epoch seconds`);
     const status = s.status as OutboundStatus;
     const reported: MetaStatus['reported'] = {};
-    if (isObj(s.conversation)) reported.conversation = s.conversation as StatusItem['conversation'];
-    if (isObj(s.pricing)) reported.pricing = s.pricing as StatusItem['pricing'];
+    if (isObj(s.conversation)) reported.conversation = s.conversation as ReportedStatus['conversation'];
+    if (isObj(s.pricing)) reported.pricing = s.pricing as ReportedStatus['pricing'];
     // Echoed from the send (Cloud API: at most 512 characters), for the receiver to match its own records.
     if (typeof s.biz_opaque_callback_data === 'string' && s.biz_opaque_callback_data.length <= 512 && !s.biz_opaque_callback_data.includes('\u0000')) {
       reported.biz_opaque_callback_data = s.biz_opaque_callback_data;
     }
+    // BSUIDs (dualhook.com/docs/contacts-bsuid-webhooks; Meta's page as copied at
+    // support.chatarchitect.com): `recipient_user_id` is in every sent/delivered/read status, and
+    // in a failed one only when the message was sent to a BSUID; `recipient_parent_user_id` with
+    // parent BSUIDs enabled. Sent/delivered/read statuses come with a `contacts` array
+    // (wa_id, user_id, parent_user_id, profile.username); failed ones without.
+    if (isBsuid(s.recipient_user_id)) reported.recipient_user_id = s.recipient_user_id;
+    if (isBsuid(s.recipient_parent_user_id)) reported.recipient_parent_user_id = s.recipient_parent_user_id;
+    const contact =
+      (reported.recipient_user_id !== undefined ? contacts.get(reported.recipient_user_id) : undefined) ??
+      (typeof s.recipient_id === 'string' ? contacts.get(s.recipient_id) : undefined);
+    if (contact) reported.contact = contact;
     out.statuses.push({ id: s.id, status, atMs: Number(timestamp) * 1000, ...(status === 'failed' ? { error: statusError(s.errors) } : {}), reported });
   }
 }

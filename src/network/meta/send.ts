@@ -19,12 +19,15 @@ import { GraphClient } from './graph-client.ts';
 import { badAnswer, graphError } from './graph-errors.ts';
 import { MediaUploads } from './media-upload.ts';
 import { isObj } from '../../messaging/validate/check.ts';
+import { isBsuid } from '../bsuid.ts';
 
 export interface MetaSent {
   /** Meta's wamid: the stored message's id. */
   wamid: string;
-  /** The WhatsApp id Meta resolved the recipient to. */
+  /** The WhatsApp id Meta resolved the recipient to (for a send to a BSUID without one in Meta's answer: the BSUID). */
   waId: string;
+  /** What Meta's answer's contacts[0] says of the recipient, to answer the client with. */
+  contact: { wa_id?: string; user_id?: string };
   /** Meta's message_status (accepted, held_for_quality_assessment) when it gives one. */
   messageStatus?: string;
 }
@@ -59,11 +62,18 @@ export class MetaSender {
     if (typeof wamid !== 'string' || wamid === '' || wamid.length > 256) {
       throw badAnswer(`HTTP ${answer.status} but no message id; the message may have been sent`);
     }
-    const waId = first(body.contacts)?.wa_id;
+    const answered = first(body.contacts);
+    const waId = typeof answered?.wa_id === 'string' && /^\d{1,32}$/.test(answered.wa_id) ? answered.wa_id : undefined;
+    // Meta's answer to a send to a BSUID has contacts[].user_id and no wa_id; to a number, wa_id
+    // (dualhook.com/docs/contacts-bsuid-api-changes). Passed back as Meta gave them; a send to a
+    // number whose answer lacks wa_id still answers the number, as before.
+    const userId = isBsuid(answered?.user_id) ? answered.user_id : undefined;
+    const contact = msg.userId !== undefined ? { ...(waId !== undefined ? { wa_id: waId } : {}), ...(userId !== undefined ? { user_id: userId } : {}) } : { wa_id: waId ?? msg.waId, ...(userId !== undefined ? { user_id: userId } : {}) };
     const status = message?.message_status;
     return {
       wamid,
-      waId: typeof waId === 'string' && /^\d{1,32}$/.test(waId) ? waId : msg.waId,
+      contact,
+      waId: waId ?? msg.waId,
       ...(typeof status === 'string' ? { messageStatus: status.slice(0, 64) } : {}),
     };
   }
