@@ -60,13 +60,37 @@ export function sandboxBsuid(secretKey: Buffer | undefined, partnerId: string, w
 export function sandboxBsuidDigits(secretKey: Buffer | undefined, partnerId: string, waId: string): string {
   const input = `${partnerId}\u0000${waId}`;
   const digest = secretKey
-    ? createHmac('sha256', createHmac('sha256', secretKey).update('openwaba sandbox-bsuid v1').digest()).update(input).digest()
+    ? createHmac('sha256', bsuidKey(secretKey)).update(input).digest()
     : createHash('sha256').update(`openwaba sandbox-bsuid v1\u0000${input}`).digest();
   return digest.readBigUInt64BE(0).toString().padStart(ID_DIGITS, '0');
 }
 
+/** The BSUID key derived from the instance's secret key, once per key (every status webhook computes a BSUID). */
+const bsuidKeys = new WeakMap<Buffer, Buffer>();
+function bsuidKey(secretKey: Buffer): Buffer {
+  let key = bsuidKeys.get(secretKey);
+  if (!key) {
+    key = createHmac('sha256', secretKey).update('openwaba sandbox-bsuid v1').digest();
+    bsuidKeys.set(secretKey, key);
+  }
+  return key;
+}
+
+/**
+ * Countries of recently seen numbers: parsing a number costs ~15 µs, and each of a message's status
+ * webhooks names its recipient's BSUID. Bounded: emptied when full (a sandbox's users are few).
+ */
+const countries = new Map<string, string>();
+const COUNTRIES_KEPT = 10_000;
+
 /** The ISO country of a number (its E.164 digits), or UNKNOWN_COUNTRY. */
 export function countryOf(waId: string): string {
-  const country = parsePhoneNumberFromString(`+${waId}`)?.country;
-  return country && /^[A-Z]{2}$/.test(country) ? country : UNKNOWN_COUNTRY;
+  let country = countries.get(waId);
+  if (country === undefined) {
+    const parsed = parsePhoneNumberFromString(`+${waId}`)?.country;
+    country = parsed && /^[A-Z]{2}$/.test(parsed) ? parsed : UNKNOWN_COUNTRY;
+    if (countries.size >= COUNTRIES_KEPT) countries.clear();
+    countries.set(waId, country);
+  }
+  return country;
 }
