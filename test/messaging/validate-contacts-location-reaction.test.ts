@@ -37,7 +37,9 @@ describe('contacts', () => {
     expectRejectedInBoth('contacts', [card({ phones: { phone: '1' } })], 'contacts[0].phones', { rule: /must be an array/ });
     expectRejectedInBoth('contacts', [card({ phones: [{ type: 'HOME' }] })], 'contacts[0].phones[0]', { rule: /needs phone/ });
     expectRejectedInBoth('contacts', [card({ phones: [{ phone: 5551234 }] })], 'contacts[0].phones[0].phone', { rule: /must be a string/ });
-    expectRejectedInBoth('contacts', [card({ emails: [{ type: 'WORK' }] })], 'contacts[0].emails[0].email', { rule: /is required/ });
+    // An email's email and a url's url are optional, as Meta documents them (Evolution API sends [{}]).
+    for (const flavour of FLAVOURS) expect(send(flavour, 'contacts', [card({ emails: [{ type: 'WORK' }], urls: [{}], org: {} })]).type).toBe('contacts');
+    expectRejectedInBoth('contacts', [card({ emails: [{ email: 42 }] })], 'contacts[0].emails[0].email', { rule: /must be a string/ });
     expectRejectedInBoth('contacts', [card({ urls: ['https://example.com'] })], 'contacts[0].urls[0]', { rule: /must be an object/ });
     expectRejectedInBoth('contacts', [card({ addresses: [{ planet: 'Mars' }] })], 'contacts[0].addresses[0].planet');
     expectRejectedInBoth('contacts', [card({ org: 'ACME' })], 'contacts[0].org', { rule: /must be an object/ });

@@ -3,7 +3,10 @@
 // An optional field may be "" (as not given): n8n's WhatsApp Business Cloud node sends every value
 // of a contact entry, "" for each the user left empty (name parts, address parts, org fields, a
 // phone's wa_id), and Meta takes that card (n8n-io/n8n#14460 shows such a body sent to Meta). The
-// required ones (formatted_name, an email's email, a url's url) must not be empty.
+// required one, formatted_name, must not be empty. An email's `email` and a url's `url` are
+// optional too, as Meta documents every field of those objects (and of org): Evolution API's
+// Business channel writes `urls: [{url}]`, `emails: [{email}]` and `org: {company}` on every card,
+// so a card sent without them carries `[{}]` and `{}`.
 import { arr, badValue, fail, fromJsonText, obj, onlyKeys, optObj, optStr, str, type Obj } from '../check.ts';
 import type { TypeResult } from './common.ts';
 
@@ -19,12 +22,11 @@ function strings(o: Obj, f: string, keys: readonly string[]): void {
 
 const given = (v: unknown) => v !== undefined && v !== '';
 
-function list(v: unknown, f: string, keys: readonly string[], required?: string): Obj[] {
+function list(v: unknown, f: string, keys: readonly string[]): Obj[] {
   if (v === undefined) return [];
   return arr(v, f, { max: 100 }).map((item, i) => {
     const o = obj(item, `${f}[${i}]`);
     strings(o, `${f}[${i}]`, keys);
-    if (required) str(o[required], `${f}[${i}].${required}`, S);
     return o;
   });
 }
@@ -47,8 +49,8 @@ function contact(v: unknown, f: string): void {
   list(o.phones, `${f}.phones`, ['phone', 'type', 'wa_id']).forEach((p, i) => {
     if (!given(p.phone) && !given(p.wa_id)) throw fail(`${f}.phones[${i}]`, 'needs phone (or wa_id)');
   });
-  list(o.emails, `${f}.emails`, ['email', 'type'], 'email');
-  list(o.urls, `${f}.urls`, ['url', 'type'], 'url');
+  list(o.emails, `${f}.emails`, ['email', 'type']);
+  list(o.urls, `${f}.urls`, ['url', 'type']);
   list(o.addresses, `${f}.addresses`, ['street', 'city', 'state', 'zip', 'country', 'country_code', 'type']);
   const org = optObj(o.org, `${f}.org`);
   if (org) strings(org, `${f}.org`, ['company', 'department', 'title']);
