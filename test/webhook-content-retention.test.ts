@@ -240,8 +240,10 @@ describeEachDb('webhook content retention', (kind) => {
       expect(JSON.parse(e.body), `${id} to ${e.target_type}`).toEqual(JSON.parse(removedEventBody(was.body, { at: now, retentionDays: 7 })));
       const m = messageOf(e.body);
       expect(m).toMatchObject({ from: USER, id, type: messageOf(was.body).type, timestamp: messageOf(was.body).timestamp, removed: { at: now, retention_days: 7 } });
-      expect(Object.keys(m).filter((k) => !['from', 'id', 'timestamp', 'type', 'context', 'removed'].includes(k))).toEqual([]);
-      expect(JSON.parse(e.body).entry[0].changes[0].value.contacts).toEqual([{ profile: {}, wa_id: USER }]);
+      // Ids stay: the number and the user's business-scoped id (BSUID), in the message and its contact.
+      expect(Object.keys(m).filter((k) => !['from', 'from_user_id', 'id', 'timestamp', 'type', 'context', 'removed'].includes(k))).toEqual([]);
+      expect(m.from_user_id).toMatch(/^[A-Z]{2}\.\d{20}$/);
+      expect(JSON.parse(e.body).entry[0].changes[0].value.contacts).toEqual([{ profile: {}, wa_id: USER, user_id: m.from_user_id }]);
     }
     const imageEvent = after.find((e) => e.target_type === 'channel' && e.event_type === 'message' && messageOf(e.body).id === image)!;
     expect(messageOf(imageEvent.body).context).toEqual({ from: p.phone_number, id: reply });
@@ -295,7 +297,15 @@ describeEachDb('webhook content retention', (kind) => {
     await runMaintenance(t.deps);
     const blanked = (await events(q.partner_id))[0]!;
     expect(blanked.status).toBe('pending');
-    expect(messageOf(blanked.body)).toEqual({ from: USER, id: pendingMsg, timestamp: messageOf(pending!.body).timestamp, type: 'text', removed: { at: clock.now().toISOString(), retention_days: 7 } });
+    expect(messageOf(blanked.body)).toEqual({
+      from: USER,
+      from_user_id: messageOf(pending!.body).from_user_id,
+      id: pendingMsg,
+      timestamp: messageOf(pending!.body).timestamp,
+      type: 'text',
+      removed: { at: clock.now().toISOString(), retention_days: 7 },
+    });
+    expect(messageOf(blanked.body).from_user_id).toMatch(/^[A-Z]{2}\.\d{20}$/);
     main.always({ status: 200 });
     const m = main.requests.length;
     await t.post(`/api/v2/partners/${q.partner_id}/webhook_events/${pending!.id}/retry`, { headers: partnerKey(q.partner_api_key) });

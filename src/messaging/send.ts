@@ -84,6 +84,15 @@ export class Messenger {
     const network = networks[channel.network];
     if (!network && !onMeta) throw metaError(502, 131000, 'Something went wrong', `WhatsApp for Business API not available for network "${channel.network}"`);
     const now = deps.clock.now();
+    // A send to a sandbox user's BSUID goes to their number; an unknown BSUID stays the recipient
+    // and fails (sandbox.ts). Meta's answer to a send to a BSUID names the BSUID, not the number.
+    // Resolved before the limits: the pair rate limit (131056) is the user's, by number or BSUID.
+    let contact: SendResult['contact'];
+    if (!onMeta && msg.userId !== undefined) {
+      const number = await sandboxNumberOf(deps.db.kysely, deps.config.secretKey, channel.partner_id, msg.userId);
+      contact = { user_id: msg.userId };
+      if (number !== undefined) msg = { ...msg, waId: number };
+    }
     this.limits.check(channel.id, channel.throughput_mps ?? deps.config.defaultThroughputMps, msg.waId, now.getTime());
 
     let category = 'service';
@@ -94,14 +103,6 @@ export class Messenger {
       category = onMeta ? await storedTemplateCategory(deps, channel, msg.template) : await checkTemplateSend(deps, channel, msg.template);
     }
     if (onMeta) return this.sendThroughMeta(channel, msg, category, now.toISOString(), log);
-    // A send to a sandbox user's BSUID goes to their number; an unknown BSUID stays the recipient
-    // and fails (sandbox.ts). Meta's answer to a send to a BSUID names the BSUID, not the number.
-    let contact: SendResult['contact'];
-    if (msg.userId !== undefined) {
-      const number = await sandboxNumberOf(deps.db.kysely, deps.config.secretKey, channel.partner_id, msg.userId);
-      contact = { user_id: msg.userId };
-      if (number !== undefined) msg = { ...msg, waId: number };
-    }
     if (msg.flow) await checkFlowSend(deps, channel, msg.flow);
     let media: AcceptedMessage['media'];
     if (msg.mediaId) {

@@ -16,8 +16,10 @@
 // Kept too: the business's own identifiers (WABA id, metadata's number and phone_number_id) and the
 // contact's wa_id, the user's WhatsApp id: it is the identifier the whole record is keyed by (the
 // message row's wa_id, the status events' recipient_id, `from` here), not something the user said,
-// and without it the event no longer says whose message it was. The profile name is what the user
-// chose to be called: it goes, and `profile` stays as an empty object so that a receiver reading
+// and without it the event no longer says whose message it was. So are the user's business-scoped
+// ids (contacts' user_id and parent_user_id, messages' from_user_id and from_parent_user_id: the
+// only ids of a user whose number Meta does not share, network/bsuid.ts). The profile name (and
+// username) is what the user chose to be called: it goes, and `profile` stays as an empty object so that a receiver reading
 // `contacts[0].profile.name` from a replay finds nothing rather than failing. Anything else (a
 // referral's ad text, fields a future payload may add) goes too: what is kept is listed, not what
 // is removed. A body of an unexpected shape becomes `{"removed":{…}}` as a whole.
@@ -69,7 +71,7 @@ function marker(removal: ContentRemoval) {
 function removedMessage(m: unknown, removal: ContentRemoval): JsonObject {
   if (!isObject(m)) return { removed: marker(removal) };
   if (removalOf(m)) return m; // removed before: keep when, and after how many days
-  const out = idsOf(m, ['from', 'id', 'timestamp', 'type']);
+  const out = idsOf(m, ['from', 'from_user_id', 'from_parent_user_id', 'id', 'timestamp', 'type']);
   if (isObject(m.context)) {
     const context = idsOf(m.context, ['from', 'id']);
     if (Object.keys(context).length > 0) out.context = context;
@@ -79,7 +81,7 @@ function removedMessage(m: unknown, removal: ContentRemoval): JsonObject {
 }
 
 function removedContact(c: unknown): JsonObject {
-  return { profile: {}, ...(isObject(c) ? idsOf(c, ['wa_id']) : {}) };
+  return { profile: {}, ...(isObject(c) ? idsOf(c, ['wa_id', 'user_id', 'parent_user_id']) : {}) };
 }
 
 /** A Cloud `value` or an On-Premise body: what stays of its envelope, contacts and messages. */

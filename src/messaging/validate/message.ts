@@ -60,7 +60,7 @@ function context(v: unknown): { message_id: string } | undefined {
   return { message_id: str(c.message_id, 'context.message_id', { max: 256 }) };
 }
 
-function common(body: Obj, type: MessageType, allowedTop: string[]): Omit<NormalizedMessage, 'content' | 'template' | 'mediaId'> {
+function common(body: Obj, type: MessageType, allowedTop: string[], bsuidTo = false): Omit<NormalizedMessage, 'content' | 'template' | 'mediaId'> {
   for (const k of Object.keys(body)) {
     if (!allowedTop.includes(k) && k !== type) {
       if ((MESSAGE_TYPES as readonly string[]).includes(k)) throw fail(k, `is given but type is "${type}"`);
@@ -79,6 +79,9 @@ function common(body: Obj, type: MessageType, allowedTop: string[]): Omit<Normal
   const userId = body.recipient === undefined ? undefined : bsuid(body.recipient);
   if (body.to === undefined && userId !== undefined) return { kind: 'message', input: userId, waId: userId, userId, type, context: context(body.context), recipientType };
   if (body.to === undefined && allowedTop.includes('recipient')) throw fail('to', 'is required (or recipient: a business-scoped user id)');
+  // On-Premise webhooks name a user whose number Meta does not share by their BSUID, in wa_id
+  // (webhook-payloads.ts): /v1/messages takes it back in `to`, and it goes to Meta as `recipient`.
+  if (bsuidTo && isBsuid(body.to)) return { kind: 'message', input: body.to, waId: body.to, userId: body.to, type, context: context(body.context), recipientType };
   const input = str(body.to, 'to', { max: 32 });
   return {
     kind: 'message',
@@ -104,7 +107,7 @@ function markRead(body: Obj): MarkRead {
   return { kind: 'read', messageId: str(body.message_id, 'message_id', { max: 256 }), typingIndicator: indicator !== undefined };
 }
 
-export function validateCloudSend(raw: unknown): NormalizedMessage | MarkRead {
+export function validateCloudSend(raw: unknown, bsuidTo = false): NormalizedMessage | MarkRead {
   if (!isObj(raw)) throw fail('body', 'must be a JSON object');
   const body = raw;
   if (body.messaging_product !== 'whatsapp') {
@@ -113,7 +116,7 @@ export function validateCloudSend(raw: unknown): NormalizedMessage | MarkRead {
   if (body.status !== undefined) return markRead(body);
   const bizOpaqueCallbackData = optStr(body.biz_opaque_callback_data, 'biz_opaque_callback_data', { max: 512 });
   const type = body.type === undefined ? 'text' : oneOf(body.type, 'type', MESSAGE_TYPES);
-  const base = common(body, type, COMMON_CLOUD);
+  const base = common(body, type, COMMON_CLOUD, bsuidTo);
   const v = validateType(type, body[type], type, 'cloud');
   return bizOpaqueCallbackData === undefined ? { ...base, ...v } : { ...base, ...v, bizOpaqueCallbackData };
 }
@@ -141,18 +144,18 @@ function hsmToTemplate(h: Obj): TemplateRef {
   };
 }
 
-export function validateOnPremSend(raw: unknown): NormalizedMessage | MarkRead {
+export function validateOnPremSend(raw: unknown, bsuidTo = false): NormalizedMessage | MarkRead {
   if (!isObj(raw)) throw fail('body', 'must be a JSON object');
   const body = raw;
   if (body.status !== undefined) return markRead(body);
   const type = body.type === undefined ? (body.hsm !== undefined ? 'hsm' : 'text') : oneOf(body.type, 'type', [...MESSAGE_TYPES, 'hsm'] as const);
   bool(body.preview_url, 'preview_url');
   if (type === 'hsm') {
-    const base = common(body, 'template', COMMON_ONPREM);
+    const base = common(body, 'template', COMMON_ONPREM, bsuidTo);
     const template = hsmToTemplate(obj(body.hsm, 'hsm'));
     return { ...base, type: 'template', content: { name: template.name, language: { code: template.language, policy: 'deterministic' }, namespace: template.namespace!.value, components: template.components }, template };
   }
-  const base = common(body, type, COMMON_ONPREM);
+  const base = common(body, type, COMMON_ONPREM, bsuidTo);
   const v = validateType(type, body[type], type, 'onpremise');
   if (type === 'text' && body.preview_url !== undefined) v.content = { ...v.content, preview_url: body.preview_url };
   return { ...base, ...v };
@@ -166,10 +169,11 @@ export function validateOnPremSend(raw: unknown): NormalizedMessage | MarkRead {
  * namespace or language.policy); the answer stays the On-Premise one (201, errors in its format).
  */
 export function validateV1Send(raw: unknown): NormalizedMessage | MarkRead {
-  // The On-Premise API predates business-scoped user ids and sends to numbers only, whichever
-  // body style comes in (a Cloud body here is answered in the On-Premise format too).
+  // The On-Premise API predates business-scoped user ids: it has no `recipient`, whichever body
+  // style comes in (a Cloud body here is answered in the On-Premise format too). Its `to` is a
+  // wa_id: a number, or the BSUID its webhooks give as the wa_id of a user without one.
   if (isObj(raw) && raw.recipient !== undefined) {
-    throw fail('recipient', 'business-scoped user ids are not available in the On-Premise API (/v1/messages), which sends to phone numbers (to) only: send to a BSUID with POST /messages');
+    throw fail('recipient', 'business-scoped user ids are not available in the On-Premise API (/v1/messages), which sends to a wa_id (to): send to a BSUID with POST /messages');
   }
-  return isObj(raw) && raw.messaging_product !== undefined ? validateCloudSend(raw) : validateOnPremSend(raw);
+  return isObj(raw) && raw.messaging_product !== undefined ? validateCloudSend(raw, true) : validateOnPremSend(raw, true);
 }
