@@ -214,6 +214,9 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     // (network/bsuid.ts). A failed one has it only when the message was sent to a BSUID; sandbox
     // sends to a known user's BSUID are stored under the user's number, so failed statuses go without.
     item.recipient_user_id = sandboxBsuid(deps.config.secretKey, facts.partner_id, facts.wa_id);
+    // And the contacts entry Meta sends with those statuses (ReportedStatus.contact): clients
+    // such as pywa (MessageStatus.from_update reads value["contacts"][0]) require it.
+    contact = { wa_id: facts.wa_id, user_id: item.recipient_user_id };
   }
   if (m.reported) {
     // Meta's BSUID fields as Meta sent them (network/meta/notification.ts).

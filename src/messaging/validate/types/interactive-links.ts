@@ -45,6 +45,9 @@ export function flowAction(a: Obj, f: string): void {
   onlyKeys(p, pf, ['flow_message_version', 'flow_token', 'flow_id', 'flow_name', 'flow_cta', 'mode', 'flow_action', 'flow_action_payload']);
   if (p.flow_message_version === undefined) throw fail(`${pf}.flow_message_version`, 'is required and must be "3"');
   if (p.flow_message_version !== '3' && p.flow_message_version !== 3) throw badValue(`${pf}.flow_message_version`, `must be "3" (got ${JSON.stringify(p.flow_message_version).slice(0, 20)})`);
+  // A null flow_token is no token (Meta's default, "unused"): pywa's FlowButton writes
+  // "flow_token": null whenever its flow_token is left unset.
+  if (p.flow_token === null) delete p.flow_token;
   optStr(p.flow_token, `${pf}.flow_token`, { max: 2048 });
   optStr(p.flow_id, `${pf}.flow_id`, { max: 256 });
   optStr(p.flow_name, `${pf}.flow_name`, { max: 256 });
