@@ -15,6 +15,7 @@ import * as m0012 from './migrations/0012_flows.ts';
 import * as m0013 from './migrations/0013_meta_channels.ts';
 import * as m0014 from './migrations/0014_meta_channel_pin.ts';
 import * as m0015 from './migrations/0015_pg_change_notify.ts';
+import * as m0016 from './migrations/0016_sandbox_usernames.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_meta_channels': m0013,
   '0014_meta_channel_pin': m0014,
   '0015_pg_change_notify': m0015,
+  '0016_sandbox_usernames': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

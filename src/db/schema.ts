@@ -227,6 +227,10 @@ export interface SandboxUsersTable {
   blocked: Bool;
   created_at: string;
   modified_at: string;
+  /** The user's WhatsApp username (migration 0016); null: none. */
+  username: string | null;
+  /** 1: the user hides their number, which webhooks then leave out (migration 0016); null or 0: shown. */
+  hide_number: Bool | null;
 }
 
 export type MessageStatus = 'accepted' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';

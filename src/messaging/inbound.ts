@@ -93,7 +93,8 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
     at: iso,
   });
   if (!stored) return false;
-  const fallback = `User ${msg.from.slice(-4)}`;
+  // A user whose number is not shown gets a fallback from their BSUID: the number's digits would give part of it away.
+  const fallback = `User ${(msg.identity?.phoneless && msg.identity.userId !== undefined ? msg.identity.userId : msg.from).slice(-4)}`;
   const { name } = await tx
     .insertInto('sandbox_users')
     .values({ channel_id: channel.id, wa_id: msg.from, name: msg.name ?? fallback, last_inbound_at: iso, unreachable: 0, blocked: 0, created_at: iso, modified_at: iso })
@@ -128,7 +129,30 @@ export async function receiveInbound(deps: Deps, channel: ChannelRow, msg: Inbou
   const id = newMessageId(channel, msg.from);
   const timestamp = String(Math.floor(at.getTime() / 1000));
   // A simulated user has a BSUID on the partner's numbers, as WhatsApp users have on Meta's (network/bsuid.ts).
-  const identity: UserIdentity = { userId: sandboxBsuid(deps.config.secretKey, channel.partner_id, msg.from) };
-  await transact(deps, (tx) => storeInbound(deps, tx, channel, 'sandbox', { ...msg, id, at, timestamp, identity }));
+  const userId = sandboxBsuid(deps.config.secretKey, channel.partner_id, msg.from);
+  await transact(deps, async (tx) => {
+    const user = await tx.selectFrom('sandbox_users').select(['username', 'hide_number']).where('channel_id', '=', channel.id).where('wa_id', '=', msg.from).executeTakeFirst();
+    return storeInbound(deps, tx, channel, 'sandbox', { ...msg, id, at, timestamp, identity: sandboxIdentity(userId, user) });
+  });
   return { id, timestamp };
+}
+
+/**
+ * A simulated user's identity in webhooks: their BSUID, their username when they have one (Meta
+ * puts it in every incoming message), and phoneless when they hide their number (Meta then leaves
+ * out messages[].from and contacts[].wa_id: dualhook.com/docs/contacts-bsuid-webhooks, "Incoming
+ * Messages"; hide_number stands for a user whose number Meta withholds, none of Meta's
+ * exceptions applying). Unlike the Meta side, which knows such a user by BSUID alone and stores
+ * the message under it, the sandbox keeps the user's number as their key and hides it on the wire
+ * only: the user is a number (the sandbox phone, POST /sandbox/v1/inbound name them by it), a
+ * reply to the BSUID already reaches the number (send.ts), and so the 24-hour window, the pair
+ * rate limit and the phone's conversation stay one, whether the business answers by number or
+ * BSUID, and whether the user hides their number or stops hiding it.
+ */
+function sandboxIdentity(userId: string, user: { username: string | null; hide_number: number | null } | undefined): UserIdentity {
+  return {
+    userId,
+    ...(user?.username ? { username: user.username } : {}),
+    ...(user?.hide_number ? { phoneless: true } : {}),
+  };
 }

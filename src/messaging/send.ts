@@ -116,7 +116,8 @@ export class Messenger {
     const iso = now.toISOString();
     await this.writes.write(
       async (tx) => {
-        const steps = await network!.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media });
+        const toBsuid = msg.userId !== undefined;
+        const steps = await network!.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media, toBsuid });
         await insertMessage(tx, { ...outboundRow(channel, msg, { id, waId: msg.waId, category, at: iso }), plan: storedPlan(steps) });
         scheduleStatusPlan(deps, tx, steps);
       },

@@ -9,6 +9,7 @@ import { emitChannelEvent } from './channel-webhook.ts';
 import { statusPayload, type ReportedStatus, type StatusItem, type WebhookContact } from './webhook-payloads.ts';
 import { isBsuid, sandboxBsuid } from '../network/bsuid.ts';
 import type { StepFacts } from './status-facts.ts';
+import type { StatusRecipient } from '../network/types.ts';
 
 export type OutboundStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -66,6 +67,8 @@ export interface StatusMove {
    * webhook shows these, as they came, instead of the sandbox's made-up ones.
    */
   reported?: ReportedStatus;
+  /** A sandbox user's username and hidden number, as the network's plan carries them (network/types.ts). */
+  recipient?: StatusRecipient;
 }
 
 /** What the row keeps of its status plan after the move: the plan (null when done) and when its next step is due. */
@@ -215,8 +218,14 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     // sends to a known user's BSUID are stored under the user's number, so failed statuses go without.
     item.recipient_user_id = sandboxBsuid(deps.config.secretKey, facts.partner_id, facts.wa_id);
     // And the contacts entry Meta sends with those statuses (ReportedStatus.contact): clients
-    // such as pywa (MessageStatus.from_update reads value["contacts"][0]) require it.
-    contact = { wa_id: facts.wa_id, user_id: item.recipient_user_id };
+    // such as pywa (MessageStatus.from_update reads value["contacts"][0]) require it. A user's
+    // username is in delivered and read ones, not in sent ones; a send to the BSUID of a user
+    // who hides their number leaves the number out, recipient_id too, which names the BSUID the
+    // business sent to instead (On-Premise webhooks show such a user by BSUID as well).
+    const r = m.recipient;
+    const username = r?.username !== undefined && m.status !== 'sent' ? { profile: { username: r.username } } : {};
+    if (r?.hideNumber) item.recipient_id = item.recipient_user_id;
+    contact = { ...username, ...(r?.hideNumber ? {} : { wa_id: facts.wa_id }), user_id: item.recipient_user_id };
   }
   if (m.reported) {
     // Meta's BSUID fields as Meta sent them (network/meta/notification.ts).

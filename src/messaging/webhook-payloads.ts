@@ -93,8 +93,15 @@ export function statusPayload(who: ChannelIdentity, s: StatusItem, contact?: Web
 }
 
 export function inboundPayload(who: ChannelIdentity, item: InboundItem): unknown {
-  if (who.channel.hosting_type === 'onpremise') return { contacts: [item.contact], messages: [item.message] };
   const id = item.identity;
+  if (who.channel.hosting_type === 'onpremise') {
+    // A phoneless user by their BSUID (as a message Meta gives no number for is stored); a no-op
+    // on the Meta side, where `from` is the BSUID already, and what hides a sandbox user's number.
+    if (id?.phoneless && id.userId !== undefined) {
+      return { contacts: [{ ...item.contact, wa_id: id.userId }], messages: [{ ...item.message, from: id.userId }] };
+    }
+    return { contacts: [item.contact], messages: [item.message] };
+  }
   if (!id) return cloudEnvelope(who, { contacts: [item.contact], messages: [item.message] });
   const { from, ...message } = item.message;
   const contact = {

@@ -9,7 +9,7 @@ import { prepared } from '../db/prepared.ts';
 import type { Executor } from '../db/index.ts';
 import { sendableAs, typesOf, type MediaKind } from '../messaging/media/types.ts';
 import type { StatusError } from '../messaging/statuses.ts';
-import type { Network, StatusStep } from './types.ts';
+import type { Network, StatusRecipient, StatusStep } from './types.ts';
 
 const WINDOW_MS = 24 * 3600_000;
 
@@ -58,10 +58,10 @@ export function mediaTypeNotAllowed(media: { id: string; kind: MediaKind; mime: 
 
 // Every sandbox send looks its recipient up: compiled once.
 const sandboxUser = prepared((db, p) =>
-  db.selectFrom('sandbox_users').select(['last_inbound_at', 'unreachable', 'blocked']).where('channel_id', '=', p<string>(0)).where('wa_id', '=', p<string>(1)),
+  db.selectFrom('sandbox_users').select(['last_inbound_at', 'unreachable', 'blocked', 'username', 'hide_number']).where('channel_id', '=', p<string>(0)).where('wa_id', '=', p<string>(1)),
 );
 
-type SandboxUserFacts = { last_inbound_at: string | null; unreachable: number; blocked: number };
+type SandboxUserFacts = { last_inbound_at: string | null; unreachable: number; blocked: number; username: string | null; hide_number: number | null };
 /** Recipients read ahead for a transaction's batch of sends (primeSandboxUsers): key → row, or null for none. */
 const primed = new WeakMap<Executor, Map<string, SandboxUserFacts | null>>();
 const userKey = (channelId: string, waId: string) => `${channelId}\u0000${waId}`;
@@ -75,11 +75,13 @@ export async function primeSandboxUsers(tx: Executor, recipients: readonly (read
   if (recipients.length === 0) return;
   const rows = await tx
     .selectFrom('sandbox_users')
-    .select(['channel_id', 'wa_id', 'last_inbound_at', 'unreachable', 'blocked'])
+    .select(['channel_id', 'wa_id', 'last_inbound_at', 'unreachable', 'blocked', 'username', 'hide_number'])
     .where((eb) => eb(eb.refTuple('channel_id', 'wa_id'), 'in', recipients.map(([c, w]) => eb.tuple(c, w))))
     .execute();
   const map = new Map<string, SandboxUserFacts | null>(recipients.map(([c, w]) => [userKey(c, w), null]));
-  for (const r of rows) map.set(userKey(r.channel_id, r.wa_id), { last_inbound_at: r.last_inbound_at, unreachable: r.unreachable, blocked: r.blocked });
+  for (const r of rows) {
+    map.set(userKey(r.channel_id, r.wa_id), { last_inbound_at: r.last_inbound_at, unreachable: r.unreachable, blocked: r.blocked, username: r.username, hide_number: r.hide_number });
+  }
   primed.set(tx, map);
 }
 
@@ -102,12 +104,29 @@ export const sandboxNetwork: Network = {
     else if (!msg.isTemplate && !open) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.windowClosed }];
     else if (msg.media && !sendableAs(msg.media.kind, msg.media.mime)) steps = [{ status: 'failed', at: t0 + d.sent, error: mediaTypeNotAllowed(msg.media) }];
     else {
+      const shown = user && statusRecipient(user, msg.toBsuid === true);
       steps = [
-        { status: 'sent', at: t0 + d.sent },
-        { status: 'delivered', at: t0 + d.delivered },
-        { status: 'read', at: t0 + d.read },
+        { status: 'sent', at: t0 + d.sent, ...(shown ? { recipient: shown } : {}) },
+        { status: 'delivered', at: t0 + d.delivered, ...(shown ? { recipient: shown } : {}) },
+        { status: 'read', at: t0 + d.read, ...(shown ? { recipient: shown } : {}) },
       ];
     }
     return steps;
   },
 };
+
+/**
+ * What the statuses of a message to this user show beyond the defaults, or undefined (most users).
+ * Meta's rules (dualhook.com/docs/contacts-bsuid-webhooks, "Outbound Status Webhooks"): the
+ * username is in delivered and read statuses when the user has one; contacts[].wa_id is always
+ * there for a send to the phone number, and for a send to the BSUID only when Meta may share the
+ * number: never, for a sandbox user who hides it (hide_number stands for a user whose number
+ * Meta withholds from this business; its exceptions, such as the contact book, are not simulated).
+ */
+function statusRecipient(user: SandboxUserFacts, toBsuid: boolean): StatusRecipient | undefined {
+  const r: StatusRecipient = {
+    ...(user.username ? { username: user.username } : {}),
+    ...(user.hide_number && toBsuid ? { hideNumber: true as const } : {}),
+  };
+  return r.username !== undefined || r.hideNumber ? r : undefined;
+}

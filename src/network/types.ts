@@ -17,6 +17,18 @@ export interface AcceptedMessage {
   acceptedAt: Date;
   /** A media message (image, audio, …) that sends an upload by id: the kind it goes as and the upload's stored type. */
   media?: { id: string; kind: MediaKind; mime: string };
+  /** Sent to the user's BSUID (Cloud `recipient`), resolved to the sandbox user's number (send.ts). */
+  toBsuid?: boolean;
+}
+
+/**
+ * What a sandbox status shows of its recipient beyond their number and BSUID, as the user was when
+ * the message was accepted (kept in the plan, so a status round reads no user row): their
+ * username, and whether the number is left out (a send to the BSUID of a user who hides it).
+ */
+export interface StatusRecipient {
+  username?: string;
+  hideNumber?: true;
 }
 
 /** One status an accepted message will get, at a time (ms since epoch); steps come in time order. */
@@ -24,6 +36,8 @@ export interface StatusStep {
   status: OutboundStatus;
   at: number;
   error?: StatusError;
+  /** Set only for a user with a username or a hidden number: other plans are stored as before. */
+  recipient?: StatusRecipient;
 }
 
 export interface Network {

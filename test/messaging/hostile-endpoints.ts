@@ -143,7 +143,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
       body: 'json',
       params: { wa_id: SANDBOX_USER },
       valid: [{ name: 'Bob', unreachable: false, blocked: false }],
-      mayAccept: (b) => keysWithin(b, ['name', 'unreachable', 'blocked']),
+      mayAccept: (b) => keysWithin(b, ['name', 'unreachable', 'blocked', 'username', 'hide_number']),
     },
     { method: 'GET', path: '/sandbox/v1/messages', flavour: 'cloud', body: 'none', query: { wa_id: TO, limit: '5', before: '2100-01-01T00:00:00.000Z' } },
     { method: 'GET', path: '/v1/configs/phone_number', flavour: 'onpremise', body: 'none' },

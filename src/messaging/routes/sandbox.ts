@@ -108,7 +108,31 @@ const User = Type.Object({
   window_open: Type.Boolean(),
   unreachable: Type.Boolean(),
   blocked: Type.Boolean(),
+  username: Type.Union([Type.String(), Type.Null()]),
+  hide_number: Type.Boolean(),
 });
+
+/**
+ * A WhatsApp username as Meta documents its format (user usernames "have the same format
+ * restrictions as business usernames"; those, as dualhook.com/docs/whatsapp-business-usernames
+ * gives them): English letters, digits, periods and underscores, 3 to 35 characters, at least one
+ * letter, no period first or last, no two periods in a row, not starting with www, not ending in a
+ * domain-like suffix. Case is ignored by Meta when comparing; the name is kept as given.
+ */
+const USERNAME = /^(?=.*[A-Za-z])(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9._]{3,35}$/;
+const DOMAIN_SUFFIXES = ['.com', '.org', '.net', '.edu', '.gov', '.mil', '.us', '.in', '.html'];
+
+function username(v: unknown): string | null {
+  if (v === null) return null;
+  const u = str(v, 'username', { max: 35 });
+  if (!USERNAME.test(u)) {
+    throw fail('username', 'must be 3 to 35 English letters, digits, periods and underscores, with at least one letter, no period first or last and no two periods in a row');
+  }
+  const lower = u.toLowerCase();
+  if (lower.startsWith('www')) throw fail('username', 'must not start with www');
+  if (DOMAIN_SUFFIXES.some((d) => lower.endsWith(d))) throw fail('username', 'must not end with a domain such as .com');
+  return u;
+}
 
 export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
   app.post(
@@ -146,13 +170,15 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
     },
   );
 
-  const userOut = (u: { wa_id: string; name: string | null; last_inbound_at: string | null; unreachable: number; blocked: number }) => ({
+  const userOut = (u: { wa_id: string; name: string | null; last_inbound_at: string | null; unreachable: number; blocked: number; username: string | null; hide_number: number | null }) => ({
     wa_id: u.wa_id,
     name: u.name,
     last_inbound_at: u.last_inbound_at,
     window_open: windowOpen(u.last_inbound_at, deps.clock.now().getTime()),
     unreachable: u.unreachable === 1,
     blocked: u.blocked === 1,
+    username: u.username,
+    hide_number: u.hide_number === 1,
   });
 
   app.get('/sandbox/v1/users', { config: { flavour: 'cloud' }, schema: { tags, security, summary: "The channel's simulated users", response: { 200: Type.Object({ users: Type.Array(User) }) } } }, async (request) => {
@@ -168,7 +194,9 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       schema: {
         tags,
         security,
-        summary: 'Set a simulated user: name, unreachable (sends fail with 131026), blocked (the user blocks the business)',
+        summary:
+          'Set a simulated user: name, unreachable (sends fail with 131026), blocked (the user blocks the business), ' +
+          'username (shown in Cloud webhooks; null removes it), hide_number (Cloud webhooks leave the number out, as Meta does for a user who hides it)',
         params: Type.Object({ wa_id: Type.String({ maxLength: 32 }) }),
         body: Type.Unknown(),
         response: { 200: User },
@@ -179,14 +207,24 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       assertSandboxChannel(request.channel!);
       const b = request.body;
       if (!isObj(b)) throw fail('body', 'must be a JSON object');
-      onlyKeys(b, 'body', ['name', 'unreachable', 'blocked']);
+      onlyKeys(b, 'body', ['name', 'unreachable', 'blocked', 'username', 'hide_number']);
       const waId = recipient((request.params as { wa_id: string }).wa_id, 'wa_id');
       const iso = deps.clock.now().toISOString();
-      const set: Record<string, string | number> = { modified_at: iso };
+      const set: Record<string, string | number | null> = { modified_at: iso };
       if (b.name !== undefined) set.name = str(b.name, 'name', { max: 256 });
       if (b.unreachable !== undefined) set.unreachable = bool(b.unreachable, 'unreachable') ? 1 : 0;
       if (b.blocked !== undefined) set.blocked = bool(b.blocked, 'blocked') ? 1 : 0;
+      if (b.username !== undefined) set.username = username(b.username);
+      if (b.hide_number !== undefined) set.hide_number = bool(b.hide_number, 'hide_number') ? 1 : 0;
       const channelId = request.channel!.id;
+      // Only a user who adopted a username can hide their number (Meta's business-scoped user ids
+      // page: the username is shown instead of the number): refused without one, before anything is written.
+      if (set.hide_number === 1 || set.username === null) {
+        const before = await deps.db.kysely.selectFrom('sandbox_users').select(['username', 'hide_number']).where('channel_id', '=', channelId).where('wa_id', '=', waId).executeTakeFirst();
+        const hides = set.hide_number !== undefined ? set.hide_number === 1 : before?.hide_number === 1;
+        const named = set.username !== undefined ? set.username !== null : Boolean(before?.username);
+        if (hides && !named) throw fail('hide_number', 'needs a username: a WhatsApp user hides their number behind their username (set username too, or hide_number false)');
+      }
       await deps.db.kysely
         .insertInto('sandbox_users')
         .values({
@@ -196,6 +234,8 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
           last_inbound_at: null,
           unreachable: (set.unreachable as number | undefined) ?? 0,
           blocked: (set.blocked as number | undefined) ?? 0,
+          username: (set.username as string | null | undefined) ?? null,
+          hide_number: (set.hide_number as number | undefined) ?? null,
           created_at: iso,
           modified_at: iso,
         })
