@@ -39,7 +39,7 @@ import { startTestApp, type HttpResponse, type TestApp } from './helpers/app.ts'
 import { Receiver } from './helpers/receiver.ts';
 import { waitUntil } from './helpers/wait.ts';
 import { MINIMAL_FLOW_JSON } from './helpers/flows.ts';
-import { SAMPLES } from './messaging/media-fixtures.ts';
+import { SAMPLES, userWrites as userWritesAs } from './messaging/media-fixtures.ts';
 import type { BootstrapResult } from '../src/services/bootstrap.ts';
 
 /** What Python requests adds to every request (Connection: keep-alive is the transport's). */
@@ -189,11 +189,7 @@ describeEachDb("client: kairon's 360dialog BSP (Partner API + Cloud Messaging AP
     );
 
   /** A WhatsApp user writes (the sandbox's own API: what the user's phone would do). */
-  async function userWrites(json: Record<string, unknown>): Promise<string> {
-    const res = await t.post('/sandbox/v1/inbound', { headers: d360(), json });
-    expect(res.status, res.text).toBe(200);
-    return res.body.messages[0].id as string;
-  }
+  const userWrites = (json: Record<string, unknown>) => userWritesAs(t, config.api_key, json);
 
   beforeAll(async () => {
     receiver = await new Receiver().start();

@@ -30,7 +30,7 @@ import { partnerKey, startTestApp, type HttpResponse, type TestApp } from '../he
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { SAMPLES, uploadOnPrem } from './media-fixtures.ts';
+import { SAMPLES, uploadOnPrem, userWrites as userWritesAs } from './media-fixtures.ts';
 
 const ADMIN = 'c'.repeat(32);
 /** The channel's number as Chatwoot stores it (Channel::Whatsapp#phone_number, with the +). */
@@ -90,11 +90,7 @@ describeEachDb("client: Chatwoot's 360dialog provider (On-Premise) against openw
     receiver.waitForBody(`the ${status} status of ${id}`, () => hooks().find((b) => b.statuses?.[0]?.id === id && b.statuses[0].status === status));
 
   /** A sandbox user writes (the sandbox's own API: what a WhatsApp user would do on their phone). */
-  async function userWrites(json: Record<string, unknown>): Promise<string> {
-    const res = await t.post('/sandbox/v1/inbound', { headers: { 'D360-API-KEY': apiKey }, json });
-    expect(res.status, res.text).toBe(200);
-    return res.body.messages[0].id as string;
-  }
+  const userWrites = (json: Record<string, unknown>) => userWritesAs(t, apiKey, json);
 
   /**
    * The fields every inbound webhook must have for Chatwoot: IncomingMessageBaseService#set_contact

@@ -59,7 +59,7 @@ import { startTestApp, type HttpResponse, type TestApp } from '../helpers/app.ts
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { SAMPLES, sha256, uploadCloud } from './media-fixtures.ts';
+import { sha256, uploadSample, userWrites as userWritesAs } from './media-fixtures.ts';
 
 /** Users who wrote first (their 24-hour windows are open). */
 const JANE = '4917612340081';
@@ -235,19 +235,10 @@ describeEachDb("client: Chatwoot's WhatsApp Cloud provider against the Cloud Mes
   }
 
   /** A sandbox user writes (what a WhatsApp user does on their phone). */
-  async function userWrites(json: Json): Promise<string> {
-    const res = await t.post('/sandbox/v1/inbound', { headers: { 'D360-API-KEY': config.api_key }, json });
-    expect(res.status, res.text).toBe(200);
-    return res.body.messages[0].id as string;
-  }
+  const userWrites = (json: Json) => userWritesAs(t, config.api_key, json);
 
   /** The user's phone uploads a file first (as the sandbox phone does), for a media message. */
-  async function phoneUploads(name: string) {
-    const s = SAMPLES.find((x) => x.name === name)!;
-    const res = await uploadCloud(t, config.api_key, { messaging_product: 'whatsapp', type: s.mime, file: { data: s.data, type: s.mime, name } });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return { id: res.body.id as string, sample: s };
-  }
+  const phoneUploads = (name: string) => uploadSample(t, config.api_key, name);
 
   /** A template as a 360dialog user creates it in the Hub (the Cloud API's POST /message_templates); not Chatwoot. */
   async function createTemplate(body: Json) {

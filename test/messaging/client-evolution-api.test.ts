@@ -45,7 +45,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { SAMPLES, sha256, uploadCloud } from './media-fixtures.ts';
+import { SAMPLES, sha256, uploadSample, userWrites as userWritesAs } from './media-fixtures.ts';
 
 type Json = Record<string, any>;
 
@@ -215,19 +215,10 @@ describeEachDb("client: Evolution API's WhatsApp Business channel (BusinessStart
   }
 
   /** A sandbox user writes. */
-  async function userWrites(json: Json): Promise<string> {
-    const res = await t.post('/sandbox/v1/inbound', { headers: { 'D360-API-KEY': instance.token }, json });
-    expect(res.status, res.text).toBe(200);
-    return res.body.messages[0].id as string;
-  }
+  const userWrites = (json: Json) => userWritesAs(t, instance.token, json);
 
   /** The user's phone uploads a file first (as the sandbox phone does) for a media message. */
-  async function phoneUploads(name: string) {
-    const s = SAMPLES.find((x) => x.name === name)!;
-    const res = await uploadCloud(t, instance.token, { messaging_product: 'whatsapp', type: s.mime, file: { data: s.data, type: s.mime, name } });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return { id: res.body.id as string, sample: s };
-  }
+  const phoneUploads = (name: string) => uploadSample(t, instance.token, name);
 
   beforeAll(async () => {
     receiver = await new Receiver().start();

@@ -51,7 +51,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { SAMPLES, sha256, uploadCloud } from './media-fixtures.ts';
+import { SAMPLES, sha256, uploadSample } from './media-fixtures.ts';
 
 type Json = Record<string, any>;
 
@@ -337,12 +337,7 @@ describeEachDb("client: Typebot's WhatsApp integration (360dialog provider) agai
   };
 
   /** The user's phone uploads a file first (as the sandbox phone does) for a media message. */
-  async function phoneUploads(name: string) {
-    const s = SAMPLES.find((x) => x.name === name)!;
-    const res = await uploadCloud(t, p.channel_api_key, { messaging_product: 'whatsapp', type: s.mime, file: { data: s.data, type: s.mime, name } });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return { id: res.body.id as string, sample: s };
-  }
+  const phoneUploads = (name: string) => uploadSample(t, p.channel_api_key, name);
 
   beforeAll(async () => {
     receiver = await new Receiver().start();

@@ -65,6 +65,21 @@ export async function uploadCloud(t: TestApp, key: string, f: UploadForm | FormD
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
+/** A sample uploaded as the sandbox user's phone uploads it (Cloud multipart, typed): its id, for a media message in. */
+export async function uploadSample(t: TestApp, key: string, name: string): Promise<{ id: string; sample: (typeof SAMPLES)[number] }> {
+  const s = SAMPLES.find((x) => x.name === name)!;
+  const res = await uploadCloud(t, key, { messaging_product: 'whatsapp', type: s.mime, file: { data: s.data, type: s.mime, name } });
+  if (res.status !== 200) throw new Error(`upload of ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.id as string, sample: s };
+}
+
+/** A sandbox user writes in (POST /sandbox/v1/inbound: what the user's phone does); the message's id. */
+export async function userWrites(t: TestApp, key: string, json: Record<string, unknown>): Promise<string> {
+  const res = await t.post('/sandbox/v1/inbound', { headers: { 'D360-API-KEY': key }, json });
+  if (res.status !== 200) throw new Error(`sandbox inbound: ${res.status} ${res.text}`);
+  return res.body.messages[0].id as string;
+}
+
 /** A raw-body upload, On-Premise style: POST /v1/media (or another such path, e.g. the profile photo). */
 export async function uploadOnPrem(t: TestApp, key: string, data: Buffer | Readable, contentType?: string, path = '/v1/media') {
   const res = await request(`${t.baseUrl}${path}`, {
