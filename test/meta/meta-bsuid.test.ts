@@ -8,9 +8,8 @@ import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { FakeGraph } from '../helpers/fake-graph.ts';
-import { attachMetaChannel } from '../../src/network/meta/channels.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { ACCESS_TOKEN, META_ENV, epoch, notification, post, sentThroughMeta, wamid } from './meta-webhook-fixtures.ts';
+import { META_ENV, epoch, notification, post, sentThroughMeta, wamid , metaCloudAndOnPrem } from './meta-webhook-fixtures.ts';
 
 const CLOUD_NUMBER = '106540352243001';
 const ONPREM_NUMBER = '106540352243002';
@@ -33,15 +32,7 @@ describeEachDb('BSUIDs on Meta', (kind) => {
     graph = await new FakeGraph().start();
     receiver = await new Receiver().start();
     t = await startTestApp(kind, { dispatcher: true, env: { ...META_ENV, OPENWABA_META_GRAPH_URL: graph.url, OPENWABA_META_GRAPH_VERSION: VERSION } });
-    cloud = await t.tenant();
-    onprem = await t.tenant();
-    await t.deps.db.kysely.updateTable('channels').set({ hosting_type: 'onpremise' }).where('id', '=', onprem.channel_id).execute();
-    await attachMetaChannel(t.deps, cloud.channel_id, { phoneNumberId: CLOUD_NUMBER, wabaId: '102290129340398', accessToken: ACCESS_TOKEN });
-    await attachMetaChannel(t.deps, onprem.channel_id, { phoneNumberId: ONPREM_NUMBER, wabaId: '102290129340398', accessToken: ACCESS_TOKEN });
-    for (const [p, path] of [[cloud, '/cloud'], [onprem, '/onprem']] as const) {
-      const res = await t.post('/v1/configs/webhook', { headers: key(p), json: { url: `${receiver.url}${path}` } });
-      expect(res.status, res.text).toBe(200);
-    }
+    ({ cloud, onprem } = await metaCloudAndOnPrem(t, receiver.url, { cloud: CLOUD_NUMBER, onprem: ONPREM_NUMBER }));
   });
   afterAll(async () => {
     await t?.close();

@@ -5,12 +5,11 @@ import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { insertMessageRow } from '../helpers/messages.ts';
-import { attachMetaChannel } from '../../src/network/meta/channels.ts';
 import { receiveInbound } from '../../src/messaging/inbound.ts';
 import { ApiError } from '../../src/errors.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import type { ChannelRow } from '../../src/services/channels.ts';
-import { ACCESS_TOKEN, APP_SECRET, META_ENV, sentThroughMeta, VERIFY_TOKEN, WEBHOOK_PATH, epoch, notification, post, sign, statusOf, textFrom, wamid } from './meta-webhook-fixtures.ts';
+import { APP_SECRET, META_ENV, sentThroughMeta, VERIFY_TOKEN, WEBHOOK_PATH, epoch, notification, post, sign, statusOf, textFrom, wamid , metaCloudAndOnPrem } from './meta-webhook-fixtures.ts';
 
 const CLOUD_NUMBER = '106540352242922';
 const ONPREM_NUMBER = '106540352242933';
@@ -31,15 +30,7 @@ describeEachDb('Meta webhooks in', (kind) => {
     receiver = await new Receiver().start();
     t = await startTestApp(kind, { dispatcher: true, env: META_ENV });
     bare = await startTestApp(kind, { env: { OPENWABA_SECRET_KEY: META_ENV.OPENWABA_SECRET_KEY } });
-    cloud = await t.tenant();
-    onprem = await t.tenant();
-    await t.deps.db.kysely.updateTable('channels').set({ hosting_type: 'onpremise' }).where('id', '=', onprem.channel_id).execute();
-    await attachMetaChannel(t.deps, cloud.channel_id, { phoneNumberId: CLOUD_NUMBER, wabaId: '102290129340398', accessToken: ACCESS_TOKEN });
-    await attachMetaChannel(t.deps, onprem.channel_id, { phoneNumberId: ONPREM_NUMBER, wabaId: '102290129340398', accessToken: ACCESS_TOKEN });
-    for (const [p, path] of [[cloud, '/cloud'], [onprem, '/onprem']] as const) {
-      const res = await t.post('/v1/configs/webhook', { headers: key(p), json: { url: `${receiver.url}${path}` } });
-      expect(res.status, res.text).toBe(200);
-    }
+    ({ cloud, onprem } = await metaCloudAndOnPrem(t, receiver.url, { cloud: CLOUD_NUMBER, onprem: ONPREM_NUMBER }));
   });
   afterAll(async () => {
     await t?.close();

@@ -4,6 +4,7 @@ import { insertMessageRow } from '../helpers/messages.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { HttpResponse, TestApp } from '../helpers/app.ts';
+import { attachMetaChannel } from '../../src/network/meta/channels.ts';
 
 export const APP_SECRET = 'test-app-secret-0123456789abcdef';
 export const VERIFY_TOKEN = 'verify-token-0123456789';
@@ -72,4 +73,22 @@ export async function sentThroughMeta(t: TestApp, p: Pick<BootstrapResult, 'chan
     category: 'service',
     created_at: new Date().toISOString(),
   });
+}
+
+/**
+ * Two tenants whose channels are numbers on Meta's network, one Cloud-hosted and one On-Premise,
+ * each with its webhook at the receiver (`/cloud`, `/onprem`): Meta's webhooks for either number
+ * then reach the receiver in that channel's format.
+ */
+export async function metaCloudAndOnPrem(t: TestApp, receiverUrl: string, numbers: { cloud: string; onprem: string }): Promise<{ cloud: BootstrapResult; onprem: BootstrapResult }> {
+  const cloud = await t.tenant();
+  const onprem = await t.tenant();
+  await t.deps.db.kysely.updateTable('channels').set({ hosting_type: 'onpremise' }).where('id', '=', onprem.channel_id).execute();
+  await attachMetaChannel(t.deps, cloud.channel_id, { phoneNumberId: numbers.cloud, wabaId: '102290129340398', accessToken: ACCESS_TOKEN });
+  await attachMetaChannel(t.deps, onprem.channel_id, { phoneNumberId: numbers.onprem, wabaId: '102290129340398', accessToken: ACCESS_TOKEN });
+  for (const [p, path] of [[cloud, '/cloud'], [onprem, '/onprem']] as const) {
+    const res = await t.post('/v1/configs/webhook', { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: `${receiverUrl}${path}` } });
+    if (res.status !== 200) throw new Error(`webhook of ${path}: ${res.status} ${res.text}`);
+  }
+  return { cloud, onprem };
 }
