@@ -90,6 +90,9 @@ describeEachDb('sandbox usernames and hidden numbers', (kind) => {
     const users = (await t.get('/sandbox/v1/users', { headers: key() })).body.users as any[];
     expect(users.find((u) => u.wa_id === NAMED)).toMatchObject({ username: 'Jane.Doe_1', hide_number: false });
     expect(users.find((u) => u.wa_id === HIDDEN)).toMatchObject({ username: 'max_m', hide_number: true });
+    // Each with the BSUID its webhooks carry: what a reply to a user who hides their number goes to.
+    expect(users.find((u) => u.wa_id === HIDDEN).user_id).toBe(bsuid(HIDDEN));
+    expect(hidden.body.user_id).toBe(bsuid(HIDDEN));
   });
 
   it("a user with a username: Cloud inbound webhooks carry profile.username beside the number", async () => {

@@ -6,6 +6,8 @@ import type { MessagingOptions } from '../plugin.ts';
 import { assertSandboxChannel, receiveInbound } from '../inbound.ts';
 import { arr, bool, fail, isObj, num, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from '../validate/check.ts';
 import { windowOpen } from '../../network/sandbox.ts';
+import { isBsuid, sandboxBsuid } from '../../network/bsuid.ts';
+import type { ChannelRow } from '../../services/channels.ts';
 import type { Deps } from '../../deps.ts';
 import { liveMedia } from '../media/store.ts';
 import { sendableAs } from '../media/types.ts';
@@ -110,6 +112,8 @@ const User = Type.Object({
   blocked: Type.Boolean(),
   username: Type.Union([Type.String(), Type.Null()]),
   hide_number: Type.Boolean(),
+  /** The user's BSUID: what a reply to a user who hides their number goes to ("recipient"). */
+  user_id: Type.Union([Type.String(), Type.Null()]),
 });
 
 /**
@@ -170,7 +174,13 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
     },
   );
 
-  const userOut = (u: { wa_id: string; name: string | null; last_inbound_at: string | null; unreachable: number; blocked: number; username: string | null; hide_number: number | null }) => ({
+  /**
+   * A user's BSUID as its webhooks name it: a simulated user's own (sandboxBsuid); on Meta's network
+   * the stored id when Meta gave no number (it is the BSUID), else unknown here (Meta's is in the webhooks).
+   */
+  const userIdOf = (channel: ChannelRow, waId: string): string | null =>
+    isBsuid(waId) ? waId : channel.network === 'sandbox' && /^\d+$/.test(waId) ? sandboxBsuid(deps.config.secretKey, channel.partner_id, waId) : null;
+  const userOut = (channel: ChannelRow, u: { wa_id: string; name: string | null; last_inbound_at: string | null; unreachable: number; blocked: number; username: string | null; hide_number: number | null }) => ({
     wa_id: u.wa_id,
     name: u.name,
     last_inbound_at: u.last_inbound_at,
@@ -179,12 +189,13 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
     blocked: u.blocked === 1,
     username: u.username,
     hide_number: u.hide_number === 1,
+    user_id: userIdOf(channel, u.wa_id),
   });
 
   app.get('/sandbox/v1/users', { config: { flavour: 'cloud' }, schema: { tags, security, summary: "The channel's simulated users", response: { 200: Type.Object({ users: Type.Array(User) }) } } }, async (request) => {
     // On Meta's network too: the users who wrote, with their 24-hour windows (nothing simulated).
     const rows = await deps.db.kysely.selectFrom('sandbox_users').selectAll().where('channel_id', '=', request.channel!.id).orderBy('modified_at', 'desc').limit(1000).execute();
-    return { users: rows.map(userOut) };
+    return { users: rows.map((u) => userOut(request.channel!, u)) };
   });
 
   app.post(
@@ -242,7 +253,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         .onConflict((oc) => oc.columns(['channel_id', 'wa_id']).doUpdateSet(set))
         .execute();
       const u = await deps.db.kysely.selectFrom('sandbox_users').selectAll().where('channel_id', '=', channelId).where('wa_id', '=', waId).executeTakeFirstOrThrow();
-      return userOut(u);
+      return userOut(request.channel!, u);
     },
   );
 
