@@ -26,7 +26,10 @@
 //
 // Only `message` events carry content. Status events carry ids, timestamps, conversation and
 // pricing, and for a failed message an error's code, title and details — words of the platform,
-// not of the user — so they, template status events and partner events are left as they are.
+// not of the user — so they stay, but for one thing: Meta's delivered and read statuses carry the
+// recipient's contact with the profile they chose (name, username: network/bsuid.ts), which goes
+// as a message event's does (removedStatusProfiles, a walk of its own over status events).
+// Template status events and partner events are left as they are.
 //
 // Every message event is blanked once past the cutoff, whatever its delivery status. One still
 // pending then is a replay (which gets a fresh retry horizon) or the retry of a receiver failing
@@ -50,6 +53,8 @@ const DAY_MS = 86_400_000;
 
 /** instance_settings key: message events created before this (ISO) have had their content removed. */
 export const WEBHOOK_CONTENT_PROGRESS_KEY = 'webhook_message_content_removed_before';
+/** instance_settings key: status events created before this (ISO) have had their contacts' profiles removed. */
+export const WEBHOOK_STATUS_PROFILES_PROGRESS_KEY = 'webhook_status_profiles_removed_before';
 
 type JsonObject = Record<string, unknown>;
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -127,11 +132,41 @@ export function removedEventBody(body: string, removal: ContentRemoval): string 
   return JSON.stringify({ removed: marker(removal) });
 }
 
-/** The changes for a batch of message events: each event's blanked body, for it and its copies. */
-async function changesFor(deps: Deps, events: StoredEventBody[], removal: ContentRemoval): Promise<BodyChange[]> {
+/**
+ * A status event's body without the profile (name, username) of the contacts it carries, Cloud
+ * (`entry[].changes[].value.contacts`) or On-Premise (top-level `contacts`); `profile` stays as an
+ * empty object, as in a blanked message event. Everything else is kept as written, and a body with
+ * no profile to remove comes back as the same text (nothing to write).
+ */
+export function removedStatusProfiles(body: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body;
+  }
+  if (!isObject(parsed)) return body;
+  let changed = false;
+  const strip = (v: unknown) => {
+    if (!isObject(v) || !Array.isArray(v.contacts)) return;
+    for (const c of v.contacts) {
+      if (isObject(c) && isObject(c.profile) && Object.keys(c.profile).length > 0) {
+        c.profile = {};
+        changed = true;
+      }
+    }
+  };
+  if (Array.isArray(parsed.entry)) {
+    for (const e of parsed.entry) if (isObject(e) && Array.isArray(e.changes)) for (const c of e.changes) if (isObject(c)) strip(c.value);
+  } else strip(parsed);
+  return changed ? JSON.stringify(parsed) : body;
+}
+
+/** The changes for a batch of events: each event's rewritten body (`rewrite`), for it and its copies. */
+async function changesFor(deps: Deps, events: StoredEventBody[], rewrite: (body: string) => string): Promise<BodyChange[]> {
   const changes: (BodyChange & { channelId?: string })[] = [];
   for (const e of events) {
-    const to = removedEventBody(e.body, removal);
+    const to = rewrite(e.body);
     if (to !== e.body) changes.push({ ids: [e.id], from: e.body, to, ...(e.target_type === 'channel' ? { channelId: e.target_id } : {}) });
   }
   const channels = [...new Set(changes.flatMap((c) => (c.channelId ? [c.channelId] : [])))];
@@ -147,8 +182,9 @@ async function changesFor(deps: Deps, events: StoredEventBody[], removal: Conten
 }
 
 /**
- * Removes the content from every message event older than the content retention, batch by batch
- * (webhooks/body-retention.ts); returns how many events (copies included) it changed.
+ * Removes the content from every message event older than the content retention, and the profiles
+ * from the status events as old, batch by batch (webhooks/body-retention.ts); returns how many
+ * events (copies included) it changed.
  */
 export async function removeOldWebhookContent(deps: Deps, batchSize = REMOVAL_BATCH): Promise<number> {
   const days = deps.config.messageContentRetentionDays;
@@ -161,9 +197,16 @@ export async function removeOldWebhookContent(deps: Deps, batchSize = REMOVAL_BA
     before,
     progressKey: WEBHOOK_CONTENT_PROGRESS_KEY,
     batchSize,
-    rewrite: (events) => changesFor(deps, events, removal),
+    rewrite: (events) => changesFor(deps, events, (body) => removedEventBody(body, removal)),
+  });
+  const statuses = await rewriteOldEventBodies(deps, {
+    eventType: 'status',
+    before,
+    progressKey: WEBHOOK_STATUS_PROFILES_PROGRESS_KEY,
+    batchSize,
+    rewrite: (events) => changesFor(deps, events, removedStatusProfiles),
   });
   // What receivers answered may echo what they were sent: it goes with the content.
   await removeResponseExcerptsBefore(deps, before, batchSize);
-  return changed;
+  return changed + statuses;
 }
