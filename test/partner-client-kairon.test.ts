@@ -34,8 +34,9 @@
 // broadcast's send_action_async): their default headers are sent, JSON as json.dumps writes it,
 // URLs as requests quotes them (filters={"id":"…"} built by f-string, not URL-encoded by kairon).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReplayApp } from './helpers/client-replay.ts';
 import { describeEachDb } from './helpers/db.ts';
-import { startTestApp, type HttpResponse, type TestApp } from './helpers/app.ts';
+import type { HttpResponse, TestApp } from './helpers/app.ts';
 import { Receiver } from './helpers/receiver.ts';
 import { waitUntil } from './helpers/wait.ts';
 import { MINIMAL_FLOW_JSON } from './helpers/flows.ts';
@@ -193,10 +194,7 @@ describeEachDb("client: kairon's 360dialog BSP (Partner API + Cloud Messaging AP
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    t = await startTestApp(kind, {
-      dispatcher: true,
-      env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms', OPENWABA_TEMPLATE_REVIEW_DELAY: '50ms' },
-    });
+    t = await startReplayApp(kind);
     // The partner (360_DIALOG_PARTNER_ID) and its hub user (partner_username / partner_password);
     // the client onboarded a channel (Integrated Onboarding's ?client=…&channels=[…]).
     p = await t.tenant();

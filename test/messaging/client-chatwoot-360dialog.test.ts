@@ -25,8 +25,9 @@
 // Every request carries Chatwoot's api_headers, `D360-API-KEY` and `Content-Type: application/json`
 // (on GETs too), plus what Ruby's Net::HTTP adds; bodies are JSON as `.to_json` writes them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReplayApp } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
-import { partnerKey, startTestApp, type HttpResponse, type TestApp } from '../helpers/app.ts';
+import { partnerKey, type HttpResponse, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
@@ -119,10 +120,7 @@ describeEachDb("client: Chatwoot's 360dialog provider (On-Premise) against openw
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    t = await startTestApp(kind, {
-      dispatcher: true,
-      env: { OPENWABA_ADMIN_TOKEN: ADMIN, OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms', OPENWABA_TEMPLATE_REVIEW_DELAY: '50ms' },
-    });
+    t = await startReplayApp(kind, { OPENWABA_ADMIN_TOKEN: ADMIN });
     p = await t.tenant();
     const ch = await t.post(`/admin/partners/${p.partner_id}/clients/${p.client_id}/channels`, {
       headers: { authorization: `Bearer ${ADMIN}` },

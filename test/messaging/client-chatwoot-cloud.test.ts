@@ -54,8 +54,9 @@
 // FRONTEND_URL/webhooks/whatsapp/+<digits>, registered here with POST /v1/configs/webhook
 // (360dialog's way; Meta's app dashboard would be Chatwoot's).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReplayApp } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
-import { startTestApp, type HttpResponse, type TestApp } from '../helpers/app.ts';
+import type { HttpResponse, TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
@@ -266,10 +267,7 @@ describeEachDb("client: Chatwoot's WhatsApp Cloud provider against the Cloud Mes
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    t = await startTestApp(kind, {
-      dispatcher: true,
-      env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms', OPENWABA_TEMPLATE_REVIEW_DELAY: '50ms' },
-    });
+    t = await startReplayApp(kind);
     p = await t.tenant();
     const ch = await t.deps.db.kysely
       .selectFrom('channels')

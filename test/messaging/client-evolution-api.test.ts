@@ -40,8 +40,9 @@
 // stickers, polls and presence all throw "Method not available on WhatsApp Business API".
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReplayApp } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
@@ -222,10 +223,7 @@ describeEachDb("client: Evolution API's WhatsApp Business channel (BusinessStart
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    t = await startTestApp(kind, {
-      dispatcher: true,
-      env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms', OPENWABA_TEMPLATE_REVIEW_DELAY: '50ms' },
-    });
+    t = await startReplayApp(kind);
     p = await t.tenant();
     const ch = await t.deps.db.kysely
       .selectFrom('channels')

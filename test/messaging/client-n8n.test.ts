@@ -27,8 +27,9 @@
 // <WABA id>/phone_numbers, has no 360dialog equivalent: the id is typed in and dropped anyway.)
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startReplayApp } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
-import { startTestApp, type HttpResponse, type TestApp } from '../helpers/app.ts';
+import type { HttpResponse, TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
@@ -182,10 +183,7 @@ describeEachDb('client: n8n WhatsApp Business Cloud node and WhatsApp Trigger ag
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    t = await startTestApp(kind, {
-      dispatcher: true,
-      env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=50ms,delivered=100ms,read=150ms', OPENWABA_TEMPLATE_REVIEW_DELAY: '50ms' },
-    });
+    t = await startReplayApp(kind);
     p = await t.tenant();
     const channel = await t.deps.db.kysely.selectFrom('channels').select(['external_id', 'waba_account_id']).where('id', '=', p.channel_id).executeTakeFirstOrThrow();
     phoneNumberId = channel.external_id;

@@ -14,8 +14,9 @@
 // location, reactions, the common interactive types, mark-as-read with the typing indicator,
 // positional templates) is not repeated; this file keeps to what pywa builds differently.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startReplayApp } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
-import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
+import { partnerKey, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { MINIMAL_FLOW_JSON } from '../helpers/flows.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -91,10 +92,7 @@ describeEachDb('client: pywa (its requests replayed) against the Cloud Messaging
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    t = await startTestApp(kind, {
-      dispatcher: true,
-      env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=50ms,delivered=100ms,read=150ms', OPENWABA_TEMPLATE_REVIEW_DELAY: '50ms' },
-    });
+    t = await startReplayApp(kind);
     p = await t.tenant();
     phoneId = (await t.deps.db.kysely.selectFrom('channels').select('external_id').where('id', '=', p.channel_id).executeTakeFirstOrThrow()).external_id;
     const hook = await t.post('/v1/configs/webhook', { headers: key(), json: { url: `${receiver.url}/wh` } });

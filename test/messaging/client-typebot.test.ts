@@ -46,8 +46,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReplayApp } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
@@ -351,10 +352,7 @@ describeEachDb("client: Typebot's WhatsApp integration (360dialog provider) agai
     });
     await new Promise<void>((r) => mediaHost.listen(0, '127.0.0.1', r));
     mediaBase = `http://127.0.0.1:${(mediaHost.address() as AddressInfo).port}/files`;
-    t = await startTestApp(kind, {
-      dispatcher: true,
-      env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms', OPENWABA_TEMPLATE_REVIEW_DELAY: '50ms' },
-    });
+    t = await startReplayApp(kind);
     p = await t.tenant();
     phoneNumberId = (await t.deps.db.kysely.selectFrom('channels').select('external_id').where('id', '=', p.channel_id).executeTakeFirstOrThrow()).external_id;
     // Dialog360Webhook: the webhook URL, and the custom header name and value, set for the number.

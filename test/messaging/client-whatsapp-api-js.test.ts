@@ -61,8 +61,9 @@ import {
 } from 'whatsapp-api-js/messages';
 import type { ClientMessage, PostData } from 'whatsapp-api-js/types';
 import type { OnMessageArgs, OnSentArgs, OnStatusArgs } from 'whatsapp-api-js/emitters';
+import { startReplayApp } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
-import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
+import { partnerKey, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { MINIMAL_FLOW_JSON } from '../helpers/flows.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -178,10 +179,7 @@ describeEachDb('client: whatsapp-api-js 5.3.0 against the Cloud Messaging API', 
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    t = await startTestApp(kind, {
-      dispatcher: true,
-      env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=50ms,delivered=100ms,read=150ms', OPENWABA_TEMPLATE_REVIEW_DELAY: '50ms' },
-    });
+    t = await startReplayApp(kind);
     p = await t.tenant();
     phoneID = (await t.deps.db.kysely.selectFrom('channels').select('external_id').where('id', '=', p.channel_id).executeTakeFirstOrThrow()).external_id;
     wa = new WhatsAppAPI({ token: p.channel_api_key, v: 'v22.0', secure: false, ponyfill: { fetch: to360(t.baseUrl) } });
