@@ -17,6 +17,7 @@ import type { ChannelRow } from '../../services/channels.ts';
 import { metaError } from '../errors.ts';
 import type { Obj } from '../validate/check.ts';
 import type { TemplateRef } from '../validate/message.ts';
+import { checkTemplateRecipient } from './bsuid-recipient.ts';
 import { placeholders } from './placeholders.ts';
 import { findTemplateForSend } from './store.ts';
 
@@ -186,8 +187,12 @@ function checkButtons(stored: StoredButton[], given: GivenParts['buttons'], at: 
   });
 }
 
-/** Returns the template's category (lower-case), the pricing category of the message. */
-export async function checkTemplateSend(deps: Deps, channel: ChannelRow, ref: TemplateRef): Promise<string> {
+/**
+ * Returns the template's category (lower-case), the pricing category of the message. `userId`:
+ * the BSUID the send is addressed to (Cloud `recipient`, or a BSUID in On-Premise `to`), which
+ * an authentication template cannot go to (131062, bsuid-recipient.ts).
+ */
+export async function checkTemplateSend(deps: Deps, channel: ChannelRow, ref: TemplateRef, userId?: string): Promise<string> {
   const t = await findTemplateForSend(deps, channel.waba_account_id, ref.name, ref.language);
   if (!t) {
     throw metaError(404, 132001, 'Template name does not exist in the translation', `template name (${ref.name}) does not exist in ${ref.language}`);
@@ -208,6 +213,8 @@ export async function checkTemplateSend(deps: Deps, channel: ChannelRow, ref: Te
   if (t.status !== 'APPROVED') {
     throw metaError(400, 132001, 'Template name does not exist in the translation', `template ${ref.name} (${ref.language}) is ${t.status}, not APPROVED`);
   }
+  // The recipient rules out the whole message, whatever its parameters: checked before them.
+  checkTemplateRecipient(t.category.toLowerCase(), ref.name, userId);
   const shape = shapeOf(t);
   const given = collect(ref.components, 'template.components', ref.name, shape);
   checkParts(shape, given, '');

@@ -28,7 +28,7 @@ async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyRe
   const [[wire], keys, messages, meta] = await Promise.all([
     hydrateChannels(deps, [row]),
     listChannelApiKeys(deps, row),
-    recentMessages(deps, partnerId, row.id, 20),
+    recentMessages(deps, partnerId, row, 20),
     // A number on Meta's network: its ids at Meta (never its token).
     row.network === 'meta' ? deps.db.kysely.selectFrom('meta_channels').select(['phone_number_id', 'waba_id']).where('channel_id', '=', row.id).executeTakeFirst() : undefined,
   ]);

@@ -9,6 +9,7 @@ import { removalOf } from '../../messaging/content-retention.ts';
 import { findTemplate } from '../../messaging/templates/store.ts';
 import { bubbleOf, reactionOf, snippet, type Bubble, type StoredMessage } from './bubbles.ts';
 import { templateView, type TemplateView } from './template-view.ts';
+import { businessView, userFacts } from '../user-view.ts';
 
 export const CONVERSATION_LIMIT = 100;
 
@@ -109,6 +110,23 @@ export async function loadConversation(deps: Deps, channel: ChannelRow, waId: st
     bubbles.push(b);
   }
   return bubbles;
+}
+
+/**
+ * The head of the conversation on the user's own phone: their username, and whether they hide
+ * their number, in which case the page says how the business sees them (username and BSUID).
+ */
+export interface PhoneUserProfile {
+  username: string | null;
+  hidesNumber: boolean;
+  /** The user's BSUID on this channel's partner: what the business answers a hidden number at. */
+  userId: string | null;
+}
+
+export async function phoneUserProfile(deps: Deps, channel: ChannelRow, waId: string): Promise<PhoneUserProfile> {
+  const facts = (await userFacts(deps, channel.id, [waId])).get(waId);
+  const seen = businessView(deps, channel, waId, facts);
+  return { username: seen.username, hidesNumber: facts?.hidesNumber === true, userId: seen.userId };
 }
 
 /** The signature of a bubble's changing part, so the script redraws only what moved. */

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { renderPage } from '../render.ts';
 import type { Bubble } from './bubbles.ts';
-import { conversationVersion, loadConversation, metaSignature } from './conversation.ts';
+import { conversationVersion, loadConversation, metaSignature, phoneUserProfile } from './conversation.ts';
 import { ensurePhoneSession, type PhoneState } from './session.ts';
 
 export type SignedBubble = Bubble & { sig: string };
@@ -48,20 +48,27 @@ export async function renderPhone(deps: Deps, reply: FastifyReply, s: PhoneState
   const channel = { name: s.channel.phone_name, number: s.channel.phone_number };
   const user = s.session!.subject.user;
   if (!user) {
-    const recent = await deps.db.kysely
-      .selectFrom('sandbox_users')
-      .select(['wa_id', 'name'])
-      .where('channel_id', '=', s.channel.id)
-      .orderBy('modified_at', 'desc')
-      .limit(20)
-      .execute();
+    // The phone is the user's own device: each user is picked by number, shown with their username.
+    const recent = (
+      await deps.db.kysely
+        .selectFrom('sandbox_users')
+        .select(['wa_id', 'name', 'username', 'hide_number'])
+        .where('channel_id', '=', s.channel.id)
+        .orderBy('modified_at', 'desc')
+        .limit(20)
+        .execute()
+    ).map((u) => ({ wa_id: u.wa_id, name: u.name, username: u.username, hidesNumber: u.hide_number === 1 }));
     return renderPage(reply, 'phone/user', { ...base, title: 'Sandbox phone: who are you?', csrf, channel, recent }, status);
   }
-  const [bubbles, version] = await Promise.all([loadConversation(deps, s.channel, user.waId), conversationVersion(deps, s.channel, user.waId)]);
+  const [bubbles, version, profile] = await Promise.all([
+    loadConversation(deps, s.channel, user.waId),
+    conversationVersion(deps, s.channel, user.waId),
+    phoneUserProfile(deps, s.channel, user.waId),
+  ]);
   return renderPage(
     reply,
     'phone/chat',
-    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, bubbles: withSignatures(bubbles), version, reactions: REACTIONS, scripts: ['/assets/phone.js'] },
+    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, profile, bubbles: withSignatures(bubbles), version, reactions: REACTIONS, scripts: ['/assets/phone.js'] },
     status,
   );
 }
