@@ -16,6 +16,7 @@ import * as m0013 from './migrations/0013_meta_channels.ts';
 import * as m0014 from './migrations/0014_meta_channel_pin.ts';
 import * as m0015 from './migrations/0015_pg_change_notify.ts';
 import * as m0016 from './migrations/0016_sandbox_usernames.ts';
+import * as m0017 from './migrations/0017_mm_lite_status.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014_meta_channel_pin': m0014,
   '0015_pg_change_notify': m0015,
   '0016_sandbox_usernames': m0016,
+  '0017_mm_lite_status': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

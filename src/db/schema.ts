@@ -90,6 +90,8 @@ export interface WabaAccountsTable {
   created_at: string;
   created_by: string; // JSON
   modified_at: string;
+  /** Marketing Messages Lite API: INELIGIBLE | ELIGIBLE | ONBOARDED (migration 0017). */
+  mm_lite_status: Generated<string>;
 }
 
 export interface ChannelsTable {

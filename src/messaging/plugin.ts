@@ -6,6 +6,7 @@ import { authenticateChannel } from './auth.ts';
 import { messagingErrorHandler } from './errors.ts';
 import { Messenger } from './send.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { marketingMessageRoutes } from './routes/marketing-messages.ts';
 import { webhookConfigRoutes } from './routes/webhook-config.ts';
 import { multiWebhookRoutes } from './routes/multi-webhook.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
@@ -62,6 +63,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   });
   const opts: MessagingOptions = { deps, messenger, meta };
   await app.register(messageRoutes, opts);
+  await app.register(marketingMessageRoutes, opts);
   await app.register(webhookConfigRoutes, opts);
   await app.register(multiWebhookRoutes, opts);
   await app.register(sandboxRoutes, opts);

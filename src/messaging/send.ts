@@ -20,6 +20,7 @@ import { scheduleStatusPlan, storedPlan } from './status-plans.ts';
 import { MetaSender } from '../network/meta/send.ts';
 import type { GraphMetrics } from '../network/meta/graph-metrics.ts';
 import { sandboxNumberOf } from '../network/sandbox-bsuid.ts';
+import { marketingCategory, type MarketingSend } from './marketing-messages.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
@@ -40,6 +41,11 @@ export interface SendResult {
   contact?: { wa_id?: string; user_id?: string };
   /** Meta's message_status, when Meta gave one (numbers on Meta's network). */
   messageStatus?: string;
+}
+
+export interface SendOptions {
+  /** A POST /marketing_messages send (MM Lite): MARKETING templates only, Graph's marketing_messages edge (marketing-messages.ts). */
+  marketing?: MarketingSend;
 }
 
 /** The stored row of an accepted send (its id and wa_id: ours, or Meta's). */
@@ -78,7 +84,7 @@ export class Messenger {
   }
 
   /** log: where a send that Meta took but that could not be stored is reported (the request's logger). */
-  async send(channel: ChannelRow, msg: NormalizedMessage, log?: StoreFailureLog): Promise<SendResult> {
+  async send(channel: ChannelRow, msg: NormalizedMessage, log?: StoreFailureLog, opts: SendOptions = {}): Promise<SendResult> {
     const deps = this.deps;
     const onMeta = channel.network === 'meta';
     const network = networks[channel.network];
@@ -100,9 +106,10 @@ export class Messenger {
       if (channel.template_messaging === 0) {
         throw metaError(400, 131005, 'Access denied', 'Template messaging is disabled for this channel (template_messaging_disabled)');
       }
-      category = onMeta ? await storedTemplateCategory(deps, channel, msg.template) : await checkTemplateSend(deps, channel, msg.template);
+      category = onMeta ? await storedTemplateCategory(deps, channel, msg.template) : await checkTemplateSend(deps, channel, msg.template, msg.userId);
     }
-    if (onMeta) return this.sendThroughMeta(channel, msg, category, now.toISOString(), log);
+    if (opts.marketing) category = marketingCategory(onMeta ? undefined : category, opts.marketing);
+    if (onMeta) return this.sendThroughMeta(channel, msg, category, now.toISOString(), log, opts.marketing);
     if (msg.flow) await checkFlowSend(deps, channel, msg.flow);
     let media: AcceptedMessage['media'];
     if (msg.mediaId) {
@@ -110,6 +117,9 @@ export class Messenger {
       if (!row) throw metaError(400, 131009, 'Parameter value is not valid', `media id ${msg.mediaId} (in ${msg.type}) does not exist for this number, or has expired or been deleted`);
       // Its stored type goes to the network, which fails a file sent as the wrong kind after the 200, as Meta does.
       if (isMediaKind(msg.type)) media = { id: row.id, kind: msg.type, mime: row.mime_type };
+    }
+    for (const mediaId of msg.mediaIds ?? []) {
+      if (!(await liveMedia(deps, channel.id, mediaId))) throw metaError(400, 131009, 'Parameter value is not valid', `media id ${mediaId} (in ${msg.type}) does not exist for this number, or has expired or been deleted`);
     }
 
     const id = newMessageId(channel, msg.waId);
@@ -130,8 +140,8 @@ export class Messenger {
    * Meta has the templates, flows and the 24-hour window: it checks them. The message is stored
    * only once Meta took it, under Meta's wamid, without a status plan (Meta's webhooks move it).
    */
-  private async sendThroughMeta(channel: ChannelRow, msg: NormalizedMessage, category: string, at: string, log?: StoreFailureLog): Promise<SendResult> {
-    const sent = await this.meta.send(channel, msg);
+  private async sendThroughMeta(channel: ChannelRow, msg: NormalizedMessage, category: string, at: string, log?: StoreFailureLog, marketing?: MarketingSend): Promise<SendResult> {
+    const sent = await this.meta.send(channel, msg, marketing?.graphFields);
     // Meta has taken the message: it is on its way to the user whatever happens here. If it cannot
     // be stored (the database is down), the client still gets Meta's wamid: an error would make
     // it send again, and the user would get the message twice. What is lost is our row (usage

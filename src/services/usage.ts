@@ -31,6 +31,18 @@ export const SANDBOX_PRICE_LIST: Record<Category, number> = {
 const UNIT = 10_000;
 export const CURRENCY = 'EUR';
 
+/**
+ * A stored message's category in the usage statistics. A message sent through the Marketing
+ * Messages Lite API is stored as `marketing_lite` (its statuses' pricing.category, as Meta names
+ * it: messaging/marketing-messages.ts) and is a marketing message, at the marketing price (Meta:
+ * "rates for marketing messages across Cloud API and MM Lite API are consistent").
+ */
+function categoryOf(stored: string | null): Category {
+  const c = (stored ?? '').toLowerCase();
+  if (c === 'marketing_lite') return 'marketing';
+  return (CATEGORIES as readonly string[]).includes(c) ? (c as Category) : 'service';
+}
+
 /** Limits of one request: a year of days, or ten years of months. */
 export const MAX_PERIODS: Record<Granularity, number> = { DAY: 366, MONTH: 120 };
 /** 9999-12-31T23:59:59Z: the last second an ISO timestamp can name. */
@@ -201,7 +213,7 @@ export async function computeUsageByClient(
       const t = byClient.get(r.client_id)?.get(r.period);
       if (!t) continue;
       const n = Number(r.n);
-      const cat = (CATEGORIES as readonly string[]).includes((r.category ?? '').toLowerCase()) ? ((r.category ?? '').toLowerCase() as Category) : 'service';
+      const cat = categoryOf(r.category);
       const business = r.direction === 'outbound';
       const units = business ? SANDBOX_PRICE_LIST[cat] * n : 0;
       const paid = units > 0 ? n : 0;

@@ -30,7 +30,8 @@ export function wabaAccountToWire(w: WabaAccountRow) {
       type: 'OWNING_BUSINESS',
     },
     consents: {},
-    settings: { marketing_messages_lite_api_status: 'INELIGIBLE' },
+    // Marketing Messages Lite API (messaging/marketing-messages.ts): INELIGIBLE, ELIGIBLE or ONBOARDED.
+    settings: { marketing_messages_lite_api_status: w.mm_lite_status },
     created_at: wireTime(w.created_at),
     created_by: JSON.parse(w.created_by) as Actor,
     modified_at: wireTime(w.modified_at),
@@ -75,6 +76,8 @@ export async function createWabaAccount(
     created_at: now,
     created_by: JSON.stringify(actor),
     modified_at: now,
+    // As 360dialog's MM Lite sandbox number: onboarded (migration 0017).
+    mm_lite_status: 'ONBOARDED',
   };
   await tx.insertInto('waba_accounts').values(row).execute();
   // Meta gives every new WABA an approved hello_world template.

@@ -5,7 +5,8 @@
 import { ApiError } from '../../src/errors.ts';
 import { validateCloudSend, validateV1Send } from '../../src/messaging/validate/message.ts';
 import { parseAppendBody, parsePatchBody, parseSetBody } from '../../src/messaging/multi-webhook.ts';
-import { FLOW_ID, FLOW_SCREEN, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
+import { validateMarketingSend } from '../../src/messaging/marketing-messages.ts';
+import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 
 /** 'message': 360dialog's newer services' error body `{"error":"<text>"}` (/multi_webhook). */
 export type EndpointFlavour = 'cloud' | 'onpremise' | 'channel' | 'message';
@@ -69,6 +70,25 @@ export const MESSAGE_TYPES: [string, unknown][] = [
   ['interactive', { type: 'product', action: { catalog_id: 'cat', product_retailer_id: 'sku1' } }],
   ['interactive', { type: 'product_list', header: { type: 'text', text: 'Picks' }, body: bodyText, action: { catalog_id: 'cat', sections: [{ title: 'A', product_items: [{ product_retailer_id: 'sku1' }] }] } }],
   ['interactive', { type: 'location_request_message', body: bodyText, action: { name: 'send_location' } }],
+  [
+    'interactive',
+    {
+      type: 'carousel',
+      body: bodyText,
+      action: {
+        cards: [0, 1].map((i) => ({
+          card_index: i,
+          type: 'cta_url',
+          header: { type: 'image', image: i === 0 ? { id: MEDIA_ID } : { link: link('jpg') } },
+          body: { text: `Card ${i}` },
+          action: { name: 'cta_url', parameters: { display_text: 'Open', url: 'https://example.com' } },
+        })),
+      },
+    },
+  ],
+  ['interactive', { type: 'carousel', body: bodyText, action: { cards: [0, 1].map((i) => ({ card_index: i, header: { type: 'video', video: { link: link('mp4') } }, action: { buttons: [{ type: 'quick_reply', quick_reply: { id: `q${i}`, title: 'More' } }] } })) } }],
+  ['interactive', { type: 'voice_call', body: bodyText, action: { name: 'voice_call', parameters: { display_text: 'Call us', ttl_minutes: 60, payload: 'p' } } }],
+  ['interactive', { type: 'call_permission_request', body: bodyText, action: { name: 'call_permission_request' } }],
   ['reaction', { message_id: 'wamid.HBgLNDkxNzYxMjM0NTY3OBUCABIYFjNFQjBDMEE1RjI2', emoji: '👍' }],
 ];
 
@@ -80,6 +100,15 @@ export function cloudMessages(): unknown[] {
     { messaging_product: 'whatsapp', to: TO, type: 'template', template: { name: TEMPLATE, language: { code: 'en_US' }, components: TEMPLATE_COMPONENTS } },
     { messaging_product: 'whatsapp', to: TO, type: 'text', context: { message_id: 'wamid.abc' }, biz_opaque_callback_data: 'x', text: { body: 'reply' } },
     { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.missing', typing_indicator: { type: 'text' } },
+  ];
+}
+
+/** MM Lite sends (POST /marketing_messages): the MARKETING template, with and without the MM Lite fields. */
+export function marketingMessages(): unknown[] {
+  const template = { name: MARKETING_TEMPLATE, language: { code: 'en_US', policy: 'deterministic' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] };
+  return [
+    { messaging_product: 'whatsapp', recipient_type: 'individual', to: TO, type: 'template', template, message_activity_sharing: true },
+    { messaging_product: 'whatsapp', to: TO, type: 'template', template, product_policy: 'STRICT', biz_opaque_callback_data: 'campaign-7' },
   ];
 }
 
@@ -104,6 +133,16 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
   return [
     { method: 'POST', path: '/messages', flavour: 'cloud', body: 'json', valid: cloudMessages(), mayAccept: validatedBy(validateCloudSend) },
     { method: 'PUT', path: '/messages/{message_id}', flavour: 'cloud', body: 'json', params: { message_id: 'wamid.missing' }, valid: [{ status: 'read' }] },
+    { method: 'POST', path: '/marketing_messages', flavour: 'cloud', body: 'json', valid: marketingMessages(), mayAccept: validatedBy(validateMarketingSend) },
+    { method: 'GET', path: '/sandbox/v1/marketing_messages_lite', flavour: 'cloud', body: 'none' },
+    {
+      method: 'POST',
+      path: '/sandbox/v1/marketing_messages_lite',
+      flavour: 'cloud',
+      body: 'json',
+      valid: [{ marketing_messages_lite_api_status: 'ONBOARDED' }],
+      mayAccept: (b) => keysWithin(b, ['marketing_messages_lite_api_status']),
+    },
     { method: 'POST', path: '/v1/messages', flavour: 'onpremise', body: 'json', valid: onPremMessages(namespace), mayAccept: validatedBy(validateV1Send) },
     { method: 'PUT', path: '/v1/messages/{message_id}', flavour: 'onpremise', body: 'json', params: { message_id: 'wamid.missing' }, valid: [{ status: 'read' }] },
     { method: 'GET', path: '/v1/configs/webhook', flavour: 'onpremise', body: 'none' },
@@ -130,6 +169,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
         { from: '4917600000100', name: 'Ann', type: 'text', text: { body: 'hi' } },
         { from: '4917600000101', type: 'location', location: { latitude: 1.5, longitude: 2.5, name: 'x' } },
         { from: '4917600000102', type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'a', title: 'A', description: 'd' } }, context: { message_id: 'wamid.x' } },
+        { from: '4917600000105', type: 'interactive', interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: false, response_source: 'user_action' } }, context: { message_id: 'wamid.x' } },
         { from: '4917600000103', type: 'contacts', contacts: [{ name: { formatted_name: 'B' } }] },
         { from: '4917600000104', type: 'image', image: { id: 'm1', mime_type: 'image/jpeg', caption: 'c' } },
       ],

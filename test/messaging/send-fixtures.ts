@@ -11,6 +11,8 @@ import { checkFlowJson } from '../../src/messaging/flows/flow-json.ts';
 export const MEDIA_ID = '900000000000001';
 export const EXPIRED_MEDIA_ID = '900000000000002';
 export const TEMPLATE = 'order_ready';
+/** An approved MARKETING template (one body parameter): what POST /marketing_messages sends. */
+export const MARKETING_TEMPLATE = 'spring_sale';
 export const FLOW_ID = '7000000000000001';
 export const FLOW_SCREEN = 'START';
 const FLOW_JSON = JSON.stringify({
@@ -63,6 +65,15 @@ export async function seedSendFixtures(t: TestApp, p: BootstrapResult, opts: { e
       { type: 'BODY', text: 'Hi {{1}}, your order of {{2}} is ready.' },
       { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Confirm' }] },
     ],
+  });
+  await insertTemplate(t.deps, t.deps.db.kysely, {
+    partnerId: p.partner_id,
+    wabaAccountId: p.waba_account_id,
+    name: MARKETING_TEMPLATE,
+    language: 'en_US',
+    category: 'MARKETING',
+    status: 'APPROVED',
+    components: [{ type: 'BODY', text: 'Spring sale, {{1}}: 20% off everything today.' }],
   });
   const checked = checkFlowJson(Buffer.from(FLOW_JSON));
   if (checked.errors.length > 0) throw new Error(`the fixture flow is not valid: ${checked.errors[0]!.message}`);

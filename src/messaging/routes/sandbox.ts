@@ -12,14 +12,16 @@ import type { Deps } from '../../deps.ts';
 import { liveMedia } from '../media/store.ts';
 import { sendableAs } from '../media/types.ts';
 import { MEDIA_KINDS, type MediaKind } from '../validate/types/media.ts';
+import { callPermissionReply } from '../call-permission-reply.ts';
+import { completeNfmReply, isNfmReply, nfmReplyContent } from '../flows/nfm-reply.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Sandbox (extension)'];
 const INBOUND_TYPES = ['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction'] as const;
 const isMediaKind = (t: string): t is MediaKind => (MEDIA_KINDS as readonly string[]).includes(t);
 
-/** The type object a simulated user sends, checked and shaped as WhatsApp would deliver it. */
-function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj | unknown[] {
+/** The type object a simulated user sends, checked and shaped as WhatsApp would deliver it (`now`: when it is sent). */
+function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown, now: Date): Obj | unknown[] {
   const f = type;
   switch (type) {
     case 'text': {
@@ -39,7 +41,11 @@ function inboundContent(type: (typeof INBOUND_TYPES)[number], v: unknown): Obj |
     }
     case 'interactive': {
       const o = obj(v, f);
-      const kind = oneOf(o.type, 'interactive.type', ['button_reply', 'list_reply'] as const);
+      // A completed WhatsApp Flow (flows/nfm-reply.ts).
+      if (o.type === 'nfm_reply') return nfmReplyContent(o);
+      const kind = oneOf(o.type, 'interactive.type', ['button_reply', 'list_reply', 'call_permission_reply'] as const);
+      // The answer to a call permission request (interactive call_permission_request, or its template).
+      if (kind === 'call_permission_reply') return { type: kind, [kind]: callPermissionReply(o[kind], `interactive.${kind}`, now) };
       const r = obj(o[kind], `interactive.${kind}`);
       return {
         type: kind,
@@ -147,6 +153,9 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         tags,
         security,
         summary: 'A simulated user writes to the channel: {from, name, type, text|image|location|interactive|button|reaction|…}',
+        description:
+          'interactive: a button_reply or list_reply {id, title}, or a call_permission_reply {response: "accept"|"reject", is_permanent?, ' +
+          'expiration_timestamp? (a temporary acceptance: by default 7 days from now), response_source?: "user_action"|"automatic"}.',
         body: Type.Unknown(),
         response: { 200: Type.Object({ messages: Type.Array(Type.Object({ id: Type.String() })), contacts: Type.Array(Type.Object({ wa_id: Type.String() })) }) },
       },
@@ -166,7 +175,9 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         const c = obj(b.context, 'context');
         context = { from: request.channel!.phone_number, id: str(c.message_id ?? c.id, 'context.message_id', { max: 256 }) };
       }
-      const checked = inboundContent(type, b[type]);
+      const checked = inboundContent(type, b[type], deps.clock.now());
+      // A flow's answer replies to a flow message sent to this user, and carries its flow_token.
+      if (isNfmReply(checked)) await completeNfmReply(deps, request.channel!, from, context, checked);
       // Media: completed from the channel's upload.
       const content = isMediaKind(type) ? await withStoredMedia(deps, request.channel!.id, type, checked as Obj) : checked;
       const r = await receiveInbound(deps, request.channel!, { from, name, type, content, context });

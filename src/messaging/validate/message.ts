@@ -33,6 +33,8 @@ export interface NormalizedMessage {
   template?: TemplateRef;
   /** Media the message refers to by id (checked against the channel's uploads). */
   mediaId?: string;
+  /** Several media ids the message refers to (a carousel's card headers), each checked like mediaId. */
+  mediaIds?: string[];
   /** The flow a flow message names (checked against the WABA's stored flows when sent). */
   flow?: FlowRef;
   recipientType: 'individual';
@@ -60,7 +62,7 @@ function context(v: unknown): { message_id: string } | undefined {
   return { message_id: str(c.message_id, 'context.message_id', { max: 256 }) };
 }
 
-function common(body: Obj, type: MessageType, allowedTop: string[], bsuidTo = false): Omit<NormalizedMessage, 'content' | 'template' | 'mediaId'> {
+function common(body: Obj, type: MessageType, allowedTop: string[], bsuidTo = false): Omit<NormalizedMessage, 'content' | 'template' | 'mediaId' | 'mediaIds'> {
   for (const k of Object.keys(body)) {
     if (!allowedTop.includes(k) && k !== type) {
       if ((MESSAGE_TYPES as readonly string[]).includes(k)) throw fail(k, `is given but type is "${type}"`);

@@ -46,14 +46,20 @@ export class MetaSender {
     this.uploads = new MediaUploads(deps, this.graph);
   }
 
-  async send(channel: ChannelRow, msg: NormalizedMessage): Promise<MetaSent> {
+  /**
+   * `marketing`: a POST /marketing_messages send (MM Lite): it goes to Graph's
+   * `{phone_number_id}/marketing_messages` edge, with its MM Lite fields (message_activity_sharing,
+   * product_policy) beside the Cloud body. Meta's answer has the same shape as a /messages one.
+   */
+  async send(channel: ChannelRow, msg: NormalizedMessage, marketing?: Record<string, unknown>): Promise<MetaSent> {
     const creds = await credentialsFor(this.deps, channel);
     const metaIds = new Map<string, string>();
     for (const id of mediaIdsOf(msg)) {
       const row = await liveMedia(this.deps, channel.id, id);
       if (row) metaIds.set(id, await this.uploads.metaIdOf(row, creds.phoneNumberId, creds.accessToken));
     }
-    const answer = await this.graph.call('POST', `${creds.phoneNumberId}/messages`, creds.accessToken, { json: cloudBody(msg, metaIds) });
+    const json = marketing ? { ...cloudBody(msg, metaIds), ...marketing } : cloudBody(msg, metaIds);
+    const answer = await this.graph.call('POST', `${creds.phoneNumberId}/${marketing ? 'marketing_messages' : 'messages'}`, creds.accessToken, { json });
     if (answer.status >= 300) throw graphError(answer);
     const body = isObj(answer.body) ? answer.body : {};
     const message = first(body.messages);

@@ -116,7 +116,12 @@
       var ul = el('ul', 'links');
       b.links.forEach(function (k) {
         var item = el('li');
-        item.appendChild(el('span', 'link-label', k.label));
+        if (b.flowHref) {
+          // A flow message: its button opens the flow's page.
+          var open = el('a', 'link-label', k.label);
+          open.href = b.flowHref;
+          item.appendChild(open);
+        } else item.appendChild(el('span', 'link-label', k.label));
         item.appendChild(document.createTextNode(' '));
         item.appendChild(el('span', 'link-target', k.target));
         ul.appendChild(item);
@@ -127,6 +132,39 @@
       var f = replyForm('choices', b.id);
       b.buttons.forEach(function (c) { f.appendChild(choiceButton(c.id, [document.createTextNode(c.title)])); });
       d.appendChild(f);
+    }
+    if (b.cards) {
+      // A carousel: each card with its header, body and its URL button (shown) or quick replies (tappable).
+      var ol = el('ol', 'cards');
+      ol.setAttribute('aria-label', 'Cards');
+      b.cards.forEach(function (c) {
+        var card = el('li', 'card');
+        if (c.media) {
+          var cm = el('p', 'media');
+          cm.appendChild(el('span', 'media-kind', c.media.label));
+          card.appendChild(cm);
+        }
+        if (c.text) card.appendChild(el('p', 'text', c.text));
+        if (c.link) {
+          var cl = el('p', 'link');
+          cl.appendChild(el('span', 'link-label', c.link.label));
+          cl.appendChild(document.createTextNode(' '));
+          cl.appendChild(el('span', 'link-target', c.link.target));
+          card.appendChild(cl);
+        }
+        if (c.buttons) {
+          var cf = replyForm('choices', b.id);
+          c.buttons.forEach(function (x) { cf.appendChild(choiceButton(x.id, [document.createTextNode(x.title)])); });
+          card.appendChild(cf);
+        }
+        ol.appendChild(card);
+      });
+      d.appendChild(ol);
+    }
+    if (b.permission) {
+      var pf = replyForm('choices permission', b.id);
+      b.permission.forEach(function (c) { pf.appendChild(choiceButton(c.id, [document.createTextNode(c.title)])); });
+      d.appendChild(pf);
     }
     if (b.templateButtons) {
       // In the template's order: quick replies to tap, links only shown.

@@ -1,9 +1,11 @@
 // What the simulated user does on the phone, read from a submitted form and checked: write a
-// text, share a location, react to a message, tap a reply button, list row or quick reply.
+// text, share a location, react to a message, tap a reply button, list row, quick reply or
+// carousel card button, or answer a call permission request.
 // Each becomes the inbound message WhatsApp would deliver to the business.
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import type { InboundMessage } from '../../messaging/inbound.ts';
+import { callPermissionReply } from '../../messaging/call-permission-reply.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { bubbleFor, findConversationMessage } from './conversation.ts';
 import type { PhoneUser } from './session.ts';
@@ -84,7 +86,7 @@ export async function reactionMessage(deps: Deps, channel: ChannelRow, user: Pho
   return { type: 'reaction', content: { message_id: m.id, emoji } };
 }
 
-/** A tap on a reply button, a list row or a template quick reply of a business message. */
+/** A tap on a reply button, a list row, a template quick reply, a carousel card's quick reply or a call permission answer of a business message. */
 export async function replyMessage(deps: Deps, channel: ChannelRow, user: PhoneUser, form: Form): Promise<Outgoing> {
   const choice = field(form, 'choice', { label: 'The choice', max: 256, required: true, keepSpaces: true });
   const m = await targetOf(deps, channel, user, form);
@@ -100,5 +102,12 @@ export async function replyMessage(deps: Deps, channel: ChannelRow, user: PhoneU
   }
   const quick = b.templateButtons?.find((q) => q.kind === 'reply' && q.id === choice);
   if (quick?.kind === 'reply') return { type: 'button', content: { text: quick.title, payload: quick.payload ?? quick.title }, context };
+  // A carousel card's quick reply comes back as an ordinary button_reply (its ids are unique across the cards).
+  const cardButton = b.cards?.flatMap((c) => c.buttons ?? []).find((x) => x.id === choice);
+  if (cardButton) return { type: 'interactive', content: { type: 'button_reply', button_reply: { id: cardButton.id, title: cardButton.title } }, context };
+  if (b.permission?.some((p) => p.id === choice)) {
+    const answer = choice === 'reject' ? { response: 'reject' } : { response: 'accept', is_permanent: choice === 'accept_permanent' };
+    return { type: 'interactive', content: { type: 'call_permission_reply', call_permission_reply: callPermissionReply(answer, 'call_permission_reply', deps.clock.now()) }, context };
+  }
   throw bad('That message has no such button or row.');
 }

@@ -21,6 +21,24 @@ export interface LinkButton {
 /** One of a template's buttons: a quick reply (tapping sends a `button` message) or a link. */
 export type TemplateButton = ({ kind: 'reply' } & Choice) | ({ kind: 'link' } & LinkButton);
 
+/** One card of an interactive carousel: its header, body and button(s). */
+export interface CarouselCard {
+  index: number;
+  media?: { label: string };
+  text?: string;
+  /** Quick-reply buttons: tapping sends a button_reply. */
+  buttons?: Choice[];
+  /** A URL button: shown, not followed. */
+  link?: LinkButton;
+}
+
+/** The answers to a call permission request, as WhatsApp offers them; tapping sends a call_permission_reply. */
+export const CALL_PERMISSION_CHOICES: readonly Choice[] = [
+  { id: 'accept_permanent', title: 'Always allow calls' },
+  { id: 'accept_temporary', title: 'Allow calls for 7 days' },
+  { id: 'reject', title: "Don't allow" },
+];
+
 export interface Bubble {
   id: string;
   from: 'user' | 'business';
@@ -41,8 +59,14 @@ export interface Bubble {
   list?: { button: string; sections: { title?: string; rows: Choice[] }[] };
   /** A template's buttons, in the template's order (WhatsApp draws them so). */
   templateButtons?: TemplateButton[];
-  /** The button of an interactive CTA URL or flow message. */
+  /** The button of an interactive CTA URL, flow or call button (voice_call) message. */
   links?: LinkButton[];
+  /** A flow message's button opens the flow on the sandbox phone (flow-routes.ts): the page's address. */
+  flowHref?: string;
+  /** The cards of an interactive carousel, left to right. */
+  cards?: CarouselCard[];
+  /** A call permission request's answers (CALL_PERMISSION_CHOICES). */
+  permission?: Choice[];
   note?: string;
   meta: BubbleMeta;
 }
@@ -135,11 +159,49 @@ function interactiveOf(i: O, b: Bubble): void {
   } else if (kind === 'flow') {
     const p = obj(action.parameters);
     b.links = [{ label: str(p.flow_cta) ?? 'Open', target: `WhatsApp Flow ${str(p.flow_id) ?? str(p.flow_name) ?? ''}`.trim() }];
+    b.flowHref = `/sandbox/phone/flow/${encodeURIComponent(b.id)}`;
   } else if (kind === 'location_request_message') {
     b.note = 'The business asks for your location: use "Share location" below.';
+  } else if (kind === 'carousel') {
+    b.cards = cardsOf(arr(action.cards));
+  } else if (kind === 'voice_call') {
+    const p = obj(action.parameters);
+    b.links = [{ label: str(p.display_text) ?? 'Call Now', target: 'Calls the business on WhatsApp (not simulated by the sandbox phone)' }];
+  } else if (kind === 'call_permission_request') {
+    b.note = 'The business asks for permission to call you.';
+    b.permission = [...CALL_PERMISSION_CHOICES];
   } else {
     b.note = `Interactive ${kind.replace(/_/g, ' ')} message (not simulated by the sandbox phone)`;
   }
+}
+
+/** A carousel's cards in card_index order (Meta shows them left to right from 0). */
+function cardsOf(cards: unknown[]): CarouselCard[] {
+  return cards
+    .map((x, i) => {
+      const c = obj(x);
+      const header = obj(c.header);
+      const kind = str(header.type);
+      const action = obj(c.action);
+      const card: CarouselCard = { index: typeof c.card_index === 'number' ? c.card_index : Number(c.card_index ?? i) };
+      if (kind && MEDIA_LABEL[kind]) card.media = { label: MEDIA_LABEL[kind]! };
+      card.text = str(obj(c.body).text);
+      if (Array.isArray(action.buttons)) {
+        card.buttons = arr(action.buttons).map((btn) => obj(obj(btn).quick_reply)).map((r) => ({ id: String(r.id ?? ''), title: String(r.title ?? '') }));
+      } else {
+        const p = obj(action.parameters);
+        card.link = { label: str(p.display_text) ?? 'Open', target: str(p.url) ?? '' };
+      }
+      return card;
+    })
+    .sort((a, b) => a.index - b.index);
+}
+
+/** What the user answered to a call permission request, in words. */
+function permissionAnswer(r: O): string {
+  if (r.response === 'reject') return "Don't allow calls";
+  if (r.response_source === 'automatic') return 'Calls allowed (you called the business)';
+  return r.is_permanent === true ? 'Always allow calls' : 'Allow calls for 7 days';
 }
 
 /** A short text standing for a message (for quotes and reaction notes). */
@@ -205,7 +267,13 @@ export function bubbleOf(m: StoredMessage, template?: TemplateView): Bubble {
     case 'interactive':
       if (m.direction === 'inbound') {
         const reply = obj(o[String(o.type)]);
-        b.text = [str(reply.title), str(reply.description)].filter(Boolean).join(' — ');
+        b.text = o.type === 'call_permission_reply' ? permissionAnswer(reply) : [str(reply.title), str(reply.description)].filter(Boolean).join(' — ');
+        // A completed flow (nfm_reply): WhatsApp shows its body ("Sent"); the note shows what went to the business.
+        if (o.type === 'nfm_reply') {
+          b.text = str(reply.body) ?? 'Sent';
+          const json = str(reply.response_json) ?? '';
+          b.note = `Flow response: ${json.length > 300 ? `${json.slice(0, 299)}…` : json}`;
+        }
       } else interactiveOf(o, b);
       break;
     case 'button':

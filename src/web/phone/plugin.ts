@@ -12,6 +12,7 @@ import { field, locationMessage, parseUser, reactionMessage, replyMessage, textM
 import type { ChannelRow } from '../../services/channels.ts';
 import { conversationVersion, loadConversation } from './conversation.ts';
 import { hubPickRoutes } from './hub-pick.ts';
+import { flowRunnerRoutes } from './flow-routes.ts';
 import { renderPhone, withSignatures } from './render.ts';
 import { ensurePhoneSession, leavePhone, readPhone, setPhoneUser, startChannelSession, unusable, type PhoneState, type PhoneUser } from './session.ts';
 
@@ -125,6 +126,8 @@ const phoneRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) =>
   app.post(`${HOME}/location`, send(async (_s, _u, form) => locationMessage(form)));
   app.post(`${HOME}/react`, send((channel, user, form) => reactionMessage(deps, channel, user, form)));
   app.post(`${HOME}/reply`, send((channel, user, form) => replyMessage(deps, channel, user, form)));
+  // A flow message opened: its screens, and the nfm_reply when completed (flow-routes.ts).
+  flowRunnerRoutes(app, deps, { state, posted });
 
   // Live updates: the script polls this about once a second. Polling rather than Server-Sent
   // Events: statuses come from jobs that may run on any instance, so an event stream would still

@@ -11,6 +11,8 @@ export interface TypeResult {
   template?: TemplateRef;
   /** An uploaded media id the message refers to (checked against the channel's uploads). */
   mediaId?: string;
+  /** Several uploaded media ids the message refers to (a carousel's card headers), each checked like mediaId. */
+  mediaIds?: string[];
   /** The flow a flow message names (checked against the WABA's stored flows). */
   flow?: FlowRef;
 }

@@ -1,14 +1,17 @@
 // interactive: {type, header?, body, footer?, action}. The parts every interactive type shares
 // (header ≤ 60 or a media header, body ≤ 1024 (4096 for lists), footer ≤ 60) are checked here against the rules
-// of its type; the action is checked by the type's own validator.
+// of its type; the action is checked by the type's own validator (a carousel's also returns the
+// media ids of its cards' headers).
 import { fail, fromJsonText, obj, oneOf, onlyKeys, str, type Obj } from '../check.ts';
 import type { Flavour, TypeResult } from './common.ts';
 import { mediaObject, type MediaKind } from './media.ts';
 import { buttonAction, listAction } from './interactive-choice.ts';
 import { addressAction, ctaUrlAction, flowAction, flowRef, locationRequestAction } from './interactive-links.ts';
 import { catalogAction, productAction, productListAction } from './interactive-commerce.ts';
+import { carouselAction } from './interactive-carousel.ts';
+import { callPermissionAction, voiceCallAction } from './interactive-calls.ts';
 
-export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url', 'flow', 'product', 'product_list', 'catalog_message', 'location_request_message', 'address_message'] as const;
+export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url', 'flow', 'product', 'product_list', 'catalog_message', 'location_request_message', 'address_message', 'carousel', 'voice_call', 'call_permission_request'] as const;
 export type InteractiveType = (typeof INTERACTIVE_TYPES)[number];
 export const INTERACTIVE_BODY_MAX = 1024;
 /** Meta's interactive list messages take a longer body than the other interactive types. */
@@ -27,7 +30,10 @@ interface Rules {
   bodyRequired: boolean;
   /** Body text length limit (INTERACTIVE_BODY_MAX unless the type says otherwise). */
   bodyMax?: number;
-  action: (a: Obj, f: string, flavour: Flavour) => void;
+  /** false: the type takes no footer. */
+  footer?: false;
+  /** Checks the action; returns the uploaded media ids it names, if it names any (a carousel's card headers). */
+  action: (a: Obj, f: string, flavour: Flavour) => void | string[];
 }
 
 const RULES: Record<InteractiveType, Rules> = {
@@ -40,6 +46,16 @@ const RULES: Record<InteractiveType, Rules> = {
   catalog_message: { header: [], bodyRequired: true, action: catalogAction },
   location_request_message: { header: [], bodyRequired: true, action: locationRequestAction },
   address_message: { header: TEXT_HEADER, bodyRequired: true, action: addressAction },
+  // "Main message headers, footers, and interactive components are not supported": each card has its own header.
+  carousel: { header: [], footer: false, bodyRequired: true, action: carouselAction },
+  // Meta's call button page shows a body and the action, and sends the rest of the interactive
+  // object to its general page ("Learn more about sending interactive free form messages"): the
+  // header and footer any interactive message may have are taken too.
+  voice_call: { header: ANY_HEADER, bodyRequired: true, action: voiceCallAction },
+  // "The call permission request interactive object cannot be edited by the business. Only the
+  // message body can be customized", and the body is "Optional (…) highly recommended" (Obtain
+  // User Call Permissions); some clients send none (a Bitrix24 connector's CALL_REQUEST).
+  call_permission_request: { header: [], footer: false, bodyRequired: false, action: callPermissionAction },
 };
 
 /** Returns the uploaded media id of a media header, if it names one. */
@@ -76,13 +92,17 @@ export function interactive(v: unknown, f: string, flavour: Flavour): TypeResult
   const rules = RULES[type];
   const mediaId = header(o.header, `${f}.header`, type, rules, flavour);
   if (o.body !== undefined || rules.bodyRequired) textPart(o.body, `${f}.body`, rules.bodyMax ?? INTERACTIVE_BODY_MAX);
-  if (o.footer !== undefined) textPart(o.footer, `${f}.footer`, INTERACTIVE_FOOTER_MAX);
+  if (o.footer !== undefined) {
+    if (rules.footer === false) throw fail(`${f}.footer`, `is not allowed for ${type} messages`);
+    textPart(o.footer, `${f}.footer`, INTERACTIVE_FOOTER_MAX);
+  }
   // Also as its JSON text (fromJsonText: Chatwoot sends it so).
   const action = obj(fromJsonText(o.action), `${f}.action`);
-  rules.action(action, `${f}.action`, flavour);
+  const actionMedia = rules.action(action, `${f}.action`, flavour);
   // Kept with the action as an object, whichever way it came.
   const content = action === o.action ? o : { ...o, action };
   // A flow message's flow is checked against the WABA's stored flows when it is sent.
   if (type === 'flow') return { content, mediaId, flow: flowRef(action, `${f}.action`) };
+  if (actionMedia && actionMedia.length > 0) return { content, mediaIds: actionMedia };
   return { content, mediaId };
 }

@@ -1,0 +1,146 @@
+// Running a WhatsApp Flow on the sandbox phone, one posted screen at a time: the state the page
+// carries between screens, and what a tapped Footer, EmbeddedLink or OptIn link does — navigate
+// (to its screen, whose data is the action's payload), complete (the nfm_reply's response_json:
+// flow_token and the payload), update_data (Flow JSON 6.0), or what the sandbox cannot do
+// (data_exchange needs the business's endpoint; open_url leaves WhatsApp).
+//
+// The state travels in a hidden field of the page, not signed: the simulated user could send any
+// nfm_reply through POST /sandbox/v1/inbound anyway. It is checked as untrusted input (shape, sizes),
+// every screen it names must be in the flow, and everything it holds is escaped when drawn.
+import { resolve, type Scope, type Values } from './flow-expr.ts';
+import { formValue } from './flow-fields.ts';
+import { buildScreen, componentAt, initialValues, type BuiltScreen, type FlowDoc, type Path, type ScreenDef } from './flow-screen.ts';
+
+export interface FlowState {
+  screen: string;
+  data: Values;
+  /** The values entered on each screen visited (global `${screen.X.form.y}`, and kept when going back). */
+  forms: Record<string, Values>;
+  /** The screens before this one, for Back (and `${screen.X.data.y}`). */
+  stack: { screen: string; data: Values }[];
+}
+
+const MAX_STACK = 50;
+const isObj = (v: unknown): v is Values => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export function encodeState(s: FlowState): string {
+  return Buffer.from(JSON.stringify(s), 'utf8').toString('base64url');
+}
+
+/** The state a page posted back, or undefined when it is not one. */
+export function decodeState(v: unknown): FlowState | undefined {
+  if (typeof v !== 'string' || v.length > 60_000 || !/^[A-Za-z0-9_-]*$/.test(v)) return undefined;
+  let s: unknown;
+  try {
+    s = JSON.parse(Buffer.from(v, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isObj(s) || typeof s.screen !== 'string' || !isObj(s.data) || !isObj(s.forms) || !Array.isArray(s.stack) || s.stack.length > MAX_STACK) return undefined;
+  if (!Object.values(s.forms).every(isObj)) return undefined;
+  if (!s.stack.every((e) => isObj(e) && typeof e.screen === 'string' && isObj(e.data))) return undefined;
+  return s as unknown as FlowState;
+}
+
+export function screenOf(doc: FlowDoc, id: string): ScreenDef | undefined {
+  return doc.screens.find((s) => s.id === id);
+}
+
+export function scopeOf(state: FlowState, form: Values): Scope {
+  const screens: Scope['screens'] = {};
+  for (const e of state.stack) screens[e.screen] = { data: e.data, form: state.forms[e.screen] ?? {} };
+  screens[state.screen] = { data: state.data, form };
+  return { data: state.data, form, screens };
+}
+
+/** What the page shows: a screen with its values (and problems when `validate`). */
+export interface ShownScreen {
+  state: FlowState;
+  screen: ScreenDef;
+  built: BuiltScreen;
+  notice?: string;
+  error?: string;
+}
+
+/** A screen as it opens (its fields with the values entered before, or their initial values). */
+export function openScreen(state: FlowState, screen: ScreenDef, notice?: string): ShownScreen {
+  const values = state.forms[screen.id] ?? initialValues(screen, scopeOf(state, {}));
+  return { state, screen, built: buildScreen(screen, scopeOf(state, values), values, false), ...(notice ? { notice } : {}) };
+}
+
+export type Outcome = { kind: 'show'; shown: ShownScreen; status: number } | { kind: 'complete'; responseJson: string };
+
+function pathOf(v: unknown): Path | undefined {
+  if (typeof v !== 'string' || v.length > 1000) return undefined;
+  try {
+    const p = JSON.parse(v) as unknown;
+    return Array.isArray(p) && p.length <= 64 && p.every((x) => typeof x === 'string' || (typeof x === 'number' && Number.isInteger(x) && x >= 0)) ? (p as Path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The user went back: the screen before, with what was entered there. */
+export function goBack(doc: FlowDoc, state: FlowState): ShownScreen | undefined {
+  const prev = state.stack.at(-1);
+  const screen = prev && screenOf(doc, prev.screen);
+  if (!prev || !screen) return undefined;
+  return openScreen({ screen: prev.screen, data: prev.data, forms: state.forms, stack: state.stack.slice(0, -1) }, screen);
+}
+
+/**
+ * A tap on the component at `actionField` (a Footer, EmbeddedLink or an OptIn's "read more"), with
+ * the screen's fields as posted; undefined when the page named no such component.
+ */
+export function runAction(doc: FlowDoc, state: FlowState, screen: ScreenDef, values: Values, actionField: unknown, flowToken: string): Outcome | undefined {
+  const path = pathOf(actionField);
+  const c = path && componentAt(screen.layout.children, path);
+  const action = c?.['on-click-action'];
+  if (!c || !isObj(action) || !['Footer', 'EmbeddedLink', 'OptIn'].includes(String(c.type))) return undefined;
+  const name = String(action.name);
+  // WhatsApp keeps a Footer disabled until the screen's required fields are right; a flow completes only so.
+  const validate = c.type === 'Footer' || name === 'complete';
+  const scope = scopeOf(state, values);
+  const built = buildScreen(screen, scope, values, validate);
+  const here = (notice?: string, status = 200, error?: string): Outcome => ({ kind: 'show', status, shown: { state, screen, built, ...(notice ? { notice } : {}), ...(error ? { error } : {}) } });
+  if (c.type === 'Footer' && c.enabled === false) return here('This button is disabled.');
+  if (validate && built.problems > 0) return here(undefined, 400, built.problems === 1 ? 'One field needs your attention.' : `${built.problems} fields need your attention.`);
+  // What `${form.x}` gives from here on: the visible fields only, dates as the flow's version has them.
+  const entered: Values = {};
+  const given: Values = {};
+  for (const [k, f] of built.fields) {
+    if (f.value === undefined) continue;
+    entered[k] = f.value;
+    given[k] = formValue(f.c, f.value, doc.version);
+  }
+  const payload = resolve(action.payload ?? {}, scopeOf(state, given));
+  switch (name) {
+    case 'navigate': {
+      const next = isObj(action.next) && typeof action.next.name === 'string' ? screenOf(doc, action.next.name) : undefined;
+      if (!next) return here('This button goes to a screen the flow does not have.');
+      const forms = { ...state.forms, [state.screen]: entered };
+      const stack = [...state.stack, { screen: state.screen, data: state.data }].slice(-MAX_STACK);
+      return { kind: 'show', status: 200, shown: openScreen({ screen: next.id, data: isObj(payload) ? payload : {}, forms, stack }, next) };
+    }
+    case 'complete': {
+      const body = isObj(payload) ? payload : {};
+      return { kind: 'complete', responseJson: JSON.stringify({ flow_token: flowToken, ...body }) };
+    }
+    case 'update_data': {
+      const data = { ...state.data, ...(isObj(payload) ? payload : {}) };
+      const next = { ...state, data };
+      return { kind: 'show', status: 200, shown: { state: next, screen, built: buildScreen(screen, scopeOf(next, values), values, false) } };
+    }
+    case 'data_exchange':
+      return here(DATA_ENDPOINT_NOTICE);
+    case 'open_url': {
+      const url = typeof action.url === 'string' ? action.url : '';
+      return here(`This opens ${url.slice(0, 300) || 'a web page'} outside WhatsApp: the sandbox phone does not follow links.`);
+    }
+    default:
+      return here(`The action “${name.slice(0, 50)}” is not simulated by the sandbox phone.`);
+  }
+}
+
+export const DATA_ENDPOINT_NOTICE =
+  "This flow needs its data endpoint (a data_exchange action goes to the business's endpoint_uri, encrypted with its public key): not simulated by the sandbox phone. Test this step against your endpoint on WhatsApp, or use navigate and complete actions to try the flow here.";
