@@ -7,10 +7,10 @@ import type { Page } from 'playwright-core';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
-import { checkBrowser, describeBrowser, launchIsolatedPage, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
+import { checkBrowser, describeBrowser, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { bubbleOf, snippet, type StoredMessage } from '../../src/web/phone/bubbles.ts';
-import { PhoneClient, inboundMessages, waitForInbound } from './phone-client.ts';
+import { PhoneClient, inboundMessages, openPhoneChat, waitForInbound } from './phone-client.ts';
 
 const stored = (content: unknown, over: Partial<StoredMessage> = {}): StoredMessage => ({
   id: 'wamid.C',
@@ -187,17 +187,8 @@ describeBrowser('sandbox phone in Chromium: carousel and call permission', brows
     t = await startTestApp('sqlite', { dispatcher: true, env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms' } });
     p = await t.tenant();
     expect((await t.post('/v1/configs/webhook', { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: receiver.url } })).status).toBe(200);
-    session = await launchIsolatedPage(t.baseUrl, { viewport: { width: 375, height: 667 } });
+    session = await openPhoneChat(t.baseUrl, p.channel_api_key, receiver, { wa: WA, name: 'Jane', say: 'hello' });
     page = session.page;
-    await page.goto(`${t.baseUrl}/sandbox/phone`);
-    await page.getByLabel('Channel API key (D360-API-KEY)').fill(p.channel_api_key);
-    await page.keyboard.press('Enter');
-    await page.getByLabel('Your number (wa_id)').fill(WA);
-    await page.getByLabel('Your name').fill('Jane');
-    await page.keyboard.press('Enter');
-    await page.getByLabel('Message').fill('hello');
-    await page.keyboard.press('Enter');
-    await waitForInbound(receiver, 1);
   });
   afterAll(async () => {
     await session?.close();

@@ -2,6 +2,7 @@
 // last page, and posts forms the way a browser without JavaScript does.
 import type { Http, HttpResponse } from '../helpers/app.ts';
 import type { Receiver } from '../helpers/receiver.ts';
+import { launchIsolatedPage, type IsolatedBrowser } from '../helpers/browser.ts';
 
 /** The user's messages among webhook bodies (Cloud format), in order, each with its contact. */
 const inboundOf = (bodies: any[]) =>
@@ -92,4 +93,29 @@ export class PhoneClient {
     if (res.status !== 200) throw new Error(`messages answered ${res.status}`);
     return (res.body as any).items;
   }
+}
+
+/**
+ * A phone-sized Chromium page on the sandbox phone, signed in with the channel's key as user `wa`
+ * (named `name`), who has written `say` to the business (opening the 24-hour window); resolves
+ * once the business's webhook (the receiver, its first inbound message) got it.
+ */
+export async function openPhoneChat(
+  baseUrl: string,
+  apiKey: string,
+  receiver: Receiver,
+  user: { wa: string; name: string; say: string },
+): Promise<IsolatedBrowser> {
+  const session = await launchIsolatedPage(baseUrl, { viewport: { width: 375, height: 667 } });
+  const page = session.page;
+  await page.goto(`${baseUrl}/sandbox/phone`);
+  await page.getByLabel('Channel API key (D360-API-KEY)').fill(apiKey);
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Your number (wa_id)').fill(user.wa);
+  await page.getByLabel('Your name').fill(user.name);
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Message').fill(user.say);
+  await page.keyboard.press('Enter');
+  await waitForInbound(receiver, 1);
+  return session;
 }

@@ -8,10 +8,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
-import { checkBrowser, describeBrowser, launchIsolatedPage, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
+import { checkBrowser, describeBrowser, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { inboundMessages, waitForInbound } from './phone-client.ts';
+import { inboundMessages, openPhoneChat, waitForInbound } from './phone-client.ts';
 
 const browserCheck = await checkBrowser();
 const WA = '4917055507777';
@@ -99,17 +99,8 @@ describeBrowser('sandbox phone runs WhatsApp Flows', browserCheck, () => {
     t = await startTestApp('sqlite', { dispatcher: true, env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=50ms,delivered=100ms,read=150ms' } });
     p = await t.tenant({ brandName: 'Pizza Bot' });
     expect((await t.post('/v1/configs/webhook', { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: receiver.url } })).status).toBe(200);
-    session = await launchIsolatedPage(t.baseUrl, { viewport: { width: 375, height: 667 } });
+    session = await openPhoneChat(t.baseUrl, p.channel_api_key, receiver, { wa: WA, name: 'Jane', say: 'I am hungry' });
     page = session.page;
-    await page.goto(`${t.baseUrl}/sandbox/phone`);
-    await page.getByLabel('Channel API key (D360-API-KEY)').fill(p.channel_api_key);
-    await page.keyboard.press('Enter');
-    await page.getByLabel('Your number (wa_id)').fill(WA);
-    await page.getByLabel('Your name').fill('Jane');
-    await page.keyboard.press('Enter');
-    await page.getByLabel('Message').fill('I am hungry');
-    await page.keyboard.press('Enter');
-    await waitForInbound(receiver, 1);
   });
   afterAll(async () => {
     await session?.close();

@@ -7,6 +7,7 @@ import type { MessagingOptions } from '../plugin.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { metaError } from '../errors.ts';
 import { isObj, oneOf, onlyKeys } from '../validate/check.ts';
+import { CloudSent } from './messages.ts';
 import { MM_LITE_STATUSES, marketingSendFor, mmLiteStatusOf, setMmLiteStatus, validateMarketingSend } from '../marketing-messages.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -14,17 +15,6 @@ const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const MarketingBody = Type.Unknown({
   description:
     'A Cloud API template message ({messaging_product:"whatsapp", recipient_type:"individual", to | recipient, type:"template", template:{name, language:{code, policy?}, components?}, biz_opaque_callback_data?}) of a MARKETING template, with the optional message_activity_sharing (boolean) and product_policy ("CLOUD_API_FALLBACK" | "STRICT")',
-});
-const MarketingSent = Type.Object({
-  messaging_product: Type.Literal('whatsapp'),
-  contacts: Type.Array(
-    Type.Object({
-      input: Type.String(),
-      wa_id: Type.Optional(Type.String()),
-      user_id: Type.Optional(Type.String({ description: "The recipient's business-scoped user id, for a send to one (recipient)" })),
-    }),
-  ),
-  messages: Type.Array(Type.Object({ id: Type.String(), message_status: Type.Optional(Type.String({ description: 'accepted (or, from Meta, held_for_quality_assessment)' })) })),
 });
 const MmLiteStatus = Type.Object({
   marketing_messages_lite_api_status: Type.Union(MM_LITE_STATUSES.map((s) => Type.Literal(s)), { description: "The channel's WABA's MM Lite status, as the Partner API's WABA settings show it" }),
@@ -47,7 +37,7 @@ export const marketingMessageRoutes: FastifyPluginAsync<MessagingOptions> = asyn
         summary: 'Send a MARKETING template through the Marketing Messages Lite API (MM Lite): the /messages body of a template send, plus message_activity_sharing and product_policy',
         security,
         body: MarketingBody,
-        response: { 200: MarketingSent },
+        response: { 200: CloudSent },
       },
     },
     async (request) => {

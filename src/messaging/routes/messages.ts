@@ -10,7 +10,8 @@ import { fail, isObj } from '../validate/check.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const AnyBody = Type.Unknown({ description: 'A message as in Meta Cloud API (see the reference §4.2)' });
-const CloudSent = Type.Object({
+/** The Cloud API's answer to a send (also /marketing_messages': routes/marketing-messages.ts). */
+export const CloudSent = Type.Object({
   messaging_product: Type.Literal('whatsapp'),
   contacts: Type.Array(
     Type.Object({
@@ -20,7 +21,7 @@ const CloudSent = Type.Object({
       user_id: Type.Optional(Type.String({ description: "The recipient's business-scoped user id, for a send to one (recipient)" })),
     }),
   ),
-  messages: Type.Array(Type.Object({ id: Type.String(), message_status: Type.Optional(Type.String({ description: "Meta's, when it gives one: accepted or held_for_quality_assessment" })) })),
+  messages: Type.Array(Type.Object({ id: Type.String(), message_status: Type.Optional(Type.String({ description: "Meta's, when it gives one (accepted or held_for_quality_assessment); accepted for every MM Lite send" })) })),
 });
 const IdParams = Type.Object({ message_id: Type.String({ maxLength: 300 }) });
 

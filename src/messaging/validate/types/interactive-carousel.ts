@@ -9,10 +9,10 @@
 // - a card has one URL button (action {name: "cta_url", parameters: {display_text ≤ 20, url}}) or
 //   quick-reply buttons (action {buttons: [{type: "quick_reply", quick_reply: {id ≤ 256, title ≤ 20}}]});
 //   "button types and numbers must match across all cards".
-import { arr, badValue, fail, httpUrl, intLike, obj, oneOf, onlyKeys, str, Unique, type Obj } from '../check.ts';
+import { arr, badValue, fail, intLike, obj, oneOf, onlyKeys, str, Unique, type Obj } from '../check.ts';
 import type { Flavour } from './common.ts';
 import { mediaObject } from './media.ts';
-import { actionName, CTA_DISPLAY_TEXT_MAX } from './interactive-links.ts';
+import { actionName, ctaUrlAction } from './interactive-links.ts';
 import { BUTTON_ID_MAX, BUTTON_TITLE_MAX } from './interactive-choice.ts';
 
 export const CAROUSEL_CARDS_MIN = 2;
@@ -78,15 +78,6 @@ function quickReplies(a: Obj, f: string, ids: Unique): number {
   return buttons.length;
 }
 
-function urlButton(a: Obj, f: string): void {
-  onlyKeys(a, f, ['name', 'parameters']);
-  actionName(a, f, 'cta_url');
-  const p = obj(a.parameters, `${f}.parameters`);
-  onlyKeys(p, `${f}.parameters`, ['display_text', 'url']);
-  str(p.display_text, `${f}.parameters.display_text`, { max: CTA_DISPLAY_TEXT_MAX });
-  httpUrl(p.url, `${f}.parameters.url`);
-}
-
 /** One card; returns its shape (for the match across cards) and its header's media id. */
 function card(v: unknown, f: string, count: number, flavour: Flavour, indexes: Unique, ids: Unique): { shape: CardShape; mediaId?: string } {
   const c = obj(v, f);
@@ -109,7 +100,7 @@ function card(v: unknown, f: string, count: number, flavour: Flavour, indexes: U
     buttons = quickReplies(a, af, ids);
   } else {
     if (type === 'quick_reply') throw fail(`${af}.buttons`, 'is required for a quick_reply card (or give the card a URL button with "type": "cta_url")');
-    urlButton(a, af);
+    ctaUrlAction(a, af);
     buttons = 'cta_url';
   }
   return { shape: { header: header.kind, buttons }, mediaId: header.id };
