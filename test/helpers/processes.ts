@@ -30,7 +30,7 @@ function track(child: ChildProcess): ChildProcess {
 
 /** `openwaba <args>` to completion (killed after timeoutMs). */
 /** input: written to the command's standard input, which is then closed (none: no standard input). */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 20_000, input?: string): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000, input?: string): Promise<CliResult> {
   const child = track(spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] }));
   if (input !== undefined) child.stdin!.end(input);
   let stdout = '';
@@ -63,7 +63,7 @@ export interface ServerProcess {
 }
 
 /** `openwaba start` with PORT=0; resolves once it prints "listening on <url>". */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const child = track(spawn(process.execPath, [BIN, 'start'], { cwd: REPO_ROOT, env: childEnv({ PORT: '0', ...env }), stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   let err = '';

@@ -52,5 +52,5 @@ describeEachDb('openwaba channels meta / sandbox', (kind) => {
     expect(JSON.parse(back.stdout)).toMatchObject({ id: boot.channel_id, network: 'sandbox', setup_info: { phone_name: 'Sandbox number' } });
     expect(JSON.parse(back.stdout).setup_info.phone_number).not.toBe('15550101101');
     expect(await db.kysely.selectFrom('meta_channels').selectAll().execute()).toEqual([]);
-  });
+  }, 120_000); // six CLI processes, each starting Node with tsx: ~5 s apiece on a slow 2-core machine
 });
