@@ -194,7 +194,8 @@ describeEachDb("client: kairon's 360dialog BSP (Partner API + Cloud Messaging AP
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    t = await startReplayApp(kind);
+    // Reviews take 1 s: the template is still PENDING for the list right after the create, even on a loaded machine.
+    t = await startReplayApp(kind, { OPENWABA_TEMPLATE_REVIEW_DELAY: '1s' });
     // The partner (360_DIALOG_PARTNER_ID) and its hub user (partner_username / partner_password);
     // the client onboarded a channel (Integrated Onboarding's ?client=…&channels=[…]).
     p = await t.tenant();
