@@ -17,6 +17,7 @@ import * as m0014 from './migrations/0014_meta_channel_pin.ts';
 import * as m0015 from './migrations/0015_pg_change_notify.ts';
 import * as m0016 from './migrations/0016_sandbox_usernames.ts';
 import * as m0017 from './migrations/0017_mm_lite_status.ts';
+import * as m0018 from './migrations/0018_flow_previews.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015_pg_change_notify': m0015,
   '0016_sandbox_usernames': m0016,
   '0017_mm_lite_status': m0017,
+  '0018_flow_previews': m0018,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -332,6 +332,16 @@ export interface FlowsTable {
   modified_at: string;
 }
 
+/** A flow's preview links (migration 0018): only the SHA-256 of each link's token is kept. */
+export interface FlowPreviewsTable {
+  token_hash: string;
+  flow_id: string;
+  partner_id: string;
+  waba_account_id: string;
+  expires_at: string;
+  created_at: string;
+}
+
 /** A number's business public key for Flows (POST /whatsapp_business_encryption, migration 0012). */
 export interface BusinessPublicKeysTable {
   channel_id: string;
@@ -387,6 +397,7 @@ export interface Database {
   media: MediaTable;
   templates: TemplatesTable;
   flows: FlowsTable;
+  flow_previews: FlowPreviewsTable;
   business_public_keys: BusinessPublicKeysTable;
   meta_channels: MetaChannelsTable;
   webhook_events: WebhookEventsTable;

@@ -44,6 +44,9 @@ export function censorSecrets(obj: Record<string, unknown>): Record<string, unkn
 /** Meta's hub.verify_token in a query string (its dot possibly percent-encoded). */
 const VERIFY_TOKEN_PARAM = /([?&]hub(?:\.|%2e)verify_token=)[^&#]*/gi;
 
+/** The path of a flow's preview link (web/flow-preview.ts), whose last segment is the link's token. */
+const PREVIEW_LINK_PREFIX = '/flows/preview/';
+
 /** Headers worth a log line; anything else (custom auth headers, cookies, …) is left out. */
 const LOGGED_HEADERS = ['host', 'user-agent', 'content-type', 'content-length', 'accept', 'x-forwarded-for', 'x-request-id', 'origin'];
 /** Credentials: the log shows that one was sent, never its value. */
@@ -67,7 +70,12 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Fast
           method: req.method,
           // Query strings can carry filters with e-mail addresses; keep the path and its query
           // (but not the verify token Meta sends to /network/meta/webhook).
-          url: req.url.includes('verify_token') ? req.url.replace(VERIFY_TOKEN_PARAM, `$1${CENSOR}`) : req.url,
+          // A flow preview link's path is its secret (messaging/flows/preview.ts): censored too.
+          url: req.url.includes('verify_token')
+            ? req.url.replace(VERIFY_TOKEN_PARAM, `$1${CENSOR}`)
+            : req.url.startsWith(PREVIEW_LINK_PREFIX)
+              ? `${PREVIEW_LINK_PREFIX}${CENSOR}`
+              : req.url,
           // An allowlist, not a copy: cheaper on every request, and unknown secret-bearing headers stay out.
           headers: loggedHeaders(req.headers),
           remoteAddress: req.ip ?? req.socket?.remoteAddress,

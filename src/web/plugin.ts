@@ -13,6 +13,7 @@ import { renderPage } from './render.ts';
 import { hubPages } from './hub/plugin.ts';
 import { phonePages } from './phone/plugin.ts';
 import { onboardingPages } from './onboarding/plugin.ts';
+import { flowPreviewRoutes } from './flow-preview.ts';
 
 const assetsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
 const ASSET_TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
@@ -52,5 +53,6 @@ export const webPlugin: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
   await app.register(hubPages, { deps });
   await app.register(phonePages, { deps });
   await app.register(onboardingPages, { deps });
+  flowPreviewRoutes(app, deps);
   void deps;
 };

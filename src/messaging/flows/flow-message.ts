@@ -12,9 +12,12 @@ import { flowsOf, type FlowRow } from './store.ts';
 export const DEFAULT_FLOW_TOKEN = 'unused';
 
 export interface FlowMessageParams {
-  by: 'flow_id' | 'flow_name';
-  /** The flow's id or name, as the message named it. */
+  /** flow_json: a template's FLOW button that holds its Flow JSON inline (template-flow.ts). */
+  by: 'flow_id' | 'flow_name' | 'flow_json';
+  /** The flow's id or name, as the message named it (a template button's text for an inline flow). */
   ref: string;
+  /** The inline Flow JSON of a template's FLOW button. */
+  flowJson?: string;
   mode: 'draft' | 'published';
   flowToken: string;
   cta: string;
@@ -22,6 +25,8 @@ export interface FlowMessageParams {
   /** navigate: the first screen and its data (flow_action_payload). */
   screen?: string;
   data?: Record<string, unknown>;
+  /** A template's FLOW button without navigate_screen: the flow opens at its first screen. */
+  firstScreen?: boolean;
 }
 
 type O = Record<string, unknown>;
@@ -61,6 +66,9 @@ export type StoredFlow = Pick<FlowRow, 'id' | 'name' | 'status' | 'flow_json' | 
 
 /** The flow a flow message opens, looked up as the send check does (the channel's WABA and partner, by id or name). */
 export async function flowOfMessage(deps: Deps, channel: Pick<ChannelRow, 'partner_id' | 'waba_account_id'>, p: FlowMessageParams): Promise<StoredFlow | undefined> {
+  if (p.by === 'flow_json') {
+    return { id: '', name: p.ref, status: 'PUBLISHED', flow_json: p.flowJson ?? null, json_version: null, data_api_version: null, endpoint_uri: null };
+  }
   return flowsOf({ partnerId: channel.partner_id, wabaAccountId: channel.waba_account_id }, deps.db.kysely)
     .select(['id', 'name', 'status', 'flow_json', 'json_version', 'data_api_version', 'endpoint_uri'])
     .where(p.by === 'flow_id' ? 'id' : 'name', '=', p.ref)

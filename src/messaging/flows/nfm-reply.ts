@@ -12,7 +12,7 @@
 import type { Deps } from '../../deps.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { fail, isObj, obj, oneOf, onlyKeys, optStr, type Obj } from '../validate/check.ts';
-import { flowMessageParams } from './flow-message.ts';
+import { flowParamsOfMessage } from './template-flow.ts';
 
 /** A response far larger than any flow's answers; WhatsApp's own limit is not documented. */
 export const MAX_RESPONSE_JSON_CHARS = 64 * 1024;
@@ -67,7 +67,7 @@ function responseJson(v: unknown): string {
  * puts the message's flow_token into response_json when it has none (WhatsApp always sends it).
  * A 400 naming context.message_id otherwise.
  */
-export async function completeNfmReply(deps: Deps, channel: Pick<ChannelRow, 'id'>, from: string, context: { id: string } | undefined, reply: NfmReply): Promise<void> {
+export async function completeNfmReply(deps: Deps, channel: Pick<ChannelRow, 'id' | 'waba_account_id'>, from: string, context: { id: string } | undefined, reply: NfmReply): Promise<void> {
   const field = 'context.message_id';
   if (!context) throw fail(field, 'is required for an nfm_reply: the id (wamid) of the flow message the user answers');
   const m = await deps.db.kysely
@@ -77,8 +77,8 @@ export async function completeNfmReply(deps: Deps, channel: Pick<ChannelRow, 'id
     .where('wa_id', '=', from)
     .where('id', '=', context.id)
     .executeTakeFirst();
-  const params = m && flowMessageParams(m);
-  if (!params) throw fail(field, `must be the id of a flow message (interactive type "flow") the business sent to ${from} on this number`);
+  const params = m && (await flowParamsOfMessage(deps, channel, m));
+  if (!params) throw fail(field, `must be the id of a flow message (interactive type "flow") the business sent to ${from} on this number, or of a template message with a FLOW button`);
   const parsed = JSON.parse(reply.nfm_reply.response_json) as Obj;
   if (parsed.flow_token === undefined) reply.nfm_reply.response_json = JSON.stringify({ flow_token: params.flowToken, ...parsed });
 }

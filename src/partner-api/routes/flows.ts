@@ -19,6 +19,7 @@ import { invalidParameter } from '../../messaging/errors.ts';
 import { DEFAULT_FLOW_FIELDS, FLOW_FIELDS, findFlow, flowAsset, flowAssetInfo, flowToWire, listFlows, type FlowField } from '../../messaging/flows/store.ts';
 import { parseFlowUpdate, parseNewFlow } from '../../messaging/flows/input.ts';
 import { createFlow, deleteFlow, deprecateFlow, flowNotFound, publishFlow, updateFlowMetadata, uploadFlowAsset, type FlowScope } from '../../messaging/flows/service.ts';
+import { flowPreview, splitPreviewField } from '../../messaging/flows/preview.ts';
 import { discardBody, readFlowAssetUpload } from '../../messaging/flows/asset-upload.ts';
 import { MAX_FLOW_JSON_BYTES } from '../../messaging/flows/flow-json.ts';
 import { PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
@@ -58,6 +59,7 @@ const Flow = Type.Object(
     data_api_version: Type.Optional(Type.String()),
     endpoint_uri: Type.Optional(Type.String()),
     whatsapp_business_account: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),
+    preview: Type.Optional(Type.Object({ preview_url: Type.String(), expires_at: Type.String({ description: 'Meta\'s form: 2026-02-01T00:00:00+0000' }) })),
   },
   { additionalProperties: true },
 );
@@ -149,7 +151,9 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
       schema: {
         tags,
         summary: 'Retrieve a flow',
-        description: `Fields default to ${DEFAULT_FLOW_FIELDS.join(', ')}, with json_version, data_api_version and endpoint_uri when the flow has them.`,
+        description:
+          `Fields default to ${DEFAULT_FLOW_FIELDS.join(', ')}, with json_version, data_api_version and endpoint_uri when the flow has them. ` +
+          'preview (or preview.invalidate(false)) answers preview: {preview_url, expires_at}, a 30-day link to a page showing the flow (no login); preview.invalidate(true) ends the earlier links and makes a new one.',
         security: PARTNER_SECURITY,
         params: FlowParams,
         querystring: FieldsQuery,
@@ -160,7 +164,11 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
       const w = await waba(request.params);
       const f = await findFlow(deps, scopeOf(w), request.params.flow_id);
       if (!f) throw flowNotFound(request.params.flow_id);
-      return flowToWire(f, parseFields(request.query.fields, [...DEFAULT_FLOW_FIELDS, 'json_version', 'data_api_version', 'endpoint_uri']), w);
+      // preview / preview.invalidate(true|false): a link to the flow's preview page (messaging/flows/preview.ts).
+      const { rest, preview } = splitPreviewField(request.query.fields, invalidParameter);
+      const fields = preview && rest === '' ? (['id'] as const) : parseFields(rest, [...DEFAULT_FLOW_FIELDS, 'json_version', 'data_api_version', 'endpoint_uri']);
+      const out = flowToWire(f, fields, w);
+      return preview ? { ...out, preview: await flowPreview(deps, scopeOf(w), f.id, preview.invalidate) } : out;
     },
   );
 

@@ -175,7 +175,12 @@
           return;
         }
         var p = el('p', 'link');
-        p.appendChild(el('span', 'link-label', x.label));
+        if (x.href) {
+          // A FLOW button: opens the flow's page.
+          var go = el('a', 'link-label', x.label);
+          go.href = x.href;
+          p.appendChild(go);
+        } else p.appendChild(el('span', 'link-label', x.label));
         p.appendChild(document.createTextNode(' '));
         p.appendChild(el('span', 'link-target', x.target));
         tf.appendChild(p);

@@ -16,6 +16,8 @@ export interface Choice {
 export interface LinkButton {
   label: string;
   target: string;
+  /** A template's FLOW button opens the flow on the sandbox phone (flow-routes.ts): the page's address. */
+  href?: string;
 }
 
 /** One of a template's buttons: a quick reply (tapping sends a `button` message) or a link. */

@@ -57,7 +57,7 @@ export async function templateFor(deps: Deps, channel: ChannelRow, m: StoredMess
   const key = `${name}\u0000${lang}`;
   if (!cache.has(key)) cache.set(key, (await findTemplate(deps, channel.waba_account_id, name, lang))?.components ?? null);
   const components = cache.get(key);
-  return components ? templateView(components, sent) : undefined;
+  return components ? templateView(components, sent, `/sandbox/phone/flow/${encodeURIComponent(m.id)}`) : undefined;
 }
 
 /** A bubble for one message on its own (used to resolve a tap on its buttons). */

@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { receiveInbound } from '../../messaging/inbound.ts';
-import { flowMessageParams, flowOfMessage, flowUnavailable, type FlowMessageParams } from '../../messaging/flows/flow-message.ts';
+import { flowOfMessage, flowUnavailable, type FlowMessageParams } from '../../messaging/flows/flow-message.ts';
+import { flowParamsOfMessage } from '../../messaging/flows/template-flow.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { renderPage } from '../render.ts';
 import { findConversationMessage } from './conversation.ts';
@@ -45,7 +46,7 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
     if (!user) throw new ApiError(400, 'Choose who you are first.');
     if (messageId.length > 256) throw new ApiError(404, 'That message is not in this conversation.');
     const m = await findConversationMessage(deps, s.channel, user.waId, messageId);
-    const params = m && flowMessageParams(m);
+    const params = m && (await flowParamsOfMessage(deps, s.channel, m));
     if (!params) throw new ApiError(404, 'That message is not a flow message of this conversation.');
     const flow = await flowOfMessage(deps, s.channel, params);
     const base = { channel: s.channel, user, csrf: s.session!.csrfToken, messageId, params, flowName: flow?.name ?? params.ref };
@@ -88,7 +89,7 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
     if (!o.doc) return show(reply, o, undefined);
     // flow_action data_exchange: the first screen comes from the business's endpoint.
     if (o.params.action === 'data_exchange') return show(reply, o, undefined, 200, DATA_ENDPOINT_NOTICE);
-    const first = o.params.screen !== undefined ? screenOf(o.doc, o.params.screen) : undefined;
+    const first = o.params.screen !== undefined ? screenOf(o.doc, o.params.screen) : o.params.firstScreen ? o.doc.screens[0] : undefined;
     if (!first) return show(reply, o, undefined, 200, `The message opens screen “${o.params.screen ?? ''}”, which this flow does not have.`);
     return show(reply, o, openScreen({ screen: first.id, data: o.params.data ?? {}, forms: {}, stack: [] }, first));
   });

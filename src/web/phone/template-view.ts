@@ -35,8 +35,11 @@ export function fillPlaceholders(text: string, params: O[]): string {
   });
 }
 
-/** `components` is the stored template's JSON; `sent` the template object of the message. */
-export function templateView(components: string, sent: unknown): TemplateView {
+/**
+ * `components` is the stored template's JSON; `sent` the template object of the message;
+ * `flowHref` the page a FLOW button opens (the message's flow runner).
+ */
+export function templateView(components: string, sent: unknown, flowHref?: string): TemplateView {
   let stored: unknown;
   try {
     stored = JSON.parse(components);
@@ -73,6 +76,10 @@ export function templateView(components: string, sent: unknown): TemplateView {
           if (kind === 'quick_reply') return { kind: 'reply', id: String(i), title: text, payload: str(params[0]?.payload) ?? text };
           if (kind === 'url') return { kind: 'link', label: text, target: fillPlaceholders(String(btn.url ?? ''), params) };
           if (kind === 'phone_number') return { kind: 'link', label: text, target: `Call ${String(btn.phone_number ?? '')}` };
+          if (kind === 'flow') {
+            const target = `WhatsApp Flow ${str(btn.flow_id) ?? (typeof btn.flow_id === 'number' ? String(btn.flow_id) : undefined) ?? str(btn.flow_name) ?? ''}`.trim();
+            return { kind: 'link', label: text || 'Open', target, ...(flowHref ? { href: flowHref } : {}) };
+          }
           if (kind === 'copy_code') return { kind: 'link', label: 'Copy code', target: params[0] ? paramText(params[0]) : '' };
           return { kind: 'link', label: text || kind, target: kind.replace(/_/g, ' ') };
         });
