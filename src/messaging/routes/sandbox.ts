@@ -155,7 +155,8 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         summary: 'A simulated user writes to the channel: {from, name, type, text|image|location|interactive|button|reaction|…}',
         description:
           'interactive: a button_reply or list_reply {id, title}, or a call_permission_reply {response: "accept"|"reject", is_permanent?, ' +
-          'expiration_timestamp? (a temporary acceptance: by default 7 days from now), response_source?: "user_action"|"automatic"}.',
+          'expiration_timestamp? (a temporary acceptance: by default 7 days from now), response_source?: "user_action"|"automatic"}, ' +
+          'or an nfm_reply {name: "flow", body?: "Sent", response_json: JSON text or object} answering a flow message named in context.message_id.',
         body: Type.Unknown(),
         response: { 200: Type.Object({ messages: Type.Array(Type.Object({ id: Type.String() })), contacts: Type.Array(Type.Object({ wa_id: Type.String() })) }) },
       },
