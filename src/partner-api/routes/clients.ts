@@ -10,7 +10,9 @@ import { Client, ClientList, ClientParams, listQuery, PartnerIdParams, PARTNER_E
 const ClientPatch = Type.Object(
   {
     partner_payload: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Null()])),
-    max_channels: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+    // null leaves the limit as it is: the .NET client (WABA360Dialog.NET UpdateClientRequest, an
+    // int? serialized with nulls included) sends "max_channels": null whenever it is not given.
+    max_channels: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10000 }), Type.Null()])),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -76,7 +78,8 @@ export const clientRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, 
     },
     async (request) => {
       const principal = request.partner!;
-      const row = await updateClient(deps, request.params.partner_id, request.params.client_id, request.body, principal.actor);
+      const { max_channels, ...rest } = request.body;
+      const row = await updateClient(deps, request.params.partner_id, request.params.client_id, { ...rest, ...(max_channels !== null ? { max_channels } : {}) }, principal.actor);
       return clientToWire(row);
     },
   );

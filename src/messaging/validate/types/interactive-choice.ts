@@ -54,7 +54,11 @@ export function listAction(a: Obj, f: string): void {
       onlyKeys(row, rf, ['id', 'title', 'description']);
       ids.add(str(row.id, `${rf}.id`, { max: ROW_ID_MAX }), `${rf}.id`);
       str(row.title, `${rf}.title`, { max: ROW_TITLE_MAX });
-      optStr(row.description, `${rf}.description`, { max: ROW_DESCRIPTION_MAX });
+      // A row written with a null or empty description is a row without one (netflie's PHP
+      // Section::rows() writes `description() ?: null` for every row; heyoo's README list writes
+      // "description": ""): the key goes, so the stored list and a user's list_reply carry none.
+      if (row.description === null || row.description === '') delete row.description;
+      else optStr(row.description, `${rf}.description`, { max: ROW_DESCRIPTION_MAX });
     });
   });
 }

@@ -19,7 +19,7 @@ export interface MediaRef {
 }
 
 export function mediaObject(v: unknown, f: string, kind: MediaKind, flavour: Flavour): MediaRef {
-  const o = withoutNullCaption(obj(v, f));
+  const o = withoutNullCaption(obj(v, f), CAPTIONED.includes(kind));
   const allowed = ['id', 'link'];
   if (CAPTIONED.includes(kind)) allowed.push('caption');
   if (kind === 'document') allowed.push('filename');
@@ -52,9 +52,13 @@ export function mediaObject(v: unknown, f: string, kind: MediaKind, flavour: Fla
  * A null caption is no caption. Chatwoot writes `"caption": null` for every attachment an agent
  * sends without text (its dashboard sends no content, and the provider copies the message's nil
  * content into the caption), to Meta and to 360dialog alike, and those messages go out without one.
+ * An empty caption is no caption either: netflie/whatsapp-cloud-api (PHP) writes `"caption": ""`
+ * for every image, video and document sent without one (its default, made the document's default
+ * too in its PR #162 because Meta's caption is optional), and Graph sends those without a caption.
+ * (An empty caption on audio or a sticker is still refused as a caption they cannot take.)
  */
-function withoutNullCaption(o: Obj): Obj {
-  if (o.caption !== null) return o;
+function withoutNullCaption(o: Obj, captioned: boolean): Obj {
+  if (o.caption !== null && !(captioned && o.caption === '')) return o;
   const { caption: _null, ...rest } = o;
   return rest;
 }
