@@ -170,8 +170,13 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
     return reply.status(e.status).send({ error: e.message });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
-  );
+  // An unknown route (or method) under the Messaging API answers in that API's own error body, as
+  // every other error there does (reference §4.3 Cloud, §6 On-Premise): a client reading
+  // `error.message` or `errors[0].details` would otherwise find neither. The Partner and admin APIs
+  // have their own handlers; pages and the rest keep the plain JSON error.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    return reply.status(404).send(errorBodyFor(apiOfPath(path), new ApiError(404, `Route ${request.method} ${path} not found`)));
+  });
   return app;
 }

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { authenticateChannel } from './auth.ts';
 import { messagingErrorHandler } from './errors.ts';
+import { documentErrorResponses } from './error-responses.ts';
 import { Messenger } from './send.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { marketingMessageRoutes } from './routes/marketing-messages.ts';
@@ -37,6 +38,8 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   });
   app.decorateRequest('channel', null);
   app.setErrorHandler(messagingErrorHandler);
+  // Every route's 400 and 401 bodies in /openapi.json (before the routes, so that it sees them all).
+  app.addHook('onRoute', documentErrorResponses);
   // The key is checked first (onRequest: before the body is read or parsed), so a bad key is a
   // 401 whatever the body holds: malformed JSON, a wrong content type, a body over the limit.
   // A callback hook: a kept key answers without a promise (see authenticateChannel).

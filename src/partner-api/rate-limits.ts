@@ -6,6 +6,7 @@
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { TokenBuckets } from '../token-buckets.ts';
+import { ErrorBody } from './schemas.ts';
 
 export const PARTNER_RATE_LIMITS = {
   balance: { requests: 5, seconds: 30, what: 'balance requests' },
@@ -13,6 +14,9 @@ export const PARTNER_RATE_LIMITS = {
   templateCreate: { requests: 60, seconds: 60, what: 'new templates per WABA' },
 } as const;
 export type PartnerRateLimit = keyof typeof PARTNER_RATE_LIMITS;
+
+/** The OpenAPI response of a route under one of these limits: its 429 (with Retry-After). */
+export const RATE_LIMITED = { 429: { ...ErrorBody, description: 'Over the documented rate limit (reference §1.5); Retry-After says when to try again' } };
 
 export class PartnerRateLimits {
   private readonly buckets = new TokenBuckets(100_000);

@@ -18,6 +18,7 @@ import { ATTACHMENTS_PATH, downloadUrl, verifyDownload } from '../media/download
 import { deleteMedia, filePath, findMedia, liveMedia, mediaNotFound, type MediaRow } from '../media/store.ts';
 import { extensionOf } from '../media/types.ts';
 import { UploadLimit } from '../media/upload-limit.ts';
+import { OnPremMeta } from './messages.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { deleteMetaMedia, metaMediaInfo, sendMetaDownload, sendMetaMedia } from '../../network/meta/media-proxy.ts';
 
@@ -88,7 +89,15 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     useRawBody(scope);
     scope.post(
       '/v1/media',
-      { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Upload media: the file as the body, its MIME type as Content-Type', security } },
+      {
+        config: onpremise,
+        schema: {
+          tags: ['Media (On-Premise)'],
+          summary: 'Upload media: the file as the body, its MIME type as Content-Type',
+          security,
+          response: { 201: Type.Object({ media: Type.Array(Type.Object({ id: Type.String() })), meta: OnPremMeta.properties.meta }) },
+        },
+      },
       async (request, reply) => {
         uploadLimit.check(deps, request);
         const row = await uploadOnPremMedia(deps, request);

@@ -24,6 +24,13 @@ export const CloudSent = Type.Object({
   messages: Type.Array(Type.Object({ id: Type.String(), message_status: Type.Optional(Type.String({ description: "Meta's, when it gives one (accepted or held_for_quality_assessment); accepted for every MM Lite send" })) })),
 });
 const IdParams = Type.Object({ message_id: Type.String({ maxLength: 300 }) });
+/** The On-Premise answers: `meta` alone (a mark as read), and a send's 201 (reference §6). */
+export const OnPremMeta = Type.Object({ meta: Type.Object({ api_status: Type.String(), version: Type.String() }) });
+const OnPremSent = Type.Object({
+  contacts: Type.Array(Type.Object({ input: Type.String(), wa_id: Type.Optional(Type.String()) })),
+  messages: Type.Array(Type.Object({ id: Type.String() })),
+  meta: OnPremMeta.properties.meta,
+});
 
 export const messageRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { messenger }) => {
   app.post(
@@ -74,8 +81,10 @@ export const messageRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       schema: {
         tags: ['Messaging (On-Premise)'],
         summary: 'Send a message (On-Premise body: no messaging_product, top-level preview_url, templates with namespace, hsm; a Cloud body with messaging_product is accepted too)',
+        description: 'A send answers 201 Created, as the On-Premise API and 360dialog\'s sandbox do; {"status":"read","message_id":…} marks a message as read and answers 200.',
         security,
         body: AnyBody,
+        response: { 200: OnPremMeta, 201: OnPremSent },
       },
     },
     async (request, reply) => {

@@ -39,7 +39,7 @@ export const channelApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
         summary: "Create the channel's D360-API-KEY (revokes its earlier keys)",
         security: PARTNER_SECURITY,
         params: ChannelParams,
-        response: { 200: CreatedKey, 201: CreatedKey, ...PARTNER_ERRORS },
+        response: { 201: CreatedKey, ...PARTNER_ERRORS },
       },
     },
     async (request, reply) => {

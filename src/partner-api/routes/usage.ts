@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { clientBalance, MAX_PERIODS } from '../../services/usage.ts';
 import { ClientChannelParams, ClientParams, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
-import { PartnerRateLimits } from '../rate-limits.ts';
+import { PartnerRateLimits, RATE_LIMITED } from '../rate-limits.ts';
 
 const BalanceQuery = Type.Object({
   start_date: Type.Optional(Type.String({ maxLength: 40, description: 'Unix seconds, inclusive (default: 11 months / 29 days before end_date)' })),
@@ -63,7 +63,7 @@ export const usageRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, {
         security: PARTNER_SECURITY,
         params: ClientParams,
         querystring: BalanceQuery,
-        response: { 200: Balance, ...PARTNER_ERRORS },
+        response: { 200: Balance, ...PARTNER_ERRORS, ...RATE_LIMITED },
       },
     },
     async (request) => {
@@ -83,7 +83,7 @@ export const usageRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, {
         security: PARTNER_SECURITY,
         params: ClientChannelParams,
         querystring: BalanceQuery,
-        response: { 200: Balance, ...PARTNER_ERRORS },
+        response: { 200: Balance, ...PARTNER_ERRORS, ...RATE_LIMITED },
       },
     },
     async (request) => {

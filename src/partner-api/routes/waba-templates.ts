@@ -11,7 +11,7 @@ import { createTemplate, deleteTemplateById, editTemplate } from '../../messagin
 import { templateToWire } from '../../messaging/templates/store.ts';
 import { successMeta } from '../errors.ts';
 import { listQuery, PARTNER_ERRORS, PARTNER_SECURITY, SuccessMeta, ListEnvelopeProps } from '../schemas.ts';
-import { PartnerRateLimits } from '../rate-limits.ts';
+import { PartnerRateLimits, RATE_LIMITED } from '../rate-limits.ts';
 
 const Actor = Type.Object({ user_id: Type.String(), user_name: Type.String() }, { additionalProperties: true });
 const WabaTemplate = Type.Object(
@@ -59,7 +59,7 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
         security: PARTNER_SECURITY,
         params: WabaParams,
         querystring: listQuery(TEMPLATE_LIST),
-        response: { 200: WabaTemplateList, ...PARTNER_ERRORS },
+        response: { 200: WabaTemplateList, ...PARTNER_ERRORS, ...RATE_LIMITED },
       },
     },
     async (request) => {
@@ -80,7 +80,7 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
         security: PARTNER_SECURITY,
         params: WabaParams,
         body: Body,
-        response: { 201: WabaTemplate, ...PARTNER_ERRORS },
+        response: { 201: WabaTemplate, ...PARTNER_ERRORS, ...RATE_LIMITED },
       },
     },
     async (request, reply) => {
