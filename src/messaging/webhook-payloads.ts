@@ -92,15 +92,29 @@ export function statusPayload(who: ChannelIdentity, s: StatusItem, contact?: Web
   return cloudEnvelope(who, contact ? { contacts: [contact], statuses: [s] } : { statuses: [s] });
 }
 
+/**
+ * An inbound message as the On-Premise API wrote it: a voice note is its own type, `voice`, with
+ * the media object under `voice` (reference §5.2, "`voice` type"; the .NET client's webhook types
+ * list it, and Chatwoot's 360dialog channel reads `voice` as audio), where the Cloud API writes
+ * `audio` with `"voice": true`.
+ */
+function onPremMessage(m: InboundItem['message']): InboundItem['message'] {
+  const { audio, ...rest } = m;
+  if (m.type !== 'audio' || audio === null || typeof audio !== 'object' || (audio as { voice?: unknown }).voice !== true) return m;
+  const { voice: _flag, ...media } = audio as Record<string, unknown>;
+  return { ...rest, type: 'voice', voice: media };
+}
+
 export function inboundPayload(who: ChannelIdentity, item: InboundItem): unknown {
   const id = item.identity;
   if (who.channel.hosting_type === 'onpremise') {
+    const message = onPremMessage(item.message);
     // A phoneless user by their BSUID (as a message Meta gives no number for is stored); a no-op
     // on the Meta side, where `from` is the BSUID already, and what hides a sandbox user's number.
     if (id?.phoneless && id.userId !== undefined) {
-      return { contacts: [{ ...item.contact, wa_id: id.userId }], messages: [{ ...item.message, from: id.userId }] };
+      return { contacts: [{ ...item.contact, wa_id: id.userId }], messages: [{ ...message, from: id.userId }] };
     }
-    return { contacts: [item.contact], messages: [item.message] };
+    return { contacts: [item.contact], messages: [message] };
   }
   if (!id) return cloudEnvelope(who, { contacts: [item.contact], messages: [item.message] });
   const { from, ...message } = item.message;

@@ -382,7 +382,7 @@ describeEachDb("client: Chatwoot's 360dialog provider (On-Premise) against openw
       }
       const cases: [string, Record<string, unknown>, string][] = [
         ['document', { id: uploads['invoice.pdf'], filename: 'invoice.pdf', caption: 'the invoice' }, 'application/pdf'],
-        ['audio', { id: uploads['voice.ogg'], voice: true }, 'audio/ogg'],
+        ['audio', { id: uploads['voice.ogg'] }, 'audio/ogg'],
         ['video', { id: uploads['clip.mp4'], caption: 'a clip' }, 'video/mp4'],
         ['sticker', { id: uploads['static.webp'] }, 'image/webp'],
       ];
@@ -396,6 +396,21 @@ describeEachDb("client: Chatwoot's 360dialog provider (On-Premise) against openw
         expect(file.status, type).toBe(200);
         expect(String(file.headers['content-type'])).toMatch(new RegExp(`^${mime}`));
       }
+    });
+
+    it("a voice note arrives as On-Premise's own `voice` type (file_content_type maps voice to audio; #attach_files reads message['voice'][:id])", async () => {
+      const s = SAMPLES.find((x) => x.name === 'voice.ogg')!;
+      const up = await uploadOnPrem(t, apiKey, s.data, s.mime);
+      expect(up.status, JSON.stringify(up.body)).toBe(201);
+      const mediaId = up.body.media[0].id;
+      const id = await userWrites({ from: OTTO, type: 'audio', audio: { id: mediaId, voice: true } });
+      const m = readsAsChatwoot(await inboundHook(id), OTTO, 'voice');
+      expect(m.audio).toBeUndefined();
+      expect(m.voice).toMatchObject({ id: mediaId, mime_type: 'audio/ogg' });
+      expect(m.voice.voice).toBeUndefined();
+      const file = await get(`/v1/media/${m.voice.id}`);
+      expect(file.status).toBe(200);
+      expect(String(file.headers['content-type'])).toMatch(/^audio\/ogg/);
     });
 
     it('location: latitude, longitude, name and address (#attach_location)', async () => {
