@@ -70,6 +70,11 @@ export interface Config {
   metaMediaUrl: string;
   /** Timeout of one request to the Graph API. */
   metaTimeoutMs: number;
+  /**
+   * How long the sandbox phone waits for a WhatsApp Flow's data endpoint (one request: connect,
+   * answer and body), as WhatsApp waits 10 s (messaging/flows/endpoint-exchange.ts).
+   */
+  flowEndpointTimeoutMs: number;
   /** Meta app secret: Meta's webhooks are signed with it (X-Hub-Signature-256). Unset: they are refused. */
   metaAppSecret: string | undefined;
   /** The verify token Meta echoes when a webhook URL is registered (GET hub.verify_token). */
@@ -199,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metaGraphVersion: graphVersion(env.OPENWABA_META_GRAPH_VERSION),
     metaMediaUrl: absoluteUrl(env.OPENWABA_META_MEDIA_URL || 'https://lookaside.fbsbx.com', 'OPENWABA_META_MEDIA_URL', env.NODE_ENV === 'production'),
     metaTimeoutMs: env.OPENWABA_META_TIMEOUT ? parseDuration(env.OPENWABA_META_TIMEOUT, 'OPENWABA_META_TIMEOUT') : 15_000,
+    flowEndpointTimeoutMs: flowEndpointTimeout(env.OPENWABA_FLOW_ENDPOINT_TIMEOUT),
     metaAppSecret: secretSetting(env, 'OPENWABA_META_APP_SECRET', 16),
     metaVerifyToken: secretSetting(env, 'OPENWABA_META_VERIFY_TOKEN', 16),
     secretKey: parseSecretKey(env.OPENWABA_SECRET_KEY),
@@ -372,6 +378,14 @@ function parseStatusDelays(raw: string | undefined): { sent: number; delivered: 
     throw new ConfigError('OPENWABA_SANDBOX_STATUS_DELAYS: sent <= delivered <= read is required');
   }
   return out;
+}
+
+/** A WhatsApp Flow endpoint's timeout: WhatsApp's 10 s unless set, from 1 ms to 60 s. */
+function flowEndpointTimeout(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 10_000;
+  const ms = parseDuration(raw, 'OPENWABA_FLOW_ENDPOINT_TIMEOUT');
+  if (ms < 1 || ms > 60_000) throw new ConfigError(`OPENWABA_FLOW_ENDPOINT_TIMEOUT must be between 1ms and 60s, got "${raw}"`);
+  return ms;
 }
 
 function parsePolicy(raw: string | undefined, production: boolean): 'strict' | 'local' {

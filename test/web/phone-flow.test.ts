@@ -3,8 +3,8 @@
 // WhatsApp would stop them, fills the first screen, goes on to the second (its data the navigate
 // payload), goes back and forth, completes it, and the business's webhook receives the nfm_reply
 // with the complete action's payload and the message's flow_token, replying to the flow message.
-// A draft flow sent with mode "draft" opens its draft; a flow that starts at its data endpoint says
-// that it is not simulated.
+// A draft flow sent with mode "draft" opens its draft; a flow that starts at its data endpoint but
+// has no endpoint_uri says what it needs (flows with an endpoint: phone-flow-endpoint*.test.ts).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
@@ -159,7 +159,7 @@ describeBrowser('sandbox phone runs WhatsApp Flows', browserCheck, () => {
     await shot('completed');
   });
 
-  it('a draft flow sent with mode "draft" opens its draft; a flow starting at its endpoint says it is not simulated', async () => {
+  it('a draft flow sent with mode "draft" opens its draft; a flow starting at its endpoint, without endpoint_uri, says what it needs', async () => {
     const draft = await createFlow({ ...PIZZA_FLOW, screens: [{ ...PIZZA_FLOW.screens[1], title: 'Draft confirm' }] }, false);
     const draftMessage = await sendFlow({ flow_id: draft, mode: 'draft', flow_action: 'navigate', flow_action_payload: { screen: 'CONFIRM', data: { name: 'Draft', size: 'small' } } });
     const endpointMessage = await sendFlow({ flow_id: draft, mode: 'draft', flow_action: 'data_exchange' });

@@ -63,3 +63,19 @@ export async function wabaHasBusinessKey(deps: Deps, wabaAccountId: string): Pro
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * A number of the WABA that has a business public key (the earliest set): the one whose key a
+ * health check of the WABA's flow encrypts its ping for.
+ */
+export async function wabaNumberWithBusinessKey(deps: Deps, wabaAccountId: string): Promise<{ id: string; phone_number: string } | undefined> {
+  return deps.db.kysely
+    .selectFrom('business_public_keys')
+    .innerJoin('channels', 'channels.id', 'business_public_keys.channel_id')
+    .select(['channels.id as id', 'channels.phone_number as phone_number'])
+    .where('channels.waba_account_id', '=', wabaAccountId)
+    .orderBy('business_public_keys.created_at')
+    .orderBy('channels.id')
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -10,6 +10,10 @@
 //                 that uses an endpoint (data_api_version in its JSON) also needs endpoint_uri
 //                 and a business public key on one of the WABA's numbers (#139002), and its
 //                 endpoint_uri must pass today's webhook URL policy (#100 Invalid Endpoint URI).
+//                 Unlike Meta, publishing does not call the endpoint: existing clients publish
+//                 flows whose endpoint does not run yet (or runs only on a laptop), and a publish
+//                 that depended on another server would make the lifecycle flaky; the flow's
+//                 `health_status` field (endpoint-health.ts) pings it on demand instead.
 //   deprecate     PUBLISHED (or THROTTLED/BLOCKED) → DEPRECATED (#139003 otherwise).
 //   delete        DRAFT only (#139004 "Can't delete published Flow").
 //

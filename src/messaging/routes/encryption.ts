@@ -61,6 +61,8 @@ export const encryptionRoutes: FastifyPluginAsync<MessagingOptions> = async (app
         schema: {
           tags: ['Channel'],
           summary: "Set the number's business public key for WhatsApp Flows (form field business_public_key: a 2048-bit RSA public key in PEM)",
+          description:
+            "The sandbox phone encrypts what a flow sent from this number asks its data endpoint with it, as WhatsApp does (each request's AES-128 key, RSA-OAEP with SHA-256); an endpoint answering 421 makes it read the key again and retry once.",
           security,
           consumes: ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json'],
           response: { 200: Type.Object({ success: Type.Boolean() }) },

@@ -20,13 +20,14 @@ import { DEFAULT_FLOW_FIELDS, FLOW_FIELDS, findFlow, flowAsset, flowAssetInfo, f
 import { parseFlowUpdate, parseNewFlow } from '../../messaging/flows/input.ts';
 import { createFlow, deleteFlow, deprecateFlow, flowNotFound, publishFlow, updateFlowMetadata, uploadFlowAsset, type FlowScope } from '../../messaging/flows/service.ts';
 import { flowPreview, splitPreviewField } from '../../messaging/flows/preview.ts';
+import { flowHealthStatus } from '../../messaging/flows/endpoint-health.ts';
 import { discardBody, readFlowAssetUpload } from '../../messaging/flows/asset-upload.ts';
 import { MAX_FLOW_JSON_BYTES } from '../../messaging/flows/flow-json.ts';
 import { PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
 
 const WabaParams = Type.Object({ partner_id: Type.String({ maxLength: 64 }), waba_account_id: Type.String({ maxLength: 64 }) });
 const FlowParams = Type.Object({ partner_id: Type.String({ maxLength: 64 }), waba_account_id: Type.String({ maxLength: 64 }), flow_id: Type.String({ maxLength: 64 }) });
-const FieldsQuery = Type.Object({ fields: Type.Optional(Type.String({ maxLength: 500, description: `Comma-separated: ${FLOW_FIELDS.join(', ')}` })) });
+const FieldsQuery = Type.Object({ fields: Type.Optional(Type.String({ maxLength: 500, description: `Comma-separated: ${FLOW_FIELDS.join(', ')} (one flow also: preview, health_status)` })) });
 const ListQuery = Type.Object({
   fields: FieldsQuery.properties.fields,
   limit: Type.Optional(Type.String({ description: 'Page size (default 1000, at most 1000)' })),
@@ -60,6 +61,22 @@ const Flow = Type.Object(
     endpoint_uri: Type.Optional(Type.String()),
     whatsapp_business_account: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),
     preview: Type.Optional(Type.Object({ preview_url: Type.String(), expires_at: Type.String({ description: 'Meta\'s form: 2026-02-01T00:00:00+0000' }) })),
+    health_status: Type.Optional(
+      Type.Object({
+        can_send_message: Type.String({ description: 'AVAILABLE | LIMITED | BLOCKED' }),
+        entities: Type.Array(
+          Type.Object(
+            {
+              entity_type: Type.String({ description: 'FLOW | WABA | BUSINESS' }),
+              id: Type.String(),
+              can_send_message: Type.String(),
+              errors: Type.Optional(Type.Array(Type.Object({ error_code: Type.Integer(), error_description: Type.String(), possible_solution: Type.String() }))),
+              additional_info: Type.Optional(Type.Array(Type.String())),
+            },
+          ),
+        ),
+      }),
+    ),
   },
   { additionalProperties: true },
 );
@@ -153,7 +170,8 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
         summary: 'Retrieve a flow',
         description:
           `Fields default to ${DEFAULT_FLOW_FIELDS.join(', ')}, with json_version, data_api_version and endpoint_uri when the flow has them. ` +
-          'preview (or preview.invalidate(false)) answers preview: {preview_url, expires_at}, a 30-day link to a page showing the flow (no login); preview.invalidate(true) ends the earlier links and makes a new one.',
+          'preview (or preview.invalidate(false)) answers preview: {preview_url, expires_at}, a 30-day link to a page showing the flow (no login); preview.invalidate(true) ends the earlier links and makes a new one. ' +
+          'health_status answers Meta\'s health_status: {can_send_message: AVAILABLE | LIMITED | BLOCKED, entities: [FLOW, WABA, BUSINESS]}; for a flow with an endpoint (data_api_version) openwaba sends the endpoint WhatsApp\'s encrypted health check ({"action":"ping"}, answered {"data":{"status":"active"}}) at each request, and a failure is the FLOW entity\'s error (BLOCKED), naming what the endpoint did wrong.',
         security: PARTNER_SECURITY,
         params: FlowParams,
         querystring: FieldsQuery,
@@ -165,10 +183,18 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
       const f = await findFlow(deps, scopeOf(w), request.params.flow_id);
       if (!f) throw flowNotFound(request.params.flow_id);
       // preview / preview.invalidate(true|false): a link to the flow's preview page (messaging/flows/preview.ts).
-      const { rest, preview } = splitPreviewField(request.query.fields, invalidParameter);
-      const fields = preview && rest === '' ? (['id'] as const) : parseFields(rest, [...DEFAULT_FLOW_FIELDS, 'json_version', 'data_api_version', 'endpoint_uri']);
-      const out = flowToWire(f, fields, w);
-      return preview ? { ...out, preview: await flowPreview(deps, scopeOf(w), f.id, preview.invalidate) } : out;
+      const split = splitPreviewField(request.query.fields, invalidParameter);
+      const { preview } = split;
+      // health_status: the flow's health now, its endpoint pinged (messaging/flows/endpoint-health.ts).
+      const asked = split.rest?.split(',').map((x) => x.trim()) ?? [];
+      const health = asked.includes('health_status');
+      const rest = health ? asked.filter((x) => x !== 'health_status' && x !== '').join(',') : split.rest;
+      const fields = (preview || health) && rest === '' ? (['id'] as const) : parseFields(rest, [...DEFAULT_FLOW_FIELDS, 'json_version', 'data_api_version', 'endpoint_uri']);
+      return {
+        ...flowToWire(f, fields, w),
+        ...(preview ? { preview: await flowPreview(deps, scopeOf(w), f.id, preview.invalidate) } : {}),
+        ...(health ? { health_status: await flowHealthStatus(deps, f, w) } : {}),
+      };
     },
   );
 
@@ -248,13 +274,19 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
     },
   );
 
-  for (const [action, summary, run] of [
-    ['publish', 'Publish a DRAFT flow (it can no longer be changed)', publishFlow],
-    ['deprecate', 'Deprecate a published flow (it can no longer be sent)', deprecateFlow],
+  for (const [action, summary, description, run] of [
+    [
+      'publish',
+      'Publish a DRAFT flow (it can no longer be changed)',
+      "A flow with an endpoint (data_api_version) also needs its endpoint_uri (under today's OPENWABA_WEBHOOK_URL_POLICY) and a business public key on one of the WABA's numbers. " +
+        'Unlike Meta, publishing does not call the endpoint (a flow may be published before its endpoint runs); GET the flow with fields=health_status to check the endpoint.',
+      publishFlow,
+    ],
+    ['deprecate', 'Deprecate a published flow (it can no longer be sent)', undefined, deprecateFlow],
   ] as const) {
     app.post(
       `${base}/:flow_id/${action}`,
-      { schema: { tags, summary, security: PARTNER_SECURITY, params: FlowParams, response: { 200: Success, ...PARTNER_ERRORS } } },
+      { schema: { tags, summary, ...(description ? { description } : {}), security: PARTNER_SECURITY, params: FlowParams, response: { 200: Success, ...PARTNER_ERRORS } } },
       async (request) => {
         const w = await waba(request.params);
         await run(deps, scopeOf(w), request.params.flow_id);

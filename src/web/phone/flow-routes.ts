@@ -3,19 +3,29 @@
 // "draft"), starting at the screen the message names with the data it gives. Each tap posts the
 // screen's form; a Footer checks the fields as WhatsApp does; completing sends the business the
 // nfm_reply with the complete action's payload and the message's flow_token, replying to the message.
+//
+// A flow with a data endpoint runs against it, as on WhatsApp (flow-endpoint.ts): a message sent
+// with flow_action "data_exchange" opens with an INIT request, a data_exchange action sends the
+// screen's payload, Back on a screen with refresh_on_back sends BACK; the endpoint's answer names
+// the next screen, completes the flow (SUCCESS), or keeps the user on the screen with a message.
+// What went wrong is said on the page, naming the endpoint's fault; the last exchange (decrypted
+// request and answer) is kept in the phone's session and shown in a panel on the flow's pages.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { receiveInbound } from '../../messaging/inbound.ts';
-import { flowOfMessage, flowUnavailable, type FlowMessageParams } from '../../messaging/flows/flow-message.ts';
+import { flowOfMessage, flowUnavailable, type FlowMessageParams, type StoredFlow } from '../../messaging/flows/flow-message.ts';
 import { flowParamsOfMessage } from '../../messaging/flows/template-flow.ts';
+import type { ExchangeRecord } from '../../messaging/flows/endpoint-exchange.ts';
 import type { ChannelRow } from '../../services/channels.ts';
+import { updateSessionSubject } from '../sessions.ts';
 import { renderPage } from '../render.ts';
 import { findConversationMessage } from './conversation.ts';
 import type { Form } from './actions.ts';
-import { DATA_ENDPOINT_NOTICE, decodeState, encodeState, goBack, openScreen, runAction, screenOf, type ShownScreen } from './flow-run.ts';
+import { endpointStep, type EndpointFlow, type EndpointStep } from './flow-endpoint.ts';
+import { decodeState, encodeState, goBack, openScreen, runAction, screenOf, type ShownScreen } from './flow-run.ts';
 import { parseFlowDoc, postedValues, type FlowDoc } from './flow-screen.ts';
-import type { PhoneState, PhoneUser } from './session.ts';
+import type { PhoneSession, PhoneState, PhoneUser } from './session.ts';
 
 const HOME = '/sandbox/phone';
 
@@ -27,13 +37,24 @@ export interface PhoneHelpers {
 interface Opened {
   channel: ChannelRow;
   user: PhoneUser;
-  csrf: string;
+  session: PhoneSession;
   messageId: string;
   params: FlowMessageParams;
   flowName: string;
+  flow?: StoredFlow;
   doc?: FlowDoc;
   /** Why the flow cannot be run here (shown instead of its screens). */
   problem?: string;
+}
+
+/** What a flow page shows beside the screen (or instead of it). */
+interface PageParts {
+  status?: number;
+  problem?: string;
+  /** What the flow's endpoint did wrong (an alert). */
+  endpointError?: string;
+  /** The endpoint completed the flow: the reply the business was sent. */
+  completed?: { responseJson: string; note?: string };
 }
 
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -49,7 +70,7 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
     const params = m && (await flowParamsOfMessage(deps, s.channel, m));
     if (!params) throw new ApiError(404, 'That message is not a flow message of this conversation.');
     const flow = await flowOfMessage(deps, s.channel, params);
-    const base = { channel: s.channel, user, csrf: s.session!.csrfToken, messageId, params, flowName: flow?.name ?? params.ref };
+    const base = { channel: s.channel, user, session: s.session!, messageId, params, flowName: flow?.name ?? params.ref, ...(flow ? { flow } : {}) };
     const unavailable = flowUnavailable(flow, params);
     if (unavailable) return { ...base, problem: unavailable };
     const doc = parseFlowDoc(flow!.flow_json!);
@@ -57,19 +78,29 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
     return { ...base, doc };
   }
 
-  function show(reply: FastifyReply, o: Opened, shown: ShownScreen | undefined, status = 200, problem?: string): FastifyReply {
-    const title = shown?.screen.title ?? o.flowName;
+  /** The last exchange with the endpoint of this message's flow, if the session has one. */
+  function lastExchange(o: Opened): ExchangeRecord | undefined {
+    const x = o.session.subject.flowExchange;
+    return x && x.messageId === o.messageId ? x.record : undefined;
+  }
+
+  function show(reply: FastifyReply, o: Opened, shown: ShownScreen | undefined, parts: PageParts = {}): FastifyReply {
+    const title = parts.completed ? o.flowName : (shown?.screen.title ?? o.flowName);
+    const exchange = lastExchange(o);
     return renderPage(
       reply,
       'phone/flow',
       {
         title: `Flow: ${title}`,
         styles: ['/assets/phone.css', '/assets/phone-flow.css'],
-        csrf: o.csrf,
+        csrf: o.session.csrfToken,
         action: `${HOME}/flow/${encodeURIComponent(o.messageId)}`,
         flowName: o.flowName,
         screenTitle: title,
-        problem: problem ?? o.problem,
+        problem: parts.problem ?? o.problem,
+        endpointError: parts.endpointError,
+        completed: parts.completed,
+        exchange,
         ...(shown
           ? {
               nodes: shown.built.nodes,
@@ -77,20 +108,68 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
               canBack: shown.state.stack.length > 0,
               notice: shown.notice,
               error: shown.error,
+              snackbar: shown.snackbar,
             }
           : {}),
       },
-      status,
+      parts.status ?? 200,
     );
+  }
+
+  /** The flow's endpoint, or why there is none to ask (the message starting as the phone has said it since before endpoints ran). */
+  function endpointOf(o: Opened, why: string): EndpointFlow | string {
+    if (!o.flow?.endpoint_uri) {
+      const where = o.params.by === 'flow_json' ? 'an inline Flow JSON has no endpoint_uri' : `flow “${o.flowName}” has no endpoint_uri: set it (POST …/flows/${o.flow?.id ?? '{flow_id}'} with endpoint_uri) to where your endpoint listens`;
+      return `This flow needs its data endpoint (${why}), but ${where}.`;
+    }
+    return { doc: o.doc!, endpointUri: o.flow.endpoint_uri, channel: { id: o.channel.id, phone_number: o.channel.phone_number }, flowToken: o.params.flowToken };
+  }
+
+  async function remember(o: Opened, record: ExchangeRecord): Promise<void> {
+    await updateSessionSubject(deps, o.session, { ...o.session.subject, flowExchange: { messageId: o.messageId, record } });
+  }
+
+  /** Sends the business the flow's reply (nfm_reply), answering the flow message. */
+  async function sendReply(o: Opened, responseJson: string): Promise<void> {
+    await receiveInbound(deps, o.channel, {
+      from: o.user.waId,
+      name: o.user.name,
+      type: 'interactive',
+      content: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json: responseJson } },
+      context: { from: o.channel.phone_number, id: o.messageId },
+    });
+  }
+
+  /**
+   * The page after a step through the endpoint. `here` is the screen the user was on (undefined
+   * for INIT): a failure keeps them there, with the fault said.
+   */
+  async function afterStep(reply: FastifyReply, o: Opened, step: EndpointStep, here: ShownScreen | undefined): Promise<FastifyReply> {
+    await remember(o, step.record);
+    switch (step.kind) {
+      case 'show':
+        return show(reply, o, step.shown);
+      case 'complete':
+        await sendReply(o, step.responseJson);
+        return show(reply, o, undefined, { completed: { responseJson: step.responseJson, ...(step.note ? { note: step.note } : {}) } });
+      case 'closed':
+        return show(reply, o, undefined, { problem: `WhatsApp closed the flow: ${step.message}` });
+      case 'failed':
+        return show(reply, o, here, { endpointError: here ? step.message : `The flow could not open: ${step.message}` });
+    }
   }
 
   app.get(`${HOME}/flow/:id`, async (request, reply) => {
     const o = await open(await h.state(request), idOf(request));
     if (!o.doc) return show(reply, o, undefined);
-    // flow_action data_exchange: the first screen comes from the business's endpoint.
-    if (o.params.action === 'data_exchange') return show(reply, o, undefined, 200, DATA_ENDPOINT_NOTICE);
+    // flow_action data_exchange: the first screen comes from the business's endpoint (INIT).
+    if (o.params.action === 'data_exchange') {
+      const ep = endpointOf(o, 'the message\'s flow_action is data_exchange: its first screen comes from the endpoint');
+      if (typeof ep === 'string') return show(reply, o, undefined, { problem: ep });
+      return afterStep(reply, o, await endpointStep(deps, ep, { action: 'INIT' }), undefined);
+    }
     const first = o.params.screen !== undefined ? screenOf(o.doc, o.params.screen) : o.params.firstScreen ? o.doc.screens[0] : undefined;
-    if (!first) return show(reply, o, undefined, 200, `The message opens screen “${o.params.screen ?? ''}”, which this flow does not have.`);
+    if (!first) return show(reply, o, undefined, { problem: `The message opens screen “${o.params.screen ?? ''}”, which this flow does not have.` });
     return show(reply, o, openScreen({ screen: first.id, data: o.params.data ?? {}, forms: {}, stack: [] }, first));
   });
 
@@ -102,20 +181,28 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
     const screen = state && screenOf(o.doc, state.screen);
     if (!state || !screen) throw new ApiError(400, 'This flow page is out of date: open the flow again from the chat.');
     if (form._back !== undefined) {
+      // refresh_on_back: the endpoint gives the screen before (BACK); on the first screen, Back closes the flow.
+      if (screen.refresh_on_back === true && state.stack.length > 0) {
+        const here = openScreen(state, screen);
+        const ep = endpointOf(o, `screen ${screen.id} has refresh_on_back: Back asks the endpoint for the screen before`);
+        if (typeof ep === 'string') return show(reply, o, here, { endpointError: ep });
+        return afterStep(reply, o, await endpointStep(deps, ep, { action: 'BACK', state, screen }), here);
+      }
       const back = goBack(o.doc, state);
       if (!back) return reply.redirect(HOME, 303);
       return show(reply, o, back);
     }
-    const outcome = runAction(o.doc, state, screen, postedValues(screen, form), form._action, o.params.flowToken);
+    const outcome = runAction(o.doc, state, screen, postedValues(screen, form), form._action, o.params.flowToken, { dataExchange: true });
     if (!outcome) throw new ApiError(400, 'That button is not on this screen.');
-    if (outcome.kind === 'show') return show(reply, o, outcome.shown, outcome.status);
-    await receiveInbound(deps, o.channel, {
-      from: o.user.waId,
-      name: o.user.name,
-      type: 'interactive',
-      content: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json: outcome.responseJson } },
-      context: { from: o.channel.phone_number, id: o.messageId },
-    });
+    if (outcome.kind === 'show') return show(reply, o, outcome.shown, { status: outcome.status });
+    if (outcome.kind === 'exchange') {
+      // The screen as the user left it, what they entered kept, for a failure to come back to.
+      const here = openScreen({ ...state, forms: { ...state.forms, [state.screen]: outcome.entered } }, screen);
+      const ep = endpointOf(o, "this button's action is data_exchange: the screen's data goes to the endpoint");
+      if (typeof ep === 'string') return show(reply, o, here, { endpointError: ep });
+      return afterStep(reply, o, await endpointStep(deps, ep, { action: 'data_exchange', state, screen, entered: outcome.entered }, outcome.data), here);
+    }
+    await sendReply(o, outcome.responseJson);
     return reply.redirect(HOME, 303);
   });
 }

@@ -1,8 +1,9 @@
 // Running a WhatsApp Flow on the sandbox phone, one posted screen at a time: the state the page
 // carries between screens, and what a tapped Footer, EmbeddedLink or OptIn link does — navigate
 // (to its screen, whose data is the action's payload), complete (the nfm_reply's response_json:
-// flow_token and the payload), update_data (Flow JSON 6.0), or what the sandbox cannot do
-// (data_exchange needs the business's endpoint; open_url leaves WhatsApp).
+// flow_token and the payload), update_data (Flow JSON 6.0), data_exchange (handed to the caller,
+// which asks the business's endpoint: flow-endpoint.ts; the preview only says it would), or what
+// the sandbox cannot do (open_url leaves WhatsApp).
 //
 // The state travels in a hidden field of the page, not signed: the simulated user could send any
 // nfm_reply through POST /sandbox/v1/inbound anyway. It is checked as untrusted input (shape, sizes),
@@ -20,7 +21,9 @@ export interface FlowState {
   stack: { screen: string; data: Values }[];
 }
 
-const MAX_STACK = 50;
+export const MAX_STACK = 50;
+/** The longest state a page carries (the phone's forms are at most 64 KB, the state's field among them). */
+export const MAX_STATE_CHARS = 60_000;
 const isObj = (v: unknown): v is Values => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export function encodeState(s: FlowState): string {
@@ -29,7 +32,7 @@ export function encodeState(s: FlowState): string {
 
 /** The state a page posted back, or undefined when it is not one. */
 export function decodeState(v: unknown): FlowState | undefined {
-  if (typeof v !== 'string' || v.length > 60_000 || !/^[A-Za-z0-9_-]*$/.test(v)) return undefined;
+  if (typeof v !== 'string' || v.length > MAX_STATE_CHARS || !/^[A-Za-z0-9_-]*$/.test(v)) return undefined;
   let s: unknown;
   try {
     s = JSON.parse(Buffer.from(v, 'base64url').toString('utf8'));
@@ -60,6 +63,8 @@ export interface ShownScreen {
   built: BuiltScreen;
   notice?: string;
   error?: string;
+  /** The endpoint's error_message, shown as WhatsApp shows it: a snackbar over the screen. */
+  snackbar?: string;
 }
 
 /** A screen as it opens (its fields with the values entered before, or their initial values). */
@@ -68,7 +73,16 @@ export function openScreen(state: FlowState, screen: ScreenDef, notice?: string)
   return { state, screen, built: buildScreen(screen, scopeOf(state, values), values, false), ...(notice ? { notice } : {}) };
 }
 
-export type Outcome = { kind: 'show'; shown: ShownScreen; status: number } | { kind: 'complete'; responseJson: string };
+/** What a tap does where data_exchange is not run (the preview): a screen, or the flow's answer. */
+export type LocalOutcome = { kind: 'show'; shown: ShownScreen; status: number } | { kind: 'complete'; responseJson: string };
+
+export type Outcome =
+  | LocalOutcome
+  /**
+   * A data_exchange action (when the caller asked for them): `data` is its payload, `entered` what
+   * the screen's fields hold (kept for when the user comes back), `here` the screen as it is now.
+   */
+  | { kind: 'exchange'; data: Values; entered: Values; here: ShownScreen };
 
 function pathOf(v: unknown): Path | undefined {
   if (typeof v !== 'string' || v.length > 1000) return undefined;
@@ -92,7 +106,18 @@ export function goBack(doc: FlowDoc, state: FlowState): ShownScreen | undefined 
  * A tap on the component at `actionField` (a Footer, EmbeddedLink or an OptIn's "read more"), with
  * the screen's fields as posted; undefined when the page named no such component.
  */
-export function runAction(doc: FlowDoc, state: FlowState, screen: ScreenDef, values: Values, actionField: unknown, flowToken: string): Outcome | undefined {
+export function runAction(doc: FlowDoc, state: FlowState, screen: ScreenDef, values: Values, actionField: unknown, flowToken: string): LocalOutcome | undefined;
+/** With dataExchange, a data_exchange action is handed back (kind "exchange") for the caller to ask the endpoint. */
+export function runAction(doc: FlowDoc, state: FlowState, screen: ScreenDef, values: Values, actionField: unknown, flowToken: string, opts: { dataExchange: true }): Outcome | undefined;
+export function runAction(
+  doc: FlowDoc,
+  state: FlowState,
+  screen: ScreenDef,
+  values: Values,
+  actionField: unknown,
+  flowToken: string,
+  opts: { dataExchange?: boolean } = {},
+): Outcome | undefined {
   const path = pathOf(actionField);
   const c = path && componentAt(screen.layout.children, path);
   const action = c?.['on-click-action'];
@@ -132,7 +157,8 @@ export function runAction(doc: FlowDoc, state: FlowState, screen: ScreenDef, val
       return { kind: 'show', status: 200, shown: { state: next, screen, built: buildScreen(screen, scopeOf(next, values), values, false) } };
     }
     case 'data_exchange':
-      return here(DATA_ENDPOINT_NOTICE);
+      if (!opts.dataExchange) return here(DATA_ENDPOINT_NOTICE);
+      return { kind: 'exchange', data: isObj(payload) ? payload : {}, entered, here: { state, screen, built } };
     case 'open_url': {
       const url = typeof action.url === 'string' ? action.url : '';
       return here(`This opens ${url.slice(0, 300) || 'a web page'} outside WhatsApp: the sandbox phone does not follow links.`);
@@ -142,5 +168,6 @@ export function runAction(doc: FlowDoc, state: FlowState, screen: ScreenDef, val
   }
 }
 
+/** What a data_exchange step says where no endpoint is asked (the preview page). */
 export const DATA_ENDPOINT_NOTICE =
-  "This flow needs its data endpoint (a data_exchange action goes to the business's endpoint_uri, encrypted with its public key): not simulated by the sandbox phone. Test this step against your endpoint on WhatsApp, or use navigate and complete actions to try the flow here.";
+  "This step needs the flow's data endpoint (a data_exchange action goes to the business's endpoint_uri, encrypted with its public key): a preview does not call it. Send the flow to a sandbox user and open it on the sandbox phone to run it against your endpoint.";

@@ -35,6 +35,8 @@ export interface ScreenDef {
   id: string;
   title?: string;
   terminal?: boolean;
+  /** Back from this screen asks the flow's endpoint (a BACK request) for the screen before. */
+  refresh_on_back?: boolean;
   layout: { children: unknown[] };
   data?: Values;
 }
@@ -42,6 +44,18 @@ export interface ScreenDef {
 export interface FlowDoc {
   version: string;
   screens: ScreenDef[];
+  /** data_api_version: the flow exchanges data with its endpoint. */
+  dataApiVersion?: string;
+  /** routing_model: the screens each screen may go to (screens of the flow, as the Flow JSON check made sure). */
+  routingModel?: Record<string, string[]>;
+}
+
+/** A routing_model as the phone uses it: each screen's list of screen ids (anything else left out). */
+function routingModelOf(v: unknown): Record<string, string[]> | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const [k, to] of Object.entries(v as Values)) if (Array.isArray(to)) out[k] = to.filter((x): x is string => typeof x === 'string');
+  return out;
 }
 
 /** The Flow JSON's screens, or undefined when it is not a flow the phone can show. */
@@ -58,7 +72,13 @@ export function parseFlowDoc(text: string): FlowDoc | undefined {
   const screens = d.screens.filter(
     (s): s is ScreenDef => s !== null && typeof s === 'object' && typeof (s as Values).id === 'string' && Array.isArray(((s as Values).layout as Values | undefined)?.children),
   );
-  return { version: typeof d.version === 'string' ? d.version : '7.0', screens };
+  const routingModel = routingModelOf(d.routing_model);
+  return {
+    version: typeof d.version === 'string' ? d.version : '7.0',
+    screens,
+    ...(typeof d.data_api_version === 'string' ? { dataApiVersion: d.data_api_version } : {}),
+    ...(routingModel ? { routingModel } : {}),
+  };
 }
 
 const MAX_DEPTH = 10;

@@ -8,6 +8,7 @@ import { hashSecret } from '../../crypto.ts';
 import { keyStillActive } from '../../services/channel-api-keys.ts';
 import { findChannel, type ChannelRow } from '../../services/channels.ts';
 import { createSession, destroySession, readSession, updateSessionSubject, type WebSession } from '../sessions.ts';
+import type { ExchangeRecord } from '../../messaging/flows/endpoint-exchange.ts';
 
 export interface PhoneUser {
   waId: string;
@@ -27,6 +28,11 @@ export interface PhoneSubject {
    * must still say why, not just show the key form.
    */
   ended?: string;
+  /**
+   * The last exchange of a flow with its data endpoint (the flow page shows it while that flow
+   * message is open): the decrypted request and answer (flow-endpoint.ts), cut to a few KB each.
+   */
+  flowExchange?: { messageId: string; record: ExchangeRecord };
 }
 
 export type PhoneSession = WebSession<PhoneSubject>;
