@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { authenticatePartner, requirePartner } from './auth.ts';
 import { partnerErrorHandler, partnerNotFoundHandler } from './errors.ts';
+import { addFormBodyParser, documentFormBodies } from './form-body.ts';
 import { tokenRoutes } from './routes/token.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { clientRoutes } from './routes/clients.ts';
@@ -35,6 +36,10 @@ export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { d
     const partnerId = (request.params as { partner_id?: string } | undefined)?.partner_id;
     if (partnerId !== undefined) requirePartner(request, partnerId);
   });
+
+  // Every route with a body takes it as JSON or form-encoded (form-body.ts), as 360dialog's does.
+  addFormBodyParser(app);
+  documentFormBodies(app);
 
   await app.register(tokenRoutes, { deps });
   await app.register(partnerRoutes, { deps });

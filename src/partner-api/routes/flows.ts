@@ -154,6 +154,8 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
         body: CreateBody,
         response: { 201: Created, ...PARTNER_ERRORS },
       },
+      // A form's publish=true as the boolean parseNewFlow checks for (form-body.ts).
+      config: { formFields: Type.Object({ publish: Type.Optional(Type.Boolean()) }) },
     },
     async (request, reply) => {
       const w = await waba(request.params);

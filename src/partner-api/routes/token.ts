@@ -4,11 +4,11 @@
 // either format understand it: refused logins, throttling, and malformed or incomplete bodies
 // alike. The body may be JSON or form-encoded, as OAuth clients send token requests.
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { toApiError } from '../../errors.ts';
+import { addFormBodyParser } from '../form-body.ts';
 import { authenticateHubUser } from '../../services/hub-users.ts';
 import { throttledLogin } from '../../services/login-throttle.ts';
 import { issueToken, verifyRefreshToken } from '../../services/tokens.ts';
@@ -43,7 +43,8 @@ function tokenErrorHandler(err: FastifyError | Error, request: FastifyRequest, r
 }
 
 export const tokenRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
-  await fastify.register(formbody, { bodyLimit: 16 * 1024 });
+  // The Partner API's form parser, with the smaller limit token forms always had.
+  addFormBodyParser(fastify, { bodyLimit: 16 * 1024 });
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(tokenErrorHandler);
   app.post(

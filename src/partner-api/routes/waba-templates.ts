@@ -42,6 +42,24 @@ const TemplateParams = Type.Object({
   template_id: Type.String({ maxLength: 64 }),
 });
 const Body = Type.Unknown({ description: '{"name","category","language","components":[…],"allow_category_change"?}' });
+/**
+ * The typed fields of a template body, for form-encoded bodies only (form-body.ts): their strings
+ * become the booleans and numbers a JSON body has. The template checks (messaging/templates) decide.
+ */
+const TemplateFormFields = Type.Object({
+  allow_category_change: Type.Optional(Type.Boolean()),
+  message_send_ttl_seconds: Type.Optional(Type.Integer()),
+  components: Type.Optional(
+    Type.Array(
+      Type.Object({
+        add_security_recommendation: Type.Optional(Type.Boolean()),
+        code_expiration_minutes: Type.Optional(Type.Integer()),
+        limited_time_offer: Type.Optional(Type.Object({ has_expiration: Type.Optional(Type.Boolean()) })),
+        buttons: Type.Optional(Type.Array(Type.Object({ zero_tap_terms_accepted: Type.Optional(Type.Boolean()) }))),
+      }),
+    ),
+  ),
+});
 
 export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -82,6 +100,7 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
         body: Body,
         response: { 201: WabaTemplate, ...PARTNER_ERRORS, ...RATE_LIMITED },
       },
+      config: { formFields: TemplateFormFields },
     },
     async (request, reply) => {
       const principal = request.partner!;
@@ -103,6 +122,7 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
         body: Type.Unknown({ description: '{"components":[…],"allow_category_change"?} (the flag is taken but an edit never changes the category)' }),
         response: { 200: Type.Object({ success: Type.Boolean() }), ...PARTNER_ERRORS },
       },
+      config: { formFields: TemplateFormFields },
     },
     async (request) => {
       const principal = request.partner!;
