@@ -124,17 +124,36 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
 
 /** A simulated user writes to a sandbox channel: the message gets a new wamid and the time of now. */
 export async function receiveInbound(deps: Deps, channel: ChannelRow, msg: InboundMessage): Promise<{ id: string; timestamp: string }> {
+  const r = await receiveInboundUnless(deps, channel, msg, async () => undefined);
+  if (r.received) return r.received;
+  throw new Error('receiveInbound: nothing blocks a message without a blocker');
+}
+
+/**
+ * receiveInbound, unless `blocker` (run first in the same transaction) finds a reason not to send
+ * the message: then nothing is stored and its reason comes back. The sandbox phone's flows use it
+ * so that a flow completes once, even with two completions at once (the blocker locks the row it reads).
+ */
+export async function receiveInboundUnless<T>(
+  deps: Deps,
+  channel: ChannelRow,
+  msg: InboundMessage,
+  blocker: (tx: Transaction<Database>) => Promise<T | undefined>,
+): Promise<{ received: { id: string; timestamp: string }; blocked?: undefined } | { received?: undefined; blocked: T }> {
   assertSandboxChannel(channel);
   const at = deps.clock.now();
   const id = newMessageId(channel, msg.from);
   const timestamp = String(Math.floor(at.getTime() / 1000));
   // A simulated user has a BSUID on the partner's numbers, as WhatsApp users have on Meta's (network/bsuid.ts).
   const userId = sandboxBsuid(deps.config.secretKey, channel.partner_id, msg.from);
-  await transact(deps, async (tx) => {
+  const blocked = await transact(deps, async (tx) => {
+    const reason = await blocker(tx);
+    if (reason !== undefined) return reason;
     const user = await tx.selectFrom('sandbox_users').select(['username', 'hide_number']).where('channel_id', '=', channel.id).where('wa_id', '=', msg.from).executeTakeFirst();
-    return storeInbound(deps, tx, channel, 'sandbox', { ...msg, id, at, timestamp, identity: sandboxIdentity(userId, user) });
+    await storeInbound(deps, tx, channel, 'sandbox', { ...msg, id, at, timestamp, identity: sandboxIdentity(userId, user) });
+    return undefined;
   });
-  return { id, timestamp };
+  return blocked !== undefined ? { blocked } : { received: { id, timestamp } };
 }
 
 /**

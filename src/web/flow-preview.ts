@@ -13,7 +13,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { flowOfPreviewToken, PREVIEW_PATH, type StoredFlowForPreview } from '../messaging/flows/preview.ts';
 import { renderPage } from './render.ts';
-import { decodeState, encodeState, goBack, openScreen, runAction, screenOf, type ShownScreen } from './phone/flow-run.ts';
+import { decodeState, encodeState, goBack, openScreen, runAction, runSelect, screenOf, type ShownScreen } from './phone/flow-run.ts';
 import { parseFlowDoc, postedValues, type FlowDoc, type ScreenDef } from './phone/flow-screen.ts';
 import type { Form } from './phone/actions.ts';
 
@@ -56,6 +56,7 @@ export function flowPreviewRoutes(app: FastifyInstance, deps: Deps): void {
       {
         title: `Flow preview: ${title}`,
         styles: ['/assets/phone.css', '/assets/phone-flow.css'],
+        scripts: ['/assets/phone-flow.js'],
         action: `${PREVIEW_PATH}/${o.token}`,
         closeHref: '',
         preview: true,
@@ -90,8 +91,11 @@ export function flowPreviewRoutes(app: FastifyInstance, deps: Deps): void {
       if (!back) return reply.redirect(`${PREVIEW_PATH}/${o.token}`, 303);
       return show(reply, o, back);
     }
-    const outcome = runAction(o.doc, state, screen, postedValues(screen, form), form._action, PREVIEW_FLOW_TOKEN);
-    if (!outcome) throw new ApiError(400, 'That button is not on this screen.');
+    const outcome =
+      form._select !== undefined
+        ? runSelect(o.doc, state, screen, postedValues(screen, form), form._select, PREVIEW_FLOW_TOKEN)
+        : runAction(o.doc, state, screen, postedValues(screen, form), form._action, PREVIEW_FLOW_TOKEN);
+    if (!outcome) throw new ApiError(400, form._select !== undefined ? 'That field is not on this screen, or runs no action when changed.' : 'That button is not on this screen.');
     if (outcome.kind === 'show') {
       // navigate made a new stack; update_data and the notices keep the screen's.
       const navigated = outcome.shown.state.stack !== state.stack;

@@ -13,6 +13,15 @@ import { businessView, userFacts } from '../user-view.ts';
 
 export const CONVERSATION_LIMIT = 100;
 
+/** What a completed flow message's button says after its target. */
+export const FLOW_SUBMITTED = ' · submitted';
+const submitted = <T extends { target: string }>(l: T): T => (l.target.endsWith(FLOW_SUBMITTED) ? l : { ...l, target: `${l.target}${FLOW_SUBMITTED}` });
+
+/** Marks the flow button of a flow message (its link) or of a template (its FLOW button, which opens the flow's page) as submitted. */
+function markFlowSubmitted(b: Bubble): void {
+  if (b.flowHref && b.links) b.links = b.links.map(submitted);
+  if (b.templateButtons) b.templateButtons = b.templateButtons.map((x) => (x.kind === 'link' && x.href?.startsWith('/sandbox/phone/flow/') ? submitted(x) : x));
+}
 const COLUMNS = ['id', 'direction', 'type', 'content', 'status', 'error_code', 'error_title', 'context_id', 'created_at'] as const;
 
 /**
@@ -105,6 +114,9 @@ export async function loadConversation(deps: Deps, channel: ChannelRow, waId: st
     if (m.context_id) {
       const q = byId.get(m.context_id);
       b.quote = q ? snippet(q) : 'a message';
+      // The user's interactive answer to a flow message (or a template with a FLOW button) is its
+      // nfm_reply: WhatsApp shows the flow's button as submitted.
+      if (q && m.direction === 'inbound' && m.type === 'interactive') markFlowSubmitted(q);
     }
     byId.set(b.id, b);
     bubbles.push(b);

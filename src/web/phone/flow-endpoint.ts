@@ -3,7 +3,8 @@
 //
 //   INIT           the flow message's flow_action is data_exchange: the endpoint names the first
 //                  screen and its data ({"version","action":"INIT","flow_token"}: no screen, no data);
-//   data_exchange  a Footer or EmbeddedLink whose action is data_exchange: the screen's payload goes
+//   data_exchange  a Footer, EmbeddedLink or NavigationList item whose action is data_exchange, or a
+//                  field's on-select-action data_exchange: the action's payload goes
 //                  ({"version","action","screen","data","flow_token"});
 //   BACK           Back on a screen with "refresh_on_back": true ({"version","action","screen",
 //                  "flow_token"}, screen the one being left): the endpoint gives the screen before.

@@ -1,7 +1,8 @@
 // The input components of a Flow screen on the sandbox phone: what the user entered (read from the
 // posted form as the value WhatsApp puts in `${form.name}`) and WhatsApp's checks of it before a
-// Footer may navigate or complete: required fields, lengths, input types, choices among the
-// options, a date within its range.
+// Footer may navigate or complete: required fields, lengths (min-chars, max-chars, max-length),
+// input types, a TextInput's pattern, choices among the options, a date within its range.
+import vm from 'node:vm';
 import { flag, resolve, text, type Scope, type Values } from './flow-expr.ts';
 
 export type Component = Record<string, unknown>;
@@ -10,6 +11,12 @@ export const FIELD_TYPES = ['TextInput', 'TextArea', 'Dropdown', 'RadioButtonsGr
 export type FieldType = (typeof FIELD_TYPES)[number];
 export const isField = (c: Component): c is Component & { type: FieldType; name: string } =>
   (FIELD_TYPES as readonly unknown[]).includes(c.type) && typeof c.name === 'string' && c.name !== '';
+
+/** Whether an input component runs an action when the user selects or unselects (on-select-action / on-unselect-action, Flow JSON 6.0+). */
+export const hasSelectAction = (c: Component): boolean => {
+  const isObj = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  return c.type !== 'TextInput' && c.type !== 'TextArea' && (isObj(c['on-select-action']) || isObj(c['on-unselect-action']));
+};
 
 /** TextInput's max-chars and TextArea's max-length when the flow sets none (Meta's defaults). */
 const TEXT_INPUT_MAX = 80;
@@ -86,6 +93,66 @@ const INPUT_TYPES: Record<string, { test: RegExp; says: string }> = {
   passcode: { test: /^\d+$/, says: 'digits only' },
 };
 
+/** The input types whose value a TextInput's `pattern` checks (Meta: text, number, password, passcode). */
+const PATTERN_INPUT_TYPES = ['text', 'number', 'password', 'passcode'];
+/** The longest `pattern` the phone compiles (a flow's regex runs on the server here, not on the user's phone). */
+export const MAX_PATTERN_CHARS = 1000;
+
+/**
+ * A TextInput's `pattern` (Flow JSON 6.2+) as a regular expression the whole value must match, as
+ * a phone's matcher does (`^(?:…)$`); undefined without one, or when it is not a regex JavaScript
+ * reads (the screen says so: patternProblem).
+ */
+export function patternOf(c: Component, scope: Scope): RegExp | undefined {
+  const p = resolve(c.pattern, scope);
+  if (typeof p !== 'string' || p === '' || p.length > MAX_PATTERN_CHARS) return undefined;
+  try {
+    return new RegExp(`^(?:${p})$`, 'u');
+  } catch {
+    try {
+      return new RegExp(`^(?:${p})$`);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** How long one pattern check may run: the flow's regex runs on the server here, where one that backtracks without end would stall it. */
+export const PATTERN_TIMEOUT_MS = 50;
+let patternContext: vm.Context | undefined;
+
+/**
+ * Whether the value matches the pattern, run in a separate V8 context with a time limit (V8
+ * interrupts a regex that runs over it): 'timeout' then.
+ */
+export function patternMatches(re: RegExp, value: string): boolean | 'timeout' {
+  patternContext ??= vm.createContext(Object.create(null));
+  patternContext.source = re.source;
+  patternContext.flags = re.flags;
+  patternContext.value = value;
+  try {
+    return vm.runInContext('new RegExp(source, flags).test(value)', patternContext, { timeout: PATTERN_TIMEOUT_MS }) === true;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'timeout';
+    throw e;
+  } finally {
+    patternContext.value = undefined;
+  }
+}
+
+/** Why the phone cannot check a TextInput's `pattern` (shown as a notice), or undefined. */
+export function patternProblem(c: Component, scope: Scope): string | undefined {
+  if (c.type !== 'TextInput' || c.pattern === undefined) return undefined;
+  const p = resolve(c.pattern, scope);
+  const name = typeof c.name === 'string' ? c.name : 'a field';
+  if (typeof p !== 'string') return `The pattern of “${name}” is not a string: not checked.`;
+  if (p.length > MAX_PATTERN_CHARS) return `The pattern of “${name}” is longer than ${MAX_PATTERN_CHARS} characters: not checked by the sandbox phone.`;
+  if (p !== '' && !patternOf(c, scope)) return `The pattern of “${name}” is not a regular expression the sandbox phone can read: not checked.`;
+  const inputType = String(resolve(c['input-type'], scope) ?? 'text');
+  if (!PATTERN_INPUT_TYPES.includes(inputType)) return `“${name}” has input-type ${inputType}, which a pattern does not apply to (WhatsApp checks it for text, number, password and passcode): not checked.`;
+  return undefined;
+}
+
 /** Why a field's value would stop WhatsApp's Footer, or undefined when it is fine. */
 export function fieldProblem(c: Component & { type: FieldType }, value: unknown, scope: Scope): string | undefined {
   const label = text(c.label, scope) || c.name;
@@ -100,8 +167,16 @@ export function fieldProblem(c: Component & { type: FieldType }, value: unknown,
       const max = int(resolve(c['max-chars'], scope)) ?? TEXT_INPUT_MAX;
       if (min !== undefined && len < min) return `“${label}” needs at least ${min} characters.`;
       if (len > max) return `“${label}” takes at most ${max} characters.`;
-      const kind = INPUT_TYPES[String(resolve(c['input-type'], scope) ?? 'text')];
+      const inputType = String(resolve(c['input-type'], scope) ?? 'text');
+      const kind = INPUT_TYPES[inputType];
       if (kind && !kind.test.test(s.trim())) return `“${label}” must be ${kind.says}.`;
+      const pattern = patternOf(c, scope);
+      const matches = pattern && PATTERN_INPUT_TYPES.includes(inputType) ? patternMatches(pattern, s) : true;
+      if (matches === 'timeout') return `“${label}”: its pattern took longer than ${PATTERN_TIMEOUT_MS} ms to check (a regex that backtracks without end?): the sandbox phone stops it.`;
+      if (!matches) {
+        const helper = c['helper-text'] !== undefined ? text(c['helper-text'], scope) : '';
+        return helper ? `“${label}” is not in the expected format: ${helper}` : `“${label}” is not in the expected format.`;
+      }
       return undefined;
     }
     case 'TextArea': {

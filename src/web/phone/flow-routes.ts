@@ -3,6 +3,8 @@
 // "draft"), starting at the screen the message names with the data it gives. Each tap posts the
 // screen's form; a Footer checks the fields as WhatsApp does; completing sends the business the
 // nfm_reply with the complete action's payload and the message's flow_token, replying to the message.
+// A flow message completes once (flow-completion.ts): once its nfm_reply is stored, the page says
+// so and shows the response_json sent, and nothing more is sent.
 //
 // A flow with a data endpoint runs against it, as on WhatsApp (flow-endpoint.ts): a message sent
 // with flow_action "data_exchange" opens with an INIT request, a data_exchange action sends the
@@ -13,7 +15,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
-import { receiveInbound } from '../../messaging/inbound.ts';
+import { receiveInboundUnless } from '../../messaging/inbound.ts';
+import { flowCompletion, type FlowCompletion } from '../../messaging/flows/flow-completion.ts';
 import { flowOfMessage, flowUnavailable, type FlowMessageParams, type StoredFlow } from '../../messaging/flows/flow-message.ts';
 import { flowParamsOfMessage } from '../../messaging/flows/template-flow.ts';
 import type { ExchangeRecord } from '../../messaging/flows/endpoint-exchange.ts';
@@ -23,7 +26,7 @@ import { renderPage } from '../render.ts';
 import { findConversationMessage } from './conversation.ts';
 import type { Form } from './actions.ts';
 import { endpointStep, type EndpointFlow, type EndpointStep } from './flow-endpoint.ts';
-import { decodeState, encodeState, goBack, openScreen, runAction, screenOf, type ShownScreen } from './flow-run.ts';
+import { decodeState, encodeState, goBack, openScreen, runAction, runSelect, screenOf, type ShownScreen } from './flow-run.ts';
 import { parseFlowDoc, postedValues, type FlowDoc } from './flow-screen.ts';
 import type { PhoneSession, PhoneState, PhoneUser } from './session.ts';
 
@@ -45,6 +48,8 @@ interface Opened {
   doc?: FlowDoc;
   /** Why the flow cannot be run here (shown instead of its screens). */
   problem?: string;
+  /** The flow message was completed already (its nfm_reply is stored): it cannot be completed again. */
+  done?: FlowCompletion;
 }
 
 /** What a flow page shows beside the screen (or instead of it). */
@@ -55,6 +60,8 @@ interface PageParts {
   endpointError?: string;
   /** The endpoint completed the flow: the reply the business was sent. */
   completed?: { responseJson: string; note?: string };
+  /** The flow was completed before: the reply sent then. */
+  alreadyCompleted?: FlowCompletion;
 }
 
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -70,7 +77,8 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
     const params = m && (await flowParamsOfMessage(deps, s.channel, m));
     if (!params) throw new ApiError(404, 'That message is not a flow message of this conversation.');
     const flow = await flowOfMessage(deps, s.channel, params);
-    const base = { channel: s.channel, user, session: s.session!, messageId, params, flowName: flow?.name ?? params.ref, ...(flow ? { flow } : {}) };
+    const done = await flowCompletion(deps.db.kysely, deps.db.kind, s.channel.id, user.waId, messageId);
+    const base = { channel: s.channel, user, session: s.session!, messageId, params, flowName: flow?.name ?? params.ref, ...(flow ? { flow } : {}), ...(done ? { done } : {}) };
     const unavailable = flowUnavailable(flow, params);
     if (unavailable) return { ...base, problem: unavailable };
     const doc = parseFlowDoc(flow!.flow_json!);
@@ -85,7 +93,7 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
   }
 
   function show(reply: FastifyReply, o: Opened, shown: ShownScreen | undefined, parts: PageParts = {}): FastifyReply {
-    const title = parts.completed ? o.flowName : (shown?.screen.title ?? o.flowName);
+    const title = parts.completed || parts.alreadyCompleted ? o.flowName : (shown?.screen.title ?? o.flowName);
     const exchange = lastExchange(o);
     return renderPage(
       reply,
@@ -93,6 +101,7 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
       {
         title: `Flow: ${title}`,
         styles: ['/assets/phone.css', '/assets/phone-flow.css'],
+        scripts: ['/assets/phone-flow.js'],
         csrf: o.session.csrfToken,
         action: `${HOME}/flow/${encodeURIComponent(o.messageId)}`,
         flowName: o.flowName,
@@ -100,6 +109,7 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
         problem: parts.problem ?? o.problem,
         endpointError: parts.endpointError,
         completed: parts.completed,
+        alreadyCompleted: parts.alreadyCompleted,
         exchange,
         ...(shown
           ? {
@@ -129,16 +139,28 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
     await updateSessionSubject(deps, o.session, { ...o.session.subject, flowExchange: { messageId: o.messageId, record } });
   }
 
-  /** Sends the business the flow's reply (nfm_reply), answering the flow message. */
-  async function sendReply(o: Opened, responseJson: string): Promise<void> {
-    await receiveInbound(deps, o.channel, {
-      from: o.user.waId,
-      name: o.user.name,
-      type: 'interactive',
-      content: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json: responseJson } },
-      context: { from: o.channel.phone_number, id: o.messageId },
-    });
+  /**
+   * Sends the business the flow's reply (nfm_reply), answering the flow message, unless the flow
+   * was completed meanwhile (another tab, a double submit): then that completion, nothing sent.
+   */
+  async function sendReply(o: Opened, responseJson: string): Promise<FlowCompletion | undefined> {
+    const r = await receiveInboundUnless(
+      deps,
+      o.channel,
+      {
+        from: o.user.waId,
+        name: o.user.name,
+        type: 'interactive',
+        content: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json: responseJson } },
+        context: { from: o.channel.phone_number, id: o.messageId },
+      },
+      (tx) => flowCompletion(tx, deps.db.kind, o.channel.id, o.user.waId, o.messageId, { lock: true }),
+    );
+    return r.blocked;
   }
+
+  /** The page of a flow completed before: what was sent then, and nothing more (409 for a post trying to go on). */
+  const showDone = (reply: FastifyReply, o: Opened, done: FlowCompletion, status = 200) => show(reply, o, undefined, { alreadyCompleted: done, status });
 
   /**
    * The page after a step through the endpoint. `here` is the screen the user was on (undefined
@@ -149,9 +171,11 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
     switch (step.kind) {
       case 'show':
         return show(reply, o, step.shown);
-      case 'complete':
-        await sendReply(o, step.responseJson);
+      case 'complete': {
+        const done = await sendReply(o, step.responseJson);
+        if (done) return showDone(reply, o, done, 409);
         return show(reply, o, undefined, { completed: { responseJson: step.responseJson, ...(step.note ? { note: step.note } : {}) } });
+      }
       case 'closed':
         return show(reply, o, undefined, { problem: `WhatsApp closed the flow: ${step.message}` });
       case 'failed':
@@ -161,6 +185,7 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
 
   app.get(`${HOME}/flow/:id`, async (request, reply) => {
     const o = await open(await h.state(request), idOf(request));
+    if (o.done) return showDone(reply, o, o.done);
     if (!o.doc) return show(reply, o, undefined);
     // flow_action data_exchange: the first screen comes from the business's endpoint (INIT).
     if (o.params.action === 'data_exchange') {
@@ -176,6 +201,7 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
   app.post(`${HOME}/flow/:id`, async (request, reply) => {
     const { s, form } = await h.posted(request);
     const o = await open(s, idOf(request));
+    if (o.done) return showDone(reply, o, o.done, 409);
     if (!o.doc) return show(reply, o, undefined);
     const state = decodeState(form._state);
     const screen = state && screenOf(o.doc, state.screen);
@@ -192,17 +218,22 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
       if (!back) return reply.redirect(HOME, 303);
       return show(reply, o, back);
     }
-    const outcome = runAction(o.doc, state, screen, postedValues(screen, form), form._action, o.params.flowToken, { dataExchange: true });
-    if (!outcome) throw new ApiError(400, 'That button is not on this screen.');
+    // A field's on-select-action / on-unselect-action (posted by the page's script on change, or the field's Apply button).
+    const outcome =
+      form._select !== undefined
+        ? runSelect(o.doc, state, screen, postedValues(screen, form), form._select, o.params.flowToken, { dataExchange: true })
+        : runAction(o.doc, state, screen, postedValues(screen, form), form._action, o.params.flowToken, { dataExchange: true });
+    if (!outcome) throw new ApiError(400, form._select !== undefined ? 'That field is not on this screen, or runs no action when changed.' : 'That button is not on this screen.');
     if (outcome.kind === 'show') return show(reply, o, outcome.shown, { status: outcome.status });
     if (outcome.kind === 'exchange') {
       // The screen as the user left it, what they entered kept, for a failure to come back to.
       const here = openScreen({ ...state, forms: { ...state.forms, [state.screen]: outcome.entered } }, screen);
-      const ep = endpointOf(o, "this button's action is data_exchange: the screen's data goes to the endpoint");
+      const ep = endpointOf(o, form._select !== undefined ? "this field's on-select-action is data_exchange: its payload goes to the endpoint" : "this button's action is data_exchange: the screen's data goes to the endpoint");
       if (typeof ep === 'string') return show(reply, o, here, { endpointError: ep });
       return afterStep(reply, o, await endpointStep(deps, ep, { action: 'data_exchange', state, screen, entered: outcome.entered }, outcome.data), here);
     }
-    await sendReply(o, outcome.responseJson);
+    const done = await sendReply(o, outcome.responseJson);
+    if (done) return showDone(reply, o, done, 409);
     return reply.redirect(HOME, 303);
   });
 }

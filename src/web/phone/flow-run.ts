@@ -3,13 +3,15 @@
 // (to its screen, whose data is the action's payload), complete (the nfm_reply's response_json:
 // flow_token and the payload), update_data (Flow JSON 6.0), data_exchange (handed to the caller,
 // which asks the business's endpoint: flow-endpoint.ts; the preview only says it would), or what
-// the sandbox cannot do (open_url leaves WhatsApp).
+// the sandbox cannot do (open_url leaves WhatsApp). A field's on-select-action / on-unselect-action
+// (update_data, data_exchange) runs when the page posts the changed field (runSelect).
 //
 // The state travels in a hidden field of the page, not signed: the simulated user could send any
 // nfm_reply through POST /sandbox/v1/inbound anyway. It is checked as untrusted input (shape, sizes),
 // every screen it names must be in the flow, and everything it holds is escaped when drawn.
 import { resolve, type Scope, type Values } from './flow-expr.ts';
-import { formValue } from './flow-fields.ts';
+import { formValue, hasSelectAction, isField } from './flow-fields.ts';
+import { navItemsOf } from './flow-navlist.ts';
 import { buildScreen, componentAt, initialValues, type BuiltScreen, type FlowDoc, type Path, type ScreenDef } from './flow-screen.ts';
 
 export interface FlowState {
@@ -119,18 +121,43 @@ export function runAction(
   opts: { dataExchange?: boolean } = {},
 ): Outcome | undefined {
   const path = pathOf(actionField);
+  if (path && path.at(-2) === 'list-items') return runNavItem(doc, state, screen, values, path, flowToken, opts);
   const c = path && componentAt(screen.layout.children, path);
   const action = c?.['on-click-action'];
   if (!c || !isObj(action) || !['Footer', 'EmbeddedLink', 'OptIn'].includes(String(c.type))) return undefined;
   const name = String(action.name);
   // WhatsApp keeps a Footer disabled until the screen's required fields are right; a flow completes only so.
   const validate = c.type === 'Footer' || name === 'complete';
-  const scope = scopeOf(state, values);
-  const built = buildScreen(screen, scope, values, validate);
+  const built = buildScreen(screen, scopeOf(state, values), values, validate);
   const here = (notice?: string, status = 200, error?: string): Outcome => ({ kind: 'show', status, shown: { state, screen, built, ...(notice ? { notice } : {}), ...(error ? { error } : {}) } });
   if (c.type === 'Footer' && c.enabled === false) return here('This button is disabled.');
   if (validate && built.problems > 0) return here(undefined, 400, built.problems === 1 ? 'One field needs your attention.' : `${built.problems} fields need your attention.`);
-  // What `${form.x}` gives from here on: the visible fields only, dates as the flow's version has them.
+  return perform(doc, state, screen, values, built, action, flowToken, opts, here);
+}
+
+/**
+ * A tap on an item of a NavigationList (Flow JSON 6.2+): the item's own on-click-action, or the
+ * list's; navigate or data_exchange, as WhatsApp allows there. The path is the list's, then
+ * "list-items" and the item's index; undefined when the page named no such item (or one not shown).
+ */
+function runNavItem(doc: FlowDoc, state: FlowState, screen: ScreenDef, values: Values, path: Path, flowToken: string, opts: { dataExchange?: boolean }): Outcome | undefined {
+  const index = path.at(-1);
+  const list = componentAt(screen.layout.children, path.slice(0, -2));
+  if (!list || list.type !== 'NavigationList' || typeof index !== 'number') return undefined;
+  const built = buildScreen(screen, scopeOf(state, values), values, false);
+  const key = JSON.stringify(path);
+  if (!built.nodes.some((n) => n.kind === 'navlist' && n.items.some((i) => i.action === key))) return undefined;
+  const item = navItemsOf(list, scopeOf(state, values))[index];
+  const action = item && isObj(item['on-click-action']) ? item['on-click-action'] : list['on-click-action'];
+  if (!isObj(action)) return undefined;
+  const here = (notice?: string): Outcome => ({ kind: 'show', status: 200, shown: { state, screen, built, ...(notice ? { notice } : {}) } });
+  const name = String(action.name);
+  if (name !== 'navigate' && name !== 'data_exchange') return here(`A NavigationList item runs navigate or data_exchange; this one's action is “${name.slice(0, 50)}”, which WhatsApp does not run there.`);
+  return perform(doc, state, screen, values, built, action, flowToken, opts, here);
+}
+
+/** What `${form.x}` gives from here on (the visible fields only, dates as the flow's version has them), and the fields' values as entered. */
+function enteredOf(doc: FlowDoc, built: BuiltScreen): { entered: Values; given: Values } {
   const entered: Values = {};
   const given: Values = {};
   for (const [k, f] of built.fields) {
@@ -138,6 +165,23 @@ export function runAction(
     entered[k] = f.value;
     given[k] = formValue(f.c, f.value, doc.version);
   }
+  return { entered, given };
+}
+
+/** Runs an action of the screen (its payload resolved with the fields as posted). */
+function perform(
+  doc: FlowDoc,
+  state: FlowState,
+  screen: ScreenDef,
+  values: Values,
+  built: BuiltScreen,
+  action: Values,
+  flowToken: string,
+  opts: { dataExchange?: boolean },
+  here: (notice?: string) => Outcome,
+): Outcome {
+  const name = String(action.name);
+  const { entered, given } = enteredOf(doc, built);
   const payload = resolve(action.payload ?? {}, scopeOf(state, given));
   switch (name) {
     case 'navigate': {
@@ -152,6 +196,7 @@ export function runAction(
       return { kind: 'complete', responseJson: JSON.stringify({ flow_token: flowToken, ...body }) };
     }
     case 'update_data': {
+      // Meta's update_data: the payload's keys replace the screen's data values, and every expression is evaluated again.
       const data = { ...state.data, ...(isObj(payload) ? payload : {}) };
       const next = { ...state, data };
       return { kind: 'show', status: 200, shown: { state: next, screen, built: buildScreen(screen, scopeOf(next, values), values, false) } };
@@ -166,6 +211,55 @@ export function runAction(
     default:
       return here(`The action “${name.slice(0, 50)}” is not simulated by the sandbox phone.`);
   }
+}
+
+/** The actions an input's on-select-action and on-unselect-action may run (Flow JSON 6.0+). */
+const SELECT_ACTIONS: Record<'on-select-action' | 'on-unselect-action', string[]> = {
+  'on-select-action': ['data_exchange', 'update_data'],
+  'on-unselect-action': ['update_data'],
+};
+
+/** Whether a field's value went from `before` to `now` by a selection (something chosen), an unselection (something let go), or not at all. */
+export function selectionChange(before: unknown, now: unknown): 'select' | 'unselect' | undefined {
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === null || v === '' || v === false ? [] : [String(v)]);
+  const a = list(before);
+  const b = list(now);
+  if (b.some((x) => !a.includes(x))) return 'select';
+  if (a.some((x) => !b.includes(x))) return 'unselect';
+  return undefined;
+}
+
+/**
+ * The user changed a field that has an on-select-action or on-unselect-action (the field at
+ * `selectField`, posted by the page's script on change, or by the field's Apply button without
+ * JavaScript). Its value as the screen last had it (the state's form for this screen, or the
+ * screen's initial values) tells a selection from an unselection; the action then runs as WhatsApp
+ * runs it: update_data replaces data values and draws the screen again, data_exchange goes to the
+ * endpoint (with opts.dataExchange) with the action's payload. The screen keeps what was entered.
+ * Undefined when the page named no such field (or one not shown).
+ */
+export function runSelect(doc: FlowDoc, state: FlowState, screen: ScreenDef, values: Values, selectField: unknown, flowToken: string): LocalOutcome | undefined;
+export function runSelect(doc: FlowDoc, state: FlowState, screen: ScreenDef, values: Values, selectField: unknown, flowToken: string, opts: { dataExchange: true }): Outcome | undefined;
+export function runSelect(doc: FlowDoc, state: FlowState, screen: ScreenDef, values: Values, selectField: unknown, flowToken: string, opts: { dataExchange?: boolean } = {}): Outcome | undefined {
+  const path = pathOf(selectField);
+  const c = path && componentAt(screen.layout.children, path);
+  if (!c || !isField(c) || !hasSelectAction(c)) return undefined;
+  const built = buildScreen(screen, scopeOf(state, values), values, false);
+  if (built.fields.get(c.name)?.c !== c) return undefined;
+  const { entered } = enteredOf(doc, built);
+  // From now on the screen's values are these: the next change is told against them.
+  const kept: FlowState = { ...state, forms: { ...state.forms, [state.screen]: entered } };
+  const keptBuilt = buildScreen(screen, scopeOf(kept, values), values, false);
+  const here = (notice?: string): Outcome => ({ kind: 'show', status: 200, shown: { state: kept, screen, built: keptBuilt, ...(notice ? { notice } : {}) } });
+  const before = (state.forms[state.screen] ?? initialValues(screen, scopeOf(state, {})))[c.name];
+  const change = selectionChange(before, values[c.name]);
+  if (!change) return here();
+  const key = change === 'select' ? 'on-select-action' : 'on-unselect-action';
+  const action = c[key];
+  if (!isObj(action)) return here();
+  const name = String(action.name);
+  if (!SELECT_ACTIONS[key].includes(name)) return here(`The ${key} of “${c.name}” is “${name.slice(0, 50)}”, which WhatsApp does not run there (it takes ${SELECT_ACTIONS[key].join(' or ')}).`);
+  return perform(doc, kept, screen, values, keptBuilt, action, flowToken, opts, here);
 }
 
 /** What a data_exchange step says where no endpoint is asked (the preview page). */

@@ -4,7 +4,8 @@
 // Actions are not run here: a button names its component by its path in the layout, and the route
 // finds the action there (flow-run.ts).
 import { condition, flag, resolve, text, type Scope, type Values } from './flow-expr.ts';
-import { fieldProblem, initialValue, isField, optionsOf, postedValue, type Component, type FieldType, type Option } from './flow-fields.ts';
+import { navListNode, type NavItem } from './flow-navlist.ts';
+import { fieldProblem, hasSelectAction, initialValue, isField, optionsOf, patternProblem, postedValue, type Component, type FieldType, type Option } from './flow-fields.ts';
 
 /** A component's place in the layout: indexes and the keys then / else / children / cases.<key>. */
 export type Path = (string | number)[];
@@ -18,6 +19,8 @@ interface FieldBase {
   disabled: boolean;
   helper?: string;
   error?: string;
+  /** The field runs an on-select-action / on-unselect-action: its path, posted as `_select` when it changes. */
+  select?: string;
 }
 
 export type FlowNode =
@@ -29,6 +32,7 @@ export type FlowNode =
   | { kind: 'link'; text: string; action: string }
   | { kind: 'footer'; label: string; action: string; disabled: boolean; caption?: string }
   | { kind: 'image'; alt: string }
+  | { kind: 'navlist'; label?: string; description?: string; items: NavItem[] }
   | { kind: 'notice'; text: string };
 
 export interface ScreenDef {
@@ -144,6 +148,7 @@ export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, val
       required: flag(c.required, scope, false),
       disabled: !flag(c.enabled, scope, true),
       ...(c['helper-text'] !== undefined ? { helper: text(c['helper-text'], scope) } : {}),
+      ...(hasSelectAction(c) ? { select: key(path) } : {}),
     };
     const given = c['error-message'] !== undefined ? text(c['error-message'], scope) : '';
     const problem = validate ? fieldProblem(c, value, scope) : undefined;
@@ -156,6 +161,8 @@ export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, val
         const max = resolve(c.type === 'TextInput' ? c['max-chars'] : c['max-length'], scope);
         const inputType = String(resolve(c['input-type'], scope) ?? 'text');
         out.nodes.push({ ...base, kind: 'input', multiline: c.type === 'TextArea', inputType, value: typeof value === 'string' ? value : '', ...(typeof max === 'number' ? { maxLength: max } : {}) });
+        const unchecked = patternProblem(c, scope);
+        if (unchecked) out.nodes.push({ kind: 'notice', text: unchecked });
         return;
       }
       case 'DatePicker': {
@@ -217,6 +224,14 @@ export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, val
           return void out.nodes.push({ kind: 'link', text: text(c.text, scope), action: key(path) });
         case 'Image':
           return void out.nodes.push({ kind: 'image', alt: text(c['alt-text'], scope) || 'Image' });
+        case 'NavigationList':
+          return void out.nodes.push(navListNode(c, path, scope));
+        case 'PhotoPicker':
+        case 'DocumentPicker':
+          return void out.nodes.push({
+            kind: 'notice',
+            text: `A ${type} (the user picks ${type === 'PhotoPicker' ? 'photos' : 'documents'} to send) is not simulated by the sandbox phone: nothing can be picked here, and the flow's response carries no media for it.`,
+          });
         default:
           if (isField(c)) return field(c, path);
           return void out.nodes.push({ kind: 'notice', text: `A ${type || 'component'} is not simulated by the sandbox phone.` });
