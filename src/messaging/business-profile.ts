@@ -73,9 +73,13 @@ type ProfileColumns = Partial<Pick<ChannelRow, 'profile_about_text' | 'profile_a
 
 /**
  * The columns an update sets, from the fields the body gives (each checked, with Meta's
- * limits; a field not given is left as it is). `flavour` decides how a vertical is named.
+ * limits; a field not given, or null, is left as it is). `flavour` decides how a vertical is named.
  */
 export function profileChanges(b: Obj, flavour: 'cloud' | 'onpremise'): ProfileColumns {
+  // A null field is a field not given: WABA360Dialog.NET's profile update (Newtonsoft, nulls
+  // written) sends every field it was not told, and none of them should be refused or cleared.
+  // Clearing takes "" (or [] for websites), as before.
+  b = Object.fromEntries(Object.entries(b).filter(([, v]) => v !== null));
   const set: ProfileColumns = {};
   if (b.about !== undefined) set.profile_about_text = aboutText(b.about, 'about');
   if (b.address !== undefined) set.profile_address = str(b.address, 'address', { max: 256, min: 0 });
