@@ -4,10 +4,11 @@
 // input types, a TextInput's pattern, choices among the options, a date within its range.
 import vm from 'node:vm';
 import { flag, resolve, text, type Scope, type Values } from './flow-expr.ts';
+import { calendarProblem, initialCalendar } from './flow-calendar.ts';
 
 export type Component = Record<string, unknown>;
 
-export const FIELD_TYPES = ['TextInput', 'TextArea', 'Dropdown', 'RadioButtonsGroup', 'CheckboxGroup', 'ChipsSelector', 'OptIn', 'DatePicker'] as const;
+export const FIELD_TYPES = ['TextInput', 'TextArea', 'Dropdown', 'RadioButtonsGroup', 'CheckboxGroup', 'ChipsSelector', 'OptIn', 'DatePicker', 'CalendarPicker'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 export const isField = (c: Component): c is Component & { type: FieldType; name: string } =>
   (FIELD_TYPES as readonly unknown[]).includes(c.type) && typeof c.name === 'string' && c.name !== '';
@@ -54,6 +55,9 @@ export function postedValue(c: Component & { type: FieldType }, raw: unknown): u
     }
     case 'OptIn':
       return one(raw) === 'on';
+    case 'CalendarPicker':
+      // Already read from the form's one or two date fields (postedCalendar).
+      return raw;
     default: {
       const s = one(raw);
       return s === undefined || s === '' ? undefined : s.slice(0, 10_000);
@@ -66,6 +70,7 @@ export function initialValue(c: Component & { type: FieldType; name: string }, f
   const v = resolve(c['init-value'] ?? formInit?.[c.name], scope);
   if (c.type === 'OptIn') return v === true;
   if (c.type === 'CheckboxGroup' || c.type === 'ChipsSelector') return Array.isArray(v) ? v.map(String) : undefined;
+  if (c.type === 'CalendarPicker') return initialCalendar(v);
   return v === undefined || v === null ? undefined : String(v);
 }
 
@@ -154,7 +159,8 @@ export function patternProblem(c: Component, scope: Scope): string | undefined {
 }
 
 /** Why a field's value would stop WhatsApp's Footer, or undefined when it is fine. */
-export function fieldProblem(c: Component & { type: FieldType }, value: unknown, scope: Scope): string | undefined {
+export function fieldProblem(c: Component & { type: FieldType; name: string }, value: unknown, scope: Scope): string | undefined {
+  if (c.type === 'CalendarPicker') return calendarProblem(c, value, scope);
   const label = text(c.label, scope) || c.name;
   const required = flag(c.required, scope, false);
   const empty = value === undefined || value === false || (typeof value === 'string' && value.trim() === '');

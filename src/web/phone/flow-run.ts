@@ -221,7 +221,15 @@ const SELECT_ACTIONS: Record<'on-select-action' | 'on-unselect-action', string[]
 
 /** Whether a field's value went from `before` to `now` by a selection (something chosen), an unselection (something let go), or not at all. */
 export function selectionChange(before: unknown, now: unknown): 'select' | 'unselect' | undefined {
-  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === null || v === '' || v === false ? [] : [String(v)]);
+  const list = (v: unknown): string[] =>
+    Array.isArray(v)
+      ? v.map(String)
+      : v === undefined || v === null || v === '' || v === false
+        ? []
+        : // A CalendarPicker's range: {"start-date", "end-date"}, each end a choice of its own.
+          isObj(v)
+          ? Object.entries(v).map(([k, x]) => `${k}=${String(x)}`)
+          : [String(v)];
   const a = list(before);
   const b = list(now);
   if (b.some((x) => !a.includes(x))) return 'select';

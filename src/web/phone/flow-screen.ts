@@ -5,6 +5,9 @@
 // finds the action there (flow-run.ts).
 import { condition, flag, resolve, text, type Scope, type Values } from './flow-expr.ts';
 import { navListNode, type NavItem } from './flow-navlist.ts';
+import { calendarGivenError, calendarNode, type CalendarNode } from './flow-calendar-node.ts';
+import { postedCalendar } from './flow-calendar.ts';
+import { carouselNode, type CarouselNode } from './flow-carousel.ts';
 import { fieldProblem, hasSelectAction, initialValue, isField, optionsOf, patternProblem, postedValue, type Component, type FieldType, type Option } from './flow-fields.ts';
 
 /** A component's place in the layout: indexes and the keys then / else / children / cases.<key>. */
@@ -27,11 +30,13 @@ export type FlowNode =
   | { kind: 'text'; style: 'heading' | 'subheading' | 'body' | 'caption'; text: string }
   | (FieldBase & { kind: 'input'; multiline: boolean; inputType: string; value: string; maxLength?: number })
   | (FieldBase & { kind: 'date'; value: string; min?: string; max?: string })
+  | (FieldBase & CalendarNode)
   | (FieldBase & { kind: 'choice'; control: 'dropdown' | 'radio' | 'checkbox'; options: Option[]; selected: string[] })
   | (FieldBase & { kind: 'optin'; checked: boolean; more?: string })
   | { kind: 'link'; text: string; action: string }
   | { kind: 'footer'; label: string; action: string; disabled: boolean; caption?: string }
   | { kind: 'image'; alt: string }
+  | CarouselNode
   | { kind: 'navlist'; label?: string; description?: string; items: NavItem[] }
   | { kind: 'notice'; text: string };
 
@@ -150,7 +155,7 @@ export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, val
       ...(c['helper-text'] !== undefined ? { helper: text(c['helper-text'], scope) } : {}),
       ...(hasSelectAction(c) ? { select: key(path) } : {}),
     };
-    const given = c['error-message'] !== undefined ? text(c['error-message'], scope) : '';
+    const given = c['error-message'] === undefined ? '' : c.type === 'CalendarPicker' ? calendarGivenError(c, scope) : text(c['error-message'], scope);
     const problem = validate ? fieldProblem(c, value, scope) : undefined;
     if (problem) out.problems++;
     const error = problem ?? (given || undefined);
@@ -171,6 +176,8 @@ export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, val
         out.nodes.push({ ...base, kind: 'date', value: typeof value === 'string' ? value : '', ...(typeof min === 'string' ? { min } : {}), ...(typeof max === 'string' ? { max } : {}) });
         return;
       }
+      case 'CalendarPicker':
+        return void out.nodes.push({ ...base, ...calendarNode(c, value, scope, base.id) });
       case 'OptIn': {
         const more = isObj(c['on-click-action']) ? key(path) : undefined;
         out.nodes.push({ ...base, kind: 'optin', checked: value === true, ...(more ? { more } : {}) });
@@ -226,6 +233,12 @@ export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, val
           return void out.nodes.push({ kind: 'image', alt: text(c['alt-text'], scope) || 'Image' });
         case 'NavigationList':
           return void out.nodes.push(navListNode(c, path, scope));
+        case 'ImageCarousel': {
+          const node = carouselNode(c, scope);
+          out.nodes.push(node);
+          for (const notice of node.notices) out.nodes.push({ kind: 'notice', text: notice });
+          return;
+        }
         case 'PhotoPicker':
         case 'DocumentPicker':
           return void out.nodes.push({
@@ -248,7 +261,7 @@ export function postedValues(screen: ScreenDef, body: Values): Values {
   const out: Values = {};
   for (const c of allFields(screen.layout.children)) {
     if (c.name in out) continue;
-    const v = postedValue(c, body[`f.${c.name}`]);
+    const v = postedValue(c, c.type === 'CalendarPicker' ? postedCalendar(c.name, body) : body[`f.${c.name}`]);
     if (v !== undefined) out[c.name] = v;
   }
   return out;
