@@ -68,6 +68,15 @@ export interface Config {
    * /{media_id} swaps for the public URL, as 360dialog does.
    */
   metaMediaUrl: string;
+  /**
+   * Where the `url` answered by GET /{media_id} points (OPENWABA_MEDIA_URL_BASE): the public URL by
+   * default, so that a client downloads it as it is (Meta's Cloud API clients do); or
+   * https://lookaside.fbsbx.com, as 360dialog answers (reference: "url points to
+   * lookaside.fbsbx.com"), for clients that swap that origin for their own base URL as 360dialog's
+   * docs tell them to, some by cutting the prefix off (WABA360Dialog.NET): the path and query are
+   * openwaba's download path either way. No trailing slash.
+   */
+  mediaUrlBase: string;
   /** Timeout of one request to the Graph API. */
   metaTimeoutMs: number;
   /**
@@ -203,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metaGraphUrl: absoluteUrl(env.OPENWABA_META_GRAPH_URL || 'https://graph.facebook.com', 'OPENWABA_META_GRAPH_URL', env.NODE_ENV === 'production'),
     metaGraphVersion: graphVersion(env.OPENWABA_META_GRAPH_VERSION),
     metaMediaUrl: absoluteUrl(env.OPENWABA_META_MEDIA_URL || 'https://lookaside.fbsbx.com', 'OPENWABA_META_MEDIA_URL', env.NODE_ENV === 'production'),
+    mediaUrlBase: env.OPENWABA_MEDIA_URL_BASE ? absoluteUrl(env.OPENWABA_MEDIA_URL_BASE, 'OPENWABA_MEDIA_URL_BASE', false) : publicUrl,
     metaTimeoutMs: env.OPENWABA_META_TIMEOUT ? parseDuration(env.OPENWABA_META_TIMEOUT, 'OPENWABA_META_TIMEOUT') : 15_000,
     flowEndpointTimeoutMs: flowEndpointTimeout(env.OPENWABA_FLOW_ENDPOINT_TIMEOUT),
     metaAppSecret: secretSetting(env, 'OPENWABA_META_APP_SECRET', 16),

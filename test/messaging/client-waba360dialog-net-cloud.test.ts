@@ -36,7 +36,9 @@
 //   openwaba answers the download URL at its own origin (already swapped, so that clients which
 //   download the url directly work against the sandbox: see media/download-url.ts, README
 //   OPENWABA_META_MEDIA_URL). The client then asks for BASEURL + "http://<openwaba>/whatsapp_business/…",
-//   a path openwaba does not serve (404); the same URL with lookaside's origin downloads.
+//   a path openwaba does not serve (404); the same URL with lookaside's origin downloads, which is
+//   what OPENWABA_MEDIA_URL_BASE=https://lookaside.fbsbx.com makes openwaba answer
+//   (test/messaging/media-url-base.test.ts).
 // - UpdateBusinessProfileAsync sends no messaging_product (and "vertical" as a list): refused,
 //   as Meta refuses it.
 // - The single ContactObject in contacts messages and webhooks, and "subtype" in template button
