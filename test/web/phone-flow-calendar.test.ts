@@ -7,11 +7,12 @@
 // with the values WhatsApp gives: "YYYY-MM-DD" and {"start-date": …, "end-date": …}.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
-import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
-import { Receiver } from '../helpers/receiver.ts';
-import { FlowEndpoint, type FlowRequest } from '../helpers/flow-endpoint.ts';
+import type { TestApp } from '../helpers/app.ts';
+import type { Receiver } from '../helpers/receiver.ts';
+import { sendFlowMessage, startFlowPhone, type FlowPhone } from './phone-flow-setup.ts';
+import type { FlowEndpoint, FlowRequest } from '../helpers/flow-endpoint.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { PhoneClient, inboundMessages, waitForInbound } from './phone-client.ts';
+import { inboundMessages, waitForInbound, type PhoneClient } from './phone-client.ts';
 
 const WA = '4917012340091';
 // 2026-03-01 is a Sunday; 03-02 a Monday, 03-07 a Saturday.
@@ -85,57 +86,27 @@ describeEachDb('sandbox phone: a CalendarPicker', (kind) => {
   /** The business sends the flow, opening on BOOK with March 10 closed: the message's id and flow_token. */
   async function sendFlow(): Promise<{ id: string; token: string }> {
     const token = `CAL-${++n}`;
-    const res = await t.post('/messages', {
-      headers: channelKey(p.channel_api_key),
-      json: {
-        messaging_product: 'whatsapp',
-        to: WA,
-        type: 'interactive',
-        interactive: {
-          type: 'flow',
-          body: { text: 'Book your stay' },
-          action: {
-            name: 'flow',
-            parameters: { flow_message_version: '3', flow_token: token, flow_id: flowId, flow_cta: 'Book', flow_action: 'navigate', flow_action_payload: { screen: 'BOOK', data: { closed: ['2026-03-10'], note: 'Pick your dates' } } },
-          },
-        },
-      },
-    });
-    expect(res.status, res.text).toBe(200);
-    return { id: res.body.messages[0].id as string, token };
+    const id = await sendFlowMessage({ t, p, flowId }, { to: WA, token, text: 'Book your stay', cta: 'Book', screen: 'BOOK', data: { closed: ['2026-03-10'], note: 'Pick your dates' } });
+    return { id, token };
   }
 
+  let setup: FlowPhone;
   beforeAll(async () => {
-    receiver = await new Receiver().start();
-    endpoint = await new FlowEndpoint().start();
-    endpoint.handler = (req: FlowRequest) => {
-      const stay = (req.data?.stay ?? {}) as Record<string, string>;
-      return { json: { version: '3.0', screen: 'BOOK', data: { closed: ['2026-03-10', '2026-03-11'], note: `Stay <${stay['start-date']} to ${stay['end-date']}>` } } };
-    };
-    t = await startTestApp(kind, { dispatcher: true, env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms' } });
-    p = await t.tenant();
-    expect((await t.post('/v1/configs/webhook', { headers: channelKey(p.channel_api_key), json: { url: receiver.url } })).status).toBe(200);
-    const key = await t.post('/whatsapp_business_encryption', {
-      headers: { ...channelKey(p.channel_api_key), 'content-type': 'application/x-www-form-urlencoded' },
-      raw: new URLSearchParams({ business_public_key: endpoint.publicKeyPem }).toString(),
+    setup = await startFlowPhone(kind, {
+      flow: FLOW,
+      name: 'stays',
+      categories: ['APPOINTMENT_BOOKING'],
+      wa: WA,
+      firstWords: 'a room please',
+      handler: (req: FlowRequest) => {
+        const stay = (req.data?.stay ?? {}) as Record<string, string>;
+        return { json: { version: '3.0', screen: 'BOOK', data: { closed: ['2026-03-10', '2026-03-11'], note: `Stay <${stay['start-date']} to ${stay['end-date']}>` } } };
+      },
     });
-    expect(key.status, key.text).toBe(200);
-    const flow = await t.post(`/api/v2/partners/${p.partner_id}/waba_accounts/${p.waba_account_id}/flows`, {
-      headers: partnerKey(p.partner_api_key),
-      json: { name: 'stays', categories: ['APPOINTMENT_BOOKING'], endpoint_uri: `${endpoint.url}/flow`, flow_json: JSON.stringify(FLOW), publish: true },
-    });
-    expect(flow.status, flow.text).toBe(201);
-    expect(flow.body.validation_errors).toEqual([]);
-    flowId = flow.body.id;
-    phone = new PhoneClient(t);
-    await phone.open(p.channel_api_key, { wa_id: WA, name: 'Jane' });
-    expect((await phone.post('/sandbox/phone/text', { body: 'a room please' })).status).toBe(303);
-    await waitForInbound(receiver, 1);
+    ({ t, p, receiver, endpoint, phone, flowId } = setup);
   });
   afterAll(async () => {
-    await t?.close();
-    await endpoint?.close();
-    await receiver?.close();
+    await setup?.close();
   });
 
   it('draws a date input for a single date and two for a range, with their labels, helper texts and limits, escaped', async () => {

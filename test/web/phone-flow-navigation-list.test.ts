@@ -5,11 +5,12 @@
 // shows the screen it answers; what a forged page names is a 400.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
-import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
-import { Receiver } from '../helpers/receiver.ts';
-import { FlowEndpoint, type FlowRequest } from '../helpers/flow-endpoint.ts';
+import type { TestApp } from '../helpers/app.ts';
+import type { Receiver } from '../helpers/receiver.ts';
+import { sendFlowMessage, startFlowPhone, type FlowPhone } from './phone-flow-setup.ts';
+import type { FlowEndpoint, FlowRequest } from '../helpers/flow-endpoint.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { PhoneClient, inboundMessages, waitForInbound } from './phone-client.ts';
+import { inboundMessages, waitForInbound, type PhoneClient } from './phone-client.ts';
 
 const WA = '4917012340081';
 
@@ -83,49 +84,22 @@ describeEachDb('sandbox phone: a NavigationList', (kind) => {
   const path = () => `/sandbox/phone/flow/${encodeURIComponent(messageId)}`;
   const tap = (action: string, html = page) => phone.post(path(), { _state: stateOf(html), _action: action });
 
+  let setup: FlowPhone;
   beforeAll(async () => {
-    receiver = await new Receiver().start();
-    endpoint = await new FlowEndpoint().start();
-    endpoint.handler = (req: FlowRequest) =>
-      req.action === 'data_exchange' && req.screen === 'MENU' ? { json: { screen: 'DRINKS', data: { list: `Drinks for ${String(req.data?.section)}: cola, water` } } } : { status: 400, body: 'unexpected' };
-    t = await startTestApp(kind, { dispatcher: true, env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms' } });
-    p = await t.tenant();
-    expect((await t.post('/v1/configs/webhook', { headers: channelKey(p.channel_api_key), json: { url: receiver.url } })).status).toBe(200);
-    const key = await t.post('/whatsapp_business_encryption', {
-      headers: { ...channelKey(p.channel_api_key), 'content-type': 'application/x-www-form-urlencoded' },
-      raw: new URLSearchParams({ business_public_key: endpoint.publicKeyPem }).toString(),
+    setup = await startFlowPhone(kind, {
+      flow: FLOW,
+      name: 'menu',
+      categories: ['OTHER'],
+      wa: WA,
+      firstWords: 'menu',
+      handler: (req: FlowRequest) =>
+        req.action === 'data_exchange' && req.screen === 'MENU' ? { json: { screen: 'DRINKS', data: { list: `Drinks for ${String(req.data?.section)}: cola, water` } } } : { status: 400, body: 'unexpected' },
     });
-    expect(key.status, key.text).toBe(200);
-    const flow = await t.post(`/api/v2/partners/${p.partner_id}/waba_accounts/${p.waba_account_id}/flows`, {
-      headers: partnerKey(p.partner_api_key),
-      json: { name: 'menu', categories: ['OTHER'], endpoint_uri: `${endpoint.url}/flow`, flow_json: JSON.stringify(FLOW), publish: true },
-    });
-    expect(flow.status, flow.text).toBe(201);
-    expect(flow.body.validation_errors).toEqual([]);
-    phone = new PhoneClient(t);
-    await phone.open(p.channel_api_key, { wa_id: WA, name: 'Jane' });
-    expect((await phone.post('/sandbox/phone/text', { body: 'menu' })).status).toBe(303);
-    await waitForInbound(receiver, 1);
-    const sent = await t.post('/messages', {
-      headers: channelKey(p.channel_api_key),
-      json: {
-        messaging_product: 'whatsapp',
-        to: WA,
-        type: 'interactive',
-        interactive: {
-          type: 'flow',
-          body: { text: 'Menu' },
-          action: { name: 'flow', parameters: { flow_message_version: '3', flow_token: 'NAV-1', flow_id: flow.body.id, flow_cta: 'Menu', flow_action: 'navigate', flow_action_payload: { screen: 'MENU', data: { drinks: [{ id: 'lemonade', 'main-content': { title: 'Lemonade' } }] } } } },
-        },
-      },
-    });
-    expect(sent.status, sent.text).toBe(200);
-    messageId = sent.body.messages[0].id;
+    ({ t, p, receiver, endpoint, phone } = setup);
+    messageId = await sendFlowMessage(setup, { to: WA, token: 'NAV-1', text: 'Menu', cta: 'Menu', screen: 'MENU', data: { drinks: [{ id: 'lemonade', 'main-content': { title: 'Lemonade' } }] } });
   });
   afterAll(async () => {
-    await t?.close();
-    await endpoint?.close();
-    await receiver?.close();
+    await setup?.close();
   });
 
   it('draws the items with their texts, escaped; an item without an action is no button', async () => {

@@ -7,11 +7,12 @@
 // what a forged page names is a 4xx, and the preview says a data_exchange needs the endpoint.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
-import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
-import { Receiver } from '../helpers/receiver.ts';
-import { FlowEndpoint, type FlowRequest } from '../helpers/flow-endpoint.ts';
+import { channelKey, partnerKey, type TestApp } from '../helpers/app.ts';
+import type { Receiver } from '../helpers/receiver.ts';
+import { sendFlowMessage, startFlowPhone, type FlowPhone } from './phone-flow-setup.ts';
+import type { FlowEndpoint, FlowRequest } from '../helpers/flow-endpoint.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { PhoneClient, inboundMessages, waitForInbound } from './phone-client.ts';
+import { inboundMessages, waitForInbound, type PhoneClient } from './phone-client.ts';
 
 const WA = '4917012340077';
 const TOPPINGS = [
@@ -91,49 +92,14 @@ describeEachDb('sandbox phone: a field runs its on-select-action / on-unselect-a
     return { status: 400, body: 'unexpected' };
   }
 
+  let setup: FlowPhone;
   beforeAll(async () => {
-    receiver = await new Receiver().start();
-    endpoint = await new FlowEndpoint().start();
-    endpoint.handler = endpointAnswers;
-    t = await startTestApp(kind, { dispatcher: true, env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms' } });
-    p = await t.tenant();
-    expect((await t.post('/v1/configs/webhook', { headers: channelKey(p.channel_api_key), json: { url: receiver.url } })).status).toBe(200);
-    const key = await t.post('/whatsapp_business_encryption', {
-      headers: { ...channelKey(p.channel_api_key), 'content-type': 'application/x-www-form-urlencoded' },
-      raw: new URLSearchParams({ business_public_key: endpoint.publicKeyPem }).toString(),
-    });
-    expect(key.status, key.text).toBe(200);
-    const flow = await t.post(`/api/v2/partners/${p.partner_id}/waba_accounts/${p.waba_account_id}/flows`, {
-      headers: partnerKey(p.partner_api_key),
-      json: { name: 'pizza picker', categories: ['OTHER'], endpoint_uri: `${endpoint.url}/flow`, flow_json: JSON.stringify(SELECT_FLOW), publish: true },
-    });
-    expect(flow.status, flow.text).toBe(201);
-    expect(flow.body.validation_errors).toEqual([]);
-    flowId = flow.body.id;
-    phone = new PhoneClient(t);
-    await phone.open(p.channel_api_key, { wa_id: WA, name: 'Jane' });
-    expect((await phone.post('/sandbox/phone/text', { body: 'pizza?' })).status).toBe(303);
-    await waitForInbound(receiver, 1);
-    const sent = await t.post('/messages', {
-      headers: channelKey(p.channel_api_key),
-      json: {
-        messaging_product: 'whatsapp',
-        to: WA,
-        type: 'interactive',
-        interactive: {
-          type: 'flow',
-          body: { text: 'Pick' },
-          action: { name: 'flow', parameters: { flow_message_version: '3', flow_token: 'PICK-1', flow_id: flowId, flow_cta: 'Pick', flow_action: 'navigate', flow_action_payload: { screen: 'PICK', data: { size_note: 'no size yet', extras: 'no extras' } } } },
-        },
-      },
-    });
-    expect(sent.status, sent.text).toBe(200);
-    messageId = sent.body.messages[0].id;
+    setup = await startFlowPhone(kind, { flow: SELECT_FLOW, name: 'pizza picker', categories: ['OTHER'], wa: WA, firstWords: 'pizza?', handler: endpointAnswers });
+    ({ t, p, receiver, endpoint, phone, flowId } = setup);
+    messageId = await sendFlowMessage(setup, { to: WA, token: 'PICK-1', text: 'Pick', cta: 'Pick', screen: 'PICK', data: { size_note: 'no size yet', extras: 'no extras' } });
   });
   afterAll(async () => {
-    await t?.close();
-    await endpoint?.close();
-    await receiver?.close();
+    await setup?.close();
   });
 
   it('draws the fields that run an action with an Apply button (and the script that applies on change); the others without', async () => {
