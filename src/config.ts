@@ -74,9 +74,10 @@ export interface Config {
    * https://lookaside.fbsbx.com, as 360dialog answers (reference: "url points to
    * lookaside.fbsbx.com"), for clients that swap that origin for their own base URL as 360dialog's
    * docs tell them to, some by cutting the prefix off (WABA360Dialog.NET): the path and query are
-   * openwaba's download path either way. No trailing slash.
+   * openwaba's download path either way. No trailing slash. Unset: the public URL, read when the
+   * URL is made (a server listening on port 0 learns its public URL only once it listens).
    */
-  mediaUrlBase: string;
+  mediaUrlBase?: string;
   /** Timeout of one request to the Graph API. */
   metaTimeoutMs: number;
   /**
@@ -212,7 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metaGraphUrl: absoluteUrl(env.OPENWABA_META_GRAPH_URL || 'https://graph.facebook.com', 'OPENWABA_META_GRAPH_URL', env.NODE_ENV === 'production'),
     metaGraphVersion: graphVersion(env.OPENWABA_META_GRAPH_VERSION),
     metaMediaUrl: absoluteUrl(env.OPENWABA_META_MEDIA_URL || 'https://lookaside.fbsbx.com', 'OPENWABA_META_MEDIA_URL', env.NODE_ENV === 'production'),
-    mediaUrlBase: env.OPENWABA_MEDIA_URL_BASE ? absoluteUrl(env.OPENWABA_MEDIA_URL_BASE, 'OPENWABA_MEDIA_URL_BASE', false) : publicUrl,
+    ...(env.OPENWABA_MEDIA_URL_BASE ? { mediaUrlBase: absoluteUrl(env.OPENWABA_MEDIA_URL_BASE, 'OPENWABA_MEDIA_URL_BASE', false) } : {}),
     metaTimeoutMs: env.OPENWABA_META_TIMEOUT ? parseDuration(env.OPENWABA_META_TIMEOUT, 'OPENWABA_META_TIMEOUT') : 15_000,
     flowEndpointTimeoutMs: flowEndpointTimeout(env.OPENWABA_FLOW_ENDPOINT_TIMEOUT),
     metaAppSecret: secretSetting(env, 'OPENWABA_META_APP_SECRET', 16),

@@ -13,6 +13,18 @@ import { uploadSample } from './media-fixtures.ts';
 const LOOKASIDE = 'https://lookaside.fbsbx.com';
 
 describeEachDb('OPENWABA_MEDIA_URL_BASE', (kind) => {
+  it('unset: the url is at the public URL the server listens on (port 0 resolved)', async () => {
+    const plain = await startTestApp(kind);
+    try {
+      const k = (await plain.tenant()).channel_api_key;
+      const { id } = await uploadSample(plain, k, 'photo.jpg');
+      const info = await plain.get(`/${id}`, { headers: { 'D360-API-KEY': k } });
+      expect(String(info.body.url).startsWith(`${plain.baseUrl}/whatsapp_business/attachments/?mid=${id}&`)).toBe(true);
+    } finally {
+      await plain.close();
+    }
+  });
+
   let t: TestApp;
   let key: string;
 
@@ -44,9 +56,9 @@ describeEachDb('OPENWABA_MEDIA_URL_BASE', (kind) => {
 });
 
 describe('OPENWABA_MEDIA_URL_BASE configuration', () => {
-  it('defaults to the public URL and takes an absolute http(s) base URL only', () => {
+  it('is unset by default (the public URL is used, read when a URL is made) and takes an absolute http(s) base URL only', () => {
     const base = { OPENWABA_PUBLIC_URL: 'https://waba.example.com/openwaba/' };
-    expect(loadConfig(base).mediaUrlBase).toBe('https://waba.example.com/openwaba');
+    expect(loadConfig(base).mediaUrlBase).toBeUndefined();
     expect(loadConfig({ ...base, OPENWABA_MEDIA_URL_BASE: 'https://lookaside.fbsbx.com' }).mediaUrlBase).toBe('https://lookaside.fbsbx.com');
     for (const bad of ['lookaside.fbsbx.com', 'ftp://lookaside.fbsbx.com', 'https://lookaside.fbsbx.com/?x=1', 'https://user:pw@lookaside.fbsbx.com']) {
       expect(() => loadConfig({ ...base, OPENWABA_MEDIA_URL_BASE: bad }), bad).toThrow(ConfigError);

@@ -16,7 +16,7 @@ const sign = (row: Pick<MediaRow, 'id' | 'storage_key'>, ext: string) =>
 export function downloadUrl(deps: Deps, row: MediaRow): string {
   const ext = String(Math.floor(deps.clock.now().getTime() / 1000) + URL_TTL_SECONDS);
   // Relative to the base (the public URL unless OPENWABA_MEDIA_URL_BASE says otherwise), so that a path prefix in it is kept.
-  const url = new URL(ATTACHMENTS_PATH.slice(1), deps.config.mediaUrlBase + '/');
+  const url = new URL(ATTACHMENTS_PATH.slice(1), (deps.config.mediaUrlBase ?? deps.config.publicUrl) + '/');
   url.searchParams.set('mid', row.id);
   url.searchParams.set('ext', ext);
   url.searchParams.set('hash', sign(row, ext));

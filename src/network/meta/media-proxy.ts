@@ -87,7 +87,7 @@ function downloadSig(deps: Deps, channelId: string, pathAndQuery: string): strin
 export async function metaMediaInfo(api: MetaCloudApi, channel: ChannelRow, id: string): Promise<MetaMediaInfo> {
   const { cdn, ...info } = await describe(api, channel, id);
   // The public URL may carry a path prefix (behind a reverse proxy): kept before Meta's path.
-  return { ...info, url: `${api.deps.config.mediaUrlBase}${signedDownloadPath(api.deps, channel.id, `${cdn.pathname}${cdn.search}`)}` };
+  return { ...info, url: `${api.deps.config.mediaUrlBase ?? api.deps.config.publicUrl}${signedDownloadPath(api.deps, channel.id, `${cdn.pathname}${cdn.search}`)}` };
 }
 
 /** openwaba's download URL for a URL on Meta's media CDN (its attachments path); undefined for any other URL. */
@@ -101,7 +101,7 @@ export function servedMediaUrl(deps: Deps, channelId: string, metaUrl: string): 
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
   if (!u.pathname.startsWith('/whatsapp_business/attachments/') || u.username || u.password) return undefined;
   if (!deps.config.secretKey) return undefined;
-  return `${deps.config.mediaUrlBase}${signedDownloadPath(deps, channelId, `${u.pathname}${u.search}`)}`;
+  return `${deps.config.mediaUrlBase ?? deps.config.publicUrl}${signedDownloadPath(deps, channelId, `${u.pathname}${u.search}`)}`;
 }
 
 /** Meta's CDN path and query with the channel's openwaba_sig appended: the path of the download URL. */
