@@ -54,7 +54,7 @@ import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { SAMPLES, uploadSample, userWrites as userWritesAs } from './media-fixtures.ts';
 import { META_ENV, epoch, metaCloudAndOnPrem, notification, post as postMeta, sentThroughMeta, statusOf, wamid } from '../meta/meta-webhook-fixtures.ts';
-import { BASE, CLOUD_SEND, CLOUD_WEBHOOK, CREATED_TEMPLATE, MEDIA_INFO, TEMPLATES, UPLOAD_CLOUD, WEBHOOK_URL, newtonsoft, type Model } from './waba360dialog-net-models.ts';
+import { BASE, CLOUD_SEND, CLOUD_WEBHOOK, CREATED_TEMPLATE, MEDIA_INFO, TEMPLATES, UPLOAD_CLOUD, WEBHOOK_URL, dotnetCalls, newtonsoft, type Model } from './waba360dialog-net-models.ts';
 
 const JANE = '4917612340091';
 const OTTO = '4917612340092';
@@ -86,30 +86,8 @@ describeEachDb('client: WABA360Dialog.NET Cloud messaging client against openwab
   let apiKey: string;
   let namespace: string;
 
-  /** MakeHttpRequestAsync (see the On-Premise replay): BASEURL + MethodName, D360-API-KEY, the content on every non-GET. */
-  async function call(method: string, methodName: string, model: Model, opts: { query?: Record<string, string | null>; body?: string | Buffer; contentType?: string; key?: string } = {}) {
-    const query: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== null) query[k] = v;
-    const headers: Record<string, string> = { 'D360-API-KEY': opts.key ?? apiKey };
-    if (method !== 'GET') headers['content-type'] = opts.contentType ?? 'application/json';
-    const res = await t.request(method, `/${methodName}`, { headers, query, ...(method !== 'GET' ? { raw: opts.body ?? '{}' } : {}) });
-    const problems = typeof res.body === 'object' && res.body !== null ? newtonsoft(res.body, model) : [`not JSON: ${res.text.slice(0, 120)}`];
-    return { res, problems };
-  }
-  function ok(r: { res: HttpResponse; problems: string[] }, status = 200) {
-    expect(r.res.status, r.res.text).toBe(status);
-    expect(r.problems, r.res.text).toEqual([]);
-    return r.res.body;
-  }
-  /**
-   * A refusal: ApiClientException. Meta's `{"error":{…}}` deserializes into ErrorClientApiResponse
-   * with errors and meta null (it has no `error` property), so the exception carries the raw body only.
-   */
-  function refused(r: { res: HttpResponse; problems: string[] }, status: number) {
-    expect(r.res.status, r.res.text).toBe(status);
-    expect(newtonsoft(r.res.body, BASE), r.res.text).toEqual([]);
-    return r.res.body;
-  }
+  // MakeHttpRequestAsync and how its answers are read: see dotnetCalls.
+  const { call, ok, refused } = dotnetCalls(() => ({ t, apiKey }));
   /** SendMessageAsync(MessageObject): POST messages, the Cloud MessageObject as JsonHelper writes it. */
   const send = (message: Record<string, unknown>) => call('POST', 'messages', CLOUD_SEND, { body: JSON.stringify({ recipient_type: 'individual', ...message, messaging_product: 'whatsapp' }) });
   function sentId(r: { res: HttpResponse; problems: string[] }): string {

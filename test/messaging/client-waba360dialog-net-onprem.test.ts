@@ -66,6 +66,7 @@ import {
   TEMPLATES,
   UPLOAD_ONPREM,
   WEBHOOK_URL,
+  dotnetCalls,
   newtonsoft,
   type Model,
 } from './waba360dialog-net-models.ts';
@@ -91,32 +92,8 @@ describeEachDb('client: WABA360Dialog.NET On-Premise messaging client against op
   /** The WABA's template namespace, as GetTemplateAsync gives it. */
   let namespace: string;
 
-  /**
-   * MakeHttpRequestAsync: BasePath + MethodName (+ the query without null values), D360-API-KEY,
-   * and on every non-GET the request's HttpContent (JSON as "application/json", or a binary body
-   * with its type). Returns the answer and what reading it into `model` fails on.
-   */
-  async function call(method: string, methodName: string, model: Model, opts: { query?: Record<string, string | null>; body?: string | Buffer; contentType?: string; key?: string } = {}) {
-    const query: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== null) query[k] = v;
-    const headers: Record<string, string> = { 'D360-API-KEY': opts.key ?? apiKey };
-    if (method !== 'GET') headers['content-type'] = opts.contentType ?? 'application/json';
-    const res = await t.request(method, `/${methodName}`, { headers, query, ...(method !== 'GET' ? { raw: opts.body ?? '{}' } : {}) });
-    const problems = typeof res.body === 'object' && res.body !== null ? newtonsoft(res.body, model) : [`not JSON: ${res.text.slice(0, 120)}`];
-    return { res, problems };
-  }
-  /** The call returns its response object: a 2xx that deserializes into the model. */
-  function ok(r: { res: HttpResponse; problems: string[] }, status = 200) {
-    expect(r.res.status, r.res.text).toBe(status);
-    expect(r.problems, r.res.text).toEqual([]);
-    return r.res.body;
-  }
-  /** The call throws ApiClientException carrying ErrorClientApiResponse's errors and meta (it deserializes). */
-  function refused(r: { res: HttpResponse; problems: string[] }, status: number) {
-    expect(r.res.status, r.res.text).toBe(status);
-    expect(newtonsoft(r.res.body, BASE), r.res.text).toEqual([]);
-    return r.res.body;
-  }
+  // MakeHttpRequestAsync and how its answers are read: see dotnetCalls.
+  const { call, ok, refused } = dotnetCalls(() => ({ t, apiKey }));
   /** SendMessageAsync(MessageObject): POST v1/messages with the MessageObject as JsonHelper writes it. */
   const send = (message: Record<string, unknown>) => call('POST', 'v1/messages', SEND, { body: JSON.stringify(message) });
   /** A send the client returns: the id of CreatedMessages.First(). */

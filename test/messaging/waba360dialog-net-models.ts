@@ -21,6 +21,8 @@
 // lookup throws) or an object; an array where the model has a class, an object where it has a
 // list; an object into a string property; a number that is not whole into an int or long.
 // A string the enum's table lacks is the enum's 0 (`unknown`, or its first member): no throw.
+import { expect } from 'vitest';
+import type { HttpResponse, TestApp } from '../helpers/app.ts';
 
 /** Newtonsoft's view of one property of a model class. */
 export type Kind =
@@ -227,3 +229,34 @@ export const CLOUD_WEBHOOK: Model = {
   ],
 };
 
+
+/**
+ * WABA360Dialog.NET's MakeHttpRequestAsync against a test app: BasePath + MethodName (+ the query
+ * without null values), D360-API-KEY, and on every non-GET the request's HttpContent (JSON as
+ * "application/json", or a binary body with its type); the answer with what reading it into
+ * `model` fails on. `ok`: a 2xx that deserializes into the model. `refused`: the client throws
+ * ApiClientException with the body read as ErrorClientApiResponse.
+ */
+export function dotnetCalls(app: () => { t: TestApp; apiKey: string }) {
+  async function call(method: string, methodName: string, model: Model, opts: { query?: Record<string, string | null>; body?: string | Buffer; contentType?: string; key?: string } = {}) {
+    const { t, apiKey } = app();
+    const query: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== null) query[k] = v;
+    const headers: Record<string, string> = { 'D360-API-KEY': opts.key ?? apiKey };
+    if (method !== 'GET') headers['content-type'] = opts.contentType ?? 'application/json';
+    const res = await t.request(method, `/${methodName}`, { headers, query, ...(method !== 'GET' ? { raw: opts.body ?? '{}' } : {}) });
+    const problems = typeof res.body === 'object' && res.body !== null ? newtonsoft(res.body, model) : [`not JSON: ${res.text.slice(0, 120)}`];
+    return { res, problems };
+  }
+  function ok(r: { res: HttpResponse; problems: string[] }, status = 200) {
+    expect(r.res.status, r.res.text).toBe(status);
+    expect(r.problems, r.res.text).toEqual([]);
+    return r.res.body;
+  }
+  function refused(r: { res: HttpResponse; problems: string[] }, status: number) {
+    expect(r.res.status, r.res.text).toBe(status);
+    expect(newtonsoft(r.res.body, BASE), r.res.text).toEqual([]);
+    return r.res.body;
+  }
+  return { call, ok, refused };
+}
