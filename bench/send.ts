@@ -8,6 +8,7 @@
 //   BENCH_CPU_PROFILE=/tmp/prof npm run bench:send      # node --cpu-prof on the server child
 //   BENCH_LOG_LEVEL=warn npm run bench:send             # server's LOG_LEVEL (default: info, as shipped)
 //   BENCH_DEBUG=1 npm run bench:send                    # also print the server's event-loop delay and GC pauses
+//   BENCH_SQLITE_STATS=1 npm run bench:send             # also print the server's time per SQL statement and its writes
 //   BENCH_CHANNELS=400 BENCH_STATUS_DELAYS=sent=1s,delivered=3s,read=6s npm run bench:send
 //   BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres npm run bench:send
 //                                     # on PostgreSQL: a fresh database made (and dropped) by the bench
@@ -40,6 +41,7 @@ import { createChannel } from '../src/services/channels.ts';
 import { createClient } from '../src/services/clients.ts';
 import { createPartner } from '../src/services/partners.ts';
 import { autocannon, Child, onStop, type AcRequest } from './children.ts';
+import { installSqliteStats } from './sqlite-stats.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -58,6 +60,7 @@ const INSTANCES = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 1));
 const DRAIN_TIMEOUT_MS = 60_000;
 
 async function serverChild(): Promise<void> {
+  if (process.env.BENCH_SQLITE_STATS) installSqliteStats();
   const server = await startServer(loadConfig(process.env));
   if (process.env.BENCH_DEBUG) {
     // The event loop's stalls, printed when the server stops.
