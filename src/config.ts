@@ -78,6 +78,12 @@ export interface Config {
    * URL is made (a server listening on port 0 learns its public URL only once it listens).
    */
   mediaUrlBase?: string;
+  /**
+   * 360dialog's block of GET /{media_id} after repeated errors (OPENWABA_MEDIA_GET_ERROR_BLOCK,
+   * messaging/media/get-error-block.ts): `errors` 4xx answers within `windowMs` block the number's
+   * GET /{media_id} for `blockMs`. null: off (the default unless NODE_ENV=production).
+   */
+  mediaGetErrorBlock: { errors: number; windowMs: number; blockMs: number } | null;
   /** Timeout of one request to the Graph API. */
   metaTimeoutMs: number;
   /**
@@ -214,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metaGraphVersion: graphVersion(env.OPENWABA_META_GRAPH_VERSION),
     metaMediaUrl: absoluteUrl(env.OPENWABA_META_MEDIA_URL || 'https://lookaside.fbsbx.com', 'OPENWABA_META_MEDIA_URL', env.NODE_ENV === 'production'),
     ...(env.OPENWABA_MEDIA_URL_BASE ? { mediaUrlBase: absoluteUrl(env.OPENWABA_MEDIA_URL_BASE, 'OPENWABA_MEDIA_URL_BASE', false) } : {}),
+    mediaGetErrorBlock: parseMediaGetErrorBlock(env.OPENWABA_MEDIA_GET_ERROR_BLOCK, env.NODE_ENV === 'production'),
     metaTimeoutMs: env.OPENWABA_META_TIMEOUT ? parseDuration(env.OPENWABA_META_TIMEOUT, 'OPENWABA_META_TIMEOUT') : 15_000,
     flowEndpointTimeoutMs: flowEndpointTimeout(env.OPENWABA_FLOW_ENDPOINT_TIMEOUT),
     metaAppSecret: secretSetting(env, 'OPENWABA_META_APP_SECRET', 16),
@@ -397,6 +404,29 @@ function flowEndpointTimeout(raw: string | undefined): number {
   const ms = parseDuration(raw, 'OPENWABA_FLOW_ENDPOINT_TIMEOUT');
   if (ms < 1 || ms > 60_000) throw new ConfigError(`OPENWABA_FLOW_ENDPOINT_TIMEOUT must be between 1ms and 60s, got "${raw}"`);
   return ms;
+}
+
+/**
+ * OPENWABA_MEDIA_GET_ERROR_BLOCK: `off`, `on` (360dialog's 20 errors in 60 min block for 30 min,
+ * reference §4.4), or `<errors>/<window>/<block>` such as `20/60m/30m`. Unset: on when
+ * NODE_ENV=production (a gateway behaves as 360dialog does), off otherwise (a developer's failing
+ * loop locally should show its errors, not a block).
+ */
+function parseMediaGetErrorBlock(raw: string | undefined, production: boolean): Config['mediaGetErrorBlock'] {
+  const name = 'OPENWABA_MEDIA_GET_ERROR_BLOCK';
+  const documented = { errors: 20, windowMs: 60 * 60_000, blockMs: 30 * 60_000 };
+  const v = raw?.trim().toLowerCase();
+  if (v === undefined || v === '') return production ? documented : null;
+  if (v === 'off') return null;
+  if (v === 'on') return documented;
+  const m = /^(\d+)\s*\/\s*([^/]+?)\s*\/\s*([^/]+?)$/.exec(v);
+  if (!m) throw new ConfigError(`${name} must be off, on, or errors/window/block like 20/60m/30m, got "${raw}"`);
+  const errors = Number(m[1]);
+  if (!(errors >= 1 && errors <= 100_000)) throw new ConfigError(`${name}: the number of errors must be between 1 and 100000, got "${m[1]}"`);
+  const windowMs = parseDuration(m[2]!, name);
+  const blockMs = parseDuration(m[3]!, name);
+  if (windowMs < 1 || blockMs < 1) throw new ConfigError(`${name}: the window and the block must be longer than 0, got "${raw}"`);
+  return { errors, windowMs, blockMs };
 }
 
 function parsePolicy(raw: string | undefined, production: boolean): 'strict' | 'local' {

@@ -179,7 +179,10 @@ describeEachDb('message content retention', (kind) => {
     // Nothing of what was said is left, not even the id of the (by now expired) media file.
     expect(res.text).not.toMatch(/4711|empty box|Example Street|Ann Smith|Sorry Jane|hello_world|🙏|👍/);
     expect(res.text).not.toContain(mediaId);
-    expect((await t.get(`/${mediaId}`, { headers: key() })).status).toBe(404);
+    // The media expired: GET /{media_id} answers as Meta does for an object that is gone (HTTP 400, code 100, subcode 33).
+    const gone = await t.get(`/${mediaId}`, { headers: key() });
+    expect(gone.status).toBe(400);
+    expect(gone.body.error).toMatchObject({ type: 'GraphMethodException', code: 100, error_subcode: 33 });
   });
 
   it('the sandbox phone says the content was removed instead of drawing empty bubbles', async () => {

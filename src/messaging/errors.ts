@@ -48,7 +48,8 @@ export function d360Error(status: number, message: string): ApiError {
   return new ApiError(status, message, { extra: { d360: true } });
 }
 
-const fbtrace = () => 'A' + randomBytes(15).toString('base64url').slice(0, 20);
+/** A trace id shaped like Meta's `fbtrace_id`. */
+export const fbtrace = () => 'A' + randomBytes(15).toString('base64url').slice(0, 20);
 export const ONPREM_META = { api_status: 'stable', version: '2.53.2' };
 
 function metaInfo(e: ApiError): MetaErrorInfo {

@@ -29,8 +29,9 @@
 // What the client does that openwaba does not follow (each asserted below):
 // - GetWebhookUrlAsync / SetWebhookUrlAsync use the path `waba_webhook` (a WABA-level webhook).
 //   No 360dialog document names that path (the reference, §4.5, lists it as unverified; the WABA
-//   webhook is documented only as a Hub setting): openwaba has no such route, so both answer 404
-//   and the number's webhook is set through /v1/configs/webhook, as 360dialog documents.
+//   webhook is documented only as a Hub setting): openwaba has no such route, so both are refused
+//   (the GET as GET /{media_id} of an unknown id: Graph's 400; the POST 404) and the number's
+//   webhook is set through /v1/configs/webhook, as 360dialog documents.
 // - GetMediaInformationAsync strips "https://lookaside.fbsbx.com/" from the answer's url and
 //   GetMediaAsync requests BASEURL + the rest. 360dialog answers Meta's lookaside URL there;
 //   openwaba answers the download URL at its own origin (already swapped, so that clients which
@@ -117,9 +118,12 @@ describeEachDb('client: WABA360Dialog.NET Cloud messaging client against openwab
   });
 
   describe('the webhook', () => {
-    it('GetWebhookUrlAsync / SetWebhookUrlAsync on `waba_webhook`: no such route (404), the exception reads the body', async () => {
+    it('GetWebhookUrlAsync / SetWebhookUrlAsync on `waba_webhook`: no such route (GET: Graph\'s unknown object, 400; POST: 404), the exception reads the body', async () => {
       const url = `${receiver.url}${HOOK_PATH}`;
-      refused(await call('GET', 'waba_webhook', WEBHOOK_URL), 404);
+      // GET /waba_webhook is GET /{media_id} of an id that does not exist: Meta's answer for any
+      // unknown node (HTTP 400, GraphMethodException), as Graph itself answers GET /waba_webhook.
+      const get = refused(await call('GET', 'waba_webhook', WEBHOOK_URL), 400);
+      expect(get.error).toMatchObject({ type: 'GraphMethodException', code: 100, error_subcode: 33, message: expect.stringContaining("Object with ID 'waba_webhook'") });
       refused(await call('POST', 'waba_webhook', WEBHOOK_URL, { body: JSON.stringify({ url, headers: null }) }), 404);
       // The number's webhook as 360dialog documents it (also for Cloud numbers), in the client's models.
       const set = ok(await call('POST', 'v1/configs/webhook', WEBHOOK_URL, { body: JSON.stringify({ url, headers: { 'X-Shop': 'dotnet' } }) }));
@@ -234,8 +238,10 @@ describeEachDb('client: WABA360Dialog.NET Cloud messaging client against openwab
       expect(file.statusCode).toBe(200);
       expect(Buffer.from(await file.body.arrayBuffer()).equals(s.data)).toBe(true);
       expect(String(file.headers['content-type'])).toMatch(/^image\/jpeg/);
-      // An unknown media id: Meta's error body, which ErrorClientApiResponse reads (errors and meta null).
-      refused(await call('GET', 'no-such-media', MEDIA_INFO), 404);
+      // An unknown media id: Meta's 400 and error body (Graph's unknown object); any non-2xx makes the
+      // client throw ApiClientException with the body read as ErrorClientApiResponse (errors and meta null).
+      const unknown = refused(await call('GET', 'no-such-media', MEDIA_INFO), 400);
+      expect(unknown.error).toMatchObject({ type: 'GraphMethodException', code: 100, error_subcode: 33 });
     });
   });
 

@@ -62,7 +62,7 @@ describeEachDb('media lifecycle', (kind) => {
     expect((await sendImage(mine)).status).toBe(400);
   });
 
-  it('expires after 30 days: 404 and unsendable at once; the expiry job then removes file and row', async () => {
+  it('expires after 30 days: Meta\'s 400 (unknown object) and unsendable at once; the expiry job then removes file and row', async () => {
     const id = await upload(a.channel_api_key);
     const deletedEarly = await upload(a.channel_api_key);
     expect((await t.delete(`/${deletedEarly}`, { headers: keyA() })).status).toBe(200);
@@ -74,8 +74,8 @@ describeEachDb('media lifecycle', (kind) => {
     // The conversation window has long closed, but the media check comes first.
     clock.advance(120_000);
     const info = await t.get(`/${id}`, { headers: keyA() });
-    expect(info.status).toBe(404);
-    expect(info.body.error).toMatchObject({ code: 100, error_subcode: 33 });
+    expect(info.status).toBe(400);
+    expect(info.body.error).toMatchObject({ code: 100, error_subcode: 33, type: 'GraphMethodException' });
     expect((await sendImage(id)).status).toBe(400);
     expect(await mediaRow(id)).toBeDefined();
 

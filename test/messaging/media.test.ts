@@ -160,14 +160,17 @@ describeEachDb('media (Cloud)', (kind) => {
       id = (await uploadCloud(t, a.channel_api_key, { messaging_product: 'whatsapp', type: 'image/png', file: { data, name: 'chart.png' } })).body.id;
     });
 
-    it("another channel's key gets Meta's 404 for the metadata, the download and the delete", async () => {
+    it("another channel's key gets Meta's 400 (Graph's unknown object) for the metadata and the delete, the CDN's 404 for the download", async () => {
       const info = await t.get(`/${id}`, { headers: keyB() });
-      expect(info.status).toBe(404);
-      expect(info.body.error).toMatchObject({ code: 100, error_subcode: 33, type: 'OAuthException', error_data: { messaging_product: 'whatsapp' } });
-      expect(info.body.error.error_data.details).toContain(`Object with ID '${id}' does not exist`);
+      expect(info.status).toBe(400);
+      expect(info.body.error).toMatchObject({ code: 100, error_subcode: 33, type: 'GraphMethodException', fbtrace_id: expect.any(String) });
+      expect(info.body.error.message).toContain(`Unsupported get request. Object with ID '${id}' does not exist`);
       const url = (await t.get(`/${id}`, { headers: keyA() })).body.url;
       expect((await download(t, url, b.channel_api_key)).status).toBe(404);
-      expect((await t.delete(`/${id}`, { headers: keyB() })).status).toBe(404);
+      const del = await t.delete(`/${id}`, { headers: keyB() });
+      expect(del.status).toBe(400);
+      expect(del.body.error).toMatchObject({ code: 100, error_subcode: 33, type: 'GraphMethodException' });
+      expect(del.body.error.message).toContain(`Unsupported delete request. Object with ID '${id}' does not exist`);
       expect((await t.get(`/${id}`, { headers: keyA() })).status).toBe(200);
     });
 
@@ -191,7 +194,7 @@ describeEachDb('media (Cloud)', (kind) => {
       expect((await download(t, fresh, a.channel_api_key)).body.equals(data)).toBe(true);
     });
 
-    it('delete: {"success":true}, then 404 everywhere and the file is gone from disk', async () => {
+    it('delete: {"success":true}, then Meta\'s 400 for GET and DELETE, 404 for the download, and the file is gone from disk', async () => {
       const url = (await t.get(`/${id}`, { headers: keyA() })).body.url;
       const files = mediaFiles().filter((f) => path.basename(f).startsWith(`${id}-`));
       expect(files).toHaveLength(1);
@@ -199,16 +202,16 @@ describeEachDb('media (Cloud)', (kind) => {
       expect(del.status).toBe(200);
       expect(del.body).toEqual({ success: true });
       expect(fs.existsSync(files[0]!)).toBe(false);
-      expect((await t.get(`/${id}`, { headers: keyA() })).status).toBe(404);
+      expect((await t.get(`/${id}`, { headers: keyA() })).status).toBe(400);
       expect((await download(t, url, a.channel_api_key)).status).toBe(404);
-      expect((await t.delete(`/${id}`, { headers: keyA() })).status).toBe(404);
+      expect((await t.delete(`/${id}`, { headers: keyA() })).status).toBe(400);
     });
 
-    it('unknown and malformed ids are 404 in Meta format', async () => {
+    it("unknown and malformed ids are Meta's 400 (code 100, subcode 33)", async () => {
       for (const bad of ['1234567890123456', 'not-a-media-id', 'x'.repeat(150)]) {
         const res = await t.get(`/${bad}`, { headers: keyA() });
-        expect(res.status, bad).toBe(404);
-        expect(res.body.error.code).toBe(100);
+        expect(res.status, bad).toBe(400);
+        expect(res.body.error).toMatchObject({ code: 100, error_subcode: 33, type: 'GraphMethodException' });
       }
     });
   });

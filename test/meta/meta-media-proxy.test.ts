@@ -211,8 +211,8 @@ describeEachDb('media of a Meta number, through Meta', (kind) => {
 
     graph.reset();
     const notAnId = keep(await t.get('/not-a-media-id', { headers: key }));
-    expect(notAnId.status).toBe(404);
-    expect(notAnId.body.error).toMatchObject({ code: 100, error_subcode: 33 });
+    expect(notAnId.status).toBe(400);
+    expect(notAnId.body.error).toMatchObject({ code: 100, error_subcode: 33, type: 'GraphMethodException' });
     expect(graph.requests).toHaveLength(0);
   });
 
@@ -273,13 +273,13 @@ describeEachDb('media of a Meta number, through Meta', (kind) => {
     expect(odd.body.error.error_data.details).toMatch(/without url/);
   });
 
-  it('a sandbox number is unchanged: unknown ids are our 404s and our download URL rules apply; nothing goes to Meta', async () => {
+  it("a sandbox number is unchanged: unknown ids are our answers (Meta's 400 on Cloud, 404 On-Premise) and our download URL rules apply; nothing goes to Meta", async () => {
     const s = await t.tenant();
     const sKey = { 'd360-api-key': s.channel_api_key };
     const get = keep(await t.get(`/${MID}`, { headers: sKey }));
-    expect(get.status).toBe(404);
+    expect(get.status).toBe(400);
     expect(get.body.error).toMatchObject({ code: 100, error_subcode: 33 });
-    expect(keep(await t.delete(`/${MID}`, { headers: sKey })).status).toBe(404);
+    expect(keep(await t.delete(`/${MID}`, { headers: sKey })).status).toBe(400);
     expect((await download(t, `/v1/media/${MID}`, s.channel_api_key)).status).toBe(404);
     const dl = await download(t, `/whatsapp_business/attachments/?${CDN_QUERY}`, s.channel_api_key);
     expect(dl.status).toBe(404);

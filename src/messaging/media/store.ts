@@ -10,7 +10,7 @@ import { base62, digits } from '../../ids.ts';
 import { enqueueJob, registerJobHandler } from '../../jobs/scheduler.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { transact } from '../../webhooks/outbox.ts';
-import { metaError } from '../errors.ts';
+import { cloudDeleteMiss, cloudGetMiss, type MediaMiss } from './not-found.ts';
 import type { Received } from './intake.ts';
 import { prepared } from '../../db/prepared.ts';
 
@@ -24,17 +24,6 @@ export const EXPIRE_JOB = 'media_expire';
 export const mediaRoot = (deps: Deps) => path.join(deps.config.dataDir, 'media');
 export const tmpDir = (deps: Deps) => path.join(mediaRoot(deps), 'tmp');
 export const filePath = (deps: Deps, storageKey: string) => path.join(mediaRoot(deps), 'files', ...storageKey.split('/'));
-
-/** Meta's answer for an id that is not there (or not this number's): code 100, subcode 33. */
-export function mediaNotFound(id: string) {
-  return metaError(
-    404,
-    100,
-    'Unsupported request',
-    `Object with ID '${id.slice(0, 64)}' does not exist, cannot be loaded due to missing permissions, or does not support this operation (media expired or deleted, or uploaded by another number)`,
-    { subcode: 33 },
-  );
-}
 
 /** Moves a received file into place and records it, with its expiry job, in one transaction. */
 export async function saveMedia(
@@ -87,16 +76,19 @@ export async function liveMedia(deps: Deps, channelId: string, id: string): Prom
   return row && Date.parse(row.expires_at) > deps.clock.now().getTime() ? row : undefined;
 }
 
-/** The channel's live media with that id, or a Meta-style 404. */
-export async function findMedia(deps: Deps, channel: ChannelRow, id: string): Promise<MediaRow> {
+/**
+ * The channel's live media with that id, or `miss(id)`: the answer of the route asking
+ * (not-found.ts: Graph's 400 on Cloud, the CDN's 404 for the download URL, 1006 On-Premise).
+ */
+export async function findMedia(deps: Deps, channel: ChannelRow, id: string, miss: MediaMiss = cloudGetMiss): Promise<MediaRow> {
   const row = await liveMedia(deps, channel.id, id);
-  if (!row) throw mediaNotFound(id);
+  if (!row) throw miss(id);
   return row;
 }
 
-/** Deletes the channel's media: the row is marked, the file removed now. */
-export async function deleteMedia(deps: Deps, channel: ChannelRow, id: string): Promise<void> {
-  const row = await findMedia(deps, channel, id);
+/** Deletes the channel's media: the row is marked, the file removed now. Not there: `miss(id)`. */
+export async function deleteMedia(deps: Deps, channel: ChannelRow, id: string, miss: MediaMiss = cloudDeleteMiss): Promise<void> {
+  const row = await findMedia(deps, channel, id, miss);
   const res = await deps.db.kysely
     .updateTable('media')
     .set({ deleted_at: deps.clock.now().toISOString() })
@@ -104,7 +96,7 @@ export async function deleteMedia(deps: Deps, channel: ChannelRow, id: string): 
     .where('channel_id', '=', channel.id)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw mediaNotFound(id);
+  if (Number(res.numUpdatedRows) === 0) throw miss(id);
   await rm(filePath(deps, row.storage_key), { force: true });
 }
 

@@ -4,6 +4,10 @@
 // On a number on Meta's network, an id openwaba did not issue is Meta's (an inbound message's
 // media): those requests go to Meta (network/meta/media-proxy.ts); ids of our own uploads are
 // served from here as on any number.
+// Media that is not there answers per route (media/not-found.ts): Graph's 400 on Cloud GET and
+// DELETE /{media_id}, a 404 on the download URL, the On-Premise 404 (1006) under /v1/media.
+// Cloud GET /{media_id} is blocked for a while after repeated errors when configured
+// (media/get-error-block.ts).
 import { open } from 'node:fs/promises';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import multipart from '@fastify/multipart';
@@ -15,7 +19,11 @@ import { ONPREM_META, invalidParameter } from '../errors.ts';
 import { uploadCloudMedia } from '../media/cloud-upload.ts';
 import { uploadOnPremMedia, useRawBody } from '../media/onprem-upload.ts';
 import { ATTACHMENTS_PATH, downloadUrl, verifyDownload } from '../media/download-url.ts';
-import { deleteMedia, filePath, findMedia, liveMedia, mediaNotFound, type MediaRow } from '../media/store.ts';
+import { deleteMedia, filePath, findMedia, liveMedia, type MediaRow } from '../media/store.ts';
+import { cloudDeleteMiss, cloudGetMiss, downloadNotFound, onPremMediaNotFound, type MediaMiss } from '../media/not-found.ts';
+import { MediaGetErrorBlock } from '../media/get-error-block.ts';
+import { BlockedBody, DownloadErrorBody, OnPremMediaErrorBody, UnknownMediaBody } from '../media/error-schemas.ts';
+import { toApiError } from '../../errors.ts';
 import { extensionOf } from '../media/types.ts';
 import { UploadLimit } from '../media/upload-limit.ts';
 import { OnPremMeta } from './messages.ts';
@@ -35,13 +43,13 @@ const MediaInfo = Type.Object({
 });
 const Success = Type.Object({ success: Type.Boolean() });
 
-/** Answers the file's bytes from disk, streamed, with its type, length and a filename. */
-export async function sendFile(deps: Deps, reply: FastifyReply, row: MediaRow) {
+/** Answers the file's bytes from disk, streamed, with its type, length and a filename; a file gone meanwhile is `miss`. */
+export async function sendFile(deps: Deps, reply: FastifyReply, row: MediaRow, miss: MediaMiss = downloadNotFound) {
   let handle;
   try {
     handle = await open(filePath(deps, row.storage_key), 'r');
   } catch {
-    throw mediaNotFound(row.id);
+    throw miss(row.id);
   }
   const name = row.filename ?? `${row.id}.${extensionOf(row.mime_type)}`;
   return reply
@@ -59,6 +67,7 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   const atMeta = async (ch: ChannelRow, id: string | undefined) => ch.network === 'meta' && !(id && (await liveMedia(deps, ch.id, id)));
 
   const uploadLimit = new UploadLimit();
+  const getErrorBlock = deps.config.mediaGetErrorBlock ? new MediaGetErrorBlock(deps.config.mediaGetErrorBlock) : undefined;
 
   // Cloud upload: multipart, parsed as a stream in the handler (never against the 1 MiB body limit).
   // Local on Meta's network too: a send naming the id uploads the file to Meta then (network/meta/
@@ -115,6 +124,7 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
         summary: 'Download media from the URL given by GET /{media_id} (valid 5 minutes, with the same D360-API-KEY)',
         security,
         querystring: Type.Object({ mid: Type.Optional(Type.String()), ext: Type.Optional(Type.String()), hash: Type.Optional(Type.String()) }),
+        response: { 404: DownloadErrorBody },
       },
     },
     async (request, reply) => {
@@ -127,58 +137,73 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
       }
       if (!q.mid) throw invalidParameter('mid is required: use the url from GET /{media_id}');
       if (!q.ext || !/^\d{1,12}$/.test(q.ext) || !q.hash) throw invalidParameter('ext and hash are required: use the url from GET /{media_id}');
-      const row = await findMedia(deps, request.channel!, q.mid);
+      const row = await findMedia(deps, request.channel!, q.mid, downloadNotFound);
       verifyDownload(deps, row, q.ext, q.hash);
-      return sendFile(deps, reply, row);
+      return sendFile(deps, reply, row, downloadNotFound);
     },
   );
 
   app.get(
     '/v1/media/:media_id',
-    { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Download media', security } },
+    { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Download media', security, response: { 404: OnPremMediaErrorBody } } },
     async (request, reply) => {
       const id = mediaId(request.params);
       if (await atMeta(request.channel!, id)) return sendMetaMedia(meta, request.channel!, reply, id);
-      return sendFile(deps, reply, await findMedia(deps, request.channel!, id));
+      return sendFile(deps, reply, await findMedia(deps, request.channel!, id, onPremMediaNotFound), onPremMediaNotFound);
     },
   );
 
   app.delete(
     '/v1/media/:media_id',
-    { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Delete media', security } },
+    { config: onpremise, schema: { tags: ['Media (On-Premise)'], summary: 'Delete media', security, response: { 404: OnPremMediaErrorBody } } },
     async (request) => {
       const id = mediaId(request.params);
-      if (await atMeta(request.channel!, id)) await deleteMetaMedia(meta, request.channel!, id);
-      else await deleteMedia(deps, request.channel!, id);
+      if (await atMeta(request.channel!, id)) await deleteMetaMedia(meta, request.channel!, id, onPremMediaNotFound);
+      else await deleteMedia(deps, request.channel!, id, onPremMediaNotFound);
       return { meta: ONPREM_META };
     },
   );
 
   app.get(
     '/:media_id',
-    { config: cloud, schema: { tags: ['Media (Cloud)'], summary: "Media's URL and metadata", security, response: { 200: MediaInfo } } },
+    {
+      config: cloud,
+      schema: {
+        tags: ['Media (Cloud)'],
+        summary: "Media's URL and metadata",
+        security,
+        response: { 200: MediaInfo, 400: UnknownMediaBody('get'), 403: BlockedBody },
+      },
+    },
     async (request) => {
+      const channel = request.channel!;
       const id = mediaId(request.params);
-      if (await atMeta(request.channel!, id)) return metaMediaInfo(meta, request.channel!, id);
-      const row = await findMedia(deps, request.channel!, id);
-      return {
-        messaging_product: 'whatsapp' as const,
-        url: downloadUrl(deps, row),
-        mime_type: row.mime_type,
-        sha256: row.sha256,
-        file_size: Number(row.file_size),
-        id: row.id,
-      };
+      getErrorBlock?.check(channel.id, deps.clock.now().getTime());
+      try {
+        if (await atMeta(channel, id)) return await metaMediaInfo(meta, channel, id);
+        const row = await findMedia(deps, channel, id, cloudGetMiss);
+        return {
+          messaging_product: 'whatsapp' as const,
+          url: downloadUrl(deps, row),
+          mime_type: row.mime_type,
+          sha256: row.sha256,
+          file_size: Number(row.file_size),
+          id: row.id,
+        };
+      } catch (err) {
+        getErrorBlock?.record(channel.id, toApiError(err).status, deps.clock.now().getTime());
+        throw err;
+      }
     },
   );
 
   app.delete(
     '/:media_id',
-    { config: cloud, schema: { tags: ['Media (Cloud)'], summary: 'Delete media', security, response: { 200: Success } } },
+    { config: cloud, schema: { tags: ['Media (Cloud)'], summary: 'Delete media', security, response: { 200: Success, 400: UnknownMediaBody('delete') } } },
     async (request) => {
       const id = mediaId(request.params);
-      if (await atMeta(request.channel!, id)) return deleteMetaMedia(meta, request.channel!, id);
-      await deleteMedia(deps, request.channel!, id);
+      if (await atMeta(request.channel!, id)) return deleteMetaMedia(meta, request.channel!, id, cloudDeleteMiss);
+      await deleteMedia(deps, request.channel!, id, cloudDeleteMiss);
       return { success: true };
     },
   );

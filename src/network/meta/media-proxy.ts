@@ -17,7 +17,7 @@ import type { FastifyReply } from 'fastify';
 import contentDisposition from 'content-disposition';
 import type { Deps } from '../../deps.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { mediaNotFound } from '../../messaging/media/store.ts';
+import { cloudDeleteMiss, cloudGetMiss, downloadNotFound, onPremMediaNotFound, type MediaMiss } from '../../messaging/media/not-found.ts';
 import { extensionOf, MAX_MEDIA_BYTES } from '../../messaging/media/types.ts';
 import { withQuery, type MetaCloudApi } from './cloud-api.ts';
 import type { MediaDownload } from './graph-client.ts';
@@ -38,9 +38,9 @@ export interface MetaMediaInfo {
   id: string;
 }
 
-/** Meta's description of its media, `url` as Meta gave it. */
-async function describe(api: MetaCloudApi, channel: ChannelRow, id: string): Promise<MetaMediaInfo & { cdn: URL }> {
-  if (!META_MEDIA_ID.test(id)) throw mediaNotFound(id);
+/** Meta's description of its media, `url` as Meta gave it; an id that is none of Meta's is `miss(id)`. */
+async function describe(api: MetaCloudApi, channel: ChannelRow, id: string, miss: MediaMiss): Promise<MetaMediaInfo & { cdn: URL }> {
+  if (!META_MEDIA_ID.test(id)) throw miss(id);
   const b = await api.json(channel, 'GET', (c) => withQuery(encodeURIComponent(id), { phone_number_id: c.phoneNumberId }));
   let cdn: URL | undefined;
   try {
@@ -85,7 +85,7 @@ function downloadSig(deps: Deps, channelId: string, pathAndQuery: string): strin
 
 /** GET /{media_id}: Meta's answer with its CDN's origin swapped for the public URL. */
 export async function metaMediaInfo(api: MetaCloudApi, channel: ChannelRow, id: string): Promise<MetaMediaInfo> {
-  const { cdn, ...info } = await describe(api, channel, id);
+  const { cdn, ...info } = await describe(api, channel, id, cloudGetMiss);
   // The public URL may carry a path prefix (behind a reverse proxy): kept before Meta's path.
   return { ...info, url: `${api.deps.config.mediaUrlBase ?? api.deps.config.publicUrl}${signedDownloadPath(api.deps, channel.id, `${cdn.pathname}${cdn.search}`)}` };
 }
@@ -109,9 +109,9 @@ export function signedDownloadPath(deps: Deps, channelId: string, pathAndQuery: 
   return `${pathAndQuery}${pathAndQuery.includes('?') ? '&' : '?'}${SIG_PARAM}=${downloadSig(deps, channelId, pathAndQuery)}`;
 }
 
-/** DELETE /{media_id}. */
-export async function deleteMetaMedia(api: MetaCloudApi, channel: ChannelRow, id: string): Promise<{ success: boolean }> {
-  if (!META_MEDIA_ID.test(id)) throw mediaNotFound(id);
+/** DELETE /{media_id} (Cloud) or /v1/media/{id} (On-Premise: `miss` gives its 404). */
+export async function deleteMetaMedia(api: MetaCloudApi, channel: ChannelRow, id: string, miss: MediaMiss = cloudDeleteMiss): Promise<{ success: boolean }> {
+  if (!META_MEDIA_ID.test(id)) throw miss(id);
   const b = await api.json(channel, 'DELETE', (c) => withQuery(encodeURIComponent(id), { phone_number_id: c.phoneNumberId }));
   return { success: b.success !== false };
 }
@@ -126,14 +126,14 @@ export async function sendMetaDownload(api: MetaCloudApi, channel: ChannelRow, r
   const pathAndQuery = signed ? signedPathAndQuery.slice(0, signed.index) : '';
   const expected = signed ? Buffer.from(downloadSig(api.deps, channel.id, pathAndQuery)) : undefined;
   if (!signed || !expected || !timingSafeEqual(expected, Buffer.from(signed[1]!))) {
-    throw mediaNotFound(mid ?? 'in this URL');
+    throw downloadNotFound(mid ?? 'in this URL');
   }
   return send(reply, await api.download(channel, pathAndQuery, MAX_DOWNLOAD_BYTES));
 }
 
 /** On-Premise GET /v1/media/{id} of Meta's media: its URL from Meta, then its bytes from the CDN. */
 export async function sendMetaMedia(api: MetaCloudApi, channel: ChannelRow, reply: FastifyReply, id: string) {
-  const { cdn, mime_type } = await describe(api, channel, id);
+  const { cdn, mime_type } = await describe(api, channel, id, onPremMediaNotFound);
   const file = await api.download(channel, `${cdn.pathname}${cdn.search}`, MAX_DOWNLOAD_BYTES);
   // On-Premise clients save the file under the name the answer gives; the CDN may give none.
   // Meta gives a voice note's type with parameters (audio/ogg; codecs=opus): the extension is the bare type's.
