@@ -376,7 +376,9 @@ describeEachDb('sandbox phone: a flow against its data endpoint', (kind) => {
     const m = await sendFlow();
     const first = await open(m.id);
     const res = await answering({ json: { screen: 'CONFIRM', data: { summary: 'Skipped' } } }, () => tap(m.id, first.text, 'Jump ahead'));
-    expect(endpoint.decrypted().at(-1)).toEqual({ version: '3.0', action: 'data_exchange', screen: 'PICK', data: { jump: true }, flow_token: m.token });
+    // The data_exchange, then the error notification WhatsApp sends after an invalid answer (phone-flow-error-notification.test.ts).
+    expect(endpoint.decrypted().at(-2)).toEqual({ version: '3.0', action: 'data_exchange', screen: 'PICK', data: { jump: true }, flow_token: m.token });
+    expect(endpoint.decrypted().at(-1)!.data!.error).toBe('invalid_screen_transition');
     expect(endpointError(res.text)).toBe(
       "the endpoint's data_exchange response cannot be shown: the flow's routing_model does not let PICK go to CONFIRM (routing_model.PICK: [\"DETAILS\"]); WhatsApp refuses a screen the routing model does not allow",
     );

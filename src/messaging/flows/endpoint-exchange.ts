@@ -53,6 +53,11 @@ export interface ExchangeRecord {
   response?: string;
   /** The answer's body as it came, when it could not be decrypted (cut short). */
   raw?: string;
+  /**
+   * The error notification sent after this exchange's answer proved invalid
+   * (endpoint-error-notification.ts): its own exchange, and what came of it.
+   */
+  notification?: Omit<ExchangeRecord, 'notification'> & { outcome: string; acknowledged: boolean };
 }
 
 export type ExchangeFailure =

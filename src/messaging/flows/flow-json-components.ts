@@ -3,9 +3,11 @@
 // without, containers (Form, If, Switch) checked inside, and actions of a known name whose
 // `navigate` goes to a screen of the flow. Meta checks much more (each property's type and
 // value, which components a Flow JSON version has, character limits, how many of a kind a
-// screen may hold); those are left out here rather than guessed at.
+// screen may hold); those are left out here rather than guessed at, except for PhotoPicker and
+// DocumentPicker, whose rules Meta's media upload reference spells out (flow-json-media.ts).
 import { at, pathText as pathOf, shown, typeName, type JsonPath, type Problems } from './flow-json-problems.ts';
 import { isObj } from '../validate/check.ts';
+import { checkFormInit, checkPicker, checkPickerPayload, isPickerType, type PickerContext } from './flow-json-media.ts';
 
 
 /**
@@ -32,8 +34,9 @@ export const COMPONENTS: ReadonlyMap<string, readonly string[]> = new Map([
   ['Footer', ['label', 'on-click-action']],
   ['Image', ['src']],
   ['ImageCarousel', ['images']],
-  ['PhotoPicker', ['name']],
-  ['DocumentPicker', ['name']],
+  // Meta's media upload reference: name and label required (flow-json-media.ts checks the rest).
+  ['PhotoPicker', ['name', 'label']],
+  ['DocumentPicker', ['name', 'label']],
   ['NavigationList', ['name', 'list-items']],
   ['Form', ['name', 'children']],
   ['If', ['condition', 'then']],
@@ -53,7 +56,7 @@ const ACTION_KEYS = ['on-click-action', 'on-select-action', 'on-unselect-action'
 export const MAX_NESTING = 8;
 
 /** What the walk of one flow's screens gathers beside its problems. */
-export interface ComponentContext {
+export interface ComponentContext extends PickerContext {
   /** The flow's screen ids: where `navigate` may go. */
   screenIds: ReadonlySet<string>;
   /** Footers seen in the screen being walked. */
@@ -69,6 +72,7 @@ function checkAction(action: unknown, path: JsonPath, ctx: ComponentContext, p: 
   if (typeof name !== 'string' || !(ACTIONS as readonly string[]).includes(name)) {
     return p.add('INVALID_PROPERTY_VALUE', `Invalid value found for the property "name" at ${pathOf(path)}: ${shown(name)} is not an action (${ACTIONS.join(', ')})`, at(path, 'name'));
   }
+  checkPickerPayload(action, name, path, ctx, p);
   if (name === 'data_exchange') {
     if (!ctx.usesEndpoint) {
       p.add('INVALID_PROPERTY_VALUE', `Invalid value found for the property "name" at ${pathOf(path)}: a data_exchange action sends the screen's data to the flow's endpoint, and this flow has none (add "data_api_version": "3.0" and a routing_model, and set the flow's endpoint_uri)`, at(path, 'name'));
@@ -109,6 +113,8 @@ function checkComponent(c: unknown, path: JsonPath, depth: number, ctx: Componen
     if (c[prop] === undefined) p.add('MISSING_REQUIRED_TYPE_PROPERTY', `Required property "${prop}" is missing at ${pathOf(path)} (${type})`, path);
   }
   if (type === 'Footer') ctx.footers++;
+  if (isPickerType(type)) checkPicker(c, type, path, ctx, p);
+  if (type === 'Form') checkFormInit(c, path, ctx, p);
   for (const key of ACTION_KEYS) if (c[key] !== undefined) checkAction(c[key], at(path, key), ctx, p);
   if (type === 'NavigationList' && Array.isArray(c['list-items'])) {
     const items = c['list-items'];

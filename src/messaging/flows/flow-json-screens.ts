@@ -12,7 +12,8 @@
 // data_api_version in every Flow JSON version. The error names of the rules whose answers from
 // Meta were not seen (MISSING_FOOTER, MISSING_TERMINAL_SCREEN) are this check's own; the others
 // are the names Meta uses (INVALID_PROPERTY_VALUE, MISSING_REQUIRED_TYPE_PROPERTY, …).
-import { checkComponents, type ComponentContext } from './flow-json-components.ts';
+import { checkComponents, MAX_NESTING, type ComponentContext } from './flow-json-components.ts';
+import { collectPickers } from './flow-json-media.ts';
 import { at, pathText, shown, typeName, type JsonPath, type Problems } from './flow-json-problems.ts';
 import { isObj } from '../validate/check.ts';
 
@@ -55,6 +56,7 @@ function checkLayout(s: Record<string, unknown>, path: JsonPath, ctx: ComponentC
   else if (layout.type !== LAYOUT_TYPE) p.add('INVALID_PROPERTY_VALUE', `Invalid value found for the property "type" at ${where}.layout: ${shown(layout.type)}; the only layout is "${LAYOUT_TYPE}"`, at(layoutPath, 'type'));
   if (layout.children === undefined) return void p.add('MISSING_REQUIRED_TYPE_PROPERTY', `Required property "children" is missing at ${where}.layout`, layoutPath);
   ctx.footers = 0;
+  ctx.screenPickers = [];
   const before = p.list.length;
   checkComponents(layout.children, at(layoutPath, 'children'), 1, ctx, p);
   // Children that are not even an array say nothing of a Footer.
@@ -63,12 +65,12 @@ function checkLayout(s: Record<string, unknown>, path: JsonPath, ctx: ComponentC
 }
 
 /** Checks `screens`; answers the flow's screen ids (for routing_model), or undefined when it has no usable screens. */
-export function checkScreens(screens: unknown, usesEndpoint: boolean, p: Problems): ReadonlySet<string> | undefined {
+export function checkScreens(screens: unknown, usesEndpoint: boolean, p: Problems, version: string | null = null): ReadonlySet<string> | undefined {
   if (screens === undefined) return void p.add('MISSING_REQUIRED_TYPE_PROPERTY', 'Required property "screens" is missing');
   if (!Array.isArray(screens)) return void p.add('INVALID_PROPERTY_TYPE', `Expected "screens" to be array but found ${typeName(screens)}`, SCREENS);
   if (screens.length === 0) return void p.add('MIN_ITEMS_REQUIRED', 'Property "screens" should have at least 1 item', SCREENS);
   const ids = screenIds(screens);
-  const ctx: ComponentContext = { screenIds: new Set(ids.keys()), footers: 0, usesEndpoint };
+  const ctx: ComponentContext = { screenIds: new Set(ids.keys()), footers: 0, usesEndpoint, version, pickers: collectPickers(screens, MAX_NESTING), screenPickers: [] };
   let terminals = 0;
   for (let i = 0; i < screens.length && !p.full; i++) {
     const s: unknown = screens[i];
@@ -78,6 +80,7 @@ export function checkScreens(screens: unknown, usesEndpoint: boolean, p: Problem
       continue;
     }
     checkId(s, i, path, ids, p);
+    ctx.screenId = typeof s.id === 'string' ? s.id : undefined;
     if (s.terminal !== undefined && typeof s.terminal !== 'boolean') p.add('INVALID_PROPERTY_TYPE', `Expected screens[${i}].terminal to be boolean but found ${typeName(s.terminal)}`, at(path, 'terminal'));
     if (s.title !== undefined && typeof s.title !== 'string') p.add('INVALID_PROPERTY_TYPE', `Expected screens[${i}].title to be string but found ${typeName(s.title)}`, at(path, 'title'));
     if (s.terminal === true) terminals++;

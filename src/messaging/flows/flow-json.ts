@@ -152,7 +152,7 @@ export function checkFlowJson(bytes: Buffer): CheckedFlowJson {
   const jsonVersion = checkVersion(doc.version, problems);
   // Whether the flow uses an endpoint is read before the screens, whose data_exchange actions need one.
   const usesEndpoint = doc.data_api_version !== undefined;
-  const screenIds = checkScreens(doc.screens, usesEndpoint, problems);
+  const screenIds = checkScreens(doc.screens, usesEndpoint, problems, jsonVersion);
   const dataApiVersion = checkEndpointProperties(doc, jsonVersion, problems);
   if (screenIds) checkRoutingModel(doc.routing_model, screenIds, usesEndpoint, problems);
   return { text: storable, jsonVersion, dataApiVersion, errors: located(text, problems) };

@@ -20,9 +20,14 @@
 //   {"data":{"error_message":"…"}} (with or without this screen's name)
 //                               the user stays on the screen and sees the message (a snackbar).
 // The same screen answered again keeps what was entered and updates its data with the answer's.
+// An answer that came but cannot be used (it does not decrypt, is no JSON, names an unknown screen
+// or a route the routing_model forbids, gives data of the wrong types…) is followed, as on WhatsApp,
+// by one error notification request to the endpoint (messaging/flows/endpoint-error-notification.ts),
+// recorded with the exchange.
 import type { Deps } from '../../deps.ts';
 import { MAX_RESPONSE_JSON_CHARS } from '../../messaging/flows/nfm-reply.ts';
 import { exchangeWithEndpoint, type EndpointAction, type EndpointRequest, type ExchangeRecord } from '../../messaging/flows/endpoint-exchange.ts';
+import { notifyEndpointError, notifiedErrorOf, type NotifiedError } from '../../messaging/flows/endpoint-error-notification.ts';
 import type { Values } from './flow-expr.ts';
 import { encodeState, MAX_STACK, MAX_STATE_CHARS, openScreen, screenOf, type FlowState, type ShownScreen } from './flow-run.ts';
 import type { FlowDoc, ScreenDef } from './flow-screen.ts';
@@ -107,8 +112,13 @@ type From =
 const screensOf = (doc: FlowDoc) => doc.screens.map((s) => s.id).join(', ');
 
 /** What the endpoint's (decrypted, parsed) answer does, or why it cannot be done. */
-export function interpretAnswer(flow: EndpointFlow, from: From, answer: Values): { ok: true; step: { kind: 'show'; shown: ShownScreen } | { kind: 'complete'; responseJson: string; note?: string } } | { ok: false; message: string } {
-  const bad = (message: string) => ({ ok: false as const, message });
+export function interpretAnswer(
+  flow: EndpointFlow,
+  from: From,
+  answer: Values,
+): { ok: true; step: { kind: 'show'; shown: ShownScreen } | { kind: 'complete'; responseJson: string; note?: string } } | { ok: false; message: string; error?: NotifiedError } {
+  // `error`: the key of the error notification WhatsApp then sends the endpoint (none for a limit of the sandbox's own).
+  const bad = (message: string, error: NotifiedError | undefined = 'invalid_response') => ({ ok: false as const, message, ...(error ? { error } : {}) });
   const data = answer.data === undefined ? {} : answer.data;
   if (!isObj(data)) return bad(`"data" must be an object (got ${typeOf(answer.data)})`);
   const errorMessage = typeof data.error_message === 'string' && data.error_message !== '' ? data.error_message.slice(0, 1000) : undefined;
@@ -138,12 +148,12 @@ export function interpretAnswer(flow: EndpointFlow, from: From, answer: Values):
   }
   if (typeof answer.screen !== 'string') return bad(`"screen" must be a screen id (a string), got ${typeOf(answer.screen)}`);
   const next = screenOf(flow.doc, answer.screen);
-  if (!next) return bad(`screen ${shown(answer.screen)} is not in the flow (its screens: ${screensOf(flow.doc)})`);
+  if (!next) return bad(`screen ${shown(answer.screen)} is not in the flow (its screens: ${screensOf(flow.doc)})`, 'invalid_screen');
 
   if (from.action === 'data_exchange' && next.id !== from.screen.id) {
     const routes = flow.doc.routingModel?.[from.screen.id];
     if (routes && !routes.includes(next.id)) {
-      return bad(`the flow's routing_model does not let ${from.screen.id} go to ${next.id} (routing_model.${from.screen.id}: ${JSON.stringify(routes)}); WhatsApp refuses a screen the routing model does not allow`);
+      return bad(`the flow's routing_model does not let ${from.screen.id} go to ${next.id} (routing_model.${from.screen.id}: ${JSON.stringify(routes)}); WhatsApp refuses a screen the routing model does not allow`, 'invalid_screen_transition');
     }
   }
   let state: FlowState;
@@ -159,11 +169,11 @@ export function interpretAnswer(flow: EndpointFlow, from: From, answer: Values):
         : { screen: next.id, data, forms, stack: [...from.state.stack, { screen: from.state.screen, data: from.state.data }].slice(-MAX_STACK) };
   }
   const { wrong, missing } = screenDataProblems(next, state.data);
-  if (wrong.length > 0) return bad(`the data for screen ${next.id} does not fit the data the screen declares: ${wrong.join('; ')}`);
+  if (wrong.length > 0) return bad(`the data for screen ${next.id} does not fit the data the screen declares: ${wrong.join('; ')}`, 'invalid_screen_data');
   // The page carries the flow's state (every screen's data on the way) in a form field of bounded size.
   const carried = encodeState(state).length;
   if (carried > MAX_STATE_CHARS) {
-    return bad(`the data for screen ${next.id} is more than the sandbox phone can carry between its pages (the flow's state would be ${carried} characters, at most ${MAX_STATE_CHARS}; about 40 KB of screen data in all): a limit of the sandbox, not of WhatsApp`);
+    return bad(`the data for screen ${next.id} is more than the sandbox phone can carry between its pages (the flow's state would be ${carried} characters, at most ${MAX_STATE_CHARS}; about 40 KB of screen data in all): a limit of the sandbox, not of WhatsApp`, undefined);
   }
   const notice = missing.length > 0 ? `The endpoint gave screen ${next.id} no value for ${missing.map((m) => `"${m}"`).join(', ')}, which the screen declares: shown empty.` : undefined;
   const opened = openScreen(state, next, notice);
@@ -180,15 +190,24 @@ function requestOf(flow: EndpointFlow, from: From, data?: Values): EndpointReque
 
 /** One step of the flow through its endpoint: the request, the answer, and what it does. */
 export async function endpointStep(deps: Deps, flow: EndpointFlow, from: From, data?: Values): Promise<EndpointStep> {
-  const r = await exchangeWithEndpoint(deps, { endpointUri: flow.endpointUri, channel: flow.channel }, requestOf(flow, from, data));
+  const target = { endpointUri: flow.endpointUri, channel: flow.channel };
+  const request = requestOf(flow, from, data);
+  const r = await exchangeWithEndpoint(deps, target, request);
   if (!r.ok) {
     if (r.failure === 'token_invalid') {
       const shownToUser = r.userMessage ?? 'This flow is no longer available.';
       return { kind: 'closed', message: `${r.message}. The user sees: “${shownToUser}”`, record: r.record };
     }
+    // An answer that came (HTTP 200) but is no valid response: WhatsApp tells the endpoint so, once.
+    const error = notifiedErrorOf(r.failure);
+    if (error) await notifyEndpointError(deps, target, request, r.record, error, r.message);
     return { kind: 'failed', message: r.message, record: r.record };
   }
   const step = interpretAnswer(flow, from, r.answer);
-  if (!step.ok) return { kind: 'failed', message: `the endpoint's ${from.action} response cannot be shown: ${step.message}`, record: r.record };
+  if (!step.ok) {
+    const message = `the endpoint's ${from.action} response cannot be shown: ${step.message}`;
+    if (step.error) await notifyEndpointError(deps, target, request, r.record, step.error, message);
+    return { kind: 'failed', message, record: r.record };
+  }
   return { ...step.step, record: r.record };
 }

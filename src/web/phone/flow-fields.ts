@@ -5,10 +5,12 @@
 import vm from 'node:vm';
 import { flag, resolve, text, type Scope, type Values } from './flow-expr.ts';
 import { calendarProblem, initialCalendar } from './flow-calendar.ts';
+import { isPickedFile } from '../../messaging/flows/flow-media.ts';
+import { countProps, MAX_UPLOADS } from '../../messaging/flows/flow-json-media.ts';
 
 export type Component = Record<string, unknown>;
 
-export const FIELD_TYPES = ['TextInput', 'TextArea', 'Dropdown', 'RadioButtonsGroup', 'CheckboxGroup', 'ChipsSelector', 'OptIn', 'DatePicker', 'CalendarPicker'] as const;
+export const FIELD_TYPES = ['TextInput', 'TextArea', 'Dropdown', 'RadioButtonsGroup', 'CheckboxGroup', 'ChipsSelector', 'OptIn', 'DatePicker', 'CalendarPicker', 'PhotoPicker', 'DocumentPicker'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 export const isField = (c: Component): c is Component & { type: FieldType; name: string } =>
   (FIELD_TYPES as readonly unknown[]).includes(c.type) && typeof c.name === 'string' && c.name !== '';
@@ -58,6 +60,10 @@ export function postedValue(c: Component & { type: FieldType }, raw: unknown): u
     case 'CalendarPicker':
       // Already read from the form's one or two date fields (postedCalendar).
       return raw;
+    case 'PhotoPicker':
+    case 'DocumentPicker':
+      // The files kept and picked, put there by the page's upload (flow-upload.ts): never a posted text field.
+      return Array.isArray(raw) && raw.length > 0 && raw.every(isPickedFile) ? raw.slice(0, MAX_UPLOADS) : undefined;
     default: {
       const s = one(raw);
       return s === undefined || s === '' ? undefined : s.slice(0, 10_000);
@@ -71,6 +77,8 @@ export function initialValue(c: Component & { type: FieldType; name: string }, f
   if (c.type === 'OptIn') return v === true;
   if (c.type === 'CheckboxGroup' || c.type === 'ChipsSelector') return Array.isArray(v) ? v.map(String) : undefined;
   if (c.type === 'CalendarPicker') return initialCalendar(v);
+  // Meta: a picker takes no init-value (the Flow JSON check refuses one).
+  if (c.type === 'PhotoPicker' || c.type === 'DocumentPicker') return undefined;
   return v === undefined || v === null ? undefined : String(v);
 }
 
@@ -161,6 +169,7 @@ export function patternProblem(c: Component, scope: Scope): string | undefined {
 /** Why a field's value would stop WhatsApp's Footer, or undefined when it is fine. */
 export function fieldProblem(c: Component & { type: FieldType; name: string }, value: unknown, scope: Scope): string | undefined {
   if (c.type === 'CalendarPicker') return calendarProblem(c, value, scope);
+  if (c.type === 'PhotoPicker' || c.type === 'DocumentPicker') return pickerProblem(c as Component & { type: 'PhotoPicker' | 'DocumentPicker'; name: string }, value, scope);
   const label = text(c.label, scope) || c.name;
   const required = flag(c.required, scope, false);
   const empty = value === undefined || value === false || (typeof value === 'string' && value.trim() === '');
@@ -219,6 +228,19 @@ export function fieldProblem(c: Component & { type: FieldType; name: string }, v
     default:
       return undefined;
   }
+}
+
+/** A picker's count against its min-uploaded-… and max-uploaded-… (the files themselves were checked as they came). */
+function pickerProblem(c: Component & { type: 'PhotoPicker' | 'DocumentPicker'; name: string }, value: unknown, scope: Scope): string | undefined {
+  const label = text(c.label, scope) || c.name;
+  const { min: minProp, max: maxProp, noun } = countProps(c.type);
+  const n = Array.isArray(value) ? value.length : 0;
+  const min = int(resolve(c[minProp], scope)) ?? 0;
+  const max = int(resolve(c[maxProp], scope)) ?? MAX_UPLOADS;
+  const one = noun.slice(0, -1);
+  if (n < min) return `“${label}” needs at least ${min} ${min === 1 ? one : noun} (${n} attached).`;
+  if (n > max) return `“${label}” takes at most ${max} ${max === 1 ? one : noun} (${n} attached).`;
+  return undefined;
 }
 
 /**

@@ -11,7 +11,14 @@
 // screen's payload, Back on a screen with refresh_on_back sends BACK; the endpoint's answer names
 // the next screen, completes the flow (SUCCESS), or keeps the user on the screen with a message.
 // What went wrong is said on the page, naming the endpoint's fault; the last exchange (decrypted
-// request and answer) is kept in the phone's session and shown in a panel on the flow's pages.
+// request and answer, and the error notification sent after an invalid answer) is kept in the
+// phone's session and shown in a panel on the flow's pages.
+//
+// A screen with a PhotoPicker or DocumentPicker posts a multipart form: the files picked become
+// media of the number (flow-upload.ts), kept on the screen until the user unticks them, and go out
+// as WhatsApp sends them (messaging/flows/flow-media.ts): in a data_exchange request's data, and in
+// the nfm_reply's response_json on complete. The endpoint downloads them encrypted from their
+// cdn_url (FLOW_MEDIA_PATH), as from WhatsApp's CDN.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
@@ -21,7 +28,7 @@ import { flowOfMessage, flowUnavailable, type FlowMessageParams, type StoredFlow
 import { flowParamsOfMessage } from '../../messaging/flows/template-flow.ts';
 import type { ExchangeRecord } from '../../messaging/flows/endpoint-exchange.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { updateSessionSubject } from '../sessions.ts';
+import { checkCsrf, updateSessionSubject } from '../sessions.ts';
 import { renderPage } from '../render.ts';
 import { findConversationMessage } from './conversation.ts';
 import type { Form } from './actions.ts';
@@ -29,8 +36,18 @@ import { endpointStep, type EndpointFlow, type EndpointStep } from './flow-endpo
 import { decodeState, encodeState, goBack, openScreen, runAction, runSelect, screenOf, type ShownScreen } from './flow-run.ts';
 import { parseFlowDoc, postedValues, type FlowDoc } from './flow-screen.ts';
 import type { PhoneSession, PhoneState, PhoneUser } from './session.ts';
+import { endpointMedia, responseMedia } from '../../messaging/flows/flow-media.ts';
+import { RETENTION_MS, saveMedia } from '../../messaging/media/store.ts';
+import type { Values } from './flow-expr.ts';
+import { flowMediaRoutes, pickedRows, pickersOf, withPickedFiles } from './flow-picked.ts';
+import { sizeText } from './flow-picker.ts';
+import { readFlowPost, type FlowPost, type UploadTarget } from './flow-upload.ts';
 
 const HOME = '/sandbox/phone';
+/** Meta: the files a flow's response message carries: at most 10, at most 100 MiB in all. */
+const MAX_REPLY_FILES = 10;
+const MAX_REPLY_BYTES = 100 * 1024 * 1024;
+const expired = () => new ApiError(403, 'This form has expired: reload the page and try again.');
 
 export interface PhoneHelpers {
   state(request: FastifyRequest): Promise<PhoneState>;
@@ -111,6 +128,7 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
         completed: parts.completed,
         alreadyCompleted: parts.alreadyCompleted,
         exchange,
+        uploads: true,
         ...(shown
           ? {
               nodes: shown.built.nodes,
@@ -198,14 +216,39 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
     return show(reply, o, openScreen({ screen: first.id, data: o.params.data ?? {}, forms: {}, stack: [] }, first));
   });
 
+  flowMediaRoutes(app, deps);
+
+  /** The multipart post of a screen with a picker: its fields and its files, stored as they come. */
+  async function postedWithFiles(request: FastifyRequest): Promise<{ s: PhoneState; form: Form; upload: FlowPost }> {
+    const s = await h.state(request);
+    const upload = await readFlowPost(deps, request, async (fields): Promise<UploadTarget> => {
+      if (!checkCsrf(s.session, fields._csrf)) throw expired();
+      const o = await open(s, idOf(request));
+      const state = decodeState(fields._state);
+      const screen = o.doc && !o.done && state ? screenOf(o.doc, state.screen) : undefined;
+      return {
+        // No screen (a completed flow, a stale page): no picker takes a file; the page says why after.
+        pickers: screen && state ? pickersOf(screen, state) : new Map(),
+        save: async (file, meta) => {
+          const row = await saveMedia(deps, o.channel, file, { mime: meta.mime, filename: meta.filename, retentionMs: RETENTION_MS.cloud });
+          return { id: row.id, name: meta.filename, size: Number(row.file_size), type: row.mime_type };
+        },
+      };
+    });
+    if (!checkCsrf(s.session, upload.form._csrf)) throw expired();
+    return { s, form: upload.form, upload };
+  }
+
   app.post(`${HOME}/flow/:id`, async (request, reply) => {
-    const { s, form } = await h.posted(request);
+    const { s, form, upload } = request.isMultipart() ? await postedWithFiles(request) : { ...(await h.posted(request)), upload: undefined };
     const o = await open(s, idOf(request));
     if (o.done) return showDone(reply, o, o.done, 409);
     if (!o.doc) return show(reply, o, undefined);
-    const state = decodeState(form._state);
-    const screen = state && screenOf(o.doc, state.screen);
-    if (!state || !screen) throw new ApiError(400, 'This flow page is out of date: open the flow again from the chat.');
+    const decoded = decodeState(form._state);
+    const screen = decoded && screenOf(o.doc, decoded.screen);
+    if (!decoded || !screen) throw new ApiError(400, 'This flow page is out of date: open the flow again from the chat.');
+    const refused = [...(upload?.refused ?? [])];
+    const state = withPickedFiles(screen, decoded, form, upload?.uploaded, refused);
     if (form._back !== undefined) {
       // refresh_on_back: the endpoint gives the screen before (BACK); on the first screen, Back closes the flow.
       if (screen.refresh_on_back === true && state.stack.length > 0) {
@@ -218,11 +261,19 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
       if (!back) return reply.redirect(HOME, 303);
       return show(reply, o, back);
     }
+    const values = postedValues(screen, form);
+    /** The screen as posted (what was entered, the files attached), with a message. */
+    const asPosted = (error: string, status: number) => {
+      const shown = openScreen({ ...state, forms: { ...state.forms, [state.screen]: values } }, screen);
+      return show(reply, o, { ...shown, error }, { status });
+    };
+    // A refused file stops the tap: the user sees what was not attached before anything is sent.
+    if (refused.length > 0) return asPosted(refused.join(' '), 400);
     // A field's on-select-action / on-unselect-action (posted by the page's script on change, or the field's Apply button).
     const outcome =
       form._select !== undefined
-        ? runSelect(o.doc, state, screen, postedValues(screen, form), form._select, o.params.flowToken, { dataExchange: true })
-        : runAction(o.doc, state, screen, postedValues(screen, form), form._action, o.params.flowToken, { dataExchange: true });
+        ? runSelect(o.doc, state, screen, values, form._select, o.params.flowToken, { dataExchange: true })
+        : runAction(o.doc, state, screen, values, form._action, o.params.flowToken, { dataExchange: true });
     if (!outcome) throw new ApiError(400, form._select !== undefined ? 'That field is not on this screen, or runs no action when changed.' : 'That button is not on this screen.');
     if (outcome.kind === 'show') return show(reply, o, outcome.shown, { status: outcome.status });
     if (outcome.kind === 'exchange') {
@@ -230,9 +281,31 @@ export function flowRunnerRoutes(app: FastifyInstance, deps: Deps, h: PhoneHelpe
       const here = openScreen({ ...state, forms: { ...state.forms, [state.screen]: outcome.entered } }, screen);
       const ep = endpointOf(o, form._select !== undefined ? "this field's on-select-action is data_exchange: its payload goes to the endpoint" : "this button's action is data_exchange: the screen's data goes to the endpoint");
       if (typeof ep === 'string') return show(reply, o, here, { endpointError: ep });
-      return afterStep(reply, o, await endpointStep(deps, ep, { action: 'data_exchange', state, screen, entered: outcome.entered }, outcome.data), here);
+      let data = outcome.data;
+      if (outcome.media) {
+        // The picked files as WhatsApp hands them to the endpoint: media_id, cdn_url (encrypted), file_name, encryption_metadata.
+        const found = await pickedRows(deps, o.channel.id, outcome.media);
+        if ('problem' in found) return show(reply, o, { ...here, error: found.problem }, { status: 400 });
+        data = { ...data };
+        for (const [k, rows] of Object.entries(found.rows)) data[k] = await Promise.all(rows.map((r) => endpointMedia(deps, r)));
+      }
+      return afterStep(reply, o, await endpointStep(deps, ep, { action: 'data_exchange', state, screen, entered: outcome.entered }, data), here);
     }
-    const done = await sendReply(o, outcome.responseJson);
+    let responseJson = outcome.responseJson;
+    if (outcome.media) {
+      const found = await pickedRows(deps, o.channel.id, outcome.media);
+      if ('problem' in found) return asPosted(found.problem, 400);
+      const all = Object.values(found.rows).flat();
+      const bytes = all.reduce((n, r) => n + Number(r.file_size), 0);
+      // Meta: a flow's response message carries at most 10 files, 100 MiB in all (data_exchange takes up to 30 a picker).
+      if (all.length > MAX_REPLY_FILES || bytes > MAX_REPLY_BYTES) {
+        return asPosted(`WhatsApp attaches at most ${MAX_REPLY_FILES} files, ${sizeText(MAX_REPLY_BYTES)} in all, to a flow's response: this one has ${all.length} (${sizeText(bytes)}). Untick some.`, 400);
+      }
+      const body: Values = { ...(outcome.payload ?? {}) };
+      for (const [k, rows] of Object.entries(found.rows)) body[k] = rows.map(responseMedia);
+      responseJson = JSON.stringify({ flow_token: o.params.flowToken, ...body });
+    }
+    const done = await sendReply(o, responseJson);
     if (done) return showDone(reply, o, done, 409);
     return reply.redirect(HOME, 303);
   });

@@ -12,7 +12,8 @@
 import { resolve, type Scope, type Values } from './flow-expr.ts';
 import { formValue, hasSelectAction, isField } from './flow-fields.ts';
 import { navItemsOf } from './flow-navlist.ts';
-import { buildScreen, componentAt, initialValues, type BuiltScreen, type FlowDoc, type Path, type ScreenDef } from './flow-screen.ts';
+import { allFields, buildScreen, componentAt, initialValues, type BuiltScreen, type FlowDoc, type Path, type ScreenDef } from './flow-screen.ts';
+import { isPickedFile, type PickedFile } from '../../messaging/flows/flow-media.ts';
 
 export interface FlowState {
   screen: string;
@@ -76,7 +77,13 @@ export function openScreen(state: FlowState, screen: ScreenDef, notice?: string)
 }
 
 /** What a tap does where data_exchange is not run (the preview): a screen, or the flow's answer. */
-export type LocalOutcome = { kind: 'show'; shown: ShownScreen; status: number } | { kind: 'complete'; responseJson: string };
+export type LocalOutcome =
+  | { kind: 'show'; shown: ShownScreen; status: number }
+  /**
+   * `media`: the payload's top-level properties that hold a picker's files (as the state keeps
+   * them), for the caller to turn into what WhatsApp sends (flow-media.ts) in `payload`.
+   */
+  | { kind: 'complete'; responseJson: string; payload?: Values; media?: Record<string, PickedFile[]> };
 
 export type Outcome =
   | LocalOutcome
@@ -84,7 +91,7 @@ export type Outcome =
    * A data_exchange action (when the caller asked for them): `data` is its payload, `entered` what
    * the screen's fields hold (kept for when the user comes back), `here` the screen as it is now.
    */
-  | { kind: 'exchange'; data: Values; entered: Values; here: ShownScreen };
+  | { kind: 'exchange'; data: Values; entered: Values; here: ShownScreen; media?: Record<string, PickedFile[]> };
 
 function pathOf(v: unknown): Path | undefined {
   if (typeof v !== 'string' || v.length > 1000) return undefined;
@@ -128,7 +135,8 @@ export function runAction(
   const name = String(action.name);
   // WhatsApp keeps a Footer disabled until the screen's required fields are right; a flow completes only so.
   const validate = c.type === 'Footer' || name === 'complete';
-  const built = buildScreen(screen, scopeOf(state, values), values, validate);
+  // Files can be picked where data_exchange runs (the sandbox phone), not in a preview.
+  const built = buildScreen(screen, scopeOf(state, values), values, validate, { uploads: opts.dataExchange === true });
   const here = (notice?: string, status = 200, error?: string): Outcome => ({ kind: 'show', status, shown: { state, screen, built, ...(notice ? { notice } : {}), ...(error ? { error } : {}) } });
   if (c.type === 'Footer' && c.enabled === false) return here('This button is disabled.');
   if (validate && built.problems > 0) return here(undefined, 400, built.problems === 1 ? 'One field needs your attention.' : `${built.problems} fields need your attention.`);
@@ -168,6 +176,27 @@ function enteredOf(doc: FlowDoc, built: BuiltScreen): { entered: Values; given: 
   return { entered, given };
 }
 
+const PICKER_REF = /^\s*\$\{\s*(?:form\.([A-Za-z0-9_]+)|screen\.([A-Za-z0-9_]+)\.form\.([A-Za-z0-9_]+))\s*\}\s*$/;
+
+/**
+ * The top-level payload properties whose value is a picker's (`${form.photo}` of this screen, or
+ * `${screen.S.form.photo}` of another: Meta takes a picker's value nowhere else), with the files.
+ */
+function pickedMedia(doc: FlowDoc, screen: ScreenDef, raw: unknown, resolved: unknown): Record<string, PickedFile[]> | undefined {
+  if (!isObj(raw) || !isObj(resolved)) return undefined;
+  let out: Record<string, PickedFile[]> | undefined;
+  for (const [k, v] of Object.entries(raw)) {
+    const m = typeof v === 'string' ? PICKER_REF.exec(v) : null;
+    if (!m) continue;
+    const where = m[1] !== undefined ? screen : screenOf(doc, m[2]!);
+    const name = m[1] ?? m[3]!;
+    if (!where || !allFields(where.layout.children).some((f) => f.name === name && (f.type === 'PhotoPicker' || f.type === 'DocumentPicker'))) continue;
+    const files = resolved[k];
+    (out ??= {})[k] = Array.isArray(files) ? files.filter(isPickedFile) : [];
+  }
+  return out;
+}
+
 /** Runs an action of the screen (its payload resolved with the fields as posted). */
 function perform(
   doc: FlowDoc,
@@ -193,7 +222,9 @@ function perform(
     }
     case 'complete': {
       const body = isObj(payload) ? payload : {};
-      return { kind: 'complete', responseJson: JSON.stringify({ flow_token: flowToken, ...body }) };
+      const media = pickedMedia(doc, screen, action.payload, payload);
+      if (media) for (const k of Object.keys(media)) body[k] = media[k];
+      return { kind: 'complete', responseJson: JSON.stringify({ flow_token: flowToken, ...body }), ...(media ? { payload: body, media } : {}) };
     }
     case 'update_data': {
       // Meta's update_data: the payload's keys replace the screen's data values, and every expression is evaluated again.
@@ -203,7 +234,10 @@ function perform(
     }
     case 'data_exchange':
       if (!opts.dataExchange) return here(DATA_ENDPOINT_NOTICE);
-      return { kind: 'exchange', data: isObj(payload) ? payload : {}, entered, here: { state, screen, built } };
+      const media = pickedMedia(doc, screen, action.payload, payload);
+      const data = isObj(payload) ? payload : {};
+      if (media) for (const k of Object.keys(media)) data[k] = media[k];
+      return { kind: 'exchange', data, entered, here: { state, screen, built }, ...(media ? { media } : {}) };
     case 'open_url': {
       const url = typeof action.url === 'string' ? action.url : '';
       return here(`This opens ${url.slice(0, 300) || 'a web page'} outside WhatsApp: the sandbox phone does not follow links.`);

@@ -8,6 +8,7 @@ import { navListNode, type NavItem } from './flow-navlist.ts';
 import { calendarGivenError, calendarNode, type CalendarNode } from './flow-calendar-node.ts';
 import { postedCalendar } from './flow-calendar.ts';
 import { carouselNode, type CarouselNode } from './flow-carousel.ts';
+import { pickerGivenError, pickerNode, type PickerNode } from './flow-picker.ts';
 import { fieldProblem, hasSelectAction, initialValue, isField, optionsOf, patternProblem, postedValue, type Component, type FieldType, type Option } from './flow-fields.ts';
 
 /** A component's place in the layout: indexes and the keys then / else / children / cases.<key>. */
@@ -33,6 +34,7 @@ export type FlowNode =
   | (FieldBase & CalendarNode)
   | (FieldBase & { kind: 'choice'; control: 'dropdown' | 'radio' | 'checkbox'; options: Option[]; selected: string[] })
   | (FieldBase & { kind: 'optin'; checked: boolean; more?: string })
+  | (FieldBase & PickerNode)
   | { kind: 'link'; text: string; action: string }
   | { kind: 'footer'; label: string; action: string; disabled: boolean; caption?: string }
   | { kind: 'image'; alt: string }
@@ -137,7 +139,7 @@ export interface BuiltScreen {
  * The screen's nodes. `values` are the fields' values (entered, or those the screen opened with);
  * `validate` marks the problems of the visible fields. Fields of branches not shown are left out.
  */
-export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, validate: boolean): BuiltScreen {
+export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, validate: boolean, opts: { uploads?: boolean } = {}): BuiltScreen {
   const out: BuiltScreen = { nodes: [], fields: new Map(), problems: 0 };
   let n = 0;
   const key = (p: Path) => JSON.stringify(p);
@@ -146,17 +148,20 @@ export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, val
     const value = values[c.name];
     if (out.fields.has(c.name)) return void out.nodes.push({ kind: 'notice', text: `A second field named “${c.name}” is left out (names are unique in a screen).` });
     out.fields.set(c.name, { c, value });
+    const picker = c.type === 'PhotoPicker' || c.type === 'DocumentPicker';
     const base: FieldBase = {
       id: `ff-${n++}`,
       name: c.name,
       label: text(c.label ?? c.name, scope),
-      required: flag(c.required, scope, false),
+      // A picker is required by its minimum count (Meta: min-uploaded-… above 0).
+      required: picker ? Number(resolve(c[c.type === 'PhotoPicker' ? 'min-uploaded-photos' : 'min-uploaded-documents'], scope) ?? 0) > 0 : flag(c.required, scope, false),
       disabled: !flag(c.enabled, scope, true),
       ...(c['helper-text'] !== undefined ? { helper: text(c['helper-text'], scope) } : {}),
       ...(hasSelectAction(c) ? { select: key(path) } : {}),
     };
-    const given = c['error-message'] === undefined ? '' : c.type === 'CalendarPicker' ? calendarGivenError(c, scope) : text(c['error-message'], scope);
-    const problem = validate ? fieldProblem(c, value, scope) : undefined;
+    const given = c['error-message'] === undefined ? '' : c.type === 'CalendarPicker' ? calendarGivenError(c, scope) : picker ? pickerGivenError(c, value, scope) : text(c['error-message'], scope);
+    // A picker's count is checked only where files can be picked (the sandbox phone, not a preview).
+    const problem = validate && (!picker || opts.uploads) ? fieldProblem(c, value, scope) : undefined;
     if (problem) out.problems++;
     const error = problem ?? (given || undefined);
     if (error) base.error = error;
@@ -178,6 +183,9 @@ export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, val
       }
       case 'CalendarPicker':
         return void out.nodes.push({ ...base, ...calendarNode(c, value, scope, base.id) });
+      case 'PhotoPicker':
+      case 'DocumentPicker':
+        return void out.nodes.push({ ...base, ...pickerNode(c as Component & { type: 'PhotoPicker' | 'DocumentPicker'; name: string }, value, scope, !base.disabled) });
       case 'OptIn': {
         const more = isObj(c['on-click-action']) ? key(path) : undefined;
         out.nodes.push({ ...base, kind: 'optin', checked: value === true, ...(more ? { more } : {}) });
@@ -239,12 +247,6 @@ export function buildScreen(screen: ScreenDef, scope: Scope, values: Values, val
           for (const notice of node.notices) out.nodes.push({ kind: 'notice', text: notice });
           return;
         }
-        case 'PhotoPicker':
-        case 'DocumentPicker':
-          return void out.nodes.push({
-            kind: 'notice',
-            text: `A ${type} (the user picks ${type === 'PhotoPicker' ? 'photos' : 'documents'} to send) is not simulated by the sandbox phone: nothing can be picked here, and the flow's response carries no media for it.`,
-          });
         default:
           if (isField(c)) return field(c, path);
           return void out.nodes.push({ kind: 'notice', text: `A ${type || 'component'} is not simulated by the sandbox phone.` });

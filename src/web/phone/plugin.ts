@@ -3,6 +3,7 @@
 // business: write, share a location, react, tap buttons. Every action is a CSRF-checked form
 // that works with a full page reload; /assets/phone.js enhances it and keeps the chat live.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
 import type { Deps } from '../../deps.ts';
 import { ApiError, toApiError } from '../../errors.ts';
 import { channelForApiKey } from '../../messaging/auth.ts';
@@ -126,8 +127,12 @@ const phoneRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) =>
   app.post(`${HOME}/location`, send(async (_s, _u, form) => locationMessage(form)));
   app.post(`${HOME}/react`, send((channel, user, form) => reactionMessage(deps, channel, user, form)));
   app.post(`${HOME}/reply`, send((channel, user, form) => replyMessage(deps, channel, user, form)));
-  // A flow message opened: its screens, and the nfm_reply when completed (flow-routes.ts).
-  flowRunnerRoutes(app, deps, { state, posted });
+  // A flow message opened: its screens, and the nfm_reply when completed (flow-routes.ts). Its own
+  // scope reads multipart forms: a screen with a PhotoPicker or DocumentPicker posts its files.
+  await app.register(async (scope) => {
+    await scope.register(multipart);
+    flowRunnerRoutes(scope, deps, { state, posted });
+  });
 
   // Live updates: the script polls this about once a second. Polling rather than Server-Sent
   // Events: statuses come from jobs that may run on any instance, so an event stream would still
