@@ -17,6 +17,7 @@ import { bootstrapTenant } from '../services/bootstrap.ts';
 import { adminChannelRoutes } from './channel-routes.ts';
 import { adminThroughputRoutes } from './throughput-routes.ts';
 import { adminMetaRoutes } from './meta-routes.ts';
+import { adminPartnerChangeRoutes } from './partner-change-routes.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -45,6 +46,7 @@ export const adminApi: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { de
   await app.register(adminChannelRoutes, { deps });
   await app.register(adminThroughputRoutes, { deps });
   await app.register(adminMetaRoutes, { deps });
+  await app.register(adminPartnerChangeRoutes, { deps });
 
   app.get('/partners', { schema: { tags, security, summary: 'List partners', response: { 200: Type.Object({ partners: Type.Array(Partner) }), ...errors } } }, async () => ({
     partners: (await listPartners(deps)).map(partnerToWire),

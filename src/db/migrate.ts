@@ -18,6 +18,9 @@ import * as m0015 from './migrations/0015_pg_change_notify.ts';
 import * as m0016 from './migrations/0016_sandbox_usernames.ts';
 import * as m0017 from './migrations/0017_mm_lite_status.ts';
 import * as m0018 from './migrations/0018_flow_previews.ts';
+import * as m0019 from './migrations/0019_partner_change_requests.ts';
+import * as m0020 from './migrations/0020_channel_access_withdrawn.ts';
+import * as m0021 from './migrations/0021_channel_account_restrictions.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -40,6 +43,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016_sandbox_usernames': m0016,
   '0017_mm_lite_status': m0017,
   '0018_flow_previews': m0018,
+  '0019_partner_change_requests': m0019,
+  '0020_channel_access_withdrawn': m0020,
+  '0021_channel_account_restrictions': m0021,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -138,6 +138,10 @@ export interface ChannelsTable {
   throughput_mps: Generated<number | null>;
   /** The media row holding the On-Premise profile photo (migration 0009). */
   profile_photo_media_id: Generated<string | null>;
+  /** When the client withdrew the partner's access in Integrated Onboarding (migration 0020). */
+  access_withdrawn_at: Generated<string | null>;
+  /** The WABA's restrictions (sandbox account_update), JSON [{restriction_type, expiration}] (migration 0021). */
+  waba_restrictions: Generated<string | null>;
 }
 
 /** Multiple webhooks per number (migration 0011): the switch; no row means disabled, no destinations. */
@@ -388,7 +392,36 @@ export interface MetaChannelsTable {
   modified_at: string;
 }
 
+/** A partner change request (migration 0019): a client, whole or some channels, moving to another partner. */
+export interface PartnerChangeRequestsTable {
+  id: string;
+  status: string; // 'pending' | 'completed' | 'failed'
+  is_full_migration: Bool;
+  client_id: string;
+  /** The client under the new partner: the same client after a full migration, a new one after a selective one. */
+  new_client_id: string | null;
+  old_partner_id: string;
+  new_partner_id: string;
+  channel_ids: string; // JSON array
+  auto_approved: Generated<Bool>;
+  failure_reason: string | null;
+  created_by: string; // JSON {user_id, user_name}
+  approved_by: string | null; // JSON
+  created_at: string;
+  modified_at: string;
+  completed_at: string | null;
+}
+
+/** A partner's PCR settings (migration 0019); no row means auto_approve off. */
+export interface PartnerChangeRequestSettingsTable {
+  partner_id: string;
+  auto_approve: Bool;
+  modified_at: string;
+}
+
 export interface Database {
+  partner_change_requests: PartnerChangeRequestsTable;
+  partner_change_request_settings: PartnerChangeRequestSettingsTable;
   onboarding_users: OnboardingUsersTable;
   web_sessions: WebSessionsTable;
   sandbox_users: SandboxUsersTable;

@@ -73,7 +73,9 @@ async function lookUp(deps: Deps, hash: string): Promise<ChannelRow | undefined>
 
 function usable(channel: ChannelRow | undefined): ChannelRow {
   if (!channel) throw d360Error(401, 'Invalid api_key');
-  if (channel.terminated_at || channel.status === 'terminated') {
+  // A cancelled channel, and one whose client withdrew the partner's access in Integrated
+  // Onboarding (access_withdrawn_at): its keys are the partner's, which no longer may use it.
+  if (channel.terminated_at || channel.status === 'terminated' || channel.access_withdrawn_at) {
     // 360dialog's documented text, word for word: clients match it (reference §4.3).
     throw d360Error(403, 'The endpoint is blocked');
   }

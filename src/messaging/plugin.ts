@@ -11,6 +11,7 @@ import { marketingMessageRoutes } from './routes/marketing-messages.ts';
 import { webhookConfigRoutes } from './routes/webhook-config.ts';
 import { multiWebhookRoutes } from './routes/multi-webhook.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
+import { accountUpdateRoutes } from './routes/account-update.ts';
 import { channelInfoRoutes } from './routes/channel-info.ts';
 import { onPremSettingsRoutes } from './routes/onprem-settings.ts';
 import { onPremPhotoRoutes } from './routes/onprem-photo.ts';
@@ -70,6 +71,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(webhookConfigRoutes, opts);
   await app.register(multiWebhookRoutes, opts);
   await app.register(sandboxRoutes, opts);
+  await app.register(accountUpdateRoutes, opts);
   await app.register(channelInfoRoutes, opts);
   await app.register(onPremSettingsRoutes, opts);
   await app.register(onPremPhotoRoutes, opts);

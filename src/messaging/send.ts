@@ -21,6 +21,7 @@ import { MetaSender } from '../network/meta/send.ts';
 import type { GraphMetrics } from '../network/meta/graph-metrics.ts';
 import { sandboxNumberOf } from '../network/sandbox-bsuid.ts';
 import { marketingCategory, type MarketingSend } from './marketing-messages.ts';
+import { enforceWabaRestrictions } from './account-update.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
@@ -99,6 +100,8 @@ export class Messenger {
       contact = { user_id: msg.userId };
       if (number !== undefined) msg = { ...msg, waId: number };
     }
+    // A sandbox WABA's restrictions (POST /sandbox/v1/account_update): read only when it has some.
+    if (!onMeta && channel.waba_restrictions) await enforceWabaRestrictions(deps, channel, msg.waId, now);
     this.limits.check(channel.id, channel.throughput_mps ?? deps.config.defaultThroughputMps, msg.waId, now.getTime());
 
     let category = 'service';

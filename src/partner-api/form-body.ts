@@ -16,9 +16,10 @@
 // - Types: a form carries only strings, so the strings are converted where the route's own TypeBox
 //   body schema wants an integer, a number, a boolean or null, with Ajv's coercion rules ("5" → 5,
 //   "true"/"false" → booleans, "" → null where null is allowed; "5.5" for an integer stays a string
-//   and is refused) by a second Ajv instance whose verdict is thrown away: Fastify's validator then
-//   checks the converted body exactly as it checks a JSON one, so the schema stays the one source of
-//   truth and the refusals read the same. This runs in the form parser, and only there: the app's
+//   and is refused) by a second Ajv instance whose verdict is thrown away (booleans as PHP and
+//   Python write them, "1"/"0" and "True"/"False", are read before, by formBooleans below):
+//   Fastify's validator then checks the converted body exactly as it checks a JSON one, so the
+//   schema stays the one source of truth and the refusals read the same. This runs in the form parser, and only there: the app's
 //   Ajv keeps coerceTypes: false, so a JSON `"max_channels":"5"` is still refused. (The other ways
 //   were worse: coercion in Fastify's validator would need a second validator compiler for the whole
 //   Partner API, replacing Fastify's configured one for params and queries too; a preValidation hook
@@ -127,9 +128,98 @@ export function parseFormBody(text: string): Record<string, unknown> {
 const converter = new Ajv({ coerceTypes: true, allErrors: true, strict: false, validateFormats: false, useDefaults: false, removeAdditional: false, addUsedSchema: false });
 const converters = new WeakMap<object, ValidateFunction>();
 
+// Booleans as form-building libraries write them. Ajv's coercion knows only "true"/"false", but
+// PHP's http_build_query writes a PHP true as "1" and false as "0", and Python's str(True) /
+// requests' data={"enabled": True} sends "True"/"False". A form field the schema types as a boolean
+// therefore also takes 1/0 and true/false in any case; anything else ("yes", "on", "2", "") stays a
+// string and is refused by the route's validator as before. Forms only: JSON is never coerced.
+const FORM_BOOLEANS: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['1', true],
+  ['false', false],
+  ['0', false],
+]);
+
+type SchemaNode = Record<string, unknown>;
+const isNode = (v: unknown): v is SchemaNode => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The schema and the branches of its anyOf/oneOf/allOf (recursively): where a value may be checked. */
+function branches(schema: unknown, out: SchemaNode[] = [], depth = 0): SchemaNode[] {
+  if (!isNode(schema) || depth > 16) return out;
+  out.push(schema);
+  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
+    const list = schema[key];
+    if (Array.isArray(list)) for (const b of list) branches(b, out, depth + 1);
+  }
+  return out;
+}
+
+const typesOf = (node: SchemaNode): unknown[] => (Array.isArray(node.type) ? node.type : node.type === undefined ? [] : [node.type]);
+const takesBoolean = (nodes: SchemaNode[]) => nodes.some((n) => typesOf(n).includes('boolean'));
+// A field that may also be text (a union with a string, a string const or enum) keeps its text.
+const takesText = (nodes: SchemaNode[]) =>
+  nodes.some((n) => typesOf(n).includes('string') || typeof n.const === 'string' || (Array.isArray(n.enum) && n.enum.some((e) => typeof e === 'string')));
+
+/** The schemas a property of an object value is checked against. */
+function propertySchemas(nodes: SchemaNode[], key: string): SchemaNode[] {
+  const out: SchemaNode[] = [];
+  for (const n of nodes) {
+    const props = n.properties;
+    if (isNode(props) && Object.hasOwn(props, key)) {
+      branches(props[key], out);
+      continue;
+    }
+    const patterns = n.patternProperties;
+    let matched = false;
+    if (isNode(patterns)) {
+      for (const [pattern, s] of Object.entries(patterns)) {
+        try {
+          if (new RegExp(pattern, 'u').test(key)) {
+            branches(s, out);
+            matched = true;
+          }
+        } catch {
+          // A pattern this engine cannot read: no conversion through it.
+        }
+      }
+    }
+    if (!matched && isNode(n.additionalProperties)) branches(n.additionalProperties, out);
+  }
+  return out;
+}
+
+/** The schemas an array value's item at `index` is checked against. */
+function itemSchemas(nodes: SchemaNode[], index: number): SchemaNode[] {
+  const out: SchemaNode[] = [];
+  for (const n of nodes) {
+    if (Array.isArray(n.prefixItems) && index < n.prefixItems.length) branches(n.prefixItems[index], out);
+    else if (isNode(n.items)) branches(n.items, out);
+  }
+  return out;
+}
+
+/** Reads a form boolean ("1", "True", "FALSE", …) where the schema wants a boolean; returns the value. */
+function formBooleans(nodes: SchemaNode[], value: unknown, depth: number): unknown {
+  if (nodes.length === 0 || depth > FORM_MAX_DEPTH + 2) return value;
+  if (typeof value === 'string') {
+    if (!takesBoolean(nodes) || takesText(nodes)) return value;
+    return FORM_BOOLEANS.get(value.toLowerCase()) ?? value;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = formBooleans(itemSchemas(nodes, i), value[i], depth + 1);
+    return value;
+  }
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = formBooleans(propertySchemas(nodes, key), record[key], depth + 1);
+  }
+  return value;
+}
+
 /** Converts a form body's strings in place to the types `schema` wants. */
 export function convertFormTypes(schema: unknown, body: Record<string, unknown>): void {
   if (schema === null || typeof schema !== 'object') return;
+  formBooleans(branches(schema), body, 0);
   let convert = converters.get(schema);
   if (!convert) {
     try {

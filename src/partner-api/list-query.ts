@@ -217,7 +217,16 @@ const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{
  * A time filter matches the instant written, to the precision written: the API shows times to
  * the second ("2026-12-06T05:54:19Z") while rows keep milliseconds, so equality with the stored
  * text would never match the value a client read. A date matches that whole (UTC) day, a time
- * without seconds that minute, with a fraction that millisecond; no zone means UTC.
+ * without seconds that minute, with seconds that second, with a fraction that millisecond; no
+ * zone means UTC.
+ *
+ * A fraction of zeros only (".000Z", ".0Z", ".000000Z") is that whole second: it is what a client
+ * writes for a time it read from the API when its language formats every time with a fraction
+ * (JavaScript's toISOString, Python's isoformat(timespec="milliseconds"), Java with millis), and
+ * 360dialog stores seconds, so there "2026-12-01T10:00:00.000Z" equals the row shown as
+ * "2026-12-01T10:00:00Z". A non-zero fraction names an instant inside a second: that millisecond.
+ * (Range filters, `created_after`/`created_before` of the webhook event list, compare instants
+ * and need no such rule: ".000Z" and "Z" are the same bound there.)
  */
 function timeRange(key: string, value: string): { from: string; to: string } {
   const m = TIME.exec(value.trim());
@@ -233,7 +242,7 @@ function timeRange(key: string, value: string): { from: string; to: string } {
     const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
     offsetMs = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;
   }
-  const span = frac ? 1 : s !== undefined ? 1_000 : h !== undefined ? 60_000 : 86_400_000;
+  const span = frac && /[1-9]/.test(frac) ? 1 : s !== undefined ? 1_000 : h !== undefined ? 60_000 : 86_400_000;
   const at = start - offsetMs;
   return { from: new Date(at).toISOString(), to: new Date(at + span).toISOString() };
 }

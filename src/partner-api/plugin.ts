@@ -15,6 +15,7 @@ import { webhookEventRoutes } from './routes/webhook-events.ts';
 import { wabaTemplateRoutes } from './routes/waba-templates.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { usageRoutes } from './routes/usage.ts';
+import { partnerChangeRequestRoutes } from './routes/partner-change-requests.ts';
 
 export interface PartnerApiOptions {
   deps: Deps;
@@ -52,4 +53,5 @@ export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { d
   await app.register(wabaTemplateRoutes, { deps });
   await app.register(flowRoutes, { deps });
   await app.register(usageRoutes, { deps });
+  await app.register(partnerChangeRequestRoutes, { deps });
 };

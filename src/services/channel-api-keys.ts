@@ -8,6 +8,7 @@ import { hashSecret, newSecret, sameHash } from '../crypto.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { digits } from '../ids.ts';
 import type { ChannelRow } from './channels.ts';
+import { withdrawnError } from './channel-lifecycle.ts';
 
 /** 32 base62 characters. Clients guess "sandbox key" from `SBN` in a key: never generate that. */
 function newChannelKey(): string {
@@ -24,9 +25,13 @@ export interface ChannelApiKeyCreated {
   app_id: string;
 }
 
-/** A new key for the channel, revoking its earlier keys; a terminated channel gets none (400). */
+/**
+ * A new key for the channel, revoking its earlier keys; a terminated channel gets none (400), nor
+ * one its client withdrew in Integrated Onboarding (403, channel-lifecycle.ts withdrawnError).
+ */
 export async function createChannelApiKey(deps: Deps, channel: ChannelRow, tx?: Executor): Promise<ChannelApiKeyCreated> {
   if (channel.terminated_at) throw new ApiError(400, `Channel ${channel.id} is terminated`);
+  if (channel.access_withdrawn_at) throw withdrawnError(channel.partner_id, channel.id);
   const apiKey = newChannelKey();
   const now = isoNow(deps.clock);
   const id = digits(9);

@@ -98,6 +98,9 @@ export function setCancellationRequest(
     const ch = await loadChannel(tx, channelId, partnerId);
     if (ch.client_id !== clientId) throw notFound(`Channel ${channelId} not found for client ${clientId}`);
     if (ch.terminated_at) throw new ApiError(400, `Channel ${channelId} is already terminated`);
+    // The client's withdrawal (withdrawChannel) is the client's to undo, not the partner's: a 403,
+    // as 360dialog answers a partner acting on a channel it has no permission for.
+    if (!enabled && ch.access_withdrawn_at) throw withdrawnError(partnerId, channelId);
     const requested = ch.cancellation_requested_at !== null;
     if (requested === enabled) return wireOf(deps, ch, tx);
     const now = isoNow(deps.clock);
@@ -105,6 +108,43 @@ export function setCancellationRequest(
     await tx.updateTable('channels').set({ cancellation_requested_at, modified_at: now }).where('id', '=', channelId).execute();
     const wire = await wireOf(deps, { ...ch, cancellation_requested_at, modified_at: now }, tx);
     await emitPartnerEvent(deps, tx, partnerId, enabled ? 'cancellation_request' : 'cancellation_revoke', wire);
+    return wire;
+  });
+}
+
+/**
+ * The partner's answer for a channel its client withdrew: 403, 360dialog's "Permission denied for
+ * partner x" (reference §1.5, the documented Partner API 403). The reference does not show what
+ * 360dialog answers for a revoked channel; the channel exists and is the partner's, so neither 404
+ * nor 400 ("Wrong payload") fits, and a partner without the client's permission on a channel is
+ * exactly what the documented 403 is for. Clients treat any 4xx as a refusal.
+ */
+export function withdrawnError(partnerId: string, channelId: string): ApiError {
+  return new ApiError(403, `Permission denied for partner ${partnerId}: the client withdrew access to channel ${channelId}`);
+}
+
+/**
+ * The client withdraws the partner's access to a channel (Integrated Onboarding, the redirect's
+ * `revoked=[…]`): a pending cancellation as the partner sees it (cancellation_request, once), and
+ * from now on no new key for the partner, no Messaging API for the channel's keys, and no revoking
+ * of the cancellation by the partner. Asking again changes nothing.
+ */
+export function withdrawChannel(deps: Deps, partnerId: string, clientId: string, channelId: string, outer: Executor = deps.db.kysely): Promise<ChannelWire> {
+  return inTransaction(deps, outer, async (tx) => {
+    const ch = await loadChannel(tx, channelId, partnerId);
+    if (ch.client_id !== clientId) throw notFound(`Channel ${channelId} not found for client ${clientId}`);
+    if (ch.terminated_at) throw new ApiError(400, `Channel ${channelId} is already terminated`);
+    if (ch.access_withdrawn_at && ch.cancellation_requested_at) return wireOf(deps, ch, tx);
+    const now = isoNow(deps.clock);
+    const updated: ChannelRow = { ...ch, access_withdrawn_at: ch.access_withdrawn_at ?? now, cancellation_requested_at: ch.cancellation_requested_at ?? now, modified_at: now };
+    await tx
+      .updateTable('channels')
+      .set({ access_withdrawn_at: updated.access_withdrawn_at, cancellation_requested_at: updated.cancellation_requested_at, modified_at: now })
+      .where('id', '=', channelId)
+      .execute();
+    const wire = await wireOf(deps, updated, tx);
+    // The partner hears of it as of a cancellation, unless it had asked for one already.
+    if (ch.cancellation_requested_at === null) await emitPartnerEvent(deps, tx, partnerId, 'cancellation_request', wire);
     return wire;
   });
 }

@@ -241,6 +241,8 @@ async function insertChannel(deps: Deps, input: NewChannel, actor: Actor, tx: Ex
     profile_picture_url: null,
     throughput_mps: null,
     profile_photo_media_id: null,
+    access_withdrawn_at: null,
+    waba_restrictions: null,
   };
   await tx.insertInto('channels').values(row).execute();
   const wire = channelToWire(row, client, waba);

@@ -20,9 +20,19 @@ export const PARTNER_EVENTS = [
   'cancellation_processed',
   'template_messaging_enabled',
   'template_messaging_disabled',
+  // A WABA's policy violation or restriction (reference §2, "carries phone_number, violation_type"):
+  // the channel object with those fields; raised in the sandbox by POST /sandbox/v1/account_update.
+  'account_violation',
+  'account_restriction',
   // A template was approved or rejected. The reference names only the spec anchor
   // (`wabaTemplateStatusChanged`), not the string; this is its snake_case form.
   'waba_template_status_changed',
+  // Partner change requests (services/partner-change-requests.ts). The reference has no event
+  // names for them (360dialog notifies in its dashboard); these are openwaba's: `created` to the
+  // receiving partner, `completed` to both partners, `failed` to the receiving partner.
+  'partner_change_request_created',
+  'partner_change_request_completed',
+  'partner_change_request_failed',
 ] as const;
 export type PartnerEventName = (typeof PARTNER_EVENTS)[number] | 'test';
 

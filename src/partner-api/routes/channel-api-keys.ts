@@ -37,6 +37,9 @@ export const channelApiKeyRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fa
       schema: {
         tags,
         summary: "Create the channel's D360-API-KEY (revokes its earlier keys)",
+        description:
+          'A terminated channel gets no key (400). Nor does a channel its client withdrew in Integrated Onboarding (the redirect\'s revoked=[…]): ' +
+          '403 "Permission denied for partner …", as 360dialog answers a partner without the client\'s permission on a channel.',
         security: PARTNER_SECURITY,
         params: ChannelParams,
         response: { 201: CreatedKey, ...PARTNER_ERRORS },

@@ -19,6 +19,7 @@ import { templatePages } from './templates.ts';
 import { templateFormPages } from './template-form.ts';
 import { flowPages } from './flows.ts';
 import { flowFormPages } from './flow-form.ts';
+import { partnerChangePages } from './partner-changes.ts';
 
 /** A login form posted from another site (login CSRF) is refused; browsers send Origin on POSTs. */
 function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
@@ -113,7 +114,7 @@ async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
         }
         request.hub = { session: s, partnerId: pid, username: s.subject.username, csrf: s.csrfToken };
       });
-      for (const pages of [integrationPages, apiKeyPages, clientPages, channelPages, templatePages, templateFormPages, flowPages, flowFormPages, webhookPages, usagePages]) {
+      for (const pages of [integrationPages, apiKeyPages, clientPages, channelPages, templatePages, templateFormPages, flowPages, flowFormPages, webhookPages, usagePages, partnerChangePages]) {
         await partner.register(pages, { deps });
       }
     },

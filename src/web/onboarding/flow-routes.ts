@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
-import { setCancellationRequest } from '../../services/channel-lifecycle.ts';
+import { withdrawChannel } from '../../services/channel-lifecycle.ts';
 import { getClient } from '../../services/clients.ts';
 import type { PartnerRow } from '../../services/partners.ts';
 import { updateSessionSubject } from '../sessions.ts';
@@ -160,7 +160,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps
       if (!ch) throw new ApiError(404, `Channel ${channelId} not found for this account`);
       return renderStep(deps, reply, s, partner, { confirmWithdraw: channelId });
     }
-    await setCancellationRequest(deps, partner.id, client.id, channelId, true);
+    await withdrawChannel(deps, partner.id, client.id, channelId);
     if (!s.subject.revoked.includes(channelId)) await save(s, { revoked: [...s.subject.revoked, channelId] });
     return reply.redirect(`${base(partner.id)}/onboarding`, 303);
   });
