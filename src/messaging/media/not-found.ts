@@ -42,25 +42,18 @@ export function mediaNotFound(id: string, method: 'get' | 'delete' = 'get'): Api
   return new ApiError(400, message, { extra: { metaCode: 100, title: `Unsupported ${method} request`, subcode: 33, graph } satisfies MetaErrorInfo });
 }
 
+/** The details of a 404 for media that is not there (the download URL, On-Premise). */
+const missingMediaDetails = (id: string) =>
+  `Object with ID '${shown(id)}' does not exist, cannot be loaded due to missing permissions, or does not support this operation (media expired or deleted, or uploaded by another number)`;
+
 /** The download URL of media that is not there (or not this number's): the CDN's 404. */
 export function downloadNotFound(id: string): ApiError {
-  return metaError(
-    404,
-    100,
-    'Unsupported request',
-    `Object with ID '${shown(id)}' does not exist, cannot be loaded due to missing permissions, or does not support this operation (media expired or deleted, or uploaded by another number)`,
-    { subcode: 33 },
-  );
+  return metaError(404, 100, 'Unsupported request', missingMediaDetails(id), { subcode: 33 });
 }
 
 /** On-Premise GET or DELETE /v1/media/{id}: 404, code 1006 "Resource not found". */
 export function onPremMediaNotFound(id: string): ApiError {
-  return metaError(
-    404,
-    100,
-    'Resource not found',
-    `Object with ID '${shown(id)}' does not exist, cannot be loaded due to missing permissions, or does not support this operation (media expired or deleted, or uploaded by another number)`,
-  );
+  return metaError(404, 100, 'Resource not found', missingMediaDetails(id));
 }
 
 /** Which answer a lookup gives when the media is not there. */
