@@ -1,7 +1,9 @@
 // The moving client's side of a partner change request. At 360dialog a client asks for it in its
 // Client Hub ("Profile > Partner > Change Partner": the destination partner's id, then the numbers
 // to move); there is no Partner API call for it, so that no partner can pull another's client.
-// openwaba has no client hub: the operator makes the request for the client here. The receiving
+// In openwaba the client asks on its own page (/dashboard/app/{pid}/partner-change, for its
+// onboarding users: web/onboarding/partner-change-routes.ts); the operator can ask or withdraw for
+// it here (and with `openwaba partner-changes`). The receiving
 // partner then sees it in GET /api/v2/partners/{pid}/selective_partner_change_requests and
 // approves it (or it is approved at once when that partner has auto_approve on).
 import type { FastifyPluginAsync } from 'fastify';
@@ -10,7 +12,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../deps.ts';
 import { ErrorBody } from '../partner-api/schemas.ts';
 import { PartnerChangeRequest } from '../partner-api/routes/partner-change-requests.ts';
-import { findPartnerChangeRequest, MAX_PCR_CHANNELS, pcrToWire, requestPartnerChange } from '../services/partner-change-requests.ts';
+import { cancelPartnerChangeRequest, findPartnerChangeRequest, MAX_PCR_CHANNELS, pcrToWire, requestPartnerChange } from '../services/partner-change-requests.ts';
 
 const security: { [k: string]: string[] }[] = [{ AdminToken: [] }];
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -61,5 +63,19 @@ export const adminPartnerChangeRoutes: FastifyPluginAsync<{ deps: Deps }> = asyn
       },
     },
     async (request) => pcrToWire(await findPartnerChangeRequest(deps, request.params.pcr_id)),
+  );
+
+  app.post(
+    '/partner_change_requests/:pcr_id/cancel',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Withdraw a pending partner change request for its client (status cancelled; a request no longer pending is a 409)',
+        params: Type.Object({ pcr_id: Type.String({ maxLength: 64 }) }),
+        response: { 200: PartnerChangeRequest, ...errors },
+      },
+    },
+    async (request) => pcrToWire(await cancelPartnerChangeRequest(deps, request.params.pcr_id, {}, { user_id: 'admin', user_name: 'admin' })),
   );
 };

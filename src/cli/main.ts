@@ -15,6 +15,7 @@ import { detachMetaChannel } from '../network/meta/channels.ts';
 import { attachVerified } from '../network/meta/number-check.ts';
 import { createChannelApiKey } from '../services/channel-api-keys.ts';
 import { ApiError } from '../errors.ts';
+import { addPartnerChangeCommands } from './partner-changes.ts';
 
 /** Opens the database, brings it up to date (unless told not to), runs fn, closes it. */
 async function withDeps<T>(fn: (deps: Deps) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
@@ -148,6 +149,7 @@ export function buildCli(): Command {
         print(await getChannelWire(deps, opts.partner, opts.channel));
       }),
     );
+  addPartnerChangeCommands(program, withDeps);
   return program;
 }
 

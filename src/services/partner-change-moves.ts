@@ -17,6 +17,7 @@ import { hubId } from '../ids.ts';
 import { emitPartnerEvent } from '../webhooks/partner-events.ts';
 import { clientToWire, SYSTEM_ACTOR, type ClientRow } from './clients.ts';
 import { createWabaAccount } from './waba-accounts.ts';
+import { clashReason, clientUserClashes, copyClientUsers, moveClientUsers } from './partner-change-users.ts';
 
 /** A move that can no longer happen (the client or a channel left the old partner since the request). */
 export class MoveRefused extends Error {}
@@ -42,6 +43,9 @@ export async function moveToPartner(deps: Deps, tx: Transaction<Database>, req: 
   if (!client) throw new MoveRefused(`Client ${req.clientId} no longer belongs to partner ${req.oldPartnerId}`);
   const partner = await tx.selectFrom('partners').select('id').where('id', '=', req.newPartnerId).executeTakeFirst();
   if (!partner) throw new MoveRefused(`Partner ${req.newPartnerId} no longer exists`);
+  // The client's users follow it (partner-change-users.ts): an e-mail the new partner already has is a refusal.
+  const clashes = await clientUserClashes(tx, client.id, req.oldPartnerId, req.newPartnerId);
+  if (clashes.length > 0) throw new MoveRefused(clashReason(clashes, req.newPartnerId));
   const channels = await tx
     .selectFrom('channels')
     .select(['id', 'waba_account_id'])
@@ -70,8 +74,8 @@ async function moveWholeClient(
   await tx.updateTable('clients').set({ partner_id: newPartnerId, modified_at: now }).where('id', '=', client.id).execute();
   await tx.updateTable('waba_accounts').set({ partner_id: newPartnerId, modified_at: now }).where('client_id', '=', client.id).execute();
   await tx.updateTable('channels').set({ partner_id: newPartnerId, modified_at: now }).where('client_id', '=', client.id).execute();
-  // Users of the old partner's onboarding pages (onboarding_users) stay: they signed up on that
-  // partner's pages, and their e-mail is unique per partner only.
+  // The client's users go along: they log in on the new partner's pages from now on.
+  await moveClientUsers(tx, client.id, client.partner_id, newPartnerId);
   await moveChannelBelongings(tx, newPartnerId, channelIds);
   await moveWabaBelongings(tx, newPartnerId, wabaIds);
   return { newClientId: client.id, channelIds, wabaAccountIds: wabaIds };
@@ -100,6 +104,8 @@ async function moveSelectedChannels(
   };
   await tx.insertInto('clients').values(newClient).execute();
   await emitPartnerEvent(deps, tx, newPartnerId, 'client_created', clientToWire(newClient));
+  // The old client's users keep it (and its other numbers) and get an account for the new one.
+  await copyClientUsers(tx, client.id, client.partner_id, newClient.id, newPartnerId, now);
 
   // A WABA belongs to one partner at a time. One whose numbers all move goes with them (with its
   // templates and flows); one that keeps numbers behind stays, and the moving numbers get a new

@@ -8,7 +8,10 @@
 // is_full_migration, client_id, new_client_id, old_partner_id, new_partner_id, channel_ids,
 // created_at, modified_at, plus completed_at, auto_approved, failure_reason, created_by and
 // approved_by. Statuses: pending (waiting for the receiving partner), completed, failed (the
-// client or a channel left the old partner before approval). The reference also lists
+// client or a channel left the old partner before approval, or a clash of the client's login
+// e-mails, partner-change-users.ts), cancelled (the client, or the operator for it, withdrew it
+// while pending; 360dialog's Client Hub lets a client withdraw a request, the reference names no
+// status for it, so `cancelled` is openwaba's word). The reference also lists
 // `created`, which 360dialog uses before the client confirms payment; no such step exists here,
 // so a request is pending from the start. 360dialog documents no reject call; a request that the
 // receiving partner does not approve stays pending.
@@ -23,9 +26,10 @@ import { listQueries, runList, type ListEnvelope, type ListQueryInput, type List
 import { emitPartnerEvent, inTransaction } from '../webhooks/partner-events.ts';
 import { SYSTEM_ACTOR, type Actor } from './clients.ts';
 import { moveToPartner, MoveRefused } from './partner-change-moves.ts';
+import { clientUserClashes, clashReason } from './partner-change-users.ts';
 
 export type PcrRow = Selectable<PartnerChangeRequestsTable>;
-export type PcrStatus = 'pending' | 'completed' | 'failed';
+export type PcrStatus = 'pending' | 'completed' | 'failed' | 'cancelled';
 
 /** At most this many channels in one selective request (a client's channel limit is far lower). */
 export const MAX_PCR_CHANNELS = 1000;
@@ -157,6 +161,12 @@ export async function requestPartnerChange(deps: Deps, input: NewPartnerChangeRe
     selected = wanted;
   }
 
+  // The client's people must be able to log in under the new partner afterwards: a login e-mail the
+  // new partner already has for someone else is refused now, with the reason (and again, as a
+  // failure, should one appear before the approval).
+  const clashes = await clientUserClashes(deps.db.kysely, client.id, client.partner_id, input.newPartnerId);
+  if (clashes.length > 0) throw new ApiError(409, clashReason(clashes, input.newPartnerId));
+
   return inTransaction(deps, deps.db.kysely, async (tx) => {
     const open = await tx.selectFrom('partner_change_requests').select('id').where('client_id', '=', client.id).where('status', '=', 'pending').executeTakeFirst();
     if (open) throw new ApiError(409, `Client ${client.id} already has a pending partner change request (${open.id})`);
@@ -240,3 +250,68 @@ async function approveInTransaction(deps: Deps, tx: Transaction<Database>, row: 
   }
   return done;
 }
+
+// ---- withdrawal --------------------------------------------------------------------------------
+
+/**
+ * Withdraws a pending request: `cancelled`, and the receiving partner (which heard of it when it
+ * was made) gets partner_change_request_cancelled. With `clientId` (a client user's page) only that
+ * client's own request: another's is "not found", as if it did not exist. Without it, the operator's.
+ * A request no longer pending is a 409 (a completed move is not undone by withdrawing).
+ */
+export async function cancelPartnerChangeRequest(deps: Deps, id: string, scope: { clientId?: string }, actor: Actor): Promise<PcrRow> {
+  return inTransaction(deps, deps.db.kysely, async (tx) => {
+    let q = tx.selectFrom('partner_change_requests').selectAll().where('id', '=', id);
+    if (scope.clientId !== undefined) q = q.where('client_id', '=', scope.clientId);
+    const row = await q.executeTakeFirst();
+    if (!row) throw notFound(`Partner change request ${id} not found`);
+    const now = isoNow(deps.clock);
+    // Only while still pending: an approval at the same moment either claimed it first (and this
+    // finds it no longer pending) or finds it cancelled (approve answers 409).
+    const done = await tx
+      .updateTable('partner_change_requests')
+      .set({ status: 'cancelled', modified_at: now, failure_reason: null, approved_by: null })
+      .where('id', '=', row.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) === 0) throw new ApiError(409, `Partner change request ${id} is ${row.status}, not pending: it can no longer be withdrawn`);
+    const cancelled = await tx.selectFrom('partner_change_requests').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    await emitPartnerEvent(deps, tx, cancelled.new_partner_id, 'partner_change_request_cancelled', { ...pcrToWire(cancelled), cancelled_by: actor });
+    return cancelled;
+  });
+}
+
+// ---- the client's own view ---------------------------------------------------------------------
+
+/**
+ * A client's requests, newest first: those it made (client_id) and the one that created it under
+ * its new partner (new_client_id, a selective move). Nobody else's. At most `limit`.
+ */
+export async function clientPartnerChangeRequests(deps: Deps, clientId: string, limit = 20): Promise<PcrRow[]> {
+  return deps.db.kysely
+    .selectFrom('partner_change_requests')
+    .selectAll()
+    .where((eb) => eb.or([eb('client_id', '=', clientId), eb('new_client_id', '=', clientId)]))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** The operator's list (CLI): any partner's, filtered by client, receiving partner or status; newest first. */
+export async function operatorPartnerChangeRequests(
+  deps: Deps,
+  filter: { clientId?: string; newPartnerId?: string; status?: string },
+  limit = 100,
+): Promise<PcrRow[]> {
+  let q = deps.db.kysely.selectFrom('partner_change_requests').selectAll();
+  if (filter.clientId !== undefined) {
+    const c = filter.clientId;
+    q = q.where((eb) => eb.or([eb('client_id', '=', c), eb('new_client_id', '=', c)]));
+  }
+  if (filter.newPartnerId !== undefined) q = q.where('new_partner_id', '=', filter.newPartnerId);
+  if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+export const PCR_STATUSES: readonly PcrStatus[] = ['pending', 'completed', 'failed', 'cancelled'];

@@ -29,10 +29,12 @@ export const PARTNER_EVENTS = [
   'waba_template_status_changed',
   // Partner change requests (services/partner-change-requests.ts). The reference has no event
   // names for them (360dialog notifies in its dashboard); these are openwaba's: `created` to the
-  // receiving partner, `completed` to both partners, `failed` to the receiving partner.
+  // receiving partner, `completed` to both partners, `failed` and `cancelled` (withdrawn by the
+  // client while pending) to the receiving partner.
   'partner_change_request_created',
   'partner_change_request_completed',
   'partner_change_request_failed',
+  'partner_change_request_cancelled',
 ] as const;
 export type PartnerEventName = (typeof PARTNER_EVENTS)[number] | 'test';
 

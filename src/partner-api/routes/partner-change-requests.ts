@@ -23,7 +23,10 @@ const Time = Type.Union([Type.String({ description: 'ISO-8601 UTC, e.g. 2023-02-
 export const PartnerChangeRequest = Type.Object(
   {
     id: Type.String({ description: 'Hub id ending in PCR' }),
-    status: Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled')], {
+      description:
+        'pending: waiting for the receiving partner; completed: moved; failed: could not be carried out (failure_reason says why); cancelled: withdrawn by the client while pending (openwaba’s name: the reference has none)',
+    }),
     is_full_migration: Type.Boolean({ description: 'true: the whole client moves; false: only channel_ids (selective)' }),
     client_id: Type.String({ description: "The client's id under the old partner" }),
     new_client_id: Type.Union([Type.String(), Type.Null()], { description: 'Its id under the new partner once completed: the same client (full) or a new one (selective)' }),
@@ -44,7 +47,7 @@ export const PartnerChangeRequest = Type.Object(
 const PcrList = Type.Object({ ...ListEnvelopeProps, partner_change_requests: Type.Array(PartnerChangeRequest) });
 const PcrParams = Type.Object({ partner_id: Type.String({ maxLength: 64 }), pcr_id: Type.String({ maxLength: 64 }) });
 const PcrSettings = Type.Object({ auto_approve: Type.Boolean() });
-const CONFLICT = { 409: { ...ErrorBody, description: 'The request is no longer pending' } };
+const CONFLICT = { 409: { ...ErrorBody, description: 'The request is no longer pending (completed, failed, or cancelled by the client)' } };
 
 /** 360dialog's own example sends "true" as a string; booleans, "true"/"false" (any case) and form values all count. */
 function toBoolean(v: boolean | string): boolean {

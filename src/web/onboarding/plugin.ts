@@ -11,6 +11,7 @@ import { flowRoutes } from './flow-routes.ts';
 import { embeddedSignupRoutes } from './embedded-signup-routes.ts';
 import { embeddedSignupCspHook } from './embedded-signup-csp.ts';
 import { demoPartnerReturn } from './demo-partner-return.ts';
+import { partnerChangeRoutes } from './partner-change-routes.ts';
 import { currentSession, partnerFromPath, postContext, requireStep, rotateSession } from './context.ts';
 import { base, renderError, renderStep } from './pages.ts';
 import { partnerRedirectUrl, redirectTarget } from './redirect.ts';
@@ -112,6 +113,7 @@ export const onboardingPages: FastifyPluginAsync<{ deps: Deps }> = async (app, {
   });
 
   await app.register(flowRoutes, { deps });
+  await app.register(partnerChangeRoutes, { deps });
   if (deps.config.embeddedSignup) await app.register(embeddedSignupRoutes, { deps });
   // Where the demo tenant's onboarding ends: a stand-in for the partner's own site (only where
   // there is a demo: elsewhere it would be an unauthenticated page showing whatever a link says).
