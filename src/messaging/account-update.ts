@@ -19,6 +19,14 @@
 // sends to users whose window is open (replies). RESTRICTED_ADD_PHONE_NUMBER_ACTION is only
 // reported: nothing here adds numbers to a WABA on a sandbox user's behalf that it could stop.
 // A DISABLED_UPDATE is only reported too (no send is refused for it).
+//
+// Numbers on Meta's network hear of their WABA from Meta: network/meta/inbound.ts hands Meta's
+// account_update to applyAccountUpdate, the same path as the sandbox's, so both deliver the same
+// webhooks and partner events and store restrictions alike (there Meta enforces them, not openwaba).
+// While a restriction lasts it shows in GET /health_status and the Partner API's WABA status
+// (waba-restrictions.ts), read against the clock, so its expiry needs no job.
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
 import type { Executor } from '../db/index.ts';
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
@@ -28,18 +36,13 @@ import { emitPartnerEvent, inTransaction } from '../webhooks/partner-events.ts';
 import { emitChannelEvent } from './channel-webhook.ts';
 import { metaError } from './errors.ts';
 import { arr, fail, isObj, obj, oneOf, onlyKeys, str, type Obj } from './validate/check.ts';
+import { activeRestrictions, RESTRICTION_TYPES, type RestrictionType, type WabaRestriction } from './waba-restrictions.ts';
+
+export { activeRestrictions, RESTRICTION_TYPES, type RestrictionType, type WabaRestriction } from './waba-restrictions.ts';
 
 export const ACCOUNT_UPDATE_EVENTS = ['ACCOUNT_VIOLATION', 'ACCOUNT_RESTRICTION', 'DISABLED_UPDATE'] as const;
 export type AccountUpdateEvent = (typeof ACCOUNT_UPDATE_EVENTS)[number];
-export const RESTRICTION_TYPES = ['RESTRICTED_BIZ_INITIATED_MESSAGING', 'RESTRICTED_CUSTOMER_INITIATED_MESSAGING', 'RESTRICTED_ADD_PHONE_NUMBER_ACTION'] as const;
-export type RestrictionType = (typeof RESTRICTION_TYPES)[number];
 export const BAN_STATES = ['SCHEDULE_FOR_DISABLE', 'DISABLE', 'REINSTATE'] as const;
-
-/** A stored restriction: expiration as ISO-8601 UTC. */
-export interface WabaRestriction {
-  restriction_type: RestrictionType;
-  expiration: string;
-}
 
 /** Meta's violation types are upper-case words (ADULT, SCAM, ALCOHOL, …): any such word is taken. */
 const WORD = /^[A-Z][A-Z0-9_]{0,63}$/;
@@ -57,21 +60,53 @@ export interface AccountUpdateInput {
   ban?: { waba_ban_state: (typeof BAN_STATES)[number]; waba_ban_date: string };
 }
 
-function expirationOf(v: unknown, field: string, nowMs: number): string {
-  if (v === undefined) return new Date(nowMs + DEFAULT_RESTRICTION_MS).toISOString();
+/**
+ * A time as Meta writes a restriction's expiration ("2026-12-08T10:00:00+0000"; its docs also show
+ * epoch seconds) or as ISO-8601, in ms; null for a value that is not such a time.
+ */
+function timeMs(v: unknown): number | null {
   let ms: number;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) ms = v * 1000;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) ms = v * 1000;
   else if (typeof v === 'string' && /^\d{1,12}$/.test(v)) ms = Number(v) * 1000;
   else if (typeof v === 'string' && v.length <= 40 && /^\d{4}-\d{2}-\d{2}T/.test(v)) {
     // Meta's "+0000" as "+00:00"; no zone is UTC (Date.parse would read it as local time).
     const iso = v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
     ms = Date.parse(/(Z|[+-]\d{2}:\d{2})$/i.test(iso) ? iso : `${iso}Z`);
+  } else return null;
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? ms : null;
+}
+
+function expirationOf(v: unknown, field: string, nowMs: number): string {
+  if (v === undefined) return new Date(nowMs + DEFAULT_RESTRICTION_MS).toISOString();
+  const ms = timeMs(v);
+  if (ms === null) {
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && v.length <= 40) throw fail(field, 'is not a valid time');
+    throw fail(field, 'must be an ISO-8601 time ("2026-12-08T10:00:00Z", or "…+0000" as Meta writes it) or epoch seconds');
   }
-  else throw fail(field, 'must be an ISO-8601 time ("2026-12-08T10:00:00Z", or "…+0000" as Meta writes it) or epoch seconds');
-  if (Number.isNaN(ms)) throw fail(field, 'is not a valid time');
   if (ms <= nowMs) throw fail(field, 'must be in the future (a restriction ends at its expiration)');
   if (ms > nowMs + MAX_RESTRICTION_MS) throw fail(field, 'must be at most 90 days ahead');
   return new Date(ms).toISOString();
+}
+
+/**
+ * The restrictions an ACCOUNT_RESTRICTION that Meta sent puts in force (Meta's event lists those in
+ * force, as the sandbox's does), or undefined for any other event. Meta's payload is signed and
+ * forwarded as it came; only what is stored is checked here: an item of a restriction type not
+ * known here, or without a time that is still ahead, is left out (and still forwarded).
+ */
+export function restrictionsFromMeta(value: Obj, nowMs: number): WabaRestriction[] | undefined {
+  if (value.event !== 'ACCOUNT_RESTRICTION') return undefined;
+  const items = Array.isArray(value.restriction_info) ? value.restriction_info : [];
+  const kept = new Map<RestrictionType, WabaRestriction>();
+  for (const item of items.slice(0, 100)) {
+    if (!isObj(item) || !(RESTRICTION_TYPES as readonly unknown[]).includes(item.restriction_type)) continue;
+    const ms = timeMs(item.expiration);
+    if (ms === null || ms <= nowMs) continue;
+    const type = item.restriction_type as RestrictionType;
+    const had = kept.get(type);
+    if (!had || Date.parse(had.expiration) < ms) kept.set(type, { restriction_type: type, expiration: new Date(ms).toISOString() });
+  }
+  return [...kept.values()];
 }
 
 /** The control's body, checked: a 400 in Meta's format naming the field otherwise. */
@@ -130,17 +165,87 @@ export function accountUpdateValue(input: AccountUpdateInput, phoneNumber: strin
   }
 }
 
+/** Meta's WABA webhook (Cloud format) carrying one change of a WABA-level field; `time` (epoch seconds) only when known. */
+export function wabaChangeWebhook(wabaExternalId: string, change: { field: string; value: unknown }, time?: number) {
+  return { object: 'whatsapp_business_account', entry: [{ id: wabaExternalId, ...(time !== undefined ? { time } : {}), changes: [change] }] };
+}
+
 /** Meta's WABA webhook (Cloud format) carrying one account_update change. */
 export function accountUpdateWebhook(wabaExternalId: string, value: Obj, at: Date) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [{ id: wabaExternalId, time: Math.floor(at.getTime() / 1000), changes: [{ field: 'account_update', value }] }],
-  };
+  return wabaChangeWebhook(wabaExternalId, { field: 'account_update', value }, Math.floor(at.getTime() / 1000));
 }
 
 /** The partner event an account_update raises, if the reference names one (§2). */
-function partnerEventOf(event: AccountUpdateEvent): 'account_violation' | 'account_restriction' | undefined {
+function partnerEventOf(event: unknown): 'account_violation' | 'account_restriction' | undefined {
   return event === 'ACCOUNT_VIOLATION' ? 'account_violation' : event === 'ACCOUNT_RESTRICTION' ? 'account_restriction' : undefined;
+}
+
+/** A number of a WABA, as the delivery of a WABA-level change needs it. */
+export type WabaNumber = Pick<ChannelRow, 'id' | 'partner_id' | 'webhook_url' | 'phone_number'>;
+
+/**
+ * A WABA-level change (Meta's shape) to the webhook of every number given that has one, as 360dialog
+ * forwards WABA-level webhooks: one outbox event per number, in the transaction of the change.
+ * Returns the numbers whose webhook gets it.
+ */
+export async function deliverWabaChange(deps: Deps, tx: Executor, numbers: readonly WabaNumber[], eventType: 'template_status' | 'account_update', body: unknown): Promise<string[]> {
+  const notified: string[] = [];
+  for (const ch of numbers) if (await emitChannelEvent(deps, tx, ch, eventType, body)) notified.push(ch.id);
+  return notified;
+}
+
+export interface WabaAccountUpdate {
+  /** The WABA's id as the webhook names it (Meta's WABA id). */
+  wabaExternalId: string;
+  /** The entry's time (epoch seconds), when known. */
+  time?: number;
+  /** The account_update change's value, delivered as it is. */
+  value: Obj;
+  /** Every live number of the WABA (with or without a webhook): restrictions go on all of them. */
+  numbers: readonly WabaNumber[];
+  /** The restrictions in force from now on (an ACCOUNT_RESTRICTION), replacing the WABA's; undefined leaves them. */
+  restrictions?: WabaRestriction[];
+  /** The number the partner event is about; by default the one whose phone number the value names. */
+  subjectId?: string;
+}
+
+/**
+ * An account_update of a WABA, wherever it comes from (the sandbox's control, or Meta's webhook for
+ * a WABA whose numbers are on Meta's network: network/meta/inbound.ts): the restrictions written on
+ * every number of the WABA, the change to every number's webhook, and for ACCOUNT_VIOLATION and
+ * ACCOUNT_RESTRICTION the partner event (the channel object with phone_number, violation_type and
+ * restriction_info), once to each partner that serves a number of the WABA. All in tx.
+ */
+export async function applyAccountUpdate(deps: Deps, tx: Transaction<Database>, u: WabaAccountUpdate): Promise<{ notified: string[]; partnerEvent: string | null }> {
+  if (u.restrictions !== undefined && u.numbers.length > 0) {
+    await tx
+      .updateTable('channels')
+      .set({ waba_restrictions: u.restrictions.length ? JSON.stringify(u.restrictions) : null, modified_at: deps.clock.now().toISOString() })
+      .where('id', 'in', u.numbers.map((n) => n.id))
+      .execute();
+  }
+  const body = wabaChangeWebhook(u.wabaExternalId, { field: 'account_update', value: u.value }, u.time);
+  const notified = await deliverWabaChange(deps, tx, u.numbers, 'account_update', body);
+  const partnerEvent = partnerEventOf(u.value.event);
+  if (partnerEvent) {
+    const named = typeof u.value.phone_number === 'string' ? u.value.phone_number.replace(/\D/g, '') : '';
+    const violation = isObj(u.value.violation_info) && typeof u.value.violation_info.violation_type === 'string' ? u.value.violation_info.violation_type.slice(0, 64) : undefined;
+    const partners = [...new Set(u.numbers.map((n) => n.partner_id))];
+    for (const partnerId of partners) {
+      const own = u.numbers.filter((n) => n.partner_id === partnerId);
+      const subject = own.find((n) => n.id === u.subjectId) ?? own.find((n) => named !== '' && n.phone_number === named) ?? own[0]!;
+      const fresh = await tx.selectFrom('channels').selectAll().where('id', '=', subject.id).executeTakeFirstOrThrow();
+      const [wire] = await hydrateChannels(deps, [fresh], tx);
+      // The channel object, as every channel event carries it, with the fields the reference names.
+      await emitPartnerEvent(deps, tx, partnerId, partnerEvent, {
+        ...wire,
+        phone_number: subject.phone_number,
+        ...(violation !== undefined ? { violation_type: violation } : {}),
+        ...(Array.isArray(u.value.restriction_info) ? { restriction_info: u.value.restriction_info.slice(0, 100) } : {}),
+      });
+    }
+  }
+  return { notified, partnerEvent: partnerEvent ?? null };
 }
 
 export interface AccountUpdateResult {
@@ -162,52 +267,25 @@ export interface AccountUpdateResult {
 export function raiseAccountUpdate(deps: Deps, channel: ChannelRow, input: AccountUpdateInput): Promise<AccountUpdateResult> {
   return inTransaction(deps, deps.db.kysely, async (tx) => {
     const now = deps.clock.now();
-    if (input.event === 'ACCOUNT_RESTRICTION') {
-      await tx
-        .updateTable('channels')
-        .set({ waba_restrictions: JSON.stringify(input.restrictions), modified_at: now.toISOString() })
-        .where('waba_account_id', '=', channel.waba_account_id)
-        .execute();
-    }
     const waba = await tx.selectFrom('waba_accounts').select('external_id').where('id', '=', channel.waba_account_id).executeTakeFirst();
     const value = accountUpdateValue(input, channel.phone_number);
-    const body = accountUpdateWebhook(waba?.external_id ?? channel.waba_account_id, value, now);
-    const channels = await tx
+    const numbers = await tx
       .selectFrom('channels')
-      .select(['id', 'partner_id', 'webhook_url'])
+      .select(['id', 'partner_id', 'webhook_url', 'phone_number'])
       .where('waba_account_id', '=', channel.waba_account_id)
-      .where('webhook_url', 'is not', null)
       .orderBy('id')
       .execute();
-    for (const ch of channels) await emitChannelEvent(deps, tx, ch, 'account_update', body);
-    const partnerEvent = partnerEventOf(input.event);
-    if (partnerEvent) {
-      const fresh = await tx.selectFrom('channels').selectAll().where('id', '=', channel.id).executeTakeFirstOrThrow();
-      const [wire] = await hydrateChannels(deps, [fresh], tx);
-      // The channel object, as every channel event carries it, with the fields the reference names.
-      await emitPartnerEvent(deps, tx, channel.partner_id, partnerEvent, {
-        ...wire,
-        phone_number: channel.phone_number,
-        ...(input.violationType ? { violation_type: input.violationType } : {}),
-        ...(input.restrictions ? { restriction_info: value.restriction_info } : {}),
-      });
-    }
+    const { notified, partnerEvent } = await applyAccountUpdate(deps, tx, {
+      wabaExternalId: waba?.external_id ?? channel.waba_account_id,
+      time: Math.floor(now.getTime() / 1000),
+      value,
+      numbers,
+      ...(input.event === 'ACCOUNT_RESTRICTION' ? { restrictions: input.restrictions! } : {}),
+      subjectId: channel.id,
+    });
     const restrictions = input.event === 'ACCOUNT_RESTRICTION' ? input.restrictions! : activeRestrictions(channel.waba_restrictions, now.getTime());
-    return { value, notified_channels: channels.map((c) => c.id), partner_event: partnerEvent ?? null, restrictions };
+    return { value, notified_channels: notified, partner_event: partnerEvent, restrictions };
   });
-}
-
-/** The stored restrictions that have not expired at nowMs. */
-export function activeRestrictions(stored: string | null, nowMs: number): WabaRestriction[] {
-  if (!stored) return [];
-  let list: unknown;
-  try {
-    list = JSON.parse(stored);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(list)) return [];
-  return list.filter((r): r is WabaRestriction => isObj(r) && typeof r.restriction_type === 'string' && typeof r.expiration === 'string' && Date.parse(r.expiration) > nowMs);
 }
 
 /**

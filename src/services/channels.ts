@@ -17,6 +17,7 @@ import {
 } from '../partner-api/list-query.ts';
 import { SYSTEM_ACTOR, type Actor, type ClientRow } from './clients.ts';
 import { createWabaAccount, findWabaForClient, wabaAccountToWire, type WabaAccountRow } from './waba-accounts.ts';
+import { activeRestrictions } from '../messaging/waba-restrictions.ts';
 
 export type ChannelRow = Selectable<ChannelsTable>;
 export type ChannelNetwork = 'sandbox' | 'meta';
@@ -35,7 +36,8 @@ export function availabilityFor(status: string): 'ready' | 'setting_up' | 'error
   return 'setting_up';
 }
 
-export function channelToWire(ch: ChannelRow, client: ClientRow, waba: WabaAccountRow) {
+/** `nowMs`: the time the WABA's restrictions (ch.waba_restrictions) are read at; without it none show. */
+export function channelToWire(ch: ChannelRow, client: ClientRow, waba: WabaAccountRow, nowMs?: number) {
   const b = (v: number) => v === 1;
   return {
     id: ch.id,
@@ -88,7 +90,7 @@ export function channelToWire(ch: ChannelRow, client: ClientRow, waba: WabaAccou
       business_description: ch.profile_business_description,
       contact_email: ch.profile_contact_email,
     },
-    waba_account: wabaAccountToWire(waba),
+    waba_account: wabaAccountToWire(waba, nowMs === undefined ? [] : activeRestrictions(ch.waba_restrictions, nowMs)),
     waba_account_id: ch.waba_account_id,
     integration: { enabled: true, app_id: ch.app_id, state: ch.availability_status === 'ready' ? 'running' : 'pending' },
     project: null,
@@ -196,6 +198,8 @@ async function insertChannel(deps: Deps, input: NewChannel, actor: Actor, tx: Ex
     waba = (await findWabaForClient(deps, client.id, tx)) ?? (await createWabaAccount(deps, { partnerId: input.partnerId, clientId: client.id, name: client.name }, actor, tx));
   }
   const network = input.network ?? 'sandbox';
+  // A WABA's restrictions (account_update) are on each of its numbers: a new number gets them too.
+  const restricted = await tx.selectFrom('channels').select('waba_restrictions').where('waba_account_id', '=', waba.id).where('waba_restrictions', 'is not', null).limit(1).executeTakeFirst();
   const status = input.status ?? 'ready';
   if (!/^\d{6,15}$/.test(input.phoneNumber)) {
     throw new ApiError(400, `phone_number must be 6 to 15 digits without "+", got "${input.phoneNumber}"`);
@@ -242,7 +246,7 @@ async function insertChannel(deps: Deps, input: NewChannel, actor: Actor, tx: Ex
     throughput_mps: null,
     profile_photo_media_id: null,
     access_withdrawn_at: null,
-    waba_restrictions: null,
+    waba_restrictions: restricted?.waba_restrictions ?? null,
   };
   await tx.insertInto('channels').values(row).execute();
   const wire = channelToWire(row, client, waba);
@@ -277,7 +281,8 @@ export async function hydrateChannels(deps: Deps, rows: ChannelRow[], ex: Execut
   const wabas = await ex.selectFrom('waba_accounts').selectAll().where('id', 'in', wabaIds).execute();
   const cById = new Map(clients.map((c) => [c.id, c]));
   const wById = new Map(wabas.map((w) => [w.id, w]));
-  return rows.map((r) => channelToWire(r, cById.get(r.client_id)!, wById.get(r.waba_account_id)!));
+  const nowMs = deps.clock.now().getTime();
+  return rows.map((r) => channelToWire(r, cById.get(r.client_id)!, wById.get(r.waba_account_id)!, nowMs));
 }
 
 export async function getChannelWire(deps: Deps, partnerId: string, channelId: string): Promise<ChannelWire> {

@@ -8,10 +8,12 @@ import { notFound } from '../errors.ts';
 import { digits, fillRandom, hubId } from '../ids.ts';
 import { SYSTEM_ACTOR, type Actor } from './clients.ts';
 import { ensureDefaultTemplates } from '../messaging/templates/store.ts';
+import { wabaStatusWith, type WabaRestriction } from '../messaging/waba-restrictions.ts';
 
 export type WabaAccountRow = Selectable<WabaAccountsTable>;
 
-export function wabaAccountToWire(w: WabaAccountRow) {
+/** `restrictions`: those in force on the WABA now (messaging/waba-restrictions.ts): they show in `status`. */
+export function wabaAccountToWire(w: WabaAccountRow, restrictions: readonly WabaRestriction[] = []) {
   return {
     id: w.id,
     external_id: w.external_id,
@@ -21,7 +23,7 @@ export function wabaAccountToWire(w: WabaAccountRow) {
     client_id: w.client_id,
     timezone_id: w.timezone_id,
     fb_business_id: w.fb_business_id,
-    status: w.status,
+    status: wabaStatusWith(w.status, restrictions),
     fb_account_status: w.fb_account_status,
     on_behalf_of_business_info: {
       id: w.obo_business_id,

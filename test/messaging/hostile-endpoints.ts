@@ -6,6 +6,9 @@ import { ApiError } from '../../src/errors.ts';
 import { validateCloudSend, validateV1Send } from '../../src/messaging/validate/message.ts';
 import { parseAppendBody, parsePatchBody, parseSetBody } from '../../src/messaging/multi-webhook.ts';
 import { validateMarketingSend } from '../../src/messaging/marketing-messages.ts';
+import { parseAccountUpdate } from '../../src/messaging/account-update.ts';
+import { parseBusinessPublicKey } from '../../src/messaging/flows/business-key.ts';
+import { generateKeyPairSync } from 'node:crypto';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 
 /** 'message': 360dialog's newer services' error body `{"error":"<text>"}` (/multi_webhook). */
@@ -30,8 +33,10 @@ export interface EndpointProfile {
   queryExpect?: 'reject' | 'either';
   /** An answer that is not JSON (a file download). */
   binary?: boolean;
-  /** Creates what other cases look up (templates): sent on a channel (and WABA) of its own. */
+  /** Creates what other cases look up (templates), or changes the WABA (account_update restrictions): sent on a channel (and WABA) of its own. */
   isolated?: boolean;
+  /** Also takes form-encoded and multipart bodies (as Meta's endpoint does): the valid body sent as a form may be accepted. */
+  forms?: boolean;
 }
 
 export const MISSING_MEDIA_ID = '900000000000777';
@@ -122,6 +127,24 @@ export function onPremMessages(namespace: string): unknown[] {
   ];
 }
 
+/** The sandbox's account_update control: each event, a restriction with and without its expiration. */
+function accountUpdates(): unknown[] {
+  const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().replace(/\.\d{3}Z$/, '+0000');
+  return [
+    { event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } },
+    {
+      event: 'ACCOUNT_RESTRICTION',
+      restriction_info: [{ restriction_type: 'RESTRICTED_BIZ_INITIATED_MESSAGING', expiration: tomorrow }, { restriction_type: 'RESTRICTED_ADD_PHONE_NUMBER_ACTION' }],
+      violation_info: { violation_type: 'ADULT' },
+    },
+    { event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: 'SCHEDULE_FOR_DISABLE', waba_ban_date: 'December 8, 2026' } },
+  ];
+}
+
+/** A business public key for /whatsapp_business_encryption (2048-bit RSA, made once). */
+let businessKey: string | undefined;
+const businessPublicKey = () => (businessKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString());
+
 const templateCreate = () => [
   { name: 'hostile_tpl', category: 'UTILITY', language: 'en_US', components: [{ type: 'BODY', text: 'Hello {{1}}, your order is ready', example: { body_text: [['Ann']] } }, { type: 'FOOTER', text: 'Thanks' }] },
 ];
@@ -186,6 +209,22 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
       mayAccept: (b) => keysWithin(b, ['name', 'unreachable', 'blocked', 'username', 'hide_number']),
     },
     { method: 'GET', path: '/sandbox/v1/messages', flavour: 'cloud', body: 'none', query: { wa_id: TO, limit: '5', before: '2100-01-01T00:00:00.000Z' } },
+    { method: 'GET', path: '/sandbox/v1/account_update', flavour: 'cloud', body: 'none' },
+    // A restriction would refuse the other endpoints' sends: raised on a WABA of its own.
+    { method: 'POST', path: '/sandbox/v1/account_update', flavour: 'cloud', body: 'json', valid: accountUpdates(), mayAccept: validatedBy((b) => parseAccountUpdate(b, new Date())), isolated: true },
+    { method: 'GET', path: '/whatsapp_business_encryption', flavour: 'cloud', body: 'none' },
+    {
+      method: 'POST',
+      path: '/whatsapp_business_encryption',
+      flavour: 'cloud',
+      body: 'json',
+      valid: [{ business_public_key: businessPublicKey() }],
+      mayAccept: validatedBy((b) => {
+        if (!isObj(b)) throw new ApiError(400, 'not an object');
+        return parseBusinessPublicKey(b.business_public_key);
+      }),
+      forms: true,
+    },
     { method: 'GET', path: '/v1/configs/phone_number', flavour: 'onpremise', body: 'none' },
     { method: 'GET', path: '/v1/health', flavour: 'onpremise', body: 'none' },
     { method: 'GET', path: '/health_status', flavour: 'cloud', body: 'none' },

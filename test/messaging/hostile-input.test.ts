@@ -155,6 +155,8 @@ function plan(target: Target, rng: Prng): HostileCase[] {
   }
   return cases.map((c) => {
     if (target.unknown) return { ...c, expect: 'either' };
+    // An endpoint that takes forms: the valid body sent as one (or any body labelled as one) may be taken.
+    if (p.forms && /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.headers['content-type'] ?? '')) return { ...c, expect: 'either' };
     // A body the endpoint could take (the validator's verdict for messages) may be answered 2xx.
     if (c.expect === 'reject' && c.headers['content-type'] === 'application/json' && p.mayAccept) {
       const parsed = parseJsonLike(c.body);

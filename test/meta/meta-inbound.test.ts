@@ -304,7 +304,7 @@ describeEachDb('Meta webhooks in', (kind) => {
   });
 
   describe("WABA changes", () => {
-    it("a template's status change goes, as Meta sent it, to every channel of that Meta WABA; other WABAs' and other fields do not", async () => {
+    it("a template's status change goes, as Meta sent it, to every channel of that Meta WABA, and an account_update of the same entry as its own notification; other WABAs' do not", async () => {
       const before = (await events(cloud.channel_id, 'template_status')).length;
       const change = { field: 'message_template_status_update', value: { event: 'APPROVED', message_template_id: 1234567890, message_template_name: 'order_update', message_template_language: 'en_US', reason: 'NONE' } };
       const body = {
@@ -325,7 +325,15 @@ describeEachDb('Meta webhooks in', (kind) => {
         expect(stored.filter((e) => e.body.includes('order_update'))).toHaveLength(1);
       }
       expect((await events(cloud.channel_id, 'template_status')).length).toBe(before + 1);
-      expect(receiver.bodies().some((b) => JSON.stringify(b).includes('elsewhere') || JSON.stringify(b).includes('VERIFIED_ACCOUNT'))).toBe(false);
+      // The account_update beside it is forwarded too (360dialog forwards WABA-level webhooks),
+      // one entry with one change, as each WABA change is (test/meta/meta-account-update.test.ts).
+      for (const path of ['/cloud', '/onprem']) {
+        const account = await receiver.waitForBody(`the account_update at ${path}`, () =>
+          receiver.requests.filter((r) => r.url === path && r.body.includes('VERIFIED_ACCOUNT')).map((r) => JSON.parse(r.body))[0],
+        );
+        expect(account).toEqual({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', time: 1733486400, changes: [{ field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } }] }] });
+      }
+      expect(receiver.bodies().some((b) => JSON.stringify(b).includes('elsewhere'))).toBe(false);
     });
   });
 

@@ -36,7 +36,8 @@ export const accountUpdateRoutes: FastifyPluginAsync<MessagingOptions> = async (
           "Delivered in Cloud format to every number of the WABA that has a webhook; ACCOUNT_VIOLATION and ACCOUNT_RESTRICTION also reach the partner's webhook " +
           '(account_violation / account_restriction). A restriction replaces the WABA\'s restrictions until its expiration (default: one day; ISO-8601 or epoch seconds): ' +
           'RESTRICTED_BIZ_INITIATED_MESSAGING refuses sends to users whose 24-hour window is closed, RESTRICTED_CUSTOMER_INITIATED_MESSAGING sends to users whose window is open, ' +
-          'both with Meta\'s error 131031 (HTTP 403). RESTRICTED_ADD_PHONE_NUMBER_ACTION and DISABLED_UPDATE are only reported.',
+          'both with Meta\'s error 131031 (HTTP 403). RESTRICTED_ADD_PHONE_NUMBER_ACTION and DISABLED_UPDATE are only reported. ' +
+          "While a restriction lasts, GET /health_status shows the WABA entity LIMITED (one messaging restriction) or BLOCKED (both) with errors[], and the Partner API's WABA status is account_restriction.",
         body: Type.Unknown({ description: '{"event":"ACCOUNT_RESTRICTION","restriction_info":[{"restriction_type":"RESTRICTED_BIZ_INITIATED_MESSAGING","expiration":"2026-12-08T10:00:00Z"}]}' }),
         response: { 200: Raised },
       },

@@ -7,6 +7,7 @@ import { ONPREM_META } from '../errors.ts';
 import { arr, fail, isObj, oneOf, optStr, recipient, str } from '../validate/check.ts';
 import { PROFILE_FIELDS, profileChanges, readProfile, saveProfile } from '../business-profile.ts';
 import { metaBusinessProfile, metaHealthStatus, updateMetaBusinessProfile } from '../../network/meta/profile-proxy.ts';
+import { activeRestrictions, wabaHealth, worstOf, type CanSendMessage } from '../waba-restrictions.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 
@@ -21,24 +22,39 @@ export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
     return { health: { gateway_status: status }, meta: ONPREM_META };
   });
 
-  app.get('/health_status', { config: { flavour: 'cloud' }, schema: { tags: ['Channel'], summary: 'Whether the number can send messages (Meta health_status)', security } }, async (request) => {
-    const ch = request.channel!;
-    if (ch.network === 'meta') return metaHealthStatus(meta, ch);
-    const can = ch.availability_status === 'ready' && !ch.cancellation_requested_at ? 'AVAILABLE' : ch.availability_status === 'error' ? 'BLOCKED' : 'LIMITED';
-    const waba = await deps.db.kysely.selectFrom('waba_accounts').select(['external_id', 'fb_business_id']).where('id', '=', ch.waba_account_id).executeTakeFirst();
-    return {
-      health_status: {
-        can_send_message: can,
-        entities: [
-          { entity_type: 'PHONE_NUMBER', id: ch.external_id, can_send_message: can },
-          { entity_type: 'WABA', id: waba?.external_id ?? '', can_send_message: 'AVAILABLE' },
-          { entity_type: 'BUSINESS', id: waba?.fb_business_id ?? '', can_send_message: 'AVAILABLE' },
-          { entity_type: 'APP', id: ch.app_id, can_send_message: 'AVAILABLE' },
-        ],
+  app.get(
+    '/health_status',
+    {
+      config: { flavour: 'cloud' },
+      schema: {
+        tags: ['Channel'],
+        summary: 'Whether the number can send messages (Meta health_status)',
+        description:
+          "A WABA restriction in force (account_update ACCOUNT_RESTRICTION) shows on the WABA entity until its expiration: one messaging restriction LIMITED, both BLOCKED, with errors[] (code 131031) naming each. A number on Meta's network answers Meta's own health_status.",
+        security,
       },
-      id: ch.external_id,
-    };
-  });
+    },
+    async (request) => {
+      const ch = request.channel!;
+      if (ch.network === 'meta') return metaHealthStatus(meta, ch);
+      const number: CanSendMessage = ch.availability_status === 'ready' && !ch.cancellation_requested_at ? 'AVAILABLE' : ch.availability_status === 'error' ? 'BLOCKED' : 'LIMITED';
+      const waba = await deps.db.kysely.selectFrom('waba_accounts').select(['external_id', 'fb_business_id']).where('id', '=', ch.waba_account_id).executeTakeFirst();
+      // The WABA's restrictions as the channel row carries them, honoured until their expiration.
+      const wabaEntity = wabaHealth(activeRestrictions(ch.waba_restrictions, deps.clock.now().getTime()));
+      return {
+        health_status: {
+          can_send_message: worstOf([number, wabaEntity.can_send_message]),
+          entities: [
+            { entity_type: 'PHONE_NUMBER', id: ch.external_id, can_send_message: number },
+            { entity_type: 'WABA', id: waba?.external_id ?? '', ...wabaEntity },
+            { entity_type: 'BUSINESS', id: waba?.fb_business_id ?? '', can_send_message: 'AVAILABLE' },
+            { entity_type: 'APP', id: ch.app_id, can_send_message: 'AVAILABLE' },
+          ],
+        },
+        id: ch.external_id,
+      };
+    },
+  );
 
   app.get(
     '/whatsapp_business_profile',

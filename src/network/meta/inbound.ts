@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
-import { emitChannelEvent } from '../../messaging/channel-webhook.ts';
+import { applyAccountUpdate, deliverWabaChange, restrictionsFromMeta, wabaChangeWebhook } from '../../messaging/account-update.ts';
 import { storeInbound } from '../../messaging/inbound.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { transact } from '../../webhooks/outbox.ts';
@@ -15,7 +15,7 @@ import { channelForPhoneNumberId } from './channels.ts';
 import { keepEarlyStatus, mayBeEarly, moveMetaStatus, waitingStatuses } from './early-statuses.ts';
 import { servedMediaUrl } from './media-proxy.ts';
 import { forgetMetaTemplateLists } from './templates-360-list.ts';
-import type { MetaInboundMessage, MetaLimitChange, MetaNotification, MetaStatus, MetaWabaChange } from './notification.ts';
+import { FORWARDED_WABA_FIELDS, type MetaInboundMessage, type MetaLimitChange, type MetaNotification, type MetaStatus, type MetaWabaChange } from './notification.ts';
 
 export interface AppliedNotification {
   /** Inbound messages stored (and sent to the channel's webhook). */
@@ -30,12 +30,14 @@ export interface AppliedNotification {
   kept: number;
   /** phone_number_ids attached to no channel here. */
   unknownNumbers: string[];
-  /** Template changes of a WABA passed on, counted once per channel they went to. */
+  /** Template and account changes of a WABA passed on, counted once per channel they went to. */
   forwarded: number;
+  /** Meta WABA ids attached to no live channel here: their changes were dropped. */
+  unknownWabas: string[];
 }
 
 export async function applyNotification(deps: Deps, n: MetaNotification, log: FastifyBaseLogger): Promise<AppliedNotification> {
-  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, kept: 0, unknownNumbers: [], forwarded: 0 };
+  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, kept: 0, unknownNumbers: [], forwarded: 0, unknownWabas: [] };
   if (n.changes.length === 0 && n.wabaChanges.length === 0 && n.limitChanges.length === 0) return result;
   await transact(deps, async (tx) => {
     const channels = new Map<string, ChannelRow | undefined>();
@@ -63,7 +65,17 @@ export async function applyNotification(deps: Deps, n: MetaNotification, log: Fa
         else result.notMoved++;
       }
     }
-    for (const w of n.wabaChanges) result.forwarded += await forwardWabaChange(deps, tx, w);
+    for (const w of n.wabaChanges) {
+      const to = await forwardWabaChange(deps, tx, w);
+      if (to === undefined) {
+        // A WABA none of whose numbers is attached here (Meta's app also serves other WABAs, or
+        // they were detached): dropped, yet answered 200, as for an unknown phone_number_id.
+        if (!result.unknownWabas.includes(w.wabaId)) {
+          result.unknownWabas.push(w.wabaId);
+          log.warn({ waba_id: w.wabaId, field: w.change.field }, 'Meta webhook: no channel is attached to this WABA; its change is dropped');
+        }
+      } else result.forwarded += to;
+    }
     for (const l of n.limitChanges) await applyLimitChange(deps, tx, l);
   });
   return result;
@@ -88,25 +100,42 @@ async function applyLimitChange(deps: Deps, tx: Transaction<Database>, l: MetaLi
 }
 
 /**
- * A template change of a WABA goes, as Meta sent it (one entry, one change), to the webhook of every
- * live channel attached to that WABA: Meta's notification names the WABA, not a number. Meta's
- * retries may pass one on twice, as Meta's own webhooks may.
+ * A change of a WABA goes, as Meta sent it (one entry, one change), to the webhook of every live
+ * channel attached to that WABA: Meta's notification names the WABA, not a number. Template fields
+ * are template_status events; account fields (ACCOUNT_WABA_FIELDS) account_update events, and an
+ * account_update takes the sandbox's path (applyAccountUpdate: restrictions stored on the WABA's
+ * numbers, partner events). Meta's retries may pass one on twice, as Meta's own webhooks may.
+ * Returns how many webhooks it went to, or undefined when no live channel is attached to the WABA.
  */
-async function forwardWabaChange(deps: Deps, tx: Transaction<Database>, w: MetaWabaChange): Promise<number> {
-  const channels = await tx
+async function forwardWabaChange(deps: Deps, tx: Transaction<Database>, w: MetaWabaChange): Promise<number | undefined> {
+  const numbers = await tx
     .selectFrom('meta_channels')
     .innerJoin('channels', 'channels.id', 'meta_channels.channel_id')
-    .select(['channels.id', 'channels.partner_id', 'channels.webhook_url'])
+    .select(['channels.id', 'channels.partner_id', 'channels.webhook_url', 'channels.phone_number'])
     .where('meta_channels.waba_id', '=', w.wabaId)
     .where('channels.network', '=', 'meta')
     .where('channels.status', '!=', 'terminated')
-    .where('channels.webhook_url', 'is not', null)
+    .orderBy('channels.id')
     .execute();
-  // The WABA's templates changed at Meta: the 360 lists kept from Meta's pages go (templates-360-list.ts).
-  forgetMetaTemplateLists(deps, w.wabaId);
-  const body = { object: 'whatsapp_business_account', entry: [{ id: w.wabaId, ...(w.time !== undefined ? { time: w.time } : {}), changes: [w.change] }] };
-  for (const ch of channels) await emitChannelEvent(deps, tx, ch, 'template_status', body);
-  return channels.length;
+  if (FORWARDED_WABA_FIELDS.has(w.change.field)) {
+    // The WABA's templates changed at Meta: the 360 lists kept from Meta's pages go (templates-360-list.ts).
+    forgetMetaTemplateLists(deps, w.wabaId);
+  }
+  if (numbers.length === 0) return undefined;
+  if (w.change.field === 'account_update') {
+    const restrictions = restrictionsFromMeta(w.change.value, deps.clock.now().getTime());
+    const { notified } = await applyAccountUpdate(deps, tx, {
+      wabaExternalId: w.wabaId,
+      ...(w.time !== undefined ? { time: w.time } : {}),
+      value: w.change.value,
+      numbers,
+      ...(restrictions !== undefined ? { restrictions } : {}),
+    });
+    return notified.length;
+  }
+  const body = wabaChangeWebhook(w.wabaId, w.change, w.time);
+  const eventType = FORWARDED_WABA_FIELDS.has(w.change.field) ? 'template_status' : 'account_update';
+  return (await deliverWabaChange(deps, tx, numbers, eventType, body)).length;
 }
 
 /**

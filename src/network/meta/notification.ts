@@ -64,7 +64,7 @@ export interface MetaNumberChange {
   statuses: MetaStatus[];
 }
 
-/** A change about a WABA's templates, passed on to the channels of that WABA as Meta sent it. */
+/** A change about a WABA (its templates and its account: FORWARDED_WABA_FIELDS, ACCOUNT_WABA_FIELDS), passed on to the channels of that WABA as Meta sent it. */
 export interface MetaWabaChange {
   wabaId: string;
   /** The entry's `time` (epoch seconds), when Meta gave one. */
@@ -79,6 +79,16 @@ export interface MetaWabaChange {
  */
 export const FORWARDED_WABA_FIELDS = new Set(['message_template_status_update', 'message_template_quality_update', 'message_template_components_update', 'template_category_update']);
 
+/**
+ * The WABA's account fields, forwarded the same way (360dialog forwards WABA-level webhooks to its
+ * clients): account_update (policy violations, restrictions, bans, and Meta's other account events
+ * such as VERIFIED_ACCOUNT; an ACCOUNT_VIOLATION or ACCOUNT_RESTRICTION also raises the partner
+ * event and a restriction is stored, messaging/account-update.ts), phone_number_quality_update
+ * (also moves the number's current_limit) and business_capability_update (the WABA's limits, e.g.
+ * max_daily_conversation_per_phone, max_phone_numbers_per_business).
+ */
+export const ACCOUNT_WABA_FIELDS = new Set(['account_update', 'phone_number_quality_update', 'business_capability_update']);
+
 /** A number's messaging limit changed (phone_number_quality_update): the number by its display digits within its WABA. */
 export interface MetaLimitChange {
   wabaId: string;
@@ -92,9 +102,9 @@ export interface MetaNotification {
   changes: MetaNumberChange[];
   /** Messaging limits Meta moved (the channel's current_limit follows). */
   limitChanges: MetaLimitChange[];
-  /** Template changes of a WABA (FORWARDED_WABA_FIELDS). */
+  /** Changes of a WABA's templates and account (FORWARDED_WABA_FIELDS, ACCOUNT_WABA_FIELDS). */
   wabaChanges: MetaWabaChange[];
-  /** Other fields (account_update, phone_number_quality_update, …): not handled. */
+  /** Other fields (security, user_preferences, calls, …): not handled. */
   ignoredFields: string[];
   /** Why items were skipped (the first few), and how many were. */
   skipped: string[];
@@ -156,8 +166,12 @@ class Reader {
 
   private change(change: unknown, at: string, entry: Obj): void {
     if (!isObj(change) || typeof change.field !== 'string') return this.skip(`${at}: not an object with a field`);
-    if (FORWARDED_WABA_FIELDS.has(change.field)) return this.wabaChange(change.field, change.value, entry, at);
-    if (change.field === 'phone_number_quality_update') return this.limitChange(change.value, entry, at);
+    if (change.field === 'phone_number_quality_update') {
+      // Forwarded as it came, and the limit taken from it: counted once.
+      if (this.wabaChange(change.field, change.value, entry, at)) this.limitChange(change.value, entry, at);
+      return;
+    }
+    if (FORWARDED_WABA_FIELDS.has(change.field) || ACCOUNT_WABA_FIELDS.has(change.field)) return void this.wabaChange(change.field, change.value, entry, at);
     if (change.field !== 'messages') {
       if (this.out.ignoredFields.length < MAX_REASONS) this.out.ignoredFields.push(change.field.slice(0, 64));
       return;
@@ -189,21 +203,28 @@ class Reader {
    * not to which colour.
    */
   private limitChange(value: unknown, entry: Obj, at: string): void {
-    this.count();
-    if (typeof entry.id !== 'string' || !META_ID.test(entry.id)) return this.skip(`${at}: the entry's id is not a WABA id`);
-    if (!isObj(value)) return this.skip(`${at}.value: not an object`);
+    // Called once wabaChange took the change: counted, the entry's id and the value checked there.
+    if (!isObj(value) || typeof entry.id !== 'string') return;
     const digits = typeof value.display_phone_number === 'string' ? value.display_phone_number.replace(/\D/g, '') : '';
     if (!/^\d{6,15}$/.test(digits)) return this.skip(`${at}.value.display_phone_number: not a phone number`);
     if (typeof value.current_limit !== 'string' || !META_ENUM.test(value.current_limit)) return this.skip(`${at}.value.current_limit: not a limit tier`);
     this.out.limitChanges.push({ wabaId: entry.id, phoneNumber: digits, currentLimit: value.current_limit });
   }
 
-  private wabaChange(field: string, value: unknown, entry: Obj, at: string): void {
+  /** Whether the change was taken (false: skipped, named in `skipped`). */
+  private wabaChange(field: string, value: unknown, entry: Obj, at: string): boolean {
     this.count();
-    if (typeof entry.id !== 'string' || !META_ID.test(entry.id)) return this.skip(`${at}: the entry's id is not a WABA id`);
-    if (!isObj(value)) return this.skip(`${at}.value: not an object`);
+    if (typeof entry.id !== 'string' || !META_ID.test(entry.id)) {
+      this.skip(`${at}: the entry's id is not a WABA id`);
+      return false;
+    }
+    if (!isObj(value)) {
+      this.skip(`${at}.value: not an object`);
+      return false;
+    }
     const time = typeof entry.time === 'number' && Number.isSafeInteger(entry.time) && entry.time >= 0 ? entry.time : undefined;
     this.out.wabaChanges.push({ wabaId: entry.id, ...(time !== undefined ? { time } : {}), change: { field, value } });
+    return true;
   }
 
   private count(): void {
