@@ -114,6 +114,33 @@ describeEachDb('selective partner change requests', (kind) => {
     expect((await t.post('/messages', { headers: { 'D360-API-KEY': a.channel_api_key }, json: hello('4915112345678') })).status).toBe(200);
   });
 
+  it('numbers that get a new WABA leave the old WABA\'s restrictions behind; the numbers staying keep them', async () => {
+    const a = await t.tenant();
+    const second = await addChannel(a);
+    const secondKey = await createChannelApiKey(t.deps, (await t.deps.db.kysely.selectFrom('channels').selectAll().where('id', '=', second.id).executeTakeFirstOrThrow()));
+    const restrict = await t.post('/sandbox/v1/account_update', {
+      headers: { 'D360-API-KEY': a.channel_api_key },
+      json: { event: 'ACCOUNT_RESTRICTION', restriction_info: [{ restriction_type: 'RESTRICTED_BIZ_INITIATED_MESSAGING' }] },
+    });
+    expect(restrict.status, restrict.text).toBe(200);
+    // Both numbers of the WABA are restricted: a template to a user who has not written is refused.
+    for (const k of [a.channel_api_key, secondKey.api_key]) {
+      const refused = await t.post('/messages', { headers: { 'D360-API-KEY': k }, json: hello('4915112340001') });
+      expect(refused.status, refused.text).toBe(403);
+      expect(refused.body.error.code).toBe(131031);
+    }
+
+    const created = await requestChange(a.client_id, { new_partner_id: b.partner_id, channel_ids: [second.id] });
+    expect(created.status, created.text).toBe(201);
+    const approved = await t.post(`${pcrs(b)}/${created.body.id}/approve`, { headers: key(b) });
+    expect(approved.body.status, approved.text).toBe('completed');
+
+    // The moved number sits on a new WABA of B's, which has no restriction; the one left behind keeps it.
+    const sent = await t.post('/messages', { headers: { 'D360-API-KEY': secondKey.api_key }, json: hello('4915112340001') });
+    expect(sent.status, sent.text).toBe(200);
+    expect((await t.post('/messages', { headers: { 'D360-API-KEY': a.channel_api_key }, json: hello('4915112340001') })).status).toBe(403);
+  });
+
   it('a request that can no longer be carried out fails, moves nothing, and says why', async () => {
     const a = await t.tenant();
     const second = await addChannel(a);

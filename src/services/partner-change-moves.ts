@@ -133,7 +133,8 @@ async function moveSelectedChannels(
     wabaIds.push(target);
     await tx
       .updateTable('channels')
-      .set({ partner_id: newPartnerId, client_id: newClient.id, waba_account_id: target, modified_at: now })
+      // A new WABA starts without the old one's restrictions (account_update: they are the WABA's).
+      .set({ partner_id: newPartnerId, client_id: newClient.id, waba_account_id: target, modified_at: now, ...(target === wabaId ? {} : { waba_restrictions: null }) })
       .where('id', 'in', moving)
       .execute();
     channelIds.push(...moving);
