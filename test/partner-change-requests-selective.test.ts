@@ -2,6 +2,7 @@
 // new partner. A WABA whose numbers all move goes with them (templates too); one that keeps
 // numbers behind stays, and the moving numbers get a new WABA. Also: a request that can no longer
 // be carried out fails cleanly, and two approvals at once move things once.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from './helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
@@ -139,6 +140,28 @@ describeEachDb('selective partner change requests', (kind) => {
     const sent = await t.post('/messages', { headers: { 'D360-API-KEY': secondKey.api_key }, json: hello('4915112340001') });
     expect(sent.status, sent.text).toBe(200);
     expect((await t.post('/messages', { headers: { 'D360-API-KEY': a.channel_api_key }, json: hello('4915112340001') })).status).toBe(403);
+  });
+
+  it('a duplicate row met by the move after its checks (a concurrent write) is a 409 that moves nothing; approving again completes', async () => {
+    const a = await t.tenant();
+    const second = await addChannel(a);
+    const created = await requestChange(a.client_id, { new_partner_id: b.partner_id, channel_ids: [second.id] });
+    expect(created.status, created.text).toBe(201);
+    // Stands in for a write at the same instant: the selective move copies the client (same name)
+    // under the new partner, which this test-only unique index on that one name then refuses.
+    const name = `pcr-race-${created.body.id}`;
+    await t.deps.db.kysely.updateTable('clients').set({ name }).where('id', '=', a.client_id).execute();
+    await sql`create unique index pcr_test_client_name on clients (name) where name = ${sql.lit(name)}`.execute(t.deps.db.kysely);
+    try {
+      const clashed = await t.post(`${pcrs(b)}/${created.body.id}/approve`, { headers: key(b) });
+      expectPartnerError(clashed, 409, created.body.id);
+    } finally {
+      await sql`drop index pcr_test_client_name`.execute(t.deps.db.kysely);
+    }
+    expect((await t.get(`${pcrs(b)}/${created.body.id}`, { headers: key(b) })).body.status).toBe('pending');
+    expect((await t.get(`/api/v2/partners/${a.partner_id}/channels/${second.id}`, { headers: key(a) })).status).toBe(200);
+    const approved = await t.post(`${pcrs(b)}/${created.body.id}/approve`, { headers: key(b) });
+    expect(approved.body.status, approved.text).toBe('completed');
   });
 
   it('a request that can no longer be carried out fails, moves nothing, and says why', async () => {

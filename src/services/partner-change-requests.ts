@@ -24,6 +24,7 @@ import { ApiError, badRequest, notFound } from '../errors.ts';
 import { base62 } from '../ids.ts';
 import { listQueries, runList, type ListEnvelope, type ListQueryInput, type ListSpec } from '../partner-api/list-query.ts';
 import { emitPartnerEvent, inTransaction } from '../webhooks/partner-events.ts';
+import { isUniqueViolation } from '../db/index.ts';
 import { SYSTEM_ACTOR, type Actor } from './clients.ts';
 import { moveToPartner, MoveRefused } from './partner-change-moves.ts';
 import { clientUserClashes, clashReason } from './partner-change-users.ts';
@@ -203,11 +204,19 @@ export async function requestPartnerChange(deps: Deps, input: NewPartnerChangeRe
  * answer comes, so the PCR answered is already completed (or failed, with failure_reason).
  */
 export async function approvePartnerChangeRequest(deps: Deps, partnerId: string, id: string, actor: Actor): Promise<PcrRow> {
-  return inTransaction(deps, deps.db.kysely, async (tx) => {
-    const row = await getPartnerChangeRequest(deps, partnerId, id, tx);
-    if (row.status !== 'pending') throw new ApiError(409, `Partner change request ${id} is ${row.status}, not pending`);
-    return approveInTransaction(deps, tx, row, actor, false);
-  });
+  try {
+    return await inTransaction(deps, deps.db.kysely, async (tx) => {
+      const row = await getPartnerChangeRequest(deps, partnerId, id, tx);
+      if (row.status !== 'pending') throw new ApiError(409, `Partner change request ${id} is ${row.status}, not pending`);
+      return approveInTransaction(deps, tx, row, actor, false);
+    });
+  } catch (err) {
+    // A row the move writes became a duplicate after the move's checks (PostgreSQL: a login e-mail
+    // signed up with the new partner at that instant). Nothing moved and the request is still
+    // pending: a second approval sees the clash in the checks and records the failure.
+    if (isUniqueViolation(err)) throw new ApiError(409, `Partner change request ${id} collided with a change made at the same time; nothing moved, approve it again`);
+    throw err;
+  }
 }
 
 async function approveInTransaction(deps: Deps, tx: Transaction<Database>, row: PcrRow, actor: Actor, auto: boolean): Promise<PcrRow> {
