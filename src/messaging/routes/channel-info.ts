@@ -7,6 +7,7 @@ import { ONPREM_META } from '../errors.ts';
 import { arr, fail, isObj, oneOf, optStr, recipient, str } from '../validate/check.ts';
 import { PROFILE_FIELDS, profileChanges, readProfile, saveProfile } from '../business-profile.ts';
 import { metaBusinessProfile, metaHealthStatus, updateMetaBusinessProfile } from '../../network/meta/profile-proxy.ts';
+import { addFormBodyParser, FORM_CONTENT_TYPE } from '../../partner-api/form-body.ts';
 import { activeRestrictions, wabaHealth, worstOf, type CanSendMessage } from '../waba-restrictions.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -75,23 +76,34 @@ export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
     },
   );
 
-  app.post(
-    '/whatsapp_business_profile',
-    { config: { flavour: 'cloud' }, schema: { tags: ['Channel'], summary: 'Update the business profile', security, body: Type.Unknown() } },
-    async (request) => {
-      const b = request.body;
-      if (request.channel!.network === 'meta') return updateMetaBusinessProfile(meta, request.channel!, b);
-      if (!isObj(b)) throw fail('body', 'must be a JSON object');
-      if (b.messaging_product !== 'whatsapp') throw fail('messaging_product', 'is required and must be "whatsapp"');
-      for (const k of Object.keys(b)) {
-        if (![...PROFILE_FIELDS, 'messaging_product', 'profile_picture_handle'].includes(k)) throw fail(k, 'is not a business profile field');
-      }
-      const set = profileChanges(b, 'cloud');
-      optStr(b.profile_picture_handle, 'profile_picture_handle', { max: 1000 });
-      await saveProfile(deps, request.channel!, set);
-      return { success: true };
-    },
-  );
+  // A form-encoded body too, in its own scope: Graph takes form parameters on every POST, and
+  // clients built on a form-posting HTTP library send the profile that way (ruby_whatsapp_sdk's
+  // BusinessProfile#update posts its params hash through Faraday's url_encoded middleware:
+  // `about=…&websites[]=…&messaging_product=whatsapp`). The handler checks the parsed form exactly
+  // as it checks JSON.
+  await app.register(async (scope) => {
+    addFormBodyParser(scope);
+    scope.post(
+      '/whatsapp_business_profile',
+      {
+        config: { flavour: 'cloud' },
+        schema: { tags: ['Channel'], summary: 'Update the business profile', security, consumes: ['application/json', FORM_CONTENT_TYPE], body: Type.Unknown() },
+      },
+      async (request) => {
+        const b = request.body;
+        if (request.channel!.network === 'meta') return updateMetaBusinessProfile(meta, request.channel!, b);
+        if (!isObj(b)) throw fail('body', 'must be a JSON object');
+        if (b.messaging_product !== 'whatsapp') throw fail('messaging_product', 'is required and must be "whatsapp"');
+        for (const k of Object.keys(b)) {
+          if (![...PROFILE_FIELDS, 'messaging_product', 'profile_picture_handle'].includes(k)) throw fail(k, 'is not a business profile field');
+        }
+        const set = profileChanges(b, 'cloud');
+        optStr(b.profile_picture_handle, 'profile_picture_handle', { max: 1000 });
+        await saveProfile(deps, request.channel!, set);
+        return { success: true };
+      },
+    );
+  });
 
   app.post(
     '/v1/contacts',
