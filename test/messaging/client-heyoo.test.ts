@@ -23,7 +23,7 @@
 // tells messages from statuses by `get_mobile` (contacts present), which Meta's statuses carry
 // too since BSUIDs (openwaba follows Meta), so the example hook passes statuses by silently.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startReplayApp } from '../helpers/client-replay.ts';
+import { startReplayConversation, storedMessage } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
@@ -75,10 +75,7 @@ describeEachDb('client: heyoo (its requests replayed) against the Cloud Messagin
     expect(res.body.contacts[0]).toMatchObject({ input: data.to, wa_id: data.to });
     return res.body.messages[0].id as string;
   }
-  async function stored(id: string) {
-    const row = await t.deps.db.kysely.selectFrom('messages').select(['type', 'content', 'context_id']).where('channel_id', '=', p.channel_id).where('id', '=', id).executeTakeFirstOrThrow();
-    return { ...row, content: (JSON.parse(row.content) as Record<string, unknown>)[row.type] as Record<string, unknown> };
-  }
+  const stored = (id: string) => storedMessage(t, p.channel_id, id);
 
   /** heyoo's webhook readers, as __init__.py writes them (KeyError where Python would raise one). */
   const heyoo = {
@@ -117,13 +114,7 @@ describeEachDb('client: heyoo (its requests replayed) against the Cloud Messagin
   const webhookOf = (what: string, pick: (b: any) => boolean) => receiver.waitForBody(what, (bodies) => bodies.find((b) => b.entry?.[0]?.changes?.[0] && pick(b)));
 
   beforeAll(async () => {
-    receiver = await new Receiver().start();
-    t = await startReplayApp(kind);
-    p = await t.tenant();
-    phoneId = (await t.deps.db.kysely.selectFrom('channels').select('external_id').where('id', '=', p.channel_id).executeTakeFirstOrThrow()).external_id;
-    const hook = await t.post('/v1/configs/webhook', { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: `${receiver.url}/` } });
-    expect(hook.status, hook.text).toBe(200);
-    inboundId = await userWrites(t, p.channel_api_key, { from: USER, name: 'Kalebu', type: 'text', text: { body: 'Habari' } });
+    ({ t, p, receiver, phoneId, inboundId } = await startReplayConversation(kind, { from: USER, name: 'Kalebu', text: 'Habari' }));
   });
   afterAll(async () => {
     await t?.close();

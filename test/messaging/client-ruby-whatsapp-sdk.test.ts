@@ -30,7 +30,7 @@
 //
 // Where the gem itself is wrong (not openwaba), the test says so at the call.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startReplayApp } from '../helpers/client-replay.ts';
+import { startReplayConversation, storedMessage } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
@@ -105,21 +105,12 @@ describeEachDb('client: ruby_whatsapp_sdk (its requests replayed) against the Cl
     expect(res.body.contacts[0]).toEqual(expect.objectContaining({ input: params.to, wa_id: params.to }));
     return res.body.messages[0].id as string;
   }
-  async function stored(id: string) {
-    const row = await t.deps.db.kysely.selectFrom('messages').select(['type', 'content', 'context_id', 'status']).where('channel_id', '=', p.channel_id).where('id', '=', id).executeTakeFirstOrThrow();
-    return { ...row, content: (JSON.parse(row.content) as Record<string, unknown>)[row.type] as Record<string, unknown> };
-  }
+  const stored = (id: string) => storedMessage(t, p.channel_id, id);
   /** The gem's fixed envelope: messaging_product, to, recipient_type, type (send_text's key order). */
   const env = (type: string, to = USER) => ({ messaging_product: 'whatsapp', to, recipient_type: 'individual', type });
 
   beforeAll(async () => {
-    receiver = await new Receiver().start();
-    t = await startReplayApp(kind);
-    p = await t.tenant();
-    phoneId = (await t.deps.db.kysely.selectFrom('channels').select('external_id').where('id', '=', p.channel_id).executeTakeFirstOrThrow()).external_id;
-    const hook = await t.post('/v1/configs/webhook', { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: `${receiver.url}/` } });
-    expect(hook.status, hook.text).toBe(200);
-    inboundId = await userWrites(t, p.channel_api_key, { from: USER, name: 'Ignacio', type: 'text', text: { body: 'Hola' } });
+    ({ t, p, receiver, phoneId, inboundId } = await startReplayConversation(kind, { from: USER, name: 'Ignacio', text: 'Hola' }));
   });
   afterAll(async () => {
     await t?.close();

@@ -38,7 +38,7 @@
 // `Authorization: Bearer <token>` is sent as D360-API-KEY. OkHttp's own headers (User-Agent
 // okhttp/4.x, Accept-Encoding gzip) and Retrofit's JSON content type are sent as they are.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startReplayApp } from '../helpers/client-replay.ts';
+import { startReplayConversation, storedMessage } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
@@ -119,21 +119,12 @@ describeEachDb('client: whatsapp-business-java-api (its requests replayed) again
     expect(res.body.contacts[0]).toMatchObject({ input: message.to, wa_id: message.to });
     return res.body.messages[0].id as string;
   }
-  async function stored(id: string) {
-    const row = await t.deps.db.kysely.selectFrom('messages').select(['type', 'content', 'context_id', 'status']).where('channel_id', '=', p.channel_id).where('id', '=', id).executeTakeFirstOrThrow();
-    return { ...row, content: (JSON.parse(row.content) as Record<string, unknown>)[row.type] as Record<string, unknown> };
-  }
+  const stored = (id: string) => storedMessage(t, p.channel_id, id);
   /** Message's fixed head: messaging_product, recipient_type, (context), to, type — in that order. */
   const head = (type: string, context?: string) => ({ messaging_product: 'whatsapp', recipient_type: 'individual', ...(context ? { context: { message_id: context } } : {}), to: USER, type });
 
   beforeAll(async () => {
-    receiver = await new Receiver().start();
-    t = await startReplayApp(kind);
-    p = await t.tenant();
-    phoneId = (await t.deps.db.kysely.selectFrom('channels').select('external_id').where('id', '=', p.channel_id).executeTakeFirstOrThrow()).external_id;
-    const hook = await t.post('/v1/configs/webhook', { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: `${receiver.url}/` } });
-    expect(hook.status, hook.text).toBe(200);
-    inboundId = await userWrites(t, p.channel_api_key, { from: USER, name: 'Mauricio', type: 'text', text: { body: 'Olá' } });
+    ({ t, p, receiver, phoneId, inboundId } = await startReplayConversation(kind, { from: USER, name: 'Mauricio', text: 'Olá' }));
   });
   afterAll(async () => {
     await t?.close();
