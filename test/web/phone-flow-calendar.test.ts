@@ -13,6 +13,7 @@ import { sendFlowMessage, startFlowPhone, type FlowPhone } from './phone-flow-se
 import type { FlowEndpoint, FlowRequest } from '../helpers/flow-endpoint.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { inboundMessages, waitForInbound, type PhoneClient } from './phone-client.ts';
+import { stateOf, actionOf, selectOf, errors, body } from './flow-html.ts';
 
 const WA = '4917012340091';
 // 2026-03-01 is a Sunday; 03-02 a Monday, 03-07 a Saturday.
@@ -66,12 +67,6 @@ const FLOW = {
   ],
 };
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const stateOf = (html: string) => /name="_state" value="([^"]*)"/.exec(html)![1]!;
-const actionOf = (html: string, label: string) => unescape(new RegExp(`name="_action" value="([^"]*)"[^>]*>${label}<`).exec(html)![1]!);
-const selectOf = (html: string, label: string) => unescape(new RegExp(`name="_select" value="([^"]*)" class="link flow-apply" aria-label="Apply ${label}"`).exec(html)![1]!);
-const errors = (html: string) => [...html.matchAll(/<p class="ferr" id="[^"]+">([\s\S]*?)<\/p>/g)].map((m) => unescape(m[1]!));
-const body = (html: string) => /<p class="flow-body">([\s\S]*?)<\/p>/.exec(html)?.[1];
 
 describeEachDb('sandbox phone: a CalendarPicker', (kind) => {
   let t: TestApp;

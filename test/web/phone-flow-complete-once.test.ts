@@ -10,6 +10,7 @@ import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/a
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { PhoneClient, inboundMessages, waitForInbound } from './phone-client.ts';
+import { unescape, stateOf, actionOf } from './flow-html.ts';
 
 const WA = '4917012340080';
 
@@ -31,9 +32,6 @@ const FLOW = {
   ],
 };
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const stateOf = (html: string) => /name="_state" value="([^"]*)"/.exec(html)![1]!;
-const actionOf = (html: string, label: string) => unescape(new RegExp(`name="_action" value="([^"]*)"[^>]*>${label}<`).exec(html)![1]!);
 const doneResponse = (html: string) => {
   const m = /<pre class="flow-json" id="flow-done-response">([\s\S]*?)<\/pre>/.exec(html);
   return m ? unescape(m[1]!) : undefined;

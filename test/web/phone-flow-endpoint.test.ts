@@ -20,6 +20,7 @@ import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { isPrivateAddress } from '../../src/webhooks/private-address.ts';
 import { loadConfig } from '../../src/config.ts';
 import { PhoneClient, waitForInbound, inboundMessages } from './phone-client.ts';
+import { unescape, actionOf } from './flow-html.ts';
 
 const WA = '4917012340001';
 const APP_SECRET = 'flows-app-secret-0123456789';
@@ -88,9 +89,7 @@ function booking(req: FlowRequest): EndpointReply {
   return { status: 400, body: 'unexpected request' };
 }
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 const stateOf = (html: string) => /name="_state" value="([^"]*)"/.exec(html)?.[1] ?? '';
-const actionOf = (html: string, label: string) => unescape(new RegExp(`name="_action" value="([^"]*)"[^>]*>${label}<`).exec(html)![1]!);
 const pre = (html: string, id: string) => {
   const m = new RegExp(`<pre class="flow-json" id="${id}">([\\s\\S]*?)</pre>`).exec(html);
   return m ? unescape(m[1]!) : undefined;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import type { EndpointReply, FlowRequest } from '../helpers/flow-endpoint.ts';
 import { sendFlowMessage, startFlowPhone, type FlowPhone } from './phone-flow-setup.ts';
+import { unescape, stateOf, actionOf } from './flow-html.ts';
 
 const WA = '4917012340456';
 
@@ -33,9 +34,6 @@ const FLOW = {
   ],
 };
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const stateOf = (html: string) => /name="_state" value="([^"]*)"/.exec(html)![1]!;
-const actionOf = (html: string, label: string) => unescape(new RegExp(`name="_action" value="([^"]*)"[^>]*>${label}<`).exec(html)![1]!);
 const pre = (html: string, id: string) => {
   const m = new RegExp(`<pre class="flow-json" id="${id}">([\\s\\S]*?)</pre>`).exec(html);
   return m ? unescape(m[1]!) : undefined;

@@ -8,6 +8,7 @@ import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { PhoneClient, inboundMessages, waitForInbound } from './phone-client.ts';
+import { unescape } from './flow-html.ts';
 
 const WA = '4917099881234';
 
@@ -35,7 +36,6 @@ const FLOW = {
   ],
 };
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 describeEachDb('sandbox phone: flow pages (forms without JavaScript)', (kind) => {
   let t: TestApp;

@@ -11,6 +11,7 @@ import { sendFlowMessage, startFlowPhone, type FlowPhone } from './phone-flow-se
 import type { FlowEndpoint, FlowRequest } from '../helpers/flow-endpoint.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { inboundMessages, waitForInbound, type PhoneClient } from './phone-client.ts';
+import { unescape, stateOf, body } from './flow-html.ts';
 
 const WA = '4917012340081';
 
@@ -64,14 +65,11 @@ const FLOW = {
   ],
 };
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const stateOf = (html: string) => /name="_state" value="([^"]*)"/.exec(html)![1]!;
 /** The _action of the NavigationList item titled `title`. */
 const itemOf = (html: string, title: string) => {
   const m = new RegExp(`<button type="submit" name="_action" value="([^"]*)" class="nav-item">(?:(?!</button>)[\\s\\S])*?<span class="nav-title">${title}</span>`).exec(html);
   return m ? unescape(m[1]!) : undefined;
 };
-const body = (html: string) => /<p class="flow-body">([\s\S]*?)<\/p>/.exec(html)?.[1];
 
 describeEachDb('sandbox phone: a NavigationList', (kind) => {
   let t: TestApp;

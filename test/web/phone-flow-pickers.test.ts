@@ -15,6 +15,7 @@ import { channelKey } from '../helpers/app.ts';
 import type { EndpointReply, FlowRequest } from '../helpers/flow-endpoint.ts';
 import { inboundMessages, waitForInbound } from './phone-client.ts';
 import { sendFlowMessage, startFlowPhone, type FlowPhone } from './phone-flow-setup.ts';
+import { unescape, stateOf, actionOf } from './flow-html.ts';
 
 const WA = '4917012340123';
 
@@ -67,10 +68,7 @@ const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.random
 const JPEG2 = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(1000)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const stateOf = (html: string) => /name="_state" value="([^"]*)"/.exec(html)![1]!;
 const csrfOf = (html: string) => /name="_csrf" value="([^"]*)"/.exec(html)![1]!;
-const actionOf = (html: string, label: string) => unescape(new RegExp(`name="_action" value="([^"]*)"[^>]*>${label}<`).exec(html)![1]!);
 const pageError = (html: string) => {
   const m = /<p id="flow-error"[^>]*>([\s\S]*?)<\/p>/.exec(html);
   return m ? unescape(m[1]!) : undefined;

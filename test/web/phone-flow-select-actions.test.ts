@@ -13,6 +13,7 @@ import { sendFlowMessage, startFlowPhone, type FlowPhone } from './phone-flow-se
 import type { FlowEndpoint, FlowRequest } from '../helpers/flow-endpoint.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { inboundMessages, waitForInbound, type PhoneClient } from './phone-client.ts';
+import { stateOf, actionOf, selectOf, body } from './flow-html.ts';
 
 const WA = '4917012340077';
 const TOPPINGS = [
@@ -58,12 +59,7 @@ export const SELECT_FLOW = {
   ],
 };
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const stateOf = (html: string) => /name="_state" value="([^"]*)"/.exec(html)![1]!;
 /** The `_select` value of the Apply button of the field labelled `label`. */
-const selectOf = (html: string, label: string) => unescape(new RegExp(`name="_select" value="([^"]*)" class="link flow-apply" aria-label="Apply ${label}"`).exec(html)![1]!);
-const actionOf = (html: string, label: string) => unescape(new RegExp(`name="_action" value="([^"]*)"[^>]*>${label}<`).exec(html)![1]!);
-const body = (html: string) => /<p class="flow-body">([\s\S]*?)<\/p>/.exec(html)?.[1];
 const caption = (html: string) => /<p class="flow-caption">([\s\S]*?)<\/p>/.exec(html)?.[1];
 
 describeEachDb('sandbox phone: a field runs its on-select-action / on-unselect-action', (kind) => {

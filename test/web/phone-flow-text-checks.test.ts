@@ -9,6 +9,7 @@ import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/a
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { PhoneClient, inboundMessages, waitForInbound } from './phone-client.ts';
+import { unescape, stateOf, actionOf, errors } from './flow-html.ts';
 
 const WA = '4917012340079';
 
@@ -37,10 +38,6 @@ const FLOW = {
   ],
 };
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const stateOf = (html: string) => /name="_state" value="([^"]*)"/.exec(html)![1]!;
-const actionOf = (html: string, label: string) => unescape(new RegExp(`name="_action" value="([^"]*)"[^>]*>${label}<`).exec(html)![1]!);
-const errors = (html: string) => [...html.matchAll(/<p class="ferr" id="[^"]+">([\s\S]*?)<\/p>/g)].map((m) => unescape(m[1]!));
 const notices = (html: string) => [...html.matchAll(/<p class="flow-notice muted">([\s\S]*?)<\/p>/g)].map((m) => unescape(m[1]!));
 
 describeEachDb('sandbox phone: the checks WhatsApp makes of typed text', (kind) => {

@@ -9,6 +9,7 @@ import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/a
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { PhoneClient, waitForInbound, inboundMessages } from './phone-client.ts';
+import { stateOf, actionOf } from './flow-html.ts';
 
 const WA = '4917099885555';
 
@@ -37,9 +38,6 @@ const FLOW = {
   ],
 };
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const stateOf = (html: string) => /name="_state" value="([^"]*)"/.exec(html)![1]!;
-const actionOf = (html: string, label: string) => unescape(new RegExp(`name="_action" value="([^"]*)"[^>]*>${label}<`).exec(html)![1]!);
 
 describeEachDb('sandbox phone: a template’s FLOW button opens the flow', (kind) => {
   let t: TestApp;
