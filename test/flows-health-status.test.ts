@@ -4,10 +4,10 @@
 // entity BLOCKED with the fault named; the flow's status counts too. Publishing does not ping.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from './helpers/db.ts';
-import { channelKey, partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
+import { partnerKey, startTestApp, type TestApp } from './helpers/app.ts';
 import { expectPartnerError } from './helpers/partner-error.ts';
 import { MINIMAL_FLOW_JSON } from './helpers/flows.ts';
-import { FlowEndpoint } from './helpers/flow-endpoint.ts';
+import { FlowEndpoint, useAsBusinessKey } from './helpers/flow-endpoint.ts';
 import { Receiver } from './helpers/receiver.ts';
 import type { BootstrapResult } from '../src/services/bootstrap.ts';
 
@@ -53,11 +53,7 @@ describeEachDb('Flows: health_status pings the endpoint', (kind) => {
     endpoint.handler = (req) => (req.action === 'ping' ? { json: { data: { status: 'active' } } } : { status: 400 });
     t = await startTestApp(kind);
     p = await t.tenant();
-    const key = await t.post('/whatsapp_business_encryption', {
-      headers: { ...channelKey(p.channel_api_key), 'content-type': 'application/x-www-form-urlencoded' },
-      raw: new URLSearchParams({ business_public_key: endpoint.publicKeyPem }).toString(),
-    });
-    expect(key.status, key.text).toBe(200);
+    await useAsBusinessKey(t, p.channel_api_key, endpoint);
     waba = await t.deps.db.kysely.selectFrom('waba_accounts').select(['external_id', 'fb_business_id']).where('id', '=', p.waba_account_id).executeTakeFirstOrThrow();
     const before = endpoint.requests.length;
     flowId = await create(p, { endpoint_uri: `${endpoint.url}/flow`, flow_json: JSON.stringify(ENDPOINT_FLOW), publish: true });

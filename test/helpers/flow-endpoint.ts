@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import { LocalServer } from './local-server.ts';
+import type { TestApp } from './app.ts';
 
 export interface FlowRequest {
   version?: string;
@@ -145,4 +146,16 @@ export class FlowEndpoint extends LocalServer {
     for (const r of this.hanging) r.destroy();
     await super.close();
   }
+}
+
+/**
+ * Makes the endpoint's public key the number's business key (POST /whatsapp_business_encryption,
+ * form-encoded as Meta's docs show it): the phone then encrypts its flow requests to this endpoint.
+ */
+export async function useAsBusinessKey(t: TestApp, channelApiKey: string, endpoint: FlowEndpoint): Promise<void> {
+  const res = await t.post('/whatsapp_business_encryption', {
+    headers: { 'D360-API-KEY': channelApiKey, 'content-type': 'application/x-www-form-urlencoded' },
+    raw: new URLSearchParams({ business_public_key: endpoint.publicKeyPem }).toString(),
+  });
+  if (res.status !== 200) throw new Error(`business key upload: ${res.status} ${res.text}`);
 }

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { checkBrowser, describeBrowser, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
 import { Receiver } from '../helpers/receiver.ts';
-import { FlowEndpoint, type FlowRequest } from '../helpers/flow-endpoint.ts';
+import { FlowEndpoint, type FlowRequest, useAsBusinessKey } from '../helpers/flow-endpoint.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { openPhoneChat, waitForInbound } from './phone-client.ts';
 
@@ -64,11 +64,7 @@ describeBrowser('sandbox phone: a CalendarPicker range in the browser (phone-flo
     t = await startTestApp('sqlite', { dispatcher: true, env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=50ms,delivered=100ms,read=150ms' } });
     p = await t.tenant({ brandName: 'Hotel Bot' });
     expect((await t.post('/v1/configs/webhook', { headers: channelKey(p.channel_api_key), json: { url: receiver.url } })).status).toBe(200);
-    const key = await t.post('/whatsapp_business_encryption', {
-      headers: { ...channelKey(p.channel_api_key), 'content-type': 'application/x-www-form-urlencoded' },
-      raw: new URLSearchParams({ business_public_key: endpoint.publicKeyPem }).toString(),
-    });
-    expect(key.status, key.text).toBe(200);
+    await useAsBusinessKey(t, p.channel_api_key, endpoint);
     session = await openPhoneChat(t.baseUrl, p.channel_api_key, receiver, { wa: WA, name: 'Jane', say: 'a room' });
     page = session.page;
     page.on('console', (m) => {

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { checkBrowser, describeBrowser, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
 import { Receiver } from '../helpers/receiver.ts';
-import { FlowEndpoint, type FlowRequest, type EndpointReply } from '../helpers/flow-endpoint.ts';
+import { FlowEndpoint, type FlowRequest, type EndpointReply, useAsBusinessKey } from '../helpers/flow-endpoint.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { inboundMessages, openPhoneChat, waitForInbound } from './phone-client.ts';
 
@@ -70,11 +70,7 @@ describeBrowser('sandbox phone runs a flow against its data endpoint', browserCh
     t = await startTestApp('sqlite', { dispatcher: true, env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=50ms,delivered=100ms,read=150ms' } });
     p = await t.tenant({ brandName: 'Acme' });
     expect((await t.post('/v1/configs/webhook', { headers: channelKey(p.channel_api_key), json: { url: receiver.url } })).status).toBe(200);
-    const key = await t.post('/whatsapp_business_encryption', {
-      headers: { ...channelKey(p.channel_api_key), 'content-type': 'application/x-www-form-urlencoded' },
-      raw: new URLSearchParams({ business_public_key: endpoint.publicKeyPem }).toString(),
-    });
-    expect(key.status, key.text).toBe(200);
+    await useAsBusinessKey(t, p.channel_api_key, endpoint);
     session = await openPhoneChat(t.baseUrl, p.channel_api_key, receiver, { wa: WA, name: 'Jane', say: 'sign me up' });
     page = session.page;
   });

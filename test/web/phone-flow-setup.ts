@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import { channelKey, partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import type { DbKind } from '../helpers/db.ts';
-import { FlowEndpoint } from '../helpers/flow-endpoint.ts';
+import { FlowEndpoint, useAsBusinessKey } from '../helpers/flow-endpoint.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { PhoneClient, waitForInbound } from './phone-client.ts';
@@ -36,11 +36,7 @@ export async function startFlowPhone(
   try {
     const p = await t.tenant();
     expect((await t.post('/v1/configs/webhook', { headers: channelKey(p.channel_api_key), json: { url: receiver.url } })).status).toBe(200);
-    const key = await t.post('/whatsapp_business_encryption', {
-      headers: { ...channelKey(p.channel_api_key), 'content-type': 'application/x-www-form-urlencoded' },
-      raw: new URLSearchParams({ business_public_key: endpoint.publicKeyPem }).toString(),
-    });
-    expect(key.status, key.text).toBe(200);
+    await useAsBusinessKey(t, p.channel_api_key, endpoint);
     const flow = await t.post(`/api/v2/partners/${p.partner_id}/waba_accounts/${p.waba_account_id}/flows`, {
       headers: partnerKey(p.partner_api_key),
       json: { name: opts.name, categories: opts.categories, endpoint_uri: `${endpoint.url}/flow`, flow_json: JSON.stringify(opts.flow), publish: true },
