@@ -19,7 +19,7 @@ export interface MediaRef {
 }
 
 export function mediaObject(v: unknown, f: string, kind: MediaKind, flavour: Flavour): MediaRef {
-  const o = withoutNullCaption(obj(v, f), CAPTIONED.includes(kind));
+  const o = withoutEmptyCaption(obj(v, f), CAPTIONED.includes(kind));
   const allowed = ['id', 'link'];
   if (CAPTIONED.includes(kind)) allowed.push('caption');
   if (kind === 'document') allowed.push('filename');
@@ -57,9 +57,9 @@ export function mediaObject(v: unknown, f: string, kind: MediaKind, flavour: Fla
  * too in its PR #162 because Meta's caption is optional), and Graph sends those without a caption.
  * (An empty caption on audio or a sticker is still refused as a caption they cannot take.)
  */
-function withoutNullCaption(o: Obj, captioned: boolean): Obj {
+function withoutEmptyCaption(o: Obj, captioned: boolean): Obj {
   if (o.caption !== null && !(captioned && o.caption === '')) return o;
-  const { caption: _null, ...rest } = o;
+  const { caption: _none, ...rest } = o;
   return rest;
 }
 
