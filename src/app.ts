@@ -14,6 +14,7 @@ import { answerClientError, apiOfPath, errorBodyFor } from './http/client-errors
 import { partnerApi } from './partner-api/plugin.ts';
 import { adminApi } from './admin/plugin.ts';
 import { messagingApi } from './messaging/plugin.ts';
+import { graphPathOf, rewriteGraphUrl } from './messaging/graph-paths.ts';
 import { webPlugin } from './web/plugin.ts';
 import { metaWebhookRoutes } from './network/meta/webhook-routes.ts';
 import { ApiError, toApiError } from './errors.ts';
@@ -64,6 +65,9 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     // Our own ids are case-sensitive; keep paths exact. A path parameter may be as long as the
     // longest name a client can give: Meta's template names (512, DELETE /v1/configs/templates/{name}).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // Meta's Graph paths (/v21.0/{phone-number-id}/messages, …) are served as the root paths
+    // they stand for, for clients written for Meta's Cloud API (messaging/graph-paths.ts).
+    rewriteUrl: rewriteGraphUrl,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     // Requests Node's parser refuses (malformed, headers too large): in their API's error format.
     clientErrorHandler: answerClientError,
@@ -176,7 +180,9 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   // have their own handlers; pages and the rest keep the plain JSON error.
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
-    return reply.status(404).send(errorBodyFor(apiOfPath(path), new ApiError(404, `Route ${request.method} ${path} not found`)));
+    // A Graph path (messaging/graph-paths.ts) is named as the client wrote it; its body is the root path's.
+    const asSent = request.originalUrl.split('?')[0]!;
+    return reply.status(404).send(errorBodyFor(graphPathOf(request) ? 'cloud' : apiOfPath(path), new ApiError(404, `Route ${request.method} ${asSent} not found`)));
   });
   return app;
 }

@@ -65,17 +65,19 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Fast
     ...(stream ? { stream } : {}),
     formatters: { log: censorSecrets },
     serializers: {
-      req(req: { method: string; url: string; headers: Record<string, unknown>; ip?: string; socket?: { remoteAddress?: string } }) {
+      req(req: { method: string; url: string; originalUrl?: string; headers: Record<string, unknown>; ip?: string; socket?: { remoteAddress?: string } }) {
+        // As the client sent it: a Graph path is rewritten before routing (messaging/graph-paths.ts).
+        const url = req.originalUrl ?? req.url;
         return {
           method: req.method,
           // Query strings can carry filters with e-mail addresses; keep the path and its query
           // (but not the verify token Meta sends to /network/meta/webhook).
           // A flow preview link's path is its secret (messaging/flows/preview.ts): censored too.
-          url: req.url.includes('verify_token')
-            ? req.url.replace(VERIFY_TOKEN_PARAM, `$1${CENSOR}`)
-            : req.url.startsWith(PREVIEW_LINK_PREFIX)
+          url: url.includes('verify_token')
+            ? url.replace(VERIFY_TOKEN_PARAM, `$1${CENSOR}`)
+            : url.startsWith(PREVIEW_LINK_PREFIX)
               ? `${PREVIEW_LINK_PREFIX}${CENSOR}`
-              : req.url,
+              : url,
           // An allowlist, not a copy: cheaper on every request, and unknown secret-bearing headers stay out.
           headers: loggedHeaders(req.headers),
           remoteAddress: req.ip ?? req.socket?.remoteAddress,

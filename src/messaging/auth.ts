@@ -83,13 +83,22 @@ function usable(channel: ChannelRow | undefined): ChannelRow {
 }
 
 /**
+ * `Authorization: Bearer <key>`: how clients written for Meta's Cloud API send their access token
+ * (messaging/graph-paths.ts). Taken when there is no D360-API-KEY header, which comes first.
+ */
+function bearerToken(header: string | undefined): string | undefined {
+  if (!header || header.length < 7 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  return header.slice(7).trim();
+}
+
+/**
  * The channel of the request's key. Synchronous when the key's principal is kept (most requests
  * on SQLite), so that the Messaging API's auth hook costs no promise then; a promise otherwise.
  */
 export function authenticateChannel(deps: Deps, request: FastifyRequest): ChannelRow | Promise<ChannelRow> {
   // Node lower-cases header names, so D360-API-KEY, D360-Api-Key and d360-api-key all arrive here.
   const raw = request.headers['d360-api-key'];
-  const key = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+  const key = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? bearerToken(request.headers.authorization);
   if (!key || key.length > 256) throw d360Error(401, 'Invalid api_key');
   const hash = hashSecret(key);
   const kept = keptChannel(deps, hash);

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, toApiError } from '../errors.ts';
+import { graphKeyError, graphPathOf, graphToRoot } from './graph-paths.ts';
 
 export type Flavour = 'cloud' | 'onpremise';
 /** A route's `config.flavour`: fixed, or 'channel': the calling channel's hosting type (routes both flavours share). */
@@ -110,6 +111,7 @@ const CLOUD_PREFIXES = ['/messages', '/media', '/message_templates', '/whatsapp_
  */
 export function messagingFlavourOfPath(path: string): Flavour | undefined {
   if (path.startsWith('/v1/')) return 'onpremise';
+  if (graphToRoot(path)) return 'cloud';
   if (CLOUD_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`))) return 'cloud';
   if (/^\/[^/]+\/?$/.test(path)) return 'cloud';
   return undefined;
@@ -124,6 +126,12 @@ export function messagingErrorHandler(err: FastifyError | Error, request: Fastif
   const e = toApiError(err);
   if (e.status >= 500) request.log.error({ err }, 'messaging api request failed');
   if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
+  // A Graph path (graph-paths.ts): Graph's body for every error, the key's own included.
+  if (graphPathOf(request)) {
+    const g = (e.extra as { d360?: boolean } | undefined)?.d360 ? graphKeyError(e) : e;
+    // Serialized here: the routes' documented 401 is 360dialog's body, which this is not.
+    return reply.status(g.status).type('application/json; charset=utf-8').send(JSON.stringify(cloudErrorBody(g)));
+  }
   const cfg = request.routeOptions.config as { errorBody?: RouteErrorBody } | undefined;
   if (cfg?.errorBody === 'message' && !(e.extra as { d360?: boolean } | undefined)?.d360) return reply.status(e.status).send({ error: e.message });
   return reply.status(e.status).send(renderMessagingError(e, flavourOf(request)));

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { authenticateChannel } from './auth.ts';
+import { checkGraphNode, graphPathOf } from './graph-paths.ts';
 import { messagingErrorHandler } from './errors.ts';
 import { documentErrorResponses } from './error-responses.ts';
 import { Messenger } from './send.ts';
@@ -56,13 +57,16 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
       found.then(
         (channel) => {
           request.channel = channel;
-          done();
+          if (graphPathOf(request)) checkGraphNode(deps, request, channel).then(() => done(), done);
+          else done();
         },
         (err: Error) => done(err),
       );
     } else {
       request.channel = found;
-      done();
+      // A Graph path's node must be the key's own number or WABA (graph-paths.ts).
+      if (graphPathOf(request)) checkGraphNode(deps, request, found).then(() => done(), done);
+      else done();
     }
   });
   const opts: MessagingOptions = { deps, messenger, meta };

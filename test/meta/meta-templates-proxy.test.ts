@@ -456,6 +456,16 @@ describeEachDb('templates, profile and health of a Meta number, through Meta', (
     expect(graph.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
+  it("GET /{version}/{phone-number-id}, a Graph path (messaging/graph-paths.ts): Meta's phone number node, with the fields asked", async () => {
+    const node = { verified_name: 'Acme', display_phone_number: '+1 555-0100', quality_rating: 'GREEN', id: pnid };
+    graph.respond({ status: 200, json: node });
+    const res = keep(await t.get(`/v22.0/${pnid}`, { headers: key, query: { fields: 'verified_name,display_phone_number,quality_rating' } }));
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toEqual(node);
+    expect(parts(graph.requests[0]!)).toEqual({ path: `/${VERSION}/${pnid}`, query: { fields: 'verified_name,display_phone_number,quality_rating' } });
+    expect(graph.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
   it('a sandbox number is unchanged: its own templates, profile and health; nothing goes to Meta', async () => {
     const s = await t.tenant();
     const sKey = { 'd360-api-key': s.channel_api_key };

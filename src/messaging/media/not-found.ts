@@ -32,7 +32,7 @@ const shown = (id: string) => id.slice(0, 64);
 export const GRAPH_DOCS = 'https://developers.facebook.com/docs/graph-api';
 
 /** Meta's message for a node that is not there, for a GET or a DELETE. */
-export const unsupportedRequestMessage = (method: 'get' | 'delete', id: string) =>
+export const unsupportedRequestMessage = (method: string, id: string) =>
   `Unsupported ${method} request. Object with ID '${shown(id)}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at ${GRAPH_DOCS}`;
 
 /** Cloud GET or DELETE /{media_id} of media that is not this number's: Graph's 400, code 100, subcode 33. */

@@ -8,7 +8,7 @@ import { arr, fail, isObj, oneOf, optStr, recipient, str } from '../validate/che
 import { PROFILE_FIELDS, profileChanges, readProfile, saveProfile } from '../business-profile.ts';
 import { metaBusinessProfile, metaHealthStatus, updateMetaBusinessProfile } from '../../network/meta/profile-proxy.ts';
 import { addFormBodyParser, FORM_CONTENT_TYPE } from '../../partner-api/form-body.ts';
-import { activeRestrictions, wabaHealth, worstOf, type CanSendMessage } from '../waba-restrictions.ts';
+import { sandboxHealthStatus } from '../phone-number-node.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 
@@ -38,22 +38,7 @@ export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
     async (request) => {
       const ch = request.channel!;
       if (ch.network === 'meta') return metaHealthStatus(meta, ch);
-      const number: CanSendMessage = ch.availability_status === 'ready' && !ch.cancellation_requested_at ? 'AVAILABLE' : ch.availability_status === 'error' ? 'BLOCKED' : 'LIMITED';
-      const waba = await deps.db.kysely.selectFrom('waba_accounts').select(['external_id', 'fb_business_id']).where('id', '=', ch.waba_account_id).executeTakeFirst();
-      // The WABA's restrictions as the channel row carries them, honoured until their expiration.
-      const wabaEntity = wabaHealth(activeRestrictions(ch.waba_restrictions, deps.clock.now().getTime()));
-      return {
-        health_status: {
-          can_send_message: worstOf([number, wabaEntity.can_send_message]),
-          entities: [
-            { entity_type: 'PHONE_NUMBER', id: ch.external_id, can_send_message: number },
-            { entity_type: 'WABA', id: waba?.external_id ?? '', ...wabaEntity },
-            { entity_type: 'BUSINESS', id: waba?.fb_business_id ?? '', can_send_message: 'AVAILABLE' },
-            { entity_type: 'APP', id: ch.app_id, can_send_message: 'AVAILABLE' },
-          ],
-        },
-        id: ch.external_id,
-      };
+      return { health_status: await sandboxHealthStatus(deps, ch), id: ch.external_id };
     },
   );
 

@@ -35,3 +35,9 @@ export async function metaHealthStatus(api: MetaCloudApi, channel: ChannelRow): 
   if (!isObj(b.health_status)) throw badAnswer('no health_status');
   return b;
 }
+
+/** GET /{version}/{phone-number-id} on a Graph path: Meta's phone number node, as Meta gave it. */
+export async function metaPhoneNumber(api: MetaCloudApi, channel: ChannelRow, fields: string | undefined): Promise<GraphObject> {
+  const f = fields?.trim();
+  return api.json(channel, 'GET', (c) => (f ? withQuery(c.phoneNumberId, { fields: f }) : c.phoneNumberId));
+}

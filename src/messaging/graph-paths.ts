@@ -1,0 +1,144 @@
+// Meta's Graph paths for the Cloud API, served by the same routes as 360dialog's.
+//
+// 360dialog's Cloud API is Meta's with the version and the `/{PHONE_NUMBER_ID}` prefix removed:
+// the key names the number (reference §4: `POST /v19.0/{pnid}/messages` → `POST /messages`).
+// Clients written for Meta (the Java whatsapp-business-java-api, pywa, heyoo, Meta's own Node
+// SDK) build those Graph paths themselves and take only a base URL and a token. openwaba also
+// answers the Graph paths, so such a client works by pointing its base URL at openwaba and using
+// a channel's D360-API-KEY as its token (sent as `Authorization: Bearer …`, as they send it):
+//
+//   /{version}/{phone-number-id}/messages | media | whatsapp_business_profile
+//                                | whatsapp_business_encryption | marketing_messages
+//   /{version}/{waba-id}/message_templates
+//   /{version}/{media-id}                       (GET, DELETE)
+//
+// The version (`v21.0`; Graph's are always `v<major>.<minor>`, which no openwaba path starts with)
+// may be left out, as Graph allows; a Graph path without it must then start with a numeric id,
+// so that no path of openwaba's own (`/messages/{id}`, `/sandbox/v1/…`) is read as one. The id in
+// the path must be the key's own number (its phone number id, or its openwaba channel id) or, for
+// message_templates, its WABA (Meta's id or openwaba's): anything else answers as Graph answers
+// an object the token cannot see, 400 GraphMethodException code 100 subcode 33, and nothing is
+// done. On a Graph path every error is in Graph's body, the key's own included (code 190 for a
+// missing or wrong token, as Graph answers an unusable access token).
+//
+// The URL is rewritten before routing (Fastify's rewriteUrl), so the routes, their validation,
+// their metrics labels and their tests are the root paths' own; what the rewrite saw is kept on
+// the raw request for the check after authentication.
+import type { IncomingMessage } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import type { ChannelRow } from '../services/channels.ts';
+import { fbtrace, type MetaErrorInfo } from './errors.ts';
+import { unsupportedRequestMessage } from './media/not-found.ts';
+
+/** Edges of a phone number node that openwaba serves at the root. */
+const PHONE_EDGES = new Set(['messages', 'media', 'whatsapp_business_profile', 'whatsapp_business_encryption', 'marketing_messages']);
+/** Edges of a WABA node that openwaba serves at the root. */
+const WABA_EDGES = new Set(['message_templates']);
+
+const VERSION = /^v\d{1,3}\.\d{1,3}$/;
+const NUMERIC = /^\d{1,32}$/;
+
+export interface GraphPath {
+  /** The node the path named: a phone number or WABA id for an edge; the media id otherwise. */
+  node: string;
+  /** Whose node it must be: the key's number, the key's WABA, or (media) whatever the route checks. */
+  owner: 'phone' | 'waba' | 'none';
+}
+
+const GRAPH = Symbol('openwaba.graphPath');
+type Marked = IncomingMessage & { [GRAPH]?: GraphPath };
+
+/**
+ * The root path a Graph path stands for, or undefined when the path is not a Graph path. Only the
+ * path is looked at; the query string is kept as it is.
+ */
+export function graphToRoot(url: string): { url: string; graph: GraphPath } | undefined {
+  // Cheap refusals first: this runs for every request.
+  const c = url.charCodeAt(1);
+  const versioned = c === 0x76; /* v */
+  if (!versioned && !(c >= 0x30 && c <= 0x39)) return undefined;
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const query = q === -1 ? '' : url.slice(q);
+  const segs = path.split('/').slice(1);
+  if (versioned) {
+    if (!VERSION.test(segs[0]!)) return undefined;
+    segs.shift();
+  }
+  if (segs.length > 0 && segs[segs.length - 1] === '') segs.pop(); // a trailing slash
+  const [node, edge, ...rest] = segs;
+  if (node === undefined || node === '') return undefined;
+  if (edge !== undefined && (PHONE_EDGES.has(edge) || WABA_EDGES.has(edge))) {
+    if (!versioned && !NUMERIC.test(node)) return undefined;
+    return { url: '/' + [edge, ...rest].join('/') + query, graph: { node: decodeSegment(node), owner: PHONE_EDGES.has(edge) ? 'phone' : 'waba' } };
+  }
+  // Unversioned, only the edges above are Graph's: `/123` is a media id at the root already.
+  if (!versioned) return undefined;
+  // /{version}/{media-id}, and anything else under a version: the root path it names (a path
+  // openwaba does not serve answers the root's 404, in Graph's body).
+  return { url: '/' + segs.join('/') + query, graph: { node: decodeSegment(node), owner: 'none' } };
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Fastify's rewriteUrl: Graph paths become the root paths they stand for. */
+export function rewriteGraphUrl(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const hit = graphToRoot(url);
+  if (!hit) return url;
+  (req as Marked)[GRAPH] = hit.graph;
+  return hit.url;
+}
+
+/** What the rewrite saw, when the request came on a Graph path. */
+export function graphPathOf(request: FastifyRequest): GraphPath | undefined {
+  return (request.raw as Marked)[GRAPH];
+}
+
+/** Graph's answer for a node the token may not see (or that is not there). */
+export function graphNodeNotFound(method: string, node: string): ApiError {
+  const message = unsupportedRequestMessage(method.toLowerCase(), node);
+  const graph = { message, type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: fbtrace() };
+  return new ApiError(400, message, { extra: { metaCode: 100, title: `Unsupported ${method.toLowerCase()} request`, subcode: 33, graph } satisfies MetaErrorInfo });
+}
+
+/**
+ * A key error (360dialog's 401 "Invalid api_key", 403 "The endpoint is blocked") in Graph's body.
+ * Graph answers a missing, malformed or unknown access token with OAuthException code 190; a
+ * token whose use is blocked is openwaba's case (a cancelled or withdrawn channel): code 10,
+ * Graph's "Application does not have permission for this action". Both keep their HTTP status.
+ */
+export function graphKeyError(e: ApiError): ApiError {
+  const message = e.status === 401 ? 'Invalid OAuth access token - Cannot parse access token' : `(#10) ${e.message}`;
+  const code = e.status === 401 ? 190 : 10;
+  const graph = { message, type: 'OAuthException', code, fbtrace_id: fbtrace() };
+  return new ApiError(e.status, message, { extra: { metaCode: code, title: e.message, graph } satisfies MetaErrorInfo });
+}
+
+/**
+ * Checks that the node a Graph path named is the key's own (after authentication). A phone
+ * number edge takes the channel's phone number id or its openwaba id; a WABA edge the WABA's Meta
+ * id or its openwaba id.
+ */
+export async function checkGraphNode(deps: Deps, request: FastifyRequest, channel: ChannelRow): Promise<void> {
+  const graph = graphPathOf(request);
+  if (!graph || graph.owner === 'none') return;
+  if (graph.owner === 'phone') {
+    if (graph.node === channel.external_id || graph.node === channel.id) return;
+  } else {
+    if (graph.node === channel.waba_account_id) return;
+    if (channel.waba_account_id) {
+      const waba = await deps.db.kysely.selectFrom('waba_accounts').select('external_id').where('id', '=', channel.waba_account_id).executeTakeFirst();
+      if (waba && graph.node === waba.external_id) return;
+    }
+  }
+  throw graphNodeNotFound(request.method, graph.node);
+}
