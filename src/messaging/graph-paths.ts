@@ -9,14 +9,15 @@
 //
 //   /{version}/{phone-number-id}/messages | media | whatsapp_business_profile
 //                                | whatsapp_business_encryption | marketing_messages
-//   /{version}/{waba-id}/message_templates
+//   /{version}/{waba-id}/message_templates | phone_numbers
 //   /{version}/{media-id}                       (GET, DELETE)
 //
 // The version (`v21.0`; Graph's are always `v<major>.<minor>`, which no openwaba path starts with)
 // may be left out, as Graph allows; a Graph path without it must then start with a numeric id,
 // so that no path of openwaba's own (`/messages/{id}`, `/sandbox/v1/…`) is read as one. The id in
 // the path must be the key's own number (its phone number id, or its openwaba channel id) or, for
-// message_templates, its WABA (Meta's id or openwaba's): anything else answers as Graph answers
+// message_templates and phone_numbers, its WABA (its Meta id, openwaba's, or for a number on
+// Meta's network the WABA id it was attached with): anything else answers as Graph answers
 // an object the token cannot see, 400 GraphMethodException code 100 subcode 33, and nothing is
 // done. On a Graph path every error is in Graph's body, the key's own included (code 190 for a
 // missing or wrong token, as Graph answers an unusable access token).
@@ -35,7 +36,7 @@ import { unsupportedRequestMessage } from './media/not-found.ts';
 /** Edges of a phone number node that openwaba serves at the root. */
 const PHONE_EDGES = new Set(['messages', 'media', 'whatsapp_business_profile', 'whatsapp_business_encryption', 'marketing_messages']);
 /** Edges of a WABA node that openwaba serves at the root. */
-const WABA_EDGES = new Set(['message_templates']);
+const WABA_EDGES = new Set(['message_templates', 'phone_numbers']);
 
 const VERSION = /^v\d{1,3}\.\d{1,3}$/;
 const NUMERIC = /^\d{1,32}$/;
@@ -138,6 +139,11 @@ export async function checkGraphNode(deps: Deps, request: FastifyRequest, channe
     if (channel.waba_account_id) {
       const waba = await deps.db.kysely.selectFrom('waba_accounts').select('external_id').where('id', '=', channel.waba_account_id).executeTakeFirst();
       if (waba && graph.node === waba.external_id) return;
+    }
+    // A number on Meta's network: its WABA at Meta, which the client knows by Meta's id.
+    if (channel.network === 'meta') {
+      const atMeta = await deps.db.kysely.selectFrom('meta_channels').select('waba_id').where('channel_id', '=', channel.id).executeTakeFirst();
+      if (atMeta && graph.node === atMeta.waba_id) return;
     }
   }
   throw graphNodeNotFound(request.method, graph.node);

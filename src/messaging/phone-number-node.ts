@@ -9,9 +9,8 @@
 // the Partner API shows them, its hosting type, its throughput (Meta's levels: STANDARD up to the
 // default 80 messages per second, HIGH above).
 import type { Deps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
 import type { ChannelRow } from '../services/channels.ts';
-import { fbtrace, type MetaErrorInfo } from './errors.ts';
+import { metaError } from './errors.ts';
 import { activeRestrictions, wabaHealth, worstOf, type CanSendMessage } from './waba-restrictions.ts';
 
 /** Meta's health_status of a sandbox number: the number, its WABA (with restrictions in force), business and app. */
@@ -50,10 +49,14 @@ const FIELDS: Record<string, FieldValue> = {
   health_status: async (d, ch) => sandboxHealthStatus(d, ch),
 };
 
-function nonexistingField(field: string): ApiError {
-  const message = `(#100) Tried accessing nonexisting field (${field.slice(0, 64)}) on node type (WhatsAppBusinessPhoneNumber)`;
-  const graph = { message, type: 'OAuthException', code: 100, fbtrace_id: fbtrace() };
-  return new ApiError(400, message, { extra: { metaCode: 100, title: 'Invalid parameter', graph } satisfies MetaErrorInfo });
+/**
+ * Graph's message word for word ("(#100) Tried accessing nonexisting field …"), in the Cloud body
+ * every other route's errors have: with `error_data.details` too, which Graph leaves out here and
+ * clients read only when present.
+ */
+function nonexistingField(field: string) {
+  const title = `Tried accessing nonexisting field (${field.slice(0, 64)}) on node type (WhatsAppBusinessPhoneNumber)`;
+  return metaError(400, 100, title, `fields: "${field.slice(0, 64)}" is not a field of a phone number (${Object.keys(FIELDS).join(', ')})`);
 }
 
 /** The node's fields the client asked for (`fields=a,b`), or Graph's default set; `id` always. */

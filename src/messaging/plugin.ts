@@ -19,6 +19,7 @@ import { onPremPhotoRoutes } from './routes/onprem-photo.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { encryptionRoutes } from './routes/encryption.ts';
+import { phoneNumberRoutes } from './routes/phone-numbers.ts';
 import { graphMetrics } from '../network/meta/graph-metrics.ts';
 import { MetaCloudApi } from '../network/meta/cloud-api.ts';
 
@@ -81,6 +82,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(onPremPhotoRoutes, opts);
   await app.register(templateRoutes, opts);
   await app.register(encryptionRoutes, opts);
+  await app.register(phoneNumberRoutes, opts);
   // Last: GET/DELETE /{media_id} take any single-segment path the routes above do not.
   await app.register(mediaRoutes, opts);
 };

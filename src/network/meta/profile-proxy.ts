@@ -41,3 +41,11 @@ export async function metaPhoneNumber(api: MetaCloudApi, channel: ChannelRow, fi
   const f = fields?.trim();
   return api.json(channel, 'GET', (c) => (f ? withQuery(c.phoneNumberId, { fields: f }) : c.phoneNumberId));
 }
+
+/** GET /phone_numbers (the Graph path /{version}/{waba-id}/phone_numbers): Meta's list of the WABA's numbers. */
+export async function metaPhoneNumbers(api: MetaCloudApi, channel: ChannelRow, fields: string | undefined): Promise<GraphObject> {
+  const f = fields?.trim();
+  const b = await api.json(channel, 'GET', (c) => (f ? withQuery(`${c.wabaId}/phone_numbers`, { fields: f }) : `${c.wabaId}/phone_numbers`));
+  if (!Array.isArray(b.data)) throw badAnswer('a phone number list without data');
+  return b;
+}
