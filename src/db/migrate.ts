@@ -21,6 +21,7 @@ import * as m0018 from './migrations/0018_flow_previews.ts';
 import * as m0019 from './migrations/0019_partner_change_requests.ts';
 import * as m0020 from './migrations/0020_channel_access_withdrawn.ts';
 import * as m0021 from './migrations/0021_channel_account_restrictions.ts';
+import * as m0022 from './migrations/0022_channel_waba_ban.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019_partner_change_requests': m0019,
   '0020_channel_access_withdrawn': m0020,
   '0021_channel_account_restrictions': m0021,
+  '0022_channel_waba_ban': m0022,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

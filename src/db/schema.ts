@@ -142,6 +142,8 @@ export interface ChannelsTable {
   access_withdrawn_at: Generated<string | null>;
   /** The WABA's restrictions (sandbox account_update), JSON [{restriction_type, expiration}] (migration 0021). */
   waba_restrictions: Generated<string | null>;
+  /** Since when the WABA is banned (account_update DISABLED_UPDATE DISABLE, until REINSTATE), ISO-8601 UTC (migration 0022). */
+  waba_banned_at: Generated<string | null>;
 }
 
 /** Multiple webhooks per number (migration 0011): the switch; no row means disabled, no destinations. */

@@ -18,11 +18,21 @@
 // refuses sends to users whose 24-hour window is closed, RESTRICTED_CUSTOMER_INITIATED_MESSAGING
 // sends to users whose window is open (replies). RESTRICTED_ADD_PHONE_NUMBER_ACTION is only
 // reported: nothing here adds numbers to a WABA on a sandbox user's behalf that it could stop.
-// A DISABLED_UPDATE is only reported too (no send is refused for it).
+// A DISABLED_UPDATE takes effect by its ban_info.waba_ban_state (wabaBanOf): DISABLE bans the WABA
+// (channels.waba_banned_at on every number of it, until a REINSTATE clears it): every sandbox send
+// from its numbers, Cloud and On-Premise, is refused with 131031 as Meta refuses a locked account;
+// GET /health_status shows the WABA entity BLOCKED and the Partner API's WABA status is
+// account_banned (waba-restrictions.ts), the stored status showing again after the REINSTATE.
+// SCHEDULE_FOR_DISABLE (Meta's warning before a ban) is only reported: nothing is refused for it.
+// Templates and the other routes keep working while banned: neither the reference nor Meta's
+// account_update page says what else a disabled WABA loses, and the sends are what a client has to
+// handle. No partner event is raised for a DISABLED_UPDATE: the reference (§2) names none for a ban
+// (only account_violation and account_restriction); the partner sees it in the WABA's status.
 //
 // Numbers on Meta's network hear of their WABA from Meta: network/meta/inbound.ts hands Meta's
 // account_update to applyAccountUpdate, the same path as the sandbox's, so both deliver the same
-// webhooks and partner events and store restrictions alike (there Meta enforces them, not openwaba).
+// webhooks and partner events and store restrictions and bans alike (there Meta enforces them, not
+// openwaba: send.ts refuses nothing for a number on Meta's network, whose status still shows them).
 // While a restriction lasts it shows in GET /health_status and the Partner API's WABA status
 // (waba-restrictions.ts), read against the clock, so its expiry needs no job.
 import type { Transaction } from 'kysely';
@@ -36,7 +46,7 @@ import { emitPartnerEvent, inTransaction } from '../webhooks/partner-events.ts';
 import { emitChannelEvent } from './channel-webhook.ts';
 import { metaError } from './errors.ts';
 import { arr, fail, isObj, obj, oneOf, onlyKeys, str, type Obj } from './validate/check.ts';
-import { activeRestrictions, RESTRICTION_TYPES, type RestrictionType, type WabaRestriction } from './waba-restrictions.ts';
+import { activeRestrictions, banDescription, RESTRICTION_TYPES, type RestrictionType, type WabaRestriction } from './waba-restrictions.ts';
 
 export { activeRestrictions, RESTRICTION_TYPES, type RestrictionType, type WabaRestriction } from './waba-restrictions.ts';
 
@@ -175,7 +185,20 @@ export function accountUpdateWebhook(wabaExternalId: string, value: Obj, at: Dat
   return wabaChangeWebhook(wabaExternalId, { field: 'account_update', value }, Math.floor(at.getTime() / 1000));
 }
 
-/** The partner event an account_update raises, if the reference names one (§2). */
+/**
+ * What a DISABLED_UPDATE's ban_info does to the WABA's ban: DISABLE bans it, REINSTATE lifts the
+ * ban; SCHEDULE_FOR_DISABLE, a state not known here, or any other event leaves it (undefined).
+ */
+export function wabaBanOf(value: Obj): 'DISABLE' | 'REINSTATE' | undefined {
+  if (value.event !== 'DISABLED_UPDATE' || !isObj(value.ban_info)) return undefined;
+  const state = value.ban_info.waba_ban_state;
+  return state === 'DISABLE' || state === 'REINSTATE' ? state : undefined;
+}
+
+/**
+ * The partner event an account_update raises, if the reference names one (§2). A DISABLED_UPDATE
+ * (a ban) raises none: §2 names no event for it, and none is made up here.
+ */
 function partnerEventOf(event: unknown): 'account_violation' | 'account_restriction' | undefined {
   return event === 'ACCOUNT_VIOLATION' ? 'account_violation' : event === 'ACCOUNT_RESTRICTION' ? 'account_restriction' : undefined;
 }
@@ -211,8 +234,9 @@ export interface WabaAccountUpdate {
 
 /**
  * An account_update of a WABA, wherever it comes from (the sandbox's control, or Meta's webhook for
- * a WABA whose numbers are on Meta's network: network/meta/inbound.ts): the restrictions written on
- * every number of the WABA, the change to every number's webhook, and for ACCOUNT_VIOLATION and
+ * a WABA whose numbers are on Meta's network: network/meta/inbound.ts): the restrictions, and the
+ * ban of a DISABLED_UPDATE (wabaBanOf), written on every number of the WABA, the change to every
+ * number's webhook, and for ACCOUNT_VIOLATION and
  * ACCOUNT_RESTRICTION the partner event (the channel object with phone_number, violation_type and
  * restriction_info), once to each partner that serves a number of the WABA. All in tx.
  */
@@ -223,6 +247,14 @@ export async function applyAccountUpdate(deps: Deps, tx: Transaction<Database>, 
       .set({ waba_restrictions: u.restrictions.length ? JSON.stringify(u.restrictions) : null, modified_at: deps.clock.now().toISOString() })
       .where('id', 'in', u.numbers.map((n) => n.id))
       .execute();
+  }
+  const ban = wabaBanOf(u.value);
+  if (ban !== undefined && u.numbers.length > 0) {
+    const now = deps.clock.now().toISOString();
+    const ids = u.numbers.map((n) => n.id);
+    // A DISABLE for a WABA already banned keeps the time it was banned (Meta may send one twice).
+    if (ban === 'DISABLE') await tx.updateTable('channels').set({ waba_banned_at: now, modified_at: now }).where('id', 'in', ids).where('waba_banned_at', 'is', null).execute();
+    else await tx.updateTable('channels').set({ waba_banned_at: null, modified_at: now }).where('id', 'in', ids).where('waba_banned_at', 'is not', null).execute();
   }
   const body = wabaChangeWebhook(u.wabaExternalId, { field: 'account_update', value: u.value }, u.time);
   const notified = await deliverWabaChange(deps, tx, u.numbers, 'account_update', body);
@@ -289,13 +321,17 @@ export function raiseAccountUpdate(deps: Deps, channel: ChannelRow, input: Accou
 }
 
 /**
- * Refuses a sandbox send that the WABA's restrictions forbid. Meta's code for a WABA "restricted
+ * Refuses a sandbox send that the WABA's restrictions or ban forbid. Meta's code for a WABA "restricted
  * or disabled for violating a platform policy" is 131031 (title "Account has been locked", HTTP
  * 403); Meta documents 368 ("Temporarily blocked for policies violations") with the same
  * description. 131031 is the one in the messaging range (131xxx) that WhatsApp clients branch on,
- * so the sandbox answers it. Only called for a channel with stored restrictions: no query else.
+ * so the sandbox answers it. A banned WABA (channel.waba_banned_at) refuses every send, with no
+ * query. Only called for a channel with stored restrictions or a ban: no query else.
  */
 export async function enforceWabaRestrictions(deps: Deps, channel: ChannelRow, waId: string, now: Date, tx: Executor = deps.db.kysely): Promise<void> {
+  if (channel.waba_banned_at) {
+    throw metaError(403, 131031, 'Account has been locked', `${banDescription(channel.waba_banned_at)} A REINSTATE (POST /sandbox/v1/account_update) lifts it.`);
+  }
   const active = activeRestrictions(channel.waba_restrictions, now.getTime());
   const biz = active.find((r) => r.restriction_type === 'RESTRICTED_BIZ_INITIATED_MESSAGING');
   const customer = active.find((r) => r.restriction_type === 'RESTRICTED_CUSTOMER_INITIATED_MESSAGING');

@@ -13,12 +13,12 @@ import type { ChannelRow } from '../services/channels.ts';
 import { metaError } from './errors.ts';
 import { activeRestrictions, wabaHealth, worstOf, type CanSendMessage } from './waba-restrictions.ts';
 
-/** Meta's health_status of a sandbox number: the number, its WABA (with restrictions in force), business and app. */
+/** Meta's health_status of a sandbox number: the number, its WABA (with restrictions in force, or its ban), business and app. */
 export async function sandboxHealthStatus(deps: Deps, ch: ChannelRow) {
   const number: CanSendMessage = ch.availability_status === 'ready' && !ch.cancellation_requested_at ? 'AVAILABLE' : ch.availability_status === 'error' ? 'BLOCKED' : 'LIMITED';
   const waba = await deps.db.kysely.selectFrom('waba_accounts').select(['external_id', 'fb_business_id']).where('id', '=', ch.waba_account_id).executeTakeFirst();
-  // The WABA's restrictions as the channel row carries them, honoured until their expiration.
-  const wabaEntity = wabaHealth(activeRestrictions(ch.waba_restrictions, deps.clock.now().getTime()));
+  // The WABA's restrictions as the channel row carries them, honoured until their expiration, and its ban.
+  const wabaEntity = wabaHealth(activeRestrictions(ch.waba_restrictions, deps.clock.now().getTime()), ch.waba_banned_at);
   return {
     can_send_message: worstOf([number, wabaEntity.can_send_message]),
     entities: [

@@ -100,8 +100,8 @@ export class Messenger {
       contact = { user_id: msg.userId };
       if (number !== undefined) msg = { ...msg, waId: number };
     }
-    // A sandbox WABA's restrictions (POST /sandbox/v1/account_update): read only when it has some.
-    if (!onMeta && channel.waba_restrictions) await enforceWabaRestrictions(deps, channel, msg.waId, now);
+    // A sandbox WABA's restrictions and ban (POST /sandbox/v1/account_update): read only when it has some.
+    if (!onMeta && (channel.waba_restrictions || channel.waba_banned_at)) await enforceWabaRestrictions(deps, channel, msg.waId, now);
     this.limits.check(channel.id, channel.throughput_mps ?? deps.config.defaultThroughputMps, msg.waId, now.getTime());
 
     let category = 'service';

@@ -36,7 +36,7 @@ export function availabilityFor(status: string): 'ready' | 'setting_up' | 'error
   return 'setting_up';
 }
 
-/** `nowMs`: the time the WABA's restrictions (ch.waba_restrictions) are read at; without it none show. */
+/** `nowMs`: the time the WABA's restrictions (ch.waba_restrictions) are read at; without it none show. A ban (ch.waba_banned_at) always shows. */
 export function channelToWire(ch: ChannelRow, client: ClientRow, waba: WabaAccountRow, nowMs?: number) {
   const b = (v: number) => v === 1;
   return {
@@ -90,7 +90,7 @@ export function channelToWire(ch: ChannelRow, client: ClientRow, waba: WabaAccou
       business_description: ch.profile_business_description,
       contact_email: ch.profile_contact_email,
     },
-    waba_account: wabaAccountToWire(waba, nowMs === undefined ? [] : activeRestrictions(ch.waba_restrictions, nowMs)),
+    waba_account: wabaAccountToWire(waba, nowMs === undefined ? [] : activeRestrictions(ch.waba_restrictions, nowMs), ch.waba_banned_at),
     waba_account_id: ch.waba_account_id,
     integration: { enabled: true, app_id: ch.app_id, state: ch.availability_status === 'ready' ? 'running' : 'pending' },
     project: null,
@@ -198,8 +198,14 @@ async function insertChannel(deps: Deps, input: NewChannel, actor: Actor, tx: Ex
     waba = (await findWabaForClient(deps, client.id, tx)) ?? (await createWabaAccount(deps, { partnerId: input.partnerId, clientId: client.id, name: client.name }, actor, tx));
   }
   const network = input.network ?? 'sandbox';
-  // A WABA's restrictions (account_update) are on each of its numbers: a new number gets them too.
-  const restricted = await tx.selectFrom('channels').select('waba_restrictions').where('waba_account_id', '=', waba.id).where('waba_restrictions', 'is not', null).limit(1).executeTakeFirst();
+  // A WABA's restrictions and ban (account_update) are on each of its numbers: a new number gets them too.
+  const restricted = await tx
+    .selectFrom('channels')
+    .select(['waba_restrictions', 'waba_banned_at'])
+    .where('waba_account_id', '=', waba.id)
+    .where((eb) => eb.or([eb('waba_restrictions', 'is not', null), eb('waba_banned_at', 'is not', null)]))
+    .limit(1)
+    .executeTakeFirst();
   const status = input.status ?? 'ready';
   if (!/^\d{6,15}$/.test(input.phoneNumber)) {
     throw new ApiError(400, `phone_number must be 6 to 15 digits without "+", got "${input.phoneNumber}"`);
@@ -247,6 +253,7 @@ async function insertChannel(deps: Deps, input: NewChannel, actor: Actor, tx: Ex
     profile_photo_media_id: null,
     access_withdrawn_at: null,
     waba_restrictions: restricted?.waba_restrictions ?? null,
+    waba_banned_at: restricted?.waba_banned_at ?? null,
   };
   await tx.insertInto('channels').values(row).execute();
   const wire = channelToWire(row, client, waba);

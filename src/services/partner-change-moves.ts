@@ -133,8 +133,8 @@ async function moveSelectedChannels(
     wabaIds.push(target);
     await tx
       .updateTable('channels')
-      // A new WABA starts without the old one's restrictions (account_update: they are the WABA's).
-      .set({ partner_id: newPartnerId, client_id: newClient.id, waba_account_id: target, modified_at: now, ...(target === wabaId ? {} : { waba_restrictions: null }) })
+      // A new WABA starts without the old one's restrictions and ban (account_update: they are the WABA's).
+      .set({ partner_id: newPartnerId, client_id: newClient.id, waba_account_id: target, modified_at: now, ...(target === wabaId ? {} : { waba_restrictions: null, waba_banned_at: null }) })
       .where('id', 'in', moving)
       .execute();
     channelIds.push(...moving);

@@ -12,8 +12,11 @@ import { wabaStatusWith, type WabaRestriction } from '../messaging/waba-restrict
 
 export type WabaAccountRow = Selectable<WabaAccountsTable>;
 
-/** `restrictions`: those in force on the WABA now (messaging/waba-restrictions.ts): they show in `status`. */
-export function wabaAccountToWire(w: WabaAccountRow, restrictions: readonly WabaRestriction[] = []) {
+/**
+ * `restrictions`: those in force on the WABA now, `bannedAt`: since when it is banned, null when it is
+ * not (messaging/waba-restrictions.ts): they show in `status`.
+ */
+export function wabaAccountToWire(w: WabaAccountRow, restrictions: readonly WabaRestriction[] = [], bannedAt: string | null = null) {
   return {
     id: w.id,
     external_id: w.external_id,
@@ -23,7 +26,7 @@ export function wabaAccountToWire(w: WabaAccountRow, restrictions: readonly Waba
     client_id: w.client_id,
     timezone_id: w.timezone_id,
     fb_business_id: w.fb_business_id,
-    status: wabaStatusWith(w.status, restrictions),
+    status: wabaStatusWith(w.status, restrictions, bannedAt),
     fb_account_status: w.fb_account_status,
     on_behalf_of_business_info: {
       id: w.obo_business_id,

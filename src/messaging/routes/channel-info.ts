@@ -31,7 +31,7 @@ export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
         tags: ['Channel'],
         summary: 'Whether the number can send messages (Meta health_status)',
         description:
-          "A WABA restriction in force (account_update ACCOUNT_RESTRICTION) shows on the WABA entity until its expiration: one messaging restriction LIMITED, both BLOCKED, with errors[] (code 131031) naming each. A number on Meta's network answers Meta's own health_status.",
+          "A WABA restriction in force (account_update ACCOUNT_RESTRICTION) shows on the WABA entity until its expiration: one messaging restriction LIMITED, both BLOCKED, with errors[] (code 131031) naming each; a banned WABA (account_update DISABLED_UPDATE DISABLE, until REINSTATE) BLOCKED with an error naming the ban. A number on Meta's network answers Meta's own health_status.",
         security,
       },
     },

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getWabaAccount, wabaAccountToWire } from '../../services/waba-accounts.ts';
 import { WabaAccount, PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
-import { wabaAccountRestrictions } from '../../messaging/waba-restrictions.ts';
+import { wabaAccountStanding } from '../../messaging/waba-restrictions.ts';
 
 
 export const wabaAccountRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { deps }) => {
@@ -22,8 +22,10 @@ export const wabaAccountRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fast
     },
     async (request) => {
       const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
-      // status: account_restriction while a restriction of the WABA lasts (messaging/waba-restrictions.ts).
-      return wabaAccountToWire(waba, await wabaAccountRestrictions(deps.db.kysely, waba.id, deps.clock.now().getTime()));
+      // status: account_restriction while a restriction of the WABA lasts, account_banned while it
+      // is banned (messaging/waba-restrictions.ts).
+      const { restrictions, bannedAt } = await wabaAccountStanding(deps.db.kysely, waba.id, deps.clock.now().getTime());
+      return wabaAccountToWire(waba, restrictions, bannedAt);
     },
   );
 };
