@@ -18,6 +18,7 @@ import { adminChannelRoutes } from './channel-routes.ts';
 import { adminThroughputRoutes } from './throughput-routes.ts';
 import { adminMetaRoutes } from './meta-routes.ts';
 import { adminPartnerChangeRoutes } from './partner-change-routes.ts';
+import { adminOnboardingUserRoutes } from './onboarding-user-routes.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -47,6 +48,7 @@ export const adminApi: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { de
   await app.register(adminThroughputRoutes, { deps });
   await app.register(adminMetaRoutes, { deps });
   await app.register(adminPartnerChangeRoutes, { deps });
+  await app.register(adminOnboardingUserRoutes, { deps });
 
   app.get('/partners', { schema: { tags, security, summary: 'List partners', response: { 200: Type.Object({ partners: Type.Array(Partner) }), ...errors } } }, async () => ({
     partners: (await listPartners(deps)).map(partnerToWire),

@@ -16,6 +16,7 @@ import { attachVerified } from '../network/meta/number-check.ts';
 import { createChannelApiKey } from '../services/channel-api-keys.ts';
 import { ApiError } from '../errors.ts';
 import { addPartnerChangeCommands } from './partner-changes.ts';
+import { addOnboardingUserCommands } from './onboarding-users.ts';
 
 /** Opens the database, brings it up to date (unless told not to), runs fn, closes it. */
 async function withDeps<T>(fn: (deps: Deps) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
@@ -150,6 +151,7 @@ export function buildCli(): Command {
       }),
     );
   addPartnerChangeCommands(program, withDeps);
+  addOnboardingUserCommands(program, withDeps);
   return program;
 }
 

@@ -15,7 +15,8 @@
 // would take someone's account away. The request is refused when it is made (409 naming the e-mail),
 // and an approval meeting a clash that appeared since then fails with the same reason (no half
 // move: the move checks before it writes). The way out is the operator's (the other account is
-// removed or renamed, then a new request).
+// removed or renamed with `openwaba onboarding-users` or /admin/onboarding_users, services/
+// onboarding-users.ts, then a new request); the reason says so.
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Executor } from '../db/index.ts';
@@ -34,12 +35,20 @@ export async function clientUserClashes(ex: Executor, clientId: string, oldPartn
   return [...new Set(rows.map((r) => r.email))];
 }
 
-/** The reason shown to the client (and stored as a failed request's failure_reason). */
+/**
+ * The reason shown to the client (and stored as a failed request's failure_reason), with the
+ * operator's way out: find the new partner's account by its e-mail, rename or remove it
+ * (`openwaba onboarding-users`, or /admin/onboarding_users), then a new request.
+ */
 export function clashReason(emails: readonly string[], newPartnerId: string): string {
   const list = emails.slice(0, 5).join(', ');
+  const email = emails.length === 1 ? emails[0]! : '<e-mail>';
   return (
     `Partner ${newPartnerId} already has an account with the e-mail ${list}, so your login could not move with your numbers. ` +
-    'The change needs that account removed or renamed first: ask the platform operator.'
+    'The change needs that account removed or renamed first: ask the platform operator. ' +
+    `Operator: \`openwaba onboarding-users list --partner ${newPartnerId} --email ${email}\` finds it; ` +
+    '`openwaba onboarding-users rename <user-id> --email <new e-mail>` or `openwaba onboarding-users remove <user-id>` resolves it ' +
+    '(or PATCH / DELETE /admin/onboarding_users/<user-id>); then ask for the change again.'
   );
 }
 
