@@ -1,13 +1,15 @@
 // Housekeeping every instance does now and then: expired browser sessions, finished login
-// throttle windows, webhook events past their retention, and media uploads abandoned half-way
-// are deleted; messages past the content retention lose their content (their rows stay), and so
-// do the webhook events that carry it (inbound message events and their copies).
+// throttle windows, webhook events past their retention, GET /{media_id} errors out of their
+// window and ended blocks, and media uploads abandoned half-way are deleted; messages past the
+// content retention lose their content (their rows stay), and so do the webhook events that carry
+// it (inbound message events and their copies).
 // (Media past its expiry is deleted by its own durable job.)
 import type { FastifyBaseLogger } from 'fastify';
 import type { Deps } from './deps.ts';
 import { removeOldMessageContent } from './messaging/content-retention.ts';
 import { removeOldWebhookContent } from './messaging/webhook-content-retention.ts';
 import { sweepTemporaryFiles } from './messaging/media/store.ts';
+import { pruneMediaGetErrors } from './messaging/media/get-error-block.ts';
 import { pruneSessions } from './web/sessions.ts';
 import { pruneWebhookEvents } from './webhooks/retention.ts';
 
@@ -16,6 +18,7 @@ export async function runMaintenance(deps: Deps): Promise<void> {
   const windowStart = new Date(deps.clock.now().getTime() - deps.config.loginWindowSeconds * 1000).toISOString();
   await deps.db.kysely.deleteFrom('auth_throttle').where('window_started_at', '<', windowStart).execute();
   await pruneWebhookEvents(deps);
+  await pruneMediaGetErrors(deps);
   await removeOldMessageContent(deps);
   // After the pruning above: events about to be deleted are not rewritten first.
   await removeOldWebhookContent(deps);

@@ -22,6 +22,8 @@ import * as m0019 from './migrations/0019_partner_change_requests.ts';
 import * as m0020 from './migrations/0020_channel_access_withdrawn.ts';
 import * as m0021 from './migrations/0021_channel_account_restrictions.ts';
 import * as m0022 from './migrations/0022_channel_waba_ban.ts';
+import * as m0023 from './migrations/0023_blocked_users.ts';
+import * as m0024 from './migrations/0024_media_get_errors.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -48,6 +50,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020_channel_access_withdrawn': m0020,
   '0021_channel_account_restrictions': m0021,
   '0022_channel_waba_ban': m0022,
+  '0023_blocked_users': m0023,
+  '0024_media_get_errors': m0024,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -144,6 +144,8 @@ export interface ChannelsTable {
   waba_restrictions: Generated<string | null>;
   /** Since when the WABA is banned (account_update DISABLED_UPDATE DISABLE, until REINSTATE), ISO-8601 UTC (migration 0022). */
   waba_banned_at: Generated<string | null>;
+  /** How many users the number has blocked (rows in blocked_users; migration 0023): 0 spares a send the lookup. */
+  blocked_user_count: Generated<number>;
 }
 
 /** Multiple webhooks per number (migration 0011): the switch; no row means disabled, no destinations. */
@@ -224,6 +226,15 @@ export interface WebhookAttemptsTable {
   error: string | null;
   response_excerpt: string | null;
   slow: Bool;
+}
+
+/** A WhatsApp user a number blocked (Meta's Block Users API, POST /block_users; migration 0023). */
+export interface BlockedUsersTable {
+  channel_id: string;
+  wa_id: string;
+  /** What the client named the user by when blocking (the phone number as written, or the wa_id). */
+  input: string;
+  created_at: string;
 }
 
 export interface SandboxUsersTable {
@@ -421,12 +432,24 @@ export interface PartnerChangeRequestSettingsTable {
   modified_at: string;
 }
 
+/** A counted error of GET /{media_id} and a channel's block of it (migration 0024, messaging/media/get-error-block.ts). */
+export interface MediaGetErrorsTable {
+  id: string;
+  channel_id: string;
+  errored_at: string;
+}
+export interface MediaGetBlocksTable {
+  channel_id: string;
+  blocked_until: string;
+}
+
 export interface Database {
   partner_change_requests: PartnerChangeRequestsTable;
   partner_change_request_settings: PartnerChangeRequestSettingsTable;
   onboarding_users: OnboardingUsersTable;
   web_sessions: WebSessionsTable;
   sandbox_users: SandboxUsersTable;
+  blocked_users: BlockedUsersTable;
   messages: MessagesTable;
   jobs: JobsTable;
   media: MediaTable;
@@ -448,4 +471,6 @@ export interface Database {
   channel_webhook_destinations: ChannelWebhookDestinationsTable;
   auth_throttle: AuthThrottleTable;
   instance_settings: InstanceSettingsTable;
+  media_get_errors: MediaGetErrorsTable;
+  media_get_blocks: MediaGetBlocksTable;
 }

@@ -8,9 +8,10 @@
 // a channel's D360-API-KEY as its token (sent as `Authorization: Bearer …`, as they send it):
 //
 //   /{version}/{phone-number-id}/messages | media | whatsapp_business_profile
-//                                | whatsapp_business_encryption | marketing_messages
+//                                | whatsapp_business_encryption | marketing_messages | block_users
 //   /{version}/{waba-id}/message_templates | phone_numbers
 //   /{version}/{media-id}                       (GET, DELETE)
+//   /{version}/{template-id}                    (POST: Meta's template edit; /message_templates/{id})
 //
 // The version (`v21.0`; Graph's are always `v<major>.<minor>`, which no openwaba path starts with)
 // may be left out, as Graph allows; a Graph path without it must then start with a numeric id,
@@ -34,7 +35,7 @@ import { fbtrace, type MetaErrorInfo } from './errors.ts';
 import { unsupportedRequestMessage } from './media/not-found.ts';
 
 /** Edges of a phone number node that openwaba serves at the root. */
-const PHONE_EDGES = new Set(['messages', 'media', 'whatsapp_business_profile', 'whatsapp_business_encryption', 'marketing_messages']);
+const PHONE_EDGES = new Set(['messages', 'media', 'whatsapp_business_profile', 'whatsapp_business_encryption', 'marketing_messages', 'block_users']);
 /** Edges of a WABA node that openwaba serves at the root. */
 const WABA_EDGES = new Set(['message_templates', 'phone_numbers']);
 
@@ -55,7 +56,7 @@ type Marked = IncomingMessage & { [GRAPH]?: GraphPath };
  * The root path a Graph path stands for, or undefined when the path is not a Graph path. Only the
  * path is looked at; the query string is kept as it is.
  */
-export function graphToRoot(url: string): { url: string; graph: GraphPath } | undefined {
+export function graphToRoot(url: string, method = 'GET'): { url: string; graph: GraphPath } | undefined {
   // Cheap refusals first: this runs for every request.
   const c = url.charCodeAt(1);
   const versioned = c === 0x76; /* v */
@@ -77,6 +78,8 @@ export function graphToRoot(url: string): { url: string; graph: GraphPath } | un
   }
   // Unversioned, only the edges above are Graph's: `/123` is a media id at the root already.
   if (!versioned) return undefined;
+  // POST /{version}/{template-id}: Meta's template edit, served at /message_templates/{id}.
+  if (method === 'POST' && edge === undefined && NUMERIC.test(node)) return { url: `/message_templates/${node}${query}`, graph: { node, owner: 'none' } };
   // /{version}/{media-id}, and anything else under a version: the root path it names (a path
   // openwaba does not serve answers the root's 404, in Graph's body).
   return { url: '/' + segs.join('/') + query, graph: { node: decodeSegment(node), owner: 'none' } };
@@ -93,7 +96,7 @@ function decodeSegment(s: string): string {
 /** Fastify's rewriteUrl: Graph paths become the root paths they stand for. */
 export function rewriteGraphUrl(req: IncomingMessage): string {
   const url = req.url ?? '/';
-  const hit = graphToRoot(url);
+  const hit = graphToRoot(url, req.method);
   if (!hit) return url;
   (req as Marked)[GRAPH] = hit.graph;
   return hit.url;

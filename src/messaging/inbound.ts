@@ -13,6 +13,7 @@ import { inboundPayload } from './webhook-payloads.ts';
 import { newMessageId } from './wamid.ts';
 import { insertMessageIfNew } from './messages.ts';
 import { sandboxBsuid, type UserIdentity } from '../network/bsuid.ts';
+import { refuseBlockedSender } from './blocklist.ts';
 
 /** What a message replies to or was forwarded with: `{from, id}`, or Meta's `{forwarded: true, …}`. */
 export interface InboundContext {
@@ -147,6 +148,8 @@ export async function receiveInboundUnless<T>(
   // A simulated user has a BSUID on the partner's numbers, as WhatsApp users have on Meta's (network/bsuid.ts).
   const userId = sandboxBsuid(deps.config.secretKey, channel.partner_id, msg.from);
   const blocked = await transact(deps, async (tx) => {
+    // A user the number blocked (POST /block_users): WhatsApp does not deliver their message (blocklist.ts).
+    await refuseBlockedSender(tx, channel.id, msg.from);
     const reason = await blocker(tx);
     if (reason !== undefined) return reason;
     const user = await tx.selectFrom('sandbox_users').select(['username', 'hide_number']).where('channel_id', '=', channel.id).where('wa_id', '=', msg.from).executeTakeFirst();

@@ -20,6 +20,7 @@ import { templateRoutes } from './routes/templates.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { encryptionRoutes } from './routes/encryption.ts';
 import { phoneNumberRoutes } from './routes/phone-numbers.ts';
+import { blockUserRoutes } from './routes/block-users.ts';
 import { graphMetrics } from '../network/meta/graph-metrics.ts';
 import { MetaCloudApi } from '../network/meta/cloud-api.ts';
 
@@ -83,6 +84,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(templateRoutes, opts);
   await app.register(encryptionRoutes, opts);
   await app.register(phoneNumberRoutes, opts);
+  await app.register(blockUserRoutes, opts);
   // Last: GET/DELETE /{media_id} take any single-segment path the routes above do not.
   await app.register(mediaRoutes, opts);
 };

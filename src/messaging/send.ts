@@ -22,6 +22,7 @@ import type { GraphMetrics } from '../network/meta/graph-metrics.ts';
 import { sandboxNumberOf } from '../network/sandbox-bsuid.ts';
 import { marketingCategory, type MarketingSend } from './marketing-messages.ts';
 import { enforceWabaRestrictions } from './account-update.ts';
+import { refuseBlockedRecipient } from './blocklist.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
@@ -102,6 +103,8 @@ export class Messenger {
     }
     // A sandbox WABA's restrictions and ban (POST /sandbox/v1/account_update): read only when it has some.
     if (!onMeta && (channel.waba_restrictions || channel.waba_banned_at)) await enforceWabaRestrictions(deps, channel, msg.waId, now);
+    // A user the sandbox number blocked (POST /block_users): looked up only when it has blocked someone.
+    if (!onMeta && channel.blocked_user_count > 0) await refuseBlockedRecipient(deps, channel, msg.waId);
     this.limits.check(channel.id, channel.throughput_mps ?? deps.config.defaultThroughputMps, msg.waId, now.getTime());
 
     let category = 'service';

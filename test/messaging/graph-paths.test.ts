@@ -43,6 +43,7 @@ describe('graphToRoot', () => {
     expect(graphToRoot('/v19.0/106540352242922/media?messaging_product=whatsapp')?.url).toBe('/media?messaging_product=whatsapp');
     expect(graphToRoot('/v22.0/102290129340398/message_templates?name=x')).toEqual({ url: '/message_templates?name=x', graph: { node: '102290129340398', owner: 'waba' } });
     expect(graphToRoot('/v22.0/1234567890?phone_number_id=1')).toEqual({ url: '/1234567890?phone_number_id=1', graph: { node: '1234567890', owner: 'none' } });
+    expect(graphToRoot('/v22.0/594425479261596', 'POST')).toEqual({ url: '/message_templates/594425479261596', graph: { node: '594425479261596', owner: 'none' } });
     expect(graphToRoot('/106540352242922/whatsapp_business_profile')?.url).toBe('/whatsapp_business_profile');
     expect(graphToRoot('/v21.0/102290129340398/phone_numbers?fields=id')).toEqual({ url: '/phone_numbers?fields=id', graph: { node: '102290129340398', owner: 'waba' } });
     expect(graphToRoot('/v21.0/106540352242922/messages/')?.url).toBe('/messages');
@@ -208,6 +209,35 @@ describeEachDb("Graph paths: Meta's Cloud API paths and bearer token", (kind) =>
     const del = await t.delete(`/v21.0/${wabaID}/message_templates`, { headers: auth, query: { name: 'graph_order_status' } });
     expect(del.status, del.text).toBe(200);
     expect(del.body).toEqual({ success: true });
+  });
+
+  it("POST /{version}/{template-id}: Meta's template edit (root /message_templates/{id}); another WABA's template is not there", async () => {
+    const auth = bearer(p.channel_api_key);
+    const created = await t.post(`/v21.0/${wabaID}/message_templates`, {
+      headers: auth,
+      json: { name: 'graph_edit_me', language: 'en_US', category: 'UTILITY', components: [{ type: 'BODY', text: 'Your code is ready' }] },
+    });
+    expect(created.status, created.text).toBe(200);
+    const id = created.body.id as string;
+    const stored = async () => (await t.deps.db.kysely.selectFrom('templates').select(['status', 'components']).where('id', '=', id).executeTakeFirstOrThrow());
+    await waitUntil('graph_edit_me approved', async () => (await stored()).status === 'APPROVED');
+
+    const edit = await t.post(`/v21.0/${id}`, { headers: auth, json: { components: [{ type: 'BODY', text: 'Your order is ready' }] } });
+    expect(edit.status, edit.text).toBe(200);
+    expect(edit.body).toEqual({ success: true });
+    const after = await stored();
+    expect(after.status).toBe('PENDING');
+    expect(JSON.parse(after.components)).toEqual([{ type: 'BODY', text: 'Your order is ready' }]);
+    await waitUntil('graph_edit_me approved again', async () => (await stored()).status === 'APPROVED');
+    const root = await t.post(`/message_templates/${id}`, { headers: channelKey(p.channel_api_key), json: { components: [{ type: 'BODY', text: 'Your parcel is ready' }] } });
+    expect(root.status, root.text).toBe(200);
+
+    for (const [headers, node] of [[bearer(other.channel_api_key), id], [auth, '999999999999'], [auth, 'abc']] as const) {
+      const res = await t.post(node === 'abc' ? '/message_templates/abc' : `/v21.0/${node}`, { headers, json: { components: [{ type: 'BODY', text: 'x' }] } });
+      expect(res.status, res.text).toBe(400);
+      expect(res.body.error).toMatchObject({ type: 'GraphMethodException', code: 100, error_subcode: 33 });
+      expect(res.body.error.message).toContain(`Unsupported post request. Object with ID '${node}'`);
+    }
   });
 
   it('the business profile on the phone number id', async () => {

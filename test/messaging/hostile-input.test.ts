@@ -191,7 +191,7 @@ function formatProblem(flavour: Flavour | 'd360' | 'message', o: Outcome): strin
     // Media that is not there (GET/DELETE /{media_id}): Graph's own node error, as Meta answers it
     // (media/not-found.ts): no "(#code)" prefix and no error_data.
     const graphNode =
-      e && o.status === 400 && e.type === 'GraphMethodException' && e.code === 100 && e.error_subcode === 33 && /^Unsupported (get|delete) request\. Object with ID '/.test(e.message) && typeof e.fbtrace_id === 'string';
+      e && o.status === 400 && e.type === 'GraphMethodException' && e.code === 100 && e.error_subcode === 33 && /^Unsupported (get|post|delete) request\. Object with ID '/.test(e.message) && typeof e.fbtrace_id === 'string';
     return (ok || graphNode) && Object.keys(b).length === 1 ? undefined : 'not a Cloud (Meta-style) error';
   }
   const es = b.errors;

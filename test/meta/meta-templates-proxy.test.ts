@@ -477,6 +477,16 @@ describeEachDb('templates, profile and health of a Meta number, through Meta', (
     expect(parts(graph.requests[0]!)).toEqual({ path: `/${VERSION}/${WABA}/phone_numbers`, query: {} });
   });
 
+  it("POST /{version}/{template-id}, a Graph path: the template edit goes to Meta as written", async () => {
+    graph.respond({ status: 200, json: { success: true } });
+    const body = { components: [{ type: 'BODY', text: 'Edited' }], category: 'UTILITY' };
+    const res = keep(await t.post('/v22.0/594425479261596', { headers: key, json: body }));
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toEqual({ success: true });
+    expect(parts(graph.requests[0]!).path).toBe(`/${VERSION}/594425479261596`);
+    expect(graph.requests[0]!.method).toBe('POST');
+  });
+
   it('a sandbox number is unchanged: its own templates, profile and health; nothing goes to Meta', async () => {
     const s = await t.tenant();
     const sKey = { 'd360-api-key': s.channel_api_key };

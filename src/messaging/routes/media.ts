@@ -70,7 +70,7 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   const atMeta = async (ch: ChannelRow, id: string | undefined) => ch.network === 'meta' && !(id && (await liveMedia(deps, ch.id, id)));
 
   const uploadLimit = new UploadLimit();
-  const getErrorBlock = deps.config.mediaGetErrorBlock ? new MediaGetErrorBlock(deps.config.mediaGetErrorBlock) : undefined;
+  const getErrorBlock = deps.config.mediaGetErrorBlock ? new MediaGetErrorBlock(deps.db, deps.config.mediaGetErrorBlock, app.log) : undefined;
 
   // Cloud upload: multipart, parsed as a stream in the handler (never against the 1 MiB body limit).
   // Local on Meta's network too: a send naming the id uploads the file to Meta then (network/meta/
@@ -190,7 +190,7 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer));
       }
       const id = mediaId(request.params);
-      getErrorBlock?.check(channel.id, deps.clock.now().getTime());
+      await getErrorBlock?.check(channel.id, deps.clock.now().getTime());
       try {
         if (await atMeta(channel, id)) return await metaMediaInfo(meta, channel, id);
         const row = await findMedia(deps, channel, id, cloudGetMiss);
@@ -203,7 +203,7 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
           id: row.id,
         };
       } catch (err) {
-        getErrorBlock?.record(channel.id, toApiError(err).status, deps.clock.now().getTime());
+        await getErrorBlock?.record(channel.id, toApiError(err).status, deps.clock.now().getTime());
         throw err;
       }
     },

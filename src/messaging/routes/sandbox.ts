@@ -14,6 +14,7 @@ import { sendableAs } from '../media/types.ts';
 import { MEDIA_KINDS, type MediaKind } from '../validate/types/media.ts';
 import { callPermissionReply } from '../call-permission-reply.ts';
 import { completeNfmReply, isNfmReply, nfmReplyContent } from '../flows/nfm-reply.ts';
+import { refuseBlockedSender } from '../blocklist.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Sandbox (extension)'];
@@ -177,6 +178,8 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         context = { from: request.channel!.phone_number, id: str(c.message_id ?? c.id, 'context.message_id', { max: 256 }) };
       }
       const checked = inboundContent(type, b[type], deps.clock.now());
+      // A blocked user's message is not delivered (blocklist.ts): refused before a flow's answer completes anything.
+      await refuseBlockedSender(deps.db.kysely, request.channel!.id, from);
       // A flow's answer replies to a flow message sent to this user, and carries its flow_token.
       if (isNfmReply(checked)) await completeNfmReply(deps, request.channel!, from, context, checked);
       // Media: completed from the channel's upload.

@@ -11,10 +11,12 @@ import type { ChannelRow } from '../../services/channels.ts';
 import type { MessagingOptions } from '../plugin.ts';
 import { invalidParameter } from '../errors.ts';
 import { listTemplates, listTemplatesMeta, type MetaListQuery } from '../templates/list.ts';
-import { createTemplate, deleteTemplatesByName, type TemplateScope } from '../templates/service.ts';
+import { createTemplate, deleteTemplatesByName, editTemplate, type TemplateScope } from '../templates/service.ts';
+import { findTemplateById } from '../templates/store.ts';
+import { graphNodeNotFound } from '../graph-paths.ts';
 import type { Actor } from '../templates/store.ts';
 import { templateName } from '../templates/validate.ts';
-import { createMetaTemplate, deleteMetaTemplate, listMetaTemplates, type MetaTemplateQuery } from '../../network/meta/templates-proxy.ts';
+import { createMetaTemplate, deleteMetaTemplate, editMetaTemplate, listMetaTemplates, type MetaTemplateQuery } from '../../network/meta/templates-proxy.ts';
 import { listMetaTemplates360 } from '../../network/meta/templates-360-list.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -112,6 +114,34 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
       if (ch.network === 'meta') return createMetaTemplate(meta, ch, request.body);
       const t = await createTemplate(deps, scopeOf(ch), request.body, actorOf(ch));
       return { id: t.id, status: t.status, category: t.category };
+    },
+  );
+
+  // Meta's template edit, POST /{template-id} (Graph's `/{version}/{template-id}`, which
+  // graph-paths.ts brings here): new components (and category) for an APPROVED, REJECTED or PAUSED
+  // template, which goes back to review; `{"success":true}`. At the root it is
+  // /message_templates/{template-id}: a root POST /{id} would take every unknown single-segment POST.
+  // A template of another WABA, or none, answers as Graph answers a node the token cannot see.
+  app.post(
+    '/message_templates/:template_id',
+    {
+      config: { flavour: 'cloud' },
+      schema: {
+        tags,
+        summary: "Edit a template by id (Meta's POST /{template-id}): components, category",
+        security,
+        params: Type.Object({ template_id: Type.String({ maxLength: 64 }) }),
+        body: Type.Unknown({ description: '{"components":[…],"category"?} — as Meta\'s template edit' }),
+      },
+    },
+    async (request) => {
+      const ch = request.channel!;
+      const id = (request.params as { template_id: string }).template_id;
+      if (!/^\d{1,20}$/.test(id)) throw graphNodeNotFound('POST', id);
+      if (ch.network === 'meta') return editMetaTemplate(meta, ch, id, request.body);
+      if (!(await findTemplateById(deps, ch.waba_account_id, id))) throw graphNodeNotFound('POST', id);
+      await editTemplate(deps, ch.waba_account_id, id, request.body, actorOf(ch));
+      return { success: true };
     },
   );
 

@@ -97,3 +97,20 @@ export async function deleteMetaTemplate(api: MetaCloudApi, channel: ChannelRow,
     throw err;
   }
 }
+
+/** Edits a template at Meta (POST /{template-id}): the body as the client wrote it; Meta answers `{success}`. */
+export async function editMetaTemplate(api: MetaCloudApi, channel: ChannelRow, templateId: string, body: unknown): Promise<{ success: boolean }> {
+  if (!isObj(body)) throw invalidParameter('body: must be a JSON object (components, category, …)');
+  let waba: string | undefined;
+  try {
+    const b = await api.json(channel, 'POST', (c) => {
+      waba = c.wabaId;
+      return templateId;
+    }, { json: body });
+    if (waba !== undefined) forgetMetaTemplateLists(api.deps, waba);
+    return { success: b.success !== false };
+  } catch (err) {
+    if (waba !== undefined && mayHaveActed(err)) forgetMetaTemplateLists(api.deps, waba);
+    throw err;
+  }
+}
