@@ -45,7 +45,7 @@ describe('removedEventBody', () => {
                   id: 'wamid.A',
                   timestamp: '1772359200',
                   type: 'text',
-                  text: { body: 'My order 4711 never came' },
+                  text: { body: 'My order X4711Q never came' },
                   context: { from: '491511234567', id: 'wamid.B', referred_product: { catalog_id: 'c1', product_retailer_id: 'sku-9' } },
                   referral: { headline: 'Spring sale', body: 'Everything 20% off' },
                 },
@@ -78,7 +78,7 @@ describe('removedEventBody', () => {
         },
       ],
     });
-    expect(out).not.toMatch(/Jane|4711|sku-9|Spring sale/);
+    expect(out).not.toMatch(/Jane|X4711Q|sku-9|Spring sale/);
   });
 
   it('On-Premise bodies keep their top-level contacts and messages', () => {
@@ -183,7 +183,7 @@ describeEachDb('webhook content retention', (kind) => {
     const upload = await uploadCloud(t, p.channel_api_key, { messaging_product: 'whatsapp', type: png.mime, file: { data: png.data, type: png.mime, name: png.name } });
     expect(upload.status, JSON.stringify(upload.body)).toBe(200);
     mediaId = upload.body.id;
-    const hello = await inbound({ name: 'Jane Doe', type: 'text', text: { body: 'My order 4711 never came' } });
+    const hello = await inbound({ name: 'Jane Doe', type: 'text', text: { body: 'My order X4711Q never came' } });
     const reply = await send(USER, { type: 'text', text: { body: 'Sorry Jane, we send a new one' } });
     const image = await inbound({ type: 'image', image: { id: mediaId, caption: 'the empty box' }, context: { message_id: reply } });
     const location = await inbound({ type: 'location', location: { latitude: 52.52, longitude: 13.405, name: 'Home', address: 'Example Street 1, Berlin' } });
@@ -249,7 +249,7 @@ describeEachDb('webhook content retention', (kind) => {
     expect(messageOf(imageEvent.body).context).toEqual({ from: p.phone_number, id: reply });
     // Nothing the user said, nor their name or the media id, is left in the outbox; the fresh message is.
     const all = after.filter((e) => e.event_type !== 'message' || messageOf(e.body).id !== freshId).map((e) => e.body).join('\n');
-    expect(all).not.toMatch(/4711|empty box|Example Street|Ann Smith|Jane Doe|Call me tomorrow/);
+    expect(all).not.toMatch(/X4711Q|empty box|Example Street|Ann Smith|Jane Doe|Call me tomorrow/);
     expect(all).not.toContain(mediaId);
     expect(after.filter((e) => e.body.includes('Thanks, it arrived'))).toHaveLength(2);
     expect(after.filter((e) => e.event_type === 'message' && messageOf(e.body).id === freshId).every((e) => JSON.parse(e.body).entry[0].changes[0].value.contacts[0].profile.name === 'Jane Doe')).toBe(true);
@@ -262,7 +262,7 @@ describeEachDb('webhook content retention', (kind) => {
     const list = await t.get(hub('/webhook_events'), { headers: partnerKey(p.partner_api_key), query: { filters: JSON.stringify({ event_type: 'message', target_type: 'channel' }), limit: '100' } });
     expect(list.status).toBe(200);
     expect(list.body.total).toBe(6);
-    expect(list.text).not.toMatch(/4711|empty box|Example Street|Ann Smith|Call me tomorrow/);
+    expect(list.text).not.toMatch(/X4711Q|empty box|Example Street|Ann Smith|Call me tomorrow/);
     const old = list.body.webhook_events.filter((e: any) => oldInbound.includes(messageOf(JSON.stringify(e.payload)).id));
     expect(old).toHaveLength(5);
     for (const e of old) expect(e.payload.entry[0].changes[0].value.messages[0].removed).toEqual({ at: clock.now().toISOString(), retention_days: 7 });
@@ -282,7 +282,7 @@ describeEachDb('webhook content retention', (kind) => {
     const sent = main.requests.at(-1)!.body;
     expect(sent).toBe((await db().selectFrom('webhook_events').select('body').where('id', '=', ev.id).executeTakeFirstOrThrow()).body);
     expect(messageOf(sent)).toHaveProperty('removed');
-    expect(sent).not.toContain('4711');
+    expect(sent).not.toContain('X4711Q');
 
     // An event replayed while its content was still kept, whose receiver is down past the cutoff.
     main.respond({ status: 500 });
