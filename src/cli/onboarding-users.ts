@@ -4,9 +4,9 @@
 // remove that account, then ask again. Each command prints the user(s) (never a password hash); a
 // refusal (unknown user, invalid or taken e-mail) is a one-line message and exit code 2, as every
 // CLI error.
+import { parseLimit } from './options.ts';
 import type { Command } from 'commander';
 import type { Deps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
 import { listOnboardingUsers, ONBOARDING_USER_LIST, onboardingUserToWire, removeOnboardingUser, renameOnboardingUser } from '../services/onboarding-users.ts';
 
 type WithDeps = <T>(fn: (deps: Deps) => Promise<T>) => Promise<T>;
@@ -25,8 +25,7 @@ export function addOnboardingUserCommands(program: Command, withDeps: WithDeps):
     .option('--limit <n>', `1 to ${ONBOARDING_USER_LIST.maxLimit}`, String(ONBOARDING_USER_LIST.defaultLimit))
     .action((opts: { partner?: string; client?: string; email?: string; limit: string }) =>
       withDeps(async (deps) => {
-        const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > ONBOARDING_USER_LIST.maxLimit) throw badRequest(`--limit must be a whole number from 1 to ${ONBOARDING_USER_LIST.maxLimit}`);
+        const limit = parseLimit(opts.limit, ONBOARDING_USER_LIST.maxLimit);
         const rows = await listOnboardingUsers(deps, { partnerId: opts.partner, clientId: opts.client, email: opts.email }, limit);
         print(rows.map(onboardingUserToWire));
       }),

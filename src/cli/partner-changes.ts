@@ -3,6 +3,7 @@
 // receiving partner's (Partner API, Hub). Each command prints the request(s) as the Partner API
 // shows them; a refusal (unknown client or partner, one already pending, not pending any more) is
 // a one-line message and exit code 2, as every CLI error.
+import { parseLimit } from './options.ts';
 import type { Command } from 'commander';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -51,8 +52,7 @@ export function addPartnerChangeCommands(program: Command, withDeps: WithDeps): 
         if (opts.status !== undefined && !(PCR_STATUSES as readonly string[]).includes(opts.status)) {
           throw new ApiError(400, `--status must be one of ${PCR_STATUSES.join(', ')}, not "${opts.status.slice(0, 20)}"`);
         }
-        const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ApiError(400, '--limit must be a whole number from 1 to 1000');
+        const limit = parseLimit(opts.limit, 1000);
         const rows = await operatorPartnerChangeRequests(deps, { clientId: opts.client, newPartnerId: opts.to, status: opts.status }, limit);
         print(rows.map(pcrToWire));
       }),
