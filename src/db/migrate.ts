@@ -24,6 +24,8 @@ import * as m0021 from './migrations/0021_channel_account_restrictions.ts';
 import * as m0022 from './migrations/0022_channel_waba_ban.ts';
 import * as m0023 from './migrations/0023_blocked_users.ts';
 import * as m0024 from './migrations/0024_media_get_errors.ts';
+import * as m0025 from './migrations/0025_qr_codes.ts';
+import * as m0026 from './migrations/0026_commerce_settings.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -52,6 +54,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022_channel_waba_ban': m0022,
   '0023_blocked_users': m0023,
   '0024_media_get_errors': m0024,
+  '0025_qr_codes': m0025,
+  '0026_commerce_settings': m0026,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

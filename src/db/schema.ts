@@ -237,6 +237,24 @@ export interface BlockedUsersTable {
   created_at: string;
 }
 
+/** A QR code / short link of a sandbox number (migration 0025; messaging/routes/qr-codes.ts). */
+export interface QrCodesTable {
+  /** Meta-shaped, 14 characters, unique across numbers. */
+  code: string;
+  channel_id: string;
+  prefilled_message: string;
+  created_at: string;
+  modified_at: string;
+}
+
+/** A sandbox number's commerce settings (migration 0026); no row: Meta's defaults, cart enabled and catalog hidden. */
+export interface CommerceSettingsTable {
+  channel_id: string;
+  is_cart_enabled: Bool;
+  is_catalog_visible: Bool;
+  modified_at: string;
+}
+
 export interface SandboxUsersTable {
   channel_id: string;
   wa_id: string;
@@ -450,6 +468,8 @@ export interface Database {
   web_sessions: WebSessionsTable;
   sandbox_users: SandboxUsersTable;
   blocked_users: BlockedUsersTable;
+  commerce_settings: CommerceSettingsTable;
+  qr_codes: QrCodesTable;
   messages: MessagesTable;
   jobs: JobsTable;
   media: MediaTable;

@@ -9,6 +9,8 @@
 //
 //   /{version}/{phone-number-id}/messages | media | whatsapp_business_profile
 //                                | whatsapp_business_encryption | marketing_messages | block_users
+//                                | message_qrdls | whatsapp_commerce_settings | register | deregister
+//                                | request_code | verify_code
 //   /{version}/{waba-id}/message_templates | phone_numbers
 //   /{version}/{media-id}                       (GET, DELETE)
 //   /{version}/{template-id}                    (POST: Meta's template edit; /message_templates/{id})
@@ -35,7 +37,20 @@ import { fbtrace, type MetaErrorInfo } from './errors.ts';
 import { unsupportedRequestMessage } from './media/not-found.ts';
 
 /** Edges of a phone number node that openwaba serves at the root. */
-const PHONE_EDGES = new Set(['messages', 'media', 'whatsapp_business_profile', 'whatsapp_business_encryption', 'marketing_messages', 'block_users']);
+const PHONE_EDGES = new Set([
+  'messages',
+  'media',
+  'whatsapp_business_profile',
+  'whatsapp_business_encryption',
+  'marketing_messages',
+  'block_users',
+  'message_qrdls',
+  'whatsapp_commerce_settings',
+  'register',
+  'deregister',
+  'request_code',
+  'verify_code',
+]);
 /** Edges of a WABA node that openwaba serves at the root. */
 const WABA_EDGES = new Set(['message_templates', 'phone_numbers']);
 

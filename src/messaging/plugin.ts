@@ -21,6 +21,8 @@ import { mediaRoutes } from './routes/media.ts';
 import { encryptionRoutes } from './routes/encryption.ts';
 import { phoneNumberRoutes } from './routes/phone-numbers.ts';
 import { blockUserRoutes } from './routes/block-users.ts';
+import { qrCodeRoutes } from './routes/qr-codes.ts';
+import { phoneSettingsRoutes } from './routes/phone-settings.ts';
 import { graphMetrics } from '../network/meta/graph-metrics.ts';
 import { MetaCloudApi } from '../network/meta/cloud-api.ts';
 
@@ -85,6 +87,8 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(encryptionRoutes, opts);
   await app.register(phoneNumberRoutes, opts);
   await app.register(blockUserRoutes, opts);
+  await app.register(qrCodeRoutes, opts);
+  await app.register(phoneSettingsRoutes, opts);
   // Last: GET/DELETE /{media_id} take any single-segment path the routes above do not.
   await app.register(mediaRoutes, opts);
 };

@@ -251,9 +251,23 @@ describeEachDb("Graph paths: Meta's Cloud API paths and bearer token", (kind) =>
 
   it("an edge openwaba does not serve is a 404 in Graph's body naming the path as sent; errors of the routes come in Graph's body", async () => {
     const auth = bearer(p.channel_api_key);
+    const settings = await t.post(`/v21.0/${phoneID}/settings`, { headers: auth, json: { calling: { status: 'ENABLED' } } });
+    expect(settings.status, settings.text).toBe(404);
+    expect(settings.body.error).toMatchObject({ code: 100, error_data: { details: `Route POST /v21.0/${phoneID}/settings not found` } });
+
+    // Edges served since: registration (a sandbox number is always registered), QR codes, commerce settings.
     const register = await t.post(`/v21.0/${phoneID}/register`, { headers: auth, json: { messaging_product: 'whatsapp', pin: '123456' } });
-    expect(register.status, register.text).toBe(404);
-    expect(register.body.error).toMatchObject({ code: 100, error_data: { details: `Route POST /v21.0/${phoneID}/register not found` } });
+    expect(register.status, register.text).toBe(200);
+    expect(register.body).toEqual({ success: true });
+    const qr = await t.post(`/v21.0/${phoneID}/message_qrdls`, { headers: auth, json: { prefilled_message: 'Hi, I saw your QR code', generate_qr_image: 'SVG' } });
+    expect(qr.status, qr.text).toBe(200);
+    expect(qr.body).toMatchObject({ code: expect.any(String), prefilled_message: 'Hi, I saw your QR code' });
+    const commerce = await t.get(`/v21.0/${phoneID}/whatsapp_commerce_settings`, { headers: auth });
+    expect(commerce.status, commerce.text).toBe(200);
+    expect(commerce.body.data[0]).toMatchObject({ is_cart_enabled: true, is_catalog_visible: false });
+    const theirs = await t.post(`/v21.0/${otherPhoneID}/register`, { headers: auth, json: { messaging_product: 'whatsapp', pin: '123456' } });
+    expect(theirs.status).toBe(400);
+    expect(theirs.body.error).toMatchObject({ type: 'GraphMethodException', code: 100, error_subcode: 33 });
 
     // A validation error of POST /messages: Meta's body, naming the field.
     const bad = await t.post(`/v21.0/${phoneID}/messages`, { headers: auth, json: { messaging_product: 'whatsapp', to: USER, type: 'text', text: { body: 'x'.repeat(4097) } } });
