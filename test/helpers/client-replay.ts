@@ -44,3 +44,29 @@ export async function storedMessage(t: TestApp, channelId: string, id: string) {
   const row = await t.deps.db.kysely.selectFrom('messages').select(['type', 'content', 'context_id', 'status']).where('channel_id', '=', channelId).where('id', '=', id).executeTakeFirstOrThrow();
   return { ...row, content: (JSON.parse(row.content) as Record<string, unknown>)[row.type] as Record<string, unknown> };
 }
+
+/**
+ * The adaptation a 360dialog user makes to a client written for Meta's Cloud API, as its fetch:
+ *   https://graph.facebook.com/<version>/<phoneID>/<edge…> → <openwaba>/<edge…>
+ *   https://graph.facebook.com/<version>/<mediaId>        → <openwaba>/<mediaId>
+ * (the version and phone number id prefix dropped, the query kept: reference §4), and
+ * `Authorization: Bearer <key>` sent as `D360-API-KEY: <key>`. Nothing else.
+ */
+export function to360(openwaba: string): typeof fetch {
+  return (input, init) => {
+    let url = input instanceof Request ? input.url : String(input);
+    const graph = /^https:\/\/graph\.facebook\.com\/v[\d.]+\/([^?]*)(\?.*)?$/.exec(url);
+    if (graph) {
+      const segments = graph[1]!.split('/');
+      // {phoneID}/messages and {phoneID}/media lose the number's id; a bare {mediaId} stays.
+      url = `${openwaba}/${(segments.length > 1 ? segments.slice(1) : segments).join('/')}${graph[2] ?? ''}`;
+    }
+    const headers = new Headers(init?.headers);
+    const auth = headers.get('authorization');
+    if (auth?.startsWith('Bearer ')) {
+      headers.delete('authorization');
+      headers.set('D360-API-KEY', auth.slice('Bearer '.length));
+    }
+    return fetch(url, { ...init, headers });
+  };
+}

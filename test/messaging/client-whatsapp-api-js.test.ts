@@ -2,7 +2,7 @@
 // It builds every request (its message classes, its multipart upload, its mark-as-read) and
 // parses every answer and webhook (its sendMessage/on.sent, retrieveMedia, fetchMedia, post()).
 //
-// The only adaptation is the one a 360dialog user makes, in `to360` below, passed to the library
+// The only adaptation is the one a 360dialog user makes, in `to360` (test/helpers/client-replay.ts), passed to the library
 // as its fetch ponyfill:
 //   https://graph.facebook.com/<version>/<phoneID>/messages → <openwaba>/messages
 //   https://graph.facebook.com/<version>/<phoneID>/media    → <openwaba>/media
@@ -61,7 +61,7 @@ import {
 } from 'whatsapp-api-js/messages';
 import type { ClientMessage, PostData } from 'whatsapp-api-js/types';
 import type { OnMessageArgs, OnSentArgs, OnStatusArgs } from 'whatsapp-api-js/emitters';
-import { startReplayApp } from '../helpers/client-replay.ts';
+import { startReplayApp, to360 } from '../helpers/client-replay.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import { partnerKey, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
@@ -70,25 +70,6 @@ import { waitUntil } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { SAMPLES, sha256 } from './media-fixtures.ts';
 
-/** The 360dialog adapter: Graph URLs to openwaba's, the bearer token to D360-API-KEY. Nothing else. */
-function to360(openwaba: string): typeof fetch {
-  return (input, init) => {
-    let url = input instanceof Request ? input.url : String(input);
-    const graph = /^https:\/\/graph\.facebook\.com\/v[\d.]+\/([^?]*)(\?.*)?$/.exec(url);
-    if (graph) {
-      const segments = graph[1]!.split('/');
-      // {phoneID}/messages and {phoneID}/media lose the number's id; a bare {mediaId} stays.
-      url = `${openwaba}/${(segments.length > 1 ? segments.slice(1) : segments).join('/')}${graph[2] ?? ''}`;
-    }
-    const headers = new Headers(init?.headers);
-    const auth = headers.get('authorization');
-    if (auth?.startsWith('Bearer ')) {
-      headers.delete('authorization');
-      headers.set('D360-API-KEY', auth.slice('Bearer '.length));
-    }
-    return fetch(url, { ...init, headers });
-  };
-}
 
 /** The library answers parsed bodies (parsed: true); a raw Response here would be a setup mistake. */
 function parsed<T extends object>(r: T | Response): T {

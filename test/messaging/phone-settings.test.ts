@@ -4,6 +4,7 @@
 // anything but a boolean in Meta's format (400, code 100); /register, /deregister, /request_code
 // and /verify_code check their parameters as Meta does and answer success. A number on Meta's
 // network asks Meta's /{phone_number_id}/… for all of them.
+import { to360 } from '../helpers/client-replay.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -12,27 +13,6 @@ import { FakeGraph } from '../helpers/fake-graph.ts';
 import { attachMetaChannel } from '../../src/network/meta/channels.ts';
 import { ACCESS_TOKEN, META_ENV } from '../meta/meta-webhook-fixtures.ts';
 
-/**
- * A Graph client pointed at openwaba as a 360dialog user points it: graph.facebook.com/{v}/{pnid}/…
- * becomes openwaba's root without the number's id, the bearer token the D360-API-KEY (the same
- * adaptation as `to360` in client-whatsapp-api-js.test.ts; whatsapp-api-js 5.3.0 has no commerce
- * settings call, so the requests are the ones meta-cloud-api's CommerceApi makes: the flags in the
- * query, no body).
- */
-function to360(openwaba: string): typeof fetch {
-  return (input, init) => {
-    let url = String(input);
-    const graph = /^https:\/\/graph\.facebook\.com\/v[\d.]+\/([^?]*)(\?.*)?$/.exec(url);
-    if (graph) url = `${openwaba}/${graph[1]!.split('/').slice(1).join('/')}${graph[2] ?? ''}`;
-    const headers = new Headers(init?.headers);
-    const auth = headers.get('authorization');
-    if (auth?.startsWith('Bearer ')) {
-      headers.delete('authorization');
-      headers.set('D360-API-KEY', auth.slice('Bearer '.length));
-    }
-    return fetch(url, { ...init, headers });
-  };
-}
 
 const expectCloudError = (res: { status: number; body: any; text: string }, field: string) => {
   expect(res.status, res.text).toBe(400);
@@ -92,6 +72,8 @@ describeEachDb('commerce settings and registration (sandbox)', (kind) => {
   });
 
   it('a Graph client through the 360dialog adaptation: POST ?is_cart_enabled&is_catalog_visible, then GET', async () => {
+    // whatsapp-api-js 5.3.0 has no commerce settings call: these are the requests meta-cloud-api's
+    // CommerceApi makes (the flags in the query, no body), through the 360dialog adaptation.
     const graphFetch = to360(t.baseUrl);
     const base = 'https://graph.facebook.com/v22.0/106540352242900/whatsapp_commerce_settings';
     const headers = { authorization: `Bearer ${p.channel_api_key}`, 'content-type': 'application/json' };

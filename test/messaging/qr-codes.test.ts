@@ -3,6 +3,7 @@
 // string (whatsapp-api-js createQR, through the 360dialog adapter) → list → get → update → the QR
 // image (SVG and PNG bytes) → delete → gone. A 141-character message is refused in Meta's error
 // body, and another number's code is "not found" exactly like a code never issued.
+import { to360 } from '../helpers/client-replay.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WhatsAppAPI } from 'whatsapp-api-js';
 import { describeEachDb } from '../helpers/db.ts';
@@ -21,24 +22,6 @@ function ok<T extends object>(r: T | Response): Exclude<T, { error: unknown }> {
   return r as Exclude<T, { error: unknown }>;
 }
 
-/** The 360dialog adapter (as in client-whatsapp-api-js.test.ts): Graph's /{version}/{phoneID}/… to openwaba's root, Bearer to D360-API-KEY. */
-function to360(openwaba: string): typeof fetch {
-  return (input, init) => {
-    let url = input instanceof Request ? input.url : String(input);
-    const graph = /^https:\/\/graph\.facebook\.com\/v[\d.]+\/([^?]*)(\?.*)?$/.exec(url);
-    if (graph) {
-      const segments = graph[1]!.split('/');
-      url = `${openwaba}/${(segments.length > 1 ? segments.slice(1) : segments).join('/')}${graph[2] ?? ''}`;
-    }
-    const headers = new Headers(init?.headers);
-    const auth = headers.get('authorization');
-    if (auth?.startsWith('Bearer ')) {
-      headers.delete('authorization');
-      headers.set('D360-API-KEY', auth.slice('Bearer '.length));
-    }
-    return fetch(url, { ...init, headers });
-  };
-}
 
 describeEachDb('QR codes (message_qrdls) on a sandbox number', (kind) => {
   let t: TestApp;
