@@ -34,7 +34,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { fbtrace, type MetaErrorInfo } from './errors.ts';
-import { unsupportedRequestMessage } from './media/not-found.ts';
+import { graphNodeNotFound } from './media/not-found.ts';
 
 /** Edges of a phone number node that openwaba serves at the root. */
 const PHONE_EDGES = new Set([
@@ -120,13 +120,6 @@ export function rewriteGraphUrl(req: IncomingMessage): string {
 /** What the rewrite saw, when the request came on a Graph path. */
 export function graphPathOf(request: FastifyRequest): GraphPath | undefined {
   return (request.raw as Marked)[GRAPH];
-}
-
-/** Graph's answer for a node the token may not see (or that is not there). */
-export function graphNodeNotFound(method: string, node: string): ApiError {
-  const message = unsupportedRequestMessage(method.toLowerCase(), node);
-  const graph = { message, type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: fbtrace() };
-  return new ApiError(400, message, { extra: { metaCode: 100, title: `Unsupported ${method.toLowerCase()} request`, subcode: 33, graph } satisfies MetaErrorInfo });
 }
 
 /**

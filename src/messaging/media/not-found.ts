@@ -35,12 +35,20 @@ export const GRAPH_DOCS = 'https://developers.facebook.com/docs/graph-api';
 export const unsupportedRequestMessage = (method: string, id: string) =>
   `Unsupported ${method} request. Object with ID '${shown(id)}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at ${GRAPH_DOCS}`;
 
-/** Cloud GET or DELETE /{media_id} of media that is not this number's: Graph's 400, code 100, subcode 33. */
-export function mediaNotFound(id: string, method: 'get' | 'delete' = 'get'): ApiError {
-  const message = unsupportedRequestMessage(method, id);
+/**
+ * Graph's 400 (code 100, subcode 33) for a node that is not there or that the token may not see:
+ * media that is not this number's (Cloud GET/DELETE /{media_id}), a Graph path naming another
+ * number or WABA (graph-paths.ts), an unknown template or QR code. `method` as Graph words it.
+ */
+export function graphNodeNotFound(method: string, id: string): ApiError {
+  const m = method.toLowerCase();
+  const message = unsupportedRequestMessage(m, id);
   const graph = { message, type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: fbtrace() };
-  return new ApiError(400, message, { extra: { metaCode: 100, title: `Unsupported ${method} request`, subcode: 33, graph } satisfies MetaErrorInfo });
+  return new ApiError(400, message, { extra: { metaCode: 100, title: `Unsupported ${m} request`, subcode: 33, graph } satisfies MetaErrorInfo });
 }
+
+/** Cloud GET or DELETE /{media_id} of media that is not this number's. */
+export const mediaNotFound = (id: string, method: 'get' | 'delete' = 'get'): ApiError => graphNodeNotFound(method, id);
 
 /** The details of a 404 for media that is not there (the download URL, On-Premise). */
 const missingMediaDetails = (id: string) =>

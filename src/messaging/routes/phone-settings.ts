@@ -23,11 +23,12 @@
 // checked parameters go to Meta's /{phone_number_id}/… in the form Meta documents, and Meta's answer
 // or error comes back.
 import { createHash } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import formbody from '@fastify/formbody';
+import type { FastifyPluginAsync } from 'fastify';
+import { addFormBodyParser } from '../../partner-api/form-body.ts';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
-import { fail, isObj, oneOf, str, type Obj } from '../validate/check.ts';
+import { fail, oneOf, str, type Obj } from '../validate/check.ts';
+import { graphBool, graphParams } from '../graph-params.ts';
 import { withQuery } from '../../network/meta/cloud-api.ts';
 import { badAnswer } from '../../network/meta/graph-errors.ts';
 import { isoNow } from '../../clock.ts';
@@ -36,36 +37,6 @@ const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const BODY_LIMIT = 16 * 1024;
 const config = { flavour: 'cloud' as const };
 const COMMERCE = '/whatsapp_commerce_settings';
-
-/** The query's parameters, then the body's over them (a JSON object or a form). */
-export function graphParams(request: FastifyRequest): Obj {
-  const out: Obj = {};
-  const query = request.query;
-  if (isObj(query)) Object.assign(out, query);
-  const body = request.body;
-  if (body !== undefined && body !== null) {
-    if (!isObj(body)) throw fail('body', 'must be a JSON object (or the parameters in the query string)');
-    Object.assign(out, body);
-  }
-  return out;
-}
-
-/**
- * A Graph boolean: JSON true/false, or the text "true"/"false" a query or form carries. "1"/"0"
- * and any letter case are taken too, as Graph does, since clients send Python's `True` or PHP's
- * `1` (our choice where Meta's docs only show true/false).
- */
-export function graphBool(v: unknown, field: string): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === 'boolean') return v;
-  if (v === 1 || v === 0) return v === 1;
-  if (typeof v === 'string') {
-    const s = v.trim().toLowerCase();
-    if (s === 'true' || s === '1') return true;
-    if (s === 'false' || s === '0') return false;
-  }
-  throw fail(field, `must be true or false (got ${JSON.stringify(v)?.slice(0, 50) ?? String(v)})`);
-}
 
 /** One value: a parameter repeated in the query (`?a=1&a=2`) is refused, not guessed at. */
 function single(p: Obj, field: string): unknown {
@@ -121,7 +92,8 @@ const paramsSchema = { body: Type.Unknown() };
 
 export const phoneSettingsRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps, meta }) => {
   await app.register(async (scope) => {
-    await scope.register(formbody, { bodyLimit: BODY_LIMIT });
+    // Forms as the rest of the project parses them (qs, prototype keys refused, size limits).
+    addFormBodyParser(scope, { bodyLimit: BODY_LIMIT });
 
     scope.get(
       COMMERCE,

@@ -31,16 +31,16 @@
 // /{phone_number_id}/message_qrdls[/{code}] with the parameters as given, Meta's answer comes back;
 // its qr_image_url is Meta's, so the image route refuses such numbers with a 400.
 import { randomBytes } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import QRCode from 'qrcode';
 import type { MessagingOptions } from '../plugin.ts';
 import type { Deps } from '../../deps.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { ApiError } from '../../errors.ts';
-import { fbtrace, metaError, type MetaErrorInfo } from '../errors.ts';
-import { fail, isObj, str, type Obj } from '../validate/check.ts';
-import { unsupportedRequestMessage } from '../media/not-found.ts';
+import { metaError } from '../errors.ts';
+import { fail, str, type Obj } from '../validate/check.ts';
+import { graphNodeNotFound } from '../media/not-found.ts';
+import { graphParams } from '../graph-params.ts';
 import { withQuery } from '../../network/meta/cloud-api.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -63,22 +63,6 @@ function newCode(): string {
   return `${s}1`;
 }
 
-function notFound(method: 'get' | 'post' | 'delete', code: string): ApiError {
-  const message = unsupportedRequestMessage(method, code);
-  const graph = { message, type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: fbtrace() };
-  return new ApiError(400, message, { extra: { metaCode: 100, title: `Unsupported ${method} request`, subcode: 33, graph } satisfies MetaErrorInfo });
-}
-
-/** The request's parameters: the query string, then the JSON body over it. */
-function params(request: FastifyRequest): Obj {
-  const q = isObj(request.query) ? request.query : {};
-  if (request.body !== undefined && request.body !== null && !isObj(request.body)) throw fail('body', 'must be a JSON object');
-  const p: Obj = { ...q, ...(isObj(request.body) ? request.body : {}) };
-  // Meta's guide puts the token in the query; here the key is the header, and a token named by the
-  // client is never passed on to Meta.
-  delete p.access_token;
-  return p;
-}
 
 function format(v: unknown): Format | undefined {
   if (v === undefined || v === '') return undefined;
@@ -128,7 +112,7 @@ export const qrCodeRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { 
     const text = message(p.prefilled_message);
     const fmt = format(p.generate_qr_image);
     const row = await findCode(deps, ch, code);
-    if (!row) throw notFound('post', code);
+    if (!row) throw graphNodeNotFound('post', code);
     await deps.db.kysely.updateTable('qr_codes').set({ prefilled_message: text, modified_at: now() }).where('code', '=', row.code).where('channel_id', '=', ch.id).execute();
     return shape(deps, { code: row.code, prefilled_message: text }, fmt);
   }
@@ -153,7 +137,7 @@ export const qrCodeRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { 
     },
     async (request) => {
       const ch = request.channel!;
-      const p = params(request);
+      const p = graphParams(request);
       if (ch.network === 'meta') return toMeta(ch, 'POST', undefined, p);
       if (p.code !== undefined) return update(ch, str(p.code, 'code', { max: 64 }), p);
       const text = message(p.prefilled_message);
@@ -185,7 +169,7 @@ export const qrCodeRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { 
     async (request) => {
       const ch = request.channel!;
       const { code } = request.params as { code: string };
-      const p = params(request);
+      const p = graphParams(request);
       if (ch.network === 'meta') return toMeta(ch, 'POST', code, p);
       return update(ch, code, p);
     },
@@ -204,7 +188,7 @@ export const qrCodeRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { 
     },
     async (request) => {
       const ch = request.channel!;
-      const p = params(request);
+      const p = graphParams(request);
       if (ch.network === 'meta') return toMeta(ch, 'GET', undefined, p);
       const fmt = format(p.generate_qr_image);
       if (typeof p.code === 'string' && p.code !== '') {
@@ -237,10 +221,10 @@ export const qrCodeRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { 
     async (request) => {
       const ch = request.channel!;
       const { code } = request.params as { code: string };
-      const p = params(request);
+      const p = graphParams(request);
       if (ch.network === 'meta') return toMeta(ch, 'GET', code, p);
       const row = await findCode(deps, ch, code);
-      if (!row) throw notFound('get', code);
+      if (!row) throw graphNodeNotFound('get', code);
       return { data: [shape(deps, row, format(p.generate_qr_image))] };
     },
   );
@@ -253,7 +237,7 @@ export const qrCodeRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { 
       const { code } = request.params as { code: string };
       if (ch.network === 'meta') return toMeta(ch, 'DELETE', code, {});
       const row = await findCode(deps, ch, code);
-      if (!row) throw notFound('delete', code);
+      if (!row) throw graphNodeNotFound('delete', code);
       await deps.db.kysely.deleteFrom('qr_codes').where('code', '=', row.code).where('channel_id', '=', ch.id).execute();
       return { success: true };
     },
@@ -277,9 +261,9 @@ export const qrCodeRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { 
         throw metaError(400, 100, 'Invalid parameter', "this number's QR codes are at Meta: fetch the qr_image_url Meta answered (POST or GET /message_qrdls with generate_qr_image)");
       }
       const fmt = file === 'image.svg' ? 'SVG' : file === 'image.png' ? 'PNG' : undefined;
-      if (!fmt) throw notFound('get', `${code}/${file.slice(0, 16)}`);
+      if (!fmt) throw graphNodeNotFound('get', `${code}/${file.slice(0, 16)}`);
       const row = await findCode(deps, ch, code);
-      if (!row) throw notFound('get', code);
+      if (!row) throw graphNodeNotFound('get', code);
       reply.header('cache-control', 'private, max-age=300');
       if (fmt === 'SVG') {
         const svg = await QRCode.toString(deepLink(row.code), { type: 'svg', margin: 2, width: 512 });

@@ -13,7 +13,7 @@ import { invalidParameter } from '../errors.ts';
 import { listTemplates, listTemplatesMeta, type MetaListQuery } from '../templates/list.ts';
 import { createTemplate, deleteTemplatesByName, editTemplate, type TemplateScope } from '../templates/service.ts';
 import { findTemplateById } from '../templates/store.ts';
-import { graphNodeNotFound } from '../graph-paths.ts';
+import { graphNodeNotFound } from '../media/not-found.ts';
 import type { Actor } from '../templates/store.ts';
 import { templateName } from '../templates/validate.ts';
 import { createMetaTemplate, deleteMetaTemplate, editMetaTemplate, listMetaTemplates, type MetaTemplateQuery } from '../../network/meta/templates-proxy.ts';

@@ -1,0 +1,39 @@
+// Graph's parameters: Graph takes any parameter in the query string or in the body (JSON or a
+// form), and clients of Meta's Cloud API do both (whatsapp-api-js puts them in the query,
+// meta-cloud-api and the official Node SDK in a JSON body, Python's and PHP's clients post forms).
+// Routes that mirror such Graph edges read them through here.
+import type { FastifyRequest } from 'fastify';
+import { fail, isObj, type Obj } from './validate/check.ts';
+
+/**
+ * The query's parameters, then the body's over them (a JSON object or a parsed form). An
+ * `access_token` named by the client is dropped: the key is the header here, and a token is never
+ * passed on (to Meta, for a number on its network).
+ */
+export function graphParams(request: FastifyRequest): Obj {
+  const query = isObj(request.query) ? request.query : {};
+  const body = request.body;
+  if (body !== undefined && body !== null && !isObj(body)) throw fail('body', 'must be a JSON object (or the parameters in the query string)');
+  // Spread, not Object.assign: an own `__proto__` key of a parsed body stays a plain key.
+  const out: Obj = { ...query, ...(isObj(body) ? body : {}) };
+  delete out.access_token;
+  return out;
+}
+
+/**
+ * A Graph boolean: JSON true/false, or the text "true"/"false" a query or form carries. "1"/"0"
+ * and any letter case are taken too, as Graph does, since clients send Python's `True` or PHP's
+ * `1` (our choice where Meta's docs only show true/false).
+ */
+export function graphBool(v: unknown, field: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'boolean') return v;
+  if (v === 1 || v === 0) return v === 1;
+  if (typeof v === 'string') {
+    const s = v.trim().toLowerCase();
+    if (s === 'true' || s === '1') return true;
+    if (s === 'false' || s === '0') return false;
+  }
+  throw fail(field, `must be true or false (got ${JSON.stringify(v)?.slice(0, 50) ?? String(v)})`);
+}
+
