@@ -5,6 +5,7 @@
 // Meta's mixed 400 (failed_users beside error #139100), malformed bodies as Meta's 400 (code 100),
 // each number sees only its own blocklist, and the Graph path /v21.0/{pnid}/block_users with
 // `Authorization: Bearer` is the same API.
+import { startMetaNumber, type MetaNumber } from '../helpers/meta-number.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { describeEachDb } from '../helpers/db.ts';
@@ -12,8 +13,6 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { FakeGraph } from '../helpers/fake-graph.ts';
-import { attachMetaChannel } from '../../src/network/meta/channels.ts';
-import { ACCESS_TOKEN, META_ENV } from '../meta/meta-webhook-fixtures.ts';
 
 const ANA = '4915550007001';
 const BEN = '4915550007002';
@@ -252,15 +251,13 @@ describeEachDb("Block Users API on Meta's network: Meta's own blocklist", (kind)
   const key = () => ({ 'D360-API-KEY': p.channel_api_key });
   const body = { messaging_product: 'whatsapp', block_users: [{ user: `+${ANA}` }] };
 
+  let meta: MetaNumber | undefined;
   beforeAll(async () => {
-    graph = await new FakeGraph().start();
-    t = await startTestApp(kind, { env: { ...META_ENV, OPENWABA_META_GRAPH_URL: graph.url } });
-    p = await t.tenant();
-    await attachMetaChannel(t.deps, p.channel_id, { phoneNumberId: META_NUMBER, wabaId: '102290129340888', accessToken: ACCESS_TOKEN });
+    meta = await startMetaNumber(kind, { phoneNumberId: META_NUMBER, wabaId: '102290129340888' });
+    ({ graph, t, p } = meta);
   });
   afterAll(async () => {
-    await t?.close();
-    await graph?.close();
+    await meta?.close();
   });
 
   it("POST, DELETE and GET go to Meta's /{phone_number_id}/block_users; Meta's answers and errors come back", async () => {

@@ -4,14 +4,13 @@
 // anything but a boolean in Meta's format (400, code 100); /register, /deregister, /request_code
 // and /verify_code check their parameters as Meta does and answer success. A number on Meta's
 // network asks Meta's /{phone_number_id}/… for all of them.
+import { startMetaNumber, type MetaNumber } from '../helpers/meta-number.ts';
 import { to360 } from '../helpers/client-replay.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { FakeGraph } from '../helpers/fake-graph.ts';
-import { attachMetaChannel } from '../../src/network/meta/channels.ts';
-import { ACCESS_TOKEN, META_ENV } from '../meta/meta-webhook-fixtures.ts';
 
 
 const expectCloudError = (res: { status: number; body: any; text: string }, field: string) => {
@@ -144,15 +143,13 @@ describeEachDb("commerce settings and registration on Meta's network: asked of M
   let p: BootstrapResult;
   const key = () => ({ 'D360-API-KEY': p.channel_api_key });
 
+  let meta: MetaNumber | undefined;
   beforeAll(async () => {
-    graph = await new FakeGraph().start();
-    t = await startTestApp(kind, { env: { ...META_ENV, OPENWABA_META_GRAPH_URL: graph.url } });
-    p = await t.tenant();
-    await attachMetaChannel(t.deps, p.channel_id, { phoneNumberId: META_NUMBER, wabaId: '102290129340777', accessToken: ACCESS_TOKEN });
+    meta = await startMetaNumber(kind, { phoneNumberId: META_NUMBER, wabaId: '102290129340777' });
+    ({ graph, t, p } = meta);
   });
   afterAll(async () => {
-    await t?.close();
-    await graph?.close();
+    await meta?.close();
   });
 
   it("each call goes to Meta's /{phone_number_id}/… in Meta's documented form; Meta's answers and errors come back", async () => {

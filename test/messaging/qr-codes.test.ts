@@ -3,6 +3,7 @@
 // string (whatsapp-api-js createQR, through the 360dialog adapter) → list → get → update → the QR
 // image (SVG and PNG bytes) → delete → gone. A 141-character message is refused in Meta's error
 // body, and another number's code is "not found" exactly like a code never issued.
+import { startMetaNumber, type MetaNumber } from '../helpers/meta-number.ts';
 import { to360 } from '../helpers/client-replay.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WhatsAppAPI } from 'whatsapp-api-js';
@@ -10,8 +11,6 @@ import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { FakeGraph } from '../helpers/fake-graph.ts';
-import { attachMetaChannel } from '../../src/network/meta/channels.ts';
-import { ACCESS_TOKEN, META_ENV } from '../meta/meta-webhook-fixtures.ts';
 
 const CODE = /^[A-Z2-7]{13}1$/;
 
@@ -158,15 +157,13 @@ describeEachDb("QR codes on Meta's network: Meta's own codes", (kind) => {
   let p: BootstrapResult;
   const key = () => ({ 'D360-API-KEY': p.channel_api_key });
 
+  let meta: MetaNumber | undefined;
   beforeAll(async () => {
-    graph = await new FakeGraph().start();
-    t = await startTestApp(kind, { env: { ...META_ENV, OPENWABA_META_GRAPH_URL: graph.url } });
-    p = await t.tenant();
-    await attachMetaChannel(t.deps, p.channel_id, { phoneNumberId: META_NUMBER, wabaId: '102290129340888', accessToken: ACCESS_TOKEN });
+    meta = await startMetaNumber(kind, { phoneNumberId: META_NUMBER, wabaId: '102290129340888' });
+    ({ graph, t, p } = meta);
   });
   afterAll(async () => {
-    await t?.close();
-    await graph?.close();
+    await meta?.close();
   });
 
   it("every call goes to Meta's /{phone_number_id}/message_qrdls; Meta's answers come back; the image route refuses", async () => {
