@@ -11,9 +11,16 @@
 //                                | whatsapp_business_encryption | marketing_messages | block_users
 //                                | message_qrdls | whatsapp_commerce_settings | register | deregister
 //                                | request_code | verify_code
-//   /{version}/{waba-id}/message_templates | phone_numbers
+//   /{version}/{waba-id}/message_templates | phone_numbers | flows
+//   /{version}/{flow-id}/assets | publish | deprecate   (/flows/{flow-id}/…)
 //   /{version}/{media-id}                       (GET, DELETE)
 //   /{version}/{template-id}                    (POST: Meta's template edit; /message_templates/{id})
+//   /{version}/{flow-id}                        (GET, POST, DELETE: the flow node)
+//
+// The bare node `/{version}/{id}` names a media object, the key's phone number, a template (POST)
+// or a flow: the rewrite cannot tell them apart without a lookup, so it keeps its media and
+// template targets and the handlers decide after authentication (a flow of the key's WABA wins:
+// routes/flows.ts flowNodeHook; then the phone number node; then media or the template).
 //
 // The version (`v21.0`; Graph's are always `v<major>.<minor>`, which no openwaba path starts with)
 // may be left out, as Graph allows; a Graph path without it must then start with a numeric id,
@@ -52,7 +59,9 @@ const PHONE_EDGES = new Set([
   'verify_code',
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
-const WABA_EDGES = new Set(['message_templates', 'phone_numbers']);
+const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows']);
+/** Edges of a flow node, served at /flows/{flow-id}/…; the flow is looked up in the key's WABA by the route. */
+const FLOW_EDGES = new Set(['assets', 'publish', 'deprecate']);
 
 const VERSION = /^v\d{1,3}\.\d{1,3}$/;
 const NUMERIC = /^\d{1,32}$/;
@@ -90,6 +99,9 @@ export function graphToRoot(url: string, method = 'GET'): { url: string; graph: 
   if (edge !== undefined && (PHONE_EDGES.has(edge) || WABA_EDGES.has(edge))) {
     if (!versioned && !NUMERIC.test(node)) return undefined;
     return { url: '/' + [edge, ...rest].join('/') + query, graph: { node: decodeSegment(node), owner: PHONE_EDGES.has(edge) ? 'phone' : 'waba' } };
+  }
+  if (edge !== undefined && FLOW_EDGES.has(edge) && NUMERIC.test(node)) {
+    return { url: `/flows/${node}/${[edge, ...rest].join('/')}${query}`, graph: { node, owner: 'none' } };
   }
   // Unversioned, only the edges above are Graph's: `/123` is a media id at the root already.
   if (!versioned) return undefined;
@@ -143,19 +155,21 @@ export function graphKeyError(e: ApiError): ApiError {
 export async function checkGraphNode(deps: Deps, request: FastifyRequest, channel: ChannelRow): Promise<void> {
   const graph = graphPathOf(request);
   if (!graph || graph.owner === 'none') return;
-  if (graph.owner === 'phone') {
-    if (graph.node === channel.external_id || graph.node === channel.id) return;
-  } else {
-    if (graph.node === channel.waba_account_id) return;
-    if (channel.waba_account_id) {
-      const waba = await deps.db.kysely.selectFrom('waba_accounts').select('external_id').where('id', '=', channel.waba_account_id).executeTakeFirst();
-      if (waba && graph.node === waba.external_id) return;
-    }
-    // A number on Meta's network: its WABA at Meta, which the client knows by Meta's id.
-    if (channel.network === 'meta') {
-      const atMeta = await deps.db.kysely.selectFrom('meta_channels').select('waba_id').where('channel_id', '=', channel.id).executeTakeFirst();
-      if (atMeta && graph.node === atMeta.waba_id) return;
-    }
-  }
+  if (graph.owner === 'phone' ? graph.node === channel.external_id || graph.node === channel.id : await isKeysWaba(deps, channel, graph.node)) return;
   throw graphNodeNotFound(request.method, graph.node);
+}
+
+/** Whether `node` names the channel's WABA: openwaba's id, its Meta id, or (a number on Meta's network) the WABA id it was attached with. */
+export async function isKeysWaba(deps: Deps, channel: ChannelRow, node: string): Promise<boolean> {
+  if (node === channel.waba_account_id) return true;
+  if (channel.waba_account_id) {
+    const waba = await deps.db.kysely.selectFrom('waba_accounts').select('external_id').where('id', '=', channel.waba_account_id).executeTakeFirst();
+    if (waba && node === waba.external_id) return true;
+  }
+  // A number on Meta's network: its WABA at Meta, which the client knows by Meta's id.
+  if (channel.network === 'meta') {
+    const atMeta = await deps.db.kysely.selectFrom('meta_channels').select('waba_id').where('channel_id', '=', channel.id).executeTakeFirst();
+    if (atMeta && node === atMeta.waba_id) return true;
+  }
+  return false;
 }

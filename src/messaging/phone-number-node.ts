@@ -10,24 +10,32 @@
 // default 80 messages per second, HIGH above).
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
-import { metaError } from './errors.ts';
-import { activeRestrictions, wabaHealth, worstOf, type CanSendMessage } from './waba-restrictions.ts';
+import { askedFields, nonexistingField } from './graph-node-fields.ts';
+import { activeRestrictions, wabaHealth, worstOf, type CanSendMessage, type WabaStanding } from './waba-restrictions.ts';
 
 /** Meta's health_status of a sandbox number: the number, its WABA (with restrictions in force, or its ban), business and app. */
 export async function sandboxHealthStatus(deps: Deps, ch: ChannelRow) {
   const number: CanSendMessage = ch.availability_status === 'ready' && !ch.cancellation_requested_at ? 'AVAILABLE' : ch.availability_status === 'error' ? 'BLOCKED' : 'LIMITED';
-  const waba = await deps.db.kysely.selectFrom('waba_accounts').select(['external_id', 'fb_business_id']).where('id', '=', ch.waba_account_id).executeTakeFirst();
   // The WABA's restrictions as the channel row carries them, honoured until their expiration, and its ban.
-  const wabaEntity = wabaHealth(activeRestrictions(ch.waba_restrictions, deps.clock.now().getTime()), ch.waba_banned_at);
+  const standing = { restrictions: activeRestrictions(ch.waba_restrictions, deps.clock.now().getTime()), bannedAt: ch.waba_banned_at };
+  const rest = await sandboxWabaHealthEntities(deps, ch, standing);
   return {
-    can_send_message: worstOf([number, wabaEntity.can_send_message]),
-    entities: [
-      { entity_type: 'PHONE_NUMBER', id: ch.external_id, can_send_message: number },
-      { entity_type: 'WABA', id: waba?.external_id ?? '', ...wabaEntity },
-      { entity_type: 'BUSINESS', id: waba?.fb_business_id ?? '', can_send_message: 'AVAILABLE' },
-      { entity_type: 'APP', id: ch.app_id, can_send_message: 'AVAILABLE' },
-    ],
+    can_send_message: worstOf([number, ...rest.map((e) => e.can_send_message)]),
+    entities: [{ entity_type: 'PHONE_NUMBER', id: ch.external_id, can_send_message: number }, ...rest],
   };
+}
+
+/**
+ * The entities every node's health_status has (Meta: "WABA, business, and app always included"):
+ * the channel's WABA with this standing (its restrictions in force and its ban), its business, the app.
+ */
+export async function sandboxWabaHealthEntities(deps: Deps, ch: ChannelRow, standing: WabaStanding) {
+  const waba = await deps.db.kysely.selectFrom('waba_accounts').select(['external_id', 'fb_business_id']).where('id', '=', ch.waba_account_id).executeTakeFirst();
+  return [
+    { entity_type: 'WABA', id: waba?.external_id ?? '', ...wabaHealth(standing.restrictions, standing.bannedAt) },
+    { entity_type: 'BUSINESS', id: waba?.fb_business_id ?? '', can_send_message: 'AVAILABLE' as CanSendMessage },
+    { entity_type: 'APP', id: ch.app_id, can_send_message: 'AVAILABLE' as CanSendMessage },
+  ];
 }
 
 const DEFAULT_FIELDS = ['verified_name', 'code_verification_status', 'display_phone_number', 'quality_rating', 'platform_type', 'throughput', 'id'];
@@ -49,20 +57,10 @@ const FIELDS: Record<string, FieldValue> = {
   health_status: async (d, ch) => sandboxHealthStatus(d, ch),
 };
 
-/**
- * Graph's message word for word ("(#100) Tried accessing nonexisting field …"), in the Cloud body
- * every other route's errors have: with `error_data.details` too, which Graph leaves out here and
- * clients read only when present.
- */
-function nonexistingField(field: string) {
-  const title = `Tried accessing nonexisting field (${field.slice(0, 64)}) on node type (WhatsAppBusinessPhoneNumber)`;
-  return metaError(400, 100, title, `fields: "${field.slice(0, 64)}" is not a field of a phone number (${Object.keys(FIELDS).join(', ')})`);
-}
-
 /** The node's fields the client asked for (`fields=a,b`), or Graph's default set; `id` always. */
 export async function phoneNumberNode(deps: Deps, ch: ChannelRow, fields: string | undefined): Promise<Record<string, unknown>> {
-  const want = fields?.trim() ? fields.split(',').map((f) => f.trim()).filter(Boolean) : DEFAULT_FIELDS;
-  for (const f of want) if (!Object.hasOwn(FIELDS, f)) throw nonexistingField(f);
+  const want = askedFields(fields, DEFAULT_FIELDS);
+  for (const f of want) if (!Object.hasOwn(FIELDS, f)) throw nonexistingField('WhatsAppBusinessPhoneNumber', 'a phone number', f, Object.keys(FIELDS));
   const node: Record<string, unknown> = {};
   for (const f of want) if (f !== 'id') node[f] = await FIELDS[f]!(deps, ch);
   node.id = ch.external_id;

@@ -23,6 +23,8 @@ import { phoneNumberRoutes } from './routes/phone-numbers.ts';
 import { blockUserRoutes } from './routes/block-users.ts';
 import { qrCodeRoutes } from './routes/qr-codes.ts';
 import { phoneSettingsRoutes } from './routes/phone-settings.ts';
+import { flowCloudRoutes } from './routes/flows.ts';
+import { graphNodeHook } from './graph-node.ts';
 import { graphMetrics } from '../network/meta/graph-metrics.ts';
 import { MetaCloudApi } from '../network/meta/cloud-api.ts';
 
@@ -73,6 +75,9 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
       else done();
     }
   });
+  // The bare Graph node /{version}/{id}: the phone number, WABA, flow and template nodes are
+  // answered before the media and template routes the rewrite sent it to (graph-node.ts).
+  app.addHook('preValidation', graphNodeHook(deps, meta));
   const opts: MessagingOptions = { deps, messenger, meta };
   await app.register(messageRoutes, opts);
   await app.register(marketingMessageRoutes, opts);
@@ -89,6 +94,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(blockUserRoutes, opts);
   await app.register(qrCodeRoutes, opts);
   await app.register(phoneSettingsRoutes, opts);
+  await app.register(flowCloudRoutes, opts);
   // Last: GET/DELETE /{media_id} take any single-segment path the routes above do not.
   await app.register(mediaRoutes, opts);
 };

@@ -29,9 +29,6 @@ import { UploadLimit } from '../media/upload-limit.ts';
 import { OnPremMeta } from './messages.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { deleteMetaMedia, metaMediaInfo, sendMetaDownload, sendMetaMedia } from '../../network/meta/media-proxy.ts';
-import { metaPhoneNumber } from '../../network/meta/profile-proxy.ts';
-import { graphPathOf } from '../graph-paths.ts';
-import { phoneNumberNode } from '../phone-number-node.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const cloud = { flavour: 'cloud' as const };
@@ -180,15 +177,7 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     },
     async (request, reply) => {
       const channel = request.channel!;
-      // GET /{version}/{phone-number-id} (a Graph path naming the key's own number): the phone
-      // number node, serialized here (this route's 200 is media's shape).
-      const node = (request.params as { media_id: string }).media_id;
-      if (graphPathOf(request) && (node === channel.external_id || node === channel.id)) {
-        const fields = (request.query as { fields?: unknown }).fields;
-        const f = typeof fields === 'string' ? fields : undefined;
-        const answer = channel.network === 'meta' ? await metaPhoneNumber(meta, channel, f) : await phoneNumberNode(deps, channel, f);
-        return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer));
-      }
+      // (The bare Graph node naming the key's number, WABA, a flow or a template is answered before this route: graph-node.ts.)
       const id = mediaId(request.params);
       await getErrorBlock?.check(channel.id, deps.clock.now().getTime());
       try {

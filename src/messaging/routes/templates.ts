@@ -1,6 +1,7 @@
 // Templates through the Messaging API, for the channel's WABA:
 // - 360dialog's /v1/configs/templates (list in the Partner API's envelope, create, delete by name);
-// - Meta's /message_templates (cursor-paged list, create, delete ?name=).
+// - Meta's /message_templates (cursor-paged list, create, delete ?name=), and one template by id
+//   (/message_templates/{id}: get, edit).
 // /v1/configs/templates serves Cloud and On-Premise channels alike, so its errors follow the
 // channel's hosting type (Meta's `{"error":…}` for Cloud, `{"errors":[…]}` for On-Premise).
 // A number on Meta's network has its WABA's templates at Meta: each route asks Meta instead
@@ -10,13 +11,13 @@ import { Type } from 'typebox';
 import type { ChannelRow } from '../../services/channels.ts';
 import type { MessagingOptions } from '../plugin.ts';
 import { invalidParameter } from '../errors.ts';
-import { listTemplates, listTemplatesMeta, type MetaListQuery } from '../templates/list.ts';
+import { listTemplates, listTemplatesMeta, templateNode, type MetaListQuery } from '../templates/list.ts';
 import { createTemplate, deleteTemplatesByName, editTemplate, type TemplateScope } from '../templates/service.ts';
 import { findTemplateById } from '../templates/store.ts';
 import { graphNodeNotFound } from '../media/not-found.ts';
 import type { Actor } from '../templates/store.ts';
 import { templateName } from '../templates/validate.ts';
-import { createMetaTemplate, deleteMetaTemplate, editMetaTemplate, listMetaTemplates, type MetaTemplateQuery } from '../../network/meta/templates-proxy.ts';
+import { createMetaTemplate, deleteMetaTemplate, editMetaTemplate, getMetaTemplate, listMetaTemplates, type MetaTemplateQuery } from '../../network/meta/templates-proxy.ts';
 import { listMetaTemplates360 } from '../../network/meta/templates-360-list.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -43,6 +44,20 @@ const CreateBody = Type.Unknown({
     '{"name":"order_update","category":"UTILITY","language":"en_US","components":[{"type":"BODY","text":"Your order {{1}} has shipped","example":{"body_text":[["#1234"]]}}]}',
 });
 const Created = Type.Object({ id: Type.String(), status: Type.String(), category: Type.String() });
+// Open: a number on Meta's network passes Meta's template object through, with fields of Meta's choosing.
+const MetaTemplate = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.Optional(Type.String()),
+    language: Type.Optional(Type.String()),
+    status: Type.Optional(Type.String({ description: 'APPROVED, PENDING, REJECTED, PAUSED, DISABLED' })),
+    category: Type.Optional(Type.String({ description: 'AUTHENTICATION, MARKETING, UTILITY' })),
+    parameter_format: Type.Optional(Type.String({ description: 'POSITIONAL or NAMED' })),
+    components: Type.Optional(Type.Array(Type.Unknown())),
+    rejected_reason: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true, description: "Meta's template object: id, name, language, status, category, parameter_format, components by default; rejected_reason when asked for" },
+);
 
 const scopeOf = (ch: ChannelRow): TemplateScope => ({ partnerId: ch.partner_id, wabaAccountId: ch.waba_account_id });
 const actorOf = (ch: ChannelRow): Actor => ({ user_id: ch.id, user_name: 'channel_api_key' });
@@ -142,6 +157,35 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
       if (!(await findTemplateById(deps, ch.waba_account_id, id))) throw graphNodeNotFound('POST', id);
       await editTemplate(deps, ch.waba_account_id, id, request.body, actorOf(ch));
       return { success: true };
+    },
+  );
+
+  // Meta's template by id, GET /{template-id} (Graph's `/{version}/{template-id}`): Meta's template
+  // object as the list shows each item, `fields=` as the list takes it. At the root it is
+  // /message_templates/{template-id}, as the edit. A template of another WABA, none, or an id that
+  // cannot be one answers as Graph answers a node the token cannot see.
+  app.get(
+    '/message_templates/:template_id',
+    {
+      config: { flavour: 'cloud' },
+      schema: {
+        tags,
+        summary: "A template by id (Meta's GET /{template-id})",
+        security,
+        params: Type.Object({ template_id: Type.String({ maxLength: 64 }) }),
+        querystring: Type.Object({ fields: MetaQuery.properties.fields }),
+        response: { 200: MetaTemplate },
+      },
+    },
+    async (request) => {
+      const ch = request.channel!;
+      const id = (request.params as { template_id: string }).template_id;
+      if (!/^\d{1,20}$/.test(id)) throw graphNodeNotFound('GET', id);
+      const fields = (request.query as { fields?: string }).fields;
+      if (ch.network === 'meta') return getMetaTemplate(meta, ch, id, fields);
+      const node = await templateNode(deps, ch.waba_account_id, id, fields);
+      if (!node) throw graphNodeNotFound('GET', id);
+      return node;
     },
   );
 

@@ -14,7 +14,7 @@ import {
   type ParsedList,
 } from '../../partner-api/list-query.ts';
 import { invalidParameter } from '../errors.ts';
-import { normalizeStatus, templateToMeta, templateToWire, wabaNamespace, type TemplateWire } from './store.ts';
+import { findTemplateById, normalizeStatus, templateToMeta, templateToWire, wabaNamespace, type TemplateRow, type TemplateWire } from './store.ts';
 
 const s = (column: string) => ({ column: `templates.${column}`, type: 'string' as const });
 export const TEMPLATE_LIST: ListSpec = {
@@ -124,13 +124,20 @@ function metaLimit(raw: string | undefined): number {
   return Math.min(Math.max(Number(raw), 1), 1000);
 }
 
-function metaFields(raw: string | undefined): string[] {
+/** The fields of Meta's template object asked for (`fields=`), or the list's defaults; `id` first. */
+export function metaFields(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '') return META_DEFAULT_FIELDS;
   const asked = raw.split(',').map((f) => f.trim()).filter(Boolean);
   for (const f of asked) {
     if (!(META_FIELDS as readonly string[]).includes(f)) throw invalidParameter(`Tried accessing nonexisting field (${f.slice(0, 50)}) on node type (WhatsAppBusinessHSM); fields: ${META_FIELDS.join(', ')}`);
   }
   return ['id', ...asked.filter((f) => f !== 'id')];
+}
+
+/** One template as Meta's list shows it (and GET /message_templates/{id}), with these fields (metaFields()). */
+export function metaTemplateItem(r: TemplateRow, fields: readonly string[]): Record<string, unknown> {
+  const full = templateToMeta(r) as Record<string, unknown>;
+  return Object.fromEntries(fields.map((f) => [f, full[f]]));
 }
 
 /** GET /message_templates: `{data, paging:{cursors:{before,after}, next?, previous?}}`, ordered by name then language. */
@@ -165,10 +172,7 @@ export async function listTemplatesMeta(deps: Deps, wabaAccountId: string, q: Me
   const more = rows.length > limit;
   const items = rows.slice(0, limit);
   if (backwards) items.reverse();
-  const data = items.map((r) => {
-    const full = templateToMeta(r) as Record<string, unknown>;
-    return Object.fromEntries(fields.map((f) => [f, full[f]]));
-  });
+  const data = items.map((r) => metaTemplateItem(r, fields));
   const first = items[0];
   const last = items.at(-1);
   const paging: Record<string, unknown> = {};
@@ -184,4 +188,11 @@ export async function listTemplatesMeta(deps: Deps, wabaAccountId: string, q: Me
     if (hasPrevious) paging.previous = pageUrl({ ...common, before });
   }
   return { data, paging };
+}
+
+/** One template of the WABA as Meta's template node (GET /{template-id}), or undefined when the WABA has no template of that id. */
+export async function templateNode(deps: Deps, wabaAccountId: string, id: string, fields: string | undefined): Promise<Record<string, unknown> | undefined> {
+  const asked = metaFields(fields);
+  const row = await findTemplateById(deps, wabaAccountId, id);
+  return row && metaTemplateItem(row, asked);
 }

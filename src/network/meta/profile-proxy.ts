@@ -49,3 +49,9 @@ export async function metaPhoneNumbers(api: MetaCloudApi, channel: ChannelRow, f
   if (!Array.isArray(b.data)) throw badAnswer('a phone number list without data');
   return b;
 }
+
+/** GET /{version}/{waba-id} on a Graph path: Meta's WhatsApp Business Account node, as Meta gave it. */
+export async function metaWabaNode(api: MetaCloudApi, channel: ChannelRow, fields: string | undefined): Promise<GraphObject> {
+  const f = fields?.trim();
+  return api.json(channel, 'GET', (c) => (f ? withQuery(c.wabaId, { fields: f }) : c.wabaId));
+}

@@ -114,3 +114,15 @@ export async function editMetaTemplate(api: MetaCloudApi, channel: ChannelRow, t
     throw err;
   }
 }
+
+/**
+ * One template from Meta (GET /{template-id}, fields passed on when given): Meta's template object
+ * as Meta answered it. Whose template it is, is Meta's to check with the channel's token, as for the
+ * edit; a template the token cannot see is Graph's own 400 (code 100, subcode 33) passed through.
+ */
+export async function getMetaTemplate(api: MetaCloudApi, channel: ChannelRow, templateId: string, fields: string | undefined): Promise<GraphObject> {
+  const f = fields?.trim();
+  const b = await api.json(channel, 'GET', () => withQuery(templateId, { fields: f || undefined }));
+  if (typeof b.id !== 'string' && typeof b.id !== 'number') throw badAnswer('a template without an id');
+  return b;
+}

@@ -16,11 +16,10 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getWabaAccount, type WabaAccountRow } from '../../services/waba-accounts.ts';
 import { invalidParameter } from '../../messaging/errors.ts';
-import { DEFAULT_FLOW_FIELDS, FLOW_FIELDS, findFlow, flowAsset, flowAssetInfo, flowToWire, listFlows, type FlowField } from '../../messaging/flows/store.ts';
+import { DEFAULT_FLOW_FIELDS, FLOW_FIELDS, findFlow, flowAsset, flowAssetInfo, flowToWire, listFlows } from '../../messaging/flows/store.ts';
 import { parseFlowUpdate, parseNewFlow } from '../../messaging/flows/input.ts';
 import { createFlow, deleteFlow, deprecateFlow, flowNotFound, publishFlow, updateFlowMetadata, uploadFlowAsset, type FlowScope } from '../../messaging/flows/service.ts';
-import { flowPreview, splitPreviewField } from '../../messaging/flows/preview.ts';
-import { flowHealthStatus } from '../../messaging/flows/endpoint-health.ts';
+import { flowWithFields, parseFlowFields } from '../../messaging/flows/fields.ts';
 import { discardBody, readFlowAssetUpload } from '../../messaging/flows/asset-upload.ts';
 import { MAX_FLOW_JSON_BYTES } from '../../messaging/flows/flow-json.ts';
 import { PARTNER_ERRORS, PARTNER_SECURITY } from '../schemas.ts';
@@ -39,7 +38,7 @@ const Position = {
   column_start: Type.Optional(Type.Integer()),
   column_end: Type.Optional(Type.Integer()),
 };
-const ValidationError = Type.Object(
+export const ValidationError = Type.Object(
   {
     error: Type.String({ description: 'INVALID_FLOW_JSON, INVALID_PROPERTY_VALUE, MISSING_REQUIRED_TYPE_PROPERTY, …' }),
     error_type: Type.String({ description: 'FLOW_JSON_ERROR' }),
@@ -49,7 +48,7 @@ const ValidationError = Type.Object(
   },
   { additionalProperties: true },
 );
-const Flow = Type.Object(
+export const Flow = Type.Object(
   {
     id: Type.String(),
     name: Type.Optional(Type.String()),
@@ -93,16 +92,6 @@ const CreateBody = Type.Unknown({
   description: '{"name","categories":["SIGN_UP"|"SIGN_IN"|"APPOINTMENT_BOOKING"|"LEAD_GENERATION"|"SHOPPING"|"CONTACT_US"|"CUSTOMER_SUPPORT"|"SURVEY"|"OTHER"],"endpoint_uri"?,"clone_flow_id"?,"flow_json"?,"publish"?}',
 });
 
-/** Meta's `fields`: the asked ones (id always), each a known field. */
-function parseFields(raw: string | undefined, fallback: readonly FlowField[]): readonly FlowField[] {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const asked = raw.split(',').map((f) => f.trim()).filter(Boolean);
-  for (const f of asked) {
-    if (!(FLOW_FIELDS as readonly string[]).includes(f)) throw invalidParameter(`(#100) Tried accessing nonexisting field (${f.slice(0, 50)}) on node type (Flow); fields: ${FLOW_FIELDS.join(', ')}`);
-  }
-  return asked as FlowField[];
-}
-
 /** A paging parameter; like the other Partner API lists (list-query.ts), a limit below 1 is refused rather than answered with an empty page. */
 function pageParam(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -133,7 +122,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
     },
     async (request) => {
       const w = await waba(request.params);
-      const fields = parseFields(request.query.fields, DEFAULT_FLOW_FIELDS);
+      const fields = parseFlowFields(request.query.fields, DEFAULT_FLOW_FIELDS);
       const page = { limit: pageParam(request.query.limit, 'limit', 1000, 1, 1000), offset: pageParam(request.query.offset, 'offset', 0, 0, 1e9) };
       const { rows, total } = await listFlows(deps, scopeOf(w), page);
       return { flows: rows.map((r) => flowToWire(r, fields, w)), count: rows.length, total };
@@ -184,19 +173,7 @@ export const flowRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fastify, { 
       const w = await waba(request.params);
       const f = await findFlow(deps, scopeOf(w), request.params.flow_id);
       if (!f) throw flowNotFound(request.params.flow_id);
-      // preview / preview.invalidate(true|false): a link to the flow's preview page (messaging/flows/preview.ts).
-      const split = splitPreviewField(request.query.fields, invalidParameter);
-      const { preview } = split;
-      // health_status: the flow's health now, its endpoint pinged (messaging/flows/endpoint-health.ts).
-      const asked = split.rest?.split(',').map((x) => x.trim()) ?? [];
-      const health = asked.includes('health_status');
-      const rest = health ? asked.filter((x) => x !== 'health_status' && x !== '').join(',') : split.rest;
-      const fields = (preview || health) && rest === '' ? (['id'] as const) : parseFields(rest, [...DEFAULT_FLOW_FIELDS, 'json_version', 'data_api_version', 'endpoint_uri']);
-      return {
-        ...flowToWire(f, fields, w),
-        ...(preview ? { preview: await flowPreview(deps, scopeOf(w), f.id, preview.invalidate) } : {}),
-        ...(health ? { health_status: await flowHealthStatus(deps, f, w) } : {}),
-      };
+      return flowWithFields(deps, scopeOf(w), f, w, request.query.fields);
     },
   );
 

@@ -1,0 +1,23 @@
+// Graph's `fields=` on a node openwaba builds itself (the phone number node, the WhatsApp Business
+// Account node): the names asked for, or the node's default set, and Graph's error for a name the
+// node does not have.
+import type { ApiError } from '../errors.ts';
+import { metaError } from './errors.ts';
+
+/** `fields=a,b` (one string, as the query carries it, or already split) as names; the node's defaults when none. */
+export function askedFields(fields: string | readonly string[] | undefined, defaults: readonly string[]): string[] {
+  const list = typeof fields === 'string' ? fields.split(',') : (fields ?? []);
+  const asked = list.map((f) => f.trim()).filter(Boolean);
+  return asked.length > 0 ? asked : [...defaults];
+}
+
+/**
+ * Graph's message word for word ("(#100) Tried accessing nonexisting field (<f>) on node type
+ * (<NodeType>)"), in the Cloud body every other route's errors have: with `error_data.details` too,
+ * which Graph leaves out here and clients read only when present. `noun` names the node in the
+ * details ("a phone number"), `known` lists the fields it has.
+ */
+export function nonexistingField(nodeType: string, noun: string, field: string, known: readonly string[]): ApiError {
+  const f = field.slice(0, 64);
+  return metaError(400, 100, `Tried accessing nonexisting field (${f}) on node type (${nodeType})`, `fields: "${f}" is not a field of ${noun} (${known.join(', ')})`);
+}
