@@ -8,6 +8,9 @@ import { parseAppendBody, parsePatchBody, parseSetBody } from '../../src/messagi
 import { validateMarketingSend } from '../../src/messaging/marketing-messages.ts';
 import { parseAccountUpdate } from '../../src/messaging/account-update.ts';
 import { parseBusinessPublicKey } from '../../src/messaging/flows/business-key.ts';
+import { parseBlockBody } from '../../src/messaging/blocklist.ts';
+import { parseCommerceSettings, parseRegister, parseRequestCode, parseVerifyCode } from '../../src/messaging/routes/phone-settings.ts';
+import { parseTemplateEdit } from '../../src/messaging/templates/validate.ts';
 import { generateKeyPairSync } from 'node:crypto';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 
@@ -37,7 +40,16 @@ export interface EndpointProfile {
   isolated?: boolean;
   /** Also takes form-encoded and multipart bodies (as Meta's endpoint does): the valid body sent as a form may be accepted. */
   forms?: boolean;
+  /** Keys Meta's error body of this endpoint carries beside `error` (block_users: the user lists of a partial failure). */
+  errorKeys?: string[];
+  /**
+   * Run once before the storm with the key the endpoint's cases use: makes what the valid bodies
+   * need (a user who wrote, a template, a QR code) and returns what of the profile changes with it.
+   */
+  prepare?: (request: PrepareRequest) => Promise<Partial<Pick<EndpointProfile, 'params' | 'query'>> | void>;
 }
+
+export type PrepareRequest = (method: string, path: string, json?: unknown) => Promise<{ status: number; body: any }>;
 
 export const MISSING_MEDIA_ID = '900000000000777';
 export const SANDBOX_USER = '4917600000999';
@@ -149,6 +161,166 @@ const templateCreate = () => [
   { name: 'hostile_tpl', category: 'UTILITY', language: 'en_US', components: [{ type: 'BODY', text: 'Hello {{1}}, your order is ready', example: { body_text: [['Ann']] } }, { type: 'FOOTER', text: 'Thanks' }] },
 ];
 const mayCreateTemplate = (b: unknown) => isObj(b) && typeof b.name === 'string' && b.category !== undefined && b.language !== undefined;
+
+// ---- Graph edges of a number (block users, QR codes, commerce settings, registration) ----
+
+/** The user who writes to the block_users cases' channel before the storm (Meta blocks only users who wrote in the last 24 hours). */
+export const BLOCK_USER = '4917600000777';
+/** Placeholders until `prepare` names the real ones (the test listing the endpoints does not prepare). */
+const MISSING_QR_CODE = 'HOSTILEMISSING1';
+const MISSING_TEMPLATE_ID = '900000000000778';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const text = (v: unknown, max: number) => typeof v === 'string' && v.length > 0 && [...v].length <= max && !LONE_SURROGATE.test(v);
+/** A Graph parameter set as routes/graph-params.ts reads a body: an object, or none at all (no body, `null`). */
+const graphBody = (b: unknown) => (b === undefined || b === null ? {} : isObj(b) ? b : undefined);
+/** As validatedBy, for a route that reads its parameters through graphParams. */
+const graphValidatedBy = (parse: (p: Record<string, unknown>) => unknown) =>
+  validatedBy((b) => {
+    const p = graphBody(b);
+    if (!p) throw new ApiError(400, 'not an object');
+    return parse(p);
+  });
+
+/** POST /message_qrdls[/{code}]: prefilled_message of 1 to 140 characters, generate_qr_image SVG or PNG (any case) or none. */
+const qrParamsOk = (b: unknown) => {
+  const p = graphBody(b);
+  const f = p?.generate_qr_image;
+  return !!p && text(p.prefilled_message, 140) && (f === undefined || f === '' || (typeof f === 'string' && ['SVG', 'PNG'].includes(f.toUpperCase())));
+};
+
+const expectOk = (what: string, res: { status: number; body: any }) => {
+  if (res.status !== 200) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+  return res.body;
+};
+
+/** A QR code of the channel, for the cases that name an existing one. */
+const qrCode = async (request: PrepareRequest) =>
+  ({ params: { code: expectOk('creating a QR code', await request('POST', '/message_qrdls', { prefilled_message: 'Hostile base', generate_qr_image: 'SVG' })).code as string } });
+
+/** The id of a template of the key's WABA, by name. */
+async function templateId(request: PrepareRequest, name: string): Promise<string> {
+  const list = expectOk('listing the templates', await request('GET', `/message_templates?name=${name}&fields=id,name`));
+  const id = (list.data as { id: string; name: string }[]).find((x) => x.name === name)?.id;
+  if (!id) throw new Error(`no template ${name}: ${JSON.stringify(list).slice(0, 300)}`);
+  return id;
+}
+
+const blockBody = (...users: string[]) => ({ messaging_product: 'whatsapp', block_users: users.map((user) => ({ user })) });
+
+function graphEdgeEndpoints(): EndpointProfile[] {
+  const blockUsers = {
+    flavour: 'cloud',
+    body: 'json',
+    // Every valid body names users the channel can block (the user wrote first) or unblock.
+    valid: [blockBody(BLOCK_USER), blockBody(`+${BLOCK_USER}`, `+49 176 0000 0777`)],
+    // A well-formed body may be taken (200), or fail for some users: Meta's 400 with the lists beside the error.
+    mayAccept: validatedBy(parseBlockBody),
+    errorKeys: ['messaging_product', 'block_users'],
+    // Query parameters are ignored, as Graph ignores unknown ones.
+    queryExpect: 'either',
+    // Blocking and unblocking change a blocklist sends and inbound messages read: a channel of its own.
+    isolated: true,
+  } satisfies Partial<EndpointProfile>;
+  const registration = (path: string, valid: unknown[] | undefined, parse: (p: Record<string, unknown>) => unknown): EndpointProfile => ({
+    method: 'POST',
+    path,
+    flavour: 'cloud',
+    body: 'json',
+    ...(valid ? { valid } : {}),
+    mayAccept: graphValidatedBy(parse),
+    forms: true,
+    queryExpect: 'either',
+    // Registration: a sandbox number's answer changes nothing, a number on Meta's network would be (de)registered.
+    isolated: true,
+  });
+  const templateEdit = [
+    { components: [{ type: 'HEADER', format: 'TEXT', text: 'Hello again' }, { type: 'BODY', text: 'Welcome back, {{1}}!', example: { body_text: [['Ann']] } }, { type: 'FOOTER', text: 'Thanks' }] },
+    { category: 'UTILITY', allow_category_change: false, message_send_ttl_seconds: 3600, components: [{ type: 'BODY', text: 'Your order is ready' }] },
+  ];
+  return [
+    { method: 'GET', path: '/phone_numbers', flavour: 'cloud', body: 'none', query: { fields: 'id,display_phone_number,verified_name,quality_rating,health_status' } },
+    { method: 'POST', path: '/block_users', ...blockUsers, prepare: async (request) => void expectOk('the block user writing first', await request('POST', '/sandbox/v1/inbound', { from: BLOCK_USER, name: 'Blocky', text: { body: 'hi' } })) },
+    { method: 'DELETE', path: '/block_users', ...blockUsers },
+    // On the channel where users are blocked, so that the list has an entry to page from.
+    { method: 'GET', path: '/block_users', flavour: 'cloud', body: 'none', query: { limit: '10' }, isolated: true },
+    {
+      method: 'POST',
+      path: '/message_qrdls',
+      flavour: 'cloud',
+      body: 'json',
+      valid: [{ prefilled_message: 'I would like to order', generate_qr_image: 'SVG' }, { prefilled_message: 'Hi 👋', generate_qr_image: 'png', access_token: 'ignored' }],
+      // A body naming `code` updates that code, which is no code of this channel: never taken.
+      mayAccept: (b) => qrParamsOk(b) && graphBody(b)!.code === undefined,
+      // Parameters in the query are read under the body's (the body wins): a hostile one may be masked.
+      queryExpect: 'either',
+    },
+    { method: 'GET', path: '/message_qrdls', flavour: 'cloud', body: 'none', query: { generate_qr_image: 'SVG' } },
+    {
+      method: 'POST',
+      path: '/message_qrdls/{code}',
+      flavour: 'cloud',
+      body: 'json',
+      params: { code: MISSING_QR_CODE },
+      valid: [{ prefilled_message: 'Updated message', generate_qr_image: 'PNG' }],
+      mayAccept: qrParamsOk,
+      queryExpect: 'either',
+      prepare: qrCode,
+    },
+    { method: 'GET', path: '/message_qrdls/{code}', flavour: 'cloud', body: 'none', params: { code: MISSING_QR_CODE }, query: { generate_qr_image: 'png' }, prepare: qrCode },
+    // A code that is not there: every DELETE is refused (one that is there would be gone after the first).
+    { method: 'DELETE', path: '/message_qrdls/{code}', flavour: 'cloud', body: 'json', params: { code: MISSING_QR_CODE }, queryExpect: 'reject' },
+    {
+      method: 'GET',
+      path: '/message_qrdls/{code}/{file}',
+      flavour: 'cloud',
+      body: 'none',
+      params: { code: MISSING_QR_CODE, file: 'image.svg' },
+      binary: true,
+      prepare: async (request) => ({ params: { ...(await qrCode(request)).params, file: 'image.png' } }),
+    },
+    { method: 'GET', path: '/whatsapp_commerce_settings', flavour: 'cloud', body: 'none' },
+    {
+      method: 'POST',
+      path: '/whatsapp_commerce_settings',
+      flavour: 'cloud',
+      body: 'json',
+      valid: [{ is_cart_enabled: true, is_catalog_visible: false }, { is_catalog_visible: 'true', messaging_product: 'whatsapp' }],
+      mayAccept: graphValidatedBy(parseCommerceSettings),
+      forms: true,
+      queryExpect: 'either',
+    },
+    registration('/register', [{ messaging_product: 'whatsapp', pin: '123456' }, { messaging_product: 'whatsapp', pin: 654321, data_localization_region: 'DE' }], parseRegister),
+    // No parameters: any object, or no body at all, is a deregistration.
+    registration('/deregister', [{ messaging_product: 'whatsapp' }], () => undefined),
+    registration('/request_code', [{ code_method: 'SMS', language: 'en_US' }, { code_method: 'VOICE', language: 'en' }], parseRequestCode),
+    registration('/verify_code', [{ code: '123456' }, { code: 654321 }], parseVerifyCode),
+    // One template by id: the seeded TEMPLATE of the main WABA (read only).
+    {
+      method: 'GET',
+      path: '/message_templates/{template_id}',
+      flavour: 'cloud',
+      body: 'none',
+      params: { template_id: MISSING_TEMPLATE_ID },
+      query: { fields: 'id,name,status,components' },
+      prepare: async (request) => ({ params: { template_id: await templateId(request, TEMPLATE) } }),
+    },
+    {
+      method: 'POST',
+      path: '/message_templates/{template_id}',
+      flavour: 'cloud',
+      body: 'json',
+      params: { template_id: MISSING_TEMPLATE_ID },
+      valid: templateEdit,
+      // hello_world is UTILITY. After the first edit it is PENDING (in review): later edits are refused, in Meta's body.
+      mayAccept: validatedBy((b) => parseTemplateEdit(b, 'UTILITY')),
+      queryExpect: 'either',
+      // An edit sends the template back to review: the isolated WABA's hello_world, which no send uses.
+      isolated: true,
+      prepare: async (request) => ({ params: { template_id: await templateId(request, 'hello_world') } }),
+    },
+  ];
+}
 
 /** Every messaging endpoint this test knows (the OpenAPI document must list each); `namespace` is the channel's WABA's. */
 export function knownEndpoints(webhookUrl: string, namespace: string): EndpointProfile[] {
@@ -273,6 +445,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     { method: 'DELETE', path: '/v1/media/{media_id}', flavour: 'onpremise', body: 'json', params: { media_id: MISSING_MEDIA_ID } },
     { method: 'GET', path: '/{media_id}', flavour: 'cloud', body: 'none', params: { media_id: MISSING_MEDIA_ID } },
     { method: 'DELETE', path: '/{media_id}', flavour: 'cloud', body: 'json', params: { media_id: MISSING_MEDIA_ID } },
+    ...graphEdgeEndpoints(),
   ];
 }
 
