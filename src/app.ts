@@ -137,9 +137,17 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   // A NUL character is never part of a valid id or query; refuse it before it reaches a database
   // (PostgreSQL rejects it in text, SQLite would store it).
   // A callback hook (not async: no promise per request).
+  // A compressed request body (Content-Encoding: gzip, br, …) would reach the parsers still
+  // compressed and be read as garbage (or, for br, a body of its own that happens to parse): no API
+  // here takes one, so it is refused as RFC 9110 §8.4.1 allows, with 415 naming the coding.
   app.addHook('onRequest', (request, _reply, done) => {
-    if (request.url.includes('%00')) done(new ApiError(400, 'The URL must not contain NUL (%00) characters'));
-    else done();
+    if (request.url.includes('%00')) return done(new ApiError(400, 'The URL must not contain NUL (%00) characters'));
+    const coding = request.headers['content-encoding'];
+    const hasBody = (request.headers['content-length'] ?? '0') !== '0' || request.headers['transfer-encoding'] !== undefined;
+    if (coding !== undefined && hasBody && coding.trim() !== '' && coding.trim().toLowerCase() !== 'identity') {
+      return done(new ApiError(415, `Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not supported: send the body uncompressed`));
+    }
+    done();
   });
 
   // Liveness: the process answers. Readiness: it can also reach its database (within 2 s), which
