@@ -137,17 +137,21 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   // A NUL character is never part of a valid id or query; refuse it before it reaches a database
   // (PostgreSQL rejects it in text, SQLite would store it).
   // A callback hook (not async: no promise per request).
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.url.includes('%00')) done(new ApiError(400, 'The URL must not contain NUL (%00) characters'));
+    else done();
+  });
   // A compressed request body (Content-Encoding: gzip, br, …) would reach the parsers still
   // compressed and be read as garbage (or, for br, a body of its own that happens to parse): no API
-  // here takes one, so it is refused as RFC 9110 §8.4.1 allows, with 415 naming the coding.
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (request.url.includes('%00')) return done(new ApiError(400, 'The URL must not contain NUL (%00) characters'));
+  // here takes one, so it is refused as RFC 9110 §8.4.1 allows, with 415 naming the coding. Before
+  // parsing, after authentication (a wrong key is still a 401 first).
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     const coding = request.headers['content-encoding'];
+    if (coding === undefined) return done(null, payload);
+    const c = coding.trim().toLowerCase();
     const hasBody = (request.headers['content-length'] ?? '0') !== '0' || request.headers['transfer-encoding'] !== undefined;
-    if (coding !== undefined && hasBody && coding.trim() !== '' && coding.trim().toLowerCase() !== 'identity') {
-      return done(new ApiError(415, `Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not supported: send the body uncompressed`));
-    }
-    done();
+    if (!hasBody || c === '' || c === 'identity') return done(null, payload);
+    done(new ApiError(415, `Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not supported: send the body uncompressed`));
   });
 
   // Liveness: the process answers. Readiness: it can also reach its database (within 2 s), which
