@@ -26,6 +26,8 @@ import * as m0023 from './migrations/0023_blocked_users.ts';
 import * as m0024 from './migrations/0024_media_get_errors.ts';
 import * as m0025 from './migrations/0025_qr_codes.ts';
 import * as m0026 from './migrations/0026_commerce_settings.ts';
+import * as m0027 from './migrations/0027_waba_webhook_override.ts';
+import * as m0028 from './migrations/0028_conversational_automation.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -56,6 +58,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0024_media_get_errors': m0024,
   '0025_qr_codes': m0025,
   '0026_commerce_settings': m0026,
+  '0027_waba_webhook_override': m0027,
+  '0028_conversational_automation': m0028,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

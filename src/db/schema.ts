@@ -92,6 +92,8 @@ export interface WabaAccountsTable {
   modified_at: string;
   /** Marketing Messages Lite API: INELIGIBLE | ELIGIBLE | ONBOARDED (migration 0017). */
   mm_lite_status: Generated<string>;
+  /** Meta's WABA-level webhook override (migration 0027): where numbers without their own webhook URL deliver. */
+  override_callback_uri: Generated<string | null>;
 }
 
 export interface ChannelsTable {
@@ -252,6 +254,17 @@ export interface CommerceSettingsTable {
   channel_id: string;
   is_cart_enabled: Bool;
   is_catalog_visible: Bool;
+  modified_at: string;
+}
+
+/** A sandbox number's conversational components (migration 0028); no row: none set. */
+export interface ConversationalAutomationTable {
+  channel_id: string;
+  enable_welcome_message: Bool;
+  /** JSON text: the ice breakers, a list of strings. */
+  prompts: string;
+  /** JSON text: a list of {command_name, command_description}. */
+  commands: string;
   modified_at: string;
 }
 
@@ -469,6 +482,7 @@ export interface Database {
   sandbox_users: SandboxUsersTable;
   blocked_users: BlockedUsersTable;
   commerce_settings: CommerceSettingsTable;
+  conversational_automation: ConversationalAutomationTable;
   qr_codes: QrCodesTable;
   messages: MessagesTable;
   jobs: JobsTable;

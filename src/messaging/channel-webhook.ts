@@ -37,10 +37,19 @@ export async function setChannelWebhook(deps: Deps, channel: ChannelRow, input: 
 }
 
 registerTargetResolver('channel', async (deps, channelId) => {
-  const ch = await deps.db.kysely.selectFrom('channels').select(['webhook_url', 'webhook_headers']).where('id', '=', channelId).executeTakeFirst();
+  const ch = await deps.db.kysely
+    .selectFrom('channels')
+    .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
+    .select(['channels.webhook_url', 'channels.webhook_headers', 'waba_accounts.override_callback_uri'])
+    .where('channels.id', '=', channelId)
+    .executeTakeFirst();
   if (!ch) return undefined;
   // Messaging webhooks are not signed by 360dialog; custom headers (e.g. Authorization) authenticate them.
-  return { url: ch.webhook_url, headers: parseStoredHeaders(ch.webhook_headers), secret: null, sign360: false };
+  if (ch.webhook_url) return { url: ch.webhook_url, headers: parseStoredHeaders(ch.webhook_headers), secret: null, sign360: false };
+  // No URL of the number's own: its WABA's override (CHANNEL_WEBHOOK_URL, the same order the
+  // events were written by). The number's custom headers belong to its own URL and are not sent
+  // there: Meta's WABA override has none either.
+  return { url: ch.override_callback_uri ?? null, headers: {}, secret: null, sign360: false };
 });
 
 // The number's extra webhook destinations (POST /multi_webhook) get a copy of each event the

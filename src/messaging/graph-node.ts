@@ -9,7 +9,8 @@
 //           attached with): the WhatsApp Business Account node (waba-node.ts);
 //           a flow of the key's WABA: the flow node (routes/flows.ts);
 //           a template of the key's WABA: the template node (Meta's GET /{template-id});
-//   POST    a flow of the key's WABA: its metadata update (else the template edit);
+//   POST    the key's phone number: Meta's webhook override (webhook_configuration; webhook-override.ts);
+//           a flow of the key's WABA: its metadata update (else the template edit);
 //   DELETE  a flow of the key's WABA (else media).
 //
 // Anything else goes on to the media or template route, which answers Graph's 400 code 100
@@ -22,6 +23,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { Deps } from '../deps.ts';
 import type { MetaCloudApi } from '../network/meta/cloud-api.ts';
 import { metaPhoneNumber, metaWabaNode } from '../network/meta/profile-proxy.ts';
+import { metaNumberOverride } from '../network/meta/webhook-override-proxy.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { graphPathOf, isKeysWaba } from './graph-paths.ts';
 import { phoneNumberNode } from './phone-number-node.ts';
@@ -29,6 +31,8 @@ import { flowNode } from './routes/flows.ts';
 import { templateNode } from './templates/list.ts';
 import { invalidParameter } from './errors.ts';
 import { wabaNode } from './waba-node.ts';
+import { graphParams } from './graph-params.ts';
+import { setNumberOverride } from './webhook-override.ts';
 
 const NUMERIC = /^\d{1,32}$/;
 
@@ -52,6 +56,11 @@ async function answerNode(deps: Deps, meta: MetaCloudApi, request: FastifyReques
   if (get && (id === ch.external_id || id === ch.id)) {
     const fields = fieldsOf(request);
     return { answer: ch.network === 'meta' ? await metaPhoneNumber(meta, ch, fields) : await phoneNumberNode(deps, ch, fields) };
+  }
+  // POST /{version}/{phone-number-id}: Meta's webhook override of the number (webhook-override.ts).
+  if (request.method === 'POST' && (id === ch.external_id || id === ch.id)) {
+    const params = graphParams(request);
+    return { answer: ch.network === 'meta' ? await metaNumberOverride(meta, ch, params) : await setNumberOverride(deps, ch, params) };
   }
   if (get && (await isKeysWaba(deps, ch, id))) {
     const fields = fieldsOf(request);

@@ -10,8 +10,8 @@
 //   /{version}/{phone-number-id}/messages | media | whatsapp_business_profile
 //                                | whatsapp_business_encryption | marketing_messages | block_users
 //                                | message_qrdls | whatsapp_commerce_settings | register | deregister
-//                                | request_code | verify_code
-//   /{version}/{waba-id}/message_templates | phone_numbers | flows
+//                                | request_code | verify_code | conversational_automation
+//   /{version}/{waba-id}/message_templates | phone_numbers | flows | subscribed_apps
 //   /{version}/{flow-id}/assets | publish | deprecate   (/flows/{flow-id}/…)
 //   /{version}/{media-id}                       (GET, DELETE)
 //   /{version}/{template-id}                    (POST: Meta's template edit; /message_templates/{id})
@@ -57,9 +57,10 @@ const PHONE_EDGES = new Set([
   'deregister',
   'request_code',
   'verify_code',
+  'conversational_automation',
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
-const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows']);
+const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps']);
 /** Edges of a flow node, served at /flows/{flow-id}/…; the flow is looked up in the key's WABA by the route. */
 const FLOW_EDGES = new Set(['assets', 'publish', 'deprecate']);
 

@@ -14,6 +14,7 @@ import { newMessageId } from './wamid.ts';
 import { insertMessageIfNew } from './messages.ts';
 import { sandboxBsuid, type UserIdentity } from '../network/bsuid.ts';
 import { refuseBlockedSender } from './blocklist.ts';
+import { CHANNEL_WEBHOOK_URL } from './status-facts.ts';
 
 /** What a message replies to or was forwarded with: `{from, id}`, or Meta's `{forwarded: true, …}`. */
 export interface InboundContext {
@@ -75,8 +76,9 @@ export function assertSandboxChannel(channel: Pick<ChannelRow, 'network'>): void
 export async function storeInbound(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, network: 'sandbox' | 'meta', msg: ReceivedMessage): Promise<boolean> {
   const target = await tx
     .selectFrom('channels')
-    .select(['id', 'partner_id', 'network', 'webhook_url', 'hosting_type', 'phone_number', 'external_id', 'waba_account_id'])
-    .where('id', '=', channel.id)
+    .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
+    .select(['channels.id', 'channels.partner_id', 'channels.network', CHANNEL_WEBHOOK_URL.as('webhook_url'), 'channels.hosting_type', 'channels.phone_number', 'channels.external_id', 'channels.waba_account_id'])
+    .where('channels.id', '=', channel.id)
     .executeTakeFirstOrThrow();
   if (target.network !== network) throw wrongNetwork(target.network);
   const iso = msg.at.toISOString();

@@ -11,6 +11,8 @@
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { askedFields, nonexistingField } from './graph-node-fields.ts';
+import { readAutomation } from './conversational-automation.ts';
+import { webhookConfigurationField } from './webhook-override.ts';
 import { activeRestrictions, wabaHealth, worstOf, type CanSendMessage, type WabaStanding } from './waba-restrictions.ts';
 
 /** Meta's health_status of a sandbox number: the number, its WABA (with restrictions in force, or its ban), business and app. */
@@ -55,6 +57,8 @@ const FIELDS: Record<string, FieldValue> = {
   is_official_business_account: () => false,
   status: (_d, ch) => (ch.availability_status === 'ready' ? 'CONNECTED' : ch.availability_status === 'error' ? 'DISCONNECTED' : 'PENDING'),
   health_status: async (d, ch) => sandboxHealthStatus(d, ch),
+  webhook_configuration: async (d, ch) => webhookConfigurationField(d, ch),
+  conversational_automation: async (d, ch) => readAutomation(d, ch.id),
 };
 
 /** The node's fields the client asked for (`fields=a,b`), or Graph's default set; `id` always. */

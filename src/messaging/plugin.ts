@@ -22,7 +22,9 @@ import { encryptionRoutes } from './routes/encryption.ts';
 import { phoneNumberRoutes } from './routes/phone-numbers.ts';
 import { blockUserRoutes } from './routes/block-users.ts';
 import { qrCodeRoutes } from './routes/qr-codes.ts';
+import { subscribedAppRoutes } from './routes/subscribed-apps.ts';
 import { phoneSettingsRoutes } from './routes/phone-settings.ts';
+import { conversationalAutomationRoutes } from './routes/conversational-automation.ts';
 import { flowCloudRoutes } from './routes/flows.ts';
 import { graphNodeHook } from './graph-node.ts';
 import { graphMetrics } from '../network/meta/graph-metrics.ts';
@@ -93,7 +95,9 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(phoneNumberRoutes, opts);
   await app.register(blockUserRoutes, opts);
   await app.register(qrCodeRoutes, opts);
+  await app.register(subscribedAppRoutes, opts);
   await app.register(phoneSettingsRoutes, opts);
+  await app.register(conversationalAutomationRoutes, opts);
   await app.register(flowCloudRoutes, opts);
   // Last: GET/DELETE /{media_id} take any single-segment path the routes above do not.
   await app.register(mediaRoutes, opts);

@@ -28,9 +28,18 @@ const MESSAGE_FACT_COLUMNS = [
  */
 export const WABA_EXTERNAL_ID = sql<string | null>`coalesce(meta_channels.waba_id, waba_accounts.external_id)`;
 
+/**
+ * Where a channel's inbound messages and statuses go: its own webhook URL, else its WABA's
+ * override (Meta's order: the number's alternate callback URL, then the WABA's; POST
+ * /subscribed_apps with override_callback_uri). Needs channels joined with waba_accounts (left
+ * join). Read as the channel's `webhook_url` by the status facts and the inbound path, so that the
+ * kept copies of channel facts (which watch waba_accounts too) carry it without a further query.
+ */
+export const CHANNEL_WEBHOOK_URL = sql<string | null>`coalesce(channels.webhook_url, waba_accounts.override_callback_uri)`;
+
 const CHANNEL_FACT_COLUMNS = [
   'channels.partner_id',
-  'channels.webhook_url',
+  CHANNEL_WEBHOOK_URL.as('webhook_url'),
   'channels.hosting_type',
   'channels.phone_number',
   'channels.external_id',

@@ -83,6 +83,8 @@ export async function createWabaAccount(
     modified_at: now,
     // As 360dialog's MM Lite sandbox number: onboarded (migration 0017).
     mm_lite_status: 'ONBOARDED',
+    // No WABA-level webhook override (migration 0027; POST /subscribed_apps sets one).
+    override_callback_uri: null,
   };
   await tx.insertInto('waba_accounts').values(row).execute();
   // Meta gives every new WABA an approved hello_world template.

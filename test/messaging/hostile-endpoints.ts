@@ -10,6 +10,7 @@ import { parseAccountUpdate } from '../../src/messaging/account-update.ts';
 import { parseBusinessPublicKey } from '../../src/messaging/flows/business-key.ts';
 import { parseBlockBody } from '../../src/messaging/blocklist.ts';
 import { parseCommerceSettings, parseRegister, parseRequestCode, parseVerifyCode } from '../../src/messaging/routes/phone-settings.ts';
+import { parseAutomationUpdate } from '../../src/messaging/conversational-automation.ts';
 import { parseTemplateEdit } from '../../src/messaging/templates/validate.ts';
 import { generateKeyPairSync } from 'node:crypto';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
@@ -287,6 +288,20 @@ function graphEdgeEndpoints(): EndpointProfile[] {
       body: 'json',
       valid: [{ is_cart_enabled: true, is_catalog_visible: false }, { is_catalog_visible: 'true', messaging_product: 'whatsapp' }],
       mayAccept: graphValidatedBy(parseCommerceSettings),
+      forms: true,
+      queryExpect: 'either',
+    },
+    { method: 'GET', path: '/conversational_automation', flavour: 'cloud', body: 'none' },
+    {
+      method: 'POST',
+      path: '/conversational_automation',
+      flavour: 'cloud',
+      body: 'json',
+      valid: [
+        { enable_welcome_message: true, prompts: ['Book a table'], commands: [{ command_name: 'menu', command_description: "Today's menu" }] },
+        { prompts: '["Hi"]', messaging_product: 'whatsapp' },
+      ],
+      mayAccept: graphValidatedBy(parseAutomationUpdate),
       forms: true,
       queryExpect: 'either',
     },

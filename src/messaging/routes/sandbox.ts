@@ -15,6 +15,7 @@ import { MEDIA_KINDS, type MediaKind } from '../validate/types/media.ts';
 import { callPermissionReply } from '../call-permission-reply.ts';
 import { completeNfmReply, isNfmReply, nfmReplyContent } from '../flows/nfm-reply.ts';
 import { refuseBlockedSender } from '../blocklist.ts';
+import { REQUEST_WELCOME, requestWelcome } from '../request-welcome.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Sandbox (extension)'];
@@ -153,7 +154,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       schema: {
         tags,
         security,
-        summary: 'A simulated user writes to the channel: {from, name, type, text|image|location|interactive|button|reaction|…}',
+        summary: 'A simulated user writes to the channel: {from, name, type, text|image|location|interactive|button|reaction|…}, or opens it (type request_welcome)',
         description:
           'interactive: a button_reply or list_reply {id, title}, or a call_permission_reply {response: "accept"|"reject", is_permanent?, ' +
           'expiration_timestamp? (a temporary acceptance: by default 7 days from now), response_source?: "user_action"|"automatic"}, ' +
@@ -167,6 +168,13 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       assertSandboxChannel(request.channel!);
       const b = request.body;
       if (!isObj(b)) throw fail('body', 'must be a JSON object');
+      // The user opens the chat (no body of its own): request_welcome, with the welcome message on (request-welcome.ts).
+      if (b.type === REQUEST_WELCOME) {
+        onlyKeys(b, 'body', ['from', 'name', 'type']);
+        const from = recipient(b.from, 'from');
+        const r = (await requestWelcome(deps, request.channel!, { from, name: b.name === undefined ? undefined : str(b.name, 'name', { max: 256 }) }))!;
+        return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
+      }
       const type = b.type === undefined ? 'text' : oneOf(b.type, 'type', INBOUND_TYPES);
       for (const k of Object.keys(b)) if (!['from', 'name', 'type', 'context', type].includes(k)) throw fail(k, 'is not a known field of an inbound message');
       const from = recipient(b.from, 'from');

@@ -251,6 +251,9 @@
     Object.keys(existing).forEach(function (id) { if (!keep[id]) chat.removeChild(existing[id]); });
     var empty = document.getElementById('chat-empty');
     if (empty && items.length) empty.parentNode.removeChild(empty);
+    // Ice breakers and commands are offered on an empty chat only.
+    var suggestions = document.getElementById('chat-suggestions');
+    if (suggestions && items.length) suggestions.parentNode.removeChild(suggestions);
     if (added && stick) toBottom();
   }
 

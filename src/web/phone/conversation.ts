@@ -91,6 +91,8 @@ export async function loadConversation(deps: Deps, channel: ChannelRow, waId: st
   const bubbles: Bubble[] = [];
   const byId = new Map<string, Bubble>();
   for (const m of rows) {
+    // The user opening the chat (request_welcome, request-welcome.ts) is no message on their phone.
+    if (m.type === 'request_welcome') continue;
     // A reaction past the content retention no longer says which emoji, nor on which message:
     // it drew nothing of its own before (it was shown on its target), and draws nothing now.
     if (m.type === 'reaction' && removalOf(m.content)) continue;

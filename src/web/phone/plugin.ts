@@ -8,6 +8,7 @@ import type { Deps } from '../../deps.ts';
 import { ApiError, toApiError } from '../../errors.ts';
 import { channelForApiKey } from '../../messaging/auth.ts';
 import { receiveInbound } from '../../messaging/inbound.ts';
+import { requestWelcome, welcomeEnabled } from '../../messaging/request-welcome.ts';
 import { checkCsrf } from '../sessions.ts';
 import { field, locationMessage, parseUser, reactionMessage, replyMessage, textMessage, type Form, type Outgoing } from './actions.ts';
 import type { ChannelRow } from '../../services/channels.ts';
@@ -95,7 +96,15 @@ const phoneRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) =>
   app.post(`${HOME}/user`, async (request, reply) => {
     const { s, form } = await posted(request);
     if (!s.channel || !s.session) throw new ApiError(401, s.problem ?? 'Pick a channel first.');
-    await setPhoneUser(deps, s.session, parseUser(form, s.channel));
+    const user = parseUser(form, s.channel);
+    await setPhoneUser(deps, s.session, user);
+    // Opening the chat: with the number's welcome message on, a user with no message yet makes
+    // request_welcome (once: it is stored as their first message). A user the number blocked is not heard.
+    if (await welcomeEnabled(deps, s.channel)) {
+      await requestWelcome(deps, s.channel, { from: user.waId, name: user.name }, { firstOnly: true }).catch((err: unknown) => {
+        if (toApiError(err).status >= 500) throw err;
+      });
+    }
     return done(request, reply);
   });
 

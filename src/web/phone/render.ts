@@ -5,6 +5,7 @@ import { renderPage } from '../render.ts';
 import type { Bubble } from './bubbles.ts';
 import { conversationVersion, loadConversation, metaSignature, phoneUserProfile } from './conversation.ts';
 import { ensurePhoneSession, type PhoneState } from './session.ts';
+import { readAutomation } from '../../messaging/conversational-automation.ts';
 
 export type SignedBubble = Bubble & { sig: string };
 
@@ -65,10 +66,12 @@ export async function renderPhone(deps: Deps, reply: FastifyReply, s: PhoneState
     conversationVersion(deps, s.channel, user.waId),
     phoneUserProfile(deps, s.channel, user.waId),
   ]);
+  // An empty chat offers the number's ice breakers and commands (POST /conversational_automation), as WhatsApp does.
+  const suggestions = bubbles.length === 0 ? await readAutomation(deps, s.channel.id) : undefined;
   return renderPage(
     reply,
     'phone/chat',
-    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, profile, bubbles: withSignatures(bubbles), version, reactions: REACTIONS, scripts: ['/assets/phone.js'] },
+    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, profile, bubbles: withSignatures(bubbles), version, reactions: REACTIONS, suggestions, scripts: ['/assets/phone.js'] },
     status,
   );
 }
