@@ -49,7 +49,7 @@ export function str(v: unknown, field: string, opts: { max?: number; min?: numbe
   if (LONE_SURROGATE.test(v)) throw fail(field, 'must be valid Unicode text (it contains a lone surrogate)');
   // PostgreSQL cannot store NUL in text or jsonb and SQLite would: refused on both, so that a
   // send does not depend on the database behind it.
-  if (v.includes('\0')) throw fail(field, 'must not contain NUL (\\u0000) characters');
+  if (v.includes('\0')) throw fail(field, 'must not contain NUL characters');
   const min = opts.min ?? 1;
   const len = [...v].length;
   if (len < min) throw fail(field, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
