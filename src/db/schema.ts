@@ -357,6 +357,8 @@ export interface TemplatesTable {
   /** JSON {user_id, user_name}; null: created by the platform (hello_world). */
   created_by: string | null;
   modified_by: string | null;
+  /** The library template it was created from (migration 0029); null: written by its business. */
+  library_template_name: string | null;
 }
 
 /** WhatsApp Flows (migration 0012). */

@@ -12,10 +12,12 @@
 //                                | message_qrdls | whatsapp_commerce_settings | register | deregister
 //                                | request_code | verify_code | conversational_automation
 //   /{version}/{waba-id}/message_templates | phone_numbers | flows | subscribed_apps
+//                        | migrate_message_templates | message_template_previews
 //   /{version}/{flow-id}/assets | publish | deprecate   (/flows/{flow-id}/…)
 //   /{version}/{media-id}                       (GET, DELETE)
 //   /{version}/{template-id}                    (POST: Meta's template edit; /message_templates/{id})
 //   /{version}/{flow-id}                        (GET, POST, DELETE: the flow node)
+//   /{version}/message_template_library         (GET: Graph's root edge; the generic rewrite below)
 //
 // The bare node `/{version}/{id}` names a media object, the key's phone number, a template (POST)
 // or a flow: the rewrite cannot tell them apart without a lookup, so it keeps its media and
@@ -60,7 +62,7 @@ const PHONE_EDGES = new Set([
   'conversational_automation',
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
-const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps']);
+const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews']);
 /** Edges of a flow node, served at /flows/{flow-id}/…; the flow is looked up in the key's WABA by the route. */
 const FLOW_EDGES = new Set(['assets', 'publish', 'deprecate']);
 

@@ -13,6 +13,7 @@ import { channelApiKeyRoutes } from './routes/channel-api-keys.ts';
 import { partnerApiKeyRoutes } from './routes/partner-api-keys.ts';
 import { webhookEventRoutes } from './routes/webhook-events.ts';
 import { wabaTemplateRoutes } from './routes/waba-templates.ts';
+import { wabaTemplateExtraRoutes } from './routes/waba-templates-extra.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { partnerChangeRequestRoutes } from './routes/partner-change-requests.ts';
@@ -51,6 +52,7 @@ export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { d
   await app.register(partnerApiKeyRoutes, { deps });
   await app.register(webhookEventRoutes, { deps });
   await app.register(wabaTemplateRoutes, { deps });
+  await app.register(wabaTemplateExtraRoutes, { deps });
   await app.register(flowRoutes, { deps });
   await app.register(usageRoutes, { deps });
   await app.register(partnerChangeRequestRoutes, { deps });

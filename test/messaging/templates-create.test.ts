@@ -22,7 +22,7 @@ const INVALID: [string, unknown, string][] = [
   ['unknown category', tpl([OK_BODY], { category: 'PROMO' }), 'category: must be one of AUTHENTICATION, MARKETING, UTILITY'],
   ['BCP-47 language', tpl([OK_BODY], { language: 'en-US' }), 'language: must be a WhatsApp language code'],
   ['unknown field', tpl([OK_BODY], { namespace: 'x' }), 'body.namespace: is not a known field'],
-  ['library template', tpl([OK_BODY], { library_template_name: 'x' }), "library_template_name: templates from Meta's template library"],
+  ['library template with components', tpl([OK_BODY], { library_template_name: 'x' }), 'components: cannot be sent with library_template_name'],
   ['no components', { name: 'x', category: 'UTILITY', language: 'en' }, 'components: is required'],
   ['empty components', tpl([]), 'components: must have at least 1 item'],
   ['no BODY', tpl([{ type: 'FOOTER', text: 'f' }]), 'components: must include a BODY component'],

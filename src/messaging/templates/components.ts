@@ -44,6 +44,8 @@ function header(c: Obj, f: string): { comp: Obj; info: PlaceholderInfo | null } 
 
 export const AUTH_BODY = '*{{1}}* is your verification code.';
 export const AUTH_SECURITY = ' For your security, do not share this code.';
+/** The FOOTER Meta writes for an authentication template's code_expiration_minutes (also its previews': previews.ts). */
+export const authExpiryFooter = (minutes: number) => `This code expires in ${minutes} minutes.`;
 
 function body(c: Obj, f: string, category: string, max: number): { comp: Obj; info: PlaceholderInfo } {
   if (category === 'AUTHENTICATION') {
@@ -65,7 +67,7 @@ function footer(c: Obj, f: string, category: string): Obj {
   if (category === 'AUTHENTICATION') {
     onlyKeys(c, f, ['type', 'code_expiration_minutes']);
     const minutes = expiryMinutes(c.code_expiration_minutes, `${f}.code_expiration_minutes`);
-    return { type: 'FOOTER', text: `This code expires in ${minutes} minutes.`, code_expiration_minutes: minutes };
+    return { type: 'FOOTER', text: authExpiryFooter(minutes), code_expiration_minutes: minutes };
   }
   onlyKeys(c, f, ['type', 'text']);
   const text = str(c.text, `${f}.text`, { max: 60 });

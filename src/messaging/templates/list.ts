@@ -92,8 +92,9 @@ export async function listPartnerTemplates(deps: Deps, partnerId: string, query:
 
 // ---- Meta's list ----
 
-export const META_FIELDS = ['id', 'name', 'language', 'status', 'category', 'parameter_format', 'components', 'rejected_reason'] as const;
-const META_DEFAULT_FIELDS = ['id', 'name', 'language', 'status', 'category', 'parameter_format', 'components'];
+export const META_FIELDS = ['id', 'name', 'language', 'status', 'category', 'parameter_format', 'components', 'rejected_reason', 'library_template_name'] as const;
+// library_template_name: shown (by Meta too) only on a template made from the template library.
+const META_DEFAULT_FIELDS = ['id', 'name', 'language', 'status', 'category', 'parameter_format', 'components', 'library_template_name'];
 
 export interface MetaListQuery {
   limit?: string;
@@ -137,7 +138,7 @@ export function metaFields(raw: string | undefined): string[] {
 /** One template as Meta's list shows it (and GET /message_templates/{id}), with these fields (metaFields()). */
 export function metaTemplateItem(r: TemplateRow, fields: readonly string[]): Record<string, unknown> {
   const full = templateToMeta(r) as Record<string, unknown>;
-  return Object.fromEntries(fields.map((f) => [f, full[f]]));
+  return Object.fromEntries(fields.filter((f) => full[f] !== undefined).map((f) => [f, full[f]]));
 }
 
 /** GET /message_templates: `{data, paging:{cursors:{before,after}, next?, previous?}}`, ordered by name then language. */

@@ -5,7 +5,8 @@ import { ApiError } from '../../errors.ts';
 import { transact } from '../../webhooks/outbox.ts';
 import { metaError } from '../errors.ts';
 import { checkFlowButtons } from './flow-buttons.ts';
-import { scheduleReview } from './review.ts';
+import { isLibraryBody, parseLibraryTemplate } from './library-create.ts';
+import { scheduleReview, setTemplateStatus } from './review.ts';
 import { deleteTemplates, findTemplate, findTemplateById, insertTemplate, TEMPLATE_REVIEW_JOB, type Actor, type TemplateRow, type TemplateStatus } from './store.ts';
 import { parseNewTemplate, parseTemplateEdit } from './validate.ts';
 
@@ -28,9 +29,15 @@ export function templateNotFound(what: string): ApiError {
   return metaError(404, 100, 'Invalid parameter', `Message template not found: ${what}`, { subcode: 2593002 });
 }
 
-/** Creates a PENDING template and schedules its review. A FLOW button must name a flow of the scope (flow-buttons.ts). */
+/**
+ * Creates a PENDING template and schedules its review. A FLOW button must name a flow of the scope
+ * (flow-buttons.ts). One made from the template library (library_template_name) is APPROVED at
+ * once: Meta's library templates are pre-approved ("Library templates contain fixed content that
+ * cannot be edited"; only a customized one goes to review), and the approval is reported as the
+ * review reports one (setTemplateStatus: the WABA's channels and the partner), in the same transaction.
+ */
 export async function createTemplate(deps: Deps, scope: TemplateScope, body: unknown, actor?: Actor): Promise<TemplateRow> {
-  const input = parseNewTemplate(body);
+  const input = isLibraryBody(body) ? parseLibraryTemplate(body) : parseNewTemplate(body);
   // Outside the write transaction, after the cheap refusal: checking a navigate_screen may read
   // and parse a flow's Flow JSON (up to 10 MB), which must not hold the database meanwhile. (A
   // flow deprecated between this check and the insert is harmless: it only stops being sendable.)
@@ -48,7 +55,9 @@ export async function createTemplate(deps: Deps, scope: TemplateScope, body: unk
         status: 'PENDING',
         components: input.components,
         actor,
+        libraryTemplateName: input.libraryTemplateName,
       });
+      if (input.libraryTemplateName) return setTemplateStatus(deps, tx, row, 'APPROVED', 'NONE');
       await scheduleReview(deps, tx, row.id);
       return row;
     });

@@ -47,6 +47,8 @@ export interface NewTemplateRow {
   status: TemplateStatus;
   components: unknown[];
   actor?: Actor;
+  /** The library template it is made from (library.ts). */
+  libraryTemplateName?: string;
 }
 
 export async function insertTemplate(deps: Deps, tx: Executor, t: NewTemplateRow): Promise<TemplateRow> {
@@ -66,6 +68,7 @@ export async function insertTemplate(deps: Deps, tx: Executor, t: NewTemplateRow
     modified_at: now,
     created_by: actor,
     modified_by: actor,
+    library_template_name: t.libraryTemplateName ?? null,
   };
   await tx.insertInto('templates').values(row).execute();
   return row;
@@ -160,6 +163,8 @@ export function templateToWire(t: TemplateRow, namespace: string) {
     created_by: t.created_by ? (JSON.parse(t.created_by) as Actor) : PLATFORM,
     modified_at: wireTime(t.modified_at),
     modified_by: t.modified_by ? (JSON.parse(t.modified_by) as Actor) : PLATFORM,
+    // Only on a template made from Meta's template library (library.ts), as Meta shows it.
+    ...(t.library_template_name ? { library_template_name: t.library_template_name } : {}),
   };
 }
 export type TemplateWire = ReturnType<typeof templateToWire>;
@@ -176,6 +181,7 @@ export function templateToMeta(t: TemplateRow) {
     parameter_format: parameterFormatOf(components),
     components,
     rejected_reason: t.rejected_reason ?? 'NONE',
+    ...(t.library_template_name ? { library_template_name: t.library_template_name } : {}),
   };
 }
 

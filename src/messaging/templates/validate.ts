@@ -14,6 +14,8 @@ export interface NewTemplate {
   components: Obj[];
   parameterFormat: ParameterFormat | null;
   allowCategoryChange: boolean;
+  /** Made from this template of the template library (library-create.ts). */
+  libraryTemplateName?: string;
 }
 
 const upper = (v: unknown) => (typeof v === 'string' ? v.toUpperCase() : v);
@@ -34,8 +36,9 @@ export function templateLanguage(v: unknown, field = 'language'): string {
 
 export function parseNewTemplate(body: unknown): NewTemplate {
   if (!isObj(body)) throw fail('body', 'must be a JSON object with name, category, language and components');
-  for (const k of ['library_template_name', 'library_template_button_inputs', 'library_template_body_inputs']) {
-    if (body[k] !== undefined) throw fail(k, "templates from Meta's template library are not available in openwaba; send name, category, language and components");
+  // A body with library_template_name is read by library-create.ts (service.ts chooses).
+  for (const k of ['library_template_button_inputs', 'library_template_body_inputs']) {
+    if (body[k] !== undefined) throw fail(k, 'is only taken with library_template_name (a template made from the template library)');
   }
   onlyKeys(body, 'body', ['name', 'category', 'language', 'components', 'allow_category_change', 'parameter_format', 'message_send_ttl_seconds', 'sub_category']);
   const name = templateName(body.name);
