@@ -12,7 +12,15 @@ import { parseBlockBody } from '../../src/messaging/blocklist.ts';
 import { parseCommerceSettings, parseRegister, parseRequestCode, parseVerifyCode } from '../../src/messaging/routes/phone-settings.ts';
 import { parseAutomationUpdate } from '../../src/messaging/conversational-automation.ts';
 import { parseTemplateEdit } from '../../src/messaging/templates/validate.ts';
+import { parseFlowUpdate, parseNewFlow } from '../../src/messaging/flows/input.ts';
+import { MAX_FLOW_JSON_BYTES } from '../../src/messaging/flows/flow-json.ts';
+import { overrideInput } from '../../src/messaging/webhook-override.ts';
+import type { Deps } from '../../src/deps.ts';
 import { generateKeyPairSync } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { multipart, type HostileCase, type Part } from './hostile-bodies.ts';
+import { MINIMAL_FLOW_JSON } from '../helpers/flows.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 
 /** 'message': 360dialog's newer services' error body `{"error":"<text>"}` (/multi_webhook). */
@@ -43,11 +51,14 @@ export interface EndpointProfile {
   forms?: boolean;
   /** Keys Meta's error body of this endpoint carries beside `error` (block_users: the user lists of a partial failure). */
   errorKeys?: string[];
+  /** Hostile requests of this endpoint's own, besides the generic ones (a multipart upload's forms). */
+  cases?: () => HostileCase[];
   /**
    * Run once before the storm with the key the endpoint's cases use: makes what the valid bodies
-   * need (a user who wrote, a template, a QR code) and returns what of the profile changes with it.
+   * need (a user who wrote, a template, a QR code, a flow) and returns what of the profile changes
+   * with it (valid bodies too, where they name what was made).
    */
-  prepare?: (request: PrepareRequest) => Promise<Partial<Pick<EndpointProfile, 'params' | 'query'>> | void>;
+  prepare?: (request: PrepareRequest) => Promise<Partial<Pick<EndpointProfile, 'params' | 'query' | 'valid'>> | void>;
 }
 
 export type PrepareRequest = (method: string, path: string, json?: unknown) => Promise<{ status: number; body: any }>;
@@ -337,6 +348,192 @@ function graphEdgeEndpoints(): EndpointProfile[] {
   ];
 }
 
+// ---- WhatsApp Flows on the Messaging API (routes/flows.ts) ----
+
+/** A placeholder until `prepare` names the real flow (the test listing the endpoints does not prepare). */
+const MISSING_FLOW_ID = '900000000000779';
+const FLOW_JSON_TEXT = JSON.stringify(MINIMAL_FLOW_JSON);
+/** The parsers' URL policy in the test app (OPENWABA_WEBHOOK_URL_POLICY unset outside production). */
+const POLICY = 'local' as const;
+
+/** A flow of the key's WABA, created and then moved on (published, deprecated); its id. */
+async function makeFlow(request: PrepareRequest, body: Record<string, unknown>, ...then: ('publish' | 'deprecate')[]): Promise<string> {
+  const id = expectOk(`creating the flow ${String(body.name)}`, await request('POST', '/flows', body)).id as string;
+  for (const action of then) expectOk(`${action} flow ${id}`, await request('POST', `/flows/${id}/${action}`));
+  return id;
+}
+const flowPrepare =
+  (body: Record<string, unknown>, ...then: ('publish' | 'deprecate')[]) =>
+  async (request: PrepareRequest) => ({ params: { flow_id: await makeFlow(request, body, ...then) } });
+
+/** POST /flows/{flow_id}/assets: Flow JSON uploads, well-formed and not. The flow stays a DRAFT (nothing else touches it). */
+function flowAssetCases(): HostileCase[] {
+  const B = 'flowAssetBoundary';
+  const FIELDS = { name: 'flow.json', asset_type: 'FLOW_JSON' };
+  const file = (value: string | Buffer, type = 'application/json', name = 'file'): Part => ({ name, value, filename: 'flow.json', type });
+  const form = (f: Part | undefined, fields: Record<string, string> = FIELDS, extra: Part[] = []) =>
+    multipart(B, [...Object.entries(fields).map(([name, value]) => ({ name, value })), ...(f ? [f] : []), ...extra]);
+  const up = (label: string, body: string | Buffer, expect: 'reject' | 'either' = 'reject', contentType = `multipart/form-data; boundary=${B}`): HostileCase => ({
+    label: `flow asset: ${label}`,
+    headers: { 'content-type': contentType },
+    body,
+    expect,
+  });
+  const valid = file(FLOW_JSON_TEXT);
+  return [
+    // Taken: the Flow JSON is stored, its problems (if any) answered as validation_errors with a 200, as Meta does.
+    up('a valid upload', form(valid), 'either'),
+    up('the file before the fields', multipart(B, [valid, { name: 'asset_type', value: 'FLOW_JSON' }]), 'either'),
+    up('no name (flow.json assumed)', form(valid, { asset_type: 'FLOW_JSON' }), 'either'),
+    up('asset_type twice, FLOW_JSON last', form(valid, {}, [{ name: 'asset_type', value: 'IMAGE' }, { name: 'asset_type', value: 'FLOW_JSON' }]), 'either'),
+    up('a Flow JSON with validation errors', form(file('{"version":"7.0","screens":[]}')), 'either'),
+    up('a PNG instead of JSON', form(file(Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), 'image/png')), 'either'),
+    up('invalid UTF-8 in the file', form(file(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]))), 'either'),
+    up('a UTF-16 file', form(file(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(FLOW_JSON_TEXT, 'utf16le')]))), 'either'),
+    up('100,000 nested arrays in the file', form(file('['.repeat(100_000) + ']'.repeat(100_000))), 'either'),
+    up('prototype keys in the file', form(file(`{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}},"version":"7.0","screens":[{"__proto__":[],"id":"WELCOME"}]}`)), 'either'),
+    up('escaped NULs in the Flow JSON', form(file('{"version":"7.0\\u0000","data_api_version":"3.0\\u0000","routing_model":{"A\\u0000":[]},"screens":[{"id":"A\\u0000","title":"\\u0000"}]}')), 'either'),
+    up('a raw NUL byte in the file', form(file(Buffer.concat([Buffer.from('{"version":"7'), Buffer.from([0]), Buffer.from('.0","screens":[]}')]))), 'either'),
+    up('lone surrogates escaped in the file', form(file('{"version":"\\ud800","screens":[{"id":"\\udc00","title":"\\ud800x","terminal":true}]}')), 'either'),
+    up('hostile values in every property', form(file(JSON.stringify({ version: 1e308, data_api_version: [], routing_model: 'x', screens: [{ id: {}, layout: null, data: { a: { type: 'string', __example__: 'x'.repeat(5000) } } }, null, 7] }))), 'either'),
+    up('a 3 MB Flow JSON', form(file(JSON.stringify({ ...MINIMAL_FLOW_JSON, padding: 'p'.repeat(3 * 1024 * 1024) }))), 'either'),
+    // Refused.
+    up('a file over the 10 MB limit', form(file(Buffer.alloc(MAX_FLOW_JSON_BYTES + 1, 0x20)))),
+    up('a field named __proto__ (a reserved name)', form(valid, FIELDS, [{ name: '__proto__', value: 'polluted' }])),
+    up('no asset_type', form(valid, { name: 'flow.json' })),
+    up('asset_type IMAGE', form(valid, { name: 'flow.json', asset_type: 'IMAGE' })),
+    up('asset_type in lower case', form(valid, { name: 'flow.json', asset_type: 'flow_json' })),
+    up('asset_type of 2,000 characters', form(valid, { name: 'flow.json', asset_type: `FLOW_JSON${'x'.repeat(2000)}` })),
+    up('asset_type twice, IMAGE last', form(valid, {}, [{ name: 'asset_type', value: 'FLOW_JSON' }, { name: 'asset_type', value: 'IMAGE' }])),
+    up('no file', form(undefined)),
+    up('an empty file', form(file(''))),
+    up('the file in another field', form(file(FLOW_JSON_TEXT, 'application/json', 'flow_json'))),
+    up('the Flow JSON as a plain field', form(undefined, { ...FIELDS, file: FLOW_JSON_TEXT })),
+    up('two files', form(valid, FIELDS, [file(FLOW_JSON_TEXT)])),
+    up('a name of 300 characters', form(valid, { name: 'n'.repeat(300), asset_type: 'FLOW_JSON' })),
+    up('a blank name', form(valid, { name: '  ', asset_type: 'FLOW_JSON' })),
+    up('12 fields', form(valid, { ...FIELDS, ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}`, 'x'])) })),
+    up('cut in the middle of the file', form(valid).subarray(0, 160)),
+    up('no closing boundary', multipart(B, [{ name: 'asset_type', value: 'FLOW_JSON' }, valid], { end: false })),
+    up('a form-encoded body', `asset_type=FLOW_JSON&name=flow.json&file=${encodeURIComponent(FLOW_JSON_TEXT)}`, 'reject', 'application/x-www-form-urlencoded'),
+    up('the Flow JSON as a JSON body', FLOW_JSON_TEXT, 'reject', 'application/json'),
+    up('multipart without a boundary', form(valid), 'reject', 'multipart/form-data'),
+  ];
+}
+
+function flowEndpoints(): EndpointProfile[] {
+  const flowId = { params: { flow_id: MISSING_FLOW_ID } };
+  // A DRAFT with a valid Flow JSON: read (GET, assets, the download) and renamed (POST), never published or deleted.
+  const draft = (name: string) => flowPrepare({ name, categories: ['OTHER'], flow_json: FLOW_JSON_TEXT });
+  const newFlows = [
+    { name: 'hostile flow', categories: ['SIGN_UP'] },
+    { name: 'hostile flow with json', categories: '["SURVEY","OTHER"]', flow_json: FLOW_JSON_TEXT, publish: true, endpoint_uri: '' },
+    { name: 'hostile flow from a template', categories: ['APPOINTMENT_BOOKING'], clone_template: 'book_appointment' },
+  ];
+  return [
+    { method: 'GET', path: '/flows', flavour: 'cloud', body: 'none', query: { limit: '5', fields: 'id,name,status,categories,validation_errors' } },
+    {
+      method: 'POST',
+      path: '/flows',
+      flavour: 'cloud',
+      body: 'json',
+      valid: newFlows,
+      // Well-formed creations may still be refused (a name taken by the valid body's first creation): 400 in Graph's body.
+      mayAccept: validatedBy((b) => parseNewFlow(b, POLICY)),
+      forms: true,
+      // No query parameters: ignored, as Graph ignores unknown ones.
+      queryExpect: 'either',
+      // Every accepted case is a new flow: in a WABA of its own, out of GET /flows's list.
+      isolated: true,
+      // A copy of a flow of the WABA (clone_flow_id), besides the bodies above.
+      prepare: async (request) => ({
+        valid: [
+          ...newFlows,
+          { name: 'hostile flow copy', categories: ['OTHER'], clone_flow_id: await makeFlow(request, { name: 'hostile clone source', categories: ['OTHER'], flow_json: FLOW_JSON_TEXT }) },
+        ],
+      }),
+    },
+    { method: 'GET', path: '/flows/{flow_id}', flavour: 'cloud', body: 'none', ...flowId, query: { fields: 'id,name,status,categories,validation_errors,json_version' }, prepare: draft('hostile read') },
+    {
+      method: 'POST',
+      path: '/flows/{flow_id}',
+      flavour: 'cloud',
+      body: 'json',
+      ...flowId,
+      valid: [
+        { name: 'hostile renamed', categories: ['SIGN_UP', 'OTHER'] },
+        { endpoint_uri: 'https://flows.example.com/data', application_id: '1234567890' },
+        { categories: '["SURVEY"]', endpoint_uri: null },
+      ],
+      // No body is no change (200); a well-formed change may still clash with another flow's name (400).
+      mayAccept: validatedBy((b) => parseFlowUpdate(b, POLICY)),
+      forms: true,
+      queryExpect: 'either',
+      prepare: draft('hostile update'),
+    },
+    // A PUBLISHED flow: no DELETE is taken (only a DRAFT is deleted, and a deleted one would make every later case "not found").
+    { method: 'DELETE', path: '/flows/{flow_id}', flavour: 'cloud', body: 'json', ...flowId, prepare: flowPrepare({ name: 'hostile published', categories: ['OTHER'], flow_json: FLOW_JSON_TEXT, publish: true }) },
+    { method: 'GET', path: '/flows/{flow_id}/assets', flavour: 'cloud', body: 'none', ...flowId, prepare: draft('hostile assets') },
+    { method: 'GET', path: '/flows/{flow_id}/assets/FLOW_JSON', flavour: 'cloud', body: 'none', ...flowId, prepare: draft('hostile download') },
+    {
+      method: 'POST',
+      path: '/flows/{flow_id}/assets',
+      flavour: 'cloud',
+      body: 'multipart',
+      ...flowId,
+      cases: flowAssetCases,
+      // A key of its own (multipart cases otherwise rotate over the upload keys, which have no such flow).
+      isolated: true,
+      prepare: flowPrepare({ name: 'hostile upload', categories: ['OTHER'] }),
+    },
+    // A DRAFT whose Flow JSON has validation errors: every publish is refused (139002), whatever the body (none is read).
+    { method: 'POST', path: '/flows/{flow_id}/publish', flavour: 'cloud', body: 'json', ...flowId, prepare: flowPrepare({ name: 'hostile unpublishable', categories: ['OTHER'], flow_json: '{"version":"7.0","screens":[]}' }) },
+    // A DEPRECATED flow: every deprecation is refused (139003).
+    { method: 'POST', path: '/flows/{flow_id}/deprecate', flavour: 'cloud', body: 'json', ...flowId, prepare: flowPrepare({ name: 'hostile deprecated', categories: ['OTHER'], flow_json: FLOW_JSON_TEXT, publish: true }, 'deprecate') },
+  ];
+}
+
+// ---- The WABA's webhook override (routes/subscribed-apps.ts) ----
+
+/** A callback URL that passes Meta's verification: echoes hub.challenge (started once, never keeps the process up). */
+let echoUrl: Promise<string> | undefined;
+function challengeEcho(): Promise<string> {
+  return (echoUrl ??= new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(new URL(req.url ?? '/', 'http://x').searchParams.get('hub.challenge') ?? '');
+    });
+    server.listen(0, '127.0.0.1', () => {
+      server.unref();
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`);
+    });
+  }));
+}
+
+function subscribedAppEndpoints(): EndpointProfile[] {
+  const overrideDeps = { config: { webhookUrlPolicy: POLICY } } as unknown as Deps;
+  return [
+    { method: 'GET', path: '/subscribed_apps', flavour: 'cloud', body: 'none' },
+    {
+      method: 'POST',
+      path: '/subscribed_apps',
+      flavour: 'cloud',
+      body: 'json',
+      // Until prepare names the echoing callback: a URL that fails the verification (400, code 2200).
+      valid: [{ override_callback_uri: 'http://127.0.0.1:9/callback', verify_token: 'hostile-token' }, { override_callback_uri: '' }],
+      // overrideInput's verdict; a URL it takes must still answer the challenge (400 code 2200 if not).
+      mayAccept: graphValidatedBy((params) => overrideInput(overrideDeps, params)),
+      // Query parameters are read under the body's (the body wins): a hostile one may be masked.
+      queryExpect: 'either',
+      // Sets the WABA's override, where the WABA's numbers without a URL of their own deliver: a WABA of its own.
+      isolated: true,
+      prepare: async () => ({ valid: [{ override_callback_uri: await challengeEcho(), verify_token: 'hostile-token' }, { override_callback_uri: '' }] }),
+    },
+    // No parameters: no body, null or any object removes the override; anything else is refused (hostile-regressions-3).
+    { method: 'DELETE', path: '/subscribed_apps', flavour: 'cloud', body: 'json', mayAccept: graphValidatedBy(() => undefined), queryExpect: 'either', isolated: true },
+  ];
+}
+
 /** Every messaging endpoint this test knows (the OpenAPI document must list each); `namespace` is the channel's WABA's. */
 export function knownEndpoints(webhookUrl: string, namespace: string): EndpointProfile[] {
   const webhook = { valid: [{ url: webhookUrl, headers: { 'X-Test': 'hostile' } }], mayAccept: (b: unknown) => keysWithin(b, ['url', 'headers']) && 'url' in (b as object) };
@@ -447,6 +644,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     { method: 'POST', path: '/v1/configs/templates', flavour: 'channel', body: 'json', valid: templateCreate(), mayAccept: mayCreateTemplate, isolated: true },
     { method: 'DELETE', path: '/v1/configs/templates/{name}', flavour: 'channel', body: 'json', params: { name: 'hostile_missing' } },
     { method: 'GET', path: '/message_templates', flavour: 'cloud', body: 'none', query: { limit: '2', fields: 'name,status', status: 'APPROVED' } },
+    { method: 'GET', path: '/message_template_library', flavour: 'cloud', body: 'none', query: { limit: '2', topic: 'PAYMENTS', search: 'invoice' } },
     { method: 'POST', path: '/message_templates', flavour: 'cloud', body: 'json', valid: templateCreate(), mayAccept: mayCreateTemplate, isolated: true },
     { method: 'DELETE', path: '/message_templates', flavour: 'cloud', body: 'json', query: { name: 'hostile_missing' }, queryExpect: 'reject' },
     { method: 'POST', path: '/media', flavour: 'cloud', body: 'multipart' },
@@ -461,6 +659,8 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     { method: 'GET', path: '/{media_id}', flavour: 'cloud', body: 'none', params: { media_id: MISSING_MEDIA_ID } },
     { method: 'DELETE', path: '/{media_id}', flavour: 'cloud', body: 'json', params: { media_id: MISSING_MEDIA_ID } },
     ...graphEdgeEndpoints(),
+    ...flowEndpoints(),
+    ...subscribedAppEndpoints(),
   ];
 }
 

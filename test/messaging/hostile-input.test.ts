@@ -134,6 +134,8 @@ function plan(target: Target, rng: Prng): HostileCase[] {
       cases.push({ ...h, headers, body: undefined, expect: 'either' });
     }
   }
+  // The endpoint's own (a Flow JSON upload's forms).
+  if (p.cases) cases.push(...p.cases());
   // The body the query and path cases carry: a valid one where the endpoint takes one.
   const carrier = p.body === 'json' && p.valid ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(valid) } : { headers: {} as Record<string, string>, body: undefined };
   const queryExpect = p.queryExpect ?? (p.method === 'GET' ? 'either' : 'reject');

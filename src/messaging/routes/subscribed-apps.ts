@@ -92,6 +92,9 @@ export const subscribedAppRoutes: FastifyPluginAsync<MessagingOptions> = async (
     { config: cloud, schema: { tags, security, summary: "Remove the WABA's webhook override", response: { 200: Success } } },
     async (request) => {
       const ch = request.channel!;
+      // No parameter is used (unknown ones are ignored, as Graph ignores them), but the body is
+      // read as every Graph edge reads it: a text or a JSON array is refused, not taken as "remove".
+      graphParams(request);
       if (ch.network === 'meta') return metaUnsubscribeApp(meta, ch);
       await setWabaOverride(deps, ch, null);
       return { success: true };
