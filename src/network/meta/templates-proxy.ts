@@ -18,11 +18,11 @@ export type MetaTemplateQuery = Partial<Record<(typeof LIST_PARAMS)[number], str
 
 /**
  * One of Meta's paging URLs (`https://graph.facebook.com/v23.0/<waba>/message_templates?limit=25
- * &after=…`) as ours: `<public url>/message_templates?…`, the cursor and filter parameters kept,
- * Meta's access_token (present when a token was sent as a parameter) dropped. Undefined when Meta's
- * value is no URL.
+ * &after=…`) as ours: `<public url><path>?…` (the template list's by default), the cursor and
+ * filter parameters kept, Meta's access_token and appsecret_proof (present when a token was sent
+ * as a parameter) dropped. Undefined when Meta's value is no URL.
  */
-export function ourPageUrl(publicUrl: string, metaUrl: unknown): string | undefined {
+export function ourPageUrl(publicUrl: string, metaUrl: unknown, path = '/message_templates'): string | undefined {
   if (typeof metaUrl !== 'string') return undefined;
   let url: URL;
   try {
@@ -33,7 +33,7 @@ export function ourPageUrl(publicUrl: string, metaUrl: unknown): string | undefi
   url.searchParams.delete('access_token');
   url.searchParams.delete('appsecret_proof');
   const q = url.searchParams.toString();
-  return `${publicUrl}/message_templates${q ? `?${q}` : ''}`;
+  return `${publicUrl}${path}${q ? `?${q}` : ''}`;
 }
 
 /** A page of the WABA's templates from Meta, as Meta answered it. */
@@ -45,12 +45,16 @@ export function metaTemplatePage(api: MetaCloudApi, channel: ChannelRow, query: 
 
 /** GET /message_templates: Meta's `{data, paging}` passed through, its paging URLs pointing at us. */
 export async function listMetaTemplates(api: MetaCloudApi, channel: ChannelRow, query: MetaTemplateQuery): Promise<GraphObject> {
-  const page = await metaTemplatePage(api, channel, query);
+  return withOurPaging(api.deps.config.publicUrl, await metaTemplatePage(api, channel, query), '/message_templates');
+}
+
+/** A page of Meta's with its paging URLs (next, previous) pointing at our `path` (ourPageUrl); one that is no URL is dropped. */
+export function withOurPaging(publicUrl: string, page: GraphObject, path: string): GraphObject {
   if (!isObj(page.paging)) return page;
   const paging: GraphObject = { ...page.paging };
   for (const k of ['next', 'previous'] as const) {
     if (paging[k] === undefined) continue;
-    const url = ourPageUrl(api.deps.config.publicUrl, paging[k]);
+    const url = ourPageUrl(publicUrl, paging[k], path);
     if (url) paging[k] = url;
     else delete paging[k];
   }
