@@ -181,7 +181,7 @@ describeEachDb('template library', (kind) => {
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ name: 'login_code', status: 'APPROVED', category: 'AUTHENTICATION', library_template_name: 'verification_code_copy' });
       expect(res.body.components).toEqual([
-        { type: 'BODY', text: 'Tu código de verificación es {{1}}. Por tu seguridad, no compartas este código.', add_security_recommendation: true },
+        { type: 'BODY', text: 'Tu código de verificación es *{{1}}*. Por tu seguridad, no lo compartas.', add_security_recommendation: true },
         { type: 'FOOTER', text: 'Este código caduca en 10 minutos.', code_expiration_minutes: 10 },
         { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copiar código' }] },
       ]);

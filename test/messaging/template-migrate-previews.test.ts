@@ -246,8 +246,13 @@ describeEachDb('template migration and authentication previews', (kind) => {
     const q = { category: 'AUTHENTICATION', languages: 'en_US,es,pt_BR', add_security_recommendation: 'true', code_expiration_minutes: '10', button_types: 'OTP' };
 
     it('root and Graph paths: body, footer and OTP button per language, as the template openwaba writes', async () => {
+      // Each language in its own words (auth-text.ts); English and Spanish are Meta's wording.
       const expected = {
-        data: ['en_US', 'es', 'pt_BR'].map((language) => ({ body: SECURITY_BODY, buttons: [{ autofill_text: 'Autofill', text: 'Copy code' }], footer: 'This code expires in 10 minutes.', language })),
+        data: [
+          { body: SECURITY_BODY, buttons: [{ autofill_text: 'Autofill', text: 'Copy code' }], footer: 'This code expires in 10 minutes.', language: 'en_US' },
+          { body: 'Tu código de verificación es *{{1}}*. Por tu seguridad, no lo compartas.', buttons: [{ autofill_text: 'Autocompletar', text: 'Copiar código' }], footer: 'Este código caduca en 10 minutos.', language: 'es' },
+          { body: '*{{1}}* é seu código de verificação. Para sua segurança, não o compartilhe.', buttons: [{ autofill_text: 'Preencher automaticamente', text: 'Copiar código' }], footer: 'Este código expira em 10 minutos.', language: 'pt_BR' },
+        ],
       };
       for (const [path, headers] of [
         ['/message_template_previews', w.key()],
@@ -282,9 +287,10 @@ describeEachDb('template migration and authentication previews', (kind) => {
     it('options: no security line, no footer and no buttons unless asked; every language without `languages`; `language` as an alias', async () => {
       const plain = await w.t.get('/message_template_previews', { headers: w.key(), query: { category: 'authentication', language: 'de, fr,de' } });
       expect(plain.status, plain.text).toBe(200);
-      expect(plain.body).toEqual({ data: [{ body: PLAIN_BODY, language: 'de' }, { body: PLAIN_BODY, language: 'fr' }] });
+      expect(plain.body).toEqual({ data: [{ body: '*{{1}}* ist dein Bestätigungscode.', language: 'de' }, { body: '*{{1}}* est votre code de vérification.', language: 'fr' }] });
       const all = await w.t.get('/message_template_previews', { headers: w.key(), query: { category: 'AUTHENTICATION', code_expiration_minutes: '90', add_security_recommendation: 'false' } });
       expect(all.body.data.map((d: any) => d.language)).toEqual([...TEMPLATE_LANGUAGES]);
+      // Afrikaans is not in openwaba's table of authentication texts: English, as stored.
       expect(all.body.data[0]).toEqual({ body: PLAIN_BODY, footer: 'This code expires in 90 minutes.', language: 'af' });
     });
 

@@ -17,8 +17,8 @@ export const PreviewParams = Type.Object({
   category: Q('AUTHENTICATION (required)'),
   languages: Q('comma-separated language codes, e.g. en_US,es (default: every supported language)'),
   language: Q('the same as languages'),
-  add_security_recommendation: Q('true: the body has "For your security, do not share this code."'),
-  code_expiration_minutes: Q('1 to 90: the footer "This code expires in N minutes."'),
+  add_security_recommendation: Q('true: the body has the security sentence ("For your security, do not share this code." in English), in each language'),
+  code_expiration_minutes: Q('1 to 90: the footer "This code expires in N minutes.", in each language'),
   button_types: Q('OTP: the items have the OTP button labels'),
 });
 

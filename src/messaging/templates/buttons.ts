@@ -4,6 +4,7 @@
 // (carousel.ts). Types are stored upper-case, as Meta returns them.
 import { arr, fail, num, obj, oneOf, onlyKeys, optStr, str, type Obj } from '../validate/check.ts';
 import { analyzePlaceholders } from './placeholders.ts';
+import { authTexts, AUTH_FALLBACK_LANGUAGE } from './auth-text.ts';
 
 // MPM (multi-product) and CATALOG buttons open the WABA's catalog: Meta's "MPM templates" and
 // "catalog templates" (marketing templates; components.ts holds their other rules).
@@ -72,10 +73,11 @@ function flowButton(o: Obj, f: string): Obj {
   return out;
 }
 
-function otpButton(o: Obj, f: string): Obj {
+/** An OTP button; without a `text`, Meta's label in the template's language (auth-text.ts: "Copy code"). */
+function otpButton(o: Obj, f: string, language: string): Obj {
   onlyKeys(o, f, ['type', 'otp_type', 'text', 'autofill_text', 'package_name', 'signature_hash', 'supported_apps', 'zero_tap_terms_accepted']);
   const otpType = oneOf(upper(o.otp_type), `${f}.otp_type`, ['COPY_CODE', 'ONE_TAP', 'ZERO_TAP']);
-  const out: Obj = { type: 'OTP', otp_type: otpType, text: optStr(o.text, `${f}.text`, { max: 25 }) ?? 'Copy code' };
+  const out: Obj = { type: 'OTP', otp_type: otpType, text: optStr(o.text, `${f}.text`, { max: 25 }) ?? authTexts(language).copyCode };
   if (otpType !== 'COPY_CODE') {
     const apps = o.supported_apps !== undefined ? arr(o.supported_apps, `${f}.supported_apps`, { min: 1, max: 5 }) : undefined;
     if (!apps && o.package_name === undefined) throw fail(f, `${otpType} needs supported_apps (or package_name and signature_hash)`);
@@ -102,7 +104,7 @@ function otpButton(o: Obj, f: string): Obj {
   return out;
 }
 
-function button(v: unknown, f: string, category: string, types: readonly ButtonType[]): Obj {
+function button(v: unknown, f: string, category: string, types: readonly ButtonType[], language: string): Obj {
   const o = obj(v, f);
   const type = oneOf(upper(o.type), `${f}.type`, types);
   if (category === 'AUTHENTICATION' && type !== 'OTP') throw fail(`${f}.type`, 'AUTHENTICATION templates take one OTP button and no other');
@@ -123,7 +125,7 @@ function button(v: unknown, f: string, category: string, types: readonly ButtonT
       return flowButton(o, f);
     case 'OTP':
       if (category !== 'AUTHENTICATION') throw fail(`${f}.type`, 'OTP buttons are only allowed in AUTHENTICATION templates');
-      return otpButton(o, f);
+      return otpButton(o, f, language);
     case 'MPM':
     case 'CATALOG':
       // The products come with each send (the button's `action` parameter); the template has the label.
@@ -132,10 +134,10 @@ function button(v: unknown, f: string, category: string, types: readonly ButtonT
   }
 }
 
-export function buttonsComponent(c: Obj, f: string, category: string, rules: ButtonRules = TEMPLATE_BUTTONS): Obj {
+export function buttonsComponent(c: Obj, f: string, category: string, rules: ButtonRules = TEMPLATE_BUTTONS, language: string = AUTH_FALLBACK_LANGUAGE): Obj {
   onlyKeys(c, f, ['type', 'buttons']);
   const list = arr(c.buttons, `${f}.buttons`, { min: 1, max: rules.max });
-  const buttons = list.map((b, i) => button(b, `${f}.buttons[${i}]`, category, rules.types));
+  const buttons = list.map((b, i) => button(b, `${f}.buttons[${i}]`, category, rules.types, language));
   const counts = new Map<string, number>();
   buttons.forEach((b, i) => {
     const t = b.type as ButtonType;

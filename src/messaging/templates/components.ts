@@ -8,6 +8,7 @@ import { carouselComponent } from './carousel.ts';
 import { headerHandle, textExamples } from './examples.ts';
 import { checkLimitedTimeOffer, limitedTimeOfferComponent, LTO_BODY_MAX } from './limited-time-offer.ts';
 import { analyzePlaceholders, type ParameterFormat, type PlaceholderInfo } from './placeholders.ts';
+import { authBodyText, authFooterText, AUTH_FALLBACK_LANGUAGE } from './auth-text.ts';
 
 export const COMPONENT_TYPES = ['HEADER', 'BODY', 'FOOTER', 'BUTTONS', 'CAROUSEL', 'LIMITED_TIME_OFFER'] as const;
 const STORED_ORDER = ['HEADER', 'LIMITED_TIME_OFFER', 'BODY', 'FOOTER', 'BUTTONS', 'CAROUSEL'] as const;
@@ -42,17 +43,13 @@ function header(c: Obj, f: string): { comp: Obj; info: PlaceholderInfo | null } 
   return { comp: { type: 'HEADER', format, example: headerHandle(c, f) }, info: null };
 }
 
-export const AUTH_BODY = '*{{1}}* is your verification code.';
-export const AUTH_SECURITY = ' For your security, do not share this code.';
-/** The FOOTER Meta writes for an authentication template's code_expiration_minutes (also its previews': previews.ts). */
-export const authExpiryFooter = (minutes: number) => `This code expires in ${minutes} minutes.`;
-
-function body(c: Obj, f: string, category: string, max: number): { comp: Obj; info: PlaceholderInfo } {
+function body(c: Obj, f: string, category: string, max: number, language: string): { comp: Obj; info: PlaceholderInfo } {
   if (category === 'AUTHENTICATION') {
-    // Meta writes the text of authentication templates itself; the code is {{1}}.
+    // Meta writes the text of authentication templates itself, in the template's language
+    // (auth-text.ts, also what previews show); the code is {{1}}.
     onlyKeys(c, f, ['type', 'add_security_recommendation']);
     const security = bool(c.add_security_recommendation, `${f}.add_security_recommendation`) ?? false;
-    const text = AUTH_BODY + (security ? AUTH_SECURITY : '');
+    const text = authBodyText(language, security);
     return { comp: { type: 'BODY', text, add_security_recommendation: security }, info: analyzePlaceholders(text, `${f}.text`) };
   }
   onlyKeys(c, f, ['type', 'text', 'example']);
@@ -63,11 +60,11 @@ function body(c: Obj, f: string, category: string, max: number): { comp: Obj; in
   return { comp: { type: 'BODY', text, ...(example ? { example } : {}) }, info };
 }
 
-function footer(c: Obj, f: string, category: string): Obj {
+function footer(c: Obj, f: string, category: string, language: string): Obj {
   if (category === 'AUTHENTICATION') {
     onlyKeys(c, f, ['type', 'code_expiration_minutes']);
     const minutes = expiryMinutes(c.code_expiration_minutes, `${f}.code_expiration_minutes`);
-    return { type: 'FOOTER', text: authExpiryFooter(minutes), code_expiration_minutes: minutes };
+    return { type: 'FOOTER', text: authFooterText(language, minutes), code_expiration_minutes: minutes };
   }
   onlyKeys(c, f, ['type', 'text']);
   const text = str(c.text, `${f}.text`, { max: 60 });
@@ -103,7 +100,11 @@ function checkKinds(byType: Map<string, Obj>, fieldOf: (type: string) => string,
   }
 }
 
-export function checkComponents(v: unknown, f: string, category: string, declared?: ParameterFormat): CheckedComponents {
+/**
+ * `language` is the template's: an AUTHENTICATION template's fixed texts are written in it
+ * (auth-text.ts; English when it is not given or not in that table).
+ */
+export function checkComponents(v: unknown, f: string, category: string, declared?: ParameterFormat, language: string = AUTH_FALLBACK_LANGUAGE): CheckedComponents {
   const list = arr(v, f, { min: 1, max: COMPONENT_TYPES.length });
   const types = list.map((raw, i) => {
     if (!isObj(raw)) throw fail(`${f}[${i}]`, 'must be an object');
@@ -127,11 +128,11 @@ export function checkComponents(v: unknown, f: string, category: string, declare
       if (h.info?.format) formats.push({ field: `${cf}.text`, format: h.info.format });
       comp = h.comp;
     } else if (type === 'BODY') {
-      const b = body(raw, cf, category, bodyMax);
+      const b = body(raw, cf, category, bodyMax, language);
       if (b.info.format && category !== 'AUTHENTICATION') formats.push({ field: `${cf}.text`, format: b.info.format });
       comp = b.comp;
-    } else if (type === 'FOOTER') comp = footer(raw, cf, category);
-    else if (type === 'BUTTONS') comp = buttonsComponent(raw, cf, category);
+    } else if (type === 'FOOTER') comp = footer(raw, cf, category, language);
+    else if (type === 'BUTTONS') comp = buttonsComponent(raw, cf, category, undefined, language);
     else if (type === 'LIMITED_TIME_OFFER') comp = limitedTimeOfferComponent(raw, cf);
     else {
       const c = carouselComponent(raw, cf);

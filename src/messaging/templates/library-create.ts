@@ -22,12 +22,12 @@
 // The utility body inputs (add_contact_number, add_learn_more_link, add_track_package_link) switch
 // optional sentences of Meta's own library wording on and off; the sandbox's catalogue has no such
 // variants, so they are checked (true or false) and change nothing. add_security_recommendation and
-// code_expiration_minutes add the authentication template's fixed texts, as in a template written
-// by hand (components.ts).
+// code_expiration_minutes add the authentication template's fixed texts in the entry's language, as
+// in a template written by hand (components.ts, auth-text.ts).
 import { arr, bool, fail, isObj, obj, oneOf, onlyKeys, str, type Obj } from '../validate/check.ts';
 import { expiryMinutes } from './buttons.ts';
 import { checkComponents } from './components.ts';
-import { authTexts, libraryEntries, type LibraryButton, type LibraryTemplate } from './library.ts';
+import { libraryEntries, type LibraryButton, type LibraryTemplate } from './library.ts';
 import { templateLanguage, templateName, type Category, type NewTemplate } from './validate.ts';
 
 const FIELD = 'library_template_button_inputs';
@@ -203,15 +203,9 @@ export function parseLibraryTemplate(body: Obj): NewTemplate {
     raw.push({ type: 'BODY', text: entry.body, ...(entry.body_params?.length ? { example: { body_text: [entry.body_params] } } : {}) });
   }
   if (buttons.length > 0) raw.push({ type: 'BUTTONS', buttons });
-  // The same checks and stored form as a template written by hand (the inputs were checked above).
-  const { components, parameterFormat } = checkComponents(raw, 'components', category);
-  if (category === 'AUTHENTICATION') {
-    // Meta writes an authentication template's texts itself: here the entry's own, in its language.
-    const texts = authTexts(entry.language);
-    for (const c of components) {
-      if (c.type === 'BODY') c.text = entry.body + (inputs.security ? ` ${texts.security}` : '');
-      if (c.type === 'FOOTER' && inputs.expiry !== undefined) c.text = texts.expires(inputs.expiry);
-    }
-  }
+  // The same checks and stored form as a template written by hand (the inputs were checked above);
+  // an authentication template's texts are written in the entry's language (auth-text.ts), which
+  // are also the entry's own body and OTP label (library.ts).
+  const { components, parameterFormat } = checkComponents(raw, 'components', category, undefined, entry.language);
   return { name, category, language: entry.language, components, parameterFormat, allowCategoryChange, libraryTemplateName: entry.name };
 }

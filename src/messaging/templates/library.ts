@@ -10,6 +10,7 @@
 // the business gives its own in library_template_button_inputs when it makes the template.
 // An authentication entry's body holds the code as {{1}}; its OTP button's kind is the default,
 // which button inputs may change (a ONE_TAP one needs the app's package name and signature hash).
+import { authTexts } from './auth-text.ts';
 
 export type LibraryCategory = 'UTILITY' | 'AUTHENTICATION';
 
@@ -44,6 +45,15 @@ const reply = (text: string): LibraryButton => ({ type: 'QUICK_REPLY', text });
 const otp = (text: string, otp_type: 'COPY_CODE' | 'ONE_TAP' = 'COPY_CODE'): LibraryButton => ({ type: 'OTP', text, otp_type });
 
 type Entry = Omit<LibraryTemplate, 'id'>;
+
+/** An authentication entry: Meta's fixed body and OTP button label in its language (a one-tap button shows the autofill label). */
+function authEntry(name: string, language: string, otpType: 'COPY_CODE' | 'ONE_TAP'): Entry {
+  const texts = authTexts(language);
+  return {
+    name, language, category: 'AUTHENTICATION', topic: 'IDENTITY_VERIFICATION', usecase: 'ONE_TIME_PASSWORD', industry: ['E_COMMERCE', 'FINANCIAL_SERVICES'],
+    body: texts.body, body_params: ['482913'], body_param_types: ['TEXT'], buttons: [otp(otpType === 'ONE_TAP' ? texts.autofill : texts.copyCode, otpType)],
+  };
+}
 const ECOM = ['E_COMMERCE'];
 const FIN = ['E_COMMERCE', 'FINANCIAL_SERVICES'];
 
@@ -157,26 +167,13 @@ const ENTRIES: Entry[] = [
     body_params: ['sam@example.com', '3. Juni'], body_param_types: ['EMAIL', 'DATE'], buttons: [phone('Sicherheitsteam anrufen')],
   },
   // ---- AUTHENTICATION ----
-  {
-    name: 'verification_code_copy', language: 'en_US', category: 'AUTHENTICATION', topic: 'IDENTITY_VERIFICATION', usecase: 'ONE_TIME_PASSWORD', industry: ['E_COMMERCE', 'FINANCIAL_SERVICES'],
-    body: '{{1}} is your verification code.', body_params: ['482913'], body_param_types: ['TEXT'], buttons: [otp('Copy code')],
-  },
-  {
-    name: 'verification_code_copy', language: 'es', category: 'AUTHENTICATION', topic: 'IDENTITY_VERIFICATION', usecase: 'ONE_TIME_PASSWORD', industry: ['E_COMMERCE', 'FINANCIAL_SERVICES'],
-    body: 'Tu código de verificación es {{1}}.', body_params: ['482913'], body_param_types: ['TEXT'], buttons: [otp('Copiar código')],
-  },
-  {
-    name: 'verification_code_copy', language: 'pt_BR', category: 'AUTHENTICATION', topic: 'IDENTITY_VERIFICATION', usecase: 'ONE_TIME_PASSWORD', industry: ['E_COMMERCE', 'FINANCIAL_SERVICES'],
-    body: 'Seu código de verificação é {{1}}.', body_params: ['482913'], body_param_types: ['TEXT'], buttons: [otp('Copiar código')],
-  },
-  {
-    name: 'verification_code_copy', language: 'de', category: 'AUTHENTICATION', topic: 'IDENTITY_VERIFICATION', usecase: 'ONE_TIME_PASSWORD', industry: ['E_COMMERCE', 'FINANCIAL_SERVICES'],
-    body: 'Dein Bestätigungscode lautet {{1}}.', body_params: ['482913'], body_param_types: ['TEXT'], buttons: [otp('Code kopieren')],
-  },
-  {
-    name: 'verification_code_one_tap', language: 'en_US', category: 'AUTHENTICATION', topic: 'IDENTITY_VERIFICATION', usecase: 'ONE_TIME_PASSWORD', industry: ['E_COMMERCE', 'FINANCIAL_SERVICES'],
-    body: '{{1}} is your sign-in code.', body_params: ['482913'], body_param_types: ['TEXT'], buttons: [otp('Autofill', 'ONE_TAP')],
-  },
+  // Meta writes an authentication template's texts itself: the entries hold the preset body and
+  // OTP label of their language (auth-text.ts), the same words a template made from them stores.
+  authEntry('verification_code_copy', 'en_US', 'COPY_CODE'),
+  authEntry('verification_code_copy', 'es', 'COPY_CODE'),
+  authEntry('verification_code_copy', 'pt_BR', 'COPY_CODE'),
+  authEntry('verification_code_copy', 'de', 'COPY_CODE'),
+  authEntry('verification_code_one_tap', 'en_US', 'ONE_TAP'),
 ];
 
 /** A stable, Meta-like numeric id per entry (16 digits, from its name and language). */
@@ -194,17 +191,4 @@ export const LIBRARY: readonly LibraryTemplate[] = ENTRIES.map((e) => ({ ...e, i
 /** Every language of a library template name (empty when the library has no such name). */
 export function libraryEntries(name: string): LibraryTemplate[] {
   return LIBRARY.filter((e) => e.name === name);
-}
-
-// The localized fixed texts an authentication template adds (add_security_recommendation,
-// code_expiration_minutes), by the entry's language; English for any other.
-const AUTH_TEXTS: Record<string, { security: string; expires: (m: number) => string }> = {
-  en_US: { security: 'For your security, do not share this code.', expires: (m) => `This code expires in ${m} minutes.` },
-  es: { security: 'Por tu seguridad, no compartas este código.', expires: (m) => `Este código caduca en ${m} minutos.` },
-  pt_BR: { security: 'Para sua segurança, não compartilhe este código.', expires: (m) => `Este código expira em ${m} minutos.` },
-  de: { security: 'Gib diesen Code zu deiner Sicherheit nicht weiter.', expires: (m) => `Dieser Code läuft in ${m} Minuten ab.` },
-};
-
-export function authTexts(language: string): { security: string; expires: (m: number) => string } {
-  return AUTH_TEXTS[language] ?? AUTH_TEXTS.en_US!;
 }

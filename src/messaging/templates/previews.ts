@@ -6,12 +6,13 @@
 //    &code_expiration_minutes=10&button_types=OTP
 //   → {"data":[{"body":"*{{1}}* is your verification code. For your security, do not share this code.",
 //               "buttons":[{"autofill_text":"Autofill","text":"Copy code"}],
-//               "footer":"This code expires in 10 minutes.","language":"en_US"}, …]}
+//               "footer":"This code expires in 10 minutes.","language":"en_US"},
+//              {"body":"Tu código de verificación es *{{1}}*. Por tu seguridad, no lo compartas.", …,"language":"es"}]}
 //
-// The texts are the ones openwaba writes into an authentication template when it is created
-// (components.ts AUTH_BODY, AUTH_SECURITY, authExpiryFooter; buttons.ts's default OTP label), so a
-// preview and the template made from it agree. openwaba writes Meta's English preset in every
-// language (Meta localizes it); the preview says what openwaba would store, not Meta's translation.
+// Each language in its own words: the texts are the ones openwaba writes into an authentication
+// template of that language when it is created (auth-text.ts, used by components.ts and
+// buttons.ts), so a preview and the template made from it agree word for word. A language
+// auth-text.ts does not have is previewed (and stored) in English.
 //
 // Unsure points, decided for what most clients accept: Meta's reference names the parameter
 // `language` in its syntax and `languages` in its example, so both are taken (comma-separated);
@@ -19,12 +20,8 @@
 // `buttons`; without a language, every language Meta supports for templates is previewed.
 import { fail, type Obj } from '../validate/check.ts';
 import { expiryMinutes } from './buttons.ts';
-import { AUTH_BODY, AUTH_SECURITY, authExpiryFooter } from './components.ts';
+import { authBodyText, authFooterText, authTexts } from './auth-text.ts';
 import { templateLanguage } from './validate.ts';
-
-/** The OTP button's label when a template names none (buttons.ts otpButton), and its autofill label (ONE_TAP). */
-export const OTP_BUTTON_TEXT = 'Copy code';
-export const OTP_AUTOFILL_TEXT = 'Autofill';
 
 /** Meta's supported template languages: what a preview without `languages` covers. */
 export const TEMPLATE_LANGUAGES = [
@@ -101,13 +98,15 @@ export function parsePreviewQuery(q: PreviewQuery | Obj): PreviewOptions {
 
 /** The previews, one per language, in the order asked. */
 export function authTemplatePreviews(o: PreviewOptions): { data: Preview[] } {
-  const body = AUTH_BODY + (o.security ? AUTH_SECURITY : '');
   return {
-    data: o.languages.map((language) => ({
-      body,
-      ...(o.buttons ? { buttons: [{ autofill_text: OTP_AUTOFILL_TEXT, text: OTP_BUTTON_TEXT }] } : {}),
-      ...(o.minutes !== undefined ? { footer: authExpiryFooter(o.minutes) } : {}),
-      language,
-    })),
+    data: o.languages.map((language) => {
+      const texts = authTexts(language);
+      return {
+        body: authBodyText(language, o.security),
+        ...(o.buttons ? { buttons: [{ autofill_text: texts.autofill, text: texts.copyCode }] } : {}),
+        ...(o.minutes !== undefined ? { footer: authFooterText(language, o.minutes) } : {}),
+        language,
+      };
+    }),
   };
 }

@@ -88,7 +88,7 @@ export function editRefusal(t: Pick<TemplateRow, 'id' | 'status'>): string | und
 export async function editTemplate(deps: Deps, wabaAccountId: string, templateId: string, body: unknown, actor?: Actor): Promise<TemplateRow> {
   const current = await findTemplateById(deps, wabaAccountId, templateId);
   if (!current) throw templateNotFound(`id=${templateId}`);
-  const { components } = parseTemplateEdit(body, current.category);
+  const { components } = parseTemplateEdit(body, current.category, current.language);
   // As on create: the cheap refusal first, the flow check outside the write transaction.
   const early = editRefusal(current);
   if (early) throw metaError(400, 100, 'Invalid parameter', early);

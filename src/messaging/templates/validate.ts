@@ -48,7 +48,7 @@ export function parseNewTemplate(body: unknown): NewTemplate {
   const allowCategoryChange = bool(body.allow_category_change, 'allow_category_change') ?? false;
   if (body.message_send_ttl_seconds !== undefined) num(body.message_send_ttl_seconds, 'message_send_ttl_seconds', { min: -1, max: 2_592_000 });
   if (body.sub_category !== undefined) str(body.sub_category, 'sub_category', { max: 64 });
-  const { components, parameterFormat } = checkComponents(body.components, 'components', category, declared);
+  const { components, parameterFormat } = checkComponents(body.components, 'components', category, declared, language);
   return { name, category, language, components, parameterFormat: parameterFormat ?? declared ?? null, allowCategoryChange };
 }
 
@@ -58,7 +58,7 @@ export function parseNewTemplate(body: unknown): NewTemplate {
  * exactly components and allow_category_change through), and an edit never changes the category,
  * so it is checked to be a boolean and has no further effect.
  */
-export function parseTemplateEdit(body: unknown, category: string): { components: Obj[] } {
+export function parseTemplateEdit(body: unknown, category: string, language?: string): { components: Obj[] } {
   if (!isObj(body)) throw fail('body', 'must be a JSON object such as {"components":[…]}');
   onlyKeys(body, 'body', ['components', 'category', 'message_send_ttl_seconds', 'allow_category_change']);
   bool(body.allow_category_change, 'allow_category_change');
@@ -66,5 +66,6 @@ export function parseTemplateEdit(body: unknown, category: string): { components
     throw fail('category', `cannot be changed by an edit (the template is ${category}); create a new template instead`);
   }
   if (body.message_send_ttl_seconds !== undefined) num(body.message_send_ttl_seconds, 'message_send_ttl_seconds', { min: -1, max: 2_592_000 });
-  return { components: checkComponents(body.components, 'components', category).components };
+  // An AUTHENTICATION template's fixed texts stay in the template's language.
+  return { components: checkComponents(body.components, 'components', category, undefined, language).components };
 }
