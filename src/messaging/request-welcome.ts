@@ -13,6 +13,7 @@
 // Meta's request_welcome is a Cloud API webhook (conversational components are a Cloud API
 // feature, and the On-Premise API carried no such message type): an On-Premise channel is refused
 // rather than sent a message its clients could not know.
+import { sql } from 'kysely';
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { readAutomation } from './conversational-automation.ts';
@@ -48,7 +49,10 @@ export async function requestWelcome(
   }
   const r = await receiveInboundUnless(deps, channel, { from: user.from, name: user.name, type: REQUEST_WELCOME, content: undefined }, async (tx) => {
     if (!opts.firstOnly) return undefined;
-    // Checked in the transaction that stores it; two first opens at the same instant could both pass (a harmless second webhook).
+    // Checked in the transaction that stores it. SQLite's write transactions already run one at a
+    // time; on PostgreSQL two first opens at the same instant would both see no message, so the
+    // pair (number, user) is locked for the transaction first and the second open sees the first's row.
+    if (deps.db.kind === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`request_welcome:${channel.id}:${user.from}`}))`.execute(tx);
     const any = await tx.selectFrom('messages').select('id').where('channel_id', '=', channel.id).where('wa_id', '=', user.from).limit(1).executeTakeFirst();
     return any ? ('thread' as const) : undefined;
   });
