@@ -29,6 +29,7 @@ import * as m0026 from './migrations/0026_commerce_settings.ts';
 import * as m0027 from './migrations/0027_waba_webhook_override.ts';
 import * as m0028 from './migrations/0028_conversational_automation.ts';
 import * as m0029 from './migrations/0029_template_library_name.ts';
+import * as m0030 from './migrations/0030_sandbox_typing.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -62,6 +63,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0027_waba_webhook_override': m0027,
   '0028_conversational_automation': m0028,
   '0029_template_library_name': m0029,
+  '0030_sandbox_typing': m0030,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

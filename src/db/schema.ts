@@ -281,6 +281,12 @@ export interface SandboxUsersTable {
   username: string | null;
   /** 1: the user hides their number, which webhooks then leave out (migration 0016); null or 0: shown. */
   hide_number: Bool | null;
+  /**
+   * The sandbox number shows this user "typing…" until this ISO instant (migration 0030): a
+   * mark-as-read with typing_indicator sets it, the number's next message to the user clears it.
+   * Null: not typing; a past instant: the 25 seconds ran out (messaging/typing-indicator.ts).
+   */
+  typing_until: string | null;
 }
 
 export type MessageStatus = 'accepted' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';

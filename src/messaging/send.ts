@@ -23,6 +23,7 @@ import { sandboxNumberOf } from '../network/sandbox-bsuid.ts';
 import { marketingCategory, type MarketingSend } from './marketing-messages.ts';
 import { enforceWabaRestrictions } from './account-update.ts';
 import { refuseBlockedRecipient } from './blocklist.ts';
+import { startTyping } from './typing-indicator.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
@@ -172,13 +173,15 @@ export class Messenger {
       await this.markStoredRead(channel, req.messageId);
       return;
     }
-    if (!(await this.markStoredRead(channel, req.messageId))) {
-      throw metaError(400, 100, 'Invalid parameter', `message_id: no message ${req.messageId.slice(0, 100)} on this number`);
-    }
+    const read = await this.markStoredRead(channel, req.messageId);
+    if (!read) throw metaError(400, 100, 'Invalid parameter', `message_id: no message ${req.messageId.slice(0, 100)} on this number`);
+    // The user sees "typing…" (typing-indicator.ts). Meta's docs name the received message's id;
+    // an outbound message's id is taken, as before, without showing anything.
+    if (req.typingIndicator === true && read.direction === 'inbound') await startTyping(this.deps, channel.id, read.wa_id, this.deps.clock.now());
   }
 
-  /** Marks our stored inbound rows read up to this message; false when it is not stored. */
-  private async markStoredRead(channel: ChannelRow, messageId: string): Promise<boolean> {
+  /** Marks our stored inbound rows read up to this message; undefined when it is not stored. */
+  private async markStoredRead(channel: ChannelRow, messageId: string): Promise<{ wa_id: string; direction: string } | undefined> {
     const deps = this.deps;
     const msg = await deps.db.kysely
       .selectFrom('messages')
@@ -186,8 +189,8 @@ export class Messenger {
       .where('id', '=', messageId)
       .where('channel_id', '=', channel.id)
       .executeTakeFirst();
-    if (!msg) return false;
-    if (msg.direction !== 'inbound') return true;
+    if (!msg) return undefined;
+    if (msg.direction !== 'inbound') return msg;
     const iso = deps.clock.now().toISOString();
     await deps.db.kysely
       .updateTable('messages')
@@ -198,6 +201,6 @@ export class Messenger {
       .where('created_at', '<=', msg.created_at)
       .where('read_at', 'is', null)
       .execute();
-    return true;
+    return msg;
   }
 }

@@ -10,6 +10,7 @@ import type { Executor } from '../db/index.ts';
 import { sendableAs, typesOf, type MediaKind } from '../messaging/media/types.ts';
 import type { StatusError } from '../messaging/statuses.ts';
 import type { Network, StatusRecipient, StatusStep } from './types.ts';
+import { stopTyping } from '../messaging/typing-indicator.ts';
 
 const WINDOW_MS = 24 * 3600_000;
 
@@ -58,10 +59,10 @@ export function mediaTypeNotAllowed(media: { id: string; kind: MediaKind; mime: 
 
 // Every sandbox send looks its recipient up: compiled once.
 const sandboxUser = prepared((db, p) =>
-  db.selectFrom('sandbox_users').select(['last_inbound_at', 'unreachable', 'blocked', 'username', 'hide_number']).where('channel_id', '=', p<string>(0)).where('wa_id', '=', p<string>(1)),
+  db.selectFrom('sandbox_users').select(['last_inbound_at', 'unreachable', 'blocked', 'username', 'hide_number', 'typing_until']).where('channel_id', '=', p<string>(0)).where('wa_id', '=', p<string>(1)),
 );
 
-type SandboxUserFacts = { last_inbound_at: string | null; unreachable: number; blocked: number; username: string | null; hide_number: number | null };
+type SandboxUserFacts = { last_inbound_at: string | null; unreachable: number; blocked: number; username: string | null; hide_number: number | null; typing_until: string | null };
 /** Recipients read ahead for a transaction's batch of sends (primeSandboxUsers): key → row, or null for none. */
 const primed = new WeakMap<Executor, Map<string, SandboxUserFacts | null>>();
 const userKey = (channelId: string, waId: string) => `${channelId}\u0000${waId}`;
@@ -75,12 +76,12 @@ export async function primeSandboxUsers(tx: Executor, recipients: readonly (read
   if (recipients.length === 0) return;
   const rows = await tx
     .selectFrom('sandbox_users')
-    .select(['channel_id', 'wa_id', 'last_inbound_at', 'unreachable', 'blocked', 'username', 'hide_number'])
+    .select(['channel_id', 'wa_id', 'last_inbound_at', 'unreachable', 'blocked', 'username', 'hide_number', 'typing_until'])
     .where((eb) => eb(eb.refTuple('channel_id', 'wa_id'), 'in', recipients.map(([c, w]) => eb.tuple(c, w))))
     .execute();
   const map = new Map<string, SandboxUserFacts | null>(recipients.map(([c, w]) => [userKey(c, w), null]));
   for (const r of rows) {
-    map.set(userKey(r.channel_id, r.wa_id), { last_inbound_at: r.last_inbound_at, unreachable: r.unreachable, blocked: r.blocked, username: r.username, hide_number: r.hide_number });
+    map.set(userKey(r.channel_id, r.wa_id), { last_inbound_at: r.last_inbound_at, unreachable: r.unreachable, blocked: r.blocked, username: r.username, hide_number: r.hide_number, typing_until: r.typing_until });
   }
   primed.set(tx, map);
 }
@@ -94,6 +95,13 @@ async function recipient(tx: Executor, channelId: string, waId: string): Promise
 export const sandboxNetwork: Network = {
   async accept(deps, tx, msg) {
     const user = await recipient(tx, msg.channel.id, msg.waId);
+    // The business answers: the typing indicator is dismissed (typing-indicator.ts). A write only
+    // when one is set: most sends read a null here and pay nothing. Any send clears it, a failed
+    // one too: on WhatsApp the business stops typing when it sends, whatever becomes of the message.
+    if (user?.typing_until) {
+      await stopTyping(tx, msg.channel.id, msg.waId);
+      user.typing_until = null;
+    }
     const t0 = msg.acceptedAt.getTime();
     const d = deps.config.sandboxStatusDelays;
     let steps: StatusStep[];

@@ -6,6 +6,7 @@ import type { MessagingOptions } from '../plugin.ts';
 import { assertSandboxChannel, receiveInbound } from '../inbound.ts';
 import { arr, bool, fail, isObj, num, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from '../validate/check.ts';
 import { windowOpen } from '../../network/sandbox.ts';
+import { typingUntil } from '../typing-indicator.ts';
 import { isBsuid, sandboxBsuid } from '../../network/bsuid.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import type { Deps } from '../../deps.ts';
@@ -122,6 +123,11 @@ const User = Type.Object({
   hide_number: Type.Boolean(),
   /** The user's BSUID: what a reply to a user who hides their number goes to ("recipient"). */
   user_id: Type.Union([Type.String(), Type.Null()]),
+  /**
+   * Until when the user sees the business "typing…" (a mark-as-read with typing_indicator; the
+   * business's next message or 25 seconds end it), or null.
+   */
+  business_typing_until: Type.Union([Type.String(), Type.Null()]),
 });
 
 /**
@@ -203,7 +209,10 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
    */
   const userIdOf = (channel: ChannelRow, waId: string): string | null =>
     isBsuid(waId) ? waId : channel.network === 'sandbox' && /^\d+$/.test(waId) ? sandboxBsuid(deps.config.secretKey, channel.partner_id, waId) : null;
-  const userOut = (channel: ChannelRow, u: { wa_id: string; name: string | null; last_inbound_at: string | null; unreachable: number; blocked: number; username: string | null; hide_number: number | null }) => ({
+  const userOut = (
+    channel: ChannelRow,
+    u: { wa_id: string; name: string | null; last_inbound_at: string | null; unreachable: number; blocked: number; username: string | null; hide_number: number | null; typing_until: string | null },
+  ) => ({
     wa_id: u.wa_id,
     name: u.name,
     last_inbound_at: u.last_inbound_at,
@@ -213,6 +222,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
     username: u.username,
     hide_number: u.hide_number === 1,
     user_id: userIdOf(channel, u.wa_id),
+    business_typing_until: typingUntil(u.typing_until, deps.clock.now()),
   });
 
   app.get('/sandbox/v1/users', { config: { flavour: 'cloud' }, schema: { tags, security, summary: "The channel's simulated users", response: { 200: Type.Object({ users: Type.Array(User) }) } } }, async (request) => {

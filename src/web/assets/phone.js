@@ -257,6 +257,12 @@
     if (added && stick) toBottom();
   }
 
+  /** The business's typing indicator (a mark-as-read with typing_indicator): until when, or null. */
+  function showTyping(until) {
+    var t = document.getElementById('chat-typing');
+    if (t) t.hidden = !until;
+  }
+
   function showError(message) {
     if (!errorBox) return;
     errorBox.textContent = message || '';
@@ -297,6 +303,8 @@
         if (!data) return;
         version = data.version;
         apply(data.items, follow === true);
+        // The server's clock decides when the 25 s are over: the version changes then too.
+        showTyping(data.typing);
       })
       .catch(function () { /* a missed poll is retried on the next tick */ })
       .then(function () {

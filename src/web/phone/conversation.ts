@@ -10,6 +10,7 @@ import { findTemplate } from '../../messaging/templates/store.ts';
 import { bubbleOf, reactionOf, snippet, type Bubble, type StoredMessage } from './bubbles.ts';
 import { templateView, type TemplateView } from './template-view.ts';
 import { businessView, userFacts } from '../user-view.ts';
+import { typingUntil } from '../../messaging/typing-indicator.ts';
 
 export const CONVERSATION_LIMIT = 100;
 
@@ -26,9 +27,10 @@ const COLUMNS = ['id', 'direction', 'type', 'content', 'status', 'error_code', '
 
 /**
  * A cheap fingerprint of the conversation: it changes when a message is added or any status moves
- * (statuses only move forward and each sets its own timestamp, so the counts below grow).
+ * (statuses only move forward and each sets its own timestamp, so the counts below grow), and when
+ * the business starts or stops typing (typing: until when, or null; typing-indicator.ts).
  */
-export async function conversationVersion(deps: Deps, channel: ChannelRow, waId: string): Promise<string> {
+export async function conversationState(deps: Deps, channel: ChannelRow, waId: string): Promise<{ version: string; typing: string | null }> {
   const r = await deps.db.kysely
     .selectFrom('messages')
     .select([
@@ -38,12 +40,15 @@ export async function conversationVersion(deps: Deps, channel: ChannelRow, waId:
       sql<number>`count(read_at)`.as('r'),
       sql<number>`count(failed_at)`.as('f'),
       sql<string | null>`max(created_at)`.as('last'),
+      // In the same round trip: the poll stays one query.
+      sql<string | null>`(select typing_until from sandbox_users where channel_id = ${channel.id} and wa_id = ${waId})`.as('typing_until'),
     ])
     .where('channel_id', '=', channel.id)
     .where('wa_id', '=', waId)
     .executeTakeFirstOrThrow();
-  const raw = [r.n, r.s, r.d, r.r, r.f, r.last ?? ''].map(String).join('|');
-  return `"${createHash('sha256').update(`${channel.id}|${waId}|${raw}`).digest('base64url').slice(0, 27)}"`;
+  const typing = typingUntil(r.typing_until, deps.clock.now());
+  const raw = [r.n, r.s, r.d, r.r, r.f, r.last ?? '', typing ?? ''].map(String).join('|');
+  return { version: `"${createHash('sha256').update(`${channel.id}|${waId}|${raw}`).digest('base64url').slice(0, 27)}"`, typing };
 }
 
 /** One message of this conversation (for taps and reactions), or undefined. */

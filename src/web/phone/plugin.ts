@@ -12,7 +12,7 @@ import { requestWelcome, welcomeEnabled } from '../../messaging/request-welcome.
 import { checkCsrf } from '../sessions.ts';
 import { field, locationMessage, parseUser, reactionMessage, replyMessage, textMessage, type Form, type Outgoing } from './actions.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { conversationVersion, loadConversation } from './conversation.ts';
+import { conversationState, loadConversation } from './conversation.ts';
 import { hubPickRoutes } from './hub-pick.ts';
 import { flowRunnerRoutes } from './flow-routes.ts';
 import { renderPhone, withSignatures } from './render.ts';
@@ -153,10 +153,11 @@ const phoneRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) =>
     if (!s.channel) throw new ApiError(401, s.problem ?? 'Pick a channel first.');
     const user = s.session?.subject.user;
     if (!user) throw new ApiError(409, 'Choose who you are first.');
-    const version = await conversationVersion(deps, s.channel, user.waId);
+    const { version, typing } = await conversationState(deps, s.channel, user.waId);
     reply.header('etag', version);
     if (request.headers['if-none-match'] === version) return reply.status(304).send();
-    return { version, items: withSignatures(await loadConversation(deps, s.channel, user.waId)) };
+    // typing: until when the business shows "typing…" (a mark-as-read with typing_indicator), or null.
+    return { version, typing, items: withSignatures(await loadConversation(deps, s.channel, user.waId)) };
   });
 
 };

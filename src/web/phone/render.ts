@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { renderPage } from '../render.ts';
 import type { Bubble } from './bubbles.ts';
-import { conversationVersion, loadConversation, metaSignature, phoneUserProfile } from './conversation.ts';
+import { conversationState, loadConversation, metaSignature, phoneUserProfile } from './conversation.ts';
 import { ensurePhoneSession, type PhoneState } from './session.ts';
 import { readAutomation } from '../../messaging/conversational-automation.ts';
 
@@ -61,9 +61,9 @@ export async function renderPhone(deps: Deps, reply: FastifyReply, s: PhoneState
     ).map((u) => ({ wa_id: u.wa_id, name: u.name, username: u.username, hidesNumber: u.hide_number === 1 }));
     return renderPage(reply, 'phone/user', { ...base, title: 'Sandbox phone: who are you?', csrf, channel, recent }, status);
   }
-  const [bubbles, version, profile] = await Promise.all([
+  const [bubbles, { version, typing }, profile] = await Promise.all([
     loadConversation(deps, s.channel, user.waId),
-    conversationVersion(deps, s.channel, user.waId),
+    conversationState(deps, s.channel, user.waId),
     phoneUserProfile(deps, s.channel, user.waId),
   ]);
   // An empty chat offers the number's ice breakers and commands (POST /conversational_automation), as WhatsApp does.
@@ -71,7 +71,7 @@ export async function renderPhone(deps: Deps, reply: FastifyReply, s: PhoneState
   return renderPage(
     reply,
     'phone/chat',
-    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, profile, bubbles: withSignatures(bubbles), version, reactions: REACTIONS, suggestions, scripts: ['/assets/phone.js'] },
+    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, profile, bubbles: withSignatures(bubbles), version, typing, reactions: REACTIONS, suggestions, scripts: ['/assets/phone.js'] },
     status,
   );
 }
