@@ -15,6 +15,11 @@ import { parseTemplateEdit } from '../../src/messaging/templates/validate.ts';
 import { parseFlowUpdate, parseNewFlow } from '../../src/messaging/flows/input.ts';
 import { MAX_FLOW_JSON_BYTES } from '../../src/messaging/flows/flow-json.ts';
 import { overrideInput } from '../../src/messaging/webhook-override.ts';
+import { parseMetaMigration } from '../../src/messaging/templates/migrate.ts';
+import { createClient } from '../../src/services/clients.ts';
+import { createChannel } from '../../src/services/channels.ts';
+import { createChannelApiKey } from '../../src/services/channel-api-keys.ts';
+import { sandboxPhoneNumber } from '../../src/services/bootstrap.ts';
 import type { Deps } from '../../src/deps.ts';
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
@@ -43,6 +48,11 @@ export interface EndpointProfile {
   mayAccept?: (body: unknown) => boolean;
   /** Hostile query values: 'either' where the endpoint ignores or tolerates them (GET lists). */
   queryExpect?: 'reject' | 'either';
+  /**
+   * Per query parameter: whether a hostile value (decoded, as the parameter receives it) may be
+   * taken (2xx or 4xx); a value it refuses must answer 4xx. Parameters not named follow queryExpect.
+   */
+  queryAccepts?: Record<string, (value: string) => boolean>;
   /** An answer that is not JSON (a file download). */
   binary?: boolean;
   /** Creates what other cases look up (templates), or changes the WABA (account_update restrictions): sent on a channel (and WABA) of its own. */
@@ -58,10 +68,16 @@ export interface EndpointProfile {
    * need (a user who wrote, a template, a QR code, a flow) and returns what of the profile changes
    * with it (valid bodies too, where they name what was made).
    */
-  prepare?: (request: PrepareRequest) => Promise<Partial<Pick<EndpointProfile, 'params' | 'query' | 'valid'>> | void>;
+  prepare?: (request: PrepareRequest, env: PrepareEnv) => Promise<Partial<Pick<EndpointProfile, 'params' | 'query' | 'valid'>> | void>;
 }
 
 export type PrepareRequest = (method: string, path: string, json?: unknown) => Promise<{ status: number; body: any }>;
+/** What `prepare` may use besides its key: the app's services, the key's partner, requests with another key. */
+export interface PrepareEnv {
+  deps: Deps;
+  partnerId: string;
+  requestAs: (apiKey: string) => PrepareRequest;
+}
 
 export const MISSING_MEDIA_ID = '900000000000777';
 export const SANDBOX_USER = '4917600000999';
@@ -344,6 +360,133 @@ function graphEdgeEndpoints(): EndpointProfile[] {
       // An edit sends the template back to review: the isolated WABA's hello_world, which no send uses.
       isolated: true,
       prepare: async (request) => ({ params: { template_id: await templateId(request, 'hello_world') } }),
+    },
+  ];
+}
+
+// ---- The template library, migration and previews (routes/template-library.ts, template-migrate.ts, template-previews.ts) ----
+
+/** A placeholder until `prepare` names the source WABA (the test listing the endpoints does not prepare). */
+const MISSING_WABA_ID = 'hostile_missing_waba';
+const anyValue = () => true;
+/** A whole number in decimal digits (blanks around it allowed), within [min, max]; none ('') leaves the default. */
+const wholeOrNone = (min: number, max: number) => (v: string) => v === '' || (/^\s*\+?\d+\s*$/.test(v) && Number(v) >= min && Number(v) <= max);
+/** A paging cursor of the library (base64url of the JSON [name, language]) or none. */
+const libraryCursorOrNone = (v: string) => {
+  if (v === '') return true;
+  try {
+    const x = JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) as unknown;
+    return Array.isArray(x) && x.length === 2 && x.every((e) => typeof e === 'string');
+  } catch {
+    return false;
+  }
+};
+/** Comma-separated WhatsApp language codes (en, en_US), at most 100; blank asks for every language. */
+const languageList = (v: string) => {
+  if (v.trim() === '') return true;
+  const parts = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  return parts.length >= 1 && parts.length <= 100 && parts.every((l) => /^[a-z]{2,3}(_[A-Z]{2})?$/.test(l));
+};
+
+/**
+ * A second WABA of the key's partner with an APPROVED template (made from the library, approved at
+ * once) besides hello_world (which every WABA has, so its copy always fails): the source of the
+ * migrations. Its Meta id, openwaba's id and the template's id.
+ */
+async function migrationSource(env: PrepareEnv): Promise<{ externalId: string; id: string; templateId: string }> {
+  const client = await createClient(env.deps, env.partnerId, { name: 'hostile migration source', email: 'hostile-migration@example.com' });
+  const ch = await createChannel(env.deps, { partnerId: env.partnerId, clientId: client.id, phoneNumber: sandboxPhoneNumber(), phoneName: 'hostile migration source', status: 'ready' });
+  const key = await createChannelApiKey(env.deps, ch);
+  const made = expectOk(
+    'a library template in the migration source',
+    await env.requestAs(key.api_key)('POST', '/message_templates', { name: 'hostile_migrated', category: 'AUTHENTICATION', language: 'en_US', library_template_name: 'verification_code_copy' }),
+  );
+  if (made.status !== 'APPROVED') throw new Error(`the migration source's template is ${String(made.status)}, not APPROVED`);
+  const waba = await env.deps.db.kysely.selectFrom('waba_accounts').select('external_id').where('id', '=', ch.waba_account_id).executeTakeFirstOrThrow();
+  return { externalId: waba.external_id, id: ch.waba_account_id, templateId: made.id as string };
+}
+
+function templateToolEndpoints(): EndpointProfile[] {
+  // Authentication previews: the query is the input. A base asking for everything (every language:
+  // no `languages`, so that a hostile `language` is read too).
+  const preview = (path: string): EndpointProfile => ({
+    method: 'GET',
+    path,
+    flavour: 'cloud',
+    body: 'none',
+    query: { category: 'AUTHENTICATION', add_security_recommendation: 'true', code_expiration_minutes: '10', button_types: 'OTP' },
+    // Parameters the route does not read (the whole-query oddities) are ignored, as Graph ignores unknown ones.
+    queryExpect: 'either',
+    queryAccepts: {
+      category: (v) => v.trim().toUpperCase() === 'AUTHENTICATION',
+      // Any well-formed code is previewed (in English where openwaba has no words of its own).
+      languages: languageList,
+      language: languageList,
+      // A boolean as Graph reads one: true/false (any casing) or 1/0; blank is "not given".
+      add_security_recommendation: (v) => v === '' || ['true', 'false', '1', '0'].includes(v.trim().toLowerCase()),
+      code_expiration_minutes: wholeOrNone(1, 90),
+      button_types: (v) => {
+        const types = v.split(',').map((x) => x.trim().toUpperCase()).filter((x) => x !== '');
+        return v === '' || (types.length > 0 && types.every((x) => x === 'OTP'));
+      },
+    },
+  });
+  return [
+    {
+      method: 'GET',
+      path: '/message_template_library',
+      flavour: 'cloud',
+      body: 'none',
+      query: { limit: '2', topic: 'PAYMENTS', search: 'invoice' },
+      // Unknown parameters are ignored, as Graph ignores them.
+      queryExpect: 'either',
+      queryAccepts: {
+        // A filter value no entry has is an empty page, not a refusal (library-list.ts: Meta's topics and use cases grow).
+        search: anyValue,
+        topic: anyValue,
+        usecase: anyValue,
+        industry: anyValue,
+        language: anyValue,
+        name: anyValue,
+        // Digits (clamped to 1…1000), or none for the default 25.
+        limit: (v) => v === '' || /^\d{1,6}$/.test(v),
+        // Only a cursor of a previous page.
+        after: libraryCursorOrNone,
+        before: libraryCursorOrNone,
+      },
+    },
+    preview('/message_template_previews'),
+    preview('/message_templates/previews'),
+    {
+      method: 'POST',
+      path: '/migrate_message_templates',
+      flavour: 'cloud',
+      body: 'json',
+      // The first (the carrier of the query cases) names only the source: page_number and count are read from the query.
+      valid: [{ source_waba_id: MISSING_WABA_ID }],
+      // The route's own parser; a well-formed body naming no WABA of the partner is Graph's node error (400, subcode 33).
+      mayAccept: validatedBy((b) => parseMetaMigration(b, {})),
+      // Parameters the route does not read are ignored, as Graph ignores unknown ones.
+      queryExpect: 'either',
+      queryAccepts: {
+        // The body's source_waba_id wins over the query's.
+        source_waba_id: anyValue,
+        page_number: wholeOrNone(0, 1_000_000),
+        count: wholeOrNone(1, 500),
+      },
+      // Every accepted case copies templates into the key's WABA: the isolated one (its own partner, with the source WABA).
+      isolated: true,
+      prepare: async (_request, env) => {
+        const source = await migrationSource(env);
+        return {
+          valid: [
+            { source_waba_id: source.externalId },
+            { source_waba_id: source.id, page_number: 0, count: 10 },
+            // Graph clients send ids as numbers too.
+            { source_waba_id: /^[1-9]\d{0,14}$/.test(source.externalId) ? Number(source.externalId) : source.externalId, template_ids: [source.templateId] },
+          ],
+        };
+      },
     },
   ];
 }
@@ -644,7 +787,6 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     { method: 'POST', path: '/v1/configs/templates', flavour: 'channel', body: 'json', valid: templateCreate(), mayAccept: mayCreateTemplate, isolated: true },
     { method: 'DELETE', path: '/v1/configs/templates/{name}', flavour: 'channel', body: 'json', params: { name: 'hostile_missing' } },
     { method: 'GET', path: '/message_templates', flavour: 'cloud', body: 'none', query: { limit: '2', fields: 'name,status', status: 'APPROVED' } },
-    { method: 'GET', path: '/message_template_library', flavour: 'cloud', body: 'none', query: { limit: '2', topic: 'PAYMENTS', search: 'invoice' } },
     { method: 'POST', path: '/message_templates', flavour: 'cloud', body: 'json', valid: templateCreate(), mayAccept: mayCreateTemplate, isolated: true },
     { method: 'DELETE', path: '/message_templates', flavour: 'cloud', body: 'json', query: { name: 'hostile_missing' }, queryExpect: 'reject' },
     { method: 'POST', path: '/media', flavour: 'cloud', body: 'multipart' },
@@ -659,6 +801,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     { method: 'GET', path: '/{media_id}', flavour: 'cloud', body: 'none', params: { media_id: MISSING_MEDIA_ID } },
     { method: 'DELETE', path: '/{media_id}', flavour: 'cloud', body: 'json', params: { media_id: MISSING_MEDIA_ID } },
     ...graphEdgeEndpoints(),
+    ...templateToolEndpoints(),
     ...flowEndpoints(),
     ...subscribedAppEndpoints(),
   ];

@@ -139,6 +139,8 @@ function plan(target: Target, rng: Prng): HostileCase[] {
   // The body the query and path cases carry: a valid one where the endpoint takes one.
   const carrier = p.body === 'json' && p.valid ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(valid) } : { headers: {} as Record<string, string>, body: undefined };
   const queryExpect = p.queryExpect ?? (p.method === 'GET' ? 'either' : 'reject');
+  /** Query cases queryAccepts judged: their (valid) carrier body does not make them acceptable. */
+  const judged = new Set<HostileCase>();
   for (const q of target.queryParams) {
     for (const v of queryValueCases(q.name, rng)) {
       // The value this parameter gets (a duplicate or bracket case appends more after '&').
@@ -148,7 +150,12 @@ function plan(target: Target, rng: Prng): HostileCase[] {
       const duplicate = v.label === 'duplicate parameter';
       // A NUL anywhere in the URL is refused before the key check, like an undecodable path.
       const urlLevel = /%00/.test(v.value) || undefined;
-      cases.push({ label: `query ${q.name}=${v.label}`, ...carrier, query: `${q.name}=${v.value}`, expect: tooLong || offPattern || duplicate ? 'reject' : queryExpect, urlLevel });
+      // A parameter the profile judges itself: the values it may take may be answered 2xx, the others must be refused.
+      const accepts = p.queryAccepts?.[q.name];
+      const own = accepts ? (accepts(decoded) ? 'either' : 'reject') : queryExpect;
+      const c: HostileCase = { label: `query ${q.name}=${v.label}`, ...carrier, query: `${q.name}=${v.value}`, expect: tooLong || offPattern || duplicate ? 'reject' : own, urlLevel };
+      if (accepts) judged.add(c);
+      cases.push(c);
     }
   }
   for (const q of QUERY_STRINGS) cases.push({ label: `query ${q.label}`, ...carrier, query: q.query, expect: queryExpect });
@@ -157,6 +164,7 @@ function plan(target: Target, rng: Prng): HostileCase[] {
   }
   return cases.map((c) => {
     if (target.unknown) return { ...c, expect: 'either' };
+    if (judged.has(c)) return c;
     // No body (or whitespace only, which the app reads as none): taken where the endpoint needs none (POST /deregister).
     const text = c.body === undefined ? '' : Buffer.isBuffer(c.body) ? c.body.toString('utf8') : c.body;
     if (c.expect === 'reject' && text.trim() === '' && p.mayAccept?.(undefined)) return { ...c, expect: 'either' };
@@ -240,8 +248,16 @@ describeEachDb('hostile input to every messaging endpoint', (kind) => {
     p = await t.tenant();
     const channel = await t.deps.db.kysely.selectFrom('channels').select('hosting_type').where('id', '=', p.channel_id).executeTakeFirstOrThrow();
     channelFlavour = channel.hosting_type === 'onpremise' ? 'onpremise' : 'cloud';
-    for (let i = 0; i < 12; i++) uploadKeys.push((await t.tenant()).channel_api_key);
-    isolatedKey = (await t.tenant()).channel_api_key;
+    /** Each key's partner (what a profile's `prepare` adds a WABA to). */
+    const partnerOfKey = new Map([[p.channel_api_key, p.partner_id]]);
+    for (let i = 0; i < 12; i++) {
+      const u = await t.tenant();
+      uploadKeys.push(u.channel_api_key);
+      partnerOfKey.set(u.channel_api_key, u.partner_id);
+    }
+    const isolated = await t.tenant();
+    isolatedKey = isolated.channel_api_key;
+    partnerOfKey.set(isolatedKey, isolated.partner_id);
     // A high-throughput number, so that mutations that stay valid reach the database rather than
     // the rate limit (the pair limit is avoided by sending them to many recipients).
     await t.deps.db.kysely.updateTable('channels').set({ throughput_mps: 1000 }).where('id', '=', p.channel_id).execute();
@@ -261,8 +277,9 @@ describeEachDb('hostile input to every messaging endpoint', (kind) => {
     }
     // What some valid bodies need first (a user who wrote, a template's or a QR code's id), on the key their cases use.
     for (const x of targets.filter((x) => x.profile.prepare)) {
-      const headers = { 'D360-API-KEY': keyOf(x.profile, 0) };
-      Object.assign(x.profile, await x.profile.prepare!((method, path, json) => t.request(method, path, { headers, json })));
+      const requestAs = (apiKey: string) => (method: string, path: string, json?: unknown) => t.request(method, path, { headers: { 'D360-API-KEY': apiKey }, json });
+      const apiKey = keyOf(x.profile, 0);
+      Object.assign(x.profile, await x.profile.prepare!(requestAs(apiKey), { deps: t.deps, partnerId: partnerOfKey.get(apiKey)!, requestAs }));
     }
 
     // Accepted before the storm: the user writes first (the 24-hour window opens), then messages

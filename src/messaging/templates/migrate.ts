@@ -48,7 +48,15 @@ function wabaIdParam(v: unknown, field: string): string {
   return s;
 }
 
+/**
+ * A string Number() reads as a number that is not decimal digits ("0x10" is 16, "1e1" 10, "10.0"):
+ * not a whole number as a query string or form carries one (Graph refuses them). Text that is no
+ * number at all is left to num()'s "must be a number".
+ */
+export const nonDecimalNumber = (v: unknown): boolean => typeof v === 'string' && v.trim() !== '' && !/^\s*[+-]?\d+\s*$/.test(v) && Number.isFinite(Number(v));
+
 function wholeNumber(v: unknown, field: string, min: number, max: number): number {
+  if (nonDecimalNumber(v)) throw fail(field, 'must be a whole number');
   const n = num(v, field, { min, max });
   if (!Number.isInteger(n)) throw fail(field, 'must be a whole number');
   return n;

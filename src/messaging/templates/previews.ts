@@ -22,6 +22,7 @@ import { fail, type Obj } from '../validate/check.ts';
 import { expiryMinutes } from './buttons.ts';
 import { authBodyText, authFooterText, authTexts } from './auth-text.ts';
 import { templateLanguage } from './validate.ts';
+import { nonDecimalNumber } from './migrate.ts';
 
 /** Meta's supported template languages: what a preview without `languages` covers. */
 export const TEMPLATE_LANGUAGES = [
@@ -85,6 +86,8 @@ export function parsePreviewQuery(q: PreviewQuery | Obj): PreviewOptions {
   }
   const security = queryBool(query.add_security_recommendation, 'add_security_recommendation') ?? false;
   const m = query.code_expiration_minutes;
+  // Decimal digits only: Number() would read "0x10" as 16 minutes.
+  if (nonDecimalNumber(m)) throw fail('code_expiration_minutes', 'must be a whole number of minutes, 1 to 90');
   const minutes = m === undefined || m === '' ? undefined : expiryMinutes(m, 'code_expiration_minutes');
   let buttons = false;
   if (query.button_types !== undefined && query.button_types !== '') {

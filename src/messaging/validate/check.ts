@@ -67,9 +67,13 @@ export function bool(v: unknown, field: string): boolean | undefined {
   return v;
 }
 
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
 export function num(v: unknown, field: string, opts: { min?: number; max?: number } = {}): number {
   if (v === undefined || v === null) throw fail(field, 'is required');
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  // A string (form bodies, clients that quote numbers) must be written in decimal: Number() would
+  // also read "0x10", "0b1" and "Infinity", which no client means as a number here.
+  const n = typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isFinite(n)) throw fail(field, 'must be a number');
   if (opts.min !== undefined && n < opts.min) throw fail(field, `must be at least ${opts.min}`);
   if (opts.max !== undefined && n > opts.max) throw fail(field, `must be at most ${opts.max}`);
