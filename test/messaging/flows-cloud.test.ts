@@ -199,7 +199,12 @@ describeEachDb('WhatsApp Flows on the Messaging API (Meta shapes, root and Graph
     const fresh = await t.tenant();
     const key = channelKey(fresh.channel_api_key);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await t.post('/flows', { headers: key, json: { name: `listed ${i}`, categories: ['OTHER'] } })).body.id);
+    // Created a few milliseconds apart: the list orders by creation time (to the millisecond), and
+    // flows created in one millisecond come in id order, which is random.
+    for (let i = 0; i < 5; i++) {
+      ids.push((await t.post('/flows', { headers: key, json: { name: `listed ${i}`, categories: ['OTHER'] } })).body.id);
+      await new Promise((r) => setTimeout(r, 3));
+    }
     const newestFirst = [...ids].reverse();
 
     const page1 = await t.get(`/v21.0/${await externalWaba(fresh)}/flows`, { headers: bearer(fresh.channel_api_key), query: { limit: '2', fields: 'name' } });
