@@ -1,8 +1,9 @@
 // Graph's `fields=` on a node openwaba builds itself (the phone number node, the WhatsApp Business
 // Account node): the names asked for, or the node's default set, and Graph's error for a name the
 // node does not have.
+import type { FastifyRequest } from 'fastify';
 import type { ApiError } from '../errors.ts';
-import { metaError } from './errors.ts';
+import { invalidParameter, metaError } from './errors.ts';
 
 /** `fields=a,b` (one string, as the query carries it, or already split) as names; the node's defaults when none. */
 export function askedFields(fields: string | readonly string[] | undefined, defaults: readonly string[]): string[] {
@@ -20,4 +21,12 @@ export function askedFields(fields: string | readonly string[] | undefined, defa
 export function nonexistingField(nodeType: string, noun: string, field: string, known: readonly string[]): ApiError {
   const f = field.slice(0, 64);
   return metaError(400, 100, `Tried accessing nonexisting field (${f}) on node type (${nodeType})`, `fields: "${f}" is not a field of ${noun} (${known.join(', ')})`);
+}
+
+/** The request's `fields` query parameter as one string (undefined when absent); given twice is a 400. */
+export function fieldsParam(request: FastifyRequest): string | undefined {
+  const f = (request.query as { fields?: unknown } | undefined)?.fields;
+  if (f === undefined) return undefined;
+  if (typeof f !== 'string') throw invalidParameter('fields: must be given once, comma-separated');
+  return f;
 }

@@ -25,16 +25,14 @@ import type { MetaCloudApi } from '../network/meta/cloud-api.ts';
 import { metaPhoneNumber, metaWabaNode } from '../network/meta/profile-proxy.ts';
 import { metaNumberOverride } from '../network/meta/webhook-override-proxy.ts';
 import type { ChannelRow } from '../services/channels.ts';
-import { graphPathOf, isKeysWaba } from './graph-paths.ts';
+import { graphPathOf, isKeysWaba, NUMERIC } from './graph-paths.ts';
 import { phoneNumberNode } from './phone-number-node.ts';
 import { flowNode } from './routes/flows.ts';
 import { templateNode } from './templates/list.ts';
-import { invalidParameter } from './errors.ts';
+import { fieldsParam } from './graph-node-fields.ts';
 import { wabaNode } from './waba-node.ts';
 import { graphParams } from './graph-params.ts';
 import { setNumberOverride } from './webhook-override.ts';
-
-const NUMERIC = /^\d{1,32}$/;
 
 /** The routes the rewrite sends a bare node to, by method. */
 function isBareNodeRoute(request: FastifyRequest): boolean {
@@ -43,18 +41,12 @@ function isBareNodeRoute(request: FastifyRequest): boolean {
   return route === '/:media_id' ? method === 'GET' || method === 'DELETE' : route === '/message_templates/:template_id' && method === 'POST';
 }
 
-function fieldsOf(request: FastifyRequest): string | undefined {
-  const f = (request.query as { fields?: unknown } | undefined)?.fields;
-  if (f === undefined) return undefined;
-  if (typeof f !== 'string') throw invalidParameter('fields: must be given once, comma-separated');
-  return f;
-}
 
 /** The node's answer, or undefined when the id is none of the nodes above (the route then takes the request). */
 async function answerNode(deps: Deps, meta: MetaCloudApi, request: FastifyRequest, ch: ChannelRow, id: string): Promise<{ answer: unknown } | undefined> {
   const get = request.method === 'GET';
   if (get && (id === ch.external_id || id === ch.id)) {
-    const fields = fieldsOf(request);
+    const fields = fieldsParam(request);
     return { answer: ch.network === 'meta' ? await metaPhoneNumber(meta, ch, fields) : await phoneNumberNode(deps, ch, fields) };
   }
   // POST /{version}/{phone-number-id}: Meta's webhook override of the number (webhook-override.ts).
@@ -63,13 +55,13 @@ async function answerNode(deps: Deps, meta: MetaCloudApi, request: FastifyReques
     return { answer: ch.network === 'meta' ? await metaNumberOverride(meta, ch, params) : await setNumberOverride(deps, ch, params) };
   }
   if (get && (await isKeysWaba(deps, ch, id))) {
-    const fields = fieldsOf(request);
-    return { answer: ch.network === 'meta' ? await metaWabaNode(meta, ch, fields) : await wabaNode(deps, ch, fields?.split(',')) };
+    const fields = fieldsParam(request);
+    return { answer: ch.network === 'meta' ? await metaWabaNode(meta, ch, fields) : await wabaNode(deps, ch, fields) };
   }
   if (ch.network === 'meta' || !NUMERIC.test(id)) return undefined;
   const flow = await flowNode(deps, request, ch, id);
   if (flow || !get) return flow;
-  const template = await templateNode(deps, ch.waba_account_id, id, fieldsOf(request));
+  const template = await templateNode(deps, ch.waba_account_id, id, fieldsParam(request));
   return template && { answer: template };
 }
 

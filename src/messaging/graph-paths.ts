@@ -67,7 +67,8 @@ const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subs
 const FLOW_EDGES = new Set(['assets', 'publish', 'deprecate']);
 
 const VERSION = /^v\d{1,3}\.\d{1,3}$/;
-const NUMERIC = /^\d{1,32}$/;
+/** A Graph node id: digits only. */
+export const NUMERIC = /^\d{1,32}$/;
 
 export interface GraphPath {
   /** The node the path named: a phone number or WABA id for an edge; the media id otherwise. */

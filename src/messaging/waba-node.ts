@@ -92,7 +92,7 @@ const UNHELD = [
 ];
 
 /** Graph's WhatsApp Business Account node of the channel's WABA: the fields asked for, or Graph's default set; `id` always, first. */
-export async function wabaNode(deps: Deps, channel: ChannelRow, fields: string[] | undefined): Promise<Record<string, unknown>> {
+export async function wabaNode(deps: Deps, channel: ChannelRow, fields: string | readonly string[] | undefined): Promise<Record<string, unknown>> {
   const want = askedFields(fields, DEFAULT_FIELDS);
   for (const f of want) {
     if (!Object.hasOwn(FIELDS, f) && !UNHELD.includes(f)) throw nonexistingField('WhatsAppBusinessAccount', 'a WhatsApp Business Account', f, [...Object.keys(FIELDS), ...UNHELD]);

@@ -40,6 +40,7 @@ import type { ChannelRow } from '../../services/channels.ts';
 import type { MessagingOptions } from '../plugin.ts';
 import { fbtrace, invalidParameter, type MetaErrorInfo } from '../errors.ts';
 import { graphNodeNotFound } from '../media/not-found.ts';
+import { fieldsParam } from '../graph-node-fields.ts';
 import { multipartLimitError } from '../media/multipart-errors.ts';
 import { addFormBodyParser, convertFormTypes, FORM_CONTENT_TYPE } from '../../partner-api/form-body.ts';
 import { Flow, ValidationError } from '../../partner-api/routes/flows.ts';
@@ -205,7 +206,7 @@ export async function flowNode(deps: Deps, request: FastifyRequest, ch: ChannelR
   const f = await findFlow(deps, scope, id);
   if (!f) return undefined;
   const answer = await graphErrors(method, id, async () => {
-    if (method === 'GET') return flowWithFields(deps, scope, f, await wabaOf(deps, ch), fieldsOf(request));
+    if (method === 'GET') return flowWithFields(deps, scope, f, await wabaOf(deps, ch), fieldsParam(request));
     if (method === 'POST') await updateFlowMetadata(deps, scope, id, parseFlowUpdate(request.body, deps.config.webhookUrlPolicy));
     else await deleteFlow(deps, scope, id);
     return { success: true };
@@ -213,12 +214,6 @@ export async function flowNode(deps: Deps, request: FastifyRequest, ch: ChannelR
   return { answer };
 }
 
-function fieldsOf(request: FastifyRequest): string | undefined {
-  const f = (request.query as { fields?: unknown } | undefined)?.fields;
-  if (f === undefined) return undefined;
-  if (typeof f !== 'string') throw invalidParameter('fields: must be given once, comma-separated');
-  return f;
-}
 
 export const flowCloudRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps, meta }) => {
   const policy = () => deps.config.webhookUrlPolicy;
@@ -417,7 +412,7 @@ export const flowCloudRoutes: FastifyPluginAsync<MessagingOptions> = async (app,
     async (request) => {
       const ch = request.channel!;
       const id = flowIdOf(request);
-      const fields = fieldsOf(request);
+      const fields = fieldsParam(request);
       if (ch.network === 'meta') return toMeta(meta, ch, 'GET', () => withQuery(encodeURIComponent(id), { fields }));
       const scope = scopeOf(ch);
       const f = await findFlow(deps, scope, id);
