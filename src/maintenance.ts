@@ -10,6 +10,7 @@ import { removeOldMessageContent } from './messaging/content-retention.ts';
 import { removeOldWebhookContent } from './messaging/webhook-content-retention.ts';
 import { sweepTemporaryFiles } from './messaging/media/store.ts';
 import { pruneMediaGetErrors } from './messaging/media/get-error-block.ts';
+import { pruneResumableUploads } from './messaging/media/resumable.ts';
 import { pruneSessions } from './web/sessions.ts';
 import { pruneWebhookEvents } from './webhooks/retention.ts';
 
@@ -19,6 +20,8 @@ export async function runMaintenance(deps: Deps): Promise<void> {
   await deps.db.kysely.deleteFrom('auth_throttle').where('window_started_at', '<', windowStart).execute();
   await pruneWebhookEvents(deps);
   await pruneMediaGetErrors(deps);
+  // Resumable Upload sessions past their 7 days, handles past their 30: the rows and their files.
+  await pruneResumableUploads(deps);
   await removeOldMessageContent(deps);
   // After the pruning above: events about to be deleted are not rewritten first.
   await removeOldWebhookContent(deps);

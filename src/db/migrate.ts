@@ -30,6 +30,10 @@ import * as m0027 from './migrations/0027_waba_webhook_override.ts';
 import * as m0028 from './migrations/0028_conversational_automation.ts';
 import * as m0029 from './migrations/0029_template_library_name.ts';
 import * as m0030 from './migrations/0030_sandbox_typing.ts';
+import * as m0031 from './migrations/0031_resumable_uploads.ts';
+import * as m0032 from './migrations/0032_calling.ts';
+import * as m0033 from './migrations/0033_groups.ts';
+import * as m0034 from './migrations/0034_compliance_info_and_ctwa.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -64,6 +68,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028_conversational_automation': m0028,
   '0029_template_library_name': m0029,
   '0030_sandbox_typing': m0030,
+  '0031_resumable_uploads': m0031,
+  '0032_calling': m0032,
+  '0033_groups': m0033,
+  '0034_compliance_info_and_ctwa': m0034,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -148,6 +148,16 @@ export interface ChannelsTable {
   waba_banned_at: Generated<string | null>;
   /** How many users the number has blocked (rows in blocked_users; migration 0023): 0 spares a send the lookup. */
   blocked_user_count: Generated<number>;
+  /** Click-to-WhatsApp tracking switched on by the partner (enable_ctwa / disable_ctwa; migration 0034). */
+  ctwa_enabled: Generated<Bool>;
+}
+
+/** A number's India commerce compliance details, JSON text (migration 0034; messaging/compliance-info.ts). */
+export interface BusinessComplianceInfoTable {
+  channel_id: string;
+  info: string;
+  created_at: string;
+  modified_at: string;
 }
 
 /** Multiple webhooks per number (migration 0011): the switch; no row means disabled, no destinations. */
@@ -231,6 +241,28 @@ export interface WebhookAttemptsTable {
 }
 
 /** A WhatsApp user a number blocked (Meta's Block Users API, POST /block_users; migration 0023). */
+/** A sandbox number's WhatsApp group (migration 0033; messaging/groups.ts). */
+export interface GroupsTable {
+  /** Meta-shaped group id (base64url of capi_group:…), unique across numbers. */
+  id: string;
+  channel_id: string;
+  subject: string;
+  description: string | null;
+  join_approval_mode: string;
+  /** The code of its invite link (https://chat.whatsapp.com/{code}); replaced by a reset. */
+  invite_code: string;
+  created_at: string;
+}
+
+/** A member of a group, or an open join request to it (state 'requested'). */
+export interface GroupParticipantsTable {
+  group_id: string;
+  wa_id: string;
+  state: string;
+  join_request_id: string | null;
+  created_at: string;
+}
+
 export interface BlockedUsersTable {
   channel_id: string;
   wa_id: string;
@@ -346,6 +378,58 @@ export interface MediaTable {
   created_at: string;
   expires_at: string;
   deleted_at: string | null;
+}
+
+/** A Resumable Upload API session (migration 0031; messaging/media/resumable.ts). */
+export interface ResumableUploadsTable {
+  id: string;
+  channel_id: string;
+  waba_account_id: string | null;
+  file_name: string;
+  file_type: string;
+  file_length: number;
+  file_offset: number;
+  handle: string | null;
+  sha256: string | null;
+  created_at: string;
+  completed_at: string | null;
+  expires_at: string;
+}
+
+/** A sandbox number's Calling API settings, Meta's `calling` object as JSON (migration 0032). */
+export interface CallingSettingsTable {
+  channel_id: string;
+  settings: string;
+  modified_at: string;
+}
+
+/** A user's permission for the number to call them (migration 0032; messaging/calling.ts). */
+export interface CallPermissionsTable {
+  channel_id: string;
+  wa_id: string;
+  /** granted | rejected */
+  status: string;
+  is_permanent: number;
+  /** A temporary permission's end; null when permanent or rejected. */
+  expires_at: string | null;
+  /** user_action | automatic (the user called the business) */
+  source: string;
+  modified_at: string;
+}
+
+/** A call of a number, either direction (migration 0032; messaging/calling.ts). */
+export interface CallsTable {
+  id: string;
+  channel_id: string;
+  wa_id: string;
+  direction: 'BUSINESS_INITIATED' | 'USER_INITIATED';
+  /** ringing | pre_accepted | accepted | rejected | ended */
+  state: string;
+  biz_opaque_callback_data: string | null;
+  created_at: string;
+  start_time: string | null;
+  end_time: string | null;
+  modified_at: string;
 }
 
 export interface TemplatesTable {
@@ -488,13 +572,20 @@ export interface Database {
   onboarding_users: OnboardingUsersTable;
   web_sessions: WebSessionsTable;
   sandbox_users: SandboxUsersTable;
+  calling_settings: CallingSettingsTable;
+  call_permissions: CallPermissionsTable;
+  calls: CallsTable;
   blocked_users: BlockedUsersTable;
+  groups: GroupsTable;
+  group_participants: GroupParticipantsTable;
   commerce_settings: CommerceSettingsTable;
   conversational_automation: ConversationalAutomationTable;
   qr_codes: QrCodesTable;
   messages: MessagesTable;
   jobs: JobsTable;
   media: MediaTable;
+  business_compliance_info: BusinessComplianceInfoTable;
+  resumable_uploads: ResumableUploadsTable;
   templates: TemplatesTable;
   flows: FlowsTable;
   flow_previews: FlowPreviewsTable;

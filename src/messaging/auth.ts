@@ -85,10 +85,14 @@ function usable(channel: ChannelRow | undefined): ChannelRow {
 /**
  * `Authorization: Bearer <key>`: how clients written for Meta's Cloud API send their access token
  * (messaging/graph-paths.ts). Taken when there is no D360-API-KEY header, which comes first.
+ * `Authorization: OAuth <key>` too: Meta's Resumable Upload API documents that scheme.
  */
 function bearerToken(header: string | undefined): string | undefined {
-  if (!header || header.length < 7 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
-  return header.slice(7).trim();
+  if (!header || header.length < 7) return undefined;
+  const scheme = header.slice(0, 7).toLowerCase();
+  if (scheme === 'bearer ') return header.slice(7).trim();
+  if (scheme.startsWith('oauth ')) return header.slice(6).trim();
+  return undefined;
 }
 
 /**

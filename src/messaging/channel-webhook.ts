@@ -81,7 +81,7 @@ export async function emitChannelEvent(
   deps: Deps,
   tx: Executor,
   channel: Pick<ChannelRow, 'id' | 'partner_id' | 'webhook_url'>,
-  eventType: 'message' | 'status' | 'template_status' | 'account_update',
+  eventType: 'message' | 'status' | 'template_status' | 'account_update' | 'group',
   body: unknown,
 ): Promise<string | undefined> {
   if (!channel.webhook_url) return undefined;

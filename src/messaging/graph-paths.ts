@@ -11,13 +11,16 @@
 //                                | whatsapp_business_encryption | marketing_messages | block_users
 //                                | message_qrdls | whatsapp_commerce_settings | register | deregister
 //                                | request_code | verify_code | conversational_automation
+//                                | business_compliance_info | groups
 //   /{version}/{waba-id}/message_templates | phone_numbers | flows | subscribed_apps
 //                        | migrate_message_templates | message_template_previews
 //   /{version}/{flow-id}/assets | publish | deprecate   (/flows/{flow-id}/…)
 //   /{version}/{media-id}                       (GET, DELETE)
 //   /{version}/{template-id}                    (POST: Meta's template edit; /message_templates/{id})
 //   /{version}/{flow-id}                        (GET, POST, DELETE: the flow node)
+//   /{version}/{group-id}[/invite_link | participants | join_requests]   (/groups/{group-id}/…: routes/groups.ts)
 //   /{version}/message_template_library         (GET: Graph's root edge; the generic rewrite below)
+//   /{version}/{app-id}/uploads, /{version}/upload:{session}   (Resumable Upload API; also /upload:{session})
 //
 // The bare node `/{version}/{id}` names a media object, the key's phone number, a template (POST)
 // or a flow: the rewrite cannot tell them apart without a lookup, so it keeps its media and
@@ -60,6 +63,12 @@ const PHONE_EDGES = new Set([
   'request_code',
   'verify_code',
   'conversational_automation',
+  'business_compliance_info',
+  'groups',
+  // The Calling API (routes/calling.ts).
+  'settings',
+  'calls',
+  'call_permissions',
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
 const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews']);
@@ -67,6 +76,8 @@ const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subs
 const FLOW_EDGES = new Set(['assets', 'publish', 'deprecate']);
 
 const VERSION = /^v\d{1,3}\.\d{1,3}$/;
+/** A group id of Meta's Groups API (messaging/groups.ts GROUP_ID). */
+const GROUP_NODE = /^Y2FwaV9ncm91cDo[A-Za-z0-9_-]{1,200}$/;
 /** A Graph node id: digits only. */
 export const NUMERIC = /^\d{1,32}$/;
 
@@ -104,6 +115,14 @@ export function graphToRoot(url: string, method = 'GET'): { url: string; graph: 
     if (!versioned && !NUMERIC.test(node)) return undefined;
     return { url: '/' + [edge, ...rest].join('/') + query, graph: { node: decodeSegment(node), owner: PHONE_EDGES.has(edge) ? 'phone' : 'waba' } };
   }
+  // Meta's Resumable Upload API (routes/resumable-upload.ts): /{app-id}/uploads takes any app id
+  // (the key names the channel), /upload:{session} is served at /uploads/{session}.
+  if (edge === 'uploads' && rest.length === 0 && (versioned || NUMERIC.test(node))) return { url: '/uploads' + query, graph: { node: decodeSegment(node), owner: 'none' } };
+  if (versioned && edge === undefined && UPLOAD_SESSION.test(node)) return { url: uploadSessionUrl(node) + query, graph: { node: decodeSegment(node), owner: 'none' } };
+  // A group node (Meta's Groups API): its id is recognisable (base64 of `capi_group:…`, never a
+  // media, flow or template id), so it goes to routes/groups.ts directly, not to the bare-node
+  // dispatch (graph-node.ts); the route checks that the group is the key's number's own.
+  if (versioned && GROUP_NODE.test(node)) return { url: `/groups/${[node, ...segs.slice(1)].join('/')}${query}`, graph: { node, owner: 'none' } };
   if (edge !== undefined && FLOW_EDGES.has(edge) && NUMERIC.test(node)) {
     return { url: `/flows/${node}/${[edge, ...rest].join('/')}${query}`, graph: { node, owner: 'none' } };
   }
@@ -116,6 +135,10 @@ export function graphToRoot(url: string, method = 'GET'): { url: string; graph: 
   return { url: '/' + segs.join('/') + query, graph: { node: decodeSegment(node), owner: 'none' } };
 }
 
+/** A Resumable Upload session as a path segment: `upload:<id>`, its colon possibly percent-encoded. */
+const UPLOAD_SESSION = /^upload(?::|%3a)/i;
+const uploadSessionUrl = (segment: string) => '/uploads/' + segment.slice(segment.charAt(6) === ':' ? 7 : 9);
+
 function decodeSegment(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -127,6 +150,12 @@ function decodeSegment(s: string): string {
 /** Fastify's rewriteUrl: Graph paths become the root paths they stand for. */
 export function rewriteGraphUrl(req: IncomingMessage): string {
   const url = req.url ?? '/';
+  // 360dialog's /upload:{session} (no version): the colon would be read as a route parameter.
+  if (url.charCodeAt(1) === 0x75 /* u */ && UPLOAD_SESSION.test(url.slice(1))) {
+    const q = url.indexOf('?');
+    const path = (q === -1 ? url : url.slice(0, q)).replace(/\/$/, '');
+    if (path.indexOf('/', 1) === -1) return uploadSessionUrl(path.slice(1)) + (q === -1 ? '' : url.slice(q));
+  }
   const hit = graphToRoot(url, req.method);
   if (!hit) return url;
   (req as Marked)[GRAPH] = hit.graph;

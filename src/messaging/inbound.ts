@@ -15,6 +15,7 @@ import { insertMessageIfNew } from './messages.ts';
 import { sandboxBsuid, type UserIdentity } from '../network/bsuid.ts';
 import { refuseBlockedSender } from './blocklist.ts';
 import { CHANNEL_WEBHOOK_URL } from './status-facts.ts';
+import { recordCallPermissionReply } from './call-permissions.ts';
 
 /** What a message replies to or was forwarded with: `{from, id}`, or Meta's `{forwarded: true, …}`. */
 export interface InboundContext {
@@ -96,6 +97,8 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
     at: iso,
   });
   if (!stored) return false;
+  // The answer to a call permission request: the permission business-initiated calls need (call-permissions.ts).
+  await recordCallPermissionReply(tx, channel.id, msg.from, msg.type, msg.content, msg.at);
   // A user whose number is not shown gets a fallback from their BSUID: the number's digits would give part of it away.
   const fallback = `User ${(msg.identity?.phoneless && msg.identity.userId !== undefined ? msg.identity.userId : msg.from).slice(-4)}`;
   const { name } = await tx

@@ -24,6 +24,7 @@ import { marketingCategory, type MarketingSend } from './marketing-messages.ts';
 import { enforceWabaRestrictions } from './account-update.ts';
 import { refuseBlockedRecipient } from './blocklist.ts';
 import { startTyping } from './typing-indicator.ts';
+import { checkGroupSend } from './group-send.ts';
 
 const networks: Record<string, Network> = { sandbox: sandboxNetwork };
 const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonly string[]).includes(type);
@@ -92,6 +93,8 @@ export class Messenger {
     const onMeta = channel.network === 'meta';
     const network = networks[channel.network];
     if (!network && !onMeta) throw metaError(502, 131000, 'Something went wrong', `WhatsApp for Business API not available for network "${channel.network}"`);
+    const group = msg.recipientType === 'group';
+    if (group) await checkGroupSend(deps, channel, msg.waId, opts.marketing !== undefined);
     const now = deps.clock.now();
     // A send to a sandbox user's BSUID goes to their number; an unknown BSUID stays the recipient
     // and fails (sandbox.ts). Meta's answer to a send to a BSUID names the BSUID, not the number.
@@ -134,7 +137,7 @@ export class Messenger {
     await this.writes.write(
       async (tx) => {
         const toBsuid = msg.userId !== undefined;
-        const steps = await network!.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media, toBsuid });
+        const steps = await network!.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media, toBsuid, ...(group ? { group } : {}) });
         await insertMessage(tx, { ...outboundRow(channel, msg, { id, waId: msg.waId, category, at: iso }), plan: storedPlan(steps) });
         scheduleStatusPlan(deps, tx, steps);
       },

@@ -1,5 +1,6 @@
 // A message's status only moves forward: accepted → sent → delivered → read; failed ends it
 // (only before delivery). Each move is stored and, for the channel's webhook, written to the outbox.
+import { isGroupId } from './groups.ts';
 import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database, MessagesTable } from '../db/schema.ts';
@@ -207,6 +208,8 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     timestamp: String(Math.floor(m.at / 1000)),
     recipient_id: facts.wa_id,
   };
+  // A group message's statuses name the group (Meta's Groups API: recipient_type "group").
+  if (isGroupId(facts.wa_id)) item.recipient_type = 'group';
   let contact: WebhookContact | undefined;
   if (!m.reported && isBsuid(facts.wa_id)) {
     // A sandbox send to a BSUID no simulated user has (stored under it; it fails): as Meta's

@@ -15,6 +15,8 @@ export interface StatusItem {
   status: 'sent' | 'delivered' | 'read' | 'failed';
   timestamp: string;
   recipient_id: string;
+  /** Cloud API: "group" for a message sent to a group (Meta's Groups API); absent for a user. */
+  recipient_type?: 'group';
   conversation?: { id: string; expiration_timestamp?: string; origin: { type: string } };
   pricing?: { billable: boolean; pricing_model: string; category: string };
   errors?: { code: number; title: string; message: string; error_data: { details: string } }[];

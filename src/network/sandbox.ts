@@ -106,7 +106,9 @@ export const sandboxNetwork: Network = {
     const d = deps.config.sandboxStatusDelays;
     let steps: StatusStep[];
     const open = windowOpen(user?.last_inbound_at, t0);
-    if (isBsuid(msg.waId)) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.unknownBsuid }];
+    // A group (messaging/group-send.ts checked it has participants): no window or user state of its own.
+    if (msg.group) steps = [{ status: 'sent', at: t0 + d.sent }, { status: 'delivered', at: t0 + d.delivered }, { status: 'read', at: t0 + d.read }];
+    else if (isBsuid(msg.waId)) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.unknownBsuid }];
     else if (user?.unreachable) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.unreachable }];
     else if (user?.blocked) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.blocked }];
     else if (!msg.isTemplate && !open) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.windowClosed }];

@@ -19,6 +19,8 @@ export interface AcceptedMessage {
   media?: { id: string; kind: MediaKind; mime: string };
   /** Sent to the user's BSUID (Cloud `recipient`), resolved to the sandbox user's number (send.ts). */
   toBsuid?: boolean;
+  /** Sent to a group of the number's (Meta's Groups API): `waId` is the group id (messaging/group-send.ts). */
+  group?: boolean;
 }
 
 /**

@@ -16,6 +16,7 @@ import { wabaTemplateRoutes } from './routes/waba-templates.ts';
 import { wabaTemplateExtraRoutes } from './routes/waba-templates-extra.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { usageRoutes } from './routes/usage.ts';
+import { channelSignalRoutes } from './routes/channel-signals.ts';
 import { partnerChangeRequestRoutes } from './routes/partner-change-requests.ts';
 
 export interface PartnerApiOptions {
@@ -55,5 +56,6 @@ export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { d
   await app.register(wabaTemplateExtraRoutes, { deps });
   await app.register(flowRoutes, { deps });
   await app.register(usageRoutes, { deps });
+  await app.register(channelSignalRoutes, { deps });
   await app.register(partnerChangeRequestRoutes, { deps });
 };

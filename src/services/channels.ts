@@ -255,6 +255,7 @@ async function insertChannel(deps: Deps, input: NewChannel, actor: Actor, tx: Ex
     waba_restrictions: restricted?.waba_restrictions ?? null,
     waba_banned_at: restricted?.waba_banned_at ?? null,
     blocked_user_count: 0,
+    ctwa_enabled: 0,
   };
   await tx.insertInto('channels').values(row).execute();
   const wire = channelToWire(row, client, waba);

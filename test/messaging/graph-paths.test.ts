@@ -251,11 +251,14 @@ describeEachDb("Graph paths: Meta's Cloud API paths and bearer token", (kind) =>
 
   it("an edge openwaba does not serve is a 404 in Graph's body naming the path as sent; errors of the routes come in Graph's body", async () => {
     const auth = bearer(p.channel_api_key);
-    const settings = await t.post(`/v21.0/${phoneID}/settings`, { headers: auth, json: { calling: { status: 'ENABLED' } } });
-    expect(settings.status, settings.text).toBe(404);
-    expect(settings.body.error).toMatchObject({ code: 100, error_data: { details: `Route POST /v21.0/${phoneID}/settings not found` } });
+    const unserved = await t.post(`/v21.0/${phoneID}/smb_app_data`, { headers: auth, json: { sync_type: 'smb_app_state_sync' } });
+    expect(unserved.status, unserved.text).toBe(404);
+    expect(unserved.body.error).toMatchObject({ code: 100, error_data: { details: `Route POST /v21.0/${phoneID}/smb_app_data not found` } });
 
-    // Edges served since: registration (a sandbox number is always registered), QR codes, commerce settings.
+    // Edges served since: calling settings, registration (a sandbox number is always registered), QR codes, commerce settings.
+    const settings = await t.post(`/v21.0/${phoneID}/settings`, { headers: auth, json: { calling: { status: 'ENABLED' } } });
+    expect(settings.status, settings.text).toBe(200);
+    expect(settings.body).toEqual({ success: true });
     const register = await t.post(`/v21.0/${phoneID}/register`, { headers: auth, json: { messaging_product: 'whatsapp', pin: '123456' } });
     expect(register.status, register.text).toBe(200);
     expect(register.body).toEqual({ success: true });

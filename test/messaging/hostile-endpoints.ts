@@ -9,8 +9,11 @@ import { validateMarketingSend } from '../../src/messaging/marketing-messages.ts
 import { parseAccountUpdate } from '../../src/messaging/account-update.ts';
 import { parseBusinessPublicKey } from '../../src/messaging/flows/business-key.ts';
 import { parseBlockBody } from '../../src/messaging/blocklist.ts';
+import { parseCreateGroup } from '../../src/messaging/groups.ts';
 import { parseCommerceSettings, parseRegister, parseRequestCode, parseVerifyCode } from '../../src/messaging/routes/phone-settings.ts';
+import { parseCallRequest, parseCallingSettings } from '../../src/messaging/calling.ts';
 import { parseAutomationUpdate } from '../../src/messaging/conversational-automation.ts';
+import { parseComplianceInfo } from '../../src/messaging/compliance-info.ts';
 import { parseTemplateEdit } from '../../src/messaging/templates/validate.ts';
 import { parseFlowUpdate, parseNewFlow } from '../../src/messaging/flows/input.ts';
 import { MAX_FLOW_JSON_BYTES } from '../../src/messaging/flows/flow-json.ts';
@@ -234,6 +237,24 @@ async function templateId(request: PrepareRequest, name: string): Promise<string
   return id;
 }
 
+/** India commerce compliance details (POST /business_compliance_info, /v1/settings/business/compliance_info). */
+const complianceInfos = () => [
+  {
+    messaging_product: 'whatsapp',
+    entity_name: 'Lucky Shrub',
+    entity_type: 'PARTNERSHIP',
+    is_registered: true,
+    customer_care_details: { email: 'support@luckyshrub.com', landline_number: '+913857614343' },
+    grievance_officer_details: { name: 'Chandravati P.', email: 'chandravati@luckyshrub.com', mobile_number: '+913854559033' },
+  },
+  {
+    entity_name: 'Shrub Pvt Ltd',
+    entity_type: 'Private Company',
+    customer_care_details: { email: 'care@shrub.in', mobile_number: '+91 385 455 9000' },
+    grievance_officer_details: { name: 'A. Rao', email: 'rao@shrub.in', landline_number: '+913857614300' },
+  },
+];
+
 const blockBody = (...users: string[]) => ({ messaging_product: 'whatsapp', block_users: users.map((user) => ({ user })) });
 
 function graphEdgeEndpoints(): EndpointProfile[] {
@@ -329,6 +350,17 @@ function graphEdgeEndpoints(): EndpointProfile[] {
         { prompts: '["Hi"]', messaging_product: 'whatsapp' },
       ],
       mayAccept: graphValidatedBy(parseAutomationUpdate),
+      forms: true,
+      queryExpect: 'either',
+    },
+    { method: 'GET', path: '/business_compliance_info', flavour: 'cloud', body: 'none' },
+    {
+      method: 'POST',
+      path: '/business_compliance_info',
+      flavour: 'cloud',
+      body: 'json',
+      valid: complianceInfos(),
+      mayAccept: graphValidatedBy(parseComplianceInfo),
       forms: true,
       queryExpect: 'either',
     },
@@ -775,6 +807,18 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     },
     { method: 'GET', path: '/v1/settings/profile/about', flavour: 'onpremise', body: 'none' },
     { method: 'PATCH', path: '/v1/settings/profile/about', flavour: 'onpremise', body: 'json', valid: [{ text: 'About us' }], mayAccept: (b) => keysWithin(b, ['text']) },
+    { method: 'GET', path: '/v1/settings/business/compliance_info', flavour: 'onpremise', body: 'none' },
+    {
+      method: 'POST',
+      path: '/v1/settings/business/compliance_info',
+      flavour: 'onpremise',
+      body: 'json',
+      valid: complianceInfos(),
+      mayAccept: validatedBy((b) => {
+        if (!isObj(b)) throw new ApiError(400, 'not an object');
+        return parseComplianceInfo(b);
+      }),
+    },
     {
       method: 'POST',
       path: '/v1/contacts',
@@ -804,6 +848,8 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...templateToolEndpoints(),
     ...flowEndpoints(),
     ...subscribedAppEndpoints(),
+    ...groupEndpoints(),
+    ...callingEndpoints(),
   ];
 }
 
@@ -820,4 +866,85 @@ export function defaultProfile(method: string, path: string): EndpointProfile {
     mayAccept: () => true,
     queryExpect: 'either',
   };
+}
+
+// ---- Groups API (routes/groups.ts) ----
+
+/** A well-formed group id no number has: every request naming it is refused (400, Graph's code 100 subcode 33). */
+const MISSING_GROUP = 'Y2FwaV9ncm91cDoxMjM0NTY3ODkwOjEyMDM2MzAwMDAwMDAwMDAwMA';
+
+function groupEndpoints(): EndpointProfile[] {
+  const params = { group_id: MISSING_GROUP };
+  const product = { messaging_product: 'whatsapp' };
+  return [
+    { method: 'GET', path: '/groups', flavour: 'cloud', body: 'none', query: { limit: '10' }, queryExpect: 'either' },
+    {
+      method: 'POST',
+      path: '/groups',
+      flavour: 'cloud',
+      body: 'json',
+      valid: [{ ...product, subject: 'Hostile group' }, { ...product, subject: 'Other', description: 'About', join_approval_mode: 'approval_required' }],
+      mayAccept: validatedBy(parseCreateGroup),
+      queryExpect: 'either',
+      // Creates groups: a channel of its own.
+      isolated: true,
+    },
+    { method: 'GET', path: '/groups/{group_id}', flavour: 'cloud', body: 'none', params, query: { fields: 'subject' } },
+    { method: 'POST', path: '/groups/{group_id}', flavour: 'cloud', body: 'json', params, valid: [{ ...product, subject: 'Renamed' }] },
+    { method: 'DELETE', path: '/groups/{group_id}', flavour: 'cloud', body: 'json', params },
+    { method: 'GET', path: '/groups/{group_id}/invite_link', flavour: 'cloud', body: 'none', params },
+    { method: 'POST', path: '/groups/{group_id}/invite_link', flavour: 'cloud', body: 'json', params },
+    { method: 'DELETE', path: '/groups/{group_id}/participants', flavour: 'cloud', body: 'json', params, valid: [{ ...product, participants: [{ user: '4915550008001' }] }] },
+    { method: 'GET', path: '/groups/{group_id}/join_requests', flavour: 'cloud', body: 'none', params },
+    { method: 'POST', path: '/groups/{group_id}/join_requests', flavour: 'cloud', body: 'json', params, valid: [{ ...product, join_requests: ['1234567890123456'] }] },
+    { method: 'DELETE', path: '/groups/{group_id}/join_requests', flavour: 'cloud', body: 'json', params, valid: [{ ...product, join_requests: ['1234567890123456'] }] },
+    // A join naming a group no number has: never taken.
+    { method: 'POST', path: '/sandbox/v1/group_join', flavour: 'cloud', body: 'json', valid: [{ from: '4915550008001', group_id: MISSING_GROUP }, { from: '4915550008001', type: 'group_join', invite_link: 'https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv' }] },
+  ];
+}
+
+// ---- Calling API (routes/calling.ts) ----
+
+const CALL_SDP = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0', 'a=rtpmap:111 opus/48000/2', ''].join('\r\n');
+
+function callingEndpoints(): EndpointProfile[] {
+  const settings = (path: string): EndpointProfile[] => [
+    { method: 'GET', path, flavour: 'cloud', body: 'none' },
+    {
+      method: 'POST',
+      path,
+      flavour: 'cloud',
+      body: 'json',
+      valid: [
+        { calling: { status: 'ENABLED', call_icon_visibility: 'DEFAULT', callback_permission_status: 'ENABLED' } },
+        { calling: { call_hours: { status: 'ENABLED', timezone_id: 'Europe/Berlin', weekly_operating_hours: [{ day_of_week: 'MONDAY', open_time: '0900', close_time: '1700' }] } } },
+      ],
+      mayAccept: validatedBy(parseCallingSettings),
+      queryExpect: 'either',
+      // Changes the number's calling settings: a channel of its own.
+      isolated: true,
+    },
+  ];
+  const calls = (path: string): EndpointProfile => ({
+    method: 'POST',
+    path,
+    flavour: 'cloud',
+    body: 'json',
+    valid: [
+      { messaging_product: 'whatsapp', to: '4917612345678', action: 'connect', session: { sdp_type: 'offer', sdp: CALL_SDP }, biz_opaque_callback_data: 'hostile' },
+      { messaging_product: 'whatsapp', call_id: 'wacid.hostilemissing', action: 'accept', session: { sdp_type: 'answer', sdp: CALL_SDP } },
+      { messaging_product: 'whatsapp', call_id: 'wacid.hostilemissing', action: 'terminate' },
+    ],
+    // Calling is DISABLED on the storm's number (and no user granted permission): every call is refused.
+    mayAccept: validatedBy(parseCallRequest),
+    queryExpect: 'either',
+  });
+  return [
+    ...settings('/calling/settings'),
+    ...settings('/settings'),
+    calls('/calling/calls'),
+    calls('/calls'),
+    { method: 'GET', path: '/calling/permissions/{wa_id}', flavour: 'cloud', body: 'none', params: { wa_id: SANDBOX_USER } },
+    { method: 'GET', path: '/call_permissions', flavour: 'cloud', body: 'none', query: { user_wa_id: SANDBOX_USER } },
+  ];
 }

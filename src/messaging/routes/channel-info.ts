@@ -9,6 +9,8 @@ import { PROFILE_FIELDS, profileChanges, readProfile, saveProfile } from '../bus
 import { metaBusinessProfile, metaHealthStatus, updateMetaBusinessProfile } from '../../network/meta/profile-proxy.ts';
 import { addFormBodyParser, FORM_CONTENT_TYPE } from '../../partner-api/form-body.ts';
 import { sandboxHealthStatus } from '../phone-number-node.ts';
+import { mediaFromUpload, profilePictureUpload } from '../media/profile-picture-handle.ts';
+import { setPhoto } from './onprem-photo.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 
@@ -83,8 +85,11 @@ export const channelInfoRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
           if (![...PROFILE_FIELDS, 'messaging_product', 'profile_picture_handle'].includes(k)) throw fail(k, 'is not a business profile field');
         }
         const set = profileChanges(b, 'cloud');
-        optStr(b.profile_picture_handle, 'profile_picture_handle', { max: 1000 });
+        const handle = optStr(b.profile_picture_handle, 'profile_picture_handle', { max: 1000 });
+        // One of our Resumable Upload handles sets the profile photo; any other is accepted as before.
+        const picture = await profilePictureUpload(deps, request.channel!, handle);
         await saveProfile(deps, request.channel!, set);
+        if (picture) await setPhoto(deps, request.channel!, (await mediaFromUpload(deps, request.channel!, picture)).id);
         return { success: true };
       },
     );

@@ -21,8 +21,8 @@ const KEEP_MS = 100 * 365 * 24 * 60 * 60 * 1000;
 
 const noPhoto = () => metaError(404, 100, 'Invalid parameter', 'this number has no profile photo (set one with POST /v1/settings/profile/photo)');
 
-/** Points the channel at its new photo (or none); the one it replaces is deleted. */
-async function setPhoto(deps: Deps, channel: ChannelRow, mediaId: string | null): Promise<void> {
+/** Points the channel at its new photo (or none); the one it replaces is deleted. (Also a profile_picture_handle's: media/profile-picture-handle.ts.) */
+export async function setPhoto(deps: Deps, channel: ChannelRow, mediaId: string | null): Promise<void> {
   const previous = await deps.db.kysely.selectFrom('channels').select('profile_photo_media_id').where('id', '=', channel.id).executeTakeFirst();
   await deps.db.kysely
     .updateTable('channels')

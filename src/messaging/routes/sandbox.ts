@@ -17,6 +17,7 @@ import { callPermissionReply } from '../call-permission-reply.ts';
 import { completeNfmReply, isNfmReply, nfmReplyContent } from '../flows/nfm-reply.ts';
 import { refuseBlockedSender } from '../blocklist.ts';
 import { REQUEST_WELCOME, requestWelcome } from '../request-welcome.ts';
+import { userCalls } from '../calling.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Sandbox (extension)'];
@@ -164,9 +165,17 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         description:
           'interactive: a button_reply or list_reply {id, title}, or a call_permission_reply {response: "accept"|"reject", is_permanent?, ' +
           'expiration_timestamp? (a temporary acceptance: by default 7 days from now), response_source?: "user_action"|"automatic"}, ' +
-          'or an nfm_reply {name: "flow", body?: "Sent", response_json: JSON text or object} answering a flow message named in context.message_id.',
+          'or an nfm_reply {name: "flow", body?: "Sent", response_json: JSON text or object} answering a flow message named in context.message_id. ' +
+          'type call ({from, type: "call"}): the user calls the business (calling must be ENABLED): a calls connect webhook with an SDP offer; the answer names the call id.',
         body: Type.Unknown(),
-        response: { 200: Type.Object({ messages: Type.Array(Type.Object({ id: Type.String() })), contacts: Type.Array(Type.Object({ wa_id: Type.String() })) }) },
+        response: {
+          200: Type.Object({
+            messages: Type.Array(Type.Object({ id: Type.String() })),
+            contacts: Type.Array(Type.Object({ wa_id: Type.String() })),
+            /** A call (type call): its id, as the connect webhook names it. */
+            calls: Type.Optional(Type.Array(Type.Object({ id: Type.String() }))),
+          }),
+        },
       },
     },
     async (request) => {
@@ -180,6 +189,15 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         const from = recipient(b.from, 'from');
         const r = (await requestWelcome(deps, request.channel!, { from, name: b.name === undefined ? undefined : str(b.name, 'name', { max: 256 }) }))!;
         return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
+      }
+      // The user calls the business (Calling API): a connect webhook with the user's SDP offer (calling.ts).
+      if (b.type === 'call') {
+        onlyKeys(b, 'body', ['from', 'name', 'type']);
+        const from = recipient(b.from, 'from');
+        // A name is checked as for messages but not shown: the call webhooks carry no contacts.
+        if (b.name !== undefined) str(b.name, 'name', { max: 256 });
+        const call = await userCalls(deps, request.channel!, from);
+        return { messages: [], contacts: [{ wa_id: from }], calls: [{ id: call.id }] };
       }
       const type = b.type === undefined ? 'text' : oneOf(b.type, 'type', INBOUND_TYPES);
       for (const k of Object.keys(b)) if (!['from', 'name', 'type', 'context', type].includes(k)) throw fail(k, 'is not a known field of an inbound message');

@@ -6,6 +6,10 @@ import { arr, badValue, bool, fail, isObj, obj, oneOf, onlyKeys, optStr, recipie
 import { validateType, MESSAGE_TYPES, type MessageType } from './types.ts';
 import { BSUID_MAX_LENGTH, isBsuid } from '../../network/bsuid.ts';
 import type { FlowRef } from './types/interactive-links.ts';
+import { isGroupId } from '../groups.ts';
+
+/** The message types Meta's Groups API sends to a group: text, media, and (text or media) templates. */
+const GROUP_TYPES = ['text', 'image', 'video', 'audio', 'document', 'template'] as const;
 
 export interface TemplateRef {
   name: string;
@@ -37,7 +41,8 @@ export interface NormalizedMessage {
   mediaIds?: string[];
   /** The flow a flow message names (checked against the WABA's stored flows when sent). */
   flow?: FlowRef;
-  recipientType: 'individual';
+  /** 'group': `to` (input and waId) is a group id of the number's (Meta's Groups API). */
+  recipientType: 'individual' | 'group';
   /** Cloud's biz_opaque_callback_data: passed on to Meta (which echoes it in the statuses) for numbers on Meta's network. */
   bizOpaqueCallbackData?: string;
 }
@@ -62,17 +67,24 @@ function context(v: unknown): { message_id: string } | undefined {
   return { message_id: str(c.message_id, 'context.message_id', { max: 256 }) };
 }
 
-function common(body: Obj, type: MessageType, allowedTop: string[], bsuidTo = false): Omit<NormalizedMessage, 'content' | 'template' | 'mediaId' | 'mediaIds'> {
+function common(body: Obj, type: MessageType, allowedTop: string[], bsuidTo = false, groups = false): Omit<NormalizedMessage, 'content' | 'template' | 'mediaId' | 'mediaIds'> {
   for (const k of Object.keys(body)) {
     if (!allowedTop.includes(k) && k !== type) {
       if ((MESSAGE_TYPES as readonly string[]).includes(k)) throw fail(k, `is given but type is "${type}"`);
       throw fail(k, 'is not a known field of a message');
     }
   }
-  // Meta's Groups API sends to a group id with recipient_type "group": sandbox numbers have no
-  // groups, so that is refused by name (rather than as a `to` that is no phone number).
+  // Meta's Groups API sends to a group id with recipient_type "group" (Cloud API only; the group
+  // itself is checked by the send: messaging/group-send.ts). Groups take text, media and
+  // templates only (Meta: no interactive, reaction, location, contacts … messages).
   const recipientType = body.recipient_type === undefined ? 'individual' : oneOf(body.recipient_type, 'recipient_type', ['individual', 'group'] as const);
-  if (recipientType === 'group') throw fail('recipient_type', '"group" is not available on this number: it belongs to no groups (send to a user with "individual")');
+  if (recipientType === 'group') {
+    if (!groups) throw fail('recipient_type', '"group" is not available in the On-Premise API (send to a group with POST /messages)');
+    if (!(GROUP_TYPES as readonly string[]).includes(type)) throw fail('type', `"${type}" cannot be sent to a group (groups take ${GROUP_TYPES.join(', ')})`);
+    const to = str(body.to, 'to', { max: 256 });
+    if (!isGroupId(to)) throw fail('recipient_type', `"group" is not available for to "${to.slice(0, 32)}": it takes a group id (the id POST /groups answered)`);
+    return { kind: 'message', input: to, waId: to, type, context: context(body.context), recipientType };
+  }
   // Cloud's `recipient`: a BSUID or parent BSUID (network/bsuid.ts) in place of `to`. Both may be
   // given; `to` takes precedence then (dualhook.com/docs/contacts-bsuid-api-changes; YCloud's
   // "Business-Scoped User IDs API & Webhook Updates" says the same). A given one is checked even
@@ -118,7 +130,7 @@ export function validateCloudSend(raw: unknown, bsuidTo = false): NormalizedMess
   if (body.status !== undefined) return markRead(body);
   const bizOpaqueCallbackData = optStr(body.biz_opaque_callback_data, 'biz_opaque_callback_data', { max: 512 });
   const type = body.type === undefined ? 'text' : oneOf(body.type, 'type', MESSAGE_TYPES);
-  const base = common(body, type, COMMON_CLOUD, bsuidTo);
+  const base = common(body, type, COMMON_CLOUD, bsuidTo, !bsuidTo);
   const v = validateType(type, body[type], type, 'cloud');
   return bizOpaqueCallbackData === undefined ? { ...base, ...v } : { ...base, ...v, bizOpaqueCallbackData };
 }

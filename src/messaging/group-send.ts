@@ -1,0 +1,18 @@
+// A send to a group (POST /messages with recipient_type "group", Meta's Groups API): the group must
+// be one of the number's (messaging/groups.ts) with at least one participant, and the send is not
+// an MM Lite one. Its statuses name the group (recipient_id, recipient_type "group": statuses.ts).
+// Meta aggregates a group message's delivered and read statuses into one webhook with a status
+// object per participant; the sandbox sends one sent, one delivered and one read status for the
+// group as a whole (network/sandbox.ts).
+import type { Deps } from '../deps.ts';
+import type { ChannelRow } from '../services/channels.ts';
+import { metaError } from './errors.ts';
+import { assertGroupsChannel, memberCount } from './groups.ts';
+
+export async function checkGroupSend(deps: Deps, channel: ChannelRow, groupId: string, marketing: boolean): Promise<void> {
+  assertGroupsChannel(channel);
+  if (marketing) throw metaError(400, 100, 'Invalid parameter', 'recipient_type: marketing messages (MM Lite) go to users, not to groups');
+  const g = await deps.db.kysely.selectFrom('groups').select('id').where('id', '=', groupId).where('channel_id', '=', channel.id).executeTakeFirst();
+  if (!g) throw metaError(400, 131009, 'Parameter value is not valid', `to: no group ${groupId.slice(0, 64)} on this number (deleted, or another number's)`);
+  if ((await memberCount(deps.db.kysely, g.id)) === 0) throw metaError(400, 131009, 'Parameter value is not valid', 'to: the group has no participants yet (users join through its invite link)');
+}

@@ -1,0 +1,298 @@
+// Meta's Resumable Upload API, as 360dialog serves it (docs.360dialog.com "Media Uploads") and as
+// Graph does (POST /{version}/{app-id}/uploads, GET and POST /{version}/upload:{session}): a
+// session is created with the file's name, length and type; its bytes arrive in one or more POSTs,
+// each starting at the session's `file_offset` (what a GET answers, to resume an interrupted
+// upload); the POST that completes the file answers the handle (`{"h":"4::…"}`) that a template's
+// `example.header_handle` or a profile's `profile_picture_handle` names.
+//
+// Sessions are rows of `resumable_uploads` (migration 0031) owned by the channel that created
+// them: every lookup names the channel, so another channel's session answers as an unknown one.
+// The bytes append to `<dataDir>/media/uploads/<session>`, streamed, never buffered; the file's
+// size on disk is the offset (bytes that reached the disk before a disconnect count; the row's
+// file_offset follows it after every POST). A session not completed within 7 days, and a handle
+// 30 days after it was issued (Meta's handles do not last forever either), are removed with their
+// file by the hourly maintenance (pruneResumableUploads).
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, finished, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ResumableUploadsTable } from '../../db/schema.ts';
+import type { Deps } from '../../deps.ts';
+import { base62 } from '../../ids.ts';
+import type { ChannelRow } from '../../services/channels.ts';
+import { metaError } from '../errors.ts';
+import { fail } from '../validate/check.ts';
+import { discard, UploadAborted } from './intake.ts';
+import { graphNodeNotFound } from './not-found.ts';
+import { mediaRoot } from './store.ts';
+
+export type UploadSession = ResumableUploadsTable;
+
+const DAY = 86_400_000;
+/** An unfinished session lasts 7 days; an issued handle 30. */
+export const SESSION_TTL_MS = 7 * DAY;
+export const HANDLE_TTL_MS = 30 * DAY;
+/** The largest file a session takes (Meta's template samples are far smaller; its video limit is 100 MB). */
+export const MAX_FILE_LENGTH = 100 * 1024 * 1024;
+/** The types Meta's Resumable Upload API takes (its reference's `file_type` list). */
+export const UPLOAD_FILE_TYPES = ['application/pdf', 'image/jpeg', 'image/jpg', 'image/png', 'video/mp4'] as const;
+
+export const uploadsDir = (deps: Deps) => path.join(mediaRoot(deps), 'uploads');
+export const uploadFilePath = (deps: Deps, id: string) => path.join(uploadsDir(deps), id);
+
+/** A session id as the API names it: `upload:<id>`. */
+export const sessionName = (id: string) => `upload:${id}`;
+
+/** Graph's 400 (code 100, subcode 33) for a session that is not there, expired or another channel's. */
+export const sessionNotFound = (method: string, id: string) => graphNodeNotFound(method, sessionName(id));
+
+/** Our session ids: 32 base62 characters (anything else is not one of ours). */
+const SESSION_ID = /^[0-9A-Za-z]{32}$/;
+
+export interface NewSession {
+  file_name?: unknown;
+  file_length?: unknown;
+  file_type?: unknown;
+}
+
+/** Checks the query of POST /uploads; the errors name the parameter, as Graph's do. */
+export function parseNewSession(q: NewSession): { fileName: string; fileLength: number; fileType: string } {
+  const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+  const lengthText = one(q.file_length);
+  if (lengthText === undefined || lengthText === '') throw fail('file_length', 'is required: the file size in bytes');
+  if (typeof lengthText !== 'string' || !/^\d{1,12}$/.test(lengthText)) throw fail('file_length', 'must be a positive integer (the file size in bytes)');
+  const fileLength = Number(lengthText);
+  if (fileLength < 1) throw fail('file_length', 'must be a positive integer (the file size in bytes)');
+  if (fileLength > MAX_FILE_LENGTH) throw fail('file_length', `must be at most ${MAX_FILE_LENGTH} bytes (got ${fileLength})`);
+  const typeText = one(q.file_type);
+  if (typeText === undefined || typeText === '') throw fail('file_type', `is required: one of ${UPLOAD_FILE_TYPES.join(', ')}`);
+  const fileType = typeof typeText === 'string' ? typeText.trim().toLowerCase() : '';
+  if (!(UPLOAD_FILE_TYPES as readonly string[]).includes(fileType)) throw fail('file_type', `must be one of ${UPLOAD_FILE_TYPES.join(', ')} (got ${JSON.stringify(String(typeText).slice(0, 100))})`);
+  // Meta's reference marks file_name optional; it is only kept (and shown nowhere yet).
+  const nameText = one(q.file_name);
+  if (nameText !== undefined && typeof nameText !== 'string') throw fail('file_name', 'must be a string');
+  if (typeof nameText === 'string' && nameText.length > 255) throw fail('file_name', 'must be at most 255 characters');
+  return { fileName: nameText ?? '', fileLength, fileType };
+}
+
+/** Creates a session and its empty file. */
+export async function createSession(deps: Deps, channel: ChannelRow, input: { fileName: string; fileLength: number; fileType: string }): Promise<UploadSession> {
+  const id = base62(32);
+  await mkdir(uploadsDir(deps), { recursive: true });
+  await writeFile(uploadFilePath(deps, id), Buffer.alloc(0), { flag: 'wx' });
+  const now = deps.clock.now();
+  const row: UploadSession = {
+    id,
+    channel_id: channel.id,
+    waba_account_id: channel.waba_account_id,
+    file_name: input.fileName,
+    file_type: input.fileType === 'image/jpg' ? 'image/jpeg' : input.fileType,
+    file_length: input.fileLength,
+    file_offset: 0,
+    handle: null,
+    sha256: null,
+    created_at: now.toISOString(),
+    completed_at: null,
+    expires_at: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
+  };
+  try {
+    await deps.db.kysely.insertInto('resumable_uploads').values(row).execute();
+  } catch (err) {
+    await rm(uploadFilePath(deps, id), { force: true });
+    throw err;
+  }
+  return row;
+}
+
+/** The channel's live session with that id, or Graph's "does not exist" (the same for another channel's). */
+export async function findSession(deps: Deps, channel: ChannelRow, id: string, method: string): Promise<UploadSession> {
+  const row = SESSION_ID.test(id)
+    ? await deps.db.kysely.selectFrom('resumable_uploads').selectAll().where('id', '=', id).where('channel_id', '=', channel.id).executeTakeFirst()
+    : undefined;
+  if (!row || Date.parse(row.expires_at) <= deps.clock.now().getTime()) throw sessionNotFound(method, id);
+  return { ...row, file_length: Number(row.file_length), file_offset: Number(row.file_offset) };
+}
+
+/** Bytes received so far: the file's size (what reached the disk, a cut-off POST's included). */
+export async function receivedBytes(deps: Deps, session: UploadSession): Promise<number> {
+  if (session.handle) return session.file_length;
+  try {
+    return Math.min((await stat(uploadFilePath(deps, session.id))).size, session.file_length);
+  } catch {
+    return session.file_offset;
+  }
+}
+
+/**
+ * Sessions being written to by this process: one POST at a time per session. A POST that finds
+ * one in progress cuts the earlier one off and waits for it to end: a client resumes because it
+ * believes its earlier POST dead (a dropped connection can take a while to be noticed here), and
+ * the new POST's file_offset is then checked against what the earlier one left.
+ * (Per process: several instances behind a load balancer should route a session to one instance.)
+ */
+const busy = new Map<string, { cutOff: () => void; done: Promise<void> }>();
+/** How long a POST waits for the one it cut off to end. */
+const TAKEOVER_WAIT_MS = 5_000;
+
+async function takeOver(id: string, cutOff: () => void): Promise<() => void> {
+  const deadline = Date.now() + TAKEOVER_WAIT_MS;
+  for (let earlier = busy.get(id); earlier; earlier = busy.get(id)) {
+    earlier.cutOff();
+    const left = deadline - Date.now();
+    if (left <= 0) throw refuse(`another upload to ${sessionName(id)} is in progress; GET the session for the offset to resume from, then retry`);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([earlier.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+    clearTimeout(timer);
+  }
+  let release!: () => void;
+  const done = new Promise<void>((resolve) => (release = resolve));
+  busy.set(id, { cutOff, done });
+  return () => {
+    busy.delete(id);
+    release();
+  };
+}
+
+/** A 4xx of this API: Graph's code 100 with the details naming what is wrong. */
+const refuse = (details: string) => metaError(400, 100, 'Invalid parameter', details);
+
+export type ChunkResult = { h: string } | { id: string; file_offset: number };
+
+/**
+ * Appends a POST's body to the session's file. `offsetHeader` is the request's `file_offset`
+ * (Meta: "the offset in bytes to start the upload from", 0 when absent); it must equal the bytes
+ * received so far. A body that would run past file_length is refused as a whole (the file is cut
+ * back to where this POST started). The POST that completes the file issues the handle.
+ */
+export async function receiveChunk(
+  deps: Deps,
+  found: UploadSession,
+  body: Readable,
+  offsetHeader: string | undefined,
+  contentLength: string | undefined,
+  cutOff: () => void,
+): Promise<ChunkResult> {
+  let session = found;
+  let offset: number;
+  try {
+    offset = offsetHeader === undefined || offsetHeader.trim() === '' ? 0 : /^\s*\d{1,12}\s*$/.test(offsetHeader) ? Number(offsetHeader) : NaN;
+    if (!Number.isSafeInteger(offset)) throw fail('file_offset', `must be a non-negative integer (got ${JSON.stringify(String(offsetHeader).slice(0, 40))})`);
+  } catch (err) {
+    discard(body, cutOff);
+    throw err;
+  }
+  let release: (() => void) | undefined;
+  try {
+    release = await takeOver(session.id, cutOff);
+    // As it is now: a POST cut off by this one may have completed it meanwhile.
+    const fresh = await deps.db.kysely.selectFrom('resumable_uploads').select(['handle', 'file_offset']).where('id', '=', session.id).executeTakeFirst();
+    if (!fresh) throw sessionNotFound('post', session.id);
+    session = { ...session, handle: fresh.handle, file_offset: Number(fresh.file_offset) };
+    const received = await receivedBytes(deps, session);
+    const declared = contentLength === undefined ? undefined : Number(contentLength);
+    if (session.handle) {
+      // A retried last POST (its answer lost): the same handle again, for an empty body or the
+      // offset the file ended at; anything more is refused.
+      if ((offset === received || offset === 0) && (declared === 0 || declared === undefined)) {
+        discard(body, cutOff);
+        return { h: session.handle };
+      }
+      throw refuse(`${sessionName(session.id)} is complete (${session.file_length} bytes); its handle was issued by the POST that completed it`);
+    }
+    if (offset !== received)
+      throw refuse(`file_offset ${offset} does not match the bytes received so far: resume at file_offset ${received} (GET /${sessionName(session.id)} answers it)`);
+    if (declared !== undefined && Number.isFinite(declared) && offset + declared > session.file_length)
+      throw refuse(`the body (${declared} bytes from file_offset ${offset}) would exceed file_length ${session.file_length}: at most ${session.file_length - offset} more bytes are expected`);
+    await appendBody(deps, session, body, offset, cutOff);
+    const now = await receivedBytes(deps, session);
+    if (now < session.file_length) {
+      await deps.db.kysely.updateTable('resumable_uploads').set({ file_offset: now }).where('id', '=', session.id).execute();
+      // Meta answers the handle only for the POST that completes the file; a POST that leaves
+      // the file short answers what GET does, so a client sees where to resume.
+      return { id: sessionName(session.id), file_offset: now };
+    }
+    return { h: await complete(deps, session) };
+  } catch (err) {
+    discard(body, cutOff);
+    throw err;
+  } finally {
+    release?.();
+  }
+}
+
+/** Streams the body onto the end of the file; over file_length: cut back to `offset` and refused. */
+async function appendBody(deps: Deps, session: UploadSession, body: Readable, offset: number, cutOff: () => void): Promise<void> {
+  const room = session.file_length - offset;
+  let n = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      if (n > room) return cb(refuse(`the body would exceed file_length ${session.file_length}: at most ${room} more bytes are expected from file_offset ${offset}`));
+      cb(null, chunk);
+    },
+  });
+  const file = uploadFilePath(deps, session.id);
+  // The request is piped rather than part of the pipeline (as in intake.ts): a refused body must
+  // not destroy the request, or the client would see a reset connection instead of the 400. A
+  // client that disconnects ends the pipeline with an error, and what was written stays.
+  const stopWatching = finished(body, (err) => {
+    if (err) meter.destroy(new UploadAborted(`upload interrupted: ${err.message}`));
+  });
+  body.pipe(meter);
+  try {
+    await pipeline(meter, createWriteStream(file, { flags: 'a' }));
+  } catch (err) {
+    body.unpipe(meter);
+    stopWatching();
+    if (n > room) {
+      await truncate(file, offset).catch(() => {});
+      throw err;
+    }
+    // Cut off: keep what arrived, and record the offset for GET (the client is gone).
+    const kept = await receivedBytes(deps, session);
+    await deps.db.kysely.updateTable('resumable_uploads').set({ file_offset: kept }).where('id', '=', session.id).execute();
+    throw err;
+  }
+  stopWatching();
+}
+
+/** The file is whole: its hash, a handle, and 30 more days. */
+async function complete(deps: Deps, session: UploadSession): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(uploadFilePath(deps, session.id)), hash);
+  // Shaped like Meta's (`4::<base64 of the MIME type>:<opaque>`), so clients that look at it see
+  // what they expect; the opaque part is random and is looked up, never decoded.
+  const handle = `4::${Buffer.from(session.file_type).toString('base64')}:${base62(40)}`;
+  const now = deps.clock.now();
+  const res = await deps.db.kysely
+    .updateTable('resumable_uploads')
+    .set({ file_offset: session.file_length, handle, sha256: hash.digest('hex'), completed_at: now.toISOString(), expires_at: new Date(now.getTime() + HANDLE_TTL_MS).toISOString() })
+    .where('id', '=', session.id)
+    .where('handle', 'is', null)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 1) return handle;
+  // Completed by another instance meanwhile: its handle.
+  const row = await deps.db.kysely.selectFrom('resumable_uploads').select('handle').where('id', '=', session.id).executeTakeFirst();
+  if (!row?.handle) throw sessionNotFound('post', session.id);
+  return row.handle;
+}
+
+/** The live session that issued this handle to a channel of the WABA, if it is one of ours. */
+export async function findHandle(deps: Deps, wabaAccountId: string, handle: string): Promise<UploadSession | undefined> {
+  if (!handle.startsWith('4::') || handle.length > 200) return undefined;
+  const row = await deps.db.kysely.selectFrom('resumable_uploads').selectAll().where('handle', '=', handle).where('waba_account_id', '=', wabaAccountId).executeTakeFirst();
+  return row && Date.parse(row.expires_at) > deps.clock.now().getTime() ? row : undefined;
+}
+
+/** Removes expired sessions and handles with their files (run by the hourly maintenance, src/maintenance.ts). */
+export async function pruneResumableUploads(deps: Deps): Promise<number> {
+  const now = deps.clock.now().toISOString();
+  const gone = await deps.db.kysely.selectFrom('resumable_uploads').select('id').where('expires_at', '<=', now).limit(10_000).execute();
+  for (const { id } of gone) {
+    await rm(uploadFilePath(deps, id), { force: true });
+    await deps.db.kysely.deleteFrom('resumable_uploads').where('id', '=', id).execute();
+  }
+  return gone.length;
+}

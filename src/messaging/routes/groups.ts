@@ -1,0 +1,271 @@
+// Meta's Groups API at 360dialog's root paths (messaging/groups.ts has the rules and sources), and
+// so also at Graph's `/{version}/{phone-number-id}/groups` and `/{version}/{group-id}/…`
+// (graph-paths.ts rewrites both to these routes):
+//
+//   GET    /groups?limit&after&before          active groups: {data:{groups:[{id,subject,created_at}]},paging}
+//   POST   /groups                             create: {messaging_product,subject,description?,join_approval_mode?}
+//   GET    /groups/{id}?fields=                the group node
+//   POST   /groups/{id}                        update subject, description (profile picture accepted, not kept)
+//   DELETE /groups/{id}                        delete
+//   GET    /groups/{id}/invite_link            {messaging_product, invite_link}
+//   POST   /groups/{id}/invite_link            reset it (the old link stops working)
+//   DELETE /groups/{id}/participants           remove: {messaging_product, participants:[{user}]}
+//   GET    /groups/{id}/join_requests          open join requests
+//   POST   /groups/{id}/join_requests          approve: {messaging_product, join_requests:[ids]}
+//   DELETE /groups/{id}/join_requests          reject (the same body)
+//   POST   /sandbox/v1/group_join              a simulated user opens the invite link (openwaba's)
+//
+// Meta creates a group asynchronously and sends its invite link in a group_lifecycle_update
+// webhook; the create answers the new group's id (360dialog) and a request_id (Meta's webhooks
+// name the request): both, so a client reading either finds its own. Answers of the other writes
+// are `{"success":true}` where the sources show none of their own.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { MessagingOptions } from '../plugin.ts';
+import { isoNow } from '../../clock.ts';
+import { digits } from '../../ids.ts';
+import { fail } from '../validate/check.ts';
+import { metaError } from '../errors.ts';
+import { askedFields, fieldsParam, nonexistingField } from '../graph-node-fields.ts';
+import { withQuery } from '../../network/meta/cloud-api.ts';
+import { emitGroupEvent } from '../group-webhooks.ts';
+import {
+  GROUP_FIELDS,
+  MAX_PARTICIPANTS,
+  assertGroupsChannel,
+  groupFull,
+  groupNode,
+  groupOf,
+  insertGroup,
+  inviteLink,
+  memberCount,
+  parseCreateGroup,
+  parseJoin,
+  parseJoinRequests,
+  parseRemoveParticipants,
+  parseUpdateGroup,
+  participantsOf,
+  requestId,
+} from '../groups.ts';
+import { base62 } from '../../ids.ts';
+
+const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
+const tags = ['Groups'];
+const config = { flavour: 'cloud' as const };
+const GroupParams = Type.Object({ group_id: Type.String({ maxLength: 256 }) });
+const Paging = Type.Object({
+  limit: Type.Optional(Type.String({ maxLength: 16, description: 'page size, 1 to 1024 (default 25)' })),
+  after: Type.Optional(Type.String({ maxLength: 512 })),
+  before: Type.Optional(Type.String({ maxLength: 512 })),
+});
+const Fields = Type.Object({ fields: Type.Optional(Type.String({ maxLength: 1024 })) });
+const AnyBody = Type.Unknown();
+const MAX_PAGE = 1024;
+
+const encodeCursor = (id: string) => Buffer.from(`g:${id}`).toString('base64url');
+function decodeCursor(v: string, field: string): string {
+  const s = /^[A-Za-z0-9_-]{1,512}$/.test(v) ? Buffer.from(v, 'base64url').toString() : '';
+  if (!/^g:[A-Za-z0-9_-]{1,256}$/.test(s)) throw fail(field, 'is not a cursor this list gave (use paging.cursors.after or .before of a previous page)');
+  return s.slice(2);
+}
+
+export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
+  const db = deps.db.kysely;
+  const now = () => deps.clock.now();
+  const channelOf = (request: FastifyRequest) => {
+    const ch = request.channel!;
+    assertGroupsChannel(ch);
+    return ch;
+  };
+  const idOf = (request: FastifyRequest) => (request.params as { group_id: string }).group_id;
+
+  app.get('/groups', { config, schema: { tags, security, summary: "The number's active groups, paged with Graph cursors", querystring: Paging } }, async (request) => {
+    const ch = channelOf(request);
+    const q = request.query as { limit?: string; after?: string; before?: string };
+    let limit = 25;
+    if (q.limit !== undefined) {
+      if (!/^\d{1,7}$/.test(q.limit) || Number(q.limit) < 1) throw fail('limit', `must be a whole number from 1 to ${MAX_PAGE}`);
+      limit = Math.min(Number(q.limit), MAX_PAGE);
+    }
+    if (q.after !== undefined && q.before !== undefined) throw fail('after', 'cannot be combined with before: page one way at a time');
+    const after = q.after !== undefined ? decodeCursor(q.after, 'after') : undefined;
+    const before = q.before !== undefined ? decodeCursor(q.before, 'before') : undefined;
+    let sel = db.selectFrom('groups').select(['id', 'subject', 'created_at']).where('channel_id', '=', ch.id);
+    if (after !== undefined) sel = sel.where('id', '>', after);
+    if (before !== undefined) sel = sel.where('id', '<', before);
+    const rows = await sel.orderBy('id', before !== undefined ? 'desc' : 'asc').limit(limit + 1).execute();
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    if (before !== undefined) page.reverse();
+    const groups = page.map((r) => ({ id: r.id, subject: r.subject, created_at: Math.floor(Date.parse(r.created_at) / 1000) }));
+    if (page.length === 0) return { data: { groups }, paging: { cursors: {} } };
+    const first = encodeCursor(page[0]!.id);
+    const last = encodeCursor(page[page.length - 1]!.id);
+    const base = `${request.protocol}://${request.host}${request.originalUrl.split('?')[0]}`;
+    const hasNext = before !== undefined ? true : more;
+    const hasPrevious = before !== undefined ? more : after !== undefined;
+    return {
+      data: { groups },
+      paging: {
+        cursors: { before: first, after: last },
+        ...(hasPrevious ? { previous: withQuery(base, { limit: String(limit), before: first }) } : {}),
+        ...(hasNext ? { next: withQuery(base, { limit: String(limit), after: last }) } : {}),
+      },
+    };
+  });
+
+  app.post('/groups', { config, schema: { tags, security, summary: 'Create a group (its invite link comes in a group_lifecycle_update webhook)', body: AnyBody } }, async (request) => {
+    const ch = channelOf(request);
+    const g = parseCreateGroup(request.body);
+    const at = now();
+    const reqId = requestId();
+    const row = await db.transaction().execute(async (tx) => {
+      const created = await insertGroup(deps, tx, ch, g, at.toISOString());
+      await emitGroupEvent(deps, tx, ch, 'group_lifecycle_update', {
+        group_id: created.id,
+        type: 'group_create',
+        request_id: reqId,
+        subject: created.subject,
+        ...(created.description !== null ? { description: created.description } : {}),
+        invite_link: inviteLink(created),
+        join_approval_mode: created.join_approval_mode,
+      }, at);
+      return created;
+    });
+    return { messaging_product: 'whatsapp', id: row.id, request_id: reqId };
+  });
+
+  app.get('/groups/:group_id', { config, schema: { tags, security, summary: 'A group: subject, description, participants, …', params: GroupParams, querystring: Fields } }, async (request) => {
+    const ch = channelOf(request);
+    const g = await groupOf(deps, ch, idOf(request), 'GET');
+    const fields = askedFields(fieldsParam(request), GROUP_FIELDS);
+    for (const f of fields) if (!(GROUP_FIELDS as readonly string[]).includes(f)) throw nonexistingField('Group', 'a group', f, GROUP_FIELDS);
+    return groupNode(db, g, fields);
+  });
+
+  app.post('/groups/:group_id', { config, schema: { tags, security, summary: "Update a group's subject, description or profile picture", params: GroupParams, body: AnyBody } }, async (request) => {
+    const ch = channelOf(request);
+    const u = parseUpdateGroup(request.body);
+    const g = await groupOf(deps, ch, idOf(request), 'POST');
+    const set = { ...(u.subject !== undefined ? { subject: u.subject } : {}), ...(u.description !== undefined ? { description: u.description } : {}) };
+    if (Object.keys(set).length > 0) await db.updateTable('groups').set(set).where('id', '=', g.id).execute();
+    return { success: true };
+  });
+
+  app.delete('/groups/:group_id', { config, schema: { tags, security, summary: 'Delete a group (its participants are removed)', params: GroupParams } }, async (request) => {
+    const ch = channelOf(request);
+    const id = idOf(request);
+    const at = now();
+    await db.transaction().execute(async (tx) => {
+      const g = await groupOf(deps, ch, id, 'DELETE', tx);
+      await tx.deleteFrom('group_participants').where('group_id', '=', g.id).execute();
+      await tx.deleteFrom('groups').where('id', '=', g.id).execute();
+      await emitGroupEvent(deps, tx, ch, 'group_lifecycle_update', { group_id: g.id, type: 'group_delete', request_id: requestId() }, at);
+    });
+    return { success: true };
+  });
+
+  app.get('/groups/:group_id/invite_link', { config, schema: { tags, security, summary: "The group's invite link", params: GroupParams } }, async (request) => {
+    const g = await groupOf(deps, channelOf(request), idOf(request), 'GET');
+    return { messaging_product: 'whatsapp', invite_link: inviteLink(g) };
+  });
+
+  app.post('/groups/:group_id/invite_link', { config, schema: { tags, security, summary: 'Reset the invite link (the old one stops working)', params: GroupParams, body: Type.Optional(AnyBody) } }, async (request) => {
+    const g = await groupOf(deps, channelOf(request), idOf(request), 'POST');
+    const invite_code = base62(22);
+    await db.updateTable('groups').set({ invite_code }).where('id', '=', g.id).execute();
+    return { messaging_product: 'whatsapp', invite_link: inviteLink({ invite_code }) };
+  });
+
+  app.delete('/groups/:group_id/participants', { config, schema: { tags, security, summary: 'Remove participants from a group', params: GroupParams, body: AnyBody } }, async (request) => {
+    const ch = channelOf(request);
+    const users = parseRemoveParticipants(request.body);
+    const id = idOf(request);
+    const at = now();
+    await db.transaction().execute(async (tx) => {
+      const g = await groupOf(deps, ch, id, 'DELETE', tx);
+      const members = new Set((await participantsOf(tx, g.id, 'member')).map((m) => m.wa_id));
+      const missing = users.find((u) => !members.has(u.waId));
+      if (missing) throw metaError(400, 131009, 'Parameter value is not valid', `participants: ${missing.input} is not a participant of this group`);
+      await tx.deleteFrom('group_participants').where('group_id', '=', g.id).where('state', '=', 'member').where('wa_id', 'in', users.map((u) => u.waId)).execute();
+      await emitGroupEvent(deps, tx, ch, 'group_participants_update', {
+        group_id: g.id,
+        type: 'group_participants_remove',
+        request_id: requestId(),
+        initiated_by: 'business',
+        removed_participants: users.map((u) => ({ input: u.input, wa_id: u.waId })),
+      }, at);
+    });
+    return { success: true };
+  });
+
+  app.get('/groups/:group_id/join_requests', { config, schema: { tags, security, summary: "The group's open join requests", params: GroupParams } }, async (request) => {
+    const g = await groupOf(deps, channelOf(request), idOf(request), 'GET');
+    const open = await participantsOf(db, g.id, 'requested');
+    return { data: open.map((r) => ({ join_request_id: r.join_request_id, wa_id: r.wa_id, creation_timestamp: Math.floor(Date.parse(r.created_at) / 1000) })), paging: { cursors: {} } };
+  });
+
+  const decide = (approve: boolean) => async (request: FastifyRequest) => {
+    const ch = channelOf(request);
+    const ids = parseJoinRequests(request.body);
+    const id = idOf(request);
+    const at = now();
+    return db.transaction().execute(async (tx) => {
+      const g = await groupOf(deps, ch, id, request.method, tx);
+      const open = new Map((await participantsOf(tx, g.id, 'requested')).map((r) => [r.join_request_id!, r]));
+      const unknown = ids.find((j) => !open.has(j));
+      if (unknown !== undefined) throw metaError(400, 131009, 'Parameter value is not valid', `join_requests: ${unknown.slice(0, 64)} is not an open join request of this group`);
+      const users = [...new Set(ids)].map((j) => open.get(j)!.wa_id);
+      if (approve) {
+        if ((await memberCount(tx, g.id)) + users.length > MAX_PARTICIPANTS) throw groupFull();
+        await tx.updateTable('group_participants').set({ state: 'member', join_request_id: null, created_at: at.toISOString() }).where('group_id', '=', g.id).where('wa_id', 'in', users).execute();
+        await emitGroupEvent(deps, tx, ch, 'group_participants_update', { group_id: g.id, type: 'group_participants_add', reason: 'join_request', added_participants: users.map((wa_id) => ({ wa_id })) }, at);
+        return { messaging_product: 'whatsapp', approved_join_requests: ids };
+      }
+      await tx.deleteFrom('group_participants').where('group_id', '=', g.id).where('state', '=', 'requested').where('wa_id', 'in', users).execute();
+      return { messaging_product: 'whatsapp', rejected_join_requests: ids };
+    });
+  };
+  app.post('/groups/:group_id/join_requests', { config, schema: { tags, security, summary: 'Approve join requests', params: GroupParams, body: AnyBody } }, (request) => decide(true)(request));
+  app.delete('/groups/:group_id/join_requests', { config, schema: { tags, security, summary: 'Reject join requests', params: GroupParams, body: AnyBody } }, (request) => decide(false)(request));
+
+  // The sandbox's simulated user opening a group's invite link: joins (auto_approve) or asks to
+  // join (approval_required), and the number's webhook gets group_participants_update.
+  app.post(
+    '/sandbox/v1/group_join',
+    {
+      config,
+      schema: {
+        tags: ['Sandbox (extension)'],
+        security,
+        summary: 'A simulated user joins a group through its invite link (or asks to join, when the group requires approval)',
+        description: '{"from":"<number>","invite_link":"https://chat.whatsapp.com/<code>"} (or "group_id" instead of the link; "type":"group_join" may be given).',
+        body: AnyBody,
+      },
+    },
+    async (request) => {
+      const ch = channelOf(request);
+      const j = parseJoin(request.body);
+      const at = now();
+      return db.transaction().execute(async (tx) => {
+        let sel = tx.selectFrom('groups').selectAll().where('channel_id', '=', ch.id);
+        sel = j.code !== undefined ? sel.where('invite_code', '=', j.code) : sel.where('id', '=', j.groupId!);
+        const g = await sel.executeTakeFirst();
+        if (!g) throw metaError(400, 131009, 'Parameter value is not valid', j.code !== undefined ? 'invite_link: no group of this number has this invite link (it may have been reset)' : `group_id: no group ${j.groupId!.slice(0, 64)} on this number`);
+        const known = await tx.selectFrom('group_participants').select('state').where('group_id', '=', g.id).where('wa_id', '=', j.from).executeTakeFirst();
+        if (known) throw metaError(409, 131009, 'Parameter value is not valid', known.state === 'member' ? `${j.from} is a participant of this group already` : `${j.from} has asked to join this group already`);
+        if ((await memberCount(tx, g.id)) >= MAX_PARTICIPANTS) throw groupFull();
+        const iso = at.toISOString();
+        if (g.join_approval_mode === 'approval_required') {
+          const joinRequestId = digits(16);
+          await tx.insertInto('group_participants').values({ group_id: g.id, wa_id: j.from, state: 'requested', join_request_id: joinRequestId, created_at: iso }).execute();
+          await emitGroupEvent(deps, tx, ch, 'group_participants_update', { group_id: g.id, type: 'group_join_request_created', join_request_id: joinRequestId, wa_id: j.from }, at);
+          return { group_id: g.id, wa_id: j.from, state: 'requested', join_request_id: joinRequestId };
+        }
+        await tx.insertInto('group_participants').values({ group_id: g.id, wa_id: j.from, state: 'member', join_request_id: null, created_at: iso }).execute();
+        await emitGroupEvent(deps, tx, ch, 'group_participants_update', { group_id: g.id, type: 'group_participants_add', reason: 'invite_link', added_participants: [{ wa_id: j.from }] }, at);
+        return { group_id: g.id, wa_id: j.from, state: 'member' };
+      });
+    },
+  );
+};
