@@ -137,7 +137,9 @@ export function graphToRoot(url: string, method = 'GET'): { url: string; graph: 
 
 /** A Resumable Upload session as a path segment: `upload:<id>`, its colon possibly percent-encoded. */
 const UPLOAD_SESSION = /^upload(?::|%3a)/i;
-const uploadSessionUrl = (segment: string) => '/uploads/' + segment.slice(segment.charAt(6) === ':' ? 7 : 9);
+// An empty session (`/upload:`) is no session: '-' is never one of ours, so it is Graph's "does not
+// exist" rather than POST /uploads/ (a new session).
+const uploadSessionUrl = (segment: string) => '/uploads/' + (segment.slice(segment.charAt(6) === ':' ? 7 : 9) || '-');
 
 function decodeSegment(s: string): string {
   try {

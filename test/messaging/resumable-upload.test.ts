@@ -12,7 +12,7 @@ import { describeEachDb } from '../helpers/db.ts';
 import { waitUntil, sleep } from '../helpers/wait.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { pruneResumableUploads } from '../../src/messaging/media/resumable.ts';
+import { MAX_FILE_LENGTH, MAX_KEPT_PER_CHANNEL, pruneResumableUploads } from '../../src/messaging/media/resumable.ts';
 import { bytes, sha256 } from './media-fixtures.ts';
 import { startMetaNumber } from '../helpers/meta-number.ts';
 
@@ -301,6 +301,27 @@ describeEachDb('Resumable Upload API', (kind) => {
       expect(await t.deps.db.kysely.selectFrom('resumable_uploads').select('id').where('handle', '=', handle).executeTakeFirst()).toBeUndefined();
     } finally {
       clock.set(new Date('2026-03-01T12:00:00.000Z'));
+    }
+  });
+
+  it("caps what one number keeps in sessions (ten files of the largest size); another number is not affected; an empty session id is no session", async () => {
+    const c = await t.tenant();
+    const big = { file_name: 'big', file_length: String(MAX_FILE_LENGTH), file_type: 'video/mp4' };
+    for (let i = 0; i < MAX_KEPT_PER_CHANNEL / MAX_FILE_LENGTH; i++) expect((await create(c.channel_api_key, big)).status).toBe(200);
+    const over = await create(c.channel_api_key, { ...big, file_length: '1' });
+    expect(over.status, over.text).toBe(400);
+    expect(over.body.error).toMatchObject({ code: 100 });
+    expect(details(over)).toMatch(/file_length.*kept uploads/);
+    // Another number's allowance is its own.
+    expect((await create(b.channel_api_key, { ...big, file_length: '10' })).status).toBe(200);
+
+    for (const p of ['/upload:', '/v21.0/upload:']) {
+      const before = await t.deps.db.kysely.selectFrom('resumable_uploads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const res = await t.post(p, { headers: { ...keyA(), 'content-type': 'application/octet-stream', file_offset: '0' }, raw: JPEG });
+      expect(res.status, `${p} ${res.text}`).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 100, error_subcode: 33 });
+      const after = await t.deps.db.kysely.selectFrom('resumable_uploads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(after.n)).toBe(Number(before.n));
     }
   });
 });

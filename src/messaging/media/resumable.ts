@@ -48,6 +48,9 @@ export const sessionName = (id: string) => `upload:${id}`;
 /** Graph's 400 (code 100, subcode 33) for a session that is not there, expired or another channel's. */
 export const sessionNotFound = (method: string, id: string) => graphNodeNotFound(method, sessionName(id));
 
+/** What one number's live sessions may declare in all (file_length summed): ten files of the largest size. */
+export const MAX_KEPT_PER_CHANNEL = 10 * MAX_FILE_LENGTH;
+
 /** Our session ids: 32 base62 characters (anything else is not one of ours). */
 const SESSION_ID = /^[0-9A-Za-z]{32}$/;
 
@@ -79,6 +82,19 @@ export function parseNewSession(q: NewSession): { fileName: string; fileLength: 
 
 /** Creates a session and its empty file. */
 export async function createSession(deps: Deps, channel: ChannelRow, input: { fileName: string; fileLength: number; fileType: string }): Promise<UploadSession> {
+  // A cap on what one number keeps in sessions (7 days each, 30 with a handle): without it one key
+  // could fill the data directory at 100 MB a session. Expired sessions do not count (the hourly
+  // maintenance removes them).
+  const kept = await deps.db.kysely
+    .selectFrom('resumable_uploads')
+    .select((eb) => eb.fn.sum<string | number | null>('file_length').as('total'))
+    .where('channel_id', '=', channel.id)
+    .where('expires_at', '>', deps.clock.now().toISOString())
+    .executeTakeFirst();
+  const total = Number(kept?.total ?? 0);
+  if (total + input.fileLength > MAX_KEPT_PER_CHANNEL) {
+    throw fail('file_length', `would bring this number's kept uploads to more than ${MAX_KEPT_PER_CHANNEL} bytes (${total} kept now; sessions expire after 7 days, handles after 30)`);
+  }
   const id = base62(32);
   await mkdir(uploadsDir(deps), { recursive: true });
   await writeFile(uploadFilePath(deps, id), Buffer.alloc(0), { flag: 'wx' });
