@@ -34,6 +34,7 @@ import * as m0031 from './migrations/0031_resumable_uploads.ts';
 import * as m0032 from './migrations/0032_calling.ts';
 import * as m0033 from './migrations/0033_groups.ts';
 import * as m0034 from './migrations/0034_compliance_info_and_ctwa.ts';
+import * as m0035 from './migrations/0035_group_suspension.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -72,6 +73,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0032_calling': m0032,
   '0033_groups': m0033,
   '0034_compliance_info_and_ctwa': m0034,
+  '0035_group_suspension': m0035,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

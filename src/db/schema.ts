@@ -252,6 +252,8 @@ export interface GroupsTable {
   /** The code of its invite link (https://chat.whatsapp.com/{code}); replaced by a reset. */
   invite_code: string;
   created_at: string;
+  /** 1 while Meta has suspended the group (group_status_update; migration 0035), else 0. */
+  suspended: number;
 }
 
 /** A member of a group, or an open join request to it (state 'requested'). */

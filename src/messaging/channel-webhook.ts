@@ -10,7 +10,7 @@ import { checkWebhookHeaders, checkWebhookUrl } from './webhook-url-policy.ts';
 import { invalidParameter } from './errors.ts';
 import type { ChannelIdentity } from './webhook-payloads.ts';
 import { copiesForDestinations, destinationTarget } from './multi-webhook-delivery.ts';
-import { WABA_EXTERNAL_ID } from './status-facts.ts';
+import { CHANNEL_WEBHOOK_URL, WABA_EXTERNAL_ID } from './status-facts.ts';
 
 export interface ChannelWebhookConfig {
   url: string | null;
@@ -70,6 +70,21 @@ export async function channelIdentity(
     .where('channels.id', '=', channel.id)
     .executeTakeFirst();
   return { channel, wabaExternalId: row?.waba_external_id ?? channel.waba_account_id };
+}
+
+/**
+ * Where the channel's events go now: its own webhook URL, else its WABA's override
+ * (CHANNEL_WEBHOOK_URL), read in tx. For event writers that hold a ChannelRow, whose
+ * `webhook_url` is the number's own column only.
+ */
+export async function channelWebhookUrl(tx: Executor, channelId: string): Promise<string | null> {
+  const row = await tx
+    .selectFrom('channels')
+    .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
+    .select(CHANNEL_WEBHOOK_URL.as('webhook_url'))
+    .where('channels.id', '=', channelId)
+    .executeTakeFirst();
+  return row?.webhook_url ?? null;
 }
 
 /**

@@ -8,11 +8,14 @@ import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { metaError } from './errors.ts';
 import { assertGroupsChannel, memberCount } from './groups.ts';
+import { groupSuspended } from './group-inbound.ts';
 
 export async function checkGroupSend(deps: Deps, channel: ChannelRow, groupId: string, marketing: boolean): Promise<void> {
   assertGroupsChannel(channel);
   if (marketing) throw metaError(400, 100, 'Invalid parameter', 'recipient_type: marketing messages (MM Lite) go to users, not to groups');
-  const g = await deps.db.kysely.selectFrom('groups').select('id').where('id', '=', groupId).where('channel_id', '=', channel.id).executeTakeFirst();
+  const g = await deps.db.kysely.selectFrom('groups').select(['id', 'suspended']).where('id', '=', groupId).where('channel_id', '=', channel.id).executeTakeFirst();
   if (!g) throw metaError(400, 131009, 'Parameter value is not valid', `to: no group ${groupId.slice(0, 64)} on this number (deleted, or another number's)`);
+  // A suspended group takes no messages until Meta clears the suspension (group-inbound.ts).
+  if (g.suspended === 1) throw groupSuspended('to');
   if ((await memberCount(deps.db.kysely, g.id)) === 0) throw metaError(400, 131009, 'Parameter value is not valid', 'to: the group has no participants yet (users join through its invite link)');
 }

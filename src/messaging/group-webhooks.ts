@@ -1,18 +1,21 @@
 // The Groups API's webhooks (Meta's "Webhooks for Groups API"), in the Cloud format every number
 // with groups has: the `whatsapp_business_account` envelope, one change whose field is
-// group_lifecycle_update (created, deleted) or group_participants_update (a user joined, asked to
-// join, was removed), and a `groups` array in its value. They go through the channel's outbox
+// group_lifecycle_update (created, deleted), group_participants_update (a user joined, asked to
+// join, was removed, left, withdrew a request), group_settings_update (subject, description,
+// picture changed) or group_status_update (suspended, suspension cleared), and a `groups` array in its value. They go through the channel's outbox
 // like its messages and statuses (channel-webhook.ts).
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../db/index.ts';
 import type { ChannelRow } from '../services/channels.ts';
-import { channelIdentity, emitChannelEvent } from './channel-webhook.ts';
+import { channelIdentity, channelWebhookUrl, emitChannelEvent } from './channel-webhook.ts';
 
-export type GroupWebhookField = 'group_lifecycle_update' | 'group_participants_update';
+export type GroupWebhookField = 'group_lifecycle_update' | 'group_participants_update' | 'group_settings_update' | 'group_status_update';
 
 /** Writes one group webhook (one `groups[]` item) into the channel's outbox, in tx. */
 export async function emitGroupEvent(deps: Deps, tx: Executor, ch: ChannelRow, field: GroupWebhookField, item: Record<string, unknown>, at: Date): Promise<void> {
-  if (!ch.webhook_url) return;
+  // The number's own URL, else its WABA's override (as its messages and statuses go).
+  const url = ch.webhook_url ?? (await channelWebhookUrl(tx, ch.id));
+  if (!url) return;
   const who = await channelIdentity(deps, ch, tx);
   const body = {
     object: 'whatsapp_business_account',
@@ -32,5 +35,5 @@ export async function emitGroupEvent(deps: Deps, tx: Executor, ch: ChannelRow, f
       },
     ],
   };
-  await emitChannelEvent(deps, tx, ch, 'group', body);
+  await emitChannelEvent(deps, tx, { ...ch, webhook_url: url }, 'group', body);
 }

@@ -127,6 +127,7 @@ export async function insertGroup(deps: Deps, tx: Executor, ch: ChannelRow, g: N
     join_approval_mode: g.joinApprovalMode,
     invite_code: base62(22),
     created_at: at,
+    suspended: 0,
   };
   await tx.insertInto('groups').values(row).execute();
   return row;
@@ -141,6 +142,15 @@ export async function memberCount(tx: Executor, groupId: string): Promise<number
   return Number(r?.n ?? 0);
 }
 
+/**
+ * Holds the group's row until tx ends (PostgreSQL; SQLite's transactions run one at a time):
+ * a join or an approval counts the participants and then adds one, and two at once would both
+ * count 7 and make 9 (or both insert the same user).
+ */
+export async function lockGroup(deps: Deps, tx: Executor, groupId: string): Promise<void> {
+  if (deps.db.kind === 'postgres') await tx.selectFrom('groups').select('id').where('id', '=', groupId).forUpdate().execute();
+}
+
 export const groupFull = () => metaError(400, 131009, 'Parameter value is not valid', `the group has ${MAX_PARTICIPANTS} participants besides the business, the most a group can have`);
 
 /** Graph's fields of a group node, as GET /groups/{id}?fields= shows them. */
@@ -152,7 +162,7 @@ export async function groupNode(tx: Executor, g: GroupRow, fields: readonly stri
     id: g.id,
     subject: g.subject,
     ...(g.description !== null ? { description: g.description } : {}),
-    suspended: false,
+    suspended: g.suspended === 1,
     creation_timestamp: Math.floor(Date.parse(g.created_at) / 1000),
     total_participant_count: members.length,
     participants: members.map((m) => ({ wa_id: m.wa_id })),

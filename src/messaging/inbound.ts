@@ -32,6 +32,12 @@ export interface InboundMessage {
   /** The type object as it appears in the webhook (`text: {body}`, `interactive: {type, button_reply}`, …). */
   content: unknown;
   context?: InboundContext;
+  /**
+   * The group the user wrote to (Meta's Groups API, group-inbound.ts): the webhook's message names
+   * it (`group_id`), and it does not open or move the user's 24-hour window (a group is not the
+   * user's one-to-one chat with the business).
+   */
+  groupId?: string;
 }
 
 /** An inbound message with its id and time, as storeInbound takes it. */
@@ -92,6 +98,7 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
     content: msg.content,
     context: msg.context,
     contextId: typeof msg.context?.id === 'string' ? msg.context.id : undefined,
+    ...(msg.groupId !== undefined ? { groupId: msg.groupId } : {}),
     status: 'received',
     category: 'service',
     at: iso,
@@ -103,13 +110,14 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
   const fallback = `User ${(msg.identity?.phoneless && msg.identity.userId !== undefined ? msg.identity.userId : msg.from).slice(-4)}`;
   const { name } = await tx
     .insertInto('sandbox_users')
-    .values({ channel_id: channel.id, wa_id: msg.from, name: msg.name ?? fallback, last_inbound_at: iso, unreachable: 0, blocked: 0, created_at: iso, modified_at: iso })
+    .values({ channel_id: channel.id, wa_id: msg.from, name: msg.name ?? fallback, last_inbound_at: msg.groupId !== undefined ? null : iso, unreachable: 0, blocked: 0, created_at: iso, modified_at: iso })
     .onConflict((oc) =>
       oc.columns(['channel_id', 'wa_id']).doUpdateSet({
         // Without a name the user keeps theirs (one made by POST /sandbox/v1/users without a name gets the fallback now).
         name: msg.name ?? sql<string>`coalesce(sandbox_users.name, ${fallback})`,
-        // The window starts at the user's latest message: one Meta delivers late (a retry) does not move it back.
-        last_inbound_at: sql<string>`case when sandbox_users.last_inbound_at > ${iso} then sandbox_users.last_inbound_at else ${iso} end`,
+        // The window starts at the user's latest message: one Meta delivers late (a retry) does not move it back; a group message does not move it.
+        last_inbound_at:
+          msg.groupId !== undefined ? sql<string | null>`sandbox_users.last_inbound_at` : sql<string>`case when sandbox_users.last_inbound_at > ${iso} then sandbox_users.last_inbound_at else ${iso} end`,
         modified_at: iso,
       }),
     )
@@ -117,7 +125,7 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
     .executeTakeFirstOrThrow();
   if (!target.webhook_url) return true;
   const timestamp = msg.timestamp ?? String(Math.floor(msg.at.getTime() / 1000));
-  const message = { from: msg.from, id: msg.id, timestamp, type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}), ...msg.extra };
+  const message = { from: msg.from, ...(msg.groupId !== undefined ? { group_id: msg.groupId } : {}), id: msg.id, timestamp, type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}), ...msg.extra };
   await emitChannelEvent(
     deps,
     tx,

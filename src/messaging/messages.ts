@@ -14,6 +14,8 @@ export interface NewMessage {
   /** The type object; stored as `{type, <type>: content, context?}`. */
   content: unknown;
   context?: unknown;
+  /** A message written to one of the number's groups (Groups API): stored in the content as `group_id`. */
+  groupId?: string;
   contextId?: string | null;
   status: MessagesTable['status'];
   category: string;
@@ -36,7 +38,7 @@ function setColumns(m: NewMessage) {
     direction: m.direction,
     wa_id: m.waId,
     type: m.type,
-    content: JSON.stringify({ type: m.type, [m.type]: m.content, ...(m.context ? { context: m.context } : {}) }),
+    content: JSON.stringify({ type: m.type, [m.type]: m.content, ...(m.context ? { context: m.context } : {}), ...(m.groupId ? { group_id: m.groupId } : {}) }),
     status: m.status,
     category: m.category,
     initiated_by: m.direction === 'outbound' ? ('business' as const) : ('user' as const),

@@ -900,6 +900,19 @@ function groupEndpoints(): EndpointProfile[] {
     { method: 'DELETE', path: '/groups/{group_id}/join_requests', flavour: 'cloud', body: 'json', params, valid: [{ ...product, join_requests: ['1234567890123456'] }] },
     // A join naming a group no number has: never taken.
     { method: 'POST', path: '/sandbox/v1/group_join', flavour: 'cloud', body: 'json', valid: [{ from: '4915550008001', group_id: MISSING_GROUP }, { from: '4915550008001', type: 'group_join', invite_link: 'https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv' }] },
+    // A participant leaving, Meta suspending: naming a group no number has, never taken.
+    { method: 'POST', path: '/sandbox/v1/group_leave', flavour: 'cloud', body: 'json', valid: [{ from: '4915550008001', group_id: MISSING_GROUP }, { from: '4915550008001', type: 'group_leave', group_id: MISSING_GROUP }] },
+    { method: 'POST', path: '/sandbox/v1/group_status', flavour: 'cloud', body: 'json', valid: [{ group_id: MISSING_GROUP, type: 'group_suspend' }, { group_id: MISSING_GROUP, type: 'group_suspend_cleared' }] },
+    // A participant writing to a group no number has (the inbound endpoint's other bodies are profiled above): never taken;
+    // a mutation dropping group_id is a user's own message, which may be.
+    {
+      method: 'POST',
+      path: '/sandbox/v1/inbound',
+      flavour: 'cloud',
+      body: 'json',
+      valid: [{ from: '4915550008001', group_id: MISSING_GROUP, type: 'text', text: { body: 'hi all' } }],
+      mayAccept: (b) => isObj(b) && 'from' in b && !('group_id' in b),
+    },
   ];
 }
 

@@ -14,6 +14,9 @@
 //   POST   /groups/{id}/join_requests          approve: {messaging_product, join_requests:[ids]}
 //   DELETE /groups/{id}/join_requests          reject (the same body)
 //   POST   /sandbox/v1/group_join              a simulated user opens the invite link (openwaba's)
+//   POST   /sandbox/v1/group_leave             a simulated participant leaves, or withdraws a join request (openwaba's)
+//   POST   /sandbox/v1/group_status            Meta suspends a group or clears it (openwaba's: group_status_update)
+//   (a participant writes to the group: POST /sandbox/v1/inbound with group_id, routes/sandbox.ts)
 //
 // Meta creates a group asynchronously and sends its invite link in a group_lifecycle_update
 // webhook; the create answers the new group's id (360dialog) and a request_id (Meta's webhooks
@@ -32,6 +35,7 @@ import { emitGroupEvent } from '../group-webhooks.ts';
 import {
   GROUP_FIELDS,
   MAX_PARTICIPANTS,
+  lockGroup,
   assertGroupsChannel,
   groupFull,
   groupNode,
@@ -48,6 +52,7 @@ import {
   requestId,
 } from '../groups.ts';
 import { base62 } from '../../ids.ts';
+import { groupSuspended, leaveGroup, parseGroupStatus, parseLeave, setGroupStatus, settingsUpdateItem } from '../group-inbound.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Groups'];
@@ -146,9 +151,17 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   app.post('/groups/:group_id', { config, schema: { tags, security, summary: "Update a group's subject, description or profile picture", params: GroupParams, body: AnyBody } }, async (request) => {
     const ch = channelOf(request);
     const u = parseUpdateGroup(request.body);
-    const g = await groupOf(deps, ch, idOf(request), 'POST');
-    const set = { ...(u.subject !== undefined ? { subject: u.subject } : {}), ...(u.description !== undefined ? { description: u.description } : {}) };
-    if (Object.keys(set).length > 0) await db.updateTable('groups').set(set).where('id', '=', g.id).execute();
+    // parseUpdateGroup checked it is a string when given.
+    const profilePicture = (request.body as { profile_picture_file?: string }).profile_picture_file;
+    const id = idOf(request);
+    const at = now();
+    await db.transaction().execute(async (tx) => {
+      const g = await groupOf(deps, ch, id, 'POST', tx);
+      const set = { ...(u.subject !== undefined ? { subject: u.subject } : {}), ...(u.description !== undefined ? { description: u.description } : {}) };
+      if (Object.keys(set).length > 0) await tx.updateTable('groups').set(set).where('id', '=', g.id).execute();
+      // Meta applies the update asynchronously and reports each setting in a group_settings_update webhook (group-inbound.ts).
+      await emitGroupEvent(deps, tx, ch, 'group_settings_update', await settingsUpdateItem(deps, ch, g.id, requestId(), { ...u, ...(profilePicture !== undefined ? { profilePicture } : {}) }), at);
+    });
     return { success: true };
   });
 
@@ -212,6 +225,7 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     const at = now();
     return db.transaction().execute(async (tx) => {
       const g = await groupOf(deps, ch, id, request.method, tx);
+      await lockGroup(deps, tx, g.id);
       const open = new Map((await participantsOf(tx, g.id, 'requested')).map((r) => [r.join_request_id!, r]));
       const unknown = ids.find((j) => !open.has(j));
       if (unknown !== undefined) throw metaError(400, 131009, 'Parameter value is not valid', `join_requests: ${unknown.slice(0, 64)} is not an open join request of this group`);
@@ -252,6 +266,8 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
         sel = j.code !== undefined ? sel.where('invite_code', '=', j.code) : sel.where('id', '=', j.groupId!);
         const g = await sel.executeTakeFirst();
         if (!g) throw metaError(400, 131009, 'Parameter value is not valid', j.code !== undefined ? 'invite_link: no group of this number has this invite link (it may have been reset)' : `group_id: no group ${j.groupId!.slice(0, 64)} on this number`);
+        if (g.suspended === 1) throw groupSuspended(j.code !== undefined ? 'invite_link' : 'group_id');
+        await lockGroup(deps, tx, g.id);
         const known = await tx.selectFrom('group_participants').select('state').where('group_id', '=', g.id).where('wa_id', '=', j.from).executeTakeFirst();
         if (known) throw metaError(409, 131009, 'Parameter value is not valid', known.state === 'member' ? `${j.from} is a participant of this group already` : `${j.from} has asked to join this group already`);
         if ((await memberCount(tx, g.id)) >= MAX_PARTICIPANTS) throw groupFull();
@@ -265,6 +281,56 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
         await tx.insertInto('group_participants').values({ group_id: g.id, wa_id: j.from, state: 'member', join_request_id: null, created_at: iso }).execute();
         await emitGroupEvent(deps, tx, ch, 'group_participants_update', { group_id: g.id, type: 'group_participants_add', reason: 'invite_link', added_participants: [{ wa_id: j.from }] }, at);
         return { group_id: g.id, wa_id: j.from, state: 'member' };
+      });
+    },
+  );
+  // The sandbox's simulated participant leaving the group (or withdrawing their join request): the
+  // number's webhook gets group_participants_update (group-inbound.ts has the shapes).
+  app.post(
+    '/sandbox/v1/group_leave',
+    {
+      config,
+      schema: {
+        tags: ['Sandbox (extension)'],
+        security,
+        summary: 'A simulated participant leaves a group (or withdraws their request to join it)',
+        description: '{"from":"<number>","group_id":"<id>"} ("type":"group_leave" may be given). Answers the outcome: state "left" or "request_revoked".',
+        body: AnyBody,
+      },
+    },
+    async (request) => {
+      const ch = channelOf(request);
+      const l = parseLeave(request.body);
+      const at = now();
+      return db.transaction().execute(async (tx) => {
+        const { group, outcome, item } = await leaveGroup(tx, ch, l.from, l.groupId);
+        await emitGroupEvent(deps, tx, ch, 'group_participants_update', item, at);
+        return { group_id: group.id, wa_id: l.from, ...(outcome.state === 'left' ? { state: 'left' } : { state: 'request_revoked', join_request_id: outcome.joinRequestId }) };
+      });
+    },
+  );
+  // The sandbox standing in for Meta suspending a group (or clearing the suspension): the number's
+  // webhook gets group_status_update; a suspended group takes no messages and no joins.
+  app.post(
+    '/sandbox/v1/group_status',
+    {
+      config,
+      schema: {
+        tags: ['Sandbox (extension)'],
+        security,
+        summary: 'Meta suspends a group, or clears its suspension (a group_status_update webhook)',
+        description: '{"group_id":"<id>","type":"group_suspend"|"group_suspend_cleared"}. While suspended, sends to the group, its participants\' messages and joins are refused.',
+        body: AnyBody,
+      },
+    },
+    async (request) => {
+      const ch = channelOf(request);
+      const s = parseGroupStatus(request.body);
+      const at = now();
+      return db.transaction().execute(async (tx) => {
+        const item = await setGroupStatus(tx, ch, s.groupId, s.type);
+        await emitGroupEvent(deps, tx, ch, 'group_status_update', item, at);
+        return { group_id: s.groupId, suspended: s.type === 'group_suspend' };
       });
     },
   );

@@ -18,6 +18,7 @@ import { completeNfmReply, isNfmReply, nfmReplyContent } from '../flows/nfm-repl
 import { refuseBlockedSender } from '../blocklist.ts';
 import { REQUEST_WELCOME, requestWelcome } from '../request-welcome.ts';
 import { userCalls } from '../calling.ts';
+import { groupOfInbound, receiveGroupMessage } from '../group-inbound.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Sandbox (extension)'];
@@ -166,7 +167,8 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
           'interactive: a button_reply or list_reply {id, title}, or a call_permission_reply {response: "accept"|"reject", is_permanent?, ' +
           'expiration_timestamp? (a temporary acceptance: by default 7 days from now), response_source?: "user_action"|"automatic"}, ' +
           'or an nfm_reply {name: "flow", body?: "Sent", response_json: JSON text or object} answering a flow message named in context.message_id. ' +
-          'type call ({from, type: "call"}): the user calls the business (calling must be ENABLED): a calls connect webhook with an SDP offer; the answer names the call id.',
+          'type call ({from, type: "call"}): the user calls the business (calling must be ENABLED): a calls connect webhook with an SDP offer; the answer names the call id. ' +
+          'group_id: a participant writes to one of the number\'s groups (not an interactive message); the webhook\'s message carries group_id.',
         body: Type.Unknown(),
         response: {
           200: Type.Object({
@@ -200,8 +202,10 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         return { messages: [], contacts: [{ wa_id: from }], calls: [{ id: call.id }] };
       }
       const type = b.type === undefined ? 'text' : oneOf(b.type, 'type', INBOUND_TYPES);
-      for (const k of Object.keys(b)) if (!['from', 'name', 'type', 'context', type].includes(k)) throw fail(k, 'is not a known field of an inbound message');
+      for (const k of Object.keys(b)) if (!['from', 'name', 'type', 'context', 'group_id', type].includes(k)) throw fail(k, 'is not a known field of an inbound message');
       const from = recipient(b.from, 'from');
+      // A participant writing to one of the number's groups (Groups API: group-inbound.ts).
+      const groupId = b.group_id === undefined ? undefined : groupOfInbound(b.group_id, type);
       // Left out: the user keeps the name they have (a new user gets "User <last 4 digits>").
       const name = b.name === undefined ? undefined : str(b.name, 'name', { max: 256 });
       let context: { from: string; id: string } | undefined;
@@ -216,6 +220,10 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       if (isNfmReply(checked)) await completeNfmReply(deps, request.channel!, from, context, checked);
       // Media: completed from the channel's upload.
       const content = isMediaKind(type) ? await withStoredMedia(deps, request.channel!.id, type, checked as Obj) : checked;
+      if (groupId !== undefined) {
+        const g = await receiveGroupMessage(deps, request.channel!, groupId, { from, name, type, content, context });
+        return { messages: [{ id: g.id }], contacts: [{ wa_id: from }] };
+      }
       const r = await receiveInbound(deps, request.channel!, { from, name, type, content, context });
       return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
     },
