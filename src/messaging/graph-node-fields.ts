@@ -4,10 +4,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { ApiError } from '../errors.ts';
 import { invalidParameter, metaError } from './errors.ts';
+import { splitFields } from './graph-field-modifiers.ts';
 
 /** `fields=a,b` (one string, as the query carries it, or already split) as names; the node's defaults when none. */
 export function askedFields(fields: string | readonly string[] | undefined, defaults: readonly string[]): string[] {
-  const list = typeof fields === 'string' ? fields.split(',') : (fields ?? []);
+  // Split at top-level commas: a field's modifiers may hold commas (`phone_numbers(["a","b"])`).
+  const list = typeof fields === 'string' ? splitFields(fields) : (fields ?? []);
   const asked = list.map((f) => f.trim()).filter(Boolean);
   return asked.length > 0 ? asked : [...defaults];
 }

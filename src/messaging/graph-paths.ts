@@ -13,7 +13,7 @@
 //                                | request_code | verify_code | conversational_automation
 //                                | business_compliance_info | groups
 //   /{version}/{waba-id}/message_templates | phone_numbers | flows | subscribed_apps
-//                        | migrate_message_templates | message_template_previews
+//                        | migrate_message_templates | message_template_previews | template_analytics
 //   /{version}/{flow-id}/assets | publish | deprecate   (/flows/{flow-id}/…)
 //   /{version}/{media-id}                       (GET, DELETE)
 //   /{version}/{template-id}                    (POST: Meta's template edit; /message_templates/{id})
@@ -71,7 +71,7 @@ const PHONE_EDGES = new Set([
   'call_permissions',
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
-const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews']);
+const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics']);
 /** Edges of a flow node, served at /flows/{flow-id}/…; the flow is looked up in the key's WABA by the route. */
 const FLOW_EDGES = new Set(['assets', 'publish', 'deprecate']);
 

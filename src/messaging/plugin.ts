@@ -20,6 +20,7 @@ import { templateRoutes } from './routes/templates.ts';
 import { templateLibraryRoutes } from './routes/template-library.ts';
 import { templateMigrateRoutes } from './routes/template-migrate.ts';
 import { templatePreviewRoutes } from './routes/template-previews.ts';
+import { templateAnalyticsRoutes } from './routes/template-analytics.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { resumableUploadRoutes } from './routes/resumable-upload.ts';
 import { encryptionRoutes } from './routes/encryption.ts';
@@ -101,6 +102,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(templateLibraryRoutes, opts);
   await app.register(templateMigrateRoutes, opts);
   await app.register(templatePreviewRoutes, opts);
+  await app.register(templateAnalyticsRoutes, opts);
   await app.register(encryptionRoutes, opts);
   await app.register(phoneNumberRoutes, opts);
   await app.register(blockUserRoutes, opts);

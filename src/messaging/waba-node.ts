@@ -14,6 +14,9 @@
 // - marketing_messages_lite_api_status: the Partner API's settings value (INELIGIBLE, ELIGIBLE, ONBOARDED).
 // - health_status: Meta's WABA, BUSINESS and APP entities (Meta: a WABA node's health_status has no
 //   PHONE_NUMBER entity), the WABA's restrictions merged over all its numbers.
+// - analytics, conversation_analytics, pricing_analytics: counted from the stored messages of the
+//   WABA's numbers (waba-analytics.ts), with Meta's field modifiers (`analytics.start(…).end(…)
+//   .granularity(DAY)`; graph-field-modifiers.ts parses them, a malformed one is Graph's 400).
 // Fields of Meta's node openwaba holds nothing for (currency, country, ownership_type,
 // primary_business_location, purchase_order_number, …) are accepted and left out of the answer, as
 // Graph leaves out a field that has no value (purchase_order_number when none was supplied):
@@ -24,7 +27,9 @@ import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import type { WabaAccountRow } from '../services/waba-accounts.ts';
+import { parseModifiedField, type ModifiedField } from './graph-field-modifiers.ts';
 import { askedFields, nonexistingField } from './graph-node-fields.ts';
+import { conversationAnalytics, messagingAnalytics, pricingAnalytics } from './waba-analytics.ts';
 import { sandboxWabaHealthEntities } from './phone-number-node.ts';
 import { wabaAccountStanding, worstOf } from './waba-restrictions.ts';
 
@@ -51,6 +56,8 @@ interface Ctx {
   deps: Deps;
   ch: ChannelRow;
   waba: WabaAccountRow;
+  /** The field as asked, with its modifiers. */
+  field: ModifiedField;
 }
 /** A field's value; undefined leaves it out of the answer. */
 type FieldValue = (c: Ctx) => unknown;
@@ -75,6 +82,9 @@ const FIELDS: Record<string, FieldValue> = {
     const entities = await sandboxWabaHealthEntities(deps, ch, standing);
     return { can_send_message: worstOf(entities.map((e) => e.can_send_message)), entities };
   },
+  analytics: ({ deps, ch, field }) => messagingAnalytics(deps, ch, field),
+  conversation_analytics: ({ deps, ch, field }) => conversationAnalytics(deps, ch, field),
+  pricing_analytics: ({ deps, ch, field }) => pricingAnalytics(deps, ch, field),
 };
 
 /** Fields of Meta's node with nothing behind them here: accepted, left out (see the head of this file). */
@@ -85,7 +95,6 @@ const UNHELD = [
   'primary_business_location',
   'purchase_order_number',
   'primary_funding_id',
-  'analytics',
   'is_enabled_for_insights',
   'is_shared_with_partners',
   'marketing_messages_onboarding_status',
@@ -93,18 +102,20 @@ const UNHELD = [
 
 /** Graph's WhatsApp Business Account node of the channel's WABA: the fields asked for, or Graph's default set; `id` always, first. */
 export async function wabaNode(deps: Deps, channel: ChannelRow, fields: string | readonly string[] | undefined): Promise<Record<string, unknown>> {
-  const want = askedFields(fields, DEFAULT_FIELDS);
-  for (const f of want) {
-    if (!Object.hasOwn(FIELDS, f) && !UNHELD.includes(f)) throw nonexistingField('WhatsAppBusinessAccount', 'a WhatsApp Business Account', f, [...Object.keys(FIELDS), ...UNHELD]);
+  // Each asked field with its modifiers (`analytics.start(…)…`); the first of a name asked twice wins.
+  const want = new Map<string, ModifiedField>();
+  for (const raw of askedFields(fields, DEFAULT_FIELDS)) {
+    const f = parseModifiedField(raw);
+    if (!Object.hasOwn(FIELDS, f.name) && !UNHELD.includes(f.name)) throw nonexistingField('WhatsAppBusinessAccount', 'a WhatsApp Business Account', f.name, [...Object.keys(FIELDS), ...UNHELD]);
+    if (!want.has(f.name)) want.set(f.name, f);
   }
   const waba = await deps.db.kysely.selectFrom('waba_accounts').selectAll().where('id', '=', channel.waba_account_id).executeTakeFirst();
   // Every channel has its WABA (a foreign key); a missing row would be a broken database.
   if (!waba) throw notFound('WABA account not found');
-  const ctx: Ctx = { deps, ch: channel, waba };
   const node: Record<string, unknown> = { id: waba.external_id };
-  for (const f of new Set(want)) {
+  for (const [f, field] of want) {
     if (f === 'id' || !Object.hasOwn(FIELDS, f)) continue;
-    const v = await FIELDS[f]!(ctx);
+    const v = await FIELDS[f]!({ deps, ch: channel, waba, field });
     if (v !== undefined) node[f] = v;
   }
   return node;
