@@ -37,13 +37,13 @@ import type { ChannelRow } from '../services/channels.ts';
 import { windowOpen } from '../network/sandbox.ts';
 import { fbtrace, metaError } from './errors.ts';
 import { arr, fail, isObj, onlyKeys, str } from './validate/check.ts';
+import { encodeGraphCursor, graphCursorPage } from './graph-params.ts';
 
 /** Users per request (Meta: "Each request can include a maximum of 1,000 users"). */
 export const MAX_USERS_PER_REQUEST = 1000;
 /** Meta: "The blocklist has a 64,000 user limit." */
 export const BLOCKLIST_LIMIT = 64_000;
-/** Page size of GET /block_users when no limit is given (Graph's usual default page size). */
-const DEFAULT_PAGE = 25;
+/** The largest page of GET /block_users (a larger limit is taken as this; 25 by default, Graph's usual page size). */
 const MAX_PAGE = 1000;
 
 export interface UserResult {
@@ -207,12 +207,7 @@ export interface ListQuery {
   before?: string;
 }
 
-const encodeCursor = (waId: string) => Buffer.from(`wa:${waId}`).toString('base64url');
-function decodeCursor(v: string, field: string): string {
-  const s = /^[A-Za-z0-9_-]{1,64}$/.test(v) ? Buffer.from(v, 'base64url').toString() : '';
-  if (!/^wa:\d{1,20}$/.test(s)) throw fail(field, 'is not a cursor this list gave (use paging.cursors.after or .before of a previous page)');
-  return s.slice(3);
-}
+const WA_CURSOR = { prefix: 'wa', key: /^\d{1,20}$/, max: MAX_PAGE };
 
 /**
  * One page of a sandbox number's blocklist, by wa_id. Each entry carries both shapes Meta has
@@ -222,14 +217,7 @@ function decodeCursor(v: string, field: string): string {
  * `pageUrl` builds paging.next/previous (Graph gives them when there is such a page).
  */
 export async function listBlockedUsers(deps: Deps, channel: ChannelRow, q: ListQuery, pageUrl: (cursor: { after?: string; before?: string }, limit: number) => string) {
-  let limit = DEFAULT_PAGE;
-  if (q.limit !== undefined) {
-    if (!/^\d{1,7}$/.test(q.limit) || Number(q.limit) < 1) throw fail('limit', `must be a whole number from 1 to ${MAX_PAGE}`);
-    limit = Math.min(Number(q.limit), MAX_PAGE);
-  }
-  if (q.after !== undefined && q.before !== undefined) throw fail('after', 'cannot be combined with before: page one way at a time');
-  const after = q.after !== undefined ? decodeCursor(q.after, 'after') : undefined;
-  const before = q.before !== undefined ? decodeCursor(q.before, 'before') : undefined;
+  const { limit, after, before } = graphCursorPage(q, WA_CURSOR);
   let sel = deps.db.kysely.selectFrom('blocked_users').select(['wa_id', 'input']).where('channel_id', '=', channel.id);
   if (after !== undefined) sel = sel.where('wa_id', '>', after);
   if (before !== undefined) sel = sel.where('wa_id', '<', before);
@@ -242,8 +230,8 @@ export async function listBlockedUsers(deps: Deps, channel: ChannelRow, q: ListQ
   if (before !== undefined) page.reverse();
   const data = page.map((r) => ({ messaging_product: 'whatsapp', wa_id: r.wa_id, block_users: [{ input: r.input, wa_id: r.wa_id }] }));
   if (page.length === 0) return { data };
-  const first = encodeCursor(page[0]!.wa_id);
-  const last = encodeCursor(page[page.length - 1]!.wa_id);
+  const first = encodeGraphCursor('wa', page[0]!.wa_id);
+  const last = encodeGraphCursor('wa', page[page.length - 1]!.wa_id);
   // Going forward, a next page exists when more rows came; a previous one when we came from a cursor. Backward alike.
   const hasNext = before !== undefined ? true : more;
   const hasPrevious = before !== undefined ? more : after !== undefined;

@@ -37,3 +37,34 @@ export function graphBool(v: unknown, field: string): boolean | undefined {
   throw fail(field, `must be true or false (got ${JSON.stringify(v)?.slice(0, 50) ?? String(v)})`);
 }
 
+
+/** A Graph cursor of a list keyed by one text column: base64url of `<prefix>:<key>`. */
+export const encodeGraphCursor = (prefix: string, key: string) => Buffer.from(`${prefix}:${key}`).toString('base64url');
+
+/**
+ * Graph's cursor paging of such a list (block_users, groups): `limit` from 1 to `max` (25 by
+ * default; a larger one is taken as `max`), then `after` or `before` (never both), each a cursor the
+ * list gave (encodeGraphCursor with `prefix`, its key matching `key`); the errors name the parameter.
+ */
+export function graphCursorPage(
+  q: { limit?: string; after?: string; before?: string },
+  opts: { prefix: string; key: RegExp; max: number },
+): { limit: number; after?: string; before?: string } {
+  let limit = 25;
+  if (q.limit !== undefined) {
+    if (!/^\d{1,7}$/.test(q.limit) || Number(q.limit) < 1) throw fail('limit', `must be a whole number from 1 to ${opts.max}`);
+    limit = Math.min(Number(q.limit), opts.max);
+  }
+  if (q.after !== undefined && q.before !== undefined) throw fail('after', 'cannot be combined with before: page one way at a time');
+  const decode = (v: string, field: string): string => {
+    const s = /^[A-Za-z0-9_-]{1,512}$/.test(v) ? Buffer.from(v, 'base64url').toString() : '';
+    const key = s.startsWith(opts.prefix + ':') ? s.slice(opts.prefix.length + 1) : '';
+    if (!opts.key.test(key)) throw fail(field, 'is not a cursor this list gave (use paging.cursors.after or .before of a previous page)');
+    return key;
+  };
+  return {
+    limit,
+    ...(q.after !== undefined ? { after: decode(q.after, 'after') } : {}),
+    ...(q.before !== undefined ? { before: decode(q.before, 'before') } : {}),
+  };
+}

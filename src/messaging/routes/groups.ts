@@ -27,11 +27,11 @@ import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import { isoNow } from '../../clock.ts';
 import { digits } from '../../ids.ts';
-import { fail } from '../validate/check.ts';
 import { metaError } from '../errors.ts';
 import { askedFields, fieldsParam, nonexistingField } from '../graph-node-fields.ts';
 import { withQuery } from '../../network/meta/cloud-api.ts';
 import { emitGroupEvent } from '../group-webhooks.ts';
+import { encodeGraphCursor, graphCursorPage } from '../graph-params.ts';
 import {
   GROUP_FIELDS,
   MAX_PARTICIPANTS,
@@ -67,12 +67,7 @@ const Fields = Type.Object({ fields: Type.Optional(Type.String({ maxLength: 1024
 const AnyBody = Type.Unknown();
 const MAX_PAGE = 1024;
 
-const encodeCursor = (id: string) => Buffer.from(`g:${id}`).toString('base64url');
-function decodeCursor(v: string, field: string): string {
-  const s = /^[A-Za-z0-9_-]{1,512}$/.test(v) ? Buffer.from(v, 'base64url').toString() : '';
-  if (!/^g:[A-Za-z0-9_-]{1,256}$/.test(s)) throw fail(field, 'is not a cursor this list gave (use paging.cursors.after or .before of a previous page)');
-  return s.slice(2);
-}
+const GROUP_CURSOR = { prefix: 'g', key: /^[A-Za-z0-9_-]{1,256}$/, max: MAX_PAGE };
 
 export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
   const db = deps.db.kysely;
@@ -87,14 +82,7 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   app.get('/groups', { config, schema: { tags, security, summary: "The number's active groups, paged with Graph cursors", querystring: Paging } }, async (request) => {
     const ch = channelOf(request);
     const q = request.query as { limit?: string; after?: string; before?: string };
-    let limit = 25;
-    if (q.limit !== undefined) {
-      if (!/^\d{1,7}$/.test(q.limit) || Number(q.limit) < 1) throw fail('limit', `must be a whole number from 1 to ${MAX_PAGE}`);
-      limit = Math.min(Number(q.limit), MAX_PAGE);
-    }
-    if (q.after !== undefined && q.before !== undefined) throw fail('after', 'cannot be combined with before: page one way at a time');
-    const after = q.after !== undefined ? decodeCursor(q.after, 'after') : undefined;
-    const before = q.before !== undefined ? decodeCursor(q.before, 'before') : undefined;
+    const { limit, after, before } = graphCursorPage(q, GROUP_CURSOR);
     let sel = db.selectFrom('groups').select(['id', 'subject', 'created_at']).where('channel_id', '=', ch.id);
     if (after !== undefined) sel = sel.where('id', '>', after);
     if (before !== undefined) sel = sel.where('id', '<', before);
@@ -104,8 +92,8 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     if (before !== undefined) page.reverse();
     const groups = page.map((r) => ({ id: r.id, subject: r.subject, created_at: Math.floor(Date.parse(r.created_at) / 1000) }));
     if (page.length === 0) return { data: { groups }, paging: { cursors: {} } };
-    const first = encodeCursor(page[0]!.id);
-    const last = encodeCursor(page[page.length - 1]!.id);
+    const first = encodeGraphCursor('g', page[0]!.id);
+    const last = encodeGraphCursor('g', page[page.length - 1]!.id);
     const base = `${request.protocol}://${request.host}${request.originalUrl.split('?')[0]}`;
     const hasNext = before !== undefined ? true : more;
     const hasPrevious = before !== undefined ? more : after !== undefined;
