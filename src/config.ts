@@ -44,6 +44,12 @@ export interface Config {
   webhookSlowMs: number;
   /** Sandbox: delays from a send's acceptance to its sent / delivered / read statuses. */
   sandboxStatusDelays: { sent: number; delivered: number; read: number };
+  /**
+   * Sandbox: what a simulated user does when the business calls them (OPENWABA_SANDBOX_CALL_ANSWER):
+   * answer or decline after `ms`, or never by themselves (the call rings until the sandbox phone or
+   * POST /sandbox/v1/calls/{id}/accept|terminate answers it, or the ring time runs out).
+   */
+  sandboxCallAnswer: { action: 'answer' | 'decline' | 'never'; ms: number };
   /** Messages per second a channel may send unless set per channel (up to 1,000). */
   defaultThroughputMps: number;
   /** strict: the seed's rules for channel webhook URLs (https, no _, no port, public host); local also allows http, ports, loopback. */
@@ -208,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     messageContentRetentionDays: daysOrForever(env, 'OPENWABA_MESSAGE_CONTENT_RETENTION_DAYS', 30, 3650),
     webhookSlowMs: int(env, 'OPENWABA_WEBHOOK_SLOW_MS', 80, 1, 60_000),
     sandboxStatusDelays: parseStatusDelays(env.OPENWABA_SANDBOX_STATUS_DELAYS),
+    sandboxCallAnswer: parseCallAnswer(env.OPENWABA_SANDBOX_CALL_ANSWER),
     defaultThroughputMps: int(env, 'OPENWABA_DEFAULT_THROUGHPUT_MPS', 80, 1, 1000),
     webhookUrlPolicy: parsePolicy(env.OPENWABA_WEBHOOK_URL_POLICY, env.NODE_ENV === 'production'),
     dataDir: path.resolve(env.OPENWABA_DATA_DIR || defaultDataDir(databaseUrl)),
@@ -381,6 +388,17 @@ function parseTrustProxy(raw: string | undefined): boolean | string {
     }
   }
   return v;
+}
+
+/** `1s` or `answer=1s` (the default), `decline=2s`, or `never`: what a simulated user does when called. */
+function parseCallAnswer(raw: string | undefined): { action: 'answer' | 'decline' | 'never'; ms: number } {
+  const v = (raw ?? '').trim();
+  if (!v) return { action: 'answer', ms: 1_000 };
+  if (v === 'never') return { action: 'never', ms: 1_000 };
+  const m = /^(?:(answer|decline)\s*=\s*)?(.+)$/.exec(v)!;
+  const action = (m[1] ?? 'answer') as 'answer' | 'decline';
+  const ms = parseDuration(m[2]!, 'OPENWABA_SANDBOX_CALL_ANSWER');
+  return { action, ms };
 }
 
 /** `sent=100ms,delivered=200ms,read=400ms`: each a delay after acceptance; they must increase. */

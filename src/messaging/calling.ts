@@ -6,13 +6,18 @@
 //                "When SIP is enabled, you cannot use calling related endpoints").
 //   connect      a business-initiated call to a user who granted call permission (call-permissions.ts);
 //                the simulated user's phone rings (status RINGING at once) and, after
-//                SANDBOX_CALL_ANSWER_MS, answers (a connect webhook with an SDP answer, then status
-//                ACCEPTED), or is unreachable / blocks the business (status REJECTED, then a terminate
-//                webhook with status FAILED).
+//                OPENWABA_SANDBOX_CALL_ANSWER (config.sandboxCallAnswer: 1 s by default), answers (a
+//                connect webhook with an SDP answer, then status ACCEPTED) or declines (REJECTED, then
+//                a terminate webhook with status FAILED), or never does by themselves (the sandbox
+//                phone, or POST /sandbox/v1/calls/{id}/accept|terminate, answers for them). An
+//                unreachable user, or one blocking the business: REJECTED, then FAILED.
 //   user calls   a simulated user calls the business (POST /sandbox/v1/inbound {"type":"call"}): a connect
 //                webhook with an SDP offer; the business answers with pre_accept, accept, reject or terminate.
-//   terminate    either call ends: a terminate webhook, COMPLETED with start_time, end_time and duration
-//                after it was answered, FAILED before.
+//   terminate    either call ends (the business with action terminate, the user with POST
+//                /sandbox/v1/calls/{id}/terminate): a terminate webhook, COMPLETED with start_time,
+//                end_time and duration after it was answered, FAILED before.
+//   ring time    a call nobody answers ends after RING_TIMEOUT_MS (a durable job: a restart keeps
+//                it): a terminate webhook with status FAILED.
 //
 // Webhook shapes are Meta's (Calling API "API and Webhook Reference", "User-initiated calls"):
 // field `calls` in the Cloud envelope, `value.calls[]` {id, to, from, event, timestamp, direction,
@@ -34,9 +39,15 @@ import { fail, fromJsonText, isObj, obj, oneOf, onlyKeys, recipient, str, arr, t
 import { callPermission, grantCallbackPermission } from './call-permissions.ts';
 import { refuseBlockedSender } from './blocklist.ts';
 
-/** How long the simulated user's phone rings before they answer a business-initiated call. */
-export const SANDBOX_CALL_ANSWER_MS = 1000;
 const ANSWER_JOB = 'sandbox_call_answer';
+/**
+ * How long a call rings unanswered before it ends. 360dialog's inbound-call guide gives the
+ * business "from 30 to 60 seconds" to pre-accept a user's call; Meta's pages at hand name no exact
+ * ring time for either direction, so the longer bound is taken for both (a client that answers
+ * within 30 s, as the guide advises, is never cut off here).
+ */
+export const RING_TIMEOUT_MS = 60_000;
+const RING_JOB = 'call_ring_timeout';
 /** Meta: "Your business can make a maximum of 100 connected calls every 24 hours" (Obtain User Call Permissions). */
 const CONNECTED_CALLS_PER_DAY = 100;
 
@@ -369,8 +380,15 @@ async function connect(deps: Deps, channel: ChannelRow, r: CallRequest): Promise
     await tx.insertInto('calls').values(call).execute();
     const user = await tx.selectFrom('sandbox_users').select(['unreachable', 'blocked']).where('channel_id', '=', channel.id).where('wa_id', '=', to).executeTakeFirst();
     // A reachable user's phone rings at once; an unreachable one's never does (REJECTED comes with the answer job).
-    if (!user?.unreachable && !user?.blocked) await statusWebhook(deps, tx, await webhookTarget(tx, channel.id), call, at, 'RINGING');
-    await enqueueJob(deps, tx, { kind: ANSWER_JOB, refId: call.id, at: new Date(at.getTime() + SANDBOX_CALL_ANSWER_MS), payload: { channel_id: channel.id } });
+    const unreachable = Boolean(user?.unreachable || user?.blocked);
+    if (!unreachable) await statusWebhook(deps, tx, await webhookTarget(tx, channel.id), call, at, 'RINGING');
+    // The simulated user answers or declines after the configured delay (unless set never to);
+    // a delay at or past the ring time lets the call ring out.
+    const plan = deps.config.sandboxCallAnswer;
+    if ((unreachable || plan.action !== 'never') && plan.ms < RING_TIMEOUT_MS) {
+      await enqueueJob(deps, tx, { kind: ANSWER_JOB, refId: call.id, at: new Date(at.getTime() + plan.ms), payload: { channel_id: channel.id } });
+    }
+    await ringOut(deps, tx, channel.id, call.id, at);
     return { messaging_product: 'whatsapp', calls: [{ id: call.id }] };
   });
 }
@@ -385,24 +403,57 @@ registerJobHandler(ANSWER_JOB, async (deps, tx, job, payload) => {
   const iso = at.toISOString();
   const target = await webhookTarget(tx, channelId);
   const user = await tx.selectFrom('sandbox_users').select(['unreachable', 'blocked']).where('channel_id', '=', channelId).where('wa_id', '=', call.wa_id).executeTakeFirst();
-  if (user?.unreachable || user?.blocked) {
-    const ended = { ...call, state: 'rejected', end_time: iso, modified_at: iso };
-    await tx.updateTable('calls').set({ state: 'rejected', end_time: iso, modified_at: iso }).where('id', '=', call.id).where('state', '=', 'ringing').execute();
-    await statusWebhook(deps, tx, target, ended, at, 'REJECTED');
-    await terminateWebhook(deps, tx, target, ended, at);
-    return { done: true };
-  }
+  const plan = deps.config.sandboxCallAnswer;
+  if (user?.unreachable || user?.blocked || plan.action === 'decline') await declineRinging(deps, tx, target, call, at);
+  else if (plan.action === 'answer') await answerRinging(deps, tx, target, call, at);
+  return { done: true };
+});
+
+/** The user picks up a business call still ringing: the connect webhook carries their SDP answer, then the call is ACCEPTED. False: it stopped ringing meanwhile. */
+async function answerRinging(deps: Deps, tx: Executor, target: Target, call: CallsTable, at: Date): Promise<boolean> {
+  const iso = at.toISOString();
+  const res = await tx.updateTable('calls').set({ state: 'accepted', start_time: iso, modified_at: iso }).where('id', '=', call.id).where('state', '=', 'ringing').executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) return false;
   const accepted = { ...call, state: 'accepted', start_time: iso, modified_at: iso };
-  await tx.updateTable('calls').set({ state: 'accepted', start_time: iso, modified_at: iso }).where('id', '=', call.id).where('state', '=', 'ringing').execute();
-  // The user picks up: the connect webhook carries their SDP answer, then the call is ACCEPTED.
   await connectWebhook(deps, tx, target, accepted, at, 'answer');
   await statusWebhook(deps, tx, target, accepted, at, 'ACCEPTED');
+  return true;
+}
+
+/** The user declines a business call still ringing (or cannot be reached): REJECTED, then a FAILED terminate. False: it stopped ringing meanwhile. */
+async function declineRinging(deps: Deps, tx: Executor, target: Target, call: CallsTable, at: Date): Promise<boolean> {
+  const iso = at.toISOString();
+  const res = await tx.updateTable('calls').set({ state: 'rejected', end_time: iso, modified_at: iso }).where('id', '=', call.id).where('state', '=', 'ringing').executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) return false;
+  const ended = { ...call, state: 'rejected', end_time: iso, modified_at: iso };
+  await statusWebhook(deps, tx, target, ended, at, 'REJECTED');
+  await terminateWebhook(deps, tx, target, ended, at);
+  return true;
+}
+
+/** The call ends if it still rings (or is only pre-accepted) RING_TIMEOUT_MS after `at`. */
+async function ringOut(deps: Deps, tx: Executor, channelId: string, callId: string, at: Date): Promise<void> {
+  await enqueueJob(deps, tx, { kind: RING_JOB, refId: callId, at: new Date(at.getTime() + RING_TIMEOUT_MS), payload: { channel_id: channelId } });
+}
+
+// Nobody answered: the call ends unanswered, a terminate webhook with status FAILED (Meta's terminate
+// statuses are COMPLETED and FAILED; an unanswered call was never COMPLETED).
+registerJobHandler(RING_JOB, async (deps, tx, job, payload) => {
+  const channelId = isObj(payload) && typeof payload.channel_id === 'string' ? payload.channel_id : undefined;
+  if (!channelId) return { done: true };
+  const call = await tx.selectFrom('calls').selectAll().where('id', '=', job.ref_id).where('channel_id', '=', channelId).executeTakeFirst();
+  if (!call || !UNANSWERED.includes(call.state)) return { done: true };
+  const at = deps.clock.now();
+  const iso = at.toISOString();
+  const res = await tx.updateTable('calls').set({ state: 'ended', end_time: iso, modified_at: iso }).where('id', '=', call.id).where('state', 'in', UNANSWERED).executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 1) await terminateWebhook(deps, tx, await webhookTarget(tx, channelId), { ...call, state: 'ended', end_time: iso, modified_at: iso }, at);
   return { done: true };
 });
 
 // ---- actions on an existing call ----
 
-const LIVE = ['ringing', 'pre_accepted', 'accepted'];
+export const LIVE = ['ringing', 'pre_accepted', 'accepted'];
+const UNANSWERED = ['ringing', 'pre_accepted'];
 
 async function act(deps: Deps, channel: ChannelRow, r: CallRequest): Promise<{ success: true }> {
   return transact(deps, async (tx: Transaction<Database>) => {
@@ -469,8 +520,78 @@ export async function userCalls(deps: Deps, channel: ChannelRow, from: string): 
     await tx.insertInto('calls').values(call).execute();
     if (settings.callback_permission_status === 'ENABLED') await grantCallbackPermission(tx, channel.id, from, at);
     await connectWebhook(deps, tx, await webhookTarget(tx, channel.id), call, at, 'offer');
+    await ringOut(deps, tx, channel.id, call.id, at);
     return { id: call.id };
   });
+}
+
+/** What the simulated user's action did to the call, as the webhooks tell the business. */
+export interface UserCallOutcome {
+  id: string;
+  /** accepted: picked up; completed: hung up after talking; rejected: declined the business's call; cancelled: hung up before anyone answered. */
+  outcome: 'accepted' | 'completed' | 'rejected' | 'cancelled';
+}
+
+async function liveCallOf(tx: Executor, channelId: string, callId: string, waId?: string): Promise<CallsTable> {
+  let q = tx.selectFrom('calls').selectAll().where('id', '=', callId).where('channel_id', '=', channelId);
+  if (waId !== undefined) q = q.where('wa_id', '=', waId);
+  const call = await q.executeTakeFirst();
+  if (!call) throw fail('call_id', `no call ${callId.slice(0, 80)} on this phone number${waId !== undefined ? ' with this user' : ''}`);
+  if (!LIVE.includes(call.state)) throw fail('call_id', `call ${call.id} has ended (${call.state})`);
+  return call;
+}
+
+const changedMeanwhile = (id: string) => fail('call_id', `call ${id} changed meanwhile; try again`);
+
+/**
+ * The simulated user picks up a business call that rings (the sandbox phone's Accept, or POST
+ * /sandbox/v1/calls/{id}/accept): the same connect webhook (SDP answer) and ACCEPTED status as
+ * when the sandbox answers for them. `waId`: only a call with this user (the phone's own user).
+ */
+export async function userAcceptsCall(deps: Deps, channel: ChannelRow, callId: string, waId?: string): Promise<UserCallOutcome> {
+  return transact(deps, async (tx) => {
+    const call = await liveCallOf(tx, channel.id, callId, waId);
+    if (call.direction === 'USER_INITIATED') throw fail('call_id', `call ${call.id} is the user's own call: the business answers it (action accept on /calls)`);
+    if (call.state !== 'ringing') throw fail('call_id', `call ${call.id} is connected already`);
+    if (!(await answerRinging(deps, tx, await webhookTarget(tx, channel.id), call, deps.clock.now()))) throw changedMeanwhile(call.id);
+    return { id: call.id, outcome: 'accepted' };
+  });
+}
+
+/**
+ * The simulated user hangs up (the sandbox phone's Decline or Hang up, or POST
+ * /sandbox/v1/calls/{id}/terminate): a connected call ends COMPLETED with its duration; a business
+ * call still ringing is declined (REJECTED, then a FAILED terminate, as Meta shows a rejected
+ * call); the user's own call not yet answered is called off (a FAILED terminate).
+ */
+export async function userEndsCall(deps: Deps, channel: ChannelRow, callId: string, waId?: string): Promise<UserCallOutcome> {
+  return transact(deps, async (tx) => {
+    const call = await liveCallOf(tx, channel.id, callId, waId);
+    const at = deps.clock.now();
+    const iso = at.toISOString();
+    const target = await webhookTarget(tx, channel.id);
+    if (call.direction === 'BUSINESS_INITIATED' && call.state === 'ringing') {
+      if (!(await declineRinging(deps, tx, target, call, at))) throw changedMeanwhile(call.id);
+      return { id: call.id, outcome: 'rejected' };
+    }
+    const res = await tx.updateTable('calls').set({ state: 'ended', end_time: iso, modified_at: iso }).where('id', '=', call.id).where('state', '=', call.state).executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw changedMeanwhile(call.id);
+    await terminateWebhook(deps, tx, target, { ...call, state: 'ended', end_time: iso, modified_at: iso }, at);
+    return { id: call.id, outcome: call.state === 'accepted' ? 'completed' : 'cancelled' };
+  });
+}
+
+/** The user's call under way with the number, if any (newest first): what the sandbox phone shows. */
+export async function liveCallWith(db: Executor, channelId: string, waId: string): Promise<Pick<CallsTable, 'id' | 'direction' | 'state' | 'start_time' | 'created_at'> | undefined> {
+  return db
+    .selectFrom('calls')
+    .select(['id', 'direction', 'state', 'start_time', 'created_at'])
+    .where('channel_id', '=', channelId)
+    .where('wa_id', '=', waId)
+    .where('state', 'in', LIVE)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 // ---- call permission state ----

@@ -850,6 +850,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...subscribedAppEndpoints(),
     ...groupEndpoints(),
     ...callingEndpoints(),
+    ...templateAnalyticsEndpoints(),
   ];
 }
 
@@ -959,5 +960,31 @@ function callingEndpoints(): EndpointProfile[] {
     calls('/calls'),
     { method: 'GET', path: '/calling/permissions/{wa_id}', flavour: 'cloud', body: 'none', params: { wa_id: SANDBOX_USER } },
     { method: 'GET', path: '/call_permissions', flavour: 'cloud', body: 'none', query: { user_wa_id: SANDBOX_USER } },
+    // The simulated user's side (routes/calling.ts): a call no number has, so every request is refused.
+    ...(['accept', 'terminate'] as const).map((action): EndpointProfile => ({
+      method: 'POST',
+      path: `/sandbox/v1/calls/{call_id}/${action}`,
+      flavour: 'cloud',
+      body: 'json',
+      params: { call_id: 'wacid.hostilemissing' },
+      valid: [{}],
+      queryExpect: 'either',
+    })),
+  ];
+}
+
+// ---- Template analytics (routes/template-analytics.ts) ----
+
+function templateAnalyticsEndpoints(): EndpointProfile[] {
+  return [
+    {
+      method: 'GET',
+      path: '/template_analytics',
+      flavour: 'cloud',
+      body: 'none',
+      // A well-formed query naming a template id no WABA has: refused (400, code 100), as is every hostile variant.
+      query: { start: '1759276800', end: '1759363200', granularity: 'DAILY', template_ids: '["900000000000888"]', metric_types: 'SENT,READ' },
+      queryExpect: 'reject',
+    },
   ];
 }

@@ -9,12 +9,28 @@
 //
 // On-Premise numbers are refused (the On-Premise API has no calling). A number on Meta's network
 // asks Meta (the checked body goes to Meta's own path; Meta's answer or error comes back).
+//
+// The sandbox's simulated user's side of a call (an openwaba extension, sandbox numbers only):
+//
+//   POST /sandbox/v1/calls/{call_id}/accept      the user picks up a business call that rings
+//   POST /sandbox/v1/calls/{call_id}/terminate   the user hangs up (declines a business call that rings)
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import { withQuery } from '../../network/meta/cloud-api.ts';
-import { recipient } from '../validate/check.ts';
-import { assertCloudChannel, handleCallRequest, parseCallRequest, parseCallingSettings, permissionState, readCallingSettings, updateCallingSettings } from '../calling.ts';
+import { fail, isObj, onlyKeys, recipient } from '../validate/check.ts';
+import { assertSandboxChannel } from '../inbound.ts';
+import {
+  assertCloudChannel,
+  handleCallRequest,
+  parseCallRequest,
+  parseCallingSettings,
+  permissionState,
+  readCallingSettings,
+  updateCallingSettings,
+  userAcceptsCall,
+  userEndsCall,
+} from '../calling.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Calling'];
@@ -71,7 +87,8 @@ export const callingRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
     description:
       'connect: {messaging_product:"whatsapp", to, action:"connect", session:{sdp_type:"offer", sdp}} → {messaging_product, calls:[{id}]} (the user must have granted call permission: else 138006). ' +
       'pre_accept/accept {call_id, session:{sdp_type:"answer", sdp}}, reject/terminate {call_id} → {success:true}. ' +
-      'Sandbox: the user answers a business call after about a second (statuses RINGING, ACCEPTED; REJECTED when unreachable or blocking).',
+      'Sandbox: the user answers a business call after OPENWABA_SANDBOX_CALL_ANSWER, 1 s by default (statuses RINGING, ACCEPTED; REJECTED when set to decline, unreachable or blocking); ' +
+      'a call nobody answers ends after 60 s (a terminate webhook with status FAILED).',
     body: Type.Unknown(),
   };
   const permissionsDoc = { tags, security, summary: 'Whether the business may call a user, and its call and permission request limits' };
@@ -90,5 +107,60 @@ export const callingRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
     '/call_permissions',
     { config, schema: { ...permissionsDoc, summary: `${permissionsDoc.summary} (Meta's path: ?user_wa_id=)`, querystring: Type.Object({ user_wa_id: Type.Optional(Type.String({ maxLength: 64 })) }) } },
     (request) => getPermission(request, (request.query as { user_wa_id?: string }).user_wa_id, 'user_wa_id'),
+  );
+
+  // The simulated user's side (sandbox numbers only; a body, if any, must be an empty object).
+  const userAction = (act: typeof userAcceptsCall) => async (request: FastifyRequest) => {
+    const ch = request.channel!;
+    assertSandboxChannel(ch);
+    assertCloudChannel(ch);
+    const b = request.body;
+    if (b !== undefined && b !== null && b !== '') {
+      if (!isObj(b)) throw fail('body', 'must be empty or a JSON object');
+      onlyKeys(b, 'body', []);
+    }
+    const r = await act(deps, ch, (request.params as { call_id: string }).call_id);
+    return { success: true as const, call: r };
+  };
+  const sandboxDoc = (summary: string, description: string) => ({
+    tags: ['Sandbox (extension)'],
+    security,
+    summary,
+    description,
+    params: Type.Object({ call_id: Type.String({ minLength: 1, maxLength: 256 }) }),
+    body: Type.Unknown(),
+    response: {
+      200: Type.Object({
+        success: Type.Literal(true),
+        call: Type.Object({ id: Type.String(), outcome: Type.Union([Type.Literal('accepted'), Type.Literal('completed'), Type.Literal('rejected'), Type.Literal('cancelled')]) }),
+      }),
+    },
+  });
+  app.post(
+    '/sandbox/v1/calls/:call_id/accept',
+    {
+      config,
+      bodyLimit: 1024,
+      schema: sandboxDoc(
+        "The simulated user picks up a business call that rings",
+        'The business gets the connect webhook with the user\'s SDP answer, then status ACCEPTED (as when the sandbox answers by itself after OPENWABA_SANDBOX_CALL_ANSWER). ' +
+          'Refused (400) for a call that no longer rings, or that the user made.',
+      ),
+    },
+    (request) => userAction(userAcceptsCall)(request),
+  );
+  app.post(
+    '/sandbox/v1/calls/:call_id/terminate',
+    {
+      config,
+      bodyLimit: 1024,
+      schema: sandboxDoc(
+        'The simulated user hangs up (or declines a business call that rings)',
+        'A connected call: a terminate webhook with status COMPLETED, start_time, end_time and duration (outcome completed). ' +
+          'A business call still ringing: status REJECTED, then a terminate webhook with status FAILED (outcome rejected). ' +
+          "The user's own call not yet answered: a terminate webhook with status FAILED (outcome cancelled). Refused (400) for a call that has ended.",
+      ),
+    },
+    (request) => userAction(userEndsCall)(request),
   );
 };

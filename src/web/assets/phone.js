@@ -257,6 +257,51 @@
     if (added && stick) toBottom();
   }
 
+  function callForm(action, callId, cls, label) {
+    var f = el('form');
+    f.method = 'post';
+    f.action = action;
+    f.setAttribute('data-enhance', '');
+    f.appendChild(hidden('_csrf', csrf()));
+    f.appendChild(hidden('call_id', callId));
+    var b = el('button', cls, label);
+    b.type = 'submit';
+    f.appendChild(b);
+    return f;
+  }
+
+  /** The call bar, as the server draws it (views/phone/call.eta): redrawn only when the call or its state changes. */
+  function showCall(call) {
+    var box = document.getElementById('call');
+    if (!box || call === undefined) return;
+    var start = document.getElementById('call-start');
+    if (start) start.hidden = !!call;
+    var sig = call ? call.id + '|' + call.state : '';
+    if (box.getAttribute('data-sig') === sig) return;
+    box.setAttribute('data-sig', sig);
+    while (box.firstChild) box.removeChild(box.firstChild);
+    box.className = 'call' + (call ? ' call-' + call.direction + ' call-' + call.state : '');
+    box.hidden = !call;
+    if (!call) return;
+    var business = box.getAttribute('data-business') || 'the business';
+    var ringingIn = call.direction === 'incoming' && call.state === 'ringing';
+    var title = el('p', 'call-title', call.state === 'connected' ? 'On a call with ' + business : ringingIn ? 'Incoming voice call from ' + business : 'Calling ' + business + '…');
+    title.setAttribute('role', ringingIn ? 'alert' : 'status');
+    box.appendChild(title);
+    if (call.since) {
+      var since = el('p', 'call-since', 'since ');
+      var t = el('time');
+      t.setAttribute('datetime', call.since);
+      localTime(t);
+      since.appendChild(t);
+      box.appendChild(since);
+    }
+    var actions = el('div', 'call-actions');
+    if (ringingIn) actions.appendChild(callForm('/sandbox/phone/call/answer', call.id, 'accept', 'Accept'));
+    actions.appendChild(callForm('/sandbox/phone/call/end', call.id, 'decline', ringingIn ? 'Decline' : 'Hang up'));
+    box.appendChild(actions);
+  }
+
   /** The business's typing indicator (a mark-as-read with typing_indicator): until when, or null. */
   function showTyping(until) {
     var t = document.getElementById('chat-typing');
@@ -305,6 +350,7 @@
         apply(data.items, follow === true);
         // The server's clock decides when the 25 s are over: the version changes then too.
         showTyping(data.typing);
+        showCall(data.call);
       })
       .catch(function () { /* a missed poll is retried on the next tick */ })
       .then(function () {
@@ -350,7 +396,7 @@
     });
   }
 
-  Array.prototype.forEach.call(chat.querySelectorAll('time[datetime]'), localTime);
+  Array.prototype.forEach.call(document.querySelectorAll('#chat time[datetime], #call time[datetime]'), localTime);
   if (!location.hash) toBottom();
   schedule(1000);
 })();

@@ -11,6 +11,7 @@ import { bubbleOf, reactionOf, snippet, type Bubble, type StoredMessage } from '
 import { templateView, type TemplateView } from './template-view.ts';
 import { businessView, userFacts } from '../user-view.ts';
 import { typingUntil } from '../../messaging/typing-indicator.ts';
+import { callOf, type PhoneCall } from './calls.ts';
 
 export const CONVERSATION_LIMIT = 100;
 
@@ -28,9 +29,10 @@ const COLUMNS = ['id', 'direction', 'type', 'content', 'status', 'error_code', '
 /**
  * A cheap fingerprint of the conversation: it changes when a message is added or any status moves
  * (statuses only move forward and each sets its own timestamp, so the counts below grow), and when
- * the business starts or stops typing (typing: until when, or null; typing-indicator.ts).
+ * the business starts or stops typing (typing: until when, or null; typing-indicator.ts), and when
+ * a call with the user starts, is answered or ends (call: the live call, or null; calls.ts).
  */
-export async function conversationState(deps: Deps, channel: ChannelRow, waId: string): Promise<{ version: string; typing: string | null }> {
+export async function conversationState(deps: Deps, channel: ChannelRow, waId: string): Promise<{ version: string; typing: string | null; call: PhoneCall | null }> {
   const r = await deps.db.kysely
     .selectFrom('messages')
     .select([
@@ -42,13 +44,16 @@ export async function conversationState(deps: Deps, channel: ChannelRow, waId: s
       sql<string | null>`max(created_at)`.as('last'),
       // In the same round trip: the poll stays one query.
       sql<string | null>`(select typing_until from sandbox_users where channel_id = ${channel.id} and wa_id = ${waId})`.as('typing_until'),
+      // The user's live call, newest first (index calls_channel_user).
+      sql<string | null>`(select id || '|' || direction || '|' || state || '|' || coalesce(start_time, '') from calls where channel_id = ${channel.id} and wa_id = ${waId} and state in ('ringing', 'pre_accepted', 'accepted') order by created_at desc limit 1)`.as('live_call'),
     ])
     .where('channel_id', '=', channel.id)
     .where('wa_id', '=', waId)
     .executeTakeFirstOrThrow();
   const typing = typingUntil(r.typing_until, deps.clock.now());
-  const raw = [r.n, r.s, r.d, r.r, r.f, r.last ?? '', typing ?? ''].map(String).join('|');
-  return { version: `"${createHash('sha256').update(`${channel.id}|${waId}|${raw}`).digest('base64url').slice(0, 27)}"`, typing };
+  const call = callOf(r.live_call);
+  const raw = [r.n, r.s, r.d, r.r, r.f, r.last ?? '', typing ?? '', call ? `${call.id}|${call.state}` : ''].map(String).join('|');
+  return { version: `"${createHash('sha256').update(`${channel.id}|${waId}|${raw}`).digest('base64url').slice(0, 27)}"`, typing, call };
 }
 
 /** One message of this conversation (for taps and reactions), or undefined. */

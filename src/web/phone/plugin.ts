@@ -15,6 +15,7 @@ import type { ChannelRow } from '../../services/channels.ts';
 import { conversationState, loadConversation } from './conversation.ts';
 import { hubPickRoutes } from './hub-pick.ts';
 import { flowRunnerRoutes } from './flow-routes.ts';
+import { callRoutes } from './calls.ts';
 import { renderPhone, withSignatures } from './render.ts';
 import { ensurePhoneSession, leavePhone, readPhone, setPhoneUser, startChannelSession, unusable, type PhoneState, type PhoneUser } from './session.ts';
 
@@ -136,6 +137,8 @@ const phoneRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) =>
   app.post(`${HOME}/location`, send(async (_s, _u, form) => locationMessage(form)));
   app.post(`${HOME}/react`, send((channel, user, form) => reactionMessage(deps, channel, user, form)));
   app.post(`${HOME}/reply`, send((channel, user, form) => replyMessage(deps, channel, user, form)));
+  // Calls: call the business, accept or decline its call, hang up (calls.ts).
+  callRoutes(app, deps, { posted, done });
   // A flow message opened: its screens, and the nfm_reply when completed (flow-routes.ts). Its own
   // scope reads multipart forms: a screen with a PhotoPicker or DocumentPicker posts its files.
   await app.register(async (scope) => {
@@ -153,11 +156,12 @@ const phoneRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) =>
     if (!s.channel) throw new ApiError(401, s.problem ?? 'Pick a channel first.');
     const user = s.session?.subject.user;
     if (!user) throw new ApiError(409, 'Choose who you are first.');
-    const { version, typing } = await conversationState(deps, s.channel, user.waId);
+    const { version, typing, call } = await conversationState(deps, s.channel, user.waId);
     reply.header('etag', version);
     if (request.headers['if-none-match'] === version) return reply.status(304).send();
     // typing: until when the business shows "typing…" (a mark-as-read with typing_indicator), or null.
-    return { version, typing, items: withSignatures(await loadConversation(deps, s.channel, user.waId)) };
+    // call: the user's call under way (incoming or outgoing, ringing or connected), or null.
+    return { version, typing, call, items: withSignatures(await loadConversation(deps, s.channel, user.waId)) };
   });
 
 };

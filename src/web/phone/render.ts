@@ -6,6 +6,7 @@ import type { Bubble } from './bubbles.ts';
 import { conversationState, loadConversation, metaSignature, phoneUserProfile } from './conversation.ts';
 import { ensurePhoneSession, type PhoneState } from './session.ts';
 import { readAutomation } from '../../messaging/conversational-automation.ts';
+import { callButtonShown } from './calls.ts';
 
 export type SignedBubble = Bubble & { sig: string };
 
@@ -61,17 +62,18 @@ export async function renderPhone(deps: Deps, reply: FastifyReply, s: PhoneState
     ).map((u) => ({ wa_id: u.wa_id, name: u.name, username: u.username, hidesNumber: u.hide_number === 1 }));
     return renderPage(reply, 'phone/user', { ...base, title: 'Sandbox phone: who are you?', csrf, channel, recent }, status);
   }
-  const [bubbles, { version, typing }, profile] = await Promise.all([
+  const [bubbles, { version, typing, call }, profile, callButton] = await Promise.all([
     loadConversation(deps, s.channel, user.waId),
     conversationState(deps, s.channel, user.waId),
     phoneUserProfile(deps, s.channel, user.waId),
+    callButtonShown(deps, s.channel),
   ]);
   // An empty chat offers the number's ice breakers and commands (POST /conversational_automation), as WhatsApp does.
   const suggestions = bubbles.length === 0 ? await readAutomation(deps, s.channel.id) : undefined;
   return renderPage(
     reply,
     'phone/chat',
-    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, profile, bubbles: withSignatures(bubbles), version, typing, reactions: REACTIONS, suggestions, scripts: ['/assets/phone.js'] },
+    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, profile, bubbles: withSignatures(bubbles), version, typing, call, callButton, reactions: REACTIONS, suggestions, scripts: ['/assets/phone.js'] },
     status,
   );
 }
