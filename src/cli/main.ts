@@ -2,25 +2,19 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { systemClock } from '../clock.ts';
-import { openDb } from '../db/index.ts';
-import { migrateToLatest } from '../db/migrate.ts';
 import type { Deps } from '../deps.ts';
-import { newPassword } from '../crypto.ts';
-import { demoBanner, startServer } from '../server.ts';
-import { bootstrapTenant } from '../services/bootstrap.ts';
-import { createPartnerApiKey } from '../services/partner-api-keys.ts';
-import { createPartnerWithHubUser, getPartner, listPartners } from '../services/partners.ts';
-import { getChannel, getChannelWire } from '../services/channels.ts';
-import { detachMetaChannel } from '../network/meta/channels.ts';
-import { attachVerified } from '../network/meta/number-check.ts';
-import { createChannelApiKey } from '../services/channel-api-keys.ts';
 import { ApiError } from '../errors.ts';
 import { addPartnerChangeCommands } from './partner-changes.ts';
 import { addOnboardingUserCommands } from './onboarding-users.ts';
 
+// The modules a command needs are imported when it runs, not here: the whole server (Fastify, the
+// pages, every route) took 3 s to load through tsx for a `--help` or a `keys create`, and a
+// configuration error is now answered before any of it loads.
+
 /** Opens the database, brings it up to date (unless told not to), runs fn, closes it. */
 async function withDeps<T>(fn: (deps: Deps) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
   const config = loadConfig();
+  const [{ openDb }, { migrateToLatest }] = await Promise.all([import('../db/index.ts'), import('../db/migrate.ts')]);
   const db = openDb(config.databaseUrl, { poolSize: 2 });
   try {
     if (opts.migrate !== false) await migrateToLatest(db);
@@ -34,6 +28,7 @@ const print = (value: unknown): void => void process.stdout.write(JSON.stringify
 
 async function start(): Promise<void> {
   const config: Config = loadConfig();
+  const { demoBanner, startServer } = await import('../server.ts');
   const server = await startServer(config);
   if (server.demo) process.stdout.write(demoBanner(server.url, server.demo) + '\n');
   process.stdout.write(`openwaba listening on ${server.url}  (API docs: ${server.url}/docs)\n`);
@@ -65,6 +60,7 @@ export function buildCli(): Command {
     .description('Bring the database schema up to date')
     .action(() =>
       withDeps(async (deps) => {
+        const { migrateToLatest } = await import('../db/migrate.ts');
         const applied = await migrateToLatest(deps.db);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
       }, { migrate: false }),
@@ -79,6 +75,7 @@ export function buildCli(): Command {
     .option('--password <password>', 'hub user password (default: generated)')
     .action((opts: { json?: boolean; brandName?: string; username?: string; password?: string }) =>
       withDeps(async (deps) => {
+        const [{ bootstrapTenant }, { demoBanner }] = await Promise.all([import('../services/bootstrap.ts'), import('../server.ts')]);
         const r = await bootstrapTenant(deps, { brandName: opts.brandName, username: opts.username, password: opts.password });
         if (opts.json) print(r);
         else process.stdout.write(demoBanner(deps.config.publicUrl, r).replace('first start, demo tenant created', 'tenant created') + '\n');
@@ -95,6 +92,7 @@ export function buildCli(): Command {
     .addOption(new Option('--country <cc>', 'two-letter country code'))
     .action((opts: { name: string; username: string; password?: string; country?: string }) =>
       withDeps(async (deps) => {
+        const [{ newPassword }, { createPartnerWithHubUser }] = await Promise.all([import('../crypto.ts'), import('../services/partners.ts')]);
         const password = opts.password ?? newPassword();
         const { partner, user } = await createPartnerWithHubUser(deps, { partner: { brand_name: opts.name, country: opts.country?.toUpperCase() ?? null }, username: opts.username, password });
         print({ partner_id: partner.id, brand_name: partner.brand_name, username: user.username, ...(opts.password ? {} : { password }) });
@@ -103,7 +101,7 @@ export function buildCli(): Command {
   partners
     .command('list')
     .description('List partners')
-    .action(() => withDeps(async (deps) => print((await listPartners(deps)).map((p) => ({ id: p.id, brand_name: p.brand_name, created_at: p.created_at })))));
+    .action(() => withDeps(async (deps) => print((await (await import('../services/partners.ts')).listPartners(deps)).map((p) => ({ id: p.id, brand_name: p.brand_name, created_at: p.created_at })))));
 
   const keys = program.command('keys').description('Manage API keys');
   keys
@@ -114,6 +112,12 @@ export function buildCli(): Command {
     .option('--channel <channel_id>', 'create a D360-API-KEY for this channel instead (revokes its earlier keys)')
     .action((opts: { partner: string; name: string; channel?: string }) =>
       withDeps(async (deps) => {
+        const [{ getPartner }, { getChannel }, { createChannelApiKey }, { createPartnerApiKey }] = await Promise.all([
+          import('../services/partners.ts'),
+          import('../services/channels.ts'),
+          import('../services/channel-api-keys.ts'),
+          import('../services/partner-api-keys.ts'),
+        ]);
         await getPartner(deps, opts.partner);
         if (opts.channel) print(await createChannelApiKey(deps, await getChannel(deps, opts.partner, opts.channel)));
         else print(await createPartnerApiKey(deps, opts.partner, opts.name));
@@ -132,6 +136,7 @@ export function buildCli(): Command {
     .option('--no-verify', 'attach without asking Meta about the number first (by default a wrong id or token is refused with Meta\'s reason)')
     .action((opts: { partner: string; channel: string; phoneNumberId: string; wabaId: string; verify: boolean }) =>
       withDeps(async (deps) => {
+        const [{ getChannel, getChannelWire }, { attachVerified }] = await Promise.all([import('../services/channels.ts'), import('../network/meta/number-check.ts')]);
         await getChannel(deps, opts.partner, opts.channel);
         const accessToken = await readToken();
         await attachVerified(deps, opts.channel, { phoneNumberId: opts.phoneNumberId, wabaId: opts.wabaId, accessToken }, opts.verify);
@@ -145,6 +150,7 @@ export function buildCli(): Command {
     .requiredOption('--channel <channel_id>', 'channel id (…CH)')
     .action((opts: { partner: string; channel: string }) =>
       withDeps(async (deps) => {
+        const [{ getChannel, getChannelWire }, { detachMetaChannel }] = await Promise.all([import('../services/channels.ts'), import('../network/meta/channels.ts')]);
         await getChannel(deps, opts.partner, opts.channel);
         await detachMetaChannel(deps, opts.channel);
         print(await getChannelWire(deps, opts.partner, opts.channel));
