@@ -18,6 +18,9 @@
 //   POST   /sandbox/v1/group_status            Meta suspends a group or clears it (openwaba's: group_status_update)
 //   (a participant writes to the group: POST /sandbox/v1/inbound with group_id, routes/sandbox.ts)
 //
+// A number on Meta's network asks Meta for each of these (network/meta/groups-proxy.ts: the same
+// Graph paths, Meta's answers and errors passed on); the /sandbox/v1/ routes stay sandbox-only.
+//
 // Meta creates a group asynchronously and sends its invite link in a group_lifecycle_update
 // webhook; the create answers the new group's id (360dialog) and a request_id (Meta's webhooks
 // name the request): both, so a client reading either finds its own. Answers of the other writes
@@ -52,6 +55,8 @@ import {
   requestId,
 } from '../groups.ts';
 import { base62 } from '../../ids.ts';
+import { createMetaGroup, groupsAtMeta, listMetaGroups, metaGroupRequest, type GroupEdge } from '../../network/meta/groups-proxy.ts';
+import type { ChannelRow } from '../../services/channels.ts';
 import { groupSuspended, leaveGroup, parseGroupStatus, parseLeave, setGroupStatus, settingsUpdateItem } from '../group-inbound.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -69,7 +74,7 @@ const MAX_PAGE = 1024;
 
 const GROUP_CURSOR = { prefix: 'g', key: /^[A-Za-z0-9_-]{1,256}$/, max: MAX_PAGE };
 
-export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
+export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps, meta }) => {
   const db = deps.db.kysely;
   const now = () => deps.clock.now();
   const channelOf = (request: FastifyRequest) => {
@@ -78,10 +83,20 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     return ch;
   };
   const idOf = (request: FastifyRequest) => (request.params as { group_id: string }).group_id;
+  /** The channel when its groups are Meta's (a Cloud number on Meta's network), else undefined. */
+  const atMeta = (request: FastifyRequest): ChannelRow | undefined => (groupsAtMeta(request.channel!) ? request.channel! : undefined);
+  /** A request about one group, for a number on Meta's network: Meta's answer. */
+  const toMeta = (request: FastifyRequest, ch: ChannelRow, edge?: GroupEdge) =>
+    metaGroupRequest(meta, ch, request.method as 'GET' | 'POST' | 'DELETE', idOf(request), edge, {
+      fields: (request.query as { fields?: string } | undefined)?.fields,
+      body: request.body,
+    });
 
   app.get('/groups', { config, schema: { tags, security, summary: "The number's active groups, paged with Graph cursors", querystring: Paging } }, async (request) => {
-    const ch = channelOf(request);
     const q = request.query as { limit?: string; after?: string; before?: string };
+    const m = atMeta(request);
+    if (m) return listMetaGroups(meta, m, q);
+    const ch = channelOf(request);
     const { limit, after, before } = graphCursorPage(q, GROUP_CURSOR);
     let sel = db.selectFrom('groups').select(['id', 'subject', 'created_at']).where('channel_id', '=', ch.id);
     if (after !== undefined) sel = sel.where('id', '>', after);
@@ -108,6 +123,8 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   });
 
   app.post('/groups', { config, schema: { tags, security, summary: 'Create a group (its invite link comes in a group_lifecycle_update webhook)', body: AnyBody } }, async (request) => {
+    const m = atMeta(request);
+    if (m) return createMetaGroup(meta, m, request.body);
     const ch = channelOf(request);
     const g = parseCreateGroup(request.body);
     const at = now();
@@ -129,6 +146,8 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   });
 
   app.get('/groups/:group_id', { config, schema: { tags, security, summary: 'A group: subject, description, participants, …', params: GroupParams, querystring: Fields } }, async (request) => {
+    const m = atMeta(request);
+    if (m) return toMeta(request, m);
     const ch = channelOf(request);
     const g = await groupOf(deps, ch, idOf(request), 'GET');
     const fields = askedFields(fieldsParam(request), GROUP_FIELDS);
@@ -137,6 +156,8 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   });
 
   app.post('/groups/:group_id', { config, schema: { tags, security, summary: "Update a group's subject, description or profile picture", params: GroupParams, body: AnyBody } }, async (request) => {
+    const m = atMeta(request);
+    if (m) return toMeta(request, m);
     const ch = channelOf(request);
     const u = parseUpdateGroup(request.body);
     // parseUpdateGroup checked it is a string when given.
@@ -154,6 +175,8 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   });
 
   app.delete('/groups/:group_id', { config, schema: { tags, security, summary: 'Delete a group (its participants are removed)', params: GroupParams } }, async (request) => {
+    const m = atMeta(request);
+    if (m) return toMeta(request, m);
     const ch = channelOf(request);
     const id = idOf(request);
     const at = now();
@@ -167,11 +190,15 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   });
 
   app.get('/groups/:group_id/invite_link', { config, schema: { tags, security, summary: "The group's invite link", params: GroupParams } }, async (request) => {
+    const m = atMeta(request);
+    if (m) return toMeta(request, m, 'invite_link');
     const g = await groupOf(deps, channelOf(request), idOf(request), 'GET');
     return { messaging_product: 'whatsapp', invite_link: inviteLink(g) };
   });
 
   app.post('/groups/:group_id/invite_link', { config, schema: { tags, security, summary: 'Reset the invite link (the old one stops working)', params: GroupParams, body: Type.Optional(AnyBody) } }, async (request) => {
+    const m = atMeta(request);
+    if (m) return toMeta(request, m, 'invite_link');
     const g = await groupOf(deps, channelOf(request), idOf(request), 'POST');
     const invite_code = base62(22);
     await db.updateTable('groups').set({ invite_code }).where('id', '=', g.id).execute();
@@ -179,6 +206,8 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   });
 
   app.delete('/groups/:group_id/participants', { config, schema: { tags, security, summary: 'Remove participants from a group', params: GroupParams, body: AnyBody } }, async (request) => {
+    const m = atMeta(request);
+    if (m) return toMeta(request, m, 'participants');
     const ch = channelOf(request);
     const users = parseRemoveParticipants(request.body);
     const id = idOf(request);
@@ -201,12 +230,16 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   });
 
   app.get('/groups/:group_id/join_requests', { config, schema: { tags, security, summary: "The group's open join requests", params: GroupParams } }, async (request) => {
+    const m = atMeta(request);
+    if (m) return toMeta(request, m, 'join_requests');
     const g = await groupOf(deps, channelOf(request), idOf(request), 'GET');
     const open = await participantsOf(db, g.id, 'requested');
     return { data: open.map((r) => ({ join_request_id: r.join_request_id, wa_id: r.wa_id, creation_timestamp: Math.floor(Date.parse(r.created_at) / 1000) })), paging: { cursors: {} } };
   });
 
   const decide = (approve: boolean) => async (request: FastifyRequest) => {
+    const m = atMeta(request);
+    if (m) return toMeta(request, m, 'join_requests');
     const ch = channelOf(request);
     const ids = parseJoinRequests(request.body);
     const id = idOf(request);

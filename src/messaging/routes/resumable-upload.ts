@@ -8,18 +8,20 @@
 // (graph-paths.ts) turns it into /uploads/{session} before routing, so these routes take a plain
 // parameter.
 //
-// Numbers on Meta's network: uploads are not proxied to Meta (a handle must be Meta's to be of use
-// in a template Meta reviews), so POST /uploads answers them a 400 saying so; clients upload to
-// Meta's own Resumable Upload API with their app's token.
+// Numbers on Meta's network: a handle must be Meta's to be of use in a template Meta reviews, so
+// with a Meta app id configured (OPENWABA_META_APP_ID) the three routes go to Meta's Resumable
+// Upload API with the number's token, the chunks streamed through (network/meta/resumable-proxy.ts);
+// without one, POST /uploads answers them a 400 saying so (clients then upload to Meta's own API
+// with their app's token).
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
-import { metaError } from '../errors.ts';
 import { discard } from '../media/intake.ts';
 import { useRawBody } from '../media/onprem-upload.ts';
 import { createSession, findSession, MAX_FILE_LENGTH, parseNewSession, receiveChunk, receivedBytes, sessionName, UPLOAD_FILE_TYPES, type NewSession } from '../media/resumable.ts';
 import { UnknownMediaBody } from '../media/error-schemas.ts';
+import { createMetaUploadSession, metaUploadChunk, metaUploadState } from '../../network/meta/resumable-proxy.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const config = { flavour: 'cloud' as const };
@@ -36,7 +38,7 @@ const header = (request: FastifyRequest, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-export const resumableUploadRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {
+export const resumableUploadRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps, meta }) => {
   await app.register(async (scope) => {
     // Every body reaches the handlers unread: the bytes of a chunk, or whatever a client sends
     // with the session's creation (its parameters are in the query).
@@ -61,8 +63,8 @@ export const resumableUploadRoutes: FastifyPluginAsync<MessagingOptions> = async
         async (request) => {
           discard(bodyOf(request), cutOff(request));
           const ch = request.channel!;
-          if (ch.network === 'meta')
-            throw metaError(400, 100, 'Invalid parameter', "this number is on Meta's network: openwaba does not proxy the Resumable Upload API to Meta; upload with Meta's /{app-id}/uploads and your app's token");
+          // Without a Meta app id configured: the 400 that says so (resumable-proxy.ts noMetaAppId).
+          if (ch.network === 'meta') return createMetaUploadSession(meta, ch, request.query as NewSession);
           const session = await createSession(deps, ch, parseNewSession(request.query as NewSession));
           return { id: sessionName(session.id) };
         },
@@ -82,6 +84,7 @@ export const resumableUploadRoutes: FastifyPluginAsync<MessagingOptions> = async
         },
       },
       async (request) => {
+        if (request.channel!.network === 'meta') return metaUploadState(meta, request.channel!, sessionOf(request), (request.query as { sig?: unknown }).sig);
         const session = await findSession(deps, request.channel!, sessionOf(request), 'get');
         return { id: sessionName(session.id), file_offset: await receivedBytes(deps, session) };
       },
@@ -101,6 +104,18 @@ export const resumableUploadRoutes: FastifyPluginAsync<MessagingOptions> = async
       },
       async (request) => {
         const body = bodyOf(request);
+        if (request.channel!.network === 'meta') {
+          try {
+            return await metaUploadChunk(meta, request.channel!, sessionOf(request), (request.query as { sig?: unknown }).sig, body, {
+              fileOffset: header(request, 'file_offset'),
+              contentLength: header(request, 'content-length'),
+              contentType: header(request, 'content-type'),
+            });
+          } catch (err) {
+            discard(body, cutOff(request));
+            throw err;
+          }
+        }
         let session;
         try {
           session = await findSession(deps, request.channel!, sessionOf(request), 'post');

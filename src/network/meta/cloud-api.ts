@@ -15,6 +15,8 @@ import { badAnswer, graphError } from './graph-errors.ts';
 import { isObj } from '../../messaging/validate/check.ts';
 
 export type GraphObject = Record<string, unknown>;
+/** Options of one Graph request (graph-client.ts call()): answer size, deadline, authorization scheme. */
+export type GraphCallOptions = NonNullable<Parameters<GraphClient['call']>[4]>;
 
 
 /** `path?k=v&…` with the defined, non-empty values, encoded. */
@@ -40,7 +42,7 @@ export class MetaCloudApi {
    * waba_id). Resolves with Meta's JSON object; rejects with Meta's error as the client gets it
    * (graph-errors.ts), or a 502 when a success carries no JSON object.
    */
-  async json(channel: ChannelRow, method: 'GET' | 'POST' | 'DELETE', path: (c: MetaCredentials) => string, body?: GraphBody, opts?: { maxBytes?: number }): Promise<GraphObject> {
+  async json(channel: ChannelRow, method: 'GET' | 'POST' | 'DELETE', path: (c: MetaCredentials) => string, body?: GraphBody, opts?: GraphCallOptions): Promise<GraphObject> {
     const creds = await this.credentials(channel);
     return this.jsonAs(creds, method, path(creds), body, opts);
   }
@@ -51,7 +53,7 @@ export class MetaCloudApi {
   }
 
   /** json() with credentials already opened (credentials()), e.g. for each page of a list. */
-  async jsonAs(creds: MetaCredentials, method: 'GET' | 'POST' | 'DELETE', path: string, body?: GraphBody, opts?: { maxBytes?: number }): Promise<GraphObject> {
+  async jsonAs(creds: MetaCredentials, method: 'GET' | 'POST' | 'DELETE', path: string, body?: GraphBody, opts?: GraphCallOptions): Promise<GraphObject> {
     const answer = await this.graph.call(method, path, creds.accessToken, body, opts);
     if (answer.status >= 300) throw graphError(answer);
     if (!isObj(answer.body)) throw badAnswer(`HTTP ${answer.status} without a JSON object`);

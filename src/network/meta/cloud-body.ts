@@ -71,7 +71,8 @@ export function cloudBody(msg: NormalizedMessage, metaIds: ReadonlyMap<string, s
   else if (msg.type === 'interactive') content = interactive(content as Obj);
   return {
     messaging_product: 'whatsapp',
-    recipient_type: 'individual',
+    // A send to a group (Meta's Groups API) keeps its recipient_type: `to` is the group's id.
+    recipient_type: msg.recipientType === 'group' ? 'group' : 'individual',
     // A send to a BSUID goes to Meta as given, in Meta's `recipient` (validate/message.ts).
     ...(msg.userId !== undefined ? { recipient: msg.userId } : { to: msg.waId }),
     type: msg.type,

@@ -41,7 +41,11 @@ export interface GraphAnswer {
   body: unknown;
 }
 
-export type GraphBody = { json: unknown } | { form: FormData };
+/**
+ * A JSON body, a multipart form, or bytes streamed through as they arrive (a Resumable Upload
+ * chunk: never held whole), with the headers that describe them (content-length, file_offset, …).
+ */
+export type GraphBody = { json: unknown } | { form: FormData } | { stream: Readable; headers: Record<string, string> };
 
 /** A file coming from Meta's media CDN: what to tell the client about it, and its bytes. */
 export interface MediaDownload {
@@ -79,11 +83,22 @@ export class GraphClient {
    * be reached, did not answer in time, or answered something that is no Graph API answer.
    */
   /** opts.deadlineMs: the whole exchange's deadline, the timeout unless given (an upload's grows with its size). */
-  async call(method: 'POST' | 'GET' | 'DELETE', path: string, token: string, body?: GraphBody, opts: { maxBytes?: number; deadlineMs?: number } = {}): Promise<GraphAnswer> {
+  /** opts.authScheme: `OAuth` where Meta's reference writes it so (the Resumable Upload API's sessions); Bearer otherwise. */
+  async call(
+    method: 'POST' | 'GET' | 'DELETE',
+    path: string,
+    token: string,
+    body?: GraphBody,
+    opts: { maxBytes?: number; deadlineMs?: number; authScheme?: 'Bearer' | 'OAuth' } = {},
+  ): Promise<GraphAnswer> {
     const maxBytes = opts.maxBytes ?? MAX_ANSWER_BYTES;
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'openwaba/0.1' };
-    let payload: string | FormData | undefined;
-    if (body && 'json' in body) {
+    const headers: Record<string, string> = { authorization: `${opts.authScheme ?? 'Bearer'} ${token}`, accept: 'application/json', 'user-agent': 'openwaba/0.1' };
+    let payload: string | FormData | Readable | undefined;
+    if (body && 'stream' in body) {
+      // The caller's headers never replace ours (the token, the answer's type).
+      for (const [k, v] of Object.entries(body.headers)) if (!(k.toLowerCase() in headers)) headers[k.toLowerCase()] = v;
+      payload = body.stream;
+    } else if (body && 'json' in body) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body.json);
     } else if (body) {

@@ -15,7 +15,8 @@ import { channelForPhoneNumberId } from './channels.ts';
 import { keepEarlyStatus, mayBeEarly, moveMetaStatus, waitingStatuses } from './early-statuses.ts';
 import { servedMediaUrl } from './media-proxy.ts';
 import { forgetMetaTemplateLists } from './templates-360-list.ts';
-import { FORWARDED_WABA_FIELDS, type MetaInboundMessage, type MetaLimitChange, type MetaNotification, type MetaStatus, type MetaWabaChange } from './notification.ts';
+import { FORWARDED_WABA_FIELDS, type MetaInboundMessage, type MetaLimitChange, type MetaNotification, type MetaNumberEvent, type MetaStatus, type MetaWabaChange } from './notification.ts';
+import { channelIdentity, channelWebhookUrl, emitChannelEvent } from '../../messaging/channel-webhook.ts';
 
 export interface AppliedNotification {
   /** Inbound messages stored (and sent to the channel's webhook). */
@@ -34,26 +35,34 @@ export interface AppliedNotification {
   forwarded: number;
   /** Meta WABA ids attached to no live channel here: their changes were dropped. */
   unknownWabas: string[];
+  /** Calls and group changes of a number passed on to its channel's webhook. */
+  events: number;
 }
 
 export async function applyNotification(deps: Deps, n: MetaNotification, log: FastifyBaseLogger): Promise<AppliedNotification> {
-  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, kept: 0, unknownNumbers: [], forwarded: 0, unknownWabas: [] };
-  if (n.changes.length === 0 && n.wabaChanges.length === 0 && n.limitChanges.length === 0) return result;
+  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, kept: 0, unknownNumbers: [], forwarded: 0, unknownWabas: [], events: 0 };
+  if (n.changes.length === 0 && n.wabaChanges.length === 0 && n.limitChanges.length === 0 && n.numberEvents.length === 0) return result;
   await transact(deps, async (tx) => {
     const channels = new Map<string, ChannelRow | undefined>();
-    for (const change of n.changes) {
-      if (!channels.has(change.phoneNumberId)) channels.set(change.phoneNumberId, await channelForPhoneNumberId(deps, change.phoneNumberId, tx));
-      const channel = channels.get(change.phoneNumberId);
+    /** The live channel of a phone_number_id, or undefined (then named in unknownNumbers). */
+    const liveChannel = async (phoneNumberId: string): Promise<ChannelRow | undefined> => {
+      if (!channels.has(phoneNumberId)) channels.set(phoneNumberId, await channelForPhoneNumberId(deps, phoneNumberId, tx));
+      const channel = channels.get(phoneNumberId);
       // A number attached to no channel (detached, or Meta's app also serves numbers openwaba does
       // not): skipped, yet answered 200, or Meta would retry it for days. A terminated channel
       // takes nothing either.
       if (!channel || channel.status === 'terminated' || channel.terminated_at) {
-        if (!result.unknownNumbers.includes(change.phoneNumberId)) {
-          result.unknownNumbers.push(change.phoneNumberId);
-          log.warn({ phone_number_id: change.phoneNumberId, terminated: channel ? true : undefined }, "Meta webhook: no channel takes this phone_number_id; its messages and statuses are skipped");
+        if (!result.unknownNumbers.includes(phoneNumberId)) {
+          result.unknownNumbers.push(phoneNumberId);
+          log.warn({ phone_number_id: phoneNumberId, terminated: channel ? true : undefined }, 'Meta webhook: no channel takes this phone_number_id; its messages, statuses, calls and group changes are skipped');
         }
-        continue;
+        return undefined;
       }
+      return channel;
+    };
+    for (const change of n.changes) {
+      const channel = await liveChannel(change.phoneNumberId);
+      if (!channel) continue;
       for (const m of change.messages) {
         if (await storeMessage(deps, tx, channel, m)) result.stored++;
         else result.repeated++;
@@ -76,9 +85,31 @@ export async function applyNotification(deps: Deps, n: MetaNotification, log: Fa
         }
       } else result.forwarded += to;
     }
+    for (const e of n.numberEvents) {
+      const channel = await liveChannel(e.phoneNumberId);
+      if (channel && (await forwardNumberEvent(deps, tx, channel, e))) result.events++;
+    }
     for (const l of n.limitChanges) await applyLimitChange(deps, tx, l);
   });
   return result;
+}
+
+/**
+ * A calls or group change of a number (NUMBER_EVENT_FIELDS) goes to its channel's webhook (its own
+ * URL, else its WABA's override) as Meta sent it: one entry (Meta's WABA id and time), one change.
+ * The event type is the sandbox's for the same webhook: `group` for the group fields; for `calls`,
+ * `status` when it carries only call statuses, else `message` (messaging/calling.ts). Meta's
+ * retries may pass one on twice, as Meta's own webhooks may. Whether it went (false: no webhook).
+ */
+async function forwardNumberEvent(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, e: MetaNumberEvent): Promise<boolean> {
+  const url = channel.webhook_url ?? (await channelWebhookUrl(tx, channel.id));
+  if (!url) return false;
+  const v = e.change.value;
+  const eventType = e.change.field !== 'calls' ? 'group' : Array.isArray(v.statuses) && !Array.isArray(v.calls) ? 'status' : 'message';
+  // Meta names the WABA in the entry; were it missing, the channel's WABA as its other webhooks name it.
+  const wabaId = e.wabaId ?? (await channelIdentity(deps, channel, tx)).wabaExternalId;
+  const body = wabaChangeWebhook(wabaId, e.change, e.time);
+  return (await emitChannelEvent(deps, tx, { ...channel, webhook_url: url }, eventType, body)) !== undefined;
 }
 
 /** The number's messaging limit as Meta moved it (the Partner API's current_limit); numbers of no channel here are left alone. */
@@ -163,6 +194,7 @@ async function storeMessage(deps: Deps, tx: Transaction<Database>, channel: Chan
     type: m.type,
     content: withOurMediaUrl(deps, channel.id, m.content),
     context: m.context,
+    ...(m.groupId !== undefined ? { groupId: m.groupId } : {}),
     extra: m.extra,
     at,
     timestamp: m.timestamp,

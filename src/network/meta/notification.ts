@@ -43,6 +43,8 @@ export interface MetaInboundMessage {
   /** The type object as Meta sent it (`text: {body}`, `image: {id, mime_type, sha256}`, …). */
   content: unknown;
   context?: InboundContext;
+  /** The group the user wrote to (Meta's `group_id`, Groups API), when it is a group message. */
+  groupId?: string;
   /** The other fields of Meta's message object (referral, errors, identity, …), passed on as they came. */
   extra: Record<string, unknown>;
   /** Meta's timestamp as it came (epoch seconds) and in ms. */
@@ -89,6 +91,26 @@ export const FORWARDED_WABA_FIELDS = new Set(['message_template_status_update', 
  */
 export const ACCOUNT_WABA_FIELDS = new Set(['account_update', 'phone_number_quality_update', 'business_capability_update']);
 
+/**
+ * Fields about one number (value.metadata.phone_number_id) other than `messages`, passed on to that
+ * number's channel as Meta sent them: the Calling API's `calls` (value.calls[]: connect, terminate;
+ * value.statuses[] of type "call": RINGING, ACCEPTED, REJECTED) and the Groups API's four fields
+ * (value.groups[]). The calls and groups of a number on Meta's network are Meta's (the Calling and
+ * Groups routes proxy to Meta), so nothing is stored: the channel's webhook gets them, in the
+ * Cloud format its sandbox twin gets (messaging/calling.ts, group-webhooks.ts).
+ */
+export const NUMBER_EVENT_FIELDS = new Set(['calls', 'group_lifecycle_update', 'group_participants_update', 'group_settings_update', 'group_status_update']);
+
+/** A change of NUMBER_EVENT_FIELDS about one number, to go to its channel's webhook as it came. */
+export interface MetaNumberEvent {
+  phoneNumberId: string;
+  /** The entry's id (the WABA's), as Meta sent it. */
+  wabaId?: string;
+  /** The entry's `time` (epoch seconds), when Meta gave one. */
+  time?: number;
+  change: { field: string; value: Record<string, unknown> };
+}
+
 /** A number's messaging limit changed (phone_number_quality_update): the number by its display digits within its WABA. */
 export interface MetaLimitChange {
   wabaId: string;
@@ -104,7 +126,9 @@ export interface MetaNotification {
   limitChanges: MetaLimitChange[];
   /** Changes of a WABA's templates and account (FORWARDED_WABA_FIELDS, ACCOUNT_WABA_FIELDS). */
   wabaChanges: MetaWabaChange[];
-  /** Other fields (security, user_preferences, calls, …): not handled. */
+  /** Calls and group changes of a number (NUMBER_EVENT_FIELDS), for its channel's webhook. */
+  numberEvents: MetaNumberEvent[];
+  /** Other fields (security, user_preferences, …): not handled. */
   ignoredFields: string[];
   /** Why items were skipped (the first few), and how many were. */
   skipped: string[];
@@ -123,7 +147,9 @@ const EPOCH_SECONDS = /^[0-9]{1,12}$/;
 const TYPE = /^[a-z][a-z_]{0,31}$/;
 // from_user_id / from_parent_user_id are read into the message's identity (and written back in
 // the channel's Cloud webhook by webhook-payloads.ts), not passed on among the other fields.
-const CORE_FIELDS = new Set(['from', 'id', 'timestamp', 'type', 'context', 'from_user_id', 'from_parent_user_id']);
+// group_id (a message a participant wrote to a group, Meta's Groups API) is read into groupId: the
+// webhook names the group as Meta did, and the message does not open the user's 24-hour window.
+const CORE_FIELDS = new Set(['from', 'id', 'timestamp', 'type', 'context', 'from_user_id', 'from_parent_user_id', 'group_id']);
 const STATUSES = new Set<string>(['sent', 'delivered', 'read', 'failed']);
 
 function epochSeconds(v: unknown): string | undefined {
@@ -137,7 +163,7 @@ function columnText(v: unknown, max: number): string | undefined {
 }
 
 class Reader {
-  readonly out: MetaNotification = { changes: [], limitChanges: [], wabaChanges: [], ignoredFields: [], skipped: [], skippedCount: 0 };
+  readonly out: MetaNotification = { changes: [], limitChanges: [], wabaChanges: [], numberEvents: [], ignoredFields: [], skipped: [], skippedCount: 0 };
   private updates = 0;
   private numberChanges = 0;
 
@@ -172,6 +198,7 @@ class Reader {
       return;
     }
     if (FORWARDED_WABA_FIELDS.has(change.field) || ACCOUNT_WABA_FIELDS.has(change.field)) return void this.wabaChange(change.field, change.value, entry, at);
+    if (NUMBER_EVENT_FIELDS.has(change.field)) return this.numberEvent(change.field, change.value, entry, at);
     if (change.field !== 'messages') {
       if (this.out.ignoredFields.length < MAX_REASONS) this.out.ignoredFields.push(change.field.slice(0, 64));
       return;
@@ -209,6 +236,18 @@ class Reader {
     if (!/^\d{6,15}$/.test(digits)) return this.skip(`${at}.value.display_phone_number: not a phone number`);
     if (typeof value.current_limit !== 'string' || !META_ENUM.test(value.current_limit)) return this.skip(`${at}.value.current_limit: not a limit tier`);
     this.out.limitChanges.push({ wabaId: entry.id, phoneNumber: digits, currentLimit: value.current_limit });
+  }
+
+  /** A calls or group change (NUMBER_EVENT_FIELDS): its number checked, its value passed on as it came. */
+  private numberEvent(field: string, value: unknown, entry: Obj, at: string): void {
+    this.count();
+    if (!isObj(value) || !isObj(value.metadata)) return this.skip(`${at}.value: no metadata`);
+    const phoneNumberId = value.metadata.phone_number_id;
+    if (typeof phoneNumberId !== 'string' || !META_ID.test(phoneNumberId)) return this.skip(`${at}.value.metadata.phone_number_id: not a phone number id`);
+    if (++this.numberChanges > MAX_NUMBER_CHANGES) throw new ApiError(400, `More than ${MAX_NUMBER_CHANGES} changes about numbers in one notification`);
+    const wabaId = typeof entry.id === 'string' && META_ID.test(entry.id) ? entry.id : undefined;
+    const time = typeof entry.time === 'number' && Number.isSafeInteger(entry.time) && entry.time >= 0 ? entry.time : undefined;
+    this.out.numberEvents.push({ phoneNumberId, ...(wabaId !== undefined ? { wabaId } : {}), ...(time !== undefined ? { time } : {}), change: { field, value } });
   }
 
   /** Whether the change was taken (false: skipped, named in `skipped`). */
@@ -284,6 +323,8 @@ class Reader {
     if (context && context.id !== undefined && (typeof context.id !== 'string' || !PRINTABLE_ID.test(context.id))) {
       return this.skip(`${at}.context.id: not a message id`);
     }
+    if (m.group_id !== undefined && (typeof m.group_id !== 'string' || !PRINTABLE_ID.test(m.group_id))) return this.skip(`${at}.group_id: not a group id`);
+    const groupId = m.group_id as string | undefined;
     const extra: Obj = {};
     for (const [k, v] of Object.entries(m)) if (!CORE_FIELDS.has(k) && k !== type) extra[k] = v;
     const contact = contacts.get(from) ?? (fromUserId !== undefined ? contacts.get(fromUserId) : undefined);
@@ -308,6 +349,7 @@ class Reader {
       // into openwaba's media store (so GET /{media_id} serves it) is not done yet.
       content: m[type],
       ...(context ? { context } : {}),
+      ...(groupId !== undefined ? { groupId } : {}),
       extra,
       timestamp,
       atMs: Number(timestamp) * 1000,

@@ -79,7 +79,7 @@ export const metaWebhookRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app,
       onRequest: requireSignatureHeader,
       schema: {
         tags,
-        summary: "Meta's notifications (messages, statuses; template and account changes of their WABAs) for numbers attached to channels; signed with OPENWABA_META_APP_SECRET",
+        summary: "Meta's notifications (messages, statuses, calls, group changes; template and account changes of their WABAs) for numbers attached to channels; signed with OPENWABA_META_APP_SECRET",
       },
     },
     async (request, reply) => {
