@@ -28,11 +28,7 @@ export async function recordCallPermissionReply(tx: Executor, channelId: string,
     source: r.response_source === 'automatic' ? 'automatic' : 'user_action',
     modified_at: at.toISOString(),
   };
-  await tx
-    .insertInto('call_permissions')
-    .values({ channel_id: channelId, wa_id: waId, ...row })
-    .onConflict((oc) => oc.columns(['channel_id', 'wa_id']).doUpdateSet(row))
-    .execute();
+  await savePermission(tx, channelId, waId, row);
 }
 
 /** A user's call grants a temporary permission (7 days), unless a permanent one stands already. */
@@ -46,6 +42,16 @@ export async function grantCallbackPermission(tx: Executor, channelId: string, w
     source: 'automatic',
     modified_at: at.toISOString(),
   };
+  await savePermission(tx, channelId, waId, row);
+}
+
+/** Stores the user's permission for the number (one row per number and user, replaced). */
+async function savePermission(
+  tx: Executor,
+  channelId: string,
+  waId: string,
+  row: { status: string; is_permanent: number; expires_at: string | null; source: string; modified_at: string },
+): Promise<void> {
   await tx
     .insertInto('call_permissions')
     .values({ channel_id: channelId, wa_id: waId, ...row })
