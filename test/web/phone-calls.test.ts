@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { checkBrowser, describeBrowser, launchIsolatedPage, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
+import { checkBrowser, describeBrowser, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
 import { Receiver } from '../helpers/receiver.ts';
-import { PhoneClient } from './phone-client.ts';
+import { PhoneClient, signInPhone } from './phone-client.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 
 const browserCheck = await checkBrowser();
@@ -59,14 +59,8 @@ describeBrowser('sandbox phone in Chromium: calls', browserCheck, () => {
     // The user allowed the business to call them.
     const granted = await t.post('/sandbox/v1/inbound', { headers: key(), json: { from: WA, type: 'interactive', interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: true } } } });
     expect(granted.status, granted.text).toBe(200);
-    session = await launchIsolatedPage(t.baseUrl, { viewport: { width: 375, height: 667 } });
+    session = await signInPhone(t.baseUrl, p.channel_api_key, { wa: WA, name: 'Jane' });
     page = session.page;
-    await page.goto(`${t.baseUrl}/sandbox/phone`);
-    await page.getByLabel('Channel API key (D360-API-KEY)').fill(p.channel_api_key);
-    await page.keyboard.press('Enter');
-    await page.getByLabel('Your number (wa_id)').fill(WA);
-    await page.getByLabel('Your name').fill('Jane');
-    await page.keyboard.press('Enter');
     await page.locator('#chat').waitFor();
   });
   afterAll(async () => {

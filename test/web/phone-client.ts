@@ -97,15 +97,9 @@ export class PhoneClient {
 
 /**
  * A phone-sized Chromium page on the sandbox phone, signed in with the channel's key as user `wa`
- * (named `name`), who has written `say` to the business (opening the 24-hour window); resolves
- * once the business's webhook (the receiver, its first inbound message) got it.
+ * (named `name`), on the chat page (nothing written yet).
  */
-export async function openPhoneChat(
-  baseUrl: string,
-  apiKey: string,
-  receiver: Receiver,
-  user: { wa: string; name: string; say: string },
-): Promise<IsolatedBrowser> {
+export async function signInPhone(baseUrl: string, apiKey: string, user: { wa: string; name: string }): Promise<IsolatedBrowser> {
   const session = await launchIsolatedPage(baseUrl, { viewport: { width: 375, height: 667 } });
   const page = session.page;
   await page.goto(`${baseUrl}/sandbox/phone`);
@@ -114,6 +108,21 @@ export async function openPhoneChat(
   await page.getByLabel('Your number (wa_id)').fill(user.wa);
   await page.getByLabel('Your name').fill(user.name);
   await page.keyboard.press('Enter');
+  return session;
+}
+
+/**
+ * openPhoneChat: signInPhone, then user `wa` has written `say` to the business (opening the 24-hour window); resolves
+ * once the business's webhook (the receiver, its first inbound message) got it.
+ */
+export async function openPhoneChat(
+  baseUrl: string,
+  apiKey: string,
+  receiver: Receiver,
+  user: { wa: string; name: string; say: string },
+): Promise<IsolatedBrowser> {
+  const session = await signInPhone(baseUrl, apiKey, user);
+  const page = session.page;
   await page.getByLabel('Message').fill(user.say);
   await page.keyboard.press('Enter');
   await waitForInbound(receiver, 1);

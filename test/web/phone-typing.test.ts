@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { checkBrowser, describeBrowser, launchIsolatedPage, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
+import { checkBrowser, describeBrowser, screenshot, type IsolatedBrowser } from '../helpers/browser.ts';
+import { signInPhone } from './phone-client.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { ManualClock } from '../../src/clock.ts';
 
@@ -35,14 +36,8 @@ describeBrowser('sandbox phone in Chromium: typing indicator', browserCheck, () 
   beforeAll(async () => {
     t = await startTestApp('sqlite', { clock });
     p = await t.tenant({ brandName: 'Pizza Bot' });
-    session = await launchIsolatedPage(t.baseUrl, { viewport: { width: 375, height: 667 } });
+    session = await signInPhone(t.baseUrl, p.channel_api_key, { wa: WA, name: 'Jane' });
     page = session.page;
-    await page.goto(`${t.baseUrl}/sandbox/phone`);
-    await page.getByLabel('Channel API key (D360-API-KEY)').fill(p.channel_api_key);
-    await page.keyboard.press('Enter');
-    await page.getByLabel('Your number (wa_id)').fill(WA);
-    await page.getByLabel('Your name').fill('Jane');
-    await page.keyboard.press('Enter');
     await page.getByText('No messages yet').waitFor();
   });
   afterAll(async () => {
