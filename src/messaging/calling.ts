@@ -38,6 +38,7 @@ import { metaError } from './errors.ts';
 import { fail, fromJsonText, isObj, obj, oneOf, onlyKeys, recipient, str, arr, type Obj } from './validate/check.ts';
 import { callPermission, grantCallbackPermission } from './call-permissions.ts';
 import { refuseBlockedSender } from './blocklist.ts';
+import { CONNECTED_CALLS_PER_DAY, connectedCallsToday, refuseOverCallLimit } from './call-limits.ts';
 
 const ANSWER_JOB = 'sandbox_call_answer';
 /**
@@ -48,8 +49,6 @@ const ANSWER_JOB = 'sandbox_call_answer';
  */
 export const RING_TIMEOUT_MS = 60_000;
 const RING_JOB = 'call_ring_timeout';
-/** Meta: "Your business can make a maximum of 100 connected calls every 24 hours" (Obtain User Call Permissions). */
-const CONNECTED_CALLS_PER_DAY = 100;
 
 // ---- settings ----
 
@@ -375,6 +374,7 @@ async function connect(deps: Deps, channel: ChannelRow, r: CallRequest): Promise
     assertCallingOn(await readCallingSettings(tx, channel.id));
     const at = deps.clock.now();
     if (!(await callPermission(tx, channel.id, to, at)).granted) throw noPermission(to);
+    await refuseOverCallLimit(tx, channel.id, to, at);
     const iso = at.toISOString();
     const call: CallsTable = { id: newCallId(), channel_id: channel.id, wa_id: to, direction: 'BUSINESS_INITIATED', state: 'ringing', biz_opaque_callback_data: r.biz_opaque_callback_data ?? null, created_at: iso, start_time: null, end_time: null, modified_at: iso };
     await tx.insertInto('calls').values(call).execute();
@@ -616,19 +616,7 @@ export async function permissionState(deps: Deps, channel: ChannelRow, waId: str
       .executeTakeFirstOrThrow()
       .then((r) => Number(r.n));
   const [day, week] = [await requests(dayAgo), await requests(weekAgo)];
-  const connected = Number(
-    (
-      await db
-        .selectFrom('calls')
-        .select((e) => e.fn.countAll<string | number>().as('n'))
-        .where('channel_id', '=', channel.id)
-        .where('wa_id', '=', waId)
-        .where('direction', '=', 'BUSINESS_INITIATED')
-        .where('start_time', 'is not', null)
-        .where('created_at', '>=', dayAgo)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+  const connected = (await connectedCallsToday(db, channel.id, waId, at)).count;
   // Meta's limits (Obtain User Call Permissions): 1 request a day, 2 a week per user; 100 connected calls a day.
   return {
     messaging_product: 'whatsapp',

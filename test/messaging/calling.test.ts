@@ -108,6 +108,35 @@ describeEachDb('Calling API', (kind) => {
     expect(await t.deps.db.kysely.selectFrom('calls').select('id').where('channel_id', '=', p.channel_id).where('wa_id', '=', wa).execute()).toEqual([]);
   });
 
+  it('100 connected business calls to a user in 24 hours: the next connect is refused (138012); older ones and unanswered ones do not count', async () => {
+    const wa = '4917600001009';
+    expect((await settings({ status: 'ENABLED' })).status).toBe(200);
+    await grant(wa);
+    const now = Date.now();
+    const row = (i: number, startedMsAgo: number | null, direction: 'BUSINESS_INITIATED' | 'USER_INITIATED' = 'BUSINESS_INITIATED') => {
+      const created = new Date(now - (startedMsAgo ?? 3_600_000) - 5_000).toISOString();
+      const start = startedMsAgo === null ? null : new Date(now - startedMsAgo).toISOString();
+      return { id: `wacid.limit${kind}${i}`, channel_id: p.channel_id, wa_id: wa, direction, state: start ? 'ended' : 'rejected', biz_opaque_callback_data: null, created_at: created, start_time: start, end_time: created, modified_at: created };
+    };
+    // 99 connected in the last hours, one connected 25 hours ago, one declined, one the user made.
+    const rows = [...Array.from({ length: 99 }, (_, i) => row(i, 60_000 * (i + 1))), row(99, 25 * 3_600_000), row(100, null), row(101, 60_000, 'USER_INITIATED')];
+    await t.deps.db.kysely.insertInto('calls').values(rows).execute();
+    const usage = async () => (await t.get(`/calling/permissions/${wa}`, { headers: key() })).body.actions.find((a: any) => a.action_name === 'start_call');
+    expect(await usage()).toMatchObject({ can_perform_action: true, limits: [{ time_period: 'PT24H', max_allowed: 100, current_usage: 99 }] });
+    await t.deps.db.kysely.insertInto('calls').values(row(102, 30_000)).execute();
+    expect(await usage()).toMatchObject({ can_perform_action: false, limits: [{ max_allowed: 100, current_usage: 100 }] });
+    const refused = await calls({ messaging_product: 'whatsapp', to: wa, action: 'connect', session: offer });
+    expectGraphError(refused, 138012, /100 business-initiated calls .* connected in the last 24 hours.*next call is allowed at \d{4}-/);
+    expect(refused.body.error.message).toMatch(/Business Initiated Calls Limit Hit/);
+    const stored = await t.deps.db.kysely.selectFrom('calls').select('id').where('channel_id', '=', p.channel_id).where('wa_id', '=', wa).execute();
+    expect(stored).toHaveLength(rows.length + 1);
+    // Another user of the same number is not held back by this user's calls.
+    const other = '4917600001010';
+    await grant(other);
+    expect((await usage()).limits[0].current_usage).toBe(100);
+    expect((await t.get(`/calling/permissions/${other}`, { headers: key() })).body.actions.find((a: any) => a.action_name === 'start_call')).toMatchObject({ can_perform_action: true });
+  });
+
   it('permission granted by a call_permission_reply → connect → RINGING, connect (SDP answer), ACCEPTED → terminate with duration', async () => {
     const wa = '4917600001002';
     expect((await settings({ status: 'ENABLED' })).status).toBe(200);

@@ -27,6 +27,8 @@ describeEachDb('Meta calls and group webhooks to the channel', (kind) => {
   let t: TestApp;
   let p: BootstrapResult;
   let silent: BootstrapResult;
+  const callRow = (id: string) =>
+    t.deps.db.kysely.selectFrom('calls').select(['channel_id', 'wa_id', 'direction', 'state', 'created_at', 'start_time', 'end_time']).where('id', '=', id).executeTakeFirst();
   const events = async (channelId: string) =>
     (await t.deps.db.kysely.selectFrom('webhook_events').select(['event_type', 'body']).where('target_id', '=', channelId).orderBy('id').execute()).map((e) => ({
       type: e.event_type,
@@ -70,6 +72,56 @@ describeEachDb('Meta calls and group webhooks to the channel', (kind) => {
       { type: 'status', body: statuses },
       { type: 'message', body: terminate },
     ]);
+    // Written down in openwaba's calls too, in the same transaction: the user's call, answered, ended.
+    const iso = (e: string) => new Date(Number(e) * 1000).toISOString();
+    const [c0, t0] = [(connect.entry[0]!.changes[0]!.value as any).calls as any[], (terminate.entry[0]!.changes[0]!.value as any).calls as any[]];
+    expect(await callRow(callId)).toEqual({ channel_id: p.channel_id, wa_id: USER, direction: 'USER_INITIATED', state: 'ended', created_at: iso(c0[0].timestamp), start_time: iso(t0[0].start_time), end_time: iso(t0[0].end_time) });
+  });
+
+  it("calls are recorded by Meta's call id, moving only forward; a number without a webhook records them too; 100 connected a day refuse the next", async () => {
+    const iso = (e: string) => new Date(Number(e) * 1000).toISOString();
+    // Times fixed once: a second boundary passed mid-test changes nothing.
+    const now = Number(epoch());
+    const at = (ago: number) => String(now - ago);
+    // A business call: RINGING, then a late RINGING after ACCEPTED changes nothing, then its terminate.
+    const biz = 'wacid.biz' + Date.now();
+    const to = (s: string, ago: number) => ({ id: biz, timestamp: at(ago), type: 'call', status: s, recipient_id: USER, biz_opaque_callback_data: 'ord-1' });
+    await deliver(change('calls', { statuses: [to('RINGING', 50)] }));
+    expect(await callRow(biz)).toMatchObject({ direction: 'BUSINESS_INITIATED', state: 'ringing', start_time: null });
+    await deliver(change('calls', { statuses: [to('ACCEPTED', 40), to('RINGING', 50)] }));
+    expect(await callRow(biz)).toMatchObject({ state: 'accepted', start_time: iso(at(40)) });
+    const end = { id: biz, to: USER, from: '15550783881', event: 'terminate', direction: 'BUSINESS_INITIATED', timestamp: at(10), status: 'COMPLETED', start_time: at(40), end_time: at(10), duration: 30 };
+    await deliver(change('calls', { calls: [end] }));
+    await deliver(change('calls', { statuses: [to('ACCEPTED', 40)] }));
+    expect(await callRow(biz)).toEqual({ channel_id: p.channel_id, wa_id: USER, direction: 'BUSINESS_INITIATED', state: 'ended', created_at: iso(at(50)), start_time: iso(at(40)), end_time: iso(at(10)) });
+    // A declined one: REJECTED, then FAILED; never connected.
+    const declined = 'wacid.declined' + Date.now();
+    await deliver(change('calls', { statuses: [{ id: declined, timestamp: at(5), type: 'call', status: 'REJECTED', recipient_id: USER }] }));
+    await deliver(change('calls', { calls: [{ id: declined, to: USER, from: '15550783881', event: 'terminate', direction: 'BUSINESS_INITIATED', timestamp: at(4), status: 'FAILED' }] }));
+    expect(await callRow(declined)).toMatchObject({ state: 'rejected', start_time: null, end_time: iso(at(5)) });
+    // The number without a webhook: nothing forwarded, the call recorded all the same.
+    const quiet = 'wacid.quiet' + Date.now();
+    const ring = change('calls', { calls: [{ id: quiet, to: '15550783882', from: USER, event: 'connect', timestamp: at(3), direction: 'USER_INITIATED', session: { sdp_type: 'offer', sdp: 'v=0\r\n' } }] }, SILENT_NUMBER);
+    expect(await deliver(ring, silent.channel_id)).toEqual([]);
+    expect(await callRow(quiet)).toMatchObject({ channel_id: silent.channel_id, state: 'ringing', direction: 'USER_INITIATED' });
+    // The same call id named by the other number does not touch this number's row.
+    await deliver(change('calls', { calls: [{ id: quiet, to: '15550783881', from: USER, event: 'terminate', direction: 'USER_INITIATED', timestamp: at(1), status: 'FAILED' }] }));
+    expect(await callRow(quiet)).toMatchObject({ channel_id: silent.channel_id, state: 'ringing', end_time: null });
+    // Items that cannot be read are skipped, the notification still answered 200.
+    const junk = change('calls', { calls: [{ id: 42, event: 'connect' }, { id: 'wacid.nodir', event: 'terminate' }, 'x'], statuses: [{ id: 'wacid.nots', type: 'call', status: 'ACCEPTED' }] });
+    expect(await deliver(junk)).toHaveLength(1);
+    expect(await callRow('wacid.nodir')).toBeUndefined();
+    expect(await callRow('wacid.nots')).toBeUndefined();
+    // The recorded calls count toward Meta's 100 connected business calls a day: 99 more answered
+    // ones make 100, and the next connect is refused here (138012) before it goes to Meta.
+    const many = Array.from({ length: 99 }, (_, i) => ({ id: `wacid.many${i}x${now}`, timestamp: at(20), type: 'call', status: 'ACCEPTED', recipient_id: USER }));
+    await deliver(change('calls', { statuses: many }));
+    const refused = await t.post('/calling/calls', {
+      headers: { 'D360-API-KEY': p.channel_api_key },
+      json: { messaging_product: 'whatsapp', to: USER, action: 'connect', session: { sdp_type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n' } },
+    });
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 138012 });
   });
 
   it('the four group fields reach the webhook as Meta sent them (event type group)', async () => {

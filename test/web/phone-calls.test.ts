@@ -93,6 +93,8 @@ describeBrowser('sandbox phone in Chromium: calls', browserCheck, () => {
     expect(ended.find((e) => e.event === 'terminate').duration).toBeGreaterThanOrEqual(1);
     expect(await stateOf(id)).toBe('ended');
     await page.getByRole('button', { name: 'Call the business' }).waitFor();
+    // The ended call shows in the conversation as a log line, live.
+    await page.locator('#chat li.call-log.from-business').filter({ hasText: /Incoming voice call · 0:0\d/ }).waitFor({ timeout: 5000 });
     // The live script did it all: the page was never reloaded.
     expect(await page.evaluate('window.stay')).toBe(1);
 
@@ -101,6 +103,8 @@ describeBrowser('sandbox phone in Chromium: calls', browserCheck, () => {
     await bar().waitFor({ state: 'hidden', timeout: 5000 });
     expect(names(await eventsOf(declined, (es) => es.some((e) => e.event === 'terminate')))).toEqual(['RINGING', 'REJECTED', 'terminate']);
     expect(await stateOf(declined)).toBe('rejected');
+    await page.locator('#chat li.call-log').filter({ hasText: 'Declined incoming voice call' }).waitFor({ timeout: 5000 });
+    await shot('call-log');
   });
 
   it('the user calls the business with the Call button, then hangs up', async () => {

@@ -31,6 +31,7 @@ import {
   userAcceptsCall,
   userEndsCall,
 } from '../calling.ts';
+import { refuseOverCallLimit } from '../call-limits.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Calling'];
@@ -59,7 +60,12 @@ export const callingRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
     const ch = request.channel!;
     assertCloudChannel(ch);
     const r = parseCallRequest(request.body);
-    if (ch.network === 'meta') return meta.json(ch, 'POST', (c) => `${c.phoneNumberId}/calls`, { json: { messaging_product: 'whatsapp', ...r } });
+    if (ch.network === 'meta') {
+      // The number's calls recorded from Meta's webhooks (network/meta/call-records.ts) count toward
+      // the 24-hour limit: past it, refused here with Meta's own 138012, as Meta would.
+      if (r.action === 'connect') await refuseOverCallLimit(deps.db.kysely, ch.id, r.to!, deps.clock.now());
+      return meta.json(ch, 'POST', (c) => `${c.phoneNumberId}/calls`, { json: { messaging_product: 'whatsapp', ...r } });
+    }
     return handleCallRequest(deps, ch, r);
   };
   const getPermission = async (request: FastifyRequest, waIdValue: unknown, field: string) => {

@@ -14,6 +14,7 @@ import { transact } from '../../webhooks/outbox.ts';
 import { channelForPhoneNumberId } from './channels.ts';
 import { keepEarlyStatus, mayBeEarly, moveMetaStatus, waitingStatuses } from './early-statuses.ts';
 import { servedMediaUrl } from './media-proxy.ts';
+import { recordMetaCalls } from './call-records.ts';
 import { forgetMetaTemplateLists } from './templates-360-list.ts';
 import { FORWARDED_WABA_FIELDS, type MetaInboundMessage, type MetaLimitChange, type MetaNotification, type MetaNumberEvent, type MetaStatus, type MetaWabaChange } from './notification.ts';
 import { channelIdentity, channelWebhookUrl, emitChannelEvent } from '../../messaging/channel-webhook.ts';
@@ -87,7 +88,10 @@ export async function applyNotification(deps: Deps, n: MetaNotification, log: Fa
     }
     for (const e of n.numberEvents) {
       const channel = await liveChannel(e.phoneNumberId);
-      if (channel && (await forwardNumberEvent(deps, tx, channel, e))) result.events++;
+      if (!channel) continue;
+      // A number's calls are written down too (call-records.ts), webhook or not.
+      if (e.change.field === 'calls') await recordMetaCalls(deps, tx, channel.id, e.change.value);
+      if (await forwardNumberEvent(deps, tx, channel, e)) result.events++;
     }
     for (const l of n.limitChanges) await applyLimitChange(deps, tx, l);
   });

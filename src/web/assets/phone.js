@@ -82,7 +82,7 @@
   }
 
   function buildBubble(b) {
-    var li = el('li', 'msg from-' + b.from);
+    var li = el('li', 'msg from-' + b.from + (b.type === 'call' ? ' call-log' : ''));
     li.setAttribute('data-id', b.id);
     li.setAttribute('data-sig', b.sig);
     var d = el('div', 'bubble');
@@ -207,7 +207,8 @@
     li.appendChild(d);
     li.appendChild(buildMeta(b));
     var tpl = document.getElementById('tpl-react');
-    if (b.from === 'business' && tpl) {
+    // A call log line (call-log.ts) takes no reaction.
+    if (b.from === 'business' && b.type !== 'call' && tpl) {
       var react = tpl.content.firstElementChild.cloneNode(true);
       react.querySelector('input[name="message_id"]').value = b.id;
       li.appendChild(react);

@@ -12,6 +12,7 @@ import { templateView, type TemplateView } from './template-view.ts';
 import { businessView, userFacts } from '../user-view.ts';
 import { typingUntil } from '../../messaging/typing-indicator.ts';
 import { callOf, type PhoneCall } from './calls.ts';
+import { byTime, callLog } from './call-log.ts';
 
 export const CONVERSATION_LIMIT = 100;
 
@@ -133,7 +134,10 @@ export async function loadConversation(deps: Deps, channel: ChannelRow, waId: st
     byId.set(b.id, b);
     bubbles.push(b);
   }
-  return bubbles;
+  // Ended calls show as call log lines among the messages (call-log.ts); with the message list
+  // full, only those since its oldest message (older ones would sit in a gap).
+  const since = rows.length === CONVERSATION_LIMIT ? rows[0]!.created_at : undefined;
+  return byTime(bubbles, await callLog(deps, channel.id, waId, CONVERSATION_LIMIT, since));
 }
 
 /**
