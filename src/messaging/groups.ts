@@ -8,6 +8,7 @@
 // besides the business ("Max group participants: 8"). Users join only through the invite link
 // (POST /sandbox/v1/group_join simulates one); with approval_required they make a join request
 // the business approves or rejects. A reset invite link stops the old one from working.
+import { sql } from 'kysely';
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import type { Executor } from '../db/index.ts';
@@ -16,6 +17,8 @@ import { metaError } from './errors.ts';
 import { arr, badValue, fail, isObj, obj, oneOf, onlyKeys, optStr, recipient, str, type Obj } from './validate/check.ts';
 import { graphNodeNotFound } from './media/not-found.ts';
 import type { GroupsTable } from '../db/schema.ts';
+import { emitGroupEvent } from './group-webhooks.ts';
+import { groupSuspended } from './group-inbound.ts';
 
 export const MAX_PARTICIPANTS = 8;
 export const JOIN_MODES = ['auto_approve', 'approval_required'] as const;
@@ -187,4 +190,80 @@ export function parseJoin(raw: unknown): { from: string; code?: string; groupId?
   }
   if (raw.group_id === undefined) throw fail('invite_link', 'is required (or group_id)');
   return { from, groupId: str(raw.group_id, 'group_id', { max: 256 }) };
+}
+
+export type JoinOutcome = { group_id: string; wa_id: string; state: 'member' } | { group_id: string; wa_id: string; state: 'requested'; join_request_id: string };
+
+/**
+ * A simulated user opens a group's invite link (or names the group), in tx: joins it (auto_approve)
+ * or asks to join (approval_required), and the number's webhook gets group_participants_update.
+ * POST /sandbox/v1/group_join and the sandbox phone's join form both come here.
+ */
+export async function joinGroup(deps: Deps, tx: Executor, ch: ChannelRow, j: { from: string; code?: string; groupId?: string }, at: Date): Promise<JoinOutcome> {
+  assertGroupsChannel(ch);
+  let sel = tx.selectFrom('groups').selectAll().where('channel_id', '=', ch.id);
+  sel = j.code !== undefined ? sel.where('invite_code', '=', j.code) : sel.where('id', '=', j.groupId ?? '');
+  const g = await sel.executeTakeFirst();
+  if (!g) throw metaError(400, 131009, 'Parameter value is not valid', j.code !== undefined ? 'invite_link: no group of this number has this invite link (it may have been reset)' : `group_id: no group ${(j.groupId ?? '').slice(0, 64)} on this number`);
+  if (g.suspended === 1) throw groupSuspended(j.code !== undefined ? 'invite_link' : 'group_id');
+  await lockGroup(deps, tx, g.id);
+  const known = await tx.selectFrom('group_participants').select('state').where('group_id', '=', g.id).where('wa_id', '=', j.from).executeTakeFirst();
+  if (known) throw metaError(409, 131009, 'Parameter value is not valid', known.state === 'member' ? `${j.from} is a participant of this group already` : `${j.from} has asked to join this group already`);
+  if ((await memberCount(tx, g.id)) >= MAX_PARTICIPANTS) throw groupFull();
+  const iso = at.toISOString();
+  if (g.join_approval_mode === 'approval_required') {
+    const joinRequestId = digits(16);
+    await tx.insertInto('group_participants').values({ group_id: g.id, wa_id: j.from, state: 'requested', join_request_id: joinRequestId, created_at: iso }).execute();
+    await emitGroupEvent(deps, tx, ch, 'group_participants_update', { group_id: g.id, type: 'group_join_request_created', join_request_id: joinRequestId, wa_id: j.from }, at);
+    return { group_id: g.id, wa_id: j.from, state: 'requested', join_request_id: joinRequestId };
+  }
+  await tx.insertInto('group_participants').values({ group_id: g.id, wa_id: j.from, state: 'member', join_request_id: null, created_at: iso }).execute();
+  await emitGroupEvent(deps, tx, ch, 'group_participants_update', { group_id: g.id, type: 'group_participants_add', reason: 'invite_link', added_participants: [{ wa_id: j.from }] }, at);
+  return { group_id: g.id, wa_id: j.from, state: 'member' };
+}
+
+/** The channel's groups a user is in (member) or has asked to join (requested), by subject (the sandbox phone's chat list). */
+export async function groupsOfUser(tx: Executor, channelId: string, waId: string): Promise<{ id: string; subject: string; state: string; suspended: boolean }[]> {
+  const rows = await tx
+    .selectFrom('group_participants')
+    .innerJoin('groups', 'groups.id', 'group_participants.group_id')
+    .select(['groups.id', 'groups.subject', 'groups.suspended', 'group_participants.state'])
+    .where('groups.channel_id', '=', channelId)
+    .where('group_participants.wa_id', '=', waId)
+    .orderBy('groups.subject')
+    .orderBy('groups.id')
+    .limit(100)
+    .execute();
+  return rows.map((r) => ({ id: r.id, subject: r.subject, state: r.state, suspended: r.suspended === 1 }));
+}
+
+/**
+ * A group's last messages, oldest first: the business's sends to it (stored to the group's id)
+ * and its participants' messages (stored to the participant, with `group_id` in the content:
+ * messages.ts). The content filter is a LIKE on the stored JSON (the group id's `_` escaped),
+ * each hit checked again by parsing it.
+ */
+export async function groupMessages(tx: Executor, channelId: string, groupId: string, limit = 100) {
+  const needle = `%${JSON.stringify({ group_id: groupId }).slice(1, -1).replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+  const rows = await tx
+    .selectFrom('messages')
+    .select(['id', 'direction', 'wa_id', 'type', 'content', 'status', 'error_code', 'error_title', 'context_id', 'created_at'])
+    .where('channel_id', '=', channelId)
+    .where((e) => e.or([e.and([e('direction', '=', 'outbound'), e('wa_id', '=', groupId)]), e.and([e('direction', '=', 'inbound'), sql<boolean>`content like ${needle} escape '\\'`])]))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.filter((m) => m.direction === 'outbound' || groupIdOfContent(m.content) === groupId).reverse();
+}
+
+/** The `group_id` a stored message's content names (a participant's message to a group), or undefined. */
+export function groupIdOfContent(content: string): string | undefined {
+  if (!content.includes('"group_id":')) return undefined;
+  try {
+    const g = (JSON.parse(content) as { group_id?: unknown }).group_id;
+    return typeof g === 'string' ? g : undefined;
+  } catch {
+    return undefined;
+  }
 }

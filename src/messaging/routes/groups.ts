@@ -29,7 +29,6 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import { isoNow } from '../../clock.ts';
-import { digits } from '../../ids.ts';
 import { metaError } from '../errors.ts';
 import { askedFields, fieldsParam, nonexistingField } from '../graph-node-fields.ts';
 import { withQuery } from '../../network/meta/cloud-api.ts';
@@ -44,6 +43,7 @@ import {
   groupNode,
   groupOf,
   insertGroup,
+  joinGroup,
   inviteLink,
   memberCount,
   parseCreateGroup,
@@ -57,7 +57,7 @@ import {
 import { base62 } from '../../ids.ts';
 import { createMetaGroup, groupsAtMeta, listMetaGroups, metaGroupRequest, type GroupEdge } from '../../network/meta/groups-proxy.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { groupSuspended, leaveGroup, parseGroupStatus, parseLeave, setGroupStatus, settingsUpdateItem } from '../group-inbound.ts';
+import { leaveGroup, parseGroupStatus, parseLeave, setGroupStatus, settingsUpdateItem } from '../group-inbound.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Groups'];
@@ -282,27 +282,7 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
       const ch = channelOf(request);
       const j = parseJoin(request.body);
       const at = now();
-      return db.transaction().execute(async (tx) => {
-        let sel = tx.selectFrom('groups').selectAll().where('channel_id', '=', ch.id);
-        sel = j.code !== undefined ? sel.where('invite_code', '=', j.code) : sel.where('id', '=', j.groupId!);
-        const g = await sel.executeTakeFirst();
-        if (!g) throw metaError(400, 131009, 'Parameter value is not valid', j.code !== undefined ? 'invite_link: no group of this number has this invite link (it may have been reset)' : `group_id: no group ${j.groupId!.slice(0, 64)} on this number`);
-        if (g.suspended === 1) throw groupSuspended(j.code !== undefined ? 'invite_link' : 'group_id');
-        await lockGroup(deps, tx, g.id);
-        const known = await tx.selectFrom('group_participants').select('state').where('group_id', '=', g.id).where('wa_id', '=', j.from).executeTakeFirst();
-        if (known) throw metaError(409, 131009, 'Parameter value is not valid', known.state === 'member' ? `${j.from} is a participant of this group already` : `${j.from} has asked to join this group already`);
-        if ((await memberCount(tx, g.id)) >= MAX_PARTICIPANTS) throw groupFull();
-        const iso = at.toISOString();
-        if (g.join_approval_mode === 'approval_required') {
-          const joinRequestId = digits(16);
-          await tx.insertInto('group_participants').values({ group_id: g.id, wa_id: j.from, state: 'requested', join_request_id: joinRequestId, created_at: iso }).execute();
-          await emitGroupEvent(deps, tx, ch, 'group_participants_update', { group_id: g.id, type: 'group_join_request_created', join_request_id: joinRequestId, wa_id: j.from }, at);
-          return { group_id: g.id, wa_id: j.from, state: 'requested', join_request_id: joinRequestId };
-        }
-        await tx.insertInto('group_participants').values({ group_id: g.id, wa_id: j.from, state: 'member', join_request_id: null, created_at: iso }).execute();
-        await emitGroupEvent(deps, tx, ch, 'group_participants_update', { group_id: g.id, type: 'group_participants_add', reason: 'invite_link', added_participants: [{ wa_id: j.from }] }, at);
-        return { group_id: g.id, wa_id: j.from, state: 'member' };
-      });
+      return db.transaction().execute((tx) => joinGroup(deps, tx, ch, j, at));
     },
   );
   // The sandbox's simulated participant leaving the group (or withdrawing their join request): the

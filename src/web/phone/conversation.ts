@@ -13,6 +13,7 @@ import { businessView, userFacts } from '../user-view.ts';
 import { typingUntil } from '../../messaging/typing-indicator.ts';
 import { callOf, type PhoneCall } from './calls.ts';
 import { byTime, callLog } from './call-log.ts';
+import { groupIdOfContent } from '../../messaging/groups.ts';
 
 export const CONVERSATION_LIMIT = 100;
 
@@ -104,6 +105,8 @@ export async function loadConversation(deps: Deps, channel: ChannelRow, waId: st
   for (const m of rows) {
     // The user opening the chat (request_welcome, request-welcome.ts) is no message on their phone.
     if (m.type === 'request_welcome') continue;
+    // The user's messages to a group are in the group's chat (groups.ts on the phone), not this one.
+    if (m.direction === 'inbound' && groupIdOfContent(m.content) !== undefined) continue;
     // A reaction past the content retention no longer says which emoji, nor on which message:
     // it drew nothing of its own before (it was shown on its target), and draws nothing now.
     if (m.type === 'reaction' && removalOf(m.content)) continue;

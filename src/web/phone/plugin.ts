@@ -16,6 +16,7 @@ import { conversationState, loadConversation } from './conversation.ts';
 import { hubPickRoutes } from './hub-pick.ts';
 import { flowRunnerRoutes } from './flow-routes.ts';
 import { callRoutes } from './calls.ts';
+import { groupRoutes } from './groups.ts';
 import { renderPhone, withSignatures } from './render.ts';
 import { ensurePhoneSession, leavePhone, readPhone, setPhoneUser, startChannelSession, unusable, type PhoneState, type PhoneUser } from './session.ts';
 
@@ -139,6 +140,8 @@ const phoneRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) =>
   app.post(`${HOME}/reply`, send((channel, user, form) => replyMessage(deps, channel, user, form)));
   // Calls: call the business, accept or decline its call, hang up (calls.ts).
   callRoutes(app, deps, { posted, done });
+  // Groups: the user's groups, joining by invite link, writing to a group, leaving it (groups.ts).
+  groupRoutes(app, deps, { state, posted });
   // A flow message opened: its screens, and the nfm_reply when completed (flow-routes.ts). Its own
   // scope reads multipart forms: a screen with a PhotoPicker or DocumentPicker posts its files.
   await app.register(async (scope) => {

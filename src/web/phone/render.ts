@@ -7,6 +7,7 @@ import { conversationState, loadConversation, metaSignature, phoneUserProfile } 
 import { ensurePhoneSession, type PhoneState } from './session.ts';
 import { readAutomation } from '../../messaging/conversational-automation.ts';
 import { callButtonShown } from './calls.ts';
+import { groupsOfUser } from '../../messaging/groups.ts';
 
 export type SignedBubble = Bubble & { sig: string };
 
@@ -21,7 +22,7 @@ export const REACTIONS: { emoji: string; label: string }[] = [
 ];
 
 /** Fields a failed form may show again (never the API key). */
-const DRAFT_FIELDS = ['wa_id', 'name', 'body', 'latitude', 'longitude', 'place_name', 'address'];
+const DRAFT_FIELDS = ['wa_id', 'name', 'body', 'latitude', 'longitude', 'place_name', 'address', 'invite_link'];
 
 export function withSignatures(bubbles: Bubble[]): SignedBubble[] {
   return bubbles.map((b) => ({ ...b, sig: metaSignature(b) }));
@@ -62,18 +63,20 @@ export async function renderPhone(deps: Deps, reply: FastifyReply, s: PhoneState
     ).map((u) => ({ wa_id: u.wa_id, name: u.name, username: u.username, hidesNumber: u.hide_number === 1 }));
     return renderPage(reply, 'phone/user', { ...base, title: 'Sandbox phone: who are you?', csrf, channel, recent }, status);
   }
-  const [bubbles, { version, typing, call }, profile, callButton] = await Promise.all([
+  const [bubbles, { version, typing, call }, profile, callButton, groups] = await Promise.all([
     loadConversation(deps, s.channel, user.waId),
     conversationState(deps, s.channel, user.waId),
     phoneUserProfile(deps, s.channel, user.waId),
     callButtonShown(deps, s.channel),
+    // The groups the user is in or asked to join (groups.ts on the phone has their pages).
+    groupsOfUser(deps.db.kysely, s.channel.id, user.waId),
   ]);
   // An empty chat offers the number's ice breakers and commands (POST /conversational_automation), as WhatsApp does.
   const suggestions = bubbles.length === 0 ? await readAutomation(deps, s.channel.id) : undefined;
   return renderPage(
     reply,
     'phone/chat',
-    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, profile, bubbles: withSignatures(bubbles), version, typing, call, callButton, reactions: REACTIONS, suggestions, scripts: ['/assets/phone.js'] },
+    { ...base, title: `Chat with ${s.channel.phone_name || '+' + s.channel.phone_number}`, csrf, channel, user, profile, bubbles: withSignatures(bubbles), version, typing, call, callButton, groups, reactions: REACTIONS, suggestions, scripts: ['/assets/phone.js'] },
     status,
   );
 }
