@@ -15,6 +15,8 @@ import { sandboxRoutes } from './routes/sandbox.ts';
 import { accountUpdateRoutes } from './routes/account-update.ts';
 import { channelInfoRoutes } from './routes/channel-info.ts';
 import { onPremSettingsRoutes } from './routes/onprem-settings.ts';
+import { onPremApplicationRoutes } from './routes/onprem-application.ts';
+import { wabaWebhookRoutes } from './routes/waba-webhook.ts';
 import { onPremPhotoRoutes } from './routes/onprem-photo.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { templateLibraryRoutes } from './routes/template-library.ts';
@@ -97,6 +99,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(accountUpdateRoutes, opts);
   await app.register(channelInfoRoutes, opts);
   await app.register(onPremSettingsRoutes, opts);
+  await app.register(onPremApplicationRoutes, opts);
   await app.register(onPremPhotoRoutes, opts);
   await app.register(templateRoutes, opts);
   await app.register(templateLibraryRoutes, opts);
@@ -108,6 +111,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(blockUserRoutes, opts);
   await app.register(qrCodeRoutes, opts);
   await app.register(subscribedAppRoutes, opts);
+  await app.register(wabaWebhookRoutes, opts);
   await app.register(phoneSettingsRoutes, opts);
   await app.register(conversationalAutomationRoutes, opts);
   await app.register(complianceInfoRoutes, opts);

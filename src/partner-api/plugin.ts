@@ -7,6 +7,7 @@ import { addFormBodyParser, documentFormBodies } from './form-body.ts';
 import { tokenRoutes } from './routes/token.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { clientRoutes } from './routes/clients.ts';
+import { accountSharingNumberRoutes } from './routes/account-sharing-numbers.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { wabaAccountRoutes } from './routes/waba-accounts.ts';
 import { channelApiKeyRoutes } from './routes/channel-api-keys.ts';
@@ -47,6 +48,7 @@ export const partnerApi: FastifyPluginAsync<PartnerApiOptions> = async (app, { d
   await app.register(tokenRoutes, { deps });
   await app.register(partnerRoutes, { deps });
   await app.register(clientRoutes, { deps });
+  await app.register(accountSharingNumberRoutes, { deps });
   await app.register(channelRoutes, { deps });
   await app.register(wabaAccountRoutes, { deps });
   await app.register(channelApiKeyRoutes, { deps });

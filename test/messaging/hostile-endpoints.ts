@@ -29,6 +29,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { multipart, type HostileCase, type Part } from './hostile-bodies.ts';
 import { MINIMAL_FLOW_JSON } from '../helpers/flows.ts';
+import { realClientEndpoints } from './hostile-real-clients.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 
 /** 'message': 360dialog's newer services' error body `{"error":"<text>"}` (/multi_webhook). */
@@ -851,6 +852,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...groupEndpoints(),
     ...callingEndpoints(),
     ...templateAnalyticsEndpoints(),
+    ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];
 }
 

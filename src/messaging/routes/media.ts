@@ -164,48 +164,53 @@ export const mediaRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     },
   );
 
-  app.get(
-    '/:media_id',
-    {
-      config: cloud,
-      schema: {
-        tags: ['Media (Cloud)'],
-        summary: "Media's URL and metadata",
-        security,
-        response: { 200: MediaInfo, 400: UnknownMediaBody('get'), 403: BlockedBody },
+  // GET/DELETE /media/{media_id}: the same as /{media_id}. A Chatwoot fork's
+  // Whatsapp360DialogCloudApiService#media_url calls `${base}/media/${id}` on waba-v2.360dialog.io;
+  // that 360dialog serves this path is unconfirmed (its docs show /{media_id} only).
+  for (const path of ['/:media_id', '/media/:media_id']) {
+    app.get(
+      path,
+      {
+        config: cloud,
+        schema: {
+          tags: ['Media (Cloud)'],
+          summary: path === '/:media_id' ? "Media's URL and metadata" : "Media's URL and metadata (alias of /{media_id})",
+          security,
+          response: { 200: MediaInfo, 400: UnknownMediaBody('get'), 403: BlockedBody },
+        },
       },
-    },
-    async (request, reply) => {
-      const channel = request.channel!;
-      // (The bare Graph node naming the key's number, WABA, a flow or a template is answered before this route: graph-node.ts.)
-      const id = mediaId(request.params);
-      await getErrorBlock?.check(channel.id, deps.clock.now().getTime());
-      try {
-        if (await atMeta(channel, id)) return await metaMediaInfo(meta, channel, id);
-        const row = await findMedia(deps, channel, id, cloudGetMiss);
-        return {
-          messaging_product: 'whatsapp' as const,
-          url: downloadUrl(deps, row),
-          mime_type: row.mime_type,
-          sha256: row.sha256,
-          file_size: Number(row.file_size),
-          id: row.id,
-        };
-      } catch (err) {
-        await getErrorBlock?.record(channel.id, toApiError(err).status, deps.clock.now().getTime());
-        throw err;
-      }
-    },
-  );
+      async (request, reply) => {
+        const channel = request.channel!;
+        // (The bare Graph node naming the key's number, WABA, a flow or a template is answered before this route: graph-node.ts.)
+        const id = mediaId(request.params);
+        await getErrorBlock?.check(channel.id, deps.clock.now().getTime());
+        try {
+          if (await atMeta(channel, id)) return await metaMediaInfo(meta, channel, id);
+          const row = await findMedia(deps, channel, id, cloudGetMiss);
+          return {
+            messaging_product: 'whatsapp' as const,
+            url: downloadUrl(deps, row),
+            mime_type: row.mime_type,
+            sha256: row.sha256,
+            file_size: Number(row.file_size),
+            id: row.id,
+          };
+        } catch (err) {
+          await getErrorBlock?.record(channel.id, toApiError(err).status, deps.clock.now().getTime());
+          throw err;
+        }
+      },
+    );
 
-  app.delete(
-    '/:media_id',
-    { config: cloud, schema: { tags: ['Media (Cloud)'], summary: 'Delete media', security, response: { 200: Success, 400: UnknownMediaBody('delete') } } },
-    async (request) => {
-      const id = mediaId(request.params);
-      if (await atMeta(request.channel!, id)) return deleteMetaMedia(meta, request.channel!, id, cloudDeleteMiss);
-      await deleteMedia(deps, request.channel!, id, cloudDeleteMiss);
-      return { success: true };
-    },
-  );
+    app.delete(
+      path,
+      { config: cloud, schema: { tags: ['Media (Cloud)'], summary: path === '/:media_id' ? 'Delete media' : 'Delete media (alias of /{media_id})', security, response: { 200: Success, 400: UnknownMediaBody('delete') } } },
+      async (request) => {
+        const id = mediaId(request.params);
+        if (await atMeta(request.channel!, id)) return deleteMetaMedia(meta, request.channel!, id, cloudDeleteMiss);
+        await deleteMedia(deps, request.channel!, id, cloudDeleteMiss);
+        return { success: true };
+      },
+    );
+  }
 };
