@@ -41,8 +41,13 @@ export function censorSecrets(obj: Record<string, unknown>): Record<string, unkn
   return out ?? obj;
 }
 
-/** Meta's hub.verify_token in a query string (its dot possibly percent-encoded). */
-const VERIFY_TOKEN_PARAM = /([?&]hub(?:\.|%2e)verify_token=)[^&#]*/gi;
+/**
+ * Tokens in a query string: Meta's hub.verify_token (its dot possibly percent-encoded), and a
+ * Graph access_token (messaging/auth.ts takes a key there; its underscore possibly encoded).
+ */
+const TOKEN_PARAM = /([?&](?:hub(?:\.|%2e)verify|access)(?:_|%5f)token=)[^&#]*/gi;
+/** Cheap pre-check: a URL that may hold one of them. */
+const MAY_HOLD_TOKEN = /_token|%5f/i;
 
 /** The path of a flow's preview link (web/flow-preview.ts), whose last segment is the link's token. */
 const PREVIEW_LINK_PREFIX = '/flows/preview/';
@@ -71,10 +76,10 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Fast
         return {
           method: req.method,
           // Query strings can carry filters with e-mail addresses; keep the path and its query
-          // (but not the verify token Meta sends to /network/meta/webhook).
+          // (but not the verify token Meta sends to /network/meta/webhook, nor a Graph access_token).
           // A flow preview link's path is its secret (messaging/flows/preview.ts): censored too.
-          url: url.includes('verify_token')
-            ? url.replace(VERIFY_TOKEN_PARAM, `$1${CENSOR}`)
+          url: MAY_HOLD_TOKEN.test(url)
+            ? url.replace(TOKEN_PARAM, `$1${CENSOR}`)
             : url.startsWith(PREVIEW_LINK_PREFIX)
               ? `${PREVIEW_LINK_PREFIX}${CENSOR}`
               : url,

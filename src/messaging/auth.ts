@@ -7,6 +7,7 @@ import type { ChannelRow } from '../services/channels.ts';
 import { LastUsedRecorder } from '../services/last-used.ts';
 import { d360Error } from './errors.ts';
 import { KeptRows } from '../db/kept-rows.ts';
+import { graphPathOf } from './graph-paths.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -96,13 +97,26 @@ function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
+ * `?access_token=<key>` on a Graph path: Graph takes the token as a parameter too, and some
+ * clients send it so (a Go sender's `%s/%s/messages?access_token=%s`; pywa's app subscriptions).
+ * Only on a Graph path, and only when no header named a key; the key is then hashed and compared
+ * as a header's is. The request log censors the parameter (http/logging.ts); graphParams drops it.
+ * A parameter given twice is no token.
+ */
+function queryToken(request: FastifyRequest): string | undefined {
+  if (!graphPathOf(request)) return undefined;
+  const v = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof v === 'string' ? v.trim() : undefined;
+}
+
+/**
  * The channel of the request's key. Synchronous when the key's principal is kept (most requests
  * on SQLite), so that the Messaging API's auth hook costs no promise then; a promise otherwise.
  */
 export function authenticateChannel(deps: Deps, request: FastifyRequest): ChannelRow | Promise<ChannelRow> {
   // Node lower-cases header names, so D360-API-KEY, D360-Api-Key and d360-api-key all arrive here.
   const raw = request.headers['d360-api-key'];
-  const key = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? bearerToken(request.headers.authorization);
+  const key = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? bearerToken(request.headers.authorization) ?? queryToken(request);
   if (!key || key.length > 256) throw d360Error(401, 'Invalid api_key');
   const hash = hashSecret(key);
   const kept = keptChannel(deps, hash);

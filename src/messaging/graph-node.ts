@@ -9,7 +9,8 @@
 //           attached with): the WhatsApp Business Account node (waba-node.ts);
 //           a flow of the key's WABA: the flow node (routes/flows.ts);
 //           a template of the key's WABA: the template node (Meta's GET /{template-id});
-//   POST    the key's phone number: Meta's webhook override (webhook_configuration; webhook-override.ts);
+//   POST    the key's phone number: Meta's webhook override (webhook_configuration; webhook-override.ts),
+//           or its two-step PIN or display name request (pin, new_display_name; phone-number-update.ts);
 //           a flow of the key's WABA: its metadata update (else the template edit);
 //   DELETE  a flow of the key's WABA (else media).
 //
@@ -33,6 +34,7 @@ import { fieldsParam } from './graph-node-fields.ts';
 import { wabaNode } from './waba-node.ts';
 import { graphParams } from './graph-params.ts';
 import { setNumberOverride } from './webhook-override.ts';
+import { parsePhoneNumberUpdate } from './phone-number-update.ts';
 
 /** The routes the rewrite sends a bare node to, by method. */
 function isBareNodeRoute(request: FastifyRequest): boolean {
@@ -52,6 +54,12 @@ async function answerNode(deps: Deps, meta: MetaCloudApi, request: FastifyReques
   // POST /{version}/{phone-number-id}: Meta's webhook override of the number (webhook-override.ts).
   if (request.method === 'POST' && (id === ch.external_id || id === ch.id)) {
     const params = graphParams(request);
+    // Two-step verification PIN or a display name request (phone-number-update.ts).
+    const update = parsePhoneNumberUpdate(params);
+    if (update) {
+      if (ch.network === 'meta') return { answer: await meta.json(ch, 'POST', (c) => c.phoneNumberId, { json: update }) };
+      return { answer: { success: true } };
+    }
     return { answer: ch.network === 'meta' ? await metaNumberOverride(meta, ch, params) : await setNumberOverride(deps, ch, params) };
   }
   if (get && (await isKeysWaba(deps, ch, id))) {

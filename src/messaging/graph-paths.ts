@@ -14,6 +14,8 @@
 //                                | business_compliance_info | groups
 //   /{version}/{waba-id}/message_templates | phone_numbers | flows | subscribed_apps
 //                        | migrate_message_templates | message_template_previews | template_analytics
+//                        | upsert_message_templates
+//   /{version}/{template-id}/unpause | compare  (/message_templates/{template-id}/…)
 //   /{version}/{flow-id}/assets | publish | deprecate   (/flows/{flow-id}/…)
 //   /{version}/{media-id}                       (GET, DELETE)
 //   /{version}/{template-id}                    (POST: Meta's template edit; /message_templates/{id})
@@ -71,7 +73,9 @@ const PHONE_EDGES = new Set([
   'call_permissions',
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
-const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics']);
+const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates']);
+/** Edges of a template node, served at /message_templates/{template-id}/…; the route looks the template up in the key's WABA. */
+const TEMPLATE_EDGES = new Set(['unpause', 'compare']);
 /** Edges of a flow node, served at /flows/{flow-id}/…; the flow is looked up in the key's WABA by the route. */
 const FLOW_EDGES = new Set(['assets', 'publish', 'deprecate']);
 
@@ -128,6 +132,8 @@ export function graphToRoot(url: string, method = 'GET'): { url: string; graph: 
   }
   // Unversioned, only the edges above are Graph's: `/123` is a media id at the root already.
   if (!versioned) return undefined;
+  // POST /{version}/{template-id}/unpause, GET /{version}/{template-id}/compare (routes/template-upsert.ts).
+  if (edge !== undefined && TEMPLATE_EDGES.has(edge) && rest.length === 0 && NUMERIC.test(node)) return { url: `/message_templates/${node}/${edge}${query}`, graph: { node, owner: 'none' } };
   // POST /{version}/{template-id}: Meta's template edit, served at /message_templates/{id}.
   if (method === 'POST' && edge === undefined && NUMERIC.test(node)) return { url: `/message_templates/${node}${query}`, graph: { node, owner: 'none' } };
   // /{version}/{media-id}, and anything else under a version: the root path it names (a path

@@ -21,6 +21,7 @@ import { onPremPhotoRoutes } from './routes/onprem-photo.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { templateLibraryRoutes } from './routes/template-library.ts';
 import { templateMigrateRoutes } from './routes/template-migrate.ts';
+import { templateUpsertRoutes } from './routes/template-upsert.ts';
 import { templatePreviewRoutes } from './routes/template-previews.ts';
 import { templateAnalyticsRoutes } from './routes/template-analytics.ts';
 import { mediaRoutes } from './routes/media.ts';
@@ -104,6 +105,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(templateRoutes, opts);
   await app.register(templateLibraryRoutes, opts);
   await app.register(templateMigrateRoutes, opts);
+  await app.register(templateUpsertRoutes, opts);
   await app.register(templatePreviewRoutes, opts);
   await app.register(templateAnalyticsRoutes, opts);
   await app.register(encryptionRoutes, opts);
