@@ -396,6 +396,9 @@ export interface ResumableUploadsTable {
   created_at: string;
   completed_at: string | null;
   expires_at: string;
+  /** The POST appending to the file now, and until when (migration 0036; media/upload-lease.ts). */
+  lease_token: string | null;
+  lease_expires_at: string | null;
 }
 
 /** A sandbox number's Calling API settings, Meta's `calling` object as JSON (migration 0032). */

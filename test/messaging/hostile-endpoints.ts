@@ -29,6 +29,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { multipart, type HostileCase, type Part } from './hostile-bodies.ts';
 import { MINIMAL_FLOW_JSON } from '../helpers/flows.ts';
+import { uploadEndpoints } from './hostile-uploads.ts';
 import { graphGapEndpoints } from './hostile-graph-gaps.ts';
 import { realClientEndpoints } from './hostile-real-clients.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
@@ -853,6 +854,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...groupEndpoints(),
     ...callingEndpoints(),
     ...templateAnalyticsEndpoints(),
+    ...uploadEndpoints(),
     ...graphGapEndpoints(),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];

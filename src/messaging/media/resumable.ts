@@ -14,7 +14,7 @@
 // file by the hourly maintenance (pruneResumableUploads).
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, finished, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -27,6 +27,8 @@ import { fail } from '../validate/check.ts';
 import { discard, UploadAborted } from './intake.ts';
 import { graphNodeNotFound } from './not-found.ts';
 import { mediaRoot } from './store.ts';
+import { leaseTiming, takeLease, type Lease } from './upload-lease.ts';
+import { contentMismatch, SNIFF_BYTES } from './upload-sniff.ts';
 
 export type UploadSession = ResumableUploadsTable;
 
@@ -112,6 +114,8 @@ export async function createSession(deps: Deps, channel: ChannelRow, input: { fi
     created_at: now.toISOString(),
     completed_at: null,
     expires_at: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
+    lease_token: null,
+    lease_expires_at: null,
   };
   try {
     await deps.db.kysely.insertInto('resumable_uploads').values(row).execute();
@@ -146,18 +150,18 @@ export async function receivedBytes(deps: Deps, session: UploadSession): Promise
  * one in progress cuts the earlier one off and waits for it to end: a client resumes because it
  * believes its earlier POST dead (a dropped connection can take a while to be noticed here), and
  * the new POST's file_offset is then checked against what the earlier one left.
- * (Per process: several instances behind a load balancer should route a session to one instance.)
+ * Across instances (one database and data directory), the session row's lease (upload-lease.ts)
+ * keeps a second writer out: it waits for the other instance's POST, then is refused.
  */
 const busy = new Map<string, { cutOff: () => void; done: Promise<void> }>();
-/** How long a POST waits for the one it cut off to end. */
-const TAKEOVER_WAIT_MS = 5_000;
 
-async function takeOver(id: string, cutOff: () => void): Promise<() => void> {
-  const deadline = Date.now() + TAKEOVER_WAIT_MS;
+const inProgress = (id: string) => refuse(`another upload to ${sessionName(id)} is in progress; GET the session for the offset to resume from, then retry`);
+
+async function takeOver(id: string, cutOff: () => void, deadline: number): Promise<() => void> {
   for (let earlier = busy.get(id); earlier; earlier = busy.get(id)) {
     earlier.cutOff();
     const left = deadline - Date.now();
-    if (left <= 0) throw refuse(`another upload to ${sessionName(id)} is in progress; GET the session for the offset to resume from, then retry`);
+    if (left <= 0) throw inProgress(id);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([earlier.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
     clearTimeout(timer);
@@ -200,8 +204,13 @@ export async function receiveChunk(
     throw err;
   }
   let release: (() => void) | undefined;
+  let lease: Lease | undefined;
   try {
-    release = await takeOver(session.id, cutOff);
+    const deadline = Date.now() + leaseTiming.takeoverWaitMs;
+    release = await takeOver(session.id, cutOff, deadline);
+    // Another instance's writer is not cut off: it is waited for until the same deadline.
+    lease = await takeLease(deps, session.id, deadline, cutOff);
+    if (!lease) throw inProgress(session.id);
     // As it is now: a POST cut off by this one may have completed it meanwhile.
     const fresh = await deps.db.kysely.selectFrom('resumable_uploads').select(['handle', 'file_offset']).where('id', '=', session.id).executeTakeFirst();
     if (!fresh) throw sessionNotFound('post', session.id);
@@ -234,6 +243,7 @@ export async function receiveChunk(
     discard(body, cutOff);
     throw err;
   } finally {
+    await lease?.release().catch(() => {});
     release?.();
   }
 }
@@ -274,8 +284,16 @@ async function appendBody(deps: Deps, session: UploadSession, body: Readable, of
   stopWatching();
 }
 
-/** The file is whole: its hash, a handle, and 30 more days. */
+/** The file is whole: its first bytes checked against file_type (upload-sniff.ts), its hash, a handle, and 30 more days. */
 async function complete(deps: Deps, session: UploadSession): Promise<string> {
+  const head = await readHead(uploadFilePath(deps, session.id));
+  const mismatch = contentMismatch(session.file_type, head);
+  if (mismatch) {
+    // The session is spent: its file and row go (a client starts a new session with the right type).
+    await rm(uploadFilePath(deps, session.id), { force: true });
+    await deps.db.kysely.deleteFrom('resumable_uploads').where('id', '=', session.id).where('handle', 'is', null).execute();
+    throw metaError(400, 100, 'Invalid parameter', `file_type ${session.file_type} does not match the file: its bytes look like ${mismatch}; ${sessionName(session.id)} and its bytes were removed, create a new session with the right file_type`);
+  }
   const hash = createHash('sha256');
   await pipeline(createReadStream(uploadFilePath(deps, session.id)), hash);
   // Shaped like Meta's (`4::<base64 of the MIME type>:<opaque>`), so clients that look at it see
@@ -293,6 +311,17 @@ async function complete(deps: Deps, session: UploadSession): Promise<string> {
   const row = await deps.db.kysely.selectFrom('resumable_uploads').select('handle').where('id', '=', session.id).executeTakeFirst();
   if (!row?.handle) throw sessionNotFound('post', session.id);
   return row.handle;
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The live session that issued this handle to a channel of the WABA, if it is one of ours. */

@@ -21,6 +21,7 @@ import { discard } from '../media/intake.ts';
 import { useRawBody } from '../media/onprem-upload.ts';
 import { createSession, findSession, MAX_FILE_LENGTH, parseNewSession, receiveChunk, receivedBytes, sessionName, UPLOAD_FILE_TYPES, type NewSession } from '../media/resumable.ts';
 import { UnknownMediaBody } from '../media/error-schemas.ts';
+import { UploadSessionLimit } from '../media/upload-session-limit.ts';
 import { createMetaUploadSession, metaUploadChunk, metaUploadState } from '../../network/meta/resumable-proxy.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -39,6 +40,7 @@ const header = (request: FastifyRequest, name: string) => {
 };
 
 export const resumableUploadRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps, meta }) => {
+  const sessionLimit = new UploadSessionLimit();
   await app.register(async (scope) => {
     // Every body reaches the handlers unread: the bytes of a chunk, or whatever a client sends
     // with the session's creation (its parameters are in the query).
@@ -65,7 +67,10 @@ export const resumableUploadRoutes: FastifyPluginAsync<MessagingOptions> = async
           const ch = request.channel!;
           // Without a Meta app id configured: the 400 that says so (resumable-proxy.ts noMetaAppId).
           if (ch.network === 'meta') return createMetaUploadSession(meta, ch, request.query as NewSession);
-          const session = await createSession(deps, ch, parseNewSession(request.query as NewSession));
+          const input = parseNewSession(request.query as NewSession);
+          // Counted once the parameters are valid: a refused creation makes no session.
+          sessionLimit.check(deps, ch);
+          const session = await createSession(deps, ch, input);
           return { id: sessionName(session.id) };
         },
       );
