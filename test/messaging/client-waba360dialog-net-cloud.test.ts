@@ -28,10 +28,10 @@
 //
 // What the client does that openwaba does not follow (each asserted below):
 // - GetWebhookUrlAsync / SetWebhookUrlAsync use the path `waba_webhook` (a WABA-level webhook).
-//   No 360dialog document names that path (the reference, §4.5, lists it as unverified; the WABA
-//   webhook is documented only as a Hub setting): openwaba has no such route, so both are refused
-//   (the GET as GET /{media_id} of an unknown id: Graph's 400; the POST 404) and the number's
-//   webhook is set through /v1/configs/webhook, as 360dialog documents.
+//   No 360dialog API document names that path (the reference, §4.5, lists it as unverified; the
+//   WABA webhook is documented as a Hub setting). openwaba serves it as the WABA's webhook
+//   (routes/waba-webhook.ts), without custom headers (a 400 when some are sent); the number's
+//   webhook, which wins over the WABA's, is set through /v1/configs/webhook, as 360dialog documents.
 // - GetMediaInformationAsync strips "https://lookaside.fbsbx.com/" from the answer's url and
 //   GetMediaAsync requests BASEURL + the rest. 360dialog answers Meta's lookaside URL there;
 //   openwaba answers the download URL at its own origin (already swapped, so that clients which
@@ -118,13 +118,16 @@ describeEachDb('client: WABA360Dialog.NET Cloud messaging client against openwab
   });
 
   describe('the webhook', () => {
-    it('GetWebhookUrlAsync / SetWebhookUrlAsync on `waba_webhook`: no such route (GET: Graph\'s unknown object, 400; POST: 404), the exception reads the body', async () => {
+    it('GetWebhookUrlAsync / SetWebhookUrlAsync on `waba_webhook`: the WABA\'s webhook, read by the client\'s models', async () => {
       const url = `${receiver.url}${HOOK_PATH}`;
-      // GET /waba_webhook is GET /{media_id} of an id that does not exist: Meta's answer for any
-      // unknown node (HTTP 400, GraphMethodException), as Graph itself answers GET /waba_webhook.
-      const get = refused(await call('GET', 'waba_webhook', WEBHOOK_URL), 400);
-      expect(get.error).toMatchObject({ type: 'GraphMethodException', code: 100, error_subcode: 33, message: expect.stringContaining("Object with ID 'waba_webhook'") });
-      refused(await call('POST', 'waba_webhook', WEBHOOK_URL, { body: JSON.stringify({ url, headers: null }) }), 404);
+      // Nothing set yet: no URL, no headers (routes/waba-webhook.ts).
+      expect(ok(await call('GET', 'waba_webhook', WEBHOOK_URL))).toEqual({ url: null, headers: {} });
+      // SetWebhookUrlRequest writes headers: null when it has none.
+      expect(ok(await call('POST', 'waba_webhook', WEBHOOK_URL, { body: JSON.stringify({ url, headers: null }) }))).toEqual({ url, headers: {} });
+      expect(ok(await call('GET', 'waba_webhook', WEBHOOK_URL))).toEqual({ url, headers: {} });
+      // Custom headers are not kept at the WABA level: a clear 400 instead of dropping them.
+      const withHeaders = refused(await call('POST', 'waba_webhook', WEBHOOK_URL, { body: JSON.stringify({ url, headers: { 'X-Shop': 'dotnet' } }) }), 400);
+      expect(withHeaders.error).toMatchObject({ code: 100, error_data: { details: expect.stringContaining('headers') } });
       // The number's webhook as 360dialog documents it (also for Cloud numbers), in the client's models.
       const set = ok(await call('POST', 'v1/configs/webhook', WEBHOOK_URL, { body: JSON.stringify({ url, headers: { 'X-Shop': 'dotnet' } }) }));
       expect(set).toEqual({ url, headers: { 'X-Shop': 'dotnet' } });

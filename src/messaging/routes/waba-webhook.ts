@@ -19,7 +19,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import { isoNow } from '../../clock.ts';
-import { fail, isObj } from '../validate/check.ts';
+import { fail, isObj, webhookConfigBody } from '../validate/check.ts';
 import { checkWebhookUrl } from '../webhook-url-policy.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -57,10 +57,7 @@ export const wabaWebhookRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
       },
     },
     async (request) => {
-      const body = request.body;
-      if (!isObj(body)) throw fail('body', 'must be a JSON object such as {"url":"https://example.com/webhook"}');
-      if (!('url' in body)) throw fail('url', 'is required');
-      for (const k of Object.keys(body)) if (k !== 'url' && k !== 'headers') throw fail(k, 'is not a known field (allowed: url, headers)');
+      const body = webhookConfigBody(request.body);
       if (body.headers !== undefined && body.headers !== null && !(isObj(body.headers) && Object.keys(body.headers).length === 0)) {
         throw fail('headers', 'custom headers are not supported on the WABA webhook; set them on the number with POST /v1/configs/webhook');
       }

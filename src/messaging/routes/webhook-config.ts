@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import { setChannelWebhook, webhookConfigOf } from '../channel-webhook.ts';
-import { fail, isObj } from '../validate/check.ts';
+import { webhookConfigBody } from '../validate/check.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const Config = Type.Object({
@@ -33,11 +33,7 @@ export const webhookConfigRoutes: FastifyPluginAsync<MessagingOptions> = async (
         },
       },
       async (request) => {
-        const body = request.body;
-        if (!isObj(body)) throw fail('body', 'must be a JSON object such as {"url":"https://example.com/webhook"}');
-        if (!('url' in body)) throw fail('url', 'is required');
-        for (const k of Object.keys(body)) if (k !== 'url' && k !== 'headers') throw fail(k, 'is not a known field (allowed: url, headers)');
-        return setChannelWebhook(deps, request.channel!, { url: body.url, headers: body.headers });
+        return setChannelWebhook(deps, request.channel!, webhookConfigBody(request.body));
       },
     );
   }

@@ -142,3 +142,11 @@ export class Unique {
     this.seen.set(value, field);
   }
 }
+
+/** A webhook configuration body `{url, headers?}` (POST /v1/configs/webhook, /waba_webhook): an object with `url` and no other field than `headers`; their values are the caller's to check. */
+export function webhookConfigBody(body: unknown): { url: unknown; headers: unknown } {
+  if (!isObj(body)) throw fail('body', 'must be a JSON object such as {"url":"https://example.com/webhook"}');
+  if (!('url' in body)) throw fail('url', 'is required');
+  for (const k of Object.keys(body)) if (k !== 'url' && k !== 'headers') throw fail(k, 'is not a known field (allowed: url, headers)');
+  return { url: body.url, headers: body.headers };
+}
