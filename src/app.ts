@@ -14,6 +14,7 @@ import { answerClientError, apiOfPath, errorBodyFor } from './http/client-errors
 import { partnerApi } from './partner-api/plugin.ts';
 import { adminApi } from './admin/plugin.ts';
 import { messagingApi } from './messaging/plugin.ts';
+import { graphAppTokenRoutes } from './messaging/routes/graph-app-token.ts';
 import { graphPathOf, rewriteGraphUrl } from './messaging/graph-paths.ts';
 import { webPlugin } from './web/plugin.ts';
 import { metaWebhookRoutes } from './network/meta/webhook-routes.ts';
@@ -177,6 +178,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   if (deps.config.adminToken) await app.register(adminApi, { prefix: '/admin', deps });
   await app.register(webPlugin, { deps });
   await app.register(messagingApi, { deps });
+  // Graph's app token (pywa's start-up): outside messagingApi's key check, the key is its client_secret.
+  await app.register(graphAppTokenRoutes, { deps });
   await app.register(metaWebhookRoutes, { deps });
 
   // Anything outside the API prefixes: a plain JSON error.

@@ -54,6 +54,24 @@ describe('log censoring', () => {
     expect(line!.req).toEqual({ method: 'POST', url: '/messages', remoteAddress: '127.0.0.1', headers: { host: 'h', 'd360-api-key': '[redacted]', cookie: '[redacted]' } });
   });
 
+  it("censors the query's tokens and secrets: access_token, (hub.)verify_token, client_secret (also percent-encoded)", () => {
+    const { log, lines } = capture();
+    const urls = [
+      '/v21.0/oauth/access_token?grant_type=client_credentials&client_id=123&client_secret=cs-1',
+      '/v21.0/oauth/access_token?client%5Fsecret=cs-2&client_id=123',
+      '/v21.0/123/subscriptions?object=whatsapp_business_account&verify_token=vt&access_token=at-2',
+      '/network/meta/webhook?hub.mode=subscribe&hub%2Everify_token=vt-3&hub.challenge=1',
+    ];
+    for (const url of urls) log.info({ req: { method: 'GET', url, headers: {} }, res: { statusCode: 200 } }, 'request completed');
+    const logged = lines().map((l) => (l.req as { url: string }).url);
+    expect(logged).toEqual([
+      '/v21.0/oauth/access_token?grant_type=client_credentials&client_id=123&client_secret=[redacted]',
+      '/v21.0/oauth/access_token?client%5Fsecret=[redacted]&client_id=123',
+      '/v21.0/123/subscriptions?object=whatsapp_business_account&verify_token=[redacted]&access_token=[redacted]',
+      '/network/meta/webhook?hub.mode=subscribe&hub%2Everify_token=[redacted]&hub.challenge=1',
+    ]);
+  });
+
   it('returns the same object when there is nothing to censor (no copy per line)', () => {
     const obj = { req: { method: 'GET' }, res: { statusCode: 200 }, responseTime: 1 };
     expect(censorSecrets(obj)).toBe(obj);

@@ -42,12 +42,14 @@ export function censorSecrets(obj: Record<string, unknown>): Record<string, unkn
 }
 
 /**
- * Tokens in a query string: Meta's hub.verify_token (its dot possibly percent-encoded), and a
- * Graph access_token (messaging/auth.ts takes a key there; its underscore possibly encoded).
+ * Tokens in a query string: Meta's hub.verify_token (its dot possibly percent-encoded) and the
+ * verify_token a client sets with a callback URL (/subscriptions, /subscribed_apps), a Graph
+ * access_token (messaging/auth.ts takes a key there; its underscore possibly encoded), and the
+ * client_secret of GET /oauth/access_token (a channel key: messaging/routes/graph-app-token.ts).
  */
-const TOKEN_PARAM = /([?&](?:hub(?:\.|%2e)verify|access)(?:_|%5f)token=)[^&#]*/gi;
+const TOKEN_PARAM = /([?&](?:(?:(?:hub(?:\.|%2e))?verify|access)(?:_|%5f)token|client(?:_|%5f)secret)=)[^&#]*/gi;
 /** Cheap pre-check: a URL that may hold one of them. */
-const MAY_HOLD_TOKEN = /_token|%5f/i;
+const MAY_HOLD_TOKEN = /_token|_secret|%5f/i;
 
 /** The path of a flow's preview link (web/flow-preview.ts), whose last segment is the link's token. */
 const PREVIEW_LINK_PREFIX = '/flows/preview/';

@@ -14,7 +14,7 @@
 //                                | business_compliance_info | groups
 //   /{version}/{waba-id}/message_templates | phone_numbers | flows | subscribed_apps
 //                        | migrate_message_templates | message_template_previews | template_analytics
-//                        | upsert_message_templates
+//                        | upsert_message_templates | migrate_flows
 //   /{version}/{template-id}/unpause | compare  (/message_templates/{template-id}/…)
 //   /{version}/{flow-id}/assets | publish | deprecate   (/flows/{flow-id}/…)
 //   /{version}/{media-id}                       (GET, DELETE)
@@ -23,6 +23,8 @@
 //   /{version}/{group-id}[/invite_link | participants | join_requests]   (/groups/{group-id}/…: routes/groups.ts)
 //   /{version}/message_template_library         (GET: Graph's root edge; the generic rewrite below)
 //   /{version}/{app-id}/uploads, /{version}/upload:{session}   (Resumable Upload API; also /upload:{session})
+//   /{version}/{app-id}/subscriptions           (the app's webhook subscription: routes/app-subscriptions.ts)
+//   /{version}/oauth/access_token               (an app token for pywa's start-up: routes/graph-app-token.ts)
 //
 // The bare node `/{version}/{id}` names a media object, the key's phone number, a template (POST)
 // or a flow: the rewrite cannot tell them apart without a lookup, so it keeps its media and
@@ -73,7 +75,7 @@ const PHONE_EDGES = new Set([
   'call_permissions',
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
-const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates']);
+const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates', 'migrate_flows']);
 /** Edges of a template node, served at /message_templates/{template-id}/…; the route looks the template up in the key's WABA. */
 const TEMPLATE_EDGES = new Set(['unpause', 'compare']);
 /** Edges of a flow node, served at /flows/{flow-id}/…; the flow is looked up in the key's WABA by the route. */
@@ -122,6 +124,9 @@ export function graphToRoot(url: string, method = 'GET'): { url: string; graph: 
   // Meta's Resumable Upload API (routes/resumable-upload.ts): /{app-id}/uploads takes any app id
   // (the key names the channel), /upload:{session} is served at /uploads/{session}.
   if (edge === 'uploads' && rest.length === 0 && (versioned || NUMERIC.test(node))) return { url: '/uploads' + query, graph: { node: decodeSegment(node), owner: 'none' } };
+  // The app's webhook subscription (routes/app-subscriptions.ts): /{app-id}/subscriptions, any
+  // numeric app id as for uploads (openwaba has no Meta app for sandbox numbers: the key names the channel).
+  if (edge === 'subscriptions' && rest.length === 0 && NUMERIC.test(node)) return { url: '/subscriptions' + query, graph: { node, owner: 'none' } };
   if (versioned && edge === undefined && UPLOAD_SESSION.test(node)) return { url: uploadSessionUrl(node) + query, graph: { node: decodeSegment(node), owner: 'none' } };
   // A group node (Meta's Groups API): its id is recognisable (base64 of `capi_group:…`, never a
   // media, flow or template id), so it goes to routes/groups.ts directly, not to the bare-node

@@ -32,6 +32,7 @@ import { MINIMAL_FLOW_JSON } from '../helpers/flows.ts';
 import { uploadEndpoints } from './hostile-uploads.ts';
 import { graphGapEndpoints } from './hostile-graph-gaps.ts';
 import { realClientEndpoints } from './hostile-real-clients.ts';
+import { appFlowEndpoints } from './hostile-app-flows.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 
 /** 'message': 360dialog's newer services' error body `{"error":"<text>"}` (/multi_webhook). */
@@ -857,6 +858,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...uploadEndpoints(),
     ...graphGapEndpoints(),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
+    ...appFlowEndpoints(),
   ];
 }
 

@@ -71,7 +71,7 @@ function assetValues(checked: CheckedFlowJson, assetName: string) {
 }
 
 /** Why this flow cannot be published now, or undefined when it can. */
-async function publishRefusal(deps: Deps, f: FlowMeta): Promise<ApiError | undefined> {
+export async function publishRefusal(deps: Deps, f: FlowMeta): Promise<ApiError | undefined> {
   const state = 'Publishing Flow in invalid state';
   const invalid = 'Publishing Flow with validation errors';
   if (f.status !== 'DRAFT') return flowError(139002, state, `flow ${f.id} is ${f.status}; only DRAFT flows can be published`);
