@@ -1,9 +1,8 @@
 // A send to a group (POST /messages with recipient_type "group", Meta's Groups API): the group must
 // be one of the number's (messaging/groups.ts) with at least one participant, and the send is not
-// an MM Lite one. Its statuses name the group (recipient_id, recipient_type "group": statuses.ts).
-// Meta aggregates a group message's delivered and read statuses into one webhook with a status
-// object per participant; the sandbox sends one sent, one delivered and one read status for the
-// group as a whole (network/sandbox.ts).
+// an MM Lite one. Its statuses name the group (recipient_id, recipient_type "group": statuses.ts):
+// one sent for the group, then delivered and read webhooks with a status object per participant,
+// as Meta aggregates them (group-statuses.ts). On-Premise numbers have no groups (assertGroupsChannel).
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { metaError } from './errors.ts';

@@ -7,7 +7,8 @@ import type { Database, MessagesTable } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { prepared } from '../db/prepared.ts';
 import { emitChannelEvent } from './channel-webhook.ts';
-import { statusPayload, type ReportedStatus, type StatusItem, type WebhookContact } from './webhook-payloads.ts';
+import { groupStatusContexts, isPerParticipant, participantStatuses, type GroupStatusContext } from './group-statuses.ts';
+import { cloudStatusesPayload, statusPayload, type ReportedStatus, type StatusItem, type WebhookContact } from './webhook-payloads.ts';
 import { isBsuid, sandboxBsuid } from '../network/bsuid.ts';
 import type { StepFacts } from './status-facts.ts';
 import type { StatusRecipient } from '../network/types.ts';
@@ -86,6 +87,21 @@ export interface PlanProgress {
  * written, not even the plan: that transaction owns it).
  */
 export async function advanceStatus(deps: Deps, tx: Transaction<Database>, facts: StepFacts, moves: readonly StatusMove[], plan: PlanProgress): Promise<number> {
+  return advanceOne(deps, tx, facts, moves, plan, undefined);
+}
+
+/**
+ * advanceStatus, with a round's group contexts read ahead (advanceStatuses): `pregrouped` has one
+ * for each group message of the round; null: the round has none; undefined: not read ahead.
+ */
+async function advanceOne(
+  deps: Deps,
+  tx: Transaction<Database>,
+  facts: StepFacts,
+  moves: readonly StatusMove[],
+  plan: PlanProgress,
+  pregrouped: Map<string, GroupStatusContext> | null | undefined,
+): Promise<number> {
   const w = planMove(facts, moves, plan);
   if (!w) return 0;
   const { taken, at, error } = w;
@@ -111,7 +127,11 @@ export async function advanceStatus(deps: Deps, tx: Transaction<Database>, facts
   // Guarded by the status read: another instance moved it meanwhile, and told the webhook.
   if (!moved.numAffectedRows) return 0;
   if (facts.webhook_url && facts.partner_id) {
-    for (const m of taken) await emitStatusEvent(deps, tx, facts, m);
+    // A group message's statuses name the group, its delivered and read ones each member (group-statuses.ts).
+    let group: GroupStatusContext | undefined;
+    if (pregrouped) group = pregrouped.get(facts.id);
+    else if (pregrouped === undefined && isGroupId(facts.wa_id)) group = (await groupStatusContexts(tx, [{ facts, moves: taken }])).get(facts.id);
+    for (const m of taken) await emitStatusEvent(deps, tx, facts, m, group);
   }
   return taken.length;
 }
@@ -155,9 +175,14 @@ function planMove(facts: StepFacts, moves: readonly StatusMove[], plan: PlanProg
  * moves were taken.
  */
 export async function advanceStatuses(deps: Deps, tx: Transaction<Database>, items: readonly StatusAdvance[]): Promise<number> {
+  // The round's group messages, whose members one statement reads for all of them (the one
+  // isGroupId check an individual message gets, here instead of in emitStatusEvent).
+  let groups: { facts: StepFacts; moves: readonly StatusMove[] }[] | undefined;
+  for (const it of items) if (isGroupId(it.facts.wa_id)) (groups ??= []).push(it);
+  const grouped = groups ? await groupStatusContexts(tx, groups) : null;
   if (deps.db.kind !== 'postgres' || items.length < 2) {
     let n = 0;
-    for (const it of items) n += await advanceStatus(deps, tx, it.facts, it.moves, it.plan);
+    for (const it of items) n += await advanceOne(deps, tx, it.facts, it.moves, it.plan, grouped);
     return n;
   }
   const writes: { it: StatusAdvance; w: NonNullable<ReturnType<typeof planMove>> }[] = [];
@@ -194,13 +219,16 @@ export async function advanceStatuses(deps: Deps, tx: Transaction<Database>, ite
     // Guarded by the status read: another instance moved it meanwhile, and told the webhook.
     if (!done.has(it.facts.id) || w.taken.length === 0) continue;
     n += w.taken.length;
-    if (it.facts.webhook_url && it.facts.partner_id) for (const m of w.taken) await emitStatusEvent(deps, tx, it.facts, m);
+    if (it.facts.webhook_url && it.facts.partner_id) for (const m of w.taken) await emitStatusEvent(deps, tx, it.facts, m, grouped?.get(it.facts.id));
   }
   return n;
 }
 
-/** The channel's status webhook event for one move (the payload's fields are not changed by moves). */
-async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: StepFacts, m: StatusMove): Promise<void> {
+/**
+ * The channel's status webhook event for one move (the payload's fields are not changed by moves).
+ * `group`: set for a message to a group (its context; undefined for a message to a user).
+ */
+async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: StepFacts, m: StatusMove, group: GroupStatusContext | undefined): Promise<void> {
   const category = facts.category ?? 'service';
   const item: StatusItem = {
     id: facts.id,
@@ -209,7 +237,7 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     recipient_id: facts.wa_id,
   };
   // A group message's statuses name the group (Meta's Groups API: recipient_type "group").
-  if (isGroupId(facts.wa_id)) item.recipient_type = 'group';
+  if (group) item.recipient_type = 'group';
   let contact: WebhookContact | undefined;
   if (!m.reported && isBsuid(facts.wa_id)) {
     // A sandbox send to a BSUID no simulated user has (stored under it; it fails): as Meta's
@@ -255,5 +283,13 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     channel: { hosting_type: facts.hosting_type!, phone_number: facts.phone_number!, external_id: facts.external_id! },
     wabaExternalId: facts.waba_external_id ?? facts.waba_account_id!,
   };
-  await emitChannelEvent(deps, tx, { id: facts.channel_id, partner_id: facts.partner_id!, webhook_url: facts.webhook_url }, 'status', statusPayload(identity, item, contact));
+  const channel = { id: facts.channel_id, partner_id: facts.partner_id!, webhook_url: facts.webhook_url };
+  if (group?.members && isPerParticipant(facts, m)) {
+    // Delivered and read: an item per member, in one event; none for a group nobody is in (group-statuses.ts).
+    if (group.members.length === 0) return;
+    const each = participantStatuses(deps.config.secretKey, facts.partner_id!, item, group.members);
+    await emitChannelEvent(deps, tx, channel, 'status', cloudStatusesPayload(identity, each.statuses, each.contacts));
+    return;
+  }
+  await emitChannelEvent(deps, tx, channel, 'status', statusPayload(identity, item, contact));
 }

@@ -17,6 +17,10 @@ export interface StatusItem {
   recipient_id: string;
   /** Cloud API: "group" for a message sent to a group (Meta's Groups API); absent for a user. */
   recipient_type?: 'group';
+  /** Cloud API, a group message's delivered and read statuses: the participant's number (group-statuses.ts). */
+  recipient_participant_id?: string;
+  /** Cloud API, a group message's delivered and read statuses: the participant's BSUID (group-statuses.ts). */
+  recipient_participant_user_id?: string;
   conversation?: { id: string; expiration_timestamp?: string; origin: { type: string } };
   pricing?: { billable: boolean; pricing_model: string; category: string };
   errors?: { code: number; title: string; message: string; error_data: { details: string } }[];
@@ -92,6 +96,14 @@ export function statusPayload(who: ChannelIdentity, s: StatusItem, contact?: Web
     };
   }
   return cloudEnvelope(who, contact ? { contacts: [contact], statuses: [s] } : { statuses: [s] });
+}
+
+/**
+ * Several statuses in one Cloud webhook, with their contacts (a group message's delivered or read
+ * status, one item per participant: group-statuses.ts). Groups exist on Cloud numbers only.
+ */
+export function cloudStatusesPayload(who: ChannelIdentity, statuses: StatusItem[], contacts: WebhookContact[]): unknown {
+  return cloudEnvelope(who, contacts.length ? { contacts, statuses } : { statuses });
 }
 
 /**
