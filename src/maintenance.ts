@@ -1,6 +1,7 @@
 // Housekeeping every instance does now and then: expired browser sessions, finished login
 // throttle windows, webhook events past their retention, GET /{media_id} errors out of their
-// window and ended blocks, and media uploads abandoned half-way are deleted; messages past the
+// window and ended blocks, the record of Meta's webhook changes passed on after Meta's 7 days of
+// retries, and media uploads abandoned half-way are deleted; messages past the
 // content retention lose their content (their rows stay), and so do the webhook events that carry
 // it (inbound message events and their copies).
 // (Media past its expiry is deleted by its own durable job.)
@@ -11,6 +12,7 @@ import { removeOldWebhookContent } from './messaging/webhook-content-retention.t
 import { sweepTemporaryFiles } from './messaging/media/store.ts';
 import { pruneMediaGetErrors } from './messaging/media/get-error-block.ts';
 import { pruneResumableUploads } from './messaging/media/resumable.ts';
+import { pruneForwardedChanges } from './network/meta/forwarded-changes.ts';
 import { pruneSessions } from './web/sessions.ts';
 import { pruneWebhookEvents } from './webhooks/retention.ts';
 
@@ -20,6 +22,8 @@ export async function runMaintenance(deps: Deps): Promise<void> {
   await deps.db.kysely.deleteFrom('auth_throttle').where('window_started_at', '<', windowStart).execute();
   await pruneWebhookEvents(deps);
   await pruneMediaGetErrors(deps);
+  // Meta's webhook changes passed on, once Meta retries them no more (7 days).
+  await pruneForwardedChanges(deps);
   // Resumable Upload sessions past their 7 days, handles past their 30: the rows and their files.
   await pruneResumableUploads(deps);
   await removeOldMessageContent(deps);

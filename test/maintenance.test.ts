@@ -27,4 +27,16 @@ describeEachDb('maintenance', (kind) => {
     expect((await db.selectFrom('web_sessions').select('id_hash').execute()).map((r) => r.id_hash)).toEqual(['live']);
     expect((await db.selectFrom('auth_throttle').select('key').execute()).map((r) => r.key)).toEqual(['user:live']);
   });
+
+  it("forgets Meta's webhook changes passed on more than 7 days ago (Meta retries no longer), keeps newer ones", async () => {
+    const db = t.deps.db.kysely;
+    const at = (ms: number) => new Date(clock.now().getTime() + ms).toISOString();
+    const day = 86_400_000;
+    await db.insertInto('meta_forwarded_changes').values([
+      { key: 'old', target: 'waba:1', field: 'message_template_status_update', created_at: at(-7 * day - 1000) },
+      { key: 'recent', target: 'waba:1', field: 'message_template_status_update', created_at: at(-7 * day + 60_000) },
+    ]).execute();
+    await runMaintenance(t.deps);
+    expect((await db.selectFrom('meta_forwarded_changes').select('key').execute()).map((r) => r.key)).toEqual(['recent']);
+  });
 });

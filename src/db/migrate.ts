@@ -36,6 +36,7 @@ import * as m0033 from './migrations/0033_groups.ts';
 import * as m0034 from './migrations/0034_compliance_info_and_ctwa.ts';
 import * as m0035 from './migrations/0035_group_suspension.ts';
 import * as m0036 from './migrations/0036_upload_session_lease.ts';
+import * as m0037 from './migrations/0037_meta_forwarded_changes.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -76,6 +77,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0034_compliance_info_and_ctwa': m0034,
   '0035_group_suspension': m0035,
   '0036_upload_session_lease': m0036,
+  '0037_meta_forwarded_changes': m0037,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

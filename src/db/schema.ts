@@ -566,6 +566,15 @@ export interface MediaGetErrorsTable {
   channel_id: string;
   errored_at: string;
 }
+/** A change of Meta's webhooks passed on as it came (network/meta/forwarded-changes.ts). */
+export interface MetaForwardedChangesTable {
+  /** sha256 (hex) of where it went and the change as Meta sent it. */
+  key: string;
+  /** The channel id (a number's calls and group fields) or `waba:` and Meta's WABA id (a WABA's fields). */
+  target: string;
+  field: string;
+  created_at: string;
+}
 export interface MediaGetBlocksTable {
   channel_id: string;
   blocked_until: string;
@@ -611,4 +620,5 @@ export interface Database {
   instance_settings: InstanceSettingsTable;
   media_get_errors: MediaGetErrorsTable;
   media_get_blocks: MediaGetBlocksTable;
+  meta_forwarded_changes: MetaForwardedChangesTable;
 }

@@ -15,6 +15,7 @@ import { channelForPhoneNumberId } from './channels.ts';
 import { keepEarlyStatus, mayBeEarly, moveMetaStatus, waitingStatuses } from './early-statuses.ts';
 import { servedMediaUrl } from './media-proxy.ts';
 import { recordMetaCalls } from './call-records.ts';
+import { firstForwarding } from './forwarded-changes.ts';
 import { forgetMetaTemplateLists } from './templates-360-list.ts';
 import { FORWARDED_WABA_FIELDS, type MetaInboundMessage, type MetaLimitChange, type MetaNotification, type MetaNumberEvent, type MetaStatus, type MetaWabaChange } from './notification.ts';
 import { channelIdentity, channelWebhookUrl, emitChannelEvent } from '../../messaging/channel-webhook.ts';
@@ -38,10 +39,12 @@ export interface AppliedNotification {
   unknownWabas: string[];
   /** Calls and group changes of a number passed on to its channel's webhook. */
   events: number;
+  /** Changes (a WABA's, a number's calls and groups) already passed on by an earlier delivery of the same notification. */
+  alreadyForwarded: number;
 }
 
 export async function applyNotification(deps: Deps, n: MetaNotification, log: FastifyBaseLogger): Promise<AppliedNotification> {
-  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, kept: 0, unknownNumbers: [], forwarded: 0, unknownWabas: [], events: 0 };
+  const result: AppliedNotification = { stored: 0, repeated: 0, moved: 0, notMoved: 0, kept: 0, unknownNumbers: [], forwarded: 0, unknownWabas: [], events: 0, alreadyForwarded: 0 };
   if (n.changes.length === 0 && n.wabaChanges.length === 0 && n.limitChanges.length === 0 && n.numberEvents.length === 0) return result;
   await transact(deps, async (tx) => {
     const channels = new Map<string, ChannelRow | undefined>();
@@ -77,7 +80,8 @@ export async function applyNotification(deps: Deps, n: MetaNotification, log: Fa
     }
     for (const w of n.wabaChanges) {
       const to = await forwardWabaChange(deps, tx, w);
-      if (to === undefined) {
+      if (to === 'repeated') result.alreadyForwarded++;
+      else if (to === undefined) {
         // A WABA none of whose numbers is attached here (Meta's app also serves other WABAs, or
         // they were detached): dropped, yet answered 200, as for an unknown phone_number_id.
         if (!result.unknownWabas.includes(w.wabaId)) {
@@ -91,7 +95,9 @@ export async function applyNotification(deps: Deps, n: MetaNotification, log: Fa
       if (!channel) continue;
       // A number's calls are written down too (call-records.ts), webhook or not.
       if (e.change.field === 'calls') await recordMetaCalls(deps, tx, channel.id, e.change.value);
-      if (await forwardNumberEvent(deps, tx, channel, e)) result.events++;
+      const went = await forwardNumberEvent(deps, tx, channel, e);
+      if (went === 'repeated') result.alreadyForwarded++;
+      else if (went) result.events++;
     }
     for (const l of n.limitChanges) await applyLimitChange(deps, tx, l);
   });
@@ -102,12 +108,16 @@ export async function applyNotification(deps: Deps, n: MetaNotification, log: Fa
  * A calls or group change of a number (NUMBER_EVENT_FIELDS) goes to its channel's webhook (its own
  * URL, else its WABA's override) as Meta sent it: one entry (Meta's WABA id and time), one change.
  * The event type is the sandbox's for the same webhook: `group` for the group fields; for `calls`,
- * `status` when it carries only call statuses, else `message` (messaging/calling.ts). Meta's
- * retries may pass one on twice, as Meta's own webhooks may. Whether it went (false: no webhook).
+ * `status` when it carries only call statuses, else `message` (messaging/calling.ts). A change this
+ * channel already got (Meta's retry of the notification) goes no more (forwarded-changes.ts).
+ * Whether it went (false: no webhook; 'repeated': it went with an earlier delivery).
  */
-async function forwardNumberEvent(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, e: MetaNumberEvent): Promise<boolean> {
+async function forwardNumberEvent(deps: Deps, tx: Transaction<Database>, channel: ChannelRow, e: MetaNumberEvent): Promise<boolean | 'repeated'> {
   const url = channel.webhook_url ?? (await channelWebhookUrl(tx, channel.id));
   if (!url) return false;
+  // Written down only when it goes: a change that found no webhook may go with a later retry.
+  const first = await firstForwarding(deps, tx, { target: channel.id, ...(e.wabaId !== undefined ? { entryId: e.wabaId } : {}), ...(e.time !== undefined ? { time: e.time } : {}), change: e.change });
+  if (!first) return 'repeated';
   const v = e.change.value;
   const eventType = e.change.field !== 'calls' ? 'group' : Array.isArray(v.statuses) && !Array.isArray(v.calls) ? 'status' : 'message';
   // Meta names the WABA in the entry; were it missing, the channel's WABA as its other webhooks name it.
@@ -139,10 +149,12 @@ async function applyLimitChange(deps: Deps, tx: Transaction<Database>, l: MetaLi
  * channel attached to that WABA: Meta's notification names the WABA, not a number. Template fields
  * are template_status events; account fields (ACCOUNT_WABA_FIELDS) account_update events, and an
  * account_update takes the sandbox's path (applyAccountUpdate: restrictions stored on the WABA's
- * numbers, partner events). Meta's retries may pass one on twice, as Meta's own webhooks may.
- * Returns how many webhooks it went to, or undefined when no live channel is attached to the WABA.
+ * numbers, partner events). A change already passed on (Meta's retry of the notification) is
+ * neither passed on nor applied again (forwarded-changes.ts): the first delivery's transaction did both.
+ * Returns how many webhooks it went to, undefined when no live channel is attached to the WABA, or
+ * 'repeated'.
  */
-async function forwardWabaChange(deps: Deps, tx: Transaction<Database>, w: MetaWabaChange): Promise<number | undefined> {
+async function forwardWabaChange(deps: Deps, tx: Transaction<Database>, w: MetaWabaChange): Promise<number | undefined | 'repeated'> {
   const numbers = await tx
     .selectFrom('meta_channels')
     .innerJoin('channels', 'channels.id', 'meta_channels.channel_id')
@@ -157,6 +169,7 @@ async function forwardWabaChange(deps: Deps, tx: Transaction<Database>, w: MetaW
     forgetMetaTemplateLists(deps, w.wabaId);
   }
   if (numbers.length === 0) return undefined;
+  if (!(await firstForwarding(deps, tx, { target: `waba:${w.wabaId}`, entryId: w.wabaId, ...(w.time !== undefined ? { time: w.time } : {}), change: w.change }))) return 'repeated';
   if (w.change.field === 'account_update') {
     const restrictions = restrictionsFromMeta(w.change.value, deps.clock.now().getTime());
     const { notified } = await applyAccountUpdate(deps, tx, {
