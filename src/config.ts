@@ -391,13 +391,13 @@ function parseTrustProxy(raw: string | undefined): boolean | string {
 }
 
 /** `1s` or `answer=1s` (the default), `decline=2s`, or `never`: what a simulated user does when called. */
-function parseCallAnswer(raw: string | undefined): { action: 'answer' | 'decline' | 'never'; ms: number } {
+export function parseCallAnswer(raw: string | undefined, name = 'OPENWABA_SANDBOX_CALL_ANSWER'): { action: 'answer' | 'decline' | 'never'; ms: number } {
   const v = (raw ?? '').trim();
   if (!v) return { action: 'answer', ms: 1_000 };
   if (v === 'never') return { action: 'never', ms: 1_000 };
   const m = /^(?:(answer|decline)\s*=\s*)?(.+)$/.exec(v)!;
   const action = (m[1] ?? 'answer') as 'answer' | 'decline';
-  const ms = parseDuration(m[2]!, 'OPENWABA_SANDBOX_CALL_ANSWER');
+  const ms = parseDuration(m[2]!, name);
   return { action, ms };
 }
 

@@ -37,6 +37,7 @@ import * as m0034 from './migrations/0034_compliance_info_and_ctwa.ts';
 import * as m0035 from './migrations/0035_group_suspension.ts';
 import * as m0036 from './migrations/0036_upload_session_lease.ts';
 import * as m0037 from './migrations/0037_meta_forwarded_changes.ts';
+import * as m0038 from './migrations/0038_sandbox_user_calls.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -78,6 +79,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0035_group_suspension': m0035,
   '0036_upload_session_lease': m0036,
   '0037_meta_forwarded_changes': m0037,
+  '0038_sandbox_user_calls': m0038,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

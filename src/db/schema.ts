@@ -321,6 +321,11 @@ export interface SandboxUsersTable {
    * Null: not typing; a past instant: the 25 seconds ran out (messaging/typing-indicator.ts).
    */
   typing_until: string | null;
+  /**
+   * What the user does when the business calls them (migration 0038; messaging/sandbox-call-answer.ts):
+   * "answer", "decline", "answer=2s", "decline=500ms" or "ignore". Null: OPENWABA_SANDBOX_CALL_ANSWER decides.
+   */
+  call_answer: string | null;
 }
 
 export type MessageStatus = 'accepted' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';

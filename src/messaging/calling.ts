@@ -9,7 +9,8 @@
 //                OPENWABA_SANDBOX_CALL_ANSWER (config.sandboxCallAnswer: 1 s by default), answers (a
 //                connect webhook with an SDP answer, then status ACCEPTED) or declines (REJECTED, then
 //                a terminate webhook with status FAILED), or never does by themselves (the sandbox
-//                phone, or POST /sandbox/v1/calls/{id}/accept|terminate, answers for them). An
+//                phone, or POST /sandbox/v1/calls/{id}/accept|terminate, answers for them); a user's own
+//                setting ({"calls": …} on POST /sandbox/v1/users/{wa_id}) overrides the global one. An
 //                unreachable user, or one blocking the business: REJECTED, then FAILED.
 //   user calls   a simulated user calls the business (POST /sandbox/v1/inbound {"type":"call"}): a connect
 //                webhook with an SDP offer; the business answers with pre_accept, accept, reject or terminate.
@@ -39,6 +40,7 @@ import { fail, fromJsonText, isObj, obj, oneOf, onlyKeys, recipient, str, arr, t
 import { callPermission, grantCallbackPermission } from './call-permissions.ts';
 import { refuseBlockedSender } from './blocklist.ts';
 import { CONNECTED_CALLS_PER_DAY, connectedCallsToday, refuseOverCallLimit } from './call-limits.ts';
+import { callAnswerFor } from './sandbox-call-answer.ts';
 
 const ANSWER_JOB = 'sandbox_call_answer';
 /**
@@ -378,13 +380,13 @@ async function connect(deps: Deps, channel: ChannelRow, r: CallRequest): Promise
     const iso = at.toISOString();
     const call: CallsTable = { id: newCallId(), channel_id: channel.id, wa_id: to, direction: 'BUSINESS_INITIATED', state: 'ringing', biz_opaque_callback_data: r.biz_opaque_callback_data ?? null, created_at: iso, start_time: null, end_time: null, modified_at: iso };
     await tx.insertInto('calls').values(call).execute();
-    const user = await tx.selectFrom('sandbox_users').select(['unreachable', 'blocked']).where('channel_id', '=', channel.id).where('wa_id', '=', to).executeTakeFirst();
+    const user = await tx.selectFrom('sandbox_users').select(['unreachable', 'blocked', 'call_answer']).where('channel_id', '=', channel.id).where('wa_id', '=', to).executeTakeFirst();
     // A reachable user's phone rings at once; an unreachable one's never does (REJECTED comes with the answer job).
     const unreachable = Boolean(user?.unreachable || user?.blocked);
     if (!unreachable) await statusWebhook(deps, tx, await webhookTarget(tx, channel.id), call, at, 'RINGING');
-    // The simulated user answers or declines after the configured delay (unless set never to);
-    // a delay at or past the ring time lets the call ring out.
-    const plan = deps.config.sandboxCallAnswer;
+    // The simulated user answers or declines after the configured delay (unless set never to): their
+    // own setting (sandbox-call-answer.ts), else the global one; a delay at or past the ring time lets the call ring out.
+    const plan = callAnswerFor(user?.call_answer, deps.config.sandboxCallAnswer);
     if ((unreachable || plan.action !== 'never') && plan.ms < RING_TIMEOUT_MS) {
       await enqueueJob(deps, tx, { kind: ANSWER_JOB, refId: call.id, at: new Date(at.getTime() + plan.ms), payload: { channel_id: channel.id } });
     }
@@ -402,8 +404,8 @@ registerJobHandler(ANSWER_JOB, async (deps, tx, job, payload) => {
   const at = deps.clock.now();
   const iso = at.toISOString();
   const target = await webhookTarget(tx, channelId);
-  const user = await tx.selectFrom('sandbox_users').select(['unreachable', 'blocked']).where('channel_id', '=', channelId).where('wa_id', '=', call.wa_id).executeTakeFirst();
-  const plan = deps.config.sandboxCallAnswer;
+  const user = await tx.selectFrom('sandbox_users').select(['unreachable', 'blocked', 'call_answer']).where('channel_id', '=', channelId).where('wa_id', '=', call.wa_id).executeTakeFirst();
+  const plan = callAnswerFor(user?.call_answer, deps.config.sandboxCallAnswer);
   if (user?.unreachable || user?.blocked || plan.action === 'decline') await declineRinging(deps, tx, target, call, at);
   else if (plan.action === 'answer') await answerRinging(deps, tx, target, call, at);
   return { done: true };

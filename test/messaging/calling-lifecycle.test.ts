@@ -2,7 +2,8 @@
 // moves: the simulated user hangs up or declines (POST /sandbox/v1/calls/{id}/terminate) and picks
 // up (…/accept), calls nobody answers end after the ring time (a durable job: a scheduler started
 // afresh, as after a restart, still ends them), and the simulated user's answer follows
-// OPENWABA_SANDBOX_CALL_ANSWER (answer or decline after a delay, or never).
+// OPENWABA_SANDBOX_CALL_ANSWER (answer or decline after a delay, or never), unless the user has a
+// setting of their own (POST /sandbox/v1/users/{wa_id} {"calls": …}).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -245,6 +246,50 @@ describeEachDb('Calling API: hang-up, ring time and the simulated user\'s answer
     const events = await eventsOf(id, (es) => es.some((e) => e.event === 'terminate'));
     expect(names(await settle(id))).toEqual(['RINGING', 'terminate']);
     expect(events[1]).toMatchObject({ status: 'FAILED' });
+  });
+
+  const setUser = (wa: string, json: unknown) => t.post(`/sandbox/v1/users/${wa}`, { headers: key(), json });
+  const listedCalls = async (wa: string) => ((await t.get('/sandbox/v1/users', { headers: key() })).body.users as any[]).find((u) => u.wa_id === wa)?.calls;
+
+  it("a user's own call setting wins over the global one (decline, ignore, a delay of their own); a user without one follows the global", async () => {
+    const [a, b, c, d] = [nextUser(), nextUser(), nextUser(), nextUser()];
+    for (const [wa, calls] of [[a, 'decline'], [b, 'ignore'], [d, ' answer = 3s ']] as const) {
+      const res = await setUser(wa, { calls });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.calls).toBe(calls.includes('=') ? 'answer=3s' : calls);
+    }
+    expect(await listedCalls(a)).toBe('decline');
+    expect(await listedCalls(b)).toBe('ignore');
+    const [ca, cb, cc, cd] = [await businessCalls(a), await businessCalls(b), await businessCalls(c), await businessCalls(d)];
+    expect(await listedCalls(c)).toBe('default');
+    // The global delay (1 s): A declines, C (no setting of their own) answers; D waits for their own 3 s.
+    await after(1000);
+    const declined = await eventsOf(ca, (es) => es.some((e) => e.event === 'terminate'));
+    expect(names(declined)).toEqual(['RINGING', 'REJECTED', 'terminate']);
+    expect(declined[2]).toMatchObject({ status: 'FAILED', direction: 'BUSINESS_INITIATED' });
+    expect(names(await eventsOf(cc, (es) => es.some((e) => e.status === 'ACCEPTED')))).toEqual(['RINGING', 'connect', 'ACCEPTED']);
+    expect(await stateOf(cd)).toBe('ringing');
+    await after(2000);
+    expect(names(await eventsOf(cd, (es) => es.some((e) => e.status === 'ACCEPTED')))).toEqual(['RINGING', 'connect', 'ACCEPTED']);
+    // B ignores the call while the global setting says answer: it only rings.
+    await after(20_000);
+    expect(await stateOf(cb)).toBe('ringing');
+    expect(names(await settle(cb))).toEqual(['RINGING']);
+    // "default" hands the user back to the global setting.
+    const back = await setUser(b, { calls: 'default' });
+    expect(back.body.calls).toBe('default');
+    expect(await stateOf(ca)).toBe('rejected');
+  });
+
+  it('a bad call setting answers 400 naming the allowed values, and changes nothing', async () => {
+    const wa = nextUser();
+    expect((await setUser(wa, { calls: 'decline=2s' })).body.calls).toBe('decline=2s');
+    for (const calls of ['sometimes', 'never', 'answer=soon', 'decline=', 'answer=-1s', 42, true, {}, ['answer'], 'x'.repeat(100)]) {
+      const res = await setUser(wa, { calls, name: 'Changed' });
+      expectGraphError(res, /calls: .*"answer", "decline", "ignore" or "default"/);
+    }
+    const users = (await t.get('/sandbox/v1/users', { headers: key() })).body.users as any[];
+    expect(users.find((u) => u.wa_id === wa)).toMatchObject({ calls: 'decline=2s', name: null });
   });
 
   it("the user's actions are the channel's own and take no body of substance", async () => {

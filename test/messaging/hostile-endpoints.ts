@@ -31,9 +31,10 @@ import { multipart, type HostileCase, type Part } from './hostile-bodies.ts';
 import { MINIMAL_FLOW_JSON } from '../helpers/flows.ts';
 import { uploadEndpoints } from './hostile-uploads.ts';
 import { graphGapEndpoints } from './hostile-graph-gaps.ts';
-import { realClientEndpoints } from './hostile-real-clients.ts';
 import { appFlowEndpoints } from './hostile-app-flows.ts';
+import { realClientEndpoints } from './hostile-real-clients.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
+import { parseUserCallAnswer } from '../../src/messaging/sandbox-call-answer.ts';
 
 /** 'message': 360dialog's newer services' error body `{"error":"<text>"}` (/multi_webhook). */
 export type EndpointFlavour = 'cloud' | 'onpremise' | 'channel' | 'message';
@@ -768,8 +769,9 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
       flavour: 'cloud',
       body: 'json',
       params: { wa_id: SANDBOX_USER },
-      valid: [{ name: 'Bob', unreachable: false, blocked: false }],
-      mayAccept: (b) => keysWithin(b, ['name', 'unreachable', 'blocked', 'username', 'hide_number']),
+      valid: [{ name: 'Bob', unreachable: false, blocked: false }, { calls: 'decline=2s' }, { calls: 'ignore' }],
+      // A `calls` value the parser refuses must answer 4xx (the others may still fail later checks).
+      mayAccept: (b) => keysWithin(b, ['name', 'unreachable', 'blocked', 'username', 'hide_number', 'calls']) && validatedBy((x) => isObj(x) && x.calls !== undefined && parseUserCallAnswer(x.calls))(b),
     },
     { method: 'GET', path: '/sandbox/v1/messages', flavour: 'cloud', body: 'none', query: { wa_id: TO, limit: '5', before: '2100-01-01T00:00:00.000Z' } },
     { method: 'GET', path: '/sandbox/v1/account_update', flavour: 'cloud', body: 'none' },
@@ -857,8 +859,8 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...templateAnalyticsEndpoints(),
     ...uploadEndpoints(),
     ...graphGapEndpoints(),
-    ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
     ...appFlowEndpoints(),
+    ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];
 }
 

@@ -18,6 +18,7 @@ import { completeNfmReply, isNfmReply, nfmReplyContent } from '../flows/nfm-repl
 import { refuseBlockedSender } from '../blocklist.ts';
 import { REQUEST_WELCOME, requestWelcome } from '../request-welcome.ts';
 import { userCalls } from '../calling.ts';
+import { parseUserCallAnswer, shownCallAnswer } from '../sandbox-call-answer.ts';
 import { groupOfInbound, receiveGroupMessage } from '../group-inbound.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
@@ -130,6 +131,8 @@ const User = Type.Object({
    * business's next message or 25 seconds end it), or null.
    */
   business_typing_until: Type.Union([Type.String(), Type.Null()]),
+  /** What the user does when the business calls them: "answer", "decline" (optionally "=<delay>"), "ignore", or "default" (OPENWABA_SANDBOX_CALL_ANSWER). */
+  calls: Type.String(),
 });
 
 /**
@@ -237,7 +240,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
     isBsuid(waId) ? waId : channel.network === 'sandbox' && /^\d+$/.test(waId) ? sandboxBsuid(deps.config.secretKey, channel.partner_id, waId) : null;
   const userOut = (
     channel: ChannelRow,
-    u: { wa_id: string; name: string | null; last_inbound_at: string | null; unreachable: number; blocked: number; username: string | null; hide_number: number | null; typing_until: string | null },
+    u: { wa_id: string; name: string | null; last_inbound_at: string | null; unreachable: number; blocked: number; username: string | null; hide_number: number | null; typing_until: string | null; call_answer: string | null },
   ) => ({
     wa_id: u.wa_id,
     name: u.name,
@@ -249,6 +252,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
     hide_number: u.hide_number === 1,
     user_id: userIdOf(channel, u.wa_id),
     business_typing_until: typingUntil(u.typing_until, deps.clock.now()),
+    calls: shownCallAnswer(u.call_answer),
   });
 
   app.get('/sandbox/v1/users', { config: { flavour: 'cloud' }, schema: { tags, security, summary: "The channel's simulated users", response: { 200: Type.Object({ users: Type.Array(User) }) } } }, async (request) => {
@@ -266,7 +270,8 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         security,
         summary:
           'Set a simulated user: name, unreachable (sends fail with 131026), blocked (the user blocks the business), ' +
-          'username (shown in Cloud webhooks; null removes it), hide_number (Cloud webhooks leave the number out, as Meta does for a user who hides it)',
+          'username (shown in Cloud webhooks; null removes it), hide_number (Cloud webhooks leave the number out, as Meta does for a user who hides it), ' +
+          'calls (what the user does when the business calls: "answer", "decline", "answer=2s", "decline=500ms", "ignore", or "default" for OPENWABA_SANDBOX_CALL_ANSWER)',
         params: Type.Object({ wa_id: Type.String({ maxLength: 32 }) }),
         body: Type.Unknown(),
         response: { 200: User },
@@ -277,7 +282,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       assertSandboxChannel(request.channel!);
       const b = request.body;
       if (!isObj(b)) throw fail('body', 'must be a JSON object');
-      onlyKeys(b, 'body', ['name', 'unreachable', 'blocked', 'username', 'hide_number']);
+      onlyKeys(b, 'body', ['name', 'unreachable', 'blocked', 'username', 'hide_number', 'calls']);
       const waId = recipient((request.params as { wa_id: string }).wa_id, 'wa_id');
       const iso = deps.clock.now().toISOString();
       const set: Record<string, string | number | null> = { modified_at: iso };
@@ -286,6 +291,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       if (b.blocked !== undefined) set.blocked = bool(b.blocked, 'blocked') ? 1 : 0;
       if (b.username !== undefined) set.username = username(b.username);
       if (b.hide_number !== undefined) set.hide_number = bool(b.hide_number, 'hide_number') ? 1 : 0;
+      if (b.calls !== undefined) set.call_answer = parseUserCallAnswer(b.calls);
       const channelId = request.channel!.id;
       // Only a user who adopted a username can hide their number (Meta's business-scoped user ids
       // page: the username is shown instead of the number): refused without one, before anything is written.
@@ -306,6 +312,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
           blocked: (set.blocked as number | undefined) ?? 0,
           username: (set.username as string | null | undefined) ?? null,
           hide_number: (set.hide_number as number | undefined) ?? null,
+          call_answer: (set.call_answer as string | null | undefined) ?? null,
           created_at: iso,
           modified_at: iso,
         })
