@@ -7,7 +7,7 @@ import { ApiError } from '../../src/errors.ts';
 import type { Deps } from '../../src/deps.ts';
 import { parseSubscription } from '../../src/messaging/routes/app-subscriptions.ts';
 import { parseFlowMigration } from '../../src/messaging/flows/migrate.ts';
-import type { EndpointProfile } from './hostile-endpoints.ts';
+import { challengeEcho, type EndpointProfile } from './hostile-endpoints.ts';
 
 /** A WABA id no partner has: every migration naming it is Graph's node error (400, subcode 33). */
 const MISSING_WABA_ID = '900000000000791';
@@ -43,6 +43,8 @@ export function appFlowEndpoints(): EndpointProfile[] {
       queryExpect: 'either',
       // Would set the channel's webhook URL: a channel of its own.
       isolated: true,
+      // Until prepare names the echoing callback: a URL that fails the verification (400, code 2200).
+      prepare: async () => ({ valid: [{ object: 'whatsapp_business_account', callback_url: await challengeEcho(), verify_token: 'hostile-token', fields: 'messages,flows' }] }),
     },
     {
       method: 'POST',

@@ -677,7 +677,7 @@ function flowEndpoints(): EndpointProfile[] {
 
 /** A callback URL that passes Meta's verification: echoes hub.challenge (started once, never keeps the process up). */
 let echoUrl: Promise<string> | undefined;
-function challengeEcho(): Promise<string> {
+export function challengeEcho(): Promise<string> {
   return (echoUrl ??= new Promise((resolve) => {
     const server = http.createServer((req, res) => {
       req.resume();
