@@ -73,6 +73,7 @@ const PHONE_EDGES = new Set([
   'settings',
   'calls',
   'call_permissions',
+  'message_history', // routes/message-history.ts
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
 const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates', 'migrate_flows']);
@@ -139,6 +140,7 @@ export function graphToRoot(url: string, method = 'GET'): { url: string; graph: 
   if (!versioned) return undefined;
   // POST /{version}/{template-id}/unpause, GET /{version}/{template-id}/compare (routes/template-upsert.ts).
   if (edge !== undefined && TEMPLATE_EDGES.has(edge) && rest.length === 0 && NUMERIC.test(node)) return { url: `/message_templates/${node}/${edge}${query}`, graph: { node, owner: 'none' } };
+  if (edge === 'events' && rest.length === 0) return { url: `/message_history/${node}/events${query}`, graph: { node, owner: 'none' } }; // Meta's /{message-history-id}/events (routes/message-history.ts)
   // POST /{version}/{template-id}: Meta's template edit, served at /message_templates/{id}.
   if (method === 'POST' && edge === undefined && NUMERIC.test(node)) return { url: `/message_templates/${node}${query}`, graph: { node, owner: 'none' } };
   // /{version}/{media-id}, and anything else under a version: the root path it names (a path

@@ -31,6 +31,7 @@ import { resumableUploadRoutes } from './routes/resumable-upload.ts';
 import { encryptionRoutes } from './routes/encryption.ts';
 import { phoneNumberRoutes } from './routes/phone-numbers.ts';
 import { blockUserRoutes } from './routes/block-users.ts';
+import { messageHistoryRoutes } from './routes/message-history.ts';
 import { qrCodeRoutes } from './routes/qr-codes.ts';
 import { subscribedAppRoutes } from './routes/subscribed-apps.ts';
 import { phoneSettingsRoutes } from './routes/phone-settings.ts';
@@ -113,6 +114,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(encryptionRoutes, opts);
   await app.register(phoneNumberRoutes, opts);
   await app.register(blockUserRoutes, opts);
+  await app.register(messageHistoryRoutes, opts);
   await app.register(qrCodeRoutes, opts);
   await app.register(subscribedAppRoutes, opts);
   await app.register(appSubscriptionRoutes, opts);
