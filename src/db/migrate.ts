@@ -38,6 +38,7 @@ import * as m0035 from './migrations/0035_group_suspension.ts';
 import * as m0036 from './migrations/0036_upload_session_lease.ts';
 import * as m0037 from './migrations/0037_meta_forwarded_changes.ts';
 import * as m0038 from './migrations/0038_sandbox_user_calls.ts';
+import * as m0039 from './migrations/0039_number_requests_and_waba_edges.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -80,6 +81,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0036_upload_session_lease': m0036,
   '0037_meta_forwarded_changes': m0037,
   '0038_sandbox_user_calls': m0038,
+  '0039_number_requests_and_waba_edges': m0039,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

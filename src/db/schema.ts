@@ -585,6 +585,39 @@ export interface MediaGetBlocksTable {
   blocked_until: string;
 }
 
+/** A sandbox number's two-step verification PIN, as a salted scrypt hash only (crypto.ts hashPassword; migration 0039; messaging/phone-number-update.ts). */
+export interface ChannelTwoStepPinsTable {
+  channel_id: string;
+  pin_hash: string;
+  modified_at: string;
+}
+
+/** A sandbox number's display name change request and its review (migration 0039; messaging/display-name-review.ts). */
+export interface ChannelNameRequestsTable {
+  channel_id: string;
+  new_display_name: string;
+  /** Meta's new_name_status: PENDING_REVIEW, then APPROVED. */
+  status: string;
+  requested_at: string;
+  decided_at: string | null;
+}
+
+/** The product catalog connected to a WABA (migration 0039; messaging/routes/product-catalogs.ts). */
+export interface WabaProductCatalogsTable {
+  waba_account_id: string;
+  catalog_id: string;
+  created_at: string;
+}
+
+/** A user assigned to a WABA with its tasks (migration 0039; messaging/routes/assigned-users.ts). */
+export interface WabaAssignedUsersTable {
+  waba_account_id: string;
+  user_id: string;
+  tasks: string; // JSON array of task names
+  created_at: string;
+  modified_at: string;
+}
+
 export interface Database {
   partner_change_requests: PartnerChangeRequestsTable;
   partner_change_request_settings: PartnerChangeRequestSettingsTable;
@@ -626,4 +659,8 @@ export interface Database {
   media_get_errors: MediaGetErrorsTable;
   media_get_blocks: MediaGetBlocksTable;
   meta_forwarded_changes: MetaForwardedChangesTable;
+  channel_two_step_pins: ChannelTwoStepPinsTable;
+  channel_name_requests: ChannelNameRequestsTable;
+  waba_product_catalogs: WabaProductCatalogsTable;
+  waba_assigned_users: WabaAssignedUsersTable;
 }

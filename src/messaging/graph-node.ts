@@ -34,7 +34,7 @@ import { fieldsParam } from './graph-node-fields.ts';
 import { wabaNode } from './waba-node.ts';
 import { graphParams } from './graph-params.ts';
 import { setNumberOverride } from './webhook-override.ts';
-import { parsePhoneNumberUpdate } from './phone-number-update.ts';
+import { applyPhoneNumberUpdate, parsePhoneNumberUpdate } from './phone-number-update.ts';
 
 /** The routes the rewrite sends a bare node to, by method. */
 function isBareNodeRoute(request: FastifyRequest): boolean {
@@ -58,6 +58,7 @@ async function answerNode(deps: Deps, meta: MetaCloudApi, request: FastifyReques
     const update = parsePhoneNumberUpdate(params);
     if (update) {
       if (ch.network === 'meta') return { answer: await meta.json(ch, 'POST', (c) => c.phoneNumberId, { json: update }) };
+      await applyPhoneNumberUpdate(deps, ch, update);
       return { answer: { success: true } };
     }
     return { answer: ch.network === 'meta' ? await metaNumberOverride(meta, ch, params) : await setNumberOverride(deps, ch, params) };

@@ -14,7 +14,7 @@
 //                                | business_compliance_info | groups
 //   /{version}/{waba-id}/message_templates | phone_numbers | flows | subscribed_apps
 //                        | migrate_message_templates | message_template_previews | template_analytics
-//                        | upsert_message_templates | migrate_flows
+//                        | upsert_message_templates | migrate_flows | product_catalogs | assigned_users
 //   /{version}/{template-id}/unpause | compare  (/message_templates/{template-id}/…)
 //   /{version}/{flow-id}/assets | publish | deprecate   (/flows/{flow-id}/…)
 //   /{version}/{media-id}                       (GET, DELETE)
@@ -76,7 +76,7 @@ const PHONE_EDGES = new Set([
   'message_history', // routes/message-history.ts
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
-const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates', 'migrate_flows']);
+const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates', 'migrate_flows', 'product_catalogs', 'assigned_users']);
 /** Edges of a template node, served at /message_templates/{template-id}/…; the route looks the template up in the key's WABA. */
 const TEMPLATE_EDGES = new Set(['unpause', 'compare']);
 /** Edges of a flow node, served at /flows/{flow-id}/…; the flow is looked up in the key's WABA by the route. */

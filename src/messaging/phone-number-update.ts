@@ -5,12 +5,25 @@
 //   {"new_display_name":"Acme"}      a display name change request: pywa api.py `update_display_name`
 //                                    (POST /{phone_id}, {new_display_name, messaging_product})
 //
-// Both answer Graph's {"success":true}. On a sandbox number nothing is stored: the sandbox keeps no
-// two-step PIN (register takes any 6 digits, routes/phone-settings.ts), and the phone number node has
-// no new_display_name / name_status field to show a request in (phone-number-node.ts); a real display
-// name change is the Partner API's and Meta's review's. A number on Meta's network passes the
-// checked field to Meta (graph-node.ts). A body with webhook_configuration stays Meta's override
-// (webhook-override.ts); one with none of the three is refused naming them all.
+// Both answer Graph's {"success":true}. On a sandbox number:
+// - the PIN is kept as a salted scrypt hash only (crypto.ts hashPassword: six digits are too few
+//   for a plain SHA-256; channel_two_step_pins, migration 0039), and the phone
+//   number node's is_pin_enabled becomes true (Meta: "There is no endpoint to disable two-step
+//   verification"). POST /register sets it too when none is set (Meta's register reference: the PIN
+//   of a number without two-step verification becomes its PIN). The sandbox never compares a PIN:
+//   register keeps taking any 6 digits, as it always has (routes/phone-settings.ts).
+// - the requested name is kept (channel_name_requests) with new_name_status PENDING_REVIEW; the
+//   sandbox's review approves it after OPENWABA_TEMPLATE_REVIEW_DELAY, as it reviews templates
+//   (display-name-review.ts): verified_name becomes the new name, new_name_status APPROVED.
+// A number on Meta's network passes the checked field to Meta (graph-node.ts). A body with
+// webhook_configuration stays Meta's override (webhook-override.ts); one with none of the three is
+// refused naming them all.
+import type { Deps } from '../deps.ts';
+import type { Executor } from '../db/index.ts';
+import { hashPassword } from '../crypto.ts';
+import type { ChannelRow } from '../services/channels.ts';
+import { transact } from '../webhooks/outbox.ts';
+import { scheduleNameReview } from './display-name-review.ts';
 import { fail, oneOf, str, type Obj } from './validate/check.ts';
 
 export type PhoneNumberUpdate = { pin: string } | { new_display_name: string };
@@ -35,4 +48,40 @@ export function parsePhoneNumberUpdate(p: Obj): PhoneNumberUpdate | undefined {
     return { new_display_name: name };
   }
   throw fail('webhook_configuration', 'is required (or pin for two-step verification, or new_display_name): none of them was given');
+}
+
+/**
+ * Keeps a sandbox number's PIN (its hash; `onlyIfUnset`: the first register's PIN, never replacing
+ * one set before).
+ */
+export async function setTwoStepPin(deps: Deps, ch: ChannelRow, pin: string, onlyIfUnset = false): Promise<void> {
+  // Checked first so that a register after the PIN was set costs no scrypt.
+  if (onlyIfUnset && (await isPinEnabled(deps.db.kysely, ch.id))) return;
+  const row = { channel_id: ch.id, pin_hash: await hashPassword(pin), modified_at: deps.clock.now().toISOString() };
+  await deps.db.kysely
+    .insertInto('channel_two_step_pins')
+    .values(row)
+    .onConflict((oc) => (onlyIfUnset ? oc.column('channel_id').doNothing() : oc.column('channel_id').doUpdateSet({ pin_hash: row.pin_hash, modified_at: row.modified_at })))
+    .execute();
+}
+
+/** Whether the number has a two-step PIN (the phone number node's is_pin_enabled). */
+export async function isPinEnabled(db: Executor, channelId: string): Promise<boolean> {
+  return !!(await db.selectFrom('channel_two_step_pins').select('channel_id').where('channel_id', '=', channelId).executeTakeFirst());
+}
+
+/** A sandbox number's update: stored, and a name request scheduled for review, in one transaction. */
+export async function applyPhoneNumberUpdate(deps: Deps, ch: ChannelRow, update: PhoneNumberUpdate): Promise<void> {
+  if ('pin' in update) return setTwoStepPin(deps, ch, update.pin);
+  const now = deps.clock.now().toISOString();
+  await transact(deps, async (tx) => {
+    // A new request replaces the last one (approved or pending): Meta reviews the latest name asked for.
+    const row = { channel_id: ch.id, new_display_name: update.new_display_name, status: 'PENDING_REVIEW', requested_at: now, decided_at: null };
+    await tx
+      .insertInto('channel_name_requests')
+      .values(row)
+      .onConflict((oc) => oc.column('channel_id').doUpdateSet({ new_display_name: row.new_display_name, status: row.status, requested_at: now, decided_at: null }))
+      .execute();
+    await scheduleNameReview(deps, tx, ch.id, now);
+  });
 }

@@ -34,6 +34,8 @@ import { blockUserRoutes } from './routes/block-users.ts';
 import { messageHistoryRoutes } from './routes/message-history.ts';
 import { qrCodeRoutes } from './routes/qr-codes.ts';
 import { subscribedAppRoutes } from './routes/subscribed-apps.ts';
+import { productCatalogRoutes } from './routes/product-catalogs.ts';
+import { assignedUserRoutes } from './routes/assigned-users.ts';
 import { phoneSettingsRoutes } from './routes/phone-settings.ts';
 import { conversationalAutomationRoutes } from './routes/conversational-automation.ts';
 import { complianceInfoRoutes } from './routes/compliance-info.ts';
@@ -117,6 +119,8 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(messageHistoryRoutes, opts);
   await app.register(qrCodeRoutes, opts);
   await app.register(subscribedAppRoutes, opts);
+  await app.register(productCatalogRoutes, opts);
+  await app.register(assignedUserRoutes, opts);
   await app.register(appSubscriptionRoutes, opts);
   await app.register(wabaWebhookRoutes, opts);
   await app.register(phoneSettingsRoutes, opts);

@@ -17,8 +17,10 @@
 // - analytics, conversation_analytics, pricing_analytics: counted from the stored messages of the
 //   WABA's numbers (waba-analytics.ts), with Meta's field modifiers (`analytics.start(…).end(…)
 //   .granularity(DAY)`; graph-field-modifiers.ts parses them, a malformed one is Graph's 400).
+// - owner_business_info (and owner_business): {name, id} of the client's Meta business.
+// - whatsapp_business_manager_messaging_limit: the number's messaging limit tier (current_limit).
 // Fields of Meta's node openwaba holds nothing for (currency, country, ownership_type,
-// primary_business_location, purchase_order_number, …) are accepted and left out of the answer, as
+// primary_business_location, purchase_order_number, status, auth_international_rate_eligibility, …) are accepted and left out of the answer, as
 // Graph leaves out a field that has no value (purchase_order_number when none was supplied):
 // inventing a currency or a country would mislead, and Graph's "nonexisting field" error for a field
 // Meta does have would fail a client's whole request. A name Meta's node does not have is that
@@ -82,6 +84,15 @@ const FIELDS: Record<string, FieldValue> = {
     const entities = await sandboxWabaHealthEntities(deps, ch, standing);
     return { can_send_message: worstOf(entities.map((e) => e.can_send_message)), entities };
   },
+  // The business that owns the WABA: the client's Meta business (fb_business_id) under the client's
+  // name, Meta's {name, id}; left out when the WABA has no business id. owner_business is the same
+  // Business node ({id, name}) as an edge-like field.
+  owner_business_info: ({ deps, waba }) => ownerBusiness(deps, waba),
+  owner_business: ({ deps, waba }) => ownerBusiness(deps, waba),
+  // The portfolio's messaging limit (Meta's field, v24.0+): the number's tier, as its node shows it.
+  whatsapp_business_manager_messaging_limit: ({ ch }) => ch.current_limit,
+  // Unix seconds, as Meta's SDKs type it (creation_time: int).
+  creation_time: ({ waba }) => Math.floor(Date.parse(waba.created_at) / 1000),
   analytics: ({ deps, ch, field }) => messagingAnalytics(deps, ch, field),
   conversation_analytics: ({ deps, ch, field }) => conversationAnalytics(deps, ch, field),
   pricing_analytics: ({ deps, ch, field }) => pricingAnalytics(deps, ch, field),
@@ -98,7 +109,19 @@ const UNHELD = [
   'is_enabled_for_insights',
   'is_shared_with_partners',
   'marketing_messages_onboarding_status',
+  // Meta's WABA status and its authentication-international-rate eligibility: openwaba keeps neither
+  // in Meta's terms (the Partner API's WABA status is another vocabulary).
+  'status',
+  'auth_international_rate_eligibility',
+  'linked_commerce_account',
+  'disable_marketing_messages_on_cloud_api',
 ];
+
+async function ownerBusiness(deps: Deps, waba: WabaAccountRow): Promise<{ name: string; id: string } | undefined> {
+  if (!waba.fb_business_id) return undefined;
+  const client = await deps.db.kysely.selectFrom('clients').select('name').where('id', '=', waba.client_id).executeTakeFirst();
+  return { name: client?.name ?? '', id: waba.fb_business_id };
+}
 
 /** Graph's WhatsApp Business Account node of the channel's WABA: the fields asked for, or Graph's default set; `id` always, first. */
 export async function wabaNode(deps: Deps, channel: ChannelRow, fields: string | readonly string[] | undefined): Promise<Record<string, unknown>> {

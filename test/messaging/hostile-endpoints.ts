@@ -32,6 +32,7 @@ import { MINIMAL_FLOW_JSON } from '../helpers/flows.ts';
 import { uploadEndpoints } from './hostile-uploads.ts';
 import { graphGapEndpoints } from './hostile-graph-gaps.ts';
 import { appFlowEndpoints } from './hostile-app-flows.ts';
+import { wabaEdgeEndpoints } from './hostile-waba-edges.ts';
 import { messageHistoryEndpoints } from './hostile-message-history.ts';
 import { realClientEndpoints } from './hostile-real-clients.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
@@ -861,6 +862,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...uploadEndpoints(),
     ...graphGapEndpoints(),
     ...appFlowEndpoints(),
+    ...wabaEdgeEndpoints(),
     ...messageHistoryEndpoints(),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];
