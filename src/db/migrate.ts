@@ -39,6 +39,7 @@ import * as m0036 from './migrations/0036_upload_session_lease.ts';
 import * as m0037 from './migrations/0037_meta_forwarded_changes.ts';
 import * as m0038 from './migrations/0038_sandbox_user_calls.ts';
 import * as m0039 from './migrations/0039_number_requests_and_waba_edges.ts';
+import * as m0040 from './migrations/0040_smb_app_syncs.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -82,6 +83,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0037_meta_forwarded_changes': m0037,
   '0038_sandbox_user_calls': m0038,
   '0039_number_requests_and_waba_edges': m0039,
+  '0040_smb_app_syncs': m0040,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -160,6 +160,14 @@ export interface BusinessComplianceInfoTable {
   modified_at: string;
 }
 
+/** A number's coexistence synchronizations (migration 0040; messaging/coexistence.ts): one per sync_type. */
+export interface SmbAppSyncsTable {
+  channel_id: string;
+  sync_type: string;
+  request_id: string;
+  created_at: string;
+}
+
 /** Multiple webhooks per number (migration 0011): the switch; no row means disabled, no destinations. */
 export interface ChannelMultiWebhooksTable {
   channel_id: string;
@@ -637,6 +645,7 @@ export interface Database {
   jobs: JobsTable;
   media: MediaTable;
   business_compliance_info: BusinessComplianceInfoTable;
+  smb_app_syncs: SmbAppSyncsTable;
   resumable_uploads: ResumableUploadsTable;
   templates: TemplatesTable;
   flows: FlowsTable;

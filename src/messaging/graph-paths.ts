@@ -74,6 +74,7 @@ const PHONE_EDGES = new Set([
   'calls',
   'call_permissions',
   'message_history', // routes/message-history.ts
+  'smb_app_data', // Coexistence (routes/coexistence.ts)
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
 const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates', 'migrate_flows', 'product_catalogs', 'assigned_users']);

@@ -42,6 +42,7 @@ import { complianceInfoRoutes } from './routes/compliance-info.ts';
 import { flowCloudRoutes } from './routes/flows.ts';
 import { callingRoutes } from './routes/calling.ts';
 import { groupRoutes } from './routes/groups.ts';
+import { coexistenceRoutes } from './routes/coexistence.ts';
 import { graphNodeHook } from './graph-node.ts';
 import { graphMetrics } from '../network/meta/graph-metrics.ts';
 import { MetaCloudApi } from '../network/meta/cloud-api.ts';
@@ -131,6 +132,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(callingRoutes, opts);
   await app.register(resumableUploadRoutes, opts);
   await app.register(groupRoutes, opts);
+  await app.register(coexistenceRoutes, opts);
   // Last: GET/DELETE /{media_id} take any single-segment path the routes above do not.
   await app.register(mediaRoutes, opts);
 };

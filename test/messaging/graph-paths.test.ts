@@ -251,9 +251,9 @@ describeEachDb("Graph paths: Meta's Cloud API paths and bearer token", (kind) =>
 
   it("an edge openwaba does not serve is a 404 in Graph's body naming the path as sent; errors of the routes come in Graph's body", async () => {
     const auth = bearer(p.channel_api_key);
-    const unserved = await t.post(`/v21.0/${phoneID}/smb_app_data`, { headers: auth, json: { sync_type: 'smb_app_state_sync' } });
+    const unserved = await t.post(`/v21.0/${phoneID}/no_such_edge`, { headers: auth, json: { sync_type: 'smb_app_state_sync' } });
     expect(unserved.status, unserved.text).toBe(404);
-    expect(unserved.body.error).toMatchObject({ code: 100, error_data: { details: `Route POST /v21.0/${phoneID}/smb_app_data not found` } });
+    expect(unserved.body.error).toMatchObject({ code: 100, error_data: { details: `Route POST /v21.0/${phoneID}/no_such_edge not found` } });
 
     // Edges served since: calling settings, registration (a sandbox number is always registered), QR codes, commerce settings.
     const settings = await t.post(`/v21.0/${phoneID}/settings`, { headers: auth, json: { calling: { status: 'ENABLED' } } });

@@ -33,6 +33,7 @@ import { uploadEndpoints } from './hostile-uploads.ts';
 import { graphGapEndpoints } from './hostile-graph-gaps.ts';
 import { appFlowEndpoints } from './hostile-app-flows.ts';
 import { wabaEdgeEndpoints } from './hostile-waba-edges.ts';
+import { coexistenceEndpoints } from './hostile-coexistence.ts';
 import { messageHistoryEndpoints } from './hostile-message-history.ts';
 import { realClientEndpoints } from './hostile-real-clients.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
@@ -863,6 +864,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...graphGapEndpoints(),
     ...appFlowEndpoints(),
     ...wabaEdgeEndpoints(),
+    ...coexistenceEndpoints(),
     ...messageHistoryEndpoints(),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];
