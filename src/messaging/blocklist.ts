@@ -37,7 +37,7 @@ import type { ChannelRow } from '../services/channels.ts';
 import { windowOpen } from '../network/sandbox.ts';
 import { fbtrace, metaError } from './errors.ts';
 import { arr, fail, isObj, onlyKeys, str } from './validate/check.ts';
-import { encodeGraphCursor, graphCursorPage } from './graph-params.ts';
+import { encodeGraphCursor, graphCursorPage, graphPaging } from './graph-params.ts';
 
 /** Users per request (Meta: "Each request can include a maximum of 1,000 users"). */
 export const MAX_USERS_PER_REQUEST = 1000;
@@ -232,17 +232,7 @@ export async function listBlockedUsers(deps: Deps, channel: ChannelRow, q: ListQ
   if (page.length === 0) return { data };
   const first = encodeGraphCursor('wa', page[0]!.wa_id);
   const last = encodeGraphCursor('wa', page[page.length - 1]!.wa_id);
-  // Going forward, a next page exists when more rows came; a previous one when we came from a cursor. Backward alike.
-  const hasNext = before !== undefined ? true : more;
-  const hasPrevious = before !== undefined ? more : after !== undefined;
-  return {
-    data,
-    paging: {
-      cursors: { before: first, after: last },
-      ...(hasPrevious ? { previous: pageUrl({ before: first }, limit) } : {}),
-      ...(hasNext ? { next: pageUrl({ after: last }, limit) } : {}),
-    },
-  };
+  return { data, paging: graphPaging({ first, last, more, after, before, limit, pageUrl }) };
 }
 
 /** The refusal of a send to a blocked user (the choice explained above). */

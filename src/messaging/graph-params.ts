@@ -68,3 +68,38 @@ export function graphCursorPage(
     ...(q.before !== undefined ? { before: decode(q.before, 'before') } : {}),
   };
 }
+
+/** Where a page's previous or next link points: the same list, from a cursor, at a page size. */
+export type GraphPageUrl = (cursor: { after?: string; before?: string }, limit: number) => string;
+
+/**
+ * Graph's `paging` of a non-empty page read with graphCursorPage: its cursors (`first`, `last`:
+ * the page's first and last keys, encoded), and `previous`/`next` links where Graph gives them.
+ * Going forward, a next page exists when more rows came, a previous one when the page came from a
+ * cursor; going backward (`before`), the other way round.
+ */
+export function graphPaging(p: { first: string; last: string; more: boolean; after?: string; before?: string; limit: number; pageUrl: GraphPageUrl }) {
+  const backward = p.before !== undefined;
+  const hasNext = backward ? true : p.more;
+  const hasPrevious = backward ? p.more : p.after !== undefined;
+  return {
+    cursors: { before: p.first, after: p.last },
+    ...(hasPrevious ? { previous: p.pageUrl({ before: p.first }, p.limit) } : {}),
+    ...(hasNext ? { next: p.pageUrl({ after: p.last }, p.limit) } : {}),
+  };
+}
+
+/**
+ * A Graph list parameter as clients send it: a comma-separated string (pywa's `",".join(…)`), a
+ * JSON array, or the JSON text of one. Strings are split (blank items dropped) or parsed; anything
+ * else is handed back as it came, for the caller's own checks. `what` names the items in the error.
+ */
+export function graphListParam(v: unknown, field: string, what: string): unknown {
+  if (typeof v !== 'string') return v;
+  if (!v.trim().startsWith('[')) return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    throw fail(field, `must be a comma-separated list of ${what} or a JSON array of them`);
+  }
+}

@@ -35,7 +35,7 @@
 import type { Deps } from '../deps.ts';
 import type { MessagesTable } from '../db/schema.ts';
 import type { ChannelRow } from '../services/channels.ts';
-import { encodeGraphCursor, graphCursorPage } from './graph-params.ts';
+import { encodeGraphCursor, graphCursorPage, graphPaging } from './graph-params.ts';
 import { splitFields } from './graph-field-modifiers.ts';
 import { nonexistingField } from './graph-node-fields.ts';
 import { fail } from './validate/check.ts';
@@ -162,16 +162,7 @@ export async function listMessageHistory(deps: Deps, channel: ChannelRow, q: His
   if (rows.length === 0) return { data };
   const first = encodeGraphCursor('mh', `${rows[0]!.created_at}|${rows[0]!.id}`);
   const last = encodeGraphCursor('mh', `${rows[rows.length - 1]!.created_at}|${rows[rows.length - 1]!.id}`);
-  const hasNext = before !== undefined ? true : more;
-  const hasPrevious = before !== undefined ? more : after !== undefined;
-  return {
-    data,
-    paging: {
-      cursors: { before: first, after: last },
-      ...(hasPrevious ? { previous: pageUrl({ before: first }, limit) } : {}),
-      ...(hasNext ? { next: pageUrl({ after: last }, limit) } : {}),
-    },
-  };
+  return { data, paging: graphPaging({ first, last, more, after, before, limit, pageUrl }) };
 }
 
 const EVENT_KEY = /^(sent|delivered|read|failed)$/;
@@ -201,14 +192,5 @@ export async function listHistoryEvents(deps: Deps, channel: ChannelRow, history
   if (page.length === 0) return { data };
   const first = encodeGraphCursor('mhe', page[0]!.status);
   const last = encodeGraphCursor('mhe', page[page.length - 1]!.status);
-  const hasNext = before !== undefined ? true : more;
-  const hasPrevious = before !== undefined ? more : after !== undefined;
-  return {
-    data,
-    paging: {
-      cursors: { before: first, after: last },
-      ...(hasPrevious ? { previous: pageUrl({ before: first }, limit) } : {}),
-      ...(hasNext ? { next: pageUrl({ after: last }, limit) } : {}),
-    },
-  };
+  return { data, paging: graphPaging({ first, last, more, after, before, limit, pageUrl }) };
 }

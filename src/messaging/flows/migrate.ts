@@ -18,6 +18,7 @@
 import type { Deps } from '../../deps.ts';
 import { isUniqueViolation } from '../../db/index.ts';
 import { fail, isObj, onlyKeys, str, type Obj } from '../validate/check.ts';
+import { graphListParam } from '../graph-params.ts';
 import { FLOW_NAME_MAX } from './input.ts';
 import { publishRefusal } from './service.ts';
 import { newFlowId, type FlowRow, type FlowScope } from './store.ts';
@@ -43,16 +44,7 @@ const SAME_NAME = 'Flows Migration Error: Flow with the same name exists in dest
 /** source_flow_names: pywa's comma list (`",".join(names)`), a JSON array, or its JSON text; empty means all. */
 function namesParam(v: unknown): string[] | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  let list: unknown = v;
-  if (typeof v === 'string') {
-    if (v.trim().startsWith('[')) {
-      try {
-        list = JSON.parse(v) as unknown;
-      } catch {
-        throw fail('source_flow_names', 'must be a comma-separated list of flow names or a JSON array of them');
-      }
-    } else list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  }
+  const list = graphListParam(v, 'source_flow_names', 'flow names');
   if (!Array.isArray(list)) throw fail('source_flow_names', 'must be a comma-separated list of flow names or an array of them');
   if (list.length > MAX_MIGRATED_FLOWS) throw fail('source_flow_names', `must name at most ${MAX_MIGRATED_FLOWS} flows (got ${list.length})`);
   const names = list.map((n, i) => str(n, `source_flow_names[${i}]`, { max: FLOW_NAME_MAX }));

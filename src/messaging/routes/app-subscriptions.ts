@@ -21,7 +21,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
-import { graphBool, graphParams } from '../graph-params.ts';
+import { graphBool, graphListParam, graphParams } from '../graph-params.ts';
 import { verifyCallback } from '../webhook-override.ts';
 import { checkWebhookUrl } from '../webhook-url-policy.ts';
 import { setChannelWebhook, webhookConfigOf } from '../channel-webhook.ts';
@@ -64,16 +64,7 @@ const Subscription = Type.Object(
 /** `fields`: Graph's comma list (pywa's `",".join(fields)`), a JSON array, or its JSON text. */
 function fieldsParam(v: unknown): string[] {
   if (v === undefined || v === '') return [];
-  let list: unknown = v;
-  if (typeof v === 'string') {
-    if (v.trim().startsWith('[')) {
-      try {
-        list = JSON.parse(v) as unknown;
-      } catch {
-        throw fail('fields', 'must be a comma-separated list of field names or a JSON array of them');
-      }
-    } else list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  }
+  const list = graphListParam(v, 'fields', 'field names');
   return arr(list, 'fields', { max: MAX_FIELDS }).map((f, i) => {
     if (typeof f !== 'string' || !FIELD_NAME.test(f)) throw fail(`fields[${i}]`, 'must be a webhook field name such as messages');
     return f;

@@ -33,7 +33,7 @@ import { metaError } from '../errors.ts';
 import { askedFields, fieldsParam, nonexistingField } from '../graph-node-fields.ts';
 import { withQuery } from '../../network/meta/cloud-api.ts';
 import { emitGroupEvent } from '../group-webhooks.ts';
-import { encodeGraphCursor, graphCursorPage } from '../graph-params.ts';
+import { encodeGraphCursor, graphCursorPage, graphPaging } from '../graph-params.ts';
 import {
   GROUP_FIELDS,
   MAX_PARTICIPANTS,
@@ -110,16 +110,8 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     const first = encodeGraphCursor('g', page[0]!.id);
     const last = encodeGraphCursor('g', page[page.length - 1]!.id);
     const base = `${request.protocol}://${request.host}${request.originalUrl.split('?')[0]}`;
-    const hasNext = before !== undefined ? true : more;
-    const hasPrevious = before !== undefined ? more : after !== undefined;
-    return {
-      data: { groups },
-      paging: {
-        cursors: { before: first, after: last },
-        ...(hasPrevious ? { previous: withQuery(base, { limit: String(limit), before: first }) } : {}),
-        ...(hasNext ? { next: withQuery(base, { limit: String(limit), after: last }) } : {}),
-      },
-    };
+    const pageUrl = (cursor: { after?: string; before?: string }, n: number) => withQuery(base, { limit: String(n), ...cursor });
+    return { data: { groups }, paging: graphPaging({ first, last, more, after, before, limit, pageUrl }) };
   });
 
   app.post('/groups', { config, schema: { tags, security, summary: 'Create a group (its invite link comes in a group_lifecycle_update webhook)', body: AnyBody } }, async (request) => {
