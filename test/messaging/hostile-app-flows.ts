@@ -7,22 +7,13 @@ import { ApiError } from '../../src/errors.ts';
 import type { Deps } from '../../src/deps.ts';
 import { parseSubscription } from '../../src/messaging/routes/app-subscriptions.ts';
 import { parseFlowMigration } from '../../src/messaging/flows/migrate.ts';
-import { challengeEcho, type EndpointProfile } from './hostile-endpoints.ts';
+import { challengeEcho, validatedBy, type EndpointProfile } from './hostile-endpoints.ts';
 
 /** A WABA id no partner has: every migration naming it is Graph's node error (400, subcode 33). */
 const MISSING_WABA_ID = '900000000000791';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The parser's verdict: a body it refuses must be refused over HTTP; one it takes may still fail later checks. */
-const parses = (parse: (b: unknown) => unknown) => (b: unknown) => {
-  try {
-    parse(b);
-    return true;
-  } catch (e) {
-    return !(e instanceof ApiError);
-  }
-};
 
 export function appFlowEndpoints(): EndpointProfile[] {
   const deps = { config: { webhookUrlPolicy: 'local' } } as unknown as Deps;
@@ -35,7 +26,7 @@ export function appFlowEndpoints(): EndpointProfile[] {
       body: 'json',
       // A callback that never answers the verification (400 code 2200): a body that parses is still refused.
       valid: [{ object: 'whatsapp_business_account', callback_url: 'http://127.0.0.1:9/callback', verify_token: 'hostile-token', fields: 'messages,flows' }],
-      mayAccept: parses((b) => {
+      mayAccept: validatedBy((b) => {
         if (!isObj(b)) throw new ApiError(400, 'not an object');
         return parseSubscription(deps, b);
       }),
@@ -52,7 +43,7 @@ export function appFlowEndpoints(): EndpointProfile[] {
       flavour: 'cloud',
       body: 'json',
       valid: [{ source_waba_id: MISSING_WABA_ID }, { source_waba_id: MISSING_WABA_ID, source_flow_names: ['Sign up', 'Survey'] }],
-      mayAccept: parses((b) => parseFlowMigration(b, {})),
+      mayAccept: validatedBy((b) => parseFlowMigration(b, {})),
       queryExpect: 'either',
       // Creates flows when a source is found: on a WABA of its own.
       isolated: true,

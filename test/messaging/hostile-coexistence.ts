@@ -2,19 +2,9 @@
 // POST /smb_app_data (Graph's /{phone-number-id}/smb_app_data) and the sandbox's
 // POST /sandbox/v1/app_echo. A sync_type can be requested once per number: a second valid body
 // is a 400, so the storm runs on a number of its own and may see either answer.
-import { ApiError } from '../../src/errors.ts';
 import { parseAppEcho, parseSmbAppDataRequest } from '../../src/messaging/coexistence.ts';
-import { SANDBOX_USER, type EndpointProfile } from './hostile-endpoints.ts';
+import { SANDBOX_USER, validatedBy, type EndpointProfile } from './hostile-endpoints.ts';
 
-/** The parser's verdict: a body it refuses must be refused over HTTP; one it takes may still fail later checks. */
-const parses = (parse: (b: unknown) => unknown) => (b: unknown) => {
-  try {
-    parse(b);
-    return true;
-  } catch (e) {
-    return !(e instanceof ApiError);
-  }
-};
 
 export function coexistenceEndpoints(): EndpointProfile[] {
   return [
@@ -24,7 +14,7 @@ export function coexistenceEndpoints(): EndpointProfile[] {
       flavour: 'cloud',
       body: 'json',
       valid: [{ messaging_product: 'whatsapp', sync_type: 'smb_app_state_sync' }, { messaging_product: 'whatsapp', sync_type: 'history' }],
-      mayAccept: parses(parseSmbAppDataRequest),
+      mayAccept: validatedBy(parseSmbAppDataRequest),
       // Query parameters are read under the body's (graph-params.ts): a hostile one may be masked.
       queryExpect: 'either',
       forms: true,
@@ -37,7 +27,7 @@ export function coexistenceEndpoints(): EndpointProfile[] {
       flavour: 'cloud',
       body: 'json',
       valid: [{ to: SANDBOX_USER, type: 'text', text: { body: 'Sent from the Business app' } }],
-      mayAccept: parses(parseAppEcho),
+      mayAccept: validatedBy(parseAppEcho),
       queryExpect: 'either',
     },
   ];

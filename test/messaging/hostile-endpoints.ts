@@ -97,7 +97,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const keysWithin = (v: unknown, allowed: string[]) => isObj(v) && Object.keys(v).every((k) => allowed.includes(k));
 
 /** The validator's verdict: a body it refuses must be refused over HTTP; one it takes may still fail later checks. */
-const validatedBy = (validate: (b: unknown) => unknown) => (body: unknown) => {
+export const validatedBy = (validate: (b: unknown) => unknown) => (body: unknown) => {
   try {
     validate(body);
     return true;
@@ -214,7 +214,7 @@ const text = (v: unknown, max: number) => typeof v === 'string' && v.length > 0 
 /** A Graph parameter set as routes/graph-params.ts reads a body: an object, or none at all (no body, `null`). */
 const graphBody = (b: unknown) => (b === undefined || b === null ? {} : isObj(b) ? b : undefined);
 /** As validatedBy, for a route that reads its parameters through graphParams. */
-const graphValidatedBy = (parse: (p: Record<string, unknown>) => unknown) =>
+export const graphValidatedBy = (parse: (p: Record<string, unknown>) => unknown) =>
   validatedBy((b) => {
     const p = graphBody(b);
     if (!p) throw new ApiError(400, 'not an object');

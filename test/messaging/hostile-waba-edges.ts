@@ -3,24 +3,10 @@
 // (Meta's /{waba-id}/product_catalogs and /{waba-id}/assigned_users). Each reads its parameters from
 // the query and a JSON or form body (graph-params.ts), so a hostile query value may be masked by the
 // valid body's and is judged 'either'; the parsers say which bodies may be taken.
-import { ApiError } from '../../src/errors.ts';
 import { parseCatalogConnect } from '../../src/messaging/routes/product-catalogs.ts';
 import { parseAssignment, parseUnassignment } from '../../src/messaging/routes/assigned-users.ts';
-import type { EndpointProfile } from './hostile-endpoints.ts';
+import { graphValidatedBy, type EndpointProfile } from './hostile-endpoints.ts';
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The parser's verdict on a body read as Graph parameters (none, null or an object); anything else is refused. */
-const graphParses = (parse: (p: Record<string, unknown>) => unknown) => (b: unknown) => {
-  const p = b === undefined || b === null ? {} : isObj(b) ? b : undefined;
-  if (!p) return false;
-  try {
-    parse(p);
-    return true;
-  } catch (e) {
-    return !(e instanceof ApiError);
-  }
-};
 
 export function wabaEdgeEndpoints(): EndpointProfile[] {
   return [
@@ -31,7 +17,7 @@ export function wabaEdgeEndpoints(): EndpointProfile[] {
       flavour: 'cloud',
       body: 'json',
       valid: [{ catalog_id: '1234567890123456' }, { catalog_id: 998877 }],
-      mayAccept: graphParses(parseCatalogConnect),
+      mayAccept: graphValidatedBy(parseCatalogConnect),
       queryExpect: 'either',
       forms: true,
       // Replaces the WABA's catalog: a WABA of its own.
@@ -44,7 +30,7 @@ export function wabaEdgeEndpoints(): EndpointProfile[] {
       flavour: 'cloud',
       body: 'json',
       valid: [{ user: '1972555232742222', tasks: ['MANAGE'] }, { user: '42', tasks: "['MANAGE','DEVELOP']" }, { user: 43, tasks: 'MANAGE' }],
-      mayAccept: graphParses(parseAssignment),
+      mayAccept: graphValidatedBy(parseAssignment),
       queryExpect: 'either',
       forms: true,
       // Stores assignments (up to the sandbox's limit per WABA): a WABA of its own.
@@ -56,7 +42,7 @@ export function wabaEdgeEndpoints(): EndpointProfile[] {
       flavour: 'cloud',
       body: 'json',
       valid: [{ user: '1972555232742222' }],
-      mayAccept: graphParses(parseUnassignment),
+      mayAccept: graphValidatedBy(parseUnassignment),
       queryExpect: 'either',
       forms: true,
       isolated: true,
