@@ -593,7 +593,7 @@ export interface MediaGetBlocksTable {
   blocked_until: string;
 }
 
-/** A sandbox number's two-step verification PIN, as a salted scrypt hash only (crypto.ts hashPassword; migration 0039; messaging/phone-number-update.ts). */
+/** A sandbox number's two-step verification PIN, as a salted SHA-256 hash only (never compared; migration 0039; messaging/phone-number-update.ts). */
 export interface ChannelTwoStepPinsTable {
   channel_id: string;
   pin_hash: string;

@@ -6,8 +6,10 @@
 //                                    (POST /{phone_id}, {new_display_name, messaging_product})
 //
 // Both answer Graph's {"success":true}. On a sandbox number:
-// - the PIN is kept as a salted scrypt hash only (crypto.ts hashPassword: six digits are too few
-//   for a plain SHA-256; channel_two_step_pins, migration 0039), and the phone
+// - the PIN is kept as a salted SHA-256 hash only (pinHash; channel_two_step_pins, migration 0039),
+//   not scrypt: the sandbox never compares a PIN, and a 32 MiB scrypt per POST let one key stall the
+//   server (400 PIN posts at once held a partner login for 22 s); six digits fall to any hash
+//   once the table leaks, so the hash only keeps the PIN out of the database in clear. The phone
 //   number node's is_pin_enabled becomes true (Meta: "There is no endpoint to disable two-step
 //   verification"). POST /register sets it too when none is set (Meta's register reference: the PIN
 //   of a number without two-step verification becomes its PIN). The sandbox never compares a PIN:
@@ -20,7 +22,7 @@
 // refused naming them all.
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../db/index.ts';
-import { hashPassword } from '../crypto.ts';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ChannelRow } from '../services/channels.ts';
 import { transact } from '../webhooks/outbox.ts';
 import { scheduleNameReview } from './display-name-review.ts';
@@ -50,14 +52,20 @@ export function parsePhoneNumberUpdate(p: Obj): PhoneNumberUpdate | undefined {
   throw fail('webhook_configuration', 'is required (or pin for two-step verification, or new_display_name): none of them was given');
 }
 
+/** `<salt>:<sha256(salt + pin)>`, hex: a PIN kept out of the database in clear. */
+function pinHash(pin: string): string {
+  const salt = randomBytes(16).toString('hex');
+  return `${salt}:${createHash('sha256').update(salt).update(pin).digest('hex')}`;
+}
+
 /**
  * Keeps a sandbox number's PIN (its hash; `onlyIfUnset`: the first register's PIN, never replacing
  * one set before).
  */
 export async function setTwoStepPin(deps: Deps, ch: ChannelRow, pin: string, onlyIfUnset = false): Promise<void> {
-  // Checked first so that a register after the PIN was set costs no scrypt.
+  // Checked first so that a register after the PIN was set writes nothing.
   if (onlyIfUnset && (await isPinEnabled(deps.db.kysely, ch.id))) return;
-  const row = { channel_id: ch.id, pin_hash: await hashPassword(pin), modified_at: deps.clock.now().toISOString() };
+  const row = { channel_id: ch.id, pin_hash: pinHash(pin), modified_at: deps.clock.now().toISOString() };
   await deps.db.kysely
     .insertInto('channel_two_step_pins')
     .values(row)

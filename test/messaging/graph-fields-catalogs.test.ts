@@ -67,7 +67,7 @@ describeEachDb('documented Graph fields and WABA edges on a sandbox number', (ki
     expect(res.body).toEqual({ success: true });
     expect(await node('is_pin_enabled')).toEqual({ is_pin_enabled: true, id: pnid });
     const row = await t.deps.db.kysely.selectFrom('channel_two_step_pins').selectAll().where('channel_id', '=', p.channel_id).executeTakeFirstOrThrow();
-    expect(row.pin_hash).toMatch(/^scrypt\$/);
+    expect(row.pin_hash).toMatch(/^[0-9a-f]{32}:[0-9a-f]{64}$/);
     expect(row.pin_hash).not.toContain('482913');
     // The other tenant's number has none.
     const otherPnid = (await t.deps.db.kysely.selectFrom('channels').select('external_id').where('id', '=', other.channel_id).executeTakeFirstOrThrow()).external_id;
