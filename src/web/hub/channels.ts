@@ -8,6 +8,10 @@ import { createChannelApiKey, listChannelApiKeys } from '../../services/channel-
 import { putFlash, takeFlash } from '../sessions.ts';
 import { field, fmtTime, listForm, formAddress, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
 import { recentMessages } from './messages.ts';
+import { channelGroups, recentCalls } from '../../messaging/channel-activity.ts';
+import { businessView, userFacts } from '../user-view.ts';
+
+const CALL_DIRECTIONS: Record<string, string> = { BUSINESS_INITIATED: '→ out', USER_INITIATED: '← in' };
 
 const SORTS = [
   { value: '-created_at', label: 'Newest first' },
@@ -25,14 +29,18 @@ const channelPath = (partnerId: string, channelId: string) => partnerPath(partne
 async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyReply, channelId: string, newKeyId?: string) {
   const { partnerId, session } = hubOf(request);
   const row = await getChannel(deps, partnerId, channelId);
-  const [[wire], keys, messages, meta] = await Promise.all([
+  const [[wire], keys, messages, calls, groups, meta] = await Promise.all([
     hydrateChannels(deps, [row]),
     listChannelApiKeys(deps, row),
     recentMessages(deps, partnerId, row, 20),
+    recentCalls(deps.db.kysely, row.id, 20),
+    channelGroups(deps.db.kysely, row.id, 100),
     // A number on Meta's network: its ids at Meta (never its token).
     row.network === 'meta' ? deps.db.kysely.selectFrom('meta_channels').select(['phone_number_id', 'waba_id']).where('channel_id', '=', row.id).executeTakeFirst() : undefined,
   ]);
   const ch = wire!;
+  // The caller named as the business sees them (the number hidden when the user hides it), as on messages.
+  const callers = await userFacts(deps, row.id, calls.map((c) => c.wa_id));
   // Only while that key is still the channel's: a replaced key's secret is of no use.
   const newKey = newKeyId !== undefined ? keys.find((k) => k.id === newKeyId) : undefined;
   const secret = newKey && (await takeFlash<{ api_key: string }>(deps, request, session, flashName(newKey.id)));
@@ -58,6 +66,8 @@ async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyRe
     created: newKey && secret ? { api_key: secret.api_key, address: newKey.address } : undefined,
     notice: newKey && !secret ? 'The new key was shown once, when it was generated, and cannot be shown again. If it was not copied, generate another.' : undefined,
     messages: messages.map((m) => ({ ...m, created_at: fmtTime(m.created_at) })),
+    calls: calls.map(({ wa_id, ...c }) => ({ ...c, direction: CALL_DIRECTIONS[c.direction], user: businessView(deps, row, wa_id, callers.get(wa_id)), created_at: fmtTime(c.created_at) })),
+    groups,
   });
 }
 
