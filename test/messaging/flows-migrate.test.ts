@@ -7,6 +7,7 @@ import { graphToRoot } from '../../src/messaging/graph-paths.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { createClient } from '../../src/services/clients.ts';
 import { createChannel } from '../../src/services/channels.ts';
+import { createWabaAccount } from '../../src/services/waba-accounts.ts';
 import { createChannelApiKey } from '../../src/services/channel-api-keys.ts';
 import { bearer, channelKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { describeEachDb } from '../helpers/db.ts';
@@ -39,9 +40,9 @@ describeEachDb('flow migration (migrate_flows)', (kind) => {
     p = await t.tenant();
     other = await t.tenant();
     srcExternal = (await t.deps.db.kysely.selectFrom('waba_accounts').select('external_id').where('id', '=', p.waba_account_id).executeTakeFirstOrThrow()).external_id;
-    // The destination: another WABA of the same partner (a client of its own).
-    const c = await createClient(t.deps, p.partner_id, { name: 'dest', email: 'dest@example.com' });
-    const ch = await createChannel(t.deps, { partnerId: p.partner_id, clientId: c.id, phoneNumber: '4916000004242', phoneName: 'dest', status: 'ready' });
+    // The destination: another WABA of the same client (Meta migrates between WABAs of one business).
+    const wabaAccountId = (await createWabaAccount(t.deps, { partnerId: p.partner_id, clientId: p.client_id, name: 'dest' })).id;
+    const ch = await createChannel(t.deps, { partnerId: p.partner_id, clientId: p.client_id, wabaAccountId, phoneNumber: '4916000004242', phoneName: 'dest', status: 'ready' });
     const k = await createChannelApiKey(t.deps, ch);
     const w = await t.deps.db.kysely.selectFrom('waba_accounts').select('external_id').where('id', '=', ch.waba_account_id).executeTakeFirstOrThrow();
     dest = { id: ch.waba_account_id, externalId: w.external_id, apiKey: k.api_key };
@@ -86,6 +87,16 @@ describeEachDb('flow migration (migrate_flows)', (kind) => {
     const copy = (await flowsOf(dest.id)).find((f) => f.name === 'Draft one')!;
     expect(copy.status).toBe('DRAFT');
     expect(JSON.parse(copy.flow_json!)).toEqual(MINIMAL_FLOW_JSON);
+  });
+
+  it("another client's WABA of the same partner is one the key cannot see either (400 code 100 subcode 33); nothing is copied", async () => {
+    const c = await createClient(t.deps, p.partner_id, { name: 'stranger', email: 'stranger@example.com' });
+    const ch = await createChannel(t.deps, { partnerId: p.partner_id, clientId: c.id, phoneNumber: '4916000004343', phoneName: 'stranger', status: 'ready' });
+    const k = await createChannelApiKey(t.deps, ch);
+    const res = await t.post('/migrate_flows', { headers: channelKey(k.api_key), json: { source_waba_id: srcExternal } });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 100, error_subcode: 33 });
+    expect(await flowsOf(ch.waba_account_id)).toEqual([]);
   });
 
   it("another partner's WABA is one the key cannot see (400 code 100 subcode 33), either way round; nothing is copied", async () => {

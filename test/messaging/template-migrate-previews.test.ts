@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { createClient } from '../../src/services/clients.ts';
 import { createChannel } from '../../src/services/channels.ts';
+import { createWabaAccount } from '../../src/services/waba-accounts.ts';
 import { createChannelApiKey } from '../../src/services/channel-api-keys.ts';
 import { TEMPLATE_LANGUAGES } from '../../src/messaging/templates/previews.ts';
 import { bearer, type HttpResponse } from '../helpers/app.ts';
@@ -44,10 +45,14 @@ describeEachDb('template migration and authentication previews', (kind) => {
   let dest: Waba;
   const ids = new Map<string, string>();
 
-  /** Another WABA of partner A (a client of its own), with a channel and its key. */
-  const newWaba = async (name: string, webhook?: string): Promise<Waba> => {
-    const c = await createClient(w.t.deps, p.partner_id, { name, email: `${name}@example.com` });
-    const ch = await createChannel(w.t.deps, { partnerId: p.partner_id, clientId: c.id, phoneNumber: `49160${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`, phoneName: name, status: 'ready' });
+  /**
+   * Another WABA of partner A, with a channel and its key: of the source's client (Meta migrates
+   * between WABAs of one business), or of a client of its own (`ownClient`).
+   */
+  const newWaba = async (name: string, webhook?: string, ownClient = false): Promise<Waba> => {
+    const clientId = ownClient ? (await createClient(w.t.deps, p.partner_id, { name, email: `${name}@example.com` })).id : p.client_id;
+    const wabaAccountId = (await createWabaAccount(w.t.deps, { partnerId: p.partner_id, clientId, name })).id;
+    const ch = await createChannel(w.t.deps, { partnerId: p.partner_id, clientId, wabaAccountId, phoneNumber: `49160${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`, phoneName: name, status: 'ready' });
     const k = await createChannelApiKey(w.t.deps, ch);
     const waba = await w.t.deps.db.kysely.selectFrom('waba_accounts').select('external_id').where('id', '=', ch.waba_account_id).executeTakeFirstOrThrow();
     const key = { 'D360-API-KEY': k.api_key };
@@ -167,6 +172,13 @@ describeEachDb('template migration and authentication previews', (kind) => {
       expect(picked.body.migrated_templates).toHaveLength(1);
       expect(picked.body.failed_templates).toEqual({ [ids.get('rejected')!]: expect.stringContaining('not APPROVED'), [ids.get('pending')!]: expect.stringContaining('not APPROVED') });
       expect((await templatesOf(f)).map((t) => t.name).sort()).toEqual(['bulk_b', 'hello_world']);
+    });
+
+    it("another client's WABA of the same partner is refused to a channel key as another partner's is (Graph's 100/33); nothing is copied", async () => {
+      const stranger = await newWaba('stranger', undefined, true);
+      expectNodeNotFound(await w.t.post('/migrate_message_templates', { headers: stranger.key, json: { source_waba_id: source.externalId } }), source.externalId);
+      expectNodeNotFound(await w.t.post(`/v21.0/${stranger.externalId}/migrate_message_templates`, { headers: bearer(stranger.apiKey), json: { source_waba_id: source.id } }), source.id);
+      expect((await templatesOf(stranger)).map((t) => t.name)).toEqual(['hello_world']);
     });
 
     it("another partner's WABA is refused: Graph's 100/33 on the Messaging API, 404 on the Partner API; nothing is copied", async () => {

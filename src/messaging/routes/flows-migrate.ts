@@ -54,7 +54,7 @@ export const flowMigrateRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
         if (!Array.isArray(b.migrated_flows)) throw badAnswer('a flow migration without migrated_flows');
         return { migrated_flows: b.migrated_flows, failed_flows: Array.isArray(b.failed_flows) ? b.failed_flows : [] };
       }
-      const source = await findPartnerWaba(deps, ch.partner_id, req.source);
+      const source = await findPartnerWaba(deps, ch.partner_id, req.source, ch.client_id);
       if (!source) throw graphNodeNotFound('POST', req.source);
       if (source.id === ch.waba_account_id) throw fail('source_waba_id', 'names the destination WhatsApp Business Account itself; name another WABA to copy its flows from');
       return migrateFlows(deps, { partnerId: ch.partner_id, wabaAccountId: ch.waba_account_id }, source.id, req);

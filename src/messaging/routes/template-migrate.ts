@@ -47,7 +47,7 @@ export const templateMigrateRoutes: FastifyPluginAsync<MessagingOptions> = async
       const ch = request.channel!;
       const req = parseMetaMigration(request.body, request.query as Obj);
       if (ch.network === 'meta') return migrateMetaTemplates(meta, ch, req);
-      const source = await findPartnerWaba(deps, ch.partner_id, req.source);
+      const source = await findPartnerWaba(deps, ch.partner_id, req.source, ch.client_id);
       if (!source) throw graphNodeNotFound('POST', req.source);
       if (source.id === ch.waba_account_id) throw sameWabaRefusal('source_waba_id');
       return migrateTemplates(deps, { partnerId: ch.partner_id, wabaAccountId: ch.waba_account_id }, source.id, req, { user_id: ch.id, user_name: 'channel_api_key' });

@@ -105,13 +105,21 @@ export function parsePartnerMigration(body: unknown): MigrationRequest {
 }
 
 /** The partner's WABA named by openwaba's id or Meta's (external) id; undefined when the partner has none such. */
-export async function findPartnerWaba(deps: Deps, partnerId: string, idOrExternal: string): Promise<{ id: string; partner_id: string } | undefined> {
-  return deps.db.kysely
+/**
+ * The source WABA of a migration, by openwaba's id or Meta's: the partner's own, and with
+ * `clientId` (a channel key's migration) that client's own too. Meta moves templates and flows only
+ * between WABAs of one business; in openwaba a client is the business, so a channel key of one of
+ * a partner's clients never reads another client's WABA. The Partner API, which acts for the whole
+ * partner, names no client.
+ */
+export async function findPartnerWaba(deps: Deps, partnerId: string, idOrExternal: string, clientId?: string): Promise<{ id: string; partner_id: string } | undefined> {
+  let q = deps.db.kysely
     .selectFrom('waba_accounts')
     .select(['id', 'partner_id'])
     .where('partner_id', '=', partnerId)
-    .where((eb) => eb.or([eb('id', '=', idOrExternal), eb('external_id', '=', idOrExternal)]))
-    .executeTakeFirst();
+    .where((eb) => eb.or([eb('id', '=', idOrExternal), eb('external_id', '=', idOrExternal)]));
+  if (clientId !== undefined) q = q.where('client_id', '=', clientId);
+  return q.executeTakeFirst();
 }
 
 export function sameWabaRefusal(field: string): ApiError {
