@@ -61,6 +61,12 @@ describe('log censoring', () => {
       '/v21.0/oauth/access_token?client%5Fsecret=cs-2&client_id=123',
       '/v21.0/123/subscriptions?object=whatsapp_business_account&verify_token=vt&access_token=at-2',
       '/network/meta/webhook?hub.mode=subscribe&hub%2Everify_token=vt-3&hub.challenge=1',
+      // Any letter of the name percent-encoded (the query parser decodes it, and auth then takes it).
+      '/v21.0/123/messages?%61ccess_token=at-4&x=1',
+      '/v21.0/oauth/access_token?%63lient_secret=cs-5&client_id=123',
+      '/v21.0/123/messages?ACCESS_TOKEN=at-6',
+      // A flow preview link's path is its token, whatever its query says.
+      '/flows/preview/tok-7?flow_token=x',
     ];
     for (const url of urls) log.info({ req: { method: 'GET', url, headers: {} }, res: { statusCode: 200 } }, 'request completed');
     const logged = lines().map((l) => (l.req as { url: string }).url);
@@ -69,7 +75,12 @@ describe('log censoring', () => {
       '/v21.0/oauth/access_token?client%5Fsecret=[redacted]&client_id=123',
       '/v21.0/123/subscriptions?object=whatsapp_business_account&verify_token=[redacted]&access_token=[redacted]',
       '/network/meta/webhook?hub.mode=subscribe&hub%2Everify_token=[redacted]&hub.challenge=1',
+      '/v21.0/123/messages?%61ccess_token=[redacted]&x=1',
+      '/v21.0/oauth/access_token?%63lient_secret=[redacted]&client_id=123',
+      '/v21.0/123/messages?ACCESS_TOKEN=[redacted]',
+      '/flows/preview/[redacted]',
     ]);
+    expect(JSON.stringify(lines())).not.toMatch(/at-4|cs-5|at-6|tok-7/);
   });
 
   it('returns the same object when there is nothing to censor (no copy per line)', () => {

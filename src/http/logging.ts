@@ -41,18 +41,44 @@ export function censorSecrets(obj: Record<string, unknown>): Record<string, unkn
   return out ?? obj;
 }
 
-/**
- * Tokens in a query string: Meta's hub.verify_token (its dot possibly percent-encoded) and the
- * verify_token a client sets with a callback URL (/subscriptions, /subscribed_apps), a Graph
- * access_token (messaging/auth.ts takes a key there; its underscore possibly encoded), and the
- * client_secret of GET /oauth/access_token (a channel key: messaging/routes/graph-app-token.ts).
- */
-const TOKEN_PARAM = /([?&](?:(?:(?:hub(?:\.|%2e))?verify|access)(?:_|%5f)token|client(?:_|%5f)secret)=)[^&#]*/gi;
-/** Cheap pre-check: a URL that may hold one of them. */
-const MAY_HOLD_TOKEN = /_token|_secret|%5f/i;
-
 /** The path of a flow's preview link (web/flow-preview.ts), whose last segment is the link's token. */
 const PREVIEW_LINK_PREFIX = '/flows/preview/';
+
+/**
+ * Query parameters whose values are secrets: Meta's hub.verify_token and the verify_token a client
+ * sets with a callback URL (/subscriptions, /subscribed_apps), a Graph access_token (messaging/
+ * auth.ts takes a key there), and the client_secret of GET /oauth/access_token (a channel key:
+ * messaging/routes/graph-app-token.ts). Names are compared as the query parser reads them
+ * (percent-decoded, any case), so `%61ccess_token` is censored as `access_token` is.
+ */
+const SECRET_PARAMS = new Set(['access_token', 'client_secret', 'verify_token', 'hub.verify_token']);
+/** Cheap pre-check on the query: it may name one of them (directly, or percent-encoded). */
+const MAY_HOLD_SECRET = /_token|_secret|%/i;
+
+function decodedName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
+}
+
+/** The URL as logged: a flow preview link without its token, secret query values censored. */
+export function loggedUrl(url: string): string {
+  // A flow preview link's path is its secret (messaging/flows/preview.ts), whatever its query.
+  if (url.startsWith(PREVIEW_LINK_PREFIX)) return `${PREVIEW_LINK_PREFIX}${CENSOR}`;
+  const q = url.indexOf('?');
+  if (q === -1 || !MAY_HOLD_SECRET.test(url.slice(q))) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash === -1 ? undefined : hash);
+  const parts = query.split('&').map((part) => {
+    const eq = part.indexOf('=');
+    const name = eq === -1 ? part : part.slice(0, eq);
+    return SECRET_PARAMS.has(decodedName(name)) ? `${name}=${CENSOR}` : part;
+  });
+  return `${url.slice(0, q)}?${parts.join('&')}`;
+}
+
 
 /** Headers worth a log line; anything else (custom auth headers, cookies, …) is left out. */
 const LOGGED_HEADERS = ['host', 'user-agent', 'content-type', 'content-length', 'accept', 'x-forwarded-for', 'x-request-id', 'origin'];
@@ -80,11 +106,7 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Fast
           // Query strings can carry filters with e-mail addresses; keep the path and its query
           // (but not the verify token Meta sends to /network/meta/webhook, nor a Graph access_token).
           // A flow preview link's path is its secret (messaging/flows/preview.ts): censored too.
-          url: MAY_HOLD_TOKEN.test(url)
-            ? url.replace(TOKEN_PARAM, `$1${CENSOR}`)
-            : url.startsWith(PREVIEW_LINK_PREFIX)
-              ? `${PREVIEW_LINK_PREFIX}${CENSOR}`
-              : url,
+          url: loggedUrl(url),
           // An allowlist, not a copy: cheaper on every request, and unknown secret-bearing headers stay out.
           headers: loggedHeaders(req.headers),
           remoteAddress: req.ip ?? req.socket?.remoteAddress,
