@@ -62,6 +62,16 @@ describeEachDb('account sharing: numbers', (kind) => {
       expect(await t.deps.db.kysely.selectFrom('waba_accounts').select('id').where('external_id', '=', body.waba_external_id).execute()).toHaveLength(1);
     });
 
+    it('six different WABAs shared to one client at once: max_channels holds (two more fit, four are refused)', async () => {
+      const live = async () =>
+        (await t.deps.db.kysely.selectFrom('channels').select('id').where('client_id', '=', a.client_id).where('terminated_at', 'is', null).execute()).length;
+      const before = await live();
+      await t.patch(`/api/v2/partners/${a.partner_id}/clients/${a.client_id}`, { headers: partnerKey(a.partner_api_key), json: { max_channels: before + 2 } });
+      const all = await Promise.all(Array.from({ length: 6 }, (_, i) => share({ solution_id: '111111', waba_external_id: `66666666${i}`, client_id: a.client_id })));
+      expect(all.map((r) => r.status).sort()).toEqual([200, 200, 400, 400, 400, 400]);
+      expect(await live()).toBe(before + 2);
+    });
+
     it('a WABA already on Meta\'s network here is found: its number and client are answered, nothing created', async () => {
       const now = new Date().toISOString();
       await t.deps.db.kysely

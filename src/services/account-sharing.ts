@@ -94,6 +94,10 @@ export async function onboardSharedNumber(deps: Deps, partnerId: string, input: 
         .executeTakeFirst();
       client ??= await createClient(deps, partnerId, { name: `Business ${input.waba_business_id}` }, actor, tx);
     }
+    // Shares of different WABAs to one client at once: on PostgreSQL each would count the client's
+    // channels before the others' inserts and together pass max_channels; the client row is held
+    // for the transaction so that they count one after the other.
+    if (deps.db.kind === 'postgres') await tx.selectFrom('clients').select('id').where('id', '=', client.id).forUpdate().execute();
     const used = Number(
       (await tx.selectFrom('channels').select((eb) => eb.fn.countAll<number>().as('n')).where('client_id', '=', client.id).where('terminated_at', 'is', null).executeTakeFirstOrThrow()).n,
     );
