@@ -65,7 +65,9 @@ export async function takeLease(deps: Deps, id: string, deadline: number, onLost
       .then((res) => {
         if (Number(res.numUpdatedRows) !== 1) onLost();
       })
-      .catch(() => {});
+      // A renewal that failed may leave the lease to expire under a writer still appending: stop
+      // writing (the client resumes from the offset) rather than risk two writers on one file.
+      .catch(() => onLost());
   }, leaseTiming.renewMs);
   timer.unref();
   return {
