@@ -40,6 +40,7 @@ import * as m0037 from './migrations/0037_meta_forwarded_changes.ts';
 import * as m0038 from './migrations/0038_sandbox_user_calls.ts';
 import * as m0039 from './migrations/0039_number_requests_and_waba_edges.ts';
 import * as m0040 from './migrations/0040_smb_app_syncs.ts';
+import * as m0041 from './migrations/0041_message_group_id.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -84,6 +85,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0038_sandbox_user_calls': m0038,
   '0039_number_requests_and_waba_edges': m0039,
   '0040_smb_app_syncs': m0040,
+  '0041_message_group_id': m0041,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

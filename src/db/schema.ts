@@ -365,6 +365,8 @@ export interface MessagesTable {
   status_due_at: string | null;
   /** When the content was replaced by its removal marker (migration 0010); null while it is kept. */
   content_removed_at: Generated<string | null>;
+  /** A participant's message to one of the number's groups: its group (migration 0041); null otherwise. */
+  group_id: Generated<string | null>;
 }
 
 export interface JobsTable {

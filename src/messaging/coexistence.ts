@@ -30,6 +30,7 @@ import type { Executor } from '../db/index.ts';
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { recordId } from '../ids.ts';
+import { sandboxBsuid } from '../network/bsuid.ts';
 import { enqueueJob, registerJobHandler } from '../jobs/scheduler.ts';
 import { transact } from '../webhooks/outbox.ts';
 import { channelIdentity, emitChannelEvent } from './channel-webhook.ts';
@@ -47,6 +48,14 @@ const SYNC_JOB = 'smb_app_data_sync';
 export const SYNC_MAX_ITEMS = 1000;
 /** Contacts per smb_app_state_sync webhook, messages per history webhook (Meta's chunking is its own). */
 export const SYNC_CHUNK = 100;
+/**
+ * At most this many bytes of history JSON per webhook body (a chunk also ends at SYNC_CHUNK
+ * messages): receivers commonly refuse bodies over a few hundred kB. A single message is always
+ * sent, whatever its size (a text is at most 4096 characters, far below).
+ */
+export const HISTORY_CHUNK_BYTES = 256 * 1024;
+/** Room kept for the envelope (entry, change, metadata, chunk metadata) around the messages. */
+const HISTORY_ENVELOPE_BYTES = 2048;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MEDIA = new Set(['image', 'video', 'audio', 'document', 'sticker']);
 
@@ -149,7 +158,12 @@ interface HistoryMessage {
 }
 
 /** The number's stored 1:1 messages of the last 180 days (the newest SYNC_MAX_ITEMS), as Meta's history message objects. */
-async function historyMessages(tx: Transaction<Database>, target: Target, now: Date): Promise<HistoryMessage[]> {
+async function historyMessages(deps: Deps, tx: Transaction<Database>, target: Target, now: Date): Promise<HistoryMessage[]> {
+  // A user who hides their number is named by BSUID (thread id and `from`), as in 1:1 webhooks
+  // (inbound.ts, statuses.ts); unconfirmed for history, which Meta documents with numbers only.
+  const users = await tx.selectFrom('sandbox_users').select(['wa_id', 'hide_number']).where('channel_id', '=', target.id).where('hide_number', 'is not', null).execute();
+  const hidden = new Set(users.filter((u) => u.hide_number).map((u) => u.wa_id));
+  const shown = (waId: string) => (hidden.has(waId) ? sandboxBsuid(deps.config.secretKey, target.partner_id, waId) : waId);
   const since = new Date(now.getTime() - 180 * DAY_MS).toISOString();
   const rows = await tx
     .selectFrom('messages')
@@ -175,10 +189,10 @@ async function historyMessages(tx: Transaction<Database>, target: Target, now: D
     const type = media ? 'media_placeholder' : r.type;
     const body = !media && !r.content_removed_at && content[r.type] !== undefined ? { [r.type]: content[r.type] } : {};
     out.push({
-      waId: r.wa_id,
+      waId: shown(r.wa_id),
       phase,
       message: {
-        from: r.direction === 'outbound' ? target.phone_number : r.wa_id,
+        from: r.direction === 'outbound' ? target.phone_number : shown(r.wa_id),
         id: r.id,
         timestamp: seconds(r.created_at),
         type,
@@ -190,12 +204,28 @@ async function historyMessages(tx: Transaction<Database>, target: Target, now: D
   return out;
 }
 
-/** The history items (one per webhook): per phase (0, 1, 2), chunks of SYNC_CHUNK messages grouped in threads by user. */
-export function historyChunks(messages: HistoryMessage[]): Obj[] {
+/**
+ * The history items (one per webhook): per phase (0, 1, 2), chunks of at most SYNC_CHUNK messages
+ * and about `maxBytes` of JSON, grouped in threads by user.
+ */
+export function historyChunks(messages: HistoryMessage[], maxBytes = HISTORY_CHUNK_BYTES): Obj[] {
   const chunks: { phase: number; chunkOrder: number; items: HistoryMessage[] }[] = [];
   for (const phase of [0, 1, 2] as const) {
     const ofPhase = messages.filter((m) => m.phase === phase);
-    for (let i = 0, order = 1; i < ofPhase.length; i += SYNC_CHUNK, order++) chunks.push({ phase, chunkOrder: order, items: ofPhase.slice(i, i + SYNC_CHUNK) });
+    let items: HistoryMessage[] = [];
+    let bytes = 0;
+    for (const m of ofPhase) {
+      // The message's JSON plus, at most, a thread of its own ({"id":"<wa_id>","messages":[…]},).
+      const size = Buffer.byteLength(JSON.stringify(m.message)) + Buffer.byteLength(JSON.stringify(m.waId)) + 32;
+      if (items.length > 0 && (items.length >= SYNC_CHUNK || bytes + size > maxBytes - HISTORY_ENVELOPE_BYTES)) {
+        chunks.push({ phase, chunkOrder: chunks.filter((c) => c.phase === phase).length + 1, items });
+        items = [];
+        bytes = 0;
+      }
+      items.push(m);
+      bytes += size;
+    }
+    if (items.length > 0) chunks.push({ phase, chunkOrder: chunks.filter((c) => c.phase === phase).length + 1, items });
   }
   if (chunks.length === 0) return [{ metadata: { phase: 2, chunk_order: 1, progress: 100 }, threads: [] }];
   return chunks.map((c, i) => {
@@ -217,7 +247,7 @@ registerJobHandler(SYNC_JOB, async (deps, tx, job, payload) => {
     const items = await stateSyncItems(tx, target.id, now);
     for (let i = 0; i < items.length; i += SYNC_CHUNK) await emitCoexistenceWebhook(deps, tx, target, 'smb_app_state_sync', { state_sync: items.slice(i, i + SYNC_CHUNK) });
   } else if (syncType === 'history') {
-    for (const item of historyChunks(await historyMessages(tx, target, now))) await emitCoexistenceWebhook(deps, tx, target, 'history', { history: [item] });
+    for (const item of historyChunks(await historyMessages(deps, tx, target, now))) await emitCoexistenceWebhook(deps, tx, target, 'history', { history: [item] });
   }
   return { done: true };
 });

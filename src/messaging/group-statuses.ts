@@ -35,6 +35,8 @@ import type { StatusItem, WebhookContact } from './webhook-payloads.ts';
 export interface GroupMember {
   wa_id: string;
   username: string | null;
+  /** The sandbox user hides their number (sandbox_users.hide_number): named by BSUID only. */
+  hide_number?: number | null;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function groupStatusContexts(tx: Executor, groups: readonly { facts
         .selectFrom('group_participants')
         .innerJoin('groups', 'groups.id', 'group_participants.group_id')
         .leftJoin('sandbox_users', (j) => j.onRef('sandbox_users.channel_id', '=', 'groups.channel_id').onRef('sandbox_users.wa_id', '=', 'group_participants.wa_id'))
-        .select(['group_participants.group_id', 'group_participants.wa_id', 'group_participants.created_at', 'groups.channel_id', 'sandbox_users.username'])
+        .select(['group_participants.group_id', 'group_participants.wa_id', 'group_participants.created_at', 'groups.channel_id', 'sandbox_users.username', 'sandbox_users.hide_number'])
         .where('group_participants.group_id', 'in', [...new Set(wanted.map((g) => g.facts.wa_id))])
         .where('group_participants.state', '=', 'member')
         .orderBy('group_participants.created_at')
@@ -84,7 +86,7 @@ export async function groupStatusContexts(tx: Executor, groups: readonly { facts
     // ISO instants of the same clock: their text order is their time order.
     const members = rows
       .filter((r) => r.group_id === facts.wa_id && r.channel_id === facts.channel_id && r.created_at <= facts.created_at)
-      .map((r) => ({ wa_id: r.wa_id, username: r.username }));
+      .map((r) => ({ wa_id: r.wa_id, username: r.username, hide_number: r.hide_number }));
     out.set(facts.id, { members });
   }
   return out;
@@ -92,7 +94,7 @@ export async function groupStatusContexts(tx: Executor, groups: readonly { facts
 
 /**
  * One status item per member, each the group's `base` item naming its participant, and a contact
- * each (as an individual status's: the BSUID, the number, the username in delivered and read).
+ * each (as an individual status's: the BSUID, the number unless hidden, the username in delivered and read).
  */
 export function participantStatuses(
   secretKey: Buffer | undefined,
@@ -110,12 +112,14 @@ export function participantStatuses(
       timestamp: base.timestamp,
       recipient_id: base.recipient_id,
       recipient_type: 'group',
-      recipient_participant_id: p.wa_id,
+      // A member who hides their number is named by BSUID, as an individual status names such a
+      // user (statuses.ts: recipient_id the BSUID, no wa_id in the contact); unconfirmed for groups.
+      recipient_participant_id: p.hide_number ? userId : p.wa_id,
       recipient_participant_user_id: userId,
       ...(base.conversation ? { conversation: base.conversation } : {}),
       ...(base.pricing ? { pricing: base.pricing } : {}),
     });
-    contacts.push({ ...(p.username !== null ? { profile: { username: p.username } } : {}), wa_id: p.wa_id, user_id: userId });
+    contacts.push({ ...(p.username !== null ? { profile: { username: p.username } } : {}), ...(p.hide_number ? {} : { wa_id: p.wa_id }), user_id: userId });
   }
   return { statuses, contacts };
 }

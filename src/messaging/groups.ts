@@ -239,22 +239,18 @@ export async function groupsOfUser(tx: Executor, channelId: string, waId: string
 
 /**
  * A group's last messages, oldest first: the business's sends to it (stored to the group's id)
- * and its participants' messages (stored to the participant, with `group_id` in the content:
- * messages.ts). The content filter is a LIKE on the stored JSON (the group id's `_` escaped),
- * each hit checked again by parsing it.
+ * and its participants' messages (stored to the participant, with `group_id` in the content
+ * and in the messages.group_id column: messages.ts).
  */
 export async function groupMessages(tx: Executor, channelId: string, groupId: string, limit = 100) {
-  const needle = `%${JSON.stringify({ group_id: groupId }).slice(1, -1).replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-  const rows = await tx
-    .selectFrom('messages')
-    .select(['id', 'direction', 'wa_id', 'type', 'content', 'status', 'error_code', 'error_title', 'context_id', 'created_at'])
-    .where('channel_id', '=', channelId)
-    .where((e) => e.or([e.and([e('direction', '=', 'outbound'), e('wa_id', '=', groupId)]), e.and([e('direction', '=', 'inbound'), sql<boolean>`content like ${needle} escape '\\'`])]))
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.filter((m) => m.direction === 'outbound' || groupIdOfContent(m.content) === groupId).reverse();
+  // Two index reads (the business's sends to the group by wa_id; the participants' messages by
+  // group_id, migration 0041), merged: never a scan of the channel's messages. Group messages
+  // stored before 0041 were backfilled from their content by the migration.
+  const cols = ['id', 'direction', 'wa_id', 'type', 'content', 'status', 'error_code', 'error_title', 'context_id', 'created_at'] as const;
+  const sent = await tx.selectFrom('messages').select(cols).where('channel_id', '=', channelId).where('wa_id', '=', groupId).where('direction', '=', 'outbound').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  const received = await tx.selectFrom('messages').select(cols).where('channel_id', '=', channelId).where('group_id', '=', groupId).where(sql<boolean>`group_id is not null`).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  const newestFirst = (a: { created_at: string; id: string }, b: { created_at: string; id: string }) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1);
+  return [...sent, ...received].sort(newestFirst).slice(0, limit).reverse();
 }
 
 /** The `group_id` a stored message's content names (a participant's message to a group), or undefined. */

@@ -54,6 +54,11 @@ type SetColumn = keyof ReturnType<typeof setColumns>;
 const SET = Object.keys(setColumns({ id: '', channel: { id: '', partner_id: '', client_id: '' }, direction: 'outbound', waId: '', type: 't', content: null, status: 'accepted', category: '', at: '' })) as SetColumn[];
 
 const rowOf = (m: NewMessage): Insertable<MessagesTable> => ({ ...setColumns(m), ...STARTS_NULL });
+/**
+ * A participant's message to a group also sets `group_id` (migration 0041; groups.ts groupMessages
+ * reads by it): its own INSERT, so that the prepared one every send runs names no extra column.
+ */
+const groupRow = (m: NewMessage): Insertable<MessagesTable> => ({ ...rowOf(m), group_id: m.groupId ?? null });
 const rowParams = (m: NewMessage): unknown[] => {
   const row = setColumns(m);
   return SET.map((c) => row[c]);
@@ -70,6 +75,10 @@ const insertIfNew = prepared((db, p) => values(db, p).onConflict((oc) => oc.colu
 const deferred = new WeakMap<Executor, Insertable<MessagesTable>[]>();
 
 export async function insertMessage(tx: Executor, m: NewMessage): Promise<void> {
+  if (m.groupId) {
+    await tx.insertInto('messages').values(groupRow(m)).execute();
+    return;
+  }
   const gathered = deferred.get(tx);
   if (gathered) gathered.push(rowOf(m));
   else await insert(tx, rowParams(m));
@@ -98,6 +107,10 @@ export async function flushMessageInserts(tx: Executor): Promise<void> {
  * then store nothing: of two deliveries of one message at once, exactly one stores it.
  */
 export async function insertMessageIfNew(tx: Executor, m: NewMessage): Promise<boolean> {
+  if (m.groupId) {
+    const g = await tx.insertInto('messages').values(groupRow(m)).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+    return Number(g.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
   const r = await insertIfNew(tx, rowParams(m));
   return Number(r.numAffectedRows ?? 0) > 0;
 }

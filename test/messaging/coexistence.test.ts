@@ -11,7 +11,8 @@ import { bearer, partnerKey, startTestApp, type TestApp } from '../helpers/app.t
 import { Receiver } from '../helpers/receiver.ts';
 import { startMetaNumber, type MetaNumber } from '../helpers/meta-number.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { historyChunks, SYNC_CHUNK } from '../../src/messaging/coexistence.ts';
+import { HISTORY_CHUNK_BYTES, historyChunks, SYNC_CHUNK } from '../../src/messaging/coexistence.ts';
+import { sandboxBsuid } from '../../src/network/bsuid.ts';
 
 const ADMIN = 'coexistence-admin-token';
 const ANNA = '4917600004001';
@@ -113,6 +114,37 @@ describeEachDb('coexistence on a sandbox number', (kind) => {
     ]);
     expect(threads[BEN]).toEqual([expect.objectContaining({ from: BEN, text: { body: 'Hello' } })]);
     expect(JSON.stringify(change)).not.toContain('4917600004009');
+  });
+
+  it('history of long texts: every webhook body stays under HISTORY_CHUNK_BYTES; each message arrives exactly once; a hidden number by BSUID only', async () => {
+    const big = await t.tenant();
+    expect((await t.post('/configs/webhook', { headers: key(big), json: { url: `${receiver.url}/big` } })).status).toBe(200);
+    const HID = '4917600004111';
+    expect((await t.post(`/sandbox/v1/users/${HID}`, { headers: key(big), json: { username: 'secret_sam', hide_number: true } })).status).toBe(200);
+    const hidBsuid = sandboxBsuid(t.deps.config.secretKey, big.partner_id, HID);
+    const ch = await t.deps.db.kysely.selectFrom('channels').select(['id', 'partner_id', 'client_id']).where('id', '=', big.channel_id).executeTakeFirstOrThrow();
+    // 90 texts of ~4 KB of 4-byte characters (~16 KB of JSON each): ~1.4 MB of history in all.
+    const base = t.deps.clock.now().getTime() - 60_000;
+    const rows = Array.from({ length: 90 }, (_, i) => {
+      const at = new Date(base + i * 100).toISOString();
+      return { id: `wamid.big${i}`, channel_id: ch.id, partner_id: ch.partner_id, client_id: ch.client_id, direction: 'inbound' as const, wa_id: [ANNA, BEN, HID][i % 3]!, type: 'text', content: JSON.stringify({ type: 'text', text: { body: `${i} ` + '\u{1F600}'.repeat(2000) } }), status: 'received' as const, error_code: null, error_title: null, category: null, initiated_by: 'user' as const, template_name: null, context_id: null, created_at: at, modified_at: at, sent_at: null, delivered_at: null, read_at: null, failed_at: null, status_plan: null, status_due_at: null };
+    });
+    await t.deps.db.kysely.insertInto('messages').values(rows).execute();
+    expect((await t.post('/smb_app_data', { headers: key(big), json: { messaging_product: 'whatsapp', sync_type: 'history' } })).status).toBe(200);
+    const histories = () => receiver.requests.filter((r) => r.url === '/big' && r.body.includes('"history"'));
+    await receiver.waitForBody('the last history chunk', () => histories().some((r) => r.body.includes('"progress":100')));
+    const sizes = histories().map((r) => Buffer.byteLength(r.body));
+    expect(sizes.length).toBeGreaterThan(1);
+    for (const n of sizes) expect(n).toBeLessThanOrEqual(HISTORY_CHUNK_BYTES);
+    const items = histories().map((r) => JSON.parse(r.body).entry[0].changes[0].value.history[0]);
+    expect(items.map((h: any) => h.metadata.chunk_order)).toEqual(items.map((_: unknown, i: number) => i + 1));
+    expect(items.map((h: any) => h.metadata.progress).at(-1)).toBe(100);
+    const ids = items.flatMap((h: any) => h.threads.flatMap((th: any) => th.messages.map((m: any) => m.id)));
+    expect([...ids].sort()).toEqual(rows.map((r) => r.id).sort());
+    // The user who hides their number: thread and `from` name the BSUID, as in 1:1 webhooks.
+    const hidThreads = items.flatMap((h: any) => h.threads).filter((th: any) => th.id === hidBsuid);
+    expect(hidThreads.flatMap((th: any) => th.messages.map((m: any) => m.from))).toEqual(Array(30).fill(hidBsuid));
+    for (const r of histories()) expect(r.body).not.toContain(HID);
   });
 
   it('app_echo: stored as outbound, an smb_message_echoes webhook in Meta\'s shape', async () => {

@@ -1,8 +1,8 @@
 // A group message's statuses (messaging/group-statuses.ts): `sent` is one status for the group;
 // delivered and read each come as one webhook event with a `statuses[]` item (and a `contacts[]`
 // entry) per participant in the group when the status falls due, who joined no later than the
-// send. A participant who left is not named; a group nobody is in gets no delivered or read
-// webhook. The message row moves once per step as before, and individual sends' statuses keep
+// send. A participant who left is not named; one who hides their number is named by BSUID only; a
+// group nobody is in gets no delivered or read webhook. The message row moves once per step as before, and individual sends' statuses keep
 // their shape, in the same rounds (advanceStatuses: PostgreSQL's set-based path, SQLite's loop).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
@@ -155,6 +155,28 @@ describeEachDb('group message statuses per participant', (kind) => {
         expect(v.contacts).toEqual([{ wa_id: waId, user_id: bsuid(waId) }]);
       }
       expect((await row(wamid)).status).toBe('read');
+    }
+  });
+
+  it('a member who hides their number is named by BSUID only: recipient_participant_id the BSUID, no wa_id in the contact', async () => {
+    const HID = '4915550009111';
+    await ok(t.post(`/sandbox/v1/users/${HID}`, { headers: key(), json: { username: 'secret_sam', hide_number: true } }));
+    const gid = await group('Quiet', [ANA, HID]);
+    const wamid = await sendGroup(gid);
+    clock.advance(10_000);
+    await runDue();
+    const evs = await events(wamid);
+    expect(evs.map((v) => v.statuses.map((s) => s.status))).toEqual([['sent'], ['delivered', 'delivered'], ['read', 'read']]);
+    for (const v of evs.slice(1)) {
+      expect(v.statuses.map((s) => [s.recipient_participant_id, s.recipient_participant_user_id])).toEqual([
+        [ANA, bsuid(ANA)],
+        [bsuid(HID), bsuid(HID)],
+      ]);
+      expect(v.contacts).toEqual([
+        { wa_id: ANA, user_id: bsuid(ANA) },
+        { profile: { username: 'secret_sam' }, user_id: bsuid(HID) },
+      ]);
+      expect(JSON.stringify(v)).not.toContain(HID);
     }
   });
 });
