@@ -9,7 +9,7 @@ import { describeEachDb } from '../helpers/db.ts';
 import { channelKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { sandboxPhoneNumber } from '../../src/services/bootstrap.ts';
-import { createClient } from '../../src/services/clients.ts';
+import { createWabaAccount } from '../../src/services/waba-accounts.ts';
 import { createChannel } from '../../src/services/channels.ts';
 import { createChannelApiKey } from '../../src/services/channel-api-keys.ts';
 
@@ -25,8 +25,9 @@ describeEachDb('hostile-input regressions: whole numbers in the template migrati
   beforeAll(async () => {
     t = await startTestApp(kind);
     p = await t.tenant();
-    const client = await createClient(t.deps, p.partner_id, { name: 'source', email: 'source@example.com' });
-    const ch = await createChannel(t.deps, { partnerId: p.partner_id, clientId: client.id, phoneNumber: sandboxPhoneNumber(), phoneName: 'source', status: 'ready' });
+    // The source: another WABA of the same client (a channel key migrates only within its client).
+    const wabaAccountId = (await createWabaAccount(t.deps, { partnerId: p.partner_id, clientId: p.client_id, name: 'source' })).id;
+    const ch = await createChannel(t.deps, { partnerId: p.partner_id, clientId: p.client_id, wabaAccountId, phoneNumber: sandboxPhoneNumber(), phoneName: 'source', status: 'ready' });
     const sourceKey = (await createChannelApiKey(t.deps, ch)).api_key;
     const made = await t.post('/message_templates', {
       headers: channelKey(sourceKey),
