@@ -252,14 +252,3 @@ export async function groupMessages(tx: Executor, channelId: string, groupId: st
   const newestFirst = (a: { created_at: string; id: string }, b: { created_at: string; id: string }) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1);
   return [...sent, ...received].sort(newestFirst).slice(0, limit).reverse();
 }
-
-/** The `group_id` a stored message's content names (a participant's message to a group), or undefined. */
-export function groupIdOfContent(content: string): string | undefined {
-  if (!content.includes('"group_id":')) return undefined;
-  try {
-    const g = (JSON.parse(content) as { group_id?: unknown }).group_id;
-    return typeof g === 'string' ? g : undefined;
-  } catch {
-    return undefined;
-  }
-}

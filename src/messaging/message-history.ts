@@ -35,7 +35,7 @@
 import type { Deps } from '../deps.ts';
 import type { MessagesTable } from '../db/schema.ts';
 import type { ChannelRow } from '../services/channels.ts';
-import { encodeGraphCursor, graphCursorPage, graphPaging } from './graph-params.ts';
+import { encodeGraphCursor, graphCursorPage, graphPaging, type GraphPageUrl } from './graph-params.ts';
 import { splitFields } from './graph-field-modifiers.ts';
 import { nonexistingField } from './graph-node-fields.ts';
 import { fail } from './validate/check.ts';
@@ -66,7 +66,7 @@ export interface EventsQuery {
   after?: string;
   before?: string;
 }
-export type PageUrl = (cursor: { after?: string; before?: string }, limit: number) => string;
+export type PageUrl = GraphPageUrl;
 
 type Row = Pick<MessagesTable, 'id' | 'created_at' | 'sent_at' | 'delivered_at' | 'read_at' | 'failed_at' | 'error_code' | 'error_title'>;
 const COLUMNS = ['id', 'created_at', 'sent_at', 'delivered_at', 'read_at', 'failed_at', 'error_code', 'error_title'] as const;

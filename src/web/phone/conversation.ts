@@ -13,7 +13,6 @@ import { businessView, userFacts } from '../user-view.ts';
 import { typingUntil } from '../../messaging/typing-indicator.ts';
 import { callOf, type PhoneCall } from './calls.ts';
 import { byTime, callLog } from './call-log.ts';
-import { groupIdOfContent } from '../../messaging/groups.ts';
 
 export const CONVERSATION_LIMIT = 100;
 
@@ -93,6 +92,9 @@ export async function loadConversation(deps: Deps, channel: ChannelRow, waId: st
       .select(COLUMNS)
       .where('channel_id', '=', channel.id)
       .where('wa_id', '=', waId)
+      // The user's messages to a group are in the group's chat (groups.ts on the phone), not this
+      // one; left out here so that they do not take places of the conversation's last messages.
+      .where('group_id', 'is', null)
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(CONVERSATION_LIMIT)
@@ -105,8 +107,6 @@ export async function loadConversation(deps: Deps, channel: ChannelRow, waId: st
   for (const m of rows) {
     // The user opening the chat (request_welcome, request-welcome.ts) is no message on their phone.
     if (m.type === 'request_welcome') continue;
-    // The user's messages to a group are in the group's chat (groups.ts on the phone), not this one.
-    if (m.direction === 'inbound' && groupIdOfContent(m.content) !== undefined) continue;
     // A reaction past the content retention no longer says which emoji, nor on which message:
     // it drew nothing of its own before (it was shown on its target), and draws nothing now.
     if (m.type === 'reaction' && removalOf(m.content)) continue;
