@@ -98,9 +98,9 @@ export function uploadEndpoints(): EndpointProfile[] {
       path: '/uploads/{upload_session}',
       flavour: 'cloud',
       body: 'raw',
-      // Not isolated: raw bodies rotate over the storm's upload keys, so that its concurrent requests
-      // seldom name this one channel's session at once (a second POST to a session cuts the first
-      // off, by design: resumable.ts takeOver); the other keys' cases find no such session (400).
+      // Not isolated: raw bodies rotate over the storm's upload keys; the other keys' cases find no
+      // such session (400). Concurrent POSTs to this channel's session stop one another (a 400 for
+      // the stopped one: resumable.ts takeOver).
       params: { upload_session: 'A'.repeat(32) },
       // The complete session's handle is answered again for an empty body (a retried last POST).
       mayAccept: (b) => b === undefined,

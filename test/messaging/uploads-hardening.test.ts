@@ -102,6 +102,38 @@ describeEachDb('Resumable Upload API hardening', (kind) => {
     expect((await row(id))?.lease_token).toBeNull();
   });
 
+  it('a second POST to a session in this process stops the first, which is answered a 400 saying why (not a dropped connection); the second completes the file', async () => {
+    const id = await session(PDF.length, 'application/pdf');
+    const body = new PassThrough();
+    const first = undiciRequest(`${t.baseUrl}/upload:${id}`, { method: 'POST', headers: { ...key(), 'content-type': 'application/pdf', file_offset: '0', 'content-length': String(PDF.length) }, body });
+    body.write(PDF.subarray(0, 700));
+    await waitUntil('the first 700 bytes on disk', async () => fs.statSync(uploadFilePath(t.deps, id)).size === 700);
+    // The client took its first POST for dead and resumes from where the file is.
+    const second = send(id, PDF.subarray(700), 700);
+    const stopped = await first;
+    const answer = (await stopped.body.json()) as { error: { code: number; type: string; error_data: { details: string } } };
+    expect(stopped.statusCode).toBe(400);
+    expect(answer.error).toMatchObject({ code: 100, type: 'OAuthException' });
+    expect(answer.error.error_data.details).toMatch(/a later POST to upload:\w+ took the session over/);
+    body.end();
+    const res = await second;
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.h).toMatch(/^4::/);
+    expect(fs.readFileSync(uploadFilePath(t.deps, id)).equals(PDF)).toBe(true);
+    expect(await row(id)).toMatchObject({ lease_token: null, sha256: sha256(PDF) });
+  });
+
+  it('answers every one of many concurrent POSTs to one session (a 200 or a 400, none dropped); the file ends whole', async () => {
+    const id = await session(JPEG.length, 'image/jpeg');
+    const answers = await Promise.all(Array.from({ length: 12 }, () => send(id, JPEG, 0)));
+    for (const res of answers) expect([200, 400], res.text).toContain(res.status);
+    // The POST that completed the file, and any that came after it with the whole body at offset 0, answer the handle.
+    const handles = new Set(answers.filter((r) => r.status === 200).map((r) => r.body.h as string));
+    expect(handles.size).toBe(1);
+    expect(fs.readFileSync(uploadFilePath(t.deps, id)).equals(JPEG)).toBe(true);
+    expect(await row(id)).toMatchObject({ lease_token: null, sha256: sha256(JPEG) });
+  });
+
   it('checks the completed file against file_type by its magic bytes: a mismatch is a 400 and the session is removed', async () => {
     const id = await session(JPEG.length, 'image/png');
     // The first chunk is taken: the check is made once the file is whole.

@@ -147,19 +147,25 @@ export async function receivedBytes(deps: Deps, session: UploadSession): Promise
 
 /**
  * Sessions being written to by this process: one POST at a time per session. A POST that finds
- * one in progress cuts the earlier one off and waits for it to end: a client resumes because it
+ * one in progress stops the earlier one and waits for it to end: a client resumes because it
  * believes its earlier POST dead (a dropped connection can take a while to be noticed here), and
- * the new POST's file_offset is then checked against what the earlier one left.
+ * the new POST's file_offset is then checked against what the earlier one left. The earlier POST
+ * stops writing and is answered a 400 that says why (what it wrote stays; the rest of its body is
+ * read and dropped, up to intake.ts's cap): a client whose POST was in fact alive gets an answer,
+ * never a connection closed under it.
  * Across instances (one database and data directory), the session row's lease (upload-lease.ts)
  * keeps a second writer out: it waits for the other instance's POST, then is refused.
  */
-const busy = new Map<string, { cutOff: () => void; done: Promise<void> }>();
+const busy = new Map<string, { stop: () => void; done: Promise<void> }>();
 
 const inProgress = (id: string) => refuse(`another upload to ${sessionName(id)} is in progress; GET the session for the offset to resume from, then retry`);
+const superseded = (id: string) =>
+  refuse(`a later POST to ${sessionName(id)} took the session over, so this one stopped writing; GET the session for the offset to resume from`);
+const leaseLost = (id: string) => refuse(`this POST lost its hold on ${sessionName(id)} and stopped writing; GET the session for the offset to resume from, then retry`);
 
-async function takeOver(id: string, cutOff: () => void, deadline: number): Promise<() => void> {
+async function takeOver(id: string, stop: () => void, deadline: number): Promise<() => void> {
   for (let earlier = busy.get(id); earlier; earlier = busy.get(id)) {
-    earlier.cutOff();
+    earlier.stop();
     const left = deadline - Date.now();
     if (left <= 0) throw inProgress(id);
     let timer: NodeJS.Timeout | undefined;
@@ -168,7 +174,7 @@ async function takeOver(id: string, cutOff: () => void, deadline: number): Promi
   }
   let release!: () => void;
   const done = new Promise<void>((resolve) => (release = resolve));
-  busy.set(id, { cutOff, done });
+  busy.set(id, { stop, done });
   return () => {
     busy.delete(id);
     release();
@@ -205,11 +211,14 @@ export async function receiveChunk(
   }
   let release: (() => void) | undefined;
   let lease: Lease | undefined;
+  // Stops this POST's writing (a later POST to the session, or a lost lease): its reason is the answer.
+  const stop = new AbortController();
   try {
     const deadline = Date.now() + leaseTiming.takeoverWaitMs;
-    release = await takeOver(session.id, cutOff, deadline);
-    // Another instance's writer is not cut off: it is waited for until the same deadline.
-    lease = await takeLease(deps, session.id, deadline, cutOff);
+    release = await takeOver(session.id, () => stop.abort(superseded(session.id)), deadline);
+    // Another instance's writer is not stopped: it is waited for until the same deadline.
+    lease = await takeLease(deps, session.id, deadline, () => stop.abort(leaseLost(session.id)), stop.signal);
+    stop.signal.throwIfAborted();
     if (!lease) throw inProgress(session.id);
     // As it is now: a POST cut off by this one may have completed it meanwhile.
     const fresh = await deps.db.kysely.selectFrom('resumable_uploads').select(['handle', 'file_offset']).where('id', '=', session.id).executeTakeFirst();
@@ -230,7 +239,9 @@ export async function receiveChunk(
       throw refuse(`file_offset ${offset} does not match the bytes received so far: resume at file_offset ${received} (GET /${sessionName(session.id)} answers it)`);
     if (declared !== undefined && Number.isFinite(declared) && offset + declared > session.file_length)
       throw refuse(`the body (${declared} bytes from file_offset ${offset}) would exceed file_length ${session.file_length}: at most ${session.file_length - offset} more bytes are expected`);
-    await appendBody(deps, session, body, offset, cutOff);
+    stop.signal.throwIfAborted();
+    await appendBody(deps, session, body, offset, stop.signal);
+    stop.signal.throwIfAborted();
     const now = await receivedBytes(deps, session);
     if (now < session.file_length) {
       await deps.db.kysely.updateTable('resumable_uploads').set({ file_offset: now }).where('id', '=', session.id).execute();
@@ -249,7 +260,7 @@ export async function receiveChunk(
 }
 
 /** Streams the body onto the end of the file; over file_length: cut back to `offset` and refused. */
-async function appendBody(deps: Deps, session: UploadSession, body: Readable, offset: number, cutOff: () => void): Promise<void> {
+async function appendBody(deps: Deps, session: UploadSession, body: Readable, offset: number, signal: AbortSignal): Promise<void> {
   const room = session.file_length - offset;
   let n = 0;
   const meter = new Transform({
@@ -266,21 +277,25 @@ async function appendBody(deps: Deps, session: UploadSession, body: Readable, of
   const stopWatching = finished(body, (err) => {
     if (err) meter.destroy(new UploadAborted(`upload interrupted: ${err.message}`));
   });
+  const onStop = () => meter.destroy(signal.reason as Error);
+  signal.addEventListener('abort', onStop, { once: true });
   body.pipe(meter);
   try {
     await pipeline(meter, createWriteStream(file, { flags: 'a' }));
   } catch (err) {
+    signal.removeEventListener('abort', onStop);
     body.unpipe(meter);
     stopWatching();
     if (n > room) {
       await truncate(file, offset).catch(() => {});
       throw err;
     }
-    // Cut off: keep what arrived, and record the offset for GET (the client is gone).
+    // Cut off or stopped: keep what arrived, and record the offset for GET.
     const kept = await receivedBytes(deps, session);
     await deps.db.kysely.updateTable('resumable_uploads').set({ file_offset: kept }).where('id', '=', session.id).execute();
     throw err;
   }
+  signal.removeEventListener('abort', onStop);
   stopWatching();
 }
 

@@ -4,9 +4,9 @@
 // streams, and clears it at its end. A POST that finds another writer's live lease waits for it
 // (polling) until its deadline, then is refused like one cut off in this process; a writer that
 // died leaves a lease that expires after LEASE_TTL_MS.
-// Within one process the `busy` map of resumable.ts still cuts the earlier POST off first (a
-// client resumes because it believes its earlier POST dead), so the lease only ever waits for
-// another instance's writer.
+// Within one process the `busy` map of resumable.ts stops the earlier POST first (a client
+// resumes because it believes its earlier POST dead), so the lease only ever waits for another
+// instance's writer.
 import type { Deps } from '../../deps.ts';
 import { base62 } from '../../ids.ts';
 
@@ -44,14 +44,15 @@ async function tryTake(deps: Deps, id: string, token: string): Promise<boolean> 
 
 /**
  * Takes the session's lease, waiting for another writer's until `deadline` (Date.now() ms);
- * undefined when it is still held then. `onLost` runs when a renewal finds the lease taken over
+ * undefined when it is still held then (or `signal` stopped the wait). `onLost` runs when a renewal finds the lease taken over
  * (ours expired meanwhile): the caller stops writing.
  */
-export async function takeLease(deps: Deps, id: string, deadline: number, onLost: () => void): Promise<Lease | undefined> {
+export async function takeLease(deps: Deps, id: string, deadline: number, onLost: () => void, signal?: AbortSignal): Promise<Lease | undefined> {
   const token = base62(24);
   while (!(await tryTake(deps, id, token))) {
     const left = deadline - Date.now();
-    if (left <= 0) return undefined;
+    // Out of time, or the waiting POST was stopped (a later one took its place in this process).
+    if (left <= 0 || signal?.aborted) return undefined;
     await new Promise((resolve) => setTimeout(resolve, Math.min(leaseTiming.pollMs, left)));
   }
   let renewing: Promise<unknown> = Promise.resolve();
