@@ -100,6 +100,21 @@ describeEachDb('documented Graph fields and WABA edges on a sandbox number', (ki
     expect(change).toMatchObject({ object: 'whatsapp_business_account', entry: [{ id: waba, changes: [{ value: { display_phone_number: p.phone_number, decision: 'APPROVED', requested_verified_name: 'Acme Support' } }] }] });
   });
 
+  it("a display name the sandbox's rules refuse is DECLINED: verified_name stays, the webhook says REJECTED with Meta's reason", async () => {
+    await t.deps.db.kysely.updateTable('channels').set({ webhook_url: 'http://127.0.0.1:9/hook' }).where('id', '=', p.channel_id).execute();
+    const before = (await node('verified_name')).verified_name;
+    const res = await t.post(`/v21.0/${pnid}`, { headers: auth(), json: { messaging_product: 'whatsapp', new_display_name: 'ACME SUPPORT' } });
+    expect(res.status, res.text).toBe(200);
+    await expect.poll(async () => (await node('new_name_status')).new_name_status, { timeout: 8000, interval: 100 }).toBe('DECLINED');
+    expect(await node('verified_name,new_display_name,new_name_status')).toEqual({ verified_name: before, new_display_name: 'ACME SUPPORT', new_name_status: 'DECLINED', id: pnid });
+    const events = await t.deps.db.kysely.selectFrom('webhook_events').select(['event_type', 'body']).where('target_id', '=', p.channel_id).where('event_type', '=', 'account_update').execute();
+    const change = events.map((e) => JSON.parse(e.body)).find((b) => b.entry?.[0]?.changes?.[0]?.value?.requested_verified_name === 'ACME SUPPORT');
+    expect(change?.entry[0].changes[0]).toEqual({
+      field: 'phone_number_name_update',
+      value: { display_phone_number: p.phone_number, decision: 'REJECTED', requested_verified_name: 'ACME SUPPORT', rejection_reason: 'NAME_FORMAT_UNACCEPTABLE' },
+    });
+  });
+
   it("takes Meta's WABA node fields: owner_business_info from the client's business, status and others accepted and left out", async () => {
     const w = await t.deps.db.kysely.selectFrom('waba_accounts').selectAll().where('id', '=', p.waba_account_id).executeTakeFirstOrThrow();
     const client = await t.deps.db.kysely.selectFrom('clients').select('name').where('id', '=', w.client_id).executeTakeFirstOrThrow();
