@@ -57,7 +57,8 @@ const FIELDS: Record<string, FieldValue> = {
   id: ({ ch }) => ch.external_id,
   verified_name: ({ ch }) => ch.phone_name,
   display_phone_number: ({ ch }) => ch.phone_number,
-  code_verification_status: ({ ch }) => (ch.availability_status === 'ready' ? 'VERIFIED' : 'NOT_VERIFIED'),
+  // A number verified and not registered yet (submitted: add-phone-number.ts) is VERIFIED too.
+  code_verification_status: ({ ch }) => (ch.availability_status === 'ready' || ch.status === 'submitted' ? 'VERIFIED' : 'NOT_VERIFIED'),
   quality_rating: ({ ch }) => ch.current_quality_rating,
   // Meta's quality_score object ({score, …}); the score is the quality rating, the rest Meta's own.
   quality_score: ({ ch }) => ({ score: ch.current_quality_rating }),

@@ -30,6 +30,7 @@ import { mediaRoutes } from './routes/media.ts';
 import { resumableUploadRoutes } from './routes/resumable-upload.ts';
 import { encryptionRoutes } from './routes/encryption.ts';
 import { phoneNumberRoutes } from './routes/phone-numbers.ts';
+import { addPhoneNumberRoutes } from './routes/add-phone-number.ts';
 import { blockUserRoutes } from './routes/block-users.ts';
 import { messageHistoryRoutes } from './routes/message-history.ts';
 import { qrCodeRoutes } from './routes/qr-codes.ts';
@@ -116,6 +117,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(templateAnalyticsRoutes, opts);
   await app.register(encryptionRoutes, opts);
   await app.register(phoneNumberRoutes, opts);
+  await app.register(addPhoneNumberRoutes, opts);
   await app.register(blockUserRoutes, opts);
   await app.register(messageHistoryRoutes, opts);
   await app.register(qrCodeRoutes, opts);

@@ -33,6 +33,7 @@ import { uploadEndpoints } from './hostile-uploads.ts';
 import { graphGapEndpoints } from './hostile-graph-gaps.ts';
 import { appFlowEndpoints } from './hostile-app-flows.ts';
 import { wabaEdgeEndpoints } from './hostile-waba-edges.ts';
+import { addPhoneNumberEndpoints } from './hostile-add-phone-number.ts';
 import { coexistenceEndpoints } from './hostile-coexistence.ts';
 import { messageHistoryEndpoints } from './hostile-message-history.ts';
 import { realClientEndpoints } from './hostile-real-clients.ts';
@@ -865,6 +866,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...appFlowEndpoints(),
     ...wabaEdgeEndpoints(),
     ...coexistenceEndpoints(),
+    ...addPhoneNumberEndpoints(),
     ...messageHistoryEndpoints(),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];

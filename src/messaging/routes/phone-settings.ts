@@ -20,7 +20,9 @@
 // registered: /register, /deregister, /request_code and /verify_code check their parameters as Meta
 // does and answer success without changing anything (no code is ever sent, so any well-formed code
 // verifies), except that the first /register's PIN becomes the number's two-step PIN when it has
-// none (phone-number-update.ts; the sandbox never compares a PIN). A number on Meta's network asks Meta: the
+// none (phone-number-update.ts; the sandbox never compares a PIN). A number added with POST
+// /phone_numbers is the exception: verify_code, then register move it on (add-phone-number.ts).
+// A number on Meta's network asks Meta: the
 // checked parameters go to Meta's /{phone_number_id}/… in the form Meta documents, and Meta's answer
 // or error comes back.
 import { createHash } from 'node:crypto';
@@ -34,6 +36,7 @@ import { withQuery } from '../../network/meta/cloud-api.ts';
 import { badAnswer } from '../../network/meta/graph-errors.ts';
 import { isoNow } from '../../clock.ts';
 import { setTwoStepPin } from '../phone-number-update.ts';
+import { registrationStep } from '../add-phone-number.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const BODY_LIMIT = 16 * 1024;
@@ -184,6 +187,8 @@ export const phoneSettingsRoutes: FastifyPluginAsync<MessagingOptions> = async (
             const b = await meta.json(ch, 'POST', (c) => withQuery(`${c.phoneNumberId}${path}`, out.query ?? {}), out.json !== undefined ? { json: out.json } : undefined);
             return { success: b.success !== false };
           }
+          // A number added with POST /phone_numbers is verified, then registered (add-phone-number.ts).
+          await registrationStep(deps, ch, path);
           // Meta: registering a number without two-step verification makes the PIN given its PIN
           // (phone-number-update.ts; a PIN already set is kept, never compared).
           if (path === '/register') await setTwoStepPin(deps, ch, (out.json as { pin: string }).pin, true);
