@@ -15,6 +15,7 @@ import { partnerApi } from './partner-api/plugin.ts';
 import { adminApi } from './admin/plugin.ts';
 import { messagingApi } from './messaging/plugin.ts';
 import { graphAppTokenRoutes } from './messaging/routes/graph-app-token.ts';
+import { graphDebugTokenRoutes } from './messaging/routes/graph-debug-token.ts';
 import { graphPathOf, rewriteGraphUrl } from './messaging/graph-paths.ts';
 import { webPlugin } from './web/plugin.ts';
 import { metaWebhookRoutes } from './network/meta/webhook-routes.ts';
@@ -180,6 +181,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(messagingApi, { deps });
   // Graph's app token (pywa's start-up): outside messagingApi's key check, the key is its client_secret.
   await app.register(graphAppTokenRoutes, { deps });
+  // Graph's debug_token: outside messagingApi's key check, its key check is its own (the key may come as ?access_token=).
+  await app.register(graphDebugTokenRoutes, { deps });
   await app.register(metaWebhookRoutes, { deps });
 
   // Anything outside the API prefixes: a plain JSON error.

@@ -51,7 +51,7 @@ const PREVIEW_LINK_PREFIX = '/flows/preview/';
  * messaging/routes/graph-app-token.ts). Names are compared as the query parser reads them
  * (percent-decoded, any case), so `%61ccess_token` is censored as `access_token` is.
  */
-const SECRET_PARAMS = new Set(['access_token', 'client_secret', 'verify_token', 'hub.verify_token']);
+const SECRET_PARAMS = new Set(['access_token', 'client_secret', 'verify_token', 'hub.verify_token', 'input_token']);
 /** Cheap pre-check on the query: it may name one of them (directly, or percent-encoded). */
 const MAY_HOLD_SECRET = /_token|_secret|%/i;
 

@@ -88,7 +88,7 @@ function usable(channel: ChannelRow | undefined): ChannelRow {
  * (messaging/graph-paths.ts). Taken when there is no D360-API-KEY header, which comes first.
  * `Authorization: OAuth <key>` too: Meta's Resumable Upload API documents that scheme.
  */
-function bearerToken(header: string | undefined): string | undefined {
+export function bearerToken(header: string | undefined): string | undefined {
   if (!header || header.length < 7) return undefined;
   const scheme = header.slice(0, 7).toLowerCase();
   if (scheme === 'bearer ') return header.slice(7).trim();

@@ -37,6 +37,7 @@ import { addPhoneNumberEndpoints } from './hostile-add-phone-number.ts';
 import { coexistenceEndpoints } from './hostile-coexistence.ts';
 import { messageHistoryEndpoints } from './hostile-message-history.ts';
 import { realClientEndpoints } from './hostile-real-clients.ts';
+import { debugTokenEndpoints } from './hostile-debug-token.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 import { parseUserCallAnswer } from '../../src/messaging/sandbox-call-answer.ts';
 
@@ -865,9 +866,10 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...graphGapEndpoints(),
     ...appFlowEndpoints(),
     ...wabaEdgeEndpoints(),
-    ...coexistenceEndpoints(),
     ...addPhoneNumberEndpoints(),
+    ...coexistenceEndpoints(),
     ...messageHistoryEndpoints(),
+    ...debugTokenEndpoints(),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];
 }
