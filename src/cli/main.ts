@@ -156,6 +156,20 @@ export function buildCli(): Command {
         print(await getChannelWire(deps, opts.partner, opts.channel));
       }),
     );
+  program
+    .command('backup')
+    .description('Copy the SQLite database (one consistent snapshot, while the server runs) and the media into a new or empty directory')
+    .argument('<dir>', 'the directory to write the backup to (openwaba.db and media/)')
+    .option('--json', 'print one JSON object')
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const { backup } = await import('./backup.ts');
+      const r = await backup(loadConfig(), dir);
+      if (opts.json) print(r);
+      else
+        process.stdout.write(
+          `backup written: ${r.database} (${r.database_bytes} bytes, schema ${r.schema ?? 'empty'}), ${r.media_files} media files (${r.media_bytes} bytes), in ${r.took_ms} ms\n`,
+        );
+    });
   addPartnerChangeCommands(program, withDeps);
   addOnboardingUserCommands(program, withDeps);
   return program;
