@@ -423,7 +423,7 @@ export interface CallingSettingsTable {
   modified_at: string;
 }
 
-/** A user's permission for the number to call them (migration 0032; messaging/calling.ts). */
+/** A user's permission for the number to call them (migration 0032; messaging/call-permissions.ts). */
 export interface CallPermissionsTable {
   channel_id: string;
   wa_id: string;
@@ -437,7 +437,7 @@ export interface CallPermissionsTable {
   modified_at: string;
 }
 
-/** A call of a number, either direction (migration 0032; messaging/calling.ts). */
+/** A call of a number, either direction (migration 0032; messaging/call-lifecycle.ts). */
 export interface CallsTable {
   id: string;
   channel_id: string;

@@ -1,7 +1,7 @@
 // Meta's limit on business-initiated calls (Calling API, "Obtain User Call Permissions", limits per
 // business + WhatsApp user pair): at most CONNECTED_CALLS_PER_DAY connected business-initiated calls
 // in any 24 hours. A call counts once it connected (start_time set), at the time it connected. The
-// permissions answer reports the count (calling.ts permissionState); a connect over it is refused
+// permissions answer reports the count (call-permission-state.ts); a connect over it is refused
 // (error 138012, "Business Initiated Calls Limit Hit", in Meta's Calling API troubleshooting table:
 // HTTP 400, with error_data details naming when the next call is allowed).
 //

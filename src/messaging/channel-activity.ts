@@ -1,4 +1,4 @@
-// Read-only views of a channel's calls (calling.ts, table `calls`) and groups (groups.ts, tables
+// Read-only views of a channel's calls (call-lifecycle.ts, table `calls`) and groups (groups.ts, tables
 // `groups` and `group_participants`) for the Partner Hub's channel page. The caller has checked the
 // channel is the signed-in partner's; every query here is scoped to that channel's id.
 import type { Executor } from '../db/index.ts';

@@ -1,6 +1,6 @@
 // A simulated user's own way of answering the business's calls (an openwaba extension): POST
 // /sandbox/v1/users/{wa_id} {"calls": …} stores it in sandbox_users.call_answer (migration 0038);
-// a business call to the user (calling.ts) follows it, else OPENWABA_SANDBOX_CALL_ANSWER.
+// a business call to the user (business-calls.ts, sandbox-user-calls.ts) follows it, else OPENWABA_SANDBOX_CALL_ANSWER.
 //
 //   "answer" | "decline"        after the global setting's delay (1 s by default)
 //   "answer=2s" | "decline=0ms" after this delay (the global setting's syntax and parser)

@@ -12,7 +12,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { JobScheduler } from '../../src/jobs/scheduler.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/config-error.ts';
-import { RING_TIMEOUT_MS } from '../../src/messaging/calling.ts';
+import { RING_TIMEOUT_MS } from '../../src/messaging/call-lifecycle.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 
 const SDP = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0', 'a=rtpmap:111 opus/48000/2', ''].join('\r\n');

@@ -11,7 +11,8 @@ import { parseBusinessPublicKey } from '../../src/messaging/flows/business-key.t
 import { parseBlockBody } from '../../src/messaging/blocklist.ts';
 import { parseCreateGroup } from '../../src/messaging/groups.ts';
 import { parseCommerceSettings, parseRegister, parseRequestCode, parseVerifyCode } from '../../src/messaging/routes/phone-settings.ts';
-import { parseCallRequest, parseCallingSettings } from '../../src/messaging/calling.ts';
+import { parseCallRequest } from '../../src/messaging/call-request.ts';
+import { parseCallingSettings } from '../../src/messaging/calling-settings.ts';
 import { parseAutomationUpdate } from '../../src/messaging/conversational-automation.ts';
 import { parseComplianceInfo } from '../../src/messaging/compliance-info.ts';
 import { parseTemplateEdit } from '../../src/messaging/templates/validate.ts';

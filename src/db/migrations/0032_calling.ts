@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-// The WhatsApp Business Calling API (messaging/calling.ts, messaging/routes/calling.ts):
+// The WhatsApp Business Calling API (messaging/calling-settings.ts, call-lifecycle.ts, messaging/routes/calling.ts):
 // - calling_settings: a sandbox number's `calling` settings object (Meta's POST /{phone-number-id}/settings),
 //   as JSON, one row per number that changed them; no row means Meta's defaults (calling DISABLED).
 // - call_permissions: a user's current permission for the business to call them, as the user's last

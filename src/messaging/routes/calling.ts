@@ -1,4 +1,4 @@
-// The WhatsApp Business Calling API (messaging/calling.ts), at 360dialog's paths and at Meta's
+// The WhatsApp Business Calling API (messaging/call-lifecycle.ts and its siblings), at 360dialog's paths and at Meta's
 // (the Graph rewrite serves /{version}/{phone-number-id}/settings, /calls and /call_permissions at
 // the root; graph-paths.ts):
 //
@@ -20,17 +20,11 @@ import type { MessagingOptions } from '../plugin.ts';
 import { withQuery } from '../../network/meta/cloud-api.ts';
 import { fail, isObj, onlyKeys, recipient } from '../validate/check.ts';
 import { assertSandboxChannel } from '../inbound.ts';
-import {
-  assertCloudChannel,
-  handleCallRequest,
-  parseCallRequest,
-  parseCallingSettings,
-  permissionState,
-  readCallingSettings,
-  updateCallingSettings,
-  userAcceptsCall,
-  userEndsCall,
-} from '../calling.ts';
+import { assertCloudChannel, parseCallingSettings, readCallingSettings, updateCallingSettings } from '../calling-settings.ts';
+import { parseCallRequest } from '../call-request.ts';
+import { handleCallRequest } from '../business-calls.ts';
+import { userAcceptsCall, userEndsCall } from '../sandbox-user-calls.ts';
+import { permissionState } from '../call-permission-state.ts';
 import { refuseOverCallLimit } from '../call-limits.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];

@@ -17,7 +17,7 @@ import { callPermissionReply } from '../call-permission-reply.ts';
 import { completeNfmReply, isNfmReply, nfmReplyContent } from '../flows/nfm-reply.ts';
 import { refuseBlockedSender } from '../blocklist.ts';
 import { REQUEST_WELCOME, requestWelcome } from '../request-welcome.ts';
-import { userCalls } from '../calling.ts';
+import { userCalls } from '../sandbox-user-calls.ts';
 import { parseUserCallAnswer, shownCallAnswer } from '../sandbox-call-answer.ts';
 import { groupOfInbound, receiveGroupMessage } from '../group-inbound.ts';
 
@@ -195,7 +195,7 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         const r = (await requestWelcome(deps, request.channel!, { from, name: b.name === undefined ? undefined : str(b.name, 'name', { max: 256 }) }))!;
         return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
       }
-      // The user calls the business (Calling API): a connect webhook with the user's SDP offer (calling.ts).
+      // The user calls the business (Calling API): a connect webhook with the user's SDP offer (sandbox-user-calls.ts).
       if (b.type === 'call') {
         onlyKeys(b, 'body', ['from', 'name', 'type']);
         const from = recipient(b.from, 'from');

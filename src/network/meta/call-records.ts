@@ -1,6 +1,6 @@
 // The calls of a number on Meta's network, written down from Meta's `calls` webhooks (in the same
 // transaction that forwards them, inbound.ts): one row per Meta call id in `calls`, as the sandbox
-// keeps its own calls (messaging/calling.ts), so the 24-hour limit on connected business-initiated
+// keeps its own calls (messaging/call-lifecycle.ts), so the 24-hour limit on connected business-initiated
 // calls (messaging/call-limits.ts) and the views of calls see them too.
 //
 // Meta's shapes (Calling API webhook reference): value.calls[] {id, from, to, event: connect |

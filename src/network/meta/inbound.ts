@@ -108,7 +108,7 @@ export async function applyNotification(deps: Deps, n: MetaNotification, log: Fa
  * A calls or group change of a number (NUMBER_EVENT_FIELDS) goes to its channel's webhook (its own
  * URL, else its WABA's override) as Meta sent it: one entry (Meta's WABA id and time), one change.
  * The event type is the sandbox's for the same webhook: `group` for the group fields; for `calls`,
- * `status` when it carries only call statuses, else `message` (messaging/calling.ts). A change this
+ * `status` when it carries only call statuses, else `message` (messaging/call-webhooks.ts). A change this
  * channel already got (Meta's retry of the notification) goes no more (forwarded-changes.ts).
  * Whether it went (false: no webhook; 'repeated': it went with an earlier delivery).
  */

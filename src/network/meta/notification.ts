@@ -97,7 +97,7 @@ export const ACCOUNT_WABA_FIELDS = new Set(['account_update', 'phone_number_qual
  * value.statuses[] of type "call": RINGING, ACCEPTED, REJECTED) and the Groups API's four fields
  * (value.groups[]). The calls and groups of a number on Meta's network are Meta's (the Calling and
  * Groups routes proxy to Meta), so nothing is stored: the channel's webhook gets them, in the
- * Cloud format its sandbox twin gets (messaging/calling.ts, group-webhooks.ts).
+ * Cloud format its sandbox twin gets (messaging/call-webhooks.ts, group-webhooks.ts).
  */
 export const NUMBER_EVENT_FIELDS = new Set(['calls', 'group_lifecycle_update', 'group_participants_update', 'group_settings_update', 'group_status_update']);
 

@@ -6,7 +6,7 @@
 // the caller's side, with no ticks and no reactions (bubble.eta, phone.js).
 import type { Deps } from '../../deps.ts';
 import type { CallsTable } from '../../db/schema.ts';
-import { LIVE } from '../../messaging/calling.ts';
+import { LIVE } from '../../messaging/call-lifecycle.ts';
 import type { Bubble } from './bubbles.ts';
 
 type EndedCall = Pick<CallsTable, 'id' | 'direction' | 'state' | 'created_at' | 'start_time' | 'end_time'>;

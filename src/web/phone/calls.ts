@@ -1,4 +1,4 @@
-// Calls on the sandbox phone (the Calling API, messaging/calling.ts): a business call to the user
+// Calls on the sandbox phone (the Calling API, messaging/sandbox-user-calls.ts): a business call to the user
 // rings on the page (Accept → the user picks up: connect webhook with an SDP answer, ACCEPTED;
 // Decline → REJECTED and a FAILED terminate), a call under way can be hung up, and the user can
 // call the business (a connect webhook with an SDP offer) when the number takes calls. Each action
@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError, toApiError } from '../../errors.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { liveCallWith, readCallingSettings, userAcceptsCall, userCalls, userEndsCall } from '../../messaging/calling.ts';
+import { readCallingSettings } from '../../messaging/calling-settings.ts';
+import { liveCallWith, userAcceptsCall, userCalls, userEndsCall } from '../../messaging/sandbox-user-calls.ts';
 import { field, type Form } from './actions.ts';
 import type { PhoneState, PhoneUser } from './session.ts';
 
