@@ -1,6 +1,8 @@
-// `openwaba backup <dir>` (src/cli/backup.ts) as an operator runs it: real processes on a real
-// SQLite installation, the backup taken while the server keeps accepting messages, then restored:
-// a second server started on the copy answers the same messages and media.
+// `openwaba backup <dir>` and `openwaba restore <dir>` (src/cli/backup.ts, restore.ts) as an
+// operator runs them: real processes on a real SQLite installation, the backup taken while the
+// server keeps accepting messages; a second server started on the copy answers the same messages
+// and media; restore refuses while a server runs, without --force, and a newer schema, and keeps
+// what it replaces.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,5 +129,96 @@ describe('openwaba backup (SQLite)', () => {
     const res = await runCli(['backup', path.join(root, 'backup-2')], env);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^backup written: .*openwaba\.db \(\d+ bytes, schema \d{4}_\w+\), \d+ media files \(\d+ bytes\), in \d+ ms\n$/);
+  });
+});
+
+describe('openwaba restore (SQLite)', () => {
+  let root: string;
+  let env: Record<string, string>;
+  let boot: BootstrapResult;
+  let backupDir: string;
+  let before: string;
+
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'openwaba-restore-'));
+    env = { DATABASE_URL: `sqlite:${path.join(root, 'live', 'openwaba.db')}`, OPENWABA_DATA_DIR: path.join(root, 'live'), OPENWABA_DEMO: 'false' };
+    const server = await startServerProcess(env);
+    try {
+      const res = await runCli(['bootstrap', '--json'], env);
+      expect(res.code, res.stderr).toBe(0);
+      boot = JSON.parse(res.stdout);
+      const http = new Http(server.url);
+      const sent = await http.post('/messages', { headers: channelKey(boot.channel_api_key), json: { messaging_product: 'whatsapp', to: '4915100001111', type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } } });
+      expect(sent.status, sent.text).toBe(200);
+      before = sent.body.messages[0].id;
+      backupDir = path.join(root, 'backup');
+      const b = await runCli(['backup', backupDir], env);
+      expect(b.code, b.stderr).toBe(0);
+
+      // While the server runs, restore is refused (even with --force), and nothing moves.
+      const refused = await runCli(['restore', backupDir, '--force'], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/a server is using .*openwaba\.db \(process \d+ on .*\): stop it, then restore/);
+      expect(fs.readdirSync(path.join(root, 'live')).filter((f) => f.includes('replaced'))).toEqual([]);
+
+      // A message after the backup: the restore takes the database back to before it.
+      const after = await http.post('/messages', { headers: channelKey(boot.channel_api_key), json: { messaging_product: 'whatsapp', to: '4915100002222', type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } } });
+      expect(after.status, after.text).toBe(200);
+    } finally {
+      server.kill();
+      await server.exited();
+    }
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('refuses to replace an existing database without --force; with it, keeps the old one aside and puts the backup in place', async () => {
+    const plain = await runCli(['restore', backupDir], env);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/exists: pass --force to replace it/);
+
+    const res = await runCli(['restore', backupDir, '--force', '--json'], env);
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out.database).toBe(path.join(root, 'live', 'openwaba.db'));
+    expect(out.schema).toMatch(/^\d{4}_/);
+    expect(out.media_files).toBe(0);
+    // The replaced database is kept (with its -wal, which may hold its last commits).
+    expect(out.replaced.some((p: string) => /openwaba\.db\.replaced-/.test(p))).toBe(true);
+    for (const p of out.replaced) expect(fs.existsSync(p), p).toBe(true);
+
+    const server = await startServerProcess(env);
+    try {
+      const http = new Http(server.url);
+      const one = await http.get('/sandbox/v1/messages', { headers: channelKey(boot.channel_api_key), query: { wa_id: '4915100001111' } });
+      expect(one.status, one.text).toBe(200);
+      expect(one.body.messages.map((m: { id: string }) => m.id)).toEqual([before]);
+      const two = await http.get('/sandbox/v1/messages', { headers: channelKey(boot.channel_api_key), query: { wa_id: '4915100002222' } });
+      expect(two.body.messages).toEqual([]);
+    } finally {
+      server.kill();
+      await server.exited();
+    }
+  });
+
+  it('restores into a new location without --force, and refuses a backup made by a newer version or that is no backup', async () => {
+    const fresh = { DATABASE_URL: `sqlite:${path.join(root, 'fresh', 'openwaba.db')}`, OPENWABA_DATA_DIR: path.join(root, 'fresh') };
+    fs.mkdirSync(path.join(root, 'fresh'));
+    const res = await runCli(['restore', backupDir], fresh);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^restored: .*openwaba\.db \(schema \d{4}_\w+\), 0 media files\n$/);
+
+    const newer = path.join(root, 'newer');
+    fs.mkdirSync(newer);
+    fs.copyFileSync(path.join(backupDir, 'openwaba.db'), path.join(newer, 'openwaba.db'));
+    const db = new SqliteDatabase(path.join(newer, 'openwaba.db'));
+    db.prepare("insert into kysely_migration (name, timestamp) values ('9999_from_the_future', '2030-01-01T00:00:00.000Z')").run();
+    db.close();
+    const refused = await runCli(['restore', newer, '--force'], fresh);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/migrations this openwaba does not know \(9999_from_the_future\): it was made by a newer version/);
+
+    const none = await runCli(['restore', path.join(root, 'nothing-here')], fresh);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/there is no openwaba\.db in .*: not a backup made by openwaba backup/);
   });
 });

@@ -170,6 +170,21 @@ export function buildCli(): Command {
           `backup written: ${r.database} (${r.database_bytes} bytes, schema ${r.schema ?? 'empty'}), ${r.media_files} media files (${r.media_bytes} bytes), in ${r.took_ms} ms\n`,
         );
     });
+  program
+    .command('restore')
+    .description('Put a backup made by `openwaba backup` in place of the SQLite database and media (the server stopped)')
+    .argument('<dir>', 'the backup directory (openwaba.db and media/)')
+    .option('--force', 'replace an existing database (it is kept, renamed to <file>.replaced-<time>)')
+    .option('--json', 'print one JSON object')
+    .action(async (dir: string, opts: { force?: boolean; json?: boolean }) => {
+      const { restore } = await import('./restore.ts');
+      const r = await restore(loadConfig(), dir, { force: opts.force });
+      if (opts.json) print(r);
+      else
+        process.stdout.write(
+          `restored: ${r.database} (schema ${r.schema ?? 'empty'}), ${r.media_files} media files${r.replaced.length ? `; moved aside: ${r.replaced.join(', ')}` : ''}\n`,
+        );
+    });
   addPartnerChangeCommands(program, withDeps);
   addOnboardingUserCommands(program, withDeps);
   return program;

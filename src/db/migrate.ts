@@ -97,3 +97,8 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
+
+/** The names of the migrations this version has (restore.ts refuses a backup with others: a newer version made it). */
+export function knownMigrations(): string[] {
+  return Object.keys(MIGRATIONS);
+}

@@ -79,7 +79,8 @@ export interface LockValue {
   until: number;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this host is running (restore.ts asks too, before replacing a database). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -115,7 +116,7 @@ export async function holdSqliteLock(db: Db, leaseMs: number): Promise<LockState
         // On this host: a holder whose process is gone. Our own pid under another process id
         // is an earlier process (a restarted container gets the same pid again).
         (here && other.pid === process.pid && other.proc !== PROCESS_ID) ||
-        (here && other.pid !== process.pid && !alive(other.pid));
+        (here && other.pid !== process.pid && !processAlive(other.pid));
       if (!free) return { held: false, by: { pid: other!.pid, host: other!.host, until: new Date(other!.until).toISOString() } };
       const until = now + leaseMs;
       const value = JSON.stringify({ token: s.token, proc: PROCESS_ID, pid: process.pid, host: os.hostname(), until } satisfies LockValue);
