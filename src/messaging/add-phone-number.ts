@@ -23,19 +23,19 @@
 //
 // Refusals (Graph's body, HTTP 400):
 // - cc, phone_number or verified_name missing or malformed: code 100 naming the parameter;
-// - the number already a channel here (any partner's, not terminated) or the client's max_channels
-//   reached: code 200000, "Cannot add phone number to WhatsApp Business Account", the error Meta's
+// - the client's max_channels reached (checked first), or the number already one of the partner's
+//   channels (not terminated; another partner's numbers are not looked at): code 200000, "Cannot add phone number to WhatsApp Business Account", the error Meta's
 //   reference of this edge lists (Meta's exact answer for a number in use is not documented; the
 //   code is the edge's own, the details say which case it is).
 // On PostgreSQL two adds at once take turns on the client row (as account-sharing.ts and the
-// onboarding's commit do) so that together they cannot pass max_channels, and on the number
-// (an advisory lock) so that two clients cannot add the same number together; SQLite's write
+// onboarding's commit do) so that together they cannot pass max_channels, and on the partner's
+// number (an advisory lock) so that two of its clients cannot add the same number together; SQLite's write
 // transactions already take turns.
 import { sql } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { createChannel, type ChannelRow } from '../services/channels.ts';
-import { setChannelStatus } from '../services/channel-lifecycle.ts';
+import { createChannel, numberInUse, type ChannelRow } from '../services/channels.ts';
+import { ONBOARDING_SETUP_JOB, setChannelStatus } from '../services/channel-lifecycle.ts';
 import { inTransaction } from '../webhooks/partner-events.ts';
 import { metaError } from './errors.ts';
 import { fail, str, type Obj } from './validate/check.ts';
@@ -112,14 +112,18 @@ export async function addSandboxPhoneNumber(deps: Deps, channel: ChannelRow, inp
     const row = await client.executeTakeFirst();
     // The key's channel always has its client (a foreign key): a missing one is a broken database.
     if (!row) throw new ApiError(404, 'Client not found');
-    if (deps.db.kind === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`channel_number:${full}`}))`.execute(tx);
-    const inUse = await tx.selectFrom('channels').select('id').where('phone_number', '=', full).where('terminated_at', 'is', null).executeTakeFirst();
-    if (inUse) throw cannotAdd(`phone_number: +${full} is already registered on the WhatsApp Business Platform (another number in use cannot be added)`);
+    // The cap first: a client at its limit learns nothing about any number.
     const used = Number(
       (await tx.selectFrom('channels').select((eb) => eb.fn.countAll<number>().as('n')).where('client_id', '=', row.id).where('terminated_at', 'is', null).executeTakeFirstOrThrow()).n,
     );
     if (used >= row.max_channels) {
       throw cannotAdd(`phone_number: this business can have ${row.max_channels} number${row.max_channels === 1 ? '' : 's'} and already has ${used} (its partner raises the limit: max_channels)`);
+    }
+    // In use among the partner's own channels only, as the onboarding checks it: another partner's
+    // numbers are not this tenant's to learn about (the sandbox is no shared network; our choice).
+    if (deps.db.kind === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`channel_number:${channel.partner_id}:${full}`}))`.execute(tx);
+    if (await numberInUse(deps, channel.partner_id, full, tx)) {
+      throw cannotAdd(`phone_number: +${full} is already one of this partner's numbers (a number in use cannot be added again)`);
     }
     return createChannel(
       deps,
@@ -144,6 +148,14 @@ export async function registrationStep(deps: Deps, channel: ChannelRow, path: st
   if (path === '/verify_code' && channel.status === 'created') await setChannelStatus(deps, channel.id, 'submitted');
   else if (path === '/register') {
     if (channel.status === 'created') throw notVerified();
-    if (channel.status === 'submitted') await setChannelStatus(deps, channel.id, 'ready');
+    // A number onboarded through Integrated Onboarding is submitted too, waiting for its setup job
+    // (web/onboarding/setup.ts): that job makes it ready when its time comes, not a register call.
+    if (channel.status === 'submitted' && !(await awaitingSetup(deps, channel.id))) await setChannelStatus(deps, channel.id, 'ready');
   }
+}
+
+/** Whether a job (the onboarding's setup) is still to act on the channel. */
+async function awaitingSetup(deps: Deps, channelId: string): Promise<boolean> {
+  const job = await deps.db.kysely.selectFrom('jobs').select('id').where('ref_id', '=', channelId).where('kind', '=', ONBOARDING_SETUP_JOB).where('status', '=', 'pending').executeTakeFirst();
+  return job !== undefined;
 }

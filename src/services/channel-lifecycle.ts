@@ -10,13 +10,22 @@ import { ApiError, notFound } from '../errors.ts';
 import { channelStatusEvent, emitPartnerEvent, inTransaction } from '../webhooks/partner-events.ts';
 import { availabilityFor, hydrateChannels, type ChannelRow, type ChannelWire } from './channels.ts';
 
+/** The job that makes an onboarded sandbox channel ready after the setup delay (web/onboarding/setup.ts runs it). */
+export const ONBOARDING_SETUP_JOB = 'onboarding_channel_ready';
+
 /** Statuses of the reference's channel lifecycle (360dialog's enum is longer; these are ours). */
 export const CHANNEL_STATUSES = ['created', 'submitted', 'ready', 'running', 'live', 'error', 'terminated'] as const;
 export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
 
-async function loadChannel(tx: Transaction<Database>, channelId: string, partnerId?: string): Promise<ChannelRow> {
+/**
+ * The channel, held for the change (PostgreSQL: FOR UPDATE), so that two changes at once take turns
+ * and the second sees the first's status: each move is made, and its partner event written, once.
+ * (SQLite's write transactions already take turns.)
+ */
+async function loadChannel(deps: Deps, tx: Transaction<Database>, channelId: string, partnerId?: string): Promise<ChannelRow> {
   let q = tx.selectFrom('channels').selectAll().where('id', '=', channelId);
   if (partnerId) q = q.where('partner_id', '=', partnerId);
+  if (deps.db.kind === 'postgres') q = q.forUpdate();
   const ch = await q.executeTakeFirst();
   if (!ch) throw notFound(`Channel ${channelId} not found`);
   return ch;
@@ -35,7 +44,7 @@ export function setChannelStatus(
   opts: { partnerId?: string; tx?: Executor } = {},
 ): Promise<ChannelWire> {
   return inTransaction(deps, opts.tx ?? deps.db.kysely, async (tx) => {
-    const ch = await loadChannel(tx, channelId, opts.partnerId);
+    const ch = await loadChannel(deps, tx, channelId, opts.partnerId);
     if (ch.terminated_at) throw new ApiError(400, `Channel ${channelId} is terminated`);
     if (ch.status === status) return wireOf(deps, ch, tx);
     const now = isoNow(deps.clock);
@@ -71,7 +80,7 @@ export function setChannelStatus(
 /** Allows or forbids template messages on a channel; emits template_messaging_enabled/_disabled. */
 export function setTemplateMessaging(deps: Deps, channelId: string, enabled: boolean): Promise<ChannelWire> {
   return inTransaction(deps, deps.db.kysely, async (tx) => {
-    const ch = await loadChannel(tx, channelId);
+    const ch = await loadChannel(deps, tx, channelId);
     const want = enabled ? 1 : 0;
     if (ch.template_messaging === want) return wireOf(deps, ch, tx);
     const now = isoNow(deps.clock);
@@ -95,7 +104,7 @@ export function setCancellationRequest(
   outer: Executor = deps.db.kysely,
 ): Promise<ChannelWire> {
   return inTransaction(deps, outer, async (tx) => {
-    const ch = await loadChannel(tx, channelId, partnerId);
+    const ch = await loadChannel(deps, tx, channelId, partnerId);
     if (ch.client_id !== clientId) throw notFound(`Channel ${channelId} not found for client ${clientId}`);
     if (ch.terminated_at) throw new ApiError(400, `Channel ${channelId} is already terminated`);
     // The client's withdrawal (withdrawChannel) is the client's to undo, not the partner's: a 403,
@@ -131,7 +140,7 @@ export function withdrawnError(partnerId: string, channelId: string): ApiError {
  */
 export function withdrawChannel(deps: Deps, partnerId: string, clientId: string, channelId: string, outer: Executor = deps.db.kysely): Promise<ChannelWire> {
   return inTransaction(deps, outer, async (tx) => {
-    const ch = await loadChannel(tx, channelId, partnerId);
+    const ch = await loadChannel(deps, tx, channelId, partnerId);
     if (ch.client_id !== clientId) throw notFound(`Channel ${channelId} not found for client ${clientId}`);
     if (ch.terminated_at) throw new ApiError(400, `Channel ${channelId} is already terminated`);
     if (ch.access_withdrawn_at && ch.cancellation_requested_at) return wireOf(deps, ch, tx);

@@ -321,3 +321,14 @@ export async function listChannels(
   return { ...envelope, partner_channels: await hydrateChannels(deps, rows) };
 }
 
+/** Is this number already connected to one of the partner's channels? */
+export async function numberInUse(deps: Deps, partnerId: string, phoneNumber: string, tx: Executor = deps.db.kysely): Promise<boolean> {
+  const row = await tx
+    .selectFrom('channels')
+    .select('id')
+    .where('partner_id', '=', partnerId)
+    .where('phone_number', '=', phoneNumber)
+    .where('terminated_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}

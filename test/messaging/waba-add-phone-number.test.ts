@@ -126,6 +126,33 @@ describeEachDb('POST /{waba-id}/phone_numbers (sandbox)', (kind) => {
     expect(sent.status, sent.text).toBe(200);
   });
 
+  it('concurrent verify_code and register calls move the number once each: one channel_submitted, one channel_ready', async () => {
+    const res = await add({ cc: '49', phone_number: fresh(), verified_name: 'Acme Rush' });
+    expect(res.status, res.text).toBe(200);
+    const [ch] = await partnerChannel(p, res.body.id);
+    const made = await t.post(`/api/v2/partners/${p.partner_id}/channels/${ch.id}/api_keys`, { headers: partnerKey(p.partner_api_key) });
+    const key = made.body.api_key as string;
+    const step = (path: string, json: unknown) => t.post(`/v21.0/${res.body.id}${path}`, { headers: bearer(key), json });
+    for (const r of await Promise.all(Array.from({ length: 6 }, () => step('/verify_code', { code: '123456' })))) expect(r.status, r.text).toBe(200);
+    for (const r of await Promise.all(Array.from({ length: 6 }, () => step('/register', { messaging_product: 'whatsapp', pin: '123456' })))) expect(r.status, r.text).toBe(200);
+    const events = await t.deps.db.kysely.selectFrom('webhook_events').select(['event_type', 'body']).where('target_id', '=', p.partner_id).where('event_type', 'in', ['channel_submitted', 'channel_ready']).execute();
+    const mine = events.filter((e) => JSON.parse(e.body).data?.id === ch.id).map((e) => e.event_type).sort();
+    expect(mine).toEqual(['channel_ready', 'channel_submitted']);
+  });
+
+  it('register leaves a number onboarded through Integrated Onboarding to its setup job (it stays submitted)', async () => {
+    const q = await t.tenant();
+    const { setChannelStatus, ONBOARDING_SETUP_JOB } = await import('../../src/services/channel-lifecycle.ts');
+    const { enqueueJob } = await import('../../src/jobs/scheduler.ts');
+    await setChannelStatus(t.deps, q.channel_id, 'submitted');
+    await enqueueJob(t.deps, t.deps.db.kysely, { kind: ONBOARDING_SETUP_JOB, refId: q.channel_id, at: new Date(Date.now() + 3_600_000), payload: { channel_id: q.channel_id } });
+    const qNumber = (await t.deps.db.kysely.selectFrom('channels').select('external_id').where('id', '=', q.channel_id).executeTakeFirstOrThrow()).external_id;
+    const reg = await t.post(`/v21.0/${qNumber}/register`, { headers: bearer(q.channel_api_key), json: { messaging_product: 'whatsapp', pin: '123456' } });
+    expect(reg.status, reg.text).toBe(200);
+    const row = await t.deps.db.kysely.selectFrom('channels').select('status').where('id', '=', q.channel_id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('submitted');
+  });
+
   it('takes the parameters as a form, in the query, as JSON numbers, and without the version; cc with a leading +', async () => {
     const a = fresh();
     const form = await t.post(`/v21.0/${waba}/phone_numbers`, {
@@ -172,11 +199,23 @@ describeEachDb('POST /{waba-id}/phone_numbers (sandbox)', (kind) => {
     expect((await add({ ...ok, verified_name: 'x'.repeat(512) })).status).toBe(200);
   });
 
-  it('refuses a number already in openwaba (the key\'s own, another tenant\'s) with code 200000', async () => {
+  it("refuses a number already one of the partner's (code 200000); another partner's numbers are not looked at", async () => {
     const before = await channelsOf(p);
-    expectCannotAdd(await add({ cc: p.phone_number.slice(0, 2), phone_number: p.phone_number.slice(2), verified_name: 'Again' }), /already registered/);
-    expectCannotAdd(await add({ cc: other.phone_number.slice(0, 2), phone_number: other.phone_number.slice(2), verified_name: 'Theirs' }), /already registered/);
+    expectCannotAdd(await add({ cc: p.phone_number.slice(0, 2), phone_number: p.phone_number.slice(2), verified_name: 'Again' }), /already one of this partner's numbers/);
     expect(await channelsOf(p)).toBe(before);
+    // Another tenant's number: nothing tells whether it exists there (the sandbox is no shared network).
+    const theirs = await add({ cc: other.phone_number.slice(0, 2), phone_number: other.phone_number.slice(2), verified_name: 'Theirs' });
+    expect(theirs.status, theirs.text).toBe(200);
+    expect(await channelsOf(p)).toBe(before + 1);
+  });
+
+  it('a client at its max_channels learns nothing about a number: the cap is checked first', async () => {
+    const q = await t.tenant();
+    await setMaxChannels(q, 1);
+    const qWaba = await wabaOf(q);
+    // Its own number and a fresh one get the same refusal.
+    expectCannotAdd(await add({ cc: q.phone_number.slice(0, 2), phone_number: q.phone_number.slice(2), verified_name: 'Own' }, q.channel_api_key, qWaba), /can have 1 number and already has 1/);
+    expectCannotAdd(await add({ cc: '49', phone_number: fresh(), verified_name: 'Fresh' }, q.channel_api_key, qWaba), /can have 1 number and already has 1/);
   });
 
   it("refuses when the client's max_channels is reached (code 200000), and nothing is created", async () => {
@@ -215,12 +254,12 @@ describeEachDb('POST /{waba-id}/phone_numbers (sandbox)', (kind) => {
     for (const r of results.filter((x) => x.status !== 200)) expectCannotAdd(r, /can have 3 numbers/);
     expect(await channelsOf(q)).toBe(3);
 
-    // One number from two clients at once: one of them gets it.
+    // One number added three times at once: one of the adds gets it.
     await setMaxChannels(q, 10);
     const same = fresh();
     const both = await Promise.all([
       add({ cc: '49', phone_number: same, verified_name: 'Mine' }, q.channel_api_key, qWaba),
-      add({ cc: '49', phone_number: same, verified_name: 'Mine too' }, p.channel_api_key, waba),
+      add({ cc: '49', phone_number: same, verified_name: 'Mine too' }, q.channel_api_key, qWaba),
       add({ cc: '49', phone_number: same, verified_name: 'Mine three' }, q.channel_api_key, qWaba),
     ]);
     expect(both.map((r) => r.status).sort()).toEqual([200, 400, 400]);

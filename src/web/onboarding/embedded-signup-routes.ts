@@ -27,7 +27,8 @@ import { updateSessionSubject } from '../sessions.ts';
 import { postContext, requireStep, requireUser } from './context.ts';
 import { openPending, sealPending } from './embedded-signup-session.ts';
 import { base, renderStep, type OnboardingSession } from './pages.ts';
-import { channelCapacity, completeOnboarding, numberInUse, refuseBeforeCommit } from './setup.ts';
+import { channelCapacity, completeOnboarding, refuseBeforeCommit } from './setup.ts';
+import { numberInUse } from '../../services/channels.ts';
 import type { Plan } from './state.ts';
 import { findOnboardingUser, type OnboardingUser } from './users.ts';
 

@@ -6,8 +6,8 @@ import type { Executor } from '../../db/index.ts';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { enqueueJob, registerJobHandler } from '../../jobs/scheduler.ts';
-import { createChannel, type ChannelRow } from '../../services/channels.ts';
-import { setChannelStatus } from '../../services/channel-lifecycle.ts';
+import { createChannel, numberInUse, type ChannelRow } from '../../services/channels.ts';
+import { ONBOARDING_SETUP_JOB, setChannelStatus } from '../../services/channel-lifecycle.ts';
 import { createClient, type Actor, type ClientRow } from '../../services/clients.ts';
 import type { PartnerRow } from '../../services/partners.ts';
 import { transact } from '../../webhooks/outbox.ts';
@@ -16,7 +16,7 @@ import { metaNumberHolder, storePin } from '../../network/meta/embedded-signup.t
 import type { OnboardingParams, Plan } from './state.ts';
 import type { OnboardingUser } from './users.ts';
 
-export const SETUP_JOB = 'onboarding_channel_ready';
+export const SETUP_JOB = ONBOARDING_SETUP_JOB;
 
 
 /** The setup delay has passed: a channel still submitted becomes ready (a changed one is left alone). */
@@ -52,18 +52,6 @@ export async function channelCapacity(deps: Deps, partner: PartnerRow, client: C
     return { allowed: false, used, reason: `Your account can have ${client.max_channels} number${client.max_channels === 1 ? '' : 's'} and already has ${used}` };
   }
   return { allowed: true, used };
-}
-
-/** Is this number already connected to one of the partner's channels? */
-export async function numberInUse(deps: Deps, partnerId: string, phoneNumber: string, tx: Executor = deps.db.kysely): Promise<boolean> {
-  const row = await tx
-    .selectFrom('channels')
-    .select('id')
-    .where('partner_id', '=', partnerId)
-    .where('phone_number', '=', phoneNumber)
-    .where('terminated_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 export interface CompleteInput {
