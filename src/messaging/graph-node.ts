@@ -7,7 +7,7 @@
 //   GET     the key's phone number (its phone number id or openwaba id): the phone number node;
 //           the key's WABA (its Meta id, openwaba's, or the one a Meta-network number was
 //           attached with): the WhatsApp Business Account node (waba-node.ts);
-//           a flow of the key's WABA: the flow node (routes/flows.ts);
+//           a flow of the key's WABA: the flow node (routes/flows-node.ts);
 //           a template of the key's WABA: the template node (Meta's GET /{template-id});
 //   POST    the key's phone number: Meta's webhook override (webhook_configuration; webhook-override.ts),
 //           or its two-step PIN or display name request (pin, new_display_name; phone-number-update.ts);
@@ -28,7 +28,7 @@ import { metaNumberOverride } from '../network/meta/webhook-override-proxy.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { graphPathOf, isKeysWaba, NUMERIC } from './graph-paths.ts';
 import { phoneNumberNode } from './phone-number-node.ts';
-import { flowNode } from './routes/flows.ts';
+import { flowNode } from './routes/flows-node.ts';
 import { templateNode } from './templates/list.ts';
 import { fieldsParam } from './graph-node-fields.ts';
 import { wabaNode } from './waba-node.ts';

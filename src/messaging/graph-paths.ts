@@ -29,7 +29,7 @@
 // The bare node `/{version}/{id}` names a media object, the key's phone number, a template (POST)
 // or a flow: the rewrite cannot tell them apart without a lookup, so it keeps its media and
 // template targets and the handlers decide after authentication (a flow of the key's WABA wins:
-// routes/flows.ts flowNodeHook; then the phone number node; then media or the template).
+// routes/flows-node.ts flowNode; then the phone number node; then media or the template).
 //
 // The version (`v21.0`; Graph's are always `v<major>.<minor>`, which no openwaba path starts with)
 // may be left out, as Graph allows; a Graph path without it must then start with a numeric id,
