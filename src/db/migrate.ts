@@ -41,6 +41,7 @@ import * as m0038 from './migrations/0038_sandbox_user_calls.ts';
 import * as m0039 from './migrations/0039_number_requests_and_waba_edges.ts';
 import * as m0040 from './migrations/0040_smb_app_syncs.ts';
 import * as m0041 from './migrations/0041_message_group_id.ts';
+import * as m0042 from './migrations/0042_webhook_app_secret.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -86,6 +87,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0039_number_requests_and_waba_edges': m0039,
   '0040_smb_app_syncs': m0040,
   '0041_message_group_id': m0041,
+  '0042_webhook_app_secret': m0042,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -299,6 +299,14 @@ export interface CommerceSettingsTable {
   modified_at: string;
 }
 
+/** A number's webhook app secret (migration 0042; messaging/webhook-app-secret.ts); no row: webhooks unsigned. */
+export interface ChannelWebhookAppSecretsTable {
+  channel_id: string;
+  /** Stored as it is (it signs every webhook); never shown after it is set. */
+  app_secret: string;
+  modified_at: string;
+}
+
 /** A sandbox number's conversational components (migration 0028); no row: none set. */
 export interface ConversationalAutomationTable {
   channel_id: string;
@@ -642,6 +650,7 @@ export interface Database {
   group_participants: GroupParticipantsTable;
   commerce_settings: CommerceSettingsTable;
   conversational_automation: ConversationalAutomationTable;
+  channel_webhook_app_secrets: ChannelWebhookAppSecretsTable;
   qr_codes: QrCodesTable;
   messages: MessagesTable;
   jobs: JobsTable;

@@ -40,16 +40,20 @@ registerTargetResolver('channel', async (deps, channelId) => {
   const ch = await deps.db.kysely
     .selectFrom('channels')
     .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
-    .select(['channels.webhook_url', 'channels.webhook_headers', 'waba_accounts.override_callback_uri'])
+    .leftJoin('channel_webhook_app_secrets as s', 's.channel_id', 'channels.id')
+    .select(['channels.webhook_url', 'channels.webhook_headers', 'waba_accounts.override_callback_uri', 's.app_secret'])
     .where('channels.id', '=', channelId)
     .executeTakeFirst();
   if (!ch) return undefined;
   // Messaging webhooks are not signed by 360dialog; custom headers (e.g. Authorization) authenticate them.
-  if (ch.webhook_url) return { url: ch.webhook_url, headers: parseStoredHeaders(ch.webhook_headers), secret: null, sign360: false };
+  // A number with a webhook app secret (webhook-app-secret.ts) also gets Meta's X-Hub-Signature-256,
+  // read here at delivery time, so a changed secret applies to pending retries.
+  const hubSecret = ch.app_secret ?? null;
+  if (ch.webhook_url) return { url: ch.webhook_url, headers: parseStoredHeaders(ch.webhook_headers), secret: null, sign360: false, hubSecret };
   // No URL of the number's own: its WABA's override (CHANNEL_WEBHOOK_URL, the same order the
   // events were written by). The number's custom headers belong to its own URL and are not sent
-  // there: Meta's WABA override has none either.
-  return { url: ch.override_callback_uri ?? null, headers: {}, secret: null, sign360: false };
+  // there: Meta's WABA override has none either. Meta signs the override's deliveries too.
+  return { url: ch.override_callback_uri ?? null, headers: {}, secret: null, sign360: false, hubSecret };
 });
 
 // The number's extra webhook destinations (POST /multi_webhook) get a copy of each event the

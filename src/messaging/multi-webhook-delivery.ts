@@ -55,13 +55,15 @@ export const destinationTarget: TargetResolver = async (deps, destinationId) => 
     .selectFrom('channel_webhook_destinations as d')
     .innerJoin('channels as c', 'c.id', 'd.channel_id')
     .leftJoin('channel_multi_webhooks as m', 'm.channel_id', 'd.channel_id')
-    .select(['d.url', 'd.headers', 'm.enabled', 'c.hosting_type'])
+    .leftJoin('channel_webhook_app_secrets as s', 's.channel_id', 'd.channel_id')
+    .select(['d.url', 'd.headers', 'm.enabled', 'c.hosting_type', 's.app_secret'])
     .where('d.id', '=', destinationId)
     .executeTakeFirst();
   const giveUp = !d ? COPIES_GIVEN_UP.removed : d.hosting_type === 'onpremise' ? COPIES_GIVEN_UP.onPremise : d.enabled !== 1 ? COPIES_GIVEN_UP.disabled : undefined;
   if (giveUp) return { url: null, headers: {}, secret: null, sign360: false, giveUp };
-  // Not signed, like the main webhook: custom headers (e.g. Authorization) authenticate them.
-  return { url: d!.url, headers: parseStoredHeaders(d!.headers), secret: null, sign360: false };
+  // Not signed, like the main webhook: custom headers (e.g. Authorization) authenticate them; with
+  // the number's webhook app secret set, Meta's X-Hub-Signature-256 as on the main webhook.
+  return { url: d!.url, headers: parseStoredHeaders(d!.headers), secret: null, sign360: false, hubSecret: d!.app_secret ?? null };
 };
 
 /**

@@ -11,6 +11,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { marketingMessageRoutes } from './routes/marketing-messages.ts';
 import { webhookConfigRoutes } from './routes/webhook-config.ts';
 import { multiWebhookRoutes } from './routes/multi-webhook.ts';
+import { webhookAppSecretRoutes } from './routes/webhook-app-secret.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { accountUpdateRoutes } from './routes/account-update.ts';
 import { channelInfoRoutes } from './routes/channel-info.ts';
@@ -103,6 +104,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(marketingMessageRoutes, opts);
   await app.register(webhookConfigRoutes, opts);
   await app.register(multiWebhookRoutes, opts);
+  await app.register(webhookAppSecretRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(accountUpdateRoutes, opts);
   await app.register(channelInfoRoutes, opts);

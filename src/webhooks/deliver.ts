@@ -2,6 +2,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { DeliveryTarget } from './targets.ts';
 import { sign360, standardWebhookSignature } from './signing.ts';
+import { HUB_SIGNATURE_HEADER, asciiJson, hubSignature } from './hub-signature.ts';
 import { isPrivateAddress, publicOnlyLookup } from './private-address.ts';
 import { RESERVED_WEBHOOK_HEADERS } from '../services/webhook-target-checks.ts';
 
@@ -179,8 +180,16 @@ export async function attemptDelivery(
     headers['webhook-signature'] = standardWebhookSignature(target.secret, event.id, opts.nowSeconds, event.body);
     if (target.sign360) headers['x-360dialog-signature'] = sign360(target.secret, event.body);
   }
+  let body = event.body;
+  if (target.hubSecret) {
+    // Meta's signature, over the bytes posted: the body as Meta writes it (ASCII-only JSON, the
+    // same value: hub-signature.ts asciiJson). A custom header of the same name gives way to it.
+    body = asciiJson(body);
+    for (const k of Object.keys(headers)) if (k.toLowerCase() === HUB_SIGNATURE_HEADER) delete headers[k];
+    headers[HUB_SIGNATURE_HEADER] = hubSignature(target.hubSecret, body);
+  }
   try {
-    const { status, excerpt, retryAfter, location } = await post(agent, url, event.body, headers, opts.timeoutMs, started);
+    const { status, excerpt, retryAfter, location } = await post(agent, url, body, headers, opts.timeoutMs, started);
     if (status >= 200 && status < 300) return done({ outcome: 'delivered', statusCode: status, error: null, responseExcerpt: excerpt, retryAfter });
     if (status >= 300 && status < 400) {
       return done({ outcome: 'redirect', statusCode: status, error: `redirect to ${location ?? '?'} not followed`, responseExcerpt: excerpt, retryAfter });

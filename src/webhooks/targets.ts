@@ -13,6 +13,11 @@ export interface DeliveryTarget {
   /** Also send 360dialog's `x-360dialog-signature` (partner events). */
   sign360: boolean;
   /**
+   * A channel's webhook app secret, if set (messaging/webhook-app-secret.ts): the delivery then
+   * carries Meta's `X-Hub-Signature-256` over the exact bytes posted (hub-signature.ts).
+   */
+  hubSecret?: string | null;
+  /**
    * Set when the target's events are to be given up rather than tried (a removed extra webhook
    * destination): the dispatcher ends each at once as failed, recording an attempt of outcome
    * no_endpoint with this as its error, instead of retrying it until its horizon.

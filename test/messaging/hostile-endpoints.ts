@@ -39,6 +39,7 @@ import { coexistenceEndpoints } from './hostile-coexistence.ts';
 import { messageHistoryEndpoints } from './hostile-message-history.ts';
 import { realClientEndpoints } from './hostile-real-clients.ts';
 import { debugTokenEndpoints } from './hostile-debug-token.ts';
+import { appSecretEndpoints } from './hostile-app-secret.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 import { parseUserCallAnswer } from '../../src/messaging/sandbox-call-answer.ts';
 
@@ -871,6 +872,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...coexistenceEndpoints(),
     ...messageHistoryEndpoints(),
     ...debugTokenEndpoints(),
+    ...appSecretEndpoints(),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];
 }
