@@ -125,6 +125,14 @@ describe('openwaba backup (SQLite)', () => {
     expect(fs.existsSync(path.join(root, 'pg'))).toBe(false);
   });
 
+  it('refuses a backup directory inside the media it would copy', async () => {
+    const inside = path.join(root, 'live', 'media', 'backup');
+    const res = await runCli(['backup', inside], env);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/is inside the media directory/);
+    expect(fs.existsSync(inside)).toBe(false);
+  });
+
   it('prints a line for people without --json', async () => {
     const res = await runCli(['backup', path.join(root, 'backup-2')], env);
     expect(res.code, res.stderr).toBe(0);
@@ -198,6 +206,24 @@ describe('openwaba restore (SQLite)', () => {
       server.kill();
       await server.exited();
     }
+  });
+
+  it("refuses to restore the installation's own data directory onto itself, and replaces the file a symlinked DATABASE_URL points at", async () => {
+    const self = await runCli(['restore', path.join(root, 'live'), '--force'], env);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toMatch(/is the installation's own data/);
+
+    const real = path.join(root, 'volume');
+    fs.mkdirSync(real);
+    fs.copyFileSync(path.join(backupDir, 'openwaba.db'), path.join(real, 'openwaba.db'));
+    fs.mkdirSync(path.join(root, 'linked'));
+    fs.symlinkSync(path.join(real, 'openwaba.db'), path.join(root, 'linked', 'openwaba.db'));
+    const linked = { DATABASE_URL: `sqlite:${path.join(root, 'linked', 'openwaba.db')}`, OPENWABA_DATA_DIR: path.join(root, 'linked') };
+    const res = await runCli(['restore', backupDir, '--force', '--json'], linked);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout).database).toBe(fs.realpathSync(path.join(real, 'openwaba.db')));
+    expect(fs.lstatSync(path.join(root, 'linked', 'openwaba.db')).isSymbolicLink()).toBe(true);
+    expect(fs.readdirSync(real).some((f) => f.startsWith('openwaba.db.replaced-'))).toBe(true);
   });
 
   it('restores into a new location without --force, and refuses a backup made by a newer version or that is no backup', async () => {

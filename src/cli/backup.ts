@@ -6,7 +6,8 @@
 //   what the database was at one instant, whatever was committed during the backup. SQLite's online
 //   backup API was not taken: it starts over whenever another connection writes, which a busy
 //   server does all the time. The copy is written as `openwaba.db.part` and renamed when it is whole
-//   and has passed `PRAGMA integrity_check`, so a cut-off backup is never taken for a complete one.
+//   and has passed `PRAGMA integrity_check` and the media below is copied too, so a cut-off
+//   backup is never taken for a complete one.
 // - The media (`<dataDir>/media`: uploaded media and resumable upload sessions), copied after the
 //   database, so every file a row of the copy names was already there (media is written before its
 //   row). Files removed meanwhile (expired or deleted) are simply missing from the copy, as their rows
@@ -18,7 +19,7 @@
 // files beside the old one) and `media/` as `<dataDir>/media`, then start it with the same
 // OPENWABA_SECRET_KEY.
 // On PostgreSQL the command refuses: pg_dump takes a consistent copy of the database there.
-import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { ConfigError, sqliteFile, type Config } from '../config.ts';
@@ -95,6 +96,20 @@ async function copyMedia(from: string, to: string): Promise<{ files: number; byt
   return { files, bytes };
 }
 
+/** The path with symlinks resolved, as far as it exists (a path still to be made resolves as given). */
+export async function realOrSelf(p: string): Promise<string> {
+  const abs = path.resolve(p);
+  try {
+    return await realpath(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(await realOrSelf(parent), path.basename(abs));
+  }
+}
+
+/** Whether `p` is `dir` or below it (both real paths). */
+export const within = (p: string, dir: string) => p === dir || p.startsWith(dir + path.sep);
+
 /** `openwaba backup <dir>` (see the head of this file). */
 export async function backup(config: Config, dir: string): Promise<BackupResult> {
   const started = Date.now();
@@ -109,17 +124,23 @@ export async function backup(config: Config, dir: string): Promise<BackupResult>
     throw new ConfigError(`there is no database at ${file} (DATABASE_URL)`);
   });
   const target = path.resolve(dir);
+  const liveMedia = path.join(config.dataDir, 'media');
+  // A backup inside the media it copies would copy itself (and is no backup if the disk goes).
+  if (within(await realOrSelf(target), await realOrSelf(liveMedia))) throw new ConfigError(`${target} is inside the media directory ${liveMedia}: write the backup elsewhere`);
   await prepareTarget(target);
   const dbCopy = path.join(target, 'openwaba.db');
   let schema: string | undefined;
+  let media: { files: number; bytes: number };
   try {
     schema = copyDatabase(file, dbCopy);
+    media = await copyMedia(liveMedia, path.join(target, 'media'));
+    // Named last: a backup with an openwaba.db is a whole one (database and media).
     await rename(`${dbCopy}.part`, dbCopy);
   } catch (err) {
     await rm(`${dbCopy}.part`, { force: true });
+    await rm(path.join(target, 'media'), { recursive: true, force: true });
     throw err;
   }
-  const media = await copyMedia(path.join(config.dataDir, 'media'), path.join(target, 'media'));
   return {
     database: dbCopy,
     database_bytes: (await stat(dbCopy)).size,

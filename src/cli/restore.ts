@@ -18,6 +18,7 @@ import path from 'node:path';
 import { copyFile, cp, readdir, rename, rm, stat } from 'node:fs/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { ConfigError, sqliteFile, type Config } from '../config.ts';
+import { realOrSelf, within } from './backup.ts';
 import { knownMigrations } from '../db/migrate.ts';
 import { LOCK_KEY, processAlive, type LockValue } from '../webhooks/sqlite-claims.ts';
 
@@ -94,11 +95,21 @@ async function countFiles(dir: string): Promise<number> {
 
 /** `openwaba restore <dir> [--force]` (see the head of this file). */
 export async function restore(config: Config, dir: string, opts: { force?: boolean } = {}): Promise<RestoreResult> {
-  const file = sqliteFile(config.databaseUrl);
-  if (file === undefined) throw new ConfigError('openwaba restore puts back a SQLite backup; this installation is on PostgreSQL: restore a pg_dump with pg_restore');
-  if (file === ':memory:') throw new ConfigError('DATABASE_URL names an in-memory database: there is nothing to restore into');
-  const source = path.join(path.resolve(dir), 'openwaba.db');
+  const named = sqliteFile(config.databaseUrl);
+  if (named === undefined) throw new ConfigError('openwaba restore puts back a SQLite backup; this installation is on PostgreSQL: restore a pg_dump with pg_restore');
+  if (named === ':memory:') throw new ConfigError('DATABASE_URL names an in-memory database: there is nothing to restore into');
+  // The database itself where DATABASE_URL names it through a symlink (the link stays, the file it
+  // points at is replaced).
+  const file = await realOrSelf(named);
+  const backupDir = await realOrSelf(dir);
+  const source = path.join(backupDir, 'openwaba.db');
   if (!(await exists(source))) throw new ConfigError(`there is no openwaba.db in ${path.resolve(dir)}: not a backup made by openwaba backup`);
+  const media = await realOrSelf(path.join(config.dataDir, 'media'));
+  const backupMedia = path.join(backupDir, 'media');
+  // The backup must be somewhere else than what it replaces (the data directory is no backup of itself).
+  if (source === file || within(backupMedia, media) || within(media, backupMedia) || within(file, backupDir)) {
+    throw new ConfigError(`${path.resolve(dir)} is the installation's own data (its database or media): restore from a backup made elsewhere`);
+  }
   const schema = checkBackup(source);
 
   const present = await exists(file);
@@ -122,13 +133,18 @@ export async function restore(config: Config, dir: string, opts: { force?: boole
     throw err;
   }
 
-  const backupMedia = path.join(path.resolve(dir), 'media');
-  const media = path.join(config.dataDir, 'media');
   let mediaFiles = 0;
   if (await exists(backupMedia)) {
     const to = await moveAside(media, stamp);
+    try {
+      await cp(backupMedia, media, { recursive: true, errorOnExist: true, force: false });
+    } catch (err) {
+      // The media as it was, rather than half of the backup's.
+      await rm(media, { recursive: true, force: true });
+      if (to) await rename(to, media);
+      throw err;
+    }
     if (to) replaced.push(to);
-    await cp(backupMedia, media, { recursive: true, errorOnExist: true, force: false });
     mediaFiles = await countFiles(media);
   }
   return { database: file, schema, media_files: mediaFiles, replaced };
