@@ -16,6 +16,7 @@ import { adminApi } from './admin/plugin.ts';
 import { messagingApi } from './messaging/plugin.ts';
 import { graphAppTokenRoutes } from './messaging/routes/graph-app-token.ts';
 import { graphDebugTokenRoutes } from './messaging/routes/graph-debug-token.ts';
+import { paymentConfigurationOauthRoutes } from './messaging/routes/payment-configurations.ts';
 import { graphPathOf, rewriteGraphUrl } from './messaging/graph-paths.ts';
 import { webPlugin } from './web/plugin.ts';
 import { metaWebhookRoutes } from './network/meta/webhook-routes.ts';
@@ -183,6 +184,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(graphAppTokenRoutes, { deps });
   // Graph's debug_token: outside messagingApi's key check, its key check is its own (the key may come as ?access_token=).
   await app.register(graphDebugTokenRoutes, { deps });
+  // The sandbox's payment gateway OAuth link: opened by a browser without a key, the token is its credential.
+  await app.register(paymentConfigurationOauthRoutes, { deps });
   await app.register(metaWebhookRoutes, { deps });
 
   // Anything outside the API prefixes: a plain JSON error.

@@ -42,6 +42,8 @@ import * as m0039 from './migrations/0039_number_requests_and_waba_edges.ts';
 import * as m0040 from './migrations/0040_smb_app_syncs.ts';
 import * as m0041 from './migrations/0041_message_group_id.ts';
 import * as m0042 from './migrations/0042_webhook_app_secret.ts';
+import * as m0043 from './migrations/0043_sandbox_payments.ts';
+import * as m0044 from './migrations/0044_payment_configurations.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -88,6 +90,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0040_smb_app_syncs': m0040,
   '0041_message_group_id': m0041,
   '0042_webhook_app_secret': m0042,
+  '0043_sandbox_payments': m0043,
+  '0044_payment_configurations': m0044,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -683,4 +683,41 @@ export interface Database {
   channel_name_requests: ChannelNameRequestsTable;
   waba_product_catalogs: WabaProductCatalogsTable;
   waba_assigned_users: WabaAssignedUsersTable;
+  waba_payment_configurations: WabaPaymentConfigurationsTable;
+  sandbox_payments: SandboxPaymentsTable;
+}
+
+/** A WABA's payment configuration for Meta's Payments API India (migration 0044; messaging/payments/configurations.ts). */
+export interface WabaPaymentConfigurationsTable {
+  waba_account_id: string;
+  configuration_name: string;
+  /** razorpay, payu, zaakpay, billdesk or upi_vpa. */
+  provider_name: string;
+  merchant_vpa: string | null;
+  provider_mid: string | null;
+  purpose_code: string;
+  merchant_category_code: string;
+  /** Meta's status: Active, Needs_Connecting, Needs_Testing. */
+  status: string;
+  redirect_url: string | null;
+  data_endpoint_url: string | null;
+  oauth_token_hash: string | null;
+  oauth_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A simulated user's payment of an order_details message (migration 0043; messaging/payments/sandbox-payments.ts). */
+export interface SandboxPaymentsTable {
+  channel_id: string;
+  reference_id: string;
+  /** The wamid of the order_details message. */
+  message_id: string;
+  wa_id: string;
+  /** The payment's status: pending, captured or failed. */
+  status: string;
+  /** JSON: {amount, currency, configuration_name, transactions}. */
+  payment: string;
+  created_at: string;
+  modified_at: string;
 }

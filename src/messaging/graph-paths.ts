@@ -15,6 +15,7 @@
 //   /{version}/{waba-id}/message_templates | phone_numbers | flows | subscribed_apps
 //                        | migrate_message_templates | message_template_previews | template_analytics
 //                        | upsert_message_templates | migrate_flows | product_catalogs | assigned_users
+//                        | payment_configurations | payment_configuration | generate_payment_configuration_oauth_link
 //   /{version}/{template-id}/unpause | compare  (/message_templates/{template-id}/…)
 //   /{version}/{flow-id}/assets | publish | deprecate   (/flows/{flow-id}/…)
 //   /{version}/{media-id}                       (GET, DELETE)
@@ -75,9 +76,10 @@ const PHONE_EDGES = new Set([
   'call_permissions',
   'message_history', // routes/message-history.ts
   'smb_app_data', // Coexistence (routes/coexistence.ts)
+  'payments', // the payment lookup (payments/routes.ts)
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
-const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates', 'migrate_flows', 'product_catalogs', 'assigned_users']);
+const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates', 'migrate_flows', 'product_catalogs', 'assigned_users', 'payment_configurations', 'payment_configuration', 'generate_payment_configuration_oauth_link']);
 /** Edges of a template node, served at /message_templates/{template-id}/…; the route looks the template up in the key's WABA. */
 const TEMPLATE_EDGES = new Set(['unpause', 'compare']);
 /** Edges of a flow node, served at /flows/{flow-id}/…; the flow is looked up in the key's WABA by the route. */

@@ -40,6 +40,8 @@ import { messageHistoryEndpoints } from './hostile-message-history.ts';
 import { realClientEndpoints } from './hostile-real-clients.ts';
 import { debugTokenEndpoints } from './hostile-debug-token.ts';
 import { appSecretEndpoints } from './hostile-app-secret.ts';
+import { paymentConfigurationEndpoints } from './hostile-payment-configurations.ts';
+import { paymentEndpoints } from './hostile-payments.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 import { parseUserCallAnswer } from '../../src/messaging/sandbox-call-answer.ts';
 
@@ -873,6 +875,8 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...messageHistoryEndpoints(),
     ...debugTokenEndpoints(),
     ...appSecretEndpoints(),
+    ...paymentConfigurationEndpoints(),
+    ...paymentEndpoints(),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];
 }

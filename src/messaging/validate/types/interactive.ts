@@ -10,8 +10,9 @@ import { addressAction, ctaUrlAction, flowAction, flowRef, locationRequestAction
 import { catalogAction, productAction, productListAction } from './interactive-commerce.ts';
 import { carouselAction } from './interactive-carousel.ts';
 import { callPermissionAction, voiceCallAction } from './interactive-calls.ts';
+import { orderDetailsAction, orderStatusAction } from './interactive-payments.ts';
 
-export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url', 'flow', 'product', 'product_list', 'catalog_message', 'location_request_message', 'address_message', 'carousel', 'voice_call', 'call_permission_request'] as const;
+export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url', 'flow', 'product', 'product_list', 'catalog_message', 'location_request_message', 'address_message', 'carousel', 'voice_call', 'call_permission_request', 'order_details', 'order_status'] as const;
 export type InteractiveType = (typeof INTERACTIVE_TYPES)[number];
 export const INTERACTIVE_BODY_MAX = 1024;
 /** Meta's interactive list messages take a longer body than the other interactive types. */
@@ -56,6 +57,12 @@ const RULES: Record<InteractiveType, Rules> = {
   // message body can be customized", and the body is "Optional (…) highly recommended" (Obtain
   // User Call Permissions); some clients send none (a Bitrix24 connector's CALL_REQUEST).
   call_permission_request: { header: [], footer: false, bodyRequired: false, action: callPermissionAction },
+  // The Payments API (interactive-payments.ts): an order_details message "always contains the same
+  // 4 main components: header, body, footer, and action"; the header (optional: WhatsApp shows the
+  // first product's image without one) is not restricted to a kind there, so any is taken.
+  order_details: { header: ANY_HEADER, bodyRequired: true, action: orderDetailsAction },
+  // order_status: a body, an optional footer and the action in the pages' examples; no header.
+  order_status: { header: [], bodyRequired: true, action: orderStatusAction },
 };
 
 /** Returns the uploaded media id of a media header, if it names one. */
