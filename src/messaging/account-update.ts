@@ -44,6 +44,7 @@ import { hydrateChannels } from '../services/channels.ts';
 import { windowOpen } from '../network/sandbox.ts';
 import { emitPartnerEvent, inTransaction } from '../webhooks/partner-events.ts';
 import { emitChannelEvent } from './channel-webhook.ts';
+import { wabaChangeWebhook } from './webhook-payloads.ts';
 import { metaError } from './errors.ts';
 import { arr, fail, isObj, obj, oneOf, onlyKeys, str, type Obj } from './validate/check.ts';
 import { activeRestrictions, banDescription, RESTRICTION_TYPES, type RestrictionType, type WabaRestriction } from './waba-restrictions.ts';
@@ -175,10 +176,6 @@ export function accountUpdateValue(input: AccountUpdateInput, phoneNumber: strin
   }
 }
 
-/** Meta's WABA webhook (Cloud format) carrying one change of a WABA-level field; `time` (epoch seconds) only when known. */
-export function wabaChangeWebhook(wabaExternalId: string, change: { field: string; value: unknown }, time?: number) {
-  return { object: 'whatsapp_business_account', entry: [{ id: wabaExternalId, ...(time !== undefined ? { time } : {}), changes: [change] }] };
-}
 
 /** Meta's WABA webhook (Cloud format) carrying one account_update change. */
 export function accountUpdateWebhook(wabaExternalId: string, value: Obj, at: Date) {

@@ -15,6 +15,7 @@ import type { Deps } from '../deps.ts';
 import type { Executor } from '../db/index.ts';
 import { enqueueJob, registerJobHandler } from '../jobs/scheduler.ts';
 import { emitChannelEvent } from './channel-webhook.ts';
+import { wabaChangeWebhook } from './webhook-payloads.ts';
 
 const NAME_REVIEW_JOB = 'display_name_review';
 
@@ -58,22 +59,9 @@ export function reviewDisplayName(name: string): NameVerdict {
 
 /** Meta's WABA webhook for a display name decision. */
 export function nameUpdateWebhook(wabaExternalId: string, displayPhoneNumber: string, name: string, verdict: NameVerdict, at: Date) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: wabaExternalId,
-        time: Math.floor(at.getTime() / 1000),
-        // rejection_reason: Meta's syntax lists it always; an approval has none (null, our reading).
-        changes: [
-          {
-            field: 'phone_number_name_update',
-            value: { display_phone_number: displayPhoneNumber, decision: verdict.decision, requested_verified_name: name, rejection_reason: verdict.reason },
-          },
-        ],
-      },
-    ],
-  };
+  // rejection_reason: Meta's syntax lists it always; an approval has none (null, our reading).
+  const value = { display_phone_number: displayPhoneNumber, decision: verdict.decision, requested_verified_name: name, rejection_reason: verdict.reason };
+  return wabaChangeWebhook(wabaExternalId, { field: 'phone_number_name_update', value }, Math.floor(at.getTime() / 1000));
 }
 
 registerJobHandler(NAME_REVIEW_JOB, async (deps, tx, job, payload) => {

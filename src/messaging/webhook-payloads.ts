@@ -145,3 +145,8 @@ export function inboundPayload(who: ChannelIdentity, item: InboundItem): unknown
   };
   return cloudEnvelope(who, { contacts: [contact], messages: [{ ...sender, ...message }] });
 }
+
+/** Meta's WABA webhook (Cloud format) carrying one change of a WABA-level field; `time` (epoch seconds) only when known. */
+export function wabaChangeWebhook(wabaExternalId: string, change: { field: string; value: unknown }, time?: number) {
+  return { object: 'whatsapp_business_account', entry: [{ id: wabaExternalId, ...(time !== undefined ? { time } : {}), changes: [change] }] };
+}

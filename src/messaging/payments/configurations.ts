@@ -34,6 +34,7 @@ import { hashSecret, newSecret } from '../../crypto.ts';
 import { base62 } from '../../ids.ts';
 import { metaError } from '../errors.ts';
 import { emitChannelEvent } from '../channel-webhook.ts';
+import { wabaChangeWebhook } from '../webhook-payloads.ts';
 import { CHANNEL_WEBHOOK_URL } from '../status-facts.ts';
 import { fail, str, type Obj } from '../validate/check.ts';
 
@@ -182,28 +183,15 @@ export function configurationToWire(r: PaymentConfigurationRow): Record<string, 
 
 /** Meta's WABA webhook payment_configuration_update. */
 export function configurationUpdateWebhook(wabaExternalId: string, r: PaymentConfigurationRow, at: Date) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: wabaExternalId,
-        time: Math.floor(at.getTime() / 1000),
-        changes: [
-          {
-            field: 'payment_configuration_update',
-            value: {
-              configuration_name: r.configuration_name,
-              provider_name: r.provider_name,
-              provider_mid: r.provider_mid ?? '',
-              status: r.status,
-              created_timestamp: seconds(r.created_at),
-              updated_timestamp: seconds(r.updated_at),
-            },
-          },
-        ],
-      },
-    ],
+  const value = {
+    configuration_name: r.configuration_name,
+    provider_name: r.provider_name,
+    provider_mid: r.provider_mid ?? '',
+    status: r.status,
+    created_timestamp: seconds(r.created_at),
+    updated_timestamp: seconds(r.updated_at),
   };
+  return wabaChangeWebhook(wabaExternalId, { field: 'payment_configuration_update', value }, Math.floor(at.getTime() / 1000));
 }
 
 // ---- the store --------------------------------------------------------------------------------

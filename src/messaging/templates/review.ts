@@ -17,6 +17,7 @@ import type { Deps } from '../../deps.ts';
 import { enqueueJob, registerJobHandler } from '../../jobs/scheduler.ts';
 import { emitPartnerEvent } from '../../webhooks/partner-events.ts';
 import { emitChannelEvent } from '../channel-webhook.ts';
+import { wabaChangeWebhook } from '../webhook-payloads.ts';
 import { hasAdjacentPlaceholders, placeholderAtEdge } from './placeholders.ts';
 import { TEMPLATE_REVIEW_JOB, templateToWire, wabaNamespace, type TemplateRow, type TemplateStatus } from './store.ts';
 
@@ -44,27 +45,8 @@ export function scheduleReview(deps: Deps, tx: Executor, templateId: string): Pr
 
 /** Meta's WABA webhook for a template's new status. */
 export function templateStatusWebhook(wabaExternalId: string, t: TemplateRow, event: string, reason: string, at: Date) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: wabaExternalId,
-        time: Math.floor(at.getTime() / 1000),
-        changes: [
-          {
-            field: 'message_template_status_update',
-            value: {
-              event,
-              message_template_id: Number(t.id),
-              message_template_name: t.name,
-              message_template_language: t.language,
-              reason,
-            },
-          },
-        ],
-      },
-    ],
-  };
+  const value = { event, message_template_id: Number(t.id), message_template_name: t.name, message_template_language: t.language, reason };
+  return wabaChangeWebhook(wabaExternalId, { field: 'message_template_status_update', value }, Math.floor(at.getTime() / 1000));
 }
 
 /** Moves a template to a new status and reports it (in tx, so the change and its events commit together). */
