@@ -81,6 +81,130 @@
     return p;
   }
 
+  function copyBox(cls, label, value, inputLabel, buttonLabel) {
+    var box = el('div', 'pay-outside ' + cls);
+    box.appendChild(el('p', 'pay-how', label));
+    var input = el('input', 'copy-value');
+    input.readOnly = true;
+    input.value = value;
+    input.setAttribute('aria-label', inputLabel);
+    box.appendChild(input);
+    var copy = el('button', 'copy', buttonLabel);
+    copy.type = 'button';
+    copy.setAttribute('data-copy', value);
+    box.appendChild(copy);
+    return box;
+  }
+
+  /** An order_details message's order, as the server draws it (views/phone/order.eta). */
+  function buildOrder(b) {
+    var o = b.order;
+    var st = b.meta.order || { payable: false };
+    var sec = el('section', 'order');
+    sec.setAttribute('data-ref', o.referenceId);
+    var items = el('ul', 'order-items');
+    items.setAttribute('aria-label', 'Items');
+    o.items.forEach(function (i) {
+      var li = el('li', 'order-item');
+      li.appendChild(el('span', 'item-name', i.name));
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(el('span', 'item-qty', '× ' + i.quantity));
+      li.appendChild(document.createTextNode(' '));
+      var price = el('span', 'item-price');
+      if (i.was) { price.appendChild(el('s', 'item-was', i.was)); price.appendChild(document.createTextNode(' ')); }
+      price.appendChild(document.createTextNode(i.price));
+      li.appendChild(price);
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(el('span', 'item-total', i.total));
+      items.appendChild(li);
+    });
+    if (o.items.length) sec.appendChild(items);
+    var dl = el('dl', 'order-sums');
+    function sum(cls, label, amount, description) {
+      var row = el('div', cls);
+      var dt = el('dt', null, label);
+      if (description) { dt.appendChild(document.createTextNode(' ')); dt.appendChild(el('span', 'sum-desc', '(' + description + ')')); }
+      row.appendChild(dt);
+      row.appendChild(el('dd', null, amount));
+      dl.appendChild(row);
+    }
+    o.lines.forEach(function (l) { sum('order-line', l.label, l.amount, l.description); });
+    sum('order-total', 'Total', o.total);
+    sec.appendChild(dl);
+    var ref = el('p', 'order-ref', 'Reference ');
+    ref.appendChild(el('span', 'ref', o.referenceId));
+    sec.appendChild(ref);
+    if (o.expires) sec.appendChild(el('p', 'order-exp', o.expires));
+    if (st.status) {
+      var sp = el('p', 'order-state', 'Order status: ');
+      sp.appendChild(el('span', 'order-status-label', st.status.label));
+      if (st.status.description) { sp.appendChild(document.createTextNode(' ')); sp.appendChild(el('span', 'order-desc', st.status.description)); }
+      sec.appendChild(sp);
+    }
+    if (st.payment) sec.appendChild(el('p', 'payment p-' + st.payment.status, st.payment.label));
+    if (o.pix) {
+      var pix = copyBox('pix', "Pay with Pix: copy the code into your bank's app" + (o.pix.merchantName ? ' (to ' + o.pix.merchantName + ')' : ''), o.pix.code, 'Pix code', 'Copy Pix code');
+      pix.querySelector('input').className = 'copy-value pix-code';
+      if (o.pix.key) pix.appendChild(el('p', 'pix-key', 'Pix key' + (o.pix.keyType ? ' (' + o.pix.keyType + ')' : '') + ': ' + o.pix.key));
+      sec.appendChild(pix);
+    }
+    if (o.boleto) {
+      var bol = copyBox('boleto', 'Pay by boleto: the digitable line', o.boleto, 'Boleto digitable line', 'Copy digitable line');
+      bol.querySelector('input').className = 'copy-value boleto-line';
+      sec.appendChild(bol);
+    }
+    if (o.paymentLink) {
+      var pl = el('p', 'pay-outside pay-link');
+      pl.appendChild(el('span', 'link-label', 'Pay online'));
+      pl.appendChild(document.createTextNode(' '));
+      pl.appendChild(el('span', 'link-target', o.paymentLink));
+      sec.appendChild(pl);
+    }
+    if (!o.inApp) sec.appendChild(el('p', 'note', 'Paid outside WhatsApp: the business confirms it with an order status update.'));
+    if (st.payable) {
+      var det = el('details', 'pay');
+      det.appendChild(el('summary', null, 'Review and pay'));
+      var f = el('form', 'pay-confirm');
+      f.method = 'post';
+      f.action = '/sandbox/phone/pay';
+      f.setAttribute('data-enhance', '');
+      f.appendChild(hidden('_csrf', csrf()));
+      f.appendChild(hidden('message_id', b.id));
+      var q = el('p', null, 'Pay ');
+      q.appendChild(el('strong', null, o.total));
+      q.appendChild(document.createTextNode(' for order ' + o.referenceId + '?'));
+      f.appendChild(q);
+      var pay = el('button', null, 'Pay ' + o.total);
+      pay.type = 'submit';
+      pay.name = 'outcome';
+      pay.value = 'captured';
+      f.appendChild(pay);
+      f.appendChild(document.createTextNode(' '));
+      var failBtn = el('button', 'secondary', 'Fail payment');
+      failBtn.type = 'submit';
+      failBtn.name = 'outcome';
+      failBtn.value = 'failed';
+      f.appendChild(failBtn);
+      det.appendChild(f);
+      sec.appendChild(det);
+    }
+    return sec;
+  }
+
+  /** An order_status message's update (views/phone/order.eta). */
+  function buildOrderUpdate(u) {
+    var sec = el('section', 'order-update');
+    sec.setAttribute('data-ref', u.referenceId);
+    var p = el('p', 'order-state', 'Order ');
+    p.appendChild(el('span', 'ref', u.referenceId));
+    p.appendChild(document.createTextNode(': '));
+    p.appendChild(el('span', 'order-status-label s-' + u.status, u.label));
+    sec.appendChild(p);
+    if (u.description) sec.appendChild(el('p', 'order-desc', u.description));
+    if (u.payment) sec.appendChild(el('p', 'payment p-' + u.payment.status, u.payment.label));
+    return sec;
+  }
+
   function buildBubble(b) {
     var li = el('li', 'msg from-' + b.from + (b.type === 'call' ? ' call-log' : ''));
     li.setAttribute('data-id', b.id);
@@ -112,6 +236,8 @@
     if (b.text) d.appendChild(el('p', 'text', b.text));
     if (b.footer) d.appendChild(el('p', 'ftr', b.footer));
     if (b.note) d.appendChild(el('p', 'note', b.note));
+    if (b.order) d.appendChild(buildOrder(b));
+    if (b.orderStatus) d.appendChild(buildOrderUpdate(b.orderStatus));
     if (b.links) {
       var ul = el('ul', 'links');
       b.links.forEach(function (k) {
@@ -238,9 +364,20 @@
       var li = existing[b.id];
       if (li) {
         if (li.getAttribute('data-sig') !== b.sig) {
-          // Only status and reactions change after a message is shown: redraw just those.
-          li.replaceChild(buildMeta(b), li.querySelector('.meta'));
-          li.setAttribute('data-sig', b.sig);
+          if (b.order) {
+            // An order's payment and status show in its bubble (and take its pay button away): redraw it whole.
+            var fresh = buildBubble(b);
+            // A confirmation the user opened stays open while ticks move.
+            var wasOpen = li.querySelector('details.pay[open]');
+            var pay = fresh.querySelector('details.pay');
+            if (wasOpen && pay) pay.open = true;
+            chat.replaceChild(fresh, li);
+            li = fresh;
+          } else {
+            // Only status and reactions change after a message is shown: redraw just those.
+            li.replaceChild(buildMeta(b), li.querySelector('.meta'));
+            li.setAttribute('data-sig', b.sig);
+          }
         }
       } else {
         li = buildBubble(b);
@@ -385,6 +522,23 @@
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-enhance')) return;
     e.preventDefault();
     submitInBackground(form, e.submitter);
+  });
+
+  // A Pix code or boleto line: copied to the clipboard (or, where that is refused, selected for the user to copy).
+  document.addEventListener('click', function (e) {
+    var btn = e.target instanceof Element ? e.target.closest('button[data-copy]') : null;
+    if (!btn) return;
+    var value = btn.getAttribute('data-copy') || '';
+    var input = btn.parentNode.querySelector('input.copy-value');
+    function selected() {
+      if (input) { input.focus(); input.select(); }
+      var ok = false;
+      try { ok = document.execCommand('copy'); } catch (err) { ok = false; }
+      btn.textContent = ok ? 'Copied' : 'Selected: copy it';
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(value).then(function () { btn.textContent = 'Copied'; }, selected);
+    } else selected();
   });
 
   var body = document.getElementById('body');

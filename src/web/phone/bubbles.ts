@@ -3,6 +3,7 @@
 // script both draw the same model, so the page looks the same with and without JavaScript.
 import { removalOf, removalText } from '../../messaging/content-retention.ts';
 import type { TemplateView } from './template-view.ts';
+import { initialOrderState, orderStatusView, orderView, type OrderState, type OrderStatusView, type OrderView } from './orders.ts';
 
 export interface Choice {
   id: string;
@@ -69,6 +70,10 @@ export interface Bubble {
   cards?: CarouselCard[];
   /** A call permission request's answers (CALL_PERMISSION_CHOICES). */
   permission?: Choice[];
+  /** An order_details message's order (orders.ts); its payment and status are in meta.order. */
+  order?: OrderView;
+  /** An order_status message: the status it gives the order with its reference id. */
+  orderStatus?: OrderStatusView;
   note?: string;
   meta: BubbleMeta;
 }
@@ -81,6 +86,8 @@ export interface BubbleMeta {
   glyph: string;
   error?: string;
   reactions: { by: 'you' | 'business'; emoji: string }[];
+  /** An order's payment ("Paid", "Payment failed") and latest status, and whether it can be paid now. */
+  order?: OrderState;
 }
 
 export interface StoredMessage {
@@ -169,6 +176,11 @@ function interactiveOf(i: O, b: Bubble): void {
   } else if (kind === 'voice_call') {
     const p = obj(action.parameters);
     b.links = [{ label: str(p.display_text) ?? 'Call Now', target: 'Calls the business on WhatsApp (not simulated by the sandbox phone)' }];
+  } else if (kind === 'order_details') {
+    b.order = orderView(action.parameters);
+    b.meta.order = initialOrderState(b.order, b.meta.status);
+  } else if (kind === 'order_status') {
+    b.orderStatus = orderStatusView(action.parameters);
   } else if (kind === 'call_permission_request') {
     b.note = 'The business asks for permission to call you.';
     b.permission = [...CALL_PERMISSION_CHOICES];

@@ -13,6 +13,8 @@ import { businessView, userFacts } from '../user-view.ts';
 import { typingUntil } from '../../messaging/typing-indicator.ts';
 import { callOf, type PhoneCall } from './calls.ts';
 import { byTime, callLog } from './call-log.ts';
+import { paymentsFingerprint, paymentStatesOf } from '../../messaging/payments/payment-states.ts';
+import { orderState, type OrderStatusView } from './orders.ts';
 
 export const CONVERSATION_LIMIT = 100;
 
@@ -47,13 +49,15 @@ export async function conversationState(deps: Deps, channel: ChannelRow, waId: s
       sql<string | null>`(select typing_until from sandbox_users where channel_id = ${channel.id} and wa_id = ${waId})`.as('typing_until'),
       // The user's live call, newest first (index calls_channel_user).
       sql<string | null>`(select id || '|' || direction || '|' || state || '|' || coalesce(start_time, '') from calls where channel_id = ${channel.id} and wa_id = ${waId} and state in ('ringing', 'pre_accepted', 'accepted') order by created_at desc limit 1)`.as('live_call'),
+      // The user's payments of orders (payment-states.ts): a payment made on the phone redraws its order.
+      paymentsFingerprint(channel.id, waId).as('payments'),
     ])
     .where('channel_id', '=', channel.id)
     .where('wa_id', '=', waId)
     .executeTakeFirstOrThrow();
   const typing = typingUntil(r.typing_until, deps.clock.now());
   const call = callOf(r.live_call);
-  const raw = [r.n, r.s, r.d, r.r, r.f, r.last ?? '', typing ?? '', call ? `${call.id}|${call.state}` : ''].map(String).join('|');
+  const raw = [r.n, r.s, r.d, r.r, r.f, r.last ?? '', typing ?? '', call ? `${call.id}|${call.state}` : '', r.payments ?? ''].map(String).join('|');
   return { version: `"${createHash('sha256').update(`${channel.id}|${waId}|${raw}`).digest('base64url').slice(0, 27)}"`, typing, call };
 }
 
@@ -137,10 +141,26 @@ export async function loadConversation(deps: Deps, channel: ChannelRow, waId: st
     byId.set(b.id, b);
     bubbles.push(b);
   }
+  await withOrderStates(deps, channel, waId, bubbles);
   // Ended calls show as call log lines among the messages (call-log.ts); with the message list
   // full, only those since its oldest message (older ones would sit in a gap).
   const since = rows.length === CONVERSATION_LIMIT ? rows[0]!.created_at : undefined;
   return byTime(bubbles, await callLog(deps, channel.id, waId, CONVERSATION_LIMIT, since));
+}
+
+/**
+ * Each order's payment (made on the phone or by POST /sandbox/v1/payments) and the latest
+ * order_status the business sent for its reference id, on the order's bubble (its meta.order).
+ */
+async function withOrderStates(deps: Deps, channel: ChannelRow, waId: string, bubbles: Bubble[]): Promise<void> {
+  if (!bubbles.some((b) => b.order)) return;
+  const payments = await paymentStatesOf(deps.db.kysely, channel.id, waId);
+  const latest = new Map<string, OrderStatusView>();
+  // Oldest first: the last order_status of a reference id wins.
+  for (const b of bubbles) if (b.orderStatus && b.from === 'business') latest.set(b.orderStatus.referenceId, b.orderStatus);
+  for (const b of bubbles) {
+    if (b.order) b.meta.order = orderState(b.order, b.meta.status, payments.get(b.order.referenceId), latest.get(b.order.referenceId));
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import { hubPickRoutes } from './hub-pick.ts';
 import { flowRunnerRoutes } from './flow-routes.ts';
 import { callRoutes } from './calls.ts';
 import { groupRoutes } from './groups.ts';
+import { payRoutes } from './pay.ts';
 import { renderPhone, withSignatures } from './render.ts';
 import { ensurePhoneSession, leavePhone, readPhone, setPhoneUser, startChannelSession, unusable, type PhoneState, type PhoneUser } from './session.ts';
 
@@ -140,6 +141,8 @@ const phoneRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) =>
   app.post(`${HOME}/reply`, send((channel, user, form) => replyMessage(deps, channel, user, form)));
   // Calls: call the business, accept or decline its call, hang up (calls.ts).
   callRoutes(app, deps, { posted, done });
+  // Orders: pay (or fail to pay) an order_details message, as POST /sandbox/v1/payments does (pay.ts).
+  payRoutes(app, deps, { posted, done });
   // Groups: the user's groups, joining by invite link, writing to a group, leaving it (groups.ts).
   groupRoutes(app, deps, { state, posted });
   // A flow message opened: its screens, and the nfm_reply when completed (flow-routes.ts). Its own
