@@ -44,6 +44,8 @@ import * as m0041 from './migrations/0041_message_group_id.ts';
 import * as m0042 from './migrations/0042_webhook_app_secret.ts';
 import * as m0043 from './migrations/0043_sandbox_payments.ts';
 import * as m0044 from './migrations/0044_payment_configurations.ts';
+import * as m0045 from './migrations/0045_conversion_datasets.ts';
+import * as m0046 from './migrations/0046_official_business_account.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -92,6 +94,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0042_webhook_app_secret': m0042,
   '0043_sandbox_payments': m0043,
   '0044_payment_configurations': m0044,
+  '0045_conversion_datasets': m0045,
+  '0046_official_business_account': m0046,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

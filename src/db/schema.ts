@@ -685,6 +685,9 @@ export interface Database {
   waba_assigned_users: WabaAssignedUsersTable;
   waba_payment_configurations: WabaPaymentConfigurationsTable;
   sandbox_payments: SandboxPaymentsTable;
+  waba_conversion_datasets: WabaConversionDatasetsTable;
+  conversion_events: ConversionEventsTable;
+  channel_oba_requests: ChannelObaRequestsTable;
 }
 
 /** A WABA's payment configuration for Meta's Payments API India (migration 0044; messaging/payments/configurations.ts). */
@@ -720,4 +723,39 @@ export interface SandboxPaymentsTable {
   payment: string;
   created_at: string;
   modified_at: string;
+}
+
+/** A WABA's Conversions API dataset (migration 0045; messaging/conversion-events.ts). */
+export interface WabaConversionDatasetsTable {
+  waba_account_id: string;
+  dataset_id: string;
+  created_at: string;
+}
+
+/** A conversion event posted to a sandbox dataset, the last few per dataset (migration 0045; messaging/conversion-events.ts). */
+export interface ConversionEventsTable {
+  id: string;
+  dataset_id: string;
+  event_name: string;
+  /** Unix seconds, as sent. */
+  event_time: number;
+  ctwa_clid: string;
+  test_event_code: string | null;
+  partner_agent: string | null;
+  /** JSON: the event as received. */
+  event: string;
+  received_at: string;
+}
+
+/** A sandbox number's Official Business Account request (migration 0046; messaging/official-business-account.ts). */
+export interface ChannelObaRequestsTable {
+  channel_id: string;
+  /** JSON: the checked request (business_website_url, primary_country_of_operation, …). */
+  request: string;
+  /** Meta's oba_status: PENDING, then APPROVED or REJECTED. */
+  status: string;
+  /** Why the sandbox rejected it (the node's status_message); null otherwise. */
+  status_message: string | null;
+  requested_at: string;
+  decided_at: string | null;
 }

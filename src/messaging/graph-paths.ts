@@ -16,6 +16,8 @@
 //                        | migrate_message_templates | message_template_previews | template_analytics
 //                        | upsert_message_templates | migrate_flows | product_catalogs | assigned_users
 //                        | payment_configurations | payment_configuration | generate_payment_configuration_oauth_link
+//                        | dataset   (Conversions API for Business Messaging: routes/conversion-events.ts)
+//   /{version}/{dataset-id}/events              (POST: conversion events, /dataset/{id}/events; GET: Message History)
 //   /{version}/{template-id}/unpause | compare  (/message_templates/{template-id}/…)
 //   /{version}/{flow-id}/assets | publish | deprecate   (/flows/{flow-id}/…)
 //   /{version}/{media-id}                       (GET, DELETE)
@@ -77,9 +79,10 @@ const PHONE_EDGES = new Set([
   'message_history', // routes/message-history.ts
   'smb_app_data', // Coexistence (routes/coexistence.ts)
   'payments', // the payment lookup (payments/routes.ts)
+  'official_business_account', // the OBA request (routes/official-business-account.ts)
 ]);
 /** Edges of a WABA node that openwaba serves at the root. */
-const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates', 'migrate_flows', 'product_catalogs', 'assigned_users', 'payment_configurations', 'payment_configuration', 'generate_payment_configuration_oauth_link']);
+const WABA_EDGES = new Set(['message_templates', 'phone_numbers', 'flows', 'subscribed_apps', 'migrate_message_templates', 'message_template_previews', 'template_analytics', 'upsert_message_templates', 'migrate_flows', 'product_catalogs', 'assigned_users', 'payment_configurations', 'payment_configuration', 'generate_payment_configuration_oauth_link', 'dataset']);
 /** Edges of a template node, served at /message_templates/{template-id}/…; the route looks the template up in the key's WABA. */
 const TEMPLATE_EDGES = new Set(['unpause', 'compare']);
 /** Edges of a flow node, served at /flows/{flow-id}/…; the flow is looked up in the key's WABA by the route. */
@@ -143,7 +146,11 @@ export function graphToRoot(url: string, method = 'GET'): { url: string; graph: 
   if (!versioned) return undefined;
   // POST /{version}/{template-id}/unpause, GET /{version}/{template-id}/compare (routes/template-upsert.ts).
   if (edge !== undefined && TEMPLATE_EDGES.has(edge) && rest.length === 0 && NUMERIC.test(node)) return { url: `/message_templates/${node}/${edge}${query}`, graph: { node, owner: 'none' } };
-  if (edge === 'events' && rest.length === 0) return { url: `/message_history/${node}/events${query}`, graph: { node, owner: 'none' } }; // Meta's /{message-history-id}/events (routes/message-history.ts)
+  // /{id}/events: a POST sends conversion events to a dataset (routes/conversion-events.ts checks
+  // that it is the key's WABA's); any other method reads Meta's /{message-history-id}/events
+  // (routes/message-history.ts, GET only).
+  if (edge === 'events' && rest.length === 0 && method === 'POST') return { url: `/dataset/${node}/events${query}`, graph: { node, owner: 'none' } };
+  if (edge === 'events' && rest.length === 0) return { url: `/message_history/${node}/events${query}`, graph: { node, owner: 'none' } };
   // POST /{version}/{template-id}: Meta's template edit, served at /message_templates/{id}.
   if (method === 'POST' && edge === undefined && NUMERIC.test(node)) return { url: `/message_templates/${node}${query}`, graph: { node, owner: 'none' } };
   // /{version}/{media-id}, and anything else under a version: the root path it names (a path

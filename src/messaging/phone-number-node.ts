@@ -8,14 +8,16 @@
 // The values are the channel's own: its name, number, quality rating and messaging limit tier as
 // the Partner API shows them, its hosting type, its throughput (Meta's levels: STANDARD up to the
 // default 80 messages per second, HIGH above), its two-step PIN and display name request
-// (phone-number-update.ts). A field of Meta's node openwaba holds nothing for is accepted and left
-// out of the answer (UNHELD below), as Graph leaves out a field without a value.
+// (phone-number-update.ts), its Official Business Account request (official-business-account.ts).
+// A field of Meta's node openwaba holds nothing for is accepted and left out of the answer (UNHELD
+// below), as Graph leaves out a field without a value.
 import type { Deps } from '../deps.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { askedFields, nonexistingField } from './graph-node-fields.ts';
 import { readAutomation } from './conversational-automation.ts';
 import { webhookConfigurationField } from './webhook-override.ts';
 import { isPinEnabled } from './phone-number-update.ts';
+import { obaField, readObaRequest } from './official-business-account.ts';
 import { activeRestrictions, wabaHealth, worstOf, type CanSendMessage, type WabaStanding } from './waba-restrictions.ts';
 
 /** Meta's health_status of a sandbox number: the number, its WABA (with restrictions in force, or its ban), business and app. */
@@ -50,6 +52,7 @@ interface Ctx {
   deps: Deps;
   ch: ChannelRow;
   nameRequest(): Promise<{ new_display_name: string; status: string } | undefined>;
+  obaRequest(): ReturnType<typeof readObaRequest>;
 }
 /** A field's value; undefined leaves it out of the answer, as Graph leaves out a field without one. */
 type FieldValue = (c: Ctx) => unknown;
@@ -73,7 +76,10 @@ const FIELDS: Record<string, FieldValue> = {
   new_name_status: async ({ nameRequest }) => (await nameRequest())?.status,
   new_display_name: async ({ nameRequest }) => (await nameRequest())?.new_display_name,
   account_mode: ({ ch }) => ch.account_mode,
-  is_official_business_account: () => false,
+  // The Official Business Account request (official-business-account.ts): NOT_STARTED before one;
+  // the tick while the latest request is APPROVED.
+  official_business_account: async ({ obaRequest }) => obaField(await obaRequest()),
+  is_official_business_account: async ({ obaRequest }) => (await obaRequest())?.status === 'APPROVED',
   // The sandbox has no WhatsApp Business app (coexistence) and no pre-verified numbers.
   is_on_biz_app: () => false,
   is_preverified_number: () => false,
@@ -97,10 +103,12 @@ export async function phoneNumberNode(deps: Deps, ch: ChannelRow, fields: string
   const want = askedFields(fields, DEFAULT_FIELDS);
   for (const f of want) if (!Object.hasOwn(FIELDS, f) && !UNHELD.includes(f)) throw nonexistingField('WhatsAppBusinessPhoneNumber', 'a phone number', f, [...Object.keys(FIELDS), ...UNHELD]);
   let request: Promise<{ new_display_name: string; status: string } | undefined> | undefined;
+  let oba: ReturnType<typeof readObaRequest> | undefined;
   const ctx: Ctx = {
     deps,
     ch,
     nameRequest: () => (request ??= deps.db.kysely.selectFrom('channel_name_requests').select(['new_display_name', 'status']).where('channel_id', '=', ch.id).executeTakeFirst()),
+    obaRequest: () => (oba ??= readObaRequest(deps.db.kysely, ch.id)),
   };
   const node: Record<string, unknown> = {};
   for (const f of want) {

@@ -42,6 +42,8 @@ import { debugTokenEndpoints } from './hostile-debug-token.ts';
 import { appSecretEndpoints } from './hostile-app-secret.ts';
 import { paymentConfigurationEndpoints } from './hostile-payment-configurations.ts';
 import { paymentEndpoints } from './hostile-payments.ts';
+import { conversionEventEndpoints } from './hostile-conversion-events.ts';
+import { officialBusinessAccountEndpoints } from './hostile-official-business-account.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 import { parseUserCallAnswer } from '../../src/messaging/sandbox-call-answer.ts';
 
@@ -877,6 +879,8 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...appSecretEndpoints(),
     ...paymentConfigurationEndpoints(),
     ...paymentEndpoints(),
+    ...conversionEventEndpoints(),
+    ...officialBusinessAccountEndpoints(),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];
 }
