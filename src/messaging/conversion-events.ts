@@ -161,6 +161,9 @@ export async function storeConversionEvents(deps: Deps, datasetId: string, batch
   // The newest CONVERSION_EVENTS_KEPT of a larger batch are all that would survive the trim.
   const kept = batch.events.slice(-CONVERSION_EVENTS_KEPT);
   await deps.db.kysely.transaction().execute(async (tx) => {
+    // Posts to one dataset take turns (PostgreSQL: the dataset's row held), so that the trim below
+    // keeps the bound however many arrive at once; SQLite's write transactions already take turns.
+    if (deps.db.kind === 'postgres') await tx.selectFrom('waba_conversion_datasets').select('dataset_id').where('dataset_id', '=', datasetId).forUpdate().execute();
     await tx
       .insertInto('conversion_events')
       .values(

@@ -103,7 +103,8 @@ function optUrl(v: unknown, field: string, opts: { httpsOnly?: boolean } = {}): 
   }
   const ok = opts.httpsOnly ? u.protocol === 'https:' : u.protocol === 'https:' || u.protocol === 'http:';
   if (!ok || !u.hostname) throw fail(field, opts.httpsOnly ? 'must be an https URL' : 'must be an http or https URL');
-  return s;
+  // As the URL parser writes it (non-ASCII percent-encoded): it goes into a Location header later.
+  return u.href;
 }
 
 export interface NewConfiguration {

@@ -1,7 +1,11 @@
 // Small checks that name the offending field in Meta's words: every violation is a 400 with
 // Meta's code 100 ("Invalid parameter") or 131009 ("Parameter value is not valid") and details
 // that say which field and which rule.
+import { jsonNestsDeeperThan } from '../../http/json-depth.ts';
 import { metaError } from '../errors.ts';
+
+/** The nesting a JSON text in a form field may have: app.ts's MAX_JSON_DEPTH for JSON bodies. */
+const MAX_FIELD_JSON_DEPTH = 64;
 
 export type Obj = Record<string, unknown>;
 
@@ -32,6 +36,9 @@ export function obj(v: unknown, field: string): Obj {
  */
 export function fromJsonText(v: unknown): unknown {
   if (typeof v !== 'string') return v;
+  // As deep as a JSON body may be (app.ts): deeper text stays text, and is then refused as not an
+  // object or array (a form field's JSON is not checked by the body parser's depth limit).
+  if (jsonNestsDeeperThan(v, MAX_FIELD_JSON_DEPTH)) return v;
   try {
     return JSON.parse(v) as unknown;
   } catch {

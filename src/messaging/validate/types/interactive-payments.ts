@@ -126,8 +126,11 @@ function paymentSetting(v: unknown, f: string, currency: OrderCurrency): void {
   }
 }
 
-/** The order of an order_details message, its arithmetic checked; returns what its amounts add up to. */
-function order(v: unknown, f: string, currency: OrderCurrency, goods: string): number {
+/**
+ * The order of an order_details message, its arithmetic checked; returns what its amounts add up to.
+ * Sums are BigInt: amounts are whole numbers up to 2^53 each, and their products and sums may not be.
+ */
+function order(v: unknown, f: string, currency: OrderCurrency, goods: string): bigint {
   const o = obj(v, f);
   onlyKeys(o, f, ['status', 'catalog_id', 'expiration', 'items', 'subtotal', 'tax', 'shipping', 'discount']);
   const status = str(o.status, `${f}.status`);
@@ -146,7 +149,7 @@ function order(v: unknown, f: string, currency: OrderCurrency, goods: string): n
   const items = arr(o.items, `${f}.items`, { min: 1 });
   // India's legal metrology fields: "Required if catalog_id is not present" (physical goods).
   const needsOrigin = currency === 'INR' && goods === 'physical-goods' && catalogId === undefined;
-  let sum = 0;
+  let sum = 0n;
   items.forEach((it, i) => {
     const itf = `${f}.items[${i}]`;
     const item = obj(it, itf);
@@ -165,16 +168,16 @@ function order(v: unknown, f: string, currency: OrderCurrency, goods: string): n
     if (item.importer_address === undefined && needsOrigin) throw fail(`${itf}.importer_address`, 'is required for physical goods when the order names no catalog_id');
     if (item.importer_address !== undefined) importerAddress(item.importer_address, `${itf}.importer_address`);
     // "If included, this field [sale_amount] is used to calculate the subtotal amount."
-    sum += (sale ?? price).value * quantity;
+    sum += BigInt((sale ?? price).value) * BigInt(quantity);
   });
   const subtotal = amount(o.subtotal, `${f}.subtotal`, currency);
-  if (subtotal.value !== sum) throw badValue(`${f}.subtotal.value`, `must be the sum of the items' (sale_amount or amount) × quantity: ${sum} (got ${subtotal.value})`);
+  if (BigInt(subtotal.value) !== sum) throw badValue(`${f}.subtotal.value`, `must be the sum of the items' (sale_amount or amount) × quantity: ${sum} (got ${subtotal.value})`);
   // India's and Singapore's orders carry their tax; Brazil's pages show it as optional.
   if (o.tax === undefined && currency !== 'BRL') throw fail(`${f}.tax`, 'is required');
   const tax = o.tax === undefined ? 0 : amount(o.tax, `${f}.tax`, currency, ['description']).value;
   const shipping = o.shipping === undefined ? 0 : amount(o.shipping, `${f}.shipping`, currency, ['description']).value;
   const discount = o.discount === undefined ? 0 : amount(o.discount, `${f}.discount`, currency, ['description', 'discount_program_name']).value;
-  return subtotal.value + tax + shipping - discount;
+  return BigInt(subtotal.value) + BigInt(tax) + BigInt(shipping) - BigInt(discount);
 }
 
 /** The action of an order_details message: `{name: "review_and_pay", parameters: {…}}`. */
@@ -210,7 +213,7 @@ export function orderDetailsAction(a: Obj, f: string): void {
     return;
   }
   const expected = order(p.order, `${pf}.order`, currency, goods);
-  if (total.value !== expected) throw badValue(`${pf}.total_amount.value`, `must be order.subtotal + order.tax + order.shipping - order.discount: ${expected} (got ${total.value})`);
+  if (BigInt(total.value) !== expected) throw badValue(`${pf}.total_amount.value`, `must be order.subtotal + order.tax + order.shipping - order.discount: ${expected} (got ${total.value})`);
 }
 
 /** The action of an order_status message: `{name: "review_order", parameters: {reference_id, order: {status, description?}, payment?}}`. */
