@@ -78,6 +78,11 @@ export async function isPinEnabled(db: Executor, channelId: string): Promise<boo
   return !!(await db.selectFrom('channel_two_step_pins').select('channel_id').where('channel_id', '=', channelId).executeTakeFirst());
 }
 
+/** The number's latest display name request (new name, PENDING_REVIEW | APPROVED | DECLINED, when asked), or undefined when none was made. */
+export async function readNameRequest(db: Executor, channelId: string): Promise<{ new_display_name: string; status: string; requested_at: string } | undefined> {
+  return db.selectFrom('channel_name_requests').select(['new_display_name', 'status', 'requested_at']).where('channel_id', '=', channelId).executeTakeFirst();
+}
+
 /** A sandbox number's update: stored, and a name request scheduled for review, in one transaction. */
 export async function applyPhoneNumberUpdate(deps: Deps, ch: ChannelRow, update: PhoneNumberUpdate): Promise<void> {
   if ('pin' in update) return setTwoStepPin(deps, ch, update.pin);

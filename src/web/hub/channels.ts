@@ -10,6 +10,10 @@ import { field, fmtTime, listForm, formAddress, hubOf, hubPage, pager, partnerPa
 import { recentMessages } from './messages.ts';
 import { channelGroups, recentCalls } from '../../messaging/channel-activity.ts';
 import { businessView, userFacts } from '../user-view.ts';
+import { appSecretStatus } from '../../messaging/webhook-app-secret.ts';
+import { obaField, readObaRequest } from '../../messaging/official-business-account.ts';
+import { readNameRequest } from '../../messaging/phone-number-update.ts';
+import { listConfigurations } from '../../messaging/payments/configurations.ts';
 
 const CALL_DIRECTIONS: Record<string, string> = { BUSINESS_INITIATED: '→ out', USER_INITIATED: '← in' };
 
@@ -29,7 +33,11 @@ const channelPath = (partnerId: string, channelId: string) => partnerPath(partne
 async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyReply, channelId: string, newKeyId?: string) {
   const { partnerId, session } = hubOf(request);
   const row = await getChannel(deps, partnerId, channelId);
-  const [[wire], keys, messages, calls, groups, meta] = await Promise.all([
+  // The number's settings, each read by this channel's id (its WABA's, for payment configurations).
+  // A number on Meta's network keeps its OBA, display name and payment configurations at Meta:
+  // those are not read here (the local tables say nothing about them); its webhooks are signed by us.
+  const sandbox = row.network !== 'meta';
+  const [[wire], keys, messages, calls, groups, meta, appSecret, oba, nameRequest, payments] = await Promise.all([
     hydrateChannels(deps, [row]),
     listChannelApiKeys(deps, row),
     recentMessages(deps, partnerId, row, 20),
@@ -37,6 +45,11 @@ async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyRe
     channelGroups(deps.db.kysely, row.id, 100),
     // A number on Meta's network: its ids at Meta (never its token).
     row.network === 'meta' ? deps.db.kysely.selectFrom('meta_channels').select(['phone_number_id', 'waba_id']).where('channel_id', '=', row.id).executeTakeFirst() : undefined,
+    // Whether and since when the webhooks are signed: never the secret itself.
+    appSecretStatus(deps, row.id),
+    sandbox ? readObaRequest(deps.db.kysely, row.id) : undefined,
+    sandbox ? readNameRequest(deps.db.kysely, row.id) : undefined,
+    sandbox && row.waba_account_id ? listConfigurations(deps, row.waba_account_id) : [],
   ]);
   const ch = wire!;
   // The caller named as the business sees them (the number hidden when the user hides it), as on messages.
@@ -68,6 +81,14 @@ async function showChannel(deps: Deps, request: FastifyRequest, reply: FastifyRe
     messages: messages.map((m) => ({ ...m, created_at: fmtTime(m.created_at) })),
     calls: calls.map(({ wa_id, ...c }) => ({ ...c, direction: CALL_DIRECTIONS[c.direction], user: businessView(deps, row, wa_id, callers.get(wa_id)), created_at: fmtTime(c.created_at) })),
     groups,
+    settings: {
+      sandbox,
+      signed_since: appSecret.enabled ? fmtTime(appSecret.modified_at) : null,
+      oba: obaField(oba),
+      name_request: nameRequest ? { new_display_name: nameRequest.new_display_name, status: nameRequest.status, requested_at: fmtTime(nameRequest.requested_at) } : undefined,
+      // Name, provider and status only (the rows also hold link token hashes and merchant ids).
+      payments: payments.map((c) => ({ configuration_name: c.configuration_name, provider_name: c.provider_name, status: c.status })),
+    },
   });
 }
 
