@@ -107,7 +107,9 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       try {
         JSON.parse(text);
       } catch (syntax) {
-        why = (syntax as Error).message;
+        // Without the excerpt of the body V8 quotes (`…, "<text>" is not valid JSON`): it may hold a
+        // secret the client sent (an app_secret, a key), and error answers are what proxies record.
+        why = (syntax as Error).message.replace(/, .* is not valid JSON$/s, ' (the body is not valid JSON)');
       }
       done(new ApiError(400, `Malformed JSON body: ${why}`), undefined);
     });

@@ -22,6 +22,8 @@ export const MAX_WEBHOOK_HEADER_VALUE = 4096;
 export const RESERVED_WEBHOOK_HEADERS: ReadonlySet<string> = new Set([
   'content-type', 'content-length', 'host', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer',
   'x-360dialog-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'expect',
+  // Meta's signature, which openwaba adds itself when the number has an app secret (webhook-app-secret.ts).
+  'x-hub-signature-256',
 ]);
 
 /** A webhook URL or header set that breaks a rule; the message names the rule. */
