@@ -3,14 +3,14 @@
 // Decline → REJECTED and a FAILED terminate), a call under way can be hung up, and the user can
 // call the business (a connect webhook with an SDP offer) when the number takes calls. Each action
 // is a CSRF-checked form that works without JavaScript (post, then 303 back to the page).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError, toApiError } from '../../errors.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { readCallingSettings } from '../../messaging/calling-settings.ts';
 import { liveCallWith, userAcceptsCall, userCalls, userEndsCall } from '../../messaging/sandbox-user-calls.ts';
 import { field, type Form } from './actions.ts';
-import type { PhoneState, PhoneUser } from './session.ts';
+import { phoneUserOf, type PhoneRouteHelpers, type PhoneUser } from './session.ts';
 
 /** The call the phone shows: incoming (the business calls) or outgoing (the user does); ringing or connected. */
 export interface PhoneCall {
@@ -58,20 +58,14 @@ function phoneError(err: unknown): never {
 export function callRoutes(
   app: FastifyInstance,
   deps: Deps,
-  helpers: {
-    posted: (request: FastifyRequest) => Promise<{ s: PhoneState; form: Form }>;
-    done: (request: FastifyRequest, reply: FastifyReply, extra?: Record<string, unknown>) => FastifyReply;
-  },
+  helpers: PhoneRouteHelpers,
 ): void {
   const HOME = '/sandbox/phone';
 
   /** The phone's channel and user, or the page's usual refusals. */
   async function who(request: FastifyRequest): Promise<{ channel: ChannelRow; user: PhoneUser; form: Form }> {
     const { s, form } = await helpers.posted(request);
-    if (!s.channel) throw new ApiError(401, s.problem ?? 'Pick a channel first.');
-    const user = s.session?.subject.user;
-    if (!user) throw new ApiError(400, 'Choose who you are first.');
-    return { channel: s.channel, user, form };
+    return { ...phoneUserOf(s), form };
   }
   const callId = (form: Form) => field(form, 'call_id', { label: 'The call', max: 256, required: true });
 

@@ -14,26 +14,15 @@ import { leaveGroup, receiveGroupMessage } from '../../messaging/group-inbound.t
 import { emitGroupEvent } from '../../messaging/group-webhooks.ts';
 import { renderPage } from '../render.ts';
 import { userFacts } from '../user-view.ts';
-import { field, textMessage, type Form } from './actions.ts';
+import { field, textMessage } from './actions.ts';
 import { bubbleOf } from './bubbles.ts';
 import { templateFor } from './conversation.ts';
-import type { PhoneState, PhoneUser } from './session.ts';
+import { phoneUserOf, type PhoneRouteHelpers, type PhoneState, type PhoneUser } from './session.ts';
 
 const HOME = '/sandbox/phone';
 const groupPath = (id: string) => `${HOME}/groups/${encodeURIComponent(id)}`;
 
-interface Helpers {
-  state: (request: FastifyRequest) => Promise<PhoneState>;
-  posted: (request: FastifyRequest) => Promise<{ s: PhoneState; form: Form }>;
-}
-
-/** The session's channel and user, or the phone's usual refusals. */
-function who(s: PhoneState): { channel: ChannelRow; user: PhoneUser } {
-  if (!s.channel) throw new ApiError(401, s.problem ?? 'Pick a channel first.');
-  const user = s.session?.subject.user;
-  if (!user) throw new ApiError(400, 'Choose who you are first.');
-  return { channel: s.channel, user };
-}
+const who = phoneUserOf;
 
 /** The group id of the path: a group of this channel the user is in (or asked to join), else 404. */
 async function myGroup(deps: Deps, channel: ChannelRow, user: PhoneUser, raw: unknown) {
@@ -61,7 +50,7 @@ async function groupView(deps: Deps, channel: ChannelRow, user: PhoneUser, group
   return out;
 }
 
-export function groupRoutes(app: FastifyInstance, deps: Deps, h: Helpers): void {
+export function groupRoutes(app: FastifyInstance, deps: Deps, h: PhoneRouteHelpers): void {
   async function page(request: FastifyRequest, reply: FastifyReply, s: PhoneState, groupId: unknown, opts: { error?: string; status?: number; body?: string } = {}) {
     const { channel, user } = who(s);
     const g = await myGroup(deps, channel, user, groupId);

@@ -140,11 +140,11 @@ const phoneRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) =>
   app.post(`${HOME}/react`, send((channel, user, form) => reactionMessage(deps, channel, user, form)));
   app.post(`${HOME}/reply`, send((channel, user, form) => replyMessage(deps, channel, user, form)));
   // Calls: call the business, accept or decline its call, hang up (calls.ts).
-  callRoutes(app, deps, { posted, done });
+  callRoutes(app, deps, { state, posted, done });
   // Orders: pay (or fail to pay) an order_details message, as POST /sandbox/v1/payments does (pay.ts).
-  payRoutes(app, deps, { posted, done });
+  payRoutes(app, deps, { state, posted, done });
   // Groups: the user's groups, joining by invite link, writing to a group, leaving it (groups.ts).
-  groupRoutes(app, deps, { state, posted });
+  groupRoutes(app, deps, { state, posted, done });
   // A flow message opened: its screens, and the nfm_reply when completed (flow-routes.ts). Its own
   // scope reads multipart forms: a screen with a PhotoPicker or DocumentPicker posts its files.
   await app.register(async (scope) => {

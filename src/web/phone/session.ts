@@ -3,6 +3,8 @@
 // signed-in Hub user of the channel's partner. The key itself never reaches the page, a URL or
 // the database: the session keeps only its SHA-256 hash, to notice when the key is revoked.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../../errors.ts';
+import type { Form } from './actions.ts';
 import type { Deps } from '../../deps.ts';
 import { hashSecret } from '../../crypto.ts';
 import { keyStillActive } from '../../services/channel-api-keys.ts';
@@ -94,4 +96,19 @@ export async function setPhoneUser(deps: Deps, session: PhoneSession, user: Phon
 
 export async function leavePhone(deps: Deps, reply: FastifyReply, session: PhoneSession | undefined): Promise<void> {
   await destroySession(deps, reply, session, 'phone');
+}
+
+/** What the phone's plugin hands the route files (calls.ts, groups.ts, pay.ts). */
+export interface PhoneRouteHelpers {
+  state: (request: FastifyRequest) => Promise<PhoneState>;
+  posted: (request: FastifyRequest) => Promise<{ s: PhoneState; form: Form }>;
+  done: (request: FastifyRequest, reply: FastifyReply, extra?: Record<string, unknown>) => FastifyReply;
+}
+
+/** The session's channel and user, or the phone's usual refusals. */
+export function phoneUserOf(s: PhoneState): { channel: ChannelRow; user: PhoneUser } {
+  if (!s.channel) throw new ApiError(401, s.problem ?? 'Pick a channel first.');
+  const user = s.session?.subject.user;
+  if (!user) throw new ApiError(400, 'Choose who you are first.');
+  return { channel: s.channel, user };
 }
