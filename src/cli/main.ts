@@ -185,6 +185,17 @@ export function buildCli(): Command {
           `restored: ${r.database} (schema ${r.schema ?? 'empty'}), ${r.media_files} media files${r.replaced.length ? `; moved aside: ${r.replaced.join(', ')}` : ''}\n`,
         );
     });
+  program
+    .command('doctor')
+    .description('Check the installation: configuration, database, migrations, data directory, server, secrets (exit 1 when a check fails)')
+    .option('--json', 'print a JSON array of {check, status, detail}')
+    .action(async (opts: { json?: boolean }) => {
+      const { doctor, formatChecks } = await import('./doctor.ts');
+      const results = await doctor();
+      if (opts.json) print(results);
+      else process.stdout.write(formatChecks(results));
+      if (results.some((r) => r.status === 'fail')) process.exitCode = 1;
+    });
   addPartnerChangeCommands(program, withDeps);
   addOnboardingUserCommands(program, withDeps);
   return program;
