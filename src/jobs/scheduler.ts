@@ -83,6 +83,12 @@ export async function enqueueJob(deps: Deps, tx: Executor, job: { kind: string; 
 }
 
 /** Once tx commits, wakes the scheduler for work due at `at` (if it would not look by then anyway). */
+/** Whether a job of this kind for this row is still to run (pending). */
+export async function hasPendingJob(db: Executor, kind: string, refId: string): Promise<boolean> {
+  const job = await db.selectFrom('jobs').select('id').where('ref_id', '=', refId).where('kind', '=', kind).where('status', '=', 'pending').executeTakeFirst();
+  return job !== undefined;
+}
+
 export function signalJobsDue(deps: Deps, tx: Executor, at: Date): void {
   const dueAt = at.getTime();
   onCommit(deps, tx, () => outboxSignal(deps.db).emit('jobs', dueAt));

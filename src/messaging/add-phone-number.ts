@@ -38,6 +38,7 @@ import { createChannel, numberInUse, type ChannelRow } from '../services/channel
 import { ONBOARDING_SETUP_JOB, setChannelStatus } from '../services/channel-lifecycle.ts';
 import { inTransaction } from '../webhooks/partner-events.ts';
 import { metaError } from './errors.ts';
+import { hasPendingJob } from '../jobs/scheduler.ts';
 import { fail, str, type Obj } from './validate/check.ts';
 
 export interface NewPhoneNumber {
@@ -150,12 +151,6 @@ export async function registrationStep(deps: Deps, channel: ChannelRow, path: st
     if (channel.status === 'created') throw notVerified();
     // A number onboarded through Integrated Onboarding is submitted too, waiting for its setup job
     // (web/onboarding/setup.ts): that job makes it ready when its time comes, not a register call.
-    if (channel.status === 'submitted' && !(await awaitingSetup(deps, channel.id))) await setChannelStatus(deps, channel.id, 'ready');
+    if (channel.status === 'submitted' && !(await hasPendingJob(deps.db.kysely, ONBOARDING_SETUP_JOB, channel.id))) await setChannelStatus(deps, channel.id, 'ready');
   }
-}
-
-/** Whether a job (the onboarding's setup) is still to act on the channel. */
-async function awaitingSetup(deps: Deps, channelId: string): Promise<boolean> {
-  const job = await deps.db.kysely.selectFrom('jobs').select('id').where('ref_id', '=', channelId).where('kind', '=', ONBOARDING_SETUP_JOB).where('status', '=', 'pending').executeTakeFirst();
-  return job !== undefined;
 }

@@ -72,11 +72,18 @@ async function lookUp(deps: Deps, hash: string): Promise<ChannelRow | undefined>
   return channel;
 }
 
-function usable(channel: ChannelRow | undefined): ChannelRow {
+/**
+ * A cancelled channel, and one whose client withdrew the partner's access in Integrated
+ * Onboarding (access_withdrawn_at): its keys are the partner's, which no longer may use it.
+ */
+export function keyBlocked(channel: ChannelRow): boolean {
+  return Boolean(channel.terminated_at || channel.status === 'terminated' || channel.access_withdrawn_at);
+}
+
+/** The key's channel as every route takes it: 401 for none, 403 for a blocked one. */
+export function usable(channel: ChannelRow | undefined): ChannelRow {
   if (!channel) throw d360Error(401, 'Invalid api_key');
-  // A cancelled channel, and one whose client withdrew the partner's access in Integrated
-  // Onboarding (access_withdrawn_at): its keys are the partner's, which no longer may use it.
-  if (channel.terminated_at || channel.status === 'terminated' || channel.access_withdrawn_at) {
+  if (keyBlocked(channel)) {
     // 360dialog's documented text, word for word: clients match it (reference §4.3).
     throw d360Error(403, 'The endpoint is blocked');
   }

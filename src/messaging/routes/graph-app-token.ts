@@ -24,7 +24,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
-import { channelForApiKey } from '../auth.ts';
+import { channelForApiKey, keyBlocked } from '../auth.ts';
 import { fbtrace, messagingErrorHandler, type MetaErrorInfo } from '../errors.ts';
 
 function oauthError(code: number, message: string): ApiError {
@@ -64,7 +64,7 @@ export const graphAppTokenRoutes: FastifyPluginAsync<{ deps: Deps }> = async (ap
       if (q.client_id === undefined || !/^\d{1,32}$/.test(q.client_id)) throw oauthError(101, 'Error validating application. Invalid application ID.');
       const secret = q.client_secret?.trim() ?? '';
       const channel = await channelForApiKey(deps, secret);
-      if (!channel || channel.terminated_at || channel.status === 'terminated' || channel.access_withdrawn_at) throw badSecret();
+      if (!channel || keyBlocked(channel)) throw badSecret();
       reply.header('cache-control', 'no-store');
       return { access_token: secret, token_type: 'bearer' };
     },

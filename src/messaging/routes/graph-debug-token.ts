@@ -48,8 +48,8 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { toApiError } from '../../errors.ts';
 import type { ChannelRow } from '../../services/channels.ts';
-import { bearerToken, channelForApiKey } from '../auth.ts';
-import { cloudErrorBody, d360Error, messagingErrorHandler, metaError } from '../errors.ts';
+import { bearerToken, channelForApiKey, keyBlocked, usable } from '../auth.ts';
+import { cloudErrorBody, messagingErrorHandler, metaError } from '../errors.ts';
 import { documentErrorResponses } from '../error-responses.ts';
 import { graphKeyError, graphPathOf } from '../graph-paths.ts';
 
@@ -92,15 +92,10 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return typeof q === 'string' ? q.trim() : undefined;
 }
 
-/** A cancelled channel, or one whose client withdrew the partner's access: its keys no longer work (auth.ts). */
-const blocked = (ch: ChannelRow) => Boolean(ch.terminated_at || ch.status === 'terminated' || ch.access_withdrawn_at);
 
 async function checkInspector(deps: Deps, request: FastifyRequest): Promise<void> {
   const key = presentedKey(request);
-  const channel = key ? await channelForApiKey(deps, key) : undefined;
-  if (!channel) throw d360Error(401, 'Invalid api_key');
-  if (blocked(channel)) throw d360Error(403, 'The endpoint is blocked');
-  inspectors.set(request, channel);
+  inspectors.set(request, usable(key ? await channelForApiKey(deps, key) : undefined));
 }
 
 function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
@@ -163,7 +158,7 @@ export const graphDebugTokenRoutes: FastifyPluginAsync<{ deps: Deps }> = async (
       reply.header('cache-control', 'no-store');
       const ch = await channelForApiKey(deps, input);
       // Another client's key answers exactly as an unknown one: nothing of another tenant shows.
-      if (!ch || ch.client_id !== inspector.client_id || ch.partner_id !== inspector.partner_id || blocked(ch)) return invalid();
+      if (!ch || ch.client_id !== inspector.client_id || ch.partner_id !== inspector.partner_id || keyBlocked(ch)) return invalid();
       const wabaId = await graphWabaId(deps, ch);
       const targets = wabaId ? [wabaId] : [];
       return {
