@@ -14,7 +14,7 @@ import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { hashSecret } from '../../src/crypto.ts';
 import { createChannelApiKey } from '../../src/services/channel-api-keys.ts';
 import { insertTemplate } from '../../src/messaging/templates/store.ts';
-import { inboundMessages, waitForInbound } from './phone-client.ts';
+import { chatLive, inboundMessages, waitForInbound } from './phone-client.ts';
 
 const browserCheck = await checkBrowser();
 const WA = '4917055501234';
@@ -73,6 +73,7 @@ describeBrowser('sandbox phone in Chromium', browserCheck, () => {
     await page.keyboard.type('Jane');
     await page.keyboard.press('Enter');
     await page.getByText('No messages yet').waitFor();
+    await chatLive(page);
     await shot('chat-empty');
   });
 

@@ -2,6 +2,7 @@
 // last page, and posts forms the way a browser without JavaScript does.
 import type { Http, HttpResponse } from '../helpers/app.ts';
 import type { Receiver } from '../helpers/receiver.ts';
+import type { Page } from 'playwright-core';
 import { launchIsolatedPage, type IsolatedBrowser } from '../helpers/browser.ts';
 
 /** The user's messages among webhook bodies (Cloud format), in order, each with its contact. */
@@ -96,6 +97,15 @@ export class PhoneClient {
 }
 
 /**
+ * Waits until the chat page's script has enhanced it (phone.js marks #chat data-live). phone.js is
+ * deferred: the composer can be filled before it runs, and Enter pressed then adds a line instead
+ * of sending (CI once lost a first message this way on a loaded machine).
+ */
+export async function chatLive(page: Page, timeout = 15_000): Promise<void> {
+  await page.locator('#chat[data-live]').waitFor({ state: 'attached', timeout });
+}
+
+/**
  * A phone-sized Chromium page on the sandbox phone, signed in with the channel's key as user `wa`
  * (named `name`), on the chat page (nothing written yet).
  */
@@ -108,6 +118,7 @@ export async function signInPhone(baseUrl: string, apiKey: string, user: { wa: s
   await page.getByLabel('Your number (wa_id)').fill(user.wa);
   await page.getByLabel('Your name').fill(user.name);
   await page.keyboard.press('Enter');
+  await chatLive(page);
   return session;
 }
 

@@ -12,7 +12,7 @@ import { checkBrowser, describeBrowser, launchIsolatedPage, screenshot, type Iso
 import { Receiver } from '../helpers/receiver.ts';
 import { sleep } from '../helpers/wait.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { inboundMessages, waitForInbound } from './phone-client.ts';
+import { chatLive, inboundMessages, waitForInbound } from './phone-client.ts';
 
 const browserCheck = await checkBrowser();
 const WA = '4917055507001';
@@ -83,7 +83,7 @@ describeBrowser('sandbox phone: conversational components in Chromium', browserC
     await page.getByLabel('Your number (wa_id)').fill(wa);
     await page.getByLabel('Your name').fill(name);
     await page.keyboard.press('Enter');
-    await page.locator('#chat').waitFor();
+    await chatLive(page);
   }
 
   beforeAll(async () => {
