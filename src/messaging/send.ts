@@ -10,6 +10,7 @@ import { metaError } from './errors.ts';
 import { SendLimits } from './limits.ts';
 import { checkTemplateSend, storedTemplateCategory } from './templates/check.ts';
 import { checkFlowSend } from './flows/send-check.ts';
+import { checkOrderSend } from './payments/send-check.ts';
 import type { MarkRead, NormalizedMessage } from './validate/message.ts';
 import { newMessageId } from './wamid.ts';
 import { insertMessage } from './messages.ts';
@@ -32,6 +33,8 @@ const isMediaKind = (type: string): type is MediaKind => (MEDIA_KINDS as readonl
 /** The part of a request's logger a send needs. */
 export interface StoreFailureLog {
   error(obj: object, msg: string): void;
+  /** A send accepted with a problem the user will meet later (an order's payment configuration: payments/send-check.ts). */
+  warn?(obj: object, msg: string): void;
 }
 
 export interface SendResult {
@@ -121,6 +124,7 @@ export class Messenger {
     if (opts.marketing) category = marketingCategory(onMeta ? undefined : category, opts.marketing);
     if (onMeta) return this.sendThroughMeta(channel, msg, category, now.toISOString(), log, opts.marketing);
     if (msg.flow) await checkFlowSend(deps, channel, msg.flow);
+    if (msg.payment) await checkOrderSend(deps, channel, msg.payment, now, log);
     let media: AcceptedMessage['media'];
     if (msg.mediaId) {
       const row = await liveMedia(deps, channel.id, msg.mediaId);

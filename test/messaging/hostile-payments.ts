@@ -5,7 +5,7 @@
 // /payments/{configuration_name}/{reference_id}, its parameters naming no order (404).
 import { parsePaymentBody } from '../../src/messaging/payments/sandbox-payments.ts';
 import { SANDBOX_USER, validatedBy, type EndpointProfile, type PrepareRequest } from './hostile-endpoints.ts';
-import { indiaOrder } from './payments-fixtures.ts';
+import { indiaOrder, linkFixtureConfigurations } from './payments-fixtures.ts';
 
 const REFERENCE = 'hostile-pay-1';
 
@@ -13,6 +13,7 @@ const REFERENCE = 'hostile-pay-1';
 async function sendOrder(request: PrepareRequest): Promise<void> {
   const inbound = await request('POST', '/sandbox/v1/inbound', { from: SANDBOX_USER, text: { body: 'I want to order' } });
   if (inbound.status !== 200) throw new Error(`the hostile storm's user writing: ${inbound.status} ${JSON.stringify(inbound.body)}`);
+  await linkFixtureConfigurations(request);
   const sent = await request('POST', '/messages', { messaging_product: 'whatsapp', to: SANDBOX_USER, type: 'interactive', interactive: indiaOrder(REFERENCE) });
   if (sent.status !== 200) throw new Error(`the hostile storm's order: ${sent.status} ${JSON.stringify(sent.body)}`);
 }

@@ -3,6 +3,37 @@
 
 type Any = any;
 
+/** A request with a number's key: hostile-endpoints' PrepareRequest, or fixtureRequest's over a test app. */
+export type FixtureRequest = (method: string, path: string, json?: unknown) => Promise<{ status: number; body: any }>;
+
+/** fixtureRequest(t, key): requests to the test app with that number's API key. */
+export function fixtureRequest(t: { request(method: string, path: string, opts?: { headers?: Record<string, string>; json?: unknown }): Promise<{ status: number; body: any }> }, apiKey: string): FixtureRequest {
+  return (method, path, json) => t.request(method, path, { headers: { 'D360-API-KEY': apiKey }, ...(json === undefined ? {} : { json }) });
+}
+
+/**
+ * The payment configurations the India fixtures name, Active on the number's WABA, as a client
+ * makes them (POST /payment_configuration; the gateway one linked by opening its OAuth link):
+ * rzp-live (razorpay, indiaOrder) and upi-config (upi_vpa, upiOrder). An order naming a
+ * configuration the WABA does not have is refused when sent (payments/send-check.ts). A name the
+ * WABA already has (two numbers of one WABA) is left as it is.
+ */
+export async function linkFixtureConfigurations(request: FixtureRequest): Promise<void> {
+  const create = async (json: Record<string, unknown>) => {
+    const res = await request('POST', '/payment_configuration', { purpose_code: '00', merchant_category_code: '5999', ...json });
+    if (res.status === 400 && /already exists/.test(JSON.stringify(res.body))) return undefined;
+    if (res.status !== 200) throw new Error(`creating payment configuration ${String(json.configuration_name)}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body as { oauth_url?: string };
+  };
+  const rzp = await create({ configuration_name: 'rzp-live', provider_name: 'razorpay' });
+  if (rzp?.oauth_url) {
+    const u = new URL(rzp.oauth_url);
+    const opened = await request('GET', u.pathname + u.search);
+    if (opened.status >= 400) throw new Error(`opening rzp-live's OAuth link: ${opened.status}`);
+  }
+  await create({ configuration_name: 'upi-config', provider_name: 'upi_vpa', merchant_vpa: 'chaicorner@okaxis' });
+}
+
 /** India, through a payment gateway (Razorpay), a full order: 2 × 150.00 (on sale from 200.00) + 100.00, tax 72.00, shipping 50.00, discount 4.00. */
 export function indiaOrder(referenceId = 'order-in-1'): Any {
   return {

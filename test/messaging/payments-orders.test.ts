@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { boletoOrder, changed, indiaOrder, orderStatus, pixOrder, singaporeOrder, upiOrder } from './payments-fixtures.ts';
+import { boletoOrder, changed, fixtureRequest, indiaOrder, linkFixtureConfigurations, orderStatus, pixOrder, singaporeOrder, upiOrder } from './payments-fixtures.ts';
 
 const ADMIN = 'd'.repeat(32);
 const WA = '919800000001';
@@ -77,6 +77,7 @@ describeEachDb('Payments API order messages: validation in both flavours', (kind
     expect(ch.status, ch.text).toBe(201);
     const k = await t.post(`/api/v2/partners/${p.partner_id}/channels/${ch.body.id}/api_keys`, { headers: partnerKey(p.partner_api_key) });
     onpremKey = { 'D360-API-KEY': k.body.api_key };
+    for (const apiKey of [p.channel_api_key, k.body.api_key]) await linkFixtureConfigurations(fixtureRequest(t, apiKey));
     for (const h of [key(), onpremKey]) expect((await t.post('/sandbox/v1/inbound', { headers: h, json: { from: WA, text: { body: 'I want to order' } } })).status).toBe(200);
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { describeEachDb } from '../helpers/db.ts';
 import { partnerKey, startTestApp, type TestApp } from '../helpers/app.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
-import { changed, indiaOrder, pixOrder, singaporeOrder, upiOrder } from './payments-fixtures.ts';
+import { changed, fixtureRequest, indiaOrder, linkFixtureConfigurations, pixOrder, singaporeOrder, upiOrder } from './payments-fixtures.ts';
 
 const ADMIN = 'e'.repeat(32);
 const WA = '919800000101';
@@ -52,6 +52,7 @@ describeEachDb('Payments API in the sandbox: pay an order, the payment webhook, 
     expect(ch.status, ch.text).toBe(201);
     const k = await t.post(`/api/v2/partners/${p.partner_id}/channels/${ch.body.id}/api_keys`, { headers: partnerKey(p.partner_api_key) });
     onpremKey = { 'D360-API-KEY': k.body.api_key };
+    for (const apiKey of [p.channel_api_key, k.body.api_key]) await linkFixtureConfigurations(fixtureRequest(t, apiKey));
     expect((await t.post('/v1/configs/webhook', { headers: onpremKey, json: { url: `${receiver.url}/onprem` } })).status).toBe(200);
     for (const [h, from] of [[key(), WA], [key(), OTHER], [onpremKey, WA]] as const) {
       expect((await t.post('/sandbox/v1/inbound', { headers: h, json: { from, text: { body: 'I want to order' } } })).status).toBe(200);

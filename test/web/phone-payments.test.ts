@@ -15,7 +15,7 @@ import type { BootstrapResult } from '../../src/services/bootstrap.ts';
 import { bubbleOf, type StoredMessage } from '../../src/web/phone/bubbles.ts';
 import { formatAmount } from '../../src/web/phone/orders.ts';
 import { PhoneClient, openPhoneChat, waitForInbound } from './phone-client.ts';
-import { boletoOrder, changed, indiaOrder, orderStatus, pixOrder, singaporeOrder } from '../messaging/payments-fixtures.ts';
+import { boletoOrder, changed, fixtureRequest, indiaOrder, linkFixtureConfigurations, orderStatus, pixOrder, singaporeOrder } from '../messaging/payments-fixtures.ts';
 
 const NBSP = '\u00a0';
 const HOSTILE_NAME = '<img src=x onerror="window.pwned=1">Tea';
@@ -105,6 +105,7 @@ describeEachDb('sandbox phone: paying an order without JavaScript', (kind) => {
     receiver = await new Receiver().start();
     t = await startTestApp(kind, { dispatcher: true, env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=20ms,delivered=40ms,read=60ms' } });
     p = await t.tenant();
+    await linkFixtureConfigurations(fixtureRequest(t, p.channel_api_key));
     expect((await t.post('/v1/configs/webhook', { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: receiver.url } })).status).toBe(200);
     phone = new PhoneClient(t);
     await phone.open(p.channel_api_key, { wa_id: WA, name: 'Asha' });
@@ -129,7 +130,8 @@ describeEachDb('sandbox phone: paying an order without JavaScript', (kind) => {
     const [failed] = await paymentWebhooks(receiver, 'phone-in-1', 1);
     expect(failed).toMatchObject({ id, recipient_id: WA, status: 'failed', payment: { amount: { value: 51800, offset: 100 }, currency: 'INR', transaction: { status: 'failed', type: 'razorpay' } } });
     page = await phone.get('/sandbox/phone');
-    expect(page.text).toContain('<p class="payment p-failed">Payment failed</p>');
+    // A failed payment shows its reason (the transaction's error.reason).
+    expect(page.text).toContain('<p class="payment p-failed">Payment failed: <span class="payment-reason">The payment was declined</span></p>');
     expect(page.text).toContain('<summary>Review and pay</summary>');
 
     const json = await phone.post('/sandbox/phone/pay', { message_id: id, outcome: 'captured' }, { json: true });
@@ -218,6 +220,7 @@ describeBrowser('sandbox phone in Chromium: orders and payments', browserCheck, 
     receiver = await new Receiver().start();
     t = await startTestApp('sqlite', { dispatcher: true, env: { OPENWABA_SANDBOX_STATUS_DELAYS: 'sent=30ms,delivered=60ms,read=90ms' } });
     p = await t.tenant();
+    await linkFixtureConfigurations(fixtureRequest(t, p.channel_api_key));
     expect((await t.post('/v1/configs/webhook', { headers: { 'D360-API-KEY': p.channel_api_key }, json: { url: receiver.url } })).status).toBe(200);
     session = await openPhoneChat(t.baseUrl, p.channel_api_key, receiver, { wa: WA, name: 'Asha', say: 'the bill, please' });
     page = session.page;

@@ -5,10 +5,32 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import type { PaymentStatus } from './sandbox-payments.ts';
 
-/** reference_id → the payment's status (captured, failed, pending), for the orders this user paid (or tried to) on this channel. */
-export async function paymentStatesOf(db: Executor, channelId: string, waId: string): Promise<Map<string, PaymentStatus>> {
-  const rows = await db.selectFrom('sandbox_payments').select(['reference_id', 'status']).where('channel_id', '=', channelId).where('wa_id', '=', waId).execute();
-  return new Map(rows.map((r) => [r.reference_id, r.status as PaymentStatus]));
+/** A payment's status, and for a failed one the reason its last transaction gives (transaction.error.reason). */
+export interface PaymentState {
+  status: PaymentStatus;
+  reason?: string;
+}
+
+/** The failed transaction's reason in a stored payment (sandbox-payments.ts StoredPayment), if any. */
+function failureReason(payment: string): string | undefined {
+  try {
+    const p = JSON.parse(payment) as { transactions?: { status?: unknown; error?: { reason?: unknown } }[] };
+    const last = Array.isArray(p.transactions) ? p.transactions.at(-1) : undefined;
+    return last?.status === 'failed' && typeof last.error?.reason === 'string' ? last.error.reason : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** reference_id → the payment's status (captured, failed, pending) and a failure's reason, for the orders this user paid (or tried to) on this channel. */
+export async function paymentStatesOf(db: Executor, channelId: string, waId: string): Promise<Map<string, PaymentState>> {
+  const rows = await db.selectFrom('sandbox_payments').select(['reference_id', 'status', 'payment']).where('channel_id', '=', channelId).where('wa_id', '=', waId).execute();
+  return new Map(
+    rows.map((r) => {
+      const reason = r.status === 'failed' ? failureReason(r.payment) : undefined;
+      return [r.reference_id, { status: r.status as PaymentStatus, ...(reason ? { reason } : {}) }];
+    }),
+  );
 }
 
 /**

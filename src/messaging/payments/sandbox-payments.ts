@@ -24,6 +24,11 @@
 // - Brazil's orders are refused (400): WhatsApp "doesn't support payment reconciliation" there,
 //   Meta sends no payment webhook; the business sends an order_status message instead.
 // - The lookup answers an order that was sent but not yet paid as pending with no transaction.
+// - An INR order naming a payment configuration the user cannot pay through (not one of the
+//   WABA's, not Active, or another gateway's: send-check.ts configurationProblem, as the WABA
+//   stands when the user pays) was accepted when sent, as Meta accepts it ("the customer will be
+//   unable to pay for their order"); every attempt to pay it fails, whatever the request asked:
+//   status "failed", transaction.error {code, reason} naming the configuration's problem.
 import { sql } from 'kysely';
 import type { Deps } from '../../deps.ts';
 import type { Executor } from '../../db/index.ts';
@@ -33,7 +38,8 @@ import { transact } from '../../webhooks/outbox.ts';
 import { channelIdentity, channelWebhookUrl, emitChannelEvent } from '../channel-webhook.ts';
 import { metaError } from '../errors.ts';
 import { fail, isObj, obj, oneOf, onlyKeys, recipient, str, type Obj } from '../validate/check.ts';
-import { referenceId as checkReferenceId } from '../validate/types/interactive-payments.ts';
+import { orderSendChecks, referenceId as checkReferenceId, type OrderConfigurationRef } from '../validate/types/interactive-payments.ts';
+import { configurationProblem } from './send-check.ts';
 import { cloudStatusesPayload, type StatusItem } from '../webhook-payloads.ts';
 
 export const PAYMENT_STATUSES = ['captured', 'failed', 'pending'] as const;
@@ -75,6 +81,8 @@ export interface SentOrder {
   amount: PaymentAmount;
   /** The payment configuration the order names (payment_gateway.configuration_name, or payment_configuration), if any. */
   configurationName: string | null;
+  /** The INR order's payment configurations (send-check.ts), looked up when the user pays. */
+  configurations: OrderConfigurationRef[];
   /** What the transaction's `type` says: the gateway, "upi" or "payment_link". */
   transactionType: string;
   /** The gateway object's receipt and notes (Razorpay's), echoed in the webhook as Meta does. */
@@ -112,6 +120,7 @@ function orderOf(m: { id: string; wa_id: string; status: string; content: string
     currency: String(p.currency),
     amount: { value: Number(p.total_amount.value), offset: Number(p.total_amount.offset) },
     configurationName,
+    configurations: orderSendChecks(i.action, 'interactive.action')?.configurations ?? [],
     transactionType: gwType ?? (typeof p.payment_configuration === 'string' ? 'upi' : link ? 'payment_link' : 'upi'),
     ...(typeof gwObj?.receipt === 'string' ? { receipt: gwObj.receipt } : {}),
     ...(isObj(gwObj?.notes) ? { notes: gwObj.notes } : {}),
@@ -192,6 +201,10 @@ export async function simulatePayment(deps: Deps, channel: ChannelRow, input: Pa
   if (order.currency === 'BRL') {
     throw fail('reference_id', "this is a BRL order: in Brazil the user pays outside WhatsApp (Pix, boleto, payment link) and Meta sends no payment webhook; tell the user with an order_status message");
   }
+  // A configuration the user cannot pay through fails the payment, whatever was asked (Meta's failed payment).
+  const problem = await configurationProblem(deps.db.kysely, channel.waba_account_id, order.configurations);
+  const status: PaymentStatus = problem ? 'failed' : input.status;
+  const error = problem ? { code: problem.code, reason: problem.reason } : input.error;
   const now = deps.clock.now();
   const iso = now.toISOString();
   const secs = Math.floor(now.getTime() / 1000);
@@ -210,7 +223,7 @@ export async function simulatePayment(deps: Deps, channel: ChannelRow, input: Pa
     // The latest order of the reference decides what is paid (an order sent again after a failed payment may differ).
     const stored: StoredPayment = { ...(JSON.parse(row.payment) as StoredPayment), amount: order.amount, currency: order.currency, configuration_name: order.configurationName };
     if (row.status === 'captured') throw metaError(409, 100, 'Invalid parameter', `reference_id: the order "${input.referenceId}" is paid already (captured); it takes no further payment`);
-    const txStatus = input.status === 'captured' ? 'success' : input.status;
+    const txStatus = status === 'captured' ? 'success' : status;
     const open = stored.transactions.at(-1)?.status === 'pending' ? stored.transactions.at(-1) : undefined;
     const transaction: Transaction = {
       id: open?.id ?? base62(14),
@@ -222,13 +235,13 @@ export async function simulatePayment(deps: Deps, channel: ChannelRow, input: Pa
       amount: order.amount,
       currency: order.currency,
       method: { type: input.method ?? open?.method.type ?? 'upi' },
-      ...(input.status === 'failed' ? { error: input.error ?? { code: 'payment_failed', reason: 'The payment was declined' } } : {}),
+      ...(status === 'failed' ? { error: error ?? { code: 'payment_failed', reason: 'The payment was declined' } } : {}),
     };
     if (open) stored.transactions[stored.transactions.length - 1] = transaction;
     else stored.transactions.push(transaction);
     await tx
       .updateTable('sandbox_payments')
-      .set({ message_id: order.messageId, wa_id: order.waId, status: input.status, payment: JSON.stringify(stored), modified_at: iso })
+      .set({ message_id: order.messageId, wa_id: order.waId, status, payment: JSON.stringify(stored), modified_at: iso })
       .where('channel_id', '=', channel.id)
       .where('reference_id', '=', input.referenceId)
       .execute();
@@ -238,7 +251,7 @@ export async function simulatePayment(deps: Deps, channel: ChannelRow, input: Pa
         id: order.messageId,
         recipient_id: order.waId,
         type: 'payment',
-        status: input.status,
+        status,
         timestamp: String(secs),
         payment: {
           reference_id: input.referenceId,
@@ -253,7 +266,7 @@ export async function simulatePayment(deps: Deps, channel: ChannelRow, input: Pa
       const body = channel.hosting_type === 'onpremise' ? { statuses: [item] } : cloudStatusesPayload(who, [item as unknown as StatusItem], []);
       await emitChannelEvent(deps, tx, { ...channel, webhook_url: url }, 'status', body);
     }
-    return { reference_id: input.referenceId, message_id: order.messageId, wa_id: order.waId, status: input.status, transaction };
+    return { reference_id: input.referenceId, message_id: order.messageId, wa_id: order.waId, status, transaction };
   });
 }
 

@@ -6,6 +6,7 @@ import { arr, badValue, bool, fail, isObj, obj, oneOf, onlyKeys, optStr, recipie
 import { validateType, MESSAGE_TYPES, type MessageType } from './types.ts';
 import { BSUID_MAX_LENGTH, isBsuid } from '../../network/bsuid.ts';
 import type { FlowRef } from './types/interactive-links.ts';
+import type { OrderSendChecks } from './types/interactive-payments.ts';
 import { isGroupId } from '../groups.ts';
 
 /** The message types Meta's Groups API sends to a group: text, media, and (text or media) templates. */
@@ -41,6 +42,8 @@ export interface NormalizedMessage {
   mediaIds?: string[];
   /** The flow a flow message names (checked against the WABA's stored flows when sent). */
   flow?: FlowRef;
+  /** An order_details message's payment configurations and expiration (checked against the WABA and the clock when sent). */
+  payment?: OrderSendChecks;
   /** 'group': `to` (input and waId) is a group id of the number's (Meta's Groups API). */
   recipientType: 'individual' | 'group';
   /** Cloud's biz_opaque_callback_data: passed on to Meta (which echoes it in the statuses) for numbers on Meta's network. */

@@ -141,7 +141,11 @@
       if (st.status.description) { sp.appendChild(document.createTextNode(' ')); sp.appendChild(el('span', 'order-desc', st.status.description)); }
       sec.appendChild(sp);
     }
-    if (st.payment) sec.appendChild(el('p', 'payment p-' + st.payment.status, st.payment.label));
+    if (st.payment) {
+      var pay = el('p', 'payment p-' + st.payment.status, st.payment.label);
+      if (st.payment.reason) { pay.appendChild(document.createTextNode(': ')); pay.appendChild(el('span', 'payment-reason', st.payment.reason)); }
+      sec.appendChild(pay);
+    }
     if (o.pix) {
       var pix = copyBox('pix', "Pay with Pix: copy the code into your bank's app" + (o.pix.merchantName ? ' (to ' + o.pix.merchantName + ')' : ''), o.pix.code, 'Pix code', 'Copy Pix code');
       pix.querySelector('input').className = 'copy-value pix-code';

@@ -52,7 +52,8 @@ export interface OrderStatusView {
 export interface OrderState {
   /** "Review and pay" is offered: an in-app order, not paid yet, not canceled, and received. */
   payable: boolean;
-  payment?: { status: string; label: string };
+  /** reason: why a payment in the sandbox failed (its transaction.error.reason), shown under "Payment failed". */
+  payment?: { status: string; label: string; reason?: string };
   status?: { status: string; label: string; description?: string };
 }
 
@@ -163,10 +164,11 @@ export function initialOrderState(order: OrderView, messageStatus: string): Orde
  * An order's state from its payment in the sandbox (payment-states.ts) and the latest order_status
  * the business sent for it (with the payment status it may tell, used when the sandbox has none).
  */
-export function orderState(order: OrderView, messageStatus: string, sandboxPayment: string | undefined, latest: OrderStatusView | undefined): OrderState {
+export function orderState(order: OrderView, messageStatus: string, sandboxPayment: { status: string; reason?: string } | undefined, latest: OrderStatusView | undefined): OrderState {
   const state: OrderState = initialOrderState(order, messageStatus);
-  const payment = sandboxPayment ?? latest?.payment?.status;
-  if (payment) state.payment = { status: payment, label: paymentLabel(payment) };
+  const payment = sandboxPayment?.status ?? latest?.payment?.status;
+  const reason = sandboxPayment?.status === 'failed' ? sandboxPayment.reason : undefined;
+  if (payment) state.payment = { status: payment, label: paymentLabel(payment), ...(reason ? { reason } : {}) };
   if (latest) state.status = { status: latest.status, label: latest.label, ...(latest.description ? { description: latest.description } : {}) };
   if (payment === 'captured' || latest?.status === 'canceled' || latest?.status === 'captured') state.payable = false;
   return state;

@@ -2,6 +2,7 @@
 import type { Obj } from '../check.ts';
 import type { TemplateRef } from '../message.ts';
 import type { FlowRef } from './interactive-links.ts';
+import type { OrderSendChecks } from './interactive-payments.ts';
 
 export type { Flavour } from '../../errors.ts';
 
@@ -15,4 +16,6 @@ export interface TypeResult {
   mediaIds?: string[];
   /** The flow a flow message names (checked against the WABA's stored flows). */
   flow?: FlowRef;
+  /** An order_details message's payment configurations and expiration, checked when sent (payments/send-check.ts). */
+  payment?: OrderSendChecks;
 }

@@ -7,9 +7,11 @@
 // Orders API). Where those pages say nothing about a rule, the value is taken, and the comment
 // at that place says so.
 //
-// The payment configuration a message names (payment_gateway.configuration_name, or
-// payment_configuration for UPI intent) is checked for its form only: it is not looked up among
-// the WABA's payment configurations here.
+// What depends on the WABA's state or on the time of sending is not checked here but when the
+// message is sent (payments/send-check.ts, from orderSendChecks below): the payment configuration
+// an INR order names (payment_gateway.configuration_name, or payment_configuration for UPI
+// intent), looked up among the WABA's payment configurations, and expiration.timestamp, which
+// Meta wants "at least 300 seconds from when the send message request is sent".
 import { arr, badValue, fail, httpUrl, isObj, obj, oneOf, onlyKeys, optStr, str, type Obj } from '../check.ts';
 import { actionName } from './interactive-links.ts';
 
@@ -39,6 +41,20 @@ const SETTING_TYPES = ['payment_gateway', 'payment_link', 'pix_dynamic_code', 'b
  * each.
  */
 export const ORDER_STATUSES = ['pending', 'processing', 'partially_shipped', 'partially-shipped', 'shipped', 'completed', 'canceled', 'captured', 'failed'] as const;
+
+/** Meta: expiration.timestamp "Minimum threshold is 300 seconds" ahead of the send. */
+export const MIN_EXPIRATION_LEAD_SECONDS = 300;
+/**
+ * The importer fields of India's legal metrology, with the limits of Meta's checkout button
+ * template page (payments-in, "Post body parameters"), which documents the same order object:
+ * importer_name 200, address lines 100, city 120, country_of_origin 100 characters, a two-letter
+ * zone_code and a 6-digit postal_code. The interactive order_details page names the fields
+ * without limits; the template page's are taken for both.
+ */
+export const IMPORTER_NAME_MAX = 200;
+export const IMPORTER_ADDRESS_LINE_MAX = 100;
+export const IMPORTER_CITY_MAX = 120;
+export const COUNTRY_OF_ORIGIN_MAX = 100;
 
 export interface Amount {
   value: number;
@@ -74,11 +90,13 @@ function amount(v: unknown, f: string, currency: OrderCurrency, extra: readonly 
 function importerAddress(v: unknown, f: string): void {
   const o = obj(v, f);
   onlyKeys(o, f, ['address_line1', 'address_line2', 'city', 'zone_code', 'postal_code', 'country_code']);
-  str(o.address_line1, `${f}.address_line1`, { max: 256 });
-  optStr(o.address_line2, `${f}.address_line2`, { max: 256 });
-  str(o.city, `${f}.city`, { max: 256 });
-  str(o.zone_code, `${f}.zone_code`, { max: 64 });
-  str(o.postal_code, `${f}.postal_code`, { max: 32 });
+  str(o.address_line1, `${f}.address_line1`, { max: IMPORTER_ADDRESS_LINE_MAX });
+  optStr(o.address_line2, `${f}.address_line2`, { max: IMPORTER_ADDRESS_LINE_MAX });
+  str(o.city, `${f}.city`, { max: IMPORTER_CITY_MAX });
+  const zone = str(o.zone_code, `${f}.zone_code`, { max: 2 });
+  if (!/^[A-Za-z]{2}$/.test(zone)) throw fail(`${f}.zone_code`, 'must be a two-letter zone (state) code such as MH');
+  const pin = str(o.postal_code, `${f}.postal_code`, { max: 6 });
+  if (!/^\d{6}$/.test(pin)) throw fail(`${f}.postal_code`, 'must be a 6-digit postal index number (PIN) such as 400051');
   const cc = str(o.country_code, `${f}.country_code`, { max: 2 });
   if (!/^[A-Z]{2}$/.test(cc)) throw fail(`${f}.country_code`, 'must be a two-letter ISO 3166 country code such as IN');
 }
@@ -99,7 +117,7 @@ function paymentSetting(v: unknown, f: string, currency: OrderCurrency): void {
       // The gateway's own object (razorpay: receipt, notes; payu: udf fields; …) goes to the
       // gateway as it is: its fields are the gateway's, and the pages list them as examples only.
       onlyKeys(s, sf, ['type', 'configuration_name', gw]);
-      // Checked for its form only: the name is not looked up among the WABA's payment configurations.
+      // Its form here; an INR order's name is looked up among the WABA's configurations when sent (orderSendChecks).
       str(s.configuration_name, `${sf}.configuration_name`, { max: 60 });
       if (s[gw] !== undefined && !isObj(s[gw])) throw fail(`${sf}.${gw}`, 'must be an object');
       return;
@@ -140,7 +158,7 @@ function order(v: unknown, f: string, currency: OrderCurrency, goods: string): b
     const e = obj(o.expiration, `${f}.expiration`);
     onlyKeys(e, `${f}.expiration`, ['timestamp', 'description']);
     // Epoch seconds, as a string (Meta's examples) or a number. Meta also wants it at least 300
-    // seconds ahead: that depends on when the message is sent and is not checked here.
+    // seconds ahead: that depends on when the message is sent (orderSendChecks, payments/send-check.ts).
     const ts = typeof e.timestamp === 'number' ? String(e.timestamp) : str(e.timestamp, `${f}.expiration.timestamp`, { max: 16 });
     if (!/^\d{1,12}$/.test(ts)) throw fail(`${f}.expiration.timestamp`, 'must be a UTC timestamp in seconds');
     optStr(e.description, `${f}.expiration.description`, { max: ORDER_DESCRIPTION_MAX });
@@ -161,9 +179,9 @@ function order(v: unknown, f: string, currency: OrderCurrency, goods: string): b
     // "The discounted price per item. This should be less than the original amount."
     if (sale && sale.value >= price.value) throw badValue(`${itf}.sale_amount.value`, `must be less than amount.value (${price.value})`);
     const quantity = wholeNumber(item.quantity, `${itf}.quantity`, 1);
-    for (const k of ['country_of_origin', 'importer_name'] as const) {
+    for (const [k, max] of [['country_of_origin', COUNTRY_OF_ORIGIN_MAX], ['importer_name', IMPORTER_NAME_MAX]] as const) {
       if (item[k] === undefined && needsOrigin) throw fail(`${itf}.${k}`, 'is required for physical goods when the order names no catalog_id');
-      optStr(item[k], `${itf}.${k}`, { max: 256 });
+      optStr(item[k], `${itf}.${k}`, { max });
     }
     if (item.importer_address === undefined && needsOrigin) throw fail(`${itf}.importer_address`, 'is required for physical goods when the order names no catalog_id');
     if (item.importer_address !== undefined) importerAddress(item.importer_address, `${itf}.importer_address`);
@@ -198,7 +216,7 @@ export function orderDetailsAction(a: Obj, f: string): void {
     const want = currency === 'INR' ? 'upi' : currency === 'BRL' ? 'br' : undefined;
     if (want !== undefined && pt !== want) throw fail(`${pf}.payment_type`, `must be "${want}" for ${currency} orders (got "${pt.slice(0, 30)}")`);
   }
-  // UPI intent's payment configuration: its form only, as configuration_name.
+  // UPI intent's payment configuration: its form here, as configuration_name; looked up when sent (orderSendChecks).
   if (p.payment_configuration !== undefined) str(p.payment_configuration, `${pf}.payment_configuration`, { max: 60 });
   if (p.payment_settings !== undefined) arr(p.payment_settings, `${pf}.payment_settings`, { min: 1, max: 4 }).forEach((s, i) => paymentSetting(s, `${pf}.payment_settings[${i}]`, currency));
   // An Indian order is paid through a gateway (payment_settings) or by UPI intent (payment_configuration).
@@ -214,6 +232,49 @@ export function orderDetailsAction(a: Obj, f: string): void {
   }
   const expected = order(p.order, `${pf}.order`, currency, goods);
   if (BigInt(total.value) !== expected) throw badValue(`${pf}.total_amount.value`, `must be order.subtotal + order.tax + order.shipping - order.discount: ${expected} (got ${total.value})`);
+}
+
+/** A payment configuration an INR order names, looked up when the message is sent. */
+export interface OrderConfigurationRef {
+  name: string;
+  /** The field that named it, for the refusal's details. */
+  field: string;
+  /** The gateway (payment_gateway.type) it must be a configuration of; unset for UPI intent's payment_configuration. */
+  gateway?: string;
+}
+
+/** What an order_details message's send checks against the WABA and the clock (payments/send-check.ts). */
+export interface OrderSendChecks {
+  configurations: OrderConfigurationRef[];
+  /** expiration.timestamp in epoch seconds, and its field. */
+  expiration?: { timestamp: number; field: string };
+}
+
+/**
+ * The send-time checks of an order_details action orderDetailsAction has accepted, or undefined
+ * when it has none. Only INR orders' configurations are looked up: the WABA's payment
+ * configurations are Meta's Payments API India (payments-in/onboarding-apis); Singapore's Stripe
+ * account is linked in WhatsApp Manager and has no such API, so its name keeps the form check only.
+ */
+export function orderSendChecks(a: Obj, f: string): OrderSendChecks | undefined {
+  const pf = `${f}.parameters`;
+  const p = a.parameters as Obj;
+  const configurations: OrderConfigurationRef[] = [];
+  if (p.currency === 'INR') {
+    if (typeof p.payment_configuration === 'string') configurations.push({ name: p.payment_configuration, field: `${pf}.payment_configuration` });
+    if (Array.isArray(p.payment_settings)) {
+      p.payment_settings.forEach((s, i) => {
+        const gw = isObj(s) && s.type === 'payment_gateway' && isObj(s.payment_gateway) ? s.payment_gateway : undefined;
+        if (gw && typeof gw.configuration_name === 'string' && typeof gw.type === 'string') {
+          configurations.push({ name: gw.configuration_name, field: `${pf}.payment_settings[${i}].payment_gateway.configuration_name`, gateway: gw.type });
+        }
+      });
+    }
+  }
+  const e = isObj(p.order) && isObj(p.order.expiration) ? p.order.expiration : undefined;
+  const expiration = e && e.timestamp !== undefined ? { timestamp: Number(e.timestamp), field: `${pf}.order.expiration.timestamp` } : undefined;
+  if (configurations.length === 0 && !expiration) return undefined;
+  return expiration ? { configurations, expiration } : { configurations };
 }
 
 /** The action of an order_status message: `{name: "review_order", parameters: {reference_id, order: {status, description?}, payment?}}`. */

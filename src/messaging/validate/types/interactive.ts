@@ -10,7 +10,7 @@ import { addressAction, ctaUrlAction, flowAction, flowRef, locationRequestAction
 import { catalogAction, productAction, productListAction } from './interactive-commerce.ts';
 import { carouselAction } from './interactive-carousel.ts';
 import { callPermissionAction, voiceCallAction } from './interactive-calls.ts';
-import { orderDetailsAction, orderStatusAction } from './interactive-payments.ts';
+import { orderDetailsAction, orderSendChecks, orderStatusAction } from './interactive-payments.ts';
 
 export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url', 'flow', 'product', 'product_list', 'catalog_message', 'location_request_message', 'address_message', 'carousel', 'voice_call', 'call_permission_request', 'order_details', 'order_status'] as const;
 export type InteractiveType = (typeof INTERACTIVE_TYPES)[number];
@@ -110,6 +110,11 @@ export function interactive(v: unknown, f: string, flavour: Flavour): TypeResult
   const content = action === o.action ? o : { ...o, action };
   // A flow message's flow is checked against the WABA's stored flows when it is sent.
   if (type === 'flow') return { content, mediaId, flow: flowRef(action, `${f}.action`) };
+  // An order's payment configurations and expiration are checked against the WABA and the clock when it is sent.
+  if (type === 'order_details') {
+    const payment = orderSendChecks(action, `${f}.action`);
+    if (payment) return { content, mediaId, payment };
+  }
   if (actionMedia && actionMedia.length > 0) return { content, mediaIds: actionMedia };
   return { content, mediaId };
 }
