@@ -25,6 +25,9 @@ export interface MetaErrorInfo {
   /** Meta's short title, e.g. "Invalid parameter". */
   title: string;
   subcode?: number;
+  /** Meta's error_user_title and error_user_msg, which Graph adds to some errors (e.g. template creation's). */
+  userTitle?: string;
+  userMsg?: string;
   /**
    * An error Meta's Graph API answered (a send or mark-as-read through a channel on Meta's
    * network): its `error` object, which Cloud clients get as Meta gave it (reference §4.3:
@@ -35,10 +38,10 @@ export interface MetaErrorInfo {
 }
 
 /** An error with Meta's code and title; `details` is the human explanation naming the field. */
-export function metaError(status: number, metaCode: number, title: string, details: string, opts: { retryAfter?: number; subcode?: number } = {}): ApiError {
+export function metaError(status: number, metaCode: number, title: string, details: string, opts: { retryAfter?: number; subcode?: number; userTitle?: string; userMsg?: string } = {}): ApiError {
   return new ApiError(status, details, {
     retryAfter: opts.retryAfter,
-    extra: { metaCode, title, subcode: opts.subcode } satisfies MetaErrorInfo,
+    extra: { metaCode, title, subcode: opts.subcode, userTitle: opts.userTitle, userMsg: opts.userMsg } satisfies MetaErrorInfo,
   });
 }
 
@@ -55,7 +58,7 @@ export const ONPREM_META = { api_status: 'stable', version: '2.53.2' };
 
 function metaInfo(e: ApiError): MetaErrorInfo {
   const extra = (e.extra ?? {}) as Partial<MetaErrorInfo>;
-  if (typeof extra.metaCode === 'number') return { metaCode: extra.metaCode, title: extra.title ?? 'Error', subcode: extra.subcode, graph: extra.graph };
+  if (typeof extra.metaCode === 'number') return { metaCode: extra.metaCode, title: extra.title ?? 'Error', subcode: extra.subcode, userTitle: extra.userTitle, userMsg: extra.userMsg, graph: extra.graph };
   if (e.status === 404) return { metaCode: 100, title: 'Unsupported request' };
   if (e.status === 429) return { metaCode: 130429, title: 'Rate limit hit' };
   if (e.status >= 500) return { metaCode: 131000, title: 'Something went wrong' };
@@ -71,6 +74,7 @@ export function cloudErrorBody(e: ApiError) {
       type: 'OAuthException',
       code: m.metaCode,
       ...(m.subcode !== undefined ? { error_subcode: m.subcode } : {}),
+      ...(m.userMsg !== undefined ? { is_transient: false, error_user_title: m.userTitle, error_user_msg: m.userMsg } : {}),
       error_data: { messaging_product: 'whatsapp', details: e.message },
       fbtrace_id: fbtrace(),
     },

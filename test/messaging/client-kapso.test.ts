@@ -214,7 +214,7 @@ describeEachDb('@kapso/whatsapp-cloud-api 0.3.0, unmodified, against the Graph p
       category: 'MARKETING',
       parameterFormat: 'NAMED',
       allowCategoryChange: true,
-      components: [{ type: 'BODY', text: 'Hallo {{first_name}}', example: { body_text_named_params: [{ param_name: 'first_name', example: 'Jane' }] } }],
+      components: [{ type: 'BODY', text: 'Hallo {{first_name}}, willkommen bei uns', example: { body_text_named_params: [{ param_name: 'first_name', example: 'Jane' }] } }],
     });
     expect(named).toMatchObject({ id: expect.stringMatching(/^\d+$/), status: 'PENDING' });
     const rows = await c.t.deps.db.kysely.selectFrom('templates').select(['id', 'name', 'language', 'category']).where('name', 'like', 'kapso_%').orderBy('name').execute();

@@ -106,15 +106,19 @@ describeEachDb('templates: create through each API, review, webhooks, send', (ki
   });
 
   it('the sandbox review rejects by its documented rule; a rejected template cannot be sent (132001)', async () => {
-    const names = ['reject_on_purpose', 'starts_with_placeholder', 'adjacent_placeholders'];
-    const bodies = ['A perfectly fine text {{1}} here.', '{{1}} is your balance today.', 'Hello {{1}} {{2}}, welcome.'];
+    // A BODY beginning with a placeholder is refused at once, as Meta does (2388299), not in review.
+    const refused = await w.t.post('/v1/configs/templates', { headers: w.key(), json: utility('starts_with_placeholder', '{{1}} is your balance today.') });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 100, error_subcode: 2388299 });
+    const names = ['reject_on_purpose', 'adjacent_placeholders'];
+    const bodies = ['A perfectly fine text {{1}} here.', 'Hello {{1}} {{2}}, welcome to our shop.'];
     for (let i = 0; i < names.length; i++) {
       expect((await w.t.post('/v1/configs/templates', { headers: w.key(), json: utility(names[i]!, bodies[i]) })).status).toBe(201);
     }
     const hooksBefore = statusHooks().length;
     await w.review();
     for (const name of names) expect((await find360(name))[0]).toMatchObject({ status: 'REJECTED', rejected_reason: 'INVALID_FORMAT' });
-    await w.receiver.waitForBody('rejection webhooks', () => statusHooks().length >= hooksBefore + 3);
+    await w.receiver.waitForBody('rejection webhooks', () => statusHooks().length >= hooksBefore + 2);
     const rejected = statusHooks().slice(hooksBefore).map((b) => b.entry[0].changes[0].value);
     expect(rejected.map((v) => [v.message_template_name, v.event, v.reason]).sort()).toEqual(names.map((n) => [n, 'REJECTED', 'INVALID_FORMAT']).sort());
 
@@ -130,14 +134,14 @@ describeEachDb('templates: create through each API, review, webhooks, send', (ki
   });
 
   it('PATCH edits a rejected template: PENDING again, then reviewed anew; a template in review cannot be edited', async () => {
-    const [t] = await find360('starts_with_placeholder');
+    const [t] = await find360('adjacent_placeholders');
     const patch = await w.t.patch(`${partnerBase()}/${t.id}`, {
       headers: w.pkey(),
       json: { components: [{ type: 'BODY', text: 'Your balance today is {{1}}.', example: { body_text: [['10 EUR']] } }] },
     });
     expect(patch.status).toBe(200);
     expect(patch.body).toEqual({ success: true });
-    const [pending] = await find360('starts_with_placeholder');
+    const [pending] = await find360('adjacent_placeholders');
     expect(pending).toMatchObject({ status: 'PENDING', rejected_reason: 'NONE', components: [{ type: 'BODY', text: 'Your balance today is {{1}}.' }] });
     expect(pending.modified_by.user_name).toBe('api_key');
 
@@ -146,8 +150,8 @@ describeEachDb('templates: create through each API, review, webhooks, send', (ki
     expect(again.body.meta.developer_message).toContain('PENDING');
 
     await w.review();
-    expect((await find360('starts_with_placeholder'))[0].status).toBe('APPROVED');
-    expect((await w.t.post('/messages', { headers: w.key(), json: templateMessage('starts_with_placeholder', [bodyParams('10 EUR')]) })).status).toBe(200);
+    expect((await find360('adjacent_placeholders'))[0].status).toBe('APPROVED');
+    expect((await w.t.post('/messages', { headers: w.key(), json: templateMessage('adjacent_placeholders', [bodyParams('10 EUR')]) })).status).toBe(200);
   });
 
   it('a template deleted while in review is never reviewed', async () => {

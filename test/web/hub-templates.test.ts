@@ -447,8 +447,9 @@ describeEachDb('Partner Hub: templates', (kind) => {
     const fixed = [{ type: 'BODY', text: 'Your code is {{1}}, valid today.', example: { body_text: [['4711']] } }];
 
     it('fixes a rejected template: the form holds what is stored, a save sends it back to review, and the sandbox approves it', async () => {
-      // A body that begins with a placeholder: the sandbox rejects it.
-      const made = await createApi(a, utility('fix_me', '{{1}} is your code.'));
+      // Two placeholders side by side: the sandbox's review rejects it. (One that begins with a
+      // placeholder is refused at creation, as Meta refuses it.)
+      const made = await createApi(a, { ...utility('fix_me'), components: [{ type: 'BODY', text: 'Your code {{1}} {{2}} is ready.', example: { body_text: [['A', 'B']] } }] });
       await review();
       const [stored] = await listApi(a, 'fix_me');
       expect(stored).toMatchObject({ status: 'REJECTED', rejected_reason: 'INVALID_FORMAT' });

@@ -81,7 +81,7 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
       schema: {
         tags,
         summary: 'Create a template (PENDING until the sandbox review, OPENWABA_TEMPLATE_REVIEW_DELAY)',
-        description: 'Rejected by the sandbox review (INVALID_FORMAT): names starting with reject_, a BODY that begins or ends with a placeholder, two placeholders side by side.',
+        description: 'Refused at once as Meta refuses it (400, error_subcode 2388299 or 2388293): a BODY that begins or ends with a placeholder, or has too many placeholders for its length. Rejected by the sandbox review (INVALID_FORMAT): names starting with reject_, two placeholders side by side.',
         security,
         body: CreateBody,
         response: { 201: Created },

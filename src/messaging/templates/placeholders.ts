@@ -54,9 +54,3 @@ export function analyzePlaceholders(text: string, field: string): PlaceholderInf
 export function hasAdjacentPlaceholders(text: string): boolean {
   return /\}\}\s*\{\{/.test(text);
 }
-
-/** The text begins or ends with a placeholder (ignoring surrounding white space). */
-export function placeholderAtEdge(text: string): boolean {
-  const t = text.trim();
-  return t.startsWith('{{') || t.endsWith('}}');
-}

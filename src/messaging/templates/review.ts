@@ -3,9 +3,11 @@
 //
 //   REJECTED, rejected_reason INVALID_FORMAT, when
 //     - its name starts with `reject_` (to test the rejected path on purpose), or
-//     - its BODY begins or ends with a placeholder, or is nothing but placeholders, or
 //     - two placeholders in its BODY stand side by side ("{{1}} {{2}}");
 //   APPROVED otherwise.
+//
+// A BODY that begins or ends with a placeholder, or has too many placeholders for its length, is
+// refused at creation instead, as Meta refuses it (sync-rules.ts: subcodes 2388299, 2388293).
 //
 // The change is reported to every channel of the WABA that has a webhook (Meta's
 // `message_template_status_update` WABA webhook, Cloud format) and to the partner
@@ -18,7 +20,7 @@ import { enqueueJob, registerJobHandler } from '../../jobs/scheduler.ts';
 import { emitPartnerEvent } from '../../webhooks/partner-events.ts';
 import { emitChannelEvent } from '../channel-webhook.ts';
 import { wabaChangeWebhook } from '../webhook-payloads.ts';
-import { hasAdjacentPlaceholders, placeholderAtEdge } from './placeholders.ts';
+import { hasAdjacentPlaceholders } from './placeholders.ts';
 import { TEMPLATE_REVIEW_JOB, templateToWire, wabaNamespace, type TemplateRow, type TemplateStatus } from './store.ts';
 
 
@@ -33,7 +35,7 @@ export function reviewTemplate(t: Pick<TemplateRow, 'name' | 'components'>): Ver
   if (t.name.startsWith('reject_')) return reject;
   const body = (JSON.parse(t.components) as { type?: string; text?: string }[]).find((c) => c.type === 'BODY');
   const text = body?.text ?? '';
-  if (placeholderAtEdge(text) || hasAdjacentPlaceholders(text)) return reject;
+  if (hasAdjacentPlaceholders(text)) return reject;
   return { status: 'APPROVED', reason: 'NONE' };
 }
 

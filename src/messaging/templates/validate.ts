@@ -3,6 +3,7 @@
 import { bool, fail, isObj, num, oneOf, onlyKeys, str, type Obj } from '../validate/check.ts';
 import { checkComponents } from './components.ts';
 import type { ParameterFormat } from './placeholders.ts';
+import { checkSyncPlaceholderRules } from './sync-rules.ts';
 
 export const CATEGORIES = ['AUTHENTICATION', 'MARKETING', 'UTILITY'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -49,6 +50,8 @@ export function parseNewTemplate(body: unknown): NewTemplate {
   if (body.message_send_ttl_seconds !== undefined) num(body.message_send_ttl_seconds, 'message_send_ttl_seconds', { min: -1, max: 2_592_000 });
   if (body.sub_category !== undefined) str(body.sub_category, 'sub_category', { max: 64 });
   const { components, parameterFormat } = checkComponents(body.components, 'components', category, declared, language);
+  // Refused by Meta at once, not in review (sync-rules.ts).
+  checkSyncPlaceholderRules(components, category, body.components);
   return { name, category, language, components, parameterFormat: parameterFormat ?? declared ?? null, allowCategoryChange };
 }
 
@@ -67,5 +70,7 @@ export function parseTemplateEdit(body: unknown, category: string, language?: st
   }
   if (body.message_send_ttl_seconds !== undefined) num(body.message_send_ttl_seconds, 'message_send_ttl_seconds', { min: -1, max: 2_592_000 });
   // An AUTHENTICATION template's fixed texts stay in the template's language.
-  return { components: checkComponents(body.components, 'components', category, undefined, language).components };
+  const { components } = checkComponents(body.components, 'components', category, undefined, language);
+  checkSyncPlaceholderRules(components, category, body.components);
+  return { components };
 }

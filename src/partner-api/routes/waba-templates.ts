@@ -94,7 +94,7 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
         tags,
         summary: 'Create a template (PENDING until reviewed)',
         description:
-          'The sandbox reviews after OPENWABA_TEMPLATE_REVIEW_DELAY and rejects (INVALID_FORMAT) names starting with reject_, a BODY that begins or ends with a placeholder, or two placeholders side by side; the partner gets waba_template_status_changed.',
+          'A BODY that begins or ends with a placeholder, or has too many placeholders for its length, is refused at once (400), as Meta refuses it. The sandbox reviews after OPENWABA_TEMPLATE_REVIEW_DELAY and rejects (INVALID_FORMAT) names starting with reject_ or two placeholders side by side; the partner gets waba_template_status_changed.',
         security: PARTNER_SECURITY,
         params: WabaParams,
         body: Body,
