@@ -18,6 +18,7 @@ import { graphAppTokenRoutes } from './messaging/routes/graph-app-token.ts';
 import { graphDebugTokenRoutes } from './messaging/routes/graph-debug-token.ts';
 import { paymentConfigurationOauthRoutes } from './messaging/routes/payment-configurations.ts';
 import { graphPathOf, rewriteGraphUrl } from './messaging/graph-paths.ts';
+import { withMergedSlashes } from './http/duplicate-slashes.ts';
 import { webPlugin } from './web/plugin.ts';
 import { metaWebhookRoutes } from './network/meta/webhook-routes.ts';
 import { ApiError, toApiError } from './errors.ts';
@@ -67,10 +68,11 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     bodyLimit: 1024 * 1024,
     // Our own ids are case-sensitive; keep paths exact. A path parameter may be as long as the
     // longest name a client can give: Meta's template names (512, DELETE /v1/configs/templates/{name}).
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 512 },
     // Meta's Graph paths (/v21.0/{phone-number-id}/messages, …) are served as the root paths
     // they stand for, for clients written for Meta's Cloud API (messaging/graph-paths.ts).
-    rewriteUrl: rewriteGraphUrl,
+    // Duplicate slashes (a base URL with a trailing slash) are merged first (http/duplicate-slashes.ts).
+    rewriteUrl: withMergedSlashes(rewriteGraphUrl),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     // Requests Node's parser refuses (malformed, headers too large): in their API's error format.
     clientErrorHandler: answerClientError,

@@ -16,6 +16,8 @@ import { sandboxBsuid, type UserIdentity } from '../network/bsuid.ts';
 import { refuseBlockedSender } from './blocklist.ts';
 import { CHANNEL_WEBHOOK_URL } from './status-facts.ts';
 import { recordCallPermissionReply } from './call-permissions.ts';
+import { MEDIA_KINDS } from './validate/types/media.ts';
+import { downloadUrl, WEBHOOK_URL_TTL_SECONDS } from './media/download-url.ts';
 
 /** What a message replies to or was forwarded with: `{from, id}`, or Meta's `{forwarded: true, …}`. */
 export interface InboundContext {
@@ -125,7 +127,8 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
     .executeTakeFirstOrThrow();
   if (!target.webhook_url) return true;
   const timestamp = msg.timestamp ?? String(Math.floor(msg.at.getTime() / 1000));
-  const message = { from: msg.from, ...(msg.groupId !== undefined ? { group_id: msg.groupId } : {}), id: msg.id, timestamp, type: msg.type, [msg.type]: msg.content, ...(msg.context ? { context: msg.context } : {}), ...msg.extra };
+  const content = network === 'sandbox' && target.hosting_type !== 'onpremise' ? await withMediaUrl(deps, tx, channel.id, msg.type, msg.content) : msg.content;
+  const message = { from: msg.from, ...(msg.groupId !== undefined ? { group_id: msg.groupId } : {}), id: msg.id, timestamp, type: msg.type, [msg.type]: content, ...(msg.context ? { context: msg.context } : {}), ...msg.extra };
   await emitChannelEvent(
     deps,
     tx,
@@ -134,6 +137,24 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
     inboundPayload(await channelIdentity(deps, target, tx), { contact: { profile: { name: name ?? fallback }, wa_id: msg.from }, message, ...(msg.identity ? { identity: msg.identity } : {}) }),
   );
   return true;
+}
+
+/**
+ * A sandbox user's media message as a Cloud webhook shows it: with `url`, as Meta's webhook
+ * reference has it on image, video, audio, document and sticker. It is the download URL that
+ * GET /{media_id} answers (it needs the channel's key, as Meta's lookaside URL needs the token),
+ * valid for the webhook retry horizon. Only the webhook carries it: the stored message keeps the
+ * media object as sent. On-Premise webhooks have no url (that API downloads by GET /v1/media/{id});
+ * a message from Meta's network keeps Meta's own url, swapped for ours (network/meta/inbound.ts).
+ */
+async function withMediaUrl(deps: Deps, tx: Transaction<Database>, channelId: string, type: string, content: unknown): Promise<unknown> {
+  if (!(MEDIA_KINDS as readonly string[]).includes(type) || typeof content !== 'object' || content === null) return content;
+  const id = (content as { id?: unknown }).id;
+  if (typeof id !== 'string' || !/^\d{1,32}$/.test(id)) return content;
+  // Read in tx: on SQLite the transaction holds the only connection.
+  const row = await tx.selectFrom('media').selectAll().where('id', '=', id).where('channel_id', '=', channelId).where('deleted_at', 'is', null).executeTakeFirst();
+  if (!row || Date.parse(row.expires_at) <= deps.clock.now().getTime()) return content;
+  return { ...content, url: downloadUrl(deps, row, WEBHOOK_URL_TTL_SECONDS) };
 }
 
 /** A simulated user writes to a sandbox channel: the message gets a new wamid and the time of now. */

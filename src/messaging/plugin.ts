@@ -49,6 +49,7 @@ import { flowCloudRoutes } from './routes/flows.ts';
 import { callingRoutes } from './routes/calling.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { coexistenceRoutes } from './routes/coexistence.ts';
+import { graphMeRoutes } from './routes/graph-me.ts';
 import { graphNodeHook } from './graph-node.ts';
 import { graphMetrics } from '../network/meta/graph-metrics.ts';
 import { MetaCloudApi } from '../network/meta/cloud-api.ts';
@@ -145,6 +146,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(resumableUploadRoutes, opts);
   await app.register(groupRoutes, opts);
   await app.register(coexistenceRoutes, opts);
+  await app.register(graphMeRoutes, opts);
   // Last: GET/DELETE /{media_id} take any single-segment path the routes above do not.
   await app.register(mediaRoutes, opts);
 };

@@ -19,12 +19,21 @@
 //   .granularity(DAY)`; graph-field-modifiers.ts parses them, a malformed one is Graph's 400).
 // - owner_business_info (and owner_business): {name, id} of the client's Meta business.
 // - whatsapp_business_manager_messaging_limit: the number's messaging limit tier (current_limit).
-// Fields of Meta's node openwaba holds nothing for (currency, country, ownership_type,
-// primary_business_location, purchase_order_number, status, auth_international_rate_eligibility, …) are accepted and left out of the answer, as
-// Graph leaves out a field that has no value (purchase_order_number when none was supplied):
-// inventing a currency or a country would mislead, and Graph's "nonexisting field" error for a field
-// Meta does have would fail a client's whole request. A name Meta's node does not have is that
+// - currency: "USD" (openwaba keeps no billing currency; USD is Meta's default for a WABA and what
+//   most partner-funded WABAs bill in; clients mostly read it to label prices).
+// - country: the ISO 3166 alpha-2 region of the key's number (libphonenumber-js), left out when the
+//   number names none (the sandbox's +999 test range).
+// - ownership_type (Meta: CLIENT_OWNED, ON_BEHALF_OF, SELF): ON_BEHALF_OF when the WABA has an
+//   on-behalf-of business, else CLIENT_OWNED (a partner's client owns its WABA and shares it).
+// - primary_funding_id: a stable numeric id derived from the WABA (the partner's line of credit
+//   that pays for it; openwaba bills nothing, so it names no real funding source).
+// Fields of Meta's node openwaba holds nothing for (primary_business_location, purchase_order_number,
+// status, auth_international_rate_eligibility, …) are accepted and left out of the answer, as
+// Graph leaves out a field that has no value (purchase_order_number when none was supplied), and
+// Graph's "nonexisting field" error for a field Meta does have would fail a client's whole request. A name Meta's node does not have is that
 // error: "(#100) Tried accessing nonexisting field (<f>) on node type (WhatsAppBusinessAccount)".
+import { createHash } from 'node:crypto';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import type { ChannelRow } from '../services/channels.ts';
@@ -93,6 +102,10 @@ const FIELDS: Record<string, FieldValue> = {
   whatsapp_business_manager_messaging_limit: ({ ch }) => ch.current_limit,
   // Unix seconds, as Meta's SDKs type it (creation_time: int).
   creation_time: ({ waba }) => Math.floor(Date.parse(waba.created_at) / 1000),
+  currency: () => 'USD',
+  country: ({ ch }) => parsePhoneNumberFromString(`+${ch.phone_number.replace(/\D/g, '')}`)?.country,
+  ownership_type: ({ waba }) => (waba.obo_business_id ? 'ON_BEHALF_OF' : 'CLIENT_OWNED'),
+  primary_funding_id: ({ waba }) => fundingId(waba.id),
   analytics: ({ deps, ch, field }) => messagingAnalytics(deps, ch, field),
   conversation_analytics: ({ deps, ch, field }) => conversationAnalytics(deps, ch, field),
   pricing_analytics: ({ deps, ch, field }) => pricingAnalytics(deps, ch, field),
@@ -100,12 +113,8 @@ const FIELDS: Record<string, FieldValue> = {
 
 /** Fields of Meta's node with nothing behind them here: accepted, left out (see the head of this file). */
 const UNHELD = [
-  'currency',
-  'country',
-  'ownership_type',
   'primary_business_location',
   'purchase_order_number',
-  'primary_funding_id',
   'is_enabled_for_insights',
   'is_shared_with_partners',
   'marketing_messages_onboarding_status',
@@ -116,6 +125,12 @@ const UNHELD = [
   'linked_commerce_account',
   'disable_marketing_messages_on_cloud_api',
 ];
+
+/** A numeric Graph-like id for the WABA's funding: stable, 15 digits, telling nothing of the WABA's own id. */
+function fundingId(wabaId: string): string {
+  const h = createHash('sha256').update(`openwaba primary funding\0${wabaId}`).digest();
+  return String(100_000_000_000_000 + h.readUIntBE(0, 6));
+}
 
 async function ownerBusiness(deps: Deps, waba: WabaAccountRow): Promise<{ name: string; id: string } | undefined> {
   if (!waba.fb_business_id) return undefined;

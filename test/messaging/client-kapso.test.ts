@@ -59,8 +59,9 @@ describeEachDb('@kapso/whatsapp-cloud-api 0.3.0, unmodified, against the Graph p
   let waba: string;
   let other: BootstrapResult;
 
-  const sent = (r: SendMessageResponse) => {
-    expect(r).toEqual({ messagingProduct: 'whatsapp', contacts: [{ input: JANE, waId: JANE }], messages: [{ id: expect.stringMatching(WAMID) }] });
+  /** A template send's answer carries Meta's message_status, "accepted" in the sandbox (routes/messages.ts). */
+  const sent = (r: SendMessageResponse, template = false) => {
+    expect(r).toEqual({ messagingProduct: 'whatsapp', contacts: [{ input: JANE, waId: JANE }], messages: [{ id: expect.stringMatching(WAMID), ...(template ? { messageStatus: 'accepted' } : {}) }] });
     return r.messages[0]!.id;
   };
   const stored = (id: string) => storedMessage(c.t, c.p.channel_id, id);
@@ -134,7 +135,7 @@ describeEachDb('@kapso/whatsapp-cloud-api 0.3.0, unmodified, against the Graph p
       ['text', () => wa.messages.sendRaw({ phoneNumberId: P, payload: { messaging_product: 'whatsapp', to: JANE, type: 'text', text: { body: 'raw' } } as never }), { body: 'raw' }],
     ];
     for (const [type, send, content] of cases) {
-      const id = sent(await send());
+      const id = sent(await send(), type === 'template');
       const row = await stored(id);
       expect(row.type, type).toBe(type);
       expect(row.content, type).toMatchObject(content);
@@ -236,7 +237,7 @@ describeEachDb('@kapso/whatsapp-cloud-api 0.3.0, unmodified, against the Graph p
     expect(await wa.templates.get({ businessAccountId: waba, templateId: created.id, fields: 'name,status' })).toEqual({ id: created.id, name: 'kapso_shipped', status: 'APPROVED' });
     expect((await wa.templates.list({ businessAccountId: waba, status: 'APPROVED', limit: 10 })).data.map((t) => t.name)).toContain('kapso_shipped');
 
-    const send = sent(await wa.messages.sendTemplate({ phoneNumberId: P, to: JANE, template: { name: 'kapso_shipped', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'A-7' }] }] } }));
+    const send = sent(await wa.messages.sendTemplate({ phoneNumberId: P, to: JANE, template: { name: 'kapso_shipped', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'A-7' }] }] } }), true);
     expect(await stored(send)).toMatchObject({ type: 'template', content: { name: 'kapso_shipped', components: [{ type: 'body', parameters: [{ type: 'text', text: 'A-7' }] }] } });
 
     expect(await wa.templates.delete({ businessAccountId: waba, name: 'kapso_shipped', language: 'en_US' })).toEqual({ success: true });

@@ -44,6 +44,7 @@ import { paymentConfigurationEndpoints } from './hostile-payment-configurations.
 import { paymentEndpoints } from './hostile-payments.ts';
 import { conversionEventEndpoints } from './hostile-conversion-events.ts';
 import { officialBusinessAccountEndpoints } from './hostile-official-business-account.ts';
+import { graphMeEndpoints } from './hostile-graph-me.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 import { parseUserCallAnswer } from '../../src/messaging/sandbox-call-answer.ts';
 
@@ -881,6 +882,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...paymentEndpoints(),
     ...conversionEventEndpoints(),
     ...officialBusinessAccountEndpoints(),
+    ...graphMeEndpoints(),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];
 }

@@ -52,11 +52,11 @@ describeEachDb('sandbox inbound: media and names', (kind) => {
     // A document may be any file; a sticker keeps its animated flag.
     const doc = await inbound({ from: '4917600000201', type: 'document', document: { id: png.id, filename: 'chart.png', mime_type: 'image/png' } });
     expect(doc.status, doc.text).toBe(200);
-    expect((await delivered(doc.body.messages[0].id)).message.document).toEqual({ id: png.id, mime_type: 'image/png', sha256: png.sha, filename: 'chart.png' });
+    expect((await delivered(doc.body.messages[0].id)).message.document).toEqual({ id: png.id, mime_type: 'image/png', sha256: png.sha, filename: 'chart.png', url: expect.any(String) });
     const webp = uploads['animated.webp']!;
     const sticker = await inbound({ from: '4917600000201', type: 'sticker', sticker: { id: webp.id, animated: true } });
     expect(sticker.status, sticker.text).toBe(200);
-    expect((await delivered(sticker.body.messages[0].id)).message.sticker).toEqual({ id: webp.id, mime_type: 'image/webp', sha256: webp.sha, animated: true });
+    expect((await delivered(sticker.body.messages[0].id)).message.sticker).toEqual({ id: webp.id, mime_type: 'image/webp', sha256: webp.sha, animated: true, url: expect.any(String) });
   });
 
   it('an id that is no upload of this number, of the wrong kind, or with another type or hash: 400 naming the field', async () => {

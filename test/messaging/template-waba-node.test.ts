@@ -178,6 +178,8 @@ describeEachDb('wabaNode: the key\'s WABA as Graph\'s WhatsApp Business Account 
       business_verification_status: 'verified',
       on_behalf_of_business_info: { name: w.obo_business_name, id: w.obo_business_id, status: 'APPROVED', type: 'OWNING_BUSINESS' },
       marketing_messages_lite_api_status: 'ONBOARDED',
+      // currency: a sandbox value (waba-node.ts); purchase_order_number has nothing behind it, left out.
+      currency: 'USD',
       health_status: {
         can_send_message: 'AVAILABLE',
         entities: [

@@ -13,8 +13,16 @@ export const ATTACHMENTS_PATH = '/whatsapp_business/attachments/';
 const sign = (row: Pick<MediaRow, 'id' | 'storage_key'>, ext: string) =>
   createHmac('sha256', row.storage_key).update(`${row.id}.${ext}`).digest('base64url').slice(0, 32);
 
-export function downloadUrl(deps: Deps, row: MediaRow): string {
-  const ext = String(Math.floor(deps.clock.now().getTime() / 1000) + URL_TTL_SECONDS);
+/**
+ * An inbound media webhook's `url` (Meta's webhook reference has one on image, video, audio,
+ * document and sticker): the same URL, but valid as long as a webhook may still be retried
+ * (OPENWABA_WEBHOOK_RETRY_HORIZON is at most 7 days), so that a late delivery carries a working
+ * link; the media's own expiry still applies. Meta does not document how long its webhook URL lives.
+ */
+export const WEBHOOK_URL_TTL_SECONDS = 7 * 24 * 3600;
+
+export function downloadUrl(deps: Deps, row: MediaRow, ttlSeconds = URL_TTL_SECONDS): string {
+  const ext = String(Math.floor(deps.clock.now().getTime() / 1000) + ttlSeconds);
   // Relative to the base (the public URL unless OPENWABA_MEDIA_URL_BASE says otherwise), so that a path prefix in it is kept.
   const url = new URL(ATTACHMENTS_PATH.slice(1), (deps.config.mediaUrlBase ?? deps.config.publicUrl) + '/');
   url.searchParams.set('mid', row.id);

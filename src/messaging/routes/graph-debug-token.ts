@@ -119,7 +119,7 @@ async function graphWabaId(deps: Deps, ch: ChannelRow): Promise<string | undefin
 }
 
 /** One numeric "system user" id per client: stable, and telling nothing of the client's own id. */
-function systemUserId(clientId: string): string {
+export function systemUserId(clientId: string): string {
   const h = createHash('sha256').update(`openwaba debug_token system user\0${clientId}`).digest();
   // 48 bits above 10^14: always 15 digits, a Graph-like id that stays a safe integer.
   return String(100_000_000_000_000 + h.readUIntBE(0, 6));

@@ -53,7 +53,11 @@ export const messageRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         return { success: true };
       }
       const sent = await messenger.send(channel, v, request.log);
-      const message = sent.messageStatus === undefined ? { id: sent.id } : { id: sent.id, message_status: sent.messageStatus };
+      // Meta's Cloud API answers message_status (accepted | held_for_quality_assessment | paused)
+      // for template sends only; the sandbox network never paces, so its take is "accepted".
+      // On Meta's network, Meta's own value (or its absence) is passed on as it came.
+      const status = sent.messageStatus ?? (v.type === 'template' && channel.network !== 'meta' ? 'accepted' : undefined);
+      const message = status === undefined ? { id: sent.id } : { id: sent.id, message_status: status };
       return { messaging_product: 'whatsapp', contacts: [{ input: sent.input, ...(sent.contact ?? { wa_id: sent.waId }) }], messages: [message] };
     },
   );
