@@ -17,6 +17,7 @@ import { messagingApi } from './messaging/plugin.ts';
 import { graphAppTokenRoutes } from './messaging/routes/graph-app-token.ts';
 import { graphDebugTokenRoutes } from './messaging/routes/graph-debug-token.ts';
 import { paymentConfigurationOauthRoutes } from './messaging/routes/payment-configurations.ts';
+import { templateSampleRoutes } from './messaging/routes/template-samples.ts';
 import { graphPathOf, rewriteGraphUrl } from './messaging/graph-paths.ts';
 import { withMergedSlashes } from './http/duplicate-slashes.ts';
 import { webPlugin } from './web/plugin.ts';
@@ -190,6 +191,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(graphDebugTokenRoutes, { deps });
   // The sandbox's payment gateway OAuth link: opened by a browser without a key, the token is its credential.
   await app.register(paymentConfigurationOauthRoutes, { deps });
+  // A template's header sample (example.header_handle as a template read shows it): the signed URL is its credential.
+  await app.register(templateSampleRoutes, { deps });
   await app.register(metaWebhookRoutes, { deps });
 
   // Anything outside the API prefixes: a plain JSON error.

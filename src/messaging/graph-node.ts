@@ -30,6 +30,7 @@ import { graphPathOf, isKeysWaba, NUMERIC } from './graph-paths.ts';
 import { phoneNumberNode } from './phone-number-node.ts';
 import { flowNode } from './routes/flows-node.ts';
 import { templateNode } from './templates/list.ts';
+import { showSampleUrlsIn } from './templates/sample-url.ts';
 import { fieldsParam } from './graph-node-fields.ts';
 import { wabaNode } from './waba-node.ts';
 import { graphParams } from './graph-params.ts';
@@ -71,6 +72,7 @@ async function answerNode(deps: Deps, meta: MetaCloudApi, request: FastifyReques
   const flow = await flowNode(deps, request, ch, id);
   if (flow || !get) return flow;
   const template = await templateNode(deps, ch.waba_account_id, id, fieldsParam(request));
+  if (template) await showSampleUrlsIn(deps, ch.waba_account_id, [template]);
   return template && { answer: template };
 }
 

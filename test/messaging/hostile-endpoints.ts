@@ -405,6 +405,8 @@ function graphEdgeEndpoints(): EndpointProfile[] {
       valid: templateEdit,
       // hello_world is UTILITY. After the first edit it is PENDING (in review): later edits are refused, in Meta's body.
       mayAccept: validatedBy((b) => parseTemplateEdit(b, 'UTILITY')),
+      // Graph's template edit takes query, form and multipart parameters too (templates/graph-input.ts).
+      forms: true,
       queryExpect: 'either',
       // An edit sends the template back to review: the isolated WABA's hello_world, which no send uses.
       isolated: true,

@@ -260,7 +260,7 @@ describe.each(dbKinds())('template library on a number on Meta network (%s)', (k
     const res = await m.t.get('/message_template_library', { headers: channelKey(m.p.channel_api_key), query: { topic: 'PAYMENTS', search: 'bill' } });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual([{ name: 'meta_entry', language: 'en_US', category: 'UTILITY', body: 'From Meta {{1}}.' }]);
-    expect(res.body.paging.next).toBe(`${m.t.deps.config.publicUrl}/message_template_library?topic=PAYMENTS&after=QR`);
+    expect(res.body.paging.next).toBe(`${m.t.deps.config.publicUrl}/message_template_library?topic=PAYMENTS&search=bill&after=QR`); // the caller's query kept (page-links.ts)
     const asked = m.graph.requests.filter((r) => r.path.includes('/message_template_library'));
     expect(asked).toHaveLength(1);
     const url = new URL(asked[0]!.path, 'http://graph');

@@ -119,8 +119,9 @@ describeEachDb('templates, profile and health of a Meta number, through Meta', (
       data,
       paging: {
         cursors: { before: 'QVFIUmJ', after: 'QVFIUkx' },
-        next: `${t.baseUrl}/message_templates?limit=2&status=APPROVED&after=QVFIUkx`,
-        previous: `${t.baseUrl}/message_templates?limit=2&status=APPROVED&before=QVFIUmJ`,
+        // The caller's URL and query (name, fields kept), Meta's cursor on it (messaging/page-links.ts).
+        next: `${t.baseUrl}/message_templates?limit=2&status=APPROVED&name=order&fields=name%2Clanguage%2Cstatus&after=QVFIUkx`,
+        previous: `${t.baseUrl}/message_templates?limit=2&status=APPROVED&name=order&fields=name%2Clanguage%2Cstatus&before=QVFIUmJ`,
       },
     });
     expect(graph.requests).toHaveLength(1);
@@ -133,7 +134,7 @@ describeEachDb('templates, profile and health of a Meta number, through Meta', (
     graph.respond({ status: 200, json: { data: [], paging: {} } });
     const next = keep(await t.get(res.body.paging.next.slice(t.baseUrl.length), { headers: key }));
     expect(next.status).toBe(200);
-    expect(parts(graph.requests[1]!).query).toEqual({ limit: '2', status: 'APPROVED', after: 'QVFIUkx' });
+    expect(parts(graph.requests[1]!).query).toEqual({ limit: '2', status: 'APPROVED', name: 'order', fields: 'name,language,status', after: 'QVFIUkx' });
   });
 
   it('creating a template: POST /v1/configs/templates (201) and POST /message_templates (200) send the body to Meta as written', async () => {

@@ -11,13 +11,15 @@
 // size on disk is the offset (bytes that reached the disk before a disconnect count; the row's
 // file_offset follows it after every POST). A session not completed within 7 days, and a handle
 // 30 days after it was issued (Meta's handles do not last forever either), are removed with their
-// file by the hourly maintenance (pruneResumableUploads).
+// file by the hourly maintenance (pruneResumableUploads), unless a template still names the handle
+// (its header sample, templates/sample-url.ts).
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, finished, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { sql } from 'kysely';
 import type { ResumableUploadsTable } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { base62 } from '../../ids.ts';
@@ -28,7 +30,7 @@ import { discard, UploadAborted } from './intake.ts';
 import { graphNodeNotFound } from './not-found.ts';
 import { mediaRoot } from './store.ts';
 import { leaseTiming, takeLease, type Lease } from './upload-lease.ts';
-import { contentMismatch, SNIFF_BYTES } from './upload-sniff.ts';
+import { contentMismatch, sniff, SNIFF_BYTES } from './upload-sniff.ts';
 
 export type UploadSession = ResumableUploadsTable;
 
@@ -56,25 +58,42 @@ export const MAX_KEPT_PER_CHANNEL = 10 * MAX_FILE_LENGTH;
 /** Our session ids: 32 base62 characters (anything else is not one of ours). */
 const SESSION_ID = /^[0-9A-Za-z]{32}$/;
 
+/** file_length (and file_type, as '') of a session created without them: known once its bytes arrive. */
+export const UNDECLARED = 0;
+
 export interface NewSession {
   file_name?: unknown;
   file_length?: unknown;
   file_type?: unknown;
 }
 
-/** Checks the query of POST /uploads; the errors name the parameter, as Graph's do. */
+/**
+ * Checks the query of POST /uploads; the errors name the parameter, as Graph's do.
+ *
+ * file_length and file_type may be left out: Odoo's "Test Connection" creates a session with
+ * neither (`POST /{app-id}/uploads?access_token=…`, whatsapp_api.py `_test_connection`) and expects
+ * its `{"id":"upload:…"}`, so Meta issues one. What Meta then checks is not documented; our rule
+ * (inferred from that client): such a session is answered 0 for either (UNDECLARED), its bytes are
+ * capped while they stream at MAX_FILE_LENGTH (and the number's MAX_KEPT_PER_CHANNEL), the POST
+ * that sends them completes it at the length that arrived, and a missing type is read from the
+ * file's first bytes (upload-sniff.ts), one of UPLOAD_FILE_TYPES or refused.
+ */
 export function parseNewSession(q: NewSession): { fileName: string; fileLength: number; fileType: string } {
   const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
   const lengthText = one(q.file_length);
-  if (lengthText === undefined || lengthText === '') throw fail('file_length', 'is required: the file size in bytes');
-  if (typeof lengthText !== 'string' || !/^\d{1,12}$/.test(lengthText)) throw fail('file_length', 'must be a positive integer (the file size in bytes)');
-  const fileLength = Number(lengthText);
-  if (fileLength < 1) throw fail('file_length', 'must be a positive integer (the file size in bytes)');
-  if (fileLength > MAX_FILE_LENGTH) throw fail('file_length', `must be at most ${MAX_FILE_LENGTH} bytes (got ${fileLength})`);
+  let fileLength = UNDECLARED;
+  if (lengthText !== undefined && lengthText !== '') {
+    if (typeof lengthText !== 'string' || !/^\d{1,12}$/.test(lengthText)) throw fail('file_length', 'must be a positive integer (the file size in bytes)');
+    fileLength = Number(lengthText);
+    if (fileLength < 1) throw fail('file_length', 'must be a positive integer (the file size in bytes)');
+    if (fileLength > MAX_FILE_LENGTH) throw fail('file_length', `must be at most ${MAX_FILE_LENGTH} bytes (got ${fileLength})`);
+  }
   const typeText = one(q.file_type);
-  if (typeText === undefined || typeText === '') throw fail('file_type', `is required: one of ${UPLOAD_FILE_TYPES.join(', ')}`);
-  const fileType = typeof typeText === 'string' ? typeText.trim().toLowerCase() : '';
-  if (!(UPLOAD_FILE_TYPES as readonly string[]).includes(fileType)) throw fail('file_type', `must be one of ${UPLOAD_FILE_TYPES.join(', ')} (got ${JSON.stringify(String(typeText).slice(0, 100))})`);
+  let fileType = '';
+  if (typeText !== undefined && typeText !== '') {
+    fileType = typeof typeText === 'string' ? typeText.trim().toLowerCase() : '';
+    if (!(UPLOAD_FILE_TYPES as readonly string[]).includes(fileType)) throw fail('file_type', `must be one of ${UPLOAD_FILE_TYPES.join(', ')} (got ${JSON.stringify(String(typeText).slice(0, 100))})`);
+  }
   // Meta's reference marks file_name optional; it is only kept (and shown nowhere yet).
   const nameText = one(q.file_name);
   if (nameText !== undefined && typeof nameText !== 'string') throw fail('file_name', 'must be a string');
@@ -82,18 +101,23 @@ export function parseNewSession(q: NewSession): { fileName: string; fileLength: 
   return { fileName: nameText ?? '', fileLength, fileType };
 }
 
+/** What the number's other live sessions and handles hold (file_length summed; an undeclared session counts what it has received). */
+async function keptByChannel(deps: Deps, channelId: string, exceptId?: string): Promise<number> {
+  let q = deps.db.kysely
+    .selectFrom('resumable_uploads')
+    .select(sql<string | number | null>`sum(coalesce(nullif(file_length, 0), file_offset))`.as('total'))
+    .where('channel_id', '=', channelId)
+    .where('expires_at', '>', deps.clock.now().toISOString());
+  if (exceptId !== undefined) q = q.where('id', '!=', exceptId);
+  return Number((await q.executeTakeFirst())?.total ?? 0);
+}
+
 /** Creates a session and its empty file. */
 export async function createSession(deps: Deps, channel: ChannelRow, input: { fileName: string; fileLength: number; fileType: string }): Promise<UploadSession> {
   // A cap on what one number keeps in sessions (7 days each, 30 with a handle): without it one key
   // could fill the data directory at 100 MB a session. Expired sessions do not count (the hourly
   // maintenance removes them).
-  const kept = await deps.db.kysely
-    .selectFrom('resumable_uploads')
-    .select((eb) => eb.fn.sum<string | number | null>('file_length').as('total'))
-    .where('channel_id', '=', channel.id)
-    .where('expires_at', '>', deps.clock.now().toISOString())
-    .executeTakeFirst();
-  const total = Number(kept?.total ?? 0);
+  const total = await keptByChannel(deps, channel.id);
   if (total + input.fileLength > MAX_KEPT_PER_CHANNEL) {
     throw fail('file_length', `would bring this number's kept uploads to more than ${MAX_KEPT_PER_CHANNEL} bytes (${total} kept now; sessions expire after 7 days, handles after 30)`);
   }
@@ -139,7 +163,7 @@ export async function findSession(deps: Deps, channel: ChannelRow, id: string, m
 export async function receivedBytes(deps: Deps, session: UploadSession): Promise<number> {
   if (session.handle) return session.file_length;
   try {
-    return Math.min((await stat(uploadFilePath(deps, session.id))).size, session.file_length);
+    return Math.min((await stat(uploadFilePath(deps, session.id))).size, session.file_length === UNDECLARED ? MAX_FILE_LENGTH : session.file_length);
   } catch {
     return session.file_offset;
   }
@@ -235,21 +259,26 @@ export async function receiveChunk(
       }
       throw refuse(`${sessionName(session.id)} is complete (${session.file_length} bytes); its handle was issued by the POST that completed it`);
     }
+    // A session without file_length: its bytes may run to MAX_FILE_LENGTH, or what the number's
+    // other uploads leave of MAX_KEPT_PER_CHANNEL (the cap its creation could not check).
+    const undeclared = session.file_length === UNDECLARED;
+    const limit = undeclared ? Math.min(MAX_FILE_LENGTH, MAX_KEPT_PER_CHANNEL - (await keptByChannel(deps, session.channel_id, session.id))) : session.file_length;
     if (offset !== received)
       throw refuse(`file_offset ${offset} does not match the bytes received so far: resume at file_offset ${received} (GET /${sessionName(session.id)} answers it)`);
-    if (declared !== undefined && Number.isFinite(declared) && offset + declared > session.file_length)
-      throw refuse(`the body (${declared} bytes from file_offset ${offset}) would exceed file_length ${session.file_length}: at most ${session.file_length - offset} more bytes are expected`);
+    if (declared !== undefined && Number.isFinite(declared) && offset + declared > limit)
+      throw refuse(tooLong(session, limit, offset, declared));
     stop.signal.throwIfAborted();
-    await appendBody(deps, session, body, offset, stop.signal);
+    await appendBody(deps, session, body, offset, limit, stop.signal);
     stop.signal.throwIfAborted();
     const now = await receivedBytes(deps, session);
-    if (now < session.file_length) {
+    // Undeclared: the POST that brought bytes completes the file at the length that arrived.
+    if (undeclared ? now === 0 : now < session.file_length) {
       await deps.db.kysely.updateTable('resumable_uploads').set({ file_offset: now }).where('id', '=', session.id).execute();
       // Meta answers the handle only for the POST that completes the file; a POST that leaves
       // the file short answers what GET does, so a client sees where to resume.
       return { id: sessionName(session.id), file_offset: now };
     }
-    return { h: await complete(deps, session) };
+    return { h: await complete(deps, undeclared ? { ...session, file_length: now } : session) };
   } catch (err) {
     discard(body, cutOff);
     throw err;
@@ -259,14 +288,21 @@ export async function receiveChunk(
   }
 }
 
+/** Why a body is refused as too long: past the declared file_length, or past the cap of a session without one. */
+function tooLong(session: UploadSession, limit: number, offset: number, declared?: number): string {
+  const body = declared === undefined ? 'the body' : `the body (${declared} bytes from file_offset ${offset})`;
+  if (session.file_length !== UNDECLARED) return `${body} would exceed file_length ${session.file_length}: at most ${Math.max(limit - offset, 0)} more bytes are expected from file_offset ${offset}`;
+  return `${body} would exceed ${limit} bytes, the most this session (created without file_length) may take: at most ${MAX_FILE_LENGTH} bytes a file, ${MAX_KEPT_PER_CHANNEL} kept by a number`;
+}
+
 /** Streams the body onto the end of the file; over file_length: cut back to `offset` and refused. */
-async function appendBody(deps: Deps, session: UploadSession, body: Readable, offset: number, signal: AbortSignal): Promise<void> {
-  const room = session.file_length - offset;
+async function appendBody(deps: Deps, session: UploadSession, body: Readable, offset: number, limit: number, signal: AbortSignal): Promise<void> {
+  const room = limit - offset;
   let n = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       n += chunk.length;
-      if (n > room) return cb(refuse(`the body would exceed file_length ${session.file_length}: at most ${room} more bytes are expected from file_offset ${offset}`));
+      if (n > room) return cb(refuse(tooLong(session, limit, offset)));
       cb(null, chunk);
     },
   });
@@ -302,6 +338,16 @@ async function appendBody(deps: Deps, session: UploadSession, body: Readable, of
 /** The file is whole: its first bytes checked against file_type (upload-sniff.ts), its hash, a handle, and 30 more days. */
 async function complete(deps: Deps, session: UploadSession): Promise<string> {
   const head = await readHead(uploadFilePath(deps, session.id));
+  if (session.file_type === '') {
+    // Created without file_type: the file's kind, one of the types a session may declare.
+    const kind = sniff(head);
+    if (!kind || !(UPLOAD_FILE_TYPES as readonly string[]).includes(kind)) {
+      await rm(uploadFilePath(deps, session.id), { force: true });
+      await deps.db.kysely.deleteFrom('resumable_uploads').where('id', '=', session.id).where('handle', 'is', null).execute();
+      throw metaError(400, 100, 'Invalid parameter', `file_type: ${sessionName(session.id)} was created without file_type and its bytes are ${kind ?? 'none of the recognised types'}, not one of ${UPLOAD_FILE_TYPES.join(', ')}; its bytes were removed, create a new session (with file_type)`);
+    }
+    session = { ...session, file_type: kind };
+  }
   const mismatch = contentMismatch(session.file_type, head);
   if (mismatch) {
     // The session is spent: its file and row go (a client starts a new session with the right type).
@@ -317,7 +363,7 @@ async function complete(deps: Deps, session: UploadSession): Promise<string> {
   const now = deps.clock.now();
   const res = await deps.db.kysely
     .updateTable('resumable_uploads')
-    .set({ file_offset: session.file_length, handle, sha256: hash.digest('hex'), completed_at: now.toISOString(), expires_at: new Date(now.getTime() + HANDLE_TTL_MS).toISOString() })
+    .set({ file_offset: session.file_length, file_length: session.file_length, file_type: session.file_type, handle, sha256: hash.digest('hex'), completed_at: now.toISOString(), expires_at: new Date(now.getTime() + HANDLE_TTL_MS).toISOString() })
     .where('id', '=', session.id)
     .where('handle', 'is', null)
     .executeTakeFirst();
@@ -349,10 +395,27 @@ export async function findHandle(deps: Deps, wabaAccountId: string, handle: stri
 /** Removes expired sessions and handles with their files (run by the hourly maintenance, src/maintenance.ts). */
 export async function pruneResumableUploads(deps: Deps): Promise<number> {
   const now = deps.clock.now().toISOString();
-  const gone = await deps.db.kysely.selectFrom('resumable_uploads').select('id').where('expires_at', '<=', now).limit(10_000).execute();
-  for (const { id } of gone) {
+  const gone = await deps.db.kysely.selectFrom('resumable_uploads').select(['id', 'handle', 'waba_account_id']).where('expires_at', '<=', now).limit(10_000).execute();
+  let removed = 0;
+  for (const { id, handle, waba_account_id } of gone) {
+    // A handle a template of its WABA still names is the template's header sample (shown as a URL
+    // by templates/sample-url.ts): it is kept another HANDLE_TTL_MS. A handle holds no LIKE wildcard.
+    if (handle && /^[A-Za-z0-9+/=:]+$/.test(handle)) {
+      const named = await deps.db.kysely
+        .selectFrom('templates')
+        .select('id')
+        .where('waba_account_id', '=', waba_account_id)
+        .where('components', 'like', `%${handle}%`)
+        .limit(1)
+        .executeTakeFirst();
+      if (named) {
+        await deps.db.kysely.updateTable('resumable_uploads').set({ expires_at: new Date(deps.clock.now().getTime() + HANDLE_TTL_MS).toISOString() }).where('id', '=', id).execute();
+        continue;
+      }
+    }
     await rm(uploadFilePath(deps, id), { force: true });
     await deps.db.kysely.deleteFrom('resumable_uploads').where('id', '=', id).execute();
+    removed++;
   }
-  return gone.length;
+  return removed;
 }

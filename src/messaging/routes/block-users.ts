@@ -18,6 +18,7 @@ import { blockAnswer, blockUsers, listBlockedUsers, parseBlockBody, unblockUsers
 import { invalidParameter } from '../errors.ts';
 import { isObj } from '../validate/check.ts';
 import { withQuery } from '../../network/meta/cloud-api.ts';
+import { callerPageUrl, requestOrigin, withCallerPaging } from '../page-links.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Block users'];
@@ -86,13 +87,12 @@ export const blockUserRoutes: FastifyPluginAsync<MessagingOptions> = async (app,
     async (request, reply) => {
       const ch = request.channel!;
       const q = request.query as ListQuery;
+      // paging.next/previous: the URL the caller used (a Graph path stays one), its query kept, with the cursor (page-links.ts).
+      const url = callerPageUrl(request, requestOrigin(request));
       if (ch.network === 'meta') {
-        return send(reply, 200, await meta.json(ch, 'GET', (c) => withQuery(`${c.phoneNumberId}/block_users`, { limit: q.limit, after: q.after, before: q.before })));
+        return send(reply, 200, withCallerPaging(await meta.json(ch, 'GET', (c) => withQuery(`${c.phoneNumberId}/block_users`, { limit: q.limit, after: q.after, before: q.before })), url));
       }
-      // paging.next/previous: this same path (a Graph path stays one) with the cursor, as Graph links its pages.
-      const path = request.originalUrl.split('?')[0]!;
-      const base = `${request.protocol}://${request.host}${path}`;
-      const pageUrl = (cursor: { after?: string; before?: string }, limit: number) => withQuery(base, { limit: String(limit), ...cursor });
+      const pageUrl = (cursor: { after?: string; before?: string }, limit: number) => url({ limit: String(limit), ...cursor });
       return send(reply, 200, await listBlockedUsers(deps, ch, q, pageUrl));
     },
   );

@@ -15,6 +15,7 @@ import { createFlow, deleteFlow, updateFlowMetadata } from '../flows/service.ts'
 import { flowWithFields, parseFlowFields } from '../flows/fields.ts';
 import { discardBody } from '../flows/asset-upload.ts';
 import { withQuery } from '../../network/meta/cloud-api.ts';
+import { callerPageUrl, withCallerPaging } from '../page-links.ts';
 import { isObj } from '../validate/check.ts';
 import { cloud, Created, CREATE_DESCRIPTION, CreateFormFields, Fields, FlowList, FlowParams, ListQuery, security, Success, tags } from './flows-schemas.ts';
 import { flowIdOf, graphErrors, scopeOf, toMeta, wabaOf } from './flows-graph.ts';
@@ -39,7 +40,9 @@ export function listFlowsRoute(app: FastifyInstance, { deps, meta }: MessagingOp
     async (request) => {
       const ch = request.channel!;
       const q = request.query as { fields?: string; limit?: string; after?: string; before?: string };
-      if (ch.network === 'meta') return toMeta(meta, ch, 'GET', (w) => withQuery(`${w}/flows`, { fields: q.fields, limit: q.limit, after: q.after, before: q.before }));
+      // paging.next/previous: the URL the caller used, its query kept (page-links.ts).
+      const url = callerPageUrl(request, deps.config.publicUrl);
+      if (ch.network === 'meta') return withCallerPaging(await toMeta(meta, ch, 'GET', (w) => withQuery(`${w}/flows`, { fields: q.fields, limit: q.limit, after: q.after, before: q.before })), url);
       const fields = parseFlowFields(q.fields, DEFAULT_FLOW_FIELDS);
       const limit = pageLimit(q.limit);
       let offset = 0;
@@ -50,14 +53,12 @@ export function listFlowsRoute(app: FastifyInstance, { deps, meta }: MessagingOp
       if (rows.length === 0) return { data };
       const before = encodeCursor(offset);
       const after = encodeCursor(offset + rows.length);
-      const common: Record<string, string> = { limit: String(limit), ...(q.fields ? { fields: q.fields } : {}) };
-      const url = (p: Record<string, string>) => `${deps.config.publicUrl}/flows?${new URLSearchParams({ ...common, ...p }).toString()}`;
       return {
         data,
         paging: {
           cursors: { before, after },
-          ...(offset + rows.length < total ? { next: url({ after }) } : {}),
-          ...(offset > 0 ? { previous: url({ before }) } : {}),
+          ...(offset + rows.length < total ? { next: url({ limit: String(limit), after }) } : {}),
+          ...(offset > 0 ? { previous: url({ limit: String(limit), before }) } : {}),
         },
       };
     },

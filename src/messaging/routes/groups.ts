@@ -32,6 +32,7 @@ import { isoNow } from '../../clock.ts';
 import { metaError } from '../errors.ts';
 import { askedFields, fieldsParam, nonexistingField } from '../graph-node-fields.ts';
 import { withQuery } from '../../network/meta/cloud-api.ts';
+import { callerPageUrl, requestOrigin } from '../page-links.ts';
 import { emitGroupEvent } from '../group-webhooks.ts';
 import { encodeGraphCursor, graphCursorPage, graphPaging } from '../graph-params.ts';
 import {
@@ -95,7 +96,7 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
   app.get('/groups', { config, schema: { tags, security, summary: "The number's active groups, paged with Graph cursors", querystring: Paging } }, async (request) => {
     const q = request.query as { limit?: string; after?: string; before?: string };
     const m = atMeta(request);
-    if (m) return listMetaGroups(meta, m, q);
+    if (m) return listMetaGroups(meta, m, q, callerPageUrl(request, deps.config.publicUrl));
     const ch = channelOf(request);
     const { limit, after, before } = graphCursorPage(q, GROUP_CURSOR);
     let sel = db.selectFrom('groups').select(['id', 'subject', 'created_at']).where('channel_id', '=', ch.id);
@@ -109,8 +110,9 @@ export const groupRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { d
     if (page.length === 0) return { data: { groups }, paging: { cursors: {} } };
     const first = encodeGraphCursor('g', page[0]!.id);
     const last = encodeGraphCursor('g', page[page.length - 1]!.id);
-    const base = `${request.protocol}://${request.host}${request.originalUrl.split('?')[0]}`;
-    const pageUrl = (cursor: { after?: string; before?: string }, n: number) => withQuery(base, { limit: String(n), ...cursor });
+    // paging.next/previous: the URL the caller used, its query kept, with the cursor (page-links.ts).
+    const url = callerPageUrl(request, requestOrigin(request));
+    const pageUrl = (cursor: { after?: string; before?: string }, n: number) => url({ limit: String(n), ...cursor });
     return { data: { groups }, paging: graphPaging({ first, last, more, after, before, limit, pageUrl }) };
   });
 

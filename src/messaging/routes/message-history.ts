@@ -11,7 +11,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import { listHistoryEvents, listMessageHistory, type EventsQuery, type HistoryQuery, type PageUrl } from '../message-history.ts';
-import { withQuery } from '../../network/meta/cloud-api.ts';
+import { callerPageUrl, requestOrigin } from '../page-links.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Message history'];
@@ -22,10 +22,10 @@ const paging = {
   before: Type.Optional(Type.String({ maxLength: 600 })),
 };
 
-/** paging.next/previous: this same path (a Graph path stays one) with the cursor, as Graph links its pages. */
+/** paging.next/previous: the URL the caller used (a Graph path stays one), its query kept, with the cursor (page-links.ts). */
 function pageUrlOf(request: FastifyRequest, keep: Record<string, string | undefined>): PageUrl {
-  const base = `${request.protocol}://${request.host}${request.originalUrl.split('?')[0]!}`;
-  return (cursor, limit) => withQuery(base, { ...keep, limit: String(limit), ...cursor });
+  const url = callerPageUrl(request, requestOrigin(request));
+  return (cursor, limit) => url({ ...keep, limit: String(limit), ...cursor });
 }
 
 export const messageHistoryRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps }) => {

@@ -23,12 +23,15 @@ export const phoneNumberRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
         tags: ['Channel'],
         summary: "The numbers of the key's WABA, as Graph's /{waba-id}/phone_numbers lists them",
         security,
-        querystring: Type.Object({ fields: Type.Optional(Type.String({ maxLength: 500 })) }),
+        querystring: Type.Object({
+          fields: Type.Optional(Type.String({ maxLength: 500 })),
+          summary: Type.Optional(Type.String({ maxLength: 500, description: 'total_count (or true): adds summary.total_count, the number of numbers' })),
+        }),
       },
     },
     async (request, reply) => {
       const ch = request.channel!;
-      const fields = (request.query as { fields?: string }).fields;
+      const { fields, summary } = request.query as { fields?: string; summary?: string };
       if (ch.network === 'meta') return metaPhoneNumbers(meta, ch, fields);
       const numbers = await deps.db.kysely
         .selectFrom('channels')
@@ -41,7 +44,10 @@ export const phoneNumberRoutes: FastifyPluginAsync<MessagingOptions> = async (ap
       const data: Record<string, unknown>[] = [];
       for (const n of numbers) data.push(await phoneNumberNode(deps, n, fields));
       // Serialized here: each node holds the fields asked, which no one response schema describes.
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify({ data }));
+      // Graph's summary of this edge (Meta's reference documents total_count only): the whole list is one page.
+      const asked = summary === undefined ? [] : summary.split(',').map((f) => f.trim().toLowerCase());
+      const withSummary = asked.some((f) => f === 'total_count' || f === 'true' || f === '1');
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(withSummary ? { data, summary: { total_count: data.length } } : { data }));
     },
   );
 };

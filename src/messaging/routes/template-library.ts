@@ -9,6 +9,7 @@ import { Type } from 'typebox';
 import type { MessagingOptions } from '../plugin.ts';
 import { listLibrary, type LibraryQuery } from '../templates/library-list.ts';
 import { listMetaTemplateLibrary } from '../../network/meta/template-library-proxy.ts';
+import { callerPageUrl } from '../page-links.ts';
 
 const Q = (description: string) => Type.Optional(Type.String({ description, maxLength: 1024 }));
 const Query = Type.Object({
@@ -85,9 +86,10 @@ export const templateLibraryRoutes: FastifyPluginAsync<MessagingOptions> = async
     async (request) => {
       const ch = request.channel!;
       const q = request.query as LibraryQuery;
-      if (ch.network === 'meta') return listMetaTemplateLibrary(meta, ch, q);
-      const base = `${deps.config.publicUrl}/message_template_library`;
-      return listLibrary(q, (p) => `${base}?${new URLSearchParams(p).toString()}`);
+      // paging.next/previous: the URL the caller used, its query kept (page-links.ts).
+      const pageUrl = callerPageUrl(request, deps.config.publicUrl);
+      if (ch.network === 'meta') return listMetaTemplateLibrary(meta, ch, q, pageUrl);
+      return listLibrary(q, pageUrl);
     },
   );
 };

@@ -19,6 +19,11 @@ import type { Actor } from '../templates/store.ts';
 import { templateName } from '../templates/validate.ts';
 import { createMetaTemplate, deleteMetaTemplate, editMetaTemplate, getMetaTemplate, listMetaTemplates, type MetaTemplateQuery } from '../../network/meta/templates-proxy.ts';
 import { listMetaTemplates360 } from '../../network/meta/templates-360-list.ts';
+import multipart from '@fastify/multipart';
+import { addFormBodyParser, FORM_CONTENT_TYPE } from '../../partner-api/form-body.ts';
+import { templateParams } from '../templates/graph-input.ts';
+import { showSampleUrlsIn } from '../templates/sample-url.ts';
+import { callerPageUrl } from '../page-links.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Templates'];
@@ -38,6 +43,7 @@ const MetaQuery = Type.Object({
   status: Q('APPROVED, PENDING, REJECTED … (either casing)'),
   category: Q('AUTHENTICATION, MARKETING, UTILITY'),
   language: Q('e.g. en_US'),
+  summary: Q('total_count (or true): adds summary.total_count, the templates matching the filters; message_template_count: all of the WABA'),
 });
 const CreateBody = Type.Unknown({
   description:
@@ -63,6 +69,9 @@ const scopeOf = (ch: ChannelRow): TemplateScope => ({ partnerId: ch.partner_id, 
 const actorOf = (ch: ChannelRow): Actor => ({ user_id: ch.id, user_name: 'channel_api_key' });
 
 export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps, meta }) => {
+  // Graph's template create and edit also take forms and multipart bodies (templates/graph-input.ts).
+  await app.register(multipart);
+  addFormBodyParser(app);
   // ---- 360dialog: /v1/configs/templates ----
   app.get(
     '/v1/configs/templates',
@@ -70,7 +79,9 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
     async (request) => {
       const ch = request.channel!;
       if (ch.network === 'meta') return listMetaTemplates360(meta, ch, request.query as Record<string, string>);
-      return listTemplates(deps, ch.waba_account_id, request.query as Record<string, string>);
+      const list = await listTemplates(deps, ch.waba_account_id, request.query as Record<string, string>);
+      await showSampleUrlsIn(deps, ch.waba_account_id, list.waba_templates);
+      return list;
     },
   );
 
@@ -115,19 +126,34 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
     '/message_templates',
     { config: { flavour: 'cloud' }, schema: { tags, summary: "The WABA's templates (Meta format, cursor paging)", security, querystring: MetaQuery } },
     async (request) => {
-      if (request.channel!.network === 'meta') return listMetaTemplates(meta, request.channel!, request.query as MetaTemplateQuery);
-      const base = `${deps.config.publicUrl}/message_templates`;
-      return listTemplatesMeta(deps, request.channel!.waba_account_id, request.query as MetaListQuery, (p) => `${base}?${new URLSearchParams(p).toString()}`);
+      // paging.next/previous: the URL the caller used, its query kept (page-links.ts).
+      const pageUrl = callerPageUrl(request, deps.config.publicUrl);
+      if (request.channel!.network === 'meta') return listMetaTemplates(meta, request.channel!, request.query as MetaTemplateQuery, pageUrl);
+      const list = await listTemplatesMeta(deps, request.channel!.waba_account_id, request.query as MetaListQuery, pageUrl);
+      // A media header's sample as a URL, as Meta shows it (templates/sample-url.ts).
+      await showSampleUrlsIn(deps, request.channel!.waba_account_id, list.data);
+      return list;
     },
   );
 
   app.post(
     '/message_templates',
-    { config: { flavour: 'cloud' }, schema: { tags, summary: 'Create a template (Meta format)', security, body: CreateBody, response: { 200: Created } } },
+    {
+      config: { flavour: 'cloud' },
+      schema: {
+        tags,
+        summary: 'Create a template (Meta format): a JSON body, or the parameters in the query, a form or multipart (components as its JSON text), as Graph takes them',
+        security,
+        consumes: ['application/json', FORM_CONTENT_TYPE, 'multipart/form-data'],
+        body: CreateBody,
+        response: { 200: Created },
+      },
+    },
     async (request) => {
       const ch = request.channel!;
-      if (ch.network === 'meta') return createMetaTemplate(meta, ch, request.body);
-      const t = await createTemplate(deps, scopeOf(ch), request.body, actorOf(ch));
+      const body = await templateParams(request);
+      if (ch.network === 'meta') return createMetaTemplate(meta, ch, body);
+      const t = await createTemplate(deps, scopeOf(ch), body, actorOf(ch));
       return { id: t.id, status: t.status, category: t.category };
     },
   );
@@ -146,16 +172,18 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
         summary: "Edit a template by id (Meta's POST /{template-id}): components, category",
         security,
         params: Type.Object({ template_id: Type.String({ maxLength: 64 }) }),
-        body: Type.Unknown({ description: '{"components":[…],"category"?} — as Meta\'s template edit' }),
+        consumes: ['application/json', FORM_CONTENT_TYPE, 'multipart/form-data'],
+        body: Type.Unknown({ description: '{"components":[…],"category"?} — as Meta\'s template edit (or as query, form or multipart parameters)' }),
       },
     },
     async (request) => {
       const ch = request.channel!;
       const id = (request.params as { template_id: string }).template_id;
       if (!/^\d{1,20}$/.test(id)) throw graphNodeNotFound('POST', id);
-      if (ch.network === 'meta') return editMetaTemplate(meta, ch, id, request.body);
+      const body = await templateParams(request);
+      if (ch.network === 'meta') return editMetaTemplate(meta, ch, id, body);
       if (!(await findTemplateById(deps, ch.waba_account_id, id))) throw graphNodeNotFound('POST', id);
-      await editTemplate(deps, ch.waba_account_id, id, request.body, actorOf(ch));
+      await editTemplate(deps, ch.waba_account_id, id, body, actorOf(ch));
       return { success: true };
     },
   );
@@ -185,6 +213,7 @@ export const templateRoutes: FastifyPluginAsync<MessagingOptions> = async (app, 
       if (ch.network === 'meta') return getMetaTemplate(meta, ch, id, fields);
       const node = await templateNode(deps, ch.waba_account_id, id, fields);
       if (!node) throw graphNodeNotFound('GET', id);
+      await showSampleUrlsIn(deps, ch.waba_account_id, [node]);
       return node;
     },
   );

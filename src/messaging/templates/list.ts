@@ -105,6 +105,8 @@ export interface MetaListQuery {
   status?: string;
   category?: string;
   language?: string;
+  /** Graph's `summary`: total_count (or true), message_template_count; comma-separated. */
+  summary?: string;
 }
 
 const encodeCursor = (name: string, language: string) => Buffer.from(JSON.stringify([name, language])).toString('base64url');
@@ -188,7 +190,32 @@ export async function listTemplatesMeta(deps: Deps, wabaAccountId: string, q: Me
     if (hasNext) paging.next = pageUrl({ ...common, after });
     if (hasPrevious) paging.previous = pageUrl({ ...common, before });
   }
-  return { data, paging };
+  const asked = summaryAsked(q.summary);
+  if (!asked) return { data, paging };
+  const summary: Record<string, number> = {};
+  if (asked.total) summary.total_count = Number((await base.clearSelect().select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  if (asked.all) {
+    const all = deps.db.kysely.selectFrom('templates').where('waba_account_id', '=', wabaAccountId);
+    summary.message_template_count = Number((await all.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  }
+  return { data, paging, summary };
+}
+
+/**
+ * Graph's `summary` of the message_templates edge (Meta's reference documents total_count,
+ * message_template_count, message_template_limit and are_translations_complete): `total_count`
+ * counts the templates matching the list's filters, all pages together (Graph's total_count of an
+ * edge); `summary=true` (or 1) asks for it. `message_template_count` is every template of the
+ * WABA. The limit and translation status are Meta's account facts, which openwaba does not model,
+ * so those names (and unknown ones) are left out rather than refused: clients ask for them in one
+ * list with total_count. Undefined when no summary openwaba gives was asked for.
+ */
+function summaryAsked(raw: string | undefined): { total: boolean; all: boolean } | undefined {
+  if (raw === undefined) return undefined;
+  const asked = new Set(raw.split(',').map((f) => f.trim().toLowerCase()));
+  const total = asked.has('total_count') || asked.has('true') || asked.has('1');
+  const all = asked.has('message_template_count');
+  return total || all ? { total, all } : undefined;
 }
 
 /** One template of the WABA as Meta's template node (GET /{template-id}), or undefined when the WABA has no template of that id. */

@@ -6,6 +6,7 @@ import { transact } from '../../webhooks/outbox.ts';
 import { metaError } from '../errors.ts';
 import { checkFlowButtons } from './flow-buttons.ts';
 import { checkHeaderHandles } from './header-handles.ts';
+import { takeBackSampleUrls } from './sample-url.ts';
 import { isLibraryBody, parseLibraryTemplate } from './library-create.ts';
 import { scheduleReview, setTemplateStatus } from './review.ts';
 import { deleteTemplates, findTemplate, findTemplateById, insertTemplate, TEMPLATE_REVIEW_JOB, type Actor, type TemplateRow, type TemplateStatus } from './store.ts';
@@ -44,6 +45,8 @@ export async function createTemplate(deps: Deps, scope: TemplateScope, body: unk
   // flow deprecated between this check and the insert is harmless: it only stops being sendable.)
   if (await findTemplate(deps, scope.wabaAccountId, input.name, input.language)) throw duplicate(input.name, input.language);
   await checkFlowButtons(deps, scope, (body as { components?: unknown }).components);
+  // A sample URL a template read gave (sample-url.ts), posted back, stands for its handle.
+  await takeBackSampleUrls(deps, scope.wabaAccountId, input.components);
   // A media header's sample that is one of our upload handles must be a file of its kind.
   await checkHeaderHandles(deps, scope.wabaAccountId, input.components);
   try {
@@ -96,6 +99,7 @@ export async function editTemplate(deps: Deps, wabaAccountId: string, templateId
   const early = editRefusal(current);
   if (early) throw metaError(400, 100, 'Invalid parameter', early);
   await checkFlowButtons(deps, { partnerId: current.partner_id, wabaAccountId }, (body as { components?: unknown }).components);
+  await takeBackSampleUrls(deps, wabaAccountId, components);
   await checkHeaderHandles(deps, wabaAccountId, components);
   return transact(deps, async (tx) => {
     const t = await findTemplateById(deps, wabaAccountId, templateId, tx);

@@ -23,7 +23,7 @@ import { graphNodeNotFound } from '../../messaging/media/not-found.ts';
 import { isObj } from '../../messaging/validate/check.ts';
 import type { ChannelRow } from '../../services/channels.ts';
 import { withQuery, type GraphObject, type MetaCloudApi } from './cloud-api.ts';
-import { withOurPaging } from './templates-proxy.ts';
+import { withCallerPaging, type CallerPageUrl } from '../../messaging/page-links.ts';
 
 export type GroupEdge = 'invite_link' | 'participants' | 'join_requests';
 
@@ -64,10 +64,10 @@ function objectBody(body: unknown, what: string): GraphObject {
   return body;
 }
 
-/** GET /groups: Meta's `{data:{groups:[…]}, paging}` with its paging URLs pointing at our /groups. */
-export async function listMetaGroups(api: MetaCloudApi, channel: ChannelRow, q: { limit?: string; after?: string; before?: string }): Promise<GraphObject> {
+/** GET /groups: Meta's `{data:{groups:[…]}, paging}` with its paging URLs the caller's (page-links.ts). */
+export async function listMetaGroups(api: MetaCloudApi, channel: ChannelRow, q: { limit?: string; after?: string; before?: string }, pageUrl: CallerPageUrl): Promise<GraphObject> {
   const page = await api.json(channel, 'GET', (c) => withQuery(`${c.phoneNumberId}/groups`, { limit: q.limit, after: q.after, before: q.before }));
-  return withOurPaging(api.deps.config.publicUrl, page, '/groups');
+  return withCallerPaging(page, pageUrl);
 }
 
 /** POST /groups: Meta creates the group (its invite link comes in a group_lifecycle_update webhook). */

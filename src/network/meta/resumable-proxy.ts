@@ -45,7 +45,7 @@ export async function createMetaUploadSession(api: MetaCloudApi, channel: Channe
   if (appId === undefined) throw noMetaAppId();
   // Checked here as for a sandbox number (Meta's file types and openwaba's size cap): a clear 400 before Meta is asked.
   const s = parseNewSession(query);
-  const b = await api.json(channel, 'POST', () => withQuery(`${appId}/uploads`, { file_name: s.fileName, file_length: String(s.fileLength), file_type: s.fileType }));
+  const b = await api.json(channel, 'POST', () => withQuery(`${appId}/uploads`, { file_name: s.fileName, file_length: s.fileLength ? String(s.fileLength) : undefined, file_type: s.fileType }));
   if (typeof b.id !== 'string' || !b.id.startsWith('upload:')) throw badAnswer('an upload session without an upload: id');
   return b;
 }

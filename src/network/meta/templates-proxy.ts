@@ -7,34 +7,15 @@ import type { ChannelRow } from '../../services/channels.ts';
 import { withQuery, type GraphObject, type MetaCloudApi } from './cloud-api.ts';
 import { isObj } from '../../messaging/validate/check.ts';
 import { badAnswer } from './graph-errors.ts';
+import { withCallerPaging, type CallerPageUrl } from '../../messaging/page-links.ts';
 import { forgetMetaTemplateLists } from './templates-360-list.ts';
 
 /** A page of templates with their components may be large (Meta allows 1000 per page); one answer is read up to this. */
 export const TEMPLATE_LIST_MAX_BYTES = 16 * 1024 * 1024;
 
 /** The query parameters of Meta's list that are passed on (the route's schema names the same). */
-const LIST_PARAMS = ['limit', 'after', 'before', 'fields', 'name', 'status', 'category', 'language'] as const;
+const LIST_PARAMS = ['limit', 'after', 'before', 'fields', 'name', 'status', 'category', 'language', 'summary'] as const;
 export type MetaTemplateQuery = Partial<Record<(typeof LIST_PARAMS)[number], string>>;
-
-/**
- * One of Meta's paging URLs (`https://graph.facebook.com/v23.0/<waba>/message_templates?limit=25
- * &after=…`) as ours: `<public url><path>?…` (the template list's by default), the cursor and
- * filter parameters kept, Meta's access_token and appsecret_proof (present when a token was sent
- * as a parameter) dropped. Undefined when Meta's value is no URL.
- */
-export function ourPageUrl(publicUrl: string, metaUrl: unknown, path = '/message_templates'): string | undefined {
-  if (typeof metaUrl !== 'string') return undefined;
-  let url: URL;
-  try {
-    url = new URL(metaUrl);
-  } catch {
-    return undefined;
-  }
-  url.searchParams.delete('access_token');
-  url.searchParams.delete('appsecret_proof');
-  const q = url.searchParams.toString();
-  return `${publicUrl}${path}${q ? `?${q}` : ''}`;
-}
 
 /** A page of the WABA's templates from Meta, as Meta answered it. */
 export function metaTemplatePage(api: MetaCloudApi, channel: ChannelRow, query: MetaTemplateQuery): Promise<GraphObject> {
@@ -43,22 +24,9 @@ export function metaTemplatePage(api: MetaCloudApi, channel: ChannelRow, query: 
   return api.json(channel, 'GET', (c) => withQuery(`${c.wabaId}/message_templates`, params), undefined, { maxBytes: TEMPLATE_LIST_MAX_BYTES });
 }
 
-/** GET /message_templates: Meta's `{data, paging}` passed through, its paging URLs pointing at us. */
-export async function listMetaTemplates(api: MetaCloudApi, channel: ChannelRow, query: MetaTemplateQuery): Promise<GraphObject> {
-  return withOurPaging(api.deps.config.publicUrl, await metaTemplatePage(api, channel, query), '/message_templates');
-}
-
-/** A page of Meta's with its paging URLs (next, previous) pointing at our `path` (ourPageUrl); one that is no URL is dropped. */
-export function withOurPaging(publicUrl: string, page: GraphObject, path: string): GraphObject {
-  if (!isObj(page.paging)) return page;
-  const paging: GraphObject = { ...page.paging };
-  for (const k of ['next', 'previous'] as const) {
-    if (paging[k] === undefined) continue;
-    const url = ourPageUrl(publicUrl, paging[k], path);
-    if (url) paging[k] = url;
-    else delete paging[k];
-  }
-  return { ...page, paging };
+/** GET /message_templates: Meta's `{data, paging, summary?}` passed through, its paging URLs the caller's (page-links.ts). */
+export async function listMetaTemplates(api: MetaCloudApi, channel: ChannelRow, query: MetaTemplateQuery, pageUrl: CallerPageUrl): Promise<GraphObject> {
+  return withCallerPaging(await metaTemplatePage(api, channel, query), pageUrl);
 }
 
 /**

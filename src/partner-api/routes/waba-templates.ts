@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { getWabaAccount } from '../../services/waba-accounts.ts';
 import { listTemplates, TEMPLATE_LIST } from '../../messaging/templates/list.ts';
+import { showSampleUrlsIn } from '../../messaging/templates/sample-url.ts';
 import { createTemplate, deleteTemplateById, editTemplate } from '../../messaging/templates/service.ts';
 import { templateToWire } from '../../messaging/templates/store.ts';
 import { successMeta } from '../errors.ts';
@@ -83,7 +84,10 @@ export const wabaTemplateRoutes: FastifyPluginAsync<{ deps: Deps }> = async (fas
     async (request) => {
       limits.check('templateList', request.params.partner_id);
       const waba = await getWabaAccount(deps, request.params.partner_id, request.params.waba_account_id);
-      return listTemplates(deps, waba.id, request.query);
+      const list = await listTemplates(deps, waba.id, request.query);
+      // A media header's sample as a URL, as Meta shows it (messaging/templates/sample-url.ts).
+      await showSampleUrlsIn(deps, waba.id, list.waba_templates);
+      return list;
     },
   );
 
