@@ -2,6 +2,7 @@
 import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { LogLevel } from '../config.ts';
+import { mergeDuplicateSlashes } from './duplicate-slashes.ts';
 
 /** Fields never logged with their value, at the top of a log line or one level down ({err: {token}}). */
 const SECRET_FIELDS = ['password', 'api_key', 'access_token', 'token', 'secret'];
@@ -41,8 +42,12 @@ export function censorSecrets(obj: Record<string, unknown>): Record<string, unkn
   return out ?? obj;
 }
 
-/** The path of a flow's preview link (web/flow-preview.ts), whose last segment is the link's token. */
-const PREVIEW_LINK_PREFIX = '/flows/preview/';
+/**
+ * Paths whose rest is a credential, logged as the prefix and CENSOR: a flow's preview link
+ * (web/flow-preview.ts: its last segment is the link's token) and a template's header sample
+ * (messaging/templates/sample-url.ts: a keyless URL whose session and signature fetch the file).
+ */
+const SECRET_PATH_PREFIXES = ['/flows/preview/', '/template_samples/'];
 
 /**
  * Query parameters whose values are secrets: Meta's hub.verify_token and the verify_token a client
@@ -64,9 +69,11 @@ function decodedName(raw: string): string {
 }
 
 /** The URL as logged: a flow preview link without its token, secret query values censored. */
-export function loggedUrl(url: string): string {
-  // A flow preview link's path is its secret (messaging/flows/preview.ts), whatever its query.
-  if (url.startsWith(PREVIEW_LINK_PREFIX)) return `${PREVIEW_LINK_PREFIX}${CENSOR}`;
+export function loggedUrl(raw: string): string {
+  // As routed: duplicate slashes merged (http/duplicate-slashes.ts), so `//flows/preview/…` is known too.
+  const url = mergeDuplicateSlashes(raw);
+  // A secret path is censored whatever its query.
+  for (const prefix of SECRET_PATH_PREFIXES) if (url.startsWith(prefix)) return `${prefix}${CENSOR}`;
   const q = url.indexOf('?');
   if (q === -1 || !MAY_HOLD_SECRET.test(url.slice(q))) return url;
   const hash = url.indexOf('#', q);

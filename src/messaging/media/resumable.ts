@@ -234,6 +234,7 @@ export async function receiveChunk(
     throw err;
   }
   let release: (() => void) | undefined;
+  let holdRoom: (() => void) | undefined;
   let lease: Lease | undefined;
   // Stops this POST's writing (a later POST to the session, or a lost lease): its reason is the answer.
   const stop = new AbortController();
@@ -262,7 +263,13 @@ export async function receiveChunk(
     // A session without file_length: its bytes may run to MAX_FILE_LENGTH, or what the number's
     // other uploads leave of MAX_KEPT_PER_CHANNEL (the cap its creation could not check).
     const undeclared = session.file_length === UNDECLARED;
-    const limit = undeclared ? Math.min(MAX_FILE_LENGTH, MAX_KEPT_PER_CHANNEL - (await keptByChannel(deps, session.channel_id, session.id))) : session.file_length;
+    const kept = undeclared ? await keptByChannel(deps, session.channel_id, session.id) : 0;
+    // POSTs streaming into the number's other undeclared sessions right now: their bytes are not
+    // in the table until they end, so each holds its room here (read and taken with no await
+    // between, so parallel POSTs cannot each be given the same room). Per process: instances
+    // sharing a database could each give one such room at once, at most 100 MB apiece.
+    const limit = undeclared ? Math.min(MAX_FILE_LENGTH, MAX_KEPT_PER_CHANNEL - kept - (undeclaredInFlight.get(session.channel_id) ?? 0)) : session.file_length;
+    if (undeclared) holdRoom = holdUndeclaredRoom(session.channel_id, Math.max(limit, 0));
     if (offset !== received)
       throw refuse(`file_offset ${offset} does not match the bytes received so far: resume at file_offset ${received} (GET /${sessionName(session.id)} answers it)`);
     if (declared !== undefined && Number.isFinite(declared) && offset + declared > limit)
@@ -283,9 +290,26 @@ export async function receiveChunk(
     discard(body, cutOff);
     throw err;
   } finally {
+    holdRoom?.();
     await lease?.release().catch(() => {});
     release?.();
   }
+}
+
+/** Bytes that POSTs into sessions without file_length may still write, per number (this process). */
+const undeclaredInFlight = new Map<string, number>();
+
+/** Holds `bytes` of the number's room until the returned function is called (once). */
+function holdUndeclaredRoom(channelId: string, bytes: number): () => void {
+  undeclaredInFlight.set(channelId, (undeclaredInFlight.get(channelId) ?? 0) + bytes);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    const left = (undeclaredInFlight.get(channelId) ?? 0) - bytes;
+    if (left > 0) undeclaredInFlight.set(channelId, left);
+    else undeclaredInFlight.delete(channelId);
+  };
 }
 
 /** Why a body is refused as too long: past the declared file_length, or past the cap of a session without one. */

@@ -14,17 +14,27 @@ import { fail, isObj, type Obj } from '../validate/check.ts';
 
 /** The most a multipart field (or a `components` sent as a file part) may hold. */
 export const MAX_TEMPLATE_FIELD_BYTES = 512 * 1024;
+/** The most all of a multipart body's fields may hold together: the app's JSON body limit (app.ts bodyLimit), which multipart escapes. */
+export const MAX_TEMPLATE_BODY_BYTES = 1024 * 1024;
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A multipart body's fields; `components` may also come as a (JSON) file part. */
 async function multipartFields(request: FastifyRequest): Promise<Obj> {
   const out: Obj = {};
   const tooLarge = () => new ApiError(413, `a template field may be at most ${MAX_TEMPLATE_FIELD_BYTES} bytes`);
+  const bodyTooLarge = () => new ApiError(413, `a template's fields may be at most ${MAX_TEMPLATE_BODY_BYTES} bytes together`);
+  let total = 0;
+  // Counted as each part arrives: the 30 fields may not hold 30 × 512 KB in memory before the body is refused.
+  const count = (n: number) => {
+    total += n;
+    if (total > MAX_TEMPLATE_BODY_BYTES) throw bodyTooLarge();
+  };
   try {
     for await (const part of request.parts({ limits: { files: 1, fields: 30, parts: 31, fieldSize: MAX_TEMPLATE_FIELD_BYTES, fileSize: MAX_TEMPLATE_FIELD_BYTES } })) {
       if (RESERVED.has(part.fieldname)) throw invalidParameter('a form field has a reserved name');
       if (part.type === 'field') {
         if (part.valueTruncated) throw tooLarge();
+        count(part.fieldname.length + (typeof part.value === 'string' ? Buffer.byteLength(part.value) : 0));
         out[part.fieldname] = part.value;
         continue;
       }
@@ -34,6 +44,7 @@ async function multipartFields(request: FastifyRequest): Promise<Obj> {
       }
       const buf = await part.toBuffer();
       if (part.file.truncated) throw tooLarge();
+      count(buf.length);
       out.components = buf.toString('utf8');
     }
   } catch (err) {
