@@ -13,6 +13,7 @@ import { findTemplateById, templateToWire, type TemplateWire } from '../../messa
 import { CATEGORIES, templateName } from '../../messaging/templates/validate.ts';
 import { field, fmtTime, listForm, formAddress, hubOf, hubPage, pager, partnerPath, PAGE_SIZES } from './context.ts';
 import { showComponents } from './template-view.ts';
+import { allowSampleOrigin, headerSample, sampleCspHook } from './template-sample.ts';
 import { wabaChoices, wabaLabels } from './wabas.ts';
 
 /** The statuses a template can have (store.ts's TemplateStatus), offered by the status filter. */
@@ -101,9 +102,12 @@ export const templatePages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
     });
   });
 
-  app.get('/templates/:waba_account_id/:template_id', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/templates/:waba_account_id/:template_id', { schema: { hide: true }, onSend: sampleCspHook }, async (request, reply) => {
     const { partnerId } = hubOf(request);
     const { waba, t } = await partnerTemplate(deps, request);
+    // Its media header's sample as the APIs show it (the signed URL), before the page is drawn.
+    const sample = await headerSample(deps, waba.id, t.components);
+    allowSampleOrigin(request, reply, sample);
     const [languages, labels] = await Promise.all([languagesOf(deps, t), wabaLabels(deps, partnerId, [waba.id])]);
     // After the form that led here (post/redirect/get): what it did, while the review it started runs.
     const q = request.query as Record<string, unknown>;
@@ -125,6 +129,7 @@ export const templatePages: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
         modified_by: t.modified_by.user_name,
       },
       shown: showComponents(t.components),
+      sample,
       json: JSON.stringify(t.components, null, 2),
       languages: languages.map((l) => ({ language: l.language, href: templatePath(partnerId, l.waba_account_id, l.id), current: l.id === t.id, ...reviewOf(l) })),
       listHref: partnerPath(partnerId, `/templates?waba_account_id=${enc(waba.id)}`),
