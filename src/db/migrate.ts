@@ -46,6 +46,7 @@ import * as m0043 from './migrations/0043_sandbox_payments.ts';
 import * as m0044 from './migrations/0044_payment_configurations.ts';
 import * as m0045 from './migrations/0045_conversion_datasets.ts';
 import * as m0046 from './migrations/0046_official_business_account.ts';
+import * as m0047 from './migrations/0047_waba_webhook_headers.ts';
 
 // Migrations are listed in code (not read from a folder) so they work the same from source,
 // from tests and from a bundle.
@@ -96,6 +97,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0044_payment_configurations': m0044,
   '0045_conversion_datasets': m0045,
   '0046_official_business_account': m0046,
+  '0047_waba_webhook_headers': m0047,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

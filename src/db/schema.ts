@@ -94,6 +94,8 @@ export interface WabaAccountsTable {
   mm_lite_status: Generated<string>;
   /** Meta's WABA-level webhook override (migration 0027): where numbers without their own webhook URL deliver. */
   override_callback_uri: Generated<string | null>;
+  /** Custom headers (JSON) sent with deliveries to override_callback_uri, set by POST /waba_webhook (migration 0047). */
+  override_headers: Generated<string | null>;
 }
 
 export interface ChannelsTable {

@@ -41,7 +41,7 @@ registerTargetResolver('channel', async (deps, channelId) => {
     .selectFrom('channels')
     .leftJoin('waba_accounts', 'waba_accounts.id', 'channels.waba_account_id')
     .leftJoin('channel_webhook_app_secrets as s', 's.channel_id', 'channels.id')
-    .select(['channels.webhook_url', 'channels.webhook_headers', 'waba_accounts.override_callback_uri', 's.app_secret'])
+    .select(['channels.webhook_url', 'channels.webhook_headers', 'waba_accounts.override_callback_uri', 'waba_accounts.override_headers', 's.app_secret'])
     .where('channels.id', '=', channelId)
     .executeTakeFirst();
   if (!ch) return undefined;
@@ -52,8 +52,8 @@ registerTargetResolver('channel', async (deps, channelId) => {
   if (ch.webhook_url) return { url: ch.webhook_url, headers: parseStoredHeaders(ch.webhook_headers), secret: null, sign360: false, hubSecret };
   // No URL of the number's own: its WABA's override (CHANNEL_WEBHOOK_URL, the same order the
   // events were written by). The number's custom headers belong to its own URL and are not sent
-  // there: Meta's WABA override has none either. Meta signs the override's deliveries too.
-  return { url: ch.override_callback_uri ?? null, headers: {}, secret: null, sign360: false, hubSecret };
+  // there; the WABA's own (POST /waba_webhook, routes/waba-webhook.ts) are. Meta signs the override's deliveries too.
+  return { url: ch.override_callback_uri ?? null, headers: parseStoredHeaders(ch.override_headers), secret: null, sign360: false, hubSecret };
 });
 
 // The number's extra webhook destinations (POST /multi_webhook) get a copy of each event the

@@ -106,7 +106,7 @@ export function flavourOf(request: FastifyRequest): Flavour {
 }
 
 /** Paths the Cloud flavour owns besides the single-segment GET/DELETE /{media_id}. */
-const CLOUD_PREFIXES = ['/messages', '/media', '/message_templates', '/phone_numbers', '/whatsapp_business_profile', '/whatsapp_business/', '/health_status', '/flows', '/block_users', '/message_qrdls', '/whatsapp_commerce_settings', '/register', '/deregister', '/request_code', '/verify_code', '/configs/', '/sandbox/', '/uploads', '/calling', '/settings', '/calls', '/call_permissions', '/groups', '/message_history', '/oauth', '/payment_configuration', '/payments', '/dataset'];
+const CLOUD_PREFIXES = ['/messages', '/media', '/message_templates', '/phone_numbers', '/whatsapp_business_profile', '/whatsapp_business/', '/health_status', '/flows', '/block_users', '/message_qrdls', '/whatsapp_commerce_settings', '/register', '/deregister', '/request_code', '/verify_code', '/configs/', '/sandbox/', '/uploads', '/calling', '/settings', '/calls', '/call_permissions', '/groups', '/message_history', '/oauth', '/payment_configuration', '/payments', '/dataset', '/marketing'];
 
 /**
  * The messaging flavour a path belongs to, for errors raised before any route matched (a URL

@@ -54,6 +54,7 @@ import { ApiError } from '../errors.ts';
 import type { ChannelRow } from '../services/channels.ts';
 import { fbtrace, type MetaErrorInfo } from './errors.ts';
 import { graphNodeNotFound } from './media/not-found.ts';
+import { marketingAliasToRoot } from './marketing-paths.ts';
 
 /** Edges of a phone number node that openwaba serves at the root. */
 const PHONE_EDGES = new Set([
@@ -180,6 +181,12 @@ export function rewriteGraphUrl(req: IncomingMessage): string {
     const q = url.indexOf('?');
     const path = (q === -1 ? url : url.slice(0, q)).replace(/\/$/, '');
     if (path.indexOf('/', 1) === -1) return uploadSessionUrl(path.slice(1)) + (q === -1 ? '' : url.slice(q));
+  }
+  // /marketing/* and /v1/health_status (marketing-paths.ts).
+  const alias = marketingAliasToRoot(url, req.method ?? 'GET');
+  if (alias) {
+    if (alias.graph) (req as Marked)[GRAPH] = alias.graph;
+    return alias.url;
   }
   const hit = graphToRoot(url, req.method);
   if (!hit) return url;

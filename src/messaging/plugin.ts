@@ -50,6 +50,7 @@ import { callingRoutes } from './routes/calling.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { coexistenceRoutes } from './routes/coexistence.ts';
 import { graphMeRoutes } from './routes/graph-me.ts';
+import { marketingRoutes } from './routes/marketing.ts';
 import { graphNodeHook } from './graph-node.ts';
 import { graphMetrics } from '../network/meta/graph-metrics.ts';
 import { MetaCloudApi } from '../network/meta/cloud-api.ts';
@@ -147,6 +148,7 @@ export const messagingApi: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
   await app.register(groupRoutes, opts);
   await app.register(coexistenceRoutes, opts);
   await app.register(graphMeRoutes, opts);
+  await app.register(marketingRoutes, opts);
   // Last: GET/DELETE /{media_id} take any single-segment path the routes above do not.
   await app.register(mediaRoutes, opts);
 };

@@ -85,6 +85,7 @@ export async function createWabaAccount(
     mm_lite_status: 'ONBOARDED',
     // No WABA-level webhook override (migration 0027; POST /subscribed_apps sets one).
     override_callback_uri: null,
+    override_headers: null,
   };
   await tx.insertInto('waba_accounts').values(row).execute();
   // Meta gives every new WABA an approved hello_world template.

@@ -45,6 +45,7 @@ import { paymentEndpoints } from './hostile-payments.ts';
 import { conversionEventEndpoints } from './hostile-conversion-events.ts';
 import { officialBusinessAccountEndpoints } from './hostile-official-business-account.ts';
 import { graphMeEndpoints } from './hostile-graph-me.ts';
+import { sdkPathEndpoints } from './hostile-sdk-paths.ts';
 import { FLOW_ID, FLOW_SCREEN, MARKETING_TEMPLATE, MEDIA_ID, TEMPLATE, TEMPLATE_COMPONENTS } from './send-fixtures.ts';
 import { parseUserCallAnswer } from '../../src/messaging/sandbox-call-answer.ts';
 
@@ -885,6 +886,7 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...conversionEventEndpoints(),
     ...officialBusinessAccountEndpoints(),
     ...graphMeEndpoints(),
+    ...sdkPathEndpoints(webhookUrl),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
   ];
 }

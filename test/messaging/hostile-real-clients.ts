@@ -8,16 +8,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export function realClientEndpoints(webhookUrl: string, missingMediaId: string): EndpointProfile[] {
   return [
     { method: 'GET', path: '/waba_webhook', flavour: 'cloud', body: 'none' },
-    {
-      method: 'POST',
-      path: '/waba_webhook',
-      flavour: 'cloud',
-      body: 'json',
-      valid: [{ url: webhookUrl }, { url: '', headers: {} }],
-      mayAccept: (b) => isObj(b) && 'url' in b && Object.keys(b).every((k) => k === 'url' || k === 'headers'),
-      // Sets the WABA's webhook, where the WABA's numbers without a URL of their own deliver: a WABA of its own.
-      isolated: true,
-    },
+    // POST /waba_webhook: hostile-sdk-paths.ts (headers and override_all).
     { method: 'GET', path: '/media/{media_id}', flavour: 'cloud', body: 'none', params: { media_id: missingMediaId } },
     { method: 'DELETE', path: '/media/{media_id}', flavour: 'cloud', body: 'json', params: { media_id: missingMediaId } },
     { method: 'GET', path: '/v1/settings/application', flavour: 'onpremise', body: 'none' },

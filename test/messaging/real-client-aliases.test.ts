@@ -22,10 +22,10 @@ describeEachDb('real-client aliases', (kind) => {
 
   describe('/waba_webhook', () => {
     it('POST sets the WABA override (seen by GET and /subscribed_apps), scoped to the key; "" removes it', async () => {
-      expect((await t.get('/waba_webhook', { headers: key() })).body).toEqual({ url: null, headers: {} });
+      expect((await t.get('/waba_webhook', { headers: key() })).body).toMatchObject({ url: null, headers: {} });
       const res = await t.post('/waba_webhook', { headers: key(), json: { url: 'https://hooks.example.com/waba' } });
       expect(res.status, res.text).toBe(200);
-      expect(res.body).toEqual({ url: 'https://hooks.example.com/waba', headers: {} });
+      expect(res.body).toMatchObject({ url: 'https://hooks.example.com/waba', headers: {} });
       expect((await t.get('/waba_webhook', { headers: key() })).body.url).toBe('https://hooks.example.com/waba');
       const apps = await t.get('/subscribed_apps', { headers: key() });
       expect(apps.body.data[0].override_callback_uri).toBe('https://hooks.example.com/waba');
@@ -33,7 +33,7 @@ describeEachDb('real-client aliases', (kind) => {
       expect((await t.get('/v1/configs/webhook', { headers: key() })).body.url).toBeNull();
       expect((await t.get('/waba_webhook', { headers: key(q) })).body.url).toBeNull();
       const off = await t.post('/waba_webhook', { headers: key(), json: { url: '', headers: {} } });
-      expect(off.body).toEqual({ url: null, headers: {} });
+      expect(off.body).toMatchObject({ url: null, headers: {} });
       expect((await t.get('/subscribed_apps', { headers: key() })).body.data[0].override_callback_uri).toBeUndefined();
     });
 
@@ -44,7 +44,7 @@ describeEachDb('real-client aliases', (kind) => {
         { url: 'https://a_b.example.com/x' },
         { url: 5 },
         {},
-        { url: 'https://hooks.example.com/x', headers: { Authorization: 'Basic x' } },
+        { url: 'https://hooks.example.com/x', headers: { 'Content-Type': 'text/plain' } },
         { url: 'https://hooks.example.com/x', extra: 1 },
         [1],
       ]) {

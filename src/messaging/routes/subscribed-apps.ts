@@ -40,7 +40,7 @@ function wabaOf(ch: ChannelRow): string {
 }
 
 async function setWabaOverride(deps: Deps, ch: ChannelRow, url: string | null): Promise<void> {
-  await deps.db.kysely.updateTable('waba_accounts').set({ override_callback_uri: url, modified_at: isoNow(deps.clock) }).where('id', '=', wabaOf(ch)).execute();
+  await deps.db.kysely.updateTable('waba_accounts').set({ override_callback_uri: url, override_headers: null, modified_at: isoNow(deps.clock) }).where('id', '=', wabaOf(ch)).execute();
 }
 
 export const subscribedAppRoutes: FastifyPluginAsync<MessagingOptions> = async (app, { deps, meta }) => {
