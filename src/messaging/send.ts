@@ -141,7 +141,20 @@ export class Messenger {
     await this.writes.write(
       async (tx) => {
         const toBsuid = msg.userId !== undefined;
-        const steps = await network!.accept(deps, tx, { id, channel, waId: msg.waId, type: msg.type, isTemplate: msg.template !== undefined, acceptedAt: now, media, toBsuid, ...(group ? { group } : {}) });
+        const steps = await network!.accept(deps, tx, {
+          id,
+          channel,
+          waId: msg.waId,
+          type: msg.type,
+          isTemplate: msg.template !== undefined,
+          acceptedAt: now,
+          media,
+          toBsuid,
+          category,
+          ...(group ? { group } : {}),
+          ...(msg.bizOpaqueCallbackData !== undefined ? { opaque: msg.bizOpaqueCallbackData } : {}),
+          ...(msg.type === 'audio' && (msg.content as { voice?: unknown }).voice === true ? { voice: true } : {}),
+        });
         await insertMessage(tx, { ...outboundRow(channel, msg, { id, waId: msg.waId, category, at: iso }), plan: storedPlan(steps) });
         scheduleStatusPlan(deps, tx, steps);
       },

@@ -1,5 +1,8 @@
-// A message's status only moves forward: accepted → sent → delivered → read; failed ends it
-// (only before delivery). Each move is stored and, for the channel's webhook, written to the outbox.
+// A message's status only moves forward: accepted → sent → delivered → read (→ played, a voice
+// note's); failed ends it (only before delivery). Each move is stored and, for the channel's
+// webhook, written to the outbox. `played` is told, not stored: the row stays `read` (what
+// every count of read messages reads), and the plan, which takes each step once, keeps it from
+// being told twice.
 import { isGroupId } from './groups.ts';
 import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
@@ -13,12 +16,14 @@ import { isBsuid, sandboxBsuid } from '../network/bsuid.ts';
 import type { StepFacts } from './status-facts.ts';
 import type { StatusRecipient } from '../network/types.ts';
 
-export type OutboundStatus = 'sent' | 'delivered' | 'read' | 'failed';
+export type OutboundStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed';
 
-const RANK: Record<string, number> = { accepted: 0, received: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+const RANK: Record<string, number> = { accepted: 0, received: 0, sent: 1, delivered: 2, read: 3, played: 4, failed: 5 };
 
 export function canMove(from: string, to: OutboundStatus): boolean {
   if (to === 'failed') return from === 'accepted' || from === 'sent';
+  // A voice note is played once it was read (Meta's order); `from` is the stored status.
+  if (to === 'played') return from === 'read';
   return (RANK[to] ?? 0) > (RANK[from] ?? 0) && from !== 'failed';
 }
 
@@ -71,6 +76,10 @@ export interface StatusMove {
   reported?: ReportedStatus;
   /** A sandbox user's username and hidden number, as the network's plan carries them (network/types.ts). */
   recipient?: StatusRecipient;
+  /** The send's biz_opaque_callback_data, as the sandbox's plan carries it (network/types.ts). */
+  opaque?: string;
+  /** A utility template sent inside an open customer service window (free: see emitStatusEvent). */
+  freeInWindow?: true;
 }
 
 /** What the row keeps of its status plan after the move: the plan (null when done) and when its next step is due. */
@@ -111,7 +120,7 @@ async function advanceOne(
   }
   const last = taken[taken.length - 1]!;
   const moved = await move(tx, [
-    last.status,
+    w.status,
     at[last.status],
     at.sent ?? null,
     at.delivered ?? null,
@@ -151,7 +160,8 @@ function planMove(facts: StepFacts, moves: readonly StatusMove[], plan: PlanProg
   for (const m of moves) {
     if (!canMove(status, m.status)) continue;
     taken.push(m);
-    status = m.status;
+    // played is not stored: the row stays read (see the top of this file).
+    if (m.status !== 'played') status = m.status;
   }
   if (taken.length === 0) {
     if (plan.steps === facts.status_plan && plan.dueAt === facts.status_due_at) return undefined;
@@ -230,6 +240,8 @@ export async function advanceStatuses(deps: Deps, tx: Transaction<Database>, ite
  */
 async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: StepFacts, m: StatusMove, group: GroupStatusContext | undefined): Promise<void> {
   const category = facts.category ?? 'service';
+  // The On-Premise API's statuses have no played (reference §5.2): a Cloud number's voice notes only.
+  if (m.status === 'played' && facts.hosting_type === 'onpremise') return;
   const item: StatusItem = {
     id: facts.id,
     status: m.status,
@@ -267,6 +279,9 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     if (m.reported.conversation) item.conversation = m.reported.conversation;
     if (m.reported.pricing) item.pricing = m.reported.pricing;
     if (m.reported.biz_opaque_callback_data !== undefined) item.biz_opaque_callback_data = m.reported.biz_opaque_callback_data;
+  } else if (m.opaque !== undefined) {
+    // The sandbox echoes the send's biz_opaque_callback_data in every status, failed ones too, as Meta does.
+    item.biz_opaque_callback_data = m.opaque;
   }
   if (m.status === 'failed' && m.error) {
     item.errors = [{ code: m.error.code, title: m.error.title, message: m.error.title, error_data: { details: m.error.details } }];
@@ -277,7 +292,7 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
       ...(m.status === 'sent' ? { expiration_timestamp: String(Math.floor(conversationStart.getTime() / 1000) + 86_400) } : {}),
       origin: { type: category },
     };
-    item.pricing = { billable: category !== 'service', pricing_model: 'PMP', category };
+    item.pricing = pmpPricing(category, m.freeInWindow === true);
   }
   const identity = {
     channel: { hosting_type: facts.hosting_type!, phone_number: facts.phone_number!, external_id: facts.external_id! },
@@ -292,4 +307,18 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     return;
   }
   await emitChannelEvent(deps, tx, channel, 'status', statusPayload(identity, item, contact));
+}
+
+/**
+ * A sandbox status's pricing as Meta's per-message pricing (PMP, since July 2025) writes it:
+ * `type` regular (billed), free_customer_service (a free-form message, which only goes inside the
+ * user's customer service window, or a utility template delivered while it is open) or
+ * free_entry_point (messages in the 72 hours after a reply to a click-to-WhatsApp ad or a Facebook
+ * Page call to action; the sandbox has no such entry point, so it never writes that one).
+ * `billable` stays for clients that read it (deprecated by Meta in favour of `type`): false
+ * exactly when free.
+ */
+export function pmpPricing(category: string, freeInWindow: boolean): NonNullable<StatusItem['pricing']> {
+  const free = category === 'service' || (category === 'utility' && freeInWindow);
+  return { billable: !free, pricing_model: 'PMP', category, type: free ? 'free_customer_service' : 'regular' };
 }

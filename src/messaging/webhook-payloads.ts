@@ -12,7 +12,8 @@ export interface ChannelIdentity {
 
 export interface StatusItem {
   id: string;
-  status: 'sent' | 'delivered' | 'read' | 'failed';
+  /** played: a voice note's, after read (Cloud API only). */
+  status: 'sent' | 'delivered' | 'read' | 'played' | 'failed';
   timestamp: string;
   recipient_id: string;
   /** Cloud API: "group" for a message sent to a group (Meta's Groups API); absent for a user. */
@@ -22,9 +23,10 @@ export interface StatusItem {
   /** Cloud API, a group message's delivered and read statuses: the participant's BSUID (group-statuses.ts). */
   recipient_participant_user_id?: string;
   conversation?: { id: string; expiration_timestamp?: string; origin: { type: string } };
-  pricing?: { billable: boolean; pricing_model: string; category: string };
+  /** Meta's since per-message pricing: `type` regular | free_customer_service | free_entry_point (Cloud API only). */
+  pricing?: { billable: boolean; pricing_model: string; category: string; type?: string };
   errors?: { code: number; title: string; message: string; error_data: { details: string } }[];
-  /** Cloud API: the send's biz_opaque_callback_data, echoed back in its statuses (numbers on Meta's network). */
+  /** Cloud API: the send's biz_opaque_callback_data, echoed back in all its statuses (not in On-Premise webhooks). */
   biz_opaque_callback_data?: string;
   /** Cloud API: the recipient's business-scoped user id (network/bsuid.ts); not in On-Premise webhooks. */
   recipient_user_id?: string;
@@ -83,12 +85,14 @@ function cloudEnvelope(who: ChannelIdentity, value: Record<string, unknown>) {
 
 export function statusPayload(who: ChannelIdentity, s: StatusItem, contact?: WebhookContact): unknown {
   if (who.channel.hosting_type === 'onpremise') {
-    const { errors, recipient_user_id: _u, recipient_parent_user_id: _p, ...rest } = s;
-    // On-Premise errors carry `details` at the top level of each error.
+    const { errors, recipient_user_id: _u, recipient_parent_user_id: _p, biz_opaque_callback_data: _o, pricing, ...rest } = s;
+    // On-Premise errors carry `details` at the top level of each error. Its pricing object is
+    // {billable, pricing_model, category} (reference §5.2): the Cloud API's later `type` is left out.
     return {
       statuses: [
         {
           ...rest,
+          ...(pricing ? { pricing: { billable: pricing.billable, pricing_model: pricing.pricing_model, category: pricing.category } } : {}),
           type: 'message',
           ...(errors ? { errors: errors.map((e) => ({ code: e.code, title: e.title, details: e.error_data.details })) } : {}),
         },

@@ -9,7 +9,7 @@ import { prepared } from '../db/prepared.ts';
 import type { Executor } from '../db/index.ts';
 import { sendableAs, typesOf, type MediaKind } from '../messaging/media/types.ts';
 import type { StatusError } from '../messaging/statuses.ts';
-import type { Network, StatusRecipient, StatusStep } from './types.ts';
+import type { AcceptedMessage, Network, StatusRecipient, StatusStep } from './types.ts';
 import { stopTyping } from '../messaging/typing-indicator.ts';
 
 const WINDOW_MS = 24 * 3600_000;
@@ -120,10 +120,27 @@ export const sandboxNetwork: Network = {
         { status: 'delivered', at: t0 + d.delivered, ...(shown ? { recipient: shown } : {}) },
         { status: 'read', at: t0 + d.read, ...(shown ? { recipient: shown } : {}) },
       ];
+      // A voice note (audio sent with voice: true) is played after it is read, as Meta reports
+      // ("Your voice message is played"), as long again after read as read came after delivered.
+      // Cloud numbers only: the On-Premise statuses have no `played` (reference §5.2).
+      if (msg.voice && msg.channel.hosting_type !== 'onpremise') steps.push({ status: 'played', at: t0 + d.read + (d.read - d.delivered), ...(shown ? { recipient: shown } : {}) });
     }
-    return steps;
+    return msg.opaque === undefined && !freeInWindow(msg, open) ? steps : steps.map((st) => withExtras(st, msg, open));
   },
 };
+
+/**
+ * Meta's per-message pricing (July 2025): a utility template delivered while the user's customer
+ * service window is open is free (pricing.type free_customer_service, billable false).
+ */
+function freeInWindow(msg: AcceptedMessage, open: boolean): boolean {
+  return open && msg.isTemplate && msg.category === 'utility';
+}
+
+/** A step with what only some messages' plans carry: the send's biz_opaque_callback_data, the free utility mark. */
+function withExtras(st: StatusStep, msg: AcceptedMessage, open: boolean): StatusStep {
+  return { ...st, ...(msg.opaque !== undefined ? { opaque: msg.opaque } : {}), ...(freeInWindow(msg, open) ? { freeInWindow: true as const } : {}) };
+}
 
 /**
  * What the statuses of a message to this user show beyond the defaults, or undefined (most users).

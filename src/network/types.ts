@@ -21,6 +21,12 @@ export interface AcceptedMessage {
   toBsuid?: boolean;
   /** Sent to a group of the number's (Meta's Groups API): `waId` is the group id (messaging/group-send.ts). */
   group?: boolean;
+  /** The message's pricing category (send.ts: `service`, or the template's category). */
+  category?: string;
+  /** Cloud API: the send's biz_opaque_callback_data, echoed in every status of the message. */
+  opaque?: string;
+  /** An audio message sent as a voice note (`audio.voice: true`): it gets `played` after `read`. */
+  voice?: boolean;
 }
 
 /**
@@ -40,6 +46,13 @@ export interface StatusStep {
   error?: StatusError;
   /** Set only for a user with a username or a hidden number: other plans are stored as before. */
   recipient?: StatusRecipient;
+  /**
+   * The send's biz_opaque_callback_data, kept in the plan (set only on messages sent with it: no
+   * other plan grows) and echoed in each status as Meta does.
+   */
+  opaque?: string;
+  /** A utility template sent inside an open customer service window: free under per-message pricing (statuses.ts). */
+  freeInWindow?: true;
 }
 
 export interface Network {

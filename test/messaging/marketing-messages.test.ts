@@ -95,7 +95,7 @@ describeEachDb('Marketing Messages Lite API: POST /marketing_messages', (kind) =
     expect(statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
     for (const s of statuses) {
       expect(s.recipient_id).toBe(TO);
-      expect(s.pricing).toEqual({ billable: true, pricing_model: 'PMP', category: 'marketing_lite' });
+      expect(s.pricing).toEqual({ billable: true, pricing_model: 'PMP', category: 'marketing_lite', type: 'regular' });
       expect(s.conversation.origin).toEqual({ type: 'marketing_lite' });
     }
     expect((await stored(id))!.status).toBe('read');

@@ -46,7 +46,7 @@ export interface NormalizedMessage {
   payment?: OrderSendChecks;
   /** 'group': `to` (input and waId) is a group id of the number's (Meta's Groups API). */
   recipientType: 'individual' | 'group';
-  /** Cloud's biz_opaque_callback_data: passed on to Meta (which echoes it in the statuses) for numbers on Meta's network. */
+  /** Cloud's biz_opaque_callback_data: passed on to Meta for numbers on Meta's network (which echoes it in the statuses); the sandbox echoes it too (status plans). */
   bizOpaqueCallbackData?: string;
 }
 
