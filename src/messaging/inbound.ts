@@ -40,6 +40,8 @@ export interface InboundMessage {
    * user's one-to-one chat with the business).
    */
   groupId?: string;
+  /** Further fields of the webhook's message object (Meta's referral, errors, …), delivered as they came. */
+  extra?: Record<string, unknown>;
 }
 
 /** An inbound message with its id and time, as storeInbound takes it. */
@@ -49,8 +51,6 @@ export interface ReceivedMessage extends InboundMessage {
   at: Date;
   /** The webhook's `timestamp` (epoch seconds as a string); by default the seconds of `at`. */
   timestamp?: string;
-  /** Further fields of the webhook's message object (Meta's referral, errors, …), delivered as they came. */
-  extra?: Record<string, unknown>;
   /**
    * The user's business-scoped ids and username (network/bsuid.ts), shown in Cloud webhooks. With
    * `phoneless`, `from` is the user's BSUID: Meta did not share their number.
@@ -108,18 +108,20 @@ export async function storeInbound(deps: Deps, tx: Transaction<Database>, channe
   if (!stored) return false;
   // The answer to a call permission request: the permission business-initiated calls need (call-permissions.ts).
   await recordCallPermissionReply(tx, channel.id, msg.from, msg.type, msg.content, msg.at);
+  // A system message (a user's number changed) is WhatsApp's notice, not the user writing: it opens no window.
+  const keepsWindow = msg.groupId !== undefined || msg.type === 'system';
   // A user whose number is not shown gets a fallback from their BSUID: the number's digits would give part of it away.
   const fallback = `User ${(msg.identity?.phoneless && msg.identity.userId !== undefined ? msg.identity.userId : msg.from).slice(-4)}`;
   const { name } = await tx
     .insertInto('sandbox_users')
-    .values({ channel_id: channel.id, wa_id: msg.from, name: msg.name ?? fallback, last_inbound_at: msg.groupId !== undefined ? null : iso, unreachable: 0, blocked: 0, created_at: iso, modified_at: iso })
+    .values({ channel_id: channel.id, wa_id: msg.from, name: msg.name ?? fallback, last_inbound_at: keepsWindow ? null : iso, unreachable: 0, blocked: 0, created_at: iso, modified_at: iso })
     .onConflict((oc) =>
       oc.columns(['channel_id', 'wa_id']).doUpdateSet({
         // Without a name the user keeps theirs (one made by POST /sandbox/v1/users without a name gets the fallback now).
         name: msg.name ?? sql<string>`coalesce(sandbox_users.name, ${fallback})`,
         // The window starts at the user's latest message: one Meta delivers late (a retry) does not move it back; a group message does not move it.
         last_inbound_at:
-          msg.groupId !== undefined ? sql<string | null>`sandbox_users.last_inbound_at` : sql<string>`case when sandbox_users.last_inbound_at > ${iso} then sandbox_users.last_inbound_at else ${iso} end`,
+          keepsWindow ? sql<string | null>`sandbox_users.last_inbound_at` : sql<string>`case when sandbox_users.last_inbound_at > ${iso} then sandbox_users.last_inbound_at else ${iso} end`,
         modified_at: iso,
       }),
     )

@@ -134,7 +134,9 @@ export function inboundPayload(who: ChannelIdentity, item: InboundItem): unknown
     }
     return { contacts: [item.contact], messages: [message] };
   }
-  if (!id) return cloudEnvelope(who, { contacts: [item.contact], messages: [item.message] });
+  // Meta's system messages (a user's number changed) carry no contacts array (its system messages reference).
+  const noContacts = item.message.type === 'system';
+  if (!id) return cloudEnvelope(who, noContacts ? { messages: [item.message] } : { contacts: [item.contact], messages: [item.message] });
   const { from, ...message } = item.message;
   const contact = {
     profile: id.username !== undefined ? { ...item.contact.profile, username: id.username } : item.contact.profile,
@@ -147,7 +149,7 @@ export function inboundPayload(who: ChannelIdentity, item: InboundItem): unknown
     ...(id.userId !== undefined ? { from_user_id: id.userId } : {}),
     ...(id.parentUserId !== undefined ? { from_parent_user_id: id.parentUserId } : {}),
   };
-  return cloudEnvelope(who, { contacts: [contact], messages: [{ ...sender, ...message }] });
+  return cloudEnvelope(who, noContacts ? { messages: [{ ...sender, ...message }] } : { contacts: [contact], messages: [{ ...sender, ...message }] });
 }
 
 /** Meta's WABA webhook (Cloud format) carrying one change of a WABA-level field; `time` (epoch seconds) only when known. */

@@ -42,6 +42,7 @@ import { debugTokenEndpoints } from './hostile-debug-token.ts';
 import { appSecretEndpoints } from './hostile-app-secret.ts';
 import { paymentConfigurationEndpoints } from './hostile-payment-configurations.ts';
 import { paymentEndpoints } from './hostile-payments.ts';
+import { sandboxInboundKindEndpoints } from './hostile-sandbox-inbound-kinds.ts';
 import { conversionEventEndpoints } from './hostile-conversion-events.ts';
 import { officialBusinessAccountEndpoints } from './hostile-official-business-account.ts';
 import { graphMeEndpoints } from './hostile-graph-me.ts';
@@ -883,11 +884,12 @@ export function knownEndpoints(webhookUrl: string, namespace: string): EndpointP
     ...appSecretEndpoints(),
     ...paymentConfigurationEndpoints(),
     ...paymentEndpoints(),
+    ...sandboxInboundKindEndpoints(),
     ...conversionEventEndpoints(),
     ...officialBusinessAccountEndpoints(),
     ...graphMeEndpoints(),
-    ...sdkPathEndpoints(webhookUrl),
     ...realClientEndpoints(webhookUrl, MISSING_MEDIA_ID),
+    ...sdkPathEndpoints(webhookUrl),
   ];
 }
 

@@ -20,6 +20,7 @@ import { REQUEST_WELCOME, requestWelcome } from '../request-welcome.ts';
 import { userCalls } from '../sandbox-user-calls.ts';
 import { parseUserCallAnswer, shownCallAnswer } from '../sandbox-call-answer.ts';
 import { groupOfInbound, receiveGroupMessage } from '../group-inbound.ts';
+import { EXTRA_INBOUND_TYPES, inboundContext, inboundReferral, isExtraInboundType, orderContent, systemRequest, unsupportedContent, userChangedNumber } from '../sandbox-inbound-kinds.ts';
 
 const security: { [k: string]: string[] }[] = [{ D360ApiKey: [] }];
 const tags = ['Sandbox (extension)'];
@@ -165,13 +166,18 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       schema: {
         tags,
         security,
-        summary: 'A simulated user writes to the channel: {from, name, type, text|image|location|interactive|button|reaction|…}, or opens it (type request_welcome)',
+        summary: 'A simulated user writes to the channel: {from, name, type, text|image|location|interactive|button|reaction|order|unsupported|system|…}, or opens it (type request_welcome)',
         description:
           'interactive: a button_reply or list_reply {id, title}, or a call_permission_reply {response: "accept"|"reject", is_permanent?, ' +
           'expiration_timestamp? (a temporary acceptance: by default 7 days from now), response_source?: "user_action"|"automatic"}, ' +
           'or an nfm_reply {name: "flow", body?: "Sent", response_json: JSON text or object} answering a flow message named in context.message_id. ' +
           'type call ({from, type: "call"}): the user calls the business (calling must be ENABLED): a calls connect webhook with an SDP offer; the answer names the call id. ' +
-          'group_id: a participant writes to one of the number\'s groups (not an interactive message); the webhook\'s message carries group_id.',
+          'group_id: a participant writes to one of the number\'s groups (not an interactive message); the webhook\'s message carries group_id. ' +
+          'context: {message_id} (a reply), {forwarded: true} and/or {frequently_forwarded: true}, or {message_id, referred_product: {catalog_id, product_retailer_id}}. ' +
+          'referral: the ad or post the user came from {source_url, source_id, source_type: "ad"|"post", headline?, body?, media_type?: "image"|"video", image_url?, video_url?, thumbnail_url?, ctwa_clid?, welcome_message?: {text}}. ' +
+          'order: {catalog_id, text?, product_items: [{product_retailer_id, quantity, item_price, currency}]}. ' +
+          'unsupported: {type?: what the user sent (default "unknown"), code?: 131051|131060}, delivered with Meta\'s errors. ' +
+          'system: {type: "user_changed_number", wa_id: the new number}, delivered without contacts; the simulated user stays under the old number.',
         body: Type.Unknown(),
         response: {
           200: Type.Object({
@@ -204,33 +210,64 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
         const call = await userCalls(deps, request.channel!, from);
         return { messages: [], contacts: [{ wa_id: from }], calls: [{ id: call.id }] };
       }
-      const type = b.type === undefined ? 'text' : oneOf(b.type, 'type', INBOUND_TYPES);
-      for (const k of Object.keys(b)) if (!['from', 'name', 'type', 'context', 'group_id', type].includes(k)) throw fail(k, 'is not a known field of an inbound message');
+      const type = b.type === undefined ? 'text' : oneOf(b.type, 'type', [...INBOUND_TYPES, ...EXTRA_INBOUND_TYPES]);
+      for (const k of Object.keys(b)) if (!['from', 'name', 'type', 'context', 'group_id', 'referral', type].includes(k)) throw fail(k, 'is not a known field of an inbound message');
       const from = recipient(b.from, 'from');
+      // A cart, an unsupported message or a system notice is the user's own chat (sandbox-inbound-kinds.ts), as is an ad's referral.
+      if (b.group_id !== undefined && isExtraInboundType(type)) throw fail('group_id', `${type} messages are not sent in groups`);
+      if (b.group_id !== undefined && b.referral !== undefined) throw fail('referral', 'a group message comes from no ad');
+      if (isExtraInboundType(type)) return receiveExtraKind(request.channel!, b, type, from);
       // A participant writing to one of the number's groups (Groups API: group-inbound.ts).
       const groupId = b.group_id === undefined ? undefined : groupOfInbound(b.group_id, type);
       // Left out: the user keeps the name they have (a new user gets "User <last 4 digits>").
       const name = b.name === undefined ? undefined : str(b.name, 'name', { max: 256 });
-      let context: { from: string; id: string } | undefined;
-      if (b.context !== undefined) {
-        const c = obj(b.context, 'context');
-        context = { from: request.channel!.phone_number, id: str(c.message_id ?? c.id, 'context.message_id', { max: 256 }) };
-      }
-      const checked = inboundContent(type, b[type], deps.clock.now());
+      const context = b.context === undefined ? undefined : inboundContext(b.context, request.channel!.phone_number);
+      if (groupId !== undefined && context !== undefined && context.id === undefined) throw fail('context', 'a group message takes a reply context {message_id} only');
+      const extra = b.referral === undefined ? undefined : { referral: inboundReferral(b.referral) };
+      const checked = inboundContent(type as (typeof INBOUND_TYPES)[number], b[type], deps.clock.now());
       // A blocked user's message is not delivered (blocklist.ts): refused before a flow's answer completes anything.
       await refuseBlockedSender(deps.db.kysely, request.channel!.id, from);
       // A flow's answer replies to a flow message sent to this user, and carries its flow_token.
-      if (isNfmReply(checked)) await completeNfmReply(deps, request.channel!, from, context, checked);
+      if (isNfmReply(checked)) await completeNfmReply(deps, request.channel!, from, context?.id !== undefined ? { id: context.id } : undefined, checked);
       // Media: completed from the channel's upload.
       const content = isMediaKind(type) ? await withStoredMedia(deps, request.channel!.id, type, checked as Obj) : checked;
       if (groupId !== undefined) {
         const g = await receiveGroupMessage(deps, request.channel!, groupId, { from, name, type, content, context });
         return { messages: [{ id: g.id }], contacts: [{ wa_id: from }] };
       }
-      const r = await receiveInbound(deps, request.channel!, { from, name, type, content, context });
+      const r = await receiveInbound(deps, request.channel!, { from, name, type, content, context, ...(extra ? { extra } : {}) });
       return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
     },
   );
+
+  /** An order, unsupported or system message from a simulated user (sandbox-inbound-kinds.ts): its fields checked, then delivered. */
+  async function receiveExtraKind(channel: ChannelRow, b: Obj, type: (typeof EXTRA_INBOUND_TYPES)[number], from: string) {
+    const name = b.name === undefined ? undefined : str(b.name, 'name', { max: 256 });
+    const referral = b.referral === undefined ? undefined : inboundReferral(b.referral);
+    if (type === 'system') {
+      // WhatsApp's notice, not the user writing: no profile name, no reply, no ad.
+      for (const k of ['name', 'context', 'referral'] as const) if (b[k] !== undefined) throw fail(k, 'a system message has none');
+      const req = systemRequest(b.system, from);
+      const user = await deps.db.kysely.selectFrom('sandbox_users').select('name').where('channel_id', '=', channel.id).where('wa_id', '=', from).executeTakeFirst();
+      const secret = deps.config.secretKey;
+      const content = userChangedNumber(user?.name ?? `User ${from.slice(-4)}`, from, req.newWaId, sandboxBsuid(secret, channel.partner_id, from), sandboxBsuid(secret, channel.partner_id, req.newWaId));
+      // The simulated user stays under the old number: the new one is a user of its own once it writes (nothing moves).
+      const r = await receiveInbound(deps, channel, { from, type, content });
+      return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
+    }
+    const context = b.context === undefined ? undefined : inboundContext(b.context, channel.phone_number);
+    let content: Obj;
+    let extra: Obj = {};
+    if (type === 'order') content = orderContent(b.order);
+    else {
+      const u = unsupportedContent(b.unsupported);
+      content = u.content;
+      extra = { errors: u.errors };
+    }
+    if (referral) extra.referral = referral;
+    const r = await receiveInbound(deps, channel, { from, name, type, content, context, ...(Object.keys(extra).length ? { extra } : {}) });
+    return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
+  }
 
   /**
    * A user's BSUID as its webhooks name it: a simulated user's own (sandboxBsuid); on Meta's network
