@@ -168,7 +168,11 @@ export function systemRequest(v: unknown, from: string): { type: 'user_changed_n
  * (Meta's changelog, August 2026: a number change regenerates the BSUID) the new and the previous
  * BSUID. The new one's key is assumed to be `user_id`, as the other BSUID fields are named.
  */
-export function userChangedNumber(name: string, from: string, newWaId: string, previousUserId: string, userId: string): Obj {
+export function userChangedNumber(name: string, from: string, newWaId: string, previousUserId: string, userId: string, hideNumber = false): Obj {
+  // A user who hides their number (username + hide_number) is named by BSUIDs only, as their other
+  // webhooks are: neither number is in the body, and wa_id is left out (our choice: Meta documents
+  // the notice with numbers, and leaves the number out of a hiding user's webhooks).
+  if (hideNumber) return { body: `User ${name} changed from ${previousUserId} to ${userId}`, type: 'user_changed_number', user_id: userId, previous_user_id: previousUserId };
   return { body: `User ${name} changed from ${from} to ${newWaId}`, wa_id: newWaId, type: 'user_changed_number', user_id: userId, previous_user_id: previousUserId };
 }
 

@@ -248,9 +248,9 @@ export const sandboxRoutes: FastifyPluginAsync<MessagingOptions> = async (app, {
       // WhatsApp's notice, not the user writing: no profile name, no reply, no ad.
       for (const k of ['name', 'context', 'referral'] as const) if (b[k] !== undefined) throw fail(k, 'a system message has none');
       const req = systemRequest(b.system, from);
-      const user = await deps.db.kysely.selectFrom('sandbox_users').select('name').where('channel_id', '=', channel.id).where('wa_id', '=', from).executeTakeFirst();
+      const user = await deps.db.kysely.selectFrom('sandbox_users').select(['name', 'hide_number']).where('channel_id', '=', channel.id).where('wa_id', '=', from).executeTakeFirst();
       const secret = deps.config.secretKey;
-      const content = userChangedNumber(user?.name ?? `User ${from.slice(-4)}`, from, req.newWaId, sandboxBsuid(secret, channel.partner_id, from), sandboxBsuid(secret, channel.partner_id, req.newWaId));
+      const content = userChangedNumber(user?.name ?? `User ${from.slice(-4)}`, from, req.newWaId, sandboxBsuid(secret, channel.partner_id, from), sandboxBsuid(secret, channel.partner_id, req.newWaId), user?.hide_number === 1);
       // The simulated user stays under the old number: the new one is a user of its own once it writes (nothing moves).
       const r = await receiveInbound(deps, channel, { from, type, content });
       return { messages: [{ id: r.id }], contacts: [{ wa_id: from }] };
