@@ -14,8 +14,9 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { enqueueJob, registerJobHandler } from '../../jobs/scheduler.ts';
-import { lockedStepFacts } from '../../messaging/status-facts.ts';
-import { advanceStatus, type StatusMove } from '../../messaging/statuses.ts';
+import { lockedStepFacts, type StepFacts } from '../../messaging/status-facts.ts';
+import { advanceStatus, canMove, type StatusMove } from '../../messaging/statuses.ts';
+import { firstForwarding } from './forwarded-changes.ts';
 import type { MetaStatus } from './notification.ts';
 
 export const EARLY_STATUS_JOB = 'meta_early_status';
@@ -33,7 +34,7 @@ interface EarlyStatus {
   tries: number;
 }
 
-const ORDER: Record<string, number> = { sent: 1, delivered: 2, read: 3, failed: 4 };
+const ORDER: Record<string, number> = { sent: 1, delivered: 2, read: 3, played: 4, failed: 5 };
 
 function toMove(s: MetaStatus, nowMs: number): StatusMove {
   return { status: s.status, at: Math.min(s.atMs, nowMs), error: s.error, reported: s.reported };
@@ -58,10 +59,43 @@ export async function moveMetaStatus(
   if (facts.channel_id !== channelId || facts.direction !== 'outbound') return 'not-moved';
   const now = deps.clock.now().getTime();
   const statuses = more ? [s, ...(await more())] : [s];
-  const moves = statuses.sort((a, b) => (ORDER[a.status] ?? 0) - (ORDER[b.status] ?? 0) || a.atMs - b.atMs).map((s) => toMove(s, now));
+  const sorted = statuses.sort((a, b) => (ORDER[a.status] ?? 0) - (ORDER[b.status] ?? 0) || a.atMs - b.atMs);
+  const moves = await withPlayedOnce(deps, tx, facts, sorted.map((s) => toMove(s, now)));
   // A message sent through Meta has no status plan; whatever it has is kept as it is.
   const taken = await advanceStatus(deps, tx, facts, moves, { steps: facts.status_plan, dueAt: facts.status_due_at });
   return taken > 0 ? 'moved' : 'not-moved';
+}
+
+/**
+ * The moves without a `played` the channel's webhook must not get again. played is not stored
+ * (the row stays read: messaging/statuses.ts), so the forward-only status that keeps a repeated
+ * sent/delivered/read from going twice does not stop it: Meta's retry of the notification (or a
+ * second played of the same voice note) would find the message read again and tell it again. So
+ * the first played that goes is written down as the changes passed on as they came are
+ * (forwarded-changes.ts, remembered for Meta's 7 days of retries), keyed by the channel and the
+ * wamid, in this transaction: any later one is dropped. Also dropped: a played of an On-Premise
+ * channel (its statuses have no played, reference §5.2, as the sandbox leaves it out), and more
+ * than one in these moves. A played before the message is read cannot be taken (canMove) and is
+ * not written down: a later delivery, after the read, may still take it.
+ */
+async function withPlayedOnce(deps: Deps, tx: Transaction<Database>, facts: StepFacts, moves: StatusMove[]): Promise<StatusMove[]> {
+  if (!moves.some((m) => m.status === 'played')) return moves;
+  const out: StatusMove[] = [];
+  let status = facts.status;
+  let played = false;
+  for (const m of moves) {
+    if (m.status !== 'played') {
+      if (canMove(status, m.status)) status = m.status;
+      out.push(m);
+      continue;
+    }
+    if (played || facts.hosting_type === 'onpremise' || !canMove(status, 'played')) continue;
+    played = true;
+    // Written down only when it goes (a webhook to go to): without one, a later retry may still take it.
+    if (facts.webhook_url && facts.partner_id && !(await firstForwarding(deps, tx, { target: facts.channel_id, change: { field: 'statuses', value: { id: facts.id, status: 'played' } } }))) continue;
+    out.push(m);
+  }
+  return out;
 }
 
 /** Whether a status of a message we do not have should wait for it (see the top of this file). */

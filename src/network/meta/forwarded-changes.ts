@@ -5,7 +5,9 @@
 // webhooks for up to 7 days with exponential backoff", 360dialog's copy of Meta's webhook
 // requirements, docs.360dialog.com/partner/messaging/receiving-messages-via-webhook); a retry
 // carries the same body. Inbound messages need none of this (they are stored by Meta's wamid) and
-// statuses only move messages forward.
+// statuses only move messages forward; all but `played`, which is not stored and is written down
+// here once per message (key: the channel, field `statuses`, value {id: wamid, status: played};
+// early-statuses.ts withPlayedOnce).
 //
 // What identifies one change: where it goes (the channel, or the WABA whose channels get it), the
 // entry's id and `time`, the field and the value as Meta sent it (its keys sorted, so that a

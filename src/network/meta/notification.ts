@@ -150,7 +150,10 @@ const TYPE = /^[a-z][a-z_]{0,31}$/;
 // group_id (a message a participant wrote to a group, Meta's Groups API) is read into groupId: the
 // webhook names the group as Meta did, and the message does not open the user's 24-hour window.
 const CORE_FIELDS = new Set(['from', 'id', 'timestamp', 'type', 'context', 'from_user_id', 'from_parent_user_id', 'group_id']);
-const STATUSES = new Set<string>(['sent', 'delivered', 'read', 'failed']);
+// played: Meta's status of a voice note the user played ("Your voice message is played by the
+// WhatsApp user's device", Meta's status webhook reference), after read. It goes to the channel's
+// webhook (Cloud numbers only) and is not stored: messaging/statuses.ts, early-statuses.ts.
+const STATUSES = new Set<string>(['sent', 'delivered', 'read', 'played', 'failed']);
 
 function epochSeconds(v: unknown): string | undefined {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) v = String(v);
@@ -361,7 +364,7 @@ class Reader {
     if (!isObj(s)) return this.skip(`${at}: not an object`);
     if (typeof s.id !== 'string' || !PRINTABLE_ID.test(s.id)) return this.skip(`${at}.id: not a message id`);
     // Meta has more (deleted, warning for On-Premise; pending): none moves a message of ours.
-    if (typeof s.status !== 'string' || !STATUSES.has(s.status)) return this.skip(`${at}.status: not sent, delivered, read or failed`);
+    if (typeof s.status !== 'string' || !STATUSES.has(s.status)) return this.skip(`${at}.status: not sent, delivered, read, played or failed`);
     const timestamp = epochSeconds(s.timestamp);
     if (timestamp === undefined) return this.skip(`${at}.timestamp: not epoch seconds`);
     const status = s.status as OutboundStatus;
