@@ -98,12 +98,12 @@ export function checkWebhookHeaders(headers: unknown, policy: WebhookUrlPolicy, 
     if (typeof value !== 'string' || value.length > MAX_WEBHOOK_HEADER_VALUE || /[\r\n\0]/.test(value)) {
       refuse(`headers: the value of "${name}" must be a string without line breaks, at most ${MAX_WEBHOOK_HEADER_VALUE} characters`);
     }
+    if (excepted && !exception.accepts(value as string)) refuse(`${reserved}${exception.rule}`);
     // What HTTP (and undici, which sends the deliveries) can carry in a header value: tab, visible
     // ASCII and bytes 0x80-0xFF. Anything else would be accepted here and then fail every delivery.
     if (/[^\t\x20-\x7e\x80-\xff]/.test(value as string)) {
       refuse(`headers: the value of "${name}" may hold only tabs, visible ASCII characters and spaces (and Latin-1 letters): no control characters, emoji or other Unicode`);
     }
-    if (excepted && !exception.accepts(value as string)) refuse(`${reserved}${exception.rule}`);
     out[name] = value as string;
   }
   return out;
