@@ -269,6 +269,11 @@ async function emitStatusEvent(deps: Deps, tx: Transaction<Database>, facts: Ste
     const username = r?.username !== undefined && m.status !== 'sent' ? { profile: { username: r.username } } : {};
     if (r?.hideNumber) item.recipient_id = item.recipient_user_id;
     contact = { ...username, ...(r?.hideNumber ? {} : { wa_id: facts.wa_id }), user_id: item.recipient_user_id };
+  } else if (!m.reported && m.status === 'failed' && m.recipient?.hideNumber && facts.partner_id && /^\d+$/.test(facts.wa_id)) {
+    // A failed send to the BSUID of a user who hides their number: the BSUID the business sent to,
+    // as Meta's failed status of a send to a BSUID, and never the number it stands for.
+    item.recipient_user_id = sandboxBsuid(deps.config.secretKey, facts.partner_id, facts.wa_id);
+    item.recipient_id = item.recipient_user_id;
   }
   if (m.reported) {
     // Meta's BSUID fields as Meta sent them (network/meta/notification.ts).

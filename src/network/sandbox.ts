@@ -109,13 +109,20 @@ export const sandboxNetwork: Network = {
     // A group (messaging/group-send.ts checked it has participants): no window or user state of its own.
     if (msg.group) steps = [{ status: 'sent', at: t0 + d.sent }, { status: 'delivered', at: t0 + d.delivered }, { status: 'read', at: t0 + d.read }];
     else if (isBsuid(msg.waId)) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.unknownBsuid }];
-    else if (user?.unreachable) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.unreachable }];
-    else if (user?.blocked) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.blocked }];
-    else if (!msg.isTemplate && !open) steps = [{ status: 'failed', at: t0 + d.sent, error: ERRORS.windowClosed }];
-    else if (msg.media && !sendableAs(msg.media.kind, msg.media.mime)) steps = [{ status: 'failed', at: t0 + d.sent, error: mediaTypeNotAllowed(msg.media) }];
     else {
       const shown = user && statusRecipient(user, msg.toBsuid === true);
-      steps = [
+      // A failed send to the BSUID of a user who hides their number names the BSUID, never the number.
+      const failed = (error: StatusStep['error']): StatusStep[] => [{ status: 'failed', at: t0 + d.sent, error, ...(shown?.hideNumber ? { recipient: { hideNumber: true as const } } : {}) }];
+      if (user?.unreachable) steps = failed(ERRORS.unreachable);
+      else if (user?.blocked) steps = failed(ERRORS.blocked);
+      else if (!msg.isTemplate && !open) steps = failed(ERRORS.windowClosed);
+      else if (msg.media && !sendableAs(msg.media.kind, msg.media.mime)) steps = failed(mediaTypeNotAllowed(msg.media));
+      else steps = delivered(shown);
+    }
+    return msg.opaque === undefined && !freeInWindow(msg, open) ? steps : steps.map((st) => withExtras(st, msg, open));
+
+    function delivered(shown: StatusRecipient | undefined): StatusStep[] {
+      const out: StatusStep[] = [
         { status: 'sent', at: t0 + d.sent, ...(shown ? { recipient: shown } : {}) },
         { status: 'delivered', at: t0 + d.delivered, ...(shown ? { recipient: shown } : {}) },
         { status: 'read', at: t0 + d.read, ...(shown ? { recipient: shown } : {}) },
@@ -123,9 +130,9 @@ export const sandboxNetwork: Network = {
       // A voice note (audio sent with voice: true) is played after it is read, as Meta reports
       // ("Your voice message is played"), as long again after read as read came after delivered.
       // Cloud numbers only: the On-Premise statuses have no `played` (reference §5.2).
-      if (msg.voice && msg.channel.hosting_type !== 'onpremise') steps.push({ status: 'played', at: t0 + d.read + (d.read - d.delivered), ...(shown ? { recipient: shown } : {}) });
+      if (msg.voice && msg.channel.hosting_type !== 'onpremise') out.push({ status: 'played', at: t0 + d.read + (d.read - d.delivered), ...(shown ? { recipient: shown } : {}) });
+      return out;
     }
-    return msg.opaque === undefined && !freeInWindow(msg, open) ? steps : steps.map((st) => withExtras(st, msg, open));
   },
 };
 

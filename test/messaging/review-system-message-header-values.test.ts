@@ -1,5 +1,7 @@
 // Regressions of a security review of the WABA webhook and the sandbox's new inbound kinds:
 // - a system message (user_changed_number) of a user who hides their number gave both numbers away;
+// - a failed send to the BSUID of a user who hides their number named the number as recipient_id
+//   (a newcomer's walk through the README found it);
 // - a custom header value HTTP cannot carry (emoji, control characters) was accepted, and then every
 //   delivery to that webhook failed (undici refuses the header), silently, for all the WABA's numbers.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import type { BootstrapResult } from '../../src/services/bootstrap.ts';
+import { sandboxBsuid } from '../../src/network/bsuid.ts';
 
 describeEachDb('review: a hiding user\'s system message, header values HTTP cannot carry', (kind) => {
   let t: TestApp;
@@ -55,6 +58,25 @@ describeEachDb('review: a hiding user\'s system message, header values HTTP cann
       return b ? [b] : undefined;
     });
     expect(shownBody.entry[0].changes[0].value.messages[0].system).toMatchObject({ wa_id: '4917600009944', body: expect.stringContaining('4917600009933') });
+  });
+
+  it('a failed send to the BSUID of a user who hides their number names the BSUID, never the number', async () => {
+    expect((await t.post('/v1/configs/webhook', { headers: key(), json: { url: receiver.url } })).status).toBe(200);
+    const wa = '4917600009966';
+    expect((await t.post('/sandbox/v1/inbound', { headers: key(), json: { from: wa, name: 'Bo', text: { body: 'hi' } } })).status).toBe(200);
+    const set = await t.post(`/sandbox/v1/users/${wa}`, { headers: key(), json: { username: 'bo.hidden', hide_number: true, unreachable: true } });
+    expect(set.status, set.text).toBe(200);
+    const bsuid = sandboxBsuid(t.deps.config.secretKey, a.partner_id, wa);
+    const sent = await t.post('/messages', { headers: key(), json: { messaging_product: 'whatsapp', recipient: bsuid, type: 'text', text: { body: 'are you there?' } } });
+    expect(sent.status, sent.text).toBe(200);
+    const id = sent.body.messages[0].id as string;
+    const [body] = await receiver.waitForBody('the failed status', (bodies) => {
+      const b = bodies.find((x) => x.entry?.[0]?.changes?.[0]?.value?.statuses?.[0]?.id === id);
+      return b ? [b] : undefined;
+    });
+    const status = body.entry[0].changes[0].value.statuses[0];
+    expect(status).toMatchObject({ status: 'failed', recipient_id: bsuid, recipient_user_id: bsuid, errors: [{ code: 131026 }] });
+    expect(JSON.stringify(body)).not.toContain(wa);
   });
 
   it('a header value with characters HTTP cannot carry is refused with a 400 naming it, on the WABA and the number webhook', async () => {
