@@ -10,9 +10,12 @@ import type { IncomingMessage } from 'node:http';
 /** The URL with runs of slashes in its path made one; unchanged (the same string) when there are none. */
 export function mergeDuplicateSlashes(url: string): string {
   if (url.charCodeAt(0) !== 0x2f /* / */) return url; // an absolute-form target is left to the router
+  // Every request and its log line come here: no string is made unless the path has a `//`.
+  const double = url.indexOf('//');
+  if (double === -1) return url;
   const q = url.indexOf('?');
+  if (q !== -1 && double > q) return url;
   const path = q === -1 ? url : url.slice(0, q);
-  if (!path.includes('//')) return url;
   return path.replace(/\/{2,}/g, '/') + (q === -1 ? '' : url.slice(q));
 }
 
