@@ -1,5 +1,6 @@
-// A cookie-keeping HTTP client for the Partner Hub's pages: logs in with the form, keeps the
-// session cookie, reads the CSRF token from the pages it gets, and posts forms.
+// A cookie-keeping HTTP client for the Partner Hub's pages: logs in with the form (fetched first,
+// for its pre-login CSRF token and cookie), keeps the session cookie, reads the CSRF token from
+// the pages it gets, and posts forms.
 import { request } from 'undici';
 
 export interface PageResponse {
@@ -13,13 +14,16 @@ export interface PageResponse {
 
 export class HubClient {
   cookie: string | undefined;
+  /** The pre-login cookie (ow_hub_login) the login page sets for its form's token. */
+  loginCookie: string | undefined;
   csrf: string | undefined;
 
   constructor(readonly baseUrl: string, readonly extraHeaders: Record<string, string> = {}) {}
 
   async send(method: 'GET' | 'POST', path: string, form?: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<PageResponse> {
     const h: Record<string, string> = { ...this.extraHeaders, ...headers };
-    if (this.cookie) h.cookie = this.cookie;
+    const cookies = [this.cookie, this.loginCookie].filter(Boolean);
+    if (cookies.length && !('cookie' in h)) h.cookie = cookies.join('; ');
     let body: string | undefined;
     if (form) {
       const p = new URLSearchParams();
@@ -36,6 +40,7 @@ export class HubClient {
       const [pair] = c.split(';');
       const [name, value] = pair!.split('=');
       if (name === 'ow_hub') this.cookie = value ? `ow_hub=${value}` : undefined;
+      if (name === 'ow_hub_login') this.loginCookie = value ? `ow_hub_login=${value}` : undefined;
     }
     const csrf = /name="_csrf" value="([^"]+)"/.exec(html);
     if (csrf) this.csrf = csrf[1];
@@ -63,8 +68,20 @@ export class HubClient {
     return this.get(res.location);
   }
 
+  /**
+   * Posts the login form as a browser does: the login page first (without the session cookie, as
+   * if logged out, so that it shows the form), then the form with that page's token and cookie.
+   */
+  async postLogin(form: Record<string, string | string[]>, headers?: Record<string, string>): Promise<PageResponse> {
+    const next = typeof form.next === 'string' ? `?next=${encodeURIComponent(form.next)}` : '';
+    const page = await this.send('GET', `/hub${next}`, undefined, this.loginCookie ? { cookie: this.loginCookie } : {});
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1];
+    if (page.status !== 200 || !token) throw new Error(`no login form at /hub: ${page.status}`);
+    return this.postRaw('/hub/login', { _csrf: token, ...form }, headers);
+  }
+
   async login(username: string, password: string, headers?: Record<string, string>): Promise<PageResponse> {
-    const res = await this.postRaw('/hub/login', { username, password }, headers);
+    const res = await this.postLogin({ username, password }, headers);
     if (res.status === 303 && res.location) await this.get(res.location);
     return res;
   }

@@ -1,7 +1,7 @@
 // The Partner Hub at /hub: login and logout here; every page under /hub/partner/{pid}/… requires
 // a hub session of that partner (none → the login page, another partner's → 403), and every
 // POST there carries the session's CSRF token.
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { forbidden } from '../../errors.ts';
 import { authenticateHubUser } from '../../services/hub-users.ts';
@@ -9,6 +9,7 @@ import { throttledLogin } from '../../services/login-throttle.ts';
 import { renderPage } from '../render.ts';
 import { checkCsrf, createSession, destroySession } from '../sessions.ts';
 import { currentHubSession, field, partnerPath, type HubSubject } from './context.ts';
+import { checkHubLoginToken, clearHubLoginCookie, hubLoginToken } from './login-csrf.ts';
 import { integrationPages } from './integration.ts';
 import { apiKeyPages } from './api-keys.ts';
 import { clientPages } from './clients.ts';
@@ -39,7 +40,14 @@ export const hubPages: FastifyPluginAsync<{ deps: Deps }> = async (root, { deps 
 async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   app.setNotFoundHandler((request, reply) => renderPage(reply, 'error', { title: 'Not found', status: 404, message: `There is no page at ${request.url.split('?')[0]!.slice(0, 200)}` }, 404));
 
-  const loginForm = (username = '', error?: string, next?: string) => ({ title: 'Partner Hub login', username, error, next });
+  /** The login page's data; its form carries a fresh pre-login CSRF token (login-csrf.ts). */
+  const loginForm = (request: FastifyRequest, reply: FastifyReply, username = '', error?: string, next?: string) => ({
+    title: 'Partner Hub login',
+    username,
+    error,
+    next,
+    csrf: hubLoginToken(deps, request, reply),
+  });
 
   /** A `next` the login form may carry: a plain path under /hub/partner/ (no "//", "\\" or spaces). */
   const nextOf = (raw: unknown): string | undefined => {
@@ -59,7 +67,7 @@ async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
     const s = await currentHubSession(deps, request);
     const next = nextOf((request.query as Record<string, unknown> | undefined)?.next);
     if (s) return reply.redirect(afterLogin(next, s.subject.partnerId), 303);
-    return renderPage(reply, 'hub/login', loginForm('', undefined, next));
+    return renderPage(reply, 'hub/login', loginForm(request, reply, '', undefined, next));
   });
 
   app.post('/login', { schema: { hide: true } }, async (request, reply) => {
@@ -67,21 +75,27 @@ async function hubRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
     const username = field(request.body, 'username', 320)?.trim() ?? '';
     const password = field(request.body, 'password', 1024) ?? '';
     const next = nextOf(field(request.body, 'next', 2000));
+    // Login CSRF: without this browser's pre-login token the form is shown again (with a new
+    // token), before any account is looked up or counted by the throttle.
+    if (!checkHubLoginToken(deps, request, (request.body as Record<string, unknown> | undefined)?._csrf)) {
+      return renderPage(reply, 'hub/login', loginForm(request, reply, username, 'This login form has expired or was not sent from this site: log in again.', next), 403);
+    }
     if (!username || !password) {
-      return renderPage(reply, 'hub/login', loginForm(username, 'Enter your username (email) and password.', next), 400);
+      return renderPage(reply, 'hub/login', loginForm(request, reply, username, 'Enter your username (email) and password.', next), 400);
     }
     // The same throttle as POST /api/v2/token: counted before the password is checked.
     const login = await throttledLogin(deps, username, request.ip, () => authenticateHubUser(deps, username, password));
     if (login.kind === 'blocked') {
       reply.header('retry-after', String(login.retryAfterSeconds));
-      return renderPage(reply, 'hub/login', loginForm(username, `Too many failed logins; try again in ${login.retryAfterSeconds} s.`, next), 429);
+      return renderPage(reply, 'hub/login', loginForm(request, reply, username, `Too many failed logins; try again in ${login.retryAfterSeconds} s.`, next), 429);
     }
-    if (login.kind === 'wrong') return renderPage(reply, 'hub/login', loginForm(username, 'Wrong username or password.', next), 401);
+    if (login.kind === 'wrong') return renderPage(reply, 'hub/login', loginForm(request, reply, username, 'Wrong username or password.', next), 401);
     const user = login.user;
     // A fresh session id on every login (no fixation); an earlier session of this browser ends.
     const old = await currentHubSession(deps, request);
     if (old) await destroySession(deps, reply, old, 'hub');
     await createSession<HubSubject>(deps, reply, 'hub', { userId: user.id, partnerId: user.partner_id, username: user.username });
+    clearHubLoginCookie(deps, reply);
     return reply.redirect(afterLogin(next, user.partner_id), 303);
   });
 
