@@ -25,6 +25,8 @@
 // the root routes' own.
 import { graphToRoot, type GraphPath } from './graph-paths.ts';
 
+/** /v1/health_status (a trailing slash allowed), its query kept in group 1. */
+const HEALTH_STATUS = /^\/v1\/health_status\/?(\?.*)?$/s;
 /** Root edges served as /marketing/{edge}. */
 const ROOT_EDGES = new Set(['marketing_messages', 'dataset', 'message_templates', 'template_analytics']);
 /** Names under /marketing/ that are not template ids (routes/marketing.ts). */
@@ -33,11 +35,8 @@ const OWN_ROUTES = new Set(['reachestimate', 'dataset_quality']);
 /** The root path an alias stands for (with the Graph node to check, for /{waba-id}/dataset), or undefined. */
 export function marketingAliasToRoot(url: string, method: string): { url: string; graph?: GraphPath } | undefined {
   if (url.charCodeAt(1) === 0x76 /* v */) {
-    if (url === '/v1/health_status' || url.startsWith('/v1/health_status?') || url === '/v1/health_status/' || url.startsWith('/v1/health_status/?')) {
-      const q = url.indexOf('?');
-      return { url: '/health_status' + (q === -1 ? '' : url.slice(q)) };
-    }
-    return undefined;
+    const m = HEALTH_STATUS.exec(url);
+    return m ? { url: `/health_status${m[1] ?? ''}` } : undefined;
   }
   if (!url.startsWith('/marketing/')) return undefined;
   const q = url.indexOf('?');

@@ -10,6 +10,7 @@
 // img-src and media-src also name the public URL's origin. Nothing else in the policy changes.
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
 import type { Deps } from '../../deps.ts';
+import { requestOrigin } from '../../messaging/page-links.ts';
 import { showSampleUrls } from '../../messaging/templates/sample-url.ts';
 
 export type SampleKind = 'image' | 'video' | 'document';
@@ -91,7 +92,7 @@ export function allowSampleOrigin(request: FastifyRequest, reply: FastifyReply, 
   const origin = new URL(sample.url).origin;
   let own: string | undefined;
   try {
-    own = new URL(`${request.protocol}://${request.host}`).origin;
+    own = new URL(requestOrigin(request)).origin;
   } catch {
     own = undefined;
   }
